@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+import { resolve, dirname } from 'node:path';
+import { availableParallelism, networkInterfaces } from 'node:os';
+import { ConfigError } from '../errors/index.ts';
+import { PRIVATE_RANGES, type Cidr } from './cidr.ts';
+import { bool, cidr, domainName, int, list, oneOf, str, table, type Field } from './fields.ts';
+
+/** SIP transports the appliance can listen on. */
+export type Transport = 'udp' | 'tcp';
+
+/** The validated configuration: parsed once at start (DEVELOPERS.md), then read-only. */
+export interface ApplianceConfig {
+  /** Directory for the SQLite store and other state; absolute. */
+  readonly dataDir: string;
+  readonly sip: SipConfig;
+  readonly dns: DnsConfig;
+  readonly web: { readonly listen: string; readonly port: number };
+  readonly control: ControlConfig;
+  readonly peers: readonly PeerConfig[];
+  /** Where the config came from ("embedded defaults" or a file path). */
+  readonly source: string;
+}
+
+export interface SipConfig {
+  readonly listen: string;
+  readonly port: number;
+  /** Address put in Via/Record-Route/Contact; defaults to `listen`, or 127.0.0.1 for 0.0.0.0. */
+  readonly advertise: string;
+  /** The office SIP domain: AORs are `sip:<extension>@<domain>`; also the digest realm. */
+  readonly domain: string;
+  readonly transports: readonly Transport[];
+  /** Sources whose requests skip digest auth (e.g. a PSTN gateway). */
+  readonly trusted: readonly Cidr[];
+  /** proxy: forward statefully; redirect: answer 302 with the callee's address. */
+  readonly mode: 'proxy' | 'redirect';
+  readonly minExpires: number;
+  readonly maxExpires: number;
+  readonly defaultExpires: number;
+  /** Seconds a digest nonce stays fresh; older nonces get stale=true (RFC 3261 §22.4). */
+  readonly nonceLifetime: number;
+}
+
+export interface DnsConfig {
+  readonly enabled: boolean;
+  readonly listen: string;
+  readonly port: number;
+  /** The office zone served authoritatively (e.g. office.lan). */
+  readonly zone: string;
+  readonly enumSuffix: string;
+  readonly forwarders: readonly string[];
+  /** Clients allowed to query; default loopback and private ranges. */
+  readonly allow: readonly Cidr[];
+  readonly ttl: number;
+}
+
+export interface ControlConfig {
+  readonly minWorkers: number;
+  readonly maxWorkers: number;
+  /** node-cron expression (six fields) for sampling the operating state. */
+  readonly sampleSchedule: string;
+}
+
+export interface PeerConfig {
+  readonly name: string;
+  readonly url: string;
+  readonly sip: string;
+  readonly secret: string;
+}
+
+const port: Field<number> = int(1, 65535);
+const address = str({ pattern: /^[0-9a-fA-F:.]+$/, hint: 'an IP address' });
+
+/**
+ * Embedded defaults: start without root (SIP 5060, DNS 5300, web 8080) on all addresses.
+ * The production file `config/appliance.production.toml` uses 53 for DNS.
+ */
+const DEFAULTS = {
+  top: { data_dir: './data' },
+  sip: {
+    listen: '0.0.0.0', port: 5060, domain: 'office.lan', transports: ['udp', 'tcp'], trusted: [],
+    mode: 'proxy', min_expires: 60, max_expires: 7200, default_expires: 3600, nonce_lifetime: 300,
+  },
+  dns: {
+    enabled: true, listen: '0.0.0.0', port: 5300, zone: 'office.lan', enum_suffix: 'e164.arpa',
+    forwarders: [], ttl: 60,
+  },
+  web: { listen: '127.0.0.1', port: 8080 },
+  control: { min_workers: 1, sample_schedule: '*/2 * * * * *' },
+};
+
+/** Parses and validates TOML text; `baseDir` resolves a relative data_dir. */
+export function parseConfig(text: string, source: string, baseDir = process.cwd()): ApplianceConfig {
+  let raw: unknown;
+  try {
+    raw = Bun.TOML.parse(text);
+  } catch (err) {
+    throw new ConfigError('(file)', `${source} is not valid TOML: ${(err as Error).message}`);
+  }
+  return validate(raw as Record<string, unknown>, source, baseDir);
+}
+
+/** Loads the config from a TOML file, or the embedded defaults when `path` is undefined. */
+export function loadConfig(path?: string): ApplianceConfig {
+  if (path === undefined) return validate({}, 'embedded defaults', process.cwd());
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('--config', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  return parseConfig(text, path, dirname(resolve(path)));
+}
+
+function validate(raw: Record<string, unknown>, source: string, baseDir: string): ApplianceConfig {
+  const top = table(raw, '', {
+    data_dir: str(), sip: pass, dns: pass, web: pass, control: pass, peers: pass,
+  }, { ...DEFAULTS.top, sip: {}, dns: {}, web: {}, control: {}, peers: [] });
+
+  const sip = table(top.sip, 'sip', {
+    listen: address, port, advertise: address, domain: domainName,
+    transports: list(oneOf<Transport>('udp', 'tcp'), { nonEmpty: true }),
+    trusted: list(cidr), mode: oneOf('proxy', 'redirect'),
+    min_expires: int(1, 86400), max_expires: int(1, 604800), default_expires: int(1, 604800),
+    nonce_lifetime: int(10, 86400),
+  }, { ...DEFAULTS.sip, advertise: defaultAdvertise(top.sip) });
+  if (sip.min_expires > sip.max_expires) throw new ConfigError('sip.min_expires', 'is larger than sip.max_expires');
+  if (sip.default_expires < sip.min_expires || sip.default_expires > sip.max_expires) {
+    throw new ConfigError('sip.default_expires', 'must lie between sip.min_expires and sip.max_expires');
+  }
+
+  const dns = table(top.dns, 'dns', {
+    enabled: bool, listen: address, port, zone: domainName, enum_suffix: domainName,
+    forwarders: list(str({ pattern: /^[0-9a-fA-F:.]+(#\d+)?$/, hint: 'an address or address#port' })),
+    allow: list(cidr), ttl: int(0, 86400),
+  }, { ...DEFAULTS.dns, allow: PRIVATE_RANGES.map((c) => c.text) });
+
+  const web = table(top.web, 'web', { listen: address, port }, DEFAULTS.web);
+
+  const cores = availableParallelism();
+  const control = table(top.control, 'control', {
+    min_workers: int(1, 64), max_workers: int(1, 64), sample_schedule: str({ pattern: /^(\S+\s+){4,5}\S+$/, hint: 'a cron expression' }),
+  }, { ...DEFAULTS.control, max_workers: cores });
+  if (control.min_workers > control.max_workers) throw new ConfigError('control.min_workers', 'is larger than control.max_workers');
+
+  const peers = list((v, key) => table(v, key, {
+    name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }),
+    url: str({ pattern: /^https?:\/\/\S+$/, hint: 'an http(s) URL' }),
+    sip: str({ pattern: /^[^\s:]+:\d{1,5}$/, hint: 'host:port' }),
+    secret: str({ pattern: /^.{16,}$/, hint: 'a secret of at least 16 characters' }),
+  }, {}))(top.peers, 'peers');
+
+  return {
+    source,
+    dataDir: resolve(baseDir, top.data_dir),
+    sip: {
+      listen: sip.listen, port: sip.port, advertise: sip.advertise, domain: sip.domain,
+      transports: sip.transports, trusted: sip.trusted, mode: sip.mode,
+      minExpires: sip.min_expires, maxExpires: sip.max_expires, defaultExpires: sip.default_expires,
+      nonceLifetime: sip.nonce_lifetime,
+    },
+    dns: {
+      enabled: dns.enabled, listen: dns.listen, port: dns.port, zone: dns.zone, enumSuffix: dns.enum_suffix,
+      forwarders: dns.forwarders, allow: dns.allow, ttl: dns.ttl,
+    },
+    web,
+    control: { minWorkers: control.min_workers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule },
+    peers,
+  };
+}
+
+const pass: Field<unknown> = (v) => v;
+
+function defaultAdvertise(rawSip: unknown): string {
+  const listen = (rawSip as Record<string, unknown> | undefined)?.listen;
+  if (typeof listen === 'string' && listen !== '0.0.0.0' && listen !== '::') return listen;
+  // Listening on every address: advertise the first LAN IPv4 address the phones can reach.
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}

@@ -1,0 +1,2 @@
+export * from './appliance-config.ts';
+export * from './cidr.ts';

@@ -1,0 +1,2 @@
+export * from './appliance-error.ts';
+export * from './status-map.ts';

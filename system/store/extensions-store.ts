@@ -1,0 +1,68 @@
+import type { Database } from 'bun:sqlite';
+import { ApplianceError } from '../errors/index.ts';
+
+/** One extension as stored: digest credentials only as HA1 hashes, never the password. */
+export interface ExtensionRecord {
+  readonly number: string;
+  readonly displayName: string;
+  readonly realm: string;
+  readonly ha1Md5: string;
+  readonly ha1Sha256: string;
+  readonly e164: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+interface Row {
+  number: string; display_name: string; realm: string; ha1_md5: string; ha1_sha256: string;
+  e164: string | null; created_at: number; updated_at: number;
+}
+
+const toRecord = (r: Row): ExtensionRecord => ({
+  number: r.number, displayName: r.display_name, realm: r.realm, ha1Md5: r.ha1_md5,
+  ha1Sha256: r.ha1_sha256, e164: r.e164, createdAt: r.created_at, updatedAt: r.updated_at,
+});
+
+/** CRUD on the extensions table. */
+export class ExtensionsStore {
+  private readonly byNumber;
+  constructor(private readonly db: Database) {
+    this.byNumber = db.query<Row, [string]>('SELECT * FROM extensions WHERE number = ?');
+  }
+
+  get(number: string): ExtensionRecord | undefined {
+    const row = this.byNumber.get(number);
+    return row ? toRecord(row) : undefined;
+  }
+
+  list(): ExtensionRecord[] {
+    return this.db.query<Row, []>('SELECT * FROM extensions ORDER BY number').all().map(toRecord);
+  }
+
+  /** Inserts a new extension; `conflict` when the number or E.164 number is taken. */
+  add(rec: Omit<ExtensionRecord, 'createdAt' | 'updatedAt'>, now = Date.now()): ExtensionRecord {
+    if (this.get(rec.number)) throw new ApplianceError('conflict', `extension ${rec.number} already exists`);
+    if (rec.e164 && this.db.query('SELECT 1 FROM extensions WHERE e164 = ?').get(rec.e164)) {
+      throw new ApplianceError('conflict', `E.164 number ${rec.e164} is already used by another extension`);
+    }
+    this.db.query(`INSERT INTO extensions (number, display_name, realm, ha1_md5, ha1_sha256, e164, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(rec.number, rec.displayName, rec.realm, rec.ha1Md5, rec.ha1Sha256, rec.e164, now, now);
+    return this.get(rec.number)!;
+  }
+
+  /** Updates fields of an existing extension; `not-found` when it does not exist. */
+  update(number: string, patch: Partial<Pick<ExtensionRecord, 'displayName' | 'realm' | 'ha1Md5' | 'ha1Sha256' | 'e164'>>, now = Date.now()): ExtensionRecord {
+    const cur = this.get(number);
+    if (!cur) throw new ApplianceError('not-found', `extension ${number} does not exist`);
+    const next = { ...cur, ...patch };
+    this.db.query(`UPDATE extensions SET display_name = ?, realm = ?, ha1_md5 = ?, ha1_sha256 = ?, e164 = ?, updated_at = ? WHERE number = ?`)
+      .run(next.displayName, next.realm, next.ha1Md5, next.ha1Sha256, next.e164, now, number);
+    return this.get(number)!;
+  }
+
+  /** Removes an extension; `not-found` when it does not exist. */
+  remove(number: string): void {
+    const res = this.db.query('DELETE FROM extensions WHERE number = ?').run(number);
+    if (res.changes === 0) throw new ApplianceError('not-found', `extension ${number} does not exist`);
+  }
+}

@@ -1,0 +1,36 @@
+import type { Database } from 'bun:sqlite';
+import { openDatabase } from './database.ts';
+import { EventsStore } from './events-store.ts';
+import { ExtensionsStore } from './extensions-store.ts';
+import { RegistrationsStore } from './registrations-store.ts';
+import { SettingsStore } from './settings-store.ts';
+
+export * from './database.ts';
+export * from './events-store.ts';
+export * from './extensions-store.ts';
+export * from './registrations-store.ts';
+export * from './settings-store.ts';
+export { migrate, MIGRATIONS } from './migrations.ts';
+
+/** The store: one SQLite database, one accessor per table family. */
+export interface Store {
+  readonly db: Database;
+  readonly settings: SettingsStore;
+  readonly extensions: ExtensionsStore;
+  readonly registrations: RegistrationsStore;
+  readonly events: EventsStore;
+  close(): void;
+}
+
+/** Opens the store in `dataDir`. */
+export function openStore(dataDir: string): Store {
+  const db = openDatabase(dataDir);
+  return {
+    db,
+    settings: new SettingsStore(db),
+    extensions: new ExtensionsStore(db),
+    registrations: new RegistrationsStore(db),
+    events: new EventsStore(db),
+    close: () => db.close(),
+  };
+}

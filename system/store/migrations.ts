@@ -1,0 +1,66 @@
+import type { Database } from 'bun:sqlite';
+
+/**
+ * Versioned schema migrations, applied in order inside one transaction each. Never edit a
+ * shipped migration: add a new one. `PRAGMA user_version` records the applied version.
+ */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'settings, extensions, registrations, event log',
+    sql: `
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+      CREATE TABLE extensions (
+        number       TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL DEFAULT '',
+        realm        TEXT NOT NULL,
+        ha1_md5      TEXT NOT NULL,
+        ha1_sha256   TEXT NOT NULL,
+        e164         TEXT UNIQUE,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL
+      );
+      CREATE TABLE registrations (
+        aor        TEXT NOT NULL,
+        contact    TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        q          REAL NOT NULL DEFAULT 1.0,
+        call_id    TEXT NOT NULL,
+        cseq       INTEGER NOT NULL,
+        source     TEXT NOT NULL,
+        transport  TEXT NOT NULL,
+        user_agent TEXT NOT NULL DEFAULT '',
+        version    INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (aor, contact)
+      );
+      CREATE INDEX registrations_expiry ON registrations (expires_at);
+      CREATE TABLE events (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts      INTEGER NOT NULL,
+        kind    TEXT NOT NULL,
+        message TEXT NOT NULL,
+        details TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX events_ts ON events (ts);
+    `,
+  },
+];
+
+/** Brings the database up to the newest schema; returns the versions applied now. */
+export function migrate(db: Database): number[] {
+  const current = (db.query('PRAGMA user_version').get() as { user_version: number }).user_version;
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.exec(`PRAGMA user_version = ${m.version}`);
+    })();
+    applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,77 @@
+import type { Database } from 'bun:sqlite';
+
+/** One stored binding of a contact to an AOR (RFC 3261 §10.3). */
+export interface BindingRecord {
+  readonly aor: string;
+  readonly contact: string;
+  /** Epoch milliseconds. */
+  readonly expiresAt: number;
+  readonly q: number;
+  readonly callId: string;
+  readonly cseq: number;
+  /** Where the REGISTER came from, as `transport:address:port` (for NAT / TCP flows). */
+  readonly source: string;
+  readonly transport: string;
+  readonly userAgent: string;
+  /** Monotonic per binding; a late update with a lower version never overwrites a newer one. */
+  readonly version: number;
+  readonly updatedAt: number;
+}
+
+interface Row {
+  aor: string; contact: string; expires_at: number; q: number; call_id: string; cseq: number;
+  source: string; transport: string; user_agent: string; version: number; updated_at: number;
+}
+
+const toRecord = (r: Row): BindingRecord => ({
+  aor: r.aor, contact: r.contact, expiresAt: r.expires_at, q: r.q, callId: r.call_id, cseq: r.cseq,
+  source: r.source, transport: r.transport, userAgent: r.user_agent, version: r.version, updatedAt: r.updated_at,
+});
+
+/** A change to write: an upsert of a binding, or the removal of one at a version. */
+export type BindingChange =
+  | { readonly kind: 'upsert'; readonly binding: BindingRecord }
+  | { readonly kind: 'remove'; readonly aor: string; readonly contact: string; readonly version: number };
+
+/** Registrations (location) table; writes go in batches, one transaction per batch. */
+export class RegistrationsStore {
+  private readonly upsert;
+  private readonly remove;
+  constructor(private readonly db: Database) {
+    // Last writer wins per binding by version: an older version never replaces a newer row.
+    this.upsert = db.query(`INSERT INTO registrations
+        (aor, contact, expires_at, q, call_id, cseq, source, transport, user_agent, version, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (aor, contact) DO UPDATE SET
+        expires_at = excluded.expires_at, q = excluded.q, call_id = excluded.call_id, cseq = excluded.cseq,
+        source = excluded.source, transport = excluded.transport, user_agent = excluded.user_agent,
+        version = excluded.version, updated_at = excluded.updated_at
+      WHERE excluded.version >= registrations.version`);
+    this.remove = db.query('DELETE FROM registrations WHERE aor = ? AND contact = ? AND version <= ?');
+  }
+
+  /** Applies a batch of changes in one transaction. */
+  apply(changes: readonly BindingChange[]): void {
+    if (changes.length === 0) return;
+    this.db.transaction(() => {
+      for (const c of changes) {
+        if (c.kind === 'upsert') {
+          const b = c.binding;
+          this.upsert.run(b.aor, b.contact, b.expiresAt, b.q, b.callId, b.cseq, b.source, b.transport, b.userAgent, b.version, b.updatedAt);
+        } else {
+          this.remove.run(c.aor, c.contact, c.version);
+        }
+      }
+    })();
+  }
+
+  /** All bindings that have not expired at `now`. */
+  loadActive(now = Date.now()): BindingRecord[] {
+    return this.db.query<Row, [number]>('SELECT * FROM registrations WHERE expires_at > ? ORDER BY aor, q DESC').all(now).map(toRecord);
+  }
+
+  /** Deletes expired rows; returns how many. */
+  purgeExpired(now = Date.now()): number {
+    return this.db.query('DELETE FROM registrations WHERE expires_at <= ?').run(now).changes;
+  }
+}
