@@ -1,11 +1,13 @@
 import type { Database } from 'bun:sqlite';
 import { openDatabase } from './database.ts';
+import { DnsRecordsStore } from './dns-records-store.ts';
 import { EventsStore } from './events-store.ts';
 import { ExtensionsStore } from './extensions-store.ts';
 import { RegistrationsStore } from './registrations-store.ts';
 import { SettingsStore } from './settings-store.ts';
 
 export * from './database.ts';
+export * from './dns-records-store.ts';
 export * from './events-store.ts';
 export * from './extensions-store.ts';
 export * from './registrations-store.ts';
@@ -19,6 +21,7 @@ export interface Store {
   readonly extensions: ExtensionsStore;
   readonly registrations: RegistrationsStore;
   readonly events: EventsStore;
+  readonly dnsRecords: DnsRecordsStore;
   close(): void;
 }
 
@@ -31,6 +34,7 @@ export function openStore(dataDir: string): Store {
     extensions: new ExtensionsStore(db),
     registrations: new RegistrationsStore(db),
     events: new EventsStore(db),
+    dnsRecords: new DnsRecordsStore(db),
     close: () => db.close(),
   };
 }

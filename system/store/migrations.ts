@@ -48,6 +48,23 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX events_ts ON events (ts);
     `,
   },
+  {
+    version: 2,
+    name: 'admin-managed DNS records',
+    sql: `
+      CREATE TABLE dns_records (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        name       TEXT NOT NULL,
+        type       TEXT NOT NULL,
+        value      TEXT NOT NULL,
+        ttl        INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (name, type, value)
+      );
+      CREATE INDEX dns_records_name ON dns_records (name);
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; returns the versions applied now. */
