@@ -1,0 +1,50 @@
+import { isIP } from 'node:net';
+import type { DnsContext } from '../context.ts';
+import type { Resolver } from '../handler.ts';
+import { answerFromSet, RecordSet } from '../record-set.ts';
+import { inZone, type ResourceRecord } from '../records.ts';
+
+/**
+ * How phones find this appliance (RFC 3263 §4.1, §4.2): NAPTR at the domain with SIP+D2T /
+ * SIP+D2U pointing at `_sip._tcp` / `_sip._udp`, SRV there to the SIP targets (this appliance,
+ * later peers with priorities from the control section), and A/AAAA for each target host.
+ */
+export function sipServiceRecords(ctx: DnsContext): ResourceRecord[] {
+  const ttl = ctx.config.dns.ttl;
+  const domains = [...new Set([ctx.zones.office, ctx.config.sip.domain])].filter((d) => inZone(d, ctx.zones.office));
+  const out: ResourceRecord[] = [];
+  const services = [
+    { transport: 'tcp', service: 'SIP+D2T', order: 90 },
+    { transport: 'udp', service: 'SIP+D2U', order: 100 },
+  ].filter((s) => ctx.config.sip.transports.includes(s.transport as 'udp' | 'tcp'));
+  for (const d of domains) {
+    for (const s of services) {
+      const srv = `_sip._${s.transport}.${d}`;
+      out.push({ name: d, ttl, type: 'NAPTR', order: s.order, preference: 50, flags: 's', services: s.service, regexp: '', replacement: srv });
+      for (const t of ctx.data.sipTargets) {
+        out.push({ name: srv, ttl, type: 'SRV', priority: t.priority, weight: t.weight, port: t.port, target: t.host });
+      }
+    }
+  }
+  for (const t of ctx.data.sipTargets) {
+    if (!inZone(t.host, ctx.zones.office)) continue;
+    out.push(isIP(t.address) === 6 ? { name: t.host, ttl, type: 'AAAA', address: t.address } : { name: t.host, ttl, type: 'A', address: t.address });
+  }
+  return out;
+}
+
+/** Answers the SIP service records; SRV answers carry the targets' addresses as additional data. */
+export function sipServiceResolver(ctx: DnsContext): Resolver {
+  let built: { version: number; set: RecordSet } | undefined;
+  const current = (): RecordSet => {
+    if (built?.version !== ctx.data.version) built = { version: ctx.data.version, set: new RecordSet(sipServiceRecords(ctx), ctx.zones.all) };
+    return built.set;
+  };
+  return (next) => (req) => {
+    const set = current();
+    // RFC 2782 "Usage rules": the target addresses may go in the additional section.
+    const additional = (rrs: readonly ResourceRecord[]) =>
+      rrs.flatMap((r) => (r.type === 'SRV' ? set.at(r.target).filter((a) => a.type === 'A' || a.type === 'AAAA') : []));
+    return answerFromSet(set, req, next, additional);
+  };
+}

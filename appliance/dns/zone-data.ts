@@ -1,0 +1,82 @@
+import type { ApplianceConfig } from '../../system/config/index.ts';
+import type { DnsRecordRow, ExtensionRecord } from '../../system/store/index.ts';
+import { parseRecordValue, type AdminType } from './record-input.ts';
+import { RecordSet } from './record-set.ts';
+import type { ResourceRecord } from './records.ts';
+import { reverseName, type ServedZones } from './zones.ts';
+
+/** One SIP server the `_sip._udp` / `_sip._tcp` SRV records point at (RFC 3263 §4.2). */
+export interface SipTarget {
+  /** Host name of the target, in the office zone (it gets an A/AAAA record). */
+  readonly host: string;
+  readonly address: string;
+  readonly port: number;
+  /** Lower is preferred (RFC 2782); the control section raises a peer's priority on hand-off. */
+  readonly priority: number;
+  readonly weight: number;
+}
+
+/**
+ * The mutable inputs of the resolvers: admin records and extensions (from the store), the SIP
+ * targets (settable by the control section). Every change bumps `version`, which invalidates
+ * the ready-bytes cache; registrations are read live through RegisteredContacts.
+ */
+export class ZoneData {
+  adminRecords: RecordSet;
+  /** E.164 number ("+15551234567") → extension number. */
+  e164: ReadonlyMap<string, string> = new Map();
+  sipTargets: readonly SipTarget[];
+  /** SOA serial (RFC 1982 arithmetic is not needed: seconds since 1970 only grow). */
+  serial = Math.floor(Date.now() / 1000) >>> 0;
+  version = 0;
+  private readonly listeners = new Set<(names?: readonly string[]) => void>();
+
+  constructor(private readonly config: ApplianceConfig, private readonly zones: ServedZones) {
+    this.adminRecords = new RecordSet([], zones.all);
+    this.sipTargets = [{ host: `sip.${zones.office}`, address: config.sip.advertise, port: config.sip.port, priority: 10, weight: 100 }];
+  }
+
+  /** Replaces the store-backed data. Admin A/AAAA records also publish PTR (unless an admin PTR exists). */
+  load(rows: readonly DnsRecordRow[], extensions: readonly ExtensionRecord[], log?: (line: string) => void): void {
+    const records: ResourceRecord[] = [];
+    for (const row of rows) {
+      try {
+        records.push({ name: row.name, ttl: row.ttl ?? this.config.dns.ttl, ...parseRecordValue(row.type as AdminType, row.value) });
+      } catch (err) {
+        log?.(`dns: skipping stored record ${row.id} (${row.name} ${row.type}): ${(err as Error).message}`);
+      }
+    }
+    const ptrOwners = new Set(records.filter((r) => r.type === 'PTR').map((r) => r.name));
+    const derived: ResourceRecord[] = [];
+    for (const r of records) {
+      if (r.type !== 'A' && r.type !== 'AAAA') continue;
+      const rev = reverseName(r.address);
+      if (rev && !ptrOwners.has(rev)) derived.push({ name: rev, ttl: r.ttl, type: 'PTR', target: r.name });
+    }
+    this.adminRecords = new RecordSet([...records, ...derived], this.zones.all);
+    this.e164 = new Map(extensions.filter((e) => e.e164).map((e) => [e.e164!, e.number]));
+    this.changed();
+  }
+
+  /** Sets the SRV target list (this appliance and peers, with priorities). */
+  setSipTargets(targets: readonly SipTarget[]): void {
+    this.sipTargets = targets.map((t) => ({ ...t, host: t.host.toLowerCase().replace(/\.$/, '') }));
+    this.changed();
+  }
+
+  /**
+   * Marks a change: new SOA serial and data version. `names` limits the change to those owner
+   * names (a registration); undefined means anything may have changed.
+   */
+  changed(names?: readonly string[]): void {
+    if (!names) this.version++;
+    this.serial = Math.max(this.serial + 1, Math.floor(Date.now() / 1000)) >>> 0;
+    for (const l of this.listeners) l(names);
+  }
+
+  /** Subscribes to changes; returns the unsubscribe function. */
+  onChange(listener: (names?: readonly string[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
