@@ -38,6 +38,11 @@ export interface SipConfig {
   readonly defaultExpires: number;
   /** Seconds a digest nonce stays fresh; older nonces get stale=true (RFC 3261 §22.4). */
   readonly nonceLifetime: number;
+  /**
+   * Digest algorithms offered, one challenge each, in this order (RFC 8760 §2.4). MD5 comes
+   * first by default: many phones (and sipp 3.6) answer only the first challenge and know MD5 only.
+   */
+  readonly authAlgorithms: readonly ('MD5' | 'SHA-256')[];
 }
 
 export interface DnsConfig {
@@ -79,6 +84,7 @@ const DEFAULTS = {
   sip: {
     listen: '0.0.0.0', port: 5060, domain: 'office.lan', transports: ['udp', 'tcp'], trusted: [],
     mode: 'proxy', min_expires: 60, max_expires: 7200, default_expires: 3600, nonce_lifetime: 300,
+    auth_algorithms: ['MD5', 'SHA-256'],
   },
   dns: {
     enabled: true, listen: '0.0.0.0', port: 5300, zone: 'office.lan', enum_suffix: 'e164.arpa',
@@ -121,7 +127,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     transports: list(oneOf<Transport>('udp', 'tcp'), { nonEmpty: true }),
     trusted: list(cidr), mode: oneOf('proxy', 'redirect'),
     min_expires: int(1, 86400), max_expires: int(1, 604800), default_expires: int(1, 604800),
-    nonce_lifetime: int(10, 86400),
+    nonce_lifetime: int(10, 86400), auth_algorithms: list(oneOf('MD5', 'SHA-256'), { nonEmpty: true }),
   }, { ...DEFAULTS.sip, advertise: defaultAdvertise(top.sip) });
   if (sip.min_expires > sip.max_expires) throw new ConfigError('sip.min_expires', 'is larger than sip.max_expires');
   if (sip.default_expires < sip.min_expires || sip.default_expires > sip.max_expires) {
@@ -156,7 +162,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
       listen: sip.listen, port: sip.port, advertise: sip.advertise, domain: sip.domain,
       transports: sip.transports, trusted: sip.trusted, mode: sip.mode,
       minExpires: sip.min_expires, maxExpires: sip.max_expires, defaultExpires: sip.default_expires,
-      nonceLifetime: sip.nonce_lifetime,
+      nonceLifetime: sip.nonce_lifetime, authAlgorithms: [...new Set(sip.auth_algorithms)],
     },
     dns: {
       enabled: dns.enabled, listen: dns.listen, port: dns.port, zone: dns.zone, enumSuffix: dns.enum_suffix,

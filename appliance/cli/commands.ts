@@ -1,0 +1,5 @@
+import type { CliCommand } from './command.ts';
+import { extensionCommand } from './extension-command.ts';
+
+/** Every admin command on the entry point, by its first word. */
+export const COMMANDS: readonly CliCommand[] = [extensionCommand];

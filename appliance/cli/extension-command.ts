@@ -1,0 +1,55 @@
+import { ApplianceError } from '../../system/errors/index.ts';
+import { openStore } from '../../system/store/index.ts';
+import { ExtensionService } from '../admin/extension-service.ts';
+import { onlyOptions } from './cli-args.ts';
+import type { CliCommand } from './command.ts';
+
+/** `extension add|list|remove`: works on the store whether or not the appliance runs (WAL). */
+export const extensionCommand: CliCommand = {
+  name: 'extension',
+  usage: [
+    'extension add <number> --password <pw> [--name <display>] [--e164 <+number>]',
+    'extension list',
+    'extension remove <number>',
+  ].join('\n'),
+  run(args, config, io) {
+    const [, verb, number, ...rest] = args.positional;
+    if (rest.length > 0) throw new ApplianceError('usage', `unexpected argument "${rest[0]}"`);
+    const store = openStore(config.dataDir);
+    try {
+      const service = new ExtensionService(store, config.sip.domain);
+      switch (verb) {
+        case 'add': {
+          onlyOptions(args, ['--config', '--password', '--name', '--e164']);
+          if (!number) throw new ApplianceError('usage', 'extension add needs a number');
+          const rec = service.add({
+            number,
+            password: args.options.get('--password'),
+            displayName: args.options.get('--name'),
+            e164: args.options.get('--e164') ?? null,
+          });
+          io.out(`added extension ${rec.number}${rec.displayName ? ` (${rec.displayName})` : ''} in domain ${rec.realm}`);
+          return;
+        }
+        case 'list': {
+          onlyOptions(args, ['--config']);
+          const list = service.list();
+          if (list.length === 0) io.out('no extensions');
+          for (const e of list) io.out([e.number, e.displayName || '-', e.e164 ?? '-', e.realm].join('\t'));
+          return;
+        }
+        case 'remove': {
+          onlyOptions(args, ['--config']);
+          if (!number) throw new ApplianceError('usage', 'extension remove needs a number');
+          service.remove(number);
+          io.out(`removed extension ${number}`);
+          return;
+        }
+        default:
+          throw new ApplianceError('usage', `unknown extension command "${verb ?? ''}"`);
+      }
+    } finally {
+      store.close();
+    }
+  },
+};

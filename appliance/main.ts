@@ -1,0 +1,30 @@
+#!/usr/bin/env bun
+/**
+ * Entry point: `bun appliance/main.ts [--config FILE]` starts the appliance;
+ * `bun appliance/main.ts [--config FILE] <command> ...` runs an admin command on the store.
+ */
+import { loadConfig } from '../system/config/index.ts';
+import { asApplianceError } from '../system/errors/index.ts';
+import { runCli } from './cli/run-cli.ts';
+import { parseArgs } from './cli/cli-args.ts';
+import { startAppliance } from './runtime/start-appliance.ts';
+
+const argv = process.argv.slice(2);
+const io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) };
+const code = await runCli(argv, io);
+if (code !== undefined) process.exit(code);
+
+try {
+  const config = loadConfig(parseArgs(argv).options.get('--config'));
+  const appliance = await startAppliance(config, { log: (l) => console.log(l) });
+  const stop = async (signal: string) => {
+    console.log(`${signal}: stopping`);
+    await appliance.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+} catch (err) {
+  console.error(`error: ${asApplianceError(err).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,211 @@
+import sip from 'sip';
+import type { Via } from 'sip';
+import type { Decoded, SipRequest, SipResponse } from './types.ts';
+import { parseSipUri, uriScheme } from './uri.ts';
+import { parseViaValue, splitCommas } from './via.ts';
+
+/**
+ * Decodes one SIP message from bytes. Framing and the checks the `sip` package skips are done
+ * here (it swallows header errors and unescapes methods): RFC 3261 §7 and §18.3 framing, and
+ * the RFC 4475 torture cases: duplicate single-valued headers (§3.3.8/3.3.9), negative or
+ * overlarge Content-Length (§3.1.2.2-3), overlarge scalars (§3.1.2.4-5), bad versions (§3.1.2.16),
+ * CSeq/method mismatch (§3.1.2.17-18), escaped methods (§3.1.1.5).
+ */
+export const KNOWN_METHODS = new Set([
+  'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY',
+  'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE',
+]);
+
+const COMPACT: Record<string, string> = {
+  i: 'call-id', m: 'contact', e: 'content-encoding', l: 'content-length', c: 'content-type',
+  f: 'from', s: 'subject', k: 'supported', t: 'to', v: 'via', o: 'event', r: 'refer-to', u: 'allow-events',
+};
+/** Headers that may appear once only (RFC 3261 §7.3.1, §20). */
+const SINGLE = new Set(['call-id', 'content-length', 'cseq', 'from', 'to', 'max-forwards', 'content-type', 'expires']);
+const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
+const REQUEST_LINE = /^([A-Za-z0-9\-.!%*_+`'~]+) (\S+) SIP\/(\d+\.\d+)$/;
+const STATUS_LINE = /^SIP\/(\d+\.\d+) (\d{3}) ([^\r\n]*)$/;
+const MAX_CSEQ = 2 ** 31 - 1;
+
+/** Decodes a whole datagram, or one framed stream message (`stream` true: framing already checked). */
+export function decodeMessage(data: Buffer | string, stream = false): Decoded {
+  let s = typeof data === 'string' ? data : data.toString('binary');
+  // Keep-alives (RFC 5626 §4.4.1) and stray CRLFs before a message (RFC 3261 §7.5).
+  let start = 0;
+  while (s.charCodeAt(start) === 13 || s.charCodeAt(start) === 10) start++;
+  if (start === s.length) return { kind: 'drop', reason: 'keep-alive' };
+  if (start > 0) s = s.slice(start);
+
+  let headEnd = s.indexOf('\r\n\r\n');
+  let bodyStart = headEnd + 4;
+  if (headEnd < 0) {
+    // A datagram whose headers end with the datagram: liberal, as RFC 4475 §3.1.2.15 allows.
+    if (!s.endsWith('\r\n')) return { kind: 'drop', reason: 'no end of headers' };
+    headEnd = s.length - 2;
+    bodyStart = s.length;
+  }
+  const head = s.slice(0, headEnd);
+  const lines = head.replace(/\r\n[ \t]+/g, ' ').split('\r\n');
+  const startLine = lines[0];
+
+  const raw = new Map<string, string[]>();
+  let badHeader: string | undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    const colon = line.indexOf(':');
+    const name = colon > 0 ? line.slice(0, colon).trimEnd() : '';
+    if (!TOKEN.test(name)) {
+      badHeader ??= `malformed header line "${line.slice(0, 40)}"`;
+      continue;
+    }
+    const lower = name.toLowerCase();
+    const canonical = COMPACT[lower] ?? lower;
+    const list = raw.get(canonical);
+    const value = line.slice(colon + 1).trim();
+    if (list) list.push(value);
+    else raw.set(canonical, [value]);
+  }
+
+  const status = STATUS_LINE.exec(startLine);
+  if (status) return decodeResponse(status, head, raw, badHeader, s.slice(bodyStart));
+  if (startLine.startsWith('SIP/')) return { kind: 'drop', reason: 'malformed status line' };
+  return decodeRequest(startLine, head, raw, badHeader, s, bodyStart, stream);
+}
+
+function decodeResponse(m: RegExpExecArray, head: string, raw: Map<string, string[]>, bad: string | undefined, rest: string): Decoded {
+  const code = Number(m[2]);
+  if (m[1] !== '2.0' || code < 100 || code > 699) return { kind: 'drop', reason: `bad status line ${m[1]} ${m[2]}` };
+  if (bad) return { kind: 'drop', reason: bad };
+  const msg = sip.parse(head + '\r\n\r\n') as SipResponse | undefined;
+  if (!msg) return { kind: 'drop', reason: 'unparseable response' };
+  const problem = checkCommon(msg, raw);
+  if (problem) return { kind: 'drop', reason: problem };
+  msg.reason = m[3];
+  msg.content = body(raw, rest);
+  return { kind: 'response', msg };
+}
+
+function decodeRequest(
+  startLine: string, head: string, raw: Map<string, string[]>, bad: string | undefined,
+  s: string, bodyStart: number, stream: boolean,
+): Decoded {
+  const m = REQUEST_LINE.exec(startLine);
+  const parsed = sip.parse(head + '\r\n\r\n') as SipRequest | undefined;
+  const msg: SipRequest = parsed ?? ({ method: '', uri: '', headers: {} } as unknown as SipRequest);
+  // Reply to the request if we can at all: a response needs the Via to go anywhere.
+  const vias = parseVias(raw);
+  if (!vias) return { kind: 'drop', reason: 'request without a usable Via' };
+  msg.headers.via = vias;
+  const reject = (status: number, reason: string, extraHeaders?: Record<string, string>): Decoded =>
+    ({ kind: 'bad-request', status, reason, msg, extraHeaders });
+
+  if (!m) {
+    const version = /SIP\/(\d+\.\d+)$/.exec(startLine);
+    if (version && version[1] !== '2.0') return reject(505, 'Version Not Supported');
+    return reject(400, 'Malformed Request-Line');
+  }
+  if (m[3] !== '2.0') return reject(505, 'Version Not Supported');
+  msg.method = m[1]; // raw token: %-escapes are not escapes in a method (RFC 4475 §3.1.1.5)
+  msg.uri = m[2];
+  if (!parsed) return reject(400, 'Malformed Request');
+  if (bad) return reject(400, `Bad Header (${bad})`);
+  for (const [name, values] of raw) {
+    if (SINGLE.has(name) && values.length > 1) return reject(400, `Multiple ${name} values`);
+  }
+  const problem = checkCommon(msg, raw);
+  if (problem) return reject(400, problem);
+  const cseqMethod = msg.headers.cseq.method;
+  if (cseqMethod !== msg.method) {
+    return KNOWN_METHODS.has(msg.method) ? reject(400, 'CSeq method does not match') : reject(501, 'Not Implemented');
+  }
+  const mf = raw.get('max-forwards')?.[0];
+  if (mf !== undefined && (!/^\d{1,10}$/.test(mf) || Number(mf) > 255)) return reject(400, 'Bad Max-Forwards');
+  const scheme = uriScheme(msg.uri);
+  if (!scheme) return reject(400, 'Malformed Request-URI');
+  if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return reject(416, 'Unsupported URI Scheme');
+  if (scheme !== 'tel') {
+    const uri = parseSipUri(msg.uri);
+    if (!uri) return reject(400, 'Malformed Request-URI');
+    // Escaped headers in a Request-URI are meaningless and must not be forwarded (RFC 4475 §3.1.2.11).
+    if (Object.keys(uri.headers).length > 0) return reject(400, 'Headers in Request-URI');
+  }
+  // A Contact addr-spec with ';' or '?' must be in <> (RFC 3261 §20.10, RFC 4475 §3.1.2.13).
+  for (const c of raw.get('contact') ?? []) {
+    for (const part of splitCommas(c)) if (!part.includes('<') && part.includes('?')) return reject(400, 'Contact URI must be enclosed in <>');
+  }
+
+  const cl = raw.get('content-length')?.[0];
+  const rest = s.length - bodyStart;
+  if (cl !== undefined) {
+    if (!/^\d{1,9}$/.test(cl)) return reject(400, 'Bad Content-Length');
+    // UDP: a Content-Length larger than the datagram is an error (RFC 3261 §18.3).
+    if (!stream && Number(cl) > rest) return reject(400, 'Content-Length larger than message');
+  }
+  msg.content = body(raw, s.slice(bodyStart));
+  return { kind: 'request', msg };
+}
+
+/** Checks shared by requests and responses; returns a reason phrase or undefined. */
+function checkCommon(msg: SipRequest | SipResponse, raw: Map<string, string[]>): string | undefined {
+  const h = msg.headers;
+  const vias = parseVias(raw);
+  if (!vias) return 'Missing or malformed Via';
+  h.via = vias;
+  for (const name of ['route', 'record-route'] as const) {
+    const values = raw.get(name);
+    if (!values) continue;
+    const entries = values.flatMap(splitCommas).map(parseNameAddr);
+    if (entries.some((e) => e === undefined)) return `Malformed ${name}`;
+    h[name] = entries as NonNullable<(typeof entries)[number]>[];
+  }
+  if (typeof h['call-id'] !== 'string' || !/^\S+$/.test(h['call-id'])) return 'Missing or malformed Call-ID';
+  const cseq = /^(\d{1,10})\s+([A-Za-z0-9\-.!%*_+`'~]+)$/.exec(raw.get('cseq')?.[0] ?? '');
+  if (!cseq || Number(cseq[1]) > MAX_CSEQ) return 'Missing or malformed CSeq';
+  h.cseq = { seq: Number(cseq[1]), method: cseq[2] };
+  if (!h.from || typeof h.from.uri !== 'string' || !uriScheme(h.from.uri)) return 'Missing or malformed From';
+  if (!h.to || typeof h.to.uri !== 'string' || !uriScheme(h.to.uri)) return 'Missing or malformed To';
+  if (raw.has('from') && !wellQuoted(raw.get('from')![0])) return 'Malformed From';
+  if (raw.has('to') && !wellQuoted(raw.get('to')![0])) return 'Malformed To';
+  return undefined;
+}
+
+function parseVias(raw: Map<string, string[]>): Via[] | undefined {
+  const values = raw.get('via');
+  if (!values) return undefined;
+  const vias: Via[] = [];
+  for (const v of values) {
+    for (const part of splitCommas(v)) {
+      const via = parseViaValue(part);
+      if (!via) return undefined;
+      vias.push(via);
+    }
+  }
+  return vias.length > 0 ? vias : undefined;
+}
+
+function body(raw: Map<string, string[]>, rest: string): string {
+  const cl = raw.get('content-length')?.[0];
+  if (cl === undefined || !/^\d+$/.test(cl)) return rest;
+  return rest.slice(0, Number(cl));
+}
+
+/** A name-addr with an unterminated quoted display name (RFC 4475 §3.1.2.6). */
+function wellQuoted(value: string): boolean {
+  let quotes = 0;
+  for (let i = 0; i < value.length; i++) if (value[i] === '"' && value[i - 1] !== '\\') quotes++;
+  return quotes % 2 === 0;
+}
+
+/** A Route / Record-Route value: name-addr only (RFC 3261 §20.30, §20.34); URI kept as text. */
+function parseNameAddr(value: string): { name?: string; uri: string; params: Record<string, string | null> } | undefined {
+  const m = /^(?:("(?:[^"\\]|\\.)*"|[^<"]*?)\s*)?<([^>]+)>\s*((?:;[^;]*)*)$/.exec(value);
+  if (!m) return undefined;
+  const params: Record<string, string | null> = {};
+  for (const p of m[3].split(';').slice(1)) {
+    const t = p.trim();
+    if (!t) continue;
+    const eq = t.indexOf('=');
+    params[(eq < 0 ? t : t.slice(0, eq)).toLowerCase()] = eq < 0 ? null : t.slice(eq + 1);
+  }
+  return { name: m[1] || undefined, uri: m[2].trim(), params };
+}

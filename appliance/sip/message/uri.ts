@@ -1,0 +1,62 @@
+import { isIP } from 'node:net';
+import type { Uri } from 'sip';
+
+/**
+ * SIP URI parsing (RFC 3261 §19.1.1, §25.1) with IPv6 references (RFC 5118). The `sip`
+ * package's parseUri only knows host names and IPv4, so URIs are parsed here, in the shape
+ * its stringifyUri accepts (host kept with its brackets).
+ */
+export type SipUri = Uri & { schema: 'sip' | 'sips' };
+
+const URI = /^(sips?):(?:([^\s@>:]+)(?::([^\s@>]*))?@)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9\-.]+)(?::(\d{1,5}))?((?:;[^\s?;]*)*)(?:\?([^\s]*))?$/;
+
+/** Parses a sip:/sips: URI; undefined when it is not one. */
+export function parseSipUri(text: string): SipUri | undefined {
+  const m = URI.exec(text);
+  if (!m) return undefined;
+  const host = m[4];
+  if (host.startsWith('[') && isIP(host.slice(1, -1)) !== 6) return undefined;
+  const port = m[5] === undefined ? undefined : Number(m[5]);
+  if (port !== undefined && (port < 1 || port > 65535)) return undefined;
+  const params: Record<string, string | null> = {};
+  for (const p of m[6].split(';').slice(1)) {
+    if (p === '') continue;
+    const eq = p.indexOf('=');
+    params[(eq < 0 ? p : p.slice(0, eq)).toLowerCase()] = eq < 0 ? null : p.slice(eq + 1);
+  }
+  const headers: Record<string, string> = {};
+  if (m[7]) {
+    for (const h of m[7].split('&')) {
+      const eq = h.indexOf('=');
+      if (eq > 0) headers[h.slice(0, eq)] = h.slice(eq + 1);
+    }
+  }
+  return { schema: m[1] as 'sip' | 'sips', user: m[2], password: m[3], host, port, params, headers };
+}
+
+/** The URI scheme of any absolute URI (RFC 3261 §25.1 absoluteURI), lower-cased. */
+export function uriScheme(text: string): string | undefined {
+  const m = /^([A-Za-z][A-Za-z0-9+\-.]*):/.exec(text);
+  return m ? m[1].toLowerCase() : undefined;
+}
+
+/** Host without IPv6 brackets, for sockets. */
+export function socketHost(host: string): string {
+  return host.startsWith('[') ? host.slice(1, -1) : host;
+}
+
+/** Host for a URI or Via: IPv6 addresses get brackets. */
+export function uriHost(address: string): string {
+  return isIP(address) === 6 ? `[${address}]` : address;
+}
+
+/** Default port of a URI's transport (RFC 3261 §19.1.2). */
+export function defaultPort(uri: SipUri): number {
+  return uri.port ?? (uri.schema === 'sips' ? 5061 : 5060);
+}
+
+/** Transport named by the URI's transport parameter; udp when absent (RFC 3263 §4.1 for IP hosts). */
+export function uriTransport(uri: SipUri): 'udp' | 'tcp' {
+  const t = uri.params.transport?.toLowerCase();
+  return t === 'tcp' || t === 'tls' || uri.schema === 'sips' ? 'tcp' : 'udp';
+}

@@ -1,0 +1,61 @@
+import { isIP } from 'node:net';
+import type { Via } from 'sip';
+
+/**
+ * Via header values (RFC 3261 §20.42, §18.2.1; RFC 3581 rport; RFC 5118 IPv6). The `sip`
+ * package's Via parser drops IPv6 hosts, so Via is re-parsed here from the raw header text.
+ */
+export const MAGIC_COOKIE = 'z9hG4bK';
+
+const VIA = /^SIP\s*\/\s*(\d+\.\d+)\s*\/\s*([A-Za-z0-9\-.!%*_+`'~]+)\s+(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-.]+)(?:\s*:\s*(\d{1,5}))?\s*((?:;\s*[^;,\s=]+(?:\s*=\s*(?:"[^"]*"|\[[0-9A-Fa-f:.]+\]|[^;,\s]+))?\s*)*)$/;
+
+/** Parses one Via value; undefined when malformed. */
+export function parseViaValue(text: string): Via | undefined {
+  const m = VIA.exec(text.trim());
+  if (!m) return undefined;
+  const host = m[3];
+  if (host.startsWith('[') && isIP(host.slice(1, -1)) !== 6) return undefined;
+  const params: Record<string, string | null> = {};
+  for (const p of m[5].split(';').slice(1)) {
+    const t = p.trim();
+    if (!t) continue;
+    const eq = t.indexOf('=');
+    params[(eq < 0 ? t : t.slice(0, eq).trim()).toLowerCase()] = eq < 0 ? null : t.slice(eq + 1).trim();
+  }
+  return { version: m[1], protocol: m[2].toUpperCase(), host, port: m[4] ? Number(m[4]) : undefined, params };
+}
+
+/** Splits a header value on commas that are not inside quotes or angle brackets. */
+export function splitCommas(value: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '"' && value[i - 1] !== '\\') quoted = !quoted;
+    else if (!quoted && (c === '<' || c === '[')) depth++;
+    else if (!quoted && (c === '>' || c === ']')) depth--;
+    else if (!quoted && depth === 0 && c === ',') {
+      out.push(value.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(value.slice(start));
+  return out.map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/** Where a response to this Via goes (RFC 3261 §18.2.2 with RFC 3581 §4 received/rport). */
+export function responseTarget(via: Via): { address: string; port: number } {
+  const received = via.params.received;
+  const rport = via.params.rport;
+  const host = received ?? via.host;
+  const port = rport ? Number(rport) : via.port ?? 5060;
+  return { address: host.startsWith('[') ? host.slice(1, -1) : host, port };
+}
+
+/** The transaction branch, or undefined for RFC 2543 requests without the magic cookie. */
+export function rfc3261Branch(via: Via): string | undefined {
+  const b = via.params.branch;
+  return b && b.startsWith(MAGIC_COOKIE) && b.length > MAGIC_COOKIE.length ? b : undefined;
+}

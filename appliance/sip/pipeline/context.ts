@@ -1,0 +1,78 @@
+import type { ExtensionRecord } from '../../../system/store/index.ts';
+import type { Cidr } from '../../../system/config/index.ts';
+import type { SipRequest, Source } from '../message/types.ts';
+import type { SipUri } from '../message/uri.ts';
+import type { RouteDecision, Target } from '../proxy/targets.ts';
+import type { LocationView } from '../registrar/location-view.ts';
+import type { RegistrarSettings } from '../registrar/registrar-rules.ts';
+import type { ServerTransaction } from '../transaction/server-transaction.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+
+/** Settings the SIP pipeline reads, precomputed from the config at start (STYLE.md §9). */
+export interface SipSettings {
+  readonly domain: string;
+  /** Host names and addresses that mean "this appliance" in a URI (domain, advertise, listen). */
+  readonly localHosts: ReadonlySet<string>;
+  readonly advertise: string;
+  /** Shared SIP port (Record-Route, Contact). */
+  readonly port: number;
+  /** This worker's own port (Via). */
+  viaPort: number;
+  readonly trusted: readonly Cidr[];
+  readonly mode: 'proxy' | 'redirect';
+  readonly registrar: RegistrarSettings;
+  /** Transports we listen on (a tcp contact cannot be reached without tcp). */
+  readonly tcp: boolean;
+}
+
+/** Everything a stage may use; the SIP service implements it. */
+export interface PipelineServices {
+  readonly settings: SipSettings;
+  readonly location: LocationView;
+  readonly auth: Authenticator;
+  extension(number: string): ExtensionRecord | undefined;
+  /** Sends a response: in the server transaction when there is one, else statelessly. */
+  reply(ctx: RequestContext, status: number, reason?: string, headers?: Record<string, unknown>): void;
+  /** Finds the server transaction for a request (retransmission, ACK, CANCEL matching). */
+  findServer(key: string): ServerTransaction | undefined;
+  /** Creates the server transaction for ctx.request. */
+  createServer(ctx: RequestContext): ServerTransaction;
+  /** Forwards statefully to the targets (parallel forking). */
+  relay(ctx: RequestContext, targets: readonly Target[]): void;
+  /** Forwards without state (ACK for 2xx, RFC 3261 §16.11). */
+  relayStateless(ctx: RequestContext, target: Target): void;
+  /** Resolves where a URI outside our domain goes (IP literal or DNS name). */
+  resolveUri(uri: SipUri): Target | undefined | Promise<Target | undefined>;
+  /** Looks up the contacts of an extension for routing (location service / DNS function). */
+  locate(extension: string): RouteDecision;
+  /** True when host:port is one of our Vias / Record-Routes. */
+  isUs(host: string, port: number | undefined): boolean;
+  /** Is the URI host one of ours (domain, our addresses)? */
+  isLocalHost(host: string): boolean;
+  log(kind: string, message: string, details?: Record<string, unknown>): void;
+}
+
+/** One request's way through the pipeline. */
+export interface RequestContext {
+  readonly req: SipRequest;
+  readonly source: Source;
+  readonly services: PipelineServices;
+  /** Parsed Request-URI (sip/sips), set by the sanity stage. */
+  ruri?: SipUri;
+  /** Transaction key of the request (RFC 3261 §17.2.3), set by the transaction stage. */
+  txKey?: string;
+  st?: ServerTransaction;
+  /** Source is a trusted address: no digest (gateway, benchmark harness). */
+  trusted: boolean;
+  /** The extension the request was authenticated as. */
+  authUser?: string;
+}
+
+/** A stage returns "continue" to pass the request on, "handled" when it is done with it. */
+export type StageResult = 'continue' | 'handled';
+
+/** One named stage of the request pipeline (like a Kamailio route block). */
+export interface Stage {
+  readonly name: string;
+  run(ctx: RequestContext): StageResult | Promise<StageResult>;
+}

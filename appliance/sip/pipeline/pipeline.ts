@@ -1,0 +1,39 @@
+import type { RequestContext, Stage } from './context.ts';
+import { auth } from './stages/auth.ts';
+import { inDialog } from './stages/in-dialog.ts';
+import { local } from './stages/local.ts';
+import { location } from './stages/location.ts';
+import { maxForwardsAndLoop } from './stages/max-forwards-loop.ts';
+import { registrar } from './stages/registrar.ts';
+import { relay } from './stages/relay.ts';
+import { sanity } from './stages/sanity.ts';
+import { transaction } from './stages/transaction.ts';
+
+/**
+ * The request pipeline, in order (like Kamailio's request_route). Each stage either handles
+ * the request (replies, relays) or passes it on.
+ */
+export const REQUEST_PIPELINE: readonly Stage[] = [
+  sanity,
+  maxForwardsAndLoop,
+  transaction,
+  inDialog,
+  local,
+  auth,
+  registrar,
+  location,
+  relay,
+];
+
+/** Runs the stages until one handles the request; stays synchronous while stages are. */
+export function runPipeline(ctx: RequestContext, stages: readonly Stage[] = REQUEST_PIPELINE, from = 0): void | Promise<void> {
+  for (let i = from; i < stages.length; i++) {
+    const r = stages[i].run(ctx);
+    if (r instanceof Promise) {
+      return r.then((res) => (res === 'continue' ? runPipeline(ctx, stages, i + 1) : undefined));
+    }
+    if (r === 'handled') return;
+  }
+  // Every request is handled by the last stage; reaching here is a bug, answered cleanly.
+  ctx.services.reply(ctx, 500, 'No stage handled the request');
+}

@@ -1,0 +1,25 @@
+import type { Stage } from '../context.ts';
+
+/** Methods the appliance itself answers or routes (Allow header, RFC 3261 §20.5). */
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, PRACK, REFER, MESSAGE, SUBSCRIBE, NOTIFY';
+
+/**
+ * Requests addressed to the appliance itself (R-URI without a user part, one of our hosts):
+ * OPTIONS gets 200 (RFC 3261 §11.2); REGISTER goes on to the registrar; other methods get
+ * 405 for known ones and 501 for unknown ones (§8.2.1).
+ */
+export const local: Stage = {
+  name: 'local',
+  run(ctx) {
+    const { req, services, ruri } = ctx;
+    if (!ruri || ruri.user || !services.isLocalHost(ruri.host)) return 'continue';
+    if (req.method === 'REGISTER' || req.method === 'ACK') return 'continue';
+    if (req.method === 'OPTIONS') {
+      services.reply(ctx, 200, 'OK', { allow: ALLOW, accept: 'application/sdp', supported: 'path' });
+      return 'handled';
+    }
+    const known = ALLOW.split(', ').includes(req.method);
+    services.reply(ctx, known ? 405 : 501, known ? 'Method Not Allowed' : 'Not Implemented', { allow: ALLOW });
+    return 'handled';
+  },
+};

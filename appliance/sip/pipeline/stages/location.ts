@@ -1,0 +1,30 @@
+import type { Stage } from '../context.ts';
+
+/**
+ * The location service (RFC 3261 §16.5): a request for a user of our domain is relayed to the
+ * user's registered contacts (all of them: parallel forking), redirected with 302 in redirect
+ * mode, or answered 480 (known extension, no contact) / 404 (unknown).
+ */
+export const location: Stage = {
+  name: 'location',
+  run(ctx) {
+    const { services, ruri } = ctx;
+    if (!ruri || !services.isLocalHost(ruri.host)) return 'continue';
+    if (!ruri.user) {
+      services.reply(ctx, 404, 'Not Found');
+      return 'handled';
+    }
+    const decision = services.locate(ruri.user);
+    switch (decision.kind) {
+      case 'reply':
+        services.reply(ctx, decision.status, decision.reason, decision.headers);
+        return 'handled';
+      case 'redirect':
+        services.reply(ctx, 302, 'Moved Temporarily', { contact: decision.contacts.map((uri) => ({ uri, params: {} })) });
+        return 'handled';
+      case 'relay':
+        services.relay(ctx, decision.targets);
+        return 'handled';
+    }
+  },
+};

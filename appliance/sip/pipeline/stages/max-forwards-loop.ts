@@ -1,0 +1,26 @@
+import { isLoop } from '../../proxy/branch.ts';
+import type { Stage } from '../context.ts';
+
+/**
+ * Max-Forwards (RFC 3261 §16.3 step 3: 0 → 483, except OPTIONS to us, which we answer) and
+ * loop detection (§16.3 step 4: one of our Vias with this request's loop hash → 482).
+ */
+export const maxForwardsAndLoop: Stage = {
+  name: 'max-forwards-loop',
+  run(ctx) {
+    const { req, services } = ctx;
+    if (req.method === 'ACK') return 'continue';
+    const mf = req.headers['max-forwards'];
+    if (mf !== undefined && Number(mf) === 0) {
+      const toUs = !ctx.ruri?.user && ctx.ruri && services.isLocalHost(ctx.ruri.host);
+      if (req.method === 'OPTIONS' && toUs) return 'continue';
+      services.reply(ctx, 483, 'Too Many Hops');
+      return 'handled';
+    }
+    if (req.headers.via.length > 1 && isLoop(req, services.isUs)) {
+      services.reply(ctx, 482, 'Loop Detected');
+      return 'handled';
+    }
+    return 'continue';
+  },
+};

@@ -1,0 +1,65 @@
+import { parseSipUri } from '../../message/uri.ts';
+import { applyRegister, contactsForReply } from '../../registrar/registrar-rules.ts';
+import type { Stage } from '../context.ts';
+
+/**
+ * The registrar (RFC 3261 §10.3) for our domain: the AOR is `sip:<extension>@<domain>` from
+ * the To header; the decision is the pure `applyRegister`; the location view applies it.
+ */
+export const registrar: Stage = {
+  name: 'registrar',
+  run(ctx) {
+    const { req, services, source } = ctx;
+    if (req.method !== 'REGISTER') return 'continue';
+    const to = parseSipUri(req.headers.to.uri);
+    if (!to) {
+      services.reply(ctx, to === undefined && !/^sips?:/i.test(req.headers.to.uri) ? 416 : 400, 'Bad AOR in To');
+      return 'handled';
+    }
+    if (!services.isLocalHost(to.host)) {
+      services.reply(ctx, 403, 'Not our domain');
+      return 'handled';
+    }
+    if (!to.user || !services.extension(to.user)) {
+      services.reply(ctx, 404, 'Not Found');
+      return 'handled';
+    }
+    const contacts = req.headers.contact;
+    for (const c of contacts === '*' ? [] : contacts ?? []) {
+      if (!parseSipUri(c.uri)) {
+        services.reply(ctx, /^sips?:/i.test(c.uri) ? 400 : 416, 'Bad Contact');
+        return 'handled';
+      }
+    }
+    const now = Date.now();
+    const aor = `sip:${to.user}@${services.settings.domain}`;
+    const expiresRaw = req.headers.expires as string | undefined;
+    if (expiresRaw !== undefined && !/^\d{1,10}$/.test(expiresRaw.trim())) {
+      services.reply(ctx, 400, 'Bad Expires');
+      return 'handled';
+    }
+    const current = services.location.bindings(aor, now);
+    if (contacts === undefined) {
+      // A query: list the bindings (§10.2.3).
+      services.reply(ctx, 200, 'OK', replyHeaders(contactsForReply(current, now)));
+      return 'handled';
+    }
+    const outcome = applyRegister({
+      aor, contacts, expiresHeader: expiresRaw === undefined ? undefined : Number(expiresRaw),
+      callId: req.headers['call-id'], cseq: req.headers.cseq.seq,
+      source: `${source.transport}:${source.address}:${source.port}`, transport: source.transport,
+      userAgent: String(req.headers['user-agent'] ?? '').slice(0, 200), now,
+    }, current, services.settings.registrar);
+    if (outcome.kind === 'reject') {
+      services.reply(ctx, outcome.status, outcome.reason, outcome.headers);
+      return 'handled';
+    }
+    services.location.applyLocal(outcome.changes);
+    services.reply(ctx, 200, 'OK', replyHeaders(contactsForReply(outcome.bindings, now)));
+    return 'handled';
+  },
+};
+
+function replyHeaders(contacts: { uri: string; params: Record<string, string> }[]): Record<string, unknown> {
+  return contacts.length > 0 ? { contact: contacts, date: new Date().toUTCString() } : { date: new Date().toUTCString() };
+}

@@ -1,0 +1,29 @@
+import type { Target } from '../../proxy/targets.ts';
+import type { RequestContext, Stage } from '../context.ts';
+
+/**
+ * Requests for other domains (RFC 3261 §16.5-16.6): the auth stage let through only trusted
+ * or authenticated senders, so relay to the Request-URI's host (IP literal or DNS name).
+ */
+export const relay: Stage = {
+  name: 'relay',
+  run(ctx) {
+    const { services, ruri } = ctx;
+    if (!ruri) {
+      services.reply(ctx, 416, 'Unsupported URI Scheme');
+      return 'handled';
+    }
+    if (!ctx.trusted && !ctx.authUser) {
+      services.reply(ctx, 403, 'Relaying Denied');
+      return 'handled';
+    }
+    const target = services.resolveUri(ruri);
+    return target instanceof Promise ? target.then((t) => send(ctx, t)) : send(ctx, target);
+  },
+};
+
+function send(ctx: RequestContext, target: Target | undefined): 'handled' {
+  if (!target) ctx.services.reply(ctx, 404, 'Not Found');
+  else ctx.services.relay(ctx, [target]);
+  return 'handled';
+}

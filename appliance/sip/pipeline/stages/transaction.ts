@@ -1,0 +1,54 @@
+import { rfc3261Branch } from '../../message/via.ts';
+import type { SipRequest } from '../../message/types.ts';
+import type { Stage } from '../context.ts';
+
+/** Server transaction key (RFC 3261 §17.2.3; RFC 2543 fallback without the magic cookie). */
+export function serverKey(req: SipRequest, method = req.method): string {
+  const via = req.headers.via[0];
+  const m = method === 'ACK' ? 'INVITE' : method;
+  const branch = rfc3261Branch(via);
+  if (branch) return `${branch}|${via.host}:${via.port ?? ''}|${m}`;
+  const h = req.headers;
+  return `2543|${h['call-id']}|${h.cseq.seq}|${h.from.params.tag ?? ''}|${via.host}:${via.port ?? ''}|${m}`;
+}
+
+/**
+ * Transaction matching: retransmissions get the last response again, an ACK for a non-2xx
+ * final response is absorbed hop by hop (§17.2.1), a CANCEL is answered and applied to its
+ * INVITE (§16.10, §9.2); anything else new gets a server transaction.
+ */
+export const transaction: Stage = {
+  name: 'transaction',
+  run(ctx) {
+    const { req, services } = ctx;
+    ctx.txKey = serverKey(req);
+    const existing = services.findServer(ctx.txKey);
+    if (req.method === 'ACK') {
+      if (existing) {
+        existing.onAck(); // ACK to our non-2xx final: absorbed here (§16.7 step 10 note)
+        return 'handled';
+      }
+      return 'continue'; // ACK for a 2xx: end to end, routed like any in-dialog request
+    }
+    if (existing) {
+      existing.onRetransmission();
+      return 'handled';
+    }
+    if (req.method === 'CANCEL') {
+      const invite = services.findServer(serverKey(req, 'INVITE'));
+      ctx.st = services.createServer(ctx);
+      if (!invite) {
+        services.reply(ctx, 481, 'Call/Transaction Does Not Exist');
+        return 'handled';
+      }
+      services.reply(ctx, 200, 'OK');
+      if (!invite.isFinal) {
+        invite.onCancel?.();
+        if (!invite.onCancel) services.reply({ ...ctx, st: invite, req: invite.request }, 487, 'Request Terminated');
+      }
+      return 'handled';
+    }
+    ctx.st = services.createServer(ctx);
+    return 'continue';
+  },
+};

@@ -1,0 +1,110 @@
+import { buildResponse } from '../message/encode.ts';
+import type { SipRequest, SipResponse } from '../message/types.ts';
+import type { ClientTransaction, ClientTransactionUser } from '../transaction/client-transaction.ts';
+import type { ServerTransaction } from '../transaction/server-transaction.ts';
+import { TIMER_C } from '../transaction/timers.ts';
+import { selectBest } from './response-selection.ts';
+
+/** What a fork needs from the proxy: forwarding a response upstream, sending CANCELs. */
+export interface ForkHost {
+  /** Sends a CANCEL for an INVITE client transaction (same branch, RFC 3261 §9.1). */
+  cancelBranch(ct: ClientTransaction): void;
+  /** Turns a downstream response into the upstream one (pops our Via, §16.7 step 9). */
+  upstream(res: SipResponse): SipResponse;
+  toTag(req: SipRequest): string;
+  /** Counts a finished call attempt for the operating state. */
+  onFinal?(status: number): void;
+}
+
+/**
+ * The response context of one forwarded request (RFC 3261 §16.7): the server transaction,
+ * its client transactions (parallel forking), provisional and 2xx forwarding, CANCEL of the
+ * other branches after a 2xx or 6xx, and the best final response when all branches ended.
+ */
+export class Fork implements ClientTransactionUser {
+  readonly branches: ClientTransaction[] = [];
+  private readonly finals: (SipResponse | undefined)[] = [];
+  private answered = false;
+  private canceled = false;
+  private done = false;
+  private readonly cancelWhenProvisional = new Set<ClientTransaction>();
+  private timerC?: ReturnType<typeof setTimeout>;
+
+  constructor(readonly st: ServerTransaction, private readonly host: ForkHost) {
+    st.onCancel = () => this.cancel();
+    if (st.isInvite) this.timerC = setTimeout(() => this.cancel(), TIMER_C);
+  }
+
+  add(ct: ClientTransaction): void {
+    ct.index = this.branches.length;
+    this.branches.push(ct);
+    this.finals.push(undefined);
+  }
+
+  onResponse(res: SipResponse, ct: ClientTransaction): void {
+    const s = res.status;
+    if (s < 200) {
+      if (this.cancelWhenProvisional.delete(ct)) this.host.cancelBranch(ct);
+      // §16.7 step 5: forward provisional responses except 100.
+      if (s > 100 && !this.done) this.st.respond(this.host.upstream(res));
+      return;
+    }
+    if (s < 300) {
+      // §16.7 step 5: every 2xx to an INVITE goes upstream at once, even after another 2xx.
+      this.answered = true;
+      this.finish();
+      this.st.respond(this.host.upstream(res));
+      if (this.st.isInvite) this.cancelPending(ct);
+      this.host.onFinal?.(s);
+      return;
+    }
+    this.finals[ct.index] = res;
+    if (s >= 600 && this.st.isInvite) this.cancelPending(ct); // §16.7 step 10
+    this.maybeComplete();
+  }
+
+  onTimeout(ct: ClientTransaction): void {
+    // §16.7 step 1 / §16.8: a branch that times out counts as a 408.
+    this.finals[ct.index] = buildResponse(ct.request, 408, 'Request Timeout');
+    this.maybeComplete();
+  }
+
+  /** CANCEL from upstream, or Timer C: cancel every branch still pending (§16.10). */
+  cancel(): void {
+    if (this.done) return;
+    this.canceled = true;
+    this.cancelPending(undefined);
+  }
+
+  private cancelPending(except: ClientTransaction | undefined): void {
+    for (const ct of this.branches) {
+      if (ct === except || ct.state === 'terminated' || ct.state === 'completed' || !ct.isInvite) continue;
+      // §9.1: no CANCEL before a provisional response; send it when one arrives.
+      if (ct.lastStatus >= 100) this.host.cancelBranch(ct);
+      else this.cancelWhenProvisional.add(ct);
+    }
+  }
+
+  private maybeComplete(): void {
+    if (this.done || this.answered) return;
+    if (this.finals.some((f) => f === undefined)) return;
+    this.finish();
+    const statuses = this.finals.map((f) => f!.status);
+    const best = selectBest(statuses)!;
+    let res: SipResponse;
+    if (this.canceled && statuses.every((s) => s === 408)) {
+      res = buildResponse(this.st.request, 487, 'Request Terminated', {}, this.host.toTag(this.st.request));
+    } else if (best.status !== statuses[best.index] || statuses[best.index] === 408) {
+      res = buildResponse(this.st.request, best.status, undefined, {}, this.host.toTag(this.st.request));
+    } else {
+      res = this.host.upstream(this.finals[best.index]!);
+    }
+    this.st.respond(res);
+    this.host.onFinal?.(res.status);
+  }
+
+  private finish(): void {
+    this.done = true;
+    clearTimeout(this.timerC);
+  }
+}

@@ -1,0 +1,59 @@
+import type { Via } from 'sip';
+import type { SipRequest, SipResponse, Source } from '../message/types.ts';
+import { uriHost } from '../message/uri.ts';
+
+/** Methods that create a dialog, so the proxy stays in its path by Record-Route (RFC 3261 §16.6 step 4). */
+const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
+
+/** Our identity in the messages we forward. */
+export interface ForwardIdentity {
+  readonly advertise: string;
+  /** Shared port, for Record-Route: any worker can take the in-dialog requests. */
+  readonly port: number;
+  /** This worker's own port, for Via: responses come back to the worker holding the transaction. */
+  readonly viaPort: number;
+}
+
+/**
+ * Marks where a request really came from on its top Via (RFC 3261 §18.2.1 received,
+ * RFC 3581 §4 rport), so responses, also stateless ones, find their way back.
+ */
+export function stampReceived(req: SipRequest, source: Source): void {
+  const via = req.headers.via[0];
+  const host = via.host.startsWith('[') ? via.host.slice(1, -1) : via.host;
+  if (host !== source.address || source.transport === 'tcp') via.params.received = source.address;
+  if ('rport' in via.params || source.transport === 'tcp') via.params.rport = String(source.port);
+}
+
+/**
+ * Builds the request to send to one target (RFC 3261 §16.6): copy, new Request-URI,
+ * Max-Forwards decremented, Record-Route for dialog-creating requests, our Via on top.
+ */
+export function forwardRequest(req: SipRequest, uri: string, branch: string, transport: 'udp' | 'tcp', id: ForwardIdentity): SipRequest {
+  const headers = { ...req.headers };
+  const mf = headers['max-forwards'];
+  headers['max-forwards'] = String(mf === undefined ? 70 : Math.max(0, Number(mf) - 1));
+  const via: Via = { version: '2.0', protocol: transport.toUpperCase(), host: uriHost(id.advertise), port: id.viaPort, params: { branch } };
+  headers.via = [via, ...req.headers.via];
+  if (DIALOG_CREATING.has(req.method) && !req.headers.to.params.tag) {
+    const rr = { uri: `sip:${uriHost(id.advertise)}:${id.port};lr`, params: {} };
+    headers['record-route'] = [rr, ...(req.headers['record-route'] ?? [])];
+  }
+  return { method: req.method, uri, version: '2.0', headers, content: req.content };
+}
+
+/** The response to send upstream: our Via removed (RFC 3261 §16.7 step 9). */
+export function upstreamResponse(res: SipResponse): SipResponse {
+  return { ...res, headers: { ...res.headers, via: res.headers.via.slice(1) } };
+}
+
+/** CANCEL for a forwarded INVITE (RFC 3261 §9.1): same R-URI, top Via, Call-ID, To, From, Route. */
+export function buildCancel(invite: SipRequest): SipRequest {
+  const h = invite.headers;
+  const headers = {
+    via: [h.via[0]], to: h.to, from: h.from, 'call-id': h['call-id'],
+    cseq: { seq: h.cseq.seq, method: 'CANCEL' }, 'max-forwards': '70',
+    ...(h.route ? { route: h.route } : {}),
+  } as SipRequest['headers'];
+  return { method: 'CANCEL', uri: invite.uri, version: '2.0', headers, content: '' };
+}

@@ -1,0 +1,22 @@
+/**
+ * Best-response selection for a forked request (RFC 3261 §16.7 step 6): a 6xx if any, else
+ * the lowest class, preferring within it responses that help the caller retry (401, 407,
+ * 415, 420, 484); a lone 503 becomes 500 (a downstream overload is not ours to announce).
+ */
+const HELPFUL = new Set([401, 407, 415, 420, 484]);
+
+export function selectBest(statuses: readonly number[]): { index: number; status: number } | undefined {
+  if (statuses.length === 0) return undefined;
+  let best = -1;
+  for (let i = 0; i < statuses.length; i++) {
+    if (best < 0 || rank(statuses[i]) < rank(statuses[best])) best = i;
+  }
+  const status = statuses[best] === 503 ? 500 : statuses[best];
+  return { index: best, status };
+}
+
+function rank(status: number): number {
+  const cls = Math.floor(status / 100);
+  if (cls === 6) return 0;
+  return cls * 1000 + (HELPFUL.has(status) ? 0 : 500) + (status === 408 ? 400 : 0) + (status % 100);
+}

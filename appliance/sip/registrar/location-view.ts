@@ -1,0 +1,173 @@
+import type { BindingChange, BindingRecord, RegistrationsStore } from '../../../system/store/index.ts';
+import { contactKey } from './registrar-rules.ts';
+
+/** A contact address a request can be relayed to: parsed from a binding's source. */
+export interface ContactAddress {
+  readonly address: string;
+  readonly port: number;
+  readonly transport: 'udp' | 'tcp';
+}
+
+/** Writes queued changes after this long, or sooner when the batch is full. */
+const FLUSH_MS = 25;
+const FLUSH_BATCH = 500;
+
+/**
+ * The location service (RFC 3261 §10.2) held in memory by each connection control section,
+ * written through to the store in batches so a burst of REGISTERs does not serialise on
+ * SQLite (DESIGN.md hard spots). Every binding has a version: a late change with a lower
+ * version never overwrites a newer one (applies to changes from other workers and peers).
+ */
+export class LocationView {
+  private readonly byAor = new Map<string, BindingRecord[]>();
+  /** Bindings by contact URI, so in-dialog requests to a contact reach the phone's flow (TCP, NAT). */
+  private readonly byContact = new Map<string, BindingRecord>();
+  private queue: BindingChange[] = [];
+  private flushTimer?: ReturnType<typeof setTimeout>;
+  private readonly listeners = new Set<(aor: string) => void>();
+  /** Called with every change made here, for replication to other workers or peers. */
+  onLocalChange?: (changes: readonly BindingChange[]) => void;
+
+  constructor(private readonly store: RegistrationsStore) {}
+
+  /** Loads the unexpired bindings from the store (at start: bindings survive a restart). */
+  load(now = Date.now()): number {
+    this.byAor.clear();
+    this.byContact.clear();
+    const rows = this.store.loadActive(now);
+    for (const b of rows) this.insert(b);
+    return rows.length;
+  }
+
+  /** Current bindings of an AOR (unexpired at `now`), best q first. */
+  bindings(aor: string, now = Date.now()): BindingRecord[] {
+    const list = this.byAor.get(aor);
+    if (!list) return [];
+    return list.filter((b) => b.expiresAt > now);
+  }
+
+  /** The live binding whose Contact is `uri` (compared as contactKey), if any. */
+  bindingForContact(uri: string, now = Date.now()): BindingRecord | undefined {
+    const b = this.byContact.get(contactKey(uri));
+    return b && b.expiresAt > now ? b : undefined;
+  }
+
+  /** Every AOR with at least one binding. */
+  aors(): IterableIterator<string> {
+    return this.byAor.keys();
+  }
+
+  /** Total number of bindings held. */
+  get size(): number {
+    let n = 0;
+    for (const l of this.byAor.values()) n += l.length;
+    return n;
+  }
+
+  /** Applies changes decided here (registrar): memory now, store soon, replicas notified. */
+  applyLocal(changes: readonly BindingChange[]): void {
+    if (changes.length === 0) return;
+    this.applyToMemory(changes);
+    this.enqueue(changes);
+    this.onLocalChange?.(changes);
+  }
+
+  /** Applies changes from elsewhere (another worker or a peer); the store was written by them. */
+  applyRemote(changes: readonly BindingChange[], persist = false): void {
+    const applied = this.applyToMemory(changes);
+    if (persist) this.enqueue(applied);
+  }
+
+  /** Removes expired bindings from memory and store; returns the AORs that changed. */
+  purgeExpired(now = Date.now()): string[] {
+    const changed: string[] = [];
+    for (const [aor, list] of this.byAor) {
+      const keep = list.filter((b) => b.expiresAt > now);
+      if (keep.length === list.length) continue;
+      for (const b of list) if (b.expiresAt <= now) this.unindex(b);
+      if (keep.length === 0) this.byAor.delete(aor);
+      else this.byAor.set(aor, keep);
+      changed.push(aor);
+    }
+    this.flush();
+    this.store.purgeExpired(now);
+    for (const aor of changed) this.notify(aor);
+    return changed;
+  }
+
+  /** Subscribes to changes of any AOR. */
+  onChange(listener: (aor: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Writes every queued change now. */
+  flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const batch = this.queue;
+    this.queue = [];
+    this.store.apply(batch);
+  }
+
+  private enqueue(changes: readonly BindingChange[]): void {
+    for (const c of changes) this.queue.push(c);
+    if (this.queue.length >= FLUSH_BATCH) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  private applyToMemory(changes: readonly BindingChange[]): BindingChange[] {
+    const applied: BindingChange[] = [];
+    const touched = new Set<string>();
+    for (const c of changes) {
+      const aor = c.kind === 'upsert' ? c.binding.aor : c.aor;
+      const contact = c.kind === 'upsert' ? c.binding.contact : c.contact;
+      const list = this.byAor.get(aor) ?? [];
+      const i = list.findIndex((b) => b.contact === contact);
+      const cur = i >= 0 ? list[i] : undefined;
+      const version = c.kind === 'upsert' ? c.binding.version : c.version;
+      if (cur && cur.version > version) continue; // a newer change already won
+      if (cur) this.unindex(cur);
+      if (c.kind === 'upsert') {
+        if (cur) list[i] = c.binding;
+        else list.push(c.binding);
+        this.byContact.set(contactKey(c.binding.contact), c.binding);
+        list.sort((a, b) => b.q - a.q || b.updatedAt - a.updatedAt);
+        this.byAor.set(aor, list);
+      } else if (cur) {
+        list.splice(i, 1);
+        if (list.length === 0) this.byAor.delete(aor);
+      }
+      applied.push(c);
+      touched.add(aor);
+    }
+    for (const aor of touched) this.notify(aor);
+    return applied;
+  }
+
+  private unindex(b: BindingRecord): void {
+    const key = contactKey(b.contact);
+    if (this.byContact.get(key) === b) this.byContact.delete(key);
+  }
+
+  private insert(b: BindingRecord): void {
+    this.byContact.set(contactKey(b.contact), b);
+    const list = this.byAor.get(b.aor);
+    if (list) list.push(b);
+    else this.byAor.set(b.aor, [b]);
+  }
+
+  private notify(aor: string): void {
+    for (const l of this.listeners) l(aor);
+  }
+}
+
+/** Parses a binding's `transport:address:port` source into where to send. */
+export function sourceAddress(source: string): ContactAddress | undefined {
+  const first = source.indexOf(':');
+  const last = source.lastIndexOf(':');
+  if (first < 0 || last <= first) return undefined;
+  const transport = source.slice(0, first);
+  if (transport !== 'udp' && transport !== 'tcp') return undefined;
+  return { transport, address: source.slice(first + 1, last), port: Number(source.slice(last + 1)) };
+}

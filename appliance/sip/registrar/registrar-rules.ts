@@ -1,0 +1,121 @@
+import type { BindingChange, BindingRecord } from '../../../system/store/index.ts';
+
+/**
+ * The registrar's decision (RFC 3261 §10.3), a pure function: given a REGISTER's contacts and
+ * the current bindings of the AOR, either reject the request or return the changes to apply
+ * and the bindings that result.
+ */
+export interface RegisterInput {
+  readonly aor: string;
+  /** `*` (remove all) or the Contact values with their URI and parameters. */
+  readonly contacts: '*' | readonly { readonly uri: string; readonly params: Readonly<Record<string, string | null>> }[];
+  /** The Expires header value, if present and valid. */
+  readonly expiresHeader?: number;
+  readonly callId: string;
+  readonly cseq: number;
+  readonly source: string;
+  readonly transport: string;
+  readonly userAgent: string;
+  readonly now: number;
+}
+
+export interface RegistrarSettings {
+  readonly minExpires: number;
+  readonly maxExpires: number;
+  readonly defaultExpires: number;
+  readonly maxContacts: number;
+}
+
+export type RegisterOutcome =
+  | { readonly kind: 'reject'; readonly status: number; readonly reason: string; readonly headers?: Record<string, string> }
+  | { readonly kind: 'accept'; readonly changes: BindingChange[]; readonly bindings: BindingRecord[] };
+
+/** Canonical key of a contact URI for binding comparison (RFC 3261 §10.3 step 7, §19.1.4 lite). */
+export function contactKey(uri: string): string {
+  const m = /^(sips?):(?:([^@]*)@)?([^;?]*)(.*)$/i.exec(uri.trim());
+  if (!m) return uri.trim();
+  // Scheme and host are case-insensitive; the user part and parameters are kept as sent.
+  return `${m[1].toLowerCase()}:${m[2] !== undefined ? `${m[2]}@` : ''}${m[3].toLowerCase()}${m[4]}`;
+}
+
+/** Applies a REGISTER to the AOR's current bindings. */
+export function applyRegister(input: RegisterInput, current: readonly BindingRecord[], s: RegistrarSettings): RegisterOutcome {
+  const live = current.filter((b) => b.expiresAt > input.now);
+
+  // Step 6: "*" only with Expires: 0 and as the only Contact.
+  if (input.contacts === '*') {
+    if (input.expiresHeader !== 0) return { kind: 'reject', status: 400, reason: 'Contact * requires Expires: 0' };
+    for (const b of live) {
+      if (b.callId === input.callId && input.cseq <= b.cseq) return outOfOrder();
+    }
+    return {
+      kind: 'accept',
+      changes: live.map((b) => ({ kind: 'remove', aor: b.aor, contact: b.contact, version: nextVersion(b, input.now) })),
+      bindings: [],
+    };
+  }
+
+  const byKey = new Map(live.map((b) => [contactKey(b.contact), b]));
+  const changes: BindingChange[] = [];
+  for (const c of input.contacts) {
+    const key = contactKey(c.uri);
+    let expires = input.expiresHeader ?? s.defaultExpires;
+    const param = c.params.expires;
+    if (param !== undefined && param !== null) {
+      if (!/^\d{1,10}$/.test(param)) return { kind: 'reject', status: 400, reason: 'Bad expires parameter' };
+      expires = Number(param);
+    }
+    // Step 7: 423 with Min-Expires when the interval is too brief (§10.3 step 7, §20.23).
+    if (expires !== 0 && expires < s.minExpires) {
+      return { kind: 'reject', status: 423, reason: 'Interval Too Brief', headers: { 'min-expires': String(s.minExpires) } };
+    }
+    expires = Math.min(expires, s.maxExpires);
+    const q = parseQ(c.params.q);
+    if (q === undefined) return { kind: 'reject', status: 400, reason: 'Bad q parameter' };
+
+    const existing = byKey.get(key);
+    if (existing && existing.callId === input.callId && input.cseq <= existing.cseq) return outOfOrder();
+    if (expires === 0) {
+      if (existing) {
+        changes.push({ kind: 'remove', aor: input.aor, contact: existing.contact, version: nextVersion(existing, input.now) });
+        byKey.delete(key);
+      }
+      continue;
+    }
+    const binding: BindingRecord = {
+      aor: input.aor, contact: c.uri, expiresAt: input.now + expires * 1000, q, callId: input.callId,
+      cseq: input.cseq, source: input.source, transport: input.transport, userAgent: input.userAgent,
+      version: existing ? nextVersion(existing, input.now) : input.now, updatedAt: input.now,
+    };
+    changes.push({ kind: 'upsert', binding });
+    byKey.set(key, binding);
+  }
+  if (byKey.size > s.maxContacts) {
+    return { kind: 'reject', status: 403, reason: `Too many contacts (at most ${s.maxContacts})` };
+  }
+  const bindings = [...byKey.values()].sort((a, b) => b.q - a.q || b.updatedAt - a.updatedAt);
+  return { kind: 'accept', changes, bindings };
+}
+
+/** Contact header values for the 200 OK: every current binding with its remaining expiry (§10.3 step 8). */
+export function contactsForReply(bindings: readonly BindingRecord[], now: number): { uri: string; params: Record<string, string> }[] {
+  return bindings.map((b) => ({
+    uri: b.contact,
+    params: { expires: String(Math.max(0, Math.round((b.expiresAt - now) / 1000))), ...(b.q !== 1 ? { q: String(b.q) } : {}) },
+  }));
+}
+
+function outOfOrder(): RegisterOutcome {
+  // §10.3 step 7: same Call-ID with a CSeq not higher than stored: the update MUST be aborted.
+  return { kind: 'reject', status: 500, reason: 'Out of order REGISTER', headers: { 'retry-after': '1' } };
+}
+
+function nextVersion(b: BindingRecord, now: number): number {
+  return Math.max(b.version + 1, now);
+}
+
+function parseQ(q: string | null | undefined): number | undefined {
+  if (q === undefined || q === null) return 1;
+  if (!/^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(q)) return undefined;
+  return Number(q);
+}

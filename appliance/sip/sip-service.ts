@@ -1,0 +1,281 @@
+import { createHash } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { ExtensionRecord } from '../../system/store/index.ts';
+import type { Authenticator } from './auth/authenticator.ts';
+import { decodeMessage } from './message/decode.ts';
+import { buildResponse, encodeMessage } from './message/encode.ts';
+import type { SipRequest, SipResponse, Source } from './message/types.ts';
+import { defaultPort, socketHost, uriHost, uriTransport, type SipUri } from './message/uri.ts';
+import { responseTarget } from './message/via.ts';
+import type { PipelineServices, RequestContext, SipSettings } from './pipeline/context.ts';
+import { runPipeline } from './pipeline/pipeline.ts';
+import { outgoingBranch } from './proxy/branch.ts';
+import { Fork } from './proxy/fork.ts';
+import { buildCancel, forwardRequest, stampReceived, upstreamResponse } from './proxy/forwarding.ts';
+import type { RouteDecision, Target } from './proxy/targets.ts';
+import { sourceAddress, type LocationView } from './registrar/location-view.ts';
+import { ClientTransaction, type ClientTransactionUser } from './transaction/client-transaction.ts';
+import { ServerTransaction } from './transaction/server-transaction.ts';
+import type { Destination, SipTransport } from './transport/transport.ts';
+import { SipCounters } from './sip-counters.ts';
+
+/** Host services the SIP service needs, passed in at start-up (DESIGN.md layering). */
+export interface SipServiceDeps {
+  readonly settings: SipSettings;
+  readonly location: LocationView;
+  readonly auth: Authenticator;
+  readonly extension: (number: string) => ExtensionRecord | undefined;
+  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  /** Optional routing override (the DNS function); defaults to the location view. */
+  readonly locate?: (extension: string) => RouteDecision | undefined;
+}
+
+const ignoreUser: ClientTransactionUser = { onResponse() {}, onTimeout() {} };
+
+/**
+ * The SIP side of a connection control section: decodes what the transports deliver, runs
+ * requests through the pipeline, matches responses to client transactions, and implements
+ * the services the stages use (replies, stateful relay with forking, stateless relay).
+ */
+export class SipService implements PipelineServices {
+  readonly settings: SipSettings;
+  readonly location: LocationView;
+  readonly auth: Authenticator;
+  readonly counters = new SipCounters();
+  private readonly servers = new Map<string, ServerTransaction>();
+  private readonly clients = new Map<string, ClientTransaction>();
+  private transport!: SipTransport;
+
+  constructor(private readonly deps: SipServiceDeps) {
+    this.settings = deps.settings;
+    this.location = deps.location;
+    this.auth = deps.auth;
+    this.isUs = this.isUs.bind(this);
+  }
+
+  /** Connects the service to its transport (sockets are opened by the caller). */
+  attach(transport: SipTransport): void {
+    this.transport = transport;
+  }
+
+  /** Open server and client transactions, for the operating state. */
+  get openTransactions(): number {
+    return this.servers.size + this.clients.size;
+  }
+
+  /** Entry point for every message the transports deliver. */
+  receive(data: Buffer, source: Source): void {
+    let decoded;
+    try {
+      decoded = decodeMessage(data, source.transport === 'tcp');
+    } catch {
+      this.counters.dropped++;
+      return;
+    }
+    switch (decoded.kind) {
+      case 'drop':
+        this.counters.dropped++;
+        return;
+      case 'bad-request':
+        this.counters.malformed++;
+        if (decoded.msg.method === 'ACK') return;
+        this.sendStateless(decoded.msg, source, buildResponse(decoded.msg, decoded.status, decoded.reason, decoded.extraHeaders ?? {}, this.toTag(decoded.msg)));
+        return;
+      case 'response':
+        this.onResponse(decoded.msg);
+        return;
+      case 'request':
+        this.onRequest(decoded.msg, source);
+    }
+  }
+
+  private onRequest(req: SipRequest, source: Source): void {
+    this.counters.request(req.method);
+    stampReceived(req, source);
+    const ctx: RequestContext = { req, source, services: this, trusted: false };
+    try {
+      const r = runPipeline(ctx);
+      if (r instanceof Promise) r.catch((err) => this.failed(ctx, err));
+    } catch (err) {
+      this.failed(ctx, err);
+    }
+  }
+
+  private failed(ctx: RequestContext, err: unknown): void {
+    this.deps.log('sip.error', `request handling failed: ${(err as Error)?.message ?? err}`, { method: ctx.req.method });
+    if (ctx.req.method !== 'ACK') this.reply(ctx, 500, 'Server Internal Error');
+  }
+
+  private onResponse(res: SipResponse): void {
+    const via = res.headers.via[0];
+    const ct = this.clients.get(`${via.params.branch}|${res.headers.cseq.method}`);
+    if (ct) {
+      ct.receive(res);
+      return;
+    }
+    // §16.7 step 3: no context (2xx retransmission after the transaction ended): stateless.
+    if (!this.isUs(via.host, via.port) || res.headers.via.length < 2) return;
+    const up = upstreamResponse(res);
+    const next = up.headers.via[0];
+    const target = responseTarget(next);
+    const transport = next.protocol === 'TCP' ? 'tcp' : 'udp';
+    this.transport.send({ transport, address: target.address, port: target.port }, encodeMessage(up), true);
+  }
+
+  // ---- PipelineServices ----
+
+  extension(number: string): ExtensionRecord | undefined {
+    return this.deps.extension(number);
+  }
+
+  reply(ctx: RequestContext, status: number, reason?: string, headers: Record<string, unknown> = {}): void {
+    const res = buildResponse(ctx.req, status, reason, headers, this.toTag(ctx.req));
+    this.counters.reply(status);
+    if (ctx.st) ctx.st.respond(res);
+    else this.sendStateless(ctx.req, ctx.source, res);
+  }
+
+  findServer(key: string): ServerTransaction | undefined {
+    return this.servers.get(key);
+  }
+
+  createServer(ctx: RequestContext): ServerTransaction {
+    const st = new ServerTransaction(ctx.txKey!, ctx.req, ctx.source, this.transport, (t) => {
+      if (this.servers.get(t.key) === t) this.servers.delete(t.key);
+    });
+    this.servers.set(st.key, st);
+    return st;
+  }
+
+  relay(ctx: RequestContext, targets: readonly Target[]): void {
+    const st = ctx.st!;
+    if (st.isInvite) this.reply(ctx, 100, 'Trying'); // §16.2: before forking
+    const fork = new Fork(st, {
+      cancelBranch: (ct) => this.cancelBranch(ct),
+      upstream: (res) => {
+        this.counters.reply(res.status);
+        return upstreamResponse(res);
+      },
+      toTag: (req) => this.toTag(req),
+    });
+    const loop = undefined;
+    targets.forEach((t, i) => {
+      const branch = outgoingBranch(ctx.req, i, loop);
+      const fwd = forwardRequest(ctx.req, t.uri, branch, t.dest.transport, this.identity());
+      const ct = new ClientTransaction(`${branch}|${ctx.req.method}`, fwd, t.dest, this.transport, fork, (c) => {
+        if (this.clients.get(c.key) === c) this.clients.delete(c.key);
+      });
+      fork.add(ct);
+      this.clients.set(ct.key, ct);
+    });
+    for (const ct of fork.branches) ct.start();
+  }
+
+  relayStateless(ctx: RequestContext, target: Target): void {
+    const branch = outgoingBranch(ctx.req, 0);
+    const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity());
+    this.transport.send(target.dest, encodeMessage(fwd));
+  }
+
+  resolveUri(uri: SipUri): Target | undefined | Promise<Target | undefined> {
+    const text = `${uri.schema}:${uri.user ? `${uri.user}@` : ''}${uri.host}${uri.port ? `:${uri.port}` : ''}`;
+    const binding = this.location.bindingForContact(text) ?? this.location.bindingForContact(stringUri(uri));
+    if (binding) {
+      const dest = destinationOf(binding.source);
+      if (dest) return { uri: binding.contact, dest };
+    }
+    const host = socketHost(uri.host);
+    const transport = uriTransport(uri);
+    const port = defaultPort(uri);
+    if (isIP(host)) return { uri: stringUri(uri), dest: { transport, address: host, port } };
+    // FIXME: RFC 3263 NAPTR/SRV selection for foreign domains; A/AAAA lookup only for now.
+    return lookup(host).then(
+      (r) => ({ uri: stringUri(uri), dest: { transport, address: r.address, port } }),
+      () => undefined,
+    );
+  }
+
+  locate(extension: string): RouteDecision {
+    const routed = this.deps.locate?.(extension);
+    if (routed) return routed;
+    if (!this.extension(extension)) return { kind: 'reply', status: 404, reason: 'Not Found' };
+    const bindings = this.location.bindings(`sip:${extension}@${this.settings.domain}`);
+    if (bindings.length === 0) return { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
+    if (this.settings.mode === 'redirect') {
+      return {
+        kind: 'redirect',
+        contacts: bindings.flatMap((b) => {
+          const d = sourceAddress(b.source);
+          return d ? [`sip:${extension}@${uriHost(d.address)}:${d.port}${d.transport === 'tcp' ? ';transport=tcp' : ''}`] : [];
+        }),
+      };
+    }
+    const targets: Target[] = [];
+    for (const b of bindings) {
+      const dest = destinationOf(b.source);
+      if (dest && (dest.transport === 'udp' || this.settings.tcp)) targets.push({ uri: b.contact, dest });
+    }
+    return targets.length > 0 ? { kind: 'relay', targets } : { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
+  }
+
+  isUs(host: string, port: number | undefined): boolean {
+    const p = port ?? 5060;
+    const s = this.settings;
+    return (p === s.port || p === s.viaPort) && (s.localHosts.has(host.toLowerCase()) || socketHost(host) === s.advertise);
+  }
+
+  isLocalHost(host: string): boolean {
+    return this.settings.localHosts.has(host.toLowerCase()) || this.settings.localHosts.has(socketHost(host));
+  }
+
+  log(kind: string, message: string, details?: Record<string, unknown>): void {
+    this.deps.log(kind, message, details);
+  }
+
+  /** Deterministic To tag for responses we generate, the same on every worker (stateless replies). */
+  toTag(req: SipRequest): string {
+    return createHash('sha1').update(`${req.headers['call-id']}|${req.headers.from?.params?.tag ?? ''}`).digest('hex').slice(0, 12);
+  }
+
+  /** Stops every transaction timer (shutdown). */
+  close(): void {
+    for (const t of [...this.servers.values()]) t.terminate();
+    for (const t of [...this.clients.values()]) t.terminate();
+  }
+
+  private cancelBranch(ct: ClientTransaction): void {
+    const cancel = buildCancel(ct.request);
+    const key = `${cancel.headers.via[0].params.branch}|CANCEL`;
+    if (this.clients.has(key)) return;
+    const cct = new ClientTransaction(key, cancel, ct.dest, this.transport, ignoreUser, (c) => {
+      if (this.clients.get(c.key) === c) this.clients.delete(c.key);
+    });
+    this.clients.set(key, cct);
+    cct.start();
+  }
+
+  private sendStateless(req: SipRequest, source: Source, res: SipResponse): void {
+    const via = req.headers.via?.[0];
+    if (!via) return;
+    const dest: Destination = source.transport === 'tcp'
+      ? { transport: 'tcp', address: source.address, port: source.port, connection: source.connection }
+      : { transport: 'udp', address: via.params.received ?? source.address, port: 'rport' in via.params ? source.port : responseTarget(via).port };
+    this.transport.send(dest, encodeMessage(res), true);
+  }
+
+  private identity() {
+    return { advertise: this.settings.advertise, port: this.settings.port, viaPort: this.settings.viaPort };
+  }
+}
+
+function destinationOf(source: string): Destination | undefined {
+  const d = sourceAddress(source);
+  if (!d) return undefined;
+  return d.transport === 'tcp' ? { ...d, connection: `${d.address}:${d.port}` } : d;
+}
+
+function stringUri(uri: SipUri): string {
+  const params = Object.entries(uri.params).map(([k, v]) => (v === null ? `;${k}` : `;${k}=${v}`)).join('');
+  return `${uri.schema}:${uri.user ? `${uri.user}${uri.password ? `:${uri.password}` : ''}@` : ''}${uri.host}${uri.port ? `:${uri.port}` : ''}${params}`;
+}

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import type { ApplianceConfig } from '../../system/config/index.ts';
+import type { Store } from '../../system/store/index.ts';
+import { Authenticator } from './auth/authenticator.ts';
+import { NonceIssuer } from './auth/digest.ts';
+import type { SipSettings } from './pipeline/context.ts';
+import type { RouteDecision } from './proxy/targets.ts';
+import { LocationView } from './registrar/location-view.ts';
+import { SipService } from './sip-service.ts';
+import { SipTransports } from './transport/sip-transport.ts';
+
+/** A running SIP service with its transports. */
+export interface RunningSip {
+  readonly service: SipService;
+  readonly location: LocationView;
+  readonly transports: SipTransports;
+  /** The shared SIP port actually bound (useful when the config said 0). */
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** Options for one connection control section's SIP side. */
+export interface StartSipOptions {
+  readonly config: ApplianceConfig;
+  readonly store: Store;
+  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  /** This worker's own Via port (multi-worker); undefined: the shared port. */
+  readonly ownPort?: number;
+  readonly locate?: (extension: string) => RouteDecision | undefined;
+  /** An existing location view (shared with the DNS function); created from the store if absent. */
+  readonly location?: LocationView;
+}
+
+/** Precomputes the settings the pipeline reads from the config (STYLE.md §9). */
+export function sipSettings(config: ApplianceConfig, port: number, viaPort: number): SipSettings {
+  const s = config.sip;
+  const hosts = new Set([s.domain, s.advertise, 'localhost'].map((h) => h.toLowerCase()));
+  if (s.listen !== '0.0.0.0' && s.listen !== '::') hosts.add(s.listen);
+  return {
+    domain: s.domain, localHosts: hosts, advertise: s.advertise, port, viaPort, trusted: s.trusted, mode: s.mode,
+    registrar: { minExpires: s.minExpires, maxExpires: s.maxExpires, defaultExpires: s.defaultExpires, maxContacts: 10 },
+    tcp: s.transports.includes('tcp'),
+  };
+}
+
+/** Opens the SIP transports and wires the service (registrar + stateful proxy). */
+export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
+  const { config, store } = opts;
+  const location = opts.location ?? new LocationView(store.registrations);
+  if (!opts.location) location.load();
+  // The nonce secret lives in the store so every worker (and a restart) verifies the same nonces.
+  const secret = store.settings.getOrCreate('sip.nonce_secret', () => randomBytes(32).toString('hex'));
+  const realm = config.sip.domain;
+  const auth = new Authenticator(new NonceIssuer(secret, realm, config.sip.nonceLifetime), realm, (u) => store.extensions.get(u), config.sip.authAlgorithms);
+  const settings = sipSettings(config, config.sip.port, config.sip.port);
+  const service = new SipService({
+    settings, location, auth, extension: (n) => store.extensions.get(n), log: opts.log, locate: opts.locate,
+  });
+  const transports = new SipTransports(
+    { address: config.sip.listen, port: config.sip.port, ownPort: opts.ownPort, transports: config.sip.transports },
+    (data, source) => service.receive(data, source),
+    (e) => opts.log('sip.transport', e),
+  );
+  await transports.open();
+  (settings as { port: number }).port = transports.port;
+  settings.viaPort = transports.viaPort;
+  service.attach(transports);
+  return {
+    service, location, transports, port: transports.port,
+    async stop() {
+      service.close();
+      location.flush();
+      await transports.close();
+    },
+  };
+}

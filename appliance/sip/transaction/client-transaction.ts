@@ -1,0 +1,132 @@
+import { encodeMessage } from '../message/encode.ts';
+import type { SipRequest, SipResponse } from '../message/types.ts';
+import type { Destination, SipTransport } from '../transport/transport.ts';
+import { T2, TIMER_A, TIMER_B, TIMER_D, TIMER_E, TIMER_F, TIMER_K } from './timers.ts';
+
+/** Client transaction states (RFC 3261 §17.1). */
+export type ClientState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'terminated';
+
+/** What a client transaction reports to its user (STYLE.md §3: a small typed interface). */
+export interface ClientTransactionUser {
+  onResponse(res: SipResponse, ct: ClientTransaction): void;
+  /** Timer B or F fired, or the transport failed: the user treats it as a 408 (§16.7 step 1). */
+  onTimeout(ct: ClientTransaction): void;
+}
+
+/**
+ * A client transaction (RFC 3261 §17.1.1 INVITE, §17.1.2 non-INVITE): sends the request,
+ * retransmits it over UDP (timers A/E), times out (B/F), and for INVITE acknowledges a final
+ * non-2xx response itself (§17.1.1.3), hop by hop.
+ */
+export class ClientTransaction {
+  state: ClientState;
+  private bytes: Buffer;
+  private timeout?: ReturnType<typeof setTimeout>;
+  private retransmit?: ReturnType<typeof setTimeout>;
+  private ackBytes?: Buffer;
+  /** The proxy's branch index within its response context. */
+  index = 0;
+  /** Highest status received so far (0 = none). */
+  lastStatus = 0;
+
+  constructor(
+    readonly key: string,
+    readonly request: SipRequest,
+    readonly dest: Destination,
+    private readonly transport: SipTransport,
+    private readonly user: ClientTransactionUser,
+    private readonly onTerminated: (t: ClientTransaction) => void,
+  ) {
+    this.state = request.method === 'INVITE' ? 'calling' : 'trying';
+    this.bytes = encodeMessage(request);
+  }
+
+  get isInvite(): boolean {
+    return this.request.method === 'INVITE';
+  }
+
+  start(): void {
+    if (!this.transport.send(this.dest, this.bytes)) {
+      queueMicrotask(() => this.fail());
+      return;
+    }
+    const reliable = this.dest.transport === 'tcp';
+    this.timeout = setTimeout(() => this.fail(), this.isInvite ? TIMER_B : TIMER_F);
+    if (!reliable) this.scheduleRetransmit(this.isInvite ? TIMER_A : TIMER_E);
+  }
+
+  /** A response matched this transaction (§17.1.3). */
+  receive(res: SipResponse): void {
+    const s = res.status;
+    if (this.state === 'terminated') return;
+    if (this.state === 'completed') {
+      // Retransmitted final response: resend our ACK (§17.1.1.2).
+      if (this.isInvite && s >= 300 && this.ackBytes) this.transport.send(this.dest, this.ackBytes);
+      return;
+    }
+    this.lastStatus = Math.max(this.lastStatus, s);
+    if (s < 200) {
+      if (this.state === 'calling' || this.state === 'trying') {
+        this.state = 'proceeding';
+        // INVITE: stop retransmitting on a provisional (§17.1.1.2); non-INVITE goes on at T2.
+        if (this.isInvite) clearTimeout(this.retransmit);
+      }
+      this.user.onResponse(res, this);
+      return;
+    }
+    clearTimeout(this.retransmit);
+    clearTimeout(this.timeout);
+    if (this.isInvite && s < 300) {
+      this.terminate(); // 2xx: the ACK is end to end (§17.1.1.2)
+      this.user.onResponse(res, this);
+      return;
+    }
+    if (this.isInvite) {
+      this.ackBytes = encodeMessage(buildAck(this.request, res));
+      this.transport.send(this.dest, this.ackBytes);
+    }
+    this.state = 'completed';
+    const linger = this.dest.transport === 'tcp' ? 0 : this.isInvite ? TIMER_D : TIMER_K;
+    if (linger === 0) this.terminate();
+    else this.timeout = setTimeout(() => this.terminate(), linger);
+    this.user.onResponse(res, this);
+  }
+
+  terminate(): void {
+    clearTimeout(this.retransmit);
+    clearTimeout(this.timeout);
+    if (this.state === 'terminated') return;
+    this.state = 'terminated';
+    this.onTerminated(this);
+  }
+
+  private fail(): void {
+    if (this.state === 'terminated' || this.state === 'completed') return;
+    this.terminate();
+    this.user.onTimeout(this);
+  }
+
+  private scheduleRetransmit(interval: number): void {
+    this.retransmit = setTimeout(() => {
+      if (this.state === 'terminated' || this.state === 'completed') return;
+      if (this.isInvite && this.state !== 'calling') return;
+      this.transport.send(this.dest, this.bytes);
+      const next = this.isInvite ? interval * 2 : Math.min(interval * 2, T2);
+      this.scheduleRetransmit(this.state === 'proceeding' ? T2 : next);
+    }, interval);
+  }
+}
+
+/** ACK for a non-2xx final response (RFC 3261 §17.1.1.3): same branch, R-URI, Route; To from the response. */
+export function buildAck(invite: SipRequest, res: SipResponse): SipRequest {
+  const headers: SipRequest['headers'] = {
+    via: [invite.headers.via[0]],
+    to: res.headers.to,
+    from: invite.headers.from,
+    'call-id': invite.headers['call-id'],
+    cseq: { seq: invite.headers.cseq.seq, method: 'ACK' },
+    'max-forwards': '70',
+  } as SipRequest['headers'];
+  if (invite.headers.route) headers.route = invite.headers.route;
+  return { method: 'ACK', uri: invite.uri, version: '2.0', headers, content: '' };
+}

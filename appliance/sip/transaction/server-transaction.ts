@@ -1,0 +1,112 @@
+import { encodeMessage } from '../message/encode.ts';
+import type { SipRequest, SipResponse, Source } from '../message/types.ts';
+import { responseTarget } from '../message/via.ts';
+import type { Destination, SipTransport } from '../transport/transport.ts';
+import { T2, TIMER_G, TIMER_H, TIMER_I, TIMER_J, TIMER_L } from './timers.ts';
+
+/** Server transaction states (RFC 3261 §17.2; "accepted" from RFC 6026 §7.1). */
+export type ServerState = 'trying' | 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
+
+/**
+ * A server transaction (RFC 3261 §17.2.1 INVITE, §17.2.2 non-INVITE): sends responses to the
+ * Via of the request, absorbs retransmissions by resending the last response, and for INVITE
+ * retransmits a final non-2xx response until the ACK comes (timers G, H, I).
+ */
+export class ServerTransaction {
+  state: ServerState;
+  lastResponse?: SipResponse;
+  private lastBytes?: Buffer;
+  private timer?: ReturnType<typeof setTimeout>;
+  private retransmit?: ReturnType<typeof setTimeout>;
+  /** Filled by the proxy: cancels the forwarding when a CANCEL matches this transaction. */
+  onCancel?: () => void;
+  /** Where responses go: the Via (with received/rport) or the connection the request came on. */
+  readonly replyTo: Destination;
+
+  constructor(
+    readonly key: string,
+    readonly request: SipRequest,
+    readonly source: Source,
+    private readonly transport: SipTransport,
+    private readonly onTerminated: (t: ServerTransaction) => void,
+  ) {
+    this.state = request.method === 'INVITE' ? 'proceeding' : 'trying';
+    const via = request.headers.via[0];
+    // RFC 3581 §4: answer to the source address and port; RFC 3261 §18.2.2 for streams.
+    this.replyTo = source.transport === 'tcp'
+      ? { transport: 'tcp', address: source.address, port: source.port, connection: source.connection }
+      : { transport: 'udp', address: via.params.received ?? source.address, port: 'rport' in via.params ? source.port : responseTarget(via).port };
+  }
+
+  get isInvite(): boolean {
+    return this.request.method === 'INVITE';
+  }
+
+  /** True once a final response was sent. */
+  get isFinal(): boolean {
+    return this.state !== 'trying' && this.state !== 'proceeding';
+  }
+
+  /** Sends a response in this transaction, moving the state machine. */
+  respond(res: SipResponse): void {
+    if (this.state === 'terminated' || this.state === 'confirmed') return;
+    if (this.isFinal && !(this.state === 'accepted' && res.status >= 200 && res.status < 300)) return;
+    this.lastResponse = res;
+    this.lastBytes = encodeMessage(res);
+    this.send(this.lastBytes);
+    if (res.status < 200) {
+      if (this.state === 'trying') this.state = 'proceeding';
+      return;
+    }
+    const reliable = this.replyTo.transport === 'tcp';
+    if (this.isInvite) {
+      if (res.status < 300) {
+        this.setState('accepted', TIMER_L);
+      } else {
+        this.setState('completed', TIMER_H);
+        if (!reliable) this.scheduleRetransmit(TIMER_G);
+      }
+    } else {
+      this.setState('completed', reliable ? 0 : TIMER_J);
+    }
+  }
+
+  /** A retransmission of the request arrived: resend the last response (§17.2.1, §17.2.2). */
+  onRetransmission(): void {
+    if (this.lastBytes && this.state !== 'accepted') this.send(this.lastBytes);
+  }
+
+  /** The ACK for a non-2xx final response (§17.2.1): stop retransmitting, absorb stray ACKs. */
+  onAck(): void {
+    if (this.state !== 'completed') return;
+    clearTimeout(this.retransmit);
+    this.setState('confirmed', this.replyTo.transport === 'tcp' ? 0 : TIMER_I);
+  }
+
+  terminate(): void {
+    clearTimeout(this.timer);
+    clearTimeout(this.retransmit);
+    if (this.state === 'terminated') return;
+    this.state = 'terminated';
+    this.onTerminated(this);
+  }
+
+  private setState(state: ServerState, timeout: number): void {
+    this.state = state;
+    clearTimeout(this.timer);
+    if (timeout <= 0) this.terminate();
+    else this.timer = setTimeout(() => this.terminate(), timeout);
+  }
+
+  private scheduleRetransmit(interval: number): void {
+    this.retransmit = setTimeout(() => {
+      if (this.state !== 'completed' || !this.lastBytes) return;
+      this.send(this.lastBytes);
+      this.scheduleRetransmit(Math.min(interval * 2, T2));
+    }, interval);
+  }
+
+  private send(bytes: Buffer): void {
+    this.transport.send(this.replyTo, bytes, true);
+  }
+}

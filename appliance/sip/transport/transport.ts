@@ -1,0 +1,25 @@
+import type { Source } from '../message/types.ts';
+
+/** Where to send a message: transport, address and port, and for TCP a known connection. */
+export interface Destination {
+  readonly transport: 'udp' | 'tcp';
+  readonly address: string;
+  readonly port: number;
+  /** TCP connection key to reuse (a phone registered over TCP keeps its connection). */
+  readonly connection?: string;
+}
+
+/** Receives whole SIP messages (one datagram, or one framed stream message). */
+export type MessageSink = (data: Buffer, source: Source) => void;
+
+/**
+ * The SIP core sends through this interface and never sees a socket (STYLE.md §2).
+ * `send` returns false when the message could not be handed to the network.
+ */
+export interface SipTransport {
+  /** `fromShared`: send from the shared port (responses) rather than this worker's own port. */
+  send(dest: Destination, data: Buffer, fromShared?: boolean): boolean;
+  /** True when the transport can reach a TCP connection with this key (or address:port). */
+  hasConnection(key: string): boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,67 @@
+import dgram from 'node:dgram';
+import type { Source } from '../message/types.ts';
+import type { MessageSink } from './transport.ts';
+
+/** Largest datagram accepted (RFC 3261 §18.1.1 lets messages exceed the MTU on UDP up to 64 KB). */
+const MAX_DATAGRAM = 65507;
+
+/**
+ * UDP edge: one socket on the shared SIP port (SO_REUSEPORT, so every connection control
+ * section can bind it and the kernel spreads datagrams over them) and, when `ownPort` differs,
+ * one socket of this worker's own for its Via, so responses to what it forwarded come back to it.
+ */
+export class UdpEndpoints {
+  private shared?: dgram.Socket;
+  private own?: dgram.Socket;
+  ownPort = 0;
+  sharedPort = 0;
+
+  constructor(private readonly address: string, private readonly sink: MessageSink) {}
+
+  async open(sharedPort: number, ownPort: number | undefined): Promise<void> {
+    this.shared = await this.bind(sharedPort, true);
+    this.sharedPort = this.shared.address().port;
+    if (ownPort === undefined || ownPort === this.sharedPort) {
+      this.own = this.shared;
+      this.ownPort = this.sharedPort;
+    } else {
+      this.own = await this.bind(ownPort, false);
+      this.ownPort = this.own.address().port;
+    }
+  }
+
+  send(address: string, port: number, data: Buffer, fromShared: boolean): boolean {
+    const sock = fromShared ? this.shared : this.own;
+    if (!sock) return false;
+    sock.send(data, port, address, (err) => {
+      // ICMP errors and full buffers are transient on UDP: the transaction timers cover them.
+      void err;
+    });
+    return true;
+  }
+
+  async close(): Promise<void> {
+    const socks = new Set([this.shared, this.own].filter((s): s is dgram.Socket => !!s));
+    await Promise.all([...socks].map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.shared = this.own = undefined;
+  }
+
+  private bind(port: number, reusePort: boolean): Promise<dgram.Socket> {
+    const family = this.address.includes(':') ? 'udp6' : 'udp4';
+    const sock = dgram.createSocket({ type: family, reuseAddr: reusePort, reusePort, recvBufferSize: 4 << 20 } as dgram.SocketOptions);
+    return new Promise((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind(port, this.address, () => {
+        sock.off('error', reject);
+        sock.on('error', () => { /* keep serving: per-datagram errors are not fatal */ });
+        const localPort = sock.address().port;
+        sock.on('message', (msg, rinfo) => {
+          if (msg.length > MAX_DATAGRAM) return;
+          const source: Source = { transport: 'udp', address: rinfo.address, port: rinfo.port, localPort };
+          this.sink(msg, source);
+        });
+        resolve(sock);
+      });
+    });
+  }
+}
