@@ -153,9 +153,11 @@ export class SipService implements PipelineServices {
     if (st.isInvite) this.reply(ctx, 100, 'Trying'); // §16.2: before forking
     const fork = new Fork(st, {
       cancelBranch: (ct) => this.cancelBranch(ct),
+      // The upstream Vias are the ones the request came with (RFC 3261 §8.2.6.2 makes the UAS
+      // copy them): taking them from our transaction also survives a UAS that mangles Via.
       upstream: (res) => {
         this.counters.reply(res.status);
-        return upstreamResponse(res);
+        return { ...res, headers: { ...res.headers, via: st.request.headers.via } };
       },
       toTag: (req) => this.toTag(req),
     });

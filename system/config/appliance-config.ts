@@ -72,7 +72,8 @@ export interface PeerConfig {
   readonly secret: string;
 }
 
-const port: Field<number> = int(1, 65535);
+/** A port; 0 asks the OS for a free one (tests). */
+const port: Field<number> = int(0, 65535);
 const address = str({ pattern: /^[0-9a-fA-F:.]+$/, hint: 'an IP address' });
 
 /**

@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig, type ApplianceConfig } from '../../system/config/index.ts';
+import { ExtensionService } from '../../appliance/admin/extension-service.ts';
+import { startAppliance, type RunningAppliance } from '../../appliance/runtime/start-appliance.ts';
+
+/** A test appliance on its own loopback address, its data in a temp directory. */
+export interface TestAppliance {
+  readonly app: RunningAppliance;
+  readonly config: ApplianceConfig;
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  addExtension(number: string, password: string): void;
+  stop(): Promise<void>;
+}
+
+/** Starts an appliance in this process on `host` (a 127.x address), SIP on a free port. */
+export async function startTestAppliance(host: string, extraToml = '', sipExtra = ''): Promise<TestAppliance> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'appliance-test-'));
+  const toml = `data_dir = "${dataDir}"
+[sip]
+listen = "${host}"
+port = 0
+domain = "office.lan"
+transports = ["udp", "tcp"]
+${sipExtra}
+[dns]
+enabled = false
+${extraToml}`;
+  const config = parseConfig(toml, 'test');
+  const app = await startAppliance(config);
+  const service = new ExtensionService(app.store, config.sip.domain);
+  return {
+    app, config, host, port: app.sip.port, dataDir,
+    addExtension: (number, password) => void service.add({ number, password }),
+    async stop() {
+      await app.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import dgram from 'node:dgram';
+
+/** Our own sipp scenarios (test/fixtures/sipp). */
+export const SCENARIOS = resolve(import.meta.dir, '../fixtures/sipp');
+/** Shared scenarios and data (never copied into the project). */
+export const SHARED = resolve(import.meta.dir, '../../../shared');
+
+export interface SippResult {
+  readonly code: number;
+  readonly out: string;
+  readonly dir: string;
+}
+
+/** A free UDP port on `host` (bound and released; fine for tests on distinct loopback addresses). */
+export async function freePort(host: string): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, host, () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/**
+ * Runs sipp to completion (bounded by `timeoutSeconds`), asynchronously so the in-process
+ * appliance keeps serving. Exit code 0 means every call of the scenario succeeded.
+ */
+export async function runSipp(args: string[], timeoutSeconds = 20): Promise<SippResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
+  const proc = Bun.spawn(['sipp', ...args, '-nostdin', '-timeout', `${timeoutSeconds}s`, '-timeout_error', '-trace_err', '-trace_msg'], {
+    cwd: dir, stdout: 'pipe', stderr: 'pipe',
+  });
+  const killer = setTimeout(() => proc.kill(9), (timeoutSeconds + 5) * 1000);
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const code = await proc.exited;
+  clearTimeout(killer);
+  return { code, out: out + err, dir };
+}
+
+/** Starts sipp in the background; await `.done` for its result. */
+export function startSipp(args: string[], timeoutSeconds = 20): { done: Promise<SippResult> } {
+  return { done: runSipp(args, timeoutSeconds) };
+}
+
+/** Reads sipp's message trace (for assertions on what went over the wire). */
+export async function sippMessages(r: SippResult): Promise<string> {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  return readdirSync(r.dir).filter((f) => f.endsWith('_messages.log')).map((f) => readFileSync(join(r.dir, f), 'utf8')).join('\n');
+}
