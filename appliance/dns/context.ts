@@ -13,3 +13,6 @@ export interface DnsContext {
   /** Undefined when no forwarders are configured (then foreign names are REFUSED). */
   readonly forwarder?: Forwarder;
 }
+
+/** The part of the context that record builders need (usable without a running function). */
+export type DataContext = Pick<DnsContext, 'config' | 'zones' | 'data'>;

@@ -1,4 +1,4 @@
-import type { DnsContext } from '../context.ts';
+import type { DataContext, DnsContext } from '../context.ts';
 import type { Resolver } from '../handler.ts';
 import { answerFromSet, RecordSet } from '../record-set.ts';
 import type { ResourceRecord } from '../records.ts';
@@ -12,7 +12,7 @@ export function enumName(e164: string, suffix: string): string {
  * ENUM (RFC 6116 §3): each extension with an E.164 number gets a terminal NAPTR, service
  * E2U+sip, whose regexp rewrites the whole AUS to the extension's SIP URI.
  */
-export function enumRecords(ctx: DnsContext): ResourceRecord[] {
+export function enumRecords(ctx: DataContext): ResourceRecord[] {
   const ttl = ctx.config.dns.ttl;
   return [...ctx.data.e164].map(([e164, ext]) => ({
     name: enumName(e164, ctx.zones.enumSuffix), ttl, type: 'NAPTR', order: 100, preference: 10, flags: 'u',

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { DnsContext } from '../context.ts';
+import type { DataContext, DnsContext } from '../context.ts';
 import type { Resolver } from '../handler.ts';
 import { answerFromSet, RecordSet } from '../record-set.ts';
 import { inZone, type ResourceRecord } from '../records.ts';
@@ -9,7 +9,7 @@ import { inZone, type ResourceRecord } from '../records.ts';
  * SIP+D2U pointing at `_sip._tcp` / `_sip._udp`, SRV there to the SIP targets (this appliance,
  * later peers with priorities from the control section), and A/AAAA for each target host.
  */
-export function sipServiceRecords(ctx: DnsContext): ResourceRecord[] {
+export function sipServiceRecords(ctx: DataContext): ResourceRecord[] {
   const ttl = ctx.config.dns.ttl;
   const domains = [...new Set([ctx.zones.office, ctx.config.sip.domain])].filter((d) => inZone(d, ctx.zones.office));
   const out: ResourceRecord[] = [];
