@@ -1,5 +1,6 @@
 import type { CliCommand } from './command.ts';
+import { dnsCommand } from './dns-command.ts';
 import { extensionCommand } from './extension-command.ts';
 
 /** Every admin command on the entry point, by its first word. */
-export const COMMANDS: readonly CliCommand[] = [extensionCommand];
+export const COMMANDS: readonly CliCommand[] = [extensionCommand, dnsCommand];
