@@ -1,3 +1,4 @@
+import { ApplianceError } from '../../system/errors/index.ts';
 import type { DnsContext } from './context.ts';
 import type { DnsAnswer, DnsRequest, Handler, Resolver } from './handler.ts';
 import { lowerName, typeCode } from './records.ts';
@@ -49,6 +50,6 @@ export function ask(chain: Handler, name: string, type: number, client?: string,
 export function questionType(type: string | number): number {
   if (typeof type === 'number') return type;
   const code = typeCode(type);
-  if (code === undefined) throw new Error(`unknown DNS type "${type}"`);
+  if (code === undefined) throw new ApplianceError('invalid-input', `unknown DNS type "${type}"`);
   return code;
 }
