@@ -1,0 +1,90 @@
+/** Our appliance as a SUT: `bun appliance/main.ts --config <file.toml>`. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, start, type Proc } from './processes.ts';
+import { SutUnavailable, tail, type Sut, type SutContext } from './sut.ts';
+
+const READY_LINE = 'SIP listening';
+
+export class ApplianceSut implements Sut {
+  readonly name = 'appliance';
+  private proc?: Proc;
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    private readonly repo: string,
+    private readonly webPort = 18080,
+  ) {}
+
+  private get bun(): string {
+    return join(this.repo, 'node_modules/.bin/bun');
+  }
+
+  private get main(): string {
+    return join(this.repo, 'appliance/main.ts');
+  }
+
+  async start(ctx: SutContext): Promise<void> {
+    if (!existsSync(this.bun)) throw new SutUnavailable(`${this.bun} missing (npm install?)`);
+    if (!existsSync(this.main)) throw new SutUnavailable(`${this.main} missing`);
+    const config = join(ctx.dir, 'appliance.toml');
+    writeFileSync(config, [
+      `data_dir = "${join(ctx.dir, 'data')}"`,
+      '[sip]',
+      `listen = "${this.host}"`,
+      `port = ${this.port}`,
+      `domain = "${ctx.domain}"`,
+      'transports = ["udp"]',
+      `trusted = [${ctx.trusted.map((a) => `"${a}/32"`).join(', ')}]`,
+      '[dns]',
+      'enabled = false',
+      '[web]',
+      `listen = "${this.host}"`,
+      `port = ${this.webPort}`,
+      '',
+    ].join('\n'));
+    await this.addExtensions(ctx, config);
+
+    const log = join(ctx.dir, 'appliance.log');
+    this.proc = start('appliance', this.bun, [this.main, '--config', config], { cwd: this.repo, logFile: log });
+    let exited: number | undefined;
+    void this.proc.exited.then((c) => (exited = c));
+    const deadline = Date.now() + 30_000;
+    const logText = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    while (Date.now() < deadline && exited === undefined) {
+      if (logText().includes(READY_LINE)) return;
+      await Bun.sleep(100);
+    }
+    const why = exited !== undefined ? `exited with code ${exited}` : `printed no "${READY_LINE}" within 30 s`;
+    const text = logText();
+    await this.stop();
+    throw new SutUnavailable(`appliance ${why}; log tail:\n${tail(text)}`);
+  }
+
+  /** The callee and every digest user, through the admin CLI (a few in parallel). */
+  private async addExtensions(ctx: SutContext, config: string): Promise<void> {
+    const numbers = [ctx.callee, ...ctx.regUsers];
+    const log = join(ctx.dir, 'extension-add.log');
+    const addOne = async (n: string) => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const r = await run(`extension add ${n}`, this.bun, [
+          this.main, '--config', config, 'extension', 'add', n, '--password', ctx.password,
+        ], { cwd: this.repo, logFile: log, timeoutMs: 20_000 });
+        if (r.code === 0) return;
+      }
+      throw new SutUnavailable(`"extension add ${n}" failed; log tail:\n${tail(readFileSync(log, 'utf8'))}`);
+    };
+    await addOne(numbers[0]); // creates the store once before the parallel ones
+    const queue = numbers.slice(1);
+    const worker = async () => {
+      for (let n = queue.shift(); n !== undefined; n = queue.shift()) await addOne(n);
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop();
+    this.proc = undefined;
+  }
+}

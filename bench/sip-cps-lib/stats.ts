@@ -1,0 +1,48 @@
+/** Small pure helpers: percentiles and the rate search. */
+
+/** Nearest-rank percentile (p in 0..100) of unsorted values; NaN when empty. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+export interface SearchOptions {
+  start: number;
+  factor: number;
+  bisectSteps: number;
+  max: number;
+  /** Rates are rounded to this granularity. */
+  grain: number;
+}
+
+/**
+ * Ramps the rate by `factor` from `start` while `probe` passes, then bisects between the last
+ * pass and the first failure. Returns the highest passing rate (0 if even the lowest tried
+ * rate fails after bisecting down).
+ */
+export async function searchMaxRate(
+  probe: (rate: number) => Promise<boolean>,
+  o: SearchOptions,
+): Promise<number> {
+  const round = (r: number) => Math.max(o.grain, Math.round(r / o.grain) * o.grain);
+  let good = 0;
+  let bad: number | undefined;
+  for (let rate = round(o.start); rate <= o.max; rate = round(rate * o.factor)) {
+    if (await probe(rate)) {
+      good = rate;
+    } else {
+      bad = rate;
+      break;
+    }
+  }
+  if (bad === undefined) return good;
+  for (let i = 0; i < o.bisectSteps; i++) {
+    const mid = round((good + bad) / 2);
+    if (mid <= good || mid >= bad) break;
+    if (await probe(mid)) good = mid;
+    else bad = mid;
+  }
+  return good;
+}
