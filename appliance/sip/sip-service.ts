@@ -157,7 +157,7 @@ export class SipService implements PipelineServices {
       // copy them): taking them from our transaction also survives a UAS that mangles Via.
       upstream: (res) => {
         this.counters.reply(res.status);
-        return { ...res, headers: { ...res.headers, via: st.request.headers.via } };
+        return { ...res, headers: { ...res.headers, via: st.vias } };
       },
       toTag: (req) => this.toTag(req),
     });

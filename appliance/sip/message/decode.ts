@@ -26,6 +26,7 @@ const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 const REQUEST_LINE = /^([A-Za-z0-9\-.!%*_+`'~]+) (\S+) SIP\/(\d+\.\d+)$/;
 const STATUS_LINE = /^SIP\/(\d+\.\d+) (\d{3}) ([^\r\n]*)$/;
 const MAX_CSEQ = 2 ** 31 - 1;
+const SELF_PARSED = new Set(['via', 'route', 'record-route']);
 
 /** Decodes a whole datagram, or one framed stream message (`stream` true: framing already checked). */
 export function decodeMessage(data: Buffer | string, stream = false): Decoded {
@@ -50,6 +51,9 @@ export function decodeMessage(data: Buffer | string, stream = false): Decoded {
 
   const raw = new Map<string, string[]>();
   let badHeader: string | undefined;
+  // What the `sip` package parses: everything but the headers parsed here (Via, Route,
+  // Record-Route), so nothing is parsed twice on the hot path.
+  let forSip = startLine;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     const colon = line.indexOf(':');
@@ -60,6 +64,7 @@ export function decodeMessage(data: Buffer | string, stream = false): Decoded {
     }
     const lower = name.toLowerCase();
     const canonical = COMPACT[lower] ?? lower;
+    if (!SELF_PARSED.has(canonical)) forSip += '\r\n' + line;
     const list = raw.get(canonical);
     const value = line.slice(colon + 1).trim();
     if (list) list.push(value);
@@ -67,9 +72,9 @@ export function decodeMessage(data: Buffer | string, stream = false): Decoded {
   }
 
   const status = STATUS_LINE.exec(startLine);
-  if (status) return decodeResponse(status, head, raw, badHeader, s.slice(bodyStart));
+  if (status) return decodeResponse(status, forSip, raw, badHeader, s.slice(bodyStart));
   if (startLine.startsWith('SIP/')) return { kind: 'drop', reason: 'malformed status line' };
-  return decodeRequest(startLine, head, raw, badHeader, s, bodyStart, stream);
+  return decodeRequest(startLine, forSip, raw, badHeader, s, bodyStart, stream);
 }
 
 function decodeResponse(m: RegExpExecArray, head: string, raw: Map<string, string[]>, bad: string | undefined, rest: string): Decoded {
@@ -112,7 +117,7 @@ function decodeRequest(
   for (const [name, values] of raw) {
     if (SINGLE.has(name) && values.length > 1) return reject(400, `Multiple ${name} values`);
   }
-  const problem = checkCommon(msg, raw);
+  const problem = checkCommon(msg, raw, vias);
   if (problem) return reject(400, problem);
   const cseqMethod = msg.headers.cseq.method;
   if (cseqMethod !== msg.method) {
@@ -146,9 +151,9 @@ function decodeRequest(
 }
 
 /** Checks shared by requests and responses; returns a reason phrase or undefined. */
-function checkCommon(msg: SipRequest | SipResponse, raw: Map<string, string[]>): string | undefined {
+function checkCommon(msg: SipRequest | SipResponse, raw: Map<string, string[]>, parsedVias?: Via[]): string | undefined {
   const h = msg.headers;
-  const vias = parseVias(raw);
+  const vias = parsedVias ?? parseVias(raw);
   if (!vias) return 'Missing or malformed Via';
   h.via = vias;
   for (const name of ['route', 'record-route'] as const) {

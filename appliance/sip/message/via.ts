@@ -7,20 +7,26 @@ import type { Via } from 'sip';
  */
 export const MAGIC_COOKIE = 'z9hG4bK';
 
-const VIA = /^SIP\s*\/\s*(\d+\.\d+)\s*\/\s*([A-Za-z0-9\-.!%*_+`'~]+)\s+(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-.]+)(?:\s*:\s*(\d{1,5}))?\s*((?:;\s*[^;,\s=]+(?:\s*=\s*(?:"[^"]*"|\[[0-9A-Fa-f:.]+\]|[^;,\s]+))?\s*)*)$/;
+const SENT = /^SIP\s*\/\s*(\d+\.\d+)\s*\/\s*([A-Za-z0-9\-.!%*_+`'~]+)\s+(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-.]+)(?:\s*:\s*(\d{1,5}))?\s*$/;
+const PARAM_NAME = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
+const PARAM_VALUE = /^(?:"[^"]*"|\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-.!%*_+`'~:]+)$/;
 
-/** Parses one Via value; undefined when malformed. */
+/** Parses one Via value (sent-protocol sent-by *(;param)); undefined when malformed. */
 export function parseViaValue(text: string): Via | undefined {
-  const m = VIA.exec(text.trim());
+  const parts = text.split(';');
+  const m = SENT.exec(parts[0].trim());
   if (!m) return undefined;
   const host = m[3];
   if (host.startsWith('[') && isIP(host.slice(1, -1)) !== 6) return undefined;
   const params: Record<string, string | null> = {};
-  for (const p of m[5].split(';').slice(1)) {
-    const t = p.trim();
-    if (!t) continue;
+  for (let i = 1; i < parts.length; i++) {
+    const t = parts[i].trim();
     const eq = t.indexOf('=');
-    params[(eq < 0 ? t : t.slice(0, eq).trim()).toLowerCase()] = eq < 0 ? null : t.slice(eq + 1).trim();
+    const name = (eq < 0 ? t : t.slice(0, eq).trimEnd()).toLowerCase();
+    if (!PARAM_NAME.test(name)) return undefined;
+    const value = eq < 0 ? null : t.slice(eq + 1).trimStart();
+    if (value !== null && !PARAM_VALUE.test(value)) return undefined;
+    params[name] = value;
   }
   return { version: m[1], protocol: m[2].toUpperCase(), host, port: m[4] ? Number(m[4]) : undefined, params };
 }

@@ -14,7 +14,11 @@ export type ServerState = 'trying' | 'proceeding' | 'completed' | 'confirmed' | 
  */
 export class ServerTransaction {
   state: ServerState;
-  lastResponse?: SipResponse;
+  /** The request's method (kept after the request itself is released). */
+  readonly method: string;
+  /** The request's Via stack: where responses go, also after the request is released. */
+  readonly vias: SipRequest['headers']['via'];
+  private req?: SipRequest;
   private lastBytes?: Buffer;
   private timer?: ReturnType<typeof setTimeout>;
   private retransmit?: ReturnType<typeof setTimeout>;
@@ -25,11 +29,14 @@ export class ServerTransaction {
 
   constructor(
     readonly key: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly source: Source,
     private readonly transport: SipTransport,
     private readonly onTerminated: (t: ServerTransaction) => void,
   ) {
+    this.req = request;
+    this.method = request.method;
+    this.vias = request.headers.via;
     this.state = request.method === 'INVITE' ? 'proceeding' : 'trying';
     const via = request.headers.via[0];
     // RFC 3581 §4: answer to the source address and port; RFC 3261 §18.2.2 for streams.
@@ -39,7 +46,16 @@ export class ServerTransaction {
   }
 
   get isInvite(): boolean {
-    return this.request.method === 'INVITE';
+    return this.method === 'INVITE';
+  }
+
+  /**
+   * The request, until a final response was sent: then it is released, since a finished
+   * transaction only absorbs retransmissions (keeps memory flat under load).
+   */
+  get request(): SipRequest {
+    if (!this.req) throw new Error(`server transaction ${this.key} has already answered`);
+    return this.req;
   }
 
   /** True once a final response was sent. */
@@ -51,16 +67,18 @@ export class ServerTransaction {
   respond(res: SipResponse): void {
     if (this.state === 'terminated' || this.state === 'confirmed') return;
     if (this.isFinal && !(this.state === 'accepted' && res.status >= 200 && res.status < 300)) return;
-    this.lastResponse = res;
     this.lastBytes = encodeMessage(res);
     this.send(this.lastBytes);
     if (res.status < 200) {
       if (this.state === 'trying') this.state = 'proceeding';
       return;
     }
+    this.req = undefined;
+    this.onCancel = undefined;
     const reliable = this.replyTo.transport === 'tcp';
     if (this.isInvite) {
       if (res.status < 300) {
+        this.lastBytes = undefined; // 2xx retransmissions are the UAS's job (RFC 6026 §7.1)
         this.setState('accepted', TIMER_L);
       } else {
         this.setState('completed', TIMER_H);
