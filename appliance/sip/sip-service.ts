@@ -6,7 +6,7 @@ import type { Authenticator } from './auth/authenticator.ts';
 import { decodeMessage } from './message/decode.ts';
 import { buildResponse, encodeMessage } from './message/encode.ts';
 import type { SipRequest, SipResponse, Source } from './message/types.ts';
-import { defaultPort, socketHost, uriHost, uriTransport, type SipUri } from './message/uri.ts';
+import { defaultPort, socketHost, uriTransport, type SipUri } from './message/uri.ts';
 import { responseTarget } from './message/via.ts';
 import type { PipelineServices, RequestContext, SipSettings } from './pipeline/context.ts';
 import { runPipeline } from './pipeline/pipeline.ts';
@@ -27,8 +27,8 @@ export interface SipServiceDeps {
   readonly auth: Authenticator;
   readonly extension: (number: string) => ExtensionRecord | undefined;
   readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
-  /** Optional routing override (the DNS function); defaults to the location view. */
-  readonly locate?: (extension: string) => RouteDecision | undefined;
+  /** Routing of a callee of our domain (the locator over the DNS function). */
+  readonly locate: (user: string) => RouteDecision | Promise<RouteDecision>;
 }
 
 const ignoreUser: ClientTransactionUser = { onResponse() {}, onTimeout() {} };
@@ -198,27 +198,8 @@ export class SipService implements PipelineServices {
     );
   }
 
-  locate(extension: string): RouteDecision {
-    const routed = this.deps.locate?.(extension);
-    if (routed) return routed;
-    if (!this.extension(extension)) return { kind: 'reply', status: 404, reason: 'Not Found' };
-    const bindings = this.location.bindings(`sip:${extension}@${this.settings.domain}`);
-    if (bindings.length === 0) return { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
-    if (this.settings.mode === 'redirect') {
-      return {
-        kind: 'redirect',
-        contacts: bindings.flatMap((b) => {
-          const d = sourceAddress(b.source);
-          return d ? [`sip:${extension}@${uriHost(d.address)}:${d.port}${d.transport === 'tcp' ? ';transport=tcp' : ''}`] : [];
-        }),
-      };
-    }
-    const targets: Target[] = [];
-    for (const b of bindings) {
-      const dest = destinationOf(b.source);
-      if (dest && (dest.transport === 'udp' || this.settings.tcp)) targets.push({ uri: b.contact, dest });
-    }
-    return targets.length > 0 ? { kind: 'relay', targets } : { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
+  locate(user: string): RouteDecision | Promise<RouteDecision> {
+    return this.deps.locate(user);
   }
 
   isUs(host: string, port: number | undefined): boolean {

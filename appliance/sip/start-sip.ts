@@ -5,7 +5,7 @@ import { Authenticator } from './auth/authenticator.ts';
 import { NonceIssuer } from './auth/digest.ts';
 import type { SipSettings } from './pipeline/context.ts';
 import type { RouteDecision } from './proxy/targets.ts';
-import { LocationView } from './registrar/location-view.ts';
+import type { LocationView } from './registrar/location-view.ts';
 import { SipService } from './sip-service.ts';
 import { SipTransports } from './transport/sip-transport.ts';
 
@@ -26,9 +26,10 @@ export interface StartSipOptions {
   readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
   /** This worker's own Via port (multi-worker); undefined: the shared port. */
   readonly ownPort?: number;
-  readonly locate?: (extension: string) => RouteDecision | undefined;
-  /** An existing location view (shared with the DNS function); created from the store if absent. */
-  readonly location?: LocationView;
+  /** Routing of callees of our domain (the locator over the DNS function). */
+  readonly locate: (user: string) => RouteDecision | Promise<RouteDecision>;
+  /** The location view (shared with the DNS function), already loaded from the store. */
+  readonly location: LocationView;
 }
 
 /** Precomputes the settings the pipeline reads from the config (STYLE.md §9). */
@@ -46,8 +47,7 @@ export function sipSettings(config: ApplianceConfig, port: number, viaPort: numb
 /** Opens the SIP transports and wires the service (registrar + stateful proxy). */
 export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
   const { config, store } = opts;
-  const location = opts.location ?? new LocationView(store.registrations);
-  if (!opts.location) location.load();
+  const location = opts.location;
   // The nonce secret lives in the store so every worker (and a restart) verifies the same nonces.
   const secret = store.settings.getOrCreate('sip.nonce_secret', () => randomBytes(32).toString('hex'));
   const realm = config.sip.domain;

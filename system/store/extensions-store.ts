@@ -35,6 +35,12 @@ export class ExtensionsStore {
     return row ? toRecord(row) : undefined;
   }
 
+  /** The extension that carries this E.164 number, if any. */
+  findByE164(e164: string): ExtensionRecord | undefined {
+    const row = this.db.query<Row, [string]>('SELECT * FROM extensions WHERE e164 = ?').get(e164);
+    return row ? toRecord(row) : undefined;
+  }
+
   list(): ExtensionRecord[] {
     return this.db.query<Row, []>('SELECT * FROM extensions ORDER BY number').all().map(toRecord);
   }

@@ -43,8 +43,8 @@ export interface PipelineServices {
   relayStateless(ctx: RequestContext, target: Target): void;
   /** Resolves where a URI outside our domain goes (IP literal or DNS name). */
   resolveUri(uri: SipUri): Target | undefined | Promise<Target | undefined>;
-  /** Looks up the contacts of an extension for routing (location service / DNS function). */
-  locate(extension: string): RouteDecision;
+  /** Routes a callee of our domain (extension or E.164 number) through the DNS function. */
+  locate(user: string): RouteDecision | Promise<RouteDecision>;
   /** True when host:port is one of our Vias / Record-Routes. */
   isUs(host: string, port: number | undefined): boolean;
   /** Is the URI host one of ours (domain, our addresses)? */

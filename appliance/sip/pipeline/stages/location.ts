@@ -1,4 +1,5 @@
-import type { Stage } from '../context.ts';
+import type { RouteDecision } from '../../proxy/targets.ts';
+import type { RequestContext, Stage } from '../context.ts';
 
 /**
  * The location service (RFC 3261 §16.5): a request for a user of our domain is relayed to the
@@ -15,7 +16,13 @@ export const location: Stage = {
       return 'handled';
     }
     const decision = services.locate(ruri.user);
-    switch (decision.kind) {
+    return decision instanceof Promise ? decision.then((d) => apply(ctx, d)) : apply(ctx, decision);
+  },
+};
+
+function apply(ctx: RequestContext, decision: RouteDecision): 'handled' {
+  const { services } = ctx;
+  switch (decision.kind) {
       case 'reply':
         services.reply(ctx, decision.status, decision.reason, decision.headers);
         return 'handled';
@@ -25,6 +32,5 @@ export const location: Stage = {
       case 'relay':
         services.relay(ctx, decision.targets);
         return 'handled';
-    }
-  },
-};
+  }
+}

@@ -1,0 +1,56 @@
+import type { BindingRecord, ExtensionRecord } from '../../../system/store/index.ts';
+import type { IdentificationTarget } from '../../dns/identification.ts';
+import { uriHost } from '../message/uri.ts';
+import type { LocationView } from '../registrar/location-view.ts';
+import { sourceAddress } from '../registrar/location-view.ts';
+import type { RouteDecision, Target } from './targets.ts';
+
+/** What the locator needs: the DNS function's lookup, the location view, the extensions. */
+export interface LocatorDeps {
+  /** The DNS function's in-process lookup (extension, AOR, E.164 via ENUM → addresses). */
+  readonly lookup: (ident: string) => Promise<readonly IdentificationTarget[]>;
+  readonly location: LocationView;
+  readonly extension: (number: string) => ExtensionRecord | undefined;
+  readonly extensionByE164: (e164: string) => ExtensionRecord | undefined;
+  readonly domain: string;
+  readonly mode: 'proxy' | 'redirect';
+  readonly tcp: boolean;
+}
+
+/**
+ * The routing decision for a callee of our domain (DESIGN.md call flow steps 3-5): ask the
+ * DNS function for the identification's addresses; relay to each (the registered Contact as
+ * Request-URI where the address is a registration), or redirect with 302 to them; 480 for a
+ * known extension without an address, 404 for an unknown one.
+ */
+export function createLocator(deps: LocatorDeps): (user: string) => Promise<RouteDecision> {
+  return async (user) => {
+    const ext = /^\+\d+$/.test(user) ? deps.extensionByE164(user) : deps.extension(user);
+    const found = await deps.lookup(user);
+    if (found.length === 0) {
+      return ext
+        ? { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' }
+        : { kind: 'reply', status: 404, reason: 'Not Found' };
+    }
+    const number = ext?.number ?? user;
+    const bindings = ext ? deps.location.bindings(`sip:${ext.number}@${deps.domain}`) : [];
+    if (deps.mode === 'redirect') {
+      // RFC 3261 §8.3 / §21.3.3: the caller retries at the callee's own address.
+      return { kind: 'redirect', contacts: found.map((t) => `sip:${number}@${uriHost(t.address)}:${t.port}${t.transport === 'tcp' ? ';transport=tcp' : ''}`) };
+    }
+    const targets: Target[] = [];
+    for (const t of found) {
+      if (t.transport === 'tcp' && !deps.tcp) continue;
+      const binding = bindings.find((b) => matches(b, t));
+      const uri = binding?.contact ?? `sip:${number}@${uriHost(t.address)}:${t.port}${t.transport === 'tcp' ? ';transport=tcp' : ''}`;
+      const connection = t.transport === 'tcp' ? `${t.address}:${t.port}` : undefined;
+      targets.push({ uri, dest: { transport: t.transport, address: t.address, port: t.port, connection } });
+    }
+    return targets.length > 0 ? { kind: 'relay', targets } : { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
+  };
+}
+
+function matches(b: BindingRecord, t: IdentificationTarget): boolean {
+  const a = sourceAddress(b.source);
+  return !!a && a.address === t.address && a.port === t.port && a.transport === t.transport;
+}
