@@ -17,13 +17,13 @@ export interface TestAppliance {
 }
 
 /** Starts an appliance in this process on `host` (a 127.x address), SIP on a free port. */
-export async function startTestAppliance(host: string, extraToml = '', sipExtra = ''): Promise<TestAppliance> {
+export async function startTestAppliance(host: string, extraToml = '', sipExtra = '', domain = 'office.lan'): Promise<TestAppliance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'appliance-test-'));
   const toml = `data_dir = "${dataDir}"
 [sip]
 listen = "${host}"
 port = 0
-domain = "office.lan"
+domain = "${domain}"
 transports = ["udp", "tcp"]
 ${sipExtra}
 [dns]

@@ -64,7 +64,9 @@ export function decodeMessage(data: Buffer | string, stream = false): Decoded {
     }
     const lower = name.toLowerCase();
     const canonical = COMPACT[lower] ?? lower;
-    if (!SELF_PARSED.has(canonical)) forSip += '\r\n' + line;
+    // The `sip` package unescapes header names, turning the extension header `C%6Fntact` into
+    // a third Contact; `%` is a plain token character in a header name (RFC 4475 §3.1.1.5).
+    if (!SELF_PARSED.has(canonical)) forSip += '\r\n' + (name.includes('%') ? name.replaceAll('%', '%25') + line.slice(colon) : line);
     const list = raw.get(canonical);
     const value = line.slice(colon + 1).trim();
     if (list) list.push(value);
@@ -95,7 +97,8 @@ function decodeRequest(
   s: string, bodyStart: number, stream: boolean,
 ): Decoded {
   const m = REQUEST_LINE.exec(startLine);
-  const parsed = sip.parse(head + '\r\n\r\n') as SipRequest | undefined;
+  // With a broken request line, still read the headers so the 400/505 can carry them (§8.2.6).
+  const parsed = sip.parse((m ? head : head.replace(/^[^\r\n]*/, 'BROKEN sip:invalid SIP/2.0')) + '\r\n\r\n') as SipRequest | undefined;
   const msg: SipRequest = parsed ?? ({ method: '', uri: '', headers: {} } as unknown as SipRequest);
   // Reply to the request if we can at all: a response needs the Via to go anywhere.
   const vias = parseVias(raw);
