@@ -23,6 +23,16 @@ export async function freePort(host: string): Promise<number> {
   return port;
 }
 
+/** A free TCP port on `host`. */
+export async function freeTcpPort(host: string): Promise<number> {
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, host, () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
 /**
  * Runs sipp to completion (bounded by `timeoutSeconds`), asynchronously so the in-process
  * appliance keeps serving. Exit code 0 means every call of the scenario succeeded.

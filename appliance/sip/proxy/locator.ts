@@ -1,6 +1,8 @@
 import type { BindingRecord, ExtensionRecord } from '../../../system/store/index.ts';
 import type { IdentificationTarget } from '../../dns/identification.ts';
-import { uriHost } from '../message/uri.ts';
+import { isIP } from 'node:net';
+import { defaultPort, parseSipUri, socketHost, uriHost } from '../message/uri.ts';
+import type { Destination } from '../transport/transport.ts';
 import type { LocationView } from '../registrar/location-view.ts';
 import { sourceAddress } from '../registrar/location-view.ts';
 import type { RouteDecision, Target } from './targets.ts';
@@ -43,11 +45,23 @@ export function createLocator(deps: LocatorDeps): (user: string) => Promise<Rout
       if (t.transport === 'tcp' && !deps.tcp) continue;
       const binding = bindings.find((b) => matches(b, t));
       const uri = binding?.contact ?? `sip:${number}@${uriHost(t.address)}:${t.port}${t.transport === 'tcp' ? ';transport=tcp' : ''}`;
-      const connection = t.transport === 'tcp' ? `${t.address}:${t.port}` : undefined;
-      targets.push({ uri, dest: { transport: t.transport, address: t.address, port: t.port, connection } });
+      targets.push({ uri, dest: destination(t, binding) });
     }
     return targets.length > 0 ? { kind: 'relay', targets } : { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
   };
+}
+
+/**
+ * Where to send: over UDP to the address the phone registered from (NAT-safe, like Kamailio's
+ * fix_nated_register); over TCP through the phone's own connection while it is open, else by a
+ * new connection to its Contact address (RFC 3261 §18.1.1: the ephemeral port is gone).
+ */
+function destination(t: IdentificationTarget, binding: BindingRecord | undefined): Destination {
+  if (t.transport === 'udp') return { transport: 'udp', address: t.address, port: t.port };
+  const contact = binding ? parseSipUri(binding.contact) : undefined;
+  const host = contact ? socketHost(contact.host) : undefined;
+  const reachable = contact && host && isIP(host) ? { address: host, port: defaultPort(contact) } : { address: t.address, port: t.port };
+  return { transport: 'tcp', ...reachable, connection: `${t.address}:${t.port}` };
 }
 
 function matches(b: BindingRecord, t: IdentificationTarget): boolean {

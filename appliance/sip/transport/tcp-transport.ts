@@ -51,7 +51,10 @@ export class TcpEndpoints {
     return this.conns.has(key);
   }
 
-  /** Sends over the connection `key` (or to address:port), connecting when there is none. */
+  /**
+   * Sends over the connection `key` if it is open, else over one to address:port, opening it
+   * when there is none (a phone's own connection may be gone; its Contact address remains).
+   */
   send(address: string, port: number, data: Buffer, key = `${address}:${port}`): boolean {
     const conn = this.conns.get(key) ?? this.conns.get(`${address}:${port}`);
     if (conn) {

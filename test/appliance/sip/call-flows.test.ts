@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireTool } from '../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../support/appliance.ts';
-import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp } from '../../support/sipp.ts';
+import { freePort, freeTcpPort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp } from '../../support/sipp.ts';
 
 /**
  * Registration and calls through the appliance with sipp as the real phones (loopback only):
@@ -14,7 +14,10 @@ const PHONE_A = '127.0.2.10';
 const PHONE_B = '127.0.2.11';
 const PHONE_C = '127.0.2.12';
 const GATEWAY = '127.0.2.20';
-const PW: Record<string, string> = { '201': 'Alpha-Pass-201', '202': 'Bravo-Pass-202', '203': 'Charlie-Pass-203', '204': 'Delta-Pass-204' };
+const PHONE_D = '127.0.2.13';
+const PW: Record<string, string> = {
+  '201': 'Alpha-Pass-201', '202': 'Bravo-Pass-202', '203': 'Charlie-Pass-203', '204': 'Delta-Pass-204', '205': 'Echo-Pass-205',
+};
 const hasSipp = requireTool('sipp');
 const drachtio = join(SHARED, 'testdata/sipp-scenarios/drachtio-srf');
 const sharedUac = join(SHARED, 'bench/sipp/uac-call.xml');
@@ -113,5 +116,20 @@ describe.skipIf(!hasSipp)('SIP call flows with sipp', () => {
     expect(caller.code).toBe(0);
     expect((await answering.done).code).toBe(0);
     expect((await ringing.done).code).toBe(0);
+  });
+
+  test.skipIf(!existsSync(sharedUac))('a phone registered over TCP is reached from a UDP caller', async () => {
+    const port = await freeTcpPort(PHONE_D);
+    const reg = await runSipp(['-t', 't1', '-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '205', '-au', '205', '-ap', PW['205'],
+      '-key', 'expires', '3600', target(), '-i', PHONE_D, '-p', String(port), '-m', '1'], 10);
+    expect(reg.code).toBe(0);
+    expect(ap.app.sip.location.bindings('sip:205@office.lan')[0]?.transport).toBe('tcp');
+    const callee = startSipp(['-t', 't1', '-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_D, '-p', String(port), '-m', '1'], 15);
+    await Bun.sleep(300);
+    const caller = await runSipp(['-sf', sharedUac, '-s', '205', target(), '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '1'], 15);
+    expect(caller.code).toBe(0);
+    const answered = await callee.done;
+    expect(answered.code).toBe(0);
+    expect(await sippMessages(answered)).toMatch(/TCP message received[\s\S]*INVITE sip:205@127\.0\.2\.13/);
   });
 });
