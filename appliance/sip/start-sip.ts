@@ -69,7 +69,7 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
     service, location, transports, port: transports.port,
     async stop() {
       service.close();
-      location.flush();
+      location.close();
       await transports.close();
     },
   };

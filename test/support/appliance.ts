@@ -16,19 +16,27 @@ export interface TestAppliance {
   stop(): Promise<void>;
 }
 
+/** TOML fragments for a test appliance: extra [sip] keys, the [dns] table's keys, the domain. */
+export interface TestOptions {
+  readonly sip?: string;
+  /** Keys of the [dns] table; default: DNS disabled on the wire (in-process lookups only). */
+  readonly dns?: string;
+  readonly domain?: string;
+}
+
 /** Starts an appliance in this process on `host` (a 127.x address), SIP on a free port. */
-export async function startTestAppliance(host: string, extraToml = '', sipExtra = '', domain = 'office.lan'): Promise<TestAppliance> {
+export async function startTestAppliance(host: string, opts: TestOptions = {}): Promise<TestAppliance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'appliance-test-'));
   const toml = `data_dir = "${dataDir}"
 [sip]
 listen = "${host}"
 port = 0
-domain = "${domain}"
+domain = "${opts.domain ?? 'office.lan'}"
 transports = ["udp", "tcp"]
-${sipExtra}
+${opts.sip ?? ''}
 [dns]
-enabled = false
-${extraToml}`;
+${opts.dns ?? 'enabled = false'}
+`;
   const config = parseConfig(toml, 'test');
   const app = await startAppliance(config);
   const service = new ExtensionService(app.store, config.sip.domain);

@@ -139,7 +139,12 @@ function decodeRequest(
   }
   // A Contact addr-spec with ';' or '?' must be in <> (RFC 3261 §20.10, RFC 4475 §3.1.2.13).
   for (const c of raw.get('contact') ?? []) {
-    for (const part of splitCommas(c)) if (!part.includes('<') && part.includes('?')) return reject(400, 'Contact URI must be enclosed in <>');
+    for (const part of splitCommas(c)) {
+      // Quoted strings (a display name, a +sip.instance="<urn:...>" parameter, RFC 5626 §4.1)
+      // may hold '<' without making the value a name-addr.
+      const bare = part.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+      if (!bare.includes('<') && bare.includes('?')) return reject(400, 'Contact URI must be enclosed in <>');
+    }
   }
 
   const cl = raw.get('content-length')?.[0];

@@ -25,6 +25,8 @@ export class LocationView {
   private queue: BindingChange[] = [];
   private flushTimer?: ReturnType<typeof setTimeout>;
   private readonly listeners = new Set<(aor: string) => void>();
+  private expiryTimer?: ReturnType<typeof setTimeout>;
+  private nextExpiry = Infinity;
   /** Called with every change made here, for replication to other workers or peers. */
   onLocalChange?: (changes: readonly BindingChange[]) => void;
 
@@ -36,6 +38,7 @@ export class LocationView {
     this.byContact.clear();
     const rows = this.store.loadActive(now);
     for (const b of rows) this.insert(b);
+    this.rescheduleExpiry();
     return rows.length;
   }
 
@@ -92,6 +95,7 @@ export class LocationView {
     this.flush();
     this.store.purgeExpired(now);
     for (const aor of changed) this.notify(aor);
+    this.rescheduleExpiry();
     return changed;
   }
 
@@ -132,6 +136,7 @@ export class LocationView {
         if (cur) list[i] = c.binding;
         else list.push(c.binding);
         this.byContact.set(contactKey(c.binding.contact), c.binding);
+        this.expireAt(c.binding.expiresAt);
         list.sort((a, b) => b.q - a.q || b.updatedAt - a.updatedAt);
         this.byAor.set(aor, list);
       } else if (cur) {
@@ -143,6 +148,32 @@ export class LocationView {
     }
     for (const aor of touched) this.notify(aor);
     return applied;
+  }
+
+  /** Stops the expiry timer and flushes (shutdown). */
+  close(): void {
+    clearTimeout(this.expiryTimer);
+    this.flush();
+  }
+
+  /**
+   * Bindings leave the view (and the DNS) the moment they expire, not at the next scheduled
+   * purge: one timer for the earliest expiry.
+   */
+  private expireAt(at: number): void {
+    if (at >= this.nextExpiry) return;
+    this.nextExpiry = at;
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = setTimeout(() => this.purgeExpired(), Math.max(0, at - Date.now()) + 20);
+    this.expiryTimer.unref?.();
+  }
+
+  private rescheduleExpiry(): void {
+    this.nextExpiry = Infinity;
+    clearTimeout(this.expiryTimer);
+    let earliest = Infinity;
+    for (const list of this.byAor.values()) for (const b of list) earliest = Math.min(earliest, b.expiresAt);
+    if (earliest < Infinity) this.expireAt(earliest);
   }
 
   private unindex(b: BindingRecord): void {

@@ -33,7 +33,7 @@ async function register(ext: string, ip: string, port: number, password = PW[ext
 
 describe.skipIf(!hasSipp)('SIP call flows with sipp', () => {
   beforeAll(async () => {
-    ap = await startTestAppliance(HOST, '', `trusted = ["${GATEWAY}/32"]`);
+    ap = await startTestAppliance(HOST, { sip: `trusted = ["${GATEWAY}/32"]` });
     for (const [n, pw] of Object.entries(PW)) ap.addExtension(n, pw);
   });
   afterAll(async () => {

@@ -38,7 +38,7 @@ const inbox: string[] = [];
 describe.skipIf(!present)('torture messages on the wire', () => {
   beforeAll(async () => {
     // The appliance's domain is the corpus's, so requests reach the registrar and location stages.
-    ap = await startTestAppliance(HOST, '', '', 'example.com');
+    ap = await startTestAppliance(HOST, { domain: 'example.com' });
     for (const port of new Set(cases.map((c) => c.port))) {
       const s = dgram.createSocket('udp4');
       await new Promise<void>((resolve, reject) => {
