@@ -140,6 +140,7 @@ describe('decodeMessage: requests that get an error reply', () => {
     ['Request-URI with a bad port', edit(REGISTER, 'REGISTER sip:office.lan', 'REGISTER sip:office.lan:70000'), 400],
     ['Request-URI with headers (RFC 4475 §3.1.2.11)', edit(REGISTER, 'REGISTER sip:office.lan', 'REGISTER sip:office.lan?Subject=x'), 400],
     ['Contact addr-spec with ? outside <> (RFC 3261 §20.10)', edit(REGISTER, 'm: <sip:201@192.168.1.21:5062;transport=udp>', 'm: sip:201@192.168.1.21:5062?Subject=x'), 400],
+    ['Contact name-addr with ? inside <> and a quoted < in the display name', edit(REGISTER, 'm: <sip:201@192.168.1.21:5062;transport=udp>', 'm: "a<b" <sip:201@192.168.1.21:5062?Subject=x>'), 'request'],
     ['Route that is not a name-addr (RFC 3261 §20.34)', edit(INVITE, 'Route: <sip:192.168.1.22;lr>', 'Route: sip:192.168.1.22;lr'), 400],
     ['Record-Route that is not a name-addr (RFC 3261 §20.30)', edit(INVITE, 'Record-Route: <sip:192.168.1.10;lr>, ', 'Record-Route: sip:192.168.1.10, '), 400],
     ['unterminated quote in From (RFC 4475 §3.1.2.6)', edit(REGISTER, 'f: "Reception"', 'f: "Reception'), 400],
