@@ -62,7 +62,7 @@ export class ApplianceSut implements Sut {
     throw new SutUnavailable(`appliance ${why}; log tail:\n${tail(text)}`);
   }
 
-  /** The callee and every digest user, through the admin CLI (a few in parallel). */
+  /** The callee and every digest user, through the admin CLI, one at a time (the store locks). */
   private async addExtensions(ctx: SutContext, config: string): Promise<void> {
     const numbers = [ctx.callee, ...ctx.regUsers];
     const log = join(ctx.dir, 'extension-add.log');
@@ -72,15 +72,11 @@ export class ApplianceSut implements Sut {
           this.main, '--config', config, 'extension', 'add', n, '--password', ctx.password,
         ], { cwd: this.repo, logFile: log, timeoutMs: 20_000 });
         if (r.code === 0) return;
+        await Bun.sleep(200);
       }
       throw new SutUnavailable(`"extension add ${n}" failed; log tail:\n${tail(readFileSync(log, 'utf8'))}`);
     };
-    await addOne(numbers[0]); // creates the store once before the parallel ones
-    const queue = numbers.slice(1);
-    const worker = async () => {
-      for (let n = queue.shift(); n !== undefined; n = queue.shift()) await addOne(n);
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
+    for (const n of numbers) await addOne(n);
   }
 
   async stop(): Promise<void> {

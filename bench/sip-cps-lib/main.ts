@@ -3,7 +3,7 @@
  * docs/BENCHMARKS.md). Runs each SUT in turn, prints a table and, when Kamailio was measured,
  * `ratio_vs_kamailio=<ours/kamailio max calls/s>` as the last line.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ApplianceSut } from './appliance-sut.ts';
@@ -138,6 +138,7 @@ async function main(): Promise<number> {
       password: 'Bench-Pass-2024',
       domain: 'office.lan',
     };
+    mkdirSync(ctx.dir, { recursive: true });
     console.log(`\n== ${sut.name} (${sut.host}:${sut.port})`);
     try {
       await sut.start(ctx);
