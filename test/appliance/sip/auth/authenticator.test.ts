@@ -1,0 +1,140 @@
+import { describe, expect, test } from 'bun:test';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Authenticator } from '../../../../appliance/sip/auth/authenticator.ts';
+import { NonceIssuer } from '../../../../appliance/sip/auth/digest.ts';
+import { decodeMessage } from '../../../../appliance/sip/message/decode.ts';
+import type { SipRequest } from '../../../../appliance/sip/message/types.ts';
+import type { ExtensionRecord } from '../../../../system/store/index.ts';
+
+/**
+ * Authenticator.check on real REGISTER / INVITE bytes carrying Authorization or
+ * Proxy-Authorization (RFC 3261 §22.2-22.4). The phone's answer is computed here with
+ * node:crypto and the RFC 2617 §3.2.2.1 formula, independently of the code under test.
+ */
+const NOW = 1_700_000_000_000;
+const REALM = 'office.lan';
+const PASSWORD = 'Gr33n-Phone-201';
+const nonces = new NonceIssuer('shared-secret', REALM, 300);
+
+const H = (alg: 'MD5' | 'SHA-256', s: string) => createHash(alg === 'MD5' ? 'md5' : 'sha256').update(s).digest('hex');
+const EXT: ExtensionRecord = {
+  number: '201', displayName: 'Reception', realm: REALM, e164: null, createdAt: 0, updatedAt: 0,
+  ha1Md5: H('MD5', `201:${REALM}:${PASSWORD}`), ha1Sha256: H('SHA-256', `201:${REALM}:${PASSWORD}`),
+};
+const auth = new Authenticator(nonces, REALM, (u) => (u === '201' ? EXT : u === '205' ? { ...EXT, number: '205', realm: 'old.lan' } : undefined));
+
+const REGISTER = readFileSync(join(import.meta.dir, '../../../fixtures/sip/register-compact.sip'), 'latin1');
+const INVITE = readFileSync(join(import.meta.dir, '../../../fixtures/sip/invite-routed.sip'), 'latin1');
+
+interface Answer {
+  user?: string; password?: string; realm?: string; nonce?: string; algorithm?: string; qop?: 'auth' | 'auth-int' | null;
+  method?: string; uri?: string; header?: 'Authorization' | 'Proxy-Authorization'; upper?: boolean; omit?: string;
+}
+
+/** A header line as a phone writes it, with the response from the RFC formula. */
+function credentials(a: Answer, defaults: { method: string; uri: string }): string {
+  const user = a.user ?? '201';
+  const realm = a.realm ?? REALM;
+  const nonce = a.nonce ?? nonces.issue(NOW);
+  const alg = (a.algorithm ?? 'MD5').toUpperCase() === 'SHA-256' ? 'SHA-256' : 'MD5';
+  const uri = a.uri ?? defaults.uri;
+  const qop = a.qop === undefined ? 'auth' : a.qop;
+  const ha1 = H(alg, `${user}:${realm}:${a.password ?? PASSWORD}`);
+  const ha2 = H(alg, `${a.method ?? defaults.method}:${uri}`);
+  let response = qop ? H(alg, `${ha1}:${nonce}:00000001:0a4f113b:${qop}:${ha2}`) : H(alg, `${ha1}:${nonce}:${ha2}`);
+  if (a.upper) response = response.toUpperCase();
+  const fields: [string, string][] = [
+    ['username', `"${user}"`], ['realm', `"${realm}"`], ['nonce', `"${nonce}"`], ['uri', `"${uri}"`], ['response', `"${response}"`],
+    ...(a.algorithm !== undefined ? [['algorithm', a.algorithm] as [string, string]] : []),
+    ...(qop ? [['qop', qop], ['nc', '00000001'], ['cnonce', '"0a4f113b"']] as [string, string][] : []),
+  ];
+  return `${a.header ?? 'Authorization'}: Digest ${fields.filter(([k]) => k !== a.omit).map(([k, v]) => `${k}=${v}`).join(', ')}`;
+}
+
+function register(...answers: Answer[]): SipRequest {
+  const lines = answers.map((a) => credentials(a, { method: 'REGISTER', uri: 'sip:office.lan' }) + '\r\n').join('');
+  const d = decodeMessage(REGISTER.replace('CSeq: 1 REGISTER\r\n', `CSeq: 1 REGISTER\r\n${lines}`));
+  if (d.kind !== 'request') throw new Error(`fixture did not decode: ${JSON.stringify(d)}`);
+  return d.msg;
+}
+
+function invite(a: Answer): SipRequest {
+  const line = credentials({ header: 'Proxy-Authorization', ...a }, { method: 'INVITE', uri: 'sip:202@192.168.1.22:5060;transport=udp' });
+  const d = decodeMessage(INVITE.replace('CSeq: 2 INVITE\r\n', `CSeq: 2 INVITE\r\n${line}\r\n`));
+  if (d.kind !== 'request') throw new Error('fixture did not decode');
+  return d.msg;
+}
+
+describe('Authenticator.check on REGISTER (Authorization, 401)', () => {
+  const ok = { kind: 'ok', user: '201' };
+  const challenge = { kind: 'challenge', stale: false };
+  const forbidden = { kind: 'forbidden' };
+  const rows: [string, Answer[], object, number?][] = [
+    ['no credentials: challenge (§22.1)', [], challenge],
+    ['right MD5 answer, qop=auth', [{}], ok],
+    ['right MD5 answer, algorithm=MD5 given', [{ algorithm: 'MD5' }], ok],
+    ['right MD5 answer, lower-case algorithm token', [{ algorithm: 'md5' }], ok],
+    ['right MD5 answer without qop (RFC 2069 style)', [{ qop: null }], ok],
+    ['right SHA-256 answer (RFC 8760)', [{ algorithm: 'SHA-256' }], ok],
+    ['upper-case hex response', [{ upper: true }], ok],
+    ['wrong password', [{ password: 'Wr0ng-Password' }], forbidden],
+    ['wrong password, SHA-256', [{ algorithm: 'SHA-256', password: 'Wr0ng-Password' }], forbidden],
+    ['unknown user: same answer as a wrong password', [{ user: '299' }], forbidden],
+    ['extension stored under another realm', [{ user: '205' }], forbidden],
+    ['answer computed for another method', [{ method: 'INVITE' }], forbidden],
+    ['old nonce, right password: challenge again with stale=true (§22.4)', [{ nonce: nonces.issue(NOW - 400_000) }], { kind: 'challenge', stale: true }],
+    ['old nonce, wrong password: forbidden', [{ nonce: nonces.issue(NOW - 400_000), password: 'Wr0ng-Password' }], forbidden],
+    ['a nonce we never issued: fresh challenge', [{ nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093' }], challenge],
+    ['credentials for another realm only: challenge for ours (§22.3)', [{ realm: 'carrier.example' }], challenge],
+    ['another realm first, then ours', [{ realm: 'carrier.example' }, {}], ok],
+    ['unsupported algorithm', [{ algorithm: 'SHA-512-256' }], forbidden],
+    ['qop=auth-int (not offered)', [{ qop: 'auth-int' }], forbidden],
+    ['qop without cnonce', [{ omit: 'cnonce' }], forbidden],
+    ['no response', [{ omit: 'response' }], forbidden],
+    ['Proxy-Authorization on a REGISTER is not for the registrar', [{ header: 'Proxy-Authorization' }], challenge],
+  ];
+  for (const [name, answers, expected] of rows) {
+    test(name, () => expect(auth.check(register(...answers), false, NOW)).toMatchObject(expected));
+  }
+  test('the SHA-256 row really used SHA-256: the MD5 HA1 does not verify it', () => {
+    const md5Only = new Authenticator(nonces, REALM, () => ({ ...EXT, ha1Sha256: EXT.ha1Md5 }));
+    expect(md5Only.check(register({ algorithm: 'SHA-256' }), false, NOW)).toMatchObject({ kind: 'forbidden' });
+  });
+});
+
+describe('Authenticator.check on INVITE (Proxy-Authorization, 407)', () => {
+  test('right answer → ok', () => expect(auth.check(invite({}), true, NOW)).toEqual({ kind: 'ok', user: '201' }));
+  test('Authorization instead of Proxy-Authorization → challenge', () => {
+    expect(auth.check(invite({ header: 'Authorization' }), true, NOW)).toEqual({ kind: 'challenge', stale: false });
+  });
+  test('consume removes our realm only, before forwarding (§22.3)', () => {
+    const req = invite({});
+    req.headers['proxy-authorization'].push({ scheme: 'Digest', realm: '"carrier.example"', username: '"x"' });
+    auth.consume(req);
+    expect(req.headers['proxy-authorization']).toEqual([{ scheme: 'Digest', realm: '"carrier.example"', username: '"x"' }]);
+    const only = invite({});
+    auth.consume(only);
+    expect(only.headers['proxy-authorization']).toBeUndefined();
+  });
+});
+
+describe('Authenticator.challenge', () => {
+  test('one challenge per configured algorithm, in the configured order (RFC 8760 §2.4)', () => {
+    for (const order of [['SHA-256', 'MD5'], ['MD5', 'SHA-256'], ['SHA-256']] as const) {
+      const a = new Authenticator(nonces, REALM, () => undefined, order);
+      expect(a.challenge(false, NOW).map((c) => c.algorithm)).toEqual([...order]);
+    }
+  });
+  test('fields: quoted realm and nonce, qop="auth", stale only when asked', () => {
+    const [fresh] = auth.challenge(false, NOW);
+    expect(fresh).toEqual({ scheme: 'Digest', realm: '"office.lan"', nonce: expect.stringMatching(/^"[0-9a-f]+\.[0-9a-f]{24}"$/), algorithm: 'MD5', qop: '"auth"' });
+    expect(nonces.check(fresh.nonce.slice(1, -1), NOW)).toBe('fresh');
+    expect(auth.challenge(true, NOW).every((c) => c.stale === 'true')).toBe(true);
+  });
+  test('a phone answering the challenge is accepted', () => {
+    const nonce = auth.challenge(false, NOW)[0].nonce.slice(1, -1);
+    expect(auth.check(register({ nonce }), false, NOW + 1000)).toEqual({ kind: 'ok', user: '201' });
+  });
+});
