@@ -12,7 +12,8 @@ import type { PipelineServices, RequestContext, SipSettings } from './pipeline/c
 import { runPipeline } from './pipeline/pipeline.ts';
 import { outgoingBranch } from './proxy/branch.ts';
 import { Fork } from './proxy/fork.ts';
-import { buildCancel, forwardRequest, stampReceived, upstreamResponse } from './proxy/forwarding.ts';
+import { buildCancel, forwardRequest, stampReceived } from './proxy/forwarding.ts';
+import { forwardedResponse } from './message/response-wire.ts';
 import type { RouteDecision, Target } from './proxy/targets.ts';
 import { sourceAddress, type LocationView } from './registrar/location-view.ts';
 import { ClientTransaction, type ClientTransactionUser } from './transaction/client-transaction.ts';
@@ -116,7 +117,7 @@ export class SipService implements PipelineServices {
     }
     // §16.7 step 3: no context (2xx retransmission after the transaction ended): stateless.
     if (!this.isUs(via.host, via.port) || res.headers.via.length < 2) return;
-    const up = upstreamResponse(res);
+    const up = forwardedResponse(res, res.headers.via.slice(1));
     const next = up.headers.via[0];
     const target = responseTarget(next);
     const transport = next.protocol === 'TCP' ? 'tcp' : 'udp';
@@ -153,11 +154,11 @@ export class SipService implements PipelineServices {
     if (st.isInvite) this.reply(ctx, 100, 'Trying'); // §16.2: before forking
     const fork = new Fork(st, {
       cancelBranch: (ct) => this.cancelBranch(ct),
-      // The upstream Vias are the ones the request came with (RFC 3261 §8.2.6.2 makes the UAS
-      // copy them): taking them from our transaction also survives a UAS that mangles Via.
+      // Our Via comes off (§16.7 step 9); should the UAS have mangled the Vias, the ones the
+      // request came with (our transaction keeps them, §8.2.6.2) are used instead.
       upstream: (res) => {
         this.counters.reply(res.status);
-        return { ...res, headers: { ...res.headers, via: st.vias } };
+        return forwardedResponse(res, st.vias);
       },
       toTag: (req) => this.toTag(req),
     });

@@ -21,6 +21,8 @@ declare module 'sip' {
     content?: string;
   }
   export function parse(data: string | Buffer): Message | undefined;
+  /** Parses a name-addr / addr-spec with parameters (To, From, Contact values); throws on garbage. */
+  export function parseAOR(data: { s: string; i: number }): Aor & { uri: string };
   export function stringify(m: Message): string;
   export function parseUri(s: string | Uri): Uri | undefined;
   export function stringifyUri(u: string | Uri): string;

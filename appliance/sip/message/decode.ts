@@ -74,20 +74,30 @@ export function decodeMessage(data: Buffer | string, stream = false): Decoded {
   }
 
   const status = STATUS_LINE.exec(startLine);
-  if (status) return decodeResponse(status, forSip, raw, badHeader, s.slice(bodyStart));
+  if (status) return decodeResponse(status, raw, badHeader, s.slice(bodyStart), typeof data === 'string' || start > 0 ? Buffer.from(s, 'latin1') : data);
   if (startLine.startsWith('SIP/')) return { kind: 'drop', reason: 'malformed status line' };
   return decodeRequest(startLine, forSip, raw, badHeader, s, bodyStart, stream);
 }
 
-function decodeResponse(m: RegExpExecArray, head: string, raw: Map<string, string[]>, bad: string | undefined, rest: string): Decoded {
+function decodeResponse(m: RegExpExecArray, raw: Map<string, string[]>, bad: string | undefined, rest: string, wire: Buffer): Decoded {
   const code = Number(m[2]);
   if (m[1] !== '2.0' || code < 100 || code > 699) return { kind: 'drop', reason: `bad status line ${m[1]} ${m[2]}` };
   if (bad) return { kind: 'drop', reason: bad };
-  const msg = sip.parse(head + '\r\n\r\n') as SipResponse | undefined;
-  if (!msg) return { kind: 'drop', reason: 'unparseable response' };
+  // A proxy reads only Via, CSeq, Call-ID, To and From of a response; the rest travels as
+  // bytes (response-wire.ts), so the `sip` package parses just the two name-addr headers.
+  const headers = { 'call-id': raw.get('call-id')?.[0] } as SipResponse['headers'];
+  for (const name of ['to', 'from'] as const) {
+    const value = raw.get(name)?.[0];
+    if (value === undefined) continue;
+    try {
+      headers[name] = sip.parseAOR({ s: value, i: 0 });
+    } catch {
+      return { kind: 'drop', reason: `malformed ${name}` };
+    }
+  }
+  const msg: SipResponse = { status: code, reason: m[3], version: '2.0', headers, wire };
   const problem = checkCommon(msg, raw);
   if (problem) return { kind: 'drop', reason: problem };
-  msg.reason = m[3];
   msg.content = body(raw, rest);
   return { kind: 'response', msg };
 }

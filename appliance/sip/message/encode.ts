@@ -6,6 +6,7 @@ export const SERVER_NAME = 'office-sip-appliance/0.1';
 
 /** Serialises a message to wire bytes (header text is latin1/binary, as decoded). */
 export function encodeMessage(msg: SipRequest | SipResponse): Buffer {
+  if ('preEncoded' in msg && msg.preEncoded) return msg.preEncoded;
   return Buffer.from(sip.stringify(msg), 'binary');
 }
 

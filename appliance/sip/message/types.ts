@@ -12,6 +12,10 @@ export interface SipResponse extends Message {
   status: number;
   reason: string;
   headers: SipHeaders;
+  /** The bytes it was decoded from (responses only parse what the proxy reads). */
+  wire?: Buffer;
+  /** Ready bytes to send instead of serialising (a forwarded response, see response-wire.ts). */
+  preEncoded?: Buffer;
 }
 
 /** The headers the appliance reads, as the `sip` package parses them; others are strings. */

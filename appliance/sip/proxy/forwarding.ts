@@ -1,5 +1,5 @@
 import type { Via } from 'sip';
-import type { SipRequest, SipResponse, Source } from '../message/types.ts';
+import type { SipRequest, Source } from '../message/types.ts';
 import { uriHost } from '../message/uri.ts';
 
 /** Methods that create a dialog, so the proxy stays in its path by Record-Route (RFC 3261 §16.6 step 4). */
@@ -40,11 +40,6 @@ export function forwardRequest(req: SipRequest, uri: string, branch: string, tra
     headers['record-route'] = [rr, ...(req.headers['record-route'] ?? [])];
   }
   return { method: req.method, uri, version: '2.0', headers, content: req.content };
-}
-
-/** The response to send upstream: our Via removed (RFC 3261 §16.7 step 9). */
-export function upstreamResponse(res: SipResponse): SipResponse {
-  return { ...res, headers: { ...res.headers, via: res.headers.via.slice(1) } };
 }
 
 /** CANCEL for a forwarded INVITE (RFC 3261 §9.1): same R-URI, top Via, Call-ID, To, From, Route. */
