@@ -127,7 +127,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     listen: address, port, advertise: address, domain: domainName,
     transports: list(oneOf<Transport>('udp', 'tcp'), { nonEmpty: true }),
     trusted: list(cidr), mode: oneOf('proxy', 'redirect'),
-    min_expires: int(1, 86400), max_expires: int(1, 604800), default_expires: int(1, 604800),
+    min_expires: int(1, 3600) /* a 423 may only ask for less than an hour (RFC 3261 §10.3 step 7) */, max_expires: int(1, 604800), default_expires: int(1, 604800),
     nonce_lifetime: int(10, 86400), auth_algorithms: list(oneOf('MD5', 'SHA-256'), { nonEmpty: true }),
   }, { ...DEFAULTS.sip, advertise: defaultAdvertise(top.sip) });
   if (sip.min_expires > sip.max_expires) throw new ConfigError('sip.min_expires', 'is larger than sip.max_expires');

@@ -24,7 +24,7 @@ export class EventsStore {
   recent(limit = 100, kindPrefix = ''): EventRecord[] {
     return this.db
       .query<{ id: number; ts: number; kind: string; message: string; details: string }, [string, number]>(
-        "SELECT * FROM events WHERE kind LIKE ? || '%' ORDER BY id DESC LIMIT ?",
+        "SELECT * FROM events WHERE substr(kind, 1, length(?1)) = ?1 ORDER BY id DESC LIMIT ?2",
       )
       .all(kindPrefix, limit)
       .map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));

@@ -69,7 +69,7 @@ describe('parseConfig: errors name the key', () => {
     ['bad mode', '[sip]\nmode = "b2bua"', 'sip.mode', /"proxy", "redirect"/],
     ['min_expires > max_expires', '[sip]\nmin_expires = 600\nmax_expires = 300\ndefault_expires = 300', 'sip.min_expires', /larger than sip\.max_expires/],
     ['default_expires outside min..max', '[sip]\ndefault_expires = 30', 'sip.default_expires', /between/],
-    ['min_expires 0', '[sip]\nmin_expires = 0', 'sip.min_expires', /1\.\.86400/],
+    ["min_expires 0", "[sip]\nmin_expires = 0", "sip.min_expires", /1\.\.3600/],
     ['trusted CIDR prefix too long', '[sip]\ntrusted = ["10.0.0.0/33"]', 'sip.trusted[0]', /address or address\/prefix/],
     ['trusted host name', '[sip]\ntrusted = ["gw.office.lan"]', 'sip.trusted[0]', /address or address\/prefix/],
     ['trusted not a list', '[sip]\ntrusted = "10.0.0.0/8"', 'sip.trusted', /expected a list/],
