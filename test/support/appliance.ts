@@ -12,7 +12,7 @@ export interface TestAppliance {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
-  addExtension(number: string, password: string): void;
+  addExtension(number: string, password: string, e164?: string): void;
   stop(): Promise<void>;
 }
 
@@ -42,7 +42,12 @@ ${opts.dns ?? 'enabled = false'}
   const service = new ExtensionService(app.store, config.sip.domain);
   return {
     app, config, host, port: app.sip.port, dataDir,
-    addExtension: (number, password) => void service.add({ number, password }),
+    addExtension: (number, password, e164) => {
+      service.add({ number, password, e164 });
+      // Writes on this connection do not move SQLite's data_version: tell the DNS function,
+      // as the admin API does after a change (the CLI, another process, is picked up by polling).
+      app.dns.invalidate();
+    },
     async stop() {
       await app.stop();
       rmSync(dataDir, { recursive: true, force: true });

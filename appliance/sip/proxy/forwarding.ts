@@ -1,6 +1,6 @@
 import type { Via } from 'sip';
 import type { SipRequest, Source } from '../message/types.ts';
-import { uriHost } from '../message/uri.ts';
+import { parseSipUri, uriHost } from '../message/uri.ts';
 
 /** Methods that create a dialog, so the proxy stays in its path by Record-Route (RFC 3261 §16.6 step 4). */
 const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
@@ -39,7 +39,15 @@ export function forwardRequest(req: SipRequest, uri: string, branch: string, tra
     const rr = { uri: `sip:${uriHost(id.advertise)}:${id.port};lr`, params: {} };
     headers['record-route'] = [rr, ...(req.headers['record-route'] ?? [])];
   }
-  return { method: req.method, uri, version: '2.0', headers, content: req.content };
+  let ruri = uri;
+  const route = headers.route;
+  if (route && route.length > 0 && !('lr' in (parseSipUri(String(route[0].uri))?.params ?? { lr: null }))) {
+    // §16.6 step 6: the next hop is a strict router: it gets the Request-URI slot, and the
+    // Request-URI goes to the end of the Route set.
+    ruri = String(route[0].uri);
+    headers.route = [...route.slice(1), { uri, params: {} }];
+  }
+  return { method: req.method, uri: ruri, version: '2.0', headers, content: req.content };
 }
 
 /** CANCEL for a forwarded INVITE (RFC 3261 §9.1): same R-URI, top Via, Call-ID, To, From, Route. */

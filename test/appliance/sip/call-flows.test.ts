@@ -132,4 +132,18 @@ describe.skipIf(!hasSipp)('SIP call flows with sipp', () => {
     expect(answered.code).toBe(0);
     expect(await sippMessages(answered)).toMatch(/TCP message received[\s\S]*INVITE sip:205@127\.0\.2\.13/);
   });
+
+  test.skipIf(!existsSync(sharedUac))('a dialled E.164 number reaches its extension through ENUM', async () => {
+    ap.addExtension('206', 'Golf-Pass-206', '+15551230206');
+    const port = await freePort(PHONE_B);
+    expect((await register('206', PHONE_B, port, 'Golf-Pass-206')).code).toBe(0);
+    const callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_B, '-p', String(port), '-m', '1'], 15);
+    await Bun.sleep(300);
+    const caller = await runSipp(['-sf', sharedUac, '-s', '+15551230206', target(), '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '1'], 15);
+    expect(caller.code).toBe(0);
+    const answered = await callee.done;
+    expect(answered.code).toBe(0);
+    // The phone is reached at its registered Contact, whatever number was dialled.
+    expect(await sippMessages(answered)).toMatch(/INVITE sip:206@127\.0\.2\.11:\d+;transport=UDP SIP\/2\.0/);
+  });
 });
