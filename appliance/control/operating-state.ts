@@ -1,0 +1,30 @@
+import type { HostSample } from '../../system/sensors/host-sample.ts';
+
+/** What one connection control section (worker) reports each sampling period. */
+export interface WorkerReport {
+  readonly workerId: number;
+  readonly pid: number;
+  /** 'running' takes new work; 'draining' finishes open transactions, then exits. */
+  readonly state: 'starting' | 'running' | 'draining';
+  /** Event-loop utilisation over the last period, 0..1 (performance.eventLoopUtilization). */
+  readonly elu: number;
+  /** Requests per second by method over the last period. */
+  readonly requestsPerSecond: Readonly<Record<string, number>>;
+  /** New dialog-creating requests (INVITE) per second. */
+  readonly callsPerSecond: number;
+  readonly openTransactions: number;
+  readonly activeDialogs: number;
+  /** Replies sent by class over the last period. */
+  readonly replies: Readonly<Record<'1xx' | '2xx' | '3xx' | '4xx' | '5xx' | '6xx', number>>;
+  /** Requests refused with 503 by load shedding over the last period. */
+  readonly shed: number;
+  readonly errors: number;
+  readonly rssBytes: number;
+}
+
+/** One sample of the operating state: host plus every worker, with a time stamp. */
+export interface OperatingState {
+  readonly ts: number;
+  readonly host: HostSample;
+  readonly workers: readonly WorkerReport[];
+}
