@@ -27,9 +27,12 @@ export class TcpEndpoints {
   constructor(private readonly address: string, private readonly sink: MessageSink, private readonly onError: (e: string) => void = () => {}) {}
 
   open(port: number): void {
+    // reusePort: every connection control section listens on the shared port (Bun.listen
+    // accepts the option though its types do not list it; measured across two processes).
     this.listener = Bun.listen<Conn>({
       hostname: this.address,
       port,
+      reusePort: true,
       socket: {
         open: (socket) => {
           const key = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -43,7 +46,7 @@ export class TcpEndpoints {
         error: (socket) => this.forget(socket.data),
         timeout: (socket) => { socket.end(); },
       },
-    });
+    } as Bun.TCPSocketListenOptions<Conn>);
     this.port = this.listener.port;
   }
 

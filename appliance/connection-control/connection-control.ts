@@ -1,0 +1,72 @@
+import type { ApplianceConfig } from '../../system/config/index.ts';
+import { openStore, type Store } from '../../system/store/index.ts';
+import { startDnsFunction, type DnsFunction } from '../dns/index.ts';
+import { createLocator } from '../sip/proxy/locator.ts';
+import { LocationView } from '../sip/registrar/location-view.ts';
+import { registeredContactsOf } from '../sip/registrar/registered-contacts-view.ts';
+import { startSip, type RunningSip } from '../sip/start-sip.ts';
+
+/** A running connection control section: SIP registrar + stateful proxy and the DNS function. */
+export interface ConnectionControl {
+  readonly workerId: number;
+  readonly store: Store;
+  readonly location: LocationView;
+  readonly sip: RunningSip;
+  readonly dns: DnsFunction;
+  stop(): Promise<void>;
+}
+
+export interface ConnectionControlOptions {
+  readonly workerId: number;
+  /** This worker's own UDP port for its Via (0: any free port); undefined: the shared port. */
+  readonly ownPort?: number;
+  /** Plain log lines (console in production, nothing in tests). */
+  readonly print?: (line: string) => void;
+}
+
+/**
+ * Starts one connection control section in this process: opens the store, loads the location
+ * view, starts the DNS function (its in-process lookup serves the proxy even when its sockets
+ * are disabled) and the SIP service. Several can run side by side in separate processes: every
+ * shared socket is bound with SO_REUSEPORT.
+ */
+export async function startConnectionControl(config: ApplianceConfig, opts: ConnectionControlOptions): Promise<ConnectionControl> {
+  const print = opts.print ?? (() => {});
+  const store = openStore(config.dataDir);
+  const log = (kind: string, message: string, details: Record<string, unknown> = {}) => {
+    store.events.append(kind, message, { worker: opts.workerId, ...details });
+    print(`${kind}: ${message}`);
+  };
+  const started: { stop(): Promise<void> }[] = [];
+  try {
+    const location = new LocationView(store.registrations);
+    location.load();
+    const dns = await startDnsFunction({ config, store, registrations: registeredContactsOf(location, config.sip.domain), log: print });
+    started.push(dns);
+    const locate = createLocator({
+      lookup: (ident) => dns.lookupIdentification(ident),
+      location,
+      extension: (n) => store.extensions.get(n),
+      extensionByE164: (e) => store.extensions.findByE164(e),
+      domain: config.sip.domain,
+      mode: config.sip.mode,
+      tcp: config.sip.transports.includes('tcp'),
+    });
+    const sip = await startSip({ config, store, log, location, locate, ownPort: opts.ownPort });
+    started.push(sip);
+    // The SRV records name the port actually bound (it differs from the config when that said 0).
+    dns.setSipTargets([{ host: `sip.${config.dns.zone}`, address: config.sip.advertise, port: sip.port, priority: 10, weight: 100 }]);
+    return {
+      workerId: opts.workerId, store, location, sip, dns,
+      async stop() {
+        await sip.stop();
+        await dns.stop();
+        store.close();
+      },
+    };
+  } catch (err) {
+    for (const s of started.reverse()) await s.stop().catch(() => {});
+    store.close();
+    throw err;
+  }
+}
