@@ -7,7 +7,8 @@ import { loadConfig } from '../system/config/index.ts';
 import { asApplianceError } from '../system/errors/index.ts';
 import { runCli } from './cli/run-cli.ts';
 import { parseArgs } from './cli/cli-args.ts';
-import { startAppliance } from './runtime/start-appliance.ts';
+import { resolve } from 'node:path';
+import { startControlSection } from './control/control-section.ts';
 
 const argv = process.argv.slice(2);
 const io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) };
@@ -15,8 +16,13 @@ const code = await runCli(argv, io);
 if (code !== undefined) process.exit(code);
 
 try {
-  const config = loadConfig(parseArgs(argv).options.get('--config'));
-  const appliance = await startAppliance(config, { log: (l) => console.log(l) });
+  const configPath = parseArgs(argv).options.get('--config');
+  const config = loadConfig(configPath);
+  // The control section runs here; connection control sections are its worker processes.
+  const appliance = await startControlSection(config, {
+    configArg: configPath === undefined ? 'embedded' : resolve(configPath),
+    print: (l) => console.log(l),
+  });
   const stop = async (signal: string) => {
     console.log(`${signal}: stopping`);
     await appliance.stop();

@@ -20,6 +20,7 @@ import { ClientTransaction, type ClientTransactionUser } from './transaction/cli
 import { ServerTransaction } from './transaction/server-transaction.ts';
 import type { Destination, SipTransport } from './transport/transport.ts';
 import { SipCounters } from './sip-counters.ts';
+import { AdmissionControl } from './pipeline/admission-control.ts';
 
 /** Host services the SIP service needs, passed in at start-up (DESIGN.md layering). */
 export interface SipServiceDeps {
@@ -44,6 +45,7 @@ export class SipService implements PipelineServices {
   readonly location: LocationView;
   readonly auth: Authenticator;
   readonly counters = new SipCounters();
+  readonly admission = new AdmissionControl();
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
   private transport!: SipTransport;

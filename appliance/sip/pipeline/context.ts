@@ -7,6 +7,7 @@ import type { LocationView } from '../registrar/location-view.ts';
 import type { RegistrarSettings } from '../registrar/registrar-rules.ts';
 import type { ServerTransaction } from '../transaction/server-transaction.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
+import type { AdmissionControl } from './admission-control.ts';
 
 /** Settings the SIP pipeline reads, precomputed from the config at start (STYLE.md §9). */
 export interface SipSettings {
@@ -30,6 +31,8 @@ export interface PipelineServices {
   readonly settings: SipSettings;
   readonly location: LocationView;
   readonly auth: Authenticator;
+  /** Load shedding and draining: whether new dialogs and registrations are admitted. */
+  readonly admission: AdmissionControl;
   extension(number: string): ExtensionRecord | undefined;
   /** Sends a response: in the server transaction when there is one, else statelessly. */
   reply(ctx: RequestContext, status: number, reason?: string, headers?: Record<string, unknown>): void;

@@ -1,4 +1,5 @@
 import type { RequestContext, Stage } from './context.ts';
+import { admission } from './stages/admission.ts';
 import { auth } from './stages/auth.ts';
 import { inDialog } from './stages/in-dialog.ts';
 import { local } from './stages/local.ts';
@@ -19,6 +20,7 @@ export const REQUEST_PIPELINE: readonly Stage[] = [
   transaction,
   inDialog,
   local,
+  admission,
   auth,
   registrar,
   location,

@@ -48,6 +48,12 @@ export class SipTransports implements SipTransport {
     return this.udp.send(dest.address, dest.port, data, fromShared);
   }
 
+  /** Draining: leave the shared port (UDP and TCP listener) so new work goes to the others. */
+  async leaveShared(): Promise<void> {
+    this.tcp.stopListening();
+    await this.udp.closeShared();
+  }
+
   hasConnection(key: string): boolean {
     return this.tcp.hasConnection(key);
   }

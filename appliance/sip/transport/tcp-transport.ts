@@ -91,6 +91,12 @@ export class TcpEndpoints {
     return true;
   }
 
+  /** Stops accepting connections (draining); open ones keep working. */
+  stopListening(): void {
+    this.listener?.stop(false);
+    this.listener = undefined;
+  }
+
   async close(): Promise<void> {
     for (const c of this.conns.values()) c.socket?.end();
     this.conns.clear();

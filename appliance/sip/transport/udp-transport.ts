@@ -31,13 +31,21 @@ export class UdpEndpoints {
   }
 
   send(address: string, port: number, data: Buffer, fromShared: boolean): boolean {
-    const sock = fromShared ? this.shared : this.own;
+    const sock = (fromShared ? this.shared : this.own) ?? this.own;
     if (!sock) return false;
     // No per-send callback: it costs ~6 µs a datagram in Bun (measured, bench notes in
     // docs/PERFORMANCE.md); errors (ICMP, full buffers) reach the socket's 'error' handler and
     // are transient on UDP: the transaction timers cover them.
     sock.send(data, port, address);
     return true;
+  }
+
+  /** Stops receiving on the shared port (draining); the own port keeps working. */
+  async closeShared(): Promise<void> {
+    const shared = this.shared;
+    if (!shared || shared === this.own) return;
+    this.shared = undefined;
+    await new Promise<void>((r) => shared.close(() => r()));
   }
 
   async close(): Promise<void> {

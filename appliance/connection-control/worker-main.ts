@@ -1,0 +1,70 @@
+#!/usr/bin/env bun
+/**
+ * Entry point of a connection control section running as its own process, spawned by the
+ * control section: `bun appliance/connection-control/worker-main.ts --config FILE --worker-id N`.
+ * It talks to the control section only through the typed IPC (ipc-protocol.ts).
+ */
+import { loadConfig } from '../../system/config/index.ts';
+import { isMessage, type ControlToWorker, type WorkerToControl } from '../control/ipc-protocol.ts';
+import { parseArgs } from '../cli/cli-args.ts';
+import { startConnectionControl } from './connection-control.ts';
+import { WorkerReporter } from './worker-reporter.ts';
+
+/** How long a draining worker waits for its open transactions before it exits anyway. */
+const DRAIN_LIMIT_MS = 40_000;
+
+const send = (msg: WorkerToControl) => process.send?.(msg);
+const args = parseArgs(process.argv.slice(2));
+const configPath = args.options.get('--config');
+const workerId = Number(args.options.get('--worker-id') ?? 0);
+const config = loadConfig(configPath === 'embedded' ? undefined : configPath);
+const cc = await startConnectionControl(config, { workerId, ownPort: 0, print: (l) => console.log(`[cc ${workerId}] ${l}`) });
+const reporter = new WorkerReporter(workerId, cc.sip.service);
+let state: 'running' | 'draining' = 'running';
+
+// Registration changes made here go to the others through the control section.
+cc.location.onLocalChange = (changes) => send({ type: 'bindings', changes });
+
+process.on('message', (raw: unknown) => {
+  if (!isMessage<ControlToWorker>(raw)) return;
+  switch (raw.type) {
+    case 'bindings':
+      cc.location.applyRemote(raw.changes);
+      return;
+    case 'sample':
+      send({ type: 'report', report: reporter.report(state) });
+      return;
+    case 'admission':
+      cc.sip.service.admission.set(raw.admission);
+      return;
+    case 'drain':
+      void drain();
+      return;
+  }
+});
+
+/** Stop taking new work, let open transactions finish, then exit (scale-in without failed calls). */
+async function drain(): Promise<void> {
+  if (state === 'draining') return;
+  state = 'draining';
+  cc.sip.service.admission.draining = true;
+  // Leave the shared port so the kernel sends new datagrams to the other workers; our own
+  // Via port stays open for the responses of what we forwarded.
+  await cc.sip.transports.leaveShared();
+  const until = Date.now() + DRAIN_LIMIT_MS;
+  while (cc.sip.service.openTransactions > 0 && Date.now() < until) await Bun.sleep(200);
+  send({ type: 'drained', openTransactions: cc.sip.service.openTransactions });
+  await cc.stop();
+  process.exit(0);
+}
+
+const shutdown = async () => {
+  await cc.stop();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());
+// The control section went away: a worker never outlives it.
+process.on('disconnect', () => void shutdown());
+
+send({ type: 'ready', workerId, pid: process.pid, sipPort: cc.sip.port, viaPort: cc.sip.transports.viaPort });

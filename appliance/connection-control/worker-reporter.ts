@@ -1,0 +1,59 @@
+import type { WorkerReport } from '../control/operating-state.ts';
+import type { SipService } from '../sip/sip-service.ts';
+
+/**
+ * Builds a worker's report for each sampling period from its counters. Utilisation is the
+ * process's CPU time over wall time (0..1): Bun 1.4's performance.eventLoopUtilization()
+ * returns zeros (measured), and a connection control section does its work on one thread.
+ */
+export class WorkerReporter {
+  private lastAt = performance.now();
+  private lastCpu = process.cpuUsage();
+  private lastRequests: Record<string, number> = {};
+  private lastReplies = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 };
+  private lastShed = 0;
+  private lastErrors = 0;
+
+  constructor(private readonly workerId: number, private readonly sip: SipService) {}
+
+  report(state: WorkerReport['state']): WorkerReport {
+    const now = performance.now();
+    const seconds = Math.max(0.001, (now - this.lastAt) / 1000);
+    const cpu = process.cpuUsage(this.lastCpu);
+    const snap = this.sip.counters.snapshot();
+    const requestsPerSecond: Record<string, number> = {};
+    for (const [m, n] of Object.entries(snap.requests)) {
+      const d = n - (this.lastRequests[m] ?? 0);
+      if (d > 0) requestsPerSecond[m] = round(d / seconds);
+    }
+    const replies = { ...snap.replies };
+    for (const k of Object.keys(replies) as (keyof typeof replies)[]) replies[k] -= this.lastReplies[k];
+    const shed = this.sip.admission.shed - this.lastShed;
+    const errors = snap.malformed - this.lastErrors;
+    const report: WorkerReport = {
+      workerId: this.workerId,
+      pid: process.pid,
+      state,
+      elu: Math.min(1, round((cpu.user + cpu.system) / 1000 / (now - this.lastAt))),
+      requestsPerSecond,
+      callsPerSecond: requestsPerSecond.INVITE ?? 0,
+      openTransactions: this.sip.openTransactions,
+      activeDialogs: 0, // FIXME: the dialog view is aggregated by the control section (issue 4).
+      replies,
+      shed,
+      errors,
+      rssBytes: process.memoryUsage().rss,
+    };
+    this.lastAt = now;
+    this.lastCpu = process.cpuUsage();
+    this.lastRequests = snap.requests;
+    this.lastReplies = snap.replies;
+    this.lastShed = this.sip.admission.shed;
+    this.lastErrors = snap.malformed;
+    return report;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,133 @@
+import type { ApplianceConfig } from '../../system/config/index.ts';
+import { every, type ScheduledJob } from '../../system/schedule/schedule.ts';
+import { createHostSampler } from '../../system/sensors/host-sampler.ts';
+import { History } from '../../system/sensors/history.ts';
+import { openStore, type Store } from '../../system/store/index.ts';
+import type { Admission, WorkerToControl } from './ipc-protocol.ts';
+import type { OperatingState, WorkerReport } from './operating-state.ts';
+import { RespawnBackoff } from './respawn-backoff.ts';
+import { WorkerPool, type WorkerHandle } from './worker-pool.ts';
+
+/** Samples kept for the policy and the web UI's charts (at 2 s: 30 minutes). */
+const HISTORY_SAMPLES = 900;
+/** How long the sampler waits for the workers' reports. */
+const REPORT_WAIT_MS = 400;
+
+/** The running control section (main process of the appliance). */
+export interface ControlSection {
+  readonly pool: WorkerPool;
+  readonly history: History<OperatingState>;
+  readonly store: Store;
+  /** Takes one sample now (also what the schedule runs). */
+  sampleNow(): Promise<OperatingState>;
+  /** Applies an admission (shedding) to every worker; null lifts it. */
+  setAdmission(admission: Admission | null): void;
+  stop(): Promise<void>;
+}
+
+export interface ControlOptions {
+  /** `--config` argument the workers get: a file path or "embedded". */
+  readonly configArg: string;
+  readonly print?: (line: string) => void;
+  readonly workerOutput?: 'inherit' | 'ignore';
+}
+
+/**
+ * The control section (DESIGN.md process model): generates the connection control sections,
+ * relays registration changes between them, replaces a crashed one with back-off, acquires the
+ * operating state on a node-cron schedule into a bounded history, and writes what it does to
+ * the event log.
+ */
+export async function startControlSection(config: ApplianceConfig, opts: ControlOptions): Promise<ControlSection> {
+  const print = opts.print ?? (() => {});
+  const store = openStore(config.dataDir);
+  const log = (kind: string, message: string, details: Record<string, unknown> = {}) => {
+    store.events.append(kind, message, details);
+    print(`${kind}: ${message}`);
+  };
+  const history = new History<OperatingState>(HISTORY_SAMPLES);
+  const backoff = new RespawnBackoff();
+  const pending = new Map<number, (r: WorkerReport) => void>();
+  let admission: Admission | null = null;
+  let stopping = false;
+
+  const onMessage = (worker: WorkerHandle, msg: WorkerToControl) => {
+    switch (msg.type) {
+      case 'ready':
+        log('control.worker.ready', `connection control section ${worker.id} running (pid ${msg.pid}, via port ${msg.viaPort})`, { worker: worker.id });
+        if (admission) pool.send(worker, { type: 'admission', admission });
+        return;
+      case 'bindings':
+        pool.broadcast({ type: 'bindings', changes: msg.changes }, worker);
+        return;
+      case 'report':
+        pending.get(worker.id)?.(msg.report);
+        return;
+      case 'drained':
+        log('control.worker.drained', `connection control section ${worker.id} drained`, { worker: worker.id, open: msg.openTransactions });
+        return;
+    }
+  };
+  const onExit = (worker: WorkerHandle, code: number | null, expected: boolean) => {
+    if (expected || stopping) {
+      log('control.worker.exit', `connection control section ${worker.id} exited`, { worker: worker.id, code });
+      return;
+    }
+    const delay = backoff.next(Date.now());
+    log('control.worker.crash', `connection control section ${worker.id} died (exit ${code}); replacing it in ${delay} ms`, { worker: worker.id, code, delay });
+    setTimeout(() => {
+      if (!stopping) pool.spawn();
+    }, delay);
+  };
+  const pool = new WorkerPool({ configArg: opts.configArg, onMessage, onExit, stdout: opts.workerOutput });
+
+  for (let i = 0; i < config.control.minWorkers; i++) pool.spawn();
+  try {
+    await pool.waitRunning(config.control.minWorkers);
+  } catch (err) {
+    await pool.stop();
+    store.close();
+    throw err;
+  }
+
+  const sampler = createHostSampler({ dataDir: config.dataDir });
+  const sampleNow = async (): Promise<OperatingState> => {
+    const workers = pool.workers;
+    const reports = workers.map((w) => new Promise<WorkerReport | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        pending.delete(w.id);
+        resolve(undefined);
+      }, REPORT_WAIT_MS);
+      pending.set(w.id, (r) => {
+        clearTimeout(timer);
+        pending.delete(w.id);
+        resolve(r);
+      });
+      pool.send(w, { type: 'sample' });
+    }));
+    const [host, ...got] = await Promise.all([sampler.sample(), ...reports]);
+    const state: OperatingState = { ts: Date.now(), host, workers: got.filter((r): r is WorkerReport => !!r) };
+    history.push(state);
+    return state;
+  };
+  const jobs: ScheduledJob[] = [
+    every(config.control.sampleSchedule, async () => void (await sampleNow()), { name: 'sampler', onError: (e) => print(`sampler: ${e}`) }),
+    every('*/10 * * * * *', () => void store.registrations.purgeExpired(), { name: 'purge' }),
+  ];
+  log('control.start', `control section running ${pool.workers.length} connection control section(s)`, { workers: pool.workers.length });
+
+  return {
+    pool, history, store, sampleNow,
+    setAdmission(a) {
+      admission = a;
+      pool.broadcast({ type: 'admission', admission: a });
+    },
+    async stop() {
+      stopping = true;
+      for (const j of jobs) j.stop();
+      await pool.stop();
+      store.events.append('control.stop', 'control section stopped');
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { BindingChange } from '../../system/store/index.ts';
+import type { WorkerReport } from './operating-state.ts';
+
+/**
+ * The typed IPC between the control section and its connection control sections (Bun.spawn
+ * `ipc`, JSON serialisation). One union per direction; every message has a `type`.
+ */
+
+/** Load shedding in force: new dialogs and registrations beyond these rates get 503. */
+export interface Admission {
+  readonly callsPerSecond: number;
+  readonly registersPerSecond: number;
+  readonly retryAfterSeconds: number;
+}
+
+export type ControlToWorker =
+  /** Registration changes made by another worker (or a peer): apply to the location view. */
+  | { readonly type: 'bindings'; readonly changes: readonly BindingChange[] }
+  /** Asks for this period's report. */
+  | { readonly type: 'sample' }
+  /** Stop taking new work, finish open transactions, then exit. */
+  | { readonly type: 'drain' }
+  /** Shedding on (rates) or off (null). */
+  | { readonly type: 'admission'; readonly admission: Admission | null };
+
+export type WorkerToControl =
+  | { readonly type: 'ready'; readonly workerId: number; readonly pid: number; readonly sipPort: number; readonly viaPort: number }
+  | { readonly type: 'report'; readonly report: WorkerReport }
+  /** Registration changes decided by this worker, to spread to the others. */
+  | { readonly type: 'bindings'; readonly changes: readonly BindingChange[] }
+  /** Draining finished (or timed out): the worker exits right after. */
+  | { readonly type: 'drained'; readonly openTransactions: number };
+
+/** Narrowing helper for messages arriving from the other side (defensive: IPC is an edge). */
+export function isMessage<T extends { type: string }>(value: unknown): value is T {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
