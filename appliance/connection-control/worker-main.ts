@@ -52,8 +52,10 @@ async function drain(): Promise<void> {
   // Via port stays open for the responses of what we forwarded.
   await cc.sip.transports.leaveShared();
   const until = Date.now() + DRAIN_LIMIT_MS;
-  while (cc.sip.service.openTransactions > 0 && Date.now() < until) await Bun.sleep(200);
-  send({ type: 'drained', openTransactions: cc.sip.service.openTransactions });
+  // Pending = no final response yet; finished transactions only absorb retransmissions, which
+  // the kernel now delivers to the other workers anyway.
+  while (cc.sip.service.pendingTransactions > 0 && Date.now() < until) await Bun.sleep(200);
+  send({ type: 'drained', openTransactions: cc.sip.service.pendingTransactions });
   await cc.stop();
   process.exit(0);
 }

@@ -67,6 +67,14 @@ export class SipService implements PipelineServices {
     return this.servers.size + this.clients.size;
   }
 
+  /** Transactions still waiting for a final response (what draining must let finish). */
+  get pendingTransactions(): number {
+    let n = 0;
+    for (const t of this.servers.values()) if (!t.isFinal) n++;
+    for (const t of this.clients.values()) if (t.state !== 'completed' && t.state !== 'terminated') n++;
+    return n;
+  }
+
   /** Entry point for every message the transports deliver. */
   receive(data: Buffer, source: Source): void {
     let decoded;

@@ -37,11 +37,12 @@ export async function freeTcpPort(host: string): Promise<number> {
  * Runs sipp to completion (bounded by `timeoutSeconds`), asynchronously so the in-process
  * appliance keeps serving. Exit code 0 means every call of the scenario succeeded.
  */
-export async function runSipp(args: string[], timeoutSeconds = 20): Promise<SippResult> {
+export async function runSipp(args: string[], timeoutSeconds = 20, onStart?: (kill: () => void) => void): Promise<SippResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
   const proc = Bun.spawn(['sipp', ...args, '-nostdin', '-timeout', `${timeoutSeconds}s`, '-timeout_error', '-trace_err', '-trace_msg'], {
     cwd: dir, stdout: 'pipe', stderr: 'pipe',
   });
+  onStart?.(() => proc.kill(9));
   const killer = setTimeout(() => proc.kill(9), (timeoutSeconds + 5) * 1000);
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   const code = await proc.exited;
@@ -49,9 +50,11 @@ export async function runSipp(args: string[], timeoutSeconds = 20): Promise<Sipp
   return { code, out: out + err, dir };
 }
 
-/** Starts sipp in the background; await `.done` for its result. */
-export function startSipp(args: string[], timeoutSeconds = 20): { done: Promise<SippResult> } {
-  return { done: runSipp(args, timeoutSeconds) };
+/** Starts sipp in the background; await `.done` for its result, or `kill()` it. */
+export function startSipp(args: string[], timeoutSeconds = 20): { done: Promise<SippResult>; kill: () => void } {
+  let kill = () => {};
+  const done = runSipp(args, timeoutSeconds, (k) => (kill = k));
+  return { done, kill: () => kill() };
 }
 
 /** Reads sipp's message trace (for assertions on what went over the wire). */

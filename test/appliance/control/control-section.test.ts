@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../../system/config/index.ts';
+import { ExtensionService } from '../../../appliance/admin/extension-service.ts';
+import { startControlSection, type ControlSection } from '../../../appliance/control/control-section.ts';
+import { openStore } from '../../../system/store/index.ts';
+import { requireTool } from '../../support/require-tool.ts';
+import { freePort, runSipp, SCENARIOS, SHARED, startSipp } from '../../support/sipp.ts';
+
+/**
+ * The control section with real worker processes on 127.0.6.1: two connection control sections
+ * share the SIP port; a registration made through one is known to the other; calls spread over
+ * both (sipp -t un: one socket per call) succeed; a worker killed with SIGKILL is replaced and
+ * calls go on; a drained worker finishes its calls and leaves.
+ */
+const HOST = '127.0.6.1';
+const PHONE = '127.0.6.10';
+const GATEWAY = '127.0.6.20';
+const PW = 'Hotel-Pass-401';
+const hasSipp = requireTool('sipp');
+const uac = join(SHARED, 'bench/sipp/uac-call.xml');
+
+let dir: string;
+let control: ControlSection;
+let sipPort: number;
+let phonePort: number;
+let callee: { kill: () => void } | undefined;
+
+async function calls(count: number, rate: number) {
+  return runSipp(['-sf', uac, '-s', '401', `${HOST}:${sipPort}`, '-i', GATEWAY, '-t', 'un', '-max_socket', '500',
+    '-r', String(rate), '-m', String(count)], 30);
+}
+
+describe.skipIf(!hasSipp)('control section with worker processes', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'control-test-'));
+    sipPort = await freePort(HOST);
+    const configPath = join(dir, 'appliance.toml');
+    writeFileSync(configPath, `data_dir = "${dir}/data"
+[sip]
+listen = "${HOST}"
+port = ${sipPort}
+transports = ["udp", "tcp"]
+trusted = ["${GATEWAY}/32"]
+[dns]
+enabled = false
+[control]
+min_workers = 2
+max_workers = 2
+sample_schedule = "*/1 * * * * *"
+`);
+    const config = loadConfig(configPath);
+    const store = openStore(config.dataDir);
+    new ExtensionService(store, config.sip.domain).add({ number: '401', password: PW });
+    store.close();
+    control = await startControlSection(config, { configArg: configPath, workerOutput: 'ignore' });
+  }, 30_000);
+  afterAll(async () => {
+    callee?.kill();
+    await control?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('two workers run and report their operating state', async () => {
+    expect(control.pool.workers.filter((w) => w.state === 'running')).toHaveLength(2);
+    const state = await control.sampleNow();
+    expect(state.workers.map((w) => w.workerId).sort()).toEqual(control.pool.workers.map((w) => w.id).sort());
+    for (const w of state.workers) {
+      expect(w.elu).toBeGreaterThanOrEqual(0);
+      expect(w.elu).toBeLessThanOrEqual(1);
+      expect(w.rssBytes).toBeGreaterThan(0);
+    }
+    expect(state.host.memory?.totalBytes ?? 0).toBeGreaterThan(0);
+  });
+
+  test('a registration made through one worker serves calls handled by any worker', async () => {
+    phonePort = await freePort(PHONE);
+    const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '401', '-au', '401', '-ap', PW,
+      '-key', 'expires', '3600', `${HOST}:${sipPort}`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 10);
+    expect(reg.code).toBe(0);
+    // The callee answers for the rest of the file (bounded by its own timeout).
+    callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort)], 50);
+    await Bun.sleep(300);
+    await control.sampleNow(); // starts a fresh period
+    const r = await calls(60, 30);
+    expect(r.code).toBe(0);
+    const state = await control.sampleNow();
+    // sipp -t un uses a socket per call, so the kernel spreads the INVITEs over both workers.
+    expect(state.workers).toHaveLength(2);
+    for (const w of state.workers) expect(w.requestsPerSecond.INVITE ?? 0).toBeGreaterThan(0);
+  }, 40_000);
+
+  test('a worker killed with SIGKILL is replaced; calls and registrations go on', async () => {
+    const victim = control.pool.workers[0];
+    victim.proc.kill('SIGKILL');
+    const until = Date.now() + 10_000;
+    while (Date.now() < until && !(control.pool.workers.length === 2 && control.pool.workers.every((w) => w.state === 'running' && w !== victim))) {
+      await Bun.sleep(100);
+    }
+    expect(control.pool.workers.map((w) => w.id)).not.toContain(victim.id);
+    expect(control.pool.workers.filter((w) => w.state === 'running')).toHaveLength(2);
+    expect(control.store.events.recent(20, 'control.worker.crash').length).toBeGreaterThanOrEqual(1);
+    const r = await calls(40, 20);
+    expect(r.code).toBe(0);
+  }, 40_000);
+
+  test('a drained worker finishes its calls and exits without failing any', async () => {
+    const load = calls(120, 40);
+    await Bun.sleep(1000);
+    const victim = control.pool.workers[0];
+    control.pool.drain(victim);
+    const r = await load;
+    expect(r.code).toBe(0);
+    const until = Date.now() + 15_000;
+    while (Date.now() < until && control.pool.workers.includes(victim)) await Bun.sleep(100);
+    expect(control.pool.workers).not.toContain(victim);
+    expect(control.store.events.recent(20, 'control.worker.drained').length).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+});
