@@ -1,0 +1,99 @@
+/**
+ * Settings of the control section's overload policy (DESIGN.md "Overload ladder"). Each field
+ * maps to a `[control]` key in the TOML by snake case: `scaleOutElu` ↔ `scale_out_elu`,
+ * `minWorkers` ↔ `min_workers`. Windows and counts are in samples (the sampler runs every 2 s by
+ * default), cool-downs in seconds, rates per worker per second.
+ */
+export interface PolicySettings {
+  /** Never fewer running workers than this (at least 1). */
+  readonly minWorkers: number;
+  /** Never more running + starting workers than this (default: the core count). */
+  readonly maxWorkers: number;
+
+  /** A sample is overloaded when the mean ELU of the running workers reaches this. */
+  readonly scaleOutElu: number;
+  /** Scale out (or shed) when `scaleOutSamples` of the last `scaleOutWindow` samples are overloaded. */
+  readonly scaleOutSamples: number;
+  readonly scaleOutWindow: number;
+  /** No scale-out sooner than this after any scaling action. */
+  readonly scaleOutCooldownSeconds: number;
+
+  /** A sample is low when the mean ELU of the running workers is at or below this. */
+  readonly scaleInElu: number;
+  /** Scale in when `scaleInSamples` of the last `scaleInWindow` samples are low. */
+  readonly scaleInSamples: number;
+  readonly scaleInWindow: number;
+  /** No scale-in sooner than this after any scaling action. */
+  readonly scaleInCooldownSeconds: number;
+
+  /**
+   * Host CPU at or above this percent is overload when our workers are busy too (mean ELU at
+   * least `hostCpuElu`): the cores are used up, so a new worker would only time-slice with the
+   * others. Host CPU alone (a backup job, say) is not ours to fix.
+   */
+  readonly hostCpuPercent: number;
+  readonly hostCpuElu: number;
+  /** CPU temperature (°C) at or above this is overload; an unavailable sensor never counts. */
+  readonly criticalCpuTemperature: number;
+
+  /** Shedding admits the rate that keeps the mean ELU near this (below `scaleOutElu`). */
+  readonly shedTargetElu: number;
+  /** Every tightening cuts the admitted rate by at least this fraction (e.g. 0.1 = 10 %). */
+  readonly shedMinCut: number;
+  /** Relax shedding when `shedRelaxSamples` of the last `shedRelaxWindow` samples are under this ELU. */
+  readonly shedRelaxElu: number;
+  readonly shedRelaxSamples: number;
+  readonly shedRelaxWindow: number;
+  /** Each relaxation adds this fraction of the entry throughput to the admitted rate. */
+  readonly shedRelaxStep: number;
+  /** Admitted rates never go below these (per worker), so the measurement keeps working. */
+  readonly shedMinCallsPerSecond: number;
+  readonly shedMinRegistersPerSecond: number;
+  /** Retry-After (RFC 3261 §20.33) when admitting the entry throughput; grows as the cut deepens. */
+  readonly shedRetryAfterSeconds: number;
+  readonly shedMaxRetryAfterSeconds: number;
+
+  /** Hand off to a peer after this many samples of shedding (only when `peers` is not empty). */
+  readonly handOffAfterSamples: number;
+  /** Take traffic back after this many consecutive healthy samples without shedding. */
+  readonly takeBackAfterSamples: number;
+  /** Names of the peer appliances (`[[peers]] name`), in order of preference. */
+  readonly peers: readonly string[];
+}
+
+/**
+ * Defaults for a box with `cores` CPU cores: one worker per core at most (a worker is one
+ * thread), 3 of 5 samples to react to overload within ~10 s, 10 of 12 to retire a worker only
+ * after ~24 s of low load, cool-downs at least as long as a window so every decision sees the
+ * effect of the previous one.
+ */
+export function defaultPolicySettings(cores: number): PolicySettings {
+  return {
+    minWorkers: 1,
+    maxWorkers: Math.max(1, Math.floor(cores)),
+    scaleOutElu: 0.75,
+    scaleOutSamples: 3,
+    scaleOutWindow: 5,
+    scaleOutCooldownSeconds: 10,
+    scaleInElu: 0.25,
+    scaleInSamples: 10,
+    scaleInWindow: 12,
+    scaleInCooldownSeconds: 60,
+    hostCpuPercent: 90,
+    hostCpuElu: 0.5,
+    criticalCpuTemperature: 90,
+    shedTargetElu: 0.7,
+    shedMinCut: 0.1,
+    shedRelaxElu: 0.6,
+    shedRelaxSamples: 3,
+    shedRelaxWindow: 5,
+    shedRelaxStep: 0.1,
+    shedMinCallsPerSecond: 1,
+    shedMinRegistersPerSecond: 2,
+    shedRetryAfterSeconds: 10,
+    shedMaxRetryAfterSeconds: 120,
+    handOffAfterSamples: 15,
+    takeBackAfterSamples: 60,
+    peers: [],
+  };
+}

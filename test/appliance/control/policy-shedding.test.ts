@@ -1,0 +1,190 @@
+import { describe, expect, test } from 'bun:test';
+import type { OperatingState, WorkerReport } from '../../../appliance/control/operating-state.ts';
+import {
+  defaultPolicySettings, initialPolicyMemory, policy, type PolicyMemory, type PolicySettings,
+} from '../../../appliance/control/policy.ts';
+
+/**
+ * The overload policy over time: shedding (enter, tighten, hold, relax, stop), hand-off and
+ * take-back. Each timeline feeds one sample at a time, carrying the memory, as the control
+ * section does every sampling period.
+ */
+const T0 = 1_700_000_000_000;
+const PERIOD = 2_000;
+
+type Host = { cpuPercent?: number | null; cpu?: number | null };
+/** `n` running workers at ELU `elu`, each taking 100 INVITE/s and 50 REGISTER/s, `shed` refused each. */
+interface Load { elu: number; shed?: number; n?: number; calls?: number; registers?: number; host?: Host }
+
+function sample(i: number, l: Load): OperatingState {
+  const ts = T0 + i * PERIOD;
+  const calls = l.calls ?? 100;
+  const registers = l.registers ?? 50;
+  return {
+    ts,
+    host: {
+      ts, cpuPercent: l.host?.cpuPercent ?? 50, cpuPerCore: [], memory: null, disk: null,
+      temperatures: { cpu: l.host?.cpu ?? 60, cpuMax: null, chipset: null },
+    },
+    workers: Array.from({ length: l.n ?? 2 }, (_, k): WorkerReport => ({
+      workerId: k + 1, pid: 1000 + k, state: 'running', elu: l.elu,
+      requestsPerSecond: { INVITE: calls, REGISTER: registers, BYE: calls }, callsPerSecond: calls,
+      openTransactions: 10, activeDialogs: 40, replies: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 },
+      shed: l.shed ?? 0, errors: 0, rssBytes: 50e6,
+    })),
+  };
+}
+
+/** A timeline row: the sample's load and the actions expected right after it. */
+type Row = [Load, Record<string, unknown>[]];
+
+/** Runs a timeline; the policy is called half a second after each sample, as the sampler would. */
+function play(rows: readonly Row[], settings: PolicySettings, memory: PolicyMemory = initialPolicyMemory) {
+  const history: OperatingState[] = [];
+  rows.forEach(([load, want], i) => {
+    history.push(sample(i, load));
+    const out = policy({ history, settings, memory, now: history[i].ts + 500 });
+    for (const a of out.actions) {
+      expect(a.reason.length).toBeGreaterThan(10);
+      expect(a.evidence.window).toBeGreaterThan(0);
+    }
+    expect({ row: i, actions: out.actions }).toMatchObject({ row: i, actions: want });
+    memory = out.memory;
+  });
+  return memory;
+}
+
+const hot = (elu = 0.9, shed = 0): Load => ({ elu, shed });
+const none: Row[1] = [];
+
+describe('shedding when every worker is saturated (max_workers = 2)', () => {
+  const S = defaultPolicySettings(2);
+
+  test('enter at the throughput for the target ELU, tighten, hold, relax step by step, stop', () => {
+    const end = play([
+      [hot(), none],
+      [hot(), none],
+      // 100 calls/s at ELU 0.9 per worker → 100 × 0.7 / 0.9 admitted; Retry-After 10 s / 0.78.
+      [hot(), [{ kind: 'shed', admitCallsPerSecond: 77.78, admitRegistersPerSecond: 38.89, retryAfterSeconds: 13, admitFraction: 0.78 }]],
+      // Only samples after the change count: 1 and 2 fresh hot samples are not yet 3 of 5.
+      [hot(0.8, 20), none],
+      [hot(0.8, 20), none],
+      // Still over: cut by 0.7 / 0.8 again (multiplicative decrease).
+      [hot(0.8, 20), [{ kind: 'shed', admitCallsPerSecond: 68.06, admitRegistersPerSecond: 34.03, retryAfterSeconds: 15 }]],
+      // Between shed_relax_elu (0.6) and scale_out_elu (0.75): hold.
+      [hot(0.65, 30), none],
+      [hot(0.65, 30), none],
+      [hot(0.65, 30), none],
+      [hot(0.4, 30), none],
+      [hot(0.4, 30), none],
+      // 3 of 5 calm but requests still refused: add 10 % of the entry throughput (additive increase).
+      [hot(0.4, 30), [{ kind: 'shed', admitCallsPerSecond: 78.06, retryAfterSeconds: 13 }]],
+      [hot(0.5), none],
+      [hot(0.5), none],
+      // Calm and nothing refused: the demand fits, shedding ends.
+      [hot(0.5), [{ kind: 'stop-shedding' }]],
+      [hot(0.5), none],
+    ], S);
+    expect(end.shedding).toBeNull();
+  });
+
+  test('a registration storm: calls keep their floor, registrations are cut', () => {
+    play([
+      [{ elu: 1, n: 1, calls: 0, registers: 300 }, none],
+      [{ elu: 1, n: 1, calls: 0, registers: 300 }, none],
+      [{ elu: 1, n: 1, calls: 0, registers: 300 }, [{ kind: 'shed', admitCallsPerSecond: 1, admitRegistersPerSecond: 210, retryAfterSeconds: 14 }]],
+    ], defaultPolicySettings(1));
+  });
+
+  test('overload without high ELU (temperature): every step cuts at least shed_min_cut; Retry-After capped', () => {
+    const S1 = { ...defaultPolicySettings(1), shedMinCut: 0.5 };
+    const heat: Load = { elu: 0.3, n: 1, calls: 10, registers: 4, shed: 5, host: { cpu: 96 } };
+    play([
+      [heat, none], [heat, none],
+      [heat, [{ kind: 'shed', admitCallsPerSecond: 5, admitRegistersPerSecond: 2, retryAfterSeconds: 20 }]],
+      [heat, none], [heat, none],
+      [heat, [{ kind: 'shed', admitCallsPerSecond: 2.5, admitRegistersPerSecond: 2, retryAfterSeconds: 40 }]],
+      [heat, none], [heat, none],
+      [heat, [{ kind: 'shed', admitCallsPerSecond: 1.25, retryAfterSeconds: 80 }]],
+      [heat, none], [heat, none],
+      // Floors: 1 call/s and 2 registrations/s per worker; Retry-After at most 120 s.
+      [heat, [{ kind: 'shed', admitCallsPerSecond: 1, admitRegistersPerSecond: 2, retryAfterSeconds: 120 }]],
+    ], S1);
+  });
+
+  test('shedding with a worker slot free and requests refused: scale out', () => {
+    const cool = (shed: number): Load => ({ elu: 0.7, n: 1, shed });
+    play([
+      [{ elu: 0.3, n: 1, host: { cpu: 95 } }, none],
+      [{ elu: 0.3, n: 1, host: { cpu: 95 } }, none],
+      [{ elu: 0.3, n: 1, host: { cpu: 95 } }, [{ kind: 'shed', admitFraction: 0.9 }]],
+      [cool(10), none],
+      [cool(10), none],
+      // The temperature is back to normal: a second worker adds capacity (per-worker rates).
+      [cool(10), [{ kind: 'scale-out', workers: 2 }]],
+      [cool(10), none],
+    ], defaultPolicySettings(2));
+  });
+});
+
+describe('hand-off to a peer and take-back', () => {
+  const S = { ...defaultPolicySettings(1), handOffAfterSamples: 4, takeBackAfterSamples: 5 };
+  const one = (elu: number, shed = 0): Load => ({ elu, n: 1, shed });
+  const overloaded: Row[] = [
+    [one(0.9), none],
+    [one(0.9), none],
+    [one(0.9), [{ kind: 'shed' }]],
+    [one(0.9, 40), none],
+    [one(0.9, 40), none],
+  ];
+
+  test('hand-off after N samples of shedding, once; take-back after sustained health', () => {
+    const end = play([
+      ...overloaded,
+      [one(0.9, 40), [{ kind: 'shed' }]],
+      // Fourth sample while shedding: hand new traffic to the peer.
+      [one(0.9, 40), [{ kind: 'hand-off', peers: ['annex'] }]],
+      [one(0.2), none],
+      [one(0.2), none],
+      // Calm, but the window still holds a sample with requests refused: relax first.
+      [one(0.2), [{ kind: 'shed' }]],
+      [one(0.2), none],
+      [one(0.2), none],
+      [one(0.2), [{ kind: 'stop-shedding' }]],
+      // Health counts from here: samples taken while shedding do not.
+      [one(0.2), none],
+      [one(0.2), none],
+      // A busier sample resets the count.
+      [one(0.65), none],
+      [one(0.2), none],
+      [one(0.2), none],
+      [one(0.2), none],
+      [one(0.2), none],
+      [one(0.2), [{ kind: 'take-back' }]],
+      [one(0.2), none],
+    ], { ...S, peers: ['annex'] });
+    expect(end.handedOffAt).toBeNull();
+  });
+
+  test('no peers configured: never a hand-off', () => {
+    const end = play([
+      ...overloaded,
+      [one(0.9, 40), [{ kind: 'shed' }]],
+      [one(0.9, 40), none],
+      [one(0.9, 40), none],
+      [one(0.9, 40), [{ kind: 'shed' }]],
+      [one(0.9, 40), none],
+    ], S);
+    expect(end).toMatchObject({ handedOffAt: null, shedding: { samples: 7 } });
+  });
+
+  test('no take-back while still shedding, however calm', () => {
+    const handedOffAt = T0 - 60_000;
+    const end = play([
+      ...overloaded,
+      [one(0.2, 40), none], [one(0.2, 40), none], [one(0.2, 40), [{ kind: 'shed' }]],
+      [one(0.2, 40), none], [one(0.2, 40), none], [one(0.2, 40), [{ kind: 'shed' }]],
+    ], S, { ...initialPolicyMemory, handedOffAt });
+    expect(end).toMatchObject({ handedOffAt, healthySamples: 0 });
+  });
+});
