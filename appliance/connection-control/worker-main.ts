@@ -25,6 +25,18 @@ let state: 'running' | 'draining' = 'running';
 // Registration changes made here go to the others through the control section.
 cc.location.onLocalChange = (changes) => send({ type: 'bindings', changes });
 
+// Phones registered over TCP: their connection lives in one worker; the others write to it
+// through the control section, and responses arriving on it go back to the worker that asked.
+const tcpOwners = new Map<string, number>();
+const tcp = cc.sip.transports.tcp;
+tcp.onConnectionChange = (key, open) => send({ type: 'tcp', key, open });
+tcp.remoteWrite = (key, address, port, data) => {
+  const owner = tcpOwners.get(key);
+  if (owner === undefined || owner === workerId) return false;
+  send({ type: 'tcp-write', key, address, port, data: data.toString('base64') });
+  return true;
+};
+
 process.on('message', (raw: unknown) => {
   if (!isMessage<ControlToWorker>(raw)) return;
   switch (raw.type) {
@@ -39,6 +51,18 @@ process.on('message', (raw: unknown) => {
       return;
     case 'drain':
       void drain();
+      return;
+    case 'tcp-owners':
+      for (const [key, owner] of raw.owners) {
+        if (owner === null) tcpOwners.delete(key);
+        else tcpOwners.set(key, owner);
+      }
+      return;
+    case 'tcp-write':
+      tcp.send(raw.address, raw.port, Buffer.from(raw.data, 'base64'), raw.key);
+      return;
+    case 'siblings':
+      cc.sip.service.siblingViaPorts = new Set(raw.viaPorts.filter((p) => p !== cc.sip.transports.viaPort));
       return;
   }
 });

@@ -50,13 +50,31 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
   const pending = new Map<number, (r: WorkerReport) => void>();
   let admission: Admission | null = null;
   let stopping = false;
+  /** TCP connection key → the worker holding it. */
+  const tcpOwners = new Map<string, number>();
+  const announceSiblings = () => {
+    const viaPorts = pool.workers.flatMap((w) => (w.viaPort ? [w.viaPort] : []));
+    pool.broadcast({ type: 'siblings', viaPorts });
+  };
 
   const onMessage = (worker: WorkerHandle, msg: WorkerToControl) => {
     switch (msg.type) {
       case 'ready':
         log('control.worker.ready', `connection control section ${worker.id} running (pid ${msg.pid}, via port ${msg.viaPort})`, { worker: worker.id });
         if (admission) pool.send(worker, { type: 'admission', admission });
+        pool.send(worker, { type: 'tcp-owners', owners: [...tcpOwners] });
+        announceSiblings();
         return;
+      case 'tcp':
+        if (msg.open) tcpOwners.set(msg.key, worker.id);
+        else if (tcpOwners.get(msg.key) === worker.id) tcpOwners.delete(msg.key);
+        pool.broadcast({ type: 'tcp-owners', owners: [[msg.key, msg.open ? worker.id : null]] }, worker);
+        return;
+      case 'tcp-write': {
+        const owner = pool.workers.find((w) => w.id === tcpOwners.get(msg.key));
+        if (owner) pool.send(owner, msg);
+        return;
+      }
       case 'bindings':
         pool.broadcast({ type: 'bindings', changes: msg.changes }, worker);
         return;
@@ -69,6 +87,10 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
     }
   };
   const onExit = (worker: WorkerHandle, code: number | null, expected: boolean) => {
+    const gone = [...tcpOwners].filter(([, id]) => id === worker.id).map(([key]) => [key, null] as const);
+    for (const [key] of gone) tcpOwners.delete(key);
+    if (gone.length > 0) pool.broadcast({ type: 'tcp-owners', owners: gone });
+    announceSiblings();
     if (expected || stopping) {
       log('control.worker.exit', `connection control section ${worker.id} exited`, { worker: worker.id, code });
       return;

@@ -21,13 +21,30 @@ export type ControlToWorker =
   /** Stop taking new work, finish open transactions, then exit. */
   | { readonly type: 'drain' }
   /** Shedding on (rates) or off (null). */
-  | { readonly type: 'admission'; readonly admission: Admission | null };
+  | { readonly type: 'admission'; readonly admission: Admission | null }
+  /** Which worker holds which TCP connection (null: closed), and every worker's Via port. */
+  | { readonly type: 'tcp-owners'; readonly owners: readonly (readonly [string, number | null])[] }
+  | { readonly type: 'siblings'; readonly viaPorts: readonly number[] }
+  /** Bytes for a TCP connection this worker holds (base64), sent on behalf of a sibling. */
+  | TcpWrite;
+
+/** A write to a TCP connection another worker holds (a call to a phone registered over TCP). */
+export interface TcpWrite {
+  readonly type: 'tcp-write';
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  readonly data: string;
+}
 
 export type WorkerToControl =
   | { readonly type: 'ready'; readonly workerId: number; readonly pid: number; readonly sipPort: number; readonly viaPort: number }
   | { readonly type: 'report'; readonly report: WorkerReport }
   /** Registration changes decided by this worker, to spread to the others. */
   | { readonly type: 'bindings'; readonly changes: readonly BindingChange[] }
+  /** A TCP connection opened or closed here. */
+  | { readonly type: 'tcp'; readonly key: string; readonly open: boolean }
+  | TcpWrite
   /** Draining finished (or timed out): the worker exits right after. */
   | { readonly type: 'drained'; readonly openTransactions: number };
 

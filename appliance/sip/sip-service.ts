@@ -46,6 +46,8 @@ export class SipService implements PipelineServices {
   readonly auth: Authenticator;
   readonly counters = new SipCounters();
   readonly admission = new AdmissionControl();
+  /** Via ports of the sibling connection control sections (set by the control section). */
+  siblingViaPorts: ReadonlySet<number> = new Set();
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
   private transport!: SipTransport;
@@ -123,6 +125,12 @@ export class SipService implements PipelineServices {
     const ct = this.clients.get(`${via.params.branch}|${res.headers.cseq.method}`);
     if (ct) {
       ct.receive(res);
+      return;
+    }
+    // A response for a sibling worker's transaction that reached us (over a TCP connection we
+    // hold): hand it to that worker's own Via port, where its client transaction waits.
+    if (!this.isUs(via.host, via.port) && via.port !== undefined && this.siblingViaPorts.has(via.port) && this.isLocalHost(via.host) && res.wire) {
+      this.transport.send({ transport: 'udp', address: socketHost(via.host), port: via.port }, res.wire);
       return;
     }
     // §16.7 step 3: no context (2xx retransmission after the transaction ended): stateless.

@@ -23,6 +23,13 @@ export class TcpEndpoints {
   private listener?: TCPSocketListener<Conn>;
   private readonly conns = new Map<string, Conn>();
   port = 0;
+  /** Told when a connection opens or closes, so sibling workers know who holds which phone. */
+  onConnectionChange?: (key: string, open: boolean) => void;
+  /**
+   * Hands bytes for a connection held by another worker to it; returns false when no sibling
+   * holds `key` (then this worker connects itself).
+   */
+  remoteWrite?: (key: string, address: string, port: number, data: Buffer) => boolean;
 
   constructor(private readonly address: string, private readonly sink: MessageSink, private readonly onError: (e: string) => void = () => {}) {}
 
@@ -40,6 +47,7 @@ export class TcpEndpoints {
           socket.data = conn;
           socket.timeout(IDLE_MS / 1000);
           this.conns.set(key, conn);
+          this.onConnectionChange?.(key, true);
         },
         data: (socket, chunk) => this.onData(socket, chunk),
         close: (socket) => this.forget(socket.data),
@@ -65,6 +73,7 @@ export class TcpEndpoints {
       else conn.pending.push(data);
       return true;
     }
+    if (this.remoteWrite?.(key, address, port, data)) return true;
     const fresh: Conn = { key: `${address}:${port}`, framer: new StreamFramer(), pending: [data], localPort: this.port };
     this.conns.set(fresh.key, fresh);
     Bun.connect<Conn>({
@@ -116,6 +125,9 @@ export class TcpEndpoints {
   }
 
   private forget(conn: Conn | undefined): void {
-    if (conn && this.conns.get(conn.key) === conn) this.conns.delete(conn.key);
+    if (conn && this.conns.get(conn.key) === conn) {
+      this.conns.delete(conn.key);
+      this.onConnectionChange?.(conn.key, false);
+    }
   }
 }

@@ -43,7 +43,7 @@ describe.skipIf(!hasSipp)('control section with worker processes', () => {
 listen = "${HOST}"
 port = ${sipPort}
 transports = ["udp", "tcp"]
-trusted = ["${GATEWAY}/32"]
+trusted = ["${GATEWAY}/32", "127.0.6.11/32"]
 [dns]
 enabled = false
 [control]
@@ -54,6 +54,7 @@ sample_schedule = "*/1 * * * * *"
     const config = loadConfig(configPath);
     const store = openStore(config.dataDir);
     new ExtensionService(store, config.sip.domain).add({ number: '401', password: PW });
+    new ExtensionService(store, config.sip.domain).add({ number: '402', password: PW });
     store.close();
     control = await startControlSection(config, { configArg: configPath, workerOutput: 'ignore' });
   }, 30_000);
@@ -105,6 +106,48 @@ sample_schedule = "*/1 * * * * *"
     const r = await calls(40, 20);
     expect(r.code).toBe(0);
   }, 40_000);
+
+  /*
+   * A phone that keeps its TCP connection open (as real phones do; sipp cannot register and then
+   * answer on one connection): registers from a trusted address, answers every INVITE with 200
+   * and every BYE with 200, on the connection it opened. Calls to it from the gateway land on
+   * both workers (sipp -t un), so the worker that does not hold the connection must write
+   * through the one that does, and get the responses back.
+   */
+  test('a phone holding a TCP connection to one worker is called through both', async () => {
+    const PHONE_TCP = '127.0.6.11';
+    let answered = 0;
+    let buffer = '';
+    const reply = (socket: { write(s: string): void }, req: string, status: string) => {
+      const keep = req.split('\r\n').filter((l) => /^(Via|From|To|Call-ID|CSeq|Record-Route):/i.test(l));
+      const lines = keep.map((l) => (/^To:/i.test(l) && !/;tag=/.test(l) ? `${l};tag=tcpphone` : l));
+      socket.write(`SIP/2.0 ${status}\r\n${lines.join('\r\n')}\r\nContact: <sip:402@${PHONE_TCP}:5099;transport=tcp>\r\nContent-Length: 0\r\n\r\n`);
+    };
+    const { connect } = await import('node:net');
+    const phone = connect({ host: HOST, port: sipPort, localAddress: PHONE_TCP });
+    await new Promise<void>((resolve, reject) => phone.once('connect', () => resolve()).once('error', reject));
+    const socket = phone;
+    phone.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('latin1');
+      let end: number;
+      while ((end = buffer.indexOf('\r\n\r\n')) >= 0) {
+        const msg = buffer.slice(0, end);
+        const len = Number(/\r\nContent-Length:\s*(\d+)/i.exec(msg)?.[1] ?? 0);
+        if (buffer.length < end + 4 + len) break;
+        buffer = buffer.slice(end + 4 + len);
+        if (msg.startsWith('INVITE ')) {
+          answered++;
+          reply(socket, msg, '200 OK');
+        } else if (msg.startsWith('BYE ')) reply(socket, msg, '200 OK');
+      }
+    });
+    phone.write(`REGISTER sip:${HOST}:${sipPort} SIP/2.0\r\nVia: SIP/2.0/TCP ${PHONE_TCP}:${phone.localPort};branch=z9hG4bK-tcpreg-1\r\nFrom: <sip:402@office.lan>;tag=r1\r\nTo: <sip:402@office.lan>\r\nCall-ID: tcp-phone-reg\r\nCSeq: 1 REGISTER\r\nContact: <sip:402@${PHONE_TCP}:5099;transport=tcp>\r\nExpires: 600\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`);
+    await Bun.sleep(500);
+    const r = await runSipp(['-sf', uac, '-s', '402', `${HOST}:${sipPort}`, '-i', GATEWAY, '-t', 'un', '-max_socket', '500', '-r', '20', '-m', '30'], 20);
+    phone.destroy();
+    expect(r.code).toBe(0);
+    expect(answered).toBe(30);
+  }, 30_000);
 
   test('a drained worker finishes its calls and exits without failing any', async () => {
     const load = calls(120, 40);
