@@ -5,6 +5,8 @@ import { History } from '../../system/sensors/history.ts';
 import { openStore, type Store } from '../../system/store/index.ts';
 import type { Admission, WorkerToControl } from './ipc-protocol.ts';
 import type { OperatingState, WorkerReport } from './operating-state.ts';
+import { applyActions } from './apply-actions.ts';
+import { defaultPolicySettings, initialPolicyMemory, policy, type PolicySettings } from './policy.ts';
 import { RespawnBackoff } from './respawn-backoff.ts';
 import { WorkerPool, type WorkerHandle } from './worker-pool.ts';
 
@@ -12,6 +14,19 @@ import { WorkerPool, type WorkerHandle } from './worker-pool.ts';
 const HISTORY_SAMPLES = 900;
 /** How long the sampler waits for the workers' reports. */
 const REPORT_WAIT_MS = 400;
+/** Samples the policy looks at (its longest window is well below this). */
+const POLICY_WINDOW = 120;
+
+/** The policy's settings: its defaults, the worker bounds and any [control] overrides. */
+export function policySettingsFor(config: ApplianceConfig): PolicySettings {
+  return {
+    ...defaultPolicySettings(config.control.maxWorkers),
+    ...config.control.policy,
+    minWorkers: config.control.minWorkers,
+    maxWorkers: config.control.maxWorkers,
+    peers: config.peers.map((p) => p.name),
+  };
+}
 
 /** The running control section (main process of the appliance). */
 export interface ControlSection {
@@ -113,6 +128,12 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
   }
 
   const sampler = createHostSampler({ dataDir: config.dataDir });
+  const settings = policySettingsFor(config);
+  let memory = initialPolicyMemory;
+  const setAdmission = (a: Admission | null) => {
+    admission = a;
+    pool.broadcast({ type: 'admission', admission: a });
+  };
   const sampleNow = async (): Promise<OperatingState> => {
     const workers = pool.workers;
     const reports = workers.map((w) => new Promise<WorkerReport | undefined>((resolve) => {
@@ -130,6 +151,9 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
     const [host, ...got] = await Promise.all([sampler.sample(), ...reports]);
     const state: OperatingState = { ts: Date.now(), host, workers: got.filter((r): r is WorkerReport => !!r) };
     history.push(state);
+    const decided = policy({ history: history.latest(POLICY_WINDOW), settings, memory, now: state.ts });
+    memory = decided.memory;
+    applyActions(decided.actions, state, { pool, maxWorkers: settings.maxWorkers, setAdmission, log });
     return state;
   };
   const jobs: ScheduledJob[] = [
@@ -140,10 +164,7 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
 
   return {
     pool, history, store, sampleNow,
-    setAdmission(a) {
-      admission = a;
-      pool.broadcast({ type: 'admission', admission: a });
-    },
+    setAdmission,
     async stop() {
       stopping = true;
       for (const j of jobs) j.stop();

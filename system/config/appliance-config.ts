@@ -3,7 +3,7 @@ import { resolve, dirname } from 'node:path';
 import { availableParallelism, networkInterfaces } from 'node:os';
 import { ConfigError } from '../errors/index.ts';
 import { PRIVATE_RANGES, type Cidr } from './cidr.ts';
-import { bool, cidr, domainName, int, list, oneOf, str, table, type Field } from './fields.ts';
+import { bool, cidr, domainName, int, list, num, oneOf, str, table, type Field } from './fields.ts';
 
 /** SIP transports the appliance can listen on. */
 export type Transport = 'udp' | 'tcp';
@@ -63,7 +63,20 @@ export interface ControlConfig {
   readonly maxWorkers: number;
   /** node-cron expression (six fields) for sampling the operating state. */
   readonly sampleSchedule: string;
+  /**
+   * Policy overrides set in the file (snake_case keys such as `scale_out_elu`, camelCased
+   * here); absent keys keep the policy's defaults (appliance/control/policy-settings.ts).
+   */
+  readonly policy: Readonly<Record<string, number>>;
 }
+
+/** [control] policy keys that may be set, with their allowed ranges. */
+const POLICY_KEYS: Record<string, Field<number>> = {
+  scale_out_elu: num(0.05, 1), scale_out_samples: int(1, 100), scale_out_window: int(1, 100), scale_out_cooldown_seconds: int(0, 3600),
+  scale_in_elu: num(0, 1), scale_in_samples: int(1, 1000), scale_in_window: int(1, 1000), scale_in_cooldown_seconds: int(0, 86400),
+  host_cpu_percent: num(1, 100), critical_cpu_temperature: num(30, 150), shed_target_elu: num(0.05, 1),
+  hand_off_after_samples: int(1, 10000), take_back_after_samples: int(1, 100000),
+};
 
 export interface PeerConfig {
   readonly name: string;
@@ -144,9 +157,16 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
   const web = table(top.web, 'web', { listen: address, port }, DEFAULTS.web);
 
   const cores = availableParallelism();
+  const policyDefaults = Object.fromEntries(Object.keys(POLICY_KEYS).map((k) => [k, NaN]));
   const control = table(top.control, 'control', {
     min_workers: int(1, 64), max_workers: int(1, 64), sample_schedule: str({ pattern: /^(\S+\s+){4,5}\S+$/, hint: 'a cron expression' }),
-  }, { ...DEFAULTS.control, max_workers: cores });
+    ...Object.fromEntries(Object.entries(POLICY_KEYS).map(([k, f]) => [k, ((v, key) => (Number.isNaN(v) ? NaN : f(v, key))) as Field<number>])),
+  }, { ...DEFAULTS.control, max_workers: cores, ...policyDefaults });
+  const policy: Record<string, number> = {};
+  for (const k of Object.keys(POLICY_KEYS)) {
+    const v = (control as Record<string, unknown>)[k] as number;
+    if (!Number.isNaN(v)) policy[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
+  }
   if (control.min_workers > control.max_workers) throw new ConfigError('control.min_workers', 'is larger than control.max_workers');
 
   const peers = list((v, key) => table(v, key, {
@@ -170,7 +190,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
       forwarders: dns.forwarders, allow: dns.allow, ttl: dns.ttl,
     },
     web,
-    control: { minWorkers: control.min_workers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule },
+    control: { minWorkers: control.min_workers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule, policy },
     peers,
   };
 }

@@ -1,0 +1,62 @@
+import type { Action } from './policy.ts';
+import type { Admission } from './ipc-protocol.ts';
+import type { OperatingState } from './operating-state.ts';
+import type { WorkerPool } from './worker-pool.ts';
+
+/** What applying the policy's actions needs from the control section. */
+export interface ActionTarget {
+  readonly pool: WorkerPool;
+  readonly maxWorkers: number;
+  setAdmission(admission: Admission | null): void;
+  log(kind: string, message: string, details: Record<string, unknown>): void;
+}
+
+/**
+ * Applies the policy's decisions (the policy is pure; this is the edge): spawn or drain
+ * connection control sections, start or stop shedding; every decision goes to the event log
+ * with the operating state that caused it.
+ */
+export function applyActions(actions: readonly Action[], state: OperatingState, t: ActionTarget): void {
+  const summary = summarise(state);
+  for (const a of actions) {
+    const details = { action: a, evidence: a.evidence, state: summary };
+    switch (a.kind) {
+      case 'scale-out': {
+        const serving = t.pool.workers.filter((w) => w.state !== 'draining').length;
+        const add = Math.max(0, Math.min(a.workers, t.maxWorkers) - serving);
+        for (let i = 0; i < add; i++) t.pool.spawn();
+        t.log('control.scale-out', `scale out to ${serving + add} connection control section(s): ${a.reason}`, details);
+        break;
+      }
+      case 'scale-in': {
+        const w = t.pool.workers.find((x) => x.id === a.workerId && x.state === 'running');
+        if (w) t.pool.drain(w);
+        t.log('control.scale-in', `draining connection control section ${a.workerId}: ${a.reason}`, details);
+        break;
+      }
+      case 'shed':
+        t.setAdmission({ callsPerSecond: a.admitCallsPerSecond, registersPerSecond: a.admitRegistersPerSecond, retryAfterSeconds: a.retryAfterSeconds });
+        t.log('control.shed', `shedding: admit ${a.admitCallsPerSecond} calls/s and ${a.admitRegistersPerSecond} REGISTER/s per worker, Retry-After ${a.retryAfterSeconds} s: ${a.reason}`, details);
+        break;
+      case 'stop-shedding':
+        t.setAdmission(null);
+        t.log('control.stop-shedding', `shedding stopped: ${a.reason}`, details);
+        break;
+      case 'hand-off':
+      case 'take-back':
+        // FIXME: instructing the peer appliance is issue 5; the decision is logged meanwhile.
+        t.log(`control.${a.kind}`, `${a.kind} decided (peer instruction not built yet): ${a.reason}`, details);
+        break;
+    }
+  }
+}
+
+/** The operating state in a few numbers for the event log. */
+function summarise(s: OperatingState): Record<string, unknown> {
+  return {
+    ts: s.ts,
+    hostCpuPercent: s.host.cpuPercent,
+    cpuTemperature: s.host.temperatures.cpu,
+    workers: s.workers.map((w) => ({ id: w.workerId, state: w.state, elu: w.elu, cps: w.callsPerSecond, open: w.openTransactions, shed: w.shed })),
+  };
+}
