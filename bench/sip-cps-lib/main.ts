@@ -26,6 +26,7 @@ const USAGE = `usage: bench/sip-cps [options]
   --users N             digest users 2000.. (default 100)
   --tests LIST          calls,register (default: both)
   --quick               short steps (3 s calls, 2 s REGISTER, 5 s latency, 2 bisections)
+  --kamailio-children N UDP worker processes for Kamailio (default 4)
   --keep                keep the temp dir (sipp and SUT logs) after a successful run`;
 
 const libDir = dirname(Bun.fileURLToPath(import.meta.url));
@@ -35,12 +36,13 @@ const benchDir = join(repo, 'bench');
 function parse(argv: string[]) {
   const o: MeasureOptions = {
     stepSeconds: 6, regStepSeconds: 3, latencySeconds: 10, startCps: 250, startRps: 500,
-    factor: 1.5, bisectSteps: 3, maxFailRatio: 0.001, recoverSeconds: 6,
+    factor: 1.5, bisectSteps: 3, maxFailRatio: 0.001, recoverSeconds: 4, confirm: true,
     calls: true, registers: true,
   };
   let suts: string[] | undefined;
   let users = 100;
   let keep = false;
+  let kamailioChildren = 4;
   const num = (i: number) => {
     const v = Number(argv[i + 1]);
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${argv[i]} needs a positive number`);
@@ -66,13 +68,14 @@ function parse(argv: string[]) {
         if (!o.calls && !o.registers) throw new Error('--tests takes calls,register');
         break;
       }
+      case '--kamailio-children': kamailioChildren = Math.round(num(i++)); break;
       case '--keep': keep = true; break;
       case '-h': case '--help': console.log(USAGE); process.exit(0);
       default: throw new Error(`unknown option ${a}\n${USAGE}`);
     }
   }
   for (const s of suts ?? []) if (s !== 'appliance' && s !== 'kamailio') throw new Error(`unknown SUT "${s}"`);
-  return { o, suts, users, keep };
+  return { o, suts, users, keep, kamailioChildren };
 }
 
 async function main(): Promise<number> {
@@ -109,7 +112,7 @@ async function main(): Promise<number> {
   // Kamailio first: the reference figures come out even if ours falls over.
   const suts: Sut[] = [];
   if (wanted.includes('kamailio') && kamailioOk) {
-    suts.push(new KamailioSut('127.0.0.3', 5060, join(benchDir, 'kamailio/kamailio.cfg'), { ip: '127.0.0.13', port: 5063 }, join(benchDir, 'sipp')));
+    suts.push(new KamailioSut('127.0.0.3', 5060, join(benchDir, 'kamailio/kamailio.cfg'), { ip: '127.0.0.13', port: 5063 }, join(benchDir, 'sipp'), args.kamailioChildren));
   }
   if (wanted.includes('appliance')) suts.push(new ApplianceSut('127.0.0.2', 5060, repo));
 

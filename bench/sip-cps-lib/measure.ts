@@ -39,6 +39,8 @@ export interface MeasureOptions {
   maxFailRatio: number;
   /** Pause after a failing step, so the next one does not start on a backlog. */
   recoverSeconds: number;
+  /** Run the first failing ramp step twice before believing it. */
+  confirm: boolean;
   /** Which measurements to run. */
   calls: boolean;
   registers: boolean;
@@ -81,10 +83,20 @@ async function runStep(run: () => Promise<SippRun>, n: number, log: Log): Promis
  * - fewer than `maxFailRatio` failed (calls sipp never finished count as failed);
  * - sipp created the calls at >= 90% of the asked rate (on 2 shared cores the load generator
  *   can fall behind; that rate was then not offered, let alone sustained);
- * - the step drained within 1.5x its length + 2 s. A SUT that queues lets sipp's UDP
- *   retransmissions carry the load: nothing fails, but a 2 s step takes 20 s. That rate is not
- *   sustained either. (The 2 s allow for a few 500 ms retransmissions of lost datagrams.)
+ * - all but `maxFailRatio` of the calls had ended within 1.5x the step length + 2 s (read
+ *   from the 1 s stat rows, so a few stragglers do not count). A SUT that queues lets sipp's
+ *   UDP retransmissions carry the load: nothing fails, but a 2 s step takes 20 s. That rate
+ *   is not sustained either. (The 2 s allow for some 500 ms retransmissions of lost datagrams.)
  */
+/**
+ * sipp's own -timeout for a step: a little past the point where `judge` fails it for backlog
+ * anyway, so an overloaded step ends in seconds instead of waiting out retransmissions.
+ * Calls still open then count as failed.
+ */
+function stepTimeout(seconds: number): number {
+  return Math.ceil(seconds * 1.5 + 4);
+}
+
 function judge(r: SippRun, n: number, rate: number, o: MeasureOptions): { pass: boolean; line: string } {
   const c = r.counters;
   const stepMs = (n / rate) * 1000;
@@ -95,13 +107,15 @@ function judge(r: SippRun, n: number, rate: number, o: MeasureOptions): { pass: 
   const offered = c.createSeconds > 0 ? c.created / c.createSeconds : 0;
   // a short smoke step is all ramp-up: its pace says nothing
   const slow = n >= 200 && offered < 0.9 * rate;
-  const backlog = r.wallMs > stepMs * 1.5 + 2000;
+  const mostEnded = c.ended.find(([, e]) => e >= n * (1 - o.maxFailRatio));
+  const drainMs = mostEnded ? mostEnded[0] * 1000 : r.wallMs;
+  const backlog = drainMs > stepMs * 1.5 + 2000;
   const pass = ratio < o.maxFailRatio && !slow && !backlog;
   const why = slow ? ` (sipp offered only ${offered.toFixed(0)}/s)` : backlog ? ' (backlog: drained too slowly)' : '';
   return {
     pass,
     line: `${r.code > 1 || r.timedOut ? `sipp exit ${r.code}${r.timedOut ? ' (timeout)' : ''}, ` : ''}ok ${c.successful}, failed ${failed} (${(ratio * 100).toFixed(2)}%), retrans ${c.retransmissions}, ` +
-      `offered ${offered.toFixed(0)}/s, ${secs} s -> ${pass ? 'pass' : 'FAIL'}${why}`,
+      `offered ${offered.toFixed(0)}/s, ${(drainMs / 1000).toFixed(1)}/${secs} s -> ${pass ? 'pass' : 'FAIL'}${why}`,
   };
 }
 
@@ -138,20 +152,40 @@ async function callsPart(
     notes.push(`callee REGISTER failed: ${errorExcerpt(reg!.dir, 3)}`);
     log(`  callee REGISTER failed; skipping call tests\n${errorExcerpt(reg!.dir)}`);
   } else {
-    const uas = startSipp(ctx.dir, 'uas-callee', [
+    const startUas = () => startSipp(ctx.dir, 'uas-callee', [
       '-sf', sc.uasCallee, '-i', layout.callee.ip, '-p', String(layout.callee.port),
     ]);
+    let uas = startUas();
+    let uasDown = false;
+    const watch = (p: typeof uas) => void p.exited.then((code) => {
+      if (p === uas) {
+        uasDown = true;
+        log(`           callee sipp exited (${code}) during the run`);
+      }
+    });
+    watch(uas);
+    // every step runs with a live callee: restart it if it died in the previous one
+    const ensureUas = async () => {
+      if (!uasDown) return;
+      uasDown = false;
+      uas = startUas();
+      watch(uas);
+      await Bun.sleep(300);
+    };
     try {
       await Bun.sleep(300);
-      await measureCalls(target, ctx, layout, sc, o, log, figures);
+      await measureCalls(target, ctx, layout, sc, o, log, figures, ensureUas);
     } finally {
-      await uas.stop();
+      const last = uas;
+      uas = undefined as unknown as typeof uas;
+      await last.stop();
     }
   }
 }
 
 async function measureCalls(
   target: string, ctx: SutContext, layout: Layout, sc: Scenarios, o: MeasureOptions, log: Log, figures: Figures,
+  ensureUas: () => Promise<void>,
 ): Promise<void> {
   const callArgs = (rate: number, n: number, extra: string[] = []) => [
     '-sf', sc.uacCall, '-s', ctx.callee, target,
@@ -160,8 +194,10 @@ async function measureCalls(
   ];
   const step = async (label: string, rate: number, seconds: number, extra: string[] = []) => {
     const n = Math.max(10, Math.round(rate * seconds));
-    const r = await runStep(() => runSipp(ctx.dir, label, callArgs(rate, n, [...extra, '-timeout', `${Math.ceil(seconds) + 15}s`]),
-      (seconds + 25) * 1000), n, log);
+    await ensureUas();
+    const t = stepTimeout(seconds);
+    const r = await runStep(() => runSipp(ctx.dir, label, callArgs(rate, n, [...extra, '-timeout', `${t}s`]),
+      (t + 10) * 1000), n, log);
     const j = judge(r, n, rate, o);
     log(`  ${label.padEnd(8)} ${String(rate).padStart(6)}/s x ${String(n).padStart(6)}: ${j.line}`);
     if (!j.pass) {
@@ -180,7 +216,7 @@ async function measureCalls(
     return;
   }
   figures.maxCps = await searchMaxRate(async (rate) => (await step('calls', rate, o.stepSeconds)).pass, {
-    start: o.startCps, factor: o.factor, bisectSteps: o.bisectSteps, max: 50_000, grain: 10,
+    start: o.startCps, factor: o.factor, bisectSteps: o.bisectSteps, max: 50_000, grain: 10, confirmFirstFailure: o.confirm,
   });
   if (figures.maxCps === 0) return;
 
@@ -201,8 +237,8 @@ async function measureRegisters(
     const r = await runStep(() => runSipp(ctx.dir, label, [
       '-sf', sc.registerAuth, '-inf', users, target,
       '-i', layout.regClient.ip, '-p', String(layout.regClient.port),
-      '-r', String(rate), '-m', String(n), '-timeout', `${Math.ceil(seconds) + 15}s`,
-    ], (seconds + 25) * 1000), n, log);
+      '-r', String(rate), '-m', String(n), '-timeout', `${stepTimeout(seconds)}s`,
+    ], (stepTimeout(seconds) + 10) * 1000), n, log);
     const j = judge(r, n, rate, o);
     log(`  ${label.padEnd(8)} ${String(rate).padStart(6)}/s x ${String(n).padStart(6)}: ${j.line}`);
     if (!j.pass) {
@@ -217,6 +253,6 @@ async function measureRegisters(
     return;
   }
   figures.maxRps = await searchMaxRate((rate) => step('register', rate, o.regStepSeconds), {
-    start: o.startRps, factor: o.factor, bisectSteps: o.bisectSteps, max: 200_000, grain: 50,
+    start: o.startRps, factor: o.factor, bisectSteps: o.bisectSteps, max: 200_000, grain: 50, confirmFirstFailure: o.confirm,
   });
 }

@@ -15,11 +15,14 @@ export interface SearchOptions {
   max: number;
   /** Rates are rounded to this granularity. */
   grain: number;
+  /** Probe the first failing ramp rate once more before believing it (it sets the bracket). */
+  confirmFirstFailure: boolean;
 }
 
 /**
  * Ramps the rate by `factor` from `start` while `probe` passes, then bisects between the last
- * pass and the first failure. Returns the highest passing rate (0 if even the lowest tried
+ * pass and the first failure (optionally probed twice: one stall of a shared box should not
+ * halve the bracket). Returns the highest passing rate (0 if even the lowest tried
  * rate fails after bisecting down).
  */
 export async function searchMaxRate(
@@ -30,7 +33,7 @@ export async function searchMaxRate(
   let good = 0;
   let bad: number | undefined;
   for (let rate = round(o.start); rate <= o.max; rate = round(rate * o.factor)) {
-    if (await probe(rate)) {
+    if ((await probe(rate)) || (o.confirmFirstFailure && (await probe(rate)))) {
       good = rate;
     } else {
       bad = rate;
