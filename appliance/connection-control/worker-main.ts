@@ -7,6 +7,7 @@
 import { loadConfig } from '../../system/config/index.ts';
 import { isMessage, type ControlToWorker, type WorkerToControl } from '../control/ipc-protocol.ts';
 import { parseArgs } from '../cli/cli-args.ts';
+import type { DialogEvent } from '../sip/dialog-events.ts';
 import { startConnectionControl } from './connection-control.ts';
 import { WorkerReporter } from './worker-reporter.ts';
 
@@ -24,6 +25,13 @@ let state: 'running' | 'draining' = 'running';
 
 // Registration changes made here go to the others through the control section.
 cc.location.onLocalChange = (changes) => send({ type: 'bindings', changes });
+
+// Dialog events go up in small batches (one IPC message per 50 ms at most).
+let dialogBatch: DialogEvent[] = [];
+cc.sip.service.onDialogEvent = (e) => {
+  if (dialogBatch.length === 0) setTimeout(() => { send({ type: 'dialogs', events: dialogBatch }); dialogBatch = []; }, 50);
+  dialogBatch.push(e);
+};
 
 // Phones registered over TCP: their connection lives in one worker; the others write to it
 // through the control section, and responses arriving on it go back to the worker that asked.

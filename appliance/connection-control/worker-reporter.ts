@@ -38,7 +38,6 @@ export class WorkerReporter {
       requestsPerSecond,
       callsPerSecond: requestsPerSecond.INVITE ?? 0,
       openTransactions: this.sip.openTransactions,
-      activeDialogs: 0, // FIXME: the dialog view is aggregated by the control section (issue 4).
       replies,
       shed,
       errors,

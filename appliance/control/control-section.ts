@@ -6,6 +6,7 @@ import { openStore, type Store } from '../../system/store/index.ts';
 import type { Admission, WorkerToControl } from './ipc-protocol.ts';
 import type { OperatingState, WorkerReport } from './operating-state.ts';
 import { applyActions } from './apply-actions.ts';
+import { CallsView } from './calls-view.ts';
 import { defaultPolicySettings, initialPolicyMemory, policy, type PolicySettings } from './policy.ts';
 import { RespawnBackoff } from './respawn-backoff.ts';
 import { WorkerPool, type WorkerHandle } from './worker-pool.ts';
@@ -33,6 +34,8 @@ export interface ControlSection {
   readonly pool: WorkerPool;
   readonly history: History<OperatingState>;
   readonly store: Store;
+  /** Calls in progress and recently ended, across every worker. */
+  readonly calls: CallsView;
   /** Takes one sample now (also what the schedule runs). */
   sampleNow(): Promise<OperatingState>;
   /** Applies an admission (shedding) to every worker; null lifts it. */
@@ -61,6 +64,7 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
     print(`${kind}: ${message}`);
   };
   const history = new History<OperatingState>(HISTORY_SAMPLES);
+  const calls = new CallsView();
   const backoff = new RespawnBackoff();
   const pending = new Map<number, (r: WorkerReport) => void>();
   let admission: Admission | null = null;
@@ -95,6 +99,9 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
         return;
       case 'report':
         pending.get(worker.id)?.(msg.report);
+        return;
+      case 'dialogs':
+        calls.apply(worker.id, msg.events);
         return;
       case 'drained':
         log('control.worker.drained', `connection control section ${worker.id} drained`, { worker: worker.id, open: msg.openTransactions });
@@ -149,7 +156,7 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
       pool.send(w, { type: 'sample' });
     }));
     const [host, ...got] = await Promise.all([sampler.sample(), ...reports]);
-    const state: OperatingState = { ts: Date.now(), host, workers: got.filter((r): r is WorkerReport => !!r) };
+    const state: OperatingState = { ts: Date.now(), host, workers: got.filter((r): r is WorkerReport => !!r), activeCalls: calls.count };
     history.push(state);
     const decided = policy({ history: history.latest(POLICY_WINDOW), settings, memory, now: state.ts });
     memory = decided.memory;
@@ -163,7 +170,7 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
   log('control.start', `control section running ${pool.workers.length} connection control section(s)`, { workers: pool.workers.length });
 
   return {
-    pool, history, store, sampleNow,
+    pool, history, store, calls, sampleNow,
     setAdmission,
     async stop() {
       stopping = true;

@@ -1,4 +1,5 @@
 import type { BindingChange } from '../../system/store/index.ts';
+import type { DialogEvent } from '../sip/dialog-events.ts';
 import type { WorkerReport } from './operating-state.ts';
 
 /**
@@ -42,6 +43,8 @@ export type WorkerToControl =
   | { readonly type: 'report'; readonly report: WorkerReport }
   /** Registration changes decided by this worker, to spread to the others. */
   | { readonly type: 'bindings'; readonly changes: readonly BindingChange[] }
+  /** Calls starting and ending, for the active calls view. */
+  | { readonly type: 'dialogs'; readonly events: readonly DialogEvent[] }
   /** A TCP connection opened or closed here. */
   | { readonly type: 'tcp'; readonly key: string; readonly open: boolean }
   | TcpWrite

@@ -13,7 +13,6 @@ export interface WorkerReport {
   /** New dialog-creating requests (INVITE) per second. */
   readonly callsPerSecond: number;
   readonly openTransactions: number;
-  readonly activeDialogs: number;
   /** Replies sent by class over the last period. */
   readonly replies: Readonly<Record<'1xx' | '2xx' | '3xx' | '4xx' | '5xx' | '6xx', number>>;
   /** Requests refused with 503 by load shedding over the last period. */
@@ -27,4 +26,6 @@ export interface OperatingState {
   readonly ts: number;
   readonly host: HostSample;
   readonly workers: readonly WorkerReport[];
+  /** Calls in progress across every worker (the control section's calls view). */
+  readonly activeCalls: number;
 }

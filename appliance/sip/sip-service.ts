@@ -20,6 +20,7 @@ import { ClientTransaction, type ClientTransactionUser } from './transaction/cli
 import { ServerTransaction } from './transaction/server-transaction.ts';
 import type { Destination, SipTransport } from './transport/transport.ts';
 import { SipCounters } from './sip-counters.ts';
+import { dialogEventOf, type DialogEvent } from './dialog-events.ts';
 import { AdmissionControl } from './pipeline/admission-control.ts';
 
 /** Host services the SIP service needs, passed in at start-up (DESIGN.md layering). */
@@ -46,6 +47,8 @@ export class SipService implements PipelineServices {
   readonly auth: Authenticator;
   readonly counters = new SipCounters();
   readonly admission = new AdmissionControl();
+  /** Receives dialog starts and ends (forwarded 2xx to INVITE and BYE) for the calls view. */
+  onDialogEvent?: (event: DialogEvent) => void;
   /** Via ports of the sibling connection control sections (set by the control section). */
   siblingViaPorts: ReadonlySet<number> = new Set();
   private readonly servers = new Map<string, ServerTransaction>();
@@ -176,6 +179,10 @@ export class SipService implements PipelineServices {
       // request came with (our transaction keeps them, §8.2.6.2) are used instead.
       upstream: (res) => {
         this.counters.reply(res.status);
+        if (this.onDialogEvent) {
+          const event = dialogEventOf(ctx.req, res);
+          if (event) this.onDialogEvent(event);
+        }
         return forwardedResponse(res, st.vias);
       },
       toTag: (req) => this.toTag(req),

@@ -91,6 +91,10 @@ sample_schedule = "*/1 * * * * *"
     // sipp -t un uses a socket per call, so the kernel spreads the INVITEs over both workers.
     expect(state.workers).toHaveLength(2);
     for (const w of state.workers) expect(w.requestsPerSecond.INVITE ?? 0).toBeGreaterThan(0);
+    // The calls view is assembled from both workers: every call started and ended somewhere.
+    await Bun.sleep(200);
+    expect(control.calls.count).toBe(0);
+    expect(control.calls.recentCalls(100).length).toBe(60);
   }, 40_000);
 
   test('a worker killed with SIGKILL is replaced; calls and registrations go on', async () => {

@@ -22,6 +22,7 @@ function sample(i: number, l: Load): OperatingState {
   const registers = l.registers ?? 50;
   return {
     ts,
+    activeCalls: 0,
     host: {
       ts, cpuPercent: l.host?.cpuPercent ?? 50, cpuPerCore: [], memory: null, disk: null,
       temperatures: { cpu: l.host?.cpu ?? 60, cpuMax: null, chipset: null },
@@ -29,7 +30,7 @@ function sample(i: number, l: Load): OperatingState {
     workers: Array.from({ length: l.n ?? 2 }, (_, k): WorkerReport => ({
       workerId: k + 1, pid: 1000 + k, state: 'running', elu: l.elu,
       requestsPerSecond: { INVITE: calls, REGISTER: registers, BYE: calls }, callsPerSecond: calls,
-      openTransactions: 10, activeDialogs: 40, replies: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 },
+      openTransactions: 10, replies: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 },
       shed: l.shed ?? 0, errors: 0, rssBytes: 50e6,
     })),
   };

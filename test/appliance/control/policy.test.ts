@@ -17,13 +17,14 @@ function sample(i: number, workers: readonly W[], host: Host = {}): OperatingSta
   const ts = T0 + i * PERIOD;
   return {
     ts,
+    activeCalls: 0,
     host: {
       ts, cpuPercent: host.cpuPercent ?? 40, cpuPerCore: [], memory: null, disk: null,
       temperatures: { cpu: host.cpu === undefined ? 55 : host.cpu, cpuMax: host.cpuMax ?? null, chipset: null },
     },
     workers: workers.map((w, k): WorkerReport => ({
       workerId: k + 1, pid: 1000 + k, state: 'running', requestsPerSecond: {}, callsPerSecond: 0, openTransactions: 0,
-      activeDialogs: 0, replies: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 }, shed: 0, errors: 0,
+      replies: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 }, shed: 0, errors: 0,
       rssBytes: 50e6, ...(typeof w === 'number' ? { elu: w } : w),
     })),
   };
