@@ -1,0 +1,49 @@
+import type { BindingRecord } from '../../system/store/index.ts';
+import type { ActiveCall, EndedCall } from '../control/calls-view.ts';
+import type { OperatingState } from '../control/operating-state.ts';
+import type { PolicySettings } from '../control/policy.ts';
+
+/** A connection control section as the admin sees it. */
+export interface WorkerSummary {
+  readonly id: number;
+  readonly pid: number;
+  readonly state: 'starting' | 'running' | 'draining';
+  readonly startedAt: number;
+}
+
+/** A peer appliance's status (issue 5 fills it; empty until peers exist). */
+export interface PeerSummary {
+  readonly name: string;
+  readonly url: string;
+  readonly sip: string;
+  readonly state: 'unknown' | 'up' | 'down';
+  readonly lastHeartbeatAt: number | null;
+  /** Whether this appliance has handed its new traffic to the peer, or took over the peer's. */
+  readonly role: 'normal' | 'handed-off' | 'serving-for-peer';
+}
+
+/**
+ * What the web API may read and do on the running appliance: the control section implements
+ * it; the web server only sees this interface (DESIGN.md: web-ui reaches the appliance only
+ * through its API, and the API reaches the control section only through this).
+ */
+export interface ApplianceView {
+  /** Operating-state samples, oldest first (at most `limit`). */
+  history(limit: number): OperatingState[];
+  /** Subscribe to each new sample (for live charts); returns an unsubscribe function. */
+  onSample(listener: (state: OperatingState) => void): () => void;
+  workers(): WorkerSummary[];
+  activeCalls(): ActiveCall[];
+  recentCalls(limit: number): EndedCall[];
+  /** Current registrations (from the store, written by the workers within ~25 ms). */
+  registrations(): BindingRecord[];
+  /** Removes one binding everywhere (every worker's location view and the store). */
+  unregister(aor: string, contact: string): void;
+  /** Tells every worker's DNS function that the store changed (extensions, DNS records). */
+  storeChanged(): void;
+  policySettings(): PolicySettings;
+  peers(): PeerSummary[];
+  /** Manual hand-off / take-back (issue 5); resolves with what happened. */
+  handOff(peer: string): Promise<{ ok: boolean; message: string }>;
+  takeBack(): Promise<{ ok: boolean; message: string }>;
+}
