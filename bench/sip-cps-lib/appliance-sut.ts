@@ -2,9 +2,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, start, type Proc } from './processes.ts';
+import { waitForOptions } from './readiness.ts';
 import { SutUnavailable, tail, type Sut, type SutContext } from './sut.ts';
 
-const READY_LINE = 'SIP listening';
 
 export class ApplianceSut implements Sut {
   readonly name = 'appliance';
@@ -14,6 +14,8 @@ export class ApplianceSut implements Sut {
     readonly host: string,
     readonly port: number,
     private readonly repo: string,
+    private readonly probeFrom: { ip: string; port: number },
+    private readonly sippDir: string,
     private readonly webPort = 18080,
   ) {}
 
@@ -50,13 +52,10 @@ export class ApplianceSut implements Sut {
     this.proc = start('appliance', this.bun, [this.main, '--config', config], { cwd: this.repo, logFile: log });
     let exited: number | undefined;
     void this.proc.exited.then((c) => (exited = c));
-    const deadline = Date.now() + 30_000;
+    // Ready = answers OPTIONS (its log lines changed with the process model; SIP is the contract).
+    if (await waitForOptions(this, this.probeFrom, ctx.dir, this.sippDir, 30_000, () => exited === undefined)) return;
     const logText = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
-    while (Date.now() < deadline && exited === undefined) {
-      if (logText().includes(READY_LINE)) return;
-      await Bun.sleep(100);
-    }
-    const why = exited !== undefined ? `exited with code ${exited}` : `printed no "${READY_LINE}" within 30 s`;
+    const why = exited !== undefined ? `exited with code ${exited}` : 'did not answer OPTIONS within 30 s';
     const text = logText();
     await this.stop();
     throw new SutUnavailable(`appliance ${why}; log tail:\n${tail(text)}`);

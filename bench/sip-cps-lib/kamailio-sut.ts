@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start, type Proc } from './processes.ts';
-import { runSipp } from './sipp.ts';
+import { waitForOptions } from './readiness.ts';
 import { SutUnavailable, tail, type Sut, type SutContext } from './sut.ts';
 
 export const KAMAILIO = process.env.KAMAILIO ?? '/usr/sbin/kamailio';
@@ -42,17 +42,9 @@ export class KamailioSut implements Sut {
       '-A', `TRUSTED_CALLEE="${callee}"`,
       '-A', `BENCH_PASSWORD="${ctx.password}"`,
     ], { cwd: ctx.dir, logFile: log });
-    const deadline = Date.now() + 10_000;
     let exited = false;
     void this.proc.exited.then(() => (exited = true));
-    while (Date.now() < deadline && !exited) {
-      const r = await runSipp(ctx.dir, 'kamailio-ping', [
-        '-sf', join(this.sippDir, 'options.xml'), `${this.host}:${this.port}`,
-        '-i', this.probeFrom.ip, '-p', String(this.probeFrom.port), '-m', '1', '-timeout', '1s',
-      ], 3000);
-      if (r.counters?.successful === 1) return;
-      await Bun.sleep(200);
-    }
+    if (await waitForOptions(this, this.probeFrom, ctx.dir, this.sippDir, 10_000, () => !exited)) return;
     const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
     await this.stop();
     throw new SutUnavailable(`kamailio did not answer OPTIONS within 10 s; log tail:\n${tail(text)}`);

@@ -114,7 +114,7 @@ async function main(): Promise<number> {
   if (wanted.includes('kamailio') && kamailioOk) {
     suts.push(new KamailioSut('127.0.0.3', 5060, join(benchDir, 'kamailio/kamailio.cfg'), { ip: '127.0.0.13', port: 5063 }, join(benchDir, 'sipp'), args.kamailioChildren));
   }
-  if (wanted.includes('appliance')) suts.push(new ApplianceSut('127.0.0.2', 5060, repo));
+  if (wanted.includes('appliance')) suts.push(new ApplianceSut('127.0.0.2', 5060, repo, { ip: '127.0.0.13', port: 5063 }, join(benchDir, 'sipp')));
 
   const tmp = mkdtempSync(join(tmpdir(), 'sip-cps-'));
   let interrupted = false;
