@@ -69,6 +69,12 @@ process.on('message', (raw: unknown) => {
     case 'tcp-write':
       tcp.send(raw.address, raw.port, Buffer.from(raw.data, 'base64'), raw.key);
       return;
+    case 'sip-targets':
+      cc.dns.setSipTargets(raw.targets);
+      return;
+    case 'hand-off':
+      cc.sip.service.admission.handOff = raw.target;
+      return;
     case 'siblings':
       cc.sip.service.siblingViaPorts = new Set(raw.viaPorts.filter((p) => p !== cc.sip.transports.viaPort));
       return;

@@ -8,6 +8,7 @@ export interface ActionTarget {
   readonly pool: WorkerPool;
   readonly maxWorkers: number;
   setAdmission(admission: Admission | null): void;
+  readonly peers: { handOff(peer?: string): Promise<{ ok: boolean; message: string }>; takeBack(): Promise<{ ok: boolean; message: string }> };
   log(kind: string, message: string, details: Record<string, unknown>): void;
 }
 
@@ -43,9 +44,12 @@ export function applyActions(actions: readonly Action[], state: OperatingState, 
         t.log('control.stop-shedding', `shedding stopped: ${a.reason}`, details);
         break;
       case 'hand-off':
+        t.log('control.hand-off', `hand-off decided: ${a.reason}`, details);
+        void t.peers.handOff(a.peers[0]).then((r) => t.log('control.hand-off', r.message, { ok: r.ok }));
+        break;
       case 'take-back':
-        // FIXME: instructing the peer appliance is issue 5; the decision is logged meanwhile.
-        t.log(`control.${a.kind}`, `${a.kind} decided (peer instruction not built yet): ${a.reason}`, details);
+        t.log('control.take-back', `take-back decided: ${a.reason}`, details);
+        void t.peers.takeBack().then((r) => t.log('control.take-back', r.message, { ok: r.ok }));
         break;
     }
   }

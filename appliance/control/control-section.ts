@@ -5,7 +5,9 @@ import { History } from '../../system/sensors/history.ts';
 import { openStore, type Store } from '../../system/store/index.ts';
 import type { Admission, WorkerToControl } from './ipc-protocol.ts';
 import type { OperatingState, WorkerReport } from './operating-state.ts';
+import { PeerService } from '../peers/peer-service.ts';
 import { applyActions } from './apply-actions.ts';
+import { handOffTargetFor, sipTargetsFor } from './peer-roles.ts';
 import { CallsView } from './calls-view.ts';
 import { defaultPolicySettings, initialPolicyMemory, policy, type PolicySettings } from './policy.ts';
 import { RespawnBackoff } from './respawn-backoff.ts';
@@ -36,6 +38,10 @@ export interface ControlSection {
   readonly store: Store;
   /** Calls in progress and recently ended, across every worker. */
   readonly calls: CallsView;
+  /** Peer appliances: heartbeats, replication, hand-off (issue 5). */
+  readonly peers: PeerService;
+  /** The HTTP port serving the peer API (the web port). */
+  readonly webPort: number;
   /** Takes one sample now (also what the schedule runs). */
   sampleNow(): Promise<OperatingState>;
   /** Applies an admission (shedding) to every worker; null lifts it. */
@@ -82,6 +88,7 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
         log('control.worker.ready', `connection control section ${worker.id} running (pid ${msg.pid}, via port ${msg.viaPort})`, { worker: worker.id });
         if (admission) pool.send(worker, { type: 'admission', admission });
         pool.send(worker, { type: 'tcp-owners', owners: [...tcpOwners] });
+        sendRoles(worker);
         announceSiblings();
         return;
       case 'tcp':
@@ -96,6 +103,7 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
       }
       case 'bindings':
         pool.broadcast({ type: 'bindings', changes: msg.changes }, worker);
+        peers.replicate(msg.changes);
         return;
       case 'report':
         pending.get(worker.id)?.(msg.report);
@@ -124,6 +132,35 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
     }, delay);
   };
   const pool = new WorkerPool({ configArg: opts.configArg, onMessage, onExit, stdout: opts.workerOutput });
+  const peers: PeerService = new PeerService({
+    config,
+    summary: () => ({
+      name: config.name, ts: Date.now(), overloaded: admission !== null || overloadedNow(),
+      workers: pool.workers.length, activeCalls: calls.count, handedOff: peers.roles.handedOffTo !== null,
+    }),
+    applyRemote: (changes) => {
+      store.registrations.apply(changes);
+      pool.broadcast({ type: 'bindings', changes });
+      return changes.length;
+    },
+    localBindings: () => store.registrations.loadActive(),
+    onRoles: () => {
+      for (const w of pool.workers) sendRoles(w);
+    },
+    log,
+  });
+  const sendRoles = (w: WorkerHandle) => {
+    if (config.peers.length === 0) return;
+    pool.send(w, { type: 'sip-targets', targets: sipTargetsFor(peers.roles, config, config.sip.port) });
+    pool.send(w, { type: 'hand-off', target: handOffTargetFor(peers.roles, config) });
+  };
+  /** The last sample says the running workers are over the scale-out threshold. */
+  const overloadedNow = () => {
+    const last = history.last();
+    const running = last?.workers.filter((w) => w.state === 'running') ?? [];
+    if (running.length === 0) return false;
+    return running.reduce((a, w) => a + w.elu, 0) / running.length >= policySettingsFor(config).scaleOutElu;
+  };
 
   for (let i = 0; i < config.control.minWorkers; i++) pool.spawn();
   try {
@@ -160,21 +197,35 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
     history.push(state);
     const decided = policy({ history: history.latest(POLICY_WINDOW), settings, memory, now: state.ts });
     memory = decided.memory;
-    applyActions(decided.actions, state, { pool, maxWorkers: settings.maxWorkers, setAdmission, log });
+    applyActions(decided.actions, state, { pool, maxWorkers: settings.maxWorkers, setAdmission, log, peers });
     return state;
   };
+  // FIXME: the admin web server (issue 6) will serve these routes with the UI; until then the
+  // web port serves the peer API alone.
+  const peerRoutes = peers.routes();
+  const web = Bun.serve({
+    hostname: config.web.listen,
+    port: config.web.port,
+    fetch: (req) => peerRoutes[new URL(req.url).pathname]?.(req) ?? new Response('not found', { status: 404 }),
+  });
   const jobs: ScheduledJob[] = [
     every(config.control.sampleSchedule, async () => void (await sampleNow()), { name: 'sampler', onError: (e) => print(`sampler: ${e}`) }),
     every('*/10 * * * * *', () => void store.registrations.purgeExpired(), { name: 'purge' }),
   ];
+  if (config.peers.length > 0) {
+    jobs.push(every(`*/${config.control.heartbeatSeconds} * * * * *`, () => peers.heartbeat(), { name: 'heartbeat', onError: (e) => print(`heartbeat: ${e}`) }));
+    void peers.heartbeat();
+  }
   log('control.start', `control section running ${pool.workers.length} connection control section(s)`, { workers: pool.workers.length });
 
   return {
-    pool, history, store, calls, sampleNow,
+    pool, history, store, calls, peers, webPort: web.port ?? 0, sampleNow,
     setAdmission,
     async stop() {
       stopping = true;
       for (const j of jobs) j.stop();
+      peers.stop();
+      web.stop(true);
       await pool.stop();
       store.events.append('control.stop', 'control section stopped');
       store.close();

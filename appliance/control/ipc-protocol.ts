@@ -1,4 +1,6 @@
 import type { BindingChange } from '../../system/store/index.ts';
+import type { SipTarget } from '../dns/index.ts';
+import type { HandOffTarget } from '../sip/pipeline/admission-control.ts';
 import type { DialogEvent } from '../sip/dialog-events.ts';
 import type { WorkerReport } from './operating-state.ts';
 
@@ -23,6 +25,10 @@ export type ControlToWorker =
   | { readonly type: 'drain' }
   /** Shedding on (rates) or off (null). */
   | { readonly type: 'admission'; readonly admission: Admission | null }
+  /** SIP SRV targets for the DNS function (this appliance and its peers, with priorities). */
+  | { readonly type: 'sip-targets'; readonly targets: readonly SipTarget[] }
+  /** New work goes to a peer (hand-off), or stays here (null). */
+  | { readonly type: 'hand-off'; readonly target: HandOffTarget | null }
   /** Which worker holds which TCP connection (null: closed), and every worker's Via port. */
   | { readonly type: 'tcp-owners'; readonly owners: readonly (readonly [string, number | null])[] }
   | { readonly type: 'siblings'; readonly viaPorts: readonly number[] }

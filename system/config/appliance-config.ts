@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
-import { availableParallelism, networkInterfaces } from 'node:os';
+import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { ConfigError } from '../errors/index.ts';
 import { PRIVATE_RANGES, type Cidr } from './cidr.ts';
 import { bool, cidr, domainName, int, list, num, oneOf, str, table, type Field } from './fields.ts';
@@ -10,6 +10,8 @@ export type Transport = 'udp' | 'tcp';
 
 /** The validated configuration: parsed once at start (DEVELOPERS.md), then read-only. */
 export interface ApplianceConfig {
+  /** This appliance's name: how its peers know it (their [[peers]] name for it). */
+  readonly name: string;
   /** Directory for the SQLite store and other state; absolute. */
   readonly dataDir: string;
   readonly sip: SipConfig;
@@ -68,6 +70,10 @@ export interface ControlConfig {
    * here); absent keys keep the policy's defaults (appliance/control/policy-settings.ts).
    */
   readonly policy: Readonly<Record<string, number>>;
+  /** How new work reaches the peer after a hand-off: 302 to the peer, or forwarded to it. */
+  readonly handOffMode: 'redirect' | 'forward';
+  /** Seconds between heartbeats to the peers. */
+  readonly heartbeatSeconds: number;
 }
 
 /** [control] policy keys that may be set, with their allowed ranges. */
@@ -133,8 +139,8 @@ export function loadConfig(path?: string): ApplianceConfig {
 
 function validate(raw: Record<string, unknown>, source: string, baseDir: string): ApplianceConfig {
   const top = table(raw, '', {
-    data_dir: str(), sip: pass, dns: pass, web: pass, control: pass, peers: pass,
-  }, { ...DEFAULTS.top, sip: {}, dns: {}, web: {}, control: {}, peers: [] });
+    name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }), data_dir: str(), sip: pass, dns: pass, web: pass, control: pass, peers: pass,
+  }, { ...DEFAULTS.top, name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
 
   const sip = table(top.sip, 'sip', {
     listen: address, port, advertise: address, domain: domainName,
@@ -160,8 +166,9 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
   const policyDefaults = Object.fromEntries(Object.keys(POLICY_KEYS).map((k) => [k, NaN]));
   const control = table(top.control, 'control', {
     min_workers: int(1, 64), max_workers: int(1, 64), sample_schedule: str({ pattern: /^(\S+\s+){4,5}\S+$/, hint: 'a cron expression' }),
+    hand_off_mode: oneOf('redirect', 'forward'), heartbeat_seconds: int(1, 60),
     ...Object.fromEntries(Object.entries(POLICY_KEYS).map(([k, f]) => [k, ((v, key) => (Number.isNaN(v) ? NaN : f(v, key))) as Field<number>])),
-  }, { ...DEFAULTS.control, max_workers: cores, ...policyDefaults });
+  }, { ...DEFAULTS.control, max_workers: cores, hand_off_mode: 'redirect', heartbeat_seconds: 2, ...policyDefaults });
   const policy: Record<string, number> = {};
   for (const k of Object.keys(POLICY_KEYS)) {
     const v = (control as Record<string, unknown>)[k] as number;
@@ -178,6 +185,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
 
   return {
     source,
+    name: top.name,
     dataDir: resolve(baseDir, top.data_dir),
     sip: {
       listen: sip.listen, port: sip.port, advertise: sip.advertise, domain: sip.domain,
@@ -190,7 +198,8 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
       forwarders: dns.forwarders, allow: dns.allow, ttl: dns.ttl,
     },
     web,
-    control: { minWorkers: control.min_workers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule, policy },
+    control: { minWorkers: control.min_workers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule, policy,
+      handOffMode: control.hand_off_mode, heartbeatSeconds: control.heartbeat_seconds },
     peers,
   };
 }

@@ -27,6 +27,14 @@ export class TokenBucket {
   }
 }
 
+/** Where new work goes after a hand-off to a peer appliance, and how. */
+export interface HandOffTarget {
+  readonly address: string;
+  readonly port: number;
+  /** redirect: 302 to the peer; forward: relay the new request to the peer. */
+  readonly mode: 'redirect' | 'forward';
+}
+
 /** Admission of new work for one connection control section. */
 export class AdmissionControl {
   private calls?: TokenBucket;
@@ -36,6 +44,8 @@ export class AdmissionControl {
   shed = 0;
   /** True while the worker drains: nothing new is admitted at all. */
   draining = false;
+  /** Set while this appliance has handed its new traffic to a peer (issue 5). */
+  handOff: HandOffTarget | null = null;
 
   set(rates: AdmissionRates | null): void {
     this.rates = rates;

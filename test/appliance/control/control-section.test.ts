@@ -46,6 +46,9 @@ transports = ["udp", "tcp"]
 trusted = ["${GATEWAY}/32", "127.0.6.11/32"]
 [dns]
 enabled = false
+[web]
+listen = "${HOST}"
+port = 0
 [control]
 min_workers = 2
 max_workers = 2

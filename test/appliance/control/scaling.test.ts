@@ -29,7 +29,7 @@ async function start(host: string, controlToml: string): Promise<{ port: number;
   const port = await freePort(host);
   const path = join(dir, 'appliance.toml');
   const gateway = host.replace(/\.1$/, '.20');
-  writeFileSync(path, `data_dir = "${dir}/data"\n[sip]\nlisten = "${host}"\nport = ${port}\ntransports = ["udp"]\ntrusted = ["${gateway}/32"]\n[dns]\nenabled = false\n[control]\nsample_schedule = "*/1 * * * * *"\n${controlToml}\n`);
+  writeFileSync(path, `data_dir = "${dir}/data"\n[sip]\nlisten = "${host}"\nport = ${port}\ntransports = ["udp"]\ntrusted = ["${gateway}/32"]\n[dns]\nenabled = false\n[web]\nlisten = "${host}"\nport = 0\n[control]\nsample_schedule = "*/1 * * * * *"\n${controlToml}\n`);
   const config = loadConfig(path);
   const store = openStore(config.dataDir);
   new ExtensionService(store, config.sip.domain).add({ number: '501', password: PW });

@@ -1,0 +1,30 @@
+import type { ApplianceConfig } from '../../system/config/index.ts';
+import type { SipTarget } from '../dns/index.ts';
+import type { PeerRoles } from '../peers/peer-service.ts';
+import type { HandOffTarget } from '../sip/pipeline/admission-control.ts';
+
+/** host:port of a peer's SIP service, as configured. */
+export function peerSip(sip: string): { address: string; port: number } {
+  const i = sip.lastIndexOf(':');
+  return { address: sip.slice(0, i), port: Number(sip.slice(i + 1)) };
+}
+
+/**
+ * The SIP SRV targets the DNS function publishes for the office domain (RFC 2782 priorities:
+ * lower first): this appliance first and the peers that are up after it; after a hand-off the
+ * peer first; a peer that is down is left out (fail-over: we answer for its phones).
+ */
+export function sipTargetsFor(roles: PeerRoles, config: ApplianceConfig, sipPort: number): SipTarget[] {
+  const self: SipTarget = { host: `sip.${config.dns.zone}`, address: config.sip.advertise, port: sipPort, priority: 10, weight: 100 };
+  const peers = roles.upPeers.map((l): SipTarget => {
+    const { address, port } = peerSip(l.config.sip);
+    return { host: `sip-${l.name.toLowerCase()}.${config.dns.zone}`, address, port, priority: roles.handedOffTo === l ? 5 : 20, weight: 100 };
+  });
+  return [self, ...peers].sort((a, b) => a.priority - b.priority);
+}
+
+/** Where new work goes while handed off, or null. */
+export function handOffTargetFor(roles: PeerRoles, config: ApplianceConfig): HandOffTarget | null {
+  if (!roles.handedOffTo) return null;
+  return { ...peerSip(roles.handedOffTo.config.sip), mode: config.control.handOffMode };
+}

@@ -1,0 +1,63 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Authentication of the peer API: every request carries the sender's name, a timestamp and
+ * HMAC-SHA256(secret, method \n path \n timestamp \n SHA-256(body)). Stale timestamps (beyond
+ * the allowed skew) and replays (a signature seen within the window) are refused.
+ */
+export const PEER_NAME = 'x-peer-name';
+export const PEER_TIMESTAMP = 'x-peer-timestamp';
+export const PEER_SIGNATURE = 'x-peer-signature';
+/** Clock skew accepted between two appliances, seconds. */
+export const MAX_SKEW_SECONDS = 30;
+
+/** The signature for one request. */
+export function signPeerRequest(secret: string, method: string, path: string, body: string, timestamp: number): string {
+  const bodyHash = createHash('sha256').update(body).digest('hex');
+  return createHmac('sha256', secret).update(`${method.toUpperCase()}\n${path}\n${timestamp}\n${bodyHash}`).digest('hex');
+}
+
+/** Headers for a signed request from `name`. */
+export function peerHeaders(name: string, secret: string, method: string, path: string, body: string, now = Date.now()): Record<string, string> {
+  const ts = Math.floor(now / 1000);
+  return {
+    [PEER_NAME]: name,
+    [PEER_TIMESTAMP]: String(ts),
+    [PEER_SIGNATURE]: signPeerRequest(secret, method, path, body, ts),
+    'content-type': 'application/json',
+  };
+}
+
+export type PeerAuthResult = { readonly ok: true; readonly peer: string } | { readonly ok: false; readonly reason: string };
+
+/** Verifies signed peer requests; remembers signatures for the skew window to refuse replays. */
+export class PeerVerifier {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly secrets: ReadonlyMap<string, string>) {}
+
+  verify(method: string, path: string, body: string, headers: Headers, now = Date.now()): PeerAuthResult {
+    const name = headers.get(PEER_NAME) ?? '';
+    const secret = this.secrets.get(name);
+    if (!secret) return { ok: false, reason: 'unknown peer' };
+    const tsText = headers.get(PEER_TIMESTAMP) ?? '';
+    const sig = headers.get(PEER_SIGNATURE) ?? '';
+    if (!/^\d{1,12}$/.test(tsText) || !/^[0-9a-f]{64}$/.test(sig)) return { ok: false, reason: 'missing or malformed signature' };
+    const ts = Number(tsText);
+    if (Math.abs(now / 1000 - ts) > MAX_SKEW_SECONDS) return { ok: false, reason: 'stale timestamp' };
+    const expected = signPeerRequest(secret, method, path, body, ts);
+    if (!timingSafeEqual(Buffer.from(expected), Buffer.from(sig))) return { ok: false, reason: 'bad signature' };
+    this.forgetOld(now);
+    if (this.seen.has(sig)) return { ok: false, reason: 'replayed request' };
+    this.seen.set(sig, ts);
+    return { ok: true, peer: name };
+  }
+
+  private forgetOld(now: number): void {
+    const limit = now / 1000 - 2 * MAX_SKEW_SECONDS;
+    for (const [sig, ts] of this.seen) {
+      if (ts >= limit) break; // insertion order is time order
+      this.seen.delete(sig);
+    }
+  }
+}

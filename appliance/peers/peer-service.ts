@@ -1,0 +1,225 @@
+import type { ApplianceConfig } from '../../system/config/index.ts';
+import type { BindingChange, BindingRecord } from '../../system/store/index.ts';
+import { PeerVerifier } from './peer-auth.ts';
+import { PeerLink } from './peer-link.ts';
+import {
+  PEER_PATHS, SYNC_BATCH,
+  type BindingsRequest, type BindingsResponse, type HandOffResponse, type HeartbeatRequest, type HeartbeatResponse, type PeerSummary,
+} from './peer-protocol.ts';
+
+/** The roles this appliance plays towards its peers, for SRV records and SIP admission. */
+export interface PeerRoles {
+  /** We gave our new traffic to this peer (hand-off). */
+  readonly handedOffTo: PeerLink | null;
+  /** Peers that are up (SRV lists them after us; a down peer is left out: fail-over). */
+  readonly upPeers: readonly PeerLink[];
+  /** Peers whose traffic we accepted, or that are down (we answer for their phones). */
+  readonly servingFor: readonly string[];
+}
+
+/** What the peer service needs from the control section. */
+export interface PeerServiceDeps {
+  readonly config: ApplianceConfig;
+  readonly summary: () => PeerSummary;
+  /** Registration changes from a peer: write them to the store and give them to the workers. */
+  readonly applyRemote: (changes: readonly BindingChange[]) => number;
+  /** Every active binding here, for a full sync. */
+  readonly localBindings: () => BindingRecord[];
+  /** The roles changed: update SRV targets and SIP admission in the workers. */
+  readonly onRoles: (roles: PeerRoles) => void;
+  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+}
+
+/** How long changes wait to be sent together. */
+const DELTA_FLUSH_MS = 100;
+
+/**
+ * Peer appliances (issue 5): heartbeats with state summaries, registration replication (full
+ * sync when a peer comes up, then deltas; versioned last-writer-wins, so both sides converge),
+ * hand-off and take-back, and the signed peer API the other side calls.
+ */
+export class PeerService {
+  readonly links: PeerLink[];
+  private readonly verifier: PeerVerifier;
+  private handedOffTo: PeerLink | null = null;
+  private readonly acceptedFrom = new Set<string>();
+  private queue: BindingChange[] = [];
+  private flushTimer?: ReturnType<typeof setTimeout>;
+
+  constructor(private readonly deps: PeerServiceDeps) {
+    this.links = deps.config.peers.map((p) => new PeerLink(p, deps.config.name));
+    this.verifier = new PeerVerifier(new Map(deps.config.peers.map((p) => [p.name, p.secret])));
+  }
+
+  get roles(): PeerRoles {
+    const down = this.links.filter((l) => l.state === 'down').map((l) => l.name);
+    return {
+      handedOffTo: this.handedOffTo,
+      upPeers: this.links.filter((l) => l.state === 'up'),
+      servingFor: [...new Set([...this.acceptedFrom, ...down])],
+    };
+  }
+
+  /** One heartbeat round to every peer (the control section schedules it). */
+  async heartbeat(): Promise<void> {
+    await Promise.all(this.links.map(async (link) => {
+      let summary: PeerSummary | null = null;
+      try {
+        summary = (await link.post<HeartbeatResponse>(PEER_PATHS.heartbeat, { summary: this.deps.summary() } satisfies HeartbeatRequest)).summary;
+      } catch {
+        summary = null;
+      }
+      this.afterHeartbeat(link, summary !== null, summary);
+    }));
+  }
+
+  /** Registration changes made here: sent to the peers that are up, in batches. */
+  replicate(changes: readonly BindingChange[]): void {
+    if (this.links.length === 0 || changes.length === 0) return;
+    for (const c of changes) this.queue.push(c);
+    this.flushTimer ??= setTimeout(() => void this.flush(), DELTA_FLUSH_MS);
+  }
+
+  /** Asks `peerName` (or the first peer that is up) to take over new traffic. */
+  async handOff(peerName?: string): Promise<{ ok: boolean; message: string }> {
+    const link = this.links.find((l) => (peerName ? l.name === peerName : l.state === 'up'));
+    if (!link) return { ok: false, message: peerName ? `no peer named ${peerName}` : 'no peer is up' };
+    try {
+      const answer = await link.post<HandOffResponse>(PEER_PATHS.handOff, { from: this.deps.config.name });
+      if (!answer.accepted) {
+        this.deps.log('peer.hand-off.refused', `${link.name} refused the hand-off: ${answer.reason}`, { peer: link.name });
+        return { ok: false, message: `${link.name} refused: ${answer.reason}` };
+      }
+    } catch (err) {
+      return { ok: false, message: `${link.name} unreachable: ${(err as Error).message}` };
+    }
+    this.handedOffTo = link;
+    this.deps.log('peer.hand-off', `new traffic handed off to ${link.name}`, { peer: link.name });
+    this.deps.onRoles(this.roles);
+    return { ok: true, message: `handed off to ${link.name}` };
+  }
+
+  /** Takes the traffic back from the peer we handed it to. */
+  async takeBack(): Promise<{ ok: boolean; message: string }> {
+    const link = this.handedOffTo;
+    if (!link) return { ok: false, message: 'nothing was handed off' };
+    this.handedOffTo = null;
+    this.deps.onRoles(this.roles);
+    try {
+      await link.post(PEER_PATHS.takeBack, { from: this.deps.config.name });
+    } catch (err) {
+      this.deps.log('peer.take-back', `took traffic back; ${link.name} could not be told: ${(err as Error).message}`, { peer: link.name });
+      return { ok: true, message: `taken back (${link.name} unreachable)` };
+    }
+    this.deps.log('peer.take-back', `took new traffic back from ${link.name}`, { peer: link.name });
+    return { ok: true, message: `taken back from ${link.name}` };
+  }
+
+  /** The peer API routes, to mount on the web server (each checks the HMAC first). */
+  routes(): Record<string, (req: Request) => Promise<Response>> {
+    const route = (handler: (peer: string, body: any) => unknown) => async (req: Request): Promise<Response> => {
+      if (req.method !== 'POST') return json({ error: 'method not allowed' }, 405);
+      const text = await req.text();
+      const auth = this.verifier.verify(req.method, new URL(req.url).pathname, text, req.headers);
+      if (!auth.ok) {
+        this.deps.log('peer.auth.refused', `peer request refused: ${auth.reason}`, { path: new URL(req.url).pathname });
+        return json({ error: auth.reason }, 401);
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return json({ error: 'body is not JSON' }, 400);
+      }
+      return json(await handler(auth.peer, body));
+    };
+    return {
+      [PEER_PATHS.heartbeat]: route((peer, body: HeartbeatRequest) => {
+        const link = this.links.find((l) => l.name === peer);
+        if (link) this.afterHeartbeat(link, true, body?.summary ?? null);
+        return { summary: this.deps.summary() } satisfies HeartbeatResponse;
+      }),
+      [PEER_PATHS.bindings]: route((_peer, body: BindingsRequest) => {
+        const changes = Array.isArray(body?.changes) ? body.changes.filter(validChange) : [];
+        return { applied: this.deps.applyRemote(changes) } satisfies BindingsResponse;
+      }),
+      [PEER_PATHS.handOff]: route((peer) => this.acceptHandOff(peer)),
+      [PEER_PATHS.takeBack]: route((peer) => {
+        this.acceptedFrom.delete(peer);
+        this.deps.log('peer.took-back', `${peer} took its traffic back`, { peer });
+        this.deps.onRoles(this.roles);
+        return { ok: true };
+      }),
+    };
+  }
+
+  stop(): void {
+    clearTimeout(this.flushTimer);
+  }
+
+  private acceptHandOff(peer: string): HandOffResponse {
+    const own = this.deps.summary();
+    // Accept only what we can carry: not overloaded ourselves, not handed off ourselves.
+    if (own.overloaded) return { accepted: false, reason: 'overloaded' };
+    if (this.handedOffTo) return { accepted: false, reason: `handed off to ${this.handedOffTo.name}` };
+    this.acceptedFrom.add(peer);
+    this.deps.log('peer.accepted-hand-off', `taking over new traffic from ${peer}`, { peer });
+    this.deps.onRoles(this.roles);
+    return { accepted: true, reason: 'accepted' };
+  }
+
+  private afterHeartbeat(link: PeerLink, ok: boolean, summary: PeerSummary | null): void {
+    const change = link.heartbeat(ok, summary);
+    if (!change) return;
+    if (change.to === 'up') {
+      this.deps.log('peer.up', `peer ${link.name} is up; sending a full sync`, { peer: link.name, from: change.from });
+      void this.fullSync(link);
+    } else if (change.to === 'down') {
+      this.deps.log('peer.down', `peer ${link.name} is down: answering for its phones`, { peer: link.name });
+      if (this.handedOffTo === link) this.handedOffTo = null;
+    }
+    this.deps.onRoles(this.roles);
+  }
+
+  private async fullSync(link: PeerLink): Promise<void> {
+    const all = this.deps.localBindings().map((binding): BindingChange => ({ kind: 'upsert', binding }));
+    try {
+      for (let i = 0; i < all.length; i += SYNC_BATCH) {
+        await link.post<BindingsResponse>(PEER_PATHS.bindings, { changes: all.slice(i, i + SYNC_BATCH) } satisfies BindingsRequest);
+      }
+      this.deps.log('peer.synced', `full sync to ${link.name}: ${all.length} binding(s)`, { peer: link.name, bindings: all.length });
+    } catch (err) {
+      this.deps.log('peer.sync-failed', `full sync to ${link.name} failed: ${(err as Error).message}`, { peer: link.name });
+    }
+  }
+
+  private async flush(): Promise<void> {
+    this.flushTimer = undefined;
+    const batch = this.queue;
+    this.queue = [];
+    await Promise.all(this.links.filter((l) => l.state === 'up').map(async (link) => {
+      try {
+        for (let i = 0; i < batch.length; i += SYNC_BATCH) {
+          await link.post(PEER_PATHS.bindings, { changes: batch.slice(i, i + SYNC_BATCH) } satisfies BindingsRequest);
+        }
+      } catch {
+        // The next heartbeat marks it down; on its return it gets a full sync.
+      }
+    }));
+  }
+}
+
+function json(body: unknown, status = 200): Response {
+  return Response.json(body, { status });
+}
+
+/** A binding change from a peer is applied only if it has the right shape (the API is an edge). */
+function validChange(c: unknown): c is BindingChange {
+  if (typeof c !== 'object' || c === null) return false;
+  const x = c as Record<string, any>;
+  if (x.kind === 'remove') return typeof x.aor === 'string' && typeof x.contact === 'string' && Number.isFinite(x.version);
+  if (x.kind !== 'upsert' || typeof x.binding !== 'object' || x.binding === null) return false;
+  const b = x.binding;
+  return typeof b.aor === 'string' && typeof b.contact === 'string' && Number.isFinite(b.expiresAt) && Number.isFinite(b.version)
+    && typeof b.source === 'string' && typeof b.callId === 'string' && Number.isFinite(b.cseq) && Number.isFinite(b.q);
+}
