@@ -1,0 +1,81 @@
+import { ApplianceError } from '../../../system/errors/index.ts';
+import type { ExtensionRecord } from '../../../system/store/index.ts';
+import { ExtensionService } from '../../admin/extension-service.ts';
+import { Fields, json, noContent, readJsonObject } from '../http.ts';
+import type { Route } from '../router.ts';
+import type { ApiDeps } from './api-deps.ts';
+
+/** An extension as the API shows it: never the HA1 hashes. */
+function present(e: ExtensionRecord, registered: number) {
+  return { number: e.number, displayName: e.displayName, e164: e.e164, createdAt: e.createdAt, updatedAt: e.updatedAt, registered };
+}
+
+/** Extensions CRUD through ExtensionService (the CLI's validation), plus what a phone needs. */
+export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
+  const service = new ExtensionService(store, config.sip.domain);
+  const countByNumber = () => {
+    const counts = new Map<string, number>();
+    for (const b of view.registrations()) {
+      const n = /^sips?:([^@]+)@/i.exec(b.aor)?.[1];
+      if (n) counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+    return counts;
+  };
+  const changed = () => view.storeChanged();
+  return [
+    {
+      method: 'GET', path: '/api/extensions', handler: () => {
+        const counts = countByNumber();
+        return json(service.list().map((e) => present(e, counts.get(e.number) ?? 0)));
+      },
+    },
+    {
+      method: 'POST', path: '/api/extensions', handler: async ({ req }) => {
+        const f = new Fields(await readJsonObject(req), ['number', 'password', 'displayName', 'e164']);
+        const rec = service.add({
+          number: f.string('number', { required: true, max: 16 })!,
+          password: f.string('password', { required: true, max: 128 }),
+          displayName: f.string('displayName', { max: 200 }) ?? '',
+          e164: f.nullableString('e164') || null,
+        });
+        changed();
+        return json(present(rec, 0), 201);
+      },
+    },
+    {
+      method: 'PUT', path: '/api/extensions/:number', handler: async ({ req, params }) => {
+        const f = new Fields(await readJsonObject(req), ['password', 'displayName', 'e164']);
+        const password = f.string('password', { max: 128 });
+        const rec = service.update({
+          number: params.number,
+          password: password === '' ? undefined : password,
+          displayName: f.string('displayName', { max: 200 }),
+          e164: f.nullableString('e164'),
+        });
+        changed();
+        return json(present(rec, countByNumber().get(rec.number) ?? 0));
+      },
+    },
+    {
+      method: 'DELETE', path: '/api/extensions/:number', handler: ({ params }) => {
+        service.remove(params.number);
+        changed();
+        return noContent();
+      },
+    },
+    {
+      // What a phone needs to register (README "A phone's settings").
+      method: 'GET', path: '/api/provisioning', handler: () => json({
+        server: config.sip.advertise,
+        port: config.sip.port,
+        transports: config.sip.transports,
+        domain: config.sip.domain,
+        realm: config.sip.domain,
+        user: 'the extension number',
+      }),
+    },
+  ];
+}
+
+/** Thrown when a route is asked for something the view does not have. */
+export const notFound = (what: string) => new ApplianceError('not-found', what);

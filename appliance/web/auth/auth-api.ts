@@ -1,0 +1,140 @@
+import { ApplianceError, ValidationError } from '../../../system/errors/index.ts';
+import type { Store } from '../../../system/store/index.ts';
+import { Fields, json, LoginLockedError, readJsonObject } from '../http.ts';
+import type { RequestContext, Route } from '../router.ts';
+import { AdminCredentials } from './admin-credentials.ts';
+import { LoginLimiter, type LoginLimits } from './login-limiter.ts';
+import { isCrossOrigin, isStateChanging } from './request-origin.ts';
+import {
+  clearedSessionCookie, randomToken, sameToken, sessionCookie, sessionIdFrom, SessionTable, type Session, type SessionLimits,
+} from './sessions.ts';
+
+export interface AuthOptions {
+  readonly loginLimits?: LoginLimits;
+  readonly sessionLimits?: SessionLimits;
+}
+
+/**
+ * Admin authentication: first-run setup with a one-time token, login (rate limited), logout,
+ * sessions in HttpOnly SameSite=Strict cookies, and the CSRF synchronizer token that every
+ * state-changing request must echo in `X-CSRF-Token`.
+ */
+export class WebAuth {
+  readonly credentials: AdminCredentials;
+  readonly sessions: SessionTable;
+  private readonly limiter: LoginLimiter;
+  /** The one-time setup token; undefined once a password is set. */
+  private setupToken: string | undefined;
+
+  constructor(private readonly store: Store, opts: AuthOptions = {}) {
+    this.credentials = new AdminCredentials(store);
+    this.sessions = new SessionTable(opts.sessionLimits);
+    this.limiter = new LoginLimiter(opts.loginLimits);
+    if (!this.credentials.isSet) this.setupToken = randomToken();
+  }
+
+  /** The token to print on the console at start, while setup is pending. */
+  get pendingSetupToken(): string | undefined {
+    return this.credentials.isSet ? undefined : this.setupToken;
+  }
+
+  /**
+   * The gate every API request passes: cross-origin state changes are refused (403), then a
+   * non-public route needs a live session (401) and, when it changes state, the session's
+   * CSRF token (403).
+   */
+  gate(req: Request, isPublic: boolean): Session | undefined {
+    const changing = isStateChanging(req.method);
+    if (changing && isCrossOrigin(req)) throw new ApplianceError('forbidden', 'cross-site request refused');
+    const session = this.sessions.get(sessionIdFrom(req));
+    if (isPublic) return session;
+    if (!session) throw new ApplianceError('unauthenticated', 'log in first');
+    if (changing && !sameToken(req.headers.get('x-csrf-token') ?? '', session.csrfToken)) {
+      throw new ApplianceError('forbidden', 'missing or wrong CSRF token: reload the page');
+    }
+    return session;
+  }
+
+  routes(): Route[] {
+    return [
+      { method: 'GET', path: '/api/session', public: true, handler: (c) => this.describe(c) },
+      { method: 'POST', path: '/api/setup', public: true, handler: (c) => this.setup(c) },
+      { method: 'POST', path: '/api/login', public: true, handler: (c) => this.login(c) },
+      { method: 'POST', path: '/api/logout', handler: (c) => this.logout(c) },
+      { method: 'POST', path: '/api/password', handler: (c) => this.changePassword(c) },
+    ];
+  }
+
+  private describe({ session }: RequestContext): Response {
+    return json({
+      setupRequired: !this.credentials.isSet,
+      authenticated: session !== undefined,
+      ...(session ? { csrfToken: session.csrfToken, expiresAt: session.createdAt + this.sessions.cookieMaxAge * 1000 } : {}),
+    });
+  }
+
+  private async setup({ req, client }: RequestContext): Promise<Response> {
+    this.checkLock(client);
+    const f = new Fields(await readJsonObject(req), ['token', 'password']);
+    const token = f.string('token', { required: true })!;
+    const password = f.string('password', { required: true, max: 256 })!;
+    if (this.credentials.isSet || !this.setupToken) throw new ApplianceError('conflict', 'setup is done already: log in');
+    if (!sameToken(token, this.setupToken)) {
+      this.limiter.failed(client);
+      throw new ApplianceError('forbidden', 'wrong setup token: use the one printed on the appliance console');
+    }
+    if (!(await this.credentials.setInitial(password))) throw new ApplianceError('conflict', 'setup is done already: log in');
+    this.setupToken = undefined;
+    this.store.events.append('admin.setup', 'admin password set (first-run setup)', { client });
+    return this.startSession(req, 201);
+  }
+
+  private async login({ req, client }: RequestContext): Promise<Response> {
+    this.checkLock(client);
+    const f = new Fields(await readJsonObject(req), ['password']);
+    const password = f.string('password', { required: true, max: 256 })!;
+    if (!this.credentials.isSet) throw new ApplianceError('conflict', 'no admin password yet: complete first-run setup');
+    if (!(await this.credentials.verify(password))) {
+      this.limiter.failed(client);
+      this.store.events.append('admin.login.failed', 'admin login failed', { client });
+      throw new ApplianceError('unauthenticated', 'wrong password');
+    }
+    this.limiter.succeeded(client);
+    this.store.events.append('admin.login', 'admin logged in', { client });
+    return this.startSession(req, 200);
+  }
+
+  private logout({ req, session }: RequestContext): Response {
+    if (session) this.sessions.end(session.id);
+    return json({ ok: true }, 200, { 'Set-Cookie': clearedSessionCookie(isHttps(req)) });
+  }
+
+  private async changePassword({ req, session }: RequestContext): Promise<Response> {
+    const f = new Fields(await readJsonObject(req), ['current', 'password']);
+    const current = f.string('current', { required: true, max: 256 })!;
+    const password = f.string('password', { required: true, max: 256 })!;
+    if (!(await this.credentials.verify(current))) throw new ValidationError('the current password is wrong', 'current');
+    await this.credentials.change(password);
+    // Every other session ends: whoever knew the old password is out.
+    this.sessions.endAll();
+    this.store.events.append('admin.password', 'admin password changed');
+    void session;
+    return this.startSession(req, 200);
+  }
+
+  private checkLock(client: string): void {
+    const wait = this.limiter.waitMs(client);
+    if (wait > 0) throw new LoginLockedError(Math.ceil(wait / 1000));
+  }
+
+  private startSession(req: Request, status: number): Response {
+    const s = this.sessions.create();
+    return json({ authenticated: true, csrfToken: s.csrfToken }, status, {
+      'Set-Cookie': sessionCookie(s.id, this.sessions.cookieMaxAge, isHttps(req)),
+    });
+  }
+}
+
+function isHttps(req: Request): boolean {
+  return new URL(req.url).protocol === 'https:';
+}

@@ -1,0 +1,89 @@
+import type { ApplianceConfig } from '../../../../system/config/index.ts';
+import { createHostSampler } from '../../../../system/sensors/host-sampler.ts';
+import type { Store } from '../../../../system/store/index.ts';
+import { CallsView } from '../../../../appliance/control/calls-view.ts';
+import type { OperatingState, WorkerReport } from '../../../../appliance/control/operating-state.ts';
+import { defaultPolicySettings, type PolicySettings } from '../../../../appliance/control/policy.ts';
+import type { ApplianceView, PeerSummary, WorkerSummary } from '../../../../appliance/web/appliance-view.ts';
+
+/**
+ * An ApplianceView for the web tests until the control section implements it: backed by a real
+ * store (registrations as the workers write them), a real CallsView fed dialog events, and
+ * operating-state samples with a real host part (systeminformation) and worker reports the
+ * test chooses. `unregister` removes the binding from the store only (no worker to tell).
+ */
+export class StoreView implements ApplianceView {
+  readonly calls = new CallsView();
+  readonly samples: OperatingState[] = [];
+  readonly handOffs: string[] = [];
+  storeChanges = 0;
+  takeBacks = 0;
+  peerList: PeerSummary[] = [];
+  workerList: WorkerSummary[] = [{ id: 1, pid: process.pid, state: 'running', startedAt: Date.now() }];
+  private readonly listeners = new Set<(s: OperatingState) => void>();
+  private readonly sampler;
+
+  constructor(private readonly store: Store, private readonly config: ApplianceConfig) {
+    this.sampler = createHostSampler({ dataDir: config.dataDir });
+  }
+
+  /** Takes a real host sample, adds worker reports, records and publishes it. */
+  async sample(workers: Partial<WorkerReport>[] = [{}], ts = Date.now()): Promise<OperatingState> {
+    const host = await this.sampler.sample();
+    return this.push({ ts, host: { ...host, ts }, activeCalls: this.calls.count, workers: workers.map((w, i) => workerReport(i + 1, w)) });
+  }
+
+  push(state: OperatingState): OperatingState {
+    this.samples.push(state);
+    for (const l of this.listeners) l(state);
+    return state;
+  }
+
+  history(limit: number): OperatingState[] {
+    return this.samples.slice(-limit);
+  }
+  onSample(listener: (state: OperatingState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  workers(): WorkerSummary[] {
+    return this.workerList;
+  }
+  activeCalls() {
+    return this.calls.list();
+  }
+  recentCalls(limit: number) {
+    return this.calls.recentCalls(limit);
+  }
+  registrations() {
+    return this.store.registrations.loadActive();
+  }
+  unregister(aor: string, contact: string): void {
+    this.store.registrations.apply([{ kind: 'remove', aor, contact, version: Number.MAX_SAFE_INTEGER }]);
+  }
+  storeChanged(): void {
+    this.storeChanges += 1;
+  }
+  policySettings(): PolicySettings {
+    return { ...defaultPolicySettings(this.config.control.maxWorkers), peers: this.peerList.map((p) => p.name) };
+  }
+  peers(): PeerSummary[] {
+    return this.peerList;
+  }
+  async handOff(peer: string) {
+    this.handOffs.push(peer);
+    return { ok: true, message: `new traffic goes to ${peer}` };
+  }
+  async takeBack() {
+    this.takeBacks += 1;
+    return { ok: true, message: 'traffic taken back' };
+  }
+}
+
+export function workerReport(id: number, w: Partial<WorkerReport> = {}): WorkerReport {
+  return {
+    workerId: id, pid: process.pid, state: 'running', elu: 0.1 * id, requestsPerSecond: { INVITE: 2, REGISTER: 5 },
+    callsPerSecond: 2, openTransactions: 3, replies: { '1xx': 2, '2xx': 7, '3xx': 0, '4xx': 1, '5xx': 0, '6xx': 0 },
+    shed: 0, errors: 0, rssBytes: 50e6, ...w,
+  };
+}
