@@ -7,6 +7,7 @@ import type { Admission, WorkerToControl } from './ipc-protocol.ts';
 import type { OperatingState, WorkerReport } from './operating-state.ts';
 import { PeerService } from '../peers/peer-service.ts';
 import { applyActions } from './apply-actions.ts';
+import { controlRoutes, writeControlToken } from './control-api.ts';
 import { handOffTargetFor, sipTargetsFor } from './peer-roles.ts';
 import { CallsView } from './calls-view.ts';
 import { defaultPolicySettings, initialPolicyMemory, policy, type PolicySettings } from './policy.ts';
@@ -202,11 +203,26 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
   };
   // FIXME: the admin web server (issue 6) will serve these routes with the UI; until then the
   // web port serves the peer API alone.
-  const peerRoutes = peers.routes();
+  const routes = {
+    ...peers.routes(),
+    ...controlRoutes(writeControlToken(config.dataDir), {
+      handOff: (peer) => peers.handOff(peer),
+      takeBack: () => peers.takeBack(),
+      status: () => ({
+        name: config.name,
+        workers: pool.workers.map((w) => ({ id: w.id, state: w.state, pid: w.proc.pid })),
+        peers: peers.links.map((l) => ({ name: l.name, state: l.state, lastHeartbeatAt: l.lastHeartbeatAt })),
+        handedOffTo: peers.roles.handedOffTo?.name ?? null,
+        servingFor: peers.roles.servingFor,
+        admission,
+        activeCalls: calls.count,
+      }),
+    }),
+  };
   const web = Bun.serve({
     hostname: config.web.listen,
     port: config.web.port,
-    fetch: (req) => peerRoutes[new URL(req.url).pathname]?.(req) ?? new Response('not found', { status: 404 }),
+    fetch: (req) => routes[new URL(req.url).pathname]?.(req) ?? new Response('not found', { status: 404 }),
   });
   const jobs: ScheduledJob[] = [
     every(config.control.sampleSchedule, async () => void (await sampleNow()), { name: 'sampler', onError: (e) => print(`sampler: ${e}`) }),

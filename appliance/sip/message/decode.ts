@@ -133,7 +133,8 @@ function decodeRequest(
   const problem = checkCommon(msg, raw, vias);
   if (problem) return reject(400, problem);
   // Via first when the request is serialised again (forwarding), as senders expect.
-  msg.headers = { via: vias, ...msg.headers };
+  const { via: _via, ...others } = msg.headers;
+  msg.headers = { via: vias, ...others } as SipRequest["headers"];
   const cseqMethod = msg.headers.cseq.method;
   if (cseqMethod !== msg.method) {
     return KNOWN_METHODS.has(msg.method) ? reject(400, 'CSeq method does not match') : reject(501, 'Not Implemented');

@@ -6,6 +6,7 @@ import { ExtensionService } from '../../../appliance/admin/extension-service.ts'
 import { startControlSection, type ControlSection } from '../../../appliance/control/control-section.ts';
 import { peerHeaders } from '../../../appliance/peers/peer-auth.ts';
 import { loadConfig } from '../../../system/config/index.ts';
+import { runCli } from '../../../appliance/cli/run-cli.ts';
 import { openStore } from '../../../system/store/index.ts';
 import { requireTool } from '../../support/require-tool.ts';
 import { freePort, freeTcpPort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp } from '../../support/sipp.ts';
@@ -156,6 +157,21 @@ describe.skipIf(!hasSipp)('two appliances as peers', () => {
     expect(sipTargetsFor(b.peers.roles, config, ports.bSip)[0]).toMatchObject({ address: config.sip.advertise, port: ports.bSip });
     expect(b.store.events.recent(20, 'peer.hand-off').length).toBeGreaterThanOrEqual(1);
   }, 40_000);
+
+  test('the admin CLI hands off and takes back on the running appliance', async () => {
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(`ERR ${l}`) };
+    const bPath = join(dir, 'b.toml');
+    expect(await runCli(['--config', bPath, 'peer', 'status'], io)).toBe(0);
+    expect(JSON.parse(lines.join('\n'))).toMatchObject({ name: 'b', peers: [{ name: 'a', state: 'up' }], handedOffTo: null });
+    lines.length = 0;
+    expect(await runCli(['--config', bPath, 'peer', 'hand-off', 'a'], io)).toBe(0);
+    expect(lines).toEqual(['handed off to a']);
+    expect(b.peers.roles.handedOffTo?.name).toBe('a');
+    expect(await runCli(['--config', bPath, 'peer', 'take-back'], io)).toBe(0);
+    expect(b.peers.roles.handedOffTo).toBeNull();
+    expect(await runCli(['--config', bPath, 'peer', 'hand-off', 'nobody'], io)).toBe(1);
+  });
 
   test('A killed: B marks it down and answers for its phones; A returns and resyncs', async () => {
     const phone = '127.0.9.12';

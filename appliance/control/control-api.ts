@@ -1,0 +1,47 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The local admin command channel to a running control section (the CLI's `peer hand-off`,
+ * `peer take-back`, `peer status`): HTTP on the web port, authorised by a random token the
+ * control section writes to `<data_dir>/control.token` (mode 0600) at start, so only someone
+ * who can read the data directory can use it.
+ */
+export const CONTROL_TOKEN_FILE = 'control.token';
+export const CONTROL_TOKEN_HEADER = 'x-control-token';
+
+/** Creates a fresh token file and returns the token. */
+export function writeControlToken(dataDir: string): string {
+  const token = randomBytes(24).toString('hex');
+  const path = join(dataDir, CONTROL_TOKEN_FILE);
+  writeFileSync(path, token, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return token;
+}
+
+/** Reads the token a running control section wrote. */
+export function readControlToken(dataDir: string): string {
+  return readFileSync(join(dataDir, CONTROL_TOKEN_FILE), 'utf8').trim();
+}
+
+/** Route handlers for the command channel. */
+export function controlRoutes(token: string, commands: {
+  handOff(peer?: string): Promise<{ ok: boolean; message: string }>;
+  takeBack(): Promise<{ ok: boolean; message: string }>;
+  status(): unknown;
+}): Record<string, (req: Request) => Promise<Response>> {
+  const guard = (run: (body: Record<string, unknown>) => Promise<unknown> | unknown) => async (req: Request) => {
+    const given = Buffer.from(req.headers.get(CONTROL_TOKEN_HEADER) ?? '');
+    const want = Buffer.from(token);
+    if (given.length !== want.length || !timingSafeEqual(given, want)) return Response.json({ error: 'bad control token' }, { status: 401 });
+    if (req.method !== 'POST') return Response.json({ error: 'method not allowed' }, { status: 405 });
+    const body = (await req.json().catch(() => ({}))) as Record<string, unknown>;
+    return Response.json(await run(body));
+  };
+  return {
+    '/control/hand-off': guard((b) => commands.handOff(typeof b.peer === 'string' ? b.peer : undefined)),
+    '/control/take-back': guard(() => commands.takeBack()),
+    '/control/status': guard(() => commands.status()),
+  };
+}
