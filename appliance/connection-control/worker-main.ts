@@ -69,6 +69,9 @@ process.on('message', (raw: unknown) => {
     case 'tcp-write':
       tcp.send(raw.address, raw.port, Buffer.from(raw.data, 'base64'), raw.key);
       return;
+    case 'store-changed':
+      cc.dns.invalidate();
+      return;
     case 'sip-targets':
       cc.dns.setSipTargets(raw.targets);
       return;

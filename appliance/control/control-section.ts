@@ -6,6 +6,8 @@ import { openStore, type Store } from '../../system/store/index.ts';
 import type { Admission, WorkerToControl } from './ipc-protocol.ts';
 import type { OperatingState, WorkerReport } from './operating-state.ts';
 import { PeerService } from '../peers/peer-service.ts';
+import type { ApplianceView } from '../web/appliance-view.ts';
+import { applianceView } from './appliance-view-impl.ts';
 import { applyActions } from './apply-actions.ts';
 import { controlRoutes, writeControlToken } from './control-api.ts';
 import { handOffTargetFor, sipTargetsFor } from './peer-roles.ts';
@@ -43,6 +45,8 @@ export interface ControlSection {
   readonly peers: PeerService;
   /** The HTTP port serving the peer API (the web port). */
   readonly webPort: number;
+  /** What the web API may read and do (appliance/web/appliance-view.ts). */
+  readonly view: ApplianceView;
   /** Takes one sample now (also what the schedule runs). */
   sampleNow(): Promise<OperatingState>;
   /** Applies an admission (shedding) to every worker; null lifts it. */
@@ -72,6 +76,7 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
   };
   const history = new History<OperatingState>(HISTORY_SAMPLES);
   const calls = new CallsView();
+  const sampleListeners = new Set<(s: OperatingState) => void>();
   const backoff = new RespawnBackoff();
   const pending = new Map<number, (r: WorkerReport) => void>();
   let admission: Admission | null = null;
@@ -199,10 +204,12 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
     const decided = policy({ history: history.latest(POLICY_WINDOW), settings, memory, now: state.ts });
     memory = decided.memory;
     applyActions(decided.actions, state, { pool, maxWorkers: settings.maxWorkers, setAdmission, log, peers });
+    for (const l of sampleListeners) l(state);
     return state;
   };
   // FIXME: the admin web server (issue 6) will serve these routes with the UI; until then the
   // web port serves the peer API alone.
+  const view = applianceView({ store, pool, history, calls, peers, settings, sampleListeners });
   const routes = {
     ...peers.routes(),
     ...controlRoutes(writeControlToken(config.dataDir), {
@@ -235,7 +242,7 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
   log('control.start', `control section running ${pool.workers.length} connection control section(s)`, { workers: pool.workers.length });
 
   return {
-    pool, history, store, calls, peers, webPort: web.port ?? 0, sampleNow,
+    pool, history, store, calls, peers, webPort: web.port ?? 0, sampleNow, view,
     setAdmission,
     async stop() {
       stopping = true;

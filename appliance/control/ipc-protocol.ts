@@ -25,6 +25,8 @@ export type ControlToWorker =
   | { readonly type: 'drain' }
   /** Shedding on (rates) or off (null). */
   | { readonly type: 'admission'; readonly admission: Admission | null }
+  /** The admin changed extensions or DNS records in the store: reload them now. */
+  | { readonly type: 'store-changed' }
   /** SIP SRV targets for the DNS function (this appliance and its peers, with priorities). */
   | { readonly type: 'sip-targets'; readonly targets: readonly SipTarget[] }
   /** New work goes to a peer (hand-off), or stays here (null). */

@@ -168,4 +168,18 @@ sample_schedule = "*/1 * * * * *"
     expect(control.pool.workers).not.toContain(victim);
     expect(control.store.events.recent(20, 'control.worker.drained').length).toBeGreaterThanOrEqual(1);
   }, 60_000);
+
+  test('the admin view: workers, registrations, and an unregister that reaches every worker', async () => {
+    expect(control.view.workers().filter((w) => w.state === 'running').length).toBeGreaterThanOrEqual(1);
+    await Bun.sleep(100); // the workers' batched store writes (25 ms)
+    const binding = control.view.registrations().find((b) => b.aor === 'sip:401@office.lan');
+    expect(binding?.source).toBe(`udp:${PHONE}:${phonePort}`);
+    control.view.unregister(binding!.aor, binding!.contact);
+    await Bun.sleep(100);
+    expect(control.view.registrations().some((b) => b.aor === 'sip:401@office.lan')).toBe(false);
+    // Whichever worker takes the call (one socket per call), 401 is no longer reachable.
+    const r = await runSipp(['-sf', join(SCENARIOS, 'uac-expect-480.xml'), '-s', '401', `${HOST}:${sipPort}`, '-i', GATEWAY,
+      '-t', 'un', '-max_socket', '50', '-m', '10', '-r', '10'], 15);
+    expect(r.code).toBe(0);
+  }, 30_000);
 });

@@ -1,0 +1,56 @@
+import type { BindingChange, Store } from '../../system/store/index.ts';
+import type { History } from '../../system/sensors/history.ts';
+import type { PeerService } from '../peers/peer-service.ts';
+import type { ApplianceView, PeerSummary } from '../web/appliance-view.ts';
+import type { CallsView } from './calls-view.ts';
+import type { OperatingState } from './operating-state.ts';
+import type { PolicySettings } from './policy.ts';
+import type { WorkerPool } from './worker-pool.ts';
+
+/** What the control section hands to its ApplianceView. */
+export interface ViewParts {
+  readonly store: Store;
+  readonly pool: WorkerPool;
+  readonly history: History<OperatingState>;
+  readonly calls: CallsView;
+  readonly peers: PeerService;
+  readonly settings: PolicySettings;
+  /** Subscribers to new samples (the control section calls them after each sample). */
+  readonly sampleListeners: Set<(s: OperatingState) => void>;
+}
+
+/** The control section as the web API sees it (appliance/web/appliance-view.ts). */
+export function applianceView(p: ViewParts): ApplianceView {
+  return {
+    history: (limit) => p.history.latest(limit),
+    onSample(listener) {
+      p.sampleListeners.add(listener);
+      return () => p.sampleListeners.delete(listener);
+    },
+    workers: () => p.pool.workers.map((w) => ({ id: w.id, pid: w.proc.pid, state: w.state, startedAt: w.startedAt })),
+    activeCalls: () => p.calls.list(),
+    recentCalls: (limit) => p.calls.recentCalls(limit),
+    registrations: () => p.store.registrations.loadActive(),
+    unregister(aor, contact) {
+      const cur = p.store.registrations.loadActive().find((b) => b.aor === aor && b.contact === contact);
+      if (!cur) return;
+      // A removal newer than the binding, applied everywhere: store, every worker, the peers.
+      const change: BindingChange = { kind: 'remove', aor, contact, version: Math.max(cur.version + 1, Date.now()) };
+      p.store.registrations.apply([change]);
+      p.pool.broadcast({ type: 'bindings', changes: [change] });
+      p.peers.replicate([change]);
+      p.store.events.append('admin.unregister', `binding ${contact} of ${aor} removed by the admin`, { aor, contact });
+    },
+    storeChanged: () => p.pool.broadcast({ type: 'store-changed' }),
+    policySettings: () => p.settings,
+    peers: (): PeerSummary[] => {
+      const roles = p.peers.roles;
+      return p.peers.links.map((l) => ({
+        name: l.name, url: l.config.url, sip: l.config.sip, state: l.state, lastHeartbeatAt: l.lastHeartbeatAt,
+        role: roles.handedOffTo === l ? 'handed-off' : roles.servingFor.includes(l.name) ? 'serving-for-peer' : 'normal',
+      }));
+    },
+    handOff: (peer) => p.peers.handOff(peer),
+    takeBack: () => p.peers.takeBack(),
+  };
+}
