@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startWebServer, type RunningWebServer } from '../../appliance/web/server.ts';
+import { startTestAppliance, type TestAppliance } from '../support/appliance.ts';
+import { requireTool } from '../support/require-tool.ts';
+import { freePort, runSipp, SCENARIOS } from '../support/sipp.ts';
+import { StoreView } from '../appliance/web/support/store-view.ts';
+
+/**
+ * The admin UI in Debian's Chromium (playwright-core), over a real in-process appliance (SIP on
+ * 127.0.11.1) and its store: first-run setup, login, extensions, a sipp phone registering and
+ * showing up without a reload, live charts from real samples, escaping. Screenshots go to
+ * test-artifacts/web-ui/.
+ */
+const HOST = '127.0.11.1';
+const PHONE = '127.0.11.10';
+const ADMIN_PW = 'Browser-Admin-Pass-1';
+const EXT_PW = 'Phone-Secret-201';
+const SHOTS = resolve(import.meta.dir, '../../test-artifacts/web-ui');
+const hasChromium = requireTool('chromium');
+const hasSipp = requireTool('sipp');
+
+let app: TestAppliance;
+let view: StoreView;
+let web: RunningWebServer;
+let browser: Browser;
+let page: Page;
+const dialogs: string[] = [];
+
+const shot = (name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+
+describe.skipIf(!hasChromium)('admin UI in Chromium', () => {
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    app = await startTestAppliance(HOST);
+    const config = { ...app.config, sip: { ...app.config.sip, port: app.port }, web: { listen: '127.0.0.1', port: 0 } };
+    view = new StoreView(app.app.store, config);
+    web = await startWebServer({ config, store: app.app.store, view });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium', headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.accept();
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+    await app?.stop();
+  }, 20_000);
+
+  test('first-run setup with the console token', async () => {
+    await page.goto(`${web.url}/#/setup/${web.setupToken}`);
+    await page.getByRole('heading', { name: 'First-run setup' }).waitFor();
+    expect(await page.getByLabel('Setup token').inputValue()).toBe(web.setupToken!);
+    await page.getByLabel('New admin password').fill(ADMIN_PW);
+    await page.getByLabel('Repeat the password').fill(ADMIN_PW);
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    expect(app.app.store.settings.get('admin.password_hash')).toStartWith('$argon2');
+  }, 20_000);
+
+  test('the dashboard charts real operating-state samples as they arrive', async () => {
+    for (let i = 0; i < 4; i++) {
+      await view.sample([{ elu: 0.1 + 0.1 * i }, { elu: 0.3 }]);
+      await Bun.sleep(150);
+    }
+    const cpu = page.locator('figure.chart', { hasText: 'CPU and memory' }).locator('svg');
+    await page.waitForFunction(() => Number(document.querySelector('#charts figure svg')?.getAttribute('data-points') ?? 0) >= 4);
+    expect(await cpu.locator('polyline').count()).toBeGreaterThan(0);
+    const workers = page.locator('figure.chart', { hasText: 'Worker utilisation' });
+    expect(await workers.locator('polyline').count()).toBe(2);
+    expect(await page.getByText(/^worker 2: 30 %$/).count()).toBe(1);
+    await shot('dashboard');
+  }, 20_000);
+
+  test('log out, a wrong password is refused, the right one logs in', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await page.getByLabel('Admin password').fill('Not-The-Password-1');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'wrong password' }).waitFor();
+    await page.getByLabel('Admin password').fill(ADMIN_PW);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  }, 20_000);
+
+  test('add extensions; a script in a name shows as text', async () => {
+    await page.getByRole('link', { name: 'Extensions' }).click();
+    await page.getByRole('heading', { name: 'Add an extension' }).waitFor();
+    await page.getByLabel('Number', { exact: true }).fill('201');
+    await page.getByLabel('Name', { exact: true }).fill('Reception');
+    await page.getByLabel('Password', { exact: true }).fill(EXT_PW);
+    await page.getByRole('button', { name: 'Add extension' }).click();
+    await page.getByRole('heading', { name: 'Phone settings for extension 201' }).waitFor();
+    expect(await page.locator('.provisioning').textContent()).toContain(EXT_PW);
+
+    // Validation errors come back next to the form.
+    await page.getByLabel('Number', { exact: true }).fill('20x');
+    await page.getByRole('button', { name: 'Generate strong password' }).click();
+    await page.getByRole('button', { name: 'Add extension' }).click();
+    await page.getByRole('alert').filter({ hasText: 'invalid extension number' }).waitFor();
+
+    const evil = '<script>alert(1)</script>';
+    await page.getByLabel('Number', { exact: true }).fill('202');
+    await page.getByLabel('Name', { exact: true }).fill(evil);
+    await page.getByRole('button', { name: 'Generate strong password' }).click();
+    const generated = await page.getByLabel('Password', { exact: true }).inputValue();
+    expect(generated).toHaveLength(16);
+    await page.getByRole('button', { name: 'Add extension' }).click();
+    const cell = page.getByRole('cell', { name: evil, exact: true });
+    await cell.waitFor();
+    expect(await cell.textContent()).toBe(evil);
+    expect(await page.locator('main script').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    expect(app.app.store.extensions.get('202')?.displayName).toBe(evil);
+    await shot('extensions');
+  }, 20_000);
+
+  test.skipIf(!hasSipp)('a sipp phone registers and appears on the registrations page without a reload', async () => {
+    await page.getByRole('link', { name: 'Registrations' }).click();
+    await page.getByRole('cell', { name: 'no phone is registered' }).waitFor();
+    const url = page.url();
+    const phonePort = await freePort(PHONE);
+    const r = await runSipp(['-sf', `${SCENARIOS}/register-auth.xml`, '-s', '201', '-au', '201', '-ap', EXT_PW, '-key', 'expires', '3600',
+      `${HOST}:${app.port}`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 15);
+    expect(r.code).toBe(0);
+    await page.getByRole('cell', { name: `sip:201@${PHONE}:${phonePort};transport=UDP`, exact: true }).waitFor({ timeout: 5000 });
+    expect(page.url()).toBe(url);
+    expect(await page.getByRole('cell', { name: 'sipp-phone' }).count()).toBe(1);
+    await shot('registrations');
+    await page.getByRole('button', { name: `Unregister sip:201@${PHONE}:${phonePort};transport=UDP` }).click();
+    await page.getByRole('cell', { name: 'no phone is registered' }).waitFor();
+  }, 20_000);
+
+  test('the calls page draws a ladder for a selected call', async () => {
+    const t = Date.now();
+    view.calls.apply(1, [{ kind: 'start', callId: 'ladder-call', tags: ['a', 'b'], from: 'sip:201@office.lan', to: 'sip:202@office.lan', ts: t - 3000 }]);
+    view.calls.apply(1, [{ kind: 'end', callId: 'ladder-call', tags: ['a', 'b'], ts: t }]);
+    await page.getByRole('link', { name: 'Calls' }).click();
+    await page.getByRole('button', { name: 'Show ladder of call from sip:201@office.lan to sip:202@office.lan' }).click();
+    const ladder = page.locator('svg.ladder');
+    await ladder.waitFor();
+    expect(await ladder.locator('line.msg').count()).toBe(10);
+    await shot('calls');
+  }, 20_000);
+
+  test('DNS, peers, system and events pages render on a phone-sized screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('link', { name: 'DNS' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('printer');
+    await page.getByLabel('Value').fill('192.168.1.50');
+    await page.getByRole('button', { name: 'Add record' }).click();
+    await page.getByRole('cell', { name: 'printer.office.lan' }).first().waitFor();
+    await shot('dns-phone');
+    await page.getByRole('link', { name: 'System' }).click();
+    await page.getByRole('heading', { name: 'Sensors' }).waitFor();
+    await page.getByRole('link', { name: 'Events' }).click();
+    await page.getByRole('cell', { name: 'extension 202 added' }).waitFor();
+    await page.getByLabel('Kind').selectOption('admin.');
+    await page.getByRole('link', { name: 'Peers' }).click();
+    await page.getByRole('heading', { name: 'Policy settings' }).waitFor();
+    await page.getByRole('link', { name: 'Extensions' }).click();
+    await page.getByRole('cell', { name: 'Reception' }).waitFor();
+    await shot('extensions-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }, 20_000);
+});

@@ -1,0 +1,89 @@
+import { api } from '../api.ts';
+import { field, fill, h, table } from '../dom.ts';
+import type { Extension } from '../types.ts';
+import { actionButton, clearFormError, generatePassword, heading, notify, showFormError, type Page } from '../ui.ts';
+
+interface Provisioning { server: string; port: number; transports: string[]; domain: string }
+
+/** Extensions: list, add, edit, remove; strong password generation; what a phone needs. */
+export const extensionsPage: Page = (root) => {
+  const list = h('section', { 'aria-label': 'Extension list' });
+  const editor = h('section', { 'aria-label': 'Extension editor' });
+  const provisioning = h('section', { 'aria-live': 'polite' });
+  let prov: Provisioning | undefined;
+  root.replaceChildren(heading('Extensions'), editor, provisioning, list);
+
+  const load = async () => {
+    const exts = await api<Extension[]>('GET', '/api/extensions');
+    fill(list, table('Extensions', ['Number', 'Name', 'E.164', 'Registered', ''], exts.map((e) => [
+      e.number, e.displayName, e.e164 ?? '', e.registered ? `${e.registered} device(s)` : 'no',
+      h('span', { class: 'row-actions' },
+        h('button', { type: 'button', 'aria-label': `Edit extension ${e.number}`, onclick: () => showEditor(e) }, 'Edit'),
+        actionButton('Remove', async () => {
+          if (!confirm(`Remove extension ${e.number}?`)) return;
+          await api('DELETE', `/api/extensions/${encodeURIComponent(e.number)}`);
+          notify(`Extension ${e.number} removed`);
+          await load();
+        }, { 'aria-label': `Remove extension ${e.number}`, class: 'danger' })),
+    ]), 'no extensions yet'));
+  };
+
+  const showProvisioning = (number: string, password: string | undefined) => {
+    if (!prov) return;
+    const row = (k: string, v: string) => [h('dt', {}, k), h('dd', {}, h('code', {}, v))];
+    fill(provisioning, h('div', { class: 'card provisioning' },
+      h('h2', {}, `Phone settings for extension ${number}`),
+      h('dl', {},
+        row('Server / registrar / proxy', prov.server), row('Port', String(prov.port)), row('Transport', prov.transports.join(' or ').toUpperCase()),
+        row('User and authentication name', number), row('Domain / realm', prov.domain),
+        password ? row('Password', password) : []),
+      password ? h('p', { class: 'hint' }, 'The password is shown only now: the appliance keeps only a hash of it.') : null));
+  };
+
+  const showEditor = (existing?: Extension) => {
+    const number = h('input', { name: 'number', inputmode: 'numeric', pattern: '[0-9]{2,10}', required: !existing, value: existing?.number ?? '', disabled: !!existing });
+    const name = h('input', { name: 'displayName', maxlength: 64, value: existing?.displayName ?? '' });
+    const e164 = h('input', { name: 'e164', placeholder: '+15551230201', value: existing?.e164 ?? '' });
+    const pw = h('input', { name: 'password', type: 'text', autocomplete: 'new-password', spellcheck: 'false', required: !existing });
+    const gen = h('button', { type: 'button', onclick: () => { pw.value = generatePassword(); } }, 'Generate strong password');
+    const form = h('form', { class: 'card', novalidate: true, 'aria-label': existing ? `Edit extension ${existing.number}` : 'Add extension' },
+      h('h2', {}, existing ? `Edit extension ${existing.number}` : 'Add an extension'),
+      h('div', { class: 'form-grid' },
+        field('Number', number, '2 to 10 digits'),
+        field('Name', name),
+        field('E.164 number', e164, 'Optional, e.g. +15551230201'),
+        h('div', {}, field(existing ? 'New password (empty: keep)' : 'Password', pw, 'At least 10 characters, three of: lower, upper, digits, symbols'), gen)),
+      h('div', { class: 'buttons' },
+        h('button', { type: 'submit', class: 'primary' }, existing ? 'Save' : 'Add extension'),
+        existing ? h('button', { type: 'button', onclick: () => showEditor() }, 'Cancel') : null));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearFormError(form);
+      try {
+        if (existing) {
+          await api('PUT', `/api/extensions/${encodeURIComponent(existing.number)}`, {
+            displayName: name.value, e164: e164.value.trim() || null, ...(pw.value ? { password: pw.value } : {}),
+          });
+          notify(`Extension ${existing.number} saved`);
+          showProvisioning(existing.number, pw.value || undefined);
+        } else {
+          const rec = await api<Extension>('POST', '/api/extensions', {
+            number: number.value.trim(), password: pw.value, displayName: name.value, e164: e164.value.trim() || null,
+          });
+          notify(`Extension ${rec.number} added`);
+          showProvisioning(rec.number, pw.value);
+        }
+        showEditor();
+        await load();
+      } catch (err) {
+        showFormError(form, err);
+      }
+    });
+    fill(editor, form);
+    if (existing) name.focus();
+  };
+
+  showEditor();
+  void api<Provisioning>('GET', '/api/provisioning').then((p) => (prov = p));
+  void load();
+};

@@ -1,0 +1,30 @@
+/** Shapes of the API's replies, as the UI uses them (docs/API.md). */
+export interface Sample {
+  ts: number;
+  cpuPercent: number | null;
+  memoryPercent: number | null;
+  temperatures: { cpu: number | null; cpuMax: number | null; chipset: number | null };
+  diskPercent: number | null;
+  callsPerSecond: number;
+  requestsPerSecond: number;
+  activeCalls: number;
+  registrations: number | null;
+  shed: number;
+  workers: { id: number; state: string; elu: number; callsPerSecond: number; openTransactions: number }[];
+}
+export interface Registration {
+  aor: string; extension: string; contact: string; source: string; transport: string; userAgent: string; expiresAt: number; expiresIn: number;
+}
+export interface Call { callId: string; from: string; to: string; startedAt: number; worker: number; endedAt?: number }
+export interface Worker { id: number; pid: number; state: string; startedAt: number }
+export interface Peer { name: string; url: string; sip: string; state: string; lastHeartbeatAt: number | null; role: string }
+export interface EventEntry { id: number; ts: number; kind: string; message: string; details: Record<string, unknown> }
+export interface Snapshot {
+  registrations: Registration[];
+  calls: { active: Call[]; recent: Call[] };
+  workers: Worker[];
+  peers: Peer[];
+  events: EventEntry[];
+}
+export interface Extension { number: string; displayName: string; e164: string | null; createdAt: number; updatedAt: number; registered: number }
+export interface DnsRecord { id?: number; name: string; type: string; value: string; ttl: number; derived: string | null }

@@ -1,0 +1,68 @@
+import { ApiError } from './api.ts';
+import { h } from './dom.ts';
+
+/** A page renders into `root` and returns what to undo when the admin leaves it. */
+export type Page = (root: HTMLElement) => void | (() => void);
+
+/** Shows a short message in the live region (read out by screen readers). */
+export function notify(message: string, kind: 'ok' | 'error' = 'ok'): void {
+  const region = document.getElementById('notice');
+  if (!region) return;
+  region.className = `notice ${kind}`;
+  region.textContent = message;
+  window.clearTimeout(Number(region.dataset.timer));
+  region.dataset.timer = String(window.setTimeout(() => (region.textContent = '', region.className = 'notice'), 6000));
+}
+
+/** Shows an API error inside a form, marking the field it concerns. */
+export function showFormError(form: HTMLFormElement, err: unknown): void {
+  const box = form.querySelector<HTMLElement>('.form-error') ?? form.appendChild(h('p', { class: 'form-error', role: 'alert' }));
+  form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
+  const message = err instanceof Error ? err.message : String(err);
+  box.textContent = message;
+  if (err instanceof ApiError && err.field) {
+    const input = form.querySelector<HTMLElement>(`[name="${CSS.escape(err.field)}"]`);
+    input?.setAttribute('aria-invalid', 'true');
+    input?.focus();
+  }
+}
+
+export function clearFormError(form: HTMLFormElement): void {
+  form.querySelector('.form-error')?.remove();
+  form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
+}
+
+/** A button that runs an async action, disabled while it runs, errors shown as a notice. */
+export function actionButton(label: string, action: () => Promise<unknown>, attrs: Record<string, string> = {}): HTMLButtonElement {
+  const b = h('button', { type: 'button', ...attrs }, label);
+  b.addEventListener('click', async () => {
+    b.disabled = true;
+    try {
+      await action();
+    } catch (err) {
+      notify(err instanceof Error ? err.message : String(err), 'error');
+    } finally {
+      b.disabled = false;
+    }
+  });
+  return b;
+}
+
+/** A strong random password a phone can take: 16 characters, lower, upper, digits, symbols. */
+export function generatePassword(length = 16): string {
+  const sets = ['abcdefghijkmnopqrstuvwxyz', 'ABCDEFGHJKLMNPQRSTUVWXYZ', '23456789', '-_.!+=@'];
+  const all = sets.join('');
+  const pick = (chars: string) => chars[crypto.getRandomValues(new Uint32Array(1))[0] % chars.length];
+  const out = sets.map(pick);
+  while (out.length < length) out.push(pick(all));
+  // Shuffle (Fisher-Yates) so the class order is not predictable.
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = crypto.getRandomValues(new Uint32Array(1))[0] % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out.join('');
+}
+
+export function heading(title: string, ...extra: (Node | string)[]): HTMLElement {
+  return h('div', { class: 'page-head' }, h('h1', { tabindex: '-1' }, title), ...extra);
+}
