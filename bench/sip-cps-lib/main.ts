@@ -18,7 +18,7 @@ const USAGE = `usage: bench/sip-cps [options]
   --sut LIST            appliance,kamailio (default: both; kamailio only if installed)
   --step-seconds S      seconds of calls per rate step (default 6)
   --reg-step-seconds S  seconds of REGISTERs per rate step (default 3)
-  --latency-seconds S   seconds of calls for the latency run (default 10)
+  --latency-seconds S   seconds of calls for the latency run (default 8)
   --start-cps N         first call rate (default 250)
   --start-rps N         first REGISTER rate (default 500)
   --factor F            ramp factor between steps (default 1.5)
@@ -35,8 +35,8 @@ const benchDir = join(repo, 'bench');
 
 function parse(argv: string[]) {
   const o: MeasureOptions = {
-    stepSeconds: 6, regStepSeconds: 3, latencySeconds: 10, startCps: 250, startRps: 500,
-    factor: 1.5, bisectSteps: 3, maxFailRatio: 0.001, recoverSeconds: 4, confirm: true,
+    stepSeconds: 6, regStepSeconds: 3, latencySeconds: 8, startCps: 250, startRps: 500,
+    factor: 1.5, bisectSteps: 3, maxFailRatio: 0.001, recoverSeconds: 3, confirm: true,
     calls: true, registers: true,
   };
   let suts: string[] | undefined;

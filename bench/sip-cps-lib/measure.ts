@@ -81,8 +81,9 @@ async function runStep(run: () => Promise<SippRun>, n: number, log: Log): Promis
 /**
  * Pass/fail of one rate step ("sustained"):
  * - fewer than `maxFailRatio` failed (calls sipp never finished count as failed);
- * - sipp created the calls at >= 90% of the asked rate (on 2 shared cores the load generator
- *   can fall behind; that rate was then not offered, let alone sustained);
+ * - sipp created the calls at >= 90% of the asked rate (it slows down when its open calls
+ *   reach its limit, 3 x rate x call length, i.e. the SUT is backlogged, or when the 2 shared
+ *   cores starve it; either way that rate was not sustained);
  * - all but `maxFailRatio` of the calls had ended within 1.5x the step length + 2 s (read
  *   from the 1 s stat rows, so a few stragglers do not count). A SUT that queues lets sipp's
  *   UDP retransmissions carry the load: nothing fails, but a 2 s step takes 20 s. That rate
@@ -111,7 +112,7 @@ function judge(r: SippRun, n: number, rate: number, o: MeasureOptions): { pass: 
   const drainMs = mostEnded ? mostEnded[0] * 1000 : r.wallMs;
   const backlog = drainMs > stepMs * 1.5 + 2000;
   const pass = ratio < o.maxFailRatio && !slow && !backlog;
-  const why = slow ? ` (sipp offered only ${offered.toFixed(0)}/s)` : backlog ? ' (backlog: drained too slowly)' : '';
+  const why = slow ? ` (sipp offered only ${offered.toFixed(0)}/s: its open-call limit or CPU)` : backlog ? ' (backlog: drained too slowly)' : '';
   return {
     pass,
     line: `${r.code > 1 || r.timedOut ? `sipp exit ${r.code}${r.timedOut ? ' (timeout)' : ''}, ` : ''}ok ${c.successful}, failed ${failed} (${(ratio * 100).toFixed(2)}%), retrans ${c.retransmissions}, ` +
