@@ -19,7 +19,13 @@ class LiveFeed {
     const src = new EventSource('/api/live');
     this.source = src;
     src.addEventListener('open', () => this.onState('live'));
-    src.addEventListener('error', () => this.onState('reconnecting'));
+    src.addEventListener('error', () => {
+      // A refused stream (401: the session ended) is CLOSED for good; the app asks the server.
+      if (src.readyState === EventSource.CLOSED) {
+        this.stop();
+        this.onLogout();
+      } else this.onState('reconnecting');
+    });
     src.addEventListener('sample', (e) => {
       const s = JSON.parse((e as MessageEvent).data) as Sample;
       for (const l of this.sampleListeners) l(s);
