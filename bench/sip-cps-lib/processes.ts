@@ -14,6 +14,8 @@ export interface Proc {
 }
 
 const live = new Set<ChildProcess>();
+/** Set by `stopAll`: nothing new starts once the bench is shutting down. */
+let closing = false;
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -30,6 +32,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 /** Starts `cmd` detached (own process group), stdout+stderr appended to `logFile`. */
 export function start(name: string, cmd: string, args: string[], opts: { cwd: string; logFile: string }): Proc {
+  if (closing) throw new Error(`not starting ${name}: the bench is stopping`);
   const fd = openSync(opts.logFile, 'a');
   const child = spawn(cmd, args, { cwd: opts.cwd, detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
@@ -92,6 +95,7 @@ export function killAllNow(): void {
 
 /** Stops every live process started here (SIGTERM, then SIGKILL after the grace time). */
 export async function stopAll(graceMs = 2000): Promise<void> {
+  closing = true;
   const children = [...live];
   for (const c of children) killGroup(c, 'SIGTERM');
   const deadline = Date.now() + graceMs;
