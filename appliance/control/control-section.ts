@@ -8,6 +8,7 @@ import type { OperatingState, WorkerReport } from './operating-state.ts';
 import { PeerService } from '../peers/peer-service.ts';
 import type { ApplianceView } from '../web/appliance-view.ts';
 import { applianceView } from './appliance-view-impl.ts';
+import { startWebServer } from '../web/server.ts';
 import { applyActions } from './apply-actions.ts';
 import { controlRoutes, writeControlToken } from './control-api.ts';
 import { handOffTargetFor, sipTargetsFor } from './peer-roles.ts';
@@ -43,8 +44,10 @@ export interface ControlSection {
   readonly calls: CallsView;
   /** Peer appliances: heartbeats, replication, hand-off (issue 5). */
   readonly peers: PeerService;
-  /** The HTTP port serving the peer API (the web port). */
+  /** The web port: admin UI and API, peer API, command channel. */
   readonly webPort: number;
+  /** The first-run setup token while no admin password is set (also printed). */
+  readonly webSetupToken?: string;
   /** What the web API may read and do (appliance/web/appliance-view.ts). */
   readonly view: ApplianceView;
   /** Takes one sample now (also what the schedule runs). */
@@ -207,8 +210,6 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
     for (const l of sampleListeners) l(state);
     return state;
   };
-  // FIXME: the admin web server (issue 6) will serve these routes with the UI; until then the
-  // web port serves the peer API alone.
   const view = applianceView({ store, pool, history, calls, peers, settings, sampleListeners });
   const routes = {
     ...peers.routes(),
@@ -226,11 +227,16 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
       }),
     }),
   };
-  const web = Bun.serve({
-    hostname: config.web.listen,
-    port: config.web.port,
-    fetch: (req) => routes[new URL(req.url).pathname]?.(req) ?? new Response('not found', { status: 404 }),
-  });
+  // The admin web UI and API, with the peer API and the local command channel mounted first
+  // (they carry their own authentication: HMAC, control token).
+  let web: Awaited<ReturnType<typeof startWebServer>>;
+  try {
+    web = await startWebServer({ config, store, view, print, extraRoutes: routes });
+  } catch (err) {
+    await pool.stop();
+    store.close();
+    throw err;
+  }
   const jobs: ScheduledJob[] = [
     every(config.control.sampleSchedule, async () => void (await sampleNow()), { name: 'sampler', onError: (e) => print(`sampler: ${e}`) }),
     every('*/10 * * * * *', () => void store.registrations.purgeExpired(), { name: 'purge' }),
@@ -242,13 +248,13 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
   log('control.start', `control section running ${pool.workers.length} connection control section(s)`, { workers: pool.workers.length });
 
   return {
-    pool, history, store, calls, peers, webPort: web.port ?? 0, sampleNow, view,
+    pool, history, store, calls, peers, webPort: web.port, webSetupToken: web.setupToken, sampleNow, view,
     setAdmission,
     async stop() {
       stopping = true;
       for (const j of jobs) j.stop();
       peers.stop();
-      web.stop(true);
+      await web.stop();
       await pool.stop();
       store.events.append('control.stop', 'control section stopped');
       store.close();
