@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import dgram from 'node:dgram';
@@ -37,8 +37,15 @@ export async function freeTcpPort(host: string): Promise<number> {
  * Runs sipp to completion (bounded by `timeoutSeconds`), asynchronously so the in-process
  * appliance keeps serving. Exit code 0 means every call of the scenario succeeded.
  */
+/** sipp's working directories, removed when the test process exits. */
+const made: string[] = [];
+process.on('exit', () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 export async function runSipp(args: string[], timeoutSeconds = 20, onStart?: (kill: () => void) => void): Promise<SippResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
+  made.push(dir);
   const proc = Bun.spawn(['sipp', ...args, '-nostdin', '-timeout', `${timeoutSeconds}s`, '-timeout_error', '-trace_err', '-trace_msg'], {
     cwd: dir, stdout: 'pipe', stderr: 'pipe',
   });
