@@ -69,6 +69,9 @@ process.on('message', (raw: unknown) => {
     case 'tcp-write':
       tcp.send(raw.address, raw.port, Buffer.from(raw.data, 'base64'), raw.key);
       return;
+    case 'trace-request':
+      send({ type: 'trace', id: raw.id, entries: cc.sip.service.trace.get(raw.callId).map((e) => ({ ...e, worker: workerId })) });
+      return;
     case 'store-changed':
       cc.dns.invalidate();
       return;

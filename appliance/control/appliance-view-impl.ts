@@ -2,6 +2,7 @@ import type { BindingChange, Store } from '../../system/store/index.ts';
 import type { History } from '../../system/sensors/history.ts';
 import type { PeerService } from '../peers/peer-service.ts';
 import type { ApplianceView, PeerSummary } from '../web/appliance-view.ts';
+import type { TraceEntry } from '../sip/call-trace.ts';
 import type { CallsView } from './calls-view.ts';
 import type { OperatingState } from './operating-state.ts';
 import type { PolicySettings } from './policy.ts';
@@ -15,6 +16,8 @@ export interface ViewParts {
   readonly calls: CallsView;
   readonly peers: PeerService;
   readonly settings: PolicySettings;
+  /** Gathers a call's trace from every worker. */
+  readonly callTrace: (callId: string) => Promise<TraceEntry[]>;
   /** Subscribers to new samples (the control section calls them after each sample). */
   readonly sampleListeners: Set<(s: OperatingState) => void>;
 }
@@ -30,6 +33,7 @@ export function applianceView(p: ViewParts): ApplianceView {
     workers: () => p.pool.workers.map((w) => ({ id: w.id, pid: w.proc.pid, state: w.state, startedAt: w.startedAt })),
     activeCalls: () => p.calls.list(),
     recentCalls: (limit) => p.calls.recentCalls(limit),
+    callTrace: (callId) => p.callTrace(callId),
     registrations: () => p.store.registrations.loadActive(),
     unregister(aor, contact) {
       const cur = p.store.registrations.loadActive().find((b) => b.aor === aor && b.contact === contact);

@@ -7,6 +7,7 @@ import type { Admission, WorkerToControl } from './ipc-protocol.ts';
 import type { OperatingState, WorkerReport } from './operating-state.ts';
 import { PeerService } from '../peers/peer-service.ts';
 import type { ApplianceView } from '../web/appliance-view.ts';
+import type { TraceEntry } from '../sip/call-trace.ts';
 import { applianceView } from './appliance-view-impl.ts';
 import { startWebServer } from '../web/server.ts';
 import { applyActions } from './apply-actions.ts';
@@ -80,6 +81,25 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
   const history = new History<OperatingState>(HISTORY_SAMPLES);
   const calls = new CallsView();
   const sampleListeners = new Set<(s: OperatingState) => void>();
+  const traceWaiters = new Map<number, (entries: readonly TraceEntry[]) => void>();
+  let traceIds = 0;
+  /** A call's messages from every worker (each saw part of it), merged in time order. */
+  const callTrace = async (callId: string): Promise<TraceEntry[]> => {
+    const parts = await Promise.all(pool.workers.map((w) => new Promise<readonly TraceEntry[]>((resolve) => {
+      const id = ++traceIds;
+      const timer = setTimeout(() => {
+        traceWaiters.delete(id);
+        resolve([]);
+      }, REPORT_WAIT_MS);
+      traceWaiters.set(id, (entries) => {
+        clearTimeout(timer);
+        traceWaiters.delete(id);
+        resolve(entries);
+      });
+      pool.send(w, { type: 'trace-request', id, callId });
+    })));
+    return parts.flat().sort((a, b) => a.ts - b.ts);
+  };
   const backoff = new RespawnBackoff();
   const pending = new Map<number, (r: WorkerReport) => void>();
   let admission: Admission | null = null;
@@ -116,6 +136,9 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
         return;
       case 'report':
         pending.get(worker.id)?.(msg.report);
+        return;
+      case 'trace':
+        traceWaiters.get(msg.id)?.(msg.entries);
         return;
       case 'dialogs':
         calls.apply(worker.id, msg.events);
@@ -210,7 +233,7 @@ export async function startControlSection(config: ApplianceConfig, opts: Control
     for (const l of sampleListeners) l(state);
     return state;
   };
-  const view = applianceView({ store, pool, history, calls, peers, settings, sampleListeners });
+  const view = applianceView({ store, pool, history, calls, peers, settings, sampleListeners, callTrace });
   const routes = {
     ...peers.routes(),
     ...controlRoutes(writeControlToken(config.dataDir), {

@@ -2,6 +2,7 @@ import type { BindingChange } from '../../system/store/index.ts';
 import type { SipTarget } from '../dns/index.ts';
 import type { HandOffTarget } from '../sip/pipeline/admission-control.ts';
 import type { DialogEvent } from '../sip/dialog-events.ts';
+import type { TraceEntry } from '../sip/call-trace.ts';
 import type { WorkerReport } from './operating-state.ts';
 
 /**
@@ -25,6 +26,8 @@ export type ControlToWorker =
   | { readonly type: 'drain' }
   /** Shedding on (rates) or off (null). */
   | { readonly type: 'admission'; readonly admission: Admission | null }
+  /** Asks for this worker's message trace of one call (answered with `trace`). */
+  | { readonly type: 'trace-request'; readonly id: number; readonly callId: string }
   /** The admin changed extensions or DNS records in the store: reload them now. */
   | { readonly type: 'store-changed' }
   /** SIP SRV targets for the DNS function (this appliance and its peers, with priorities). */
@@ -53,6 +56,8 @@ export type WorkerToControl =
   | { readonly type: 'bindings'; readonly changes: readonly BindingChange[] }
   /** Calls starting and ending, for the active calls view. */
   | { readonly type: 'dialogs'; readonly events: readonly DialogEvent[] }
+  /** This worker's part of a call's message trace. */
+  | { readonly type: 'trace'; readonly id: number; readonly entries: readonly TraceEntry[] }
   /** A TCP connection opened or closed here. */
   | { readonly type: 'tcp'; readonly key: string; readonly open: boolean }
   | TcpWrite

@@ -20,6 +20,7 @@ import { ClientTransaction, type ClientTransactionUser } from './transaction/cli
 import { ServerTransaction } from './transaction/server-transaction.ts';
 import type { Destination, SipTransport } from './transport/transport.ts';
 import { SipCounters } from './sip-counters.ts';
+import { CallTrace } from './call-trace.ts';
 import { dialogEventOf, type DialogEvent } from './dialog-events.ts';
 import { AdmissionControl } from './pipeline/admission-control.ts';
 
@@ -47,6 +48,8 @@ export class SipService implements PipelineServices {
   readonly auth: Authenticator;
   readonly counters = new SipCounters();
   readonly admission = new AdmissionControl();
+  /** Per-call message trace for the ladder diagrams (bounded). */
+  readonly trace = new CallTrace();
   /** Receives dialog starts and ends (forwarded 2xx to INVITE and BYE) for the calls view. */
   onDialogEvent?: (event: DialogEvent) => void;
   /** Via ports of the sibling connection control sections (set by the control section). */
@@ -64,7 +67,7 @@ export class SipService implements PipelineServices {
 
   /** Connects the service to its transport (sockets are opened by the caller). */
   attach(transport: SipTransport): void {
-    this.transport = transport;
+    this.transport = this.trace.wrap(transport);
   }
 
   /** Open server and client transactions, for the operating state. */
@@ -99,9 +102,11 @@ export class SipService implements PipelineServices {
         this.sendStateless(decoded.msg, source, buildResponse(decoded.msg, decoded.status, decoded.reason, decoded.extraHeaders ?? {}, this.toTag(decoded.msg)));
         return;
       case 'response':
+        this.trace.received(decoded.msg, source);
         this.onResponse(decoded.msg);
         return;
       case 'request':
+        this.trace.received(decoded.msg, source);
         this.onRequest(decoded.msg, source);
     }
   }

@@ -1,6 +1,7 @@
 import type { BindingRecord } from '../../system/store/index.ts';
 import type { ActiveCall, EndedCall } from '../control/calls-view.ts';
 import type { OperatingState } from '../control/operating-state.ts';
+import type { TraceEntry } from '../sip/call-trace.ts';
 import type { PolicySettings } from '../control/policy.ts';
 
 /** A connection control section as the admin sees it. */
@@ -35,6 +36,8 @@ export interface ApplianceView {
   workers(): WorkerSummary[];
   activeCalls(): ActiveCall[];
   recentCalls(limit: number): EndedCall[];
+  /** Every worker's messages of one call, in time order (for the ladder diagram). */
+  callTrace(callId: string): Promise<TraceEntry[]>;
   /** Current registrations (from the store, written by the workers within ~25 ms). */
   registrations(): BindingRecord[];
   /** Removes one binding everywhere (every worker's location view and the store). */

@@ -1,4 +1,5 @@
 import type { ActiveCall, EndedCall } from '../../control/calls-view.ts';
+import type { TraceEntry } from '../../sip/call-trace.ts';
 import { json, intParam } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -13,10 +14,20 @@ export interface LadderStep {
 }
 
 /**
- * The ladder of a call as far as the calls view knows it: the dialog started (INVITE answered
- * 2xx, ACK) and, for ended calls, the BYE. FIXME: the workers do not capture SIP messages yet,
- * so provisional responses, challenges and retransmissions are not shown; a per-call message
- * trace reported over IPC would replace this reconstruction.
+ * The ladder from the messages the workers traced (appliance/sip/call-trace.ts): the first
+ * party to send the INVITE is the caller, every other address a callee lane.
+ */
+export function ladderFromTrace(entries: readonly TraceEntry[]): LadderStep[] {
+  const caller = entries.find((e) => e.dir === 'in' && e.label === 'INVITE')?.peer;
+  const lane = (peer: string) => (peer === caller ? 'caller' : 'callee') as 'caller' | 'callee';
+  return entries.map((e) => (e.dir === 'in'
+    ? { from: lane(e.peer), to: 'appliance', label: e.label, ts: e.ts }
+    : { from: 'appliance', to: lane(e.peer), label: e.label, ts: e.ts }));
+}
+
+/**
+ * The ladder of a call as far as the calls view knows it, for calls whose trace is gone (the
+ * workers keep the last 2,000 calls): the dialog start and, for ended calls, the BYE.
  */
 export function reconstructLadder(call: ActiveCall | EndedCall): LadderStep[] {
   const steps: LadderStep[] = [];
@@ -46,13 +57,17 @@ export function callRoutes({ view }: ApiDeps): Route[] {
       }),
     },
     {
-      method: 'GET', path: '/api/calls/:callId/ladder', handler: ({ params }) => {
+      method: 'GET', path: '/api/calls/:callId/ladder', handler: async ({ params }) => {
         const call = find(params.callId);
         if (!call) throw notFound(`no call with Call-ID ${params.callId}`);
+        const trace = await view.callTrace(params.callId);
+        if (trace.length > 0) {
+          return json({ call, source: 'trace', note: 'The SIP messages the appliance received and sent for this call.', steps: ladderFromTrace(trace) });
+        }
         return json({
           call,
           source: 'reconstructed',
-          note: 'Reconstructed from the dialog start and end the appliance saw; individual SIP messages are not captured yet.',
+          note: 'Reconstructed from the dialog start and end: the message trace of this call is no longer kept.',
           steps: reconstructLadder(call),
         });
       },

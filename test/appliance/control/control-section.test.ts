@@ -98,6 +98,14 @@ sample_schedule = "*/1 * * * * *"
     await Bun.sleep(200);
     expect(control.calls.count).toBe(0);
     expect(control.calls.recentCalls(100).length).toBe(60);
+    // The ladder of one call, merged from the workers that each saw part of it.
+    const callId = control.calls.recentCalls(1)[0].callId;
+    const trace = await control.view.callTrace(callId);
+    const steps = trace.map((e) => `${e.dir} ${e.label}`);
+    for (const want of ['in INVITE', 'out 100 Trying', 'out INVITE', 'in 200 OK', 'out 200 OK', 'in ACK', 'out ACK', 'in BYE', 'out BYE']) {
+      expect(steps).toContain(want);
+    }
+    expect(steps.indexOf('in INVITE')).toBeLessThan(steps.indexOf('in BYE'));
   }, 40_000);
 
   test('a worker killed with SIGKILL is replaced; calls and registrations go on', async () => {

@@ -2,6 +2,7 @@ import type { ApplianceConfig } from '../../../../system/config/index.ts';
 import { createHostSampler } from '../../../../system/sensors/host-sampler.ts';
 import type { Store } from '../../../../system/store/index.ts';
 import { CallsView } from '../../../../appliance/control/calls-view.ts';
+import type { TraceEntry } from '../../../../appliance/sip/call-trace.ts';
 import type { OperatingState, WorkerReport } from '../../../../appliance/control/operating-state.ts';
 import { defaultPolicySettings, type PolicySettings } from '../../../../appliance/control/policy.ts';
 import type { ApplianceView, PeerSummary, WorkerSummary } from '../../../../appliance/web/appliance-view.ts';
@@ -52,6 +53,12 @@ export class StoreView implements ApplianceView {
   activeCalls() {
     return this.calls.list();
   }
+  /** Message traces a test puts in, by Call-ID (the real view gathers them from the workers). */
+  readonly traces = new Map<string, TraceEntry[]>();
+  async callTrace(callId: string): Promise<TraceEntry[]> {
+    return this.traces.get(callId) ?? [];
+  }
+
   recentCalls(limit: number) {
     return this.calls.recentCalls(limit);
   }

@@ -1,0 +1,80 @@
+import type { SipRequest, SipResponse, Source } from './message/types.ts';
+import type { Destination, SipTransport } from './transport/transport.ts';
+
+/** One SIP message of a call as this worker saw it, for the ladder diagram. */
+export interface TraceEntry {
+  readonly ts: number;
+  /** in: received by the appliance; out: sent by it. */
+  readonly dir: 'in' | 'out';
+  /** The other end, `address:port`. */
+  readonly peer: string;
+  /** `INVITE`, `180 Ringing`, ... */
+  readonly label: string;
+  readonly worker?: number;
+}
+
+const MAX_CALLS = 2000;
+const MAX_ENTRIES = 40;
+const CALL_ID = /\r\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]+)/i;
+
+/**
+ * A small per-call message trace (bounded: 2,000 calls, 40 messages each, oldest calls
+ * dropped): recording starts with a dialog-creating INVITE, and every later message with that
+ * Call-ID, in or out, is added. The control section asks every worker for a call's trace and
+ * merges them, since no worker sees the whole call.
+ */
+export class CallTrace {
+  private readonly calls = new Map<string, TraceEntry[]>();
+
+  /** A received request or response. */
+  received(msg: SipRequest | SipResponse, source: Source): void {
+    const callId = msg.headers['call-id'];
+    if (typeof callId !== 'string') return;
+    let list = this.calls.get(callId);
+    if (!list) {
+      if (!('method' in msg) || msg.method !== 'INVITE' || msg.headers.to?.params?.tag) return;
+      list = this.start(callId);
+    }
+    const label = 'method' in msg && msg.method ? msg.method : `${(msg as SipResponse).status} ${(msg as SipResponse).reason}`;
+    push(list, { ts: Date.now(), dir: 'in', peer: `${source.address}:${source.port}`, label });
+  }
+
+  /** A message sent (read from its bytes: first line and Call-ID). */
+  sent(dest: Destination, data: Buffer): void {
+    if (this.calls.size === 0) return;
+    const head = data.toString('latin1', 0, Math.min(data.length, 1500));
+    const callId = CALL_ID.exec(head)?.[1]?.trim();
+    const list = callId ? this.calls.get(callId) : undefined;
+    if (!list) return;
+    const first = head.slice(0, head.indexOf('\r\n'));
+    const label = first.startsWith('SIP/2.0 ') ? first.slice(8) : first.slice(0, first.indexOf(' '));
+    push(list, { ts: Date.now(), dir: 'out', peer: `${dest.address}:${dest.port}`, label });
+  }
+
+  get(callId: string): readonly TraceEntry[] {
+    return this.calls.get(callId) ?? [];
+  }
+
+  /** Wraps a transport so everything sent through it is traced. */
+  wrap(transport: SipTransport): SipTransport {
+    return {
+      send: (dest, data, fromShared) => {
+        this.sent(dest, data);
+        return transport.send(dest, data, fromShared);
+      },
+      hasConnection: (key) => transport.hasConnection(key),
+      close: () => transport.close(),
+    };
+  }
+
+  private start(callId: string): TraceEntry[] {
+    if (this.calls.size >= MAX_CALLS) this.calls.delete(this.calls.keys().next().value!);
+    const list: TraceEntry[] = [];
+    this.calls.set(callId, list);
+    return list;
+  }
+}
+
+function push(list: TraceEntry[], e: TraceEntry): void {
+  if (list.length < MAX_ENTRIES) list.push(e);
+}
