@@ -8,7 +8,7 @@ import { startControlSection, type ControlSection } from '../../../appliance/con
 import { startWebServer, type RunningWebServer } from '../../../appliance/web/server.ts';
 import { openStore } from '../../../system/store/index.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, runSipp, SCENARIOS } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, SHARED, startSipp } from '../../support/sipp.ts';
 import { ApiClient } from './support/web-fixture.ts';
 
 /**
@@ -37,6 +37,7 @@ describe.skipIf(!hasSipp)('web API over the control section', () => {
 listen = "${HOST}"
 port = ${sipPort}
 transports = ["udp"]
+trusted = ["127.0.12.20/32"]
 [dns]
 enabled = false
 [web]
@@ -77,6 +78,31 @@ sample_schedule = "*/1 * * * * *"
     expect((await api.json('POST', '/api/registrations/unregister', { aor: list[0].aor, contact: list[0].contact })).status).toBe(200);
     expect(control.view.registrations()).toEqual([]);
   }, 20_000);
+
+  test('a call made with sipp shows in recent calls, with the ladder of its real messages', async () => {
+    const phonePort = await freePort(PHONE);
+    const reg = await runSipp(['-sf', `${SCENARIOS}/register-auth.xml`, '-s', '501', '-au', '501', '-ap', PW, '-key', 'expires', '3600',
+      `${HOST}:${config.sip.port}`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 15);
+    expect(reg.code).toBe(0);
+    const callee = startSipp(['-sf', `${SCENARIOS}/uas-answer.xml`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 15);
+    await Bun.sleep(300);
+    const caller = await runSipp(['-sf', join(SHARED, 'bench/sipp/uac-call.xml'), '-s', '501', `${HOST}:${config.sip.port}`,
+      '-i', '127.0.12.20', '-p', String(await freePort('127.0.12.20')), '-m', '1'], 15);
+    expect(caller.code).toBe(0);
+    expect((await callee.done).code).toBe(0);
+    let recent: { callId: string }[] = [];
+    for (let i = 0; i < 40 && recent.length === 0; i++) {
+      await Bun.sleep(50);
+      recent = (await api.json('GET', '/api/calls')).body.recent;
+    }
+    expect(recent).toHaveLength(1);
+    const ladder = (await api.json('GET', `/api/calls/${encodeURIComponent(recent[0].callId)}/ladder`)).body;
+    expect(ladder.source).toBe('trace');
+    const steps = ladder.steps.map((st: { from: string; to: string; label: string }) => `${st.from}>${st.to} ${st.label}`);
+    expect(steps.slice(0, 3)).toEqual(['caller>appliance INVITE', 'appliance>caller 100 Trying', 'appliance>callee INVITE']);
+    expect(steps).toContain('callee>appliance 200 OK');
+    expect(steps).toContain('appliance>callee BYE');
+  }, 30_000);
 
   test('history carries real worker reports from the sampler', async () => {
     let samples: { workers: { id: number; elu: number }[]; cpuPercent: number | null }[] = [];
