@@ -71,9 +71,12 @@ export interface ControlOptions {
  * operating state on a node-cron schedule into a bounded history, and writes what it does to
  * the event log.
  */
-export async function startControlSection(config: ApplianceConfig, opts: ControlOptions): Promise<ControlSection> {
+export async function startControlSection(fileConfig: ApplianceConfig, opts: ControlOptions): Promise<ControlSection> {
   const print = opts.print ?? (() => {});
-  const store = openStore(config.dataDir);
+  const store = openStore(fileConfig.dataDir);
+  // Peers live in the store (the web UI reads them there); the file's [[peers]] are written in.
+  store.peers.syncFromConfig(fileConfig.peers);
+  const config: ApplianceConfig = { ...fileConfig, peers: store.peers.list() };
   const log = (kind: string, message: string, details: Record<string, unknown> = {}) => {
     store.events.append(kind, message, details);
     print(`${kind}: ${message}`);

@@ -5,6 +5,7 @@ import { EventsStore } from './events-store.ts';
 import { ExtensionsStore } from './extensions-store.ts';
 import { RegistrationsStore } from './registrations-store.ts';
 import { SettingsStore } from './settings-store.ts';
+import { PeersStore } from './peers-store.ts';
 
 export * from './database.ts';
 export * from './dns-records-store.ts';
@@ -12,6 +13,7 @@ export * from './events-store.ts';
 export * from './extensions-store.ts';
 export * from './registrations-store.ts';
 export * from './settings-store.ts';
+export * from './peers-store.ts';
 export { migrate, MIGRATIONS } from './migrations.ts';
 
 /** The store: one SQLite database, one accessor per table family. */
@@ -22,6 +24,7 @@ export interface Store {
   readonly registrations: RegistrationsStore;
   readonly events: EventsStore;
   readonly dnsRecords: DnsRecordsStore;
+  readonly peers: PeersStore;
   close(): void;
 }
 
@@ -35,6 +38,7 @@ export function openStore(dataDir: string): Store {
     registrations: new RegistrationsStore(db),
     events: new EventsStore(db),
     dnsRecords: new DnsRecordsStore(db),
+    peers: new PeersStore(db),
     close: () => db.close(),
   };
 }

@@ -65,6 +65,20 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX dns_records_name ON dns_records (name);
     `,
   },
+  {
+    version: 3,
+    name: 'peer appliances',
+    sql: `
+      CREATE TABLE peers (
+        name       TEXT PRIMARY KEY,
+        url        TEXT NOT NULL,
+        sip        TEXT NOT NULL,
+        secret     TEXT NOT NULL,
+        source     TEXT NOT NULL DEFAULT 'config',
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; returns the versions applied now. */

@@ -21,7 +21,7 @@ describe('migrations', () => {
     expect((store.db.query('PRAGMA user_version').get() as { user_version: number }).user_version).toBe(MIGRATIONS.at(-1)!.version);
     expect((store.db.query('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');
     const tables = (store.db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-    expect(tables).toEqual(['dns_records', 'events', 'extensions', 'registrations', 'settings']);
+    expect(tables).toEqual(['dns_records', 'events', 'extensions', 'peers', 'registrations', 'settings']);
     store.close();
   });
   test('reopening applies nothing and keeps data', () => {
@@ -143,5 +143,20 @@ describe('events and settings', () => {
   test('the store file lives in the data dir', () => {
     const { dir, store } = fresh();
     expect(store.db.filename).toBe(join(dir, STORE_FILE));
+  });
+});
+
+describe('peers in the store', () => {
+  test('config peers are written in, updated and removed with the config', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'peers-store-'));
+    const store = openStore(dir);
+    const a = { name: 'a', url: 'http://127.0.0.2:8080', sip: '127.0.0.2:5060', secret: 'a-secret-of-sixteen+' };
+    const b = { name: 'b', url: 'http://127.0.0.3:8080', sip: '127.0.0.3:5060', secret: 'b-secret-of-sixteen+' };
+    store.peers.syncFromConfig([a, b]);
+    expect(store.peers.list()).toEqual([a, b]);
+    store.peers.syncFromConfig([{ ...a, sip: '127.0.0.2:5070' }]);
+    expect(store.peers.list()).toEqual([{ ...a, sip: '127.0.0.2:5070' }]);
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
