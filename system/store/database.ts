@@ -20,9 +20,11 @@ export function openDatabase(dataDir: string): Database {
   let db: Database;
   try {
     db = new Database(join(dataDir, STORE_FILE), { create: true, strict: true });
+    // busy_timeout first: switching to WAL and migrating need locks another process may hold
+    // (several admin commands at once, workers starting together).
+    db.exec('PRAGMA busy_timeout = 5000');
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = NORMAL');
-    db.exec('PRAGMA busy_timeout = 5000');
     db.exec('PRAGMA foreign_keys = ON');
     migrate(db);
   } catch (err) {
