@@ -37,11 +37,13 @@ export async function freeTcpPort(host: string): Promise<number> {
  * Runs sipp to completion (bounded by `timeoutSeconds`), asynchronously so the in-process
  * appliance keeps serving. Exit code 0 means every call of the scenario succeeded.
  */
-/** sipp's working directories, removed when the test process exits. */
+/** sipp's working directories, removed after the whole run (test/support/preload.ts). */
 const made: string[] = [];
-process.on('exit', () => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+
+/** Removes every sipp working directory made so far. */
+export function removeSippDirs(): void {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+}
 
 export async function runSipp(args: string[], timeoutSeconds = 20, onStart?: (kill: () => void) => void): Promise<SippResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
