@@ -117,7 +117,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const onMessage = (worker: WorkerHandle, msg: WorkerToControl) => {
     switch (msg.type) {
       case 'ready':
-        log('control.worker.ready', `connection control section ${worker.id} running (pid ${msg.pid}, via port ${msg.viaPort})`, { worker: worker.id });
+        log('control.worker.ready', `connection control section ${worker.id} running (pid ${msg.pid}): SIP on ${config.sip.listen}:${msg.sipPort} (${config.sip.transports.join(", ")}), Via port ${msg.viaPort}`, { worker: worker.id });
         if (admission) pool.send(worker, { type: 'admission', admission });
         pool.send(worker, { type: 'tcp-owners', owners: [...tcpOwners] });
         sendRoles(worker);
