@@ -17,6 +17,8 @@ export class ApplianceSut implements Sut {
     private readonly probeFrom: { ip: string; port: number },
     private readonly sippDir: string,
     private readonly webPort = 18080,
+    /** Extra TOML lines appended to the config (e.g. a `[control]` table; bench/workers-cps). */
+    private readonly extraToml: readonly string[] = [],
   ) {}
 
   private get bun(): string {
@@ -44,6 +46,7 @@ export class ApplianceSut implements Sut {
       '[web]',
       `listen = "${this.host}"`,
       `port = ${this.webPort}`,
+      ...this.extraToml,
       '',
     ].join('\n'));
     await this.addExtensions(ctx, config);

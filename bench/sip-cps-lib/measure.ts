@@ -67,7 +67,7 @@ type Log = (line: string) => void;
  * Runs a sipp step, once more if sipp stopped before creating all its calls while reporting
  * no failure (seen a few times under heavy load: sipp ends its run early with exit 0).
  */
-async function runStep(run: () => Promise<SippRun>, n: number, log: Log): Promise<SippRun> {
+export async function runStep(run: () => Promise<SippRun>, n: number, log: Log): Promise<SippRun> {
   const r = await run();
   const c = r.counters;
   if (c && c.created < n && r.code === 0 && !r.timedOut) {
@@ -94,11 +94,11 @@ async function runStep(run: () => Promise<SippRun>, n: number, log: Log): Promis
  * anyway, so an overloaded step ends in seconds instead of waiting out retransmissions.
  * Calls still open then count as failed.
  */
-function stepTimeout(seconds: number): number {
+export function stepTimeout(seconds: number): number {
   return Math.ceil(seconds * 1.5 + 4);
 }
 
-function judge(r: SippRun, n: number, rate: number, o: MeasureOptions): { pass: boolean; line: string } {
+export function judge(r: SippRun, n: number, rate: number, o: MeasureOptions): { pass: boolean; line: string } {
   const c = r.counters;
   const stepMs = (n / rate) * 1000;
   const secs = (r.wallMs / 1000).toFixed(1);
