@@ -105,6 +105,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   };
   const backoff = new RespawnBackoff();
   const pending = new Map<number, (r: WorkerReport) => void>();
+  const lastReports = new Map<number, WorkerReport>();
   let admission: Admission | null = null;
   let stopping = false;
   /** TCP connection key → the worker holding it. */
@@ -152,6 +153,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     }
   };
   const onExit = (worker: WorkerHandle, code: number | null, expected: boolean) => {
+    lastReports.delete(worker.id);
     const gone = [...tcpOwners].filter(([, id]) => id === worker.id).map(([key]) => [key, null] as const);
     for (const [key] of gone) tcpOwners.delete(key);
     if (gone.length > 0) pool.broadcast({ type: 'tcp-owners', owners: gone });
@@ -213,16 +215,31 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     admission = a;
     pool.broadcast({ type: 'admission', admission: a });
   };
+  /**
+   * A running worker too busy to answer within REPORT_WAIT_MS is saturated: it counts with
+   * utilisation 1 and its last known rates (leaving it out hid exactly the overload the policy
+   * must see; measured with bench/workers-cps).
+   */
+  const standIn = (w: WorkerHandle): WorkerReport | undefined => {
+    if (w.state !== 'running') return undefined;
+    const last = lastReports.get(w.id);
+    return {
+      workerId: w.id, pid: w.proc.pid, requestsPerSecond: {}, callsPerSecond: 0, openTransactions: 0,
+      replies: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 }, shed: 0, errors: 0, rssBytes: 0,
+      ...last, state: 'running', elu: 1,
+    };
+  };
   const sampleNow = async (): Promise<OperatingState> => {
     const workers = pool.workers;
     const reports = workers.map((w) => new Promise<WorkerReport | undefined>((resolve) => {
       const timer = setTimeout(() => {
         pending.delete(w.id);
-        resolve(undefined);
+        resolve(standIn(w));
       }, REPORT_WAIT_MS);
       pending.set(w.id, (r) => {
         clearTimeout(timer);
         pending.delete(w.id);
+        lastReports.set(w.id, r);
         resolve(r);
       });
       pool.send(w, { type: 'sample' });

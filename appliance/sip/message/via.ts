@@ -28,7 +28,9 @@ export function parseViaValue(text: string): Via | undefined {
     if (value !== null && !PARAM_VALUE.test(value)) return undefined;
     params[name] = value;
   }
-  return { version: m[1], protocol: m[2].toUpperCase(), host, port: m[4] ? Number(m[4]) : undefined, params };
+  const port = m[4] ? Number(m[4]) : undefined;
+  if (port !== undefined && (port < 1 || port > 65535)) return undefined; // no reply could reach it
+  return { version: m[1], protocol: m[2].toUpperCase(), host, port, params };
 }
 
 /** Splits a header value on commas that are not inside quotes or angle brackets. */

@@ -67,6 +67,7 @@ export class TcpEndpoints {
    * when there is none (a phone's own connection may be gone; its Contact address remains).
    */
   send(address: string, port: number, data: Buffer, key = `${address}:${port}`): boolean {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return false;
     const conn = this.conns.get(key) ?? this.conns.get(`${address}:${port}`);
     if (conn) {
       if (conn.socket) conn.socket.write(data);
@@ -119,7 +120,13 @@ export class TcpEndpoints {
       transport: 'tcp', address: socket.remoteAddress, port: conn.key === `${socket.remoteAddress}:${socket.remotePort}` ? socket.remotePort : Number(conn.key.split(':').pop()),
       localPort: conn.localPort, connection: conn.key,
     };
-    for (const m of messages) this.sink(m, source);
+    for (const m of messages) {
+      try {
+        this.sink(m, source);
+      } catch {
+        // As for UDP: a message that breaks the handler is dropped, the connection stays.
+      }
+    }
     // Broken framing on a stream cannot be resynchronised: close (RFC 4475 §3.1.2.3, §3.3.9).
     if (error) socket.end();
   }

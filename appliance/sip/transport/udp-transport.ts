@@ -33,10 +33,17 @@ export class UdpEndpoints {
   send(address: string, port: number, data: Buffer, fromShared: boolean): boolean {
     const sock = (fromShared ? this.shared : this.own) ?? this.own;
     if (!sock) return false;
-    // No per-send callback: it costs ~6 µs a datagram in Bun (measured, bench notes in
-    // docs/PERFORMANCE.md); errors (ICMP, full buffers) reach the socket's 'error' handler and
-    // are transient on UDP: the transaction timers cover them.
-    sock.send(data, port, address);
+    // A destination taken from a message (Via, Contact) may be nonsense, e.g. port 0 (seen
+    // from sipp under overload): refuse it here rather than let node:dgram throw.
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return false;
+    // No per-send callback: it costs ~6 µs a datagram in Bun (docs/ARCHITECTURE.md); errors
+    // (ICMP, full buffers) reach the socket's 'error' handler and are transient on UDP: the
+    // transaction timers cover them.
+    try {
+      sock.send(data, port, address);
+    } catch {
+      return false;
+    }
     return true;
   }
 
@@ -66,7 +73,12 @@ export class UdpEndpoints {
         sock.on('message', (msg, rinfo) => {
           if (msg.length > MAX_DATAGRAM) return;
           const source: Source = { transport: 'udp', address: rinfo.address, port: rinfo.port, localPort };
-          this.sink(msg, source);
+          try {
+            this.sink(msg, source);
+          } catch {
+            // One bad datagram must never take the worker down; the SIP layer already turns
+            // what it understands into replies, anything left is dropped here.
+          }
         });
         resolve(sock);
       });
