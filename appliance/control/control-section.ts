@@ -139,6 +139,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
         peers.replicate(msg.changes);
         return;
       case 'report':
+        // A late report (after the sample gave up waiting) still updates what a stand-in uses.
+        lastReports.set(worker.id, msg.report);
         pending.get(worker.id)?.(msg.report);
         return;
       case 'trace':
