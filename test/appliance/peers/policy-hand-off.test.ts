@@ -46,7 +46,7 @@ describe.skipIf(!hasSipp)('policy-driven hand-off and take-back', () => {
       return { path, config };
     };
     const a = write('a', A, p.aSip, p.aWeb, 'b', B, p.bSip, p.bWeb, [
-      'min_workers = 1', 'max_workers = 1', 'scale_out_elu = 0.03', 'scale_out_samples = 2', 'scale_out_window = 3',
+      'min_workers = 1', 'max_workers = 1', 'scale_out_elu = 0.07', 'scale_out_samples = 2', 'scale_out_window = 3',
       'scale_out_cooldown_seconds = 1', 'shed_target_elu = 0.02', 'hand_off_after_samples = 3', 'take_back_after_samples = 3',
     ].join('\n'));
     const b = write('b', B, p.bSip, p.bWeb, 'a', A, p.aSip, p.aWeb, 'min_workers = 1\nmax_workers = 1');
@@ -63,7 +63,7 @@ describe.skipIf(!hasSipp)('policy-driven hand-off and take-back', () => {
     callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', phone, '-p', String(phonePort)], 60);
     await Bun.sleep(1500); // heartbeats up, registration replicated to A
     const r = await runSipp(['-sf', join(SCENARIOS, 'uac-call-or-503.xml'), '-s', '701', `${A}:${p.aSip}`, '-i', GATEWAY,
-      '-t', 'un', '-max_socket', '1500', '-r', '100', '-m', '1200'], 45);
+      '-t', 'un', '-max_socket', '3000', '-r', '200', '-m', '2400'], 45);
     expect(r.code).toBe(0); // completed or refused at once; no timeouts
     expect(ca.store.events.recent(50, 'peer.hand-off').some((e) => e.message.includes('handed off to b'))).toBe(true);
     expect(cb.store.events.recent(50, 'peer.accepted-hand-off').length).toBeGreaterThanOrEqual(1);
