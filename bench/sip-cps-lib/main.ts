@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ApplianceSut } from './appliance-sut.ts';
 import { KamailioSut, kamailioInstalled } from './kamailio-sut.ts';
 import { measureSut, type Figures, type Layout, type MeasureOptions } from './measure.ts';
-import { killAllNow, stopAll } from './processes.ts';
+import { stopAll, stopOnSignals } from './processes.ts';
 import { SIPP } from './sipp.ts';
 import { SutUnavailable, type Sut, type SutContext } from './sut.ts';
 import { formatReport } from './report.ts';
@@ -117,16 +117,7 @@ async function main(): Promise<number> {
   if (wanted.includes('appliance')) suts.push(new ApplianceSut('127.0.0.2', 5060, repo, { ip: '127.0.0.13', port: 5063 }, join(benchDir, 'sipp')));
 
   const tmp = mkdtempSync(join(tmpdir(), 'sip-cps-'));
-  let interrupted = false;
-  const onSignal = (sig: string) => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error(`\n${sig}: stopping all bench processes (logs kept in ${tmp})`);
-    void stopAll().then(() => process.exit(130));
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  process.on('exit', killAllNow);
+  stopOnSignals(tmp);
 
   const t0 = Date.now();
   console.log(`sip-cps: ${navigator.hardwareConcurrency} cores, temp dir ${tmp}`);

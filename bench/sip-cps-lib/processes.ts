@@ -102,3 +102,22 @@ export async function stopAll(graceMs = 2000): Promise<void> {
   while (live.size > 0 && Date.now() < deadline) await Bun.sleep(50);
   killAllNow();
 }
+
+/**
+ * SIGINT/SIGTERM stop every bench process (then exit 130), and a plain exit kills what is
+ * left: no run leaves sipp, Kamailio or an appliance behind. `tmp` is named in the message.
+ * Returns whether a signal came.
+ */
+export function stopOnSignals(tmp: string): () => boolean {
+  let interrupted = false;
+  const onSignal = (sig: string) => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\n${sig}: stopping all bench processes (logs kept in ${tmp})`);
+    void stopAll().then(() => process.exit(130));
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('exit', killAllNow);
+  return () => interrupted;
+}

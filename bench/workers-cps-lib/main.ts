@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ApplianceSut } from '../sip-cps-lib/appliance-sut.ts';
 import { judge, stepTimeout, type MeasureOptions } from '../sip-cps-lib/measure.ts';
-import { killAllNow, stopAll } from '../sip-cps-lib/processes.ts';
+import { stopAll, stopOnSignals } from '../sip-cps-lib/processes.ts';
 import { errorExcerpt, runSipp, SIPP } from '../sip-cps-lib/sipp.ts';
 import { searchMaxRate } from '../sip-cps-lib/stats.ts';
 import { SutUnavailable, type SutContext } from '../sip-cps-lib/sut.ts';
@@ -335,16 +335,7 @@ async function main(): Promise<number> {
   const sc: Scenarios = { uacCall, uasCallee: join(benchDir, 'sipp/uas-callee.xml'), register: join(benchDir, 'sipp/register.xml') };
 
   const tmp = mkdtempSync(join(tmpdir(), 'workers-cps-'));
-  let interrupted = false;
-  const onSignal = (sig: string) => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error(`\n${sig}: stopping all bench processes (logs kept in ${tmp})`);
-    void stopAll().then(() => process.exit(130));
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  process.on('exit', killAllNow);
+  const interrupted = stopOnSignals(tmp);
 
   const log: Log = (l) => console.log(l);
   const t0 = Date.now();
@@ -356,7 +347,7 @@ async function main(): Promise<number> {
   if (a.only !== 'transition') {
     one = await measureFixed(tmp, 1, a.o.startCps, a, sc, log);
     // the 2-section search ramps from the 1-section max (known to pass), saving the low steps
-    if (!interrupted) two = await measureFixed(tmp, 2, Math.max(a.o.startCps, one.maxCps), a, sc, log);
+    if (!interrupted()) two = await measureFixed(tmp, 2, Math.max(a.o.startCps, one.maxCps), a, sc, log);
   }
   let tr: Transition | string | undefined;
   let trRate = a.loadRate;
@@ -364,7 +355,7 @@ async function main(): Promise<number> {
     trRate = Math.round(Math.min(1.3 * one.maxCps, 0.8 * two.maxCps) / 10) * 10;
     if (trRate <= one.maxCps) log(`\nnote: 0.8 x the 2-section max (${two.maxCps}) is not above the 1-section max (${one.maxCps}): the transition load (${trRate}/s) may not overload one section`);
   }
-  if (a.only !== 'max' && !interrupted) {
+  if (a.only !== 'max' && !interrupted()) {
     tr = trRate === undefined ? 'no load rate: part 1 did not measure both maxima' : await measureTransition(tmp, trRate, a, sc, log);
   }
   await stopAll();
