@@ -200,11 +200,7 @@ async function measureCalls(
     const r = await runStep(() => runSipp(ctx.dir, label, callArgs(rate, n, [...extra, '-timeout', `${t}s`]),
       (t + 10) * 1000), n, log);
     const j = judge(r, n, rate, o);
-    log(`  ${label.padEnd(8)} ${String(rate).padStart(6)}/s x ${String(n).padStart(6)}: ${j.line}`);
-    if (!j.pass) {
-      const e = errorExcerpt(r.dir, 2);
-      if (e) log(`           ${e.replace(/\n/g, '\n           ')}`);
-    }
+    logStep(label, rate, n, j, r.dir, log);
     // let the SUT drain; after an overload its retransmitting transactions go on for seconds
     await Bun.sleep(j.pass ? 1000 : o.recoverSeconds * 1000);
     return { r, n, pass: j.pass };
@@ -241,11 +237,7 @@ async function measureRegisters(
       '-r', String(rate), '-m', String(n), '-timeout', `${stepTimeout(seconds)}s`,
     ], (stepTimeout(seconds) + 10) * 1000), n, log);
     const j = judge(r, n, rate, o);
-    log(`  ${label.padEnd(8)} ${String(rate).padStart(6)}/s x ${String(n).padStart(6)}: ${j.line}`);
-    if (!j.pass) {
-      const e = errorExcerpt(r.dir, 2);
-      if (e) log(`           ${e.replace(/\n/g, '\n           ')}`);
-    }
+    logStep(label, rate, n, j, r.dir, log);
     await Bun.sleep(j.pass ? 500 : o.recoverSeconds * 1000);
     return j.pass;
   };
@@ -256,4 +248,13 @@ async function measureRegisters(
   figures.maxRps = await searchMaxRate((rate) => step('register', rate, o.regStepSeconds), {
     start: o.startRps, factor: o.factor, bisectSteps: o.bisectSteps, max: 200_000, grain: 50, confirmFirstFailure: o.confirm,
   });
+}
+
+/** One step's line, and sipp's first errors when it failed. */
+export function logStep(label: string, rate: number, n: number, j: { line: string; pass: boolean }, dir: string, log: (l: string) => void): void {
+  log(`  ${label.padEnd(8)} ${String(rate).padStart(6)}/s x ${String(n).padStart(6)}: ${j.line}`);
+  if (!j.pass) {
+    const e = errorExcerpt(dir, 2);
+    if (e) log(`           ${e.replace(/\n/g, '\n           ')}`);
+  }
 }

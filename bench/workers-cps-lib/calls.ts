@@ -4,8 +4,8 @@
  * address/port, so only a caller with many source ports spreads over the workers.
  * Reuses the sip-cps pieces: runSipp/startSipp, runStep/judge/stepTimeout (same pass rule).
  */
-import { judge, runStep, stepTimeout, type Endpoint, type MeasureOptions } from '../sip-cps-lib/measure.ts';
-import { errorExcerpt, runSipp, startSipp, type SippRun } from '../sip-cps-lib/sipp.ts';
+import { judge, logStep, runStep, stepTimeout, type Endpoint, type MeasureOptions } from '../sip-cps-lib/measure.ts';
+import { runSipp, startSipp, type SippRun } from '../sip-cps-lib/sipp.ts';
 import type { Proc } from '../sip-cps-lib/processes.ts';
 
 export type Log = (line: string) => void;
@@ -107,11 +107,7 @@ export async function callStep(
   const t = stepTimeout(seconds);
   const run = await runStep(() => runSipp(s.dir, label, callerArgs(s, rate, n, ['-timeout', `${t}s`]), (t + 10) * 1000), n, log);
   const j = judge(run, n, rate, o);
-  log(`  ${label.padEnd(8)} ${String(rate).padStart(6)}/s x ${String(n).padStart(6)}: ${j.line}`);
-  if (!j.pass) {
-    const e = errorExcerpt(run.dir, 2);
-    if (e) log(`           ${e.replace(/\n/g, '\n           ')}`);
-  }
+  logStep(label, rate, n, j, run.dir, log);
   await Bun.sleep(j.pass ? 1000 : o.recoverSeconds * 1000);
   return { run, n, pass: j.pass };
 }
