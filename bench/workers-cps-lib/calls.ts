@@ -5,7 +5,7 @@
  * Reuses the sip-cps pieces: runSipp/startSipp, runStep/judge/stepTimeout (same pass rule).
  */
 import { judge, logStep, runStep, stepTimeout, type Endpoint, type MeasureOptions } from '../sip-cps-lib/measure.ts';
-import { runSipp, startSipp, type SippRun } from '../sip-cps-lib/sipp.ts';
+import { errorExcerpt, runSipp, startSipp, type SippRun } from '../sip-cps-lib/sipp.ts';
 import type { Proc } from '../sip-cps-lib/processes.ts';
 
 export type Log = (line: string) => void;
