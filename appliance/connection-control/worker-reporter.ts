@@ -13,6 +13,8 @@ export class WorkerReporter {
   private lastReplies = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 };
   private lastShed = 0;
   private lastErrors = 0;
+  /** The last RSS read, reported again when the host cannot tell (see readRss). */
+  private lastRss = 0;
 
   constructor(private readonly workerId: number, private readonly sip: SipService) {}
 
@@ -41,7 +43,7 @@ export class WorkerReporter {
       replies,
       shed,
       errors,
-      rssBytes: process.memoryUsage().rss,
+      rssBytes: this.readRss(),
     };
     this.lastAt = now;
     this.lastCpu = process.cpuUsage();
@@ -50,6 +52,25 @@ export class WorkerReporter {
     this.lastShed = this.sip.admission.shed;
     this.lastErrors = snap.malformed;
     return report;
+  }
+
+  /**
+   * process.memoryUsage() reads /proc and throws "Failed to get memory usage" when the process
+   * is out of file descriptors (measured with 20,000 idle TCP connections): an uncaught throw
+   * here used to end the worker and drop every phone on it. Falls back to the cheaper rss(),
+   * then to the last value read.
+   */
+  private readRss(): number {
+    try {
+      this.lastRss = process.memoryUsage().rss;
+    } catch {
+      try {
+        this.lastRss = process.memoryUsage.rss();
+      } catch {
+        // keep the last value
+      }
+    }
+    return this.lastRss;
   }
 }
 

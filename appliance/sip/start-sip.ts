@@ -57,7 +57,7 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
     settings, location, auth, extension: (n) => store.extensions.get(n), log: opts.log, locate: opts.locate,
   });
   const transports = new SipTransports(
-    { address: config.sip.listen, port: config.sip.port, ownPort: opts.ownPort, transports: config.sip.transports },
+    { address: config.sip.listen, port: config.sip.port, ownPort: opts.ownPort, transports: config.sip.transports, tcp: config.sip.tcp },
     (data, source) => service.receive(data, source),
     (e) => opts.log('sip.transport', e),
   );

@@ -3,6 +3,7 @@ import { resolve, dirname } from 'node:path';
 import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { ConfigError } from '../errors/index.ts';
 import { PRIVATE_RANGES, type Cidr } from './cidr.ts';
+import { openFileLimit } from './fd-limit.ts';
 import { bool, cidr, domainName, int, list, num, oneOf, str, table, type Field } from './fields.ts';
 
 /** SIP transports the appliance can listen on. */
@@ -45,6 +46,22 @@ export interface SipConfig {
    * first by default: many phones (and sipp 3.6) answer only the first challenge and know MD5 only.
    */
   readonly authAlgorithms: readonly ('MD5' | 'SHA-256')[];
+  /** Bounds on SIP over TCP (docs/SECURITY.md). */
+  readonly tcp: SipTcpLimits;
+}
+
+/** `[sip] tcp_*`: bounds on SIP over TCP, per connection control section; times in seconds. */
+export interface SipTcpLimits {
+  /** Open connections at most (accepted and opened by us); default min(4096, open-file limit / 2). */
+  readonly maxConnections: number;
+  /** Open connections from one source address at most. */
+  readonly maxPerSource: number;
+  /** An established connection is closed after this long without traffic; above `max_expires`. */
+  readonly idleTimeout: number;
+  /** A connection that carried no complete message yet is closed this long after it opened. */
+  readonly firstMessageTimeout: number;
+  /** A message whose first byte came must be complete this long after (slowloris). */
+  readonly messageTimeout: number;
 }
 
 export interface DnsConfig {
@@ -105,6 +122,8 @@ const DEFAULTS = {
     listen: '0.0.0.0', port: 5060, domain: 'office.lan', transports: ['udp', 'tcp'], trusted: [],
     mode: 'proxy', min_expires: 60, max_expires: 7200, default_expires: 3600, nonce_lifetime: 300,
     auth_algorithms: ['MD5', 'SHA-256'],
+    // 0: derived (tcp_max_connections from the open-file limit, tcp_idle_timeout from max_expires).
+    tcp_max_connections: 0, tcp_max_per_source: 64, tcp_idle_timeout: 0, tcp_first_message_timeout: 30, tcp_message_timeout: 10,
   },
   dns: {
     enabled: true, listen: '0.0.0.0', port: 5300, zone: 'office.lan', enum_suffix: 'e164.arpa',
@@ -148,6 +167,8 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     trusted: list(cidr), mode: oneOf('proxy', 'redirect'),
     min_expires: int(1, 3600) /* a 423 may only ask for less than an hour (RFC 3261 §10.3 step 7) */, max_expires: int(1, 604800), default_expires: int(1, 604800),
     nonce_lifetime: int(10, 86400), auth_algorithms: list(oneOf('MD5', 'SHA-256'), { nonEmpty: true }),
+    tcp_max_connections: int(0, 1 << 20), tcp_max_per_source: int(1, 65535), tcp_idle_timeout: int(0, 608400),
+    tcp_first_message_timeout: int(1, 3600), tcp_message_timeout: int(1, 300),
   }, { ...DEFAULTS.sip, advertise: defaultAdvertise(top.sip) });
   if (sip.min_expires > sip.max_expires) throw new ConfigError('sip.min_expires', 'is larger than sip.max_expires');
   if (sip.default_expires < sip.min_expires || sip.default_expires > sip.max_expires) {
@@ -191,7 +212,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
       listen: sip.listen, port: sip.port, advertise: sip.advertise, domain: sip.domain,
       transports: sip.transports, trusted: sip.trusted, mode: sip.mode,
       minExpires: sip.min_expires, maxExpires: sip.max_expires, defaultExpires: sip.default_expires,
-      nonceLifetime: sip.nonce_lifetime, authAlgorithms: [...new Set(sip.auth_algorithms)],
+      nonceLifetime: sip.nonce_lifetime, authAlgorithms: [...new Set(sip.auth_algorithms)], tcp: tcpLimits(sip),
     },
     dns: {
       enabled: dns.enabled, listen: dns.listen, port: dns.port, zone: dns.zone, enumSuffix: dns.enum_suffix,
@@ -205,6 +226,31 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
 }
 
 const pass: Field<unknown> = (v) => v;
+
+/** File descriptors kept for everything but SIP over TCP (UDP, DNS, SQLite, IPC, the listener). */
+const RESERVED_FDS = 64;
+
+/**
+ * Resolves the derived `tcp_*` defaults and checks them against the host: more connections than
+ * open files makes accept fail with EMFILE (Bun then spins on the listener: measured), and an
+ * idle timeout not above `max_expires` would cut a registered phone's connection.
+ */
+function tcpLimits(sip: { max_expires: number; tcp_max_connections: number; tcp_max_per_source: number; tcp_idle_timeout: number;
+  tcp_first_message_timeout: number; tcp_message_timeout: number }): SipTcpLimits {
+  const files = openFileLimit();
+  const maxConnections = sip.tcp_max_connections || Math.max(1, Math.min(4096, Math.floor(files / 2), files - RESERVED_FDS));
+  if (sip.tcp_max_connections > files - RESERVED_FDS) {
+    throw new ConfigError('sip.tcp_max_connections', `${maxConnections} does not fit the open-file limit (${files}, ${RESERVED_FDS} kept for the rest); raise ulimit -n or lower it`);
+  }
+  const idleTimeout = sip.tcp_idle_timeout || sip.max_expires + 60;
+  if (idleTimeout <= sip.max_expires) {
+    throw new ConfigError('sip.tcp_idle_timeout', `must be above sip.max_expires (${sip.max_expires}): a phone registered over TCP keeps its connection until it re-registers`);
+  }
+  return {
+    maxConnections, maxPerSource: Math.min(sip.tcp_max_per_source, maxConnections), idleTimeout,
+    firstMessageTimeout: sip.tcp_first_message_timeout, messageTimeout: sip.tcp_message_timeout,
+  };
+}
 
 function defaultAdvertise(rawSip: unknown): string {
   const listen = (rawSip as Record<string, unknown> | undefined)?.listen;

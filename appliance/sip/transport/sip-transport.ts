@@ -1,4 +1,4 @@
-import type { Transport } from '../../../system/config/index.ts';
+import type { SipTcpLimits, Transport } from '../../../system/config/index.ts';
 import type { Destination, MessageSink, SipTransport } from './transport.ts';
 import { TcpEndpoints } from './tcp-transport.ts';
 import { UdpEndpoints } from './udp-transport.ts';
@@ -11,6 +11,8 @@ export interface TransportOptions {
   /** This worker's own UDP port for its Via; undefined: use the shared port. */
   readonly ownPort?: number;
   readonly transports: readonly Transport[];
+  /** Bounds on SIP over TCP ([sip] tcp_* keys). */
+  readonly tcp: SipTcpLimits;
 }
 
 /** UDP and TCP endpoints behind the one SipTransport interface the core uses. */
@@ -21,7 +23,7 @@ export class SipTransports implements SipTransport {
 
   constructor(private readonly opts: TransportOptions, sink: MessageSink, onError?: (e: string) => void) {
     this.udp = new UdpEndpoints(opts.address, sink);
-    this.tcp = new TcpEndpoints(opts.address, sink, onError);
+    this.tcp = new TcpEndpoints(opts.address, sink, opts.tcp, onError);
   }
 
   async open(): Promise<void> {

@@ -1,28 +1,54 @@
 import type { Socket, TCPSocketListener } from 'bun';
+import type { SipTcpLimits } from '../../../system/config/index.ts';
 import type { Source } from '../message/types.ts';
 import { StreamFramer } from './stream-framer.ts';
+import { admit, expiry, sweepInterval, type Expiry, type Refusal } from './tcp-policy.ts';
+import { TcpStats } from './tcp-stats.ts';
+import { tooLargeReply } from './too-large-reply.ts';
 import type { MessageSink } from './transport.ts';
 
 interface Conn {
   key: string;
+  /** Remote address of an accepted connection (counted per source); undefined: opened by us. */
+  source?: string;
   framer: StreamFramer;
-  socket?: Socket<Conn>;
-  /** Bytes queued while an outgoing connection is being opened. */
+  socket?: Socket<Conn | undefined>;
+  /** Bytes queued while an outgoing connection is being opened, or that the socket could not take yet. */
   pending: Buffer[];
+  pendingBytes: number;
   localPort: number;
+  openedAt: number;
+  activeAt: number;
+  messageStartedAt?: number;
+  established: boolean;
+  /** Told to the siblings (onConnectionChange) once it carried a message. */
+  announced: boolean;
+  /** When a graceful close was asked; a peer that does not finish it is cut. */
+  closingAt?: number;
 }
 
-/** Idle TCP connections are closed after this long without traffic (phones re-register sooner). */
-const IDLE_MS = 15 * 60_000;
+/** Unsent bytes one connection may hold (a peer that stops reading); beyond: closed. */
+export const MAX_QUEUED_BYTES = 256 * 1024;
+/** A graceful close (after a 513) the peer does not complete is cut after this long. */
+const LINGER_MS = 2000;
+/** TCP keep-alive after this much idle time, so a phone that vanished is noticed (seconds). */
+const KEEPALIVE_S = 60;
 
 /**
  * TCP edge (RFC 3261 §18): accepts connections on the SIP port, frames messages, and sends
  * over an existing connection to the peer (the one a phone registered over) or opens one.
+ * Bounded (docs/SECURITY.md): connections per source and in total, a deadline for every message
+ * and for a connection's first message, an idle timeout, and per-connection buffers.
  */
 export class TcpEndpoints {
-  private listener?: TCPSocketListener<Conn>;
+  private listener?: TCPSocketListener<Conn | undefined>;
   private readonly conns = new Map<string, Conn>();
+  /** Every open connection (the map can be keyed over by a later one with the same key). */
+  private readonly live = new Set<Conn>();
+  private readonly perSource = new Map<string, number>();
+  private sweeper?: ReturnType<typeof setInterval>;
   port = 0;
+  readonly stats = new TcpStats();
   /** Told when a connection opens or closes, so sibling workers know who holds which phone. */
   onConnectionChange?: (key: string, open: boolean) => void;
   /**
@@ -31,31 +57,27 @@ export class TcpEndpoints {
    */
   remoteWrite?: (key: string, address: string, port: number, data: Buffer) => boolean;
 
-  constructor(private readonly address: string, private readonly sink: MessageSink, private readonly onError: (e: string) => void = () => {}) {}
+  constructor(
+    private readonly address: string, private readonly sink: MessageSink, private readonly limits: SipTcpLimits,
+    private readonly onError: (e: string) => void = () => {},
+  ) {}
+
+  /** Open connections (accepted and our own). */
+  get openConnections(): number {
+    return this.live.size;
+  }
 
   open(port: number): void {
     // reusePort: every connection control section listens on the shared port (Bun.listen
     // accepts the option though its types do not list it; measured across two processes).
-    this.listener = Bun.listen<Conn>({
+    this.listener = Bun.listen<Conn | undefined>({
       hostname: this.address,
       port,
       reusePort: true,
-      socket: {
-        open: (socket) => {
-          const key = `${socket.remoteAddress}:${socket.remotePort}`;
-          const conn: Conn = { key, framer: new StreamFramer(), socket, pending: [], localPort: this.port };
-          socket.data = conn;
-          socket.timeout(IDLE_MS / 1000);
-          this.conns.set(key, conn);
-          this.onConnectionChange?.(key, true);
-        },
-        data: (socket, chunk) => this.onData(socket, chunk),
-        close: (socket) => this.forget(socket.data),
-        error: (socket) => this.forget(socket.data),
-        timeout: (socket) => { socket.end(); },
-      },
-    } as Bun.TCPSocketListenOptions<Conn>);
+      socket: this.handlers((socket) => this.accept(socket)),
+    } as Bun.TCPSocketListenOptions<Conn | undefined>);
     this.port = this.listener.port;
+    this.startSweeping();
   }
 
   hasConnection(key: string): boolean {
@@ -70,34 +92,38 @@ export class TcpEndpoints {
     if (!Number.isInteger(port) || port < 1 || port > 65535) return false;
     const conn = this.conns.get(key) ?? this.conns.get(`${address}:${port}`);
     if (conn) {
-      if (conn.socket) conn.socket.write(data);
-      else conn.pending.push(data);
-      return true;
+      // A SIP message going out over it: the connection carries SIP (pongs do not count).
+      conn.established = true;
+      return this.write(conn, data);
     }
     if (this.remoteWrite?.(key, address, port, data)) return true;
-    const fresh: Conn = { key: `${address}:${port}`, framer: new StreamFramer(), pending: [data], localPort: this.port };
-    this.conns.set(fresh.key, fresh);
-    Bun.connect<Conn>({
-      hostname: address,
-      port,
-      data: fresh,
-      socket: {
-        open: (socket) => {
-          fresh.socket = socket;
-          socket.timeout(IDLE_MS / 1000);
-          for (const b of fresh.pending) socket.write(b);
-          fresh.pending = [];
-        },
-        data: (socket, chunk) => this.onData(socket, chunk),
-        close: (socket) => this.forget(socket.data),
-        error: (socket) => this.forget(socket.data),
-        timeout: (socket) => { socket.end(); },
-        connectError: () => {
-          this.forget(fresh);
-          this.onError(`TCP connect to ${address}:${port} failed`);
-        },
-      },
-    }).catch(() => this.forget(fresh));
+    // Our own connections count against the per-worker cap too: they hold descriptors.
+    if (this.live.size >= this.limits.maxConnections) {
+      this.stats.refusedOutgoing++;
+      return false;
+    }
+    const now = performance.now();
+    const fresh: Conn = {
+      key: `${address}:${port}`, framer: new StreamFramer(), pending: [data], pendingBytes: data.length, localPort: this.port,
+      openedAt: now, activeAt: now, established: true, announced: false,
+    };
+    this.track(fresh);
+    this.startSweeping();
+    const fail = () => {
+      this.forget(fresh);
+      this.onError(`TCP connect to ${address}:${port} failed`);
+    };
+    try {
+      Bun.connect<Conn | undefined>({
+        hostname: address,
+        port,
+        data: fresh,
+        socket: { ...this.handlers((socket) => this.connected(socket, fresh)), connectError: this.guard(fail) },
+      }).catch(() => this.forget(fresh));
+    } catch {
+      fail();
+      return false;
+    }
     return true;
   }
 
@@ -108,14 +134,81 @@ export class TcpEndpoints {
   }
 
   async close(): Promise<void> {
-    for (const c of this.conns.values()) c.socket?.end();
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    for (const c of this.live) c.socket?.terminate();
+    this.live.clear();
     this.conns.clear();
+    this.perSource.clear();
     this.listener?.stop(true);
   }
 
-  private onData(socket: Socket<Conn>, chunk: Buffer): void {
+  /** Socket callbacks, each guarded: nothing a remote host sends may throw out of them. */
+  private handlers(open: (socket: Socket<Conn | undefined>) => void) {
+    return {
+      open: this.guard(open),
+      data: this.guard((socket: Socket<Conn | undefined>, chunk: Buffer) => this.onData(socket, chunk)),
+      drain: this.guard((socket: Socket<Conn | undefined>) => socket.data && this.flush(socket.data)),
+      close: this.guard((socket: Socket<Conn | undefined>) => this.forget(socket.data)),
+      error: this.guard((socket: Socket<Conn | undefined>) => this.forget(socket.data)),
+    };
+  }
+
+  private guard<A extends unknown[]>(fn: (...args: A) => unknown): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        this.stats.handlerErrors++;
+        this.onError(`TCP handler failed: ${(err as Error)?.message ?? err}`);
+      }
+    };
+  }
+
+  /** A connection accepted on the listener: admitted under the caps, or closed at once. */
+  private accept(socket: Socket<Conn | undefined>): void {
+    const source = socket.remoteAddress;
+    const refusal: Refusal | undefined = admit(this.live.size, this.perSource.get(source) ?? 0, this.limits);
+    if (refusal) {
+      this.stats.refuse(refusal);
+      socket.data = undefined;
+      socket.terminate();
+      return;
+    }
+    const now = performance.now();
+    const conn: Conn = {
+      key: `${source}:${socket.remotePort}`, source, framer: new StreamFramer(), socket, pending: [], pendingBytes: 0,
+      localPort: this.port, openedAt: now, activeAt: now, established: false, announced: false,
+    };
+    socket.data = conn;
+    socket.setKeepAlive(true, KEEPALIVE_S);
+    this.stats.accepted++;
+    this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
+    this.track(conn);
+  }
+
+  private connected(socket: Socket<Conn | undefined>, conn: Conn): void {
+    conn.socket = socket;
+    socket.setKeepAlive(true, KEEPALIVE_S);
+    this.announce(conn);
+    this.flush(conn);
+  }
+
+  private onData(socket: Socket<Conn | undefined>, chunk: Buffer): void {
     const conn = socket.data;
-    const { messages, error } = conn.framer.push(Buffer.from(chunk));
+    if (!conn || conn.closingAt !== undefined) return;
+    const now = performance.now();
+    conn.activeAt = now;
+    const { messages, pings, error, tooLarge } = conn.framer.push(Buffer.from(chunk));
+    // The message deadline runs from the first byte of each message (slowloris).
+    if (messages.length > 0) conn.messageStartedAt = undefined;
+    conn.messageStartedAt = conn.framer.inProgress ? conn.messageStartedAt ?? now : undefined;
+    // RFC 5626 §4.4.1: a CRLFCRLF ping is answered with a CRLF pong.
+    if (pings > 0) this.write(conn, Buffer.from('\r\n'.repeat(Math.min(pings, 16))));
+    if (messages.length > 0) {
+      conn.established = true;
+      this.announce(conn);
+    }
     const source: Source = {
       transport: 'tcp', address: socket.remoteAddress, port: conn.key === `${socket.remoteAddress}:${socket.remotePort}` ? socket.remotePort : Number(conn.key.split(':').pop()),
       localPort: conn.localPort, connection: conn.key,
@@ -127,14 +220,99 @@ export class TcpEndpoints {
         // As for UDP: a message that breaks the handler is dropped, the connection stays.
       }
     }
-    // Broken framing on a stream cannot be resynchronised: close (RFC 4475 §3.1.2.3, §3.3.9).
-    if (error) socket.end();
+    if (!error) return;
+    // Broken framing on a stream cannot be resynchronised: close (RFC 4475 §3.1.2.3, §3.3.9);
+    // a message too large is answered first when its headers could be read (RFC 3261 §21.5.11).
+    const reply = tooLarge && tooLargeReply(tooLarge);
+    this.stats.framing(error, !!reply);
+    if (reply) this.write(conn, reply);
+    this.closeConn(conn, true);
+  }
+
+  /** Writes to a connection, queueing what the socket cannot take now (Bun does not buffer). */
+  private write(conn: Conn, data: Buffer): boolean {
+    if (conn.closingAt !== undefined) return false;
+    conn.activeAt = performance.now();
+    if (conn.pendingBytes + data.length > MAX_QUEUED_BYTES) {
+      // The peer stopped reading: holding more would let it grow our memory.
+      this.stats.overflows++;
+      this.closeConn(conn, false);
+      return false;
+    }
+    conn.pending.push(data);
+    conn.pendingBytes += data.length;
+    if (conn.socket) this.flush(conn);
+    return true;
+  }
+
+  private flush(conn: Conn): void {
+    const socket = conn.socket;
+    while (socket && conn.pending.length > 0) {
+      const head = conn.pending[0];
+      const n = socket.write(head);
+      if (n <= 0) return;
+      conn.pendingBytes -= n;
+      if (n < head.length) {
+        conn.pending[0] = head.subarray(n);
+        return;
+      }
+      conn.pending.shift();
+    }
+  }
+
+  /** Graceful: FIN after what is queued (cut after LINGER_MS if the peer does not finish). */
+  private closeConn(conn: Conn, graceful: boolean): void {
+    if (graceful && conn.socket) {
+      conn.closingAt = performance.now();
+      conn.socket.end();
+    } else {
+      conn.socket?.terminate();
+      this.forget(conn);
+    }
+  }
+
+  private track(conn: Conn): void {
+    this.live.add(conn);
+    this.conns.set(conn.key, conn);
+  }
+
+  private announce(conn: Conn): void {
+    if (conn.announced) return;
+    conn.announced = true;
+    this.onConnectionChange?.(conn.key, true);
   }
 
   private forget(conn: Conn | undefined): void {
-    if (conn && this.conns.get(conn.key) === conn) {
-      this.conns.delete(conn.key);
-      this.onConnectionChange?.(conn.key, false);
+    if (!conn || !this.live.delete(conn)) return;
+    if (conn.source !== undefined) {
+      const n = (this.perSource.get(conn.source) ?? 1) - 1;
+      if (n > 0) this.perSource.set(conn.source, n);
+      else this.perSource.delete(conn.source);
     }
+    if (this.conns.get(conn.key) === conn) this.conns.delete(conn.key);
+    if (conn.announced) this.onConnectionChange?.(conn.key, false);
+  }
+
+  private startSweeping(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(this.guard(() => this.sweep()), sweepInterval(this.limits));
+    this.sweeper.unref?.();
+  }
+
+  /** Applies the timeouts (tcp-policy.ts) and writes the counters to the log at most once a minute. */
+  private sweep(): void {
+    const now = performance.now();
+    for (const conn of this.live) {
+      if (conn.closingAt !== undefined) {
+        if (now - conn.closingAt >= LINGER_MS) this.closeConn(conn, false);
+        continue;
+      }
+      const why: Expiry | undefined = expiry(conn, now, this.limits);
+      if (!why) continue;
+      this.stats.expired(why);
+      this.closeConn(conn, false);
+    }
+    const summary = this.stats.summary(now);
+    if (summary) this.onError(summary);
   }
 }

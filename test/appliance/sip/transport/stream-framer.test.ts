@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_BODY_BYTES, MAX_HEADER_BYTES, StreamFramer } from '../../../../appliance/sip/transport/stream-framer.ts';
+import { MAX_HEADER_BYTES, MAX_MESSAGE_BYTES, StreamFramer } from '../../../../appliance/sip/transport/stream-framer.ts';
 
 /** Framing SIP on TCP (RFC 3261 §18.3): headers to the blank line, then Content-Length bytes. */
 const F = join(import.meta.dir, '../../../fixtures/sip');
@@ -12,14 +12,19 @@ const b = (s: string) => Buffer.from(s, 'latin1');
 
 /** Feeds chunks, returns every framed message as latin1 text and the first error. */
 function feed(...chunks: Buffer[]) {
+  return feedAll(...chunks).result;
+}
+function feedAll(...chunks: Buffer[]) {
   const framer = new StreamFramer();
   const messages: string[] = [];
+  let pings = 0;
   for (const c of chunks) {
     const r = framer.push(c);
     messages.push(...r.messages.map((m) => m.toString('latin1')));
-    if (r.error) return { messages, error: r.error };
+    pings += r.pings;
+    if (r.error) return { result: { messages, error: r.error }, pings, tooLarge: r.tooLarge?.toString('latin1'), framer };
   }
-  return { messages, error: undefined };
+  return { result: { messages, error: undefined }, pings, tooLarge: undefined, framer };
 }
 
 describe('StreamFramer: framing', () => {
@@ -54,7 +59,7 @@ describe('StreamFramer: broken framing closes the connection (RFC 3261 §18.3, R
     ['no Content-Length (mandatory on streams, §20.14)', reg.replace('l: 0\r\n', ''), /missing Content-Length/],
     ['negative Content-Length', reg.replace('l: 0', 'l: -1'), /bad Content-Length/],
     ['Content-Length not a number', reg.replace('l: 0', 'l: zero'), /missing Content-Length/],
-    ['Content-Length above the body limit', reg.replace('l: 0', `l: ${MAX_BODY_BYTES + 1}`), /bad Content-Length/],
+    ['a message above the message limit', reg.replace('l: 0', `l: ${MAX_MESSAGE_BYTES}`), /message too large/],
     ['two Content-Length headers', reg.replace('l: 0', 'l: 0\r\nContent-Length: 0'), /several Content-Length/],
     ['two Content-Length headers with different values', reg.replace('l: 0', 'Content-Length: 0\r\ncontent-length : 4'), /several Content-Length/],
   ];
@@ -75,7 +80,57 @@ describe('StreamFramer: broken framing closes the connection (RFC 3261 §18.3, R
   });
 });
 
-test('MAX_BODY_BYTES is accepted as a length (the body may then arrive)', () => {
-  const r = new StreamFramer().push(b(REGISTER.toString('latin1').replace('l: 0', `l: ${MAX_BODY_BYTES}`)));
-  expect(r).toEqual({ messages: [] });
+describe('StreamFramer: bounds (docs/SECURITY.md)', () => {
+  const reg = REGISTER.toString('latin1');
+  const headLen = reg.indexOf('\r\n\r\n');
+  test('a message of exactly MAX_MESSAGE_BYTES is accepted (the body may then arrive)', () => {
+    const len = MAX_MESSAGE_BYTES - headLen - 4 - (String(MAX_MESSAGE_BYTES).length - 1);
+    const msg = reg.replace('l: 0', `l: ${len}`) + 'x'.repeat(len);
+    expect(Buffer.byteLength(msg, 'latin1')).toBe(MAX_MESSAGE_BYTES);
+    expect(feed(b(msg.slice(0, 1000)), b(msg.slice(1000)))).toEqual({ messages: [msg], error: undefined });
+  });
+  test('one byte more is refused before the body is read, with the readable header block', () => {
+    const len = MAX_MESSAGE_BYTES - headLen - 4 - (String(MAX_MESSAGE_BYTES).length - 1) + 1;
+    const head = reg.replace('l: 0', `l: ${len}`);
+    const r = feedAll(b(head));
+    expect(r.result.error).toBe('message too large');
+    expect(r.tooLarge).toBe(head.slice(0, -4));
+    expect(r.framer.inProgress).toBe(false);
+  });
+  test('a header block longer than MAX_HEADER_BYTES that does end is refused, readable', () => {
+    const head = reg.replace('l: 0', `X-Pad: ${'p'.repeat(MAX_HEADER_BYTES)}\r\nl: 0`);
+    const r = feedAll(b(head));
+    expect(r.result.error).toBe('headers too large');
+    expect(r.tooLarge).toStartWith('REGISTER sip:office.lan SIP/2.0');
+  });
+  test('headers that never end are refused, not readable', () => {
+    const r = feedAll(b(`INVITE sip:a@b SIP/2.0\r\nX-Junk: ${'x'.repeat(MAX_HEADER_BYTES)}`));
+    expect(r.result.error).toBe('headers too large');
+    expect(r.tooLarge).toBeUndefined();
+  });
+  test('inProgress: from the first byte of a message to its last', () => {
+    const framer = new StreamFramer();
+    expect(framer.inProgress).toBe(false);
+    framer.push(b('\r\n\r\n'));
+    expect(framer.inProgress).toBe(false);
+    framer.push(REGISTER.subarray(0, 10));
+    expect(framer.inProgress).toBe(true);
+    framer.push(REGISTER.subarray(10));
+    expect(framer.inProgress).toBe(false);
+  });
+});
+
+describe('StreamFramer: CRLFCRLF pings between messages (RFC 5626 §4.4.1)', () => {
+  const rows: [string, Buffer[], number][] = [
+    ['one ping', [b('\r\n\r\n')], 1],
+    ['a ping split over two pushes', [b('\r\n'), b('\r\n')], 1],
+    ['a ping split inside a CRLF', [b('\r\n\r'), b('\n')], 1],
+    ['three pings', [b('\r\n\r\n\r\n\r\n\r\n\r\n')], 3],
+    ['a single CRLF is a pong, not a ping', [b('\r\n')], 0],
+    ['a ping after a message', [REGISTER, b('\r\n\r\n')], 1],
+    ['a CRLF after a message and one before the next is not a ping', [REGISTER, b('\r\n'), RINGING.subarray(0, 20), RINGING.subarray(20), b('\r\n')], 0],
+    ['the blank line inside a message is not a ping', [REGISTER, INVITE], 0],
+    ['bare LFs are not pings', [b('\n\n\n\n')], 0],
+  ];
+  for (const [name, chunks, pings] of rows) test(name, () => expect(feedAll(...chunks).pings).toBe(pings));
 });
