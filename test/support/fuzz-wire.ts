@@ -6,11 +6,11 @@ import { connect, type Socket } from 'node:net';
  * appliance still answers afterwards. Everything is bounded by a deadline.
  */
 
-/** A UDP socket bound to `address` (port 0 unless given); replies are counted and dropped. */
-export async function boundUdp(address: string, port = 0): Promise<{ sock: dgram.Socket; replies: () => number }> {
+/** A UDP socket bound to `address` (port 0 unless given); replies are counted and given to `inspect`. */
+export async function boundUdp(address: string, port = 0, inspect?: (reply: Buffer) => void): Promise<{ sock: dgram.Socket; replies: () => number }> {
   const sock = dgram.createSocket('udp4');
   let replies = 0;
-  sock.on('message', () => replies++);
+  sock.on('message', (m) => { replies++; inspect?.(m); });
   sock.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
     sock.once('error', reject);
@@ -81,7 +81,7 @@ export interface TcpRun {
  * ends its share (the rest goes on the next connection).
  */
 export async function sendTcpPaced(host: string, port: number, localAddresses: readonly string[], chunks: Iterable<Buffer>,
-  opts: { perConnection: number; parallel: number; lingerMs: number; deadline: number }): Promise<TcpRun> {
+  opts: { perConnection: number; parallel: number; lingerMs: number; deadline: number; onData?: (conn: number, data: Buffer) => void }): Promise<TcpRun> {
   let sent = 0;
   let connections = 0;
   let closedByServer = 0;
@@ -90,11 +90,12 @@ export async function sendTcpPaced(host: string, port: number, localAddresses: r
   let done = false;
   const lane = async () => {
     while (!done && Date.now() < opts.deadline) {
-      const sock = await open(host, port, localAddresses[connections++ % localAddresses.length]);
+      const conn = connections++;
+      const sock = await open(host, port, localAddresses[conn % localAddresses.length]);
       if (!sock) { done = true; break; }
       let closed = false;
       const gone = new Promise<void>((resolve) => sock.once('close', () => { closed = true; resolve(); }));
-      sock.on('data', (d: Buffer) => { replyBytes += d.length; });
+      sock.on('data', (d: Buffer) => { replyBytes += d.length; opts.onData?.(conn, d); });
       sock.on('error', () => {});
       for (let n = 0; n < opts.perConnection; n++) {
         if (closed || Date.now() > opts.deadline) break;
