@@ -14,7 +14,8 @@ import { Authenticator } from '../appliance/sip/auth/authenticator.ts';
 import { NonceIssuer } from '../appliance/sip/auth/digest.ts';
 import { LocationView } from '../appliance/sip/registrar/location-view.ts';
 import { SipService } from '../appliance/sip/sip-service.ts';
-import { sipSettings } from '../appliance/sip/start-sip.ts';
+import { sipSettings, sourceGuardFor } from '../appliance/sip/start-sip.ts';
+import { DialogTokens } from '../appliance/sip/security/dialog-token.ts';
 import type { Source } from '../appliance/sip/message/types.ts';
 import type { Destination, SipTransport } from '../appliance/sip/transport/transport.ts';
 
@@ -35,6 +36,8 @@ const service = new SipService({
   settings, location,
   auth: new Authenticator(new NonceIssuer('s', 'office.lan', 300), 'office.lan', () => undefined),
   extension: () => undefined, log: () => {},
+  dialogTokens: new DialogTokens('bench-secret'),
+  guard: sourceGuardFor(config, store, () => {}),
   locate: () => ({ kind: 'relay', targets: [{ uri: 'sip:201@127.0.0.21:5090', dest: { transport: 'udp', address: '127.0.0.21', port: 5090 } }] }),
 });
 service.attach(transport);

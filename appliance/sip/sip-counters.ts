@@ -6,6 +6,8 @@ export class SipCounters {
   readonly requests: Record<string, number> = {};
   readonly replies: Record<'1xx' | '2xx' | '3xx' | '4xx' | '5xx' | '6xx', number> = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 };
   dropped = 0;
+  /** Messages from banned or rate-limited sources, not processed. */
+  banned = 0;
   malformed = 0;
 
   request(method: string): void {

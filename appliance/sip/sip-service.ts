@@ -23,6 +23,9 @@ import { SipCounters } from './sip-counters.ts';
 import { CallTrace } from './call-trace.ts';
 import { dialogEventOf, type DialogEvent } from './dialog-events.ts';
 import { AdmissionControl } from './pipeline/admission-control.ts';
+import { inCidrList } from '../../system/config/index.ts';
+import type { DialogTokens } from './security/dialog-token.ts';
+import type { SourceGuard } from './security/source-guard.ts';
 
 /** Host services the SIP service needs, passed in at start-up (DESIGN.md layering). */
 export interface SipServiceDeps {
@@ -33,6 +36,10 @@ export interface SipServiceDeps {
   readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
   /** Routing of a callee of our domain (the locator over the DNS function). */
   readonly locate: (user: string) => RouteDecision | Promise<RouteDecision>;
+  /** Authenticates the dialogs we record-route (secret shared by every worker). */
+  readonly dialogTokens: DialogTokens;
+  /** Per-source rate limit and failed-login bans (pike + fail2ban). */
+  readonly guard: SourceGuard;
 }
 
 const ignoreUser: ClientTransactionUser = { onResponse() {}, onTimeout() {} };
@@ -46,6 +53,8 @@ export class SipService implements PipelineServices {
   readonly settings: SipSettings;
   readonly location: LocationView;
   readonly auth: Authenticator;
+  readonly dialogTokens: DialogTokens;
+  readonly sourceGuard: SourceGuard;
   readonly counters = new SipCounters();
   readonly admission = new AdmissionControl();
   /** Per-call message trace for the ladder diagrams (bounded). */
@@ -62,6 +71,8 @@ export class SipService implements PipelineServices {
     this.settings = deps.settings;
     this.location = deps.location;
     this.auth = deps.auth;
+    this.dialogTokens = deps.dialogTokens;
+    this.sourceGuard = deps.guard;
     this.isUs = this.isUs.bind(this);
   }
 
@@ -79,12 +90,17 @@ export class SipService implements PipelineServices {
   get pendingTransactions(): number {
     let n = 0;
     for (const t of this.servers.values()) if (!t.isFinal) n++;
-    for (const t of this.clients.values()) if (t.state !== 'completed' && t.state !== 'terminated') n++;
+    for (const t of this.clients.values()) if (t.state !== 'completed' && t.state !== 'accepted' && t.state !== 'terminated') n++;
     return n;
   }
 
   /** Entry point for every message the transports deliver. */
   receive(data: Buffer, source: Source): void {
+    // Bans and the per-source rate limit come first: a banned flood costs one Map lookup.
+    if (!this.sourceGuard.admit(source.address)) {
+      this.counters.banned++;
+      return;
+    }
     let decoded;
     try {
       decoded = decodeMessage(data, source.transport === 'tcp');
@@ -98,7 +114,7 @@ export class SipService implements PipelineServices {
         return;
       case 'bad-request':
         this.counters.malformed++;
-        if (decoded.msg.method === 'ACK') return;
+        if (decoded.msg.method === 'ACK' || !decoded.msg.headers.via?.[0]) return;
         this.sendStateless(decoded.msg, source, buildResponse(decoded.msg, decoded.status, decoded.reason, decoded.extraHeaders ?? {}, this.toTag(decoded.msg)));
         return;
       case 'response':
@@ -114,7 +130,7 @@ export class SipService implements PipelineServices {
   private onRequest(req: SipRequest, source: Source): void {
     this.counters.request(req.method);
     stampReceived(req, source);
-    const ctx: RequestContext = { req, source, services: this, trusted: false };
+    const ctx: RequestContext = { req, source, services: this, trusted: inCidrList(source.address, this.settings.trusted) };
     try {
       const r = runPipeline(ctx);
       if (r instanceof Promise) r.catch((err) => this.failed(ctx, err));
@@ -141,13 +157,10 @@ export class SipService implements PipelineServices {
       this.transport.send({ transport: 'udp', address: socketHost(via.host), port: via.port }, res.wire);
       return;
     }
-    // §16.7 step 3: no context (2xx retransmission after the transaction ended): stateless.
-    if (!this.isUs(via.host, via.port) || res.headers.via.length < 2) return;
-    const up = forwardedResponse(res, res.headers.via.slice(1));
-    const next = up.headers.via[0];
-    const target = responseTarget(next);
-    const transport = next.protocol === 'TCP' ? 'tcp' : 'udp';
-    this.transport.send({ transport, address: target.address, port: target.port }, encodeMessage(up), true);
+    // A response that matches no transaction of ours is dropped (RFC 3261 §16.7 step 2 allows
+    // stateless forwarding, but a forged "200 OK" must not be relayed; 2xx retransmissions
+    // reach their client transaction, which stays Accepted for them, RFC 6026 §7.2).
+    this.counters.dropped++;
   }
 
   // ---- PipelineServices ----
@@ -159,9 +172,25 @@ export class SipService implements PipelineServices {
   reply(ctx: RequestContext, status: number, reason?: string, headers: Record<string, unknown> = {}): void {
     const res = buildResponse(ctx.req, status, reason, headers, this.toTag(ctx.req));
     this.counters.reply(status);
+    const st = ctx.st;
+    // A final error to an INVITE from an unauthenticated source goes statelessly: an INVITE
+    // server transaction would retransmit it until an ACK (Timer G), 11 times over 32 s, for
+    // one packet a stranger sent (amplification, issue 10). A retransmitted INVITE is answered anew.
+    if (st && status >= 300 && st.isInvite && !ctx.authUser && !ctx.trusted) {
+      st.terminate();
+      ctx.st = undefined;
+    }
     if (ctx.st) ctx.st.respond(res);
     else this.sendStateless(ctx.req, ctx.source, res);
   }
+
+  /** Where the stages report failed logins and forged requests. */
+  readonly guard = {
+    failed: (source: Source, what: string, user?: string): void => {
+      this.deps.log('sip.auth.failed', `${what} from ${source.address}${user ? ` (extension ${user})` : ''}`, { address: source.address, user });
+      this.sourceGuard.failed(source.address);
+    },
+  };
 
   findServer(key: string): ServerTransaction | undefined {
     return this.servers.get(key);
@@ -272,14 +301,18 @@ export class SipService implements PipelineServices {
   private sendStateless(req: SipRequest, source: Source, res: SipResponse): void {
     const via = req.headers.via?.[0];
     if (!via) return;
+    // To the packet's source address, never to a host the client named (reflection, issue 10).
     const dest: Destination = source.transport === 'tcp'
       ? { transport: 'tcp', address: source.address, port: source.port, connection: source.connection }
-      : { transport: 'udp', address: via.params.received ?? source.address, port: 'rport' in via.params ? source.port : responseTarget(via).port };
+      : { transport: 'udp', address: source.address, port: 'rport' in via.params ? source.port : responseTarget(via).port };
     this.transport.send(dest, encodeMessage(res), true);
   }
 
   private identity() {
-    return { advertise: this.settings.advertise, port: this.settings.port, viaPort: this.settings.viaPort };
+    return {
+      advertise: this.settings.advertise, port: this.settings.port, viaPort: this.settings.viaPort,
+      dialogToken: (callId: string, fromTag: string) => this.dialogTokens.issue(callId, fromTag),
+    };
   }
 }
 

@@ -8,6 +8,10 @@ import type { RouteDecision } from './proxy/targets.ts';
 import type { LocationView } from './registrar/location-view.ts';
 import { SipService } from './sip-service.ts';
 import { SipTransports } from './transport/sip-transport.ts';
+import { inCidrList } from '../../system/config/index.ts';
+import { socketHost } from './message/uri.ts';
+import { DialogTokens } from './security/dialog-token.ts';
+import { SourceGuard, type Ban } from './security/source-guard.ts';
 
 /** A running SIP service with its transports. */
 export interface RunningSip {
@@ -30,6 +34,8 @@ export interface StartSipOptions {
   readonly locate: (user: string) => RouteDecision | Promise<RouteDecision>;
   /** The location view (shared with the DNS function), already loaded from the store. */
   readonly location: LocationView;
+  /** Told of each ban this worker decides (after it is stored), to spread it to the others. */
+  readonly onBan?: (ban: Ban) => void;
 }
 
 /** Precomputes the settings the pipeline reads from the config (STYLE.md §9). */
@@ -41,7 +47,28 @@ export function sipSettings(config: ApplianceConfig, port: number, viaPort: numb
     domain: s.domain, localHosts: hosts, advertise: s.advertise, port, viaPort, trusted: s.trusted, mode: s.mode,
     registrar: { minExpires: s.minExpires, maxExpires: s.maxExpires, defaultExpires: s.defaultExpires, maxContacts: 10 },
     tcp: s.transports.includes('tcp'),
+    anonymousInbound: config.security.anonymousInbound, maxTransactions: config.security.maxTransactions,
   };
+}
+
+/**
+ * The per-source guard (pike + fail2ban) from `[security]`, with the bans in the store applied.
+ * Trusted sources, peers and our own addresses are never counted nor banned.
+ */
+export function sourceGuardFor(config: ApplianceConfig, store: Store, log: StartSipOptions['log'], onBan?: (ban: Ban) => void): SourceGuard {
+  const sec = config.security;
+  const ours = new Set([config.sip.advertise, config.sip.listen, ...config.peers.map((p) => p.sip.slice(0, p.sip.lastIndexOf(':')))]);
+  const guard = new SourceGuard(
+    { banAfterFailures: sec.banAfterFailures, failureWindowMs: sec.failureWindow * 1000, rateLimit: sec.rateLimit, rateWindowMs: sec.rateWindow * 1000, banMs: sec.banSeconds * 1000 },
+    (address) => ours.has(address) || inCidrList(address, config.sip.trusted),
+    (ban) => {
+      store.bans.put(ban);
+      log('sip.ban', `banned ${ban.address} for ${Math.round((ban.until - ban.since) / 1000)} s: ${ban.reason}`, { address: ban.address, until: ban.until });
+      onBan?.(ban);
+    },
+  );
+  for (const ban of store.bans.active()) guard.apply(ban);
+  return guard;
 }
 
 /** Opens the SIP transports and wires the service (registrar + stateful proxy). */
@@ -51,10 +78,14 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
   // The nonce secret lives in the store so every worker (and a restart) verifies the same nonces.
   const secret = store.settings.getOrCreate('sip.nonce_secret', () => randomBytes(32).toString('hex'));
   const realm = config.sip.domain;
-  const auth = new Authenticator(new NonceIssuer(secret, realm, config.sip.nonceLifetime), realm, (u) => store.extensions.get(u), config.sip.authAlgorithms);
   const settings = sipSettings(config, config.sip.port, config.sip.port);
+  const auth = new Authenticator(new NonceIssuer(secret, realm, config.sip.nonceLifetime), realm, (u) => store.extensions.get(u), config.sip.authAlgorithms,
+    (host) => settings.localHosts.has(socketHost(host).toLowerCase()));
+  // Dialog tokens in our Record-Route: one secret for every worker and across restarts.
+  const dialogTokens = new DialogTokens(store.settings.getOrCreate('sip.dialog_secret', () => randomBytes(32).toString('hex')));
+  const guard = sourceGuardFor(config, store, opts.log, opts.onBan);
   const service = new SipService({
-    settings, location, auth, extension: (n) => store.extensions.get(n), log: opts.log, locate: opts.locate,
+    settings, location, auth, extension: (n) => store.extensions.get(n), log: opts.log, locate: opts.locate, dialogTokens, guard,
   });
   const transports = new SipTransports(
     { address: config.sip.listen, port: config.sip.port, ownPort: opts.ownPort, transports: config.sip.transports, tcp: config.sip.tcp },

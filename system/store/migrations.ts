@@ -79,6 +79,18 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 4,
+    name: 'banned SIP sources',
+    sql: `
+      CREATE TABLE bans (
+        address TEXT PRIMARY KEY,
+        reason  TEXT NOT NULL,
+        since   INTEGER NOT NULL,
+        until   INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; returns the versions applied now. */

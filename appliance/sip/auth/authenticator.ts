@@ -1,49 +1,70 @@
 import type { ExtensionRecord } from '../../../system/store/index.ts';
 import type { SipRequest } from '../message/types.ts';
+import { parseSipUri } from '../message/uri.ts';
 import { expectedResponse, sameDigest, type DigestAlgorithm, type DigestCredentials, type NonceIssuer } from './digest.ts';
+import { NonceCounts } from './nonce-counts.ts';
 
 /** Result of checking a request's credentials (RFC 3261 §22.3, §22.4). */
 export type AuthOutcome =
   | { readonly kind: 'ok'; readonly user: string }
   | { readonly kind: 'challenge'; readonly stale: boolean }
-  | { readonly kind: 'forbidden'; readonly reason: string };
+  /** `failure`: a wrong password or an unknown user (counts towards a ban); else a bad header. */
+  | { readonly kind: 'forbidden'; readonly reason: string; readonly status: 400 | 403; readonly failure: boolean };
 
 /**
  * Digest authentication of requests against the extensions' stored HA1 hashes.
  * `proxy` selects Proxy-Authorization / 407 (other requests) or Authorization / 401 (REGISTER).
+ * Done fully (issue 10): the digest uri must be the Request-URI (RFC 2617 §3.2.2.5), the nonce
+ * must have been issued to this client address, each (nonce, nc) is accepted once, and only
+ * the algorithms we offer are accepted.
  */
 export class Authenticator {
+  private readonly counts: NonceCounts;
+
   constructor(
     private readonly nonces: NonceIssuer,
     readonly realm: string,
     private readonly lookup: (user: string) => ExtensionRecord | undefined,
-    /** Algorithms offered in challenges, most preferred first (RFC 8760 §2.4). */
+    /** Algorithms offered in challenges, most preferred first (RFC 8760 §2.4); the only ones accepted. */
     private readonly offered: readonly DigestAlgorithm[] = ['MD5', 'SHA-256'],
-  ) {}
+    /** Hosts that mean this appliance: a digest uri naming us (no user) is accepted too (sipp, some phones). */
+    private readonly isOurHost: (host: string) => boolean = () => false,
+  ) {
+    this.counts = new NonceCounts(nonces.lifetime * 1000 + 10_000);
+  }
 
-  check(req: SipRequest, proxy: boolean, now = Date.now()): AuthOutcome {
+  check(req: SipRequest, proxy: boolean, address: string, now = Date.now()): AuthOutcome {
     const list = req.headers[proxy ? 'proxy-authorization' : 'authorization'] as Record<string, string>[] | undefined;
-    const mine = (list ?? []).find((a) => a.scheme?.toLowerCase() === 'digest' && unq(a.realm) === this.realm);
-    if (!mine) return { kind: 'challenge', stale: false };
-    const creds = readCredentials(mine);
-    if (!creds) return { kind: 'forbidden', reason: 'Malformed credentials' };
-    const nonce = this.nonces.check(creds.nonce, now);
+    const mine = (list ?? []).filter((a) => a.scheme?.toLowerCase() === 'digest' && unq(a.realm) === this.realm);
+    if (mine.length === 0) return { kind: 'challenge', stale: false };
+    // A phone may answer several of our challenges (RFC 8760 §2.4): use one we offered.
+    const creds = mine.map(readCredentials).find((c) => c && this.offered.includes(c.algorithm));
+    if (!creds) {
+      return mine.some((a) => readCredentials(a)) ? { kind: 'challenge', stale: false } : forbidden(400, 'Malformed credentials', false);
+    }
+    if (!sameRequestUri(creds.uri, req.uri) && !this.namesUs(creds.uri)) return forbidden(400, 'Digest uri does not match the Request-URI', true);
+    const nonce = this.nonces.check(creds.nonce, address, now);
     if (nonce === 'invalid') return { kind: 'challenge', stale: false };
     const ext = this.lookup(creds.username);
     // Same answer for an unknown user and a wrong password: do not reveal which extensions exist.
-    if (!ext || ext.realm !== this.realm) return { kind: 'forbidden', reason: 'Wrong credentials' };
+    if (!ext || ext.realm !== this.realm) return forbidden(403, 'Wrong credentials', true);
     const ha1 = creds.algorithm === 'SHA-256' ? ext.ha1Sha256 : ext.ha1Md5;
-    if (!sameDigest(expectedResponse(ha1, req.method, creds), creds.response)) {
-      return { kind: 'forbidden', reason: 'Wrong credentials' };
-    }
+    if (!sameDigest(expectedResponse(ha1, req.method, creds), creds.response)) return forbidden(403, 'Wrong credentials', true);
     // A right answer to an old nonce: ask again with stale=true so the phone retries silently (§22.4).
     if (nonce === 'stale') return { kind: 'challenge', stale: true };
+    // A replayed (nonce, nc): a fresh challenge; the phone answers it, a replayer cannot.
+    if (!this.counts.use(creds.nonce, creds.qop ? parseInt(creds.nc!, 16) : 0, now)) return { kind: 'challenge', stale: true };
     return { kind: 'ok', user: creds.username };
   }
 
+  private namesUs(uri: string): boolean {
+    const u = parseSipUri(uri);
+    return !!u && !u.user && this.isOurHost(u.host);
+  }
+
   /** Challenge header values, one per offered algorithm, in the `sip` package's shape. */
-  challenge(stale: boolean, now = Date.now()): Record<string, string>[] {
-    const nonce = this.nonces.issue(now);
+  challenge(stale: boolean, address: string, now = Date.now()): Record<string, string>[] {
+    const nonce = this.nonces.issue(address, now);
     return this.offered.map((algorithm) => ({
       scheme: 'Digest',
       realm: `"${this.realm}"`,
@@ -76,11 +97,28 @@ function readCredentials(a: Record<string, string>): DigestCredentials | undefin
   if (qop !== undefined && qop !== 'auth') return undefined;
   const nc = unq(a.nc);
   const cnonce = unq(a.cnonce);
-  if (qop && (!nc || !cnonce)) return undefined;
+  if (qop && (!nc || !/^[0-9a-fA-F]{8}$/.test(nc) || !cnonce)) return undefined;
   return { username, realm: unq(a.realm)!, nonce, uri, response, algorithm: alg, qop, nc, cnonce };
 }
 
 function unq(v: string | undefined): string | undefined {
   if (v === undefined || v === null) return undefined;
   return v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v;
+}
+
+function forbidden(status: 400 | 403, reason: string, failure: boolean): AuthOutcome {
+  return { kind: 'forbidden', status, reason, failure };
+}
+
+/**
+ * RFC 2617 §3.2.2.5: the digest-uri must name the Request-URI. Compared as URIs (scheme, user,
+ * host case-insensitively, port with its default), since phones differ in parameter spelling.
+ */
+export function sameRequestUri(digestUri: string, requestUri: string): boolean {
+  if (digestUri === requestUri) return true;
+  const a = parseSipUri(digestUri);
+  const b = parseSipUri(requestUri);
+  if (!a || !b) return false;
+  const port = (u: typeof a) => u.port ?? (u.schema === 'sips' ? 5061 : 5060);
+  return a.schema === b.schema && (a.user ?? '') === (b.user ?? '') && a.host.toLowerCase() === b.host.toLowerCase() && port(a) === port(b);
 }

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * HTTP Digest for SIP (RFC 3261 §22.4, RFC 2617 §3.2.2, RFC 8760 for SHA-256), server side.
@@ -52,8 +52,11 @@ export function sameDigest(a: string, b: string): boolean {
 export type NonceCheck = 'fresh' | 'stale' | 'invalid';
 
 /**
- * Stateless nonces: `<issued seconds, hex>.<HMAC(secret, issued:realm), 24 hex>`. Any worker
- * holding the same secret can verify them, so a challenge answered to another worker works.
+ * Stateless nonces bound to the client's address:
+ * `<issued seconds, hex>.<salt, 8 hex>.<HMAC(secret, issued:salt:realm:address), 24 hex>`. Any
+ * worker holding the same secret can verify them, so a challenge answered to another worker
+ * works; a captured Authorization header re-sent from another host does not (issue 10). The
+ * salt makes each nonce unique, so nonce-count tracking (nonce-counts.ts) can key on it.
  */
 export class NonceIssuer {
   constructor(
@@ -62,22 +65,26 @@ export class NonceIssuer {
     private readonly lifetimeSeconds: number,
   ) {}
 
-  issue(nowMs = Date.now()): string {
+  issue(address: string, nowMs = Date.now()): string {
     const ts = Math.floor(nowMs / 1000).toString(16);
-    return `${ts}.${this.mac(ts)}`;
+    const salt = randomBytes(4).toString('hex');
+    return `${ts}.${salt}.${this.mac(ts, salt, address)}`;
   }
 
-  check(nonce: string, nowMs = Date.now()): NonceCheck {
-    const dot = nonce.indexOf('.');
-    if (dot <= 0 || dot > 12) return 'invalid';
-    const ts = nonce.slice(0, dot);
-    if (!/^[0-9a-f]+$/.test(ts) || !sameDigest(nonce.slice(dot + 1), this.mac(ts))) return 'invalid';
-    const age = nowMs / 1000 - parseInt(ts, 16);
+  check(nonce: string, address: string, nowMs = Date.now()): NonceCheck {
+    const m = /^([0-9a-f]{1,12})\.([0-9a-f]{8})\.([0-9a-f]{24})$/.exec(nonce);
+    if (!m || !sameDigest(m[3], this.mac(m[1], m[2], address))) return 'invalid';
+    const age = nowMs / 1000 - parseInt(m[1], 16);
     if (age < -5) return 'invalid';
     return age > this.lifetimeSeconds ? 'stale' : 'fresh';
   }
 
-  private mac(ts: string): string {
-    return createHmac('sha256', this.secret).update(`${ts}:${this.realm}`).digest('hex').slice(0, 24);
+  /** Seconds a nonce stays fresh. */
+  get lifetime(): number {
+    return this.lifetimeSeconds;
+  }
+
+  private mac(ts: string, salt: string, address: string): string {
+    return createHmac('sha256', this.secret).update(`${ts}:${salt}:${this.realm}:${address}`).digest('hex').slice(0, 24);
   }
 }

@@ -8,6 +8,7 @@ import type { RegistrarSettings } from '../registrar/registrar-rules.ts';
 import type { ServerTransaction } from '../transaction/server-transaction.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { AdmissionControl } from './admission-control.ts';
+import type { DialogTokens } from '../security/dialog-token.ts';
 
 /** Settings the SIP pipeline reads, precomputed from the config at start (STYLE.md §9). */
 export interface SipSettings {
@@ -24,6 +25,16 @@ export interface SipSettings {
   readonly registrar: RegistrarSettings;
   /** Transports we listen on (a tcp contact cannot be reached without tcp). */
   readonly tcp: boolean;
+  /** Unauthenticated strangers may call our users (`[security] anonymous_inbound`). */
+  readonly anonymousInbound: boolean;
+  /** Open transactions held at most; new requests beyond it get 503. */
+  readonly maxTransactions: number;
+}
+
+/** Where the stages report abuse (security/source-guard.ts behind it). */
+export interface AbuseReporter {
+  /** A failed login or a forged request from `source`; enough of them ban the address. */
+  failed(source: Source, what: string, user?: string): void;
 }
 
 /** Everything a stage may use; the SIP service implements it. */
@@ -33,6 +44,11 @@ export interface PipelineServices {
   readonly auth: Authenticator;
   /** Load shedding and draining: whether new dialogs and registrations are admitted. */
   readonly admission: AdmissionControl;
+  /** Authenticates the dialogs we record-routed (security/dialog-token.ts). */
+  readonly dialogTokens: DialogTokens;
+  readonly guard: AbuseReporter;
+  /** Open server and client transactions. */
+  readonly openTransactions: number;
   extension(number: string): ExtensionRecord | undefined;
   /** Sends a response: in the server transaction when there is one, else statelessly. */
   reply(ctx: RequestContext, status: number, reason?: string, headers?: Record<string, unknown>): void;
@@ -65,8 +81,8 @@ export interface RequestContext {
   /** Transaction key of the request (RFC 3261 §17.2.3), set by the transaction stage. */
   txKey?: string;
   st?: ServerTransaction;
-  /** Source is a trusted address: no digest (gateway, benchmark harness). */
-  trusted: boolean;
+  /** Source is a trusted address: no digest (gateway, benchmark harness); set on arrival. */
+  readonly trusted: boolean;
   /** The extension the request was authenticated as. */
   authUser?: string;
 }

@@ -28,6 +28,7 @@ export class Fork implements ClientTransactionUser {
   private canceled = false;
   private done = false;
   private readonly cancelWhenProvisional = new Set<ClientTransaction>();
+  private readonly answeredBy = new Set<ClientTransaction>();
   private timerC?: ReturnType<typeof setTimeout>;
 
   constructor(readonly st: ServerTransaction, private readonly host: ForkHost) {
@@ -50,7 +51,13 @@ export class Fork implements ClientTransactionUser {
       return;
     }
     if (s < 300) {
-      // §16.7 step 5: every 2xx to an INVITE goes upstream at once, even after another 2xx.
+      // §16.7 step 5: every 2xx to an INVITE goes upstream at once, even after another 2xx;
+      // a retransmission of one already forwarded (RFC 6026 Accepted) only goes upstream again.
+      if (this.answeredBy.has(ct)) {
+        this.st.respond(this.host.upstream(res));
+        return;
+      }
+      this.answeredBy.add(ct);
       this.answered = true;
       this.finish();
       this.st.respond(this.host.upstream(res));
@@ -78,7 +85,7 @@ export class Fork implements ClientTransactionUser {
 
   private cancelPending(except: ClientTransaction | undefined): void {
     for (const ct of this.branches) {
-      if (ct === except || ct.state === 'terminated' || ct.state === 'completed' || !ct.isInvite) continue;
+      if (ct === except || ct.state === 'terminated' || ct.state === 'completed' || ct.state === 'accepted' || !ct.isInvite) continue;
       // §9.1: no CANCEL before a provisional response; send it when one arrives.
       if (ct.lastStatus >= 100) this.host.cancelBranch(ct);
       else this.cancelWhenProvisional.add(ct);

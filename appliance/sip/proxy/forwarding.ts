@@ -1,6 +1,7 @@
 import type { Via } from 'sip';
 import type { SipRequest, Source } from '../message/types.ts';
 import { parseSipUri, uriHost } from '../message/uri.ts';
+import { DIALOG_TOKEN_PARAM } from '../security/dialog-token.ts';
 
 /** Methods that create a dialog, so the proxy stays in its path by Record-Route (RFC 3261 §16.6 step 4). */
 const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
@@ -12,6 +13,8 @@ export interface ForwardIdentity {
   readonly port: number;
   /** This worker's own port, for Via: responses come back to the worker holding the transaction. */
   readonly viaPort: number;
+  /** The dialog token our Record-Route carries (security/dialog-token.ts). */
+  readonly dialogToken: (callId: string, fromTag: string) => string;
 }
 
 /**
@@ -21,6 +24,9 @@ export interface ForwardIdentity {
 export function stampReceived(req: SipRequest, source: Source): void {
   const via = req.headers.via[0];
   const host = via.host.startsWith('[') ? via.host.slice(1, -1) : via.host;
+  // A received= the client wrote itself would steer our responses to another host (reflection):
+  // only the packet's real source counts.
+  delete via.params.received;
   if (host !== source.address || source.transport === 'tcp') via.params.received = source.address;
   if ('rport' in via.params || source.transport === 'tcp') via.params.rport = String(source.port);
 }
@@ -36,7 +42,8 @@ export function forwardRequest(req: SipRequest, uri: string, branch: string, tra
   const via: Via = { version: '2.0', protocol: transport.toUpperCase(), host: uriHost(id.advertise), port: id.viaPort, params: { branch } };
   headers.via = [via, ...req.headers.via];
   if (DIALOG_CREATING.has(req.method) && !req.headers.to.params.tag) {
-    const rr = { uri: `sip:${uriHost(id.advertise)}:${id.port};lr`, params: {} };
+    const token = id.dialogToken(String(req.headers['call-id']), String(req.headers.from.params.tag ?? ''));
+    const rr = { uri: `sip:${uriHost(id.advertise)}:${id.port};lr;${DIALOG_TOKEN_PARAM}=${token}`, params: {} };
     headers['record-route'] = [rr, ...(req.headers['record-route'] ?? [])];
   }
   let ruri = uri;

@@ -1,10 +1,11 @@
 import { encodeMessage } from '../message/encode.ts';
 import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { Destination, SipTransport } from '../transport/transport.ts';
-import { T2, TIMER_A, TIMER_B, TIMER_D, TIMER_E, TIMER_F, TIMER_K } from './timers.ts';
+import { T2, TIMER_A, TIMER_B, TIMER_D, TIMER_E, TIMER_F, TIMER_K, TIMER_M } from './timers.ts';
 
 /** Client transaction states (RFC 3261 §17.1). */
-export type ClientState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'terminated';
+/** Client transaction states (RFC 3261 §17.1; "accepted" from RFC 6026 §7.2). */
+export type ClientState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
 
 /** What a client transaction reports to its user (STYLE.md §3: a small typed interface). */
 export interface ClientTransactionUser {
@@ -59,6 +60,11 @@ export class ClientTransaction {
   receive(res: SipResponse): void {
     const s = res.status;
     if (this.state === 'terminated') return;
+    if (this.state === 'accepted') {
+      // RFC 6026 §7.2: 2xx retransmissions (and other branches' 2xx) go to the TU; the rest is dropped.
+      if (s >= 200 && s < 300) this.user.onResponse(res, this);
+      return;
+    }
     if (this.state === 'completed') {
       // Retransmitted final response: resend our ACK (§17.1.1.2).
       if (this.isInvite && s >= 300 && this.ackBytes) this.transport.send(this.dest, this.ackBytes);
@@ -77,7 +83,9 @@ export class ClientTransaction {
     clearTimeout(this.retransmit);
     clearTimeout(this.timeout);
     if (this.isInvite && s < 300) {
-      this.terminate(); // 2xx: the ACK is end to end (§17.1.1.2)
+      // 2xx: the ACK is end to end (§17.1.1.2); stay Accepted for its retransmissions (RFC 6026 §7.2).
+      this.state = 'accepted';
+      this.timeout = setTimeout(() => this.terminate(), TIMER_M);
       this.user.onResponse(res, this);
       return;
     }
@@ -101,14 +109,14 @@ export class ClientTransaction {
   }
 
   private fail(): void {
-    if (this.state === 'terminated' || this.state === 'completed') return;
+    if (this.state === 'terminated' || this.state === 'completed' || this.state === 'accepted') return;
     this.terminate();
     this.user.onTimeout(this);
   }
 
   private scheduleRetransmit(interval: number): void {
     this.retransmit = setTimeout(() => {
-      if (this.state === 'terminated' || this.state === 'completed') return;
+      if (this.state === 'terminated' || this.state === 'completed' || this.state === 'accepted') return;
       if (this.isInvite && this.state !== 'calling') return;
       this.transport.send(this.dest, this.bytes);
       const next = this.isInvite ? interval * 2 : Math.min(interval * 2, T2);

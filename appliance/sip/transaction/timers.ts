@@ -16,3 +16,5 @@ export const TIMER_K = T4;
 export const TIMER_C = 181_000;
 /** RFC 6026 §8.7 Timer L: how long an INVITE server transaction stays Accepted after a 2xx. */
 export const TIMER_L = 64 * T1;
+/** RFC 6026 §8.4 Timer M: how long an INVITE client transaction stays Accepted, taking 2xx retransmissions. */
+export const TIMER_M = 64 * T1;

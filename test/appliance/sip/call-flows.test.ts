@@ -78,7 +78,8 @@ describe.skipIf(!hasSipp)('SIP call flows with sipp', () => {
     expect(callerTrace).toContain('SIP/2.0 180 Ringing');
     const calleeTrace = await sippMessages(answered);
     // The callee sees our Record-Route and no Proxy-Authorization (consumed by us, RFC 3261 §22.3).
-    expect(calleeTrace).toMatch(new RegExp(`Record-Route: +<sip:${HOST.replace(/\./g, '\\.')}:${ap.port};lr>`));
+    // ... and the dialog token in it (issue 10): in-dialog requests are relayed only with it.
+    expect(calleeTrace).toMatch(new RegExp(`Record-Route: +<sip:${HOST.replace(/\./g, '\\.')}:${ap.port};lr;dlg=[0-9a-f]{20}>`));
     expect(calleeTrace).not.toContain('Proxy-Authorization');
     expect(calleeTrace).toMatch(/BYE sip:/);
   });

@@ -1,4 +1,5 @@
-import { parseSipUri } from '../../message/uri.ts';
+import { parseSipUri, type SipUri } from '../../message/uri.ts';
+import { DIALOG_TOKEN_PARAM } from '../../security/dialog-token.ts';
 import type { Target } from '../../proxy/targets.ts';
 import type { RequestContext, Stage } from '../context.ts';
 
@@ -6,53 +7,60 @@ import type { RequestContext, Stage } from '../context.ts';
  * Route processing (RFC 3261 §16.4) and in-dialog requests. If the Request-URI is a Route we
  * put in Record-Route, the previous hop was a strict router: restore the R-URI from the last
  * Route. Our own entry on top of Route is removed. A request with a To tag (in a dialog) is
- * then relayed by the route set: ACK for a 2xx statelessly, others statefully.
+ * then relayed by the route set, but only when the Route we popped carries a valid dialog
+ * token (security/dialog-token.ts): this stage runs before auth, so a forged To tag and
+ * Route must not buy a stranger a relay (issue 10). ACK for a 2xx goes statelessly, others
+ * statefully.
  */
 export const inDialog: Stage = {
   name: 'in-dialog',
   run(ctx) {
     const { req, services } = ctx;
     const routes = req.headers.route;
-    let poppedOurs = false;
+    let ours: SipUri | undefined;
     if (routes && routes.length > 0) {
       // §16.4: strict-router previous hop: the R-URI is our Record-Route URI.
       if (ctx.ruri && !ctx.ruri.user && services.isUs(ctx.ruri.host, ctx.ruri.port) && 'lr' in ctx.ruri.params) {
+        ours = ctx.ruri;
         const last = routes.pop()!;
         req.uri = String(last.uri);
         ctx.ruri = parseSipUri(req.uri);
-        poppedOurs = true;
       }
       const top = routes[0] ? parseSipUri(String(routes[0].uri)) : undefined;
       if (top && services.isUs(top.host, top.port)) {
         routes.shift();
-        poppedOurs = true;
+        ours = top;
       }
       if (routes.length === 0) delete req.headers.route;
     }
-    if (!req.headers.to.params.tag) return 'continue';
-
+    const toTag = req.headers.to.params.tag;
+    if (!toTag) {
+      // An ACK that matched no transaction and names no dialog belongs to nothing (§17.2.1).
+      return req.method === 'ACK' ? 'handled' : 'continue';
+    }
     // In a dialog: only requests that came through our Record-Route are ours to relay.
-    if (!poppedOurs) {
-      if (req.method === 'ACK') return 'handled'; // nothing to answer to an ACK (§17)
-      services.reply(ctx, 404, 'Not Here');
-      return 'handled';
+    if (!ours) return refuse(ctx, 481, 'Call/Transaction Does Not Exist');
+    const token = ours.params[DIALOG_TOKEN_PARAM] ?? undefined;
+    if (!services.dialogTokens.verify(token, String(req.headers['call-id']), req.headers.from.params.tag ?? undefined, toTag)) {
+      services.guard.failed(ctx.source, 'forged in-dialog request');
+      return refuse(ctx, 403, 'Not a dialog of ours');
     }
     const next = req.headers.route?.[0] ? parseSipUri(String(req.headers.route[0].uri)) : ctx.ruri;
-    if (!next) {
-      if (req.method !== 'ACK') services.reply(ctx, 400, 'Cannot route');
-      return 'handled';
-    }
+    if (!next) return refuse(ctx, 400, 'Cannot route');
     const target = services.resolveUri(next);
     return target instanceof Promise ? target.then((t) => send(ctx, t)) : send(ctx, target);
   },
 };
 
+/** Answers statelessly (nothing to answer to an ACK, §17). */
+function refuse(ctx: RequestContext, status: number, reason: string): 'handled' {
+  if (ctx.req.method !== 'ACK') ctx.services.reply(ctx, status, reason);
+  return 'handled';
+}
+
 function send(ctx: RequestContext, target: Target | undefined): 'handled' {
   const { req, services } = ctx;
-  if (!target) {
-    if (req.method !== 'ACK') services.reply(ctx, 404, 'Not Found');
-    return 'handled';
-  }
+  if (!target) return refuse(ctx, 404, 'Not Found');
   const t = { ...target, uri: req.uri };
   if (req.method === 'ACK') services.relayStateless(ctx, t);
   else services.relay(ctx, [t]);

@@ -33,6 +33,17 @@ export const registrar: Stage = {
     }
     const now = Date.now();
     const aor = `sip:${to.user}@${services.settings.domain}`;
+    const sourceKey = `${source.transport}:${source.address}:${source.port}`;
+    // A Contact bound to another extension from another flow is not taken over: in-dialog
+    // requests to that contact would reach the wrong phone (issue 10). A phone with two lines
+    // registers from one flow and may share a contact between them.
+    for (const c of contacts === '*' ? [] : contacts ?? []) {
+      const held = services.location.bindingForContact(c.uri, now);
+      if (held && held.aor !== aor && held.source !== sourceKey) {
+        services.reply(ctx, 403, 'Contact in use by another extension');
+        return 'handled';
+      }
+    }
     const expiresRaw = req.headers.expires as string | undefined;
     if (expiresRaw !== undefined && !/^\d{1,10}$/.test(expiresRaw.trim())) {
       services.reply(ctx, 400, 'Bad Expires');
@@ -47,7 +58,7 @@ export const registrar: Stage = {
     const outcome = applyRegister({
       aor, contacts, expiresHeader: expiresRaw === undefined ? undefined : Number(expiresRaw),
       callId: req.headers['call-id'], cseq: req.headers.cseq.seq,
-      source: `${source.transport}:${source.address}:${source.port}`, transport: source.transport,
+      source: sourceKey, transport: source.transport,
       userAgent: String(req.headers['user-agent'] ?? '').slice(0, 200), now,
     }, current, services.settings.registrar);
     if (outcome.kind === 'reject') {

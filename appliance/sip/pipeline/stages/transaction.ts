@@ -48,6 +48,14 @@ export const transaction: Stage = {
       }
       return 'handled';
     }
+    // A hard bound on state (issue 10): new work beyond the cap is refused statelessly; requests
+    // inside a dialog keep a margin so calls in progress can still end.
+    const cap = services.settings.maxTransactions;
+    const open = services.openTransactions;
+    if (open >= cap && (!req.headers.to.params.tag || open >= cap * 1.25)) {
+      services.reply(ctx, 503, 'Service Unavailable', { 'retry-after': '5' });
+      return 'handled';
+    }
     ctx.st = services.createServer(ctx);
     return 'continue';
   },

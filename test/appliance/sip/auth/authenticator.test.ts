@@ -17,13 +17,16 @@ const NOW = 1_700_000_000_000;
 const REALM = 'office.lan';
 const PASSWORD = 'Gr33n-Phone-201';
 const nonces = new NonceIssuer('shared-secret', REALM, 300);
+/** The phone's address (a string only: nothing is sent). */
+const ADDR = '192.0.2.10';
 
 const H = (alg: 'MD5' | 'SHA-256', s: string) => createHash(alg === 'MD5' ? 'md5' : 'sha256').update(s).digest('hex');
 const EXT: ExtensionRecord = {
   number: '201', displayName: 'Reception', realm: REALM, e164: null, createdAt: 0, updatedAt: 0,
   ha1Md5: H('MD5', `201:${REALM}:${PASSWORD}`), ha1Sha256: H('SHA-256', `201:${REALM}:${PASSWORD}`),
 };
-const auth = new Authenticator(nonces, REALM, (u) => (u === '201' ? EXT : u === '205' ? { ...EXT, number: '205', realm: 'old.lan' } : undefined));
+const auth = new Authenticator(nonces, REALM, (u) => (u === '201' ? EXT : u === '205' ? { ...EXT, number: '205', realm: 'old.lan' } : undefined), ['MD5', 'SHA-256'],
+  (host) => host === '192.0.2.1');
 
 const REGISTER = readFileSync(join(import.meta.dir, '../../../fixtures/sip/register-compact.sip'), 'latin1');
 const INVITE = readFileSync(join(import.meta.dir, '../../../fixtures/sip/invite-routed.sip'), 'latin1');
@@ -37,7 +40,7 @@ interface Answer {
 function credentials(a: Answer, defaults: { method: string; uri: string }): string {
   const user = a.user ?? '201';
   const realm = a.realm ?? REALM;
-  const nonce = a.nonce ?? nonces.issue(NOW);
+  const nonce = a.nonce ?? nonces.issue(ADDR, NOW);
   const alg = (a.algorithm ?? 'MD5').toUpperCase() === 'SHA-256' ? 'SHA-256' : 'MD5';
   const uri = a.uri ?? defaults.uri;
   const qop = a.qop === undefined ? 'auth' : a.qop;
@@ -84,8 +87,8 @@ describe('Authenticator.check on REGISTER (Authorization, 401)', () => {
     ['unknown user: same answer as a wrong password', [{ user: '299' }], forbidden],
     ['extension stored under another realm', [{ user: '205' }], forbidden],
     ['answer computed for another method', [{ method: 'INVITE' }], forbidden],
-    ['old nonce, right password: challenge again with stale=true (§22.4)', [{ nonce: nonces.issue(NOW - 400_000) }], { kind: 'challenge', stale: true }],
-    ['old nonce, wrong password: forbidden', [{ nonce: nonces.issue(NOW - 400_000), password: 'Wr0ng-Password' }], forbidden],
+    ['old nonce, right password: challenge again with stale=true (§22.4)', [{ nonce: nonces.issue(ADDR, NOW - 400_000) }], { kind: 'challenge', stale: true }],
+    ['old nonce, wrong password: forbidden', [{ nonce: nonces.issue(ADDR, NOW - 400_000), password: 'Wr0ng-Password' }], forbidden],
     ['a nonce we never issued: fresh challenge', [{ nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093' }], challenge],
     ['credentials for another realm only: challenge for ours (§22.3)', [{ realm: 'carrier.example' }], challenge],
     ['another realm first, then ours', [{ realm: 'carrier.example' }, {}], ok],
@@ -94,20 +97,57 @@ describe('Authenticator.check on REGISTER (Authorization, 401)', () => {
     ['qop without cnonce', [{ omit: 'cnonce' }], forbidden],
     ['no response', [{ omit: 'response' }], forbidden],
     ['Proxy-Authorization on a REGISTER is not for the registrar', [{ header: 'Proxy-Authorization' }], challenge],
+    ['digest uri is not the Request-URI (RFC 2617 §3.2.2.5): 400', [{ uri: 'sip:totally-different.example' }], { kind: 'forbidden', status: 400, failure: true }],
+    ['digest uri names the Request-URI with another host case and the default port', [{ uri: 'sip:OFFICE.LAN:5060' }], ok],
+    ['a nonce issued to another address: fresh challenge (no replay from elsewhere)', [{ nonce: nonces.issue('192.0.2.99', NOW) }], challenge],
+    ['digest uri naming this appliance (sipp does this) is accepted', [{ uri: 'sip:192.0.2.1:5060' }], ok],
+    ['digest uri naming this appliance with a user part is not', [{ uri: 'sip:999@192.0.2.1:5060' }], { kind: 'forbidden', status: 400 }],
+    ['wrong password counts as a failure', [{ password: 'Wr0ng-Password' }], { kind: 'forbidden', status: 403, failure: true }],
   ];
   for (const [name, answers, expected] of rows) {
-    test(name, () => expect(auth.check(register(...answers), false, NOW)).toMatchObject(expected));
+    test(name, () => expect(auth.check(register(...answers), false, ADDR, NOW)).toMatchObject(expected));
   }
   test('the SHA-256 row really used SHA-256: the MD5 HA1 does not verify it', () => {
     const md5Only = new Authenticator(nonces, REALM, () => ({ ...EXT, ha1Sha256: EXT.ha1Md5 }));
-    expect(md5Only.check(register({ algorithm: 'SHA-256' }), false, NOW)).toMatchObject({ kind: 'forbidden' });
+    expect(md5Only.check(register({ algorithm: 'SHA-256' }), false, ADDR, NOW)).toMatchObject({ kind: 'forbidden' });
+  });
+});
+
+describe('Authenticator.check: replay and algorithms (issue 10)', () => {
+  test('the same credentials twice: the second is challenged again (nonce count, RFC 7616 §3.4)', () => {
+    const a = new Authenticator(nonces, REALM, (u) => (u === '201' ? EXT : undefined));
+    const nonce = nonces.issue(ADDR, NOW);
+    expect(a.check(register({ nonce }), false, ADDR, NOW)).toEqual({ kind: 'ok', user: '201' });
+    expect(a.check(register({ nonce }), false, ADDR, NOW + 10)).toEqual({ kind: 'challenge', stale: true });
+  });
+  test('without qop a nonce is single-use', () => {
+    const a = new Authenticator(nonces, REALM, (u) => (u === '201' ? EXT : undefined));
+    const nonce = nonces.issue(ADDR, NOW);
+    expect(a.check(register({ nonce, qop: null }), false, ADDR, NOW)).toMatchObject({ kind: 'ok' });
+    expect(a.check(register({ nonce, qop: null }), false, ADDR, NOW)).toMatchObject({ kind: 'challenge' });
+  });
+  test('the captured header re-sent from another host: challenged, not accepted', () => {
+    const a = new Authenticator(nonces, REALM, (u) => (u === '201' ? EXT : undefined));
+    const req = register({});
+    expect(a.check(req, false, '192.0.2.66', NOW)).toEqual({ kind: 'challenge', stale: false });
+  });
+  test('only the configured algorithms are accepted on verify', () => {
+    const sha = new Authenticator(nonces, REALM, () => EXT, ['SHA-256']);
+    expect(sha.check(register({}), false, ADDR, NOW)).toEqual({ kind: 'challenge', stale: false });
+    expect(sha.check(register({ algorithm: 'SHA-256' }), false, ADDR, NOW)).toMatchObject({ kind: 'ok' });
+    const md5 = new Authenticator(nonces, REALM, () => EXT, ['MD5']);
+    expect(md5.check(register({ algorithm: 'SHA-256' }), false, ADDR, NOW)).toEqual({ kind: 'challenge', stale: false });
+  });
+  test('a phone that answers both challenges is verified with one we offered', () => {
+    const sha = new Authenticator(nonces, REALM, () => EXT, ['SHA-256']);
+    expect(sha.check(register({}, { algorithm: 'SHA-256' }), false, ADDR, NOW)).toMatchObject({ kind: 'ok' });
   });
 });
 
 describe('Authenticator.check on INVITE (Proxy-Authorization, 407)', () => {
-  test('right answer → ok', () => expect(auth.check(invite({}), true, NOW)).toEqual({ kind: 'ok', user: '201' }));
+  test('right answer → ok', () => expect(auth.check(invite({}), true, ADDR, NOW)).toEqual({ kind: 'ok', user: '201' }));
   test('Authorization instead of Proxy-Authorization → challenge', () => {
-    expect(auth.check(invite({ header: 'Authorization' }), true, NOW)).toEqual({ kind: 'challenge', stale: false });
+    expect(auth.check(invite({ header: 'Authorization' }), true, ADDR, NOW)).toEqual({ kind: 'challenge', stale: false });
   });
   test('consume removes our realm only, before forwarding (§22.3)', () => {
     const req = invite({});
@@ -124,17 +164,17 @@ describe('Authenticator.challenge', () => {
   test('one challenge per configured algorithm, in the configured order (RFC 8760 §2.4)', () => {
     for (const order of [['SHA-256', 'MD5'], ['MD5', 'SHA-256'], ['SHA-256']] as const) {
       const a = new Authenticator(nonces, REALM, () => undefined, order);
-      expect(a.challenge(false, NOW).map((c) => c.algorithm)).toEqual([...order]);
+      expect(a.challenge(false, ADDR, NOW).map((c) => c.algorithm)).toEqual([...order]);
     }
   });
   test('fields: quoted realm and nonce, qop="auth", stale only when asked', () => {
-    const [fresh] = auth.challenge(false, NOW);
-    expect(fresh).toEqual({ scheme: 'Digest', realm: '"office.lan"', nonce: expect.stringMatching(/^"[0-9a-f]+\.[0-9a-f]{24}"$/), algorithm: 'MD5', qop: '"auth"' });
-    expect(nonces.check(fresh.nonce.slice(1, -1), NOW)).toBe('fresh');
-    expect(auth.challenge(true, NOW).every((c) => c.stale === 'true')).toBe(true);
+    const [fresh] = auth.challenge(false, ADDR, NOW);
+    expect(fresh).toEqual({ scheme: 'Digest', realm: '"office.lan"', nonce: expect.stringMatching(/^"[0-9a-f]+\.[0-9a-f]{8}\.[0-9a-f]{24}"$/), algorithm: 'MD5', qop: '"auth"' });
+    expect(nonces.check(fresh.nonce.slice(1, -1), ADDR, NOW)).toBe('fresh');
+    expect(auth.challenge(true, ADDR, NOW).every((c) => c.stale === 'true')).toBe(true);
   });
   test('a phone answering the challenge is accepted', () => {
-    const nonce = auth.challenge(false, NOW)[0].nonce.slice(1, -1);
-    expect(auth.check(register({ nonce }), false, NOW + 1000)).toEqual({ kind: 'ok', user: '201' });
+    const nonce = auth.challenge(false, ADDR, NOW)[0].nonce.slice(1, -1);
+    expect(auth.check(register({ nonce }), false, ADDR, NOW + 1000)).toEqual({ kind: 'ok', user: '201' });
   });
 });

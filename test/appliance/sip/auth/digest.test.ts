@@ -51,29 +51,34 @@ describe('digest vectors', () => {
 describe('NonceIssuer: stateless nonces', () => {
   const NOW = 1_700_000_000_000;
   const issuer = new NonceIssuer('worker-shared-secret', 'office.lan', 300);
-  const nonce = issuer.issue(NOW);
-  const [ts, mac] = nonce.split('.');
+  const ADDR = '192.0.2.10';
+  const nonce = issuer.issue(ADDR, NOW);
+  const [ts, salt, mac] = nonce.split('.');
   const flip = (s: string) => s.slice(0, -1) + (s.endsWith('0') ? '1' : '0');
 
-  test('shape: hex seconds, dot, 24 hex', () => expect(nonce).toMatch(/^[0-9a-f]+\.[0-9a-f]{24}$/));
+  test('shape: hex seconds, 8 hex salt, 24 hex MAC', () => expect(nonce).toMatch(/^[0-9a-f]+\.[0-9a-f]{8}\.[0-9a-f]{24}$/));
+  test('every nonce is unique (the salt), so nonce counts can key on it', () => expect(issuer.issue(ADDR, NOW)).not.toBe(issuer.issue(ADDR, NOW)));
 
   const rows: [string, () => string, number, 'fresh' | 'stale' | 'invalid'][] = [
     ['just issued', () => nonce, NOW, 'fresh'],
     ['at the end of its lifetime', () => nonce, NOW + 300_000, 'fresh'],
     ['one second past its lifetime', () => nonce, NOW + 301_000, 'stale'],
     ['a day old', () => nonce, NOW + 86_400_000, 'stale'],
-    ['checked by another worker with the same secret', () => new NonceIssuer('worker-shared-secret', 'office.lan', 300).issue(NOW), NOW, 'fresh'],
-    ['tampered MAC', () => `${ts}.${flip(mac)}`, NOW, 'invalid'],
-    ['tampered timestamp (made younger)', () => `${(parseInt(ts, 16) + 1000).toString(16)}.${mac}`, NOW + 1_000_000, 'invalid'],
-    ['another secret', () => new NonceIssuer('other-secret', 'office.lan', 300).issue(NOW), NOW, 'invalid'],
-    ['another realm', () => new NonceIssuer('worker-shared-secret', 'other.lan', 300).issue(NOW), NOW, 'invalid'],
-    ['issued 3 s in the future (clock skew allowed)', () => issuer.issue(NOW + 3000), NOW, 'fresh'],
-    ['issued 60 s in the future', () => issuer.issue(NOW + 60_000), NOW, 'invalid'],
+    ['checked by another worker with the same secret', () => new NonceIssuer('worker-shared-secret', 'office.lan', 300).issue(ADDR, NOW), NOW, 'fresh'],
+    ['tampered MAC', () => `${ts}.${salt}.${flip(mac)}`, NOW, 'invalid'],
+    ['tampered salt', () => `${ts}.${flip(salt)}.${mac}`, NOW, 'invalid'],
+    ['tampered timestamp (made younger)', () => `${(parseInt(ts, 16) + 1000).toString(16)}.${salt}.${mac}`, NOW + 1_000_000, 'invalid'],
+    ['issued to another address (a replay from another host)', () => issuer.issue('192.0.2.99', NOW), NOW, 'invalid'],
+    ['the old two-part shape', () => `${ts}.${mac}`, NOW, 'invalid'],
+    ['another secret', () => new NonceIssuer('other-secret', 'office.lan', 300).issue(ADDR, NOW), NOW, 'invalid'],
+    ['another realm', () => new NonceIssuer('worker-shared-secret', 'other.lan', 300).issue(ADDR, NOW), NOW, 'invalid'],
+    ['issued 3 s in the future (clock skew allowed)', () => issuer.issue(ADDR, NOW + 3000), NOW, 'fresh'],
+    ['issued 60 s in the future', () => issuer.issue(ADDR, NOW + 60_000), NOW, 'invalid'],
     ['empty', () => '', NOW, 'invalid'],
-    ['no dot', () => ts + mac, NOW, 'invalid'],
-    ['dot first', () => `.${mac}`, NOW, 'invalid'],
-    ['not hex', () => `zz.${mac}`, NOW, 'invalid'],
+    ['no dot', () => ts + salt + mac, NOW, 'invalid'],
+    ['dot first', () => `.${salt}.${mac}`, NOW, 'invalid'],
+    ['not hex', () => `zz.${salt}.${mac}`, NOW, 'invalid'],
     ['RFC 2617 example nonce', () => 'dcd98b7102dd2f0e8b11d0f600bfb0c093', NOW, 'invalid'],
   ];
-  for (const [name, make, at, expected] of rows) test(`${name} → ${expected}`, () => expect(issuer.check(make(), at)).toBe(expected));
+  for (const [name, make, at, expected] of rows) test(`${name} → ${expected}`, () => expect(issuer.check(make(), ADDR, at)).toBe(expected));
 });

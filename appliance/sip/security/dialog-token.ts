@@ -1,0 +1,29 @@
+import { createHmac } from 'node:crypto';
+import { sameDigest } from '../auth/digest.ts';
+
+/** The Record-Route URI parameter that carries the dialog token. */
+export const DIALOG_TOKEN_PARAM = 'dlg';
+
+/**
+ * Dialog tokens: our Record-Route carries `;dlg=<HMAC(secret, Call-ID, From tag)>` (DESIGN.md,
+ * issue 10). In-dialog requests (RFC 3261 §12.2) come back with that Route; we relay them only
+ * when the token matches the request's Call-ID and one of its tags (the caller's tag is the
+ * From tag in its own requests and the To tag in the callee's, §12.2.1.1). A stranger cannot
+ * forge one, so a made-up To tag plus `Route: <sip:appliance;lr>` no longer relays anything.
+ * Stateless: every worker (and a restarted one) shares the secret through the store.
+ */
+export class DialogTokens {
+  constructor(private readonly secret: string) {}
+
+  /** The token for a dialog-creating request's Call-ID and From tag. */
+  issue(callId: string, fromTag: string): string {
+    return createHmac('sha256', this.secret).update(`${callId}\n${fromTag}`).digest('hex').slice(0, 20);
+  }
+
+  /** True when `token` was issued for this Call-ID and either tag of the request. */
+  verify(token: string | undefined | null, callId: string, fromTag: string | undefined, toTag: string | undefined): boolean {
+    if (!token || !/^[0-9a-f]{20}$/.test(token)) return false;
+    if (fromTag !== undefined && sameDigest(this.issue(callId, fromTag), token)) return true;
+    return toTag !== undefined && sameDigest(this.issue(callId, toTag), token);
+  }
+}
