@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -11,12 +11,16 @@ import { join } from 'node:path';
 export const CONTROL_TOKEN_FILE = 'control.token';
 export const CONTROL_TOKEN_HEADER = 'x-control-token';
 
-/** Creates a fresh token file and returns the token. */
+/**
+ * Creates a fresh token file (0600) and returns the token. The old file is removed first and
+ * the new one created exclusively with its mode, so the token is never in a file another local
+ * user could read, not even for a moment (writeFileSync's mode applies only on creation).
+ */
 export function writeControlToken(dataDir: string): string {
   const token = randomBytes(24).toString('hex');
   const path = join(dataDir, CONTROL_TOKEN_FILE);
-  writeFileSync(path, token, { mode: 0o600 });
-  chmodSync(path, 0o600);
+  rmSync(path, { force: true });
+  writeFileSync(path, token, { mode: 0o600, flag: 'wx' });
   return token;
 }
 

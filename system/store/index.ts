@@ -14,6 +14,7 @@ export * from './extensions-store.ts';
 export * from './registrations-store.ts';
 export * from './settings-store.ts';
 export * from './peers-store.ts';
+export * from './file-modes.ts';
 export { migrate, MIGRATIONS } from './migrations.ts';
 
 /** The store: one SQLite database, one accessor per table family. */
