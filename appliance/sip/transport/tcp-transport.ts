@@ -67,6 +67,13 @@ export class TcpEndpoints {
     return this.live.size;
   }
 
+  /** Bytes waiting in send queues (what sockets could not take yet). */
+  get queuedBytes(): number {
+    let n = 0;
+    for (const c of this.live) n += c.pendingBytes;
+    return n;
+  }
+
   open(port: number): void {
     // reusePort: every connection control section listens on the shared port (Bun.listen
     // accepts the option though its types do not list it; measured across two processes).
@@ -196,7 +203,7 @@ export class TcpEndpoints {
 
   private onData(socket: Socket<Conn | undefined>, chunk: Buffer): void {
     const conn = socket.data;
-    if (!conn || conn.closingAt !== undefined) return;
+    if (!conn || !this.live.has(conn) || conn.closingAt !== undefined) return;
     const now = performance.now();
     conn.activeAt = now;
     const { messages, pings, error, tooLarge } = conn.framer.push(Buffer.from(chunk));
@@ -214,6 +221,8 @@ export class TcpEndpoints {
       localPort: conn.localPort, connection: conn.key,
     };
     for (const m of messages) {
+      // The sink may have closed the connection (its send queue overflowed): the rest is dropped.
+      if (!this.live.has(conn) || conn.closingAt !== undefined) return;
       try {
         this.sink(m, source);
       } catch {
@@ -231,7 +240,7 @@ export class TcpEndpoints {
 
   /** Writes to a connection, queueing what the socket cannot take now (Bun does not buffer). */
   private write(conn: Conn, data: Buffer): boolean {
-    if (conn.closingAt !== undefined) return false;
+    if (!this.live.has(conn) || conn.closingAt !== undefined) return false;
     conn.activeAt = performance.now();
     if (conn.pendingBytes + data.length > MAX_QUEUED_BYTES) {
       // The peer stopped reading: holding more would let it grow our memory.
