@@ -4,6 +4,8 @@ import type { ParsedArgs } from './cli-args.ts';
 /** What a CLI command can write to; tests capture it. */
 export interface CliOutput {
   out(line: string): void;
+  /** Warnings and errors (stderr). */
+  err(line: string): void;
 }
 
 /** One admin command group on the entry point (`extension ...`, `dns ...`). */

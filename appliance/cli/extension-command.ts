@@ -2,17 +2,18 @@ import { ApplianceError } from '../../system/errors/index.ts';
 import { openStore } from '../../system/store/index.ts';
 import { ExtensionService } from '../admin/extension-service.ts';
 import { onlyOptions } from './cli-args.ts';
+import { ARGV_PASSWORD_WARNING, readSecret } from './read-secret.ts';
 import type { CliCommand } from './command.ts';
 
 /** `extension add|list|remove`: works on the store whether or not the appliance runs (WAL). */
 export const extensionCommand: CliCommand = {
   name: 'extension',
   usage: [
-    'extension add <number> --password <pw> [--name <display>] [--e164 <+number>]',
+    'extension add <number> --password - [--name <display>] [--e164 <+number>]   (- reads the password from stdin)',
     'extension list',
     'extension remove <number>',
   ].join('\n'),
-  run(args, config, io) {
+  async run(args, config, io) {
     const [, verb, number, ...rest] = args.positional;
     if (rest.length > 0) throw new ApplianceError('usage', `unexpected argument "${rest[0]}"`);
     const store = openStore(config.dataDir);
@@ -22,9 +23,12 @@ export const extensionCommand: CliCommand = {
         case 'add': {
           onlyOptions(args, ['--config', '--password', '--name', '--e164']);
           if (!number) throw new ApplianceError('usage', 'extension add needs a number');
+          let password = args.options.get('--password');
+          if (password === '-') password = await readSecret('password');
+          else if (password !== undefined) io.err(ARGV_PASSWORD_WARNING);
           const rec = service.add({
             number,
-            password: args.options.get('--password'),
+            password,
             displayName: args.options.get('--name'),
             e164: args.options.get('--e164') ?? null,
           });

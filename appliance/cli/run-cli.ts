@@ -16,7 +16,7 @@ export const USAGE = [
  * Runs an admin command if argv names one. Returns the exit code, or undefined when argv
  * asks to start the appliance (no command words).
  */
-export async function runCli(argv: readonly string[], io: CliOutput & { err(line: string): void }): Promise<number | undefined> {
+export async function runCli(argv: readonly string[], io: CliOutput): Promise<number | undefined> {
   try {
     const args = parseArgs(argv);
     if (args.options.has('--help')) {
