@@ -1,5 +1,6 @@
 import { ApplianceError } from '../../system/errors/index.ts';
 import { CONTROL_TOKEN_HEADER, readControlToken } from '../control/control-api.ts';
+import { localListener } from '../web/tls/local-client.ts';
 import { onlyOptions } from './cli-args.ts';
 import type { CliCommand } from './command.ts';
 
@@ -21,17 +22,18 @@ export const peerCommand: CliCommand = {
     } catch {
       throw new ApplianceError('not-found', `the appliance does not seem to run (no control token in ${config.dataDir})`);
     }
-    const host = config.web.listen === '0.0.0.0' ? '127.0.0.1' : config.web.listen;
+    const { base, tls } = localListener(config);
     let res: Response;
     try {
-      res = await fetch(`http://${host}:${config.web.port}${path}`, {
+      res = await fetch(`${base}${path}`, {
         method: 'POST',
+        ...(tls ? { tls } : {}),
         headers: { [CONTROL_TOKEN_HEADER]: token, 'content-type': 'application/json' },
         body: JSON.stringify(name ? { peer: name } : {}),
         signal: AbortSignal.timeout(5000),
       });
     } catch (err) {
-      throw new ApplianceError('not-found', `cannot reach the appliance at ${host}:${config.web.port}: ${(err as Error).message}`);
+      throw new ApplianceError('not-found', `cannot reach the appliance at ${base}: ${(err as Error).message}`);
     }
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (!res.ok) throw new ApplianceError('forbidden', String(body.error ?? res.status));

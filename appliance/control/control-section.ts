@@ -257,7 +257,6 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   };
   const view = applianceView({ store, pool, history, calls, peers, settings, sampleListeners, callTrace });
   const routes = {
-    ...peers.routes(),
     ...controlRoutes(writeControlToken(config.dataDir), {
       handOff: (peer) => peers.handOff(peer),
       takeBack: () => peers.takeBack(),
@@ -273,10 +272,11 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     }),
   };
   // The admin web UI and API, with the peer API and the local command channel mounted first
-  // (they carry their own authentication: HMAC, control token).
+  // (they carry their own authentication: HMAC, control token). The peer API moves to its own
+  // listener when [web] peer_listen is set.
   let web: Awaited<ReturnType<typeof startWebServer>>;
   try {
-    web = await startWebServer({ config, store, view, print, extraRoutes: routes });
+    web = await startWebServer({ config, store, view, print, extraRoutes: routes, peerRoutes: peers.routes() });
   } catch (err) {
     await pool.stop();
     store.close();

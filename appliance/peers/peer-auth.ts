@@ -61,3 +61,36 @@ export class PeerVerifier {
     }
   }
 }
+
+/**
+ * Rate-limited logging of refused (unauthenticated) requests: each source and kind may write
+ * `perWindow` event rows per `windowMs`; the rest are counted and the count goes into the next
+ * row that is written (`suppressed`). The table is bounded: when it is full, the oldest entry
+ * goes. So a stream of junk from anywhere costs a few rows a minute, not one row a request.
+ */
+export class RefusalLogLimiter {
+  private readonly entries = new Map<string, { windowStart: number; written: number; suppressed: number }>();
+
+  constructor(private readonly perWindow = 3, private readonly windowMs = 60_000, private readonly maxEntries = 4096) {}
+
+  /** Whether to write this refusal now, and how many were left out since the last one written. */
+  admit(source: string, kind: string, now = Date.now()): { log: boolean; suppressed: number } {
+    const key = `${kind}\u0000${source}`;
+    let e = this.entries.get(key);
+    if (!e || now - e.windowStart >= this.windowMs) {
+      const suppressed = e?.suppressed ?? 0;
+      this.entries.delete(key);
+      e = { windowStart: now, written: 0, suppressed };
+      this.entries.set(key, e);
+      while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    }
+    if (e.written >= this.perWindow) {
+      e.suppressed++;
+      return { log: false, suppressed: 0 };
+    }
+    e.written++;
+    const suppressed = e.suppressed;
+    e.suppressed = 0;
+    return { log: true, suppressed };
+  }
+}

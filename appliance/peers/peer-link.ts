@@ -34,6 +34,10 @@ export class PeerLink {
       headers: peerHeaders(this.selfName, this.config.secret, 'POST', path, text),
       body: text,
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      // FIXME: peers pin nothing yet. A peer's https listener usually has the self-signed
+      // certificate it generated, so it is not verified; our requests are HMAC-signed with
+      // replay protection, but the peer's answers are not authenticated (pin its fingerprint).
+      ...(this.config.url.startsWith('https:') ? { tls: { rejectUnauthorized: false } } : {}),
     });
     if (!res.ok) throw new Error(`${this.name}: ${path} answered ${res.status} ${await res.text().catch(() => '')}`);
     return (await res.json()) as T;

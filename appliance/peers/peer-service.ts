@@ -1,6 +1,6 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import type { BindingChange, BindingRecord } from '../../system/store/index.ts';
-import { PeerVerifier } from './peer-auth.ts';
+import { PeerVerifier, RefusalLogLimiter } from './peer-auth.ts';
 import { PeerLink } from './peer-link.ts';
 import {
   PEER_PATHS, SYNC_BATCH,
@@ -43,6 +43,7 @@ export class PeerService {
   private readonly verifier: PeerVerifier;
   private handedOffTo: PeerLink | null = null;
   private readonly acceptedFrom = new Set<string>();
+  private readonly refusals = new RefusalLogLimiter();
   private queue: BindingChange[] = [];
   private flushTimer?: ReturnType<typeof setTimeout>;
 
@@ -116,13 +117,15 @@ export class PeerService {
   }
 
   /** The peer API routes, to mount on the web server (each checks the HMAC first). */
-  routes(): Record<string, (req: Request) => Promise<Response>> {
-    const route = (handler: (peer: string, body: any) => unknown) => async (req: Request): Promise<Response> => {
+  routes(): Record<string, (req: Request, client?: string) => Promise<Response>> {
+    const route = (handler: (peer: string, body: any) => unknown) => async (req: Request, client = 'unknown'): Promise<Response> => {
       if (req.method !== 'POST') return json({ error: 'method not allowed' }, 405);
       const text = await req.text();
       const auth = this.verifier.verify(req.method, new URL(req.url).pathname, text, req.headers);
       if (!auth.ok) {
-        this.deps.log('peer.auth.refused', `peer request refused: ${auth.reason}`, { path: new URL(req.url).pathname });
+        // Unsigned junk is logged a few times a minute per source and reason, not once a request.
+        const { log, suppressed } = this.refusals.admit(client, auth.reason);
+        if (log) this.deps.log('peer.auth.refused', `peer request refused: ${auth.reason}`, { path: new URL(req.url).pathname, client, ...(suppressed ? { suppressed } : {}) });
         return json({ error: auth.reason }, 401);
       }
       let body: unknown;

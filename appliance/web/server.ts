@@ -1,3 +1,4 @@
+import type { Server } from 'bun';
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import { ApplianceError } from '../../system/errors/index.ts';
 import type { Store } from '../../system/store/index.ts';
@@ -5,18 +6,25 @@ import { callRoutes } from './api/calls-api.ts';
 import { controlRoutes } from './api/control-api.ts';
 import { dnsRoutes } from './api/dns-api.ts';
 import { eventRoutes } from './api/events-api.ts';
+import { banRoutes } from './api/bans-api.ts';
 import { extensionRoutes } from './api/extensions-api.ts';
 import { liveRoutes } from './api/live-api.ts';
 import { registrationRoutes } from './api/registrations-api.ts';
 import { systemRoutes } from './api/system-api.ts';
 import type { ApplianceView } from './appliance-view.ts';
 import { WebAuth, type AuthOptions } from './auth/auth-api.ts';
+import { capBody, MAX_UNAUTHENTICATED_BODY_BYTES } from './body-limit.ts';
+import { hostAllowlist } from './host-allowlist.ts';
 import { errorResponse, json } from './http.ts';
+import { listen, listenRedirect, urlHost } from './listeners.ts';
 import { Router } from './router.ts';
 import { MAX_RESTORE_BYTES } from './store-backup.ts';
+import { certificateNames, loadOrCreateCertificate, type AdminCertificate } from './tls/certificate.ts';
+import { tlsRoutes } from './tls/tls-api.ts';
 import { assetResponse, uiAssets } from './ui-assets.ts';
 
-export type RouteHandler = (req: Request) => Response | Promise<Response>;
+/** A route mounted before the admin session check; `client` is the source address. */
+export type RouteHandler = (req: Request, client: string) => Response | Promise<Response>;
 
 export interface WebServerOptions {
   readonly config: ApplianceConfig;
@@ -24,31 +32,59 @@ export interface WebServerOptions {
   readonly view: ApplianceView;
   readonly print?: (line: string) => void;
   /**
-   * Routes served before the admin session check (the peer API, issue 5, with its own HMAC
-   * auth). A key ending in `/` matches every path under it; any other key matches exactly.
+   * Routes served before the admin session check on the admin listener (the local command
+   * channel, with its own token). A key ending in `/` matches every path under it; any other
+   * key matches exactly.
    */
   readonly extraRoutes?: Record<string, RouteHandler>;
-  /** Login and session limits (tests shorten them). */
+  /**
+   * The peer API (issue 5, its own HMAC auth), keyed like `extraRoutes`: on the admin listener,
+   * or alone on `[web] peer_listen:peer_port` when that is set.
+   */
+  readonly peerRoutes?: Record<string, RouteHandler>;
+  /** Login, session and setup-token limits (tests shorten them). */
   readonly auth?: AuthOptions;
 }
 
 export interface RunningWebServer {
   readonly port: number;
+  /** Base URL of the admin UI (https:// unless `[web] https = false`). */
   readonly url: string;
   /** Set while no admin password exists: the one-time first-run setup token (also printed). */
   readonly setupToken?: string;
+  /** The TLS certificate served (undefined without HTTPS). */
+  readonly certificate?: AdminCertificate;
+  /** The separate peer listener, when `[web] peer_listen` is set. */
+  readonly peerPort?: number;
+  readonly peerUrl?: string;
+  /** The HTTP → HTTPS redirect listener, when `[web] http_redirect_port` is set. */
+  readonly redirectPort?: number;
+  /** A new setup token (printed), replacing the old one; undefined once a password is set. */
+  renewSetupToken(): string | undefined;
   stop(): Promise<void>;
 }
 
 /**
- * The local web UI and its JSON API (docs/API.md) on `[web] listen:port` (0 = any free port).
- * Request order: extra (peer) routes → /api/* (origin check, session, CSRF, handler) → the UI.
+ * Routes that take more than 64 KiB, and how much: applied only after the session and CSRF
+ * check (every other route, and every request before that check, gets 64 KiB).
+ */
+const LARGE_BODY_ROUTES: Readonly<Record<string, number>> = { '/api/system/restore': MAX_RESTORE_BYTES };
+
+/**
+ * The local web UI and its JSON API (docs/API.md) on `[web] listen:port` (0 = any free port),
+ * over HTTPS by default. Request order on the admin listener: Host allowlist (421) → extra and
+ * (when shared) peer routes → /api/* (origin check, session, CSRF, handler) → the UI. Bodies:
+ * 64 KiB before the session check (413 from the Content-Length, chunked cut while streaming).
  */
 export async function startWebServer(opts: WebServerOptions): Promise<RunningWebServer> {
   const { config, store, view } = opts;
+  const web = config.web;
   const print = opts.print ?? (() => {});
   const deps = { config, store, view, print };
-  const auth = new WebAuth(store, opts.auth);
+  const certificate = web.https
+    ? await loadOrCreateCertificate({ dataDir: config.dataDir, certPath: web.cert, keyPath: web.key, names: certificateNames(web.listen, web.hosts) })
+    : undefined;
+  const auth = new WebAuth(store, { setupTokenMs: web.setupTokenMinutes * 60_000, ...opts.auth });
   const live = liveRoutes(deps, auth.sessions);
   const router = new Router([
     ...auth.routes(),
@@ -60,30 +96,36 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
     ...controlRoutes(deps),
     ...systemRoutes(deps),
     ...eventRoutes(deps),
+    ...banRoutes(deps),
+    ...tlsRoutes(certificate),
   ]);
-  const extra = Object.entries(opts.extraRoutes ?? {});
+  const separatePeers = web.peerListen !== undefined;
+  const peerRoutes = Object.entries(opts.peerRoutes ?? {});
+  const extra = [...Object.entries(opts.extraRoutes ?? {}), ...(separatePeers ? [] : peerRoutes)];
   const assets = await uiAssets();
+  const scheme = certificate ? 'https' : 'http';
 
-  const server = Bun.serve({
-    hostname: config.web.listen,
-    port: config.web.port,
+  const admin = listen({
+    hostname: web.listen, port: web.port, tls: certificate, hostAllowed: hostAllowlist(web.listen, web.hosts),
     maxRequestBodySize: MAX_RESTORE_BYTES + 1024,
-    idleTimeout: 30,
-    async fetch(req, srv) {
+    async handler(req, client) {
       const url = new URL(req.url);
       const path = url.pathname;
       try {
-        for (const [key, handler] of extra) {
-          if (key.endsWith('/') ? path.startsWith(key) : path === key) return await handler(req);
-        }
+        const mounted = matchMounted(extra, path);
+        if (mounted) return await mounted(capBody(req, MAX_UNAUTHENTICATED_BODY_BYTES), client);
         if (path.startsWith('/api/')) {
           const m = router.match(req.method, path);
           if (!m) throw new ApplianceError('not-found', `no API route ${path}`);
           if ('methods' in m) return json({ error: { code: 'method-not-allowed', message: `use ${m.methods.join(', ')}` } }, 405, { Allow: m.methods.join(', ') });
-          const session = auth.gate(req, m.route.public === true);
-          const client = srv.requestIP(req)?.address ?? 'unknown';
-          return await m.route.handler({ req, url, params: m.params, session, client });
+          const isPublic = m.route.public === true;
+          const large = isPublic ? undefined : LARGE_BODY_ROUTES[path];
+          // Small limit before the gate; a route's larger one only once the gate has passed.
+          const capped = large === undefined ? capBody(req, MAX_UNAUTHENTICATED_BODY_BYTES) : req;
+          const session = auth.gate(capped, isPublic);
+          return await m.route.handler({ req: large === undefined ? capped : capBody(req, large), url, params: m.params, session, client });
         }
+        capBody(req, MAX_UNAUTHENTICATED_BODY_BYTES);
         const asset = req.method === 'GET' || req.method === 'HEAD' ? assets.get(path === '/index.html' ? '/' : path) : undefined;
         if (asset) return assetResponse(asset);
         return new Response('not found', { status: 404, headers: { 'Content-Type': 'text/plain' } });
@@ -92,22 +134,69 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
       }
     },
   });
+  const servers: Server<undefined>[] = [admin];
+  const port = admin.port ?? web.port;
+  const url = `${scheme}://${urlHost(web.listen)}:${port}`;
 
-  const port = server.port ?? config.web.port;
-  const shownHost = config.web.listen === '0.0.0.0' ? '127.0.0.1' : config.web.listen.includes(':') ? `[${config.web.listen}]` : config.web.listen;
-  const url = `http://${shownHost}:${port}`;
-  print(`web: admin UI on ${url}/`);
-  const setupToken = auth.pendingSetupToken;
-  if (setupToken) {
-    // No default password: whoever can read this console sets the first one (issue 6).
-    print(`web: first-run setup: open ${url}/#/setup/${setupToken}`);
-    print(`web: one-time setup token: ${setupToken}`);
+  let peerPort: number | undefined;
+  let peerUrl: string | undefined;
+  if (web.peerListen !== undefined) {
+    const peer = listen({
+      hostname: web.peerListen, port: web.peerPort, tls: certificate, hostAllowed: hostAllowlist(web.peerListen, web.hosts),
+      maxRequestBodySize: MAX_UNAUTHENTICATED_BODY_BYTES,
+      async handler(req, client) {
+        try {
+          const mounted = matchMounted(peerRoutes, new URL(req.url).pathname);
+          if (!mounted) return json({ error: { code: 'not-found', message: 'only the peer API is served here' } }, 404);
+          return await mounted(capBody(req, MAX_UNAUTHENTICATED_BODY_BYTES), client);
+        } catch (err) {
+          return errorResponse(err, print);
+        }
+      },
+    });
+    servers.push(peer);
+    peerPort = peer.port ?? web.peerPort;
+    peerUrl = `${scheme}://${urlHost(web.peerListen)}:${peerPort}`;
+    print(`web: peer API on ${peerUrl}/peer/ (not on the admin listener)`);
   }
+  let redirectPort: number | undefined;
+  if (certificate && web.httpRedirectPort !== 0) {
+    const redirect = listenRedirect(web.listen, web.httpRedirectPort, port, hostAllowlist(web.listen, web.hosts));
+    servers.push(redirect);
+    redirectPort = redirect.port ?? web.httpRedirectPort;
+    print(`web: http://${urlHost(web.listen)}:${redirectPort}/ redirects to ${url}/`);
+  }
+
+  print(`web: admin UI on ${url}/`);
+  if (certificate) {
+    const made = certificate.createdNow ? ' (generated now)' : certificate.generated ? ' (self-signed, generated earlier)' : '';
+    print(`web: TLS certificate ${certificate.certPath}${made}`);
+    print(`web: certificate SHA-256 fingerprint ${certificate.fingerprint}`);
+  }
+  const announceSetup = (token: string | undefined) => {
+    if (!token) return;
+    // No default password: whoever can read this console sets the first one (issue 6).
+    print(`web: first-run setup: open ${url}/#/setup/${token}`);
+    print(`web: one-time setup token: ${token} (valid for ${web.setupTokenMinutes} min, until ${new Date(auth.setupTokenExpiry!).toISOString()})`);
+  };
+  const setupToken = auth.pendingSetupToken;
+  announceSetup(setupToken);
   return {
-    port, url, ...(setupToken ? { setupToken } : {}),
+    port, url, ...(setupToken ? { setupToken } : {}), certificate, peerPort, peerUrl, redirectPort,
+    renewSetupToken() {
+      const token = auth.renewSetupToken();
+      announceSetup(token);
+      return token;
+    },
     async stop() {
       live.stop();
-      await server.stop(true);
+      await Promise.all(servers.map((s) => s.stop(true)));
     },
   };
+}
+
+/** The mounted handler for a path: a key ending in `/` matches the paths under it. */
+function matchMounted(routes: readonly [string, RouteHandler][], path: string): RouteHandler | undefined {
+  for (const [key, handler] of routes) if (key.endsWith('/') ? path.startsWith(key) : path === key) return handler;
+  return undefined;
 }

@@ -5,6 +5,7 @@ import { ConfigError } from '../errors/index.ts';
 import { PRIVATE_RANGES, type Cidr } from './cidr.ts';
 import { openFileLimit } from './fd-limit.ts';
 import { bool, cidr, domainName, int, list, num, oneOf, str, table, type Field } from './fields.ts';
+import { parseWebConfig, type WebConfig } from './web-config.ts';
 
 /** SIP transports the appliance can listen on. */
 export type Transport = 'udp' | 'tcp';
@@ -17,7 +18,7 @@ export interface ApplianceConfig {
   readonly dataDir: string;
   readonly sip: SipConfig;
   readonly dns: DnsConfig;
-  readonly web: { readonly listen: string; readonly port: number };
+  readonly web: WebConfig;
   readonly control: ControlConfig;
   readonly peers: readonly PeerConfig[];
   /** Where the config came from ("embedded defaults" or a file path). */
@@ -129,7 +130,6 @@ const DEFAULTS = {
     enabled: true, listen: '0.0.0.0', port: 5300, zone: 'office.lan', enum_suffix: 'e164.arpa',
     forwarders: [], ttl: 60,
   },
-  web: { listen: '127.0.0.1', port: 8080 },
   control: { min_workers: 1, sample_schedule: '*/2 * * * * *' },
 };
 
@@ -181,7 +181,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     allow: list(cidr), ttl: int(0, 86400),
   }, { ...DEFAULTS.dns, allow: PRIVATE_RANGES.map((c) => c.text) });
 
-  const web = table(top.web, 'web', { listen: address, port }, DEFAULTS.web);
+  const web = parseWebConfig(top.web, baseDir);
 
   const cores = availableParallelism();
   const policyDefaults = Object.fromEntries(Object.keys(POLICY_KEYS).map((k) => [k, NaN]));

@@ -1,2 +1,3 @@
 export * from './appliance-config.ts';
 export * from './cidr.ts';
+export * from './web-config.ts';

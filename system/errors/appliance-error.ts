@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'loop-detected'
   | 'too-many-hops'
   | 'interval-too-brief'
+  | 'payload-too-large'
+  | 'misdirected-request'
   | 'overloaded'
   | 'store-failure'
   | 'internal';

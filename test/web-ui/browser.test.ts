@@ -35,7 +35,7 @@ describe.skipIf(!hasChromium)('admin UI in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     app = await startTestAppliance(HOST);
-    const config = { ...app.config, sip: { ...app.config.sip, port: app.port }, web: { listen: '127.0.0.1', port: 0 } };
+    const config = { ...app.config, sip: { ...app.config.sip, port: app.port }, web: { ...app.config.web, listen: '127.0.0.1', port: 0 } };
     view = new StoreView(app.app.store, config);
     web = await startWebServer({ config, store: app.app.store, view });
     const { chromium } = await import('playwright-core');
@@ -43,7 +43,9 @@ describe.skipIf(!hasChromium)('admin UI in Chromium', () => {
       executablePath: '/usr/bin/chromium', headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Over HTTPS with the certificate the server generated (self-signed, so not verified here).
+    expect(web.url).toStartWith('https://');
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true });
     page.on('dialog', (d) => {
       dialogs.push(d.message());
       void d.accept();

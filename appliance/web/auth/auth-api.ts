@@ -12,10 +12,17 @@ import {
 export interface AuthOptions {
   readonly loginLimits?: LoginLimits;
   readonly sessionLimits?: SessionLimits;
+  /** How long the first-run setup token stays valid (`[web] setup_token_minutes`). */
+  readonly setupTokenMs?: number;
 }
 
+/** Default life of the setup token: 30 minutes from start. */
+export const DEFAULT_SETUP_TOKEN_MS = 30 * 60_000;
+
 /**
- * Admin authentication: first-run setup with a one-time token, login (rate limited), logout,
+ * Admin authentication: first-run setup with a one-time token that expires (30 min after start
+ * by default; a new one is printed at the next start or made by `renewSetupToken`) and is
+ * consumed by the setup that uses it, login (locked per source), logout,
  * sessions in HttpOnly SameSite=Strict cookies, and the CSRF synchronizer token that every
  * state-changing request must echo in `X-CSRF-Token`.
  */
@@ -23,19 +30,35 @@ export class WebAuth {
   readonly credentials: AdminCredentials;
   readonly sessions: SessionTable;
   private readonly limiter: LoginLimiter;
-  /** The one-time setup token; undefined once a password is set. */
+  /** The one-time setup token; undefined once a password is set or the token was used. */
   private setupToken: string | undefined;
+  private setupTokenExpiresAt = 0;
+  private readonly setupTokenMs: number;
 
   constructor(private readonly store: Store, opts: AuthOptions = {}) {
     this.credentials = new AdminCredentials(store);
     this.sessions = new SessionTable(opts.sessionLimits);
     this.limiter = new LoginLimiter(opts.loginLimits);
-    if (!this.credentials.isSet) this.setupToken = randomToken();
+    this.setupTokenMs = opts.setupTokenMs ?? DEFAULT_SETUP_TOKEN_MS;
+    if (!this.credentials.isSet) this.renewSetupToken();
   }
 
-  /** The token to print on the console at start, while setup is pending. */
+  /** The token to print on the console at start, while setup is pending and it is valid. */
   get pendingSetupToken(): string | undefined {
-    return this.credentials.isSet ? undefined : this.setupToken;
+    return this.credentials.isSet || Date.now() >= this.setupTokenExpiresAt ? undefined : this.setupToken;
+  }
+
+  /** When the pending setup token expires (ms since the epoch), while there is one. */
+  get setupTokenExpiry(): number | undefined {
+    return this.pendingSetupToken ? this.setupTokenExpiresAt : undefined;
+  }
+
+  /** A fresh setup token (the old one stops working); undefined when a password is set already. */
+  renewSetupToken(now = Date.now()): string | undefined {
+    if (this.credentials.isSet) return undefined;
+    this.setupToken = randomToken();
+    this.setupTokenExpiresAt = now + this.setupTokenMs;
+    return this.setupToken;
   }
 
   /**
@@ -78,13 +101,28 @@ export class WebAuth {
     const f = new Fields(await readJsonObject(req), ['token', 'password']);
     const token = f.string('token', { required: true })!;
     const password = f.string('password', { required: true, max: 256 })!;
-    if (this.credentials.isSet || !this.setupToken) throw new ApplianceError('conflict', 'setup is done already: log in');
+    if (this.credentials.isSet) throw new ApplianceError('conflict', 'setup is done already: log in');
+    if (!this.setupToken) throw new ApplianceError('forbidden', 'no valid setup token: restart the appliance to get a new one');
     if (!sameToken(token, this.setupToken)) {
       this.limiter.failed(client);
       throw new ApplianceError('forbidden', 'wrong setup token: use the one printed on the appliance console');
     }
-    if (!(await this.credentials.setInitial(password))) throw new ApplianceError('conflict', 'setup is done already: log in');
+    if (Date.now() >= this.setupTokenExpiresAt) {
+      this.setupToken = undefined;
+      throw new ApplianceError('forbidden', 'the setup token has expired: restart the appliance to get a new one');
+    }
+    // Single use: the token is gone before the (slow) hash, so a second request racing this
+    // one finds no token. A weak password gives it back, as nothing was set.
+    const used = this.setupToken;
     this.setupToken = undefined;
+    let won: boolean;
+    try {
+      won = await this.credentials.setInitial(password);
+    } catch (err) {
+      if (!this.credentials.isSet && this.setupToken === undefined) this.setupToken = used;
+      throw err;
+    }
+    if (!won) throw new ApplianceError('conflict', 'setup is done already: log in');
     this.store.events.append('admin.setup', 'admin password set (first-run setup)', { client });
     return this.startSession(req, 201);
   }

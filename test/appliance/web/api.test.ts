@@ -23,7 +23,7 @@ let api: ApiClient;
 
 beforeAll(async () => {
   fx = await startWebFixture({ extraRoutes: { '/peer/': () => new Response('peer api', { status: 200 }) } });
-  api = new ApiClient(fx.web.url);
+  api = new ApiClient(fx.web.url, fx.web.certificate?.cert);
 });
 afterAll(() => fx?.stop());
 
@@ -46,13 +46,13 @@ describe('first-run setup', () => {
     expect(ok.status).toBe(201);
     expect(api.cookie).toStartWith('appliance_session=');
     expect(api.csrf.length).toBeGreaterThan(20);
-    const again = await new ApiClient(fx.web.url).json('POST', '/api/setup', { token: fx.web.setupToken, password: 'Another-Pass-99' });
+    const again = await new ApiClient(fx.web.url, fx.web.certificate?.cert).json('POST', '/api/setup', { token: fx.web.setupToken, password: 'Another-Pass-99' });
     expect(again.status).toBe(409);
     expect(fx.store.settings.get('admin.password_hash')).toStartWith('$argon2');
   });
 
   test('the session cookie is HttpOnly, SameSite=Strict, with an expiry', async () => {
-    const c = new ApiClient(fx.web.url);
+    const c = new ApiClient(fx.web.url, fx.web.certificate?.cert);
     const res = await c.call('POST', '/api/login', { password: PASSWORD });
     expect(res.status).toBe(200);
     const set = res.headers.get('set-cookie')!;
@@ -64,7 +64,7 @@ describe('first-run setup', () => {
 
 describe('authentication and CSRF', () => {
   test('every API route needs a session: 401 without one', async () => {
-    const anon = new ApiClient(fx.web.url);
+    const anon = new ApiClient(fx.web.url, fx.web.certificate?.cert);
     for (const [method, path] of [
       ['GET', '/api/extensions'], ['GET', '/api/registrations'], ['GET', '/api/calls'], ['GET', '/api/dns'],
       ['GET', '/api/events'], ['GET', '/api/live'], ['GET', '/api/history'], ['GET', '/api/system/backup'],
@@ -73,18 +73,18 @@ describe('authentication and CSRF', () => {
       const res = await anon.call(method, path, method === 'GET' || method === 'DELETE' ? undefined : {});
       expect({ path, status: res.status }).toEqual({ path, status: 401 });
     }
-    const forged = await fetch(`${fx.web.url}/api/extensions`, { headers: { Cookie: 'appliance_session=forged' } });
+    const forged = await fx.fetch(`${fx.web.url}/api/extensions`, { headers: { Cookie: 'appliance_session=forged' } });
     expect(forged.status).toBe(401);
   });
 
   test('wrong password: 401', async () => {
-    expect((await new ApiClient(fx.web.url).json('POST', '/api/login', { password: 'Wrong-Password-1' })).status).toBe(401);
+    expect((await new ApiClient(fx.web.url, fx.web.certificate?.cert).json('POST', '/api/login', { password: 'Wrong-Password-1' })).status).toBe(401);
   });
 
   test('cross-site POST without the CSRF token: 403, and the change is not made', async () => {
     const body = JSON.stringify({ number: '299', password: EXT_PW });
     const post = (headers: Record<string, string>) =>
-      fetch(`${fx.web.url}/api/extensions`, { method: 'POST', body, headers: { Cookie: api.cookie, 'Content-Type': 'application/json', ...headers } });
+      fx.fetch(`${fx.web.url}/api/extensions`, { method: 'POST', body, headers: { Cookie: api.cookie, 'Content-Type': 'application/json', ...headers } });
     expect((await post({ Origin: 'http://evil.example' })).status).toBe(403);
     expect((await post({ Origin: 'http://evil.example', 'X-CSRF-Token': api.csrf })).status).toBe(403);
     expect((await post({ 'Sec-Fetch-Site': 'cross-site', 'X-CSRF-Token': api.csrf })).status).toBe(403);
@@ -92,19 +92,19 @@ describe('authentication and CSRF', () => {
     expect((await post({ 'X-CSRF-Token': 'not-the-token' })).status).toBe(403);
     expect(fx.store.extensions.get('299')).toBeUndefined();
     // A cross-site login attempt (login CSRF) is refused as well.
-    const login = await fetch(`${fx.web.url}/api/login`, {
+    const login = await fx.fetch(`${fx.web.url}/api/login`, {
       method: 'POST', body: JSON.stringify({ password: PASSWORD }), headers: { 'Content-Type': 'application/json', Origin: 'http://evil.example' },
     });
     expect(login.status).toBe(403);
     // A form post (not JSON) never reaches a handler.
-    const form = await fetch(`${fx.web.url}/api/extensions`, {
+    const form = await fx.fetch(`${fx.web.url}/api/extensions`, {
       method: 'POST', body: 'number=298', headers: { Cookie: api.cookie, 'X-CSRF-Token': api.csrf, 'Content-Type': 'application/x-www-form-urlencoded' },
     });
     expect(form.status).toBe(400);
   });
 
   test('extra (peer) routes are served before the session check', async () => {
-    const res = await fetch(`${fx.web.url}/peer/heartbeat`, { method: 'POST' });
+    const res = await fx.fetch(`${fx.web.url}/peer/heartbeat`, { method: 'POST' });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('peer api');
   });
@@ -309,21 +309,21 @@ describe('backup and restore', () => {
 
 describe('logout and expiry', () => {
   test('logout ends the session', async () => {
-    const c = new ApiClient(fx.web.url);
+    const c = new ApiClient(fx.web.url, fx.web.certificate?.cert);
     await c.json('POST', '/api/login', { password: PASSWORD });
     expect((await c.json('GET', '/api/extensions')).status).toBe(200);
     const oldCookie = c.cookie;
     expect((await c.json('POST', '/api/logout')).status).toBe(200);
     expect(c.cookie).toBe('appliance_session=');
     // Replaying the old session id fails too: the session is gone on the server.
-    const old = await fetch(`${fx.web.url}/api/extensions`, { headers: { Cookie: oldCookie } });
+    const old = await fx.fetch(`${fx.web.url}/api/extensions`, { headers: { Cookie: oldCookie } });
     expect(old.status).toBe(401);
   });
 
   test('an idle session expires', async () => {
     const short = await startWebFixture({ auth: { sessionLimits: { idleMs: 150, absoluteMs: 60_000 } } });
     try {
-      const c = new ApiClient(short.web.url);
+      const c = new ApiClient(short.web.url, short.web.certificate?.cert);
       await c.json('POST', '/api/setup', { token: short.web.setupToken, password: PASSWORD });
       expect((await c.json('GET', '/api/extensions')).status).toBe(200);
       await Bun.sleep(250);
@@ -336,7 +336,7 @@ describe('logout and expiry', () => {
   test('login brute force is locked out with 429 and Retry-After, even for the right password', async () => {
     const b = await startWebFixture();
     try {
-      const c = new ApiClient(b.web.url);
+      const c = new ApiClient(b.web.url, b.web.certificate?.cert);
       await c.json('POST', '/api/setup', { token: b.web.setupToken, password: PASSWORD });
       const statuses: number[] = [];
       for (let i = 0; i < 7; i++) statuses.push((await c.json('POST', '/api/login', { password: `Guess-number-${i}` })).status);

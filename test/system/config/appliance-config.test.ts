@@ -25,7 +25,7 @@ describe('parseConfig: defaults', () => {
     });
     expect(c.dns).toMatchObject({ enabled: true, port: 5300, zone: 'office.lan', enumSuffix: 'e164.arpa', forwarders: [], ttl: 60 });
     expect(c.dns.allow.map((x) => x.text)).toEqual(PRIVATE_RANGES.map((x) => x.text));
-    expect(c.web).toEqual({ listen: '127.0.0.1', port: 8080 });
+    expect(c.web).toEqual({ listen: '127.0.0.1', port: 8080, https: true, httpRedirectPort: 0, hosts: [], peerPort: 8081, setupTokenMinutes: 30 });
     expect(c.peers).toEqual([]);
   });
   test('advertise follows a specific listen address', () => expect(parse('[sip]\nlisten = "192.168.1.10"').sip.advertise).toBe('192.168.1.10'));

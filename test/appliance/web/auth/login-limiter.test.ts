@@ -1,9 +1,9 @@
 import { expect, test } from 'bun:test';
-import { LoginLimiter } from '../../../../appliance/web/auth/login-limiter.ts';
+import { LoginLimiter, sourceKey } from '../../../../appliance/web/auth/login-limiter.ts';
 import { isCrossOrigin } from '../../../../appliance/web/auth/request-origin.ts';
 import { SessionTable } from '../../../../appliance/web/auth/sessions.ts';
 
-const limits = { freeFailures: 3, baseLockMs: 1000, maxLockMs: 8000, globalFailures: 10, globalWindowMs: 60_000 };
+const limits = { freeFailures: 3, baseLockMs: 1000, maxLockMs: 8000, maxSources: 50 };
 
 test('failures beyond the free ones lock the client for a doubling time, capped', () => {
   const l = new LoginLimiter(limits);
@@ -18,12 +18,29 @@ test('failures beyond the free ones lock the client for a doubling time, capped'
   expect(l.waitMs('a', 0)).toBe(0);
 });
 
-test('failures spread over many clients trip the global lock', () => {
+test('failures spread over many clients lock each of them, never another one', () => {
   const l = new LoginLimiter(limits);
-  for (let i = 0; i < 10; i++) l.failed(`10.0.0.${i}`, 0);
-  expect(l.waitMs('10.0.0.99', 0)).toBe(1000);
-  expect(l.waitMs('10.0.0.99', 1000)).toBe(0);
+  for (let i = 0; i < 40; i++) for (let k = 0; k < 3; k++) l.failed(`10.0.0.${i}`, 0);
+  expect(l.waitMs('10.0.0.7', 0)).toBe(1000);
+  expect(l.waitMs('10.0.0.99', 0)).toBe(0);
 });
+
+test('the table is bounded: a spray of fresh sources is forgotten before a locked one', () => {
+  const l = new LoginLimiter(limits);
+  for (let k = 0; k < 5; k++) l.failed('192.0.2.1', 0); // locked for 4 s
+  for (let i = 0; i < 10_000; i++) l.failed(`198.51.${i >> 8}.${i & 255}`, 1);
+  expect(l.size).toBeLessThanOrEqual(50);
+  expect(l.waitMs('192.0.2.1', 1)).toBeGreaterThan(0);
+});
+
+test.each([
+  ['192.0.2.7', '192.0.2.7'],
+  ['::ffff:192.0.2.7', '192.0.2.7'],
+  ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+  ['2001:db8:1:2::99', '2001:db8:1:2::/64'],
+  ['2001:0db8::1', '2001:db8:0:0::/64'],
+  ['::1', '0:0:0:0::/64'],
+])('source key of %p is %p (IPv6 per /64)', (address, key) => expect(sourceKey(address)).toBe(key));
 
 test('sessions end when idle or too old', () => {
   const t = new SessionTable({ idleMs: 100, absoluteMs: 1000 });

@@ -6,37 +6,57 @@ import { openStore, type Store } from '../../../../system/store/index.ts';
 import { startWebServer, type RunningWebServer, type WebServerOptions } from '../../../../appliance/web/server.ts';
 import { StoreView } from './store-view.ts';
 
-/** A web server on 127.0.0.1:0 over a real store in a temp directory and a StoreView. */
+/**
+ * A web server on 127.0.0.1:0 (or `listen`) over a real store in a temp directory and a
+ * StoreView, over HTTPS with the certificate it generates (pinned by `fetch` and ApiClient).
+ */
 export interface WebFixture {
   readonly config: ApplianceConfig;
   readonly store: Store;
   readonly view: StoreView;
   readonly web: RunningWebServer;
   readonly lines: string[];
+  /** fetch that trusts exactly this server's certificate. */
+  fetch(url: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
 }
 
-export async function startWebFixture(opts: Partial<Pick<WebServerOptions, 'auth' | 'extraRoutes'>> & { config?: ApplianceConfig } = {}): Promise<WebFixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'web-test-'));
+export interface WebFixtureOptions extends Partial<Pick<WebServerOptions, 'auth' | 'extraRoutes' | 'peerRoutes'>> {
+  readonly config?: ApplianceConfig;
+  /** Listen address (default 127.0.0.1). */
+  readonly listen?: string;
+  /** More `[web]` keys, as TOML lines. */
+  readonly webToml?: string;
+  /** An existing data directory (kept at stop), e.g. to start twice on one certificate. */
+  readonly dataDir?: string;
+}
+
+export async function startWebFixture(opts: WebFixtureOptions = {}): Promise<WebFixture> {
+  const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'web-test-'));
   const config = opts.config ?? parseConfig(`data_dir = "${dir}"
 [sip]
 listen = "127.0.0.1"
 port = 5060
 domain = "office.lan"
 [web]
-listen = "127.0.0.1"
+listen = "${opts.listen ?? '127.0.0.1'}"
 port = 0
+${opts.webToml ?? ''}
 `, 'test');
   const store = openStore(config.dataDir);
   const view = new StoreView(store, config);
   const lines: string[] = [];
-  const web = await startWebServer({ config, store, view, print: (l) => lines.push(l), auth: opts.auth, extraRoutes: opts.extraRoutes });
+  const web = await startWebServer({
+    config, store, view, print: (l) => lines.push(l), auth: opts.auth, extraRoutes: opts.extraRoutes, peerRoutes: opts.peerRoutes,
+  });
+  const ca = web.certificate?.cert;
   return {
     config, store, view, web, lines,
+    fetch: (url, init = {}) => fetch(url, { ...init, ...(ca ? { tls: { ca } } : {}) } as RequestInit),
     async stop() {
       await web.stop();
       store.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!opts.dataDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -45,7 +65,8 @@ port = 0
 export class ApiClient {
   cookie = '';
   csrf = '';
-  constructor(readonly base: string) {}
+  /** `ca`: the server's certificate to trust (HTTPS). */
+  constructor(readonly base: string, private readonly ca?: string) {}
 
   async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
     const h: Record<string, string> = { ...headers };
@@ -53,6 +74,7 @@ export class ApiClient {
     if (this.csrf && method !== 'GET' && !('X-CSRF-Token' in headers)) h['X-CSRF-Token'] = this.csrf;
     if (body !== undefined && !(body instanceof Uint8Array)) h['Content-Type'] = 'application/json';
     const res = await fetch(this.base + path, {
+      ...(this.ca ? { tls: { ca: this.ca } } : {}),
       method, headers: h, body: body === undefined ? undefined : body instanceof Uint8Array ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body),
     });
     const set = res.headers.get('set-cookie');
