@@ -94,6 +94,12 @@ export class SourceGuard {
     this.counters.delete(ban.address);
   }
 
+  /** Makes the bans those of the store (after the admin lifted one in the web UI or CLI). */
+  sync(bans: readonly Ban[]): void {
+    this.bans.clear();
+    for (const b of bans) this.apply(b);
+  }
+
   /** Lifts a ban (the admin, in the web UI or CLI); true when there was one. */
   lift(address: string): boolean {
     this.counters.delete(address);
