@@ -19,8 +19,9 @@ export function whenUnauthenticated(f: () => void): void {
   onUnauthenticated = f;
 }
 
-export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = {};
+/** Sends a request with the CSRF token; throws ApiError on a non-2xx reply. */
+async function send(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...extraHeaders };
   if (method !== 'GET') headers['X-CSRF-Token'] = csrfToken;
   let payload: BodyInit | undefined;
   if (body instanceof Blob) {
@@ -31,13 +32,31 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
     headers['Content-Type'] = 'application/json';
   }
   const res = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
-  const text = await res.text();
-  const data = text ? JSON.parse(text) : null;
   if (!res.ok) {
-    const err = data?.error ?? {};
+    const text = await res.text();
+    let err: { message?: string; code?: string; field?: string } = {};
+    try {
+      err = (text ? JSON.parse(text) : null)?.error ?? {};
+    } catch {
+      // not a JSON error body: the status text says enough
+    }
     if (res.status === 401 && !path.startsWith('/api/login') && !path.startsWith('/api/setup')) onUnauthenticated();
     throw new ApiError(res.status, err.message ?? res.statusText, err.code, err.field);
   }
+  return res;
+}
+
+export async function api<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const res = await send(method, path, body, headers);
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
   if (data && typeof data.csrfToken === 'string') setCsrf(data.csrfToken);
   return data as T;
+}
+
+/** A file the API sends back (a backup): its bytes and the name from Content-Disposition. */
+export async function apiDownload(method: string, path: string, body?: unknown): Promise<{ blob: Blob; fileName: string }> {
+  const res = await send(method, path, body);
+  const fileName = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'download';
+  return { blob: await res.blob(), fileName };
 }

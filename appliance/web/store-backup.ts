@@ -1,110 +1,61 @@
-import { Database } from 'bun:sqlite';
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ApplianceError, ValidationError } from '../../system/errors/index.ts';
-import { MIGRATIONS, migrate, type Store } from '../../system/store/index.ts';
+import type { ApplianceConfig } from '../../system/config/index.ts';
+import { ValidationError } from '../../system/errors/index.ts';
+import type { Store } from '../../system/store/index.ts';
+import { isSealed, seal, unseal } from '../admin/backup-crypto.ts';
+import { exportConfiguration, parseBackupDocument } from '../admin/backup-document.ts';
+import { applyConfiguration, type RestoreResult } from '../admin/backup-restore.ts';
+import { checkPasswordPolicy } from '../admin/password-policy.ts';
 
 /**
- * Backup and restore of the store.
+ * Backup and restore of the configuration (issue 10 findings 8 and 10).
  *
- * Backup: `VACUUM INTO` a temp file (a consistent copy even while workers write, SQLite §VACUUM),
- * read it, delete it.
- *
- * Restore: the upload must be a SQLite file that passes `integrity_check` and carries our
- * schema (user_version 1..current, every table we restore with our columns; an older version is
- * migrated first). It is then copied into the live store in ONE transaction — all or nothing —
- * so there is no file swap and no restart: the workers see the change through storeChanged().
- * Restored: configuration (every table but the live `registrations` and the `events` log),
- * except the admin password (`admin.*` settings), which stays as it is so the admin restoring
- * is not locked out.
+ * A backup is either encrypted with a passphrase the admin chooses (backup-crypto.ts: scrypt +
+ * AES-256-GCM) and then carries the extensions' HA1 hashes, or plain JSON without any secret
+ * (restored extensions then need new passwords). Neither ever holds the peers, the nonce
+ * secret, the admin password hash or the control token. A restore decrypts (a wrong passphrase
+ * is a clear error), checks the document's shape, and applies it in one transaction through
+ * the CLI/API validators (backup-restore.ts): all or nothing, the bad row named.
  */
 
-/** Tables that hold live state or history, not configuration: never restored. */
-const LIVE_TABLES = new Set(['registrations', 'events']);
+/** Largest restore upload accepted (a backup of 10,000 extensions is about 3 MB). */
+export const MAX_RESTORE_BYTES = 16 * 1024 * 1024;
 const SQLITE_MAGIC = 'SQLite format 3\0';
-/** Largest restore upload accepted. */
-export const MAX_RESTORE_BYTES = 200 * 1024 * 1024;
 
-const tempName = (dir: string, what: string) => join(dir, `.${what}-${process.pid}-${crypto.randomUUID()}.sqlite`);
-
-/** A consistent copy of the store as SQLite file bytes. */
-export async function backupStore(store: Store): Promise<ArrayBuffer> {
-  const path = tempName(tmpdir(), 'appliance-backup');
-  try {
-    store.db.run('VACUUM INTO ?', [path]);
-    return await Bun.file(path).arrayBuffer();
-  } finally {
-    rmSync(path, { force: true });
-  }
+/** A backup file: its bytes, and the file name and media type to download it as. */
+export interface BackupFile {
+  readonly bytes: Uint8Array;
+  readonly fileName: string;
+  readonly contentType: string;
+  readonly encrypted: boolean;
 }
 
-function tablesOf(db: Database, schema = 'main'): Map<string, string[]> {
-  const names = db.query<{ name: string }, []>(`SELECT name FROM ${schema}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all();
-  return new Map(names.map(({ name }) => [name, db.query<{ name: string }, []>(`PRAGMA ${schema}.table_info("${name}")`).all().map((c) => c.name)]));
+/**
+ * Makes a backup: encrypted (with HA1 hashes) when `passphrase` is given — it must pass the
+ * password policy, it is the file's only protection —, plain and without secrets otherwise.
+ */
+export async function backupStore(store: Store, config: ApplianceConfig, passphrase = ''): Promise<BackupFile> {
+  const encrypted = passphrase !== '';
+  if (encrypted) checkPasswordPolicy(passphrase, 'backup', [config.name, config.sip.domain]);
+  const json = new TextEncoder().encode(JSON.stringify(exportConfiguration(store, config, encrypted), null, 1));
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return encrypted
+    ? { bytes: await seal(json, passphrase), fileName: `appliance-backup-${stamp}.osabk`, contentType: 'application/octet-stream', encrypted }
+    : { bytes: json, fileName: `appliance-backup-${stamp}-no-secrets.json`, contentType: 'application/json', encrypted };
 }
 
-/** Checks an uploaded file is a sound store of ours; migrates an older one in place. */
-function validateUpload(path: string, live: Map<string, string[]>): void {
-  let db: Database;
+/** Validates `bytes` (decrypting with `passphrase` when encrypted) and applies the configuration atomically. */
+export async function restoreStore(store: Store, config: ApplianceConfig, bytes: Uint8Array, passphrase = ''): Promise<RestoreResult> {
+  if (bytes.length > MAX_RESTORE_BYTES) throw new ValidationError(`the backup is larger than ${MAX_RESTORE_BYTES / 1024 / 1024} MB`, 'file');
+  if (new TextDecoder().decode(bytes.subarray(0, 16)) === SQLITE_MAGIC) {
+    throw new ValidationError('this is a database copy from an earlier version: it holds password hashes and peer secrets in clear and is no longer restored. Make a new backup.', 'file');
+  }
+  const encrypted = isSealed(bytes);
+  const plain = encrypted ? await unseal(bytes, passphrase) : bytes;
+  let text: string;
   try {
-    db = new Database(path, { strict: true });
-  } catch (err) {
-    throw new ValidationError(`not a SQLite database: ${(err as Error).message}`, 'file');
+    text = new TextDecoder('utf-8', { fatal: true }).decode(plain);
+  } catch {
+    throw new ValidationError('not an appliance backup (neither encrypted nor JSON text)', 'file');
   }
-  try {
-    const ok = db.query<{ integrity_check: string }, []>('PRAGMA integrity_check').get()?.integrity_check;
-    if (ok !== 'ok') throw new ValidationError(`the backup is damaged (integrity_check: ${ok})`, 'file');
-    const version = (db.query('PRAGMA user_version').get() as { user_version: number }).user_version;
-    const newest = MIGRATIONS[MIGRATIONS.length - 1].version;
-    if (version < 1) throw new ValidationError('not an appliance backup (no schema version)', 'file');
-    if (version > newest) throw new ValidationError(`the backup comes from newer software (schema ${version}, this appliance knows ${newest})`, 'file');
-    migrate(db);
-    const up = tablesOf(db);
-    for (const [name, cols] of live) {
-      if (LIVE_TABLES.has(name)) continue;
-      const theirs = up.get(name);
-      if (!theirs) throw new ValidationError(`not an appliance backup: table ${name} is missing`, 'file');
-      const missing = cols.filter((c) => !theirs.includes(c));
-      if (missing.length) throw new ValidationError(`not an appliance backup: ${name} lacks ${missing.join(', ')}`, 'file');
-    }
-  } catch (err) {
-    if (err instanceof ApplianceError) throw err;
-    throw new ValidationError(`not a usable appliance backup: ${(err as Error).message}`, 'file');
-  } finally {
-    db.close();
-  }
-}
-
-/** Validates `bytes` and copies its configuration into the live store atomically; returns row counts. */
-export function restoreStore(store: Store, bytes: Uint8Array, dataDir: string): Record<string, number> {
-  if (bytes.length < 512 || new TextDecoder().decode(bytes.subarray(0, 16)) !== SQLITE_MAGIC) {
-    throw new ValidationError('not a SQLite database file', 'file');
-  }
-  const path = tempName(dataDir, 'restore');
-  writeFileSync(path, bytes);
-  const live = tablesOf(store.db);
-  try {
-    validateUpload(path, live);
-    const db = store.db;
-    db.run('ATTACH DATABASE ? AS restored', [path]);
-    try {
-      const counts: Record<string, number> = {};
-      db.transaction(() => {
-        db.run('PRAGMA defer_foreign_keys = ON');
-        for (const [name, cols] of live) {
-          if (LIVE_TABLES.has(name)) continue;
-          const list = cols.map((c) => `"${c}"`).join(', ');
-          const keep = name === 'settings' ? " WHERE key NOT LIKE 'admin.%'" : '';
-          db.run(`DELETE FROM main."${name}"${keep}`);
-          counts[name] = db.run(`INSERT INTO main."${name}" (${list}) SELECT ${list} FROM restored."${name}"${keep}`).changes;
-        }
-      })();
-      return counts;
-    } finally {
-      db.run('DETACH DATABASE restored');
-    }
-  } finally {
-    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
-  }
+  return applyConfiguration(store, config, parseBackupDocument(text, encrypted));
 }

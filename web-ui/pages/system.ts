@@ -1,4 +1,4 @@
-import { api } from '../api.ts';
+import { api, apiDownload } from '../api.ts';
 import { fill, fmtBytes, fmtDuration, h } from '../dom.ts';
 import { actionButton, heading, notify, type Page } from '../ui.ts';
 
@@ -17,18 +17,46 @@ const orUnavailable = (v: number | null | undefined, f: (x: number) => string) =
 /** System: version, sensors, disk; backup download and restore upload. */
 export const systemPage: Page = (root) => {
   const info = h('section', {});
-  const file = h('input', { type: 'file', name: 'file', accept: '.sqlite,application/vnd.sqlite3,application/octet-stream', id: 'restore-file' });
+  const file = h('input', { type: 'file', name: 'file', accept: '.osabk,.json,application/json,application/octet-stream', id: 'restore-file' });
+  const newPassphrase = h('input', { type: 'password', name: 'backup-passphrase', id: 'backup-passphrase', autocomplete: 'new-password', maxlength: 1024 });
+  const restorePassphrase = h('input', { type: 'password', name: 'restore-passphrase', id: 'restore-passphrase', autocomplete: 'off', maxlength: 1024 });
+  const save = ({ blob, fileName }: { blob: Blob; fileName: string }) => {
+    const a = h('a', { href: URL.createObjectURL(blob), download: fileName });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  };
   const backup = h('section', { class: 'card' },
     h('h2', {}, 'Backup and restore'),
-    h('p', {}, h('a', { href: '/api/system/backup', download: '', class: 'button' }, 'Download backup')),
-    h('p', { class: 'hint' }, 'A restore replaces extensions, DNS records and settings in one step (all or nothing). Registrations, the event log and the admin password stay as they are.'),
+    h('p', { class: 'hint' }, 'A backup holds the extensions and DNS records. Encrypted with your passphrase, it keeps the extensions\' passwords (as hashes). '
+      + 'Without a passphrase it holds no secrets: extensions restored from it need new passwords. Peers, the admin password and the appliance\'s own secrets are never in a backup.'),
+    h('div', { class: 'field' }, h('label', { for: 'backup-passphrase' }, 'Backup passphrase'), newPassphrase,
+      h('small', {}, 'At least 12 characters, hard to guess: without it the backup cannot be restored.')),
+    h('p', { class: 'buttons' },
+      actionButton('Download encrypted backup', async () => {
+        if (!newPassphrase.value) throw new Error('enter a passphrase for the encrypted backup');
+        save(await apiDownload('POST', '/api/system/backup', { passphrase: newPassphrase.value }));
+        newPassphrase.value = '';
+        notify('Encrypted backup downloaded: keep the passphrase somewhere safe.');
+      }, { class: 'primary' }),
+      actionButton('Download without secrets', async () => {
+        save(await apiDownload('GET', '/api/system/backup'));
+        notify('Backup without secrets downloaded: restored extensions will need new passwords.');
+      })),
+    h('p', { class: 'hint' }, 'A restore replaces extensions and DNS records in one step (all or nothing): every row is checked, and a bad row rejects the whole file. Registrations, the event log, peers and the admin password stay as they are.'),
     h('div', { class: 'field' }, h('label', { for: 'restore-file' }, 'Backup file to restore'), file),
+    h('div', { class: 'field' }, h('label', { for: 'restore-passphrase' }, 'Passphrase of the backup'), restorePassphrase,
+      h('small', {}, 'Only for an encrypted backup.')),
     actionButton('Restore', async () => {
       const f = file.files?.[0];
       if (!f) throw new Error('choose a backup file first');
       if (!confirm('Replace the configuration with this backup?')) return;
-      const r = await api<{ restored: Record<string, number> }>('POST', '/api/system/restore', f);
-      notify(`Restored: ${Object.entries(r.restored).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+      const r = await api<{ restored: Record<string, number>; needPassword: string[] }>('POST', '/api/system/restore', f,
+        { 'X-Backup-Passphrase': encodeURIComponent(restorePassphrase.value) });
+      restorePassphrase.value = '';
+      const need = r.needPassword.length ? ` Set a new password for: ${r.needPassword.join(', ')}.` : '';
+      notify(`Restored: ${r.restored.extensions} extensions, ${r.restored.dnsRecords} DNS records.${need}`);
     }));
   root.replaceChildren(heading('System'), info, backup);
 

@@ -1,11 +1,53 @@
 import { ValidationError } from '../../../system/errors/index.ts';
-import { json } from '../http.ts';
+import { Fields, json, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
-import { backupStore, MAX_RESTORE_BYTES, restoreStore } from '../store-backup.ts';
+import { backupStore, MAX_RESTORE_BYTES, restoreStore, type BackupFile } from '../store-backup.ts';
 import type { ApiDeps } from './api-deps.ts';
 import pkg from '../../../package.json' with { type: 'json' };
 
 const startedAt = Date.now();
+
+/** Header carrying the passphrase of an encrypted backup on restore (URI-encoded: a header is ASCII). */
+export const PASSPHRASE_HEADER = 'x-backup-passphrase';
+
+function download(file: BackupFile): Response {
+  return new Response(file.bytes as Uint8Array<ArrayBuffer>, {
+    headers: {
+      'Content-Type': file.contentType,
+      'Content-Disposition': `attachment; filename="${file.fileName}"`,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    },
+  });
+}
+
+/** Reads a request body of at most `max` bytes; the declared length is checked before reading. */
+async function readBounded(req: Request, max: number): Promise<Uint8Array> {
+  if (Number(req.headers.get('content-length') ?? '0') > max) throw new ValidationError(`the backup is larger than ${max / 1024 / 1024} MB`, 'file');
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks);
+    size += value.byteLength;
+    if (size > max) {
+      void reader.cancel();
+      throw new ValidationError(`the backup is larger than ${max / 1024 / 1024} MB`, 'file');
+    }
+    chunks.push(value);
+  }
+}
+
+function passphraseOf(req: Request): string {
+  const raw = req.headers.get(PASSPHRASE_HEADER) ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ValidationError(`the ${PASSPHRASE_HEADER} header must be URI-encoded`, 'passphrase');
+  }
+}
 
 /** System: sensors, disk, version; backup download and restore upload. */
 export function systemRoutes({ config, store, view }: ApiDeps): Route[] {
@@ -21,30 +63,32 @@ export function systemRoutes({ config, store, view }: ApiDeps): Route[] {
       },
     },
     {
+      // Without secrets: extensions restored from it need new passwords.
       method: 'GET', path: '/api/system/backup', handler: async () => {
-        const bytes = await backupStore(store);
-        const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-        store.events.append('admin.backup', `backup downloaded (${bytes.byteLength} bytes)`);
-        return new Response(bytes, {
-          headers: {
-            'Content-Type': 'application/vnd.sqlite3',
-            'Content-Disposition': `attachment; filename="appliance-backup-${stamp}.sqlite"`,
-            'Cache-Control': 'no-store',
-            'X-Content-Type-Options': 'nosniff',
-          },
-        });
+        const file = await backupStore(store, config);
+        store.events.append('admin.backup', `backup without secrets downloaded (${file.bytes.byteLength} bytes)`, { encrypted: false });
+        return download(file);
+      },
+    },
+    {
+      // Encrypted with the admin's passphrase, with the extensions' HA1 hashes.
+      method: 'POST', path: '/api/system/backup', handler: async ({ req }) => {
+        const passphrase = new Fields(await readJsonObject(req), ['passphrase']).string('passphrase', { required: true, max: 1024 })!;
+        if (passphrase === '') throw new ValidationError('give a passphrase for the encrypted backup', 'passphrase');
+        const file = await backupStore(store, config, passphrase);
+        store.events.append('admin.backup', `encrypted backup downloaded (${file.bytes.byteLength} bytes)`, { encrypted: true });
+        return download(file);
       },
     },
     {
       method: 'POST', path: '/api/system/restore', handler: async ({ req }) => {
-        const length = Number(req.headers.get('content-length') ?? '0');
-        if (length > MAX_RESTORE_BYTES) throw new ValidationError(`the backup is larger than ${MAX_RESTORE_BYTES / 1024 / 1024} MB`, 'file');
-        const bytes = new Uint8Array(await req.arrayBuffer());
-        if (bytes.length > MAX_RESTORE_BYTES) throw new ValidationError('the backup is too large', 'file');
-        const counts = restoreStore(store, bytes, config.dataDir);
-        store.events.append('admin.restore', 'configuration restored from a backup', counts);
+        const passphrase = passphraseOf(req);
+        const bytes = await readBounded(req, MAX_RESTORE_BYTES);
+        const result = await restoreStore(store, config, bytes, passphrase);
+        store.events.append('admin.restore', `configuration restored from a backup: ${result.extensions} extensions, ${result.dnsRecords} DNS records`
+          + (result.needPassword.length ? `; ${result.needPassword.length} extensions need a new password` : ''), { ...result });
         view.storeChanged();
-        return json({ ok: true, restored: counts });
+        return json({ ok: true, restored: { extensions: result.extensions, dnsRecords: result.dnsRecords }, needPassword: result.needPassword });
       },
     },
   ];
