@@ -3,6 +3,7 @@ import { openStore } from '../../system/store/index.ts';
 import { ExtensionService } from '../admin/extension-service.ts';
 import { onlyOptions } from './cli-args.ts';
 import { ARGV_PASSWORD_WARNING, readSecret } from './read-secret.ts';
+import { askRunningAppliance } from './control-client.ts';
 import type { CliCommand } from './command.ts';
 
 /** `extension add|list|remove`: works on the store whether or not the appliance runs (WAL). */
@@ -47,6 +48,11 @@ export const extensionCommand: CliCommand = {
           if (!number) throw new ApplianceError('usage', 'extension remove needs a number');
           service.remove(number);
           io.out(`removed extension ${number}`);
+          // A running appliance drops its phones' bindings at once (every worker, the peers);
+          // a stopped one does so when it starts (connection-control.ts).
+          const told = await askRunningAppliance(config, '/control/store-changed');
+          if (told.reached && told.status === 200) io.out('its phones were unregistered on the running appliance');
+          else io.out(`the appliance was not told (${told.reached ? `answer ${told.status}` : told.reason}); its phones are unregistered when it starts`);
           return;
         }
         default:

@@ -3,7 +3,7 @@ import { openStore, type Store } from '../../system/store/index.ts';
 import { startDnsFunction, type DnsFunction } from '../dns/index.ts';
 import { createLocator } from '../sip/proxy/locator.ts';
 import { LocationView } from '../sip/registrar/location-view.ts';
-import { registeredContactsOf } from '../sip/registrar/registered-contacts-view.ts';
+import { extensionOfAor, registeredContactsOf } from '../sip/registrar/registered-contacts-view.ts';
 import { startSip, type RunningSip } from '../sip/start-sip.ts';
 
 /** A running connection control section: SIP registrar + stateful proxy and the DNS function. */
@@ -13,6 +13,11 @@ export interface ConnectionControl {
   readonly location: LocationView;
   readonly sip: RunningSip;
   readonly dns: DnsFunction;
+  /**
+   * Drops the bindings of extensions that no longer exist (an admin removed one) through the
+   * location view's normal change path, so the store, the other workers and the peers follow.
+   */
+  pruneRemovedExtensions(): number;
   stop(): Promise<void>;
 }
 
@@ -39,9 +44,16 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
   };
   const started: { stop(): Promise<void> }[] = [];
   try {
+    const exists = (n: string) => store.extensions.get(n) !== undefined;
     const location = new LocationView(store.registrations);
     location.load();
-    const dns = await startDnsFunction({ config, store, registrations: registeredContactsOf(location, config.sip.domain), log: print });
+    const pruneRemovedExtensions = () => location.removeWhere((aor) => {
+      const ext = extensionOfAor(aor, config.sip.domain);
+      return ext === undefined || !exists(ext);
+    }).length;
+    // Extensions removed while the appliance was stopped take their bindings with them now.
+    pruneRemovedExtensions();
+    const dns = await startDnsFunction({ config, store, registrations: registeredContactsOf(location, config.sip.domain, exists), log: print });
     started.push(dns);
     const locate = createLocator({
       lookup: (ident) => dns.lookupIdentification(ident),
@@ -57,7 +69,7 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
     // The SRV records name the port actually bound (it differs from the config when that said 0).
     dns.setSipTargets([{ host: `sip.${config.dns.zone}`, address: config.sip.advertise, port: sip.port, priority: 10, weight: 100 }]);
     return {
-      workerId: opts.workerId, store, location, sip, dns,
+      workerId: opts.workerId, store, location, sip, dns, pruneRemovedExtensions,
       async stop() {
         await sip.stop();
         await dns.stop();

@@ -74,6 +74,10 @@ process.on('message', (raw: unknown) => {
       return;
     case 'store-changed':
       cc.dns.invalidate();
+      cc.pruneRemovedExtensions();
+      return;
+    case 'location-request':
+      send({ type: 'location', id: raw.id, bindings: cc.location.bindings(raw.aor) });
       return;
     case 'sip-targets':
       cc.dns.setSipTargets(raw.targets);

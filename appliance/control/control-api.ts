@@ -33,6 +33,8 @@ export function readControlToken(dataDir: string): string {
 export function controlRoutes(token: string, commands: {
   handOff(peer?: string): Promise<{ ok: boolean; message: string }>;
   takeBack(): Promise<{ ok: boolean; message: string }>;
+  /** The CLI changed the store (e.g. removed an extension): tell every worker now. */
+  storeChanged(): unknown;
   status(): unknown;
 }): Record<string, (req: Request) => Promise<Response>> {
   const guard = (run: (body: Record<string, unknown>) => Promise<unknown> | unknown) => async (req: Request) => {
@@ -47,5 +49,6 @@ export function controlRoutes(token: string, commands: {
     '/control/hand-off': guard((b) => commands.handOff(typeof b.peer === 'string' ? b.peer : undefined)),
     '/control/take-back': guard(() => commands.takeBack()),
     '/control/status': guard(() => commands.status()),
+    '/control/store-changed': guard(() => commands.storeChanged()),
   };
 }

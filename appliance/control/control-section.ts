@@ -2,10 +2,11 @@ import type { ApplianceConfig } from '../../system/config/index.ts';
 import { every, type ScheduledJob } from '../../system/schedule/schedule.ts';
 import { createHostSampler } from '../../system/sensors/host-sampler.ts';
 import { History } from '../../system/sensors/history.ts';
-import { openStore, type Store } from '../../system/store/index.ts';
+import { openStore, type BindingRecord, type Store } from '../../system/store/index.ts';
 import type { Admission, WorkerToControl } from './ipc-protocol.ts';
 import type { OperatingState, WorkerReport } from './operating-state.ts';
 import { PeerService } from '../peers/peer-service.ts';
+import { sipSettings } from '../sip/start-sip.ts';
 import type { ApplianceView } from '../web/appliance-view.ts';
 import type { TraceEntry } from '../sip/call-trace.ts';
 import { applianceView } from './appliance-view-impl.ts';
@@ -55,6 +56,8 @@ export interface ControlSection {
   sampleNow(): Promise<OperatingState>;
   /** Applies an admission (shedding) to every worker; null lifts it. */
   setAdmission(admission: Admission | null): void;
+  /** What each worker's location view holds for an AOR, by worker id (diagnostics: did a change reach every worker?). */
+  locationOf(aor: string): Promise<Map<number, BindingRecord[]>>;
   stop(): Promise<void>;
 }
 
@@ -85,6 +88,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const calls = new CallsView();
   const sampleListeners = new Set<(s: OperatingState) => void>();
   const traceWaiters = new Map<number, (entries: readonly TraceEntry[]) => void>();
+  const locationWaiters = new Map<number, (bindings: BindingRecord[]) => void>();
   let traceIds = 0;
   /** A call's messages from every worker (each saw part of it), merged in time order. */
   const callTrace = async (callId: string): Promise<TraceEntry[]> => {
@@ -102,6 +106,22 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       pool.send(w, { type: 'trace-request', id, callId });
     })));
     return parts.flat().sort((a, b) => a.ts - b.ts);
+  };
+  const locationOf = async (aor: string): Promise<Map<number, BindingRecord[]>> => {
+    const parts = await Promise.all(pool.workers.map((w) => new Promise<[number, BindingRecord[]] | undefined>((resolve) => {
+      const id = ++traceIds;
+      const timer = setTimeout(() => {
+        locationWaiters.delete(id);
+        resolve(undefined);
+      }, REPORT_WAIT_MS);
+      locationWaiters.set(id, (bindings) => {
+        clearTimeout(timer);
+        locationWaiters.delete(id);
+        resolve([w.id, bindings]);
+      });
+      pool.send(w, { type: 'location-request', id, aor });
+    })));
+    return new Map(parts.filter((p): p is [number, BindingRecord[]] => p !== undefined));
   };
   const backoff = new RespawnBackoff();
   const pending = new Map<number, (r: WorkerReport) => void>();
@@ -146,6 +166,9 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       case 'trace':
         traceWaiters.get(msg.id)?.(msg.entries);
         return;
+      case 'location':
+        locationWaiters.get(msg.id)?.([...msg.bindings]);
+        return;
       case 'dialogs':
         calls.apply(worker.id, msg.events);
         return;
@@ -183,6 +206,14 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       return changes.length;
     },
     localBindings: () => store.registrations.loadActive(),
+    // Issue 10 finding 9: a peer's bindings only for our extensions, with our registrar's limits.
+    bindingRules: {
+      domain: config.sip.domain,
+      maxExpiresSeconds: config.sip.maxExpires,
+      maxContacts: sipSettings(config, config.sip.port, config.sip.port).registrar.maxContacts,
+      extensionExists: (n) => store.extensions.get(n) !== undefined,
+      currentBindings: () => store.registrations.loadActive(),
+    },
     onRoles: () => {
       for (const w of pool.workers) sendRoles(w);
     },
@@ -260,6 +291,11 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     ...controlRoutes(writeControlToken(config.dataDir), {
       handOff: (peer) => peers.handOff(peer),
       takeBack: () => peers.takeBack(),
+      // The CLI changed the store (an extension removed): the workers reload and drop its bindings.
+      storeChanged: () => {
+        pool.broadcast({ type: 'store-changed' });
+        return { ok: true, workers: pool.workers.length };
+      },
       status: () => ({
         name: config.name,
         workers: pool.workers.map((w) => ({ id: w.id, state: w.state, pid: w.proc.pid })),
@@ -294,7 +330,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
 
   return {
     pool, history, store, calls, peers, webPort: web.port, webSetupToken: web.setupToken, sampleNow, view,
-    setAdmission,
+    setAdmission, locationOf,
     async stop() {
       stopping = true;
       for (const j of jobs) j.stop();

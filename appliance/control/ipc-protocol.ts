@@ -1,4 +1,4 @@
-import type { BindingChange } from '../../system/store/index.ts';
+import type { BindingChange, BindingRecord } from '../../system/store/index.ts';
 import type { SipTarget } from '../dns/index.ts';
 import type { HandOffTarget } from '../sip/pipeline/admission-control.ts';
 import type { DialogEvent } from '../sip/dialog-events.ts';
@@ -28,8 +28,10 @@ export type ControlToWorker =
   | { readonly type: 'admission'; readonly admission: Admission | null }
   /** Asks for this worker's message trace of one call (answered with `trace`). */
   | { readonly type: 'trace-request'; readonly id: number; readonly callId: string }
-  /** The admin changed extensions or DNS records in the store: reload them now. */
+  /** The admin changed extensions or DNS records in the store: reload them now, drop bindings of removed extensions. */
   | { readonly type: 'store-changed' }
+  /** Asks for what this worker's location view holds for one AOR (answered with `location`). */
+  | { readonly type: 'location-request'; readonly id: number; readonly aor: string }
   /** SIP SRV targets for the DNS function (this appliance and its peers, with priorities). */
   | { readonly type: 'sip-targets'; readonly targets: readonly SipTarget[] }
   /** New work goes to a peer (hand-off), or stays here (null). */
@@ -58,6 +60,8 @@ export type WorkerToControl =
   | { readonly type: 'dialogs'; readonly events: readonly DialogEvent[] }
   /** This worker's part of a call's message trace. */
   | { readonly type: 'trace'; readonly id: number; readonly entries: readonly TraceEntry[] }
+  /** This worker's bindings of the AOR a `location-request` asked for. */
+  | { readonly type: 'location'; readonly id: number; readonly bindings: readonly BindingRecord[] }
   /** A TCP connection opened or closed here. */
   | { readonly type: 'tcp'; readonly key: string; readonly open: boolean }
   | TcpWrite

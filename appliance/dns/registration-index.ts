@@ -34,10 +34,13 @@ export class RegistrationIndex {
     return { v4, v6 };
   }
 
-  /** Extensions registered from the address whose reverse name is `name`. */
+  /**
+   * Extensions registered from the address whose reverse name is `name`; only those that still
+   * have contacts (a removed extension has none, even before the index hears of it).
+   */
   extensionsAt(name: string): readonly string[] {
     const set = this.byReverse.get(name);
-    return set ? [...set].sort() : [];
+    return set ? [...set].filter((ext) => this.contacts.contactsOf(ext).length > 0).sort() : [];
   }
 
   stop(): void {

@@ -16,7 +16,8 @@ export interface PeerSummary {
 export interface HeartbeatRequest { readonly summary: PeerSummary }
 export interface HeartbeatResponse { readonly summary: PeerSummary }
 export interface BindingsRequest { readonly changes: readonly BindingChange[] }
-export interface BindingsResponse { readonly applied: number }
+/** `rejected`: changes refused by the receiver's binding rules (peer-binding-rules.ts). */
+export interface BindingsResponse { readonly applied: number; readonly rejected?: number }
 export interface HandOffResponse { readonly accepted: boolean; readonly reason: string }
 
 /** Paths of the peer API. */

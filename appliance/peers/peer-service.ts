@@ -1,7 +1,9 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import type { BindingChange, BindingRecord } from '../../system/store/index.ts';
 import { PeerVerifier, RefusalLogLimiter } from './peer-auth.ts';
+import { checkPeerChanges, type PeerBindingRules } from './peer-binding-rules.ts';
 import { PeerLink } from './peer-link.ts';
+import { RejectionLog } from './rejection-log.ts';
 import {
   PEER_PATHS, SYNC_BATCH,
   type BindingsRequest, type BindingsResponse, type HandOffResponse, type HeartbeatRequest, type HeartbeatResponse, type PeerSummary,
@@ -21,8 +23,10 @@ export interface PeerRoles {
 export interface PeerServiceDeps {
   readonly config: ApplianceConfig;
   readonly summary: () => PeerSummary;
-  /** Registration changes from a peer: write them to the store and give them to the workers. */
+  /** Registration changes from a peer, already checked: write them to the store and give them to the workers. */
   readonly applyRemote: (changes: readonly BindingChange[]) => number;
+  /** What a replicated binding must satisfy here (peer-binding-rules.ts). */
+  readonly bindingRules: PeerBindingRules;
   /** Every active binding here, for a full sync. */
   readonly localBindings: () => BindingRecord[];
   /** The roles changed: update SRV targets and SIP admission in the workers. */
@@ -46,9 +50,12 @@ export class PeerService {
   private readonly refusals = new RefusalLogLimiter();
   private queue: BindingChange[] = [];
   private flushTimer?: ReturnType<typeof setTimeout>;
+  /** Replicated bindings refused by the binding rules, counted and logged (rate limited). */
+  readonly rejections: RejectionLog;
 
   constructor(private readonly deps: PeerServiceDeps) {
     this.links = deps.config.peers.map((p) => new PeerLink(p, deps.config.name));
+    this.rejections = new RejectionLog(deps.log);
     this.verifier = new PeerVerifier(new Map(deps.config.peers.map((p) => [p.name, p.secret])));
   }
 
@@ -142,9 +149,12 @@ export class PeerService {
         if (link) this.afterHeartbeat(link, true, body?.summary ?? null);
         return { summary: this.deps.summary() } satisfies HeartbeatResponse;
       }),
-      [PEER_PATHS.bindings]: route((_peer, body: BindingsRequest) => {
-        const changes = Array.isArray(body?.changes) ? body.changes.filter(validChange) : [];
-        return { applied: this.deps.applyRemote(changes) } satisfies BindingsResponse;
+      // Deltas and the full sync on (re)join both arrive here: every change is checked first.
+      [PEER_PATHS.bindings]: route((peer, body: BindingsRequest) => {
+        const verdict = checkPeerChanges(body?.changes, this.deps.bindingRules, Date.now());
+        this.rejections.note(peer, verdict);
+        const applied = verdict.accepted.length > 0 ? this.deps.applyRemote(verdict.accepted) : 0;
+        return { applied, rejected: verdict.rejectedCount } satisfies BindingsResponse;
       }),
       [PEER_PATHS.handOff]: route((peer) => this.acceptHandOff(peer)),
       [PEER_PATHS.takeBack]: route((peer) => {
@@ -158,6 +168,7 @@ export class PeerService {
 
   stop(): void {
     clearTimeout(this.flushTimer);
+    this.rejections.stop();
   }
 
   private acceptHandOff(peer: string): HandOffResponse {
@@ -214,15 +225,4 @@ export class PeerService {
 
 function json(body: unknown, status = 200): Response {
   return Response.json(body, { status });
-}
-
-/** A binding change from a peer is applied only if it has the right shape (the API is an edge). */
-function validChange(c: unknown): c is BindingChange {
-  if (typeof c !== 'object' || c === null) return false;
-  const x = c as Record<string, any>;
-  if (x.kind === 'remove') return typeof x.aor === 'string' && typeof x.contact === 'string' && Number.isFinite(x.version);
-  if (x.kind !== 'upsert' || typeof x.binding !== 'object' || x.binding === null) return false;
-  const b = x.binding;
-  return typeof b.aor === 'string' && typeof b.contact === 'string' && Number.isFinite(b.expiresAt) && Number.isFinite(b.version)
-    && typeof b.source === 'string' && typeof b.callId === 'string' && Number.isFinite(b.cseq) && Number.isFinite(b.q);
 }

@@ -81,6 +81,22 @@ export class LocationView {
     if (persist) this.enqueue(applied);
   }
 
+  /**
+   * Removes every binding of the AORs `drop` selects through the normal local path: a removal
+   * one version above the binding (last writer wins, DESIGN.md), written to the store and
+   * handed to `onLocalChange`, so the other workers and the peers drop it too. Used when an
+   * extension is removed. Returns the changes made.
+   */
+  removeWhere(drop: (aor: string) => boolean, now = Date.now()): BindingChange[] {
+    const changes: BindingChange[] = [];
+    for (const [aor, list] of this.byAor) {
+      if (!drop(aor)) continue;
+      for (const b of list) changes.push({ kind: 'remove', aor, contact: b.contact, version: Math.max(b.version + 1, now) });
+    }
+    this.applyLocal(changes);
+    return changes;
+  }
+
   /** Removes expired bindings from memory and store; returns the AORs that changed. */
   purgeExpired(now = Date.now()): string[] {
     const changed: string[] = [];

@@ -1,17 +1,28 @@
 import type { RegisteredContact, RegisteredContacts } from '../../dns/registered-contacts.ts';
 import { sourceAddress, type LocationView } from './location-view.ts';
 
+/** The extension number of an AOR `sip:<number>@<domain>`, or undefined for any other AOR. */
+export function extensionOfAor(aor: string, domain: string): string | undefined {
+  const suffix = `@${domain}`;
+  return aor.startsWith('sip:') && aor.endsWith(suffix) && aor.length > 4 + suffix.length ? aor.slice(4, -suffix.length) : undefined;
+}
+
 /**
  * The location view seen by the DNS function: extension numbers and the addresses their
  * phones registered from (the source of the REGISTER, so NAT and TCP flows are honoured).
+ * Defence in depth (issue 10 finding 12): a binding whose extension does not exist (removed,
+ * and its removal not yet everywhere) publishes no name and gives the proxy no target, so a
+ * removed extension answers like an unknown number whatever is left in memory.
  */
-export function registeredContactsOf(location: LocationView, domain: string): RegisteredContacts {
+export function registeredContactsOf(location: LocationView, domain: string, extensionExists: (number: string) => boolean): RegisteredContacts {
+  const extensionOf = (aor: string) => extensionOfAor(aor, domain);
   const suffix = `@${domain}`;
-  const extensionOf = (aor: string) => (aor.startsWith('sip:') && aor.endsWith(suffix) ? aor.slice(4, -suffix.length) : undefined);
   return {
     contactsOf(extension: string): RegisteredContact[] {
       const out: RegisteredContact[] = [];
-      for (const b of location.bindings(`sip:${extension}${suffix}`)) {
+      const bindings = location.bindings(`sip:${extension}${suffix}`);
+      if (bindings.length === 0 || !extensionExists(extension)) return out;
+      for (const b of bindings) {
         const a = sourceAddress(b.source);
         if (a && !out.some((o) => o.address === a.address && o.port === a.port && o.transport === a.transport)) out.push(a);
       }
@@ -20,7 +31,7 @@ export function registeredContactsOf(location: LocationView, domain: string): Re
     *registeredExtensions() {
       for (const aor of location.aors()) {
         const ext = extensionOf(aor);
-        if (ext !== undefined) yield ext;
+        if (ext !== undefined && extensionExists(ext)) yield ext;
       }
     },
     onChange(listener) {
