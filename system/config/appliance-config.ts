@@ -6,6 +6,7 @@ import { PRIVATE_RANGES, type Cidr } from './cidr.ts';
 import { openFileLimit } from './fd-limit.ts';
 import { bool, cidr, domainName, int, list, num, oneOf, str, table, type Field } from './fields.ts';
 import { parseWebConfig, type WebConfig } from './web-config.ts';
+import { parseLogConfig, type LogConfig } from './log-config.ts';
 
 /** SIP transports the appliance can listen on. */
 export type Transport = 'udp' | 'tcp';
@@ -21,6 +22,8 @@ export interface ApplianceConfig {
   readonly web: WebConfig;
   readonly control: ControlConfig;
   readonly peers: readonly PeerConfig[];
+  /** Event-log retention and rate (`[log]`). */
+  readonly log: LogConfig;
   /** Where the config came from ("embedded defaults" or a file path). */
   readonly source: string;
 }
@@ -158,8 +161,8 @@ export function loadConfig(path?: string): ApplianceConfig {
 
 function validate(raw: Record<string, unknown>, source: string, baseDir: string): ApplianceConfig {
   const top = table(raw, '', {
-    name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }), data_dir: str(), sip: pass, dns: pass, web: pass, control: pass, peers: pass,
-  }, { ...DEFAULTS.top, name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
+    name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }), data_dir: str(), sip: pass, dns: pass, web: pass, control: pass, peers: pass, log: pass,
+  }, { ...DEFAULTS.top, log: {}, name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
 
   const sip = table(top.sip, 'sip', {
     listen: address, port, advertise: address, domain: domainName,
@@ -182,6 +185,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
   }, { ...DEFAULTS.dns, allow: PRIVATE_RANGES.map((c) => c.text) });
 
   const web = parseWebConfig(top.web, baseDir);
+  const log = parseLogConfig(top.log);
 
   const cores = availableParallelism();
   const policyDefaults = Object.fromEntries(Object.keys(POLICY_KEYS).map((k) => [k, NaN]));
@@ -219,6 +223,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
       forwarders: dns.forwarders, allow: dns.allow, ttl: dns.ttl,
     },
     web,
+    log,
     control: { minWorkers: control.min_workers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule, policy,
       handOffMode: control.hand_off_mode, heartbeatSeconds: control.heartbeat_seconds },
     peers,

@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite';
 import { openDatabase } from './database.ts';
 import { DnsRecordsStore } from './dns-records-store.ts';
-import { EventsStore } from './events-store.ts';
+import { EventsStore, type EventLogLimits } from './events-store.ts';
 import { ExtensionsStore } from './extensions-store.ts';
 import { RegistrationsStore } from './registrations-store.ts';
 import { SettingsStore } from './settings-store.ts';
@@ -29,17 +29,30 @@ export interface Store {
   close(): void;
 }
 
+/** Options for {@link openStore}; every field has a default. */
+export interface StoreOptions {
+  /** Event-log rate per kind (`[log] rate_per_kind`). */
+  readonly events?: Partial<EventLogLimits>;
+}
+
 /** Opens the store in `dataDir`. */
-export function openStore(dataDir: string): Store {
+export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   const db = openDatabase(dataDir);
+  const events = new EventsStore(db, options.events);
   return {
     db,
     settings: new SettingsStore(db),
     extensions: new ExtensionsStore(db),
     registrations: new RegistrationsStore(db),
-    events: new EventsStore(db),
+    events,
     dnsRecords: new DnsRecordsStore(db),
     peers: new PeersStore(db),
-    close: () => db.close(),
+    close: () => {
+      try {
+        events.flush(undefined, true);
+      } finally {
+        db.close();
+      }
+    },
   };
 }
