@@ -37,7 +37,7 @@ export interface ConnectionControlOptions {
  */
 export async function startConnectionControl(config: ApplianceConfig, opts: ConnectionControlOptions): Promise<ConnectionControl> {
   const print = opts.print ?? (() => {});
-  const store = openStore(config.dataDir);
+  const store = openStore(config.dataDir, { events: config.log });
   const log = (kind: string, message: string, details: Record<string, unknown> = {}) => {
     store.events.append(kind, message, { worker: opts.workerId, ...details });
     print(`${kind}: ${message}`);

@@ -76,7 +76,7 @@ export interface ControlOptions {
  */
 export async function startControlSection(fileConfig: ApplianceConfig, opts: ControlOptions): Promise<ControlSection> {
   const print = opts.print ?? (() => {});
-  const store = openStore(fileConfig.dataDir);
+  const store = openStore(fileConfig.dataDir, { events: fileConfig.log });
   // Peers live in the store (the web UI reads them there); the file's [[peers]] are written in.
   store.peers.syncFromConfig(fileConfig.peers);
   const config: ApplianceConfig = { ...fileConfig, peers: store.peers.list() };
@@ -321,6 +321,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const jobs: ScheduledJob[] = [
     every(config.control.sampleSchedule, async () => void (await sampleNow()), { name: 'sampler', onError: (e) => print(`sampler: ${e}`) }),
     every('*/10 * * * * *', () => void store.registrations.purgeExpired(), { name: 'purge' }),
+    every('0 */10 * * * *', () => void store.events.prune(config.log), { name: 'event-log-retention', onError: (e) => print(`event-log-retention: ${e}`) }),
   ];
   if (config.peers.length > 0) {
     jobs.push(every(`*/${config.control.heartbeatSeconds} * * * * *`, () => peers.heartbeat(), { name: 'heartbeat', onError: (e) => print(`heartbeat: ${e}`) }));
