@@ -127,14 +127,23 @@ async function open(host: string, port: number, localAddress: string): Promise<S
  * Sends a well-formed OPTIONS for the appliance itself from `fromAddress` over UDP and returns
  * the status line of the first final answer, or undefined after `timeoutMs`.
  */
-export async function sipOptionsProbe(host: string, port: number, fromAddress: string, domain: string, timeoutMs = 1000): Promise<string | undefined> {
+export function sipOptionsProbe(host: string, port: number, fromAddress: string, domain: string, timeoutMs = 1000): Promise<string | undefined> {
+  return sipProbe(host, port, fromAddress, { method: 'OPTIONS', ruri: `sip:${host}:${port}`, from: `sip:probe@${domain}`, to: `sip:${host}:${port}` }, timeoutMs);
+}
+
+/**
+ * Sends one well-formed request (no body) from `fromAddress` over UDP; returns the status line
+ * of the first final answer to it, or undefined when none came within `timeoutMs`.
+ */
+export async function sipProbe(host: string, port: number, fromAddress: string,
+  req: { method: string; ruri: string; from: string; to: string; fromPort?: number }, timeoutMs = 1000): Promise<string | undefined> {
   const sock = dgram.createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, fromAddress, () => r()));
+  await new Promise<void>((r) => sock.bind(req.fromPort ?? 0, fromAddress, () => r()));
   const local = sock.address().port;
   const callId = `probe-${Date.now()}-${local}`;
-  const msg = `OPTIONS sip:${host}:${port} SIP/2.0\r\nVia: SIP/2.0/UDP ${fromAddress}:${local};branch=z9hG4bK-${callId};rport\r\n` +
-    `From: <sip:probe@${domain}>;tag=p1\r\nTo: <sip:${host}:${port}>\r\nCall-ID: ${callId}\r\nCSeq: 1 OPTIONS\r\n` +
-    `Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
+  const msg = `${req.method} ${req.ruri} SIP/2.0\r\nVia: SIP/2.0/UDP ${fromAddress}:${local};branch=z9hG4bK-${callId};rport\r\n` +
+    `From: <${req.from}>;tag=p1\r\nTo: <${req.to}>\r\nCall-ID: ${callId}\r\nCSeq: 1 ${req.method}\r\n` +
+    `Contact: <sip:probe@${fromAddress}:${local}>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
   try {
     return await new Promise<string | undefined>((resolve) => {
       const timer = setTimeout(() => resolve(undefined), timeoutMs);
