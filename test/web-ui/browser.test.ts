@@ -18,6 +18,7 @@ const HOST = '127.0.11.1';
 const PHONE = '127.0.11.10';
 const ADMIN_PW = 'Browser-Admin-Pass-1';
 const EXT_PW = 'Phone-Secret-201';
+const BACKUP_PASSPHRASE = 'granite orchid tram 4417 blue';
 const SHOTS = resolve(import.meta.dir, '../../test-artifacts/web-ui');
 const hasChromium = requireTool('chromium');
 const hasSipp = requireTool('sipp');
@@ -173,4 +174,31 @@ describe.skipIf(!hasChromium)('admin UI in Chromium', () => {
     await shot('extensions-phone');
     await page.setViewportSize({ width: 1280, height: 900 });
   }, 20_000);
+
+  test('the System page downloads an encrypted backup and restores it with its passphrase (a wrong one changes nothing)', async () => {
+    const store = app.app.store;
+    await page.getByRole('link', { name: 'System' }).click();
+    await page.getByLabel('Backup passphrase').fill(BACKUP_PASSPHRASE);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download encrypted backup' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^appliance-backup-.*\.osabk$/);
+    const file = `${SHOTS}/backup.osabk`;
+    await download.saveAs(file);
+    const bytes = Buffer.from(await Bun.file(file).arrayBuffer());
+    expect(bytes.subarray(0, 8).toString('latin1')).toBe('OSABKENC');
+    expect(bytes.includes(store.extensions.get('201')!.ha1Md5)).toBe(false);
+
+    const before = store.extensions.list();
+    store.extensions.remove('202');
+    await page.getByLabel('Backup file to restore').setInputFiles(file);
+    await page.getByLabel('Passphrase of the backup').fill('not the passphrase at all');
+    await page.getByRole('button', { name: 'Restore', exact: true }).click();
+    await page.locator('#notice').filter({ hasText: 'wrong passphrase' }).waitFor();
+    expect(store.extensions.get('202')).toBeUndefined();
+
+    await page.getByLabel('Passphrase of the backup').fill(BACKUP_PASSPHRASE);
+    await page.getByRole('button', { name: 'Restore', exact: true }).click();
+    await page.locator('#notice').filter({ hasText: 'Restored: 2 extensions, 1 DNS records.' }).waitFor();
+    expect(store.extensions.list().map((e) => [e.number, e.ha1Md5])).toEqual(before.map((e) => [e.number, e.ha1Md5]));
+    await shot('system-backup');
+  }, 30_000);
 });
