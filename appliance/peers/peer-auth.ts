@@ -64,14 +64,22 @@ export class PeerVerifier {
 
 /**
  * Rate-limited logging of refused (unauthenticated) requests: each source and kind may write
- * `perWindow` event rows per `windowMs`; the rest are counted and the count goes into the next
- * row that is written (`suppressed`). The table is bounded: when it is full, the oldest entry
- * goes. So a stream of junk from anywhere costs a few rows a minute, not one row a request.
+ * `perWindow` event rows per `windowMs`, and all sources together `totalPerWindow`; the rest
+ * are counted and the count goes into the next row written for that source (`suppressed`).
+ * The table is bounded: when it is full, the oldest entry goes. So a stream of junk, from one
+ * address or sprayed over many, costs a few rows a minute, not one row a request.
  */
 export class RefusalLogLimiter {
   private readonly entries = new Map<string, { windowStart: number; written: number; suppressed: number }>();
+  private totalWindowStart = -Infinity;
+  private totalWritten = 0;
 
-  constructor(private readonly perWindow = 3, private readonly windowMs = 60_000, private readonly maxEntries = 4096) {}
+  constructor(
+    private readonly perWindow = 3,
+    private readonly windowMs = 60_000,
+    private readonly maxEntries = 4096,
+    private readonly totalPerWindow = 30,
+  ) {}
 
   /** Whether to write this refusal now, and how many were left out since the last one written. */
   admit(source: string, kind: string, now = Date.now()): { log: boolean; suppressed: number } {
@@ -84,11 +92,16 @@ export class RefusalLogLimiter {
       this.entries.set(key, e);
       while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     }
-    if (e.written >= this.perWindow) {
+    if (now - this.totalWindowStart >= this.windowMs) {
+      this.totalWindowStart = now;
+      this.totalWritten = 0;
+    }
+    if (e.written >= this.perWindow || this.totalWritten >= this.totalPerWindow) {
       e.suppressed++;
       return { log: false, suppressed: 0 };
     }
     e.written++;
+    this.totalWritten++;
     const suppressed = e.suppressed;
     e.suppressed = 0;
     return { log: true, suppressed };

@@ -38,7 +38,7 @@ describe.skipIf(!hasSipp)('policy-driven hand-off and take-back', () => {
       const path = join(dir, `${name}.toml`);
       writeFileSync(path, `name = "${name}"\ndata_dir = "${dir}/${name}"\n[sip]\nlisten = "${host}"\nport = ${sip}\ntransports = ["udp"]\ntrusted = ["${GATEWAY}/32"]\n` +
         `[dns]\nenabled = false\n[web]\nlisten = "${host}"\nport = ${web}\n[control]\nsample_schedule = "*/1 * * * * *"\nheartbeat_seconds = 1\nhand_off_mode = "forward"\n${control}\n` +
-        `[[peers]]\nname = "${peer}"\nurl = "http://${peerHost}:${peerWeb}"\nsip = "${peerHost}:${peerSip}"\nsecret = "${SECRET}"\n`);
+        `[[peers]]\nname = "${peer}"\nurl = "https://${peerHost}:${peerWeb}"\nsip = "${peerHost}:${peerSip}"\nsecret = "${SECRET}"\n`);
       const config = loadConfig(path);
       const store = openStore(config.dataDir);
       new ExtensionService(store, config.sip.domain).add({ number: '701', password: 'Kilo-Pass-701' });

@@ -37,7 +37,7 @@ const callees: { kill: () => void }[] = [];
 function toml(host: string, name: string, sip: number, web: number, peer: { name: string; host: string; sip: number; web: number }): string {
   return `name = "${name}"\ndata_dir = "${dir}/${name}"\n[sip]\nlisten = "${host}"\nport = ${sip}\ntransports = ["udp"]\ntrusted = ["${GATEWAY}/32"]\n` +
     `[dns]\nenabled = false\n[web]\nlisten = "${host}"\nport = ${web}\n[control]\nmin_workers = 1\nmax_workers = 1\nheartbeat_seconds = 1\nhand_off_mode = "forward"\n` +
-    `[[peers]]\nname = "${peer.name}"\nurl = "http://${peer.host}:${peer.web}"\nsip = "${peer.host}:${peer.sip}"\nsecret = "${SECRET}"\n`;
+    `[[peers]]\nname = "${peer.name}"\nurl = "https://${peer.host}:${peer.web}"\nsip = "${peer.host}:${peer.sip}"\nsecret = "${SECRET}"\n`;
 }
 
 function addExtensions(path: string): void {
@@ -52,7 +52,7 @@ async function startA(): Promise<void> {
   aProc = Bun.spawn([process.execPath, join(ROOT, 'appliance/main.ts'), '--config', aPath], { stdout: 'ignore', stderr: 'ignore' });
   const until = Date.now() + 15_000;
   while (Date.now() < until) {
-    const up = await fetch(`http://${A}:${ports.aWeb}/peer/heartbeat`, { method: 'POST', body: '{}' }).then(() => true, () => false);
+    const up = await fetch(`https://${A}:${ports.aWeb}/peer/heartbeat`, { method: 'POST', body: '{}', tls: { rejectUnauthorized: false } }).then(() => true, () => false);
     if (up) return;
     await Bun.sleep(100);
   }
@@ -123,15 +123,16 @@ describe.skipIf(!hasSipp)('two appliances as peers', () => {
   }, 30_000);
 
   test('peer requests with a wrong secret, a replay or a stale timestamp are refused', async () => {
-    const url = `http://${B}:${ports.bWeb}/peer/heartbeat`;
+    const url = `https://${B}:${ports.bWeb}/peer/heartbeat`;
+    const tls = { rejectUnauthorized: false }; // the self-signed certificate B generated
     const body = JSON.stringify({ summary: { name: 'a', ts: Date.now(), overloaded: false, workers: 1, activeCalls: 0, handedOff: false } });
-    const wrong = await fetch(url, { method: 'POST', body, headers: peerHeaders('a', 'not-the-right-secret-at-all', 'POST', '/peer/heartbeat', body) });
+    const wrong = await fetch(url, { method: 'POST', body, tls, headers: peerHeaders('a', 'not-the-right-secret-at-all', 'POST', '/peer/heartbeat', body) });
     expect(wrong.status).toBe(401);
     const headers = peerHeaders('a', SECRET, 'POST', '/peer/heartbeat', body);
-    expect((await fetch(url, { method: 'POST', body, headers })).status).toBe(200);
-    expect((await fetch(url, { method: 'POST', body, headers })).status).toBe(401);
+    expect((await fetch(url, { method: 'POST', body, tls, headers })).status).toBe(200);
+    expect((await fetch(url, { method: 'POST', body, tls, headers })).status).toBe(401);
     const stale = peerHeaders('a', SECRET, 'POST', '/peer/heartbeat', body, Date.now() - 120_000);
-    expect((await fetch(url, { method: 'POST', body, headers: stale })).status).toBe(401);
+    expect((await fetch(url, { method: 'POST', body, tls, headers: stale })).status).toBe(401);
     expect(b.store.events.recent(10, 'peer.auth.refused').length).toBeGreaterThanOrEqual(3);
   });
 

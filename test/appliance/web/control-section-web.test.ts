@@ -54,7 +54,7 @@ sample_schedule = "*/1 * * * * *"
     store.close();
     control = await startControlSection(config, { configArg: path, workerOutput: 'ignore' });
     web = await startWebServer({ config, store: control.store, view: control.view });
-    api = new ApiClient(web.url);
+    api = new ApiClient(web.url, web.certificate?.cert);
     expect((await api.json('POST', '/api/setup', { token: web.setupToken, password: 'Control-Admin-Pw-1' })).status).toBe(201);
   }, 30_000);
   afterAll(async () => {
