@@ -32,9 +32,9 @@ export function listen(opts: ListenerOptions): Server<undefined> {
       if (!opts.hostAllowed(req.headers.get('host'))) return misdirected();
       const client = srv.requestIP(req)?.address ?? 'unknown';
       const res = await opts.handler(req, client);
-      // A body refused as too large, or a refused request whose body was never read: close
-      // the connection rather than drain what the client still sends.
-      if (res.status === 413 || (res.status >= 400 && req.body !== null && !req.bodyUsed)) return withHeader(res, 'Connection', 'close');
+      // A refused request that came with a body (too large, or refused before it was read, or
+      // read only in part): close the connection rather than drain what the client still sends.
+      if (res.status >= 400 && req.body !== null) return withHeader(res, 'Connection', 'close');
       return res;
     },
   });

@@ -23,7 +23,6 @@ export type ErrorCode =
   | 'too-many-hops'
   | 'interval-too-brief'
   | 'payload-too-large'
-  | 'misdirected-request'
   | 'overloaded'
   | 'store-failure'
   | 'internal';

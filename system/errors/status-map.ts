@@ -34,7 +34,6 @@ export const STATUS_MAP: Readonly<Record<ErrorCode, ProtocolStatus>> = {
   'too-many-hops': { sip: 483, dnsRcode: SERVFAIL, http: 508 },
   'interval-too-brief': { sip: 423, dnsRcode: FORMERR, http: 400 },
   'payload-too-large': { sip: 513, dnsRcode: FORMERR, http: 413 },
-  'misdirected-request': { sip: 403, dnsRcode: REFUSED, http: 421 },
   overloaded: { sip: 503, dnsRcode: SERVFAIL, http: 503 },
   'store-failure': { sip: 500, dnsRcode: SERVFAIL, http: 500 },
   internal: { sip: 500, dnsRcode: SERVFAIL, http: 500 },

@@ -84,6 +84,11 @@ describe('body limits before reading', () => {
       expect(a.closed).toBe(true);
       expect(peerHits.length).toBe(before); // the handler never got a body
     }
+    // Refused for its type before it is read: closed too, not drained.
+    const wrongType = await raw(head('POST', '/api/login', hostHeader, { 'Transfer-Encoding': 'chunked' }) + chunk,
+      { more: Array(40).fill(chunk), waitMs: 5000, localAddress: '127.0.10.9' });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.closed).toBe(true);
   });
 
   test('the restore upload: larger than 64 KiB only with a session and CSRF token', async () => {
