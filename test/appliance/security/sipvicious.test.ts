@@ -59,17 +59,17 @@ describe.skipIf(!hasTools)('sipvicious against the appliance', () => {
   });
 
   test('svmap: finds the server or not (reported)', async () => {
-    const run = await runSipvicious('svmap', ['-p', String(ap.port), '-P', '5060', '-t', '0.05', HOST], 20, SVMAP);
+    const run = await runSipvicious('svmap', ['-p', String(ap.port), '-P', String(await freePort(SVMAP)), '-t', '0.05', HOST], 20, SVMAP);
     console.log(`svmap (${run.seconds.toFixed(1)} s): ${JSON.stringify(resultRows(run.out))}`);
     expect(run.killed).toBe(false);
   }, 30_000);
 
   test.each(METHODS)('svwar -m %s enumerates none of 201 (registered), 202 (not registered), 205 (unknown)', async (method) => {
     // One run per extension, in parallel, each from its own address (127.0.50.40-48).
-    const runs = await Promise.all(EXTENSIONS.map((ext, i) => {
+    const runs = await Promise.all(EXTENSIONS.map(async (ext, i) => {
       const src = `127.0.50.${40 + METHODS.indexOf(method) * 3 + i}`;
       return runSipvicious('svwar', ['-m', method, '-e', ext, '--force', '--domain', 'office.lan', '-p', String(ap.port),
-        '-P', '5060', '-t', '0.05', '--maximumtime', '3', '-vv', HOST], 25, src);
+        '-P', String(await freePort(src)), '-t', '0.05', '--maximumtime', '3', '-vv', HOST], 25, src);
     }));
     const found = runs.flatMap((r) => resultRows(r.out));
     EXTENSIONS.forEach((ext, i) => {
@@ -84,7 +84,7 @@ describe.skipIf(!hasTools)('sipvicious against the appliance', () => {
     const dictionary = join(dir, 'passwords.txt');
     writeFileSync(dictionary, `${words.join('\n')}\n`);
     const run = await runSipvicious('svcrack', ['-u', '201', '-d', dictionary, '--domain', 'office.lan',
-      '-p', String(ap.port), '-P', '5060', '-t', '0.05', '--maximumtime', '3', HOST], 20, SVCRACK);
+      '-p', String(ap.port), '-P', String(await freePort(SVCRACK)), '-t', '0.05', '--maximumtime', '3', HOST], 20, SVCRACK);
     const found = resultRows(run.out);
     console.log(`svcrack (${run.seconds.toFixed(1)} s${run.killed ? ', killed at the deadline' : ''}): found ${JSON.stringify(found)}`);
     const bans = ap.app.store.events.recent(50, 'sip.ban');
