@@ -9,6 +9,7 @@ import { extensionsPage } from './pages/extensions.ts';
 import { loginPage, setupPage } from './pages/login.ts';
 import { peersPage } from './pages/peers.ts';
 import { registrationsPage } from './pages/registrations.ts';
+import { securityPage } from './pages/security.ts';
 import { systemPage } from './pages/system.ts';
 import { notify, type Page } from './ui.ts';
 
@@ -20,6 +21,7 @@ const PAGES: [string, string, Page][] = [
   ['calls', 'Calls', callsPage],
   ['dns', 'DNS', dnsPage],
   ['peers', 'Peers', peersPage],
+  ['security', 'Security', securityPage],
   ['system', 'System', systemPage],
   ['events', 'Events', eventsPage],
 ];

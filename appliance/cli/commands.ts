@@ -2,6 +2,7 @@ import type { CliCommand } from './command.ts';
 import { dnsCommand } from './dns-command.ts';
 import { extensionCommand } from './extension-command.ts';
 import { peerCommand } from './peer-command.ts';
+import { banCommand } from './ban-command.ts';
 
 /** Every admin command on the entry point, by its first word. */
-export const COMMANDS: readonly CliCommand[] = [extensionCommand, dnsCommand, peerCommand];
+export const COMMANDS: readonly CliCommand[] = [extensionCommand, dnsCommand, peerCommand, banCommand];

@@ -5,6 +5,7 @@ import { createLocator } from '../sip/proxy/locator.ts';
 import { LocationView } from '../sip/registrar/location-view.ts';
 import { extensionOfAor, registeredContactsOf } from '../sip/registrar/registered-contacts-view.ts';
 import { startSip, type RunningSip } from '../sip/start-sip.ts';
+import type { Ban } from '../sip/security/source-guard.ts';
 
 /** A running connection control section: SIP registrar + stateful proxy and the DNS function. */
 export interface ConnectionControl {
@@ -27,6 +28,8 @@ export interface ConnectionControlOptions {
   readonly ownPort?: number;
   /** Plain log lines (console in production, nothing in tests). */
   readonly print?: (line: string) => void;
+  /** Told of each ban this section decides (the worker spreads it to its siblings). */
+  readonly onBan?: (ban: Ban) => void;
 }
 
 /**
@@ -64,7 +67,7 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
       mode: config.sip.mode,
       tcp: config.sip.transports.includes('tcp'),
     });
-    const sip = await startSip({ config, store, log, location, locate, ownPort: opts.ownPort });
+    const sip = await startSip({ config, store, log, location, locate, ownPort: opts.ownPort, onBan: opts.onBan });
     started.push(sip);
     // The SRV records name the port actually bound (it differs from the config when that said 0).
     dns.setSipTargets([{ host: `sip.${config.dns.zone}`, address: config.sip.advertise, port: sip.port, priority: 10, weight: 100 }]);

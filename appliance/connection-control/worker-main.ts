@@ -19,7 +19,11 @@ const args = parseArgs(process.argv.slice(2));
 const configPath = args.options.get('--config');
 const workerId = Number(args.options.get('--worker-id') ?? 0);
 const config = loadConfig(configPath === 'embedded' ? undefined : configPath);
-const cc = await startConnectionControl(config, { workerId, ownPort: 0, print: (l) => console.log(`[cc ${workerId}] ${l}`) });
+const cc = await startConnectionControl(config, {
+  workerId, ownPort: 0, print: (l) => console.log(`[cc ${workerId}] ${l}`),
+  // A ban decided here reaches the sibling workers through the control section.
+  onBan: (ban) => send({ type: 'ban', ban }),
+});
 const reporter = new WorkerReporter(workerId, cc.sip.service);
 let state: 'running' | 'draining' = 'running';
 
@@ -75,6 +79,11 @@ process.on('message', (raw: unknown) => {
     case 'store-changed':
       cc.dns.invalidate();
       cc.pruneRemovedExtensions();
+      // Bans too: the admin may have lifted one (web UI, CLI).
+      cc.sip.service.sourceGuard.sync(cc.store.bans.active());
+      return;
+    case 'ban':
+      cc.sip.service.sourceGuard.apply(raw.ban);
       return;
     case 'location-request':
       send({ type: 'location', id: raw.id, bindings: cc.location.bindings(raw.aor) });

@@ -172,6 +172,9 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       case 'dialogs':
         calls.apply(worker.id, msg.events);
         return;
+      case 'ban':
+        pool.broadcast({ type: 'ban', ban: msg.ban }, worker);
+        return;
       case 'drained':
         log('control.worker.drained', `connection control section ${worker.id} drained`, { worker: worker.id, open: msg.openTransactions });
         return;

@@ -1,4 +1,4 @@
-import type { BindingChange, BindingRecord } from '../../system/store/index.ts';
+import type { BanRecord, BindingChange, BindingRecord } from '../../system/store/index.ts';
 import type { SipTarget } from '../dns/index.ts';
 import type { HandOffTarget } from '../sip/pipeline/admission-control.ts';
 import type { DialogEvent } from '../sip/dialog-events.ts';
@@ -30,6 +30,8 @@ export type ControlToWorker =
   | { readonly type: 'trace-request'; readonly id: number; readonly callId: string }
   /** The admin changed extensions or DNS records in the store: reload them now, drop bindings of removed extensions. */
   | { readonly type: 'store-changed' }
+  /** A sibling banned a SIP source (already in the store): apply it here too. */
+  | { readonly type: 'ban'; readonly ban: BanRecord }
   /** Asks for what this worker's location view holds for one AOR (answered with `location`). */
   | { readonly type: 'location-request'; readonly id: number; readonly aor: string }
   /** SIP SRV targets for the DNS function (this appliance and its peers, with priorities). */
@@ -56,6 +58,8 @@ export type WorkerToControl =
   | { readonly type: 'report'; readonly report: WorkerReport }
   /** Registration changes decided by this worker, to spread to the others. */
   | { readonly type: 'bindings'; readonly changes: readonly BindingChange[] }
+  /** This worker banned a SIP source (stored and logged already): spread it. */
+  | { readonly type: 'ban'; readonly ban: BanRecord }
   /** Calls starting and ending, for the active calls view. */
   | { readonly type: 'dialogs'; readonly events: readonly DialogEvent[] }
   /** This worker's part of a call's message trace. */

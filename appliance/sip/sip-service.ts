@@ -96,7 +96,7 @@ export class SipService implements PipelineServices {
 
   /** Entry point for every message the transports deliver. */
   receive(data: Buffer, source: Source): void {
-    // Bans and the per-source rate limit come first: a banned flood costs one Map lookup.
+    // Bans come first: a banned flood costs one Map lookup per datagram.
     if (!this.sourceGuard.admit(source.address)) {
       this.counters.banned++;
       return;
@@ -128,9 +128,14 @@ export class SipService implements PipelineServices {
   }
 
   private onRequest(req: SipRequest, source: Source): void {
+    if (!this.sourceGuard.admitRequest(source.address)) {
+      this.counters.banned++;
+      return;
+    }
     this.counters.request(req.method);
     stampReceived(req, source);
-    const ctx: RequestContext = { req, source, services: this, trusted: inCidrList(source.address, this.settings.trusted) };
+    const trusted = inCidrList(source.address, this.settings.trusted) || this.settings.peerHosts.has(source.address);
+    const ctx: RequestContext = { req, source, services: this, trusted };
     try {
       const r = runPipeline(ctx);
       if (r instanceof Promise) r.catch((err) => this.failed(ctx, err));

@@ -48,6 +48,7 @@ export function sipSettings(config: ApplianceConfig, port: number, viaPort: numb
     registrar: { minExpires: s.minExpires, maxExpires: s.maxExpires, defaultExpires: s.defaultExpires, maxContacts: 10 },
     tcp: s.transports.includes('tcp'),
     anonymousInbound: config.security.anonymousInbound, maxTransactions: config.security.maxTransactions,
+    peerHosts: new Set(config.peers.map((p) => p.sip.slice(0, p.sip.lastIndexOf(':')))),
   };
 }
 

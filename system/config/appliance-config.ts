@@ -22,6 +22,8 @@ export interface ApplianceConfig {
   readonly web: WebConfig;
   readonly control: ControlConfig;
   readonly peers: readonly PeerConfig[];
+  /** SIP abuse defences (docs/SECURITY.md). */
+  readonly security: SecurityConfig;
   /** Event-log retention and rate (`[log]`). */
   readonly log: LogConfig;
   /** Where the config came from ("embedded defaults" or a file path). */
@@ -66,6 +68,22 @@ export interface SipTcpLimits {
   readonly firstMessageTimeout: number;
   /** A message whose first byte came must be complete this long after (slowloris). */
   readonly messageTimeout: number;
+}
+
+/** `[security]`: what the SIP side does against strangers, floods and password guessing. */
+export interface SecurityConfig {
+  /** Let unauthenticated, untrusted sources call our users (FreePBX "anonymous inbound"); off by default. */
+  readonly anonymousInbound: boolean;
+  /** Failed digest logins from one address within `failureWindow` seconds that ban it. */
+  readonly banAfterFailures: number;
+  readonly failureWindow: number;
+  /** Requests from one address within `rateWindow` seconds that ban it (pike); 0 turns the limit off. */
+  readonly rateLimit: number;
+  readonly rateWindow: number;
+  /** How long a ban lasts, seconds. */
+  readonly banSeconds: number;
+  /** Open transactions one connection control section holds at most; beyond: 503 (RFC 3261 §21.5.4). */
+  readonly maxTransactions: number;
 }
 
 export interface DnsConfig {
@@ -133,6 +151,10 @@ const DEFAULTS = {
     enabled: true, listen: '0.0.0.0', port: 5300, zone: 'office.lan', enum_suffix: 'e164.arpa',
     forwarders: [], ttl: 60,
   },
+  security: {
+    anonymous_inbound: false, ban_after_failures: 5, failure_window: 300, rate_limit: 600, rate_window: 2,
+    ban_seconds: 1800, max_transactions: 20000,
+  },
   control: { min_workers: 1, sample_schedule: '*/2 * * * * *' },
 };
 
@@ -161,8 +183,8 @@ export function loadConfig(path?: string): ApplianceConfig {
 
 function validate(raw: Record<string, unknown>, source: string, baseDir: string): ApplianceConfig {
   const top = table(raw, '', {
-    name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }), data_dir: str(), sip: pass, dns: pass, web: pass, control: pass, peers: pass, log: pass,
-  }, { ...DEFAULTS.top, log: {}, name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
+    name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }), data_dir: str(), sip: pass, dns: pass, web: pass, control: pass, peers: pass, security: pass, log: pass,
+  }, { ...DEFAULTS.top, security: {}, log: {}, name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
 
   const sip = table(top.sip, 'sip', {
     listen: address, port, advertise: address, domain: domainName,
@@ -186,6 +208,11 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
 
   const web = parseWebConfig(top.web, baseDir);
   const log = parseLogConfig(top.log);
+
+  const security = table(top.security, 'security', {
+    anonymous_inbound: bool, ban_after_failures: int(1, 1000), failure_window: int(1, 86400),
+    rate_limit: int(0, 1_000_000), rate_window: int(1, 60), ban_seconds: int(1, 30 * 86400), max_transactions: int(100, 1_000_000),
+  }, DEFAULTS.security);
 
   const cores = availableParallelism();
   const policyDefaults = Object.fromEntries(Object.keys(POLICY_KEYS).map((k) => [k, NaN]));
@@ -227,6 +254,10 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     control: { minWorkers: control.min_workers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule, policy,
       handOffMode: control.hand_off_mode, heartbeatSeconds: control.heartbeat_seconds },
     peers,
+    security: {
+      anonymousInbound: security.anonymous_inbound, banAfterFailures: security.ban_after_failures, failureWindow: security.failure_window,
+      rateLimit: security.rate_limit, rateWindow: security.rate_window, banSeconds: security.ban_seconds, maxTransactions: security.max_transactions,
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { ExtensionsStore } from './extensions-store.ts';
 import { RegistrationsStore } from './registrations-store.ts';
 import { SettingsStore } from './settings-store.ts';
 import { PeersStore } from './peers-store.ts';
+import { BansStore } from './bans-store.ts';
 
 export * from './database.ts';
 export * from './dns-records-store.ts';
@@ -14,6 +15,7 @@ export * from './extensions-store.ts';
 export * from './registrations-store.ts';
 export * from './settings-store.ts';
 export * from './peers-store.ts';
+export * from './bans-store.ts';
 export * from './file-modes.ts';
 export { migrate, MIGRATIONS } from './migrations.ts';
 
@@ -26,6 +28,7 @@ export interface Store {
   readonly events: EventsStore;
   readonly dnsRecords: DnsRecordsStore;
   readonly peers: PeersStore;
+  readonly bans: BansStore;
   close(): void;
 }
 
@@ -47,6 +50,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     events,
     dnsRecords: new DnsRecordsStore(db),
     peers: new PeersStore(db),
+    bans: new BansStore(db),
     close: () => {
       try {
         events.flush(undefined, true);

@@ -21,6 +21,8 @@ export interface SipSettings {
   /** This worker's own port (Via). */
   viaPort: number;
   readonly trusted: readonly Cidr[];
+  /** SIP addresses of our peer appliances: what they forward after a hand-off was authenticated there. */
+  readonly peerHosts: ReadonlySet<string>;
   readonly mode: 'proxy' | 'redirect';
   readonly registrar: RegistrarSettings;
   /** Transports we listen on (a tcp contact cannot be reached without tcp). */

@@ -43,9 +43,17 @@ export class SourceGuard {
     private readonly maxTracked = 50_000,
   ) {}
 
-  /** The receive-path check: false when the source is banned or has just exceeded the rate. */
+  /** The receive-path check for every message: false when the source is banned. */
   admit(address: string, now = Date.now()): boolean {
-    if (this.bans.size > 0 && this.isBanned(address, now)) return false;
+    return this.bans.size === 0 || !this.isBanned(address, now);
+  }
+
+  /**
+   * Counts one request (pike counts requests, not the responses a busy phone sends back);
+   * false when the source is banned or has just exceeded the rate.
+   */
+  admitRequest(address: string, now = Date.now()): boolean {
+    if (!this.admit(address, now)) return false;
     const limit = this.settings.rateLimit;
     if (limit === 0) return true;
     const c = this.counter(address, now);

@@ -54,18 +54,19 @@ describe('SourceGuard: failed logins (fail2ban)', () => {
 describe('SourceGuard: request rate (pike)', () => {
   test('600 requests in 2 s pass, the 601st bans; a phone at 10/s for a minute never does', () => {
     const { g, bans } = guard();
-    for (let i = 0; i < 600; i++) expect(g.admit('192.0.2.5', T0 + i)).toBe(true);
-    expect(g.admit('192.0.2.5', T0 + 700)).toBe(false);
+    for (let i = 0; i < 600; i++) expect(g.admitRequest('192.0.2.5', T0 + i)).toBe(true);
+    expect(g.admitRequest('192.0.2.5', T0 + 700)).toBe(false);
+    expect(g.admit('192.0.2.5', T0 + 701)).toBe(false);
     expect(bans[0].reason).toContain('more than 600 requests');
-    for (let i = 0; i < 600; i++) expect(g.admit('192.0.2.6', T0 + i * 100)).toBe(true);
+    for (let i = 0; i < 600; i++) expect(g.admitRequest('192.0.2.6', T0 + i * 100)).toBe(true);
   });
   test('rate_limit = 0 turns it off', () => {
     const { g } = guard({ rateLimit: 0 });
-    for (let i = 0; i < 10_000; i++) expect(g.admit('192.0.2.7', T0)).toBe(true);
+    for (let i = 0; i < 10_000; i++) expect(g.admitRequest('192.0.2.7', T0)).toBe(true);
   });
   test('memory is bounded: a spray of source addresses keeps at most maxTracked counters', () => {
     const { g } = guard({}, () => false, 1000);
-    for (let i = 0; i < 20_000; i++) g.admit(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, T0);
+    for (let i = 0; i < 20_000; i++) g.admitRequest(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, T0);
     expect((g as unknown as { counters: Map<string, unknown> }).counters.size).toBeLessThanOrEqual(1000);
   });
 });
