@@ -1,5 +1,5 @@
+import { checkPasswordPolicy } from '../../admin/password-policy.ts';
 import type { Store } from '../../../system/store/index.ts';
-import { ValidationError } from '../../../system/errors/index.ts';
 
 /** Settings key of the admin password hash (Bun.password, argon2id). */
 const PASSWORD_KEY = 'admin.password_hash';
@@ -43,9 +43,10 @@ export class AdminCredentials {
   }
 }
 
-/** Admin passwords: long enough to resist guessing at the login's locked-out rate. */
+/**
+ * Admin passwords: the one password policy (admin/password-policy.ts: at least 12 characters and
+ * a strength estimate that refuses common and patterned passwords).
+ */
 export function checkAdminPassword(pw: string): void {
-  if (pw.length < 12) throw new ValidationError('the admin password needs at least 12 characters', 'password', 'weak-password');
-  if (pw.length > 256) throw new ValidationError('the admin password is too long (256 characters at most)', 'password');
-  if (new Set(pw).size < 5) throw new ValidationError('the admin password is too weak: use more different characters', 'password', 'weak-password');
+  checkPasswordPolicy(pw, 'admin');
 }
