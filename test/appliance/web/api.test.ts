@@ -65,6 +65,7 @@ describe('authentication and CSRF', () => {
       ['GET', '/api/extensions'], ['GET', '/api/registrations'], ['GET', '/api/calls'], ['GET', '/api/dns'],
       ['GET', '/api/events'], ['GET', '/api/live'], ['GET', '/api/history'], ['GET', '/api/system/backup'],
       ['GET', '/api/peers'], ['POST', '/api/extensions'], ['DELETE', '/api/extensions/201'], ['POST', '/api/logout'],
+      ['GET', '/api/bans'], ['POST', '/api/bans/lift'],
     ] as const) {
       const res = await anon.call(method, path, method === 'GET' || method === 'DELETE' ? undefined : {});
       expect({ path, status: res.status }).toEqual({ path, status: 401 });
@@ -333,5 +334,25 @@ describe('logout and expiry', () => {
     } finally {
       await b.stop();
     }
+  });
+});
+
+describe('banned SIP sources (issue 10)', () => {
+  test('the bans in force are listed; a lift removes one, tells the workers and is logged; an unknown address is 404', async () => {
+    const now = Date.now();
+    fx.store.bans.put({ address: '192.0.2.77', reason: '5 failed logins or forged requests in 300 s', since: now, until: now + 60_000 });
+    fx.store.bans.put({ address: '192.0.2.78', reason: 'old', since: now - 120_000, until: now - 60_000 });
+    const list = await api.json('GET', '/api/bans');
+    expect(list.status).toBe(200);
+    expect(list.body).toEqual([expect.objectContaining({ address: '192.0.2.77', reason: '5 failed logins or forged requests in 300 s' })]);
+    const changes = fx.view.storeChanges;
+    expect((await api.json('POST', '/api/bans/lift', { address: '192.0.2.77' })).status).toBe(200);
+    expect(fx.store.bans.active()).toEqual([]);
+    expect(fx.view.storeChanges).toBe(changes + 1);
+    expect(fx.store.events.recent(5, 'admin.ban.lift')[0].message).toContain('192.0.2.77');
+    const unknown = await api.json('POST', '/api/bans/lift', { address: '192.0.2.99' });
+    expect(unknown.status).toBe(404);
+    const bad = await api.json('POST', '/api/bans/lift', { address: 42 });
+    expect(bad.status).toBe(400);
   });
 });
