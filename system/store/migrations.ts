@@ -91,6 +91,19 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 5,
+    name: 'digest algorithms per extension, SHA-256 learnt per phone',
+    sql: `
+      ALTER TABLE extensions ADD COLUMN digest TEXT NOT NULL DEFAULT 'default';
+      CREATE TABLE digest_learnt (
+        extension  TEXT NOT NULL,
+        agent      TEXT NOT NULL,
+        learnt_at  INTEGER NOT NULL,
+        PRIMARY KEY (extension, agent)
+      );
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; returns the versions applied now. */
