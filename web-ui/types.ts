@@ -26,5 +26,10 @@ export interface Snapshot {
   peers: Peer[];
   events: EventEntry[];
 }
-export interface Extension { number: string; displayName: string; e164: string | null; createdAt: number; updatedAt: number; registered: number }
+/** Digest algorithms an extension's phones are challenged with. */
+export type DigestPolicy = 'default' | 'md5' | 'both' | 'sha-256';
+export interface Extension {
+  number: string; displayName: string; e164: string | null; digest: DigestPolicy; sha256Learnt: string[];
+  createdAt: number; updatedAt: number; registered: number;
+}
 export interface DnsRecord { id?: number; name: string; type: string; value: string; ttl: number; derived: string | null }

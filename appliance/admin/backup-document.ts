@@ -1,6 +1,6 @@
 import { ValidationError } from '../../system/errors/index.ts';
 import type { ApplianceConfig } from '../../system/config/index.ts';
-import type { Store } from '../../system/store/index.ts';
+import { DIGEST_POLICIES, type DigestPolicy, type Store } from '../../system/store/index.ts';
 
 /**
  * The backup document: the configuration an admin makes (extensions, admin DNS records) as
@@ -22,6 +22,8 @@ export interface BackupExtension {
   readonly number: string;
   readonly displayName: string;
   readonly e164: string | null;
+  /** The digest policy (absent in backups made before it existed: `default`). */
+  readonly digest?: DigestPolicy;
   readonly realm?: string;
   readonly ha1Md5?: string;
   readonly ha1Sha256?: string;
@@ -53,7 +55,7 @@ export function exportConfiguration(store: Store, config: ApplianceConfig, secre
   return {
     format: BACKUP_FORMAT, version: BACKUP_VERSION, createdAt: now.toISOString(), appliance: config.name, domain: config.sip.domain, secrets,
     extensions: store.extensions.list().map((e) => ({
-      number: e.number, displayName: e.displayName, e164: e.e164,
+      number: e.number, displayName: e.displayName, e164: e.e164, digest: e.digest,
       ...(secrets ? { realm: e.realm, ha1Md5: e.ha1Md5, ha1Sha256: e.ha1Sha256 } : {}),
     })),
     dnsRecords: store.dnsRecords.list().map((r) => ({ name: r.name, type: r.type, value: r.value, ttl: r.ttl })),
@@ -61,7 +63,7 @@ export function exportConfiguration(store: Store, config: ApplianceConfig, secre
 }
 
 const TOP_FIELDS = ['format', 'version', 'createdAt', 'appliance', 'domain', 'secrets', 'extensions', 'dnsRecords'];
-const EXTENSION_FIELDS = ['number', 'displayName', 'e164'];
+const EXTENSION_FIELDS = ['number', 'displayName', 'e164', 'digest'];
 const SECRET_FIELDS = ['realm', 'ha1Md5', 'ha1Sha256'];
 const DNS_FIELDS = ['name', 'type', 'value', 'ttl'];
 
@@ -129,7 +131,12 @@ export function parseBackupDocument(json: string, encrypted: boolean): BackupDoc
     if (!secrets && SECRET_FIELDS.some((k) => k in r)) throw reject(`${where}: a backup without encryption never carries password hashes`);
     onlyFields(r, secrets ? [...EXTENSION_FIELDS, ...SECRET_FIELDS] : EXTENSION_FIELDS, where);
     const e164 = r.e164 === null || r.e164 === undefined ? null : text(r, 'e164', where, 32);
-    const base = { number: text(r, 'number', where, 32), displayName: r.displayName === undefined ? '' : text(r, 'displayName', where, 200), e164 };
+    const digest = r.digest === undefined ? 'default' : text(r, 'digest', where, 16);
+    if (!(DIGEST_POLICIES as readonly string[]).includes(digest)) throw reject(`${where}: "digest" must be one of ${DIGEST_POLICIES.join(', ')}`);
+    const base = {
+      number: text(r, 'number', where, 32), displayName: r.displayName === undefined ? '' : text(r, 'displayName', where, 200), e164,
+      digest: digest as DigestPolicy,
+    };
     if (!secrets) return base;
     return { ...base, realm: text(r, 'realm', where, 253), ha1Md5: text(r, 'ha1Md5', where, 64), ha1Sha256: text(r, 'ha1Sha256', where, 64) };
   });

@@ -42,7 +42,7 @@ export function applyConfiguration(store: Store, config: ApplianceConfig, doc: B
       const ha1 = credentials(e, current.get(e.number), domain, doc.secrets);
       if (!ha1) needPassword.push(e.number);
       store.extensions.add({
-        number: e.number, displayName: cleanName(e.displayName), realm: domain, e164: e.e164 || null,
+        number: e.number, displayName: cleanName(e.displayName), realm: domain, e164: e.e164 || null, digest: e.digest ?? 'default',
         ...(ha1 ?? unusableCredentials()),
       });
     }));
@@ -51,6 +51,8 @@ export function applyConfiguration(store: Store, config: ApplianceConfig, doc: B
       // read as relative to the office zone (it must be rejected, not moved).
       dns.add({ name: r.name.endsWith('.') ? r.name : `${r.name}.`, type: r.type, value: r.value, ttl: r.ttl });
     }));
+    // What phones proved (SHA-256 learnt) stays only for extensions that are still there.
+    store.db.run('DELETE FROM digest_learnt WHERE extension NOT IN (SELECT number FROM extensions)');
   }).immediate();
   return { extensions: doc.extensions.length, dnsRecords: doc.dnsRecords.length, needPassword };
 }

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../system/errors/index.ts';
-import type { ExtensionRecord, Store } from '../../system/store/index.ts';
+import { DIGEST_POLICIES, type DigestPolicy, type ExtensionRecord, type Store } from '../../system/store/index.ts';
 import { computeHa1 } from '../sip/auth/digest.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 
@@ -9,6 +9,8 @@ export interface ExtensionInput {
   readonly password?: string;
   readonly displayName?: string;
   readonly e164?: string | null;
+  /** Digest algorithms its phones are challenged with (appliance/sip/auth/digest-offer.ts). */
+  readonly digest?: string;
 }
 
 const NUMBER = /^[0-9]{2,10}$/;
@@ -29,6 +31,14 @@ export function checkE164(e164: string): void {
   if (!E164.test(e164)) throw new ValidationError(`invalid E.164 number "${e164}": use + and 6 to 15 digits`, 'e164');
 }
 
+/** Validates a digest policy name (`default`, `md5`, `both`, `sha-256`). */
+export function checkDigestPolicy(policy: string): DigestPolicy {
+  if (!(DIGEST_POLICIES as readonly string[]).includes(policy)) {
+    throw new ValidationError(`invalid digest setting "${policy.slice(0, 20)}": use one of ${DIGEST_POLICIES.join(', ')}`, 'digest');
+  }
+  return policy as DigestPolicy;
+}
+
 /** Extension management shared by the CLI and the web API; the realm is the SIP domain. */
 export class ExtensionService {
   constructor(private readonly store: Store, private readonly realm: string) {}
@@ -45,6 +55,7 @@ export class ExtensionService {
       ha1Md5: computeHa1('MD5', input.number, this.realm, input.password),
       ha1Sha256: computeHa1('SHA-256', input.number, this.realm, input.password),
       e164: input.e164 || null,
+      digest: input.digest === undefined ? 'default' : checkDigestPolicy(input.digest),
     });
     this.store.events.append('admin.extension.add', `extension ${rec.number} added`, { number: rec.number });
     return rec;
@@ -58,6 +69,7 @@ export class ExtensionService {
       if (input.e164) checkE164(input.e164);
       (patch as { e164?: string | null }).e164 = input.e164 || null;
     }
+    if (input.digest !== undefined) (patch as { digest?: DigestPolicy }).digest = checkDigestPolicy(input.digest);
     if (input.password !== undefined) {
       checkPassword(input.password, [input.number, input.displayName ?? this.store.extensions.get(input.number)?.displayName ?? '', this.realm]);
       Object.assign(patch, {
@@ -79,6 +91,11 @@ export class ExtensionService {
 
   list(): ExtensionRecord[] {
     return this.store.extensions.list();
+  }
+
+  /** The phone models of an extension that answered a SHA-256 challenge (and get SHA-256 only). */
+  learntSha256(number: string): string[] {
+    return this.store.extensions.learntSha256(number);
   }
 }
 

@@ -10,19 +10,22 @@ import type { CliCommand } from './command.ts';
 export const extensionCommand: CliCommand = {
   name: 'extension',
   usage: [
-    'extension add <number> --password - [--name <display>] [--e164 <+number>]   (- reads the password from stdin)',
+    'extension add <number> --password - [--name <display>] [--e164 <+number>] [--digest <policy>]   (- reads the password from stdin)',
+    'extension digest <number> <default|md5|both|sha-256>   (digest algorithms its phones are challenged with)',
     'extension list',
     'extension remove <number>',
   ].join('\n'),
   async run(args, config, io) {
-    const [, verb, number, ...rest] = args.positional;
+    const [, verb, number, ...more] = args.positional;
+    const policy = verb === 'digest' ? more.shift() : undefined;
+    const rest = more;
     if (rest.length > 0) throw new ApplianceError('usage', `unexpected argument "${rest[0]}"`);
     const store = openStore(config.dataDir);
     try {
       const service = new ExtensionService(store, config.sip.domain);
       switch (verb) {
         case 'add': {
-          onlyOptions(args, ['--config', '--password', '--name', '--e164']);
+          onlyOptions(args, ['--config', '--password', '--name', '--e164', '--digest']);
           if (!number) throw new ApplianceError('usage', 'extension add needs a number');
           let password = args.options.get('--password');
           if (password === '-') password = await readSecret('password');
@@ -32,6 +35,7 @@ export const extensionCommand: CliCommand = {
             password,
             displayName: args.options.get('--name'),
             e164: args.options.get('--e164') ?? null,
+            digest: args.options.get('--digest'),
           });
           io.out(`added extension ${rec.number}${rec.displayName ? ` (${rec.displayName})` : ''} in domain ${rec.realm}`);
           return;
@@ -40,7 +44,17 @@ export const extensionCommand: CliCommand = {
           onlyOptions(args, ['--config']);
           const list = service.list();
           if (list.length === 0) io.out('no extensions');
-          for (const e of list) io.out([e.number, e.displayName || '-', e.e164 ?? '-', e.realm].join('\t'));
+          for (const e of list) {
+            const learnt = service.learntSha256(e.number);
+            io.out([e.number, e.displayName || '-', e.e164 ?? '-', e.realm, `digest=${e.digest}${learnt.length ? ` (SHA-256 learnt: ${learnt.join(', ')})` : ''}`].join('\t'));
+          }
+          return;
+        }
+        case 'digest': {
+          onlyOptions(args, ['--config']);
+          if (!number || !policy) throw new ApplianceError('usage', 'extension digest needs a number and one of default, md5, both, sha-256');
+          const rec = service.update({ number, digest: policy });
+          io.out(`extension ${rec.number}: digest ${rec.digest} (what its phones proved before is forgotten)`);
           return;
         }
         case 'remove': {

@@ -81,7 +81,12 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
   const realm = config.sip.domain;
   const settings = sipSettings(config, config.sip.port, config.sip.port);
   const auth = new Authenticator(new NonceIssuer(secret, realm, config.sip.nonceLifetime), realm, (u) => store.extensions.get(u), config.sip.authAlgorithms,
-    (host) => settings.localHosts.has(socketHost(host).toLowerCase()));
+    (host) => settings.localHosts.has(socketHost(host).toLowerCase()), {
+      learnt: (n) => store.extensions.learntSha256(n),
+      learn: (n, agent) => {
+        if (store.extensions.learnSha256(n, agent)) opts.log('sip.digest.learnt', `extension ${n}: ${agent || 'a phone without User-Agent'} answered SHA-256; it gets SHA-256 only from now on`, { number: n, agent });
+      },
+    });
   // Dialog tokens in our Record-Route: one secret for every worker and across restarts.
   const dialogTokens = new DialogTokens(store.settings.getOrCreate('sip.dialog_secret', () => randomBytes(32).toString('hex')));
   const guard = sourceGuardFor(config, store, opts.log, opts.onBan);

@@ -48,8 +48,10 @@ export interface SipConfig {
   /** Seconds a digest nonce stays fresh; older nonces get stale=true (RFC 3261 §22.4). */
   readonly nonceLifetime: number;
   /**
-   * Digest algorithms offered, one challenge each, in this order (RFC 8760 §2.4). MD5 comes
-   * first by default: many phones (and sipp 3.6) answer only the first challenge and know MD5 only.
+   * Digest algorithms offered, one challenge each, in this order (RFC 8760 §2.4), to extensions
+   * on the `default` digest policy. MD5 only by default: some phones (Debian's baresip 1.0) fail
+   * on a SHA-256 challenge even next to an MD5 one, and sipp 3.6 answers only the first. SHA-256
+   * is set per extension or learnt (appliance/sip/auth/digest-offer.ts).
    */
   readonly authAlgorithms: readonly ('MD5' | 'SHA-256')[];
   /** Bounds on SIP over TCP (docs/SECURITY.md). */
@@ -143,7 +145,7 @@ const DEFAULTS = {
   sip: {
     listen: '0.0.0.0', port: 5060, domain: 'office.lan', transports: ['udp', 'tcp'], trusted: [],
     mode: 'proxy', min_expires: 60, max_expires: 7200, default_expires: 3600, nonce_lifetime: 300,
-    auth_algorithms: ['MD5', 'SHA-256'],
+    auth_algorithms: ['MD5'],
     // 0: derived (tcp_max_connections from the open-file limit, tcp_idle_timeout from max_expires).
     tcp_max_connections: 0, tcp_max_per_source: 64, tcp_idle_timeout: 0, tcp_first_message_timeout: 30, tcp_message_timeout: 10,
   },

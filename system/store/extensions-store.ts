@@ -1,6 +1,16 @@
 import type { Database } from 'bun:sqlite';
 import { ApplianceError } from '../errors/index.ts';
 
+/**
+ * Which digest algorithms an extension's phones are challenged with (RFC 8760):
+ * `default` follows `[sip] auth_algorithms` (MD5) until a phone has proven SHA-256 (learnt);
+ * `md5` MD5 only; `both` SHA-256 then MD5 (a phone picks); `sha-256` SHA-256 only.
+ */
+export type DigestPolicy = 'default' | 'md5' | 'both' | 'sha-256';
+
+/** The digest policies, for validation. */
+export const DIGEST_POLICIES: readonly DigestPolicy[] = ['default', 'md5', 'both', 'sha-256'];
+
 /** One extension as stored: digest credentials only as HA1 hashes, never the password. */
 export interface ExtensionRecord {
   readonly number: string;
@@ -9,25 +19,29 @@ export interface ExtensionRecord {
   readonly ha1Md5: string;
   readonly ha1Sha256: string;
   readonly e164: string | null;
+  readonly digest: DigestPolicy;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
 
 interface Row {
   number: string; display_name: string; realm: string; ha1_md5: string; ha1_sha256: string;
-  e164: string | null; created_at: number; updated_at: number;
+  e164: string | null; digest: string; created_at: number; updated_at: number;
 }
 
 const toRecord = (r: Row): ExtensionRecord => ({
   number: r.number, displayName: r.display_name, realm: r.realm, ha1Md5: r.ha1_md5,
-  ha1Sha256: r.ha1_sha256, e164: r.e164, createdAt: r.created_at, updatedAt: r.updated_at,
+  ha1Sha256: r.ha1_sha256, e164: r.e164,
+  digest: (DIGEST_POLICIES as readonly string[]).includes(r.digest) ? r.digest as DigestPolicy : 'default', createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
 /** CRUD on the extensions table. */
 export class ExtensionsStore {
   private readonly byNumber;
+  private readonly learntQuery;
   constructor(private readonly db: Database) {
     this.byNumber = db.query<Row, [string]>('SELECT * FROM extensions WHERE number = ?');
+    this.learntQuery = db.query<{ agent: string }, [string]>('SELECT agent FROM digest_learnt WHERE extension = ? ORDER BY agent');
   }
 
   get(number: string): ExtensionRecord | undefined {
@@ -46,29 +60,48 @@ export class ExtensionsStore {
   }
 
   /** Inserts a new extension; `conflict` when the number or E.164 number is taken. */
-  add(rec: Omit<ExtensionRecord, 'createdAt' | 'updatedAt'>, now = Date.now()): ExtensionRecord {
+  add(rec: Omit<ExtensionRecord, 'createdAt' | 'updatedAt' | 'digest'> & { readonly digest?: DigestPolicy }, now = Date.now()): ExtensionRecord {
     if (this.get(rec.number)) throw new ApplianceError('conflict', `extension ${rec.number} already exists`);
     if (rec.e164 && this.db.query('SELECT 1 FROM extensions WHERE e164 = ?').get(rec.e164)) {
       throw new ApplianceError('conflict', `E.164 number ${rec.e164} is already used by another extension`);
     }
-    this.db.query(`INSERT INTO extensions (number, display_name, realm, ha1_md5, ha1_sha256, e164, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(rec.number, rec.displayName, rec.realm, rec.ha1Md5, rec.ha1Sha256, rec.e164, now, now);
+    this.db.query(`INSERT INTO extensions (number, display_name, realm, ha1_md5, ha1_sha256, e164, digest, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(rec.number, rec.displayName, rec.realm, rec.ha1Md5, rec.ha1Sha256, rec.e164, rec.digest ?? 'default', now, now);
     return this.get(rec.number)!;
   }
 
   /** Updates fields of an existing extension; `not-found` when it does not exist. */
-  update(number: string, patch: Partial<Pick<ExtensionRecord, 'displayName' | 'realm' | 'ha1Md5' | 'ha1Sha256' | 'e164'>>, now = Date.now()): ExtensionRecord {
+  update(number: string, patch: Partial<Pick<ExtensionRecord, 'displayName' | 'realm' | 'ha1Md5' | 'ha1Sha256' | 'e164' | 'digest'>>, now = Date.now()): ExtensionRecord {
     const cur = this.get(number);
     if (!cur) throw new ApplianceError('not-found', `extension ${number} does not exist`);
     const next = { ...cur, ...patch };
-    this.db.query(`UPDATE extensions SET display_name = ?, realm = ?, ha1_md5 = ?, ha1_sha256 = ?, e164 = ?, updated_at = ? WHERE number = ?`)
-      .run(next.displayName, next.realm, next.ha1Md5, next.ha1Sha256, next.e164, now, number);
+    this.db.transaction(() => {
+      this.db.query(`UPDATE extensions SET display_name = ?, realm = ?, ha1_md5 = ?, ha1_sha256 = ?, e164 = ?, digest = ?, updated_at = ? WHERE number = ?`)
+        .run(next.displayName, next.realm, next.ha1Md5, next.ha1Sha256, next.e164, next.digest, now, number);
+      // A new policy set by the admin starts over: what the phones proved before is forgotten.
+      if (patch.digest !== undefined && patch.digest !== cur.digest) this.db.query('DELETE FROM digest_learnt WHERE extension = ?').run(number);
+    })();
     return this.get(number)!;
+  }
+
+  /** The phones (user-agent products) of an extension that answered a SHA-256 challenge. */
+  learntSha256(number: string): string[] {
+    return this.learntQuery.all(number).map((r) => r.agent);
+  }
+
+  /** Records that a phone of this extension answered a SHA-256 challenge; true when new. */
+  learnSha256(number: string, agent: string, now = Date.now()): boolean {
+    const res = this.db.query('INSERT OR IGNORE INTO digest_learnt (extension, agent, learnt_at) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM extensions WHERE number = ?)')
+      .run(number, agent, now, number);
+    return res.changes > 0;
   }
 
   /** Removes an extension; `not-found` when it does not exist. */
   remove(number: string): void {
-    const res = this.db.query('DELETE FROM extensions WHERE number = ?').run(number);
+    const res = this.db.transaction(() => {
+      this.db.query('DELETE FROM digest_learnt WHERE extension = ?').run(number);
+      return this.db.query('DELETE FROM extensions WHERE number = ?').run(number);
+    })();
     if (res.changes === 0) throw new ApplianceError('not-found', `extension ${number} does not exist`);
   }
 }

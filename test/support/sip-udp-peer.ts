@@ -55,15 +55,16 @@ export function challengeField(response: string, field: string): string | undefi
   return new RegExp(`${field}="([^"]+)"`).exec(response)?.[1];
 }
 
-/** An Authorization/Proxy-Authorization value as a phone computes it (RFC 2617 §3.2.2, qop=auth, MD5). */
-export function digestAnswer(o: { user: string; realm: string; password: string; method: string; uri: string; nonce: string; nc?: number }): string {
-  const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+/** An Authorization/Proxy-Authorization value as a phone computes it (RFC 2617 §3.2.2, qop=auth; MD5 or RFC 8760 SHA-256). */
+export function digestAnswer(o: { user: string; realm: string; password: string; method: string; uri: string; nonce: string; nc?: number; algorithm?: 'MD5' | 'SHA-256' }): string {
+  const alg = o.algorithm ?? 'MD5';
+  const h = (s: string) => createHash(alg === 'MD5' ? 'md5' : 'sha256').update(s).digest('hex');
   const nc = (o.nc ?? 1).toString(16).padStart(8, '0');
   const cnonce = 'a1b2c3d4';
-  const ha1 = md5(`${o.user}:${o.realm}:${o.password}`);
-  const ha2 = md5(`${o.method}:${o.uri}`);
-  const response = md5(`${ha1}:${o.nonce}:${nc}:${cnonce}:auth:${ha2}`);
-  return `Digest username="${o.user}", realm="${o.realm}", nonce="${o.nonce}", uri="${o.uri}", response="${response}", algorithm=MD5, qop=auth, nc=${nc}, cnonce="${cnonce}"`;
+  const ha1 = h(`${o.user}:${o.realm}:${o.password}`);
+  const ha2 = h(`${o.method}:${o.uri}`);
+  const response = h(`${ha1}:${o.nonce}:${nc}:${cnonce}:auth:${ha2}`);
+  return `Digest username="${o.user}", realm="${o.realm}", nonce="${o.nonce}", uri="${o.uri}", response="${response}", algorithm=${alg}, qop=auth, nc=${nc}, cnonce="${cnonce}"`;
 }
 
 /** The status line's code of a response text. */

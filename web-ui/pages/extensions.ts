@@ -1,6 +1,20 @@
 import { api } from '../api.ts';
 import { field, fill, h, table } from '../dom.ts';
-import type { Extension } from '../types.ts';
+import type { DigestPolicy, Extension } from '../types.ts';
+
+/** The digest choices an admin sees, in plain words (appliance/sip/auth/digest-offer.ts). */
+const DIGEST_CHOICES: [DigestPolicy, string][] = [
+  ['default', 'Default (MD5; SHA-256 once the phone has used it)'],
+  ['md5', 'MD5 only (older phones)'],
+  ['both', 'SHA-256 or MD5 (the phone chooses)'],
+  ['sha-256', 'SHA-256 only'],
+];
+
+/** What the Digest column says for an extension. */
+function digestText(e: Extension): string {
+  const base = e.digest === 'default' ? 'MD5' : e.digest === 'both' ? 'SHA-256 or MD5' : e.digest === 'md5' ? 'MD5' : 'SHA-256';
+  return e.sha256Learnt.length > 0 && e.digest !== 'md5' ? `SHA-256 (learnt: ${e.sha256Learnt.join(', ')})` : base;
+}
 import { actionButton, clearFormError, generatePassword, heading, notify, showFormError, type Page } from '../ui.ts';
 
 interface Provisioning { server: string; port: number; transports: string[]; domain: string }
@@ -15,8 +29,8 @@ export const extensionsPage: Page = (root) => {
 
   const load = async () => {
     const exts = await api<Extension[]>('GET', '/api/extensions');
-    fill(list, table('Extensions', ['Number', 'Name', 'E.164', 'Registered', ''], exts.map((e) => [
-      e.number, e.displayName, e.e164 ?? '', e.registered ? `${e.registered} device(s)` : 'no',
+    fill(list, table('Extensions', ['Number', 'Name', 'E.164', 'Digest', 'Registered', ''], exts.map((e) => [
+      e.number, e.displayName, e.e164 ?? '', digestText(e), e.registered ? `${e.registered} device(s)` : 'no',
       h('span', { class: 'row-actions' },
         h('button', { type: 'button', 'aria-label': `Edit extension ${e.number}`, onclick: () => showEditor(e) }, 'Edit'),
         actionButton('Remove', async () => {
@@ -45,6 +59,8 @@ export const extensionsPage: Page = (root) => {
     const name = h('input', { name: 'displayName', maxlength: 64, value: existing?.displayName ?? '' });
     const e164 = h('input', { name: 'e164', placeholder: '+15551230201', value: existing?.e164 ?? '' });
     const pw = h('input', { name: 'password', type: 'text', autocomplete: 'new-password', spellcheck: 'false', required: !existing });
+    const digest = h('select', { name: 'digest' },
+      ...DIGEST_CHOICES.map(([v, label]) => h('option', { value: v, selected: (existing?.digest ?? 'default') === v }, label)));
     const gen = h('button', { type: 'button', onclick: () => { pw.value = generatePassword(); } }, 'Generate strong password');
     const form = h('form', { class: 'card', novalidate: true, 'aria-label': existing ? `Edit extension ${existing.number}` : 'Add extension' },
       h('h2', {}, existing ? `Edit extension ${existing.number}` : 'Add an extension'),
@@ -52,6 +68,7 @@ export const extensionsPage: Page = (root) => {
         field('Number', number, '2 to 10 digits'),
         field('Name', name),
         field('E.164 number', e164, 'Optional, e.g. +15551230201'),
+        field('Digest algorithm', digest, 'Most phones need MD5; choose SHA-256 only for phones known to support it (RFC 8760)'),
         h('div', {}, field(existing ? 'New password (empty: keep)' : 'Password', pw, 'At least 10 characters, three of: lower, upper, digits, symbols'), gen)),
       h('div', { class: 'buttons' },
         h('button', { type: 'submit', class: 'primary' }, existing ? 'Save' : 'Add extension'),
@@ -62,13 +79,13 @@ export const extensionsPage: Page = (root) => {
       try {
         if (existing) {
           await api('PUT', `/api/extensions/${encodeURIComponent(existing.number)}`, {
-            displayName: name.value, e164: e164.value.trim() || null, ...(pw.value ? { password: pw.value } : {}),
+            displayName: name.value, e164: e164.value.trim() || null, digest: digest.value, ...(pw.value ? { password: pw.value } : {}),
           });
           notify(`Extension ${existing.number} saved`);
           showProvisioning(existing.number, pw.value || undefined);
         } else {
           const rec = await api<Extension>('POST', '/api/extensions', {
-            number: number.value.trim(), password: pw.value, displayName: name.value, e164: e164.value.trim() || null,
+            number: number.value.trim(), password: pw.value, displayName: name.value, e164: e164.value.trim() || null, digest: digest.value,
           });
           notify(`Extension ${rec.number} added`);
           showProvisioning(rec.number, pw.value);

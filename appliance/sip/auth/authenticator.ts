@@ -3,6 +3,21 @@ import type { SipRequest } from '../message/types.ts';
 import { parseSipUri } from '../message/uri.ts';
 import { expectedResponse, sameDigest, type DigestAlgorithm, type DigestCredentials, type NonceIssuer } from './digest.ts';
 import { NonceCounts } from './nonce-counts.ts';
+import { agentProduct, offeredAlgorithms } from './digest-offer.ts';
+
+/** What a phone proved, kept in the store (digest-offer.ts "learnt"). */
+export interface DigestLearning {
+  /** The phone models (agentProduct) of an extension that answered SHA-256. */
+  learnt(number: string): readonly string[];
+  /** Called when one of them answers SHA-256 for the first time. */
+  learn(number: string, agent: string): void;
+}
+
+/** Who a challenge is for: the extension claimed (To of a REGISTER, else From) and its User-Agent. */
+export interface ChallengeFor {
+  readonly user?: string;
+  readonly agent?: string;
+}
 
 /** Result of checking a request's credentials (RFC 3261 §22.3, §22.4). */
 export type AuthOutcome =
@@ -16,7 +31,8 @@ export type AuthOutcome =
  * `proxy` selects Proxy-Authorization / 407 (other requests) or Authorization / 401 (REGISTER).
  * Done fully (issue 10): the digest uri must be the Request-URI (RFC 2617 §3.2.2.5), the nonce
  * must have been issued to this client address, each (nonce, nc) is accepted once, and only
- * the algorithms we offer are accepted.
+ * the algorithms offered with that nonce are accepted (the offer is per extension and phone:
+ * digest-offer.ts).
  */
 export class Authenticator {
   private readonly counts: NonceCounts;
@@ -25,10 +41,11 @@ export class Authenticator {
     private readonly nonces: NonceIssuer,
     readonly realm: string,
     private readonly lookup: (user: string) => ExtensionRecord | undefined,
-    /** Algorithms offered in challenges, most preferred first (RFC 8760 §2.4); the only ones accepted. */
-    private readonly offered: readonly DigestAlgorithm[] = ['MD5', 'SHA-256'],
+    /** `[sip] auth_algorithms`: offered to extensions on the `default` policy, most preferred first (RFC 8760 §2.4). */
+    private readonly defaults: readonly DigestAlgorithm[] = ['MD5'],
     /** Hosts that mean this appliance: a digest uri naming us (no user) is accepted too (sipp, some phones). */
     private readonly isOurHost: (host: string) => boolean = () => false,
+    private readonly learning?: DigestLearning,
   ) {
     this.counts = new NonceCounts(nonces.lifetime * 1000 + 10_000);
   }
@@ -37,8 +54,9 @@ export class Authenticator {
     const list = req.headers[proxy ? 'proxy-authorization' : 'authorization'] as Record<string, string>[] | undefined;
     const mine = (list ?? []).filter((a) => a.scheme?.toLowerCase() === 'digest' && unq(a.realm) === this.realm);
     if (mine.length === 0) return { kind: 'challenge', stale: false };
-    // A phone may answer several of our challenges (RFC 8760 §2.4): use one we offered.
-    const creds = mine.map(readCredentials).find((c) => c && this.offered.includes(c.algorithm));
+    // A phone may answer several of our challenges (RFC 8760 §2.4): use one in an algorithm
+    // offered with its nonce (the nonce's MAC, checked below, covers the offer).
+    const creds = mine.map(readCredentials).find((c) => c && this.nonces.offered(c.nonce).includes(c.algorithm));
     if (!creds) {
       return mine.some((a) => readCredentials(a)) ? { kind: 'challenge', stale: false } : forbidden(400, 'Malformed credentials', false);
     }
@@ -54,7 +72,22 @@ export class Authenticator {
     if (nonce === 'stale') return { kind: 'challenge', stale: true };
     // A replayed (nonce, nc): a fresh challenge; the phone answers it, a replayer cannot.
     if (!this.counts.use(creds.nonce, creds.qop ? parseInt(creds.nc!, 16) : 0, now)) return { kind: 'challenge', stale: true };
+    if (creds.algorithm === 'SHA-256' && this.learning) this.remember(ext.number, agentProduct(userAgent(req)));
     return { kind: 'ok', user: creds.username };
+  }
+
+  /** The algorithms to challenge this extension's phone with (digest-offer.ts). */
+  offerFor(who: ChallengeFor): readonly DigestAlgorithm[] {
+    const ext = who.user ? this.lookup(who.user) : undefined;
+    // An unknown extension gets the same offer as a known one on the default policy: the
+    // challenge does not tell which extensions exist (issue 10).
+    if (!ext) return this.defaults;
+    const learnt = ext.digest !== 'md5' && !!this.learning?.learnt(ext.number).includes(agentProduct(who.agent));
+    return offeredAlgorithms(ext.digest, this.defaults, learnt);
+  }
+
+  private remember(number: string, agent: string): void {
+    if (!this.learning!.learnt(number).includes(agent)) this.learning!.learn(number, agent);
   }
 
   private namesUs(uri: string): boolean {
@@ -62,10 +95,11 @@ export class Authenticator {
     return !!u && !u.user && this.isOurHost(u.host);
   }
 
-  /** Challenge header values, one per offered algorithm, in the `sip` package's shape. */
-  challenge(stale: boolean, address: string, now = Date.now()): Record<string, string>[] {
-    const nonce = this.nonces.issue(address, now);
-    return this.offered.map((algorithm) => ({
+  /** Challenge header values, one per algorithm offered to this phone, in the `sip` package's shape. */
+  challenge(stale: boolean, address: string, who: ChallengeFor = {}, now = Date.now()): Record<string, string>[] {
+    const offered = this.offerFor(who);
+    const nonce = this.nonces.issue(address, now, offered);
+    return offered.map((algorithm) => ({
       scheme: 'Digest',
       realm: `"${this.realm}"`,
       nonce: `"${nonce}"`,
@@ -99,6 +133,10 @@ function readCredentials(a: Record<string, string>): DigestCredentials | undefin
   const cnonce = unq(a.cnonce);
   if (qop && (!nc || !/^[0-9a-fA-F]{8}$/.test(nc) || !cnonce)) return undefined;
   return { username, realm: unq(a.realm)!, nonce, uri, response, algorithm: alg, qop, nc, cnonce };
+}
+
+function userAgent(req: SipRequest): string {
+  return String(req.headers['user-agent'] ?? '');
 }
 
 function unq(v: string | undefined): string | undefined {

@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { algorithmMask, maskAlgorithms } from './digest-offer.ts';
 
 /**
  * HTTP Digest for SIP (RFC 3261 §22.4, RFC 2617 §3.2.2, RFC 8760 for SHA-256), server side.
@@ -52,11 +53,13 @@ export function sameDigest(a: string, b: string): boolean {
 export type NonceCheck = 'fresh' | 'stale' | 'invalid';
 
 /**
- * Stateless nonces bound to the client's address:
- * `<issued seconds, hex>.<salt, 8 hex>.<HMAC(secret, issued:salt:realm:address), 24 hex>`. Any
- * worker holding the same secret can verify them, so a challenge answered to another worker
- * works; a captured Authorization header re-sent from another host does not (issue 10). The
- * salt makes each nonce unique, so nonce-count tracking (nonce-counts.ts) can key on it.
+ * Stateless nonces bound to the client's address and to the algorithms offered with them:
+ * `<issued seconds, hex>.<salt, 8 hex>.<offered, 1 hex>.<HMAC(secret, issued:salt:offered:realm:address), 24 hex>`.
+ * Any worker holding the same secret can verify them, so a challenge answered to another
+ * worker works; a captured Authorization header re-sent from another host does not (issue 10);
+ * an answer in an algorithm that was not offered with the nonce is refused (RFC 8760 §2.4,
+ * issue 11). The salt makes each nonce unique, so nonce-count tracking (nonce-counts.ts) can
+ * key on it.
  */
 export class NonceIssuer {
   constructor(
@@ -65,18 +68,25 @@ export class NonceIssuer {
     private readonly lifetimeSeconds: number,
   ) {}
 
-  issue(address: string, nowMs = Date.now()): string {
+  issue(address: string, nowMs = Date.now(), offered: readonly DigestAlgorithm[] = ['MD5', 'SHA-256']): string {
     const ts = Math.floor(nowMs / 1000).toString(16);
     const salt = randomBytes(4).toString('hex');
-    return `${ts}.${salt}.${this.mac(ts, salt, address)}`;
+    const mask = algorithmMask(offered);
+    return `${ts}.${salt}.${mask}.${this.mac(ts, salt, mask, address)}`;
   }
 
   check(nonce: string, address: string, nowMs = Date.now()): NonceCheck {
-    const m = /^([0-9a-f]{1,12})\.([0-9a-f]{8})\.([0-9a-f]{24})$/.exec(nonce);
-    if (!m || !sameDigest(m[3], this.mac(m[1], m[2], address))) return 'invalid';
+    const m = NONCE.exec(nonce);
+    if (!m || !sameDigest(m[4], this.mac(m[1], m[2], m[3], address))) return 'invalid';
     const age = nowMs / 1000 - parseInt(m[1], 16);
     if (age < -5) return 'invalid';
     return age > this.lifetimeSeconds ? 'stale' : 'fresh';
+  }
+
+  /** The algorithms offered with a nonce (read from it; trust only after `check`). */
+  offered(nonce: string): DigestAlgorithm[] {
+    const m = NONCE.exec(nonce);
+    return m ? maskAlgorithms(m[3]) : [];
   }
 
   /** Seconds a nonce stays fresh. */
@@ -84,7 +94,9 @@ export class NonceIssuer {
     return this.lifetimeSeconds;
   }
 
-  private mac(ts: string, salt: string, address: string): string {
-    return createHmac('sha256', this.secret).update(`${ts}:${salt}:${this.realm}:${address}`).digest('hex').slice(0, 24);
+  private mac(ts: string, salt: string, mask: string, address: string): string {
+    return createHmac('sha256', this.secret).update(`${ts}:${salt}:${mask}:${this.realm}:${address}`).digest('hex').slice(0, 24);
   }
 }
+
+const NONCE = /^([0-9a-f]{1,12})\.([0-9a-f]{8})\.([0-3])\.([0-9a-f]{24})$/;

@@ -159,6 +159,13 @@ function decodeRequest(
       if (!bare.includes('<') && bare.includes('?')) return reject(400, 'Contact URI must be enclosed in <>');
     }
   }
+  // "Contact: *" removes every binding (RFC 3261 §10.2.2, §20.10); the `sip` parser reads it as
+  // a URI "*". It is meaningful in REGISTER only, and alone (§10.3 step 6).
+  const contacts = msg.headers.contact;
+  if (Array.isArray(contacts) && contacts.some((c) => c.uri === '*')) {
+    if (msg.method !== 'REGISTER' || contacts.length > 1) return reject(400, 'Contact * must stand alone in a REGISTER');
+    msg.headers.contact = '*';
+  }
 
   const cl = raw.get('content-length')?.[0];
   const rest = s.length - bodyStart;

@@ -6,8 +6,8 @@ import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
 
 /** An extension as the API shows it: never the HA1 hashes. */
-function present(e: ExtensionRecord, registered: number) {
-  return { number: e.number, displayName: e.displayName, e164: e.e164, createdAt: e.createdAt, updatedAt: e.updatedAt, registered };
+function present(e: ExtensionRecord, registered: number, sha256Learnt: readonly string[]) {
+  return { number: e.number, displayName: e.displayName, e164: e.e164, digest: e.digest, sha256Learnt, createdAt: e.createdAt, updatedAt: e.updatedAt, registered };
 }
 
 /** Extensions CRUD through ExtensionService (the CLI's validation), plus what a phone needs. */
@@ -26,34 +26,36 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
     {
       method: 'GET', path: '/api/extensions', handler: () => {
         const counts = countByNumber();
-        return json(service.list().map((e) => present(e, counts.get(e.number) ?? 0)));
+        return json(service.list().map((e) => present(e, counts.get(e.number) ?? 0, service.learntSha256(e.number))));
       },
     },
     {
       method: 'POST', path: '/api/extensions', handler: async ({ req }) => {
-        const f = new Fields(await readJsonObject(req), ['number', 'password', 'displayName', 'e164']);
+        const f = new Fields(await readJsonObject(req), ['number', 'password', 'displayName', 'e164', 'digest']);
         const rec = service.add({
           number: f.string('number', { required: true, max: 16 })!,
           password: f.string('password', { required: true, max: 128 }),
           displayName: f.string('displayName', { max: 200 }) ?? '',
           e164: f.nullableString('e164') || null,
+          digest: f.string('digest', { max: 16 }),
         });
         changed();
-        return json(present(rec, 0), 201);
+        return json(present(rec, 0, []), 201);
       },
     },
     {
       method: 'PUT', path: '/api/extensions/:number', handler: async ({ req, params }) => {
-        const f = new Fields(await readJsonObject(req), ['password', 'displayName', 'e164']);
+        const f = new Fields(await readJsonObject(req), ['password', 'displayName', 'e164', 'digest']);
         const password = f.string('password', { max: 128 });
         const rec = service.update({
           number: params.number,
           password: password === '' ? undefined : password,
           displayName: f.string('displayName', { max: 200 }),
           e164: f.nullableString('e164'),
+          digest: f.string('digest', { max: 16 }),
         });
         changed();
-        return json(present(rec, countByNumber().get(rec.number) ?? 0));
+        return json(present(rec, countByNumber().get(rec.number) ?? 0, service.learntSha256(rec.number)));
       },
     },
     {

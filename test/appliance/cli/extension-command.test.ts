@@ -30,7 +30,7 @@ describe('extension CLI', () => {
   });
 
   test('list shows number, name, E.164, realm', async () => {
-    expect(await cli('extension', 'list')).toEqual({ code: 0, out: '201\tReception\t+15551234567\toffice.lan\n202\t-\t-\toffice.lan', err: '' });
+    expect(await cli('extension', 'list')).toEqual({ code: 0, out: '201\tReception\t+15551234567\toffice.lan\tdigest=default\n202\t-\t-\toffice.lan\tdigest=default', err: '' });
   });
 
   test('the store keeps HA1 hashes (RFC 2617 §3.2.2.2), never the password', () => {
@@ -88,11 +88,21 @@ describe('extension CLI', () => {
     expect((await cli('extension', 'list')).out.split('\n').map((l) => l.split('\t')[0])).toEqual(['201', '202']);
   });
 
+  test('digest: set per extension, shown in the list, bad values refused naming the choices', async () => {
+    expect(await cli('extension', 'digest', '202', 'sha-256')).toEqual({ code: 0, out: 'extension 202: digest sha-256 (what its phones proved before is forgotten)', err: '' });
+    expect((await cli('extension', 'list')).out.split('\n')[1]).toBe('202\t-\t-\toffice.lan\tdigest=sha-256');
+    const bad = await cli('extension', 'digest', '202', 'sha-1');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain('default, md5, both, sha-256');
+    expect((await cli('extension', 'digest', '202')).code).not.toBe(0);
+    expect((await cli('extension', 'digest', '202', 'default')).code).toBe(0);
+  });
+
   test('remove, then list', async () => {
     const removed = await cli('extension', 'remove', '202');
     expect(removed.code).toBe(0);
     expect(removed.out.split('\n')[0]).toBe('removed extension 202');
-    expect((await cli('extension', 'list')).out).toBe('201\tReception\t+15551234567\toffice.lan');
+    expect((await cli('extension', 'list')).out).toBe('201\tReception\t+15551234567\toffice.lan\tdigest=default');
   });
 
   test('a missing config file → exit 1 naming it', async () => {

@@ -47,7 +47,8 @@ describe.skipIf(!hasSipp)('SIP call flows with sipp', () => {
     const trace = await sippMessages(r);
     expect(trace).toContain('SIP/2.0 401 Unauthorized');
     expect(trace).toMatch(/WWW-Authenticate: Digest realm="office.lan",nonce="[^"]+",algorithm=MD5,qop="auth"/);
-    expect(trace).toMatch(/algorithm=SHA-256/);
+    // MD5 only by default (issue 11: some phones fail on a SHA-256 challenge next to an MD5 one).
+    expect(trace).not.toMatch(/algorithm=SHA-256/);
     expect(trace).toMatch(/SIP\/2.0 200 OK[\s\S]*Contact: +<sip:201@127.0.2.10:\d+;transport=UDP>;expires=3600/);
     const bindings = ap.app.sip.location.bindings('sip:201@office.lan');
     expect(bindings.map((b) => b.source)).toEqual([`udp:${PHONE_A}:${port}`]);

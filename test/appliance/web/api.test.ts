@@ -269,7 +269,7 @@ describe('backup and restore', () => {
     const bytes = new Uint8Array(await res.arrayBuffer());
     const doc = JSON.parse(new TextDecoder().decode(bytes));
     expect(doc.secrets).toBe(false);
-    expect(doc.extensions.find((e: { number: string }) => e.number === '301')).toEqual({ number: '301', displayName: 'Backup me', e164: null });
+    expect(doc.extensions.find((e: { number: string }) => e.number === '301')).toEqual({ number: '301', displayName: 'Backup me', e164: null, digest: 'default' });
 
     const kept = fx.store.extensions.get('301')!;
     await api.json('POST', '/api/extensions', { number: '302', password: EXT_PW });

@@ -21,7 +21,7 @@ describe('parseConfig: defaults', () => {
     expect(c.source).toBe('test.toml');
     expect(c.sip).toMatchObject({
       listen: '0.0.0.0', port: 5060, domain: 'office.lan', transports: ['udp', 'tcp'], trusted: [], mode: 'proxy',
-      minExpires: 60, maxExpires: 7200, defaultExpires: 3600, nonceLifetime: 300, authAlgorithms: ['MD5', 'SHA-256'],
+      minExpires: 60, maxExpires: 7200, defaultExpires: 3600, nonceLifetime: 300, authAlgorithms: ['MD5'],
     });
     expect(c.dns).toMatchObject({ enabled: true, port: 5300, zone: 'office.lan', enumSuffix: 'e164.arpa', forwarders: [], ttl: 60 });
     expect(c.dns.allow.map((x) => x.text)).toEqual(PRIVATE_RANGES.map((x) => x.text));

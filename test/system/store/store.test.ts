@@ -21,7 +21,7 @@ describe('migrations', () => {
     expect((store.db.query('PRAGMA user_version').get() as { user_version: number }).user_version).toBe(MIGRATIONS.at(-1)!.version);
     expect((store.db.query('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');
     const tables = (store.db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-    expect(tables).toEqual(['bans', 'dns_records', 'events', 'extensions', 'peers', 'registrations', 'settings']);
+    expect(tables).toEqual(['bans', 'digest_learnt', 'dns_records', 'events', 'extensions', 'peers', 'registrations', 'settings']);
     store.close();
   });
   test('reopening applies nothing and keeps data', () => {
@@ -49,7 +49,7 @@ describe('extensions', () => {
   const code = (f: () => unknown) => { try { f(); } catch (e) { return (e as ApplianceError).code; } return 'none'; };
 
   test('add then get, list, findByE164', () => {
-    expect(store.extensions.add(rec, 1000)).toEqual({ ...rec, createdAt: 1000, updatedAt: 1000 });
+    expect(store.extensions.add(rec, 1000)).toEqual({ ...rec, digest: 'default', createdAt: 1000, updatedAt: 1000 });
     store.extensions.add({ ...rec, number: '202', e164: null }, 2000);
     expect(store.extensions.list().map((e) => e.number)).toEqual(['201', '202']);
     expect(store.extensions.findByE164('+15551234567')?.number).toBe('201');
@@ -60,6 +60,23 @@ describe('extensions', () => {
   test('update', () => {
     expect(store.extensions.update('202', { displayName: 'Sales' }, 3000)).toMatchObject({ displayName: 'Sales', createdAt: 2000, updatedAt: 3000 });
     expect(code(() => store.extensions.update('299', {}))).toBe('not-found');
+  });
+  test('SHA-256 learnt per phone model: recorded once, forgotten when the admin sets a policy', () => {
+    expect(store.extensions.learnSha256('202', 'linphone')).toBe(true);
+    expect(store.extensions.learnSha256('202', 'linphone')).toBe(false);
+    expect(store.extensions.learnSha256('202', 'baresip')).toBe(true);
+    expect(store.extensions.learnSha256('299', 'linphone')).toBe(false); // no such extension
+    expect(store.extensions.learntSha256('202')).toEqual(['baresip', 'linphone']);
+    store.extensions.update('202', { displayName: 'Sales 2' });
+    expect(store.extensions.learntSha256('202')).toEqual(['baresip', 'linphone']);
+    expect(store.extensions.update('202', { digest: 'md5' }).digest).toBe('md5');
+    expect(store.extensions.learntSha256('202')).toEqual([]);
+  });
+  test('remove forgets what was learnt', () => {
+    store.extensions.learnSha256('201', 'linphone');
+    store.extensions.remove('201');
+    expect(store.extensions.learntSha256('201')).toEqual([]);
+    store.extensions.add(rec);
   });
   test('remove, then not found', () => {
     store.extensions.remove('201');

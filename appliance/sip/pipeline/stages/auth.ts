@@ -39,7 +39,7 @@ function challengeOrPass(ctx: RequestContext, proxy: boolean, claimedUser: strin
   if (outcome.kind === 'challenge') {
     const header = proxy ? 'proxy-authenticate' : 'www-authenticate';
     services.reply(ctx, proxy ? 407 : 401, proxy ? 'Proxy Authentication Required' : 'Unauthorized', {
-      [header]: services.auth.challenge(outcome.stale, source.address),
+      [header]: services.auth.challenge(outcome.stale, source.address, { user: claimedUser, agent: String(req.headers['user-agent'] ?? '') }),
     });
     return 'handled';
   }

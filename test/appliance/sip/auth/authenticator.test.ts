@@ -22,7 +22,7 @@ const ADDR = '192.0.2.10';
 
 const H = (alg: 'MD5' | 'SHA-256', s: string) => createHash(alg === 'MD5' ? 'md5' : 'sha256').update(s).digest('hex');
 const EXT: ExtensionRecord = {
-  number: '201', displayName: 'Reception', realm: REALM, e164: null, createdAt: 0, updatedAt: 0,
+  number: '201', displayName: 'Reception', realm: REALM, e164: null, digest: 'default', createdAt: 0, updatedAt: 0,
   ha1Md5: H('MD5', `201:${REALM}:${PASSWORD}`), ha1Sha256: H('SHA-256', `201:${REALM}:${PASSWORD}`),
 };
 const auth = new Authenticator(nonces, REALM, (u) => (u === '201' ? EXT : u === '205' ? { ...EXT, number: '205', realm: 'old.lan' } : undefined), ['MD5', 'SHA-256'],
@@ -131,16 +131,66 @@ describe('Authenticator.check: replay and algorithms (issue 10)', () => {
     const req = register({});
     expect(a.check(req, false, '192.0.2.66', NOW)).toEqual({ kind: 'challenge', stale: false });
   });
-  test('only the configured algorithms are accepted on verify', () => {
-    const sha = new Authenticator(nonces, REALM, () => EXT, ['SHA-256']);
-    expect(sha.check(register({}), false, ADDR, NOW)).toEqual({ kind: 'challenge', stale: false });
-    expect(sha.check(register({ algorithm: 'SHA-256' }), false, ADDR, NOW)).toMatchObject({ kind: 'ok' });
-    const md5 = new Authenticator(nonces, REALM, () => EXT, ['MD5']);
-    expect(md5.check(register({ algorithm: 'SHA-256' }), false, ADDR, NOW)).toEqual({ kind: 'challenge', stale: false });
+  test('only the algorithms offered with the nonce are accepted on verify (RFC 8760 §2.4)', () => {
+    const sha = nonces.issue(ADDR, NOW, ['SHA-256']);
+    expect(auth.check(register({ nonce: sha }), false, ADDR, NOW)).toEqual({ kind: 'challenge', stale: false });
+    expect(auth.check(register({ nonce: sha, algorithm: 'SHA-256' }), false, ADDR, NOW)).toMatchObject({ kind: 'ok' });
+    const md5 = nonces.issue(ADDR, NOW, ['MD5']);
+    expect(auth.check(register({ nonce: md5, algorithm: 'SHA-256' }), false, ADDR, NOW)).toEqual({ kind: 'challenge', stale: false });
+    expect(auth.check(register({ nonce: md5 }), false, ADDR, NOW)).toMatchObject({ kind: 'ok' });
   });
-  test('a phone that answers both challenges is verified with one we offered', () => {
-    const sha = new Authenticator(nonces, REALM, () => EXT, ['SHA-256']);
-    expect(sha.check(register({}, { algorithm: 'SHA-256' }), false, ADDR, NOW)).toMatchObject({ kind: 'ok' });
+  test('a phone that answers both challenges is verified with the one offered', () => {
+    const nonce = nonces.issue(ADDR, NOW, ['SHA-256']);
+    expect(auth.check(register({ nonce }, { nonce, algorithm: 'SHA-256' }), false, ADDR, NOW)).toMatchObject({ kind: 'ok' });
+  });
+});
+
+describe('digest offer per extension and phone (issue 11)', () => {
+  /** An authenticator over one extension with a policy, learning into a Map like the store does. */
+  function setup(digest: ExtensionRecord['digest'], defaults: ('MD5' | 'SHA-256')[] = ['MD5']) {
+    const learnt = new Map<string, string[]>();
+    const a = new Authenticator(nonces, REALM, (u) => (u === '201' ? { ...EXT, digest } : undefined), defaults, () => false, {
+      learnt: (n) => learnt.get(n) ?? [],
+      learn: (n, agent) => learnt.set(n, [...(learnt.get(n) ?? []), agent]),
+    });
+    return { a, learnt };
+  }
+  const offer = (a: Authenticator, agent = 'Linphone/5.2.0') => a.challenge(false, ADDR, { user: '201', agent }, NOW).map((c) => c.algorithm);
+  const rows: [string, ExtensionRecord['digest'], ('MD5' | 'SHA-256')[], string[]][] = [
+    ['default policy, default config: MD5 only (baresip 1.0 fails on SHA-256)', 'default', ['MD5'], ['MD5']],
+    ['default policy follows [sip] auth_algorithms', 'default', ['SHA-256', 'MD5'], ['SHA-256', 'MD5']],
+    ['md5', 'md5', ['SHA-256', 'MD5'], ['MD5']],
+    ['both: SHA-256 first', 'both', ['MD5'], ['SHA-256', 'MD5']],
+    ['sha-256 only', 'sha-256', ['MD5'], ['SHA-256']],
+  ];
+  for (const [name, policy, defaults, expected] of rows) test(name, () => expect(offer(setup(policy, defaults).a)).toEqual(expected));
+  test('an unknown extension gets the default offer (no enumeration)', () => {
+    const { a } = setup('sha-256');
+    expect(a.challenge(false, ADDR, { user: '299' }, NOW).map((c) => c.algorithm)).toEqual(['MD5']);
+  });
+  test('learnt: a phone that answered SHA-256 gets SHA-256 only from then on; another phone model does not', () => {
+    const { a, learnt } = setup('both');
+    const nonce = a.challenge(false, ADDR, { user: '201', agent: 'Linphone/5.2.0' }, NOW)[0].nonce.slice(1, -1);
+    const req = register({ nonce, algorithm: 'SHA-256' });
+    req.headers['user-agent'] = 'Linphone/5.2.0 (belle-sip/5.2.0)';
+    expect(a.check(req, false, ADDR, NOW)).toMatchObject({ kind: 'ok' });
+    expect(learnt.get('201')).toEqual(['linphone']);
+    expect(offer(a, 'Linphone/5.3.1')).toEqual(['SHA-256']);
+    expect(offer(a, 'baresip v1.0.0 (x86_64/linux)')).toEqual(['SHA-256', 'MD5']);
+  });
+  test('learnt is not recorded for an MD5 answer, and md5 overrides what was learnt', () => {
+    const { a, learnt } = setup('both');
+    const nonce = nonces.issue(ADDR, NOW, ['SHA-256', 'MD5']);
+    expect(a.check(register({ nonce }), false, ADDR, NOW)).toMatchObject({ kind: 'ok' });
+    expect(learnt.size).toBe(0);
+    const md5 = setup('md5');
+    md5.learnt.set('201', ['linphone']);
+    expect(offer(md5.a)).toEqual(['MD5']);
+  });
+  test('an MD5 answer to a SHA-256-only offer is refused (a downgrade is not accepted)', () => {
+    const { a } = setup('sha-256');
+    const nonce = a.challenge(false, ADDR, { user: '201' }, NOW)[0].nonce.slice(1, -1);
+    expect(a.check(register({ nonce }), false, ADDR, NOW)).toEqual({ kind: 'challenge', stale: false });
   });
 });
 
@@ -164,17 +214,17 @@ describe('Authenticator.challenge', () => {
   test('one challenge per configured algorithm, in the configured order (RFC 8760 §2.4)', () => {
     for (const order of [['SHA-256', 'MD5'], ['MD5', 'SHA-256'], ['SHA-256']] as const) {
       const a = new Authenticator(nonces, REALM, () => undefined, order);
-      expect(a.challenge(false, ADDR, NOW).map((c) => c.algorithm)).toEqual([...order]);
+      expect(a.challenge(false, ADDR, {}, NOW).map((c) => c.algorithm)).toEqual([...order]);
     }
   });
   test('fields: quoted realm and nonce, qop="auth", stale only when asked', () => {
-    const [fresh] = auth.challenge(false, ADDR, NOW);
-    expect(fresh).toEqual({ scheme: 'Digest', realm: '"office.lan"', nonce: expect.stringMatching(/^"[0-9a-f]+\.[0-9a-f]{8}\.[0-9a-f]{24}"$/), algorithm: 'MD5', qop: '"auth"' });
+    const [fresh] = auth.challenge(false, ADDR, {}, NOW);
+    expect(fresh).toEqual({ scheme: 'Digest', realm: '"office.lan"', nonce: expect.stringMatching(/^"[0-9a-f]+\.[0-9a-f]{8}\.[0-3]\.[0-9a-f]{24}"$/), algorithm: 'MD5', qop: '"auth"' });
     expect(nonces.check(fresh.nonce.slice(1, -1), ADDR, NOW)).toBe('fresh');
-    expect(auth.challenge(true, ADDR, NOW).every((c) => c.stale === 'true')).toBe(true);
+    expect(auth.challenge(true, ADDR, {}, NOW).every((c) => c.stale === 'true')).toBe(true);
   });
   test('a phone answering the challenge is accepted', () => {
-    const nonce = auth.challenge(false, ADDR, NOW)[0].nonce.slice(1, -1);
+    const nonce = auth.challenge(false, ADDR, {}, NOW)[0].nonce.slice(1, -1);
     expect(auth.check(register({ nonce }), false, ADDR, NOW + 1000)).toEqual({ kind: 'ok', user: '201' });
   });
 });

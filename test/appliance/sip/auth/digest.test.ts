@@ -53,10 +53,16 @@ describe('NonceIssuer: stateless nonces', () => {
   const issuer = new NonceIssuer('worker-shared-secret', 'office.lan', 300);
   const ADDR = '192.0.2.10';
   const nonce = issuer.issue(ADDR, NOW);
-  const [ts, salt, mac] = nonce.split('.');
+  const [ts, salt, mask, mac] = nonce.split('.');
   const flip = (s: string) => s.slice(0, -1) + (s.endsWith('0') ? '1' : '0');
 
-  test('shape: hex seconds, 8 hex salt, 24 hex MAC', () => expect(nonce).toMatch(/^[0-9a-f]+\.[0-9a-f]{8}\.[0-9a-f]{24}$/));
+  test('shape: hex seconds, 8 hex salt, offered algorithms, 24 hex MAC', () => expect(nonce).toMatch(/^[0-9a-f]+\.[0-9a-f]{8}\.[0-3]\.[0-9a-f]{24}$/));
+  test('the offered algorithms travel in the nonce', () => {
+    expect(issuer.offered(issuer.issue(ADDR, NOW, ['MD5']))).toEqual(['MD5']);
+    expect(issuer.offered(issuer.issue(ADDR, NOW, ['SHA-256']))).toEqual(['SHA-256']);
+    expect(issuer.offered(issuer.issue(ADDR, NOW, ['SHA-256', 'MD5']))).toEqual(['SHA-256', 'MD5']);
+    expect(issuer.offered('not-a-nonce')).toEqual([]);
+  });
   test('every nonce is unique (the salt), so nonce counts can key on it', () => expect(issuer.issue(ADDR, NOW)).not.toBe(issuer.issue(ADDR, NOW)));
 
   const rows: [string, () => string, number, 'fresh' | 'stale' | 'invalid'][] = [
@@ -65,9 +71,14 @@ describe('NonceIssuer: stateless nonces', () => {
     ['one second past its lifetime', () => nonce, NOW + 301_000, 'stale'],
     ['a day old', () => nonce, NOW + 86_400_000, 'stale'],
     ['checked by another worker with the same secret', () => new NonceIssuer('worker-shared-secret', 'office.lan', 300).issue(ADDR, NOW), NOW, 'fresh'],
-    ['tampered MAC', () => `${ts}.${salt}.${flip(mac)}`, NOW, 'invalid'],
-    ['tampered salt', () => `${ts}.${flip(salt)}.${mac}`, NOW, 'invalid'],
-    ['tampered timestamp (made younger)', () => `${(parseInt(ts, 16) + 1000).toString(16)}.${salt}.${mac}`, NOW + 1_000_000, 'invalid'],
+    ['tampered MAC', () => `${ts}.${salt}.${mask}.${flip(mac)}`, NOW, 'invalid'],
+    ['tampered salt', () => `${ts}.${flip(salt)}.${mask}.${mac}`, NOW, 'invalid'],
+    ['tampered offer (MD5 added to a SHA-256 only nonce)', () => {
+      const [t, sa, , m] = issuer.issue(ADDR, NOW, ['SHA-256']).split('.');
+      return `${t}.${sa}.3.${m}`;
+    }, NOW, 'invalid'],
+    ['tampered timestamp (made younger)', () => `${(parseInt(ts, 16) + 1000).toString(16)}.${salt}.${mask}.${mac}`, NOW + 1_000_000, 'invalid'],
+    ['the issue-10 three-part shape', () => `${ts}.${salt}.${mac}`, NOW, 'invalid'],
     ['issued to another address (a replay from another host)', () => issuer.issue('192.0.2.99', NOW), NOW, 'invalid'],
     ['the old two-part shape', () => `${ts}.${mac}`, NOW, 'invalid'],
     ['another secret', () => new NonceIssuer('other-secret', 'office.lan', 300).issue(ADDR, NOW), NOW, 'invalid'],
@@ -75,9 +86,9 @@ describe('NonceIssuer: stateless nonces', () => {
     ['issued 3 s in the future (clock skew allowed)', () => issuer.issue(ADDR, NOW + 3000), NOW, 'fresh'],
     ['issued 60 s in the future', () => issuer.issue(ADDR, NOW + 60_000), NOW, 'invalid'],
     ['empty', () => '', NOW, 'invalid'],
-    ['no dot', () => ts + salt + mac, NOW, 'invalid'],
-    ['dot first', () => `.${salt}.${mac}`, NOW, 'invalid'],
-    ['not hex', () => `zz.${salt}.${mac}`, NOW, 'invalid'],
+    ['no dot', () => ts + salt + mask + mac, NOW, 'invalid'],
+    ['dot first', () => `.${salt}.${mask}.${mac}`, NOW, 'invalid'],
+    ['not hex', () => `zz.${salt}.${mask}.${mac}`, NOW, 'invalid'],
     ['RFC 2617 example nonce', () => 'dcd98b7102dd2f0e8b11d0f600bfb0c093', NOW, 'invalid'],
   ];
   for (const [name, make, at, expected] of rows) test(`${name} → ${expected}`, () => expect(issuer.check(make(), ADDR, at)).toBe(expected));
