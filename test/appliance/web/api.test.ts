@@ -123,6 +123,8 @@ describe('extensions', () => {
       [{ number: '202', password: EXT_PW, e164: '5551234' }, 400, 'invalid-input', 'e164'],
       [{ number: '202', password: EXT_PW, colour: 'red' }, 400, 'invalid-input', 'colour'],
       [{ number: 202, password: EXT_PW }, 400, 'invalid-input', 'number'],
+      [{ number: '202', password: EXT_PW, digest: 'sha-1' }, 400, 'invalid-input', 'digest'],
+      [{ number: '202', password: EXT_PW, digest: 5 }, 400, 'invalid-input', 'digest'],
       [{ number: '201', password: EXT_PW }, 409, 'conflict'],
       [{ number: '202', password: EXT_PW, e164: '+15551230201' }, 409, 'conflict'],
     ];
@@ -142,6 +144,12 @@ describe('extensions', () => {
     expect((await api.json('PUT', '/api/extensions/201', { password: 'New-Strong-Pass-5' })).status).toBe(200);
     expect(fx.store.extensions.get('201')!.ha1Md5).not.toBe(ha1);
     expect((await api.json('PUT', '/api/extensions/209', { displayName: 'x' })).status).toBe(404);
+    expect(add.body).toMatchObject({ digest: 'default', sha256Learnt: [] });
+    fx.store.extensions.learnSha256('201', 'linphone');
+    expect((await api.json('GET', '/api/extensions')).body[0]).toMatchObject({ digest: 'default', sha256Learnt: ['linphone'] });
+    const sha = await api.json('PUT', '/api/extensions/201', { digest: 'sha-256' });
+    expect(sha.body).toMatchObject({ digest: 'sha-256', sha256Learnt: [] });
+    expect((await api.json('PUT', '/api/extensions/201', { digest: 'DROP TABLE' })).body.error).toMatchObject({ code: 'invalid-input', field: 'digest' });
 
     const list = await api.json('GET', '/api/extensions');
     expect(list.body.map((e: { number: string }) => e.number)).toEqual(['201']);
