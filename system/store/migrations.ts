@@ -104,6 +104,13 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 6,
+    name: 'registrations: behind NAT (docs/SIP.md NAT)',
+    sql: `
+      ALTER TABLE registrations ADD COLUMN behind_nat INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; returns the versions applied now. */

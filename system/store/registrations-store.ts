@@ -13,6 +13,11 @@ export interface BindingRecord {
   readonly source: string;
   readonly transport: string;
   readonly userAgent: string;
+  /**
+   * The REGISTER showed signs of NAT (appliance/sip/registrar/nat-detect.ts): the phone is
+   * reached at `source`, and UDP ones get OPTIONS keep-alive pings. Absent: not behind NAT.
+   */
+  readonly behindNat?: boolean;
   /** Monotonic per binding; a late update with a lower version never overwrites a newer one. */
   readonly version: number;
   readonly updatedAt: number;
@@ -20,12 +25,13 @@ export interface BindingRecord {
 
 interface Row {
   aor: string; contact: string; expires_at: number; q: number; call_id: string; cseq: number;
-  source: string; transport: string; user_agent: string; version: number; updated_at: number;
+  source: string; transport: string; user_agent: string; version: number; updated_at: number; behind_nat: number;
 }
 
 const toRecord = (r: Row): BindingRecord => ({
   aor: r.aor, contact: r.contact, expiresAt: r.expires_at, q: r.q, callId: r.call_id, cseq: r.cseq,
   source: r.source, transport: r.transport, userAgent: r.user_agent, version: r.version, updatedAt: r.updated_at,
+  ...(r.behind_nat ? { behindNat: true } : {}),
 });
 
 /** A change to write: an upsert of a binding, or the removal of one at a version. */
@@ -40,12 +46,12 @@ export class RegistrationsStore {
   constructor(private readonly db: Database) {
     // Last writer wins per binding by version: an older version never replaces a newer row.
     this.upsert = db.query(`INSERT INTO registrations
-        (aor, contact, expires_at, q, call_id, cseq, source, transport, user_agent, version, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        (aor, contact, expires_at, q, call_id, cseq, source, transport, user_agent, version, updated_at, behind_nat)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (aor, contact) DO UPDATE SET
         expires_at = excluded.expires_at, q = excluded.q, call_id = excluded.call_id, cseq = excluded.cseq,
         source = excluded.source, transport = excluded.transport, user_agent = excluded.user_agent,
-        version = excluded.version, updated_at = excluded.updated_at
+        version = excluded.version, updated_at = excluded.updated_at, behind_nat = excluded.behind_nat
       WHERE excluded.version >= registrations.version`);
     this.remove = db.query('DELETE FROM registrations WHERE aor = ? AND contact = ? AND version <= ?');
   }
@@ -57,7 +63,7 @@ export class RegistrationsStore {
       for (const c of changes) {
         if (c.kind === 'upsert') {
           const b = c.binding;
-          this.upsert.run(b.aor, b.contact, b.expiresAt, b.q, b.callId, b.cseq, b.source, b.transport, b.userAgent, b.version, b.updatedAt);
+          this.upsert.run(b.aor, b.contact, b.expiresAt, b.q, b.callId, b.cseq, b.source, b.transport, b.userAgent, b.version, b.updatedAt, b.behindNat ? 1 : 0);
         } else {
           this.remove.run(c.aor, c.contact, c.version);
         }
