@@ -56,6 +56,15 @@ export interface SipConfig {
   readonly authAlgorithms: readonly ('MD5' | 'SHA-256')[];
   /** Bounds on SIP over TCP (docs/SECURITY.md). */
   readonly tcp: SipTcpLimits;
+  /**
+   * `[sip] nat_ping_interval`: seconds between OPTIONS pings to each UDP binding behind NAT,
+   * keeping its pinhole open (0: off). 25 by default: RFC 4787 §4.3 REQ-5 asks NATs to keep an
+   * idle UDP mapping 2 minutes, but many routers drop it after 30 s; 25 s stays below that with
+   * room for one lost ping's retransmissions.
+   */
+  readonly natPingInterval: number;
+  /** `[sip] nat_ping_failures`: pings in a row without any answer that remove the binding (0: never). */
+  readonly natPingFailures: number;
 }
 
 /** `[sip] tcp_*`: bounds on SIP over TCP, per connection control section; times in seconds. */
@@ -145,7 +154,7 @@ const DEFAULTS = {
   sip: {
     listen: '0.0.0.0', port: 5060, domain: 'office.lan', transports: ['udp', 'tcp'], trusted: [],
     mode: 'proxy', min_expires: 60, max_expires: 7200, default_expires: 3600, nonce_lifetime: 300,
-    auth_algorithms: ['MD5'],
+    auth_algorithms: ['MD5'], nat_ping_interval: 25, nat_ping_failures: 3,
     // 0: derived (tcp_max_connections from the open-file limit, tcp_idle_timeout from max_expires).
     tcp_max_connections: 0, tcp_max_per_source: 64, tcp_idle_timeout: 0, tcp_first_message_timeout: 30, tcp_message_timeout: 10,
   },
@@ -196,6 +205,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     nonce_lifetime: int(10, 86400), auth_algorithms: list(oneOf('MD5', 'SHA-256'), { nonEmpty: true }),
     tcp_max_connections: int(0, 1 << 20), tcp_max_per_source: int(1, 65535), tcp_idle_timeout: int(0, 608400),
     tcp_first_message_timeout: int(1, 3600), tcp_message_timeout: int(1, 300),
+    nat_ping_interval: int(0, 3600), nat_ping_failures: int(0, 100),
   }, { ...DEFAULTS.sip, advertise: defaultAdvertise(top.sip) });
   if (sip.min_expires > sip.max_expires) throw new ConfigError('sip.min_expires', 'is larger than sip.max_expires');
   if (sip.default_expires < sip.min_expires || sip.default_expires > sip.max_expires) {
@@ -246,6 +256,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
       transports: sip.transports, trusted: sip.trusted, mode: sip.mode,
       minExpires: sip.min_expires, maxExpires: sip.max_expires, defaultExpires: sip.default_expires,
       nonceLifetime: sip.nonce_lifetime, authAlgorithms: [...new Set(sip.auth_algorithms)], tcp: tcpLimits(sip),
+      natPingInterval: sip.nat_ping_interval, natPingFailures: sip.nat_ping_failures,
     },
     dns: {
       enabled: dns.enabled, listen: dns.listen, port: dns.port, zone: dns.zone, enumSuffix: dns.enum_suffix,
