@@ -8,23 +8,38 @@ export interface ActiveCall {
   readonly startedAt: number;
   /** The worker that saw the call answered. */
   readonly worker: number;
+  /** When the RFC 4028 session expires without a refresh (epoch ms); absent without session timers. */
+  readonly expiresAt?: number;
 }
 
 /** A call that ended, for "recent calls". */
 export interface EndedCall extends ActiveCall {
   readonly endedAt: number;
+  /** How it ended: "BYE", "BYE answered 481", "session expired" (RFC 4028), "no BYE for 12 h". */
+  readonly reason?: string;
 }
 
-/** Dialogs live longer than this without a BYE are dropped from the view (a lost BYE). */
+/**
+ * Calls without session timers whose BYE never came leave the view after this long: a proxy
+ * in the signalling path only cannot tell a long call from a lost BYE otherwise.
+ */
 const STALE_MS = 12 * 3600_000;
+/** How long an ended dialog is remembered, so a start reported after its end (another worker's batch came later) is not taken for a new call. */
+const ENDED_MEMORY_MS = 64_000;
+/** RFC 4028 §10: a refresh is due by the middle of the interval; the session ends at its end. Allow one retransmission cycle more. */
+const EXPIRY_GRACE_MS = 32_000;
 
 /**
  * The active calls view across every connection control section: a call starts on whichever
- * worker forwarded the 2xx and ends on whichever forwarded the 2xx to its BYE.
+ * worker forwarded the 2xx and ends on whichever forwarded the final response to its BYE.
+ * Workers report in batches, so events of one dialog may arrive out of order: an end that
+ * comes before its start is remembered for a minute and ends the start when it arrives.
  */
 export class CallsView {
   private readonly active = new Map<string, ActiveCall>();
   private readonly recent: EndedCall[] = [];
+  /** Dialog key → when its end was seen, for ends that overtook their start. */
+  private readonly ended = new Map<string, { at: number; reason?: string }>();
 
   constructor(private readonly recentLimit = 200) {}
 
@@ -32,28 +47,61 @@ export class CallsView {
     for (const e of events) {
       const key = dialogKey(e.callId, e.tags);
       if (e.kind === 'start') {
-        if (!this.active.has(key)) this.active.set(key, { callId: e.callId, from: e.from, to: e.to, startedAt: e.ts, worker });
+        if (this.active.has(key)) continue;
+        const call: ActiveCall = { callId: e.callId, from: e.from, to: e.to, startedAt: e.ts, worker, ...expiry(e.ts, e.sessionExpires) };
+        const end = this.ended.get(key);
+        if (end) this.finish(call, end.at, end.reason);
+        else this.active.set(key, call);
+      } else if (e.kind === 'refresh') {
+        const call = this.active.get(key);
+        if (call && e.sessionExpires) this.active.set(key, { ...call, ...expiry(e.ts, e.sessionExpires) });
       } else {
         const call = this.active.get(key);
-        if (!call) continue;
-        this.active.delete(key);
-        this.recent.unshift({ ...call, endedAt: e.ts });
-        if (this.recent.length > this.recentLimit) this.recent.pop();
+        if (call) {
+          this.active.delete(key);
+          this.finish(call, e.ts, e.reason);
+        } else {
+          this.ended.set(key, { at: e.ts, reason: e.reason });
+        }
       }
     }
   }
 
-  /** Calls in progress, oldest first; drops ones whose BYE never came. */
+  /** Calls in progress, oldest first; ends the ones whose session expired or whose BYE never came. */
   list(now = Date.now()): ActiveCall[] {
-    for (const [k, c] of this.active) if (now - c.startedAt > STALE_MS) this.active.delete(k);
+    this.prune(now);
     return [...this.active.values()].sort((a, b) => a.startedAt - b.startedAt);
   }
 
+  /** Calls in progress now (after pruning, so the dashboard and the list agree). */
   get count(): number {
+    this.prune(Date.now());
     return this.active.size;
   }
 
   recentCalls(limit = 50): EndedCall[] {
     return this.recent.slice(0, limit);
   }
+
+  private prune(now: number): void {
+    for (const [k, c] of this.active) {
+      if (c.expiresAt !== undefined && now > c.expiresAt) {
+        this.active.delete(k);
+        this.finish(c, c.expiresAt, 'session expired (RFC 4028)');
+      } else if (c.expiresAt === undefined && now - c.startedAt > STALE_MS) {
+        this.active.delete(k);
+        this.finish(c, now, 'no BYE for 12 h');
+      }
+    }
+    for (const [k, e] of this.ended) if (now - e.at > ENDED_MEMORY_MS) this.ended.delete(k);
+  }
+
+  private finish(call: ActiveCall, endedAt: number, reason?: string): void {
+    this.recent.unshift({ ...call, endedAt, ...(reason ? { reason } : {}) });
+    if (this.recent.length > this.recentLimit) this.recent.pop();
+  }
+}
+
+function expiry(ts: number, sessionExpires: number | undefined): { expiresAt?: number } {
+  return sessionExpires ? { expiresAt: ts + sessionExpires * 1000 + EXPIRY_GRACE_MS } : {};
 }

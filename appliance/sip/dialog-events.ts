@@ -1,25 +1,47 @@
 import type { SipRequest, SipResponse } from './message/types.ts';
 
 /**
- * Dialog starts and ends as one connection control section sees them. No worker sees a whole
- * dialog (its ACK and BYE may reach any worker), so the control section assembles the active
- * calls view from every worker's events (DESIGN.md hard spots).
+ * Dialog starts, refreshes and ends as one connection control section sees them. No worker sees
+ * a whole dialog (its ACK and BYE may reach any worker), so the control section assembles the
+ * active calls view from every worker's events (DESIGN.md hard spots).
+ *
+ * `sessionExpires` (seconds) is the RFC 4028 session interval the 2xx agreed on, when the phones
+ * use session timers: without a refresh within it the session is over (§10), so the view can
+ * end a call whose BYE was lost.
  */
 export type DialogEvent =
-  | { readonly kind: 'start'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number }
-  | { readonly kind: 'end'; readonly callId: string; readonly tags: readonly [string, string]; readonly ts: number };
+  | { readonly kind: 'start'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number; readonly sessionExpires?: number }
+  | { readonly kind: 'refresh'; readonly callId: string; readonly tags: readonly [string, string]; readonly ts: number; readonly sessionExpires?: number }
+  | { readonly kind: 'end'; readonly callId: string; readonly tags: readonly [string, string]; readonly ts: number; readonly reason?: string };
 
-/** The event a forwarded 2xx makes, if any: INVITE out of a dialog starts one, BYE ends it. */
+/**
+ * The event a forwarded final response makes, if any: a 2xx to an INVITE out of a dialog starts
+ * a call; a 2xx to a re-INVITE or UPDATE refreshes its session timer; any final response to a
+ * BYE ends it: RFC 3261 §15.1.2, the UAC considers the session over once it sends the BYE,
+ * whatever the answer (a 481 or a timeout's 408 too, which used to leave the call "active").
+ */
 export function dialogEventOf(req: SipRequest, res: SipResponse, now = Date.now()): DialogEvent | undefined {
-  if (res.status < 200 || res.status >= 300) return undefined;
+  if (res.status < 200) return undefined;
   const callId = req.headers['call-id'];
   const fromTag = String(req.headers.from.params.tag ?? '');
-  const toTag = String(res.headers.to?.params?.tag ?? '');
+  const toTag = String(req.headers.to.params.tag ?? res.headers.to?.params?.tag ?? '');
+  const tags: [string, string] = [fromTag, toTag];
+  if (req.method === 'BYE') return { kind: 'end', callId, tags, ts: now, reason: res.status < 300 ? 'BYE' : `BYE answered ${res.status}` };
+  if (res.status >= 300) return undefined;
+  const sessionExpires = sessionInterval(res);
   if (req.method === 'INVITE' && !req.headers.to.params.tag) {
-    return { kind: 'start', callId, tags: [fromTag, toTag], from: req.headers.from.uri, to: req.headers.to.uri, ts: now };
+    return { kind: 'start', callId, tags, from: req.headers.from.uri, to: req.headers.to.uri, ts: now, ...(sessionExpires ? { sessionExpires } : {}) };
   }
-  if (req.method === 'BYE') return { kind: 'end', callId, tags: [fromTag, toTag], ts: now };
+  if (req.method === 'INVITE' || req.method === 'UPDATE') return { kind: 'refresh', callId, tags, ts: now, ...(sessionExpires ? { sessionExpires } : {}) };
   return undefined;
+}
+
+/** RFC 4028 §4: `Session-Expires: <delta-seconds>[;refresher=uac|uas]` (compact form `x`). */
+function sessionInterval(res: SipResponse): number | undefined {
+  const raw = res.headers['session-expires'];
+  const m = typeof raw === 'string' ? /^\s*(\d{1,9})/.exec(raw) : undefined;
+  const seconds = m ? Number(m[1]) : 0;
+  return seconds >= 90 ? seconds : undefined; // §4: the minimum is 90 s; less is not a session timer
 }
 
 /** Key of a dialog whichever side sent the message (tags sorted). */

@@ -19,6 +19,7 @@ export const KNOWN_METHODS = new Set([
 const COMPACT: Record<string, string> = {
   i: 'call-id', m: 'contact', e: 'content-encoding', l: 'content-length', c: 'content-type',
   f: 'from', s: 'subject', k: 'supported', t: 'to', v: 'via', o: 'event', r: 'refer-to', u: 'allow-events',
+  x: 'session-expires', // RFC 4028 §4
 };
 /** Headers that may appear once only (RFC 3261 §7.3.1, §20). */
 const SINGLE = new Set(['call-id', 'content-length', 'cseq', 'from', 'to', 'max-forwards', 'content-type', 'expires']);
@@ -95,6 +96,9 @@ function decodeResponse(m: RegExpExecArray, raw: Map<string, string[]>, bad: str
       return { kind: 'drop', reason: `malformed ${name}` };
     }
   }
+  // The session interval, for the calls view (RFC 4028 §4; dialog-events.ts).
+  const sessionExpires = raw.get('session-expires')?.[0];
+  if (sessionExpires !== undefined) headers['session-expires'] = sessionExpires;
   const msg: SipResponse = { status: code, reason: m[3], version: '2.0', headers, wire };
   const problem = checkCommon(msg, raw);
   if (problem) return { kind: 'drop', reason: problem };

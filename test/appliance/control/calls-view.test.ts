@@ -2,8 +2,12 @@ import { describe, expect, test } from 'bun:test';
 import { CallsView } from '../../../appliance/control/calls-view.ts';
 import type { DialogEvent } from '../../../appliance/sip/dialog-events.ts';
 
-const start = (callId: string, a: string, b: string, ts = 1000): DialogEvent => ({ kind: 'start', callId, tags: [a, b], from: 'sip:201@office.lan', to: 'sip:202@office.lan', ts });
-const end = (callId: string, a: string, b: string, ts = 2000): DialogEvent => ({ kind: 'end', callId, tags: [a, b], ts });
+/** Event times near now: the view prunes by the real clock. */
+const T = Date.now();
+const start = (callId: string, a: string, b: string, ts = T + 1000): DialogEvent => ({ kind: 'start', callId, tags: [a, b], from: 'sip:201@office.lan', to: 'sip:202@office.lan', ts });
+const end = (callId: string, a: string, b: string, ts = T + 2000): DialogEvent => ({ kind: 'end', callId, tags: [a, b], ts });
+const timed = (callId: string, ts: number, sessionExpires: number): DialogEvent => ({ ...start(callId, 'a', 'b', ts), sessionExpires } as DialogEvent);
+const refresh = (callId: string, ts: number, sessionExpires: number): DialogEvent => ({ kind: 'refresh', callId, tags: ['b', 'a'], ts, sessionExpires });
 
 describe('CallsView', () => {
   test('a call started on one worker ends on another, whichever side hung up', () => {
@@ -11,8 +15,8 @@ describe('CallsView', () => {
     v.apply(1, [start('c1', 'caller', 'callee'), start('c2', 'x', 'y')]);
     expect(v.count).toBe(2);
     v.apply(2, [end('c1', 'callee', 'caller')]); // BYE from the callee: tags swapped
-    expect(v.list(3000).map((c) => c.callId)).toEqual(['c2']);
-    expect(v.recentCalls()).toEqual([{ callId: 'c1', from: 'sip:201@office.lan', to: 'sip:202@office.lan', startedAt: 1000, worker: 1, endedAt: 2000 }]);
+    expect(v.list(T + 3000).map((c) => c.callId)).toEqual(['c2']);
+    expect(v.recentCalls()).toEqual([{ callId: 'c1', from: 'sip:201@office.lan', to: 'sip:202@office.lan', startedAt: T + 1000, worker: 1, endedAt: T + 2000 }]);
   });
 
   test('a repeated 2xx does not start the call twice; an unknown BYE changes nothing', () => {
@@ -25,9 +29,29 @@ describe('CallsView', () => {
 
   test('calls whose BYE never came leave the view after 12 hours; recent calls are bounded', () => {
     const v = new CallsView(2);
-    v.apply(1, [start('old', 'a', 'b', 0)]);
-    expect(v.list(13 * 3600_000)).toHaveLength(0);
+    v.apply(1, [start('old', 'a', 'b', T)]);
+    expect(v.list(T + 13 * 3600_000)).toHaveLength(0);
     for (const id of ['r1', 'r2', 'r3']) v.apply(1, [start(id, 'a', 'b'), end(id, 'a', 'b')]);
     expect(v.recentCalls().map((c) => c.callId)).toEqual(['r3', 'r2']);
   });
+
+  test('an end reported before its start (another worker\'s batch came first) still ends the call', () => {
+    const v = new CallsView();
+    v.apply(2, [end('c1', 'b', 'a', T + 1500)]);
+    v.apply(1, [start('c1', 'a', 'b', T + 1000)]);
+    expect(v.count).toBe(0);
+    expect(v.recentCalls()[0]).toMatchObject({ callId: 'c1', endedAt: T + 1500 });
+  });
+
+  test('with RFC 4028 session timers, a call not refreshed ends at the session expiry; a refresh extends it', () => {
+    const v = new CallsView();
+    const t0 = Date.now();
+    v.apply(1, [timed('s1', t0, 90), timed('s2', t0, 90)]);
+    v.apply(2, [refresh('s2', t0 + 45_000, 90)]);
+    const after = t0 + 90_000 + 32_000 + 1;
+    expect(v.list(after).map((c) => c.callId)).toEqual(['s2']);
+    expect(v.recentCalls()[0]).toMatchObject({ callId: 's1', reason: 'session expired (RFC 4028)' });
+    expect(v.list(t0 + 45_000 + 122_001)).toEqual([]);
+  });
 });
+

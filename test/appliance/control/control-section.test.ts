@@ -58,6 +58,7 @@ sample_schedule = "*/1 * * * * *"
     const store = openStore(config.dataDir);
     new ExtensionService(store, config.sip.domain).add({ number: '401', password: PW });
     new ExtensionService(store, config.sip.domain).add({ number: '402', password: PW });
+    new ExtensionService(store, config.sip.domain).add({ number: '403', password: PW });
     store.close();
     control = await startControlSection(config, { configArg: configPath, workerOutput: 'ignore' });
   }, 30_000);
@@ -106,6 +107,26 @@ sample_schedule = "*/1 * * * * *"
       expect(steps).toContain(want);
     }
     expect(steps.indexOf('in INVITE')).toBeLessThan(steps.indexOf('in BYE'));
+  }, 40_000);
+
+  test('calls whose BYE is refused (481) leave the calls view too: the count is back to zero after the load', async () => {
+    const PHONE_481 = '127.0.6.12';
+    const port = await freePort(PHONE_481);
+    const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '403', '-au', '403', '-ap', PW,
+      '-key', 'expires', '3600', `${HOST}:${sipPort}`, '-i', PHONE_481, '-p', String(port), '-m', '1'], 10);
+    expect(reg.code).toBe(0);
+    const refuser = startSipp(['-sf', join(SCENARIOS, 'uas-answer-bye-481.xml'), '-i', PHONE_481, '-p', String(port), '-m', '40'], 30);
+    await Bun.sleep(300);
+    const before = control.calls.recentCalls(200).length;
+    // The caller's scenario wants 200 to its BYE, so sipp counts these calls failed: only the view is checked.
+    await runSipp(['-sf', uac, '-s', '403', `${HOST}:${sipPort}`, '-i', GATEWAY, '-t', 'un', '-max_socket', '500', '-r', '40', '-m', '40'], 30);
+    refuser.kill();
+    const until = Date.now() + 3000;
+    while (Date.now() < until && control.calls.count > 0) await Bun.sleep(50);
+    expect(control.calls.count).toBe(0);
+    const ended = control.calls.recentCalls(200).slice(0, control.calls.recentCalls(200).length - before);
+    expect(ended.length).toBe(40);
+    expect(ended.every((c) => c.reason === 'BYE answered 481')).toBe(true);
   }, 40_000);
 
   test('a worker killed with SIGKILL is replaced; calls and registrations go on', async () => {
