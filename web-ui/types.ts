@@ -14,6 +14,8 @@ export interface Sample {
 }
 export interface Registration {
   aor: string; extension: string; contact: string; source: string; transport: string; userAgent: string; expiresAt: number; expiresIn: number;
+  /** The phone registered from behind NAT: reached at `source`, not its Contact. */
+  behindNat: boolean;
 }
 export interface Call { callId: string; from: string; to: string; startedAt: number; worker: number; endedAt?: number }
 export interface Worker { id: number; pid: number; state: string; startedAt: number }

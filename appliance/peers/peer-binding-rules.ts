@@ -164,6 +164,7 @@ function readShape(c: unknown, now: number): BindingChange | PeerRejectReason {
     callId: b.callId as string, cseq: b.cseq as number, source: b.source as string, transport: b.transport as string,
     userAgent: ((b.userAgent as string | undefined) ?? '').slice(0, MAX_USER_AGENT), version: b.version as number,
     updatedAt: Math.min(b.updatedAt as number, now),
+    ...(b.behindNat === true ? { behindNat: true } : {}),
   };
   return { kind: 'upsert', binding };
 }

@@ -17,6 +17,8 @@ export interface RegisterInput {
   readonly transport: string;
   readonly userAgent: string;
   readonly now: number;
+  /** Whether a contact's REGISTER showed signs of NAT (nat-detect.ts); kept with its binding. */
+  readonly behindNat?: (contact: string) => boolean;
 }
 
 export interface RegistrarSettings {
@@ -86,6 +88,7 @@ export function applyRegister(input: RegisterInput, current: readonly BindingRec
       aor: input.aor, contact: c.uri, expiresAt: input.now + expires * 1000, q, callId: input.callId,
       cseq: input.cseq, source: input.source, transport: input.transport, userAgent: input.userAgent,
       version: existing ? nextVersion(existing, input.now) : input.now, updatedAt: input.now,
+      ...(input.behindNat?.(c.uri) ? { behindNat: true } : {}),
     };
     changes.push({ kind: 'upsert', binding });
     byKey.set(key, binding);

@@ -10,6 +10,8 @@ export function presentBinding(b: BindingRecord, now = Date.now()) {
     aor: b.aor, extension: /^sips?:([^@]+)@/i.exec(b.aor)?.[1] ?? '', contact: b.contact, source: b.source,
     transport: b.transport, userAgent: b.userAgent, expiresAt: b.expiresAt, expiresIn: Math.max(0, Math.round((b.expiresAt - now) / 1000)),
     updatedAt: b.updatedAt,
+    // The REGISTER showed signs of NAT (registrar/nat-detect.ts): reached at `source`, pinged over UDP.
+    behindNat: b.behindNat === true,
   };
 }
 

@@ -1,5 +1,6 @@
 import { parseSipUri } from '../../message/uri.ts';
 import { applyRegister, contactsForReply } from '../../registrar/registrar-rules.ts';
+import { behindNat } from '../../registrar/nat-detect.ts';
 import type { Stage } from '../context.ts';
 
 /**
@@ -60,6 +61,8 @@ export const registrar: Stage = {
       callId: req.headers['call-id'], cseq: req.headers.cseq.seq,
       source: sourceKey, transport: source.transport,
       userAgent: String(req.headers['user-agent'] ?? '').slice(0, 200), now,
+      // Kept with the binding: the phone is reached at `source` anyway; NAT'd UDP ones are pinged.
+      behindNat: (contact) => behindNat({ contact, via: req.headers.via[0], source }),
     }, current, services.settings.registrar);
     if (outcome.kind === 'reject') {
       services.reply(ctx, outcome.status, outcome.reason, outcome.headers);
