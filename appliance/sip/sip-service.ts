@@ -15,7 +15,8 @@ import { Fork } from './proxy/fork.ts';
 import { buildCancel, forwardRequest, stampReceived } from './proxy/forwarding.ts';
 import { forwardedResponse } from './message/response-wire.ts';
 import type { RouteDecision, Target } from './proxy/targets.ts';
-import { sourceAddress, type LocationView } from './registrar/location-view.ts';
+import type { LocationView } from './registrar/location-view.ts';
+import { bindingDestination } from './registrar/binding-destination.ts';
 import { ClientTransaction, type ClientTransactionUser } from './transaction/client-transaction.ts';
 import { ServerTransaction } from './transaction/server-transaction.ts';
 import type { Destination, SipTransport } from './transport/transport.ts';
@@ -239,6 +240,21 @@ export class SipService implements PipelineServices {
     for (const ct of fork.branches) ct.start();
   }
 
+  /**
+   * Sends a request of our own (an OPTIONS keep-alive, nat/nat-pinger.ts) in a client
+   * transaction (RFC 3261 §17.1.2); its responses reach `user` like a relayed request's.
+   */
+  request(req: SipRequest, dest: Destination, user: ClientTransactionUser): ClientTransaction | undefined {
+    const key = `${req.headers.via[0].params.branch}|${req.method}`;
+    if (this.clients.has(key) || !this.transport) return undefined;
+    const ct = new ClientTransaction(key, req, dest, this.transport, user, (c) => {
+      if (this.clients.get(c.key) === c) this.clients.delete(c.key);
+    });
+    this.clients.set(key, ct);
+    ct.start();
+    return ct;
+  }
+
   relayStateless(ctx: RequestContext, target: Target): void {
     const branch = outgoingBranch(ctx.req, 0);
     const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity());
@@ -249,7 +265,7 @@ export class SipService implements PipelineServices {
     const text = `${uri.schema}:${uri.user ? `${uri.user}@` : ''}${uri.host}${uri.port ? `:${uri.port}` : ''}`;
     const binding = this.location.bindingForContact(text) ?? this.location.bindingForContact(stringUri(uri));
     if (binding) {
-      const dest = destinationOf(binding.source);
+      const dest = bindingDestination(binding);
       if (dest) return { uri: binding.contact, dest };
     }
     const host = socketHost(uri.host);
@@ -319,12 +335,6 @@ export class SipService implements PipelineServices {
       dialogToken: (callId: string, fromTag: string) => this.dialogTokens.issue(callId, fromTag),
     };
   }
-}
-
-function destinationOf(source: string): Destination | undefined {
-  const d = sourceAddress(source);
-  if (!d) return undefined;
-  return d.transport === 'tcp' ? { ...d, connection: `${d.address}:${d.port}` } : d;
 }
 
 function stringUri(uri: SipUri): string {

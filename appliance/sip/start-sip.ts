@@ -12,6 +12,7 @@ import { inCidrList } from '../../system/config/index.ts';
 import { socketHost } from './message/uri.ts';
 import { DialogTokens } from './security/dialog-token.ts';
 import { SourceGuard, type Ban } from './security/source-guard.ts';
+import { NatPinger } from './nat/nat-pinger.ts';
 
 /** A running SIP service with its transports. */
 export interface RunningSip {
@@ -20,6 +21,8 @@ export interface RunningSip {
   readonly transports: SipTransports;
   /** The shared SIP port actually bound (useful when the config said 0). */
   readonly port: number;
+  /** OPTIONS keep-alives to this worker's UDP bindings behind NAT; undefined when `nat_ping_interval` is 0. */
+  readonly natPinger?: NatPinger;
   stop(): Promise<void>;
 }
 
@@ -102,9 +105,16 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
   (settings as { port: number }).port = transports.port;
   settings.viaPort = transports.viaPort;
   service.attach(transports);
+  const natPinger = config.sip.natPingInterval > 0 ? new NatPinger({
+    location, request: (req, dest, user) => service.request(req, dest, user),
+    identity: () => ({ advertise: settings.advertise, viaPort: settings.viaPort, domain: settings.domain }),
+    intervalS: config.sip.natPingInterval, maxFailures: config.sip.natPingFailures, log: opts.log,
+  }) : undefined;
+  natPinger?.start();
   return {
-    service, location, transports, port: transports.port,
+    service, location, transports, port: transports.port, natPinger,
     async stop() {
+      natPinger?.stop();
       service.close();
       location.close();
       await transports.close();

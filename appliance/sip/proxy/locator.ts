@@ -5,6 +5,7 @@ import { defaultPort, parseSipUri, socketHost, uriHost } from '../message/uri.ts
 import type { Destination } from '../transport/transport.ts';
 import type { LocationView } from '../registrar/location-view.ts';
 import { sourceAddress } from '../registrar/location-view.ts';
+import { bindingDestination } from '../registrar/binding-destination.ts';
 import type { RouteDecision, Target } from './targets.ts';
 
 /** What the locator needs: the DNS function's lookup, the location view, the extensions. */
@@ -52,11 +53,12 @@ export function createLocator(deps: LocatorDeps): (user: string) => Promise<Rout
 }
 
 /**
- * Where to send: over UDP to the address the phone registered from (NAT-safe, like Kamailio's
- * fix_nated_register); over TCP through the phone's own connection while it is open, else by a
- * new connection to its Contact address (RFC 3261 §18.1.1: the ephemeral port is gone).
+ * Where to send: a registration by its binding (binding-destination.ts: the address it
+ * registered from, NAT-safe); an address without a binding (an admin record) as it is.
  */
 function destination(t: IdentificationTarget, binding: BindingRecord | undefined): Destination {
+  const registered = binding && bindingDestination(binding);
+  if (registered) return registered;
   if (t.transport === 'udp') return { transport: 'udp', address: t.address, port: t.port };
   const contact = binding ? parseSipUri(binding.contact) : undefined;
   const host = contact ? socketHost(contact.host) : undefined;

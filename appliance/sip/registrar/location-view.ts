@@ -22,6 +22,8 @@ export class LocationView {
   private readonly byAor = new Map<string, BindingRecord[]>();
   /** Bindings by contact URI, so in-dialog requests to a contact reach the phone's flow (TCP, NAT). */
   private readonly byContact = new Map<string, BindingRecord>();
+  /** Bindings whose REGISTER this worker took (the records themselves: a later change replaces them). */
+  private readonly local = new WeakSet<BindingRecord>();
   private queue: BindingChange[] = [];
   private flushTimer?: ReturnType<typeof setTimeout>;
   private readonly listeners = new Set<(aor: string) => void>();
@@ -55,6 +57,18 @@ export class LocationView {
     return b && b.expiresAt > now ? b : undefined;
   }
 
+  /**
+   * The live bindings this worker made itself (their REGISTER reached it; the kernel keeps a
+   * UDP flow on one worker): the ones it keeps alive with NAT pings. A binding replaced from
+   * elsewhere (the phone re-registered through another worker or a peer) is not local any more;
+   * bindings loaded from the store at start are nobody's until the phone registers again.
+   */
+  localBindings(now = Date.now()): BindingRecord[] {
+    const out: BindingRecord[] = [];
+    for (const list of this.byAor.values()) for (const b of list) if (b.expiresAt > now && this.local.has(b)) out.push(b);
+    return out;
+  }
+
   /** Every AOR with at least one binding. */
   aors(): IterableIterator<string> {
     return this.byAor.keys();
@@ -70,7 +84,7 @@ export class LocationView {
   /** Applies changes decided here (registrar): memory now, store soon, replicas notified. */
   applyLocal(changes: readonly BindingChange[]): void {
     if (changes.length === 0) return;
-    this.applyToMemory(changes);
+    for (const c of this.applyToMemory(changes)) if (c.kind === 'upsert') this.local.add(c.binding);
     this.enqueue(changes);
     this.onLocalChange?.(changes);
   }

@@ -47,7 +47,7 @@ export class SipTransports implements SipTransport {
 
   send(dest: Destination, data: Buffer, fromShared = false): boolean {
     if (dest.transport === 'tcp') return this.tcpOn && this.tcp.send(dest.address, dest.port, data, dest.connection);
-    return this.udp.send(dest.address, dest.port, data, fromShared);
+    return this.udp.send(dest.address, dest.port, data, fromShared || dest.fromShared === true);
   }
 
   /** Draining: leave the shared port (UDP and TCP listener) so new work goes to the others. */

@@ -7,6 +7,12 @@ export interface Destination {
   readonly port: number;
   /** TCP connection key to reuse (a phone registered over TCP keeps its connection). */
   readonly connection?: string;
+  /**
+   * UDP: send from the shared port even for requests. A phone behind NAT opened its pinhole
+   * towards the shared port (it registered there); a NAT that filters by our address and port
+   * (RFC 4787 §5) drops what comes from a worker's own port. Replies still come to our Via.
+   */
+  readonly fromShared?: boolean;
 }
 
 /** Receives whole SIP messages (one datagram, or one framed stream message). */
