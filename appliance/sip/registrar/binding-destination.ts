@@ -11,8 +11,8 @@ import { sourceAddress } from './location-view.ts';
  *   (the NAT pinhole is between those two);
  * - TCP: over the connection the REGISTER came on while it lives; when it is gone, a new one to
  *   the Contact's address (RFC 3261 §18.1.1: the ephemeral port is gone) unless the phone is behind
- *   NAT, whose private Contact cannot be reached: then to where it registered from, which fails
- *   fast and reports the phone unreachable.
+ *   NAT, whose private Contact cannot be reached: then nothing is opened (`flowOnly`), the send
+ *   fails at once and the phone counts as unreachable.
  */
 export function bindingDestination(b: BindingRecord): Destination | undefined {
   const src = sourceAddress(b.source);
@@ -22,5 +22,5 @@ export function bindingDestination(b: BindingRecord): Destination | undefined {
   const contact = b.behindNat ? undefined : parseSipUri(b.contact);
   const host = contact ? socketHost(contact.host) : undefined;
   const reconnect = contact && host && isIP(host) ? { address: host, port: defaultPort(contact) } : { address: src.address, port: src.port };
-  return { transport: src.transport, ...reconnect, connection };
+  return { transport: src.transport, ...reconnect, connection, ...(b.behindNat ? { flowOnly: true } : {}) };
 }

@@ -46,7 +46,7 @@ export class SipTransports implements SipTransport {
   }
 
   send(dest: Destination, data: Buffer, fromShared = false): boolean {
-    if (dest.transport === 'tcp') return this.tcpOn && this.tcp.send(dest.address, dest.port, data, dest.connection);
+    if (dest.transport === 'tcp') return this.tcpOn && this.tcp.send(dest.address, dest.port, data, dest.connection, dest.flowOnly !== true);
     return this.udp.send(dest.address, dest.port, data, fromShared || dest.fromShared === true);
   }
 

@@ -93,9 +93,10 @@ export class TcpEndpoints {
 
   /**
    * Sends over the connection `key` if it is open, else over one to address:port, opening it
-   * when there is none (a phone's own connection may be gone; its Contact address remains).
+   * when there is none (a phone's own connection may be gone; its Contact address remains)
+   * and `connect` allows it.
    */
-  send(address: string, port: number, data: Buffer, key = `${address}:${port}`): boolean {
+  send(address: string, port: number, data: Buffer, key = `${address}:${port}`, connect = true): boolean {
     if (!Number.isInteger(port) || port < 1 || port > 65535) return false;
     const conn = this.conns.get(key) ?? this.conns.get(`${address}:${port}`);
     if (conn) {
@@ -104,6 +105,7 @@ export class TcpEndpoints {
       return this.write(conn, data);
     }
     if (this.remoteWrite?.(key, address, port, data)) return true;
+    if (!connect) return false;
     // Our own connections count against the per-worker cap too: they hold descriptors.
     if (this.live.size >= this.limits.maxConnections) {
       this.stats.refusedOutgoing++;

@@ -13,6 +13,12 @@ export interface Destination {
    * (RFC 4787 §5) drops what comes from a worker's own port. Replies still come to our Via.
    */
   readonly fromShared?: boolean;
+  /**
+   * TCP: only over `connection` (held here or by a sibling), never a new connection: the phone
+   * is behind NAT and its Contact is a private address (RFC 5626 §5.3: the flow is gone, so is
+   * the way to it). The send fails at once and the transaction reports the phone unreachable.
+   */
+  readonly flowOnly?: boolean;
 }
 
 /** Receives whole SIP messages (one datagram, or one framed stream message). */
