@@ -42,6 +42,9 @@ export class WorkerReporter {
       openTransactions: this.sip.openTransactions,
       replies,
       shed,
+      shedTotal: this.sip.admission.shed,
+      admitShare: round(this.sip.admission.localShare),
+      lagMs: round(this.sip.admission.lagMs),
       errors,
       rssBytes: this.readRss(),
     };

@@ -17,6 +17,12 @@ export interface WorkerReport {
   readonly replies: Readonly<Record<'1xx' | '2xx' | '3xx' | '4xx' | '5xx' | '6xx', number>>;
   /** Requests refused with 503 by load shedding over the last period. */
   readonly shed: number;
+  /** Requests refused with 503 since the worker started (a worker too busy to report in time loses no count). */
+  readonly shedTotal?: number;
+  /** The share of new work the worker admits by its own judgement now, 0..1 (appliance/sip/pipeline/worker-load.ts). */
+  readonly admitShare?: number;
+  /** Its event-loop lag at the last tick, ms. */
+  readonly lagMs?: number;
   readonly errors: number;
   readonly rssBytes: number;
 }

@@ -12,6 +12,7 @@ import { inCidrList } from '../../system/config/index.ts';
 import { socketHost } from './message/uri.ts';
 import { DialogTokens } from './security/dialog-token.ts';
 import { SourceGuard, type Ban } from './security/source-guard.ts';
+import { LoadMonitor } from './pipeline/load-monitor.ts';
 import { NatPinger } from './nat/nat-pinger.ts';
 
 /** A running SIP service with its transports. */
@@ -51,6 +52,7 @@ export function sipSettings(config: ApplianceConfig, port: number, viaPort: numb
     registrar: { minExpires: s.minExpires, maxExpires: s.maxExpires, defaultExpires: s.defaultExpires, maxContacts: 10 },
     tcp: s.transports.includes('tcp'),
     anonymousInbound: config.security.anonymousInbound, maxTransactions: config.security.maxTransactions,
+    emergencyNumbers: new Set(config.emergency.numbers),
     peerHosts: new Set(config.peers.map((p) => p.sip.slice(0, p.sip.lastIndexOf(':')))),
   };
 }
@@ -105,6 +107,10 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
   (settings as { port: number }).port = transports.port;
   settings.viaPort = transports.viaPort;
   service.attach(transports);
+  // The worker judges its own load (worker-load.ts) and sheds at once when saturated.
+  service.admission.localRetryAfter = config.overload.retryAfter;
+  const monitor = new LoadMonitor(service, config.overload, config.security.maxTransactions);
+  monitor.start();
   const natPinger = config.sip.natPingInterval > 0 ? new NatPinger({
     location, request: (req, dest, user) => service.request(req, dest, user),
     identity: () => ({ advertise: settings.advertise, viaPort: settings.viaPort, domain: settings.domain }),
@@ -114,6 +120,7 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
   return {
     service, location, transports, port: transports.port, natPinger,
     async stop() {
+      monitor.stop();
       natPinger?.stop();
       service.close();
       location.close();

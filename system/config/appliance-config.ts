@@ -7,6 +7,7 @@ import { openFileLimit } from './fd-limit.ts';
 import { bool, cidr, domainName, int, list, num, oneOf, str, table, type Field } from './fields.ts';
 import { parseWebConfig, type WebConfig } from './web-config.ts';
 import { parseLogConfig, type LogConfig } from './log-config.ts';
+import { parseEmergencyConfig, parseOverloadConfig, type EmergencyConfig, type OverloadConfig } from './overload-config.ts';
 
 /** SIP transports the appliance can listen on. */
 export type Transport = 'udp' | 'tcp';
@@ -26,6 +27,10 @@ export interface ApplianceConfig {
   readonly security: SecurityConfig;
   /** Event-log retention and rate (`[log]`). */
   readonly log: LogConfig;
+  /** Numbers never shed (`[emergency]`). */
+  readonly emergency: EmergencyConfig;
+  /** How a worker judges its own load (`[overload]`). */
+  readonly overload: OverloadConfig;
   /** Where the config came from ("embedded defaults" or a file path). */
   readonly source: string;
 }
@@ -195,7 +200,8 @@ export function loadConfig(path?: string): ApplianceConfig {
 function validate(raw: Record<string, unknown>, source: string, baseDir: string): ApplianceConfig {
   const top = table(raw, '', {
     name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }), data_dir: str(), sip: pass, dns: pass, web: pass, control: pass, peers: pass, security: pass, log: pass,
-  }, { ...DEFAULTS.top, security: {}, log: {}, name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
+    emergency: pass, overload: pass,
+  }, { ...DEFAULTS.top, security: {}, log: {}, emergency: {}, overload: {}, name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
 
   const sip = table(top.sip, 'sip', {
     listen: address, port, advertise: address, domain: domainName,
@@ -220,6 +226,8 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
 
   const web = parseWebConfig(top.web, baseDir);
   const log = parseLogConfig(top.log);
+  const emergency = parseEmergencyConfig(top.emergency);
+  const overload = parseOverloadConfig(top.overload);
 
   const security = table(top.security, 'security', {
     anonymous_inbound: bool, ban_after_failures: int(1, 1000), failure_window: int(1, 86400),
@@ -264,6 +272,8 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     },
     web,
     log,
+    emergency,
+    overload,
     control: { minWorkers: control.min_workers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule, policy,
       handOffMode: control.hand_off_mode, heartbeatSeconds: control.heartbeat_seconds },
     peers,

@@ -1,3 +1,4 @@
 export * from './appliance-config.ts';
 export * from './cidr.ts';
 export * from './web-config.ts';
+export * from './overload-config.ts';

@@ -45,10 +45,10 @@ export function removeSippDirs(): void {
   for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
-export async function runSipp(args: string[], timeoutSeconds = 20, onStart?: (kill: () => void) => void): Promise<SippResult> {
+export async function runSipp(args: string[], timeoutSeconds = 20, onStart?: (kill: () => void) => void, traceMessages = true): Promise<SippResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
   made.push(dir);
-  const proc = Bun.spawn(['sipp', ...args, '-nostdin', '-timeout', `${timeoutSeconds}s`, '-timeout_error', '-trace_err', '-trace_msg'], {
+  const proc = Bun.spawn(['sipp', ...args, '-nostdin', '-timeout', `${timeoutSeconds}s`, '-timeout_error', '-trace_err', ...(traceMessages ? ['-trace_msg'] : [])], {
     cwd: dir, stdout: 'pipe', stderr: 'pipe',
   });
   onStart?.(() => proc.kill(9));
@@ -70,4 +70,14 @@ export function startSipp(args: string[], timeoutSeconds = 20): { done: Promise<
 export async function sippMessages(r: SippResult): Promise<string> {
   const { readdirSync, readFileSync } = await import('node:fs');
   return readdirSync(r.dir).filter((f) => f.endsWith('_messages.log')).map((f) => readFileSync(join(r.dir, f), 'utf8')).join('\n');
+}
+
+/**
+ * How many messages of a kind a finished sipp run counted, from the scenario screen it prints
+ * at exit (e.g. `503 <---- 1523` → 1523 for "503"); 0 when the line is absent.
+ */
+export function sippCount(r: SippResult, what: string): number {
+  const line = r.out.split('\n').find((l) => new RegExp(`^\\s*${what}\\s+(<|-)`).test(l));
+  const n = line && /(?:<-+|-+>)\s+(\d+)/.exec(line);
+  return n ? Number(n[1]) : 0;
 }

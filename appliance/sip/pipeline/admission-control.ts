@@ -1,7 +1,11 @@
+import { ShareGate } from './worker-load.ts';
+
 /**
- * Load shedding (DESIGN.md overload ladder): while the control section says so, new dialogs and
- * registrations beyond an admitted rate are refused with 503 and Retry-After (RFC 3261 §21.5.4),
- * so the admitted ones stay healthy. In-dialog requests are never refused here.
+ * Load shedding (DESIGN.md overload ladder), two ways: the control section's admitted rates
+ * (while it says so, new dialogs and registrations beyond a rate are refused), and the worker's
+ * own judgement of itself (worker-load.ts: a saturated worker admits only a share of new work,
+ * at once, even while another idles). Refused work gets 503 with Retry-After (RFC 3261
+ * §21.5.4). In-dialog requests and emergency calls are never refused here.
  */
 export interface AdmissionRates {
   readonly callsPerSecond: number;
@@ -40,12 +44,26 @@ export class AdmissionControl {
   private calls?: TokenBucket;
   private registers?: TokenBucket;
   private rates: AdmissionRates | null = null;
-  /** Requests refused since the last report. */
+  /** Requests refused since the worker started (reports take the difference). */
   shed = 0;
   /** True while the worker drains: nothing new is admitted at all. */
   draining = false;
   /** Set while this appliance has handed its new traffic to a peer (issue 5). */
   handOff: HandOffTarget | null = null;
+  /** The share of new work this worker admits by its own judgement (worker-load.ts); 1 = all. */
+  localShare = 1;
+  /** Requests refused by the worker's own judgement, since start (part of `shed`). */
+  shedLocal = 0;
+  /** The event-loop lag measured at the last tick, ms (load-monitor.ts). */
+  lagMs = 0;
+  /** New dialogs and registrations offered since start (emergency calls aside). */
+  offered = 0;
+  /** Asked with the time at each offer: lets the load monitor judge a loop too busy to run its timer (load-monitor.ts). */
+  probe: ((now: number) => void) | undefined;
+  private readonly gate = new ShareGate();
+
+  /** Retry-After of a refusal by the worker's own judgement (`[overload] retry_after`). */
+  localRetryAfter = 5;
 
   set(rates: AdmissionRates | null): void {
     this.rates = rates;
@@ -57,9 +75,17 @@ export class AdmissionControl {
     return this.rates;
   }
 
-  /** Whether a new dialog ('call') or registration may start now. */
-  admit(kind: 'call' | 'register'): boolean {
+  /** Whether a new dialog ('call') or registration may start now; an emergency call always may. */
+  admit(kind: 'call' | 'register', emergency = false): boolean {
+    if (emergency) return true;
+    this.offered++;
+    this.probe?.(performance.now());
     if (this.draining) return false;
+    if (!this.gate.admit(this.localShare)) {
+      this.shed++;
+      this.shedLocal++;
+      return false;
+    }
     const bucket = kind === 'call' ? this.calls : this.registers;
     if (!bucket || bucket.take()) return true;
     this.shed++;
@@ -68,6 +94,6 @@ export class AdmissionControl {
 
   /** Seconds to put in Retry-After. */
   get retryAfter(): number {
-    return this.rates?.retryAfterSeconds ?? 5;
+    return this.rates?.retryAfterSeconds ?? this.localRetryAfter;
   }
 }

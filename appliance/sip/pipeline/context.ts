@@ -31,6 +31,8 @@ export interface SipSettings {
   readonly anonymousInbound: boolean;
   /** Open transactions held at most; new requests beyond it get 503. */
   readonly maxTransactions: number;
+  /** Dialled numbers never shed nor handed off (`[emergency] numbers`). */
+  readonly emergencyNumbers: ReadonlySet<string>;
 }
 
 /** Where the stages report abuse (security/source-guard.ts behind it). */

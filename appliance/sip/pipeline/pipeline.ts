@@ -1,10 +1,11 @@
 import type { RequestContext, Stage } from './context.ts';
-import { admission } from './stages/admission.ts';
+import { handOff } from './stages/hand-off.ts';
 import { auth } from './stages/auth.ts';
 import { inDialog } from './stages/in-dialog.ts';
 import { local } from './stages/local.ts';
 import { location } from './stages/location.ts';
 import { maxForwardsAndLoop } from './stages/max-forwards-loop.ts';
+import { overload } from './stages/overload.ts';
 import { registrar } from './stages/registrar.ts';
 import { relay } from './stages/relay.ts';
 import { sanity } from './stages/sanity.ts';
@@ -17,10 +18,11 @@ import { transaction } from './stages/transaction.ts';
 export const REQUEST_PIPELINE: readonly Stage[] = [
   sanity,
   maxForwardsAndLoop,
+  overload,
   transaction,
   inDialog,
   local,
-  admission,
+  handOff,
   auth,
   registrar,
   location,

@@ -77,11 +77,21 @@ describe('parseConfig: errors name the key', () => {
     ['auth_algorithms unknown', '[sip]\nauth_algorithms = ["SHA-512-256"]', 'sip.auth_algorithms[0]', /"MD5", "SHA-256"/],
     ['auth_algorithms lower case', '[sip]\nauth_algorithms = ["md5"]', 'sip.auth_algorithms[0]', /"MD5"/],
     ['nonce_lifetime too short', '[sip]\nnonce_lifetime = 5', 'sip.nonce_lifetime', /10\.\.86400/],
+    ['emergency numbers empty', '[emergency]\nnumbers = []', 'emergency.numbers', /at least one/],
+    ['emergency number with letters', '[emergency]\nnumbers = ["9l1"]', 'emergency.numbers[0]', /dialled number/],
+    ['emergency unknown key', '[emergency]\ntrunks = "x"', 'emergency.trunks', /unknown/],
+    ['overload calm not below shed', '[overload]\nshed_lag_ms = 20\ncalm_lag_ms = 20', 'overload.calm_lag_ms', /below overload\.shed_lag_ms/],
+    ['overload lag too small', '[overload]\nshed_lag_ms = 1', 'overload.shed_lag_ms', /5\.\.10000/],
     ['forwarder with a name', '[dns]\nforwarders = ["dns.google"]', 'dns.forwarders[0]', /address or address#port/],
     ['min_workers > max_workers', '[control]\nmin_workers = 4\nmax_workers = 2', 'control.min_workers', /larger than/],
     ['bad cron', '[control]\nsample_schedule = "often"', 'control.sample_schedule', /cron/],
     ['empty data_dir', 'data_dir = ""', 'data_dir', /non-empty string/],
   ];
+  test('[emergency] and [overload] defaults', () => {
+    const c = parse('');
+    expect(c.emergency.numbers).toEqual(['911', '112']);
+    expect(c.overload).toEqual({ shedLagMs: 25, calmLagMs: 5, shedOpenPercent: 80, retryAfter: 5, minRate: 100 });
+  });
   for (const [name, text, key, message] of rows) {
     test(`${name} → ${key}`, () => {
       const e = errorOf(text);

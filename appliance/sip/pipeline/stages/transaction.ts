@@ -53,7 +53,8 @@ export const transaction: Stage = {
     const cap = services.settings.maxTransactions;
     const open = services.openTransactions;
     if (open >= cap && (!req.headers.to.params.tag || open >= cap * 1.25)) {
-      services.reply(ctx, 503, 'Service Unavailable', { 'retry-after': '5' });
+      services.admission.shed++;
+      services.reply(ctx, 503, 'Service Unavailable', { 'retry-after': String(services.admission.retryAfter) });
       return 'handled';
     }
     ctx.st = services.createServer(ctx);

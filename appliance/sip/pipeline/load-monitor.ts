@@ -1,0 +1,71 @@
+import type { OverloadConfig } from '../../../system/config/index.ts';
+import type { AdmissionControl } from './admission-control.ts';
+import { nextAdmitShare } from './worker-load.ts';
+
+/** What the monitor reads of its worker. */
+export interface LoadSource {
+  readonly admission: AdmissionControl;
+  readonly openTransactions: number;
+}
+
+/** The tick: short enough that a saturated worker sheds within a fraction of a second. */
+const TICK_MS = 50;
+
+/**
+ * The edge of worker-load.ts: every 50 ms it measures how late it is (the event-loop lag) and
+ * the open transactions, and sets the worker's admitted share of new work. A saturated event
+ * loop runs its timers late or not at all while datagrams keep coming (measured: the timer of
+ * a worker flooded by one hot flow fired only after the burst), so the receive path asks too:
+ * each new request offered checks whether the tick is overdue by `shed_lag_ms`, and if it is,
+ * the tick runs then, with the lag seen. The timer is unref'd (it never keeps a process alive)
+ * and guarded (a throw here must not end a worker).
+ */
+export class LoadMonitor {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private expected = performance.now() + TICK_MS;
+  private lastAt = performance.now();
+  private lastOffered = 0;
+  /** The last lag measured, ms (reports, tests). */
+  lagMs = 0;
+
+  constructor(private readonly source: LoadSource, private readonly cfg: OverloadConfig, private readonly maxTransactions: number) {}
+
+  start(): void {
+    this.source.admission.probe = (now) => {
+      if (now - this.expected >= this.cfg.shedLagMs) this.tick(now);
+    };
+    this.schedule();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.source.admission.probe = undefined;
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      this.tick(performance.now());
+      if (this.timer) this.schedule();
+    }, TICK_MS);
+    this.timer.unref?.();
+  }
+
+  private tick(now: number): void {
+    try {
+      const previousLagMs = this.lagMs;
+      this.lagMs = Math.max(0, now - this.expected);
+      this.expected = now + TICK_MS;
+      const a = this.source.admission;
+      a.lagMs = this.lagMs;
+      const offeredPerSecond = ((a.offered - this.lastOffered) * 1000) / Math.max(1, now - this.lastAt);
+      this.lastOffered = a.offered;
+      this.lastAt = now;
+      a.localShare = nextAdmitShare(a.localShare, {
+        lagMs: this.lagMs, previousLagMs, offeredPerSecond, openTransactions: this.source.openTransactions, maxTransactions: this.maxTransactions,
+      }, this.cfg);
+    } catch {
+      // keep the last share; the next tick tries again
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import type { Stage } from '../context.ts';
+import { serverKey } from './transaction.ts';
+
+/**
+ * Overload (DESIGN.md overload ladder step "shed"), before any work is spent on the request:
+ * a new INVITE or REGISTER that this worker does not admit now (admission-control.ts: its own
+ * judgement of its load, or the control section's admitted rate) gets 503 Service Unavailable
+ * with Retry-After (RFC 3261 §21.5.4), statelessly: no server transaction is kept for it, so
+ * refusing costs no memory (issue 12: a saturated worker grew to 940 MB of open transactions).
+ * Never refused: requests inside a dialog (a To tag: calls in progress must end), the
+ * retransmission of a request already admitted (its transaction answers it), and calls to an
+ * emergency number (`[emergency] numbers`).
+ */
+export const overload: Stage = {
+  name: 'overload',
+  run(ctx) {
+    const { req, services } = ctx;
+    const kind = req.method === 'INVITE' ? 'call' : req.method === 'REGISTER' ? 'register' : undefined;
+    if (!kind || req.headers.to.params.tag) return 'continue';
+    if (services.findServer(serverKey(req))) return 'continue';
+    const emergency = kind === 'call' && !!ctx.ruri?.user && services.settings.emergencyNumbers.has(ctx.ruri.user);
+    if (services.admission.admit(kind, emergency)) return 'continue';
+    services.reply(ctx, 503, 'Service Unavailable', { 'retry-after': String(services.admission.retryAfter) });
+    return 'handled';
+  },
+};

@@ -1,0 +1,44 @@
+import { ConfigError } from '../errors/index.ts';
+import { int, list, str, table } from './fields.ts';
+
+/**
+ * `[emergency]`: numbers that are never shed, refused for load nor handed off (issue 12; the
+ * emergency route itself, `trunk`, comes with the trunks, issue 14).
+ */
+export interface EmergencyConfig {
+  readonly numbers: readonly string[];
+}
+
+/** `[overload]`: how one connection control section judges itself (appliance/sip/pipeline/worker-load.ts). */
+export interface OverloadConfig {
+  /** Event-loop lag (ms) from which a worker is saturated and sheds new work at once. */
+  readonly shedLagMs: number;
+  /** Lag (ms) below which it admits more again. */
+  readonly calmLagMs: number;
+  /** Share of `[security] max_transactions` open from which a worker is saturated (percent). */
+  readonly shedOpenPercent: number;
+  /** Retry-After (s) in the 503s a saturated worker sends (RFC 3261 §21.5.4, §20.33). */
+  readonly retryAfter: number;
+  /** New INVITEs and REGISTERs per second below which lag alone never sheds (a lag spike without load is not overload). */
+  readonly minRate: number;
+}
+
+const EMERGENCY_DEFAULTS = { numbers: ['911', '112'] };
+const OVERLOAD_DEFAULTS = { shed_lag_ms: 25, calm_lag_ms: 5, shed_open_percent: 80, retry_after: 5, min_rate: 100 };
+
+/** Validates `[emergency]` (absent keys take the defaults). */
+export function parseEmergencyConfig(raw: unknown): EmergencyConfig {
+  const e = table(raw, 'emergency', {
+    numbers: list(str({ pattern: /^[0-9*#+]{1,15}$/, hint: 'a dialled number such as 911 or 112' }), { nonEmpty: true }),
+  }, EMERGENCY_DEFAULTS);
+  return { numbers: [...new Set(e.numbers)] };
+}
+
+/** Validates `[overload]` (absent keys take the defaults). */
+export function parseOverloadConfig(raw: unknown): OverloadConfig {
+  const o = table(raw, 'overload', {
+    shed_lag_ms: int(5, 10_000), calm_lag_ms: int(1, 10_000), shed_open_percent: int(1, 100), retry_after: int(1, 3600), min_rate: int(0, 1_000_000),
+  }, OVERLOAD_DEFAULTS);
+  if (o.calm_lag_ms >= o.shed_lag_ms) throw new ConfigError('overload.calm_lag_ms', 'must be below overload.shed_lag_ms');
+  return { shedLagMs: o.shed_lag_ms, calmLagMs: o.calm_lag_ms, shedOpenPercent: o.shed_open_percent, retryAfter: o.retry_after, minRate: o.min_rate };
+}
