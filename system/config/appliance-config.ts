@@ -171,7 +171,7 @@ const DEFAULTS = {
     anonymous_inbound: false, ban_after_failures: 5, failure_window: 300, rate_limit: 600, rate_window: 2,
     ban_seconds: 1800, max_transactions: 20000,
   },
-  control: { min_workers: 1, sample_schedule: '*/2 * * * * *' },
+  control: { sample_schedule: '*/2 * * * * *' },
 };
 
 /** Parses and validates TOML text; `baseDir` resolves a relative data_dir. */
@@ -240,13 +240,17 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     min_workers: int(1, 64), max_workers: int(1, 64), sample_schedule: str({ pattern: /^(\S+\s+){4,5}\S+$/, hint: 'a cron expression' }),
     hand_off_mode: oneOf('redirect', 'forward'), heartbeat_seconds: int(1, 60),
     ...Object.fromEntries(Object.entries(POLICY_KEYS).map(([k, f]) => [k, ((v, key) => (Number.isNaN(v) ? NaN : f(v, key))) as Field<number>])),
-  }, { ...DEFAULTS.control, max_workers: cores, hand_off_mode: 'redirect', heartbeat_seconds: 2, ...policyDefaults });
+  }, { ...DEFAULTS.control, max_workers: cores, min_workers: 1, hand_off_mode: 'redirect', heartbeat_seconds: 2, ...policyDefaults });
   const policy: Record<string, number> = {};
   for (const k of Object.keys(POLICY_KEYS)) {
     const v = (control as Record<string, unknown>)[k] as number;
     if (!Number.isNaN(v)) policy[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
   }
   if (control.min_workers > control.max_workers) throw new ConfigError('control.min_workers', 'is larger than control.max_workers');
+  // Not set: 2 where the cores and max_workers allow, so that while one worker is respawned
+  // after a crash the other answers (issue 12).
+  const minGiven = typeof top.control === 'object' && top.control !== null && 'min_workers' in top.control;
+  const minWorkers = minGiven ? control.min_workers : Math.min(2, cores, control.max_workers);
 
   const peers = list((v, key) => table(v, key, {
     name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }),
@@ -274,7 +278,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     log,
     emergency,
     overload,
-    control: { minWorkers: control.min_workers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule, policy,
+    control: { minWorkers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule, policy,
       handOffMode: control.hand_off_mode, heartbeatSeconds: control.heartbeat_seconds },
     peers,
     security: {

@@ -11,6 +11,11 @@ export interface ContactAddress {
 /** Writes queued changes after this long, or sooner when the batch is full. */
 const FLUSH_MS = 25;
 const FLUSH_BATCH = 500;
+/**
+ * While a REGISTER waits for its 200 (group commit, issue 12): the batch is written this soon,
+ * so the REGISTERs of a burst share one SQLite transaction and each waits a few ms at most.
+ */
+const ACK_FLUSH_MS = 2;
 
 /**
  * The location service (RFC 3261 §10.2) held in memory by each connection control section,
@@ -25,7 +30,10 @@ export class LocationView {
   /** Bindings whose REGISTER this worker took (the records themselves: a later change replaces them). */
   private readonly local = new WeakSet<BindingRecord>();
   private queue: BindingChange[] = [];
+  /** Told when the queued changes are committed (true) or could not be (false). */
+  private waiters: ((committed: boolean) => void)[] = [];
   private flushTimer?: ReturnType<typeof setTimeout>;
+  private flushDue = Infinity;
   private readonly listeners = new Set<(aor: string) => void>();
   private expiryTimer?: ReturnType<typeof setTimeout>;
   private nextExpiry = Infinity;
@@ -81,10 +89,19 @@ export class LocationView {
     return n;
   }
 
-  /** Applies changes decided here (registrar): memory now, store soon, replicas notified. */
-  applyLocal(changes: readonly BindingChange[]): void {
-    if (changes.length === 0) return;
+  /**
+   * Applies changes decided here (registrar): memory now, store soon, replicas notified.
+   * `committed`, when given, is called once the changes are in the store (true) or the write
+   * failed (false): acknowledged means durable, so the registrar answers 200 only then
+   * (group commit: the REGISTERs of a burst share one transaction, a few ms).
+   */
+  applyLocal(changes: readonly BindingChange[], committed?: (ok: boolean) => void): void {
+    if (changes.length === 0) {
+      committed?.(true);
+      return;
+    }
     for (const c of this.applyToMemory(changes)) if (c.kind === 'upsert') this.local.add(c.binding);
+    if (committed) this.waiters.push(committed);
     this.enqueue(changes);
     this.onLocalChange?.(changes);
   }
@@ -135,19 +152,44 @@ export class LocationView {
     return () => this.listeners.delete(listener);
   }
 
-  /** Writes every queued change now. */
+  /** Writes every queued change now, in one transaction; then tells who waits for it. */
   flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
+    this.flushDue = Infinity;
     const batch = this.queue;
+    const waiters = this.waiters;
     this.queue = [];
-    this.store.apply(batch);
+    this.waiters = [];
+    let ok = true;
+    try {
+      this.store.apply(batch);
+    } catch (err) {
+      ok = false;
+      if (waiters.length === 0) throw err;
+    } finally {
+      for (const w of waiters) {
+        try {
+          w(ok);
+        } catch {
+          // one waiter's failure must not keep the others unanswered
+        }
+      }
+    }
   }
 
   private enqueue(changes: readonly BindingChange[]): void {
     for (const c of changes) this.queue.push(c);
-    if (this.queue.length >= FLUSH_BATCH) this.flush();
-    else this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    if (this.queue.length >= FLUSH_BATCH) {
+      this.flush();
+      return;
+    }
+    const delay = this.waiters.length > 0 ? ACK_FLUSH_MS : FLUSH_MS;
+    const due = Date.now() + delay;
+    if (due >= this.flushDue) return;
+    clearTimeout(this.flushTimer);
+    this.flushDue = due;
+    this.flushTimer = setTimeout(() => this.flush(), delay);
   }
 
   private applyToMemory(changes: readonly BindingChange[]): BindingChange[] {

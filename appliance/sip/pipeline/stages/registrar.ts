@@ -68,8 +68,12 @@ export const registrar: Stage = {
       services.reply(ctx, outcome.status, outcome.reason, outcome.headers);
       return 'handled';
     }
-    services.location.applyLocal(outcome.changes);
-    services.reply(ctx, 200, 'OK', replyHeaders(contactsForReply(outcome.bindings, now)));
+    // Acknowledged means durable (issue 12): the 200 goes once the binding is committed, so a
+    // crash loses only REGISTERs that were never answered (the phone retransmits them).
+    services.location.applyLocal(outcome.changes, (committed) => {
+      if (committed) services.reply(ctx, 200, 'OK', replyHeaders(contactsForReply(outcome.bindings, now)));
+      else services.reply(ctx, 500, 'Server Internal Error', { 'retry-after': '5' });
+    });
     return 'handled';
   },
 };

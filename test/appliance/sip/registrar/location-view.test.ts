@@ -1,0 +1,62 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocationView } from '../../../../appliance/sip/registrar/location-view.ts';
+import { openStore, type BindingRecord, type RegistrationsStore } from '../../../../system/store/index.ts';
+
+/** Group commit (issue 12): a change made here is reported committed only once it is in the store. */
+const dirs: string[] = [];
+afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+function fresh() {
+  const dir = mkdtempSync(join(tmpdir(), 'location-view-'));
+  dirs.push(dir);
+  return openStore(dir);
+}
+const NOW = Date.now();
+const binding = (n: number): BindingRecord => ({
+  aor: `sip:${n}@office.lan`, contact: `sip:${n}@127.0.0.1:${5000 + n}`, expiresAt: NOW + 600_000, q: 1, callId: `c${n}`, cseq: 1,
+  source: `udp:127.0.0.1:${5000 + n}`, transport: 'udp', userAgent: 'test', version: NOW, updatedAt: NOW,
+});
+
+describe('LocationView group commit', () => {
+  test('committed is called after the row is in the store; a burst shares one flush', async () => {
+    const store = fresh();
+    let writes = 0;
+    const counting: RegistrationsStore = Object.create(store.registrations);
+    counting.apply = (batch) => { writes++; store.registrations.apply(batch); };
+    const view = new LocationView(counting);
+    const seen: [number, boolean, boolean][] = [];
+    for (const n of [1, 2, 3]) {
+      view.applyLocal([{ kind: 'upsert', binding: binding(n) }], (ok) => {
+        seen.push([n, ok, store.registrations.loadActive().some((b) => b.aor === binding(n).aor)]);
+      });
+    }
+    expect(seen).toEqual([]); // not before the commit
+    await Bun.sleep(20);
+    expect(seen).toEqual([[1, true, true], [2, true, true], [3, true, true]]);
+    expect(writes).toBe(1);
+    view.close();
+    store.close();
+  });
+  test('a failed write is reported (the registrar answers 500, not 200), and the others are still told', async () => {
+    const store = fresh();
+    const failing: RegistrationsStore = Object.create(store.registrations);
+    failing.apply = () => { throw new Error('disk full'); };
+    const view = new LocationView(failing);
+    const seen: boolean[] = [];
+    view.applyLocal([{ kind: 'upsert', binding: binding(1) }], (ok) => { seen.push(ok); throw new Error('a waiter that throws'); });
+    view.applyLocal([{ kind: 'upsert', binding: binding(2) }], (ok) => seen.push(ok));
+    await Bun.sleep(20);
+    expect(seen).toEqual([false, false]);
+    store.close();
+  });
+  test('no change: committed at once', () => {
+    const store = fresh();
+    const view = new LocationView(store.registrations);
+    let told: boolean | undefined;
+    view.applyLocal([], (ok) => (told = ok));
+    expect(told).toBe(true);
+    store.close();
+  });
+});
