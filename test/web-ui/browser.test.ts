@@ -123,7 +123,20 @@ describe.skipIf(!hasChromium)('admin UI in Chromium', () => {
     expect(await page.locator('main script').count()).toBe(0);
     expect(dialogs).toEqual([]);
     expect(app.app.store.extensions.get('202')?.displayName).toBe(evil);
+    // The digest algorithm per extension (issue 11): MD5 by default, SHA-256 chosen in the editor.
+    expect(app.app.store.extensions.get('201')?.digest).toBe('default');
+    await page.getByRole('button', { name: 'Edit extension 201' }).click();
+    await page.getByLabel('Digest algorithm').selectOption('sha-256');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('cell', { name: 'SHA-256', exact: true }).waitFor();
+    expect(app.app.store.extensions.get('201')?.digest).toBe('sha-256');
     await shot('extensions');
+    // Back to the default: sipp (the phone of the next test) answers MD5 only.
+    await page.getByRole('button', { name: 'Edit extension 201' }).click();
+    await page.getByLabel('Digest algorithm').selectOption('default');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('cell', { name: 'MD5', exact: true }).first().waitFor();
+    expect(app.app.store.extensions.get('201')?.digest).toBe('default');
   }, 20_000);
 
   test.skipIf(!hasSipp)('a sipp phone registers and appears on the registrations page without a reload', async () => {

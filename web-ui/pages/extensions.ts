@@ -4,9 +4,9 @@ import type { DigestPolicy, Extension } from '../types.ts';
 
 /** The digest choices an admin sees, in plain words (appliance/sip/auth/digest-offer.ts). */
 const DIGEST_CHOICES: [DigestPolicy, string][] = [
-  ['default', 'Default (MD5; SHA-256 once the phone has used it)'],
-  ['md5', 'MD5 only (older phones)'],
-  ['both', 'SHA-256 or MD5 (the phone chooses)'],
+  ['default', 'Default (MD5)'],
+  ['md5', 'MD5 only'],
+  ['both', 'SHA-256 or MD5'],
   ['sha-256', 'SHA-256 only'],
 ];
 
@@ -68,7 +68,7 @@ export const extensionsPage: Page = (root) => {
         field('Number', number, '2 to 10 digits'),
         field('Name', name),
         field('E.164 number', e164, 'Optional, e.g. +15551230201'),
-        field('Digest algorithm', digest, 'Most phones need MD5; choose SHA-256 only for phones known to support it (RFC 8760)'),
+        field('Digest algorithm', digest, 'Most phones need MD5. With "SHA-256 or MD5", a phone that answers SHA-256 gets SHA-256 only from then on (RFC 8760)'),
         h('div', {}, field(existing ? 'New password (empty: keep)' : 'Password', pw, 'At least 10 characters, three of: lower, upper, digits, symbols'), gen)),
       h('div', { class: 'buttons' },
         h('button', { type: 'submit', class: 'primary' }, existing ? 'Save' : 'Add extension'),
