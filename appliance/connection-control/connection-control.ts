@@ -70,7 +70,10 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
     const sip = await startSip({ config, store, log, location, locate, ownPort: opts.ownPort, onBan: opts.onBan });
     started.push(sip);
     // The SRV records name the port actually bound (it differs from the config when that said 0).
-    dns.setSipTargets([{ host: `sip.${config.dns.zone}`, address: config.sip.advertise, port: sip.port, priority: 10, weight: 100 }]);
+    dns.setSipTargets([{
+      host: `sip.${config.dns.zone}`, address: config.sip.advertise, port: sip.port, priority: 10, weight: 100,
+      ...(sip.transports.tlsPort !== undefined ? { tlsPort: sip.transports.tlsPort } : {}),
+    }]);
     return {
       workerId: opts.workerId, store, location, sip, dns, pruneRemovedExtensions,
       async stop() {

@@ -40,14 +40,18 @@ cc.sip.service.onDialogEvent = (e) => {
 // Phones registered over TCP: their connection lives in one worker; the others write to it
 // through the control section, and responses arriving on it go back to the worker that asked.
 const tcpOwners = new Map<string, number>();
+// TLS phones the same way: their keys are `tls:addr:port`, one table and one IPC for both.
 const tcp = cc.sip.transports.tcp;
-tcp.onConnectionChange = (key, open) => send({ type: 'tcp', key, open });
-tcp.remoteWrite = (key, address, port, data) => {
-  const owner = tcpOwners.get(key);
-  if (owner === undefined || owner === workerId) return false;
-  send({ type: 'tcp-write', key, address, port, data: data.toString('base64') });
-  return true;
-};
+const tls = cc.sip.transports.tls;
+for (const edge of tls ? [tcp, tls] : [tcp]) {
+  edge.onConnectionChange = (key, open) => send({ type: 'tcp', key, open });
+  edge.remoteWrite = (key, address, port, data) => {
+    const owner = tcpOwners.get(key);
+    if (owner === undefined || owner === workerId) return false;
+    send({ type: 'tcp-write', key, address, port, data: data.toString('base64') });
+    return true;
+  };
+}
 
 process.on('message', (raw: unknown) => {
   if (!isMessage<ControlToWorker>(raw)) return;
@@ -71,7 +75,7 @@ process.on('message', (raw: unknown) => {
       }
       return;
     case 'tcp-write':
-      tcp.send(raw.address, raw.port, Buffer.from(raw.data, 'base64'), raw.key);
+      (tls && raw.key.startsWith(tls.keyPrefix) ? tls : tcp).send(raw.address, raw.port, Buffer.from(raw.data, 'base64'), raw.key);
       return;
     case 'trace-request':
       send({ type: 'trace', id: raw.id, entries: cc.sip.service.trace.get(raw.callId).map((e) => ({ ...e, worker: workerId })) });

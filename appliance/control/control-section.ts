@@ -11,6 +11,7 @@ import type { ApplianceView } from '../web/appliance-view.ts';
 import type { TraceEntry } from '../sip/call-trace.ts';
 import { applianceView } from './appliance-view-impl.ts';
 import { startWebServer } from '../web/server.ts';
+import { loadSipCertificate } from '../sip/transport/tls-certificate.ts';
 import { applyActions } from './apply-actions.ts';
 import { controlRoutes, writeControlToken } from './control-api.ts';
 import { handOffTargetFor, sipTargetsFor } from './peer-roles.ts';
@@ -235,6 +236,12 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     return running.reduce((a, w) => a + w.elu, 0) / running.length >= policySettingsFor(config).scaleOutElu;
   };
 
+  // SIP over TLS: the certificate is made (or loaded) here, once, before any worker needs it,
+  // so every worker serves the same one.
+  if (config.sip.transports.includes('tls')) {
+    const sipCert = await loadSipCertificate(config);
+    print(`sip: TLS certificate ${sipCert.certPath}${sipCert.createdNow ? ' (generated now)' : ''}, SHA-256 fingerprint ${sipCert.fingerprint}`);
+  }
   for (let i = 0; i < config.control.minWorkers; i++) pool.spawn();
   try {
     await pool.waitRunning(config.control.minWorkers);

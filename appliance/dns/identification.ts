@@ -8,7 +8,7 @@ import { enumName } from './resolvers/enum.ts';
 export interface IdentificationTarget {
   readonly address: string;
   readonly port: number;
-  readonly transport: 'udp' | 'tcp';
+  readonly transport: 'udp' | 'tcp' | 'tls';
 }
 
 /** What the lookup needs: the chain (in process) and the live location view. */
@@ -38,7 +38,9 @@ export async function lookupIdentification(ident: string, deps: IdentificationDe
     const host = rawHost.toLowerCase().replace(/\.$/, '');
     const ours = host === config.sip.domain || inZone(host, config.dns.zone);
     if (!ours) return [];
-    const transport = /;transport=tcp/i.test(params ?? '') ? 'tcp' : 'udp';
+    const named = /;transport=(tcp|tls)/i.exec(params ?? '')?.[1]?.toLowerCase() as 'tcp' | 'tls' | undefined;
+    // RFC 3261 §19.1.2 / RFC 5630: a sips: URI is reached over TLS only.
+    const transport = /^sips:/i.test(text) ? 'tls' : named ?? 'udp';
     if (user !== undefined) {
       const u = decodeURIComponent(user.split(':')[0]);
       if (/^\+[0-9]{1,15}$/.test(u)) return viaEnum(u, deps, depth);
@@ -58,7 +60,7 @@ async function extensionTargets(ext: string, deps: IdentificationDeps): Promise<
   return hostTargets(`${ext.toLowerCase()}.${deps.config.dns.zone}`, 5060, 'udp', deps);
 }
 
-async function hostTargets(host: string, port: number, transport: 'udp' | 'tcp', deps: IdentificationDeps): Promise<IdentificationTarget[]> {
+async function hostTargets(host: string, port: number, transport: 'udp' | 'tcp' | 'tls', deps: IdentificationDeps): Promise<IdentificationTarget[]> {
   const out: IdentificationTarget[] = [];
   for (const type of ['A', 'AAAA']) {
     const ans = await deps.resolve(host, type);

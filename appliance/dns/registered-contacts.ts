@@ -8,7 +8,7 @@
 export interface RegisteredContact {
   readonly address: string;
   readonly port: number;
-  readonly transport: 'udp' | 'tcp';
+  readonly transport: 'udp' | 'tcp' | 'tls';
 }
 
 /** Read-only access to current registrations, with change notification. */

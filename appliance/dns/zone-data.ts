@@ -11,6 +11,8 @@ export interface SipTarget {
   readonly host: string;
   readonly address: string;
   readonly port: number;
+  /** Its SIP-over-TLS port, for `_sips._tcp` (RFC 3263 §4.2, RFC 5630); undefined: no TLS. */
+  readonly tlsPort?: number;
   /** Lower is preferred (RFC 2782); the control section raises a peer's priority on hand-off. */
   readonly priority: number;
   readonly weight: number;
@@ -33,7 +35,10 @@ export class ZoneData {
 
   constructor(private readonly config: ApplianceConfig, private readonly zones: ServedZones) {
     this.adminRecords = new RecordSet([], zones.all);
-    this.sipTargets = [{ host: `sip.${zones.office}`, address: config.sip.advertise, port: config.sip.port, priority: 10, weight: 100 }];
+    this.sipTargets = [{
+      host: `sip.${zones.office}`, address: config.sip.advertise, port: config.sip.port, priority: 10, weight: 100,
+      ...(config.sip.transports.includes('tls') ? { tlsPort: config.sip.tls.port } : {}),
+    }];
   }
 
   /** Replaces the store-backed data. Admin A/AAAA records also publish PTR (unless an admin PTR exists). */

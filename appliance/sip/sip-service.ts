@@ -15,6 +15,7 @@ import { Fork } from './proxy/fork.ts';
 import { buildCancel, forwardRequest, stampReceived } from './proxy/forwarding.ts';
 import { forwardedResponse } from './message/response-wire.ts';
 import type { RouteDecision, Target } from './proxy/targets.ts';
+import { sipsTargets } from './proxy/sips-policy.ts';
 import type { LocationView } from './registrar/location-view.ts';
 import { bindingDestination } from './registrar/binding-destination.ts';
 import { ClientTransaction, type ClientTransactionUser } from './transaction/client-transaction.ts';
@@ -104,7 +105,7 @@ export class SipService implements PipelineServices {
     }
     let decoded;
     try {
-      decoded = decodeMessage(data, source.transport === 'tcp');
+      decoded = decodeMessage(data, source.transport !== 'udp');
     } catch {
       this.counters.dropped++;
       return;
@@ -210,7 +211,14 @@ export class SipService implements PipelineServices {
     return st;
   }
 
-  relay(ctx: RequestContext, targets: readonly Target[]): void {
+  relay(ctx: RequestContext, candidates: readonly Target[]): void {
+    // RFC 5630: a sips: request leaves over TLS only (proxy/sips-policy.ts).
+    const sips = sipsTargets(ctx.req.uri, candidates, this.settings.tlsPort !== undefined);
+    if (sips.kind === 'reply') {
+      this.reply(ctx, sips.status, sips.reason);
+      return;
+    }
+    const targets = sips.targets;
     const st = ctx.st!;
     if (st.isInvite) this.reply(ctx, 100, 'Trying'); // §16.2: before forking
     const fork = new Fork(st, {
@@ -230,7 +238,7 @@ export class SipService implements PipelineServices {
     const loop = undefined;
     targets.forEach((t, i) => {
       const branch = outgoingBranch(ctx.req, i, loop);
-      const fwd = forwardRequest(ctx.req, t.uri, branch, t.dest.transport, this.identity());
+      const fwd = forwardRequest(ctx.req, t.uri, branch, t.dest.transport, this.identity(), ctx.source.transport);
       const ct = new ClientTransaction(`${branch}|${ctx.req.method}`, fwd, t.dest, this.transport, fork, (c) => {
         if (this.clients.get(c.key) === c) this.clients.delete(c.key);
       });
@@ -256,8 +264,9 @@ export class SipService implements PipelineServices {
   }
 
   relayStateless(ctx: RequestContext, target: Target): void {
+    if (sipsTargets(ctx.req.uri, [target], this.settings.tlsPort !== undefined).kind === 'reply') return; // an ACK: nothing to answer
     const branch = outgoingBranch(ctx.req, 0);
-    const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity());
+    const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(), ctx.source.transport);
     this.transport.send(target.dest, encodeMessage(fwd));
   }
 
@@ -286,7 +295,7 @@ export class SipService implements PipelineServices {
   isUs(host: string, port: number | undefined): boolean {
     const p = port ?? 5060;
     const s = this.settings;
-    return (p === s.port || p === s.viaPort) && (s.localHosts.has(host.toLowerCase()) || socketHost(host) === s.advertise);
+    return (p === s.port || p === s.viaPort || p === s.tlsPort) && (s.localHosts.has(host.toLowerCase()) || socketHost(host) === s.advertise);
   }
 
   isLocalHost(host: string): boolean {
@@ -323,15 +332,15 @@ export class SipService implements PipelineServices {
     const via = req.headers.via?.[0];
     if (!via) return;
     // To the packet's source address, never to a host the client named (reflection, issue 10).
-    const dest: Destination = source.transport === 'tcp'
-      ? { transport: 'tcp', address: source.address, port: source.port, connection: source.connection }
+    const dest: Destination = source.transport !== 'udp'
+      ? { transport: source.transport, address: source.address, port: source.port, connection: source.connection }
       : { transport: 'udp', address: source.address, port: 'rport' in via.params ? source.port : responseTarget(via).port };
     this.transport.send(dest, encodeMessage(res), true);
   }
 
   private identity() {
     return {
-      advertise: this.settings.advertise, port: this.settings.port, viaPort: this.settings.viaPort,
+      advertise: this.settings.advertise, port: this.settings.port, viaPort: this.settings.viaPort, tlsPort: this.settings.tlsPort,
       dialogToken: (callId: string, fromTag: string) => this.dialogTokens.issue(callId, fromTag),
     };
   }

@@ -14,6 +14,7 @@ import { DialogTokens } from './security/dialog-token.ts';
 import { SourceGuard, type Ban } from './security/source-guard.ts';
 import { LoadMonitor } from './pipeline/load-monitor.ts';
 import { NatPinger } from './nat/nat-pinger.ts';
+import { streamTlsFor } from './transport/tls-certificate.ts';
 
 /** A running SIP service with its transports. */
 export interface RunningSip {
@@ -99,13 +100,15 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
     settings, location, auth, extension: (n) => store.extensions.get(n), log: opts.log, locate: opts.locate, dialogTokens, guard,
   });
   const transports = new SipTransports(
-    { address: config.sip.listen, port: config.sip.port, ownPort: opts.ownPort, transports: config.sip.transports, tcp: config.sip.tcp },
+    { address: config.sip.listen, port: config.sip.port, ownPort: opts.ownPort, transports: config.sip.transports, tcp: config.sip.tcp,
+      tls: await streamTlsFor(config) },
     (data, source) => service.receive(data, source),
     (e) => opts.log('sip.transport', e),
   );
   await transports.open();
   (settings as { port: number }).port = transports.port;
   settings.viaPort = transports.viaPort;
+  settings.tlsPort = transports.tlsPort;
   service.attach(transports);
   // The worker judges its own load (worker-load.ts) and sheds at once when saturated.
   service.admission.localRetryAfter = config.overload.retryAfter;

@@ -21,6 +21,7 @@ import { Router } from './router.ts';
 import { MAX_RESTORE_BYTES } from './store-backup.ts';
 import { certificateNames, loadOrCreateCertificate, type AdminCertificate } from './tls/certificate.ts';
 import { tlsRoutes } from './tls/tls-api.ts';
+import { loadSipCertificate } from '../sip/transport/tls-certificate.ts';
 import { assetResponse, uiAssets } from './ui-assets.ts';
 
 /** A route mounted before the admin session check; `client` is the source address. */
@@ -97,7 +98,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
     ...systemRoutes(deps),
     ...eventRoutes(deps),
     ...banRoutes(deps),
-    ...tlsRoutes(certificate),
+    ...tlsRoutes(certificate, config.sip.transports.includes('tls') ? await loadSipCertificate(config) : undefined),
   ]);
   const separatePeers = web.peerListen !== undefined;
   const peerRoutes = Object.entries(opts.peerRoutes ?? {});

@@ -7,10 +7,11 @@ import { openFileLimit } from './fd-limit.ts';
 import { bool, cidr, domainName, int, list, num, oneOf, str, table, type Field } from './fields.ts';
 import { parseWebConfig, type WebConfig } from './web-config.ts';
 import { parseLogConfig, type LogConfig } from './log-config.ts';
+import { parseSipTlsConfig, type SipTlsConfig } from './sip-tls-config.ts';
 import { parseEmergencyConfig, parseOverloadConfig, type EmergencyConfig, type OverloadConfig } from './overload-config.ts';
 
-/** SIP transports the appliance can listen on. */
-export type Transport = 'udp' | 'tcp';
+/** SIP transports the appliance can listen on (tls: RFC 3261 §26, `[sip.tls]`). */
+export type Transport = 'udp' | 'tcp' | 'tls';
 
 /** The validated configuration: parsed once at start (DEVELOPERS.md), then read-only. */
 export interface ApplianceConfig {
@@ -59,8 +60,10 @@ export interface SipConfig {
    * is set per extension or learnt (appliance/sip/auth/digest-offer.ts).
    */
   readonly authAlgorithms: readonly ('MD5' | 'SHA-256')[];
-  /** Bounds on SIP over TCP (docs/SECURITY.md). */
+  /** Bounds on SIP over TCP (docs/SECURITY.md); they bound SIP over TLS too. */
   readonly tcp: SipTcpLimits;
+  /** `[sip.tls]`: port, certificate, verification of servers (used when transports has tls). */
+  readonly tls: SipTlsConfig;
   /**
    * `[sip] nat_ping_interval`: seconds between OPTIONS pings to each UDP binding behind NAT,
    * keeping its pinhole open (0: off). 25 by default: RFC 4787 §4.3 REQ-5 asks NATs to keep an
@@ -205,14 +208,14 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
 
   const sip = table(top.sip, 'sip', {
     listen: address, port, advertise: address, domain: domainName,
-    transports: list(oneOf<Transport>('udp', 'tcp'), { nonEmpty: true }),
+    transports: list(oneOf<Transport>('udp', 'tcp', 'tls'), { nonEmpty: true }), tls: pass,
     trusted: list(cidr), mode: oneOf('proxy', 'redirect'),
     min_expires: int(1, 3600) /* a 423 may only ask for less than an hour (RFC 3261 §10.3 step 7) */, max_expires: int(1, 604800), default_expires: int(1, 604800),
     nonce_lifetime: int(10, 86400), auth_algorithms: list(oneOf('MD5', 'SHA-256'), { nonEmpty: true }),
     tcp_max_connections: int(0, 1 << 20), tcp_max_per_source: int(1, 65535), tcp_idle_timeout: int(0, 608400),
     tcp_first_message_timeout: int(1, 3600), tcp_message_timeout: int(1, 300),
     nat_ping_interval: int(0, 3600), nat_ping_failures: int(0, 100),
-  }, { ...DEFAULTS.sip, advertise: defaultAdvertise(top.sip) });
+  }, { ...DEFAULTS.sip, advertise: defaultAdvertise(top.sip), tls: {} });
   if (sip.min_expires > sip.max_expires) throw new ConfigError('sip.min_expires', 'is larger than sip.max_expires');
   if (sip.default_expires < sip.min_expires || sip.default_expires > sip.max_expires) {
     throw new ConfigError('sip.default_expires', 'must lie between sip.min_expires and sip.max_expires');
@@ -268,6 +271,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
       transports: sip.transports, trusted: sip.trusted, mode: sip.mode,
       minExpires: sip.min_expires, maxExpires: sip.max_expires, defaultExpires: sip.default_expires,
       nonceLifetime: sip.nonce_lifetime, authAlgorithms: [...new Set(sip.auth_algorithms)], tcp: tcpLimits(sip),
+      tls: parseSipTlsConfig(sip.tls, baseDir, sip.port),
       natPingInterval: sip.nat_ping_interval, natPingFailures: sip.nat_ping_failures,
     },
     dns: {

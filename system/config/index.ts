@@ -1,4 +1,5 @@
 export * from './appliance-config.ts';
 export * from './cidr.ts';
 export * from './web-config.ts';
+export * from './sip-tls-config.ts';
 export * from './overload-config.ts';

@@ -5,23 +5,32 @@ import { answerFromSet, RecordSet } from '../record-set.ts';
 import { inZone, type ResourceRecord } from '../records.ts';
 
 /**
- * How phones find this appliance (RFC 3263 §4.1, §4.2): NAPTR at the domain with SIP+D2T /
- * SIP+D2U pointing at `_sip._tcp` / `_sip._udp`, SRV there to the SIP targets (this appliance,
- * later peers with priorities from the control section), and A/AAAA for each target host.
+ * How phones find this appliance (RFC 3263 §4.1, §4.2): NAPTR at the domain with SIPS+D2T /
+ * SIP+D2T / SIP+D2U pointing at `_sips._tcp` / `_sip._tcp` / `_sip._udp` (TLS first: RFC 3263
+ * §4.1 lets the client prefer the secure one, RFC 5630), SRV there to the SIP targets (this
+ * appliance, later peers with priorities from the control section; `_sips._tcp` only to targets
+ * with a TLS port), and A/AAAA for each target host.
  */
 export function sipServiceRecords(ctx: DataContext): ResourceRecord[] {
   const ttl = ctx.config.dns.ttl;
   const domains = [...new Set([ctx.zones.office, ctx.config.sip.domain])].filter((d) => inZone(d, ctx.zones.office));
   const out: ResourceRecord[] = [];
   const services = [
-    { transport: 'tcp', service: 'SIP+D2T', order: 90 },
-    { transport: 'udp', service: 'SIP+D2U', order: 100 },
-  ].filter((s) => ctx.config.sip.transports.includes(s.transport as 'udp' | 'tcp'));
+    { transport: 'tls', srv: '_sips._tcp', service: 'SIPS+D2T', order: 80 },
+    { transport: 'tcp', srv: '_sip._tcp', service: 'SIP+D2T', order: 90 },
+    { transport: 'udp', srv: '_sip._udp', service: 'SIP+D2U', order: 100 },
+  ] as const;
   for (const d of domains) {
     for (const s of services) {
-      const srv = `_sip._${s.transport}.${d}`;
+      if (!ctx.config.sip.transports.includes(s.transport)) continue;
+      const targets = ctx.data.sipTargets.flatMap((t) => {
+        const port = s.transport === 'tls' ? t.tlsPort : t.port;
+        return port === undefined ? [] : [{ ...t, port }];
+      });
+      if (targets.length === 0) continue;
+      const srv = `${s.srv}.${d}`;
       out.push({ name: d, ttl, type: 'NAPTR', order: s.order, preference: 50, flags: 's', services: s.service, regexp: '', replacement: srv });
-      for (const t of ctx.data.sipTargets) {
+      for (const t of targets) {
         out.push({ name: srv, ttl, type: 'SRV', priority: t.priority, weight: t.weight, port: t.port, target: t.host });
       }
     }

@@ -34,12 +34,13 @@ export interface SipHeaders {
 
 /** Where a message came from, and which transport connection can answer it. */
 export interface Source {
-  readonly transport: 'udp' | 'tcp';
+  /** udp, tcp, or tls (SIP over TLS, RFC 3261 §26). */
+  readonly transport: 'udp' | 'tcp' | 'tls';
   readonly address: string;
   readonly port: number;
   /** Local port the message arrived on (the shared port or this worker's own port). */
   readonly localPort: number;
-  /** For TCP: the connection key, so responses and calls can reuse the connection. */
+  /** For TCP/TLS: the connection key (TLS: `tls:addr:port`), so responses and calls can reuse it. */
   readonly connection?: string;
 }
 

@@ -55,8 +55,12 @@ export function defaultPort(uri: SipUri): number {
   return uri.port ?? (uri.schema === 'sips' ? 5061 : 5060);
 }
 
-/** Transport named by the URI's transport parameter; udp when absent (RFC 3263 §4.1 for IP hosts). */
-export function uriTransport(uri: SipUri): 'udp' | 'tcp' {
+/**
+ * Transport named by the URI's transport parameter; udp when absent (RFC 3263 §4.1 for IP hosts).
+ * A sips: URI, or `transport=tls`, is reached over TLS only (RFC 5630 §3.2, RFC 3261 §26.2.2).
+ */
+export function uriTransport(uri: SipUri): 'udp' | 'tcp' | 'tls' {
   const t = uri.params.transport?.toLowerCase();
-  return t === 'tcp' || t === 'tls' || uri.schema === 'sips' ? 'tcp' : 'udp';
+  if (uri.schema === 'sips' || t === 'tls') return 'tls';
+  return t === 'tcp' ? 'tcp' : 'udp';
 }

@@ -20,6 +20,8 @@ export interface SipSettings {
   readonly port: number;
   /** This worker's own port (Via). */
   viaPort: number;
+  /** The shared SIP-over-TLS port (RFC 3261 §26); undefined when TLS is off. */
+  tlsPort?: number;
   readonly trusted: readonly Cidr[];
   /** SIP addresses of our peer appliances: what they forward after a hand-off was authenticated there. */
   readonly peerHosts: ReadonlySet<string>;

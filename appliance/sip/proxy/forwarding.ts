@@ -1,7 +1,8 @@
 import type { Via } from 'sip';
 import type { SipRequest, Source } from '../message/types.ts';
 import { parseSipUri, uriHost } from '../message/uri.ts';
-import { DIALOG_TOKEN_PARAM } from '../security/dialog-token.ts';
+import type { WireTransport } from '../transport/transport.ts';
+import { recordRoutes } from './record-route.ts';
 
 /** Methods that create a dialog, so the proxy stays in its path by Record-Route (RFC 3261 §16.6 step 4). */
 const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
@@ -11,6 +12,8 @@ export interface ForwardIdentity {
   readonly advertise: string;
   /** Shared port, for Record-Route: any worker can take the in-dialog requests. */
   readonly port: number;
+  /** The shared TLS port (Record-Route towards a TLS leg); undefined when TLS is off. */
+  readonly tlsPort?: number;
   /** This worker's own port, for Via: responses come back to the worker holding the transaction. */
   readonly viaPort: number;
   /** The dialog token our Record-Route carries (security/dialog-token.ts). */
@@ -27,15 +30,17 @@ export function stampReceived(req: SipRequest, source: Source): void {
   // A received= the client wrote itself would steer our responses to another host (reflection):
   // only the packet's real source counts.
   delete via.params.received;
-  if (host !== source.address || source.transport === 'tcp') via.params.received = source.address;
-  if ('rport' in via.params || source.transport === 'tcp') via.params.rport = String(source.port);
+  if (host !== source.address || source.transport !== 'udp') via.params.received = source.address;
+  if ('rport' in via.params || source.transport !== 'udp') via.params.rport = String(source.port);
 }
 
 /**
  * Builds the request to send to one target (RFC 3261 §16.6): copy, new Request-URI,
- * Max-Forwards decremented, Record-Route for dialog-creating requests, our Via on top.
+ * Max-Forwards decremented, Record-Route for dialog-creating requests (doubled when the
+ * transport changes between the legs, record-route.ts), our Via on top. `inbound`: the
+ * transport the request came over.
  */
-export function forwardRequest(req: SipRequest, uri: string, branch: string, transport: 'udp' | 'tcp', id: ForwardIdentity): SipRequest {
+export function forwardRequest(req: SipRequest, uri: string, branch: string, transport: WireTransport, id: ForwardIdentity, inbound: WireTransport = transport): SipRequest {
   const headers = { ...req.headers };
   const mf = headers['max-forwards'];
   headers['max-forwards'] = String(mf === undefined ? 70 : Math.max(0, Number(mf) - 1));
@@ -43,8 +48,9 @@ export function forwardRequest(req: SipRequest, uri: string, branch: string, tra
   headers.via = [via, ...req.headers.via];
   if (DIALOG_CREATING.has(req.method) && !req.headers.to.params.tag) {
     const token = id.dialogToken(String(req.headers['call-id']), String(req.headers.from.params.tag ?? ''));
-    const rr = { uri: `sip:${uriHost(id.advertise)}:${id.port};lr;${DIALOG_TOKEN_PARAM}=${token}`, params: {} };
-    headers['record-route'] = [rr, ...(req.headers['record-route'] ?? [])];
+    const side = (t: WireTransport) => ({ transport: t, host: id.advertise, port: t === 'tls' ? id.tlsPort ?? id.port : id.port });
+    const ours = recordRoutes(side(inbound), side(transport), token, /^sips:/i.test(req.uri));
+    headers['record-route'] = [...ours.map((u) => ({ uri: u, params: {} })), ...(req.headers['record-route'] ?? [])];
   }
   let ruri = uri;
   const route = headers.route;

@@ -39,13 +39,13 @@ export function createLocator(deps: LocatorDeps): (user: string) => Promise<Rout
     const bindings = ext ? deps.location.bindings(`sip:${ext.number}@${deps.domain}`) : [];
     if (deps.mode === 'redirect') {
       // RFC 3261 §8.3 / §21.3.3: the caller retries at the callee's own address.
-      return { kind: 'redirect', contacts: found.map((t) => `sip:${number}@${uriHost(t.address)}:${t.port}${t.transport === 'tcp' ? ';transport=tcp' : ''}`) };
+      return { kind: 'redirect', contacts: found.map((t) => `sip:${number}@${uriHost(t.address)}:${t.port}${t.transport === 'udp' ? '' : `;transport=${t.transport}`}`) };
     }
     const targets: Target[] = [];
     for (const t of found) {
       if (t.transport === 'tcp' && !deps.tcp) continue;
       const binding = bindings.find((b) => matches(b, t));
-      const uri = binding?.contact ?? `sip:${number}@${uriHost(t.address)}:${t.port}${t.transport === 'tcp' ? ';transport=tcp' : ''}`;
+      const uri = binding?.contact ?? `sip:${number}@${uriHost(t.address)}:${t.port}${t.transport === 'udp' ? '' : `;transport=${t.transport}`}`;
       targets.push({ uri, dest: destination(t, binding) });
     }
     return targets.length > 0 ? { kind: 'relay', targets } : { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
@@ -63,7 +63,7 @@ function destination(t: IdentificationTarget, binding: BindingRecord | undefined
   const contact = binding ? parseSipUri(binding.contact) : undefined;
   const host = contact ? socketHost(contact.host) : undefined;
   const reachable = contact && host && isIP(host) ? { address: host, port: defaultPort(contact) } : { address: t.address, port: t.port };
-  return { transport: 'tcp', ...reachable, connection: `${t.address}:${t.port}` };
+  return { transport: t.transport, ...reachable, connection: `${t.transport === 'tls' ? 'tls:' : ''}${t.address}:${t.port}` };
 }
 
 function matches(b: BindingRecord, t: IdentificationTarget): boolean {

@@ -18,7 +18,8 @@ export function bindingDestination(b: BindingRecord): Destination | undefined {
   const src = sourceAddress(b.source);
   if (!src) return undefined;
   if (src.transport === 'udp') return { transport: 'udp', address: src.address, port: src.port, fromShared: true };
-  const connection = `${src.address}:${src.port}`;
+  // TLS connections are keyed `tls:addr:port` (tcp-transport.ts), so the two never collide.
+  const connection = `${src.transport === 'tls' ? 'tls:' : ''}${src.address}:${src.port}`;
   const contact = b.behindNat ? undefined : parseSipUri(b.contact);
   const host = contact ? socketHost(contact.host) : undefined;
   const reconnect = contact && host && isIP(host) ? { address: host, port: defaultPort(contact) } : { address: src.address, port: src.port };

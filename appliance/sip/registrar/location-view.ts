@@ -5,7 +5,7 @@ import { contactKey } from './registrar-rules.ts';
 export interface ContactAddress {
   readonly address: string;
   readonly port: number;
-  readonly transport: 'udp' | 'tcp';
+  readonly transport: 'udp' | 'tcp' | 'tls';
 }
 
 /** Writes queued changes after this long, or sooner when the batch is full. */
@@ -271,6 +271,6 @@ export function sourceAddress(source: string): ContactAddress | undefined {
   const last = source.lastIndexOf(':');
   if (first < 0 || last <= first) return undefined;
   const transport = source.slice(0, first);
-  if (transport !== 'udp' && transport !== 'tcp') return undefined;
+  if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls') return undefined;
   return { transport, address: source.slice(first + 1, last), port: Number(source.slice(last + 1)) };
 }

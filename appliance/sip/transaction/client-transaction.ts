@@ -51,7 +51,7 @@ export class ClientTransaction {
       queueMicrotask(() => this.fail());
       return;
     }
-    const reliable = this.dest.transport === 'tcp';
+    const reliable = this.dest.transport !== 'udp';
     this.timeout = setTimeout(() => this.fail(), this.isInvite ? TIMER_B : TIMER_F);
     if (!reliable) this.scheduleRetransmit(this.isInvite ? TIMER_A : TIMER_E);
   }
@@ -94,7 +94,7 @@ export class ClientTransaction {
       this.transport.send(this.dest, this.ackBytes);
     }
     this.state = 'completed';
-    const linger = this.dest.transport === 'tcp' ? 0 : this.isInvite ? TIMER_D : TIMER_K;
+    const linger = this.dest.transport !== 'udp' ? 0 : this.isInvite ? TIMER_D : TIMER_K;
     if (linger === 0) this.terminate();
     else this.timeout = setTimeout(() => this.terminate(), linger);
     this.user.onResponse(res, this);

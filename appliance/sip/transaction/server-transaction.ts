@@ -40,8 +40,8 @@ export class ServerTransaction {
     this.state = request.method === 'INVITE' ? 'proceeding' : 'trying';
     const via = request.headers.via[0];
     // RFC 3581 §4: answer to the source address and port; RFC 3261 §18.2.2 for streams.
-    this.replyTo = source.transport === 'tcp'
-      ? { transport: 'tcp', address: source.address, port: source.port, connection: source.connection }
+    this.replyTo = source.transport !== 'udp'
+      ? { transport: source.transport, address: source.address, port: source.port, connection: source.connection }
       : { transport: 'udp', address: via.params.received ?? source.address, port: 'rport' in via.params ? source.port : responseTarget(via).port };
   }
 
@@ -75,7 +75,7 @@ export class ServerTransaction {
     }
     this.req = undefined;
     this.onCancel = undefined;
-    const reliable = this.replyTo.transport === 'tcp';
+    const reliable = this.replyTo.transport !== 'udp';
     if (this.isInvite) {
       if (res.status < 300) {
         this.lastBytes = undefined; // 2xx retransmissions are the UAS's job (RFC 6026 §7.1)
@@ -98,7 +98,7 @@ export class ServerTransaction {
   onAck(): void {
     if (this.state !== 'completed') return;
     clearTimeout(this.retransmit);
-    this.setState('confirmed', this.replyTo.transport === 'tcp' ? 0 : TIMER_I);
+    this.setState('confirmed', this.replyTo.transport !== 'udp' ? 0 : TIMER_I);
   }
 
   terminate(): void {

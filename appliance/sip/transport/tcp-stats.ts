@@ -24,8 +24,13 @@ export class TcpStats {
   /** Peers that stopped reading until their queue passed its cap. */
   overflows = 0;
   handlerErrors = 0;
+  /** TLS only: handshakes that failed (plaintext on the TLS port, bad certificates, junk). */
+  handshakeFailures = 0;
   private lastSummaryAt = -Infinity;
   private lastSummary = '';
+
+  /** `label`: the transport named in the log line (TCP, TLS). */
+  constructor(private readonly label = 'TCP') {}
 
   refuse(why: Refusal): void {
     if (why === 'total') this.refusedTotal++;
@@ -51,12 +56,12 @@ export class TcpStats {
       ['refused (per-source cap)', this.refusedPerSource], ['refused (total cap)', this.refusedTotal],
       ['outgoing refused', this.refusedOutgoing], ['slow message', this.timedOutMessage],
       ['no first message', this.timedOutFirstMessage], ['too large', this.tooLarge], ['bad framing', this.badFraming],
-      ['send queue overflow', this.overflows], ['handler errors', this.handlerErrors],
+      ['send queue overflow', this.overflows], ['handler errors', this.handlerErrors], ['failed TLS handshakes', this.handshakeFailures],
     ].filter(([, n]) => (n as number) > 0).map(([what, n]) => `${what}: ${n}`);
     const text = parts.join(', ');
     if (text === '' || text === this.lastSummary) return undefined;
     this.lastSummary = text;
     this.lastSummaryAt = now;
-    return `SIP over TCP defences since start: ${text}`;
+    return `SIP over ${this.label} defences since start: ${text}`;
   }
 }

@@ -7,6 +7,18 @@ import { TcpStats } from './tcp-stats.ts';
 import { tooLargeReply } from './too-large-reply.ts';
 import type { MessageSink } from './transport.ts';
 
+/**
+ * SIP over TLS on this stream edge (RFC 3261 §26.2.1, RFC 5630): the listener's certificate,
+ * and how the certificates of servers we connect to are checked.
+ */
+export interface StreamTls {
+  readonly cert: string;
+  readonly key: string;
+  /** Verify servers we connect to (against `ca`, else the system CAs); false: accept any. */
+  readonly verify: boolean;
+  readonly ca?: string;
+}
+
 interface Conn {
   key: string;
   /** Remote address of an accepted connection (counted per source); undefined: opened by us. */
@@ -25,6 +37,8 @@ interface Conn {
   announced: boolean;
   /** When a graceful close was asked; a peer that does not finish it is cut. */
   closingAt?: number;
+  /** TLS, opened by us: bytes wait until the handshake is done (Bun drops earlier writes: measured). */
+  handshaking?: boolean;
 }
 
 /** Unsent bytes one connection may hold (a peer that stops reading); beyond: closed. */
@@ -39,6 +53,8 @@ const KEEPALIVE_S = 60;
  * over an existing connection to the peer (the one a phone registered over) or opens one.
  * Bounded (docs/SECURITY.md): connections per source and in total, a deadline for every message
  * and for a connection's first message, an idle timeout, and per-connection buffers.
+ * With `tls` the same edge is SIP over TLS (RFC 3261 §26): same framing and bounds (a handshake
+ * that never finishes is a connection without a first message), connection keys `tls:addr:port`.
  */
 export class TcpEndpoints {
   private listener?: TCPSocketListener<Conn | undefined>;
@@ -48,7 +64,11 @@ export class TcpEndpoints {
   private readonly perSource = new Map<string, number>();
   private sweeper?: ReturnType<typeof setInterval>;
   port = 0;
-  readonly stats = new TcpStats();
+  readonly stats: TcpStats;
+  /** What Source.transport says for messages received here. */
+  readonly protocol: 'tcp' | 'tls';
+  /** Prefix of this edge's connection keys ('' for TCP, 'tls:' for TLS), so keys never collide. */
+  readonly keyPrefix: string;
   /** Told when a connection opens or closes, so sibling workers know who holds which phone. */
   onConnectionChange?: (key: string, open: boolean) => void;
   /**
@@ -60,7 +80,12 @@ export class TcpEndpoints {
   constructor(
     private readonly address: string, private readonly sink: MessageSink, private readonly limits: SipTcpLimits,
     private readonly onError: (e: string) => void = () => {},
-  ) {}
+    private readonly tls?: StreamTls,
+  ) {
+    this.protocol = tls ? 'tls' : 'tcp';
+    this.keyPrefix = tls ? 'tls:' : '';
+    this.stats = new TcpStats(tls ? 'TLS' : 'TCP');
+  }
 
   /** Open connections (accepted and our own). */
   get openConnections(): number {
@@ -81,6 +106,7 @@ export class TcpEndpoints {
       hostname: this.address,
       port,
       reusePort: true,
+      ...(this.tls ? { tls: { cert: this.tls.cert, key: this.tls.key } } : {}),
       socket: this.handlers((socket) => this.accept(socket)),
     } as Bun.TCPSocketListenOptions<Conn | undefined>);
     this.port = this.listener.port;
@@ -94,11 +120,12 @@ export class TcpEndpoints {
   /**
    * Sends over the connection `key` if it is open, else over one to address:port, opening it
    * when there is none (a phone's own connection may be gone; its Contact address remains)
-   * and `connect` allows it.
+   * and `connect` allows it. TLS: `serverName` is the name the server's certificate must carry
+   * (RFC 5922 §7.2: the domain looked up); without it, its address.
    */
-  send(address: string, port: number, data: Buffer, key = `${address}:${port}`, connect = true): boolean {
+  send(address: string, port: number, data: Buffer, key = `${this.keyPrefix}${address}:${port}`, connect = true, serverName?: string): boolean {
     if (!Number.isInteger(port) || port < 1 || port > 65535) return false;
-    const conn = this.conns.get(key) ?? this.conns.get(`${address}:${port}`);
+    const conn = this.conns.get(key) ?? this.conns.get(`${this.keyPrefix}${address}:${port}`);
     if (conn) {
       // A SIP message going out over it: the connection carries SIP (pongs do not count).
       conn.established = true;
@@ -112,9 +139,11 @@ export class TcpEndpoints {
       return false;
     }
     const now = performance.now();
+    // TLS: not established until the handshake is done, so the first-message deadline cuts a
+    // server that never finishes it.
     const fresh: Conn = {
-      key: `${address}:${port}`, framer: new StreamFramer(), pending: [data], pendingBytes: data.length, localPort: this.port,
-      openedAt: now, activeAt: now, established: true, announced: false,
+      key: `${this.keyPrefix}${address}:${port}`, framer: new StreamFramer(), pending: [data], pendingBytes: data.length, localPort: this.port,
+      openedAt: now, activeAt: now, established: !this.tls, announced: false, handshaking: !!this.tls,
     };
     this.track(fresh);
     this.startSweeping();
@@ -127,6 +156,8 @@ export class TcpEndpoints {
         hostname: address,
         port,
         data: fresh,
+        // rejectUnauthorized is always given: Bun with `tls: {}` never finishes the handshake (measured).
+        ...(this.tls ? { tls: { rejectUnauthorized: this.tls.verify, ...(this.tls.ca ? { ca: this.tls.ca } : {}), ...(serverName ? { serverName } : {}) } } : {}),
         socket: { ...this.handlers((socket) => this.connected(socket, fresh)), connectError: this.guard(fail) },
       }).catch(() => this.forget(fresh));
     } catch {
@@ -160,7 +191,29 @@ export class TcpEndpoints {
       drain: this.guard((socket: Socket<Conn | undefined>) => socket.data && this.flush(socket.data)),
       close: this.guard((socket: Socket<Conn | undefined>) => this.forget(socket.data)),
       error: this.guard((socket: Socket<Conn | undefined>) => this.forget(socket.data)),
+      handshake: this.guard((socket: Socket<Conn | undefined>, ok: boolean) => this.handshaken(socket, ok)),
     };
+  }
+
+  /**
+   * TLS handshake done (RFC 3261 §26.2.1). A failed one on an accepted connection (plaintext,
+   * junk, an old protocol) is counted and cut; on ours Bun has refused the server's certificate
+   * (verify on) and closes it. Ours sends what waited for it.
+   */
+  private handshaken(socket: Socket<Conn | undefined>, ok: boolean): void {
+    const conn = socket.data;
+    if (!ok && (conn?.source !== undefined || this.tls?.verify)) {
+      this.stats.handshakeFailures++;
+      if (conn?.source === undefined) this.onError(`TLS to ${conn?.key.slice(this.keyPrefix.length)}: the server's certificate was refused`);
+      socket.terminate();
+      this.forget(conn);
+      return;
+    }
+    if (!conn?.handshaking) return;
+    conn.handshaking = false;
+    conn.established = true;
+    this.announce(conn);
+    this.flush(conn);
   }
 
   private guard<A extends unknown[]>(fn: (...args: A) => unknown): (...args: A) => void {
@@ -186,7 +239,7 @@ export class TcpEndpoints {
     }
     const now = performance.now();
     const conn: Conn = {
-      key: `${source}:${socket.remotePort}`, source, framer: new StreamFramer(), socket, pending: [], pendingBytes: 0,
+      key: `${this.keyPrefix}${source}:${socket.remotePort}`, source, framer: new StreamFramer(), socket, pending: [], pendingBytes: 0,
       localPort: this.port, openedAt: now, activeAt: now, established: false, announced: false,
     };
     socket.data = conn;
@@ -199,6 +252,7 @@ export class TcpEndpoints {
   private connected(socket: Socket<Conn | undefined>, conn: Conn): void {
     conn.socket = socket;
     socket.setKeepAlive(true, KEEPALIVE_S);
+    if (conn.handshaking) return; // TLS: handshaken() announces and flushes
     this.announce(conn);
     this.flush(conn);
   }
@@ -219,7 +273,7 @@ export class TcpEndpoints {
       this.announce(conn);
     }
     const source: Source = {
-      transport: 'tcp', address: socket.remoteAddress, port: conn.key === `${socket.remoteAddress}:${socket.remotePort}` ? socket.remotePort : Number(conn.key.split(':').pop()),
+      transport: this.protocol, address: socket.remoteAddress, port: conn.key === `${this.keyPrefix}${socket.remoteAddress}:${socket.remotePort}` ? socket.remotePort : Number(conn.key.split(':').pop()),
       localPort: conn.localPort, connection: conn.key,
     };
     for (const m of messages) {
@@ -257,6 +311,7 @@ export class TcpEndpoints {
   }
 
   private flush(conn: Conn): void {
+    if (conn.handshaking) return;
     const socket = conn.socket;
     while (socket && conn.pending.length > 0) {
       const head = conn.pending[0];

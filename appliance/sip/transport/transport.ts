@@ -1,8 +1,16 @@
 import type { Source } from '../message/types.ts';
 
-/** Where to send a message: transport, address and port, and for TCP a known connection. */
+/** A SIP transport on the wire: datagrams, or a stream (TCP, TLS: RFC 3261 §26). */
+export type WireTransport = 'udp' | 'tcp' | 'tls';
+
+/** True for the stream transports (framed by Content-Length, no retransmissions: RFC 3261 §18). */
+export function isStream(t: WireTransport): boolean {
+  return t !== 'udp';
+}
+
+/** Where to send a message: transport, address and port, and for TCP/TLS a known connection. */
 export interface Destination {
-  readonly transport: 'udp' | 'tcp';
+  readonly transport: WireTransport;
   readonly address: string;
   readonly port: number;
   /** TCP connection key to reuse (a phone registered over TCP keeps its connection). */
@@ -19,6 +27,11 @@ export interface Destination {
    * the way to it). The send fails at once and the transaction reports the phone unreachable.
    */
   readonly flowOnly?: boolean;
+  /**
+   * TLS to a server: the name its certificate must carry (RFC 5922 §7.2, the domain that was
+   * resolved); without it, its address is checked.
+   */
+  readonly serverName?: string;
 }
 
 /** Receives whole SIP messages (one datagram, or one framed stream message). */

@@ -26,8 +26,11 @@ export const inDialog: Stage = {
         req.uri = String(last.uri);
         ctx.ruri = parseSipUri(req.uri);
       }
-      const top = routes[0] ? parseSipUri(String(routes[0].uri)) : undefined;
-      if (top && services.isUs(top.host, top.port)) {
+      // Our entries on top: one, or two where we doubled Record-Route because the transport
+      // changed between the legs (RFC 5658 §4); both are ours and both come off.
+      for (let i = 0; i < 2 && routes.length > 0; i++) {
+        const top = parseSipUri(String(routes[0].uri));
+        if (!top || !services.isUs(top.host, top.port)) break;
         routes.shift();
         ours = top;
       }
