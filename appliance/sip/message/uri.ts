@@ -50,9 +50,9 @@ export function uriHost(address: string): string {
   return isIP(address) === 6 ? `[${address}]` : address;
 }
 
-/** Default port of a URI's transport (RFC 3261 §19.1.2). */
+/** Default port of a URI's transport (RFC 3261 §19.1.2; 5061 for TLS, RFC 3263 §4.2). */
 export function defaultPort(uri: SipUri): number {
-  return uri.port ?? (uri.schema === 'sips' ? 5061 : 5060);
+  return uri.port ?? (uri.schema === 'sips' || uri.params.transport?.toLowerCase() === 'tls' ? 5061 : 5060);
 }
 
 /**

@@ -35,11 +35,13 @@ describe('parseSipUri', () => {
     });
   }
 
-  const derived: [string, number, 'udp' | 'tcp'][] = [
+  // sips: and transport=tls are reached over TLS only (RFC 5630), default port 5061 (RFC 3263 §4.2).
+  const derived: [string, number, 'udp' | 'tcp' | 'tls'][] = [
     ['sip:a@b.example', 5060, 'udp'],
-    ['sips:a@b.example', 5061, 'tcp'],
+    ['sips:a@b.example', 5061, 'tls'],
     ['sip:a@b.example:5080;transport=TCP', 5080, 'tcp'],
-    ['sip:a@b.example;transport=tls', 5060, 'tcp'],
+    ['sip:a@b.example;transport=tls', 5061, 'tls'],
+    ['sips:a@b.example:5071;transport=tcp', 5071, 'tls'],
     ['sip:a@b.example;transport=sctp', 5060, 'udp'],
   ];
   for (const [text, port, transport] of derived) {
