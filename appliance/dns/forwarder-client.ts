@@ -6,6 +6,7 @@ import type { UpstreamAnswer } from './handler.ts';
 import { TYPE, typeName, type ResourceRecord } from './records.ts';
 import { scanResponse } from './wire/response-scan.ts';
 import { wireName } from './wire/answer-encoder.ts';
+import { naptrFromRdata } from './wire/naptr-rdata.ts';
 
 /** A forwarded answer as cached: upstream bytes for the wire, records for in-process callers. */
 export interface ForwardedAnswer {
@@ -181,6 +182,11 @@ function fromDns2(r: any): ResourceRecord | undefined {
     case 'NS': return { ...base, type: 'NS', target: r.ns };
     case 'TXT': return { ...base, type: 'TXT', texts: r.data };
     case 'SRV': return { ...base, type: 'SRV', priority: r.priority, weight: r.weight, port: r.port, target: r.target };
+    case 'NAPTR': {
+      // dns2 has no NAPTR parser: the record arrives as raw RDATA (the SIP proxy needs it, RFC 3263 §4.1).
+      const naptr = r.data instanceof Uint8Array ? naptrFromRdata(r.data) : undefined;
+      return naptr && { ...base, ...naptr };
+    }
     case 'SOA': return {
       ...base, type: 'SOA', mname: r.primary, rname: r.admin, serial: r.serial, refresh: r.refresh, retry: r.retry, expire: r.expiration, minimum: r.minimum,
     };

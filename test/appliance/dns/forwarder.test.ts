@@ -23,6 +23,7 @@ describe.skipIf(!ready)('forwarder', () => {
     upstream = Bun.spawn([
       findTool('dnsmasq')!, '--no-daemon', '--no-resolv', '--no-hosts', `--listen-address=${UPSTREAM}`, `--port=${upstreamPort}`,
       '--bind-interfaces', '--address=/ext.test/10.1.2.3', '--host-record=host.ext2.test,10.4.5.6', '--local-ttl=300',
+      '--naptr-record=nap.ext2.test,10,50,s,SIP+D2U,,_sip._udp.nap.ext2.test',
       '--log-queries', '--log-facility=-',
     ], { stdout: 'pipe', stderr: 'pipe' });
     // Wait until dnsmasq answers (bounded).
@@ -65,6 +66,12 @@ describe.skipIf(!ready)('forwarder', () => {
     const ans = await dns.resolve('www.ext.test', 'A');
     expect(ans.authoritative).toBe(false);
     expect(ans.answers.map((r) => (r.type === 'A' ? r.address : ''))).toEqual(['10.1.2.3']);
+  });
+
+  test('a forwarded NAPTR reaches in-process callers decoded (dns2 leaves it raw; RFC 3263 §4.1 needs it)', async () => {
+    const ans = await dns.resolve('nap.ext2.test', 'NAPTR');
+    expect(ans.answers.map((r) => (r.type === 'NAPTR' ? `${r.order} ${r.preference} ${r.flags} ${r.services} ${r.replacement}` : r.type)))
+      .toEqual(['10 50 s SIP+D2U _sip._udp.nap.ext2.test']);
   });
 
   test('the question case is echoed and EDNS is handled for forwarded answers', async () => {
