@@ -18,12 +18,16 @@ const send = (msg: WorkerToControl) => process.send?.(msg);
 const args = parseArgs(process.argv.slice(2));
 const configPath = args.options.get('--config');
 const workerId = Number(args.options.get('--worker-id') ?? 0);
+const slot = Number(args.options.get('--slot') ?? 0);
 const config = loadConfig(configPath === 'embedded' ? undefined : configPath);
+// A stable Via port per slot (issue 12): a restarted worker gets its predecessor's responses.
+const ownPort = config.sip.workerPortBase > 0 ? config.sip.workerPortBase + slot : 0;
 const cc = await startConnectionControl(config, {
-  workerId, ownPort: 0, print: (l) => console.log(`[cc ${workerId}] ${l}`),
+  workerId, ownPort, print: (l) => console.log(`[cc ${workerId}] ${l}`),
   // A ban decided here reaches the sibling workers through the control section.
   onBan: (ban) => send({ type: 'ban', ban }),
 });
+if (cc.sip.transports.udp.ownPortFallback) cc.store.events.append('sip.transport', `worker ${workerId} (slot ${slot}): ${cc.sip.transports.udp.ownPortFallback}`);
 const reporter = new WorkerReporter(workerId, cc.sip.service);
 let state: 'running' | 'draining' = 'running';
 
@@ -125,8 +129,35 @@ const shutdown = async () => {
   await cc.stop();
   process.exit(0);
 };
-process.on('SIGTERM', () => void shutdown());
-process.on('SIGINT', () => void shutdown());
+
+/**
+ * SIGTERM (the appliance stops or restarts): take no new dialogs or registrations (503, except
+ * emergency calls), keep relaying what belongs to calls in progress and finish the open
+ * transactions, for `[control] stop_grace_seconds` at most; leave earlier once nothing is
+ * pending and no request came for a second. The shared port stays open meanwhile: there is no
+ * other worker to take the in-dialog requests.
+ */
+async function stopGracefully(): Promise<void> {
+  if (state === 'draining') return;
+  state = 'draining';
+  cc.sip.service.admission.draining = true;
+  const until = Date.now() + config.control.stopGraceSeconds * 1000;
+  const total = () => Object.values(cc.sip.service.counters.snapshot().requests).reduce((a, b) => a + b, 0);
+  let seen = total();
+  let quietSince = Date.now();
+  while (Date.now() < until) {
+    await Bun.sleep(100);
+    const now = total();
+    if (now !== seen) {
+      seen = now;
+      quietSince = Date.now();
+    }
+    if (cc.sip.service.pendingTransactions === 0 && Date.now() - quietSince >= 1000) break;
+  }
+  await shutdown();
+}
+process.on('SIGTERM', () => void stopGracefully());
+process.on('SIGINT', () => void stopGracefully());
 // The control section went away: a worker never outlives it.
 process.on('disconnect', () => void shutdown());
 

@@ -197,7 +197,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       if (!stopping) pool.spawn();
     }, delay);
   };
-  const pool = new WorkerPool({ configArg: opts.configArg, onMessage, onExit, stdout: opts.workerOutput });
+  const pool = new WorkerPool({ configArg: opts.configArg, onMessage, onExit, stdout: opts.workerOutput, stopGraceMs: config.control.stopGraceSeconds * 1000 });
   const peers: PeerService = new PeerService({
     config,
     summary: () => ({

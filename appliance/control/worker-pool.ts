@@ -5,6 +5,11 @@ import { isMessage, type ControlToWorker, type WorkerToControl } from './ipc-pro
 /** One connection control section as the control section sees it. */
 export interface WorkerHandle {
   readonly id: number;
+  /**
+   * Its slot, 0 upwards: the lowest one no live worker holds. A worker that replaces a dead
+   * one takes its slot, and with it its Via port (`[sip] worker_port_base` + slot).
+   */
+  readonly slot: number;
   readonly proc: Subprocess;
   state: 'starting' | 'running' | 'draining';
   readonly startedAt: number;
@@ -20,6 +25,8 @@ export interface WorkerPoolOptions {
   readonly onExit: (worker: WorkerHandle, code: number | null, expected: boolean) => void;
   /** Where worker output goes (console in production). */
   readonly stdout?: 'inherit' | 'ignore';
+  /** How long `stop()` lets the workers drain after SIGTERM before it kills them (ms). */
+  readonly stopGraceMs?: number;
 }
 
 const WORKER_MAIN = resolve(import.meta.dir, '../connection-control/worker-main.ts');
@@ -42,11 +49,15 @@ export class WorkerPool {
 
   spawn(): WorkerHandle {
     const id = this.nextId++;
+    const taken = new Set([...this.handles.values()].map((h) => h.slot));
+    let slot = 0;
+    while (taken.has(slot)) slot++;
     const handle: WorkerHandle = {
       id,
+      slot,
       state: 'starting',
       startedAt: Date.now(),
-      proc: Bun.spawn([process.execPath, WORKER_MAIN, '--config', this.opts.configArg, '--worker-id', String(id)], {
+      proc: Bun.spawn([process.execPath, WORKER_MAIN, '--config', this.opts.configArg, '--worker-id', String(id), '--slot', String(slot)], {
         stdout: this.opts.stdout ?? 'inherit',
         stderr: this.opts.stdout ?? 'inherit',
         serialization: 'json',
@@ -96,10 +107,15 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * SIGTERM to every worker: each stops taking new dialogs, finishes what is open and exits
+   * (worker-main.ts); one that is still there after the grace period (+2 s) is killed.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     const all = this.workers;
     for (const w of all) w.proc.kill('SIGTERM');
-    await Promise.all(all.map((w) => Promise.race([w.proc.exited, Bun.sleep(3000).then(() => w.proc.kill('SIGKILL'))])));
+    const limit = (this.opts.stopGraceMs ?? 3000) + 2000;
+    await Promise.all(all.map((w) => Promise.race([w.proc.exited, Bun.sleep(limit).then(() => w.proc.kill('SIGKILL'))])));
   }
 }

@@ -73,6 +73,12 @@ export interface SipConfig {
   readonly natPingInterval: number;
   /** `[sip] nat_ping_failures`: pings in a row without any answer that remove the binding (0: never). */
   readonly natPingFailures: number;
+  /**
+   * `[sip] worker_port_base`: worker slot N puts port base + N in its Via, the same after a
+   * restart, so a restarted worker receives its predecessor's responses (issue 12). Default
+   * `port` + 100 (5160); 0: ports of the OS's choosing (the default when `port` is 0, tests).
+   */
+  readonly workerPortBase: number;
 }
 
 /** `[sip] tcp_*`: bounds on SIP over TCP, per connection control section; times in seconds. */
@@ -132,6 +138,11 @@ export interface ControlConfig {
   readonly handOffMode: 'redirect' | 'forward';
   /** Seconds between heartbeats to the peers. */
   readonly heartbeatSeconds: number;
+  /**
+   * `[control] stop_grace_seconds`: on SIGTERM each worker takes no new dialogs but keeps
+   * relaying and finishing transactions this long at most (less once nothing is open), then exits.
+   */
+  readonly stopGraceSeconds: number;
 }
 
 /** [control] policy keys that may be set, with their allowed ranges. */
@@ -162,7 +173,7 @@ const DEFAULTS = {
   sip: {
     listen: '0.0.0.0', port: 5060, domain: 'office.lan', transports: ['udp', 'tcp'], trusted: [],
     mode: 'proxy', min_expires: 60, max_expires: 7200, default_expires: 3600, nonce_lifetime: 300,
-    auth_algorithms: ['MD5'], nat_ping_interval: 25, nat_ping_failures: 3,
+    auth_algorithms: ['MD5'], nat_ping_interval: 25, nat_ping_failures: 3, worker_port_base: -1,
     // 0: derived (tcp_max_connections from the open-file limit, tcp_idle_timeout from max_expires).
     tcp_max_connections: 0, tcp_max_per_source: 64, tcp_idle_timeout: 0, tcp_first_message_timeout: 30, tcp_message_timeout: 10,
   },
@@ -214,7 +225,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     nonce_lifetime: int(10, 86400), auth_algorithms: list(oneOf('MD5', 'SHA-256'), { nonEmpty: true }),
     tcp_max_connections: int(0, 1 << 20), tcp_max_per_source: int(1, 65535), tcp_idle_timeout: int(0, 608400),
     tcp_first_message_timeout: int(1, 3600), tcp_message_timeout: int(1, 300),
-    nat_ping_interval: int(0, 3600), nat_ping_failures: int(0, 100),
+    nat_ping_interval: int(0, 3600), nat_ping_failures: int(0, 100), worker_port_base: ((v, key) => (v === -1 ? -1 : port(v, key))) as Field<number>,
   }, { ...DEFAULTS.sip, advertise: defaultAdvertise(top.sip), tls: {} });
   if (sip.min_expires > sip.max_expires) throw new ConfigError('sip.min_expires', 'is larger than sip.max_expires');
   if (sip.default_expires < sip.min_expires || sip.default_expires > sip.max_expires) {
@@ -241,9 +252,9 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
   const policyDefaults = Object.fromEntries(Object.keys(POLICY_KEYS).map((k) => [k, NaN]));
   const control = table(top.control, 'control', {
     min_workers: int(1, 64), max_workers: int(1, 64), sample_schedule: str({ pattern: /^(\S+\s+){4,5}\S+$/, hint: 'a cron expression' }),
-    hand_off_mode: oneOf('redirect', 'forward'), heartbeat_seconds: int(1, 60),
+    hand_off_mode: oneOf('redirect', 'forward'), heartbeat_seconds: int(1, 60), stop_grace_seconds: int(0, 300),
     ...Object.fromEntries(Object.entries(POLICY_KEYS).map(([k, f]) => [k, ((v, key) => (Number.isNaN(v) ? NaN : f(v, key))) as Field<number>])),
-  }, { ...DEFAULTS.control, max_workers: cores, min_workers: 1, hand_off_mode: 'redirect', heartbeat_seconds: 2, ...policyDefaults });
+  }, { ...DEFAULTS.control, max_workers: cores, min_workers: 1, hand_off_mode: 'redirect', heartbeat_seconds: 2, stop_grace_seconds: 10, ...policyDefaults });
   const policy: Record<string, number> = {};
   for (const k of Object.keys(POLICY_KEYS)) {
     const v = (control as Record<string, unknown>)[k] as number;
@@ -272,7 +283,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
       minExpires: sip.min_expires, maxExpires: sip.max_expires, defaultExpires: sip.default_expires,
       nonceLifetime: sip.nonce_lifetime, authAlgorithms: [...new Set(sip.auth_algorithms)], tcp: tcpLimits(sip),
       tls: parseSipTlsConfig(sip.tls, baseDir, sip.port),
-      natPingInterval: sip.nat_ping_interval, natPingFailures: sip.nat_ping_failures,
+      natPingInterval: sip.nat_ping_interval, natPingFailures: sip.nat_ping_failures, workerPortBase: workerPortBase(sip.worker_port_base, sip.port, control.max_workers),
     },
     dns: {
       enabled: dns.enabled, listen: dns.listen, port: dns.port, zone: dns.zone, enumSuffix: dns.enum_suffix,
@@ -283,7 +294,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     emergency,
     overload,
     control: { minWorkers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule, policy,
-      handOffMode: control.hand_off_mode, heartbeatSeconds: control.heartbeat_seconds },
+      handOffMode: control.hand_off_mode, heartbeatSeconds: control.heartbeat_seconds, stopGraceSeconds: control.stop_grace_seconds },
     peers,
     security: {
       anonymousInbound: security.anonymous_inbound, banAfterFailures: security.ban_after_failures, failureWindow: security.failure_window,
@@ -327,4 +338,11 @@ function defaultAdvertise(rawSip: unknown): string {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return '127.0.0.1';
+}
+
+/** `[sip] worker_port_base`, checked: the slots' ports must fit below 65536 ('-1' = derived). */
+function workerPortBase(given: number, sipPort: number, maxWorkers: number): number {
+  const base = given >= 0 ? given : sipPort === 0 ? 0 : sipPort + 100;
+  if (base !== 0 && base + maxWorkers > 65535) throw new ConfigError('sip.worker_port_base', `leaves no room for ${maxWorkers} workers below port 65536`);
+  return base;
 }

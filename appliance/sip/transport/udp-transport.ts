@@ -25,10 +25,21 @@ export class UdpEndpoints {
       this.own = this.shared;
       this.ownPort = this.sharedPort;
     } else {
-      this.own = await this.bind(ownPort, false);
+      try {
+        this.own = await this.bind(ownPort, false);
+      } catch (err) {
+        // The slot's port is taken (another program, or a predecessor still closing): a port of
+        // the OS's choosing still works; only a restart's in-flight responses are lost then.
+        if (ownPort === 0) throw err;
+        this.own = await this.bind(0, false);
+        this.ownPortFallback = `Via port ${ownPort} is in use (${(err as Error).message}); using ${this.own.address().port}`;
+      }
       this.ownPort = this.own.address().port;
     }
   }
+
+  /** Set when the configured Via port could not be bound and another was used (logged by the caller). */
+  ownPortFallback: string | undefined;
 
   send(address: string, port: number, data: Buffer, fromShared: boolean): boolean {
     const sock = (fromShared ? this.shared : this.own) ?? this.own;
