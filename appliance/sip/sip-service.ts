@@ -12,6 +12,7 @@ import type { PipelineServices, RequestContext, SipSettings } from './pipeline/c
 import { runPipeline } from './pipeline/pipeline.ts';
 import { outgoingBranch } from './proxy/branch.ts';
 import { Fork } from './proxy/fork.ts';
+import { Failover, failoverBranch } from './proxy/failover.ts';
 import { buildCancel, forwardRequest, stampReceived } from './proxy/forwarding.ts';
 import { forwardedResponse } from './message/response-wire.ts';
 import type { RouteDecision, Target } from './proxy/targets.ts';
@@ -42,6 +43,8 @@ export interface SipServiceDeps {
   readonly dialogTokens: DialogTokens;
   /** Per-source rate limit and failed-login bans (pike + fail2ban). */
   readonly guard: SourceGuard;
+  /** Destinations of a URI of another domain, best first (RFC 3263 §4, proxy/uri-resolver.ts); default: A/AAAA only. */
+  readonly resolveDomain?: (uri: SipUri) => Promise<readonly Destination[]>;
 }
 
 const ignoreUser: ClientTransactionUser = { onResponse() {}, onTimeout() {} };
@@ -236,16 +239,24 @@ export class SipService implements PipelineServices {
       toTag: (req) => this.toTag(req),
     });
     const loop = undefined;
+    const starts: (() => void)[] = [];
     targets.forEach((t, i) => {
-      const branch = outgoingBranch(ctx.req, i, loop);
-      const fwd = forwardRequest(ctx.req, t.uri, branch, t.dest.transport, this.identity(), ctx.source.transport);
-      const ct = new ClientTransaction(`${branch}|${ctx.req.method}`, fwd, t.dest, this.transport, fork, (c) => {
-        if (this.clients.get(c.key) === c) this.clients.delete(c.key);
-      });
+      const open = (target: Target, attempt: number, user: ClientTransactionUser) => {
+        const branch = failoverBranch(outgoingBranch(ctx.req, i, loop), attempt);
+        const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(), ctx.source.transport);
+        const ct = new ClientTransaction(`${branch}|${ctx.req.method}`, fwd, target.dest, this.transport, user, (c) => {
+          if (this.clients.get(c.key) === c) this.clients.delete(c.key);
+        });
+        this.clients.set(ct.key, ct);
+        return ct;
+      };
+      // RFC 3263 §4.3: a target with fallbacks fails over along them (proxy/failover.ts).
+      const failover = t.fallbacks?.length ? new Failover(fork, t.fallbacks, open) : undefined;
+      const ct = open(t, 0, failover ?? fork);
       fork.add(ct);
-      this.clients.set(ct.key, ct);
+      starts.push(failover ? () => failover.start(ct) : () => ct.start());
     });
-    for (const ct of fork.branches) ct.start();
+    for (const start of starts) start();
   }
 
   /**
@@ -281,7 +292,11 @@ export class SipService implements PipelineServices {
     const transport = uriTransport(uri);
     const port = defaultPort(uri);
     if (isIP(host)) return { uri: stringUri(uri), dest: { transport, address: host, port } };
-    // FIXME: RFC 3263 NAPTR/SRV selection for foreign domains; A/AAAA lookup only for now.
+    if (this.deps.resolveDomain) {
+      // RFC 3263 §4: NAPTR → SRV → A/AAAA; the rest of the list is the fail-over order (§4.3).
+      const text = stringUri(uri);
+      return this.deps.resolveDomain(uri).then(([first, ...rest]) => first && { uri: text, dest: first, fallbacks: rest.map((dest) => ({ uri: text, dest })) });
+    }
     return lookup(host).then(
       (r) => ({ uri: stringUri(uri), dest: { transport, address: r.address, port } }),
       () => undefined,

@@ -15,6 +15,8 @@ import { SourceGuard, type Ban } from './security/source-guard.ts';
 import { LoadMonitor } from './pipeline/load-monitor.ts';
 import { NatPinger } from './nat/nat-pinger.ts';
 import { streamTlsFor } from './transport/tls-certificate.ts';
+import type { DnsAnswer } from '../dns/handler.ts';
+import { UriResolver } from './proxy/uri-resolver.ts';
 
 /** A running SIP service with its transports. */
 export interface RunningSip {
@@ -41,6 +43,8 @@ export interface StartSipOptions {
   readonly location: LocationView;
   /** Told of each ban this worker decides (after it is stored), to spread it to the others. */
   readonly onBan?: (ban: Ban) => void;
+  /** In-process question to the DNS function, for RFC 3263 lookups of other domains; absent: A/AAAA from the OS. */
+  readonly dnsQuery?: (name: string, type: string) => Promise<DnsAnswer>;
 }
 
 /** Precomputes the settings the pipeline reads from the config (STYLE.md §9). */
@@ -96,8 +100,11 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
   // Dialog tokens in our Record-Route: one secret for every worker and across restarts.
   const dialogTokens = new DialogTokens(store.settings.getOrCreate('sip.dialog_secret', () => randomBytes(32).toString('hex')));
   const guard = sourceGuardFor(config, store, opts.log, opts.onBan);
+  const dnsQuery = opts.dnsQuery;
+  const resolver = dnsQuery && new UriResolver({ query: (n, t) => dnsQuery(n, t), transports: config.sip.transports });
   const service = new SipService({
     settings, location, auth, extension: (n) => store.extensions.get(n), log: opts.log, locate: opts.locate, dialogTokens, guard,
+    ...(resolver ? { resolveDomain: (uri) => resolver.resolve({ sips: uri.schema === 'sips', host: uri.host, port: uri.port, transport: uri.params.transport ?? undefined }) } : {}),
   });
   const transports = new SipTransports(
     { address: config.sip.listen, port: config.sip.port, ownPort: opts.ownPort, transports: config.sip.transports, tcp: config.sip.tcp,

@@ -42,6 +42,19 @@ export class Fork implements ClientTransactionUser {
     this.finals.push(undefined);
   }
 
+  /**
+   * Fail-over (RFC 3263 §4.3, failover.ts): `next` takes the place of `old` in its branch.
+   * False when the response context is over (answered, canceled, finished): do not start `next`.
+   */
+  replace(old: ClientTransaction, next: ClientTransaction): boolean {
+    const i = this.branches.indexOf(old);
+    if (this.done || this.answered || this.canceled || i < 0) return false;
+    next.index = i;
+    this.branches[i] = next;
+    this.cancelWhenProvisional.delete(old);
+    return true;
+  }
+
   onResponse(res: SipResponse, ct: ClientTransaction): void {
     const s = res.status;
     if (s < 200) {

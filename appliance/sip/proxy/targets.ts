@@ -5,6 +5,8 @@ export interface Target {
   /** Request-URI of the forwarded request (the registered Contact, or the next hop's URI). */
   readonly uri: string;
   readonly dest: Destination;
+  /** Further destinations of the same URI, tried in order on 503 or no answer (RFC 3263 §4.3, failover.ts). */
+  readonly fallbacks?: readonly Target[];
 }
 
 /** What the routing decision returns (STYLE.md §5): relay to targets, reply, or redirect. */

@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
+import type { Subprocess } from 'bun';
+import { findTool, requireTool } from '../../../support/require-tool.ts';
+import { startTestAppliance, type TestAppliance } from '../../../support/appliance.ts';
+import { freePort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../../support/sipp.ts';
+
+/**
+ * Calls to other domains (RFC 3263 §4): the appliance on 127.0.140.1 resolves NAPTR → SRV →
+ * A through its DNS function, which forwards to a real dnsmasq (127.0.140.2) serving the
+ * foreign zones; sipp servers of those domains on 127.0.140.11-17, the caller (extension 201,
+ * registered with digest) on 127.0.140.10, a trusted gateway on 127.0.140.20.
+ */
+const HOST = '127.0.140.1';
+const UPSTREAM = '127.0.140.2';
+const CALLER = '127.0.140.10';
+const GATEWAY = '127.0.140.20';
+const S = { naptr: '127.0.140.11', busy: '127.0.140.12', second: '127.0.140.13', silent: '127.0.140.14', third: '127.0.140.15', own: '127.0.140.16', busy2: '127.0.140.17' };
+const PW = 'Alpha-Pass-201';
+const ready = requireTool('sipp') && requireTool('dnsmasq') && requireTool('dig');
+
+let ap: TestAppliance;
+let dnsmasq: Subprocess | undefined;
+const ports: Record<string, number> = {};
+
+async function call(domain: string, callee = 'alice') {
+  const callerPort = await freePort(CALLER);
+  return runSipp(['-sf', join(SCENARIOS, 'uac-auth-call-domain.xml'), '-s', callee, '-key', 'domain', domain, '-au', '201', '-ap', PW,
+    '-key', 'caller', '201', `${HOST}:${ap.port}`, '-i', CALLER, '-p', String(callerPort), '-m', '1'], 20);
+}
+
+const answer = (ip: string) => startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', ip, '-p', String(ports[ip]), '-m', '1'], 20);
+const busy = (ip: string) => startSipp(['-sf', join(SCENARIOS, 'uas-503.xml'), '-i', ip, '-p', String(ports[ip]), '-m', '1'], 20);
+
+describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () => {
+  beforeAll(async () => {
+    for (const ip of Object.values(S)) ports[ip] = await freePort(ip);
+    const dnsPort = await freePort(UPSTREAM);
+    dnsmasq = Bun.spawn([
+      findTool('dnsmasq')!, '--no-daemon', '--no-resolv', '--no-hosts', `--listen-address=${UPSTREAM}`, `--port=${dnsPort}`, '--bind-interfaces',
+      '--local-ttl=30',
+      // other.example: NAPTR SIP+D2U (and a SIP+D2T we do not take first) → SRV → A; the SRV
+      // name is one only the NAPTR leads to (not _sip._udp.other.example).
+      '--naptr-record=other.example,10,10,S,SIP+D2U,,_sip._udp.servers.other.example',
+      '--naptr-record=other.example,20,10,S,SIP+D2T,,_sip._tcp.servers.other.example',
+      `--srv-host=_sip._udp.servers.other.example,sip1.other.example,${ports[S.naptr]},10,100`,
+      `--host-record=sip1.other.example,${S.naptr}`,
+      // busy.example: no NAPTR; SRV priority 10 answers 503, priority 20 answers.
+      `--srv-host=_sip._udp.busy.example,a.busy.example,${ports[S.busy]},10,100`,
+      `--srv-host=_sip._udp.busy.example,b.busy.example,${ports[S.second]},20,100`,
+      `--host-record=a.busy.example,${S.busy}`, `--host-record=b.busy.example,${S.second}`,
+      // silent.example: the first server sends nothing at all.
+      `--srv-host=_sip._udp.silent.example,a.silent.example,${ports[S.silent]},10,100`,
+      `--srv-host=_sip._udp.silent.example,b.silent.example,${ports[S.third]},20,100`,
+      `--host-record=a.silent.example,${S.silent}`, `--host-record=b.silent.example,${S.third}`,
+      // down.example: both servers answer 503.
+      `--srv-host=_sip._udp.down.example,a.down.example,${ports[S.busy]},10,100`,
+      `--srv-host=_sip._udp.down.example,b.down.example,${ports[S.busy2]},20,100`,
+      `--host-record=a.down.example,${S.busy}`, `--host-record=b.down.example,${S.busy2}`,
+      // plain.example: no NAPTR, no SRV: A on 5060 (the address only, as a host).
+      `--host-record=plain.example,${S.naptr}`,
+    ], { stdout: 'ignore', stderr: 'pipe' });
+    for (let i = 0; i < 50; i++) {
+      const probe = Bun.spawn(['dig', '-p', String(dnsPort), `@${UPSTREAM}`, '+short', '+tries=1', '+time=1', 'sip1.other.example', 'A'], { stdout: 'pipe' });
+      if ((await new Response(probe.stdout).text()).includes(S.naptr)) break;
+      await Bun.sleep(100);
+    }
+    ap = await startTestAppliance(HOST, {
+      sip: `trusted = ["${GATEWAY}/32"]`,
+      dns: `enabled = false\nforwarders = ["${UPSTREAM}#${dnsPort}"]`,
+    });
+    ap.addExtension('201', PW);
+    // A name of our own zone, answered by our DNS function (admin records), not by dnsmasq.
+    ap.app.store.dnsRecords.add({ name: '_sip._udp.pbx2.office.lan', type: 'SRV', value: `10 100 ${ports[S.own]} host2.office.lan`, ttl: null });
+    ap.app.store.dnsRecords.add({ name: 'host2.office.lan', type: 'A', value: S.own, ttl: null });
+    ap.app.dns.invalidate();
+    const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '201', '-au', '201', '-ap', PW,
+      '-key', 'expires', '3600', `${HOST}:${ap.port}`, '-i', CALLER, '-p', String(await freePort(CALLER)), '-m', '1'], 10);
+    expect(reg.code).toBe(0);
+  });
+  afterAll(async () => {
+    await ap?.stop();
+    dnsmasq?.kill();
+    await dnsmasq?.exited;
+  });
+
+  test('NAPTR → SRV → A: the call reaches the server the SRV names', async () => {
+    const uas = answer(S.naptr);
+    await Bun.sleep(300);
+    const caller = await call('other.example');
+    expect(caller.code).toBe(0);
+    const served = await uas.done;
+    expect(served.code).toBe(0);
+    expect(await sippMessages(served)).toMatch(/INVITE sip:alice@other\.example SIP\/2\.0/);
+  });
+
+  test('first SRV target answers 503: the same INVITE goes to the next with a new branch', async () => {
+    const first = busy(S.busy);
+    const second = answer(S.second);
+    await Bun.sleep(300);
+    const caller = await call('busy.example');
+    expect(caller.code).toBe(0);
+    expect((await second.done).code).toBe(0);
+    const rejected = await first.done;
+    expect(rejected.code).toBe(0);
+    const branchOf = async (r: typeof rejected) => (await sippMessages(r)).match(/INVITE sip:[\s\S]*?branch=([^;\s]+)/)?.[1];
+    const b1 = await branchOf(rejected);
+    const b2 = await branchOf(await second.done);
+    expect(b1).toBeDefined();
+    expect(b2).toBe(`${b1}.1`);
+    // The caller never saw the 503 (RFC 3263 §4.3: it is the proxy's to act on).
+    expect(await sippMessages(caller)).not.toContain('503 Service Unavailable');
+  });
+
+  test('first SRV target does not answer at all: fail-over after the no-response time', async () => {
+    const second = answer(S.third);
+    await Bun.sleep(300);
+    const t0 = Date.now();
+    const caller = await call('silent.example');
+    expect(caller.code).toBe(0);
+    expect((await second.done).code).toBe(0);
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThan(3500);
+    expect(took).toBeLessThan(12_000);
+  });
+
+  test('every target answers 503: the caller gets 500 (RFC 3261 §16.7 step 6)', async () => {
+    const a = busy(S.busy);
+    const b = busy(S.busy2);
+    await Bun.sleep(300);
+    const caller = await runSipp(['-sf', join(SCENARIOS, 'uac-domain-expect-500.xml'), '-s', 'alice', '-key', 'domain', 'down.example',
+      `${HOST}:${ap.port}`, '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '1'], 20);
+    expect(caller.code).toBe(0);
+    expect((await a.done).code).toBe(0);
+    expect((await b.done).code).toBe(0);
+  });
+
+  test('no NAPTR, no SRV: A of the host on 5060 is what is tried (here: nothing listens)', async () => {
+    const resolved = await ap.app.sip.service.resolveUri({ schema: 'sip', user: 'alice', host: 'plain.example', params: {}, headers: {} } as never);
+    expect(resolved?.dest).toEqual({ transport: 'udp', address: S.naptr, port: 5060 });
+  });
+
+  test('a name in our own zone: SRV and A from our DNS function', async () => {
+    const uas = answer(S.own);
+    await Bun.sleep(300);
+    const caller = await call('pbx2.office.lan');
+    expect(caller.code).toBe(0);
+    expect((await uas.done).code).toBe(0);
+  });
+
+  test('an unknown domain: 404, nothing sent', async () => {
+    const resolved = await ap.app.sip.service.resolveUri({ schema: 'sip', user: 'alice', host: 'nowhere.example', params: {}, headers: {} } as never);
+    expect(resolved).toBeUndefined();
+  });
+});
