@@ -52,7 +52,7 @@ export class UriResolver {
         return this.addresses(plan.host, plan.port, plan.transport, true);
       case 'srv': {
         const viaSrv = await this.viaSrv([{ transport: plan.transports[0], srv: srvName(plan.transports[0], plan.host) }]);
-        return viaSrv.length > 0 ? viaSrv : this.hostFallback(plan.host, plan.transports[0]);
+        return viaSrv.found ? viaSrv.destinations : this.hostFallback(plan.host, plan.transports[0]);
       }
       case 'naptr': {
         // §4.1: NAPTR first; without a usable one, SRV for each transport we support.
@@ -61,7 +61,8 @@ export class UriResolver {
         const named = choices.length > 0 ? choices : plan.transports.map((t) => ({ transport: t, srv: srvName(t, plan.host) }));
         const viaSrv = await this.viaSrv(named);
         // §4.2: no SRV either: A/AAAA of the host, UDP for sip: (TCP if UDP is off), TLS for sips:.
-        return viaSrv.length > 0 || choices.length > 0 ? viaSrv : this.hostFallback(plan.host, plan.transports[0]);
+        // An SRV "." (RFC 2782: decidedly no service) or a usable NAPTR counts as found: no fallback.
+        return viaSrv.found || choices.length > 0 ? viaSrv.destinations : this.hostFallback(plan.host, plan.transports[0]);
       }
     }
   }
@@ -71,12 +72,15 @@ export class UriResolver {
   }
 
   /** Each SRV name's targets in RFC 2782 order, each target's addresses, up to the bound. */
-  private async viaSrv(names: readonly { transport: SipWireTransport; srv: string }[]): Promise<Destination[]> {
+  private async viaSrv(names: readonly { transport: SipWireTransport; srv: string }[]): Promise<{ destinations: Destination[]; found: boolean }> {
     const out: Destination[] = [];
     const seen = new Set<string>();
+    let found = false;
     for (const n of names.slice(0, MAX_SRV_NAMES)) {
-      for (const s of orderSrv(await this.records(n.srv, 'SRV'), this.random)) {
-        if (out.length >= MAX_DESTINATIONS) return out;
+      const records = await this.records(n.srv, 'SRV');
+      found ||= records.some((r) => r.type === 'SRV');
+      for (const s of orderSrv(records, this.random)) {
+        if (out.length >= MAX_DESTINATIONS) return { destinations: out, found };
         for (const d of await this.addresses(s.target, s.port, n.transport, false)) {
           const key = `${d.transport}|${d.address}|${d.port}`;
           if (seen.has(key) || out.length >= MAX_DESTINATIONS) continue;
@@ -85,7 +89,7 @@ export class UriResolver {
         }
       }
     }
-    return out;
+    return { destinations: out, found };
   }
 
   /** A then AAAA of a host (§4.2); `system`: fall back to the OS resolver for a refused name. */
