@@ -74,10 +74,12 @@ export async function sippMessages(r: SippResult): Promise<string> {
 
 /**
  * How many messages of a kind a finished sipp run counted, from the scenario screen it prints
- * at exit (e.g. `503 <---- 1523` → 1523 for "503"); 0 when the line is absent.
+ * at exit (e.g. `503 <---- 1523` → 1523 for "503"); the first such line (a 200 to the INVITE
+ * comes before a 200 to the BYE); 0 when the line is absent.
  */
 export function sippCount(r: SippResult, what: string): number {
   const line = r.out.split('\n').find((l) => new RegExp(`^\\s*${what}\\s+(<|-)`).test(l));
-  const n = line && /(?:<-+|-+>)\s+(\d+)/.exec(line);
+  // The count follows the arrow, after an optional timer label such as "E-RTD1".
+  const n = line && /(?:<-+|-+>)\s+(?:[A-Za-z][\w-]*\s+)?(\d+)/.exec(line);
   return n ? Number(n[1]) : 0;
 }
