@@ -9,7 +9,7 @@ import { lookup } from 'node:dns/promises';
 import type { DnsAnswer } from '../../dns/handler.ts';
 import { RCODE, type ResourceRecord } from '../../dns/records.ts';
 import type { Destination } from '../transport/transport.ts';
-import { lookupPlan, naptrChoices, orderSrv, srvName, type SipWireTransport, type UriParts } from './rfc3263-selection.ts';
+import { lookupPlan, naptrChoices, orderSrv, srvName, type LookupPlan, type SipWireTransport, type UriParts } from './rfc3263-selection.ts';
 
 /** At most this many destinations per URI: fail-over is bounded by it (a hostile zone may list hundreds). */
 export const MAX_DESTINATIONS = 8;
@@ -41,10 +41,20 @@ export class UriResolver {
     this.systemLookup = deps.systemLookup ?? ((host) => lookup(host, { all: true }).then((r) => r.map((a) => a.address), () => []));
   }
 
-  /** The destinations to try in order, best first; empty when the domain has none we can use. */
+  /**
+   * The destinations to try in order, best first; empty when the domain has none we can use.
+   * TLS ones carry the URI's host as the name the server's certificate must show (RFC 5922 §4.1:
+   * the domain looked up, not the SRV target).
+   */
   async resolve(uri: UriParts): Promise<Destination[]> {
     const plan = lookupPlan(uri, this.deps.transports);
     if (!plan) return [];
+    if (plan.kind === 'numeric') return [{ transport: plan.transport, address: plan.address, port: plan.port }];
+    const found = await this.destinations(plan);
+    return found.map((d) => (d.transport === 'tls' ? { ...d, serverName: plan.host } : d));
+  }
+
+  private async destinations(plan: LookupPlan): Promise<Destination[]> {
     switch (plan.kind) {
       case 'numeric':
         return [{ transport: plan.transport, address: plan.address, port: plan.port }];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Subprocess } from 'bun';
 import { findTool, requireTool } from '../../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../../support/appliance.ts';
-import { freePort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../../support/sipp.ts';
+import { freePort, freeTcpPort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../../support/sipp.ts';
 
 /**
  * Calls to other domains (RFC 3263 §4): the appliance on 127.0.140.1 resolves NAPTR → SRV →
@@ -15,7 +15,7 @@ const HOST = '127.0.140.1';
 const UPSTREAM = '127.0.140.2';
 const CALLER = '127.0.140.10';
 const GATEWAY = '127.0.140.20';
-const S = { naptr: '127.0.140.11', busy: '127.0.140.12', second: '127.0.140.13', silent: '127.0.140.14', third: '127.0.140.15', own: '127.0.140.16', busy2: '127.0.140.17' };
+const S = { naptr: '127.0.140.11', busy: '127.0.140.12', second: '127.0.140.13', silent: '127.0.140.14', third: '127.0.140.15', own: '127.0.140.16', busy2: '127.0.140.17', refused: '127.0.140.18', tcp: '127.0.140.19' };
 const PW = 'Alpha-Pass-201';
 const ready = requireTool('sipp') && requireTool('dnsmasq') && requireTool('dig');
 
@@ -34,7 +34,7 @@ const busy = (ip: string) => startSipp(['-sf', join(SCENARIOS, 'uas-503.xml'), '
 
 describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () => {
   beforeAll(async () => {
-    for (const ip of Object.values(S)) ports[ip] = await freePort(ip);
+    for (const ip of Object.values(S)) ports[ip] = ip === S.refused || ip === S.tcp ? await freeTcpPort(ip) : await freePort(ip);
     const dnsPort = await freePort(UPSTREAM);
     dnsmasq = Bun.spawn([
       findTool('dnsmasq')!, '--no-daemon', '--no-resolv', '--no-hosts', `--listen-address=${UPSTREAM}`, `--port=${dnsPort}`, '--bind-interfaces',
@@ -57,6 +57,10 @@ describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () 
       `--srv-host=_sip._udp.down.example,a.down.example,${ports[S.busy]},10,100`,
       `--srv-host=_sip._udp.down.example,b.down.example,${ports[S.busy2]},20,100`,
       `--host-record=a.down.example,${S.busy}`, `--host-record=b.down.example,${S.busy2}`,
+      // refused.example: TCP only; the first server refuses the connection (transport error).
+      `--srv-host=_sip._tcp.refused.example,a.refused.example,${ports[S.refused]},10,100`,
+      `--srv-host=_sip._tcp.refused.example,b.refused.example,${ports[S.tcp]},20,100`,
+      `--host-record=a.refused.example,${S.refused}`, `--host-record=b.refused.example,${S.tcp}`,
       // plain.example: no NAPTR, no SRV: A on 5060 (the address only, as a host).
       `--host-record=plain.example,${S.naptr}`,
     ], { stdout: 'ignore', stderr: 'pipe' });
@@ -124,6 +128,35 @@ describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () 
     expect(took).toBeLessThan(12_000);
   });
 
+  test('first target refuses the TCP connection: the call lands on the second TCP server', async () => {
+    const uas = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-t', 't1', '-i', S.tcp, '-p', String(ports[S.tcp]), '-m', '1'], 20);
+    await Bun.sleep(300);
+    const t0 = Date.now();
+    const caller = await call('refused.example');
+    expect(caller.code).toBe(0);
+    const served = await uas.done;
+    expect(served.code).toBe(0);
+    expect(await sippMessages(served)).toMatch(/INVITE sip:alice@refused\.example SIP\/2\.0[\s\S]*Via: SIP\/2\.0\/TCP/);
+    // A refused connect does not reach the client transaction (the TCP edge only logs it), so
+    // the no-response time is what moves on; bounded well below Timer B (32 s).
+    expect(Date.now() - t0).toBeLessThan(12_000);
+  });
+
+  test('CANCEL while the first target is silent: 487, and no fail-over after it', async () => {
+    // The second server is a bare socket counting what reaches it.
+    let reached = 0;
+    const listener = await Bun.udpSocket({ hostname: S.third, port: ports[S.third], socket: { data: () => { reached++; } } });
+    try {
+      const caller = await runSipp(['-sf', join(SCENARIOS, 'uac-cancel-domain.xml'), '-s', 'alice', '-key', 'domain', 'silent.example',
+        `${HOST}:${ap.port}`, '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '1'], 20);
+      expect(caller.code).toBe(0);
+      await Bun.sleep(1000); // past the no-response time of the silent first target
+      expect(reached).toBe(0);
+    } finally {
+      listener.close();
+    }
+  });
+
   test('every target answers 503: the caller gets 500 (RFC 3261 §16.7 step 6)', async () => {
     const a = busy(S.busy);
     const b = busy(S.busy2);
@@ -148,7 +181,7 @@ describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () 
     expect((await uas.done).code).toBe(0);
   });
 
-  test('an unknown domain: 404, nothing sent', async () => {
+  test('an unknown domain resolves to nothing (the relay stage then answers 404)', async () => {
     const resolved = await ap.app.sip.service.resolveUri({ schema: 'sip', user: 'alice', host: 'nowhere.example', params: {}, headers: {} } as never);
     expect(resolved).toBeUndefined();
   });

@@ -69,6 +69,12 @@ describe('UriResolver over the DNS function', () => {
     });
   }
 
+  test('TLS destinations name the domain looked up for the certificate check (RFC 5922), not the SRV target', async () => {
+    const got = await resolver(ALL).resolve(uri('a.office.lan', { sips: true }));
+    expect(got).toEqual([{ transport: 'tls', address: H1, port: 5061, serverName: 'a.office.lan' }]);
+    expect((await resolver(ALL).resolve(uri('a.office.lan', { transport: 'udp' })))[0]).not.toHaveProperty('serverName');
+  });
+
   test('attack: a zone with 30 SRV records yields at most MAX_DESTINATIONS', async () => {
     const got = await resolver(ALL).resolve(uri('many.office.lan'));
     expect(got).toHaveLength(MAX_DESTINATIONS);
