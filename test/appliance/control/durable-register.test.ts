@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ExtensionService } from '../../../appliance/admin/extension-service.ts';
-import { startControlSection, type ControlSection } from '../../../appliance/control/control-section.ts';
-import { loadConfig } from '../../../system/config/index.ts';
-import { openStore } from '../../../system/store/index.ts';
+import type { ControlSection } from '../../../appliance/control/control-section.ts';
+import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
 import { sipMessage, SipUdpPeer, statusOf } from '../../support/sip-udp-peer.ts';
-import { freePort } from '../../support/sipp.ts';
 
 /**
  * Acknowledged means durable (issue 12, finding 4): a burst of REGISTERs is answered 200 only
@@ -19,40 +13,18 @@ import { freePort } from '../../support/sipp.ts';
 const HOST = '127.0.73.1';
 const GATEWAY = '127.0.73.20';
 const COUNT = 120;
-let dir: string;
+let t: TestControlSection;
 let control: ControlSection;
 let port: number;
 
 describe('durable REGISTER', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'durable-reg-'));
-    port = await freePort(HOST);
-    const path = join(dir, 'appliance.toml');
-    writeFileSync(path, `data_dir = "${dir}/data"
-[sip]
-listen = "${HOST}"
-port = ${port}
-transports = ["udp"]
-trusted = ["${GATEWAY}/32"]
-[dns]
-enabled = false
-[web]
-listen = "${HOST}"
-port = 0
-[control]
-min_workers = 2
-max_workers = 2
-`);
-    const config = loadConfig(path);
-    const store = openStore(config.dataDir);
-    const ext = new ExtensionService(store, config.sip.domain);
-    for (let i = 0; i < COUNT; i++) ext.add({ number: String(7000 + i), password: `Durable-Pass-${7000 + i}` });
-    store.close();
-    control = await startControlSection(config, { configArg: path, workerOutput: 'ignore' });
+    const extensions = Object.fromEntries(Array.from({ length: COUNT }, (_, i) => [String(7000 + i), `Durable-Pass-${7000 + i}`]));
+    t = await startTestControlSection(HOST, { sip: `trusted = ["${GATEWAY}/32"]`, extensions });
+    ({ control, port } = t);
   }, 60_000);
   afterAll(async () => {
-    await control?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await t?.stop();
   });
 
   test('every REGISTER answered 200 before a SIGKILL of the workers is in the store and served after the respawn', async () => {

@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExtensionService } from '../../../appliance/admin/extension-service.ts';
-import { startControlSection, type ControlSection } from '../../../appliance/control/control-section.ts';
-import { loadConfig } from '../../../system/config/index.ts';
-import { openStore } from '../../../system/store/index.ts';
+import type { ControlSection } from '../../../appliance/control/control-section.ts';
+import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
 import { requireTool } from '../../support/require-tool.ts';
 import { sipMessage, SipUdpPeer, statusOf } from '../../support/sip-udp-peer.ts';
 import { freePort, runSipp, SCENARIOS, sippCount, startSipp } from '../../support/sipp.ts';
@@ -22,37 +18,15 @@ const PHONE = '127.0.71.10';
 const GATEWAY = '127.0.71.20';
 const PW = 'Juliet-Pass-601';
 const hasSipp = requireTool('sipp');
-let dir: string;
+let t: TestControlSection;
 let control: ControlSection;
 let port: number;
 let callee: { kill: () => void } | undefined;
 
 describe.skipIf(!hasSipp)('per-worker shedding under one hot flow', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'worker-shed-'));
-    port = await freePort(HOST);
-    const path = join(dir, 'appliance.toml');
-    writeFileSync(path, `data_dir = "${dir}/data"
-[sip]
-listen = "${HOST}"
-port = ${port}
-transports = ["udp"]
-trusted = ["${GATEWAY}/32"]
-[dns]
-enabled = false
-[web]
-listen = "${HOST}"
-port = 0
-[control]
-min_workers = 2
-max_workers = 2
-sample_schedule = "*/1 * * * * *"
-`);
-    const config = loadConfig(path);
-    const store = openStore(config.dataDir);
-    new ExtensionService(store, config.sip.domain).add({ number: '601', password: PW });
-    store.close();
-    control = await startControlSection(config, { configArg: path, workerOutput: 'ignore' });
+    t = await startTestControlSection(HOST, { sip: `trusted = ["${GATEWAY}/32"]`, control: 'min_workers = 2\nmax_workers = 2\nsample_schedule = "*/1 * * * * *"', extensions: { '601': PW } });
+    ({ control, port } = t);
     const phonePort = await freePort(PHONE);
     const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '601', '-au', '601', '-ap', PW,
       '-key', 'expires', '3600', `${HOST}:${port}`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 10);
@@ -62,8 +36,7 @@ sample_schedule = "*/1 * * * * *"
   }, 30_000);
   afterAll(async () => {
     callee?.kill();
-    await control?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await t?.stop();
   });
 
   test('the hot worker sheds with 503 + Retry-After while the other idles; no call times out; answers at once after', async () => {
