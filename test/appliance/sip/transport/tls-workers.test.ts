@@ -16,10 +16,15 @@ import { freePort, freeTcpPort } from '../../../support/sipp.ts';
 /**
  * A TLS phone reached from any worker (127.0.110.40-42): two connection control sections
  * (processes) share the SIP and TLS ports; the phone's TLS connection lives in one of them.
- * INVITEs from 8 UDP sources spread over both workers all reach the phone over that one
+ * INVITEs from 24 UDP sources spread over both workers all reach the phone over that one
  * connection (the other worker hands the bytes over: tcp-write IPC, `tls:` keys), and every
  * 486 it answers gets back to each caller through the worker that forwarded.
  */
+/**
+ * Callers, one socket each: the kernel's reuseport hash spreads them over the two workers; with
+ * 24 the chance that all land on one is 2^-23 (with 8 it was 1 in 128, seen failing).
+ */
+const CALLERS = 24;
 const HOST = '127.0.110.40';
 const PHONE = '127.0.110.41';
 const GATEWAY = '127.0.110.42';
@@ -77,7 +82,7 @@ max_workers = 2
     expect(status).toBe(200);
     await Bun.sleep(300); // the binding and the connection's holder reach the other worker
     const got: string[] = [];
-    const callers = await Promise.all(Array.from({ length: 8 }, async (_, i) => {
+    const callers = await Promise.all(Array.from({ length: CALLERS }, async (_, i) => {
       const s = dgram.createSocket('udp4');
       s.on('message', (m) => got.push(`${i} ${m.toString('latin1')}`));
       await new Promise<void>((r) => s.bind(0, GATEWAY, () => r()));
@@ -98,11 +103,11 @@ max_workers = 2
     ]), sipPort, HOST));
     const finals = () => new Set(got.filter((m) => statusOf(m.slice(m.indexOf(' ') + 1)) === 486).map((m) => m.split(' ')[0]));
     const deadline = Date.now() + 6000;
-    while ((answered.size < 8 || finals().size < 8) && Date.now() < deadline) await Bun.sleep(20);
+    while ((answered.size < CALLERS || finals().size < CALLERS) && Date.now() < deadline) await Bun.sleep(20);
     clearInterval(answering);
     for (const s of callers) s.close();
-    expect(answered.size).toBe(8);
-    expect(finals().size).toBe(8);
+    expect(answered.size).toBe(CALLERS);
+    expect(finals().size).toBe(CALLERS);
     const invites = phone.inbox.filter((m) => m.startsWith('INVITE '));
     // Both workers forwarded some: their own Via ports differ.
     const viaPorts = new Set(invites.map((m) => /^SIP\/2\.0\/TLS [^:]+:(\d+)/.exec(headerLines(m, 'Via')[0])?.[1]));
