@@ -4,6 +4,7 @@ import type { Subprocess } from 'bun';
 import { findTool, requireTool } from '../../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../../support/appliance.ts';
 import { freePort, freeTcpPort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../../support/sipp.ts';
+import { SipUdpPeer, sipMessage } from '../../../support/sip-udp-peer.ts';
 
 /**
  * Calls to other domains (RFC 3263 §4): the appliance on 127.0.140.1 resolves NAPTR → SRV →
@@ -36,6 +37,11 @@ describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () 
   beforeAll(async () => {
     for (const ip of Object.values(S)) ports[ip] = ip === S.refused || ip === S.tcp ? await freeTcpPort(ip) : await freePort(ip);
     const dnsPort = await freePort(UPSTREAM);
+    // The appliance first: a hostile zone below points back at its SIP port.
+    ap = await startTestAppliance(HOST, {
+      sip: `trusted = ["${GATEWAY}/32"]`,
+      dns: `enabled = false\nforwarders = ["${UPSTREAM}#${dnsPort}"]`,
+    });
     dnsmasq = Bun.spawn([
       findTool('dnsmasq')!, '--no-daemon', '--no-resolv', '--no-hosts', `--listen-address=${UPSTREAM}`, `--port=${dnsPort}`, '--bind-interfaces',
       '--local-ttl=30',
@@ -61,6 +67,9 @@ describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () 
       `--srv-host=_sip._tcp.refused.example,a.refused.example,${ports[S.refused]},10,100`,
       `--srv-host=_sip._tcp.refused.example,b.refused.example,${ports[S.tcp]},20,100`,
       `--host-record=a.refused.example,${S.refused}`, `--host-record=b.refused.example,${S.tcp}`,
+      // loop.example (hostile): its SRV names the appliance itself.
+      `--srv-host=_sip._udp.loop.example,back.loop.example,${ap.port},10,100`,
+      `--host-record=back.loop.example,${HOST}`,
       // plain.example: no NAPTR, no SRV: A on 5060 (the address only, as a host).
       `--host-record=plain.example,${S.naptr}`,
     ], { stdout: 'ignore', stderr: 'pipe' });
@@ -69,10 +78,6 @@ describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () 
       if ((await new Response(probe.stdout).text()).includes(S.naptr)) break;
       await Bun.sleep(100);
     }
-    ap = await startTestAppliance(HOST, {
-      sip: `trusted = ["${GATEWAY}/32"]`,
-      dns: `enabled = false\nforwarders = ["${UPSTREAM}#${dnsPort}"]`,
-    });
     ap.addExtension('201', PW);
     // A name of our own zone, answered by our DNS function (admin records), not by dnsmasq.
     ap.app.store.dnsRecords.add({ name: '_sip._udp.pbx2.office.lan', type: 'SRV', value: `10 100 ${ports[S.own]} host2.office.lan`, ttl: null });
@@ -166,6 +171,20 @@ describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () 
     expect(caller.code).toBe(0);
     expect((await a.done).code).toBe(0);
     expect((await b.done).code).toBe(0);
+  });
+
+  test('attack: a zone whose SRV points back at the appliance gets 482, not a relay loop', async () => {
+    const gw = await SipUdpPeer.open(GATEWAY);
+    try {
+      gw.send(sipMessage('INVITE sip:alice@loop.example SIP/2.0', [
+        `Via: SIP/2.0/UDP ${gw.hostPort};branch=z9hG4bK-loop-1;rport`, `From: <sip:gw@${gw.hostPort}>;tag=g1`, 'To: <sip:alice@loop.example>',
+        'Call-ID: loop-1@test', 'CSeq: 1 INVITE', `Contact: <sip:gw@${gw.hostPort}>`, 'Max-Forwards: 70',
+      ]), ap.port, HOST);
+      const final = await gw.waitFor((m) => /^SIP\/2\.0 [2-6]\d\d/.test(m) && !m.startsWith('SIP/2.0 100'), 5000);
+      expect(final).toMatch(/^SIP\/2\.0 482 /); // §16.3 step 4: our own Via with the same loop hash
+    } finally {
+      gw.close();
+    }
   });
 
   test('no NAPTR, no SRV: A of the host on 5060 is what is tried (here: nothing listens)', async () => {
