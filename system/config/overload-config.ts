@@ -24,7 +24,7 @@ export interface OverloadConfig {
 }
 
 const EMERGENCY_DEFAULTS = { numbers: ['911', '112'] };
-const OVERLOAD_DEFAULTS = { shed_lag_ms: 25, calm_lag_ms: 5, shed_open_percent: 80, retry_after: 5, min_rate: 100 };
+const OVERLOAD_DEFAULTS = { shed_lag_ms: 100, calm_lag_ms: 20, shed_open_percent: 80, retry_after: 5, min_rate: 100 };
 
 /** Validates `[emergency]` (absent keys take the defaults). */
 export function parseEmergencyConfig(raw: unknown): EmergencyConfig {

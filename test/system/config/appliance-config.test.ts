@@ -90,7 +90,7 @@ describe('parseConfig: errors name the key', () => {
   test('[emergency] and [overload] defaults', () => {
     const c = parse('');
     expect(c.emergency.numbers).toEqual(['911', '112']);
-    expect(c.overload).toEqual({ shedLagMs: 25, calmLagMs: 5, shedOpenPercent: 80, retryAfter: 5, minRate: 100 });
+    expect(c.overload).toEqual({ shedLagMs: 100, calmLagMs: 20, shedOpenPercent: 80, retryAfter: 5, minRate: 100 });
   });
   for (const [name, text, key, message] of rows) {
     test(`${name} → ${key}`, () => {
