@@ -52,6 +52,7 @@ audio_player aufile,${dir}/heard.wav
 audio_alert aufile,${dir}/alert.wav
 rtp_stats yes
 net_interface ${o.ip}
+dns_server ${o.ip}:53
 module_path /usr/lib/baresip/modules
 module stdio.so
 module g711.so
