@@ -72,7 +72,7 @@ capture=0
   const proc = Bun.spawn(['linphonec', '-c', join(dir, 'rc'), '-a', '-d', '6', '-l', '/dev/stdout'], {
     stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, HOME: dir },
   });
-  const pump = async (s: ReadableStream<Uint8Array>) => { for await (const c of s) text += new TextDecoder().decode(c); };
+  const pump = async (s: ReadableStream<Uint8Array>) => { for await (const c of s as unknown as AsyncIterable<Uint8Array>) text += new TextDecoder().decode(c); };
   void pump(proc.stdout); void pump(proc.stderr);
   const phone: LinphonePhone = {
     user: o.user,
