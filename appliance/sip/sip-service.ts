@@ -162,8 +162,10 @@ export class SipService implements PipelineServices {
       return;
     }
     // A response for a sibling worker's transaction that reached us (over a TCP connection we
-    // hold): hand it to that worker's own Via port, where its client transaction waits.
-    if (!this.isUs(via.host, via.port) && via.port !== undefined && this.siblingViaPorts.has(via.port) && this.isLocalHost(via.host) && res.wire) {
+    // hold, or on the shared UDP port: a phone answers the address a request came from, and
+    // requests to UDP phones leave from the shared port for their NAT pinholes): hand it to
+    // that worker's own Via port, where its client transaction waits.
+    if (!this.isUs(via.host, via.port) && via.port !== undefined && this.isSiblingViaPort(via.port) && this.isLocalHost(via.host) && res.wire) {
       this.transport.send({ transport: 'udp', address: socketHost(via.host), port: via.port }, res.wire);
       return;
     }
@@ -171,6 +173,12 @@ export class SipService implements PipelineServices {
     // stateless forwarding, but a forged "200 OK" must not be relayed; 2xx retransmissions
     // reach their client transaction, which stays Accepted for them, RFC 6026 §7.2).
     this.counters.dropped++;
+  }
+
+  /** A sibling worker's Via port: a slot's port from the config, or one announced (a fallback port). */
+  private isSiblingViaPort(port: number): boolean {
+    const { base, count } = this.settings.workerViaPorts;
+    return port !== this.settings.viaPort && ((port >= base && port < base + count) || this.siblingViaPorts.has(port));
   }
 
   // ---- PipelineServices ----

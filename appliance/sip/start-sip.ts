@@ -59,6 +59,7 @@ export function sipSettings(config: ApplianceConfig, port: number, viaPort: numb
     anonymousInbound: config.security.anonymousInbound, maxTransactions: config.security.maxTransactions,
     emergencyNumbers: new Set(config.emergency.numbers),
     peerHosts: new Set(config.peers.map((p) => p.sip.slice(0, p.sip.lastIndexOf(':')))),
+    workerViaPorts: { base: s.workerPortBase > 0 ? s.workerPortBase : 0, count: s.workerPortBase > 0 ? config.control.maxWorkers : 0 },
   };
 }
 

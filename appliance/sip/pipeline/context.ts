@@ -35,6 +35,12 @@ export interface SipSettings {
   readonly maxTransactions: number;
   /** Dialled numbers never shed nor handed off (`[emergency] numbers`). */
   readonly emergencyNumbers: ReadonlySet<string>;
+  /**
+   * The worker slots' Via ports, `[sip] worker_port_base` + 0 … max_workers − 1 (empty when
+   * the base is 0): known from the config alone, so a worker just spawned already knows where
+   * its siblings' responses go, before any `siblings` message has reached it.
+   */
+  readonly workerViaPorts: { readonly base: number; readonly count: number };
 }
 
 /** Where the stages report abuse (security/source-guard.ts behind it). */

@@ -19,12 +19,10 @@ export class UdpEndpoints {
   constructor(private readonly address: string, private readonly sink: MessageSink) {}
 
   async open(sharedPort: number, ownPort: number | undefined): Promise<void> {
-    this.shared = await this.bind(sharedPort, true);
-    this.sharedPort = this.shared.address().port;
-    if (ownPort === undefined || ownPort === this.sharedPort) {
-      this.own = this.shared;
-      this.ownPort = this.sharedPort;
-    } else {
+    if (ownPort !== undefined && (ownPort === 0 || ownPort !== sharedPort)) {
+      // The own socket first: a request read from the shared port the moment it is bound may
+      // be forwarded at once, and its Via must already name a port that receives (a Via built
+      // before this bind carried no usable port, and every response to it was lost: 408).
       try {
         this.own = await this.bind(ownPort, false);
       } catch (err) {
@@ -35,6 +33,12 @@ export class UdpEndpoints {
         this.ownPortFallback = `Via port ${ownPort} is in use (${(err as Error).message}); using ${this.own.address().port}`;
       }
       this.ownPort = this.own.address().port;
+    }
+    this.shared = await this.bind(sharedPort, true);
+    this.sharedPort = this.shared.address().port;
+    if (!this.own) {
+      this.own = this.shared;
+      this.ownPort = this.sharedPort;
     }
   }
 
