@@ -18,6 +18,7 @@ export interface TestAppliance {
 
 /** TOML fragments for a test appliance: extra [sip] keys, the [dns] table's keys, the domain. */
 export interface TestOptions {
+  /** Extra [sip] keys (a `transports` line replaces the default UDP and TCP), then tables such as `[sip.tls]`. */
   readonly sip?: string;
   /** Keys of the [dns] table; default: DNS disabled on the wire (in-process lookups only). */
   readonly dns?: string;
@@ -32,8 +33,7 @@ export async function startTestAppliance(host: string, opts: TestOptions = {}): 
 listen = "${host}"
 port = 0
 domain = "${opts.domain ?? 'office.lan'}"
-transports = ["udp", "tcp"]
-${opts.sip ?? ''}
+${/^transports\s*=/m.test(opts.sip ?? '') ? '' : 'transports = ["udp", "tcp"]\n'}${opts.sip ?? ''}
 [dns]
 ${opts.dns ?? 'enabled = false'}
 `;

@@ -27,6 +27,8 @@ export interface BaresipOptions {
   readonly transport?: 'udp' | 'tcp' | 'tls';
   /** REGISTER expiry in seconds (baresip default 3600). */
   readonly expires?: number;
+  /** Print every SIP message (`-s`), e.g. to read the Via the appliance put on an INVITE. */
+  readonly trace?: boolean;
 }
 
 /** A mono 8 kHz 16-bit PCM WAV of `seconds` of a tone (RIFF header, RFC 2361 format tag 1). */
@@ -64,8 +66,8 @@ module_app menu.so
   writeFileSync(join(dir, 'accounts'),
     `<sip:${o.user}@${o.domain};transport=${t}>;auth_pass=${o.password};outbound="sip:${o.proxy};transport=${t}";answermode=auto;regint=${o.expires ?? 3600}\n`);
   let text = '';
-  const proc: Subprocess<'pipe', 'pipe', 'pipe'> = Bun.spawn(['baresip', '-f', dir], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
-  const pump = async (s: ReadableStream<Uint8Array>) => { for await (const c of s) text += new TextDecoder().decode(c); };
+  const proc: Subprocess<'pipe', 'pipe', 'pipe'> = Bun.spawn(['baresip', '-f', dir, ...(o.trace ? ['-s'] : [])], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
+  const pump = async (s: ReadableStream<Uint8Array>) => { for await (const c of s as unknown as AsyncIterable<Uint8Array>) text += new TextDecoder().decode(c); };
   void pump(proc.stdout); void pump(proc.stderr);
   const phone: BaresipPhone = {
     user: o.user,
