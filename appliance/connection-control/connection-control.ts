@@ -67,7 +67,7 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
       mode: config.sip.mode,
       tcp: config.sip.transports.includes('tcp'),
     });
-    const sip = await startSip({ config, store, log, location, locate, ownPort: opts.ownPort, onBan: opts.onBan, dnsQuery: (n, t) => dns.resolve(n, t) });
+    const sip = await startSip({ config, store, log, location, locate, ownPort: opts.ownPort, workerId: opts.ownPort !== undefined ? opts.workerId : undefined, onBan: opts.onBan, dnsQuery: (n, t) => dns.resolve(n, t) });
     started.push(sip);
     // The SRV records name the port actually bound (it differs from the config when that said 0).
     dns.setSipTargets([{

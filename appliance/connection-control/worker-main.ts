@@ -104,6 +104,7 @@ process.on('message', (raw: unknown) => {
       return;
     case 'siblings':
       cc.sip.service.siblingViaPorts = new Set(raw.viaPorts.filter((p) => p !== cc.sip.transports.viaPort));
+      if (raw.spread) cc.sip.siblings?.setSiblings(raw.spread.key, raw.spread.inboxes);
       return;
   }
 });
@@ -161,4 +162,4 @@ process.on('SIGINT', () => void stopGracefully());
 // The control section went away: a worker never outlives it.
 process.on('disconnect', () => void shutdown());
 
-send({ type: 'ready', workerId, pid: process.pid, sipPort: cc.sip.port, viaPort: cc.sip.transports.viaPort });
+send({ type: 'ready', workerId, pid: process.pid, sipPort: cc.sip.port, viaPort: cc.sip.transports.viaPort, ...(cc.sip.siblings ? { spreadPort: cc.sip.siblings.port } : {}) });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import { every, type ScheduledJob } from '../../system/schedule/schedule.ts';
 import { createHostSampler } from '../../system/sensors/host-sampler.ts';
@@ -131,9 +132,12 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   let stopping = false;
   /** TCP connection key → the worker holding it. */
   const tcpOwners = new Map<string, number>();
+  // The key of the sibling link between workers: new at every start, never stored nor logged.
+  const spreadKey = randomBytes(16).toString('hex');
   const announceSiblings = () => {
     const viaPorts = pool.workers.flatMap((w) => (w.viaPort ? [w.viaPort] : []));
-    pool.broadcast({ type: 'siblings', viaPorts });
+    const inboxes = pool.workers.flatMap((w) => (w.spreadPort && w.state === 'running' ? [{ workerId: w.id, port: w.spreadPort }] : []));
+    pool.broadcast({ type: 'siblings', viaPorts, spread: { key: spreadKey, inboxes } });
   };
 
   const onMessage = (worker: WorkerHandle, msg: WorkerToControl) => {

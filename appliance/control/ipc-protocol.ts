@@ -40,7 +40,11 @@ export type ControlToWorker =
   | { readonly type: 'hand-off'; readonly target: HandOffTarget | null }
   /** Which worker holds which TCP connection (null: closed), and every worker's Via port. */
   | { readonly type: 'tcp-owners'; readonly owners: readonly (readonly [string, number | null])[] }
-  | { readonly type: 'siblings'; readonly viaPorts: readonly number[] }
+  /**
+   * Every worker's Via port, and the sibling link (sip/transport/sibling-link.ts): the key that
+   * starts every frame between workers, and each worker's inbox port, for hot-flow spreading.
+   */
+  | { readonly type: 'siblings'; readonly viaPorts: readonly number[]; readonly spread?: { readonly key: string; readonly inboxes: readonly { readonly workerId: number; readonly port: number }[] } }
   /** Bytes for a TCP connection this worker holds (base64), sent on behalf of a sibling. */
   | TcpWrite;
 
@@ -54,7 +58,8 @@ export interface TcpWrite {
 }
 
 export type WorkerToControl =
-  | { readonly type: 'ready'; readonly workerId: number; readonly pid: number; readonly sipPort: number; readonly viaPort: number }
+  /** Started; `spreadPort`: its sibling link inbox (absent with `[overload] spread = false`). */
+  | { readonly type: 'ready'; readonly workerId: number; readonly pid: number; readonly sipPort: number; readonly viaPort: number; readonly spreadPort?: number }
   | { readonly type: 'report'; readonly report: WorkerReport }
   /** Registration changes decided by this worker, to spread to the others. */
   | { readonly type: 'bindings'; readonly changes: readonly BindingChange[] }

@@ -23,6 +23,9 @@ export interface WorkerReport {
   readonly admitShare?: number;
   /** Its event-loop lag at the last tick, ms. */
   readonly lagMs?: number;
+  /** Datagrams of hot flows it handed to sibling workers, and took from them, since start (sip/pipeline/flow-spreader.ts). */
+  readonly spreadOut?: number;
+  readonly spreadIn?: number;
   readonly errors: number;
   readonly rssBytes: number;
 }

@@ -15,6 +15,8 @@ export interface WorkerHandle {
   readonly startedAt: number;
   sipPort?: number;
   viaPort?: number;
+  /** Its sibling link inbox (hot-flow spreading), once ready. */
+  spreadPort?: number;
 }
 
 export interface WorkerPoolOptions {
@@ -67,6 +69,7 @@ export class WorkerPool {
             handle.state = handle.state === 'draining' ? 'draining' : 'running';
             handle.sipPort = message.sipPort;
             handle.viaPort = message.viaPort;
+            handle.spreadPort = message.spreadPort;
           }
           this.opts.onMessage(handle, message);
         },

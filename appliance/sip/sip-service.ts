@@ -29,6 +29,7 @@ import { AdmissionControl } from './pipeline/admission-control.ts';
 import { inCidrList } from '../../system/config/index.ts';
 import type { DialogTokens } from './security/dialog-token.ts';
 import type { SourceGuard } from './security/source-guard.ts';
+import type { FlowSpreader } from './pipeline/flow-spreader.ts';
 
 /** Host services the SIP service needs, passed in at start-up (DESIGN.md layering). */
 export interface SipServiceDeps {
@@ -68,6 +69,8 @@ export class SipService implements PipelineServices {
   onDialogEvent?: (event: DialogEvent) => void;
   /** Via ports of the sibling connection control sections (set by the control section). */
   siblingViaPorts: ReadonlySet<number> = new Set();
+  /** Spreads a hot flow over the sibling workers (pipeline/flow-spreader.ts); absent in one process. */
+  spreader: FlowSpreader | undefined;
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
   private transport!: SipTransport;
@@ -105,6 +108,12 @@ export class SipService implements PipelineServices {
     if (!this.sourceGuard.admit(source.address)) {
       this.counters.banned++;
       return;
+    }
+    // A saturated worker hands new work of a hot flow to a calm sibling before decoding it.
+    if (this.spreader) {
+      const placed = this.spreader.offer(data, source);
+      if (placed === 'handed') return;
+      this.admission.preAdmitted = placed === 'kept';
     }
     let decoded;
     try {

@@ -12,6 +12,8 @@ import { inCidrList } from '../../system/config/index.ts';
 import { socketHost } from './message/uri.ts';
 import { DialogTokens } from './security/dialog-token.ts';
 import { SourceGuard, type Ban } from './security/source-guard.ts';
+import { SiblingLink } from './transport/sibling-link.ts';
+import { FlowSpreader } from './pipeline/flow-spreader.ts';
 import { LoadMonitor } from './pipeline/load-monitor.ts';
 import { NatPinger } from './nat/nat-pinger.ts';
 import { streamTlsFor } from './transport/tls-certificate.ts';
@@ -27,6 +29,8 @@ export interface RunningSip {
   readonly port: number;
   /** OPTIONS keep-alives to this worker's UDP bindings behind NAT; undefined when `nat_ping_interval` is 0. */
   readonly natPinger?: NatPinger;
+  /** The link to the sibling workers (hot-flow spreading); undefined in one process or with `[overload] spread = false`. */
+  readonly siblings?: SiblingLink;
   stop(): Promise<void>;
 }
 
@@ -37,6 +41,8 @@ export interface StartSipOptions {
   readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
   /** This worker's own Via port (multi-worker); undefined: the shared port. */
   readonly ownPort?: number;
+  /** This worker's id, when it runs beside siblings: opens the sibling link for hot-flow spreading. */
+  readonly workerId?: number;
   /** Routing of callees of our domain (the locator over the DNS function). */
   readonly locate: (user: string) => RouteDecision | Promise<RouteDecision>;
   /** The location view (shared with the DNS function), already loaded from the store. */
@@ -121,6 +127,16 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
   // The worker judges its own load (worker-load.ts) and sheds at once when saturated.
   service.admission.localRetryAfter = config.overload.retryAfter;
   const monitor = new LoadMonitor(service, config.overload, config.security.maxTransactions);
+  // Beside siblings, a saturated worker hands the new work it would refuse to a calm one.
+  let siblings: SiblingLink | undefined;
+  if (opts.workerId !== undefined && config.overload.spread) {
+    siblings = new SiblingLink(opts.workerId, (data, source) => service.receive(data, source), () => transports.port);
+    await siblings.open();
+    service.spreader = new FlowSpreader(siblings, service.admission, { busyLagMs: config.overload.calmLagMs, maxLagMs: config.overload.shedLagMs / 2, maxAgeMs: 300 });
+    const link = siblings;
+    // A draining worker takes nothing new: it says so with a share of 0.
+    monitor.onTick = (share, lagMs) => link.beacon(service.admission.draining ? 0 : share, lagMs);
+  }
   monitor.start();
   const natPinger = config.sip.natPingInterval > 0 ? new NatPinger({
     location, request: (req, dest, user) => service.request(req, dest, user),
@@ -129,9 +145,10 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
   }) : undefined;
   natPinger?.start();
   return {
-    service, location, transports, port: transports.port, natPinger,
+    service, location, transports, port: transports.port, natPinger, siblings,
     async stop() {
       monitor.stop();
+      await siblings?.close();
       natPinger?.stop();
       service.close();
       location.close();

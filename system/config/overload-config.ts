@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors/index.ts';
-import { int, list, str, table } from './fields.ts';
+import { bool, int, list, str, table } from './fields.ts';
 
 /**
  * `[emergency]`: numbers that are never shed, refused for load nor handed off (issue 12; the
@@ -21,10 +21,16 @@ export interface OverloadConfig {
   readonly retryAfter: number;
   /** New INVITEs and REGISTERs per second below which lag alone never sheds (a lag spike without load is not overload). */
   readonly minRate: number;
+  /**
+   * A saturated worker hands the new work it would refuse to a calm sibling worker instead
+   * (appliance/sip/pipeline/flow-spreader.ts): one hot flow, pinned by the kernel's reuseport
+   * hash to one worker, then uses every worker before anything is refused.
+   */
+  readonly spread: boolean;
 }
 
 const EMERGENCY_DEFAULTS = { numbers: ['911', '112'] };
-const OVERLOAD_DEFAULTS = { shed_lag_ms: 100, calm_lag_ms: 20, shed_open_percent: 80, retry_after: 5, min_rate: 100 };
+const OVERLOAD_DEFAULTS = { shed_lag_ms: 100, calm_lag_ms: 20, shed_open_percent: 80, retry_after: 5, min_rate: 100, spread: true };
 
 /** Validates `[emergency]` (absent keys take the defaults). */
 export function parseEmergencyConfig(raw: unknown): EmergencyConfig {
@@ -37,8 +43,8 @@ export function parseEmergencyConfig(raw: unknown): EmergencyConfig {
 /** Validates `[overload]` (absent keys take the defaults). */
 export function parseOverloadConfig(raw: unknown): OverloadConfig {
   const o = table(raw, 'overload', {
-    shed_lag_ms: int(5, 10_000), calm_lag_ms: int(1, 10_000), shed_open_percent: int(1, 100), retry_after: int(1, 3600), min_rate: int(0, 1_000_000),
+    shed_lag_ms: int(5, 10_000), calm_lag_ms: int(1, 10_000), shed_open_percent: int(1, 100), retry_after: int(1, 3600), min_rate: int(0, 1_000_000), spread: bool,
   }, OVERLOAD_DEFAULTS);
   if (o.calm_lag_ms >= o.shed_lag_ms) throw new ConfigError('overload.calm_lag_ms', 'must be below overload.shed_lag_ms');
-  return { shedLagMs: o.shed_lag_ms, calmLagMs: o.calm_lag_ms, shedOpenPercent: o.shed_open_percent, retryAfter: o.retry_after, minRate: o.min_rate };
+  return { shedLagMs: o.shed_lag_ms, calmLagMs: o.calm_lag_ms, shedOpenPercent: o.shed_open_percent, retryAfter: o.retry_after, minRate: o.min_rate, spread: o.spread };
 }

@@ -42,6 +42,8 @@ export interface Source {
   readonly localPort: number;
   /** For TCP/TLS: the connection key (TLS: `tls:addr:port`), so responses and calls can reuse it. */
   readonly connection?: string;
+  /** Handed over by a sibling worker that was saturated (pipeline/flow-spreader.ts): never spread again. */
+  readonly handed?: boolean;
 }
 
 /** The outcome of decoding one message (RFC 3261 §7, RFC 4475 for the tricky cases). */

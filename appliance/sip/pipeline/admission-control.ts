@@ -61,6 +61,12 @@ export class AdmissionControl {
   /** Asked with the time at each offer: lets the load monitor judge a loop too busy to run its timer (load-monitor.ts). */
   probe: ((now: number) => void) | undefined;
   private readonly gate = new ShareGate();
+  /**
+   * Set by the receive path for the request being handled now when the flow spreader kept it
+   * here in place of those it handed to siblings (flow-spreader.ts): the worker's own share was
+   * applied there already, so it is not applied twice.
+   */
+  preAdmitted = false;
 
   /** Retry-After of a refusal by the worker's own judgement (`[overload] retry_after`). */
   localRetryAfter = 5;
@@ -81,7 +87,7 @@ export class AdmissionControl {
     this.offered++;
     this.probe?.(performance.now());
     if (this.draining) return false;
-    if (!this.gate.admit(this.localShare)) {
+    if (!this.preAdmitted && !this.gate.admit(this.localShare)) {
       this.shed++;
       this.shedLocal++;
       return false;

@@ -27,6 +27,8 @@ export class LoadMonitor {
   private lastOffered = 0;
   /** The last lag measured, ms (reports, tests). */
   lagMs = 0;
+  /** Told the admitted share and lag after each tick (the beacons to sibling workers). */
+  onTick: ((share: number, lagMs: number) => void) | undefined;
 
   constructor(private readonly source: LoadSource, private readonly cfg: OverloadConfig, private readonly maxTransactions: number) {}
 
@@ -64,6 +66,7 @@ export class LoadMonitor {
       a.localShare = nextAdmitShare(a.localShare, {
         lagMs: this.lagMs, previousLagMs, offeredPerSecond, openTransactions: this.source.openTransactions, maxTransactions: this.maxTransactions,
       }, this.cfg);
+      this.onTick?.(a.localShare, this.lagMs);
     } catch {
       // keep the last share; the next tick tries again
     }

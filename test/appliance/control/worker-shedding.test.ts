@@ -25,7 +25,12 @@ let callee: { kill: () => void } | undefined;
 
 describe.skipIf(!hasSipp)('per-worker shedding under one hot flow', () => {
   beforeAll(async () => {
-    t = await startTestControlSection(HOST, { sip: `trusted = ["${GATEWAY}/32"]`, control: 'min_workers = 2\nmax_workers = 2\nsample_schedule = "*/1 * * * * *"', extensions: { '601': PW } });
+    // Spreading off: this is the worker judging and refusing by itself (hot-flow-spread.test.ts
+    // shows the same flow spread over both workers).
+    t = await startTestControlSection(HOST, {
+      sip: `trusted = ["${GATEWAY}/32"]`, control: 'min_workers = 2\nmax_workers = 2\nsample_schedule = "*/1 * * * * *"',
+      tables: '[overload]\nspread = false', extensions: { '601': PW },
+    });
     ({ control, port } = t);
     const phonePort = await freePort(PHONE);
     const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '601', '-au', '601', '-ap', PW,

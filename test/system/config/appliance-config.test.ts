@@ -86,11 +86,13 @@ describe('parseConfig: errors name the key', () => {
     ['min_workers > max_workers', '[control]\nmin_workers = 4\nmax_workers = 2', 'control.min_workers', /larger than/],
     ['bad cron', '[control]\nsample_schedule = "often"', 'control.sample_schedule', /cron/],
     ['empty data_dir', 'data_dir = ""', 'data_dir', /non-empty string/],
+    ['spread not a boolean', '[overload]\nspread = "yes"', 'overload.spread', /true or false|boolean/],
   ];
   test('[emergency] and [overload] defaults', () => {
     const c = parse('');
     expect(c.emergency.numbers).toEqual(['911', '112']);
-    expect(c.overload).toEqual({ shedLagMs: 100, calmLagMs: 20, shedOpenPercent: 80, retryAfter: 5, minRate: 100 });
+    expect(c.overload).toEqual({ shedLagMs: 100, calmLagMs: 20, shedOpenPercent: 80, retryAfter: 5, minRate: 100, spread: true });
+    expect(parse('[overload]\nspread = false').overload.spread).toBe(false);
   });
   for (const [name, text, key, message] of rows) {
     test(`${name} → ${key}`, () => {
