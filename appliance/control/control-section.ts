@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ApplianceConfig } from '../../system/config/index.ts';
+import { listenEndpoints, type ApplianceConfig } from '../../system/config/index.ts';
 import { every, type ScheduledJob } from '../../system/schedule/schedule.ts';
 import { createHostSampler } from '../../system/sensors/host-sampler.ts';
 import { History } from '../../system/sensors/history.ts';
@@ -143,7 +143,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const onMessage = (worker: WorkerHandle, msg: WorkerToControl) => {
     switch (msg.type) {
       case 'ready':
-        log('control.worker.ready', `connection control section ${worker.id} running (pid ${msg.pid}): SIP on ${config.sip.listen}:${msg.sipPort} (${config.sip.transports.join(", ")}), Via port ${msg.viaPort}`, { worker: worker.id });
+        log('control.worker.ready', `connection control section ${worker.id} running (pid ${msg.pid}): SIP on ${listenEndpoints(config.sip.listenAddresses, msg.sipPort)} (${config.sip.transports.join(", ")}), Via port ${msg.viaPort}`, { worker: worker.id });
         if (admission) pool.send(worker, { type: 'admission', admission });
         pool.send(worker, { type: 'tcp-owners', owners: [...tcpOwners] });
         sendRoles(worker);

@@ -1,5 +1,5 @@
 import cron from 'node-cron';
-import type { ApplianceConfig } from '../../system/config/index.ts';
+import { listenEndpoints, type ApplianceConfig } from '../../system/config/index.ts';
 import type { Store } from '../../system/store/index.ts';
 import type { DnsFunction } from '../dns/index.ts';
 import { startConnectionControl } from '../connection-control/connection-control.ts';
@@ -28,10 +28,10 @@ const PURGE_SCHEDULE = '*/10 * * * * *';
 export async function startAppliance(config: ApplianceConfig, opts: StartOptions = {}): Promise<RunningAppliance> {
   const cc = await startConnectionControl(config, { workerId: 0, print: opts.log });
   const purge = cron.schedule(PURGE_SCHEDULE, () => void cc.location.purgeExpired());
-  cc.store.events.append('appliance.start', `SIP listening on ${config.sip.listen}:${cc.sip.port} for domain ${config.sip.domain}`, {
+  cc.store.events.append('appliance.start', `SIP listening on ${listenEndpoints(config.sip.listenAddresses, cc.sip.port)} for domain ${config.sip.domain}`, {
     bindings: cc.location.size, dns: config.dns.enabled ? `${config.dns.listen}:${cc.dns.udpPort}` : 'disabled',
   });
-  opts.log?.(`appliance.start: SIP listening on ${config.sip.listen}:${cc.sip.port} (${config.sip.transports.join(', ')}) for domain ${config.sip.domain}`);
+  opts.log?.(`appliance.start: SIP listening on ${listenEndpoints(config.sip.listenAddresses, cc.sip.port)} (${config.sip.transports.join(', ')}) for domain ${config.sip.domain}`);
   return {
     config, store: cc.store, sip: cc.sip, dns: cc.dns,
     async stop() {

@@ -22,6 +22,7 @@ import { bindingDestination } from './registrar/binding-destination.ts';
 import { ClientTransaction, type ClientTransactionUser } from './transaction/client-transaction.ts';
 import { ServerTransaction } from './transaction/server-transaction.ts';
 import type { Destination, SipTransport } from './transport/transport.ts';
+import { advertiseFor } from './transport/advertise-for.ts';
 import { SipCounters } from './sip-counters.ts';
 import { CallTrace } from './call-trace.ts';
 import { dialogEventOf, type DialogEvent } from './dialog-events.ts';
@@ -260,7 +261,7 @@ export class SipService implements PipelineServices {
     targets.forEach((t, i) => {
       const open = (target: Target, attempt: number, user: ClientTransactionUser) => {
         const branch = failoverBranch(outgoingBranch(ctx.req, i, loop), attempt);
-        const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(), ctx.source.transport);
+        const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(target.dest.address, ctx.source.address), ctx.source.transport);
         const ct = new ClientTransaction(`${branch}|${ctx.req.method}`, fwd, target.dest, this.transport, user, (c) => {
           if (this.clients.get(c.key) === c) this.clients.delete(c.key);
         });
@@ -294,7 +295,7 @@ export class SipService implements PipelineServices {
   relayStateless(ctx: RequestContext, target: Target): void {
     if (sipsTargets(ctx.req.uri, [target], this.settings.tlsPort !== undefined).kind === 'reply') return; // an ACK: nothing to answer
     const branch = outgoingBranch(ctx.req, 0);
-    const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(), ctx.source.transport);
+    const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(target.dest.address, ctx.source.address), ctx.source.transport);
     this.transport.send(target.dest, encodeMessage(fwd));
   }
 
@@ -370,9 +371,11 @@ export class SipService implements PipelineServices {
     this.transport.send(dest, encodeMessage(res), true);
   }
 
-  private identity() {
+  /** Our identity on a request from `from` to `to`: each leg names our address of its family (dual stack). */
+  private identity(to: string, from: string) {
+    const sides = this.settings.advertiseByFamily;
     return {
-      advertise: this.settings.advertise, port: this.settings.port, viaPort: this.settings.viaPort, tlsPort: this.settings.tlsPort,
+      advertise: advertiseFor(sides, to), inboundAdvertise: advertiseFor(sides, from), port: this.settings.port, viaPort: this.settings.viaPort, tlsPort: this.settings.tlsPort,
       dialogToken: (callId: string, fromTag: string) => this.dialogTokens.issue(callId, fromTag),
     };
   }

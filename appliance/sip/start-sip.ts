@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import type { Store } from '../../system/store/index.ts';
 import { Authenticator } from './auth/authenticator.ts';
@@ -17,6 +18,7 @@ import { FlowSpreader } from './pipeline/flow-spreader.ts';
 import { LoadMonitor } from './pipeline/load-monitor.ts';
 import { NatPinger } from './nat/nat-pinger.ts';
 import { streamTlsFor } from './transport/tls-certificate.ts';
+import { advertiseFor } from './transport/advertise-for.ts';
 import type { DnsAnswer } from '../dns/handler.ts';
 import { UriResolver } from './proxy/uri-resolver.ts';
 
@@ -56,10 +58,14 @@ export interface StartSipOptions {
 /** Precomputes the settings the pipeline reads from the config (STYLE.md §9). */
 export function sipSettings(config: ApplianceConfig, port: number, viaPort: number): SipSettings {
   const s = config.sip;
-  const hosts = new Set([s.domain, s.advertise, 'localhost'].map((h) => h.toLowerCase()));
-  if (s.listen !== '0.0.0.0' && s.listen !== '::') hosts.add(s.listen);
+  // Every family's addresses (dual stack), so loose routing pops our Route entries of either
+  // family (RFC 3261 §16.4); IPv6 both bare and bracketed, as URIs and Vias write it (RFC 5118).
+  const specific = s.listenAddresses.map((l) => l.address).filter((a) => a !== '0.0.0.0' && a !== '::');
+  const hosts = new Set([s.domain, 'localhost', ...s.listenAddresses.map((l) => l.advertise), ...specific].map((h) => h.toLowerCase()));
+  for (const h of [...hosts]) if (isIP(h) === 6) hosts.add(`[${h}]`);
   return {
     domain: s.domain, localHosts: hosts, advertise: s.advertise, port, viaPort, trusted: s.trusted, mode: s.mode,
+    advertiseByFamily: s.listenAddresses.map((l) => ({ family: l.family, advertise: l.advertise })),
     registrar: { minExpires: s.minExpires, maxExpires: s.maxExpires, defaultExpires: s.defaultExpires, maxContacts: 10 },
     tcp: s.transports.includes('tcp'),
     anonymousInbound: config.security.anonymousInbound, maxTransactions: config.security.maxTransactions,
@@ -75,7 +81,7 @@ export function sipSettings(config: ApplianceConfig, port: number, viaPort: numb
  */
 export function sourceGuardFor(config: ApplianceConfig, store: Store, log: StartSipOptions['log'], onBan?: (ban: Ban) => void): SourceGuard {
   const sec = config.security;
-  const ours = new Set([config.sip.advertise, config.sip.listen, ...config.peers.map((p) => p.sip.slice(0, p.sip.lastIndexOf(':')))]);
+  const ours = new Set([...config.sip.listenAddresses.flatMap((l) => [l.advertise, l.address]), ...config.peers.map((p) => p.sip.slice(0, p.sip.lastIndexOf(':')))]);
   const guard = new SourceGuard(
     { banAfterFailures: sec.banAfterFailures, failureWindowMs: sec.failureWindow * 1000, rateLimit: sec.rateLimit, rateWindowMs: sec.rateWindow * 1000, banMs: sec.banSeconds * 1000 },
     (address) => ours.has(address) || inCidrList(address, config.sip.trusted),
@@ -114,7 +120,7 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
     ...(resolver ? { resolveDomain: (uri) => resolver.resolve({ sips: uri.schema === 'sips', host: uri.host, port: uri.port, transport: uri.params.transport ?? undefined }) } : {}),
   });
   const transports = new SipTransports(
-    { address: config.sip.listen, port: config.sip.port, ownPort: opts.ownPort, transports: config.sip.transports, tcp: config.sip.tcp,
+    { addresses: config.sip.listenAddresses.map((l) => l.address), port: config.sip.port, ownPort: opts.ownPort, transports: config.sip.transports, tcp: config.sip.tcp,
       tls: await streamTlsFor(config) },
     (data, source) => service.receive(data, source),
     (e) => opts.log('sip.transport', e),
@@ -140,7 +146,7 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
   monitor.start();
   const natPinger = config.sip.natPingInterval > 0 ? new NatPinger({
     location, request: (req, dest, user) => service.request(req, dest, user),
-    identity: () => ({ advertise: settings.advertise, viaPort: settings.viaPort, domain: settings.domain }),
+    identity: (address) => ({ advertise: advertiseFor(settings.advertiseByFamily, address), viaPort: settings.viaPort, domain: settings.domain }),
     intervalS: config.sip.natPingInterval, maxFailures: config.sip.natPingFailures, log: opts.log,
   }) : undefined;
   natPinger?.start();

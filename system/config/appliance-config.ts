@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
-import { availableParallelism, hostname, networkInterfaces } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { ConfigError } from '../errors/index.ts';
 import { PRIVATE_RANGES, type Cidr } from './cidr.ts';
 import { openFileLimit } from './fd-limit.ts';
@@ -8,6 +8,7 @@ import { bool, cidr, domainName, int, list, num, oneOf, str, table, type Field }
 import { parseWebConfig, type WebConfig } from './web-config.ts';
 import { parseLogConfig, type LogConfig } from './log-config.ts';
 import { parseSipTlsConfig, type SipTlsConfig } from './sip-tls-config.ts';
+import { parseSipListen, type SipListenAddress } from './sip-listen-config.ts';
 import { parseEmergencyConfig, parseOverloadConfig, type EmergencyConfig, type OverloadConfig } from './overload-config.ts';
 
 /** SIP transports the appliance can listen on (tls: RFC 3261 §26, `[sip.tls]`). */
@@ -37,9 +38,19 @@ export interface ApplianceConfig {
 }
 
 export interface SipConfig {
+  /** The primary listen address: the first of `listenAddresses` (where one address is needed). */
   readonly listen: string;
+  /**
+   * Every address the SIP transports bind (`[sip] listen`, a string or a list): at most one
+   * IPv4 and one IPv6 address, the primary first, each with what it advertises. The one owner
+   * of the dual-stack fact (docs/SIP.md "IPv6").
+   */
+  readonly listenAddresses: readonly SipListenAddress[];
   readonly port: number;
-  /** Address put in Via/Record-Route/Contact; defaults to `listen`, or 127.0.0.1 for 0.0.0.0. */
+  /**
+   * The primary family's advertised address (Via/Record-Route/Contact): `[sip] advertise`, else
+   * `listen`, or the first LAN IPv4 address (127.0.0.1) for a wildcard. Per family: `listenAddresses`.
+   */
   readonly advertise: string;
   /** The office SIP domain: AORs are `sip:<extension>@<domain>`; also the digest realm. */
   readonly domain: string;
@@ -218,7 +229,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
   }, { ...DEFAULTS.top, security: {}, log: {}, emergency: {}, overload: {}, name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
 
   const sip = table(top.sip, 'sip', {
-    listen: address, port, advertise: address, domain: domainName,
+    listen: pass, port, advertise: pass, domain: domainName,
     transports: list(oneOf<Transport>('udp', 'tcp', 'tls'), { nonEmpty: true }), tls: pass,
     trusted: list(cidr), mode: oneOf('proxy', 'redirect'),
     min_expires: int(1, 3600) /* a 423 may only ask for less than an hour (RFC 3261 §10.3 step 7) */, max_expires: int(1, 604800), default_expires: int(1, 604800),
@@ -226,7 +237,8 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     tcp_max_connections: int(0, 1 << 20), tcp_max_per_source: int(1, 65535), tcp_idle_timeout: int(0, 608400),
     tcp_first_message_timeout: int(1, 3600), tcp_message_timeout: int(1, 300),
     nat_ping_interval: int(0, 3600), nat_ping_failures: int(0, 100), worker_port_base: ((v, key) => (v === -1 ? -1 : port(v, key))) as Field<number>,
-  }, { ...DEFAULTS.sip, advertise: defaultAdvertise(top.sip), tls: {} });
+  }, { ...DEFAULTS.sip, advertise: null, tls: {} });
+  const listen = parseSipListen(sip.listen, sip.advertise ?? undefined).addresses;
   if (sip.min_expires > sip.max_expires) throw new ConfigError('sip.min_expires', 'is larger than sip.max_expires');
   if (sip.default_expires < sip.min_expires || sip.default_expires > sip.max_expires) {
     throw new ConfigError('sip.default_expires', 'must lie between sip.min_expires and sip.max_expires');
@@ -278,7 +290,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     name: top.name,
     dataDir: resolve(baseDir, top.data_dir),
     sip: {
-      listen: sip.listen, port: sip.port, advertise: sip.advertise, domain: sip.domain,
+      listen: listen[0].address, listenAddresses: listen, port: sip.port, advertise: listen[0].advertise, domain: sip.domain,
       transports: sip.transports, trusted: sip.trusted, mode: sip.mode,
       minExpires: sip.min_expires, maxExpires: sip.max_expires, defaultExpires: sip.default_expires,
       nonceLifetime: sip.nonce_lifetime, authAlgorithms: [...new Set(sip.auth_algorithms)], tcp: tcpLimits(sip),
@@ -328,16 +340,6 @@ function tcpLimits(sip: { max_expires: number; tcp_max_connections: number; tcp_
     maxConnections, maxPerSource: Math.min(sip.tcp_max_per_source, maxConnections), idleTimeout,
     firstMessageTimeout: sip.tcp_first_message_timeout, messageTimeout: sip.tcp_message_timeout,
   };
-}
-
-function defaultAdvertise(rawSip: unknown): string {
-  const listen = (rawSip as Record<string, unknown> | undefined)?.listen;
-  if (typeof listen === 'string' && listen !== '0.0.0.0' && listen !== '::') return listen;
-  // Listening on every address: advertise the first LAN IPv4 address the phones can reach.
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
 }
 
 /** `[sip] worker_port_base`, checked: the slots' ports must fit below 65536 ('-1' = derived). */

@@ -3,3 +3,4 @@ export * from './cidr.ts';
 export * from './web-config.ts';
 export * from './sip-tls-config.ts';
 export * from './overload-config.ts';
+export * from './sip-listen-config.ts';

@@ -23,6 +23,8 @@ export interface TestOptions {
   /** Keys of the [dns] table; default: DNS disabled on the wire (in-process lookups only). */
   readonly dns?: string;
   readonly domain?: string;
+  /** `[sip] listen` addresses instead of `host` alone (dual stack: e.g. [host, '::1']). */
+  readonly listen?: readonly string[];
 }
 
 /** Starts an appliance in this process on `host` (a 127.x address), SIP on a free port. */
@@ -30,7 +32,7 @@ export async function startTestAppliance(host: string, opts: TestOptions = {}): 
   const dataDir = mkdtempSync(join(tmpdir(), 'appliance-test-'));
   const toml = `data_dir = "${dataDir}"
 [sip]
-listen = "${host}"
+listen = ${opts.listen ? JSON.stringify(opts.listen) : `"${host}"`}
 port = 0
 domain = "${opts.domain ?? 'office.lan'}"
 ${/^transports\s*=/m.test(opts.sip ?? '') ? '' : 'transports = ["udp", "tcp"]\n'}${opts.sip ?? ''}

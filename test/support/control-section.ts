@@ -30,6 +30,8 @@ export interface TestControlOptions {
   readonly tables?: string;
   /** `[control]` lines; default two workers. */
   readonly control?: string;
+  /** `[sip] listen` addresses instead of `host` alone (dual stack: e.g. [host, '::1']); the port must be free on each. */
+  readonly listen?: readonly string[];
   /** Extensions to create before start: number → password. */
   readonly extensions?: Readonly<Record<string, string>>;
 }
@@ -45,7 +47,7 @@ export async function startTestControlSection(host: string, opts: TestControlOpt
   const sip = opts.sip ?? '';
   writeFileSync(configPath, `data_dir = "${dir}/data"
 [sip]
-listen = "${host}"
+listen = ${opts.listen ? JSON.stringify(opts.listen) : `"${host}"`}
 port = ${port}
 ${/^transports\s*=/m.test(sip) ? '' : 'transports = ["udp"]\n'}${sip}
 ${opts.tables ?? ''}

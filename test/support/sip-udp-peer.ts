@@ -12,7 +12,7 @@ export class SipUdpPeer {
   }
 
   static async open(address: string): Promise<SipUdpPeer> {
-    const sock = dgram.createSocket('udp4');
+    const sock = dgram.createSocket(address.includes(':') ? 'udp6' : 'udp4');
     await new Promise<void>((r) => sock.bind(0, address, () => r()));
     return new SipUdpPeer(sock, address);
   }
@@ -21,9 +21,9 @@ export class SipUdpPeer {
     return this.sock.address().port;
   }
 
-  /** host:port, for Via and Contact. */
+  /** host:port, for Via and Contact (IPv6 bracketed, RFC 5118). */
   get hostPort(): string {
-    return `${this.address}:${this.port}`;
+    return `${this.address.includes(':') ? `[${this.address}]` : this.address}:${this.port}`;
   }
 
   send(text: string, port: number, host: string): void {

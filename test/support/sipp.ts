@@ -14,9 +14,9 @@ export interface SippResult {
   readonly dir: string;
 }
 
-/** A free UDP port on `host` (bound and released; fine for tests on distinct loopback addresses). */
+/** A free UDP port on `host` (IPv4 or IPv6; bound and released; fine for tests on distinct loopback addresses). */
 export async function freePort(host: string): Promise<number> {
-  const s = dgram.createSocket('udp4');
+  const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
   await new Promise<void>((r) => s.bind(0, host, () => r()));
   const port = s.address().port;
   await new Promise<void>((r) => s.close(() => r()));

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { ExtensionRecord } from '../../../system/store/index.ts';
 import type { SipRequest } from '../message/types.ts';
 import { parseSipUri } from '../message/uri.ts';
@@ -92,7 +93,8 @@ export class Authenticator {
 
   private namesUs(uri: string): boolean {
     const u = parseSipUri(uri);
-    return !!u && !u.user && this.isOurHost(u.host);
+    if (!u) return unbracketedIpv6(uri).some((h) => this.isOurHost(`[${h}]`));
+    return !u.user && this.isOurHost(u.host);
   }
 
   /** Challenge header values, one per algorithm offered to this phone, in the `sip` package's shape. */
@@ -146,6 +148,22 @@ function unq(v: string | undefined): string | undefined {
 
 function forbidden(status: 400 | 403, reason: string, failure: boolean): AuthOutcome {
   return { kind: 'forbidden', status, reason, failure };
+}
+
+/**
+ * The IPv6 addresses an unbracketed `sip:<address>:<port>` may name. sipp 3.6 writes its digest
+ * uri as `sip:` + remote address + `:` + port with an IPv6 address bare (`sip:::1:5060`: not
+ * RFC 3261 §25.1 grammar, which brackets it, RFC 5118 §4). Ambiguous (`::1:5060` is an address
+ * too), so both readings; the caller accepts it only when one is our own address, as it
+ * accepts a bracketed uri naming us.
+ */
+function unbracketedIpv6(uri: string): string[] {
+  const m = /^sips?:([0-9A-Fa-f:.]+)$/.exec(uri);
+  if (!m) return [];
+  const rest = m[1];
+  const last = rest.lastIndexOf(':');
+  const withPort = /^\d{1,5}$/.test(rest.slice(last + 1)) ? rest.slice(0, last) : '';
+  return [rest, withPort].filter((h) => isIP(h) === 6);
 }
 
 /**

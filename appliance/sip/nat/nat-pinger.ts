@@ -14,8 +14,8 @@ export interface NatPingerDeps {
   readonly location: LocationView;
   /** Starts a client transaction for a request of ours (RFC 3261 §17.1.2) and returns it. */
   readonly request: (req: SipRequest, dest: Destination, user: ClientTransactionUser) => ClientTransaction | undefined;
-  /** Our address and this worker's own Via port (answers come back to this worker). */
-  readonly identity: () => { readonly advertise: string; readonly viaPort: number; readonly domain: string };
+  /** Our address towards `address` (its family's, dual stack) and this worker's own Via port (answers come back to this worker). */
+  readonly identity: (address: string) => { readonly advertise: string; readonly viaPort: number; readonly domain: string };
   /** `[sip] nat_ping_interval` in seconds (> 0). */
   readonly intervalS: number;
   /** `[sip] nat_ping_failures`: losses in a row that remove the binding (0: never). */
@@ -115,7 +115,7 @@ export class NatPinger {
     if (!dest) return;
     const s = this.states.get(key)!;
     this.states.set(key, sent(s, now, this.intervalMs));
-    const ct = this.deps.request(this.options(b), dest, {
+    const ct = this.deps.request(this.options(b, dest.address), dest, {
       onResponse: (_res, t) => {
         if (this.pending.get(key) !== t) return;
         this.pending.delete(key);
@@ -153,8 +153,8 @@ export class NatPinger {
   }
 
   /** An OPTIONS to the binding's Contact (RFC 3261 §11), Via this worker's own port. */
-  private options(b: BindingRecord): SipRequest {
-    const id = this.deps.identity();
+  private options(b: BindingRecord, address: string): SipRequest {
+    const id = this.deps.identity(address);
     const seq = this.cseq++;
     const host = uriHost(id.advertise);
     return {

@@ -9,13 +9,20 @@ import type { ServerTransaction } from '../transaction/server-transaction.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { AdmissionControl } from './admission-control.ts';
 import type { DialogTokens } from '../security/dialog-token.ts';
+import type { FamilyAdvertise } from '../transport/advertise-for.ts';
 
 /** Settings the SIP pipeline reads, precomputed from the config at start (STYLE.md §9). */
 export interface SipSettings {
   readonly domain: string;
-  /** Host names and addresses that mean "this appliance" in a URI (domain, advertise, listen). */
+  /** Host names and addresses that mean "this appliance" in a URI (domain, advertise, listen; IPv6 bare and bracketed). */
   readonly localHosts: ReadonlySet<string>;
+  /** The primary family's advertised address. */
   readonly advertise: string;
+  /**
+   * What we advertise per family, the primary first (dual stack: a message leaving over IPv6
+   * names our IPv6 address, transport/advertise-for.ts); one entry with one listen address.
+   */
+  readonly advertiseByFamily: readonly FamilyAdvertise[];
   /** Shared SIP port (Record-Route, Contact). */
   readonly port: number;
   /** This worker's own port (Via). */

@@ -9,7 +9,13 @@ const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
 
 /** Our identity in the messages we forward. */
 export interface ForwardIdentity {
+  /** Our address on the outbound leg: the family the request leaves on (Via, Record-Route). */
   readonly advertise: string;
+  /**
+   * Our address on the inbound leg (the family it came over); absent: the same. When the two
+   * differ (IPv6 caller, IPv4 callee) Record-Route doubles (record-route.ts, RFC 5658 §4).
+   */
+  readonly inboundAdvertise?: string;
   /** Shared port, for Record-Route: any worker can take the in-dialog requests. */
   readonly port: number;
   /** The shared TLS port (Record-Route towards a TLS leg); undefined when TLS is off. */
@@ -48,8 +54,8 @@ export function forwardRequest(req: SipRequest, uri: string, branch: string, tra
   headers.via = [via, ...req.headers.via];
   if (DIALOG_CREATING.has(req.method) && !req.headers.to.params.tag) {
     const token = id.dialogToken(String(req.headers['call-id']), String(req.headers.from.params.tag ?? ''));
-    const side = (t: WireTransport) => ({ transport: t, host: id.advertise, port: t === 'tls' ? id.tlsPort ?? id.port : id.port });
-    const ours = recordRoutes(side(inbound), side(transport), token, /^sips:/i.test(req.uri));
+    const side = (t: WireTransport, host: string) => ({ transport: t, host, port: t === 'tls' ? id.tlsPort ?? id.port : id.port });
+    const ours = recordRoutes(side(inbound, id.inboundAdvertise ?? id.advertise), side(transport, id.advertise), token, /^sips:/i.test(req.uri));
     headers['record-route'] = [...ours.map((u) => ({ uri: u, params: {} })), ...(req.headers['record-route'] ?? [])];
   }
   let ruri = uri;

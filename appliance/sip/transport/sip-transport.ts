@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { SipTcpLimits, Transport } from '../../../system/config/index.ts';
 import type { Destination, MessageSink, SipTransport } from './transport.ts';
 import { TcpEndpoints, type StreamTls } from './tcp-transport.ts';
@@ -5,7 +6,11 @@ import { UdpEndpoints } from './udp-transport.ts';
 
 /** Options for opening the SIP transports of one connection control section. */
 export interface TransportOptions {
-  readonly address: string;
+  /**
+   * The addresses to bind, at most one per family, the primary first (`[sip] listen`). Every
+   * family gets the same port numbers (shared, own Via, TLS), so one port names us in either.
+   */
+  readonly addresses: readonly string[];
   /** The shared SIP port (0: any free port, for tests). */
   readonly port: number;
   /** This worker's own UDP port for its Via; undefined: use the shared port. */
@@ -17,22 +22,45 @@ export interface TransportOptions {
   readonly tls?: StreamTls & { readonly port: number };
 }
 
-/** UDP, TCP and TLS endpoints behind the one SipTransport interface the core uses. */
+/** Binding a second family on the first one's ports: tries before giving up on OS-chosen ports. */
+const FAMILY_PORT_TRIES = 5;
+
+/**
+ * UDP, TCP and TLS endpoints behind the one SipTransport interface the core uses. Dual stack
+ * (docs/SIP.md "IPv6"): UDP sockets per family (sent from the destination's family), one
+ * TCP/TLS edge with a listener per address (outgoing connections take the kernel's source).
+ */
 export class SipTransports implements SipTransport {
-  readonly udp: UdpEndpoints;
+  /** The primary family's UDP sockets (the first listen address). */
+  get udp(): UdpEndpoints {
+    return this.udpFamilies[0];
+  }
+  /** UDP sockets per listen address, the primary first. */
+  udpFamilies: UdpEndpoints[] = [];
   readonly tcp: TcpEndpoints;
   /** SIP over TLS: the TCP edge with a certificate, on its own port (RFC 3261 §26.2.1). */
   readonly tls?: TcpEndpoints;
   private tcpOn = false;
 
-  constructor(private readonly opts: TransportOptions, sink: MessageSink, onError?: (e: string) => void) {
-    this.udp = new UdpEndpoints(opts.address, sink);
-    this.tcp = new TcpEndpoints(opts.address, sink, opts.tcp, onError);
-    if (opts.tls && opts.transports.includes('tls')) this.tls = new TcpEndpoints(opts.address, sink, opts.tcp, onError, opts.tls);
+  constructor(private readonly opts: TransportOptions, private readonly sink: MessageSink, onError?: (e: string) => void) {
+    this.udpFamilies = this.udpEndpoints();
+    this.tcp = new TcpEndpoints(opts.addresses, sink, opts.tcp, onError);
+    if (opts.tls && opts.transports.includes('tls')) this.tls = new TcpEndpoints(opts.addresses, sink, opts.tcp, onError, opts.tls);
   }
 
   async open(): Promise<void> {
-    await this.udp.open(this.opts.port, this.opts.ownPort);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.openUdp();
+        break;
+      } catch (err) {
+        // A second family could not bind a port the OS chose for the first one: choose again.
+        const chosen = this.opts.port === 0 || this.opts.ownPort === 0 || this.udp.ownPortFallback !== undefined;
+        await Promise.all(this.udpFamilies.map((u) => u.close()));
+        if (!chosen || attempt >= FAMILY_PORT_TRIES || this.udpFamilies.length < 2) throw err;
+        this.udpFamilies = this.udpEndpoints();
+      }
+    }
     if (this.opts.transports.includes('tcp')) {
       // Same port number as UDP, so one SRV target serves both (RFC 3263 §4.2).
       this.tcp.open(this.udp.sharedPort);
@@ -59,14 +87,47 @@ export class SipTransports implements SipTransport {
   send(dest: Destination, data: Buffer, fromShared = false): boolean {
     if (dest.transport === 'tls') return !!this.tls && this.tls.send(dest.address, dest.port, data, dest.connection, dest.flowOnly !== true, dest.serverName);
     if (dest.transport === 'tcp') return this.tcpOn && this.tcp.send(dest.address, dest.port, data, dest.connection, dest.flowOnly !== true);
-    return this.udp.send(dest.address, dest.port, data, fromShared || dest.fromShared === true);
+    return this.udpFor(dest.address).send(dest.address, dest.port, data, fromShared || dest.fromShared === true);
+  }
+
+  /** The UDP sockets of the destination's family; the primary when that family is not listed. */
+  private udpFor(address: string): UdpEndpoints {
+    if (this.udpFamilies.length === 1) return this.udpFamilies[0];
+    const family = isIP(address) === 6 ? 6 : 4;
+    return this.udpFamilies.find((_, i) => (isIP(this.opts.addresses[i]) === 6 ? 6 : 4) === family) ?? this.udpFamilies[0];
   }
 
   /** Draining: leave the shared port (UDP and TCP listener) so new work goes to the others. */
   async leaveShared(): Promise<void> {
     this.tcp.stopListening();
     this.tls?.stopListening();
-    await this.udp.closeShared();
+    await Promise.all(this.udpFamilies.map((u) => u.closeShared()));
+  }
+
+  private udpEndpoints(): UdpEndpoints[] {
+    const dual = this.opts.addresses.length > 1;
+    return this.opts.addresses.map((a) => new UdpEndpoints(a, this.sink, { ipv6Only: dual && a === '::' }));
+  }
+
+  /**
+   * Every family's own (Via) socket before any shared one (udp-transport.ts: a request read
+   * from a shared port may be forwarded at once, over either family); the other families bind
+   * the ports the primary got.
+   */
+  private async openUdp(): Promise<void> {
+    const [primary, ...others] = this.udpFamilies;
+    await primary.openOwn(this.opts.port, this.opts.ownPort);
+    // The primary binds its shared port first when it is OS-chosen and there is no own socket:
+    // the others need its number. (No own socket: nothing is forwarded with a Via before then.)
+    const own = this.opts.ownPort !== undefined && (this.opts.ownPort === 0 || this.opts.ownPort !== this.opts.port);
+    if (!own) {
+      await primary.openShared(this.opts.port);
+      for (const u of others) await u.open(primary.sharedPort, undefined);
+      return;
+    }
+    for (const u of others) await u.openOwn(this.opts.port, primary.ownPort, true);
+    await primary.openShared(this.opts.port);
+    for (const u of others) await u.openShared(primary.sharedPort);
   }
 
   hasConnection(key: string): boolean {
@@ -75,6 +136,6 @@ export class SipTransports implements SipTransport {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.udp.close(), this.tcp.close(), this.tls?.close()]);
+    await Promise.all([...this.udpFamilies.map((u) => u.close()), this.tcp.close(), this.tls?.close()]);
   }
 }

@@ -57,7 +57,9 @@ const KEEPALIVE_S = 60;
  * that never finishes is a connection without a first message), connection keys `tls:addr:port`.
  */
 export class TcpEndpoints {
-  private listener?: TCPSocketListener<Conn | undefined>;
+  /** One listener per address (dual stack: IPv4 and IPv6), all on the same port. */
+  private listeners: TCPSocketListener<Conn | undefined>[] = [];
+  private readonly addresses: readonly string[];
   private readonly conns = new Map<string, Conn>();
   /** Every open connection (the map can be keyed over by a later one with the same key). */
   private readonly live = new Set<Conn>();
@@ -78,10 +80,11 @@ export class TcpEndpoints {
   remoteWrite?: (key: string, address: string, port: number, data: Buffer) => boolean;
 
   constructor(
-    private readonly address: string, private readonly sink: MessageSink, private readonly limits: SipTcpLimits,
+    address: string | readonly string[], private readonly sink: MessageSink, private readonly limits: SipTcpLimits,
     private readonly onError: (e: string) => void = () => {},
     private readonly tls?: StreamTls,
   ) {
+    this.addresses = typeof address === 'string' ? [address] : address;
     this.protocol = tls ? 'tls' : 'tcp';
     this.keyPrefix = tls ? 'tls:' : '';
     this.stats = new TcpStats(tls ? 'TLS' : 'TCP');
@@ -99,17 +102,29 @@ export class TcpEndpoints {
     return n;
   }
 
+  /** Listens on every address; with port 0 the first one's port is taken by the others. */
   open(port: number): void {
-    // reusePort: every connection control section listens on the shared port (Bun.listen
-    // accepts the option though its types do not list it; measured across two processes).
-    this.listener = Bun.listen<Conn | undefined>({
-      hostname: this.address,
-      port,
-      reusePort: true,
-      ...(this.tls ? { tls: { cert: this.tls.cert, key: this.tls.key } } : {}),
-      socket: this.handlers((socket) => this.accept(socket)),
-    } as Bun.TCPSocketListenOptions<Conn | undefined>);
-    this.port = this.listener.port;
+    const dual = this.addresses.length > 1;
+    try {
+      for (const address of this.addresses) {
+        // reusePort: every connection control section listens on the shared port (Bun.listen
+        // accepts the option though its types do not list it; measured across two processes).
+        // An IPv6 wildcard next to an IPv4 address takes IPv6 only (the IPv4 one has its listener).
+        const listener = Bun.listen<Conn | undefined>({
+          hostname: address,
+          port: this.listeners.length === 0 ? port : this.port,
+          reusePort: true,
+          ...(dual && address === '::' ? { ipv6Only: true } : {}),
+          ...(this.tls ? { tls: { cert: this.tls.cert, key: this.tls.key } } : {}),
+          socket: this.handlers((socket) => this.accept(socket)),
+        } as Bun.TCPSocketListenOptions<Conn | undefined>);
+        this.listeners.push(listener);
+        this.port = listener.port;
+      }
+    } catch (err) {
+      this.stopListening();
+      throw err;
+    }
     this.startSweeping();
   }
 
@@ -169,8 +184,8 @@ export class TcpEndpoints {
 
   /** Stops accepting connections (draining); open ones keep working. */
   stopListening(): void {
-    this.listener?.stop(false);
-    this.listener = undefined;
+    for (const l of this.listeners) l.stop(false);
+    this.listeners = [];
   }
 
   async close(): Promise<void> {
@@ -180,7 +195,8 @@ export class TcpEndpoints {
     this.live.clear();
     this.conns.clear();
     this.perSource.clear();
-    this.listener?.stop(true);
+    for (const l of this.listeners) l.stop(true);
+    this.listeners = [];
   }
 
   /** Socket callbacks, each guarded: nothing a remote host sends may throw out of them. */

@@ -16,7 +16,8 @@ export const SIP_CERT_FILES = { cert: 'sip-cert.pem', key: 'sip-key.pem' } as co
 export function sipCertificateNames(config: ApplianceConfig): string[] {
   const s = config.sip;
   const names = [s.domain, `sip.${config.dns.zone}`, s.advertise, hostname()];
-  if (s.listen !== '0.0.0.0' && s.listen !== '::') names.push(s.listen);
+  // Every family's advertised and listen address (dual stack, docs/SIP.md "IPv6").
+  for (const l of s.listenAddresses) names.push(l.advertise, ...(l.address !== '0.0.0.0' && l.address !== '::' ? [l.address] : []));
   return [...new Set(names.filter((n) => /^[A-Za-z0-9.:-]+$/.test(n)).map((n) => n.toLowerCase()))];
 }
 

@@ -9,6 +9,7 @@ const MAX_DATAGRAM = 65507;
  * UDP edge: one socket on the shared SIP port (SO_REUSEPORT, so every connection control
  * section can bind it and the kernel spreads datagrams over them) and, when `ownPort` differs,
  * one socket of this worker's own for its Via, so responses to what it forwarded come back to it.
+ * One address (one family); dual stack is one UdpEndpoints per family (sip-transport.ts).
  */
 export class UdpEndpoints {
   private shared?: dgram.Socket;
@@ -16,9 +17,19 @@ export class UdpEndpoints {
   ownPort = 0;
   sharedPort = 0;
 
-  constructor(private readonly address: string, private readonly sink: MessageSink) {}
+  /** `ipv6Only`: an IPv6 wildcard that must not take IPv4 too (IPv4 has its own sockets). */
+  constructor(private readonly address: string, private readonly sink: MessageSink, private readonly opts: { readonly ipv6Only?: boolean } = {}) {}
 
   async open(sharedPort: number, ownPort: number | undefined): Promise<void> {
+    await this.openOwn(sharedPort, ownPort);
+    await this.openShared(sharedPort);
+  }
+
+  /**
+   * Binds the own (Via) socket when `ownPort` asks for one. `exact`: the port must be that one
+   * (a second family matching the first one's port); no fallback, the bind error is thrown.
+   */
+  async openOwn(sharedPort: number, ownPort: number | undefined, exact = false): Promise<void> {
     if (ownPort !== undefined && (ownPort === 0 || ownPort !== sharedPort)) {
       // The own socket first: a request read from the shared port the moment it is bound may
       // be forwarded at once, and its Via must already name a port that receives (a Via built
@@ -28,12 +39,16 @@ export class UdpEndpoints {
       } catch (err) {
         // The slot's port is taken (another program, or a predecessor still closing): a port of
         // the OS's choosing still works; only a restart's in-flight responses are lost then.
-        if (ownPort === 0) throw err;
+        if (ownPort === 0 || exact) throw err;
         this.own = await this.bind(0, false);
         this.ownPortFallback = `Via port ${ownPort} is in use (${(err as Error).message}); using ${this.own.address().port}`;
       }
       this.ownPort = this.own.address().port;
     }
+  }
+
+  /** Binds the shared socket (after openOwn); without an own socket it serves the Via too. */
+  async openShared(sharedPort: number): Promise<void> {
     this.shared = await this.bind(sharedPort, true);
     this.sharedPort = this.shared.address().port;
     if (!this.own) {
@@ -78,11 +93,15 @@ export class UdpEndpoints {
 
   private bind(port: number, reusePort: boolean): Promise<dgram.Socket> {
     const family = this.address.includes(':') ? 'udp6' : 'udp4';
-    const sock = dgram.createSocket({ type: family, reuseAddr: reusePort, reusePort, recvBufferSize: 4 << 20 } as dgram.SocketOptions);
+    const sock = dgram.createSocket({ type: family, reuseAddr: reusePort, reusePort, recvBufferSize: 4 << 20, ...(this.opts.ipv6Only ? { ipv6Only: true } : {}) } as dgram.SocketOptions);
     return new Promise((resolve, reject) => {
-      sock.once('error', reject);
+      const failed = (err: Error) => {
+        try { sock.close(); } catch { /* never bound */ }
+        reject(err);
+      };
+      sock.once('error', failed);
       sock.bind(port, this.address, () => {
-        sock.off('error', reject);
+        sock.off('error', failed);
         sock.on('error', () => { /* keep serving: per-datagram errors are not fatal */ });
         const localPort = sock.address().port;
         sock.on('message', (msg, rinfo) => {

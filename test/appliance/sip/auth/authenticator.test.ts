@@ -107,6 +107,18 @@ describe('Authenticator.check on REGISTER (Authorization, 401)', () => {
   for (const [name, answers, expected] of rows) {
     test(name, () => expect(auth.check(register(...answers), false, ADDR, NOW)).toMatchObject(expected));
   }
+  // sipp 3.6 over IPv6 writes `sip:` + address + `:` + port with the address bare (RFC 5118 wants brackets).
+  const ours6 = new Authenticator(nonces, REALM, (u) => (u === '201' ? EXT : undefined), ['MD5'], (host) => host === '[2001:db8::1]');
+  const rows6: [string, string, object][] = [
+    ['digest uri naming our IPv6 address in brackets is accepted', 'sip:[2001:db8::1]:5060', ok],
+    ['... and unbracketed with a port, as sipp writes it', 'sip:2001:db8::1:5060', ok],
+    ['... and unbracketed without a port', 'sip:2001:db8::1', ok],
+    ['an unbracketed IPv6 address that is not ours is not', 'sip:2001:db8::2:5060', { kind: 'forbidden', status: 400 }],
+    ['an unbracketed address of ours with a user part is not', 'sip:999@2001:db8::1:5060', { kind: 'forbidden', status: 400 }],
+  ];
+  for (const [name, uri, expected] of rows6) {
+    test(name, () => expect(ours6.check(register({ uri }), false, ADDR, NOW)).toMatchObject(expected));
+  }
   test('the SHA-256 row really used SHA-256: the MD5 HA1 does not verify it', () => {
     const md5Only = new Authenticator(nonces, REALM, () => ({ ...EXT, ha1Sha256: EXT.ha1Md5 }));
     expect(md5Only.check(register({ algorithm: 'SHA-256' }), false, ADDR, NOW)).toMatchObject({ kind: 'forbidden' });
