@@ -26,6 +26,16 @@ export function checkNumber(number: string): void {
   if (!NUMBER.test(number)) throw new ValidationError(`invalid extension number "${number}": use 2 to 10 digits`, 'number');
 }
 
+/**
+ * Refuses an emergency number as an extension number: a dialled 911 must always reach the
+ * emergency trunk, never a phone in the office (issue 14).
+ */
+export function checkNotEmergency(number: string, emergencyNumbers: readonly string[]): void {
+  if (emergencyNumbers.includes(number)) {
+    throw new ValidationError(`extension number "${number}" is an emergency number ([emergency] numbers): emergency calls always go out through the emergency trunk`, 'number');
+  }
+}
+
 /** Validates an E.164 number in +CC... form (ITU-T E.164, RFC 6116 §2). */
 export function checkE164(e164: string): void {
   if (!E164.test(e164)) throw new ValidationError(`invalid E.164 number "${e164}": use + and 6 to 15 digits`, 'e164');
@@ -41,10 +51,12 @@ export function checkDigestPolicy(policy: string): DigestPolicy {
 
 /** Extension management shared by the CLI and the web API; the realm is the SIP domain. */
 export class ExtensionService {
-  constructor(private readonly store: Store, private readonly realm: string) {}
+  /** `emergencyNumbers`: `[emergency] numbers`, which can never be extensions (they always go out, issue 14). */
+  constructor(private readonly store: Store, private readonly realm: string, private readonly emergencyNumbers: readonly string[] = []) {}
 
   add(input: ExtensionInput): ExtensionRecord {
     checkNumber(input.number);
+    checkNotEmergency(input.number, this.emergencyNumbers);
     if (input.password === undefined) throw new ValidationError('a password is required (--password - reads it from stdin)', 'password');
     checkPassword(input.password, [input.number, input.displayName ?? '', this.realm]);
     if (input.e164) checkE164(input.e164);

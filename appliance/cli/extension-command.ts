@@ -22,7 +22,7 @@ export const extensionCommand: CliCommand = {
     if (rest.length > 0) throw new ApplianceError('usage', `unexpected argument "${rest[0]}"`);
     const store = openStore(config.dataDir);
     try {
-      const service = new ExtensionService(store, config.sip.domain);
+      const service = new ExtensionService(store, config.sip.domain, config.emergency.numbers);
       switch (verb) {
         case 'add': {
           onlyOptions(args, ['--config', '--password', '--name', '--e164', '--digest']);

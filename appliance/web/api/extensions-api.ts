@@ -12,7 +12,7 @@ function present(e: ExtensionRecord, registered: number, sha256Learnt: readonly 
 
 /** Extensions CRUD through ExtensionService (the CLI's validation), plus what a phone needs. */
 export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
-  const service = new ExtensionService(store, config.sip.domain);
+  const service = new ExtensionService(store, config.sip.domain, config.emergency.numbers);
   const countByNumber = () => {
     const counts = new Map<string, number>();
     for (const b of view.registrations()) {

@@ -58,6 +58,7 @@ describe('extension CLI', () => {
     ['E.164 taken', ['extension', 'add', '203', '--password', PASSWORD, '--e164', '+15551234567'], 1, /already used/],
     ['number with letters', ['extension', 'add', '20a', '--password', PASSWORD], 1, /invalid extension number "20a"/],
     ['number too long', ['extension', 'add', '12345678901', '--password', PASSWORD], 1, /2 to 10 digits/],
+    ['an emergency number (issue 14)', ['extension', 'add', '911', '--password', PASSWORD], 1, /"911" is an emergency number/],
     ['bad E.164', ['extension', 'add', '204', '--password', PASSWORD, '--e164', '5551234567'], 1, /invalid E\.164 number/],
     ['short password', ['extension', 'add', '205', '--password', 'Ab1!'], 1, /password is too weak: use at least 10/],
     ['common password with digits', ['extension', 'add', '205', '--password', 'Password201'], 1, /password is too weak: .*commonly used/],

@@ -125,6 +125,9 @@ describe('extensions', () => {
       [{ number: 202, password: EXT_PW }, 400, 'invalid-input', 'number'],
       [{ number: '202', password: EXT_PW, digest: 'sha-1' }, 400, 'invalid-input', 'digest'],
       [{ number: '202', password: EXT_PW, digest: 5 }, 400, 'invalid-input', 'digest'],
+      // [emergency] numbers (911, 112 by default) always go out, never to an extension (issue 14).
+      [{ number: '911', password: EXT_PW }, 400, 'invalid-input', 'number'],
+      [{ number: '112', password: EXT_PW }, 400, 'invalid-input', 'number'],
       [{ number: '201', password: EXT_PW }, 409, 'conflict'],
       [{ number: '202', password: EXT_PW, e164: '+15551230201' }, 409, 'conflict'],
     ];
