@@ -7,7 +7,20 @@ export const SERVER_NAME = 'office-sip-appliance/0.1';
 /** Serialises a message to wire bytes (header text is latin1/binary, as decoded). */
 export function encodeMessage(msg: SipRequest | SipResponse): Buffer {
   if ('preEncoded' in msg && msg.preEncoded) return msg.preEncoded;
-  return Buffer.from(sip.stringify(msg), 'binary');
+  const rr = msg.headers['record-route'];
+  if (!rr || rr.length < 2) return Buffer.from(sip.stringify(msg), 'binary');
+  // One Record-Route line per entry (RFC 3261 §7.3.1: the same as one comma-separated line).
+  // linphone 5.1 (belle-sip) copies a comma-separated Record-Route into its responses with the
+  // last entry twice, so its caller's route set held our entry three times and its BYE, after
+  // we popped our two, was routed back to us (seen with RFC 5658's doubled entries, TLS ↔ UDP).
+  const lines = rr.map(recordRouteValue).join('\r\nRecord-Route: ');
+  return Buffer.from(sip.stringify({ ...msg, headers: { ...msg.headers, 'record-route': lines } } as unknown as SipRequest), 'binary');
+}
+
+/** One Record-Route value as the `sip` package writes a name-addr (`<uri>;params`). */
+function recordRouteValue(e: { name?: string; uri: unknown; params: Record<string, string | null> }): string {
+  const params = Object.entries(e.params ?? {}).map(([k, v]) => `;${k}${v ? `=${v}` : ''}`).join('');
+  return `${e.name ? `${e.name} ` : ''}<${sip.stringifyUri(e.uri as string)}>${params}`;
 }
 
 /** Default reason phrases (RFC 3261 §21). */

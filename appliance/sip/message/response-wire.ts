@@ -9,13 +9,20 @@ import type { SipResponse } from './types.ts';
  * was a large part of a call's CPU (bench/sip-call-cpu.ts).
  */
 
-/** The received bytes with the first Via value removed; undefined when it cannot be done safely. */
+/**
+ * The received bytes with the first Via value removed; undefined when it cannot be done safely.
+ * A response that came over UDP may lack Content-Length (RFC 3261 §18.3, §20.14: optional on
+ * datagrams); one is added (the body's length), since the upstream hop may be a stream, where it
+ * is mandatory: without it a TCP/TLS phone cannot frame the response (linphonec over UDP sends
+ * 180 Ringing without one; baresip over TLS then never saw the call answered).
+ */
 export function removeTopVia(wire: Buffer): Buffer | undefined {
   const s = wire.toString('latin1');
   const headEnd = s.indexOf('\r\n\r\n');
   const m = /\r\n(?:via|v)[ \t]*:[ \t]*/i.exec(s);
   if (!m || headEnd < 0 || m.index >= headEnd) return undefined;
   const valueStart = m.index + m[0].length;
+  const rest = withContentLength(s, headEnd);
   let quoted = false;
   for (let i = valueStart; i < headEnd + 2; i++) {
     const c = s.charCodeAt(i);
@@ -23,14 +30,21 @@ export function removeTopVia(wire: Buffer): Buffer | undefined {
     else if (c === 13) {
       // A folded Via line: rare; let the caller re-encode instead.
       if (s.charCodeAt(i + 2) === 32 || s.charCodeAt(i + 2) === 9) return undefined;
-      return Buffer.from(s.slice(0, m.index) + s.slice(i), 'latin1');
+      return Buffer.from(s.slice(0, m.index) + s.slice(i, headEnd) + rest, 'latin1');
     } else if (c === 44 && !quoted) {
       let next = i + 1;
       while (s.charCodeAt(next) === 32 || s.charCodeAt(next) === 9) next++;
-      return Buffer.from(s.slice(0, valueStart) + s.slice(next), 'latin1');
+      return Buffer.from(s.slice(0, valueStart) + s.slice(next, headEnd) + rest, 'latin1');
     }
   }
   return undefined;
+}
+
+/** The text from the end of the last header on: a Content-Length line first when there is none. */
+function withContentLength(s: string, headEnd: number): string {
+  const tail = s.slice(headEnd);
+  if (/\r\n(?:content-length|l)[ \t]*:/i.test(s.slice(0, headEnd + 2))) return tail;
+  return `\r\nContent-Length: ${s.length - headEnd - 4}${tail}`;
 }
 
 /** The response to send upstream: our Via gone, as bytes when possible, else re-encoded. */
