@@ -47,14 +47,16 @@ export function writeToneWav(path: string, seconds = 3): void {
 export function startBaresip(o: BaresipOptions): BaresipPhone {
   const dir = mkdtempSync(join(tmpdir(), 'baresip-'));
   writeToneWav(join(dir, 'tone.wav'));
+  // An IPv6 address in brackets where a port follows (baresip's sa_decode, RFC 5118 style).
+  const at = (port: number) => (o.ip.includes(':') ? `[${o.ip}]:${port}` : `${o.ip}:${port}`);
   writeFileSync(join(dir, 'config'), `poll_method epoll
-sip_listen ${o.ip}:${o.port}
+sip_listen ${at(o.port)}
 audio_source aufile,${dir}/tone.wav
 audio_player aufile,${dir}/heard.wav
 audio_alert aufile,${dir}/alert.wav
 rtp_stats yes
 net_interface ${o.ip}
-dns_server ${o.ip}:53
+dns_server ${at(53)}
 module_path /usr/lib/baresip/modules
 module stdio.so
 module g711.so
