@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { requireTool } from '../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../support/appliance.ts';
-import { freePort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../support/sipp.ts';
+import { freePort, freeTcpPort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../support/sipp.ts';
 
 /**
  * Dual stack on the wire (issue 11, IPv6): the appliance listens on 127.0.160.1 and [::1] at
@@ -13,7 +13,7 @@ import { freePort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../sup
 const HOST = '127.0.160.1';
 const V6 = '::1';
 const PHONE_B = '127.0.160.10';
-const PW: Record<string, string> = { '201': 'Alpha-Pass-201', '202': 'Bravo-Pass-202' };
+const PW: Record<string, string> = { '201': 'Alpha-Pass-201', '202': 'Bravo-Pass-202', '203': 'Charlie-Pass-203' };
 const hasSipp = requireTool('sipp');
 
 let ap: TestAppliance;
@@ -23,17 +23,20 @@ let portB = 0;
 /** sipp's remote address for a phone of that family. */
 const target = (ip: string) => (ip.includes(':') ? `[${V6}]:${ap.port}` : `${HOST}:${ap.port}`);
 
-function register(ext: string, ip: string, port: number) {
+/** sipp's transport option: UDP (one socket) or TCP (one connection, t1). */
+const mode = (tcp: boolean) => (tcp ? ['-t', 't1'] : []);
+
+function register(ext: string, ip: string, port: number, tcp = false) {
   return runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', ext, '-au', ext, '-ap', PW[ext],
-    '-key', 'expires', '3600', target(ip), '-i', ip, '-p', String(port), '-m', '1'], 10);
+    '-key', 'expires', '3600', target(ip), '-i', ip, '-p', String(port), '-m', '1', ...mode(tcp)], 10);
 }
 
 /** `caller` at callerIp:callerPort calls `callee` (a sipp UAS on its registered address). */
-async function call(caller: string, callerIp: string, callerPort: number, callee: string, calleeIp: string, calleePort: number) {
-  const uas = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', calleeIp, '-p', String(calleePort), '-m', '1'], 15);
+async function call(caller: string, callerIp: string, callerPort: number, callee: string, calleeIp: string, calleePort: number, tcp: { caller?: boolean; callee?: boolean } = {}) {
+  const uas = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', calleeIp, '-p', String(calleePort), '-m', '1', ...mode(!!tcp.callee)], 15);
   await Bun.sleep(300);
   const uac = await runSipp(['-sf', join(SCENARIOS, 'uac-auth-call.xml'), '-s', callee, '-au', caller, '-ap', PW[caller],
-    '-key', 'caller', caller, target(callerIp), '-i', callerIp, '-p', String(callerPort), '-m', '1'], 15);
+    '-key', 'caller', caller, target(callerIp), '-i', callerIp, '-p', String(callerPort), '-m', '1', ...mode(!!tcp.caller)], 15);
   const answered = await uas.done;
   return { uac, uas: answered, callerTrace: await sippMessages(uac), calleeTrace: await sippMessages(answered) };
 }
@@ -49,7 +52,7 @@ function recordRoutes(trace: string, start: RegExp): string[] {
 
 describe.skipIf(!hasSipp)('dual stack: IPv6 and IPv4 phones call each other through one appliance', () => {
   beforeAll(async () => {
-    ap = await startTestAppliance(HOST, { listen: [HOST, V6], sip: 'transports = ["udp"]' });
+    ap = await startTestAppliance(HOST, { listen: [HOST, V6] });
     for (const [n, pw] of Object.entries(PW)) ap.addExtension(n, pw);
     portA = await freePort(V6);
     portB = await freePort(PHONE_B);
@@ -104,4 +107,20 @@ describe.skipIf(!hasSipp)('dual stack: IPv6 and IPv4 phones call each other thro
     }
     expect(r.callerTrace).toMatch(/SIP\/2.0 200 OK[\s\S]*CSeq: 3 BYE/);
   });
+
+  test('TCP over IPv6: C registers over TCP from [::1]; B (UDP, IPv4) calls C over a new TCP connection to [::1], and C calls B over TCP', async () => {
+    const portC = await freeTcpPort(V6);
+    expect((await register('203', V6, portC, true)).code).toBe(0);
+    expect(ap.app.sip.location.bindings('sip:203@office.lan').map((b) => b.source)).toEqual([`tcp:${V6}:${portC}`]);
+    // sipp closed its connection when the run ended: the appliance connects to the Contact.
+    const bc = await call('202', PHONE_B, portB, '203', V6, portC, { callee: true });
+    expect([bc.uac.code, bc.uas.code]).toEqual([0, 0]);
+    expect(bc.calleeTrace).toMatch(new RegExp(`INVITE sip:203@\\[::1\\]:${portC};transport=TCP SIP/2.0\\s+Via: SIP/2.0/TCP \\[::1\\]:${ap.port};`));
+    const rr = recordRoutes(bc.calleeTrace, /^INVITE /);
+    expect(rr).toEqual([expect.stringMatching(new RegExp(`^<sip:\\[::1\\]:${ap.port};lr;`)), expect.stringMatching(new RegExp(`^<sip:${esc(HOST)}:${ap.port};lr;`))]);
+    expect(bc.calleeTrace).toMatch(/BYE sip:\[::1\]/);
+    const cb = await call('203', V6, await freeTcpPort(V6), '202', PHONE_B, portB, { caller: true });
+    expect([cb.uac.code, cb.uas.code]).toEqual([0, 0]);
+    expect(cb.callerTrace).toMatch(/SIP\/2.0 200 OK[\s\S]*CSeq: 3 BYE/);
+  }, 40000);
 });
