@@ -1,6 +1,6 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import { openStore, type Store } from '../../system/store/index.ts';
-import { startDnsFunction, type DnsFunction } from '../dns/index.ts';
+import { otherFamilyAddresses, startDnsFunction, type DnsFunction } from '../dns/index.ts';
 import { createLocator } from '../sip/proxy/locator.ts';
 import { LocationView } from '../sip/registrar/location-view.ts';
 import { extensionOfAor, registeredContactsOf } from '../sip/registrar/registered-contacts-view.ts';
@@ -71,7 +71,7 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
     started.push(sip);
     // The SRV records name the port actually bound (it differs from the config when that said 0).
     dns.setSipTargets([{
-      host: `sip.${config.dns.zone}`, address: config.sip.advertise, port: sip.port, priority: 10, weight: 100,
+      host: `sip.${config.dns.zone}`, address: config.sip.advertise, moreAddresses: otherFamilyAddresses(config), port: sip.port, priority: 10, weight: 100,
       ...(sip.transports.tlsPort !== undefined ? { tlsPort: sip.transports.tlsPort } : {}),
     }]);
     return {

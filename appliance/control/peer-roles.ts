@@ -1,5 +1,5 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
-import type { SipTarget } from '../dns/index.ts';
+import { otherFamilyAddresses, type SipTarget } from '../dns/index.ts';
 import type { PeerRoles } from '../peers/peer-service.ts';
 import type { HandOffTarget } from '../sip/pipeline/admission-control.ts';
 
@@ -16,7 +16,7 @@ export function peerSip(sip: string): { address: string; port: number } {
  */
 export function sipTargetsFor(roles: PeerRoles, config: ApplianceConfig, sipPort: number): SipTarget[] {
   const self: SipTarget = {
-    host: `sip.${config.dns.zone}`, address: config.sip.advertise, port: sipPort, priority: 10, weight: 100,
+    host: `sip.${config.dns.zone}`, address: config.sip.advertise, moreAddresses: otherFamilyAddresses(config), port: sipPort, priority: 10, weight: 100,
     ...(config.sip.transports.includes('tls') ? { tlsPort: config.sip.tls.port } : {}),
   };
   const peers = roles.upPeers.map((l): SipTarget => {

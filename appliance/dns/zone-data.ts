@@ -10,6 +10,8 @@ export interface SipTarget {
   /** Host name of the target, in the office zone (it gets an A/AAAA record). */
   readonly host: string;
   readonly address: string;
+  /** Further addresses of the host (dual stack: this appliance's other family, docs/SIP.md "IPv6"). */
+  readonly moreAddresses?: readonly string[];
   readonly port: number;
   /** Its SIP-over-TLS port, for `_sips._tcp` (RFC 3263 §4.2, RFC 5630); undefined: no TLS. */
   readonly tlsPort?: number;
@@ -36,7 +38,7 @@ export class ZoneData {
   constructor(private readonly config: ApplianceConfig, private readonly zones: ServedZones) {
     this.adminRecords = new RecordSet([], zones.all);
     this.sipTargets = [{
-      host: `sip.${zones.office}`, address: config.sip.advertise, port: config.sip.port, priority: 10, weight: 100,
+      host: `sip.${zones.office}`, address: config.sip.advertise, moreAddresses: otherFamilyAddresses(config), port: config.sip.port, priority: 10, weight: 100,
       ...(config.sip.transports.includes('tls') ? { tlsPort: config.sip.tls.port } : {}),
     }];
   }
@@ -84,4 +86,9 @@ export class ZoneData {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+/** What this appliance advertises on its other listen families (dual stack), for the A/AAAA of its SIP target. */
+export function otherFamilyAddresses(config: ApplianceConfig): string[] {
+  return config.sip.listenAddresses.slice(1).map((l) => l.advertise);
 }

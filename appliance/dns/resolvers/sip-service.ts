@@ -9,7 +9,7 @@ import { inZone, type ResourceRecord } from '../records.ts';
  * SIP+D2T / SIP+D2U pointing at `_sips._tcp` / `_sip._tcp` / `_sip._udp` (TLS first: RFC 3263
  * §4.1 lets the client prefer the secure one, RFC 5630), SRV there to the SIP targets (this
  * appliance, later peers with priorities from the control section; `_sips._tcp` only to targets
- * with a TLS port), and A/AAAA for each target host.
+ * with a TLS port), and A/AAAA for each target host (both families of a dual-stack one).
  */
 export function sipServiceRecords(ctx: DataContext): ResourceRecord[] {
   const ttl = ctx.config.dns.ttl;
@@ -37,7 +37,9 @@ export function sipServiceRecords(ctx: DataContext): ResourceRecord[] {
   }
   for (const t of ctx.data.sipTargets) {
     if (!inZone(t.host, ctx.zones.office)) continue;
-    out.push(isIP(t.address) === 6 ? { name: t.host, ttl, type: 'AAAA', address: t.address } : { name: t.host, ttl, type: 'A', address: t.address });
+    for (const address of [t.address, ...(t.moreAddresses ?? [])]) {
+      out.push(isIP(address) === 6 ? { name: t.host, ttl, type: 'AAAA', address } : { name: t.host, ttl, type: 'A', address });
+    }
   }
   return out;
 }
