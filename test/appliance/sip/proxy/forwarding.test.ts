@@ -1,0 +1,31 @@
+import { describe, expect, test } from 'bun:test';
+import { forwardRequest } from '../../../../appliance/sip/proxy/forwarding.ts';
+import type { SipRequest } from '../../../../appliance/sip/message/types.ts';
+
+/** forwardRequest (RFC 3261 §16.6) on a dual-stack appliance: each leg names our address of its family (RFC 5118, RFC 5658 §4). */
+describe('forwardRequest across families', () => {
+  const invite = (): SipRequest => ({
+    method: 'INVITE', uri: 'sip:202@office.lan', version: '2.0', content: '',
+    headers: {
+      via: [{ version: '2.0', protocol: 'UDP', host: '[2001:db8:1::7]', port: 5060, params: { branch: 'z9hG4bK-a' } }],
+      to: { uri: 'sip:202@office.lan', params: {} }, from: { uri: 'sip:201@office.lan', params: { tag: 'f1' } },
+      'call-id': 'c1', cseq: { seq: 1, method: 'INVITE' }, 'max-forwards': '70',
+    },
+  } as SipRequest);
+  const id = { port: 5060, viaPort: 5160, dialogToken: () => 'T' };
+
+  test('IPv6 caller to an IPv4 callee: Via names our IPv4 address; Record-Route IPv4 on top, IPv6 below', () => {
+    const out = forwardRequest(invite(), 'sip:202@198.51.100.7:5062', 'z9hG4bK-b', 'udp', { ...id, advertise: '192.0.2.5', inboundAdvertise: '2001:db8::5' });
+    expect(out.headers.via[0]).toMatchObject({ host: '192.0.2.5', port: 5160 });
+    expect(out.headers['record-route']!.map((r) => r.uri)).toEqual(['sip:192.0.2.5:5060;lr;dlg=T', 'sip:[2001:db8::5]:5060;lr;dlg=T']);
+  });
+  test('IPv4 caller to an IPv6 callee: Via bracketed IPv6; Record-Route IPv6 on top', () => {
+    const out = forwardRequest(invite(), 'sip:202@[2001:db8:1::8]:5062', 'z9hG4bK-b', 'udp', { ...id, advertise: '2001:db8::5', inboundAdvertise: '192.0.2.5' });
+    expect(out.headers.via[0]).toMatchObject({ host: '[2001:db8::5]', port: 5160 });
+    expect(out.headers['record-route']!.map((r) => r.uri)).toEqual(['sip:[2001:db8::5]:5060;lr;dlg=T', 'sip:192.0.2.5:5060;lr;dlg=T']);
+  });
+  test('same family both ways (or no inbound given): one entry', () => {
+    const out = forwardRequest(invite(), 'sip:202@198.51.100.7:5062', 'z9hG4bK-b', 'udp', { ...id, advertise: '192.0.2.5' });
+    expect(out.headers['record-route']!.map((r) => r.uri)).toEqual(['sip:192.0.2.5:5060;lr;dlg=T']);
+  });
+});
