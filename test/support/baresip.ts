@@ -29,6 +29,8 @@ export interface BaresipOptions {
   readonly expires?: number;
   /** Print every SIP message (`-s`), e.g. to read the Via the appliance put on an INVITE. */
   readonly trace?: boolean;
+  /** PEM file of the CA the appliance's TLS certificate must chain to (`sip_cafile`). */
+  readonly cafile?: string;
 }
 
 /** A mono 8 kHz 16-bit PCM WAV of `seconds` of a tone (RIFF header, RFC 2361 format tag 1). */
@@ -55,7 +57,7 @@ audio_source aufile,${dir}/tone.wav
 audio_player aufile,${dir}/heard.wav
 audio_alert aufile,${dir}/alert.wav
 rtp_stats yes
-net_interface ${o.ip}
+${o.cafile ? `sip_cafile ${o.cafile}\n` : ''}net_interface ${o.ip}
 dns_server ${at(53)}
 module_path /usr/lib/baresip/modules
 module stdio.so

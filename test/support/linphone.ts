@@ -24,9 +24,17 @@ export interface LinphoneOptions {
   readonly domain: string;
   /** `host:port` of the appliance. */
   readonly proxy: string;
-  readonly transport?: 'udp' | 'tcp';
+  readonly transport?: 'udp' | 'tcp' | 'tls';
   /** REGISTER expiry in seconds (default 3600). */
   readonly expires?: number;
+  /** TLS: PEM file of the CA the appliance's certificate must chain to (rc `root_ca`, `verify_server_certs=1`). */
+  readonly rootCa?: string;
+  /**
+   * TLS: also match the certificate's names against the proxy host (`verify_server_cn`, default
+   * off): belle-sip 5.1 (mbedTLS 2) matches DNS names only, so a numeric proxy is a "CN-mismatch"
+   * even though the certificate lists the address.
+   */
+  readonly checkName?: boolean;
 }
 
 /**
@@ -43,8 +51,8 @@ export function startLinphone(o: LinphoneOptions): LinphonePhone {
   writeFileSync(join(dir, 'rc'), `[sip]
 sip_port=${t === 'udp' ? o.port : -1}
 sip_tcp_port=${t === 'tcp' ? o.port : -1}
-sip_tls_port=-1
-bind_address=${o.ip}
+sip_tls_port=${t === 'tls' ? o.port : -1}
+${o.rootCa ? `root_ca=${o.rootCa}\nverify_server_certs=1\nverify_server_cn=${o.checkName ? 1 : 0}\n` : ''}bind_address=${o.ip}
 ipv6=0
 [net]
 # Never a resolver outside loopback: every destination is the numeric outbound proxy below.

@@ -1,0 +1,249 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
+import { SIP_CERT_FILES } from '../../../appliance/sip/transport/tls-certificate.ts';
+import { TLS_DIR } from '../../../appliance/tls/certificate.ts';
+import { requireTool } from '../../support/require-tool.ts';
+import { startTestAppliance, type TestAppliance } from '../../support/appliance.ts';
+import { startBaresip, type BaresipPhone } from '../../support/baresip.ts';
+import { startLinphone, type LinphonePhone } from '../../support/linphone.ts';
+import { freePort, freeTcpPort } from '../../support/sipp.ts';
+
+/**
+ * Real softphones over SIP/TLS (RFC 3261 §26, §18.3 framing; RFC 5658 doubled Record-Route
+ * when one leg is TLS and the other UDP): baresip 1.0 (libre 1.1) and linphonec 5.1 (belle-sip,
+ * mbedTLS) register over TLS to the appliance's generated self-signed certificate and call
+ * phones on UDP and on TLS: established on both sides, RTP both ways, BYE ends it.
+ * Appliance on 127.0.150.60 (and .69 for the known failures), phones on 127.0.150.61-68.
+ *
+ * Trust: both phones are given the generated certificate itself as their CA file (the
+ * fingerprint-pinning setup docs/PHONES.md describes). What each one does with it was measured:
+ * - linphonec verifies the chain (`verify_server_certs=1`), but with a numeric proxy it must not
+ *   match names (`verify_server_cn=0`): mbedTLS 2 compares DNS names only, so the address in the
+ *   certificate's subjectAltName is a "CN-mismatch". A wrong CA file: no registration.
+ * - baresip 1.0 does not verify the server certificate at all: `sip_cafile` is loaded, yet a CA
+ *   file that does not hold our certificate registers just the same (asserted below, so a
+ *   client that starts to verify shows up here).
+ * Neither client binds its outgoing TLS connection to its address: the connection comes from
+ * 127.0.0.1 (the listening point and the Via are on the phone's own address).
+ */
+const HOST = '127.0.150.60';
+/** A second appliance for the known failures: their stray connections must not touch the first's state. */
+const HOST_FIXME = '127.0.150.69';
+const DOMAIN = 'office.lan';
+const PW: Record<string, string> = {
+  '301': 'Tls-Phone-Pass-301', '302': 'Tls-Phone-Pass-302', '303': 'Tls-Phone-Pass-303', '304': 'Tls-Phone-Pass-304',
+};
+const hasPhones = requireTool('baresip') && requireTool('linphonec');
+/** A CA bundle that does not hold the appliance's self-signed certificate. */
+const SYSTEM_CAS = '/etc/ssl/certs/ca-certificates.crt';
+
+type Transport = 'udp' | 'tls';
+type Phone = { stop(): Promise<void>; log(): string; user: string };
+
+let ap: TestAppliance;
+let cert: string;
+const running: Phone[] = [];
+
+function proxyFor(t: Transport): string {
+  return `${ap.host}:${t === 'tls' ? ap.app.sip.transports.tlsPort : ap.port}`;
+}
+
+async function baresip(user: string, ip: string, t: Transport, cafile = cert): Promise<BaresipPhone> {
+  const port = t === 'tls' ? await freeTcpPort(ip) : await freePort(ip);
+  const p = startBaresip({ ip, port, user, password: PW[user], domain: DOMAIN, proxy: proxyFor(t), transport: t, cafile: t === 'tls' ? cafile : undefined });
+  running.push(p);
+  await p.waitFor(/200 OK .*\[\d+ bindings?\]/, 10000);
+  return p;
+}
+
+function startLinphonec(user: string, ip: string, t: Transport, port: number, rtpPort: number, rootCa = cert, checkName = false): LinphonePhone {
+  const p = startLinphone({ ip, port, rtpPort, user, password: PW[user], domain: DOMAIN, proxy: proxyFor(t), transport: t, ...(t === 'tls' ? { rootCa, checkName } : {}) });
+  running.push(p);
+  return p;
+}
+
+async function linphone(user: string, ip: string, t: Transport): Promise<LinphonePhone> {
+  const port = t === 'tls' ? await freeTcpPort(ip) : await freePort(ip);
+  const p = startLinphonec(user, ip, t, port, await freePort(ip));
+  await p.waitFor(/moving from state \[LinphoneRegistrationProgress\] to \[LinphoneRegistrationOk\]/, 10000);
+  return p;
+}
+
+/** baresip's end-of-call summary: RTP packets sent and received. */
+function baresipRtp(log: string): { tx: number; rx: number } {
+  const m = log.match(/packets:\s+(\d+)\s+(\d+)/);
+  return { tx: Number(m?.[1] ?? 0), rx: Number(m?.[2] ?? 0) };
+}
+
+/** oRTP's end-of-call statistics of linphonec: RTP packets sent and received. */
+function linphoneRtp(log: string): { tx: number; rx: number } {
+  return { tx: Number(log.match(/ortp-message-sent\s+(\d+) packets/)?.[1] ?? 0), rx: Number(log.match(/ortp-message-received\s+(\d+) packets/)?.[1] ?? 0) };
+}
+
+function expectBothWays(who: string, stats: { tx: number; rx: number }) {
+  console.log(`${who}: RTP sent ${stats.tx}, received ${stats.rx}`);
+  expect(stats.tx).toBeGreaterThan(50);
+  expect(stats.rx).toBeGreaterThan(50);
+}
+
+/** The one binding of an extension; its transport as the registrar recorded it. */
+function bindingOf(user: string) {
+  const list = ap.app.sip.location.bindings(`sip:${user}@${DOMAIN}`);
+  expect(list).toHaveLength(1);
+  return list[0];
+}
+
+/** Runs a test body; when it fails, prints the tail of every phone's log first (CI shows it). */
+async function withLogs(body: () => Promise<void>): Promise<void> {
+  try { await body(); } catch (e) {
+    for (const p of running) console.error(`--- ${p.user} log tail ---\n${p.log().replace(/\[0:00:\d\d\] audio=[^\n]*?\(bit\/s\)\s*/g, '').split('\n').filter((l) => !/alsa|mediastreamer-message|belle-sip-message-(channel|transaction)/.test(l)).slice(-60).join('\n')}`);
+    throw e;
+  }
+}
+
+/** 2 s of audio, then the caller hangs up (BYE); both see the end and RTP went both ways. */
+async function talkAndHangUp(caller: BaresipPhone | LinphonePhone, callerKind: 'baresip' | 'linphonec', callee: BaresipPhone | LinphonePhone, calleeKind: 'baresip' | 'linphonec'): Promise<void> {
+  await Bun.sleep(2000);
+  caller.send(callerKind === 'baresip' ? '/hangup' : 'terminate');
+  for (const [p, kind] of [[caller, callerKind], [callee, calleeKind]] as const) {
+    if (kind === 'baresip') {
+      await p.waitFor(/terminated \(duration/, 6000);
+      await p.waitFor(/packets:\s+\d+\s+\d+/, 3000);
+      expectBothWays(`baresip ${p.user}`, baresipRtp(p.log()));
+    } else {
+      await p.waitFor(/Call \d+ with sip:\d+@office\.lan ended/, 6000);
+      await p.waitFor(/ortp-message-received\s+\d+ packets/, 3000);
+      expectBothWays(`linphonec ${p.user}`, linphoneRtp(p.log()));
+    }
+  }
+}
+
+function hooks(host: string) {
+  beforeAll(async () => {
+    ap = await startTestAppliance(host, { sip: 'transports = ["udp", "tcp", "tls"]\n[sip.tls]\nport = 0' });
+    for (const [n, pw] of Object.entries(PW)) ap.addExtension(n, pw);
+    cert = join(ap.dataDir, TLS_DIR, SIP_CERT_FILES.cert);
+  });
+  afterEach(async () => {
+    for (const p of running.splice(0)) await p.stop();
+  });
+  afterAll(async () => {
+    for (const p of running.splice(0)) await p.stop();
+    await ap?.stop();
+  });
+}
+
+describe.skipIf(!hasPhones)('real softphones over TLS', () => {
+  hooks(HOST);
+
+  test('baresip and linphonec register over TLS: the bindings show transport tls', () => withLogs(async () => {
+    const b = await baresip('301', '127.0.150.61', 'tls');
+    const l = await linphone('302', '127.0.150.62', 'tls');
+    expect(b.log()).toMatch(/\{0\/TLS\/v4\} 200 OK/);
+    for (const user of ['301', '302']) {
+      const binding = bindingOf(user);
+      expect(binding.transport).toBe('tls');
+      expect(binding.source).toMatch(/^tls:/);
+      expect(binding.contact).toContain('transport=tls');
+    }
+    expect(bindingOf('302').userAgent).toMatch(/^Linphonec\//);
+    expect(l.log()).toMatch(/SSL handshake finished/);
+  }), 30000);
+
+  test('UDP caller (baresip) calls a TLS callee (baresip): established, RTP both ways, BYE', () => withLogs(async () => {
+    const a = await baresip('301', '127.0.150.65', 'udp');
+    const b = await baresip('303', '127.0.150.66', 'tls');
+    a.send(`/dial sip:303@${DOMAIN}`);
+    await a.waitFor(/Call established/);
+    await b.waitFor(/Call established/);
+    await talkAndHangUp(a, 'baresip', b, 'baresip');
+  }), 40000);
+
+  test('TLS caller (linphonec) calls a UDP callee (baresip): established, RTP both ways, BYE', () => withLogs(async () => {
+    const b = await baresip('301', '127.0.150.67', 'udp');
+    const l = await linphone('302', '127.0.150.68', 'tls');
+    l.send(`call sip:301@${DOMAIN}`);
+    await b.waitFor(/Call established/);
+    await l.waitFor(/Media streams established with sip:301@office\.lan/);
+    await talkAndHangUp(l, 'linphonec', b, 'baresip');
+  }), 40000);
+
+  test('TLS caller (baresip) calls a UDP callee (linphonec): established, RTP both ways, BYE', () => withLogs(async () => {
+    const b = await baresip('303', '127.0.150.61', 'tls');
+    const l = await linphone('304', '127.0.150.62', 'udp');
+    b.send(`/dial sip:304@${DOMAIN}`);
+    await b.waitFor(/Call established/);
+    await l.waitFor(/Media streams established with sip:303@office\.lan/);
+    await talkAndHangUp(b, 'baresip', l, 'linphonec');
+  }), 40000);
+
+  test('TLS ↔ TLS: linphonec calls baresip, then baresip calls baresip', () => withLogs(async () => {
+    const b = await baresip('303', '127.0.150.67', 'tls');
+    const l = await linphone('304', '127.0.150.68', 'tls');
+    l.send(`call sip:303@${DOMAIN}`);
+    await b.waitFor(/Call established/);
+    await l.waitFor(/Media streams established with sip:304@office\.lan|Media streams established with sip:303@office\.lan/);
+    await talkAndHangUp(l, 'linphonec', b, 'baresip');
+    const a = await baresip('301', '127.0.150.65', 'tls');
+    const b0 = b.log().length;
+    a.send(`/dial sip:303@${DOMAIN}`);
+    await a.waitFor(/Call established/);
+    await b.waitFor(/Call established/, 8000, b0);
+    await Bun.sleep(2000);
+    a.send('/hangup');
+    await a.waitFor(/packets:\s+\d+\s+\d+/, 6000);
+    await b.waitFor(/packets:\s+\d+\s+\d+/, 6000, b0);
+    expectBothWays('baresip 301', baresipRtp(a.log()));
+    expectBothWays('baresip 303 (2nd call)', baresipRtp(b.log().slice(b0)));
+  }), 50000);
+
+  test('linphonec refuses a certificate its CA file does not vouch for, and a numeric proxy with name checking', () => withLogs(async () => {
+    const ip = '127.0.150.65';
+    for (const [rootCa, checkName, flags] of [[SYSTEM_CAS, false, /flags=\[[^\]]*not-trusted/], [cert, true, /flags=\[CN-mismatch \]/]] as const) {
+      const p = startLinphonec('302', ip, 'tls', await freeTcpPort(ip), await freePort(ip), rootCa, checkName);
+      await p.waitFor(/moving from state \[LinphoneRegistrationProgress\] to \[LinphoneRegistrationFailed\]/, 10000);
+      expect(p.log()).toMatch(flags);
+      expect(p.log()).toMatch(/SSL handshake failed/);
+      expect(p.log()).not.toMatch(/LinphoneRegistrationOk/);
+      expect(ap.app.sip.location.bindings(`sip:302@${DOMAIN}`)).toEqual([]);
+      running.splice(running.indexOf(p), 1);
+      await p.stop();
+    }
+  }), 40000);
+
+  test('baresip 1.0 does not verify the server certificate: a CA file without ours still registers', () => withLogs(async () => {
+    const b = await baresip('301', '127.0.150.66', 'tls', SYSTEM_CAS);
+    expect(b.log()).toContain(`ua: adding SIP CA: ${SYSTEM_CAS}`);
+    expect(bindingOf('301').transport).toBe('tls');
+  }), 30000);
+});
+
+describe.skipIf(!hasPhones)('real softphones over TLS: known failures', () => {
+  hooks(HOST_FIXME);
+
+  // FIXME: linphonec as a TLS callee never answers the call. Our Via on the INVITE over TLS
+  // carries the Via port (in one process the shared UDP/TCP port; with workers the worker's own
+  // UDP port), not the TLS port; belle-sip 5.1 sends its responses to the Via's sent-by, finds
+  // no connection to that port, opens a new TLS connection there (a plain TCP listener, or
+  // nothing) and the 180/200 never reach us (log: "Trying to connect to [TLS://<appliance>:<SIP
+  // port>]"). baresip and RFC 3261 §18.2.2 answer over the connection the request came on.
+  // Wanted: the TLS port as sent-by, the worker named in a Via parameter (ARCHITECTURE.md
+  // FIXME). These cases pass once that is fixed: then make them `test` (with withLogs).
+  test.failing('UDP caller (baresip) calls a TLS callee (linphonec): established, RTP both ways, BYE', async () => {
+    const b = await baresip('301', '127.0.150.63', 'udp');
+    const l = await linphone('302', '127.0.150.64', 'tls');
+    b.send(`/dial sip:302@${DOMAIN}`);
+    await b.waitFor(/Call established/);
+    await l.waitFor(/Media streams established with sip:301@office\.lan/);
+    await talkAndHangUp(b, 'baresip', l, 'linphonec');
+  }, 40000);
+
+  test.failing('TLS ↔ TLS: baresip calls a TLS callee (linphonec): established, RTP both ways, BYE', async () => {
+    const b = await baresip('303', '127.0.150.63', 'tls');
+    const l = await linphone('304', '127.0.150.64', 'tls');
+    b.send(`/dial sip:304@${DOMAIN}`);
+    await b.waitFor(/Call established/);
+    await l.waitFor(/Media streams established with sip:303@office\.lan/);
+    await talkAndHangUp(b, 'baresip', l, 'linphonec');
+  }, 40000);
+});
