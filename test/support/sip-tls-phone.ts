@@ -31,6 +31,11 @@ export class SipTlsPhone {
     return this.sock.localPort ?? 0;
   }
 
+  /** address:port for Via and Contact (IPv6 bracketed, RFC 5118). */
+  get hostPort(): string {
+    return `${this.address.includes(':') ? `[${this.address}]` : this.address}:${this.port}`;
+  }
+
   /** The server certificate's SHA-256 fingerprint, as the UI shows it. */
   get peerFingerprint(): string {
     return this.sock.getPeerCertificate().fingerprint256;
@@ -54,7 +59,7 @@ export class SipTlsPhone {
   async register(ext: string, password: string, domain: string, contact: string, expires = 3600): Promise<number | undefined> {
     const callId = `tls-reg-${ext}-${Math.random().toString(36).slice(2)}`;
     const req = (cseq: number, auth?: string) => sipMessage(`REGISTER sip:${domain} SIP/2.0`, [
-      `Via: SIP/2.0/TLS ${this.address}:${this.port};branch=z9hG4bK-${callId}-${cseq};rport`, 'Max-Forwards: 70',
+      `Via: SIP/2.0/TLS ${this.hostPort};branch=z9hG4bK-${callId}-${cseq};rport`, 'Max-Forwards: 70',
       `From: <sip:${ext}@${domain}>;tag=r${ext}`, `To: <sip:${ext}@${domain}>`, `Call-ID: ${callId}`, `CSeq: ${cseq} REGISTER`,
       `Contact: <${contact}>`, `Expires: ${expires}`, ...(auth ? [`Authorization: ${auth}`] : []),
     ]);
