@@ -10,6 +10,7 @@ import { parseLogConfig, type LogConfig } from './log-config.ts';
 import { parseSipTlsConfig, type SipTlsConfig } from './sip-tls-config.ts';
 import { parseSipListen, type SipListenAddress } from './sip-listen-config.ts';
 import { parseEmergencyConfig, parseOverloadConfig, type EmergencyConfig, type OverloadConfig } from './overload-config.ts';
+import { parseTrunkSection, type InboundConfig, type RouteConfig, type TrunkConfig } from './trunk-config.ts';
 
 /** SIP transports the appliance can listen on (tls: RFC 3261 §26, `[sip.tls]`). */
 export type Transport = 'udp' | 'tcp' | 'tls';
@@ -33,6 +34,12 @@ export interface ApplianceConfig {
   readonly emergency: EmergencyConfig;
   /** How a worker judges its own load (`[overload]`). */
   readonly overload: OverloadConfig;
+  /** SIP provider accounts (`[[trunks]]`, trunk-config.ts). */
+  readonly trunks: readonly TrunkConfig[];
+  /** Outbound routes, first match wins (`[[routes]]`). */
+  readonly routes: readonly RouteConfig[];
+  /** Inbound numbers (`[[inbound]]`). */
+  readonly inbound: readonly InboundConfig[];
   /** Where the config came from ("embedded defaults" or a file path). */
   readonly source: string;
 }
@@ -225,8 +232,8 @@ export function loadConfig(path?: string): ApplianceConfig {
 function validate(raw: Record<string, unknown>, source: string, baseDir: string): ApplianceConfig {
   const top = table(raw, '', {
     name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }), data_dir: str(), sip: pass, dns: pass, web: pass, control: pass, peers: pass, security: pass, log: pass,
-    emergency: pass, overload: pass,
-  }, { ...DEFAULTS.top, security: {}, log: {}, emergency: {}, overload: {}, name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
+    emergency: pass, overload: pass, trunks: pass, routes: pass, inbound: pass,
+  }, { ...DEFAULTS.top, security: {}, log: {}, emergency: {}, overload: {}, trunks: [], routes: [], inbound: [], name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
 
   const sip = table(top.sip, 'sip', {
     listen: pass, port, advertise: pass, domain: domainName,
@@ -252,7 +259,8 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
 
   const web = parseWebConfig(top.web, baseDir);
   const log = parseLogConfig(top.log);
-  const emergency = parseEmergencyConfig(top.emergency);
+  const outside = parseTrunkSection(top);
+  const emergency = parseEmergencyConfig(top.emergency, outside.trunks);
   const overload = parseOverloadConfig(top.overload);
 
   const security = table(top.security, 'security', {
@@ -305,6 +313,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     log,
     emergency,
     overload,
+    trunks: outside.trunks, routes: outside.routes, inbound: outside.inbound,
     control: { minWorkers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule, policy,
       handOffMode: control.hand_off_mode, heartbeatSeconds: control.heartbeat_seconds, stopGraceSeconds: control.stop_grace_seconds },
     peers,

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors/index.ts';
 import { bool, int, list, str, table } from './fields.ts';
+import { emergencyTrunk, type TrunkConfig } from './trunk-config.ts';
 
 /**
  * `[emergency]`: numbers that are never shed, refused for load nor handed off (issue 12; the
@@ -7,6 +8,8 @@ import { bool, int, list, str, table } from './fields.ts';
  */
 export interface EmergencyConfig {
   readonly numbers: readonly string[];
+  /** The trunk emergency calls always leave by (system/config/trunk-config.ts); undefined without trunks. */
+  readonly trunk: string | undefined;
 }
 
 /** `[overload]`: how one connection control section judges itself (appliance/sip/pipeline/worker-load.ts). */
@@ -32,12 +35,13 @@ export interface OverloadConfig {
 const EMERGENCY_DEFAULTS = { numbers: ['911', '112'] };
 const OVERLOAD_DEFAULTS = { shed_lag_ms: 100, calm_lag_ms: 20, shed_open_percent: 80, retry_after: 5, min_rate: 100, spread: true };
 
-/** Validates `[emergency]` (absent keys take the defaults). */
-export function parseEmergencyConfig(raw: unknown): EmergencyConfig {
+/** Validates `[emergency]` (absent keys take the defaults); `trunk` must name one of `trunks`. */
+export function parseEmergencyConfig(raw: unknown, trunks: readonly TrunkConfig[] = []): EmergencyConfig {
   const e = table(raw, 'emergency', {
     numbers: list(str({ pattern: /^[0-9*#+]{1,15}$/, hint: 'a dialled number such as 911 or 112' }), { nonEmpty: true }),
-  }, EMERGENCY_DEFAULTS);
-  return { numbers: [...new Set(e.numbers)] };
+    trunk: (v, key) => (v === null ? undefined : str()(v, key)),
+  }, { ...EMERGENCY_DEFAULTS, trunk: null });
+  return { numbers: [...new Set(e.numbers)], trunk: emergencyTrunk(e.trunk, trunks) };
 }
 
 /** Validates `[overload]` (absent keys take the defaults). */

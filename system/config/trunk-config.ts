@@ -1,0 +1,168 @@
+import { ConfigError } from '../errors/index.ts';
+import { bool, list, oneOf, str, table, type Field } from './fields.ts';
+
+/** Transports a trunk's registrar is reached over (RFC 3261 §18; tls: §26). */
+export type TrunkTransport = 'udp' | 'tcp' | 'tls';
+
+/** Call classes of the dial plan, from cheapest to most expensive (issue 14 permissions). */
+export type CallClass = 'internal' | 'local' | 'national' | 'international' | 'premium';
+
+/** `[[trunks]]`: one SIP provider account (the appliance is a UA towards it, RFC 3261 §10). */
+export interface TrunkConfig {
+  /** How routes and inbound numbers name it. */
+  readonly name: string;
+  /** The registrar's host (a name or an address, IPv6 without brackets). */
+  readonly registrarHost: string;
+  /** Explicit port, or undefined: RFC 3263 lookup (NAPTR/SRV/A) for a name, 5060/5061 for an address. */
+  readonly registrarPort: number | undefined;
+  readonly transport: TrunkTransport;
+  /** The account: user part of the AOR we register (`sip:<username>@<domain>`). */
+  readonly username: string;
+  /**
+   * The account password, from the config file only (the store holds no trunk secrets yet).
+   * Never logged, never in an API answer.
+   */
+  readonly password: string;
+  /** Digest username (RFC 3261 §22.4); defaults to `username`. */
+  readonly authUsername: string;
+  /** From/To domain towards the provider; defaults to the registrar host. */
+  readonly domain: string;
+  /** Outbound REGISTER with digest (true) or an IP-authenticated trunk (false: state "static"). */
+  readonly register: boolean;
+  /** Default outgoing identity (P-Asserted-Identity / From), or undefined. */
+  readonly callerId: string | undefined;
+}
+
+/** `[[routes]]`: an outbound route of the dial plan; first match wins. */
+export interface RouteConfig {
+  readonly name: string;
+  /** The regular expression on the dialled user part, as written. */
+  readonly pattern: string;
+  /** Compiled once here (STYLE.md §9); the dial plan only runs it. */
+  readonly regex: RegExp;
+  /** What the provider receives: `pattern`'s match replaced with this (`$1` etc.). */
+  readonly replace: string;
+  readonly trunk: string;
+  readonly class: CallClass;
+  /** A second trunk tried on 503 or timeout, or undefined. */
+  readonly failover: string | undefined;
+}
+
+/** `[[inbound]]`: which extension a number called on a trunk reaches. */
+export interface InboundConfig {
+  /** As written: an E.164 number, a regular expression, or "*". */
+  readonly did: string;
+  /** How `did` is matched: one number, a pattern, or any number on the trunk. */
+  readonly match: { readonly kind: 'number'; readonly number: string } | { readonly kind: 'pattern'; readonly regex: RegExp } | { readonly kind: 'any' };
+  readonly trunk: string;
+  /** The target: an extension number. */
+  readonly to: string;
+}
+
+/** The outside-line part of the configuration (issue 14). */
+export interface TrunkSection {
+  readonly trunks: readonly TrunkConfig[];
+  readonly routes: readonly RouteConfig[];
+  readonly inbound: readonly InboundConfig[];
+}
+
+const NAME = str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' });
+/** host or host:port; IPv6 in brackets when a port follows ([::1]:5060). */
+const REGISTRAR = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+|[0-9a-fA-F:]*:[0-9a-fA-F:.]*))(?::(\d{1,5}))?$/;
+/** An RFC 3261 §25.1 user part without escapes: what an account name may be. */
+const SIP_USER = str({ pattern: /^[A-Za-z0-9\-_.!~*'()&=+$,;?/]{1,64}$/, hint: 'a SIP user name' });
+const E164 = /^\+[1-9][0-9]{1,14}$/;
+const CALL_ID = str({ pattern: /^(\+?[0-9]{1,15}|[A-Za-z0-9\-_.!~*'()&=+$,;?/]{1,64})$/, hint: 'a number (+E.164) or a SIP user name' });
+/** Passwords are put into digest strings only; control characters would end a header line. */
+const PASSWORD = str({ pattern: /^[^\x00-\x1f\x7f]{1,128}$/, hint: 'a password of 1 to 128 printable characters' });
+
+/** A regular expression as a config value: it must compile, the error names the key. */
+const regex: Field<RegExp> = (v, key) => {
+  const text = str()(v, key);
+  try {
+    return new RegExp(text);
+  } catch (err) {
+    throw new ConfigError(key, `${JSON.stringify(text)} is not a valid regular expression: ${(err as Error).message}`);
+  }
+};
+
+function parseRegistrar(v: unknown, key: string): { host: string; port: number | undefined } {
+  const text = str()(v, key);
+  const m = REGISTRAR.exec(text);
+  const port = m?.[3] === undefined ? undefined : Number(m[3]);
+  if (!m || (port !== undefined && (port < 1 || port > 65535))) throw new ConfigError(key, `${JSON.stringify(text)} is not host or host:port`);
+  return { host: (m[1] ?? m[2]).toLowerCase(), port };
+}
+
+function parseTrunk(v: unknown, key: string): TrunkConfig {
+  const t = table(v, key, {
+    name: NAME, registrar: str(), transport: oneOf<TrunkTransport>('udp', 'tcp', 'tls'), username: SIP_USER, password: optional(PASSWORD),
+    auth_username: optional(SIP_USER), domain: optional(str({ pattern: /^[A-Za-z0-9.-]{1,253}$/, hint: 'a domain name' })), register: bool, caller_id: optional(CALL_ID),
+  }, { transport: 'udp', auth_username: null, domain: null, register: true, caller_id: null, password: null });
+  const registrar = parseRegistrar(t.registrar, `${key}.registrar`);
+  if (t.register && t.password === null) throw new ConfigError(`${key}.password`, 'is required when register = true');
+  return {
+    name: t.name, registrarHost: registrar.host, registrarPort: registrar.port, transport: t.transport,
+    username: t.username, password: t.password ?? '', authUsername: t.auth_username ?? t.username,
+    domain: (t.domain ?? registrar.host).toLowerCase(), register: t.register, callerId: t.caller_id ?? undefined,
+  };
+}
+
+/** `null` defaults let `table` accept an absent optional key; a given one is still validated. */
+const optional = <T>(f: Field<T>): Field<T | null> => (v, key) => (v === null ? null : f(v, key));
+
+/**
+ * Validates `[[trunks]]`, `[[routes]]` and `[[inbound]]` (issue 14): names unique, every trunk
+ * a route or inbound number names exists, patterns compile (the error names e.g.
+ * `routes[2].pattern`). Absent tables: no outside line.
+ */
+export function parseTrunkSection(raw: { trunks?: unknown; routes?: unknown; inbound?: unknown }): TrunkSection {
+  const trunks = list((v, key) => parseTrunk(v, key))(raw.trunks ?? [], 'trunks');
+  const names = new Set<string>();
+  trunks.forEach((t, i) => {
+    if (names.has(t.name)) throw new ConfigError(`trunks[${i}].name`, `"${t.name}" is used by another trunk`);
+    names.add(t.name);
+  });
+  const trunkRef = (v: unknown, key: string): string => {
+    const name = str()(v, key);
+    if (!names.has(name)) throw new ConfigError(key, `names no trunk ("${name}"; trunks: ${[...names].map((n) => `"${n}"`).join(', ') || 'none'})`);
+    return name;
+  };
+  const routes = list((v, key) => {
+    const r = table(v, key, {
+      name: NAME, pattern: regex, replace: str({ pattern: /^[^\s]{1,64}$/, hint: 'a replacement without spaces' }), trunk: trunkRef,
+      class: oneOf<CallClass>('internal', 'local', 'national', 'international', 'premium'), failover: optional(trunkRef),
+    }, { failover: null, replace: '$&' });
+    if (r.failover === r.trunk) throw new ConfigError(`${key}.failover`, 'names the route\'s own trunk');
+    return { name: r.name, pattern: r.pattern.source, regex: r.pattern, replace: r.replace, trunk: r.trunk, class: r.class, failover: r.failover ?? undefined };
+  })(raw.routes ?? [], 'routes');
+  const routeNames = new Set<string>();
+  routes.forEach((r, i) => {
+    if (routeNames.has(r.name)) throw new ConfigError(`routes[${i}].name`, `"${r.name}" is used by another route`);
+    routeNames.add(r.name);
+  });
+  const inbound = list((v, key) => {
+    const r = table(v, key, { did: str(), trunk: trunkRef, to: str({ pattern: /^[0-9]{2,15}$/, hint: 'an extension number' }) }, {});
+    return { did: r.did, match: didMatch(r.did, `${key}.did`), trunk: r.trunk, to: r.to };
+  })(raw.inbound ?? [], 'inbound');
+  return { trunks, routes, inbound };
+}
+
+/** `did`: "*", an E.164 number, or else a regular expression that must compile. */
+function didMatch(did: string, key: string): InboundConfig['match'] {
+  if (did === '*') return { kind: 'any' };
+  if (E164.test(did)) return { kind: 'number', number: did };
+  if (/^\+?[0-9]+$/.test(did)) throw new ConfigError(key, `"${did}" is not an E.164 number (+ and 2 to 15 digits)`);
+  return { kind: 'pattern', regex: regex(did, key) };
+}
+
+/** `[emergency] trunk`, checked against the trunks: required once trunks exist, must name one. */
+export function emergencyTrunk(given: string | undefined, trunks: readonly TrunkConfig[]): string | undefined {
+  if (trunks.length === 0) {
+    if (given !== undefined) throw new ConfigError('emergency.trunk', `names trunk "${given}" but no [[trunks]] are configured`);
+    return undefined;
+  }
+  if (given === undefined) throw new ConfigError('emergency.trunk', 'is required when [[trunks]] are configured: emergency calls must have a way out');
+  if (!trunks.some((t) => t.name === given)) throw new ConfigError('emergency.trunk', `names no trunk ("${given}")`);
+  return given;
+}
