@@ -49,18 +49,28 @@ export class SipTransports implements SipTransport {
   }
 
   async open(): Promise<void> {
+    let ownPort = this.opts.ownPort;
+    let fallback: string | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.openUdp();
+        await this.openUdp(ownPort);
         break;
       } catch (err) {
-        // A second family could not bind a port the OS chose for the first one: choose again.
-        const chosen = this.opts.port === 0 || this.opts.ownPort === 0 || this.udp.ownPortFallback !== undefined;
         await Promise.all(this.udpFamilies.map((u) => u.close()));
-        if (!chosen || attempt >= FAMILY_PORT_TRIES || this.udpFamilies.length < 2) throw err;
+        if (this.udpFamilies.length < 2 || attempt >= FAMILY_PORT_TRIES) throw err;
+        // A second family could not bind the port the first one got. A slot's Via port taken in
+        // one family only: one of the OS's choosing, as when it is taken outright (udp-transport.ts).
+        // Ports the OS chose: choose again. A configured shared port: nothing to choose, fail.
+        if (ownPort !== undefined && ownPort !== 0 && ownPort !== this.opts.port) {
+          fallback = `Via port ${ownPort} is in use in one family (${(err as Error).message}); using one of the OS's choosing`;
+          ownPort = 0;
+        } else if (this.opts.port !== 0 && ownPort !== 0) {
+          throw err;
+        }
         this.udpFamilies = this.udpEndpoints();
       }
     }
+    if (fallback) this.udp.ownPortFallback = `${fallback}: ${this.udp.ownPort}`;
     if (this.opts.transports.includes('tcp')) {
       // Same port number as UDP, so one SRV target serves both (RFC 3263 §4.2).
       this.tcp.open(this.udp.sharedPort);
@@ -114,12 +124,12 @@ export class SipTransports implements SipTransport {
    * from a shared port may be forwarded at once, over either family); the other families bind
    * the ports the primary got.
    */
-  private async openUdp(): Promise<void> {
+  private async openUdp(ownPort: number | undefined): Promise<void> {
     const [primary, ...others] = this.udpFamilies;
-    await primary.openOwn(this.opts.port, this.opts.ownPort);
+    await primary.openOwn(this.opts.port, ownPort);
     // The primary binds its shared port first when it is OS-chosen and there is no own socket:
     // the others need its number. (No own socket: nothing is forwarded with a Via before then.)
-    const own = this.opts.ownPort !== undefined && (this.opts.ownPort === 0 || this.opts.ownPort !== this.opts.port);
+    const own = ownPort !== undefined && (ownPort === 0 || ownPort !== this.opts.port);
     if (!own) {
       await primary.openShared(this.opts.port);
       for (const u of others) await u.open(primary.sharedPort, undefined);
