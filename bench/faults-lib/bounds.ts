@@ -41,6 +41,7 @@ export interface OverloadFigures {
   readonly p99Ms: number;
 }
 
+/** Scenario a: the worker answered or refused at once (no queueing past T1), and shed at all. */
 export function judgeOverload(f: OverloadFigures): Verdict {
   const why: string[] = [];
   if (f.shed === 0) why.push('no 503 at all: the load did not overload the worker (raise --overload-rate) or shedding did not trigger');
@@ -51,10 +52,12 @@ export function judgeOverload(f: OverloadFigures): Verdict {
   return verdict(why);
 }
 
+/** Scenario b: no call failed across SIGTERM + restart. */
 export function judgeRestart(failed: number): Verdict {
   return verdict(failed > BOUNDS.restartFailed ? [`${failed} calls failed across the restart (bound ${BOUNDS.restartFailed})`] : []);
 }
 
+/** Scenario c: every acknowledged binding is in the store. */
 export function judgeDurable(acknowledged: number, lost: number): Verdict {
   const why: string[] = [];
   if (acknowledged === 0) why.push('no REGISTER was acknowledged');
@@ -62,6 +65,7 @@ export function judgeDurable(acknowledged: number, lost: number): Verdict {
   return verdict(why);
 }
 
+/** Scenario d: the slowest worker's RSS recovery (undefined: not back within the wait). */
 export function judgeRss(recoveryMs: number | undefined, waitedMs: number): Verdict {
   if (recoveryMs === undefined) return verdict([`RSS not back within 20 % of the pre-burst figure after ${Math.round(waitedMs / 1000)} s`]);
   return verdict(recoveryMs > BOUNDS.rssRecoveryMs ? [`RSS back after ${recoveryMs} ms (bound ${BOUNDS.rssRecoveryMs})`] : []);

@@ -9,6 +9,7 @@ import { start, type Proc } from '../sip-cps-lib/processes.ts';
 import { errorExcerpt, runSipp, SIPP } from '../sip-cps-lib/sipp.ts';
 import { readLogLines } from './sipp-traces.ts';
 
+/** Where the callee runs and registers. */
 export interface CalleeSetup {
   readonly tmp: string;
   readonly sippDir: string;
@@ -18,6 +19,7 @@ export interface CalleeSetup {
   readonly number: string;
 }
 
+/** Callee 201: REGISTER once, then the Via-logging UAS until `stop()`. */
 export class ViaLoggingCallee {
   private proc?: Proc;
   private readonly dir: string;
@@ -51,10 +53,6 @@ export class ViaLoggingCallee {
   /** Via ports of the INVITEs received so far, one per INVITE (retransmissions included). */
   viaPorts(): number[] {
     return readLogLines(this.dir).filter((l) => l.startsWith('via ')).map((l) => Number(l.split(' ')[1]));
-  }
-
-  get alive(): boolean {
-    return this.proc !== undefined;
   }
 
   async stop(): Promise<void> {

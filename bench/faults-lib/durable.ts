@@ -36,6 +36,7 @@ export interface DurableResult {
   readonly dir: string;
 }
 
+/** Runs the REGISTER load, kills `victim` in its middle, and compares the 200s with the store. */
 export async function runDurable(s: DurableSetup, app: ApplianceProc, victim: 'worker' | 'main'): Promise<DurableResult> {
   const users = join(s.tmp, 'register-users.csv');
   writeFileSync(users, ['SEQUENTIAL', ...s.extensions, ''].join('\n'));

@@ -53,6 +53,7 @@ export interface OverloadResult {
   readonly dir: string;
 }
 
+/** Runs the burst with RSS sampling around it, then waits (bounded) for the RSS to come back. */
 export async function runOverload(s: OverloadSetup, app: ApplianceProc, callee: ViaLoggingCallee): Promise<OverloadResult> {
   const pids = app.workerPids();
   const sampler = new RssSampler(pids);

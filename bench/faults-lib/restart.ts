@@ -4,7 +4,6 @@
  * draining workers refuse new dialogs with 503 and keep relaying for the calls in progress;
  * the new workers take the same Via ports. Every call must complete or be refused at once.
  */
-import { join } from 'node:path';
 import { runSipp } from '../sip-cps-lib/sipp.ts';
 import type { ApplianceProc } from './appliance-proc.ts';
 import { judgeRestart, type Verdict } from './bounds.ts';
@@ -37,6 +36,7 @@ export interface RestartResult {
   readonly dir: string;
 }
 
+/** Runs the calls, stops and restarts the appliance in their middle, and counts how they ended. */
 export async function runRestart(s: RestartSetup, app: ApplianceProc): Promise<RestartResult> {
   const timeout = Math.ceil(s.calls / s.rate + 30);
   const caller = runSipp(s.tmp, 'restart-calls', [
@@ -57,6 +57,6 @@ export async function runRestart(s: RestartSetup, app: ApplianceProc): Promise<R
   const failed = c ? Math.max(c.failed, s.calls - c.successful) : s.calls;
   return {
     calls: s.calls, answered, refused: countOf(counts, /^\d+_503_Recv$/), failed,
-    retransmissions: c?.retransmissions ?? 0, stopMs, backMs, verdict: judgeRestart(failed), dir: join(run.dir),
+    retransmissions: c?.retransmissions ?? 0, stopMs, backMs, verdict: judgeRestart(failed), dir: run.dir,
   };
 }
