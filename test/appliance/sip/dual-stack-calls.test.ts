@@ -69,6 +69,8 @@ describe.skipIf(!hasSipp)('dual stack: IPv6 and IPv4 phones call each other thro
     expect(traceA).toMatch(/SIP\/2.0 200 OK[\s\S]*Contact: +<sip:201@\[::1\]:\d+;transport=UDP>;expires=3600/);
     expect((await register('202', PHONE_B, portB)).code).toBe(0);
     expect(ap.app.sip.location.bindings('sip:201@office.lan').map((b) => b.source)).toEqual([`udp:${V6}:${portA}`]);
+    // Its bracketed Contact is its source address: not taken for a phone behind NAT.
+    expect(ap.app.sip.location.bindings('sip:201@office.lan').map((b) => b.behindNat ?? false)).toEqual([false]);
     expect(ap.app.sip.location.bindings('sip:202@office.lan').map((b) => b.source)).toEqual([`udp:${PHONE_B}:${portB}`]);
   });
 
