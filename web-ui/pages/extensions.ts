@@ -17,7 +17,7 @@ function digestText(e: Extension): string {
 }
 import { actionButton, clearFormError, generatePassword, heading, notify, showFormError, type Page } from '../ui.ts';
 
-interface Provisioning { server: string; port: number; transports: string[]; domain: string }
+interface Provisioning { server: string; servers: string[]; port: number; transports: string[]; domain: string }
 
 /** Extensions: list, add, edit, remove; strong password generation; what a phone needs. */
 export const extensionsPage: Page = (root) => {
@@ -48,7 +48,7 @@ export const extensionsPage: Page = (root) => {
     fill(provisioning, h('div', { class: 'card provisioning' },
       h('h2', {}, `Phone settings for extension ${number}`),
       h('dl', {},
-        row('Server / registrar / proxy', prov.server), row('Port', String(prov.port)), row('Transport', prov.transports.join(' or ').toUpperCase()),
+        row('Server / registrar / proxy', prov.servers.join(' or ')), row('Port', String(prov.port)), row('Transport', prov.transports.join(' or ').toUpperCase()),
         row('User and authentication name', number), row('Domain / realm', prov.domain),
         password ? row('Password', password) : []),
       password ? h('p', { class: 'hint' }, 'The password is shown only now: the appliance keeps only a hash of it.') : null));

@@ -69,6 +69,8 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
       // What a phone needs to register (README "A phone's settings").
       method: 'GET', path: '/api/provisioning', handler: () => json({
         server: config.sip.advertise,
+        // Dual stack: every family's address, the primary first (docs/SIP.md "IPv6").
+        servers: config.sip.listenAddresses.map((l) => l.advertise),
         port: config.sip.port,
         transports: config.sip.transports,
         domain: config.sip.domain,

@@ -159,7 +159,7 @@ describe('extensions', () => {
     expect((await api.call('DELETE', '/api/extensions/201')).status).toBe(204);
     expect((await api.json('DELETE', '/api/extensions/201')).status).toBe(404);
     const prov = await api.json('GET', '/api/provisioning');
-    expect(prov.body).toMatchObject({ server: '127.0.0.1', port: 5060, domain: 'office.lan' });
+    expect(prov.body).toMatchObject({ server: '127.0.0.1', servers: ['127.0.0.1'], port: 5060, domain: 'office.lan' });
   });
 });
 
