@@ -6,6 +6,9 @@ import { LocationView } from '../sip/registrar/location-view.ts';
 import { extensionOfAor, registeredContactsOf } from '../sip/registrar/registered-contacts-view.ts';
 import { startSip, type RunningSip } from '../sip/start-sip.ts';
 import type { Ban } from '../sip/security/source-guard.ts';
+import { startTrunks } from '../trunks/start-trunks.ts';
+import type { TrunkService } from '../trunks/trunk-service.ts';
+import type { TrunkStatus } from '../trunks/trunk-status.ts';
 
 /** A running connection control section: SIP registrar + stateful proxy and the DNS function. */
 export interface ConnectionControl {
@@ -14,6 +17,8 @@ export interface ConnectionControl {
   readonly location: LocationView;
   readonly sip: RunningSip;
   readonly dns: DnsFunction;
+  /** The trunks' registrations, in the one section that registers them (`registerTrunks`). */
+  readonly trunks?: TrunkService;
   /**
    * Drops the bindings of extensions that no longer exist (an admin removed one) through the
    * location view's normal change path, so the store, the other workers and the peers follow.
@@ -30,6 +35,10 @@ export interface ConnectionControlOptions {
   readonly print?: (line: string) => void;
   /** Told of each ban this section decides (the worker spreads it to its siblings). */
   readonly onBan?: (ban: Ban) => void;
+  /** Register the `[[trunks]]` here: exactly one section does (worker slot 0, or the in-process appliance). */
+  readonly registerTrunks?: boolean;
+  /** Told of each trunk status change (the worker sends it to the control section). */
+  readonly onTrunkStatus?: (status: TrunkStatus) => void;
 }
 
 /**
@@ -74,9 +83,11 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
       host: `sip.${config.dns.zone}`, address: config.sip.advertise, moreAddresses: otherFamilyAddresses(config), port: sip.port, priority: 10, weight: 100,
       ...(sip.transports.tlsPort !== undefined ? { tlsPort: sip.transports.tlsPort } : {}),
     }]);
+    const trunks = opts.registerTrunks ? startTrunks({ config, sip, dnsQuery: (n, t) => dns.resolve(n, t), log, onStatus: opts.onTrunkStatus }) : undefined;
     return {
-      workerId: opts.workerId, store, location, sip, dns, pruneRemovedExtensions,
+      workerId: opts.workerId, store, location, sip, dns, pruneRemovedExtensions, trunks,
       async stop() {
+        await trunks?.stop();
         await sip.stop();
         await dns.stop();
         store.close();

@@ -26,6 +26,9 @@ const cc = await startConnectionControl(config, {
   workerId, ownPort, print: (l) => console.log(`[cc ${workerId}] ${l}`),
   // A ban decided here reaches the sibling workers through the control section.
   onBan: (ban) => send({ type: 'ban', ban }),
+  // Exactly one worker registers the trunks: slot 0 (a respawned slot-0 worker takes over).
+  registerTrunks: slot === 0,
+  onTrunkStatus: (status) => send({ type: 'trunk-status', status }),
 });
 if (cc.sip.transports.udp.ownPortFallback) cc.store.events.append('sip.transport', `worker ${workerId} (slot ${slot}): ${cc.sip.transports.udp.ownPortFallback}`);
 const reporter = new WorkerReporter(workerId, cc.sip.service);

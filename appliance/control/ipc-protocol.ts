@@ -4,6 +4,7 @@ import type { HandOffTarget } from '../sip/pipeline/admission-control.ts';
 import type { DialogEvent } from '../sip/dialog-events.ts';
 import type { TraceEntry } from '../sip/call-trace.ts';
 import type { WorkerReport } from './operating-state.ts';
+import type { TrunkStatus } from '../trunks/trunk-status.ts';
 
 /**
  * The typed IPC between the control section and its connection control sections (Bun.spawn
@@ -74,6 +75,8 @@ export type WorkerToControl =
   /** A TCP connection opened or closed here. */
   | { readonly type: 'tcp'; readonly key: string; readonly open: boolean }
   | TcpWrite
+  /** A trunk's registration changed (only the worker in slot 0 registers trunks; appliance/trunks/). */
+  | { readonly type: 'trunk-status'; readonly status: TrunkStatus }
   /** Draining finished (or timed out): the worker exits right after. */
   | { readonly type: 'drained'; readonly openTransactions: number };
 

@@ -4,6 +4,7 @@ import type { Store } from '../../system/store/index.ts';
 import type { DnsFunction } from '../dns/index.ts';
 import { startConnectionControl } from '../connection-control/connection-control.ts';
 import type { RunningSip } from '../sip/start-sip.ts';
+import type { TrunkService } from '../trunks/trunk-service.ts';
 
 /** A running single-process appliance: what tests hold to stop it. */
 export interface RunningAppliance {
@@ -11,6 +12,8 @@ export interface RunningAppliance {
   readonly store: Store;
   readonly sip: RunningSip;
   readonly dns: DnsFunction;
+  /** The trunks' registrations (undefined without `[[trunks]]`). */
+  readonly trunks?: TrunkService;
   stop(): Promise<void>;
 }
 
@@ -26,14 +29,15 @@ const PURGE_SCHEDULE = '*/10 * * * * *';
  * `[control] max_workers = 1` setups). The multi-process appliance is `startControlSection`.
  */
 export async function startAppliance(config: ApplianceConfig, opts: StartOptions = {}): Promise<RunningAppliance> {
-  const cc = await startConnectionControl(config, { workerId: 0, print: opts.log });
+  // One process holds the only connection control section: it registers the trunks.
+  const cc = await startConnectionControl(config, { workerId: 0, print: opts.log, registerTrunks: true });
   const purge = cron.schedule(PURGE_SCHEDULE, () => void cc.location.purgeExpired());
   cc.store.events.append('appliance.start', `SIP listening on ${listenEndpoints(config.sip.listenAddresses, cc.sip.port)} for domain ${config.sip.domain}`, {
     bindings: cc.location.size, dns: config.dns.enabled ? `${config.dns.listen}:${cc.dns.udpPort}` : 'disabled',
   });
   opts.log?.(`appliance.start: SIP listening on ${listenEndpoints(config.sip.listenAddresses, cc.sip.port)} (${config.sip.transports.join(', ')}) for domain ${config.sip.domain}`);
   return {
-    config, store: cc.store, sip: cc.sip, dns: cc.dns,
+    config, store: cc.store, sip: cc.sip, dns: cc.dns, trunks: cc.trunks,
     async stop() {
       purge.stop();
       cc.store.events.append('appliance.stop', 'appliance stopped');

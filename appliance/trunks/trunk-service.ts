@@ -1,0 +1,56 @@
+import type { TrunkConfig } from '../../system/config/trunk-config.ts';
+import { TrunkRegistrar, registrarText, type TrunkRegistrarDeps } from './trunk-registrar.ts';
+import { trunkEventKind, trunkEventMessage, type TrunkStatus } from './trunk-status.ts';
+
+/** What the trunk service needs besides the registrar's deps: the event log, and who hears of changes. */
+export interface TrunkServiceDeps extends Omit<TrunkRegistrarDeps, 'onStatus'> {
+  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  /** Every status change (the worker sends it to the control section over the IPC). */
+  readonly onStatus?: (status: TrunkStatus) => void;
+}
+
+/**
+ * The trunks of one appliance, registered by exactly one connection control section (the one
+ * in slot 0, or the in-process appliance): a registrar per trunk with `register = true`,
+ * "static" for IP-authenticated trunks. Status changes go to the event log (`trunk.*`).
+ */
+export class TrunkService {
+  private readonly registrars = new Map<string, TrunkRegistrar>();
+  private readonly statics: TrunkStatus[];
+  /** The last kind and reason logged per trunk. */
+  private readonly logged = new Map<string, string>();
+
+  constructor(private readonly trunks: readonly TrunkConfig[], private readonly deps: TrunkServiceDeps) {
+    this.statics = trunks.filter((t) => !t.register).map((t) => ({ name: t.name, state: 'static', reason: undefined, registrar: registrarText(t), expiresAt: undefined, retryAt: undefined }));
+    for (const t of trunks) {
+      if (!t.register) continue;
+      this.registrars.set(t.name, new TrunkRegistrar(t, { ...deps, onStatus: (s) => this.changed(s) }));
+    }
+  }
+
+  /** Every trunk's status, in config order. */
+  list(): TrunkStatus[] {
+    return this.trunks.map((t) => this.registrars.get(t.name)?.status() ?? this.statics.find((s) => s.name === t.name)!);
+  }
+
+  start(): void {
+    for (const s of this.statics) this.changed(s);
+    for (const r of this.registrars.values()) r.start();
+  }
+
+  /** Unregisters every registered trunk (bounded wait). */
+  async stop(): Promise<void> {
+    await Promise.all([...this.registrars.values()].map((r) => r.stop()));
+  }
+
+  private changed(s: TrunkStatus): void {
+    // Refreshes change only the expiry: the control section hears of them, the event log does not.
+    const kind = trunkEventKind(s);
+    const prev = this.logged.get(s.name);
+    if (prev !== `${kind}|${s.reason ?? ''}`) {
+      this.logged.set(s.name, `${kind}|${s.reason ?? ''}`);
+      this.deps.log(kind, trunkEventMessage(s), { trunk: s.name, state: s.state, ...(s.reason ? { reason: s.reason } : {}), registrar: s.registrar });
+    }
+    this.deps.onStatus?.(s);
+  }
+}

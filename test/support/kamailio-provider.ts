@@ -1,0 +1,233 @@
+import { createSocket } from 'node:dgram';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findTool } from './require-tool.ts';
+
+/**
+ * A real SIP provider for the trunk tests (issue 14): Kamailio 5.6 (Debian `kamailio`) started
+ * with a config written to a temp dir. It is the registrar (usrloc in memory) of the provider
+ * domain, challenges the trunk account with digest (plaintext password, `pv_www_authenticate`
+ * / `pv_proxy_authenticate`, no DB), answers a wrong password with 403, relays calls from
+ * the trunk for numbers to a sipp UAS ("the outside world"), and calls from the outside world
+ * to the trunk's number to the contact the appliance registered (inbound).
+ */
+export interface KamailioProviderOptions {
+  /** Listen address (127.0.180.2 in the trunk tests); UDP and TCP. */
+  readonly address: string;
+  readonly port?: number;
+  /** The provider's SIP domain (the digest realm too). */
+  readonly domain: string;
+  /** The trunk account: user part of its AOR, and its plaintext password. */
+  readonly username: string;
+  readonly password: string;
+  /** Registrar bounds (registrar `min_expires` with `min_expires_mode` 1: a shorter request gets 423). */
+  readonly minExpires?: number;
+  readonly maxExpires?: number;
+  /** Digest algorithm of the challenges (auth module `algorithm`): MD5 by default. */
+  readonly algorithm?: 'MD5' | 'SHA-256';
+  /** "The outside world": where calls for numbers go (a sipp UAS), host:port. */
+  readonly outside?: string;
+}
+
+export interface KamailioProvider {
+  readonly address: string;
+  readonly port: number;
+  /** Everything Kamailio logged so far (xlog lines name each REGISTER's outcome). */
+  log(): string;
+  /** Waits until the log has a line matching `re` (bounded). */
+  waitForLog(re: RegExp, timeoutMs?: number): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+/** The Kamailio binary, or undefined when it is not installed. */
+export function kamailioBinary(): string | undefined {
+  return findTool('kamailio');
+}
+
+/** The config text (exported for the reader: this is the provider the tests talk to). */
+export function providerConfig(o: KamailioProviderOptions): string {
+  const q = (s: string) => s.replace(/["\\]/g, '');
+  return `#!KAMAILIO
+debug=2
+log_stderror=yes
+children=2
+auto_aliases=no
+alias="${q(o.domain)}"
+dns=no
+rev_dns=no
+use_dns_cache=off
+tcp_children=2
+
+loadpath "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "tm.so"
+loadmodule "tmx.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "sanity.so"
+loadmodule "auth.so"
+
+modparam("usrloc", "db_mode", 0)
+modparam("registrar", "min_expires", ${o.minExpires ?? 10})
+modparam("registrar", "min_expires_mode", 1)
+modparam("registrar", "max_expires", ${o.maxExpires ?? 3600})
+modparam("registrar", "default_expires", 3600)
+modparam("auth", "secret", "provider-test-secret")
+modparam("auth", "nonce_expire", 300)
+modparam("auth", "algorithm", "${o.algorithm ?? 'MD5'}")
+modparam("tm", "fr_timer", 5000)
+modparam("tm", "fr_inv_timer", 30000)
+
+request_route {
+	if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+	if (!sanity_check("17895", "7")) { exit; }
+	if (has_totag()) {
+		if (loose_route()) { route(RELAY); exit; }
+		if (is_method("ACK")) { if (t_check_trans()) { route(RELAY); } exit; }
+		sl_send_reply("404", "Not here");
+		exit;
+	}
+	if (is_method("CANCEL")) { if (t_check_trans()) { route(RELAY); } exit; }
+	if (t_precheck_trans()) { t_check_trans(); exit; }
+	t_check_trans();
+	if (is_method("OPTIONS") && uri==myself && $rU==$null) { sl_send_reply("200", "OK"); exit; }
+	if (is_method("REGISTER")) { route(REGISTRAR); exit; }
+	if (is_method("INVITE")) { record_route(); }
+	if ($si == "${q(outsideHost(o.outside))}") { route(INBOUND); exit; }
+	route(OUTBOUND);
+}
+
+# The trunk account registers; a wrong password is refused with the provider's reason.
+route[REGISTRAR] {
+	$var(rc) = pv_www_authenticate("$td", "${q(o.password)}", "0");
+	if ($var(rc) == -2) {
+		xlog("L_NOTICE", "provider: REGISTER $tu from $si:$sp: wrong password\\n");
+		sl_send_reply("403", "Wrong password");
+		exit;
+	}
+	if ($var(rc) < 0) {
+		www_challenge("$td", "1");
+		exit;
+	}
+	if ($au != "${q(o.username)}" || $tU != "${q(o.username)}") {
+		sl_send_reply("403", "Not this account");
+		exit;
+	}
+	consume_credentials();
+	if (!save("location")) { sl_reply_error(); exit; }
+	xlog("L_NOTICE", "provider: registered $tu contact $ct expires $hdr(Expires) from $si:$sp\\n");
+	exit;
+}
+
+# Calls from the trunk for numbers: authenticated (407), then to the outside world.
+route[OUTBOUND] {
+	$var(rc) = pv_proxy_authenticate("$fd", "${q(o.password)}", "0");
+	if ($var(rc) < 0) {
+		if ($var(rc) == -2) { sl_send_reply("403", "Wrong password"); exit; }
+		proxy_challenge("$fd", "1");
+		exit;
+	}
+	consume_credentials();
+	if (!($rU =~ "^\\\\+?[0-9]+$")) { sl_send_reply("404", "Not a number"); exit; }
+	xlog("L_NOTICE", "provider: outbound $rU from $fu (PAI $hdr(P-Asserted-Identity))\\n");
+	$du = "sip:${q(o.outside ?? '127.0.0.1:9')}";
+	route(RELAY);
+}
+
+# Calls from the outside world to the trunk's number: to the contact the appliance registered.
+route[INBOUND] {
+	$ru = "sip:${q(o.username)}@${q(o.domain)}";
+	if (!lookup("location")) { t_newtran(); t_reply("480", "Trunk not registered"); exit; }
+	xlog("L_NOTICE", "provider: inbound to $ru\\n");
+	route(RELAY);
+}
+
+route[RELAY] {
+	if (!t_relay()) { sl_reply_error(); }
+	exit;
+}
+`;
+}
+
+/** Sends OPTIONS from an ephemeral port of 127.0.180.9 every 200 ms until a 200 comes back (bounded). */
+async function answersOptions(address: string, port: number, alive: () => boolean, timeoutMs: number): Promise<boolean> {
+  const sock = createSocket('udp4');
+  let ok = false;
+  sock.on('message', (m) => { if (m.toString('latin1').startsWith('SIP/2.0 200')) ok = true; });
+  await new Promise<void>((resolve) => sock.bind(0, '127.0.180.9', resolve));
+  const local = sock.address().port;
+  const until = Date.now() + timeoutMs;
+  try {
+    for (let i = 0; !ok && alive() && Date.now() < until; i++) {
+      const msg = [`OPTIONS sip:${address}:${port} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.180.9:${local};branch=z9hG4bK-probe${i}`, 'Max-Forwards: 70',
+        `From: <sip:probe@127.0.180.9>;tag=p${i}`, `To: <sip:${address}>`, `Call-ID: probe-${i}-${local}`, 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', ''].join('\r\n');
+      sock.send(msg, port, address);
+      await Bun.sleep(200);
+    }
+    return ok;
+  } finally {
+    sock.close();
+  }
+}
+
+function outsideHost(outside: string | undefined): string {
+  if (!outside) return '0.0.0.0';
+  return outside.replace(/:\d+$/, '');
+}
+
+/** Starts Kamailio with `providerConfig`; resolves once it answers (its "listening on" line). */
+export async function startKamailioProvider(o: KamailioProviderOptions): Promise<KamailioProvider> {
+  const bin = kamailioBinary();
+  if (!bin) throw new Error('kamailio is not installed (Debian package kamailio, see .ci/run)');
+  const dir = mkdtempSync(join(tmpdir(), 'kamailio-provider-'));
+  const runDir = join(dir, 'run');
+  mkdirSync(runDir);
+  const port = o.port ?? 5060;
+  const cfg = join(dir, 'kamailio.cfg');
+  writeFileSync(cfg, providerConfig(o));
+  const logFile = join(dir, 'kamailio.log');
+  const out = Bun.file(logFile);
+  // -DD -E: foreground, log to stderr (our file); small memory; its own run dir (pid, sockets).
+  const proc = Bun.spawn([bin, '-f', cfg, '-DD', '-E', '-l', `udp:${o.address}:${port}`, '-l', `tcp:${o.address}:${port}`, '-Y', runDir, '-m', '64', '-M', '8', '-w', dir], {
+    cwd: dir, stdout: out, stderr: out,
+  });
+  const log = () => {
+    try {
+      return readFileSync(logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const waitForLog = async (re: RegExp, timeoutMs = 10_000) => {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      if (re.test(log())) return true;
+      if (proc.exitCode !== null) return false;
+      await Bun.sleep(50);
+    }
+    return re.test(log());
+  };
+  const stop = async () => {
+    if (proc.exitCode === null) {
+      proc.kill('SIGTERM');
+      const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(5000).then(() => false)]);
+      if (!exited) proc.kill('SIGKILL');
+      await proc.exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // Ready when it answers an OPTIONS (its children are forked after the config is parsed).
+  if (!(await answersOptions(o.address, port, () => proc.exitCode === null, 10_000))) {
+    const text = log();
+    await stop();
+    throw new Error(`kamailio did not answer OPTIONS within 10 s; log:\n${text.slice(-3000)}`);
+  }
+  return { address: o.address, port, log, waitForLog, stop };
+}
