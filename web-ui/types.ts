@@ -18,6 +18,11 @@ export interface Registration {
   behindNat: boolean;
 }
 export interface Call { callId: string; from: string; to: string; startedAt: number; worker: number; endedAt?: number }
+/** A call detail record (`GET /api/call-records`; system/store/call-records-store.ts). */
+export interface CallRecord {
+  id: number; callId: string; from: string; to: string; routedTo: string | null; direction: string; trunk: string | null;
+  startedAt: number; answeredAt: number | null; endedAt: number | null; result: number | null; reason: string | null; worker: number | null;
+}
 export interface Worker { id: number; pid: number; state: string; startedAt: number }
 export interface Peer { name: string; url: string; sip: string; state: string; lastHeartbeatAt: number | null; role: string }
 export interface EventEntry { id: number; ts: number; kind: string; message: string; details: Record<string, unknown> }

@@ -3,6 +3,7 @@ import { dnsCommand } from './dns-command.ts';
 import { extensionCommand } from './extension-command.ts';
 import { peerCommand } from './peer-command.ts';
 import { banCommand } from './ban-command.ts';
+import { callsCommand } from './calls-command.ts';
 
 /** Every admin command on the entry point, by its first word. */
-export const COMMANDS: readonly CliCommand[] = [extensionCommand, dnsCommand, peerCommand, banCommand];
+export const COMMANDS: readonly CliCommand[] = [extensionCommand, dnsCommand, peerCommand, banCommand, callsCommand];

@@ -3,6 +3,8 @@ import { dialogKey, type DialogEvent } from '../sip/dialog-events.ts';
 /** One call in progress, as the calls view shows it. */
 export interface ActiveCall {
   readonly callId: string;
+  /** The dialog's tags, the caller's first (the call's record is found by them). */
+  readonly tags: readonly [string, string];
   readonly from: string;
   readonly to: string;
   readonly startedAt: number;
@@ -41,6 +43,9 @@ export class CallsView {
   /** Dialog key → when its end was seen, for ends that overtook their start. */
   private readonly ended = new Map<string, { at: number; reason?: string }>();
 
+  /** Told of every call that ends, however it ended (the call detail records, call-records.ts). */
+  onFinish: ((call: EndedCall) => void) | undefined;
+
   constructor(private readonly recentLimit = 200) {}
 
   apply(worker: number, events: readonly DialogEvent[]): void {
@@ -48,10 +53,12 @@ export class CallsView {
       const key = dialogKey(e.callId, e.tags);
       if (e.kind === 'start') {
         if (this.active.has(key)) continue;
-        const call: ActiveCall = { callId: e.callId, from: e.from, to: e.to, startedAt: e.ts, worker, ...expiry(e.ts, e.sessionExpires) };
+        const call: ActiveCall = { callId: e.callId, tags: e.tags, from: e.from, to: e.to, startedAt: e.ts, worker, ...expiry(e.ts, e.sessionExpires) };
         const end = this.ended.get(key);
         if (end) this.finish(call, end.at, end.reason);
         else this.active.set(key, call);
+      } else if (e.kind === 'failed') {
+        continue; // never answered: a call record (call-records.ts), not a call in progress
       } else if (e.kind === 'refresh') {
         const call = this.active.get(key);
         if (call && e.sessionExpires) this.active.set(key, { ...call, ...expiry(e.ts, e.sessionExpires) });
@@ -97,8 +104,10 @@ export class CallsView {
   }
 
   private finish(call: ActiveCall, endedAt: number, reason?: string): void {
-    this.recent.unshift({ ...call, endedAt, ...(reason ? { reason } : {}) });
+    const ended: EndedCall = { ...call, endedAt, ...(reason ? { reason } : {}) };
+    this.recent.unshift(ended);
     if (this.recent.length > this.recentLimit) this.recent.pop();
+    this.onFinish?.(ended);
   }
 }
 

@@ -17,6 +17,7 @@ import { applyActions } from './apply-actions.ts';
 import { controlRoutes, writeControlToken } from './control-api.ts';
 import { handOffTargetFor, sipTargetsFor } from './peer-roles.ts';
 import { CallsView } from './calls-view.ts';
+import { CallRecorder } from './call-records.ts';
 import { defaultPolicySettings, initialPolicyMemory, policy, type PolicySettings } from './policy.ts';
 import { RespawnBackoff } from './respawn-backoff.ts';
 import { WorkerPool, type WorkerHandle } from './worker-pool.ts';
@@ -88,6 +89,11 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   };
   const history = new History<OperatingState>(HISTORY_SAMPLES);
   const calls = new CallsView();
+  // Call detail records: a row per call answered or failed, ended when the view ends the call.
+  const recorder = new CallRecorder(store.callRecords, {
+    ourHosts: sipSettings(config, config.sip.port, config.sip.port).localHosts, emergencyNumbers: new Set(config.emergency.numbers),
+  }, (e) => print(`call records: ${e.message}`));
+  calls.onFinish = (c) => recorder.ended(c);
   const sampleListeners = new Set<(s: OperatingState) => void>();
   const traceWaiters = new Map<number, (entries: readonly TraceEntry[]) => void>();
   const locationWaiters = new Map<number, (bindings: BindingRecord[]) => void>();
@@ -175,6 +181,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
         locationWaiters.get(msg.id)?.([...msg.bindings]);
         return;
       case 'dialogs':
+        recorder.apply(worker.id, msg.events);
         calls.apply(worker.id, msg.events);
         return;
       case 'ban':
@@ -336,6 +343,9 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     every(config.control.sampleSchedule, async () => void (await sampleNow()), { name: 'sampler', onError: (e) => print(`sampler: ${e}`) }),
     every('*/10 * * * * *', () => void store.registrations.purgeExpired(), { name: 'purge' }),
     every('0 */10 * * * *', () => void store.events.prune(config.log), { name: 'event-log-retention', onError: (e) => print(`event-log-retention: ${e}`) }),
+    every('0 7 * * * *', () => void store.callRecords.purgeBefore(Date.now() - config.callRecords.retentionDays * 86_400_000), {
+      name: 'call-record-retention', onError: (e) => print(`call-record-retention: ${e}`),
+    }),
   ];
   if (config.peers.length > 0) {
     jobs.push(every(`*/${config.control.heartbeatSeconds} * * * * *`, () => peers.heartbeat(), { name: 'heartbeat', onError: (e) => print(`heartbeat: ${e}`) }));

@@ -10,7 +10,9 @@ import type { SipRequest, SipResponse } from './message/types.ts';
  * end a call whose BYE was lost.
  */
 export type DialogEvent =
-  | { readonly kind: 'start'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number; readonly sessionExpires?: number }
+  | { readonly kind: 'start'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number; readonly sessionExpires?: number; readonly invitedAt?: number }
+  /** A call that was not answered: the final error response to its INVITE (call detail records). */
+  | { readonly kind: 'failed'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number; readonly status: number; readonly reason: string; readonly invitedAt?: number }
   | { readonly kind: 'refresh'; readonly callId: string; readonly tags: readonly [string, string]; readonly ts: number; readonly sessionExpires?: number }
   | { readonly kind: 'end'; readonly callId: string; readonly tags: readonly [string, string]; readonly ts: number; readonly reason?: string };
 
@@ -20,17 +22,23 @@ export type DialogEvent =
  * BYE ends it: RFC 3261 §15.1.2, the UAC considers the session over once it sends the BYE,
  * whatever the answer (a 481 or a timeout's 408 too, which used to leave the call "active").
  */
-export function dialogEventOf(req: SipRequest, res: SipResponse, now = Date.now()): DialogEvent | undefined {
+export function dialogEventOf(req: SipRequest, res: SipResponse, now = Date.now(), invitedAt?: number): DialogEvent | undefined {
   if (res.status < 200) return undefined;
   const callId = req.headers['call-id'];
   const fromTag = String(req.headers.from.params.tag ?? '');
   const toTag = String(req.headers.to.params.tag ?? res.headers.to?.params?.tag ?? '');
   const tags: [string, string] = [fromTag, toTag];
+  const since = invitedAt !== undefined ? { invitedAt } : {};
   if (req.method === 'BYE') return { kind: 'end', callId, tags, ts: now, reason: res.status < 300 ? 'BYE' : `BYE answered ${res.status}` };
-  if (res.status >= 300) return undefined;
+  const initial = req.method === 'INVITE' && !req.headers.to.params.tag;
+  if (res.status >= 300) {
+    // A challenge is not the end of a call: the caller sends the INVITE again with credentials.
+    if (!initial || res.status === 401 || res.status === 407) return undefined;
+    return { kind: 'failed', callId, tags: [fromTag, ''], from: req.headers.from.uri, to: req.headers.to.uri, ts: now, status: res.status, reason: `${res.status} ${res.reason}`.trim(), ...since };
+  }
   const sessionExpires = sessionInterval(res);
-  if (req.method === 'INVITE' && !req.headers.to.params.tag) {
-    return { kind: 'start', callId, tags, from: req.headers.from.uri, to: req.headers.to.uri, ts: now, ...(sessionExpires ? { sessionExpires } : {}) };
+  if (initial) {
+    return { kind: 'start', callId, tags, from: req.headers.from.uri, to: req.headers.to.uri, ts: now, ...(sessionExpires ? { sessionExpires } : {}), ...since };
   }
   if (req.method === 'INVITE' || req.method === 'UPDATE') return { kind: 'refresh', callId, tags, ts: now, ...(sessionExpires ? { sessionExpires } : {}) };
   return undefined;

@@ -200,6 +200,13 @@ export class SipService implements PipelineServices {
   reply(ctx: RequestContext, status: number, reason?: string, headers: Record<string, unknown> = {}): void {
     const res = buildResponse(ctx.req, status, reason, headers, this.toTag(ctx.req));
     this.counters.reply(status);
+    // A call we refused ourselves is a call record too (404, 480, 403, ...), but only for a
+    // caller we know: a stranger's INVITEs would fill the store. Our own 503s are load
+    // shedding, counted in the reports rather than written row by row under overload.
+    if (this.onDialogEvent && status >= 300 && status !== 503 && (ctx.authUser || ctx.trusted)) {
+      const event = dialogEventOf(ctx.req, res, Date.now(), ctx.st?.createdAt);
+      if (event) this.onDialogEvent(event);
+    }
     const st = ctx.st;
     // A final error to an INVITE from an unauthenticated source goes statelessly: an INVITE
     // server transaction would retransmit it until an ACK (Timer G), 11 times over 32 s, for
@@ -249,7 +256,7 @@ export class SipService implements PipelineServices {
       upstream: (res) => {
         this.counters.reply(res.status);
         if (this.onDialogEvent) {
-          const event = dialogEventOf(ctx.req, res);
+          const event = dialogEventOf(ctx.req, res, Date.now(), st.createdAt);
           if (event) this.onDialogEvent(event);
         }
         return forwardedResponse(res, st.vias);

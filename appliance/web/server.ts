@@ -3,6 +3,7 @@ import type { ApplianceConfig } from '../../system/config/index.ts';
 import { ApplianceError } from '../../system/errors/index.ts';
 import type { Store } from '../../system/store/index.ts';
 import { callRoutes } from './api/calls-api.ts';
+import { callRecordRoutes } from './api/call-records-api.ts';
 import { controlRoutes } from './api/control-api.ts';
 import { dnsRoutes } from './api/dns-api.ts';
 import { eventRoutes } from './api/events-api.ts';
@@ -93,6 +94,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
     ...extensionRoutes(deps),
     ...registrationRoutes(deps),
     ...callRoutes(deps),
+    ...callRecordRoutes(deps),
     ...dnsRoutes(deps),
     ...controlRoutes(deps),
     ...systemRoutes(deps),

@@ -10,6 +10,7 @@ import { parseLogConfig, type LogConfig } from './log-config.ts';
 import { parseSipTlsConfig, type SipTlsConfig } from './sip-tls-config.ts';
 import { parseSipListen, type SipListenAddress } from './sip-listen-config.ts';
 import { parseEmergencyConfig, parseOverloadConfig, type EmergencyConfig, type OverloadConfig } from './overload-config.ts';
+import { parseCallRecordsConfig, type CallRecordsConfig } from './call-records-config.ts';
 import { parseTrunkSection, type InboundConfig, type RouteConfig, type TrunkConfig } from './trunk-config.ts';
 
 /** SIP transports the appliance can listen on (tls: RFC 3261 §26, `[sip.tls]`). */
@@ -34,6 +35,8 @@ export interface ApplianceConfig {
   readonly emergency: EmergencyConfig;
   /** How a worker judges its own load (`[overload]`). */
   readonly overload: OverloadConfig;
+  /** Call detail records (`[call_records]`). */
+  readonly callRecords: CallRecordsConfig;
   /** SIP provider accounts (`[[trunks]]`, trunk-config.ts). */
   readonly trunks: readonly TrunkConfig[];
   /** Outbound routes, first match wins (`[[routes]]`). */
@@ -232,8 +235,8 @@ export function loadConfig(path?: string): ApplianceConfig {
 function validate(raw: Record<string, unknown>, source: string, baseDir: string): ApplianceConfig {
   const top = table(raw, '', {
     name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }), data_dir: str(), sip: pass, dns: pass, web: pass, control: pass, peers: pass, security: pass, log: pass,
-    emergency: pass, overload: pass, trunks: pass, routes: pass, inbound: pass,
-  }, { ...DEFAULTS.top, security: {}, log: {}, emergency: {}, overload: {}, trunks: [], routes: [], inbound: [], name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
+    emergency: pass, overload: pass, call_records: pass, trunks: pass, routes: pass, inbound: pass,
+  }, { ...DEFAULTS.top, security: {}, log: {}, emergency: {}, overload: {}, call_records: {}, trunks: [], routes: [], inbound: [], name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
 
   const sip = table(top.sip, 'sip', {
     listen: pass, port, advertise: pass, domain: domainName,
@@ -262,6 +265,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
   const outside = parseTrunkSection(top);
   const emergency = parseEmergencyConfig(top.emergency, outside.trunks);
   const overload = parseOverloadConfig(top.overload);
+  const callRecords = parseCallRecordsConfig(top.call_records);
 
   const security = table(top.security, 'security', {
     anonymous_inbound: bool, ban_after_failures: int(1, 1000), failure_window: int(1, 86400),
@@ -313,6 +317,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     log,
     emergency,
     overload,
+    callRecords,
     trunks: outside.trunks, routes: outside.routes, inbound: outside.inbound,
     control: { minWorkers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule, policy,
       handOffMode: control.hand_off_mode, heartbeatSeconds: control.heartbeat_seconds, stopGraceSeconds: control.stop_grace_seconds },

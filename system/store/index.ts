@@ -7,6 +7,7 @@ import { RegistrationsStore } from './registrations-store.ts';
 import { SettingsStore } from './settings-store.ts';
 import { PeersStore } from './peers-store.ts';
 import { BansStore } from './bans-store.ts';
+import { CallRecordsStore } from './call-records-store.ts';
 
 export * from './database.ts';
 export * from './dns-records-store.ts';
@@ -16,6 +17,7 @@ export * from './registrations-store.ts';
 export * from './settings-store.ts';
 export * from './peers-store.ts';
 export * from './bans-store.ts';
+export * from './call-records-store.ts';
 export * from './file-modes.ts';
 export { migrate, MIGRATIONS } from './migrations.ts';
 
@@ -29,6 +31,7 @@ export interface Store {
   readonly dnsRecords: DnsRecordsStore;
   readonly peers: PeersStore;
   readonly bans: BansStore;
+  readonly callRecords: CallRecordsStore;
   close(): void;
 }
 
@@ -51,6 +54,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     dnsRecords: new DnsRecordsStore(db),
     peers: new PeersStore(db),
     bans: new BansStore(db),
+    callRecords: new CallRecordsStore(db),
     close: () => {
       try {
         events.flush(undefined, true);

@@ -111,6 +111,31 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE registrations ADD COLUMN behind_nat INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 7,
+    name: 'call detail records (issue 14)',
+    sql: `
+      CREATE TABLE call_records (
+        id          INTEGER PRIMARY KEY,
+        call_id     TEXT NOT NULL,
+        from_tag    TEXT NOT NULL,
+        to_tag      TEXT,
+        from_uri    TEXT NOT NULL,
+        to_uri      TEXT NOT NULL,
+        routed_to   TEXT,
+        direction   TEXT NOT NULL,
+        trunk       TEXT,
+        started_at  INTEGER NOT NULL,
+        answered_at INTEGER,
+        ended_at    INTEGER,
+        result      INTEGER,
+        reason      TEXT,
+        worker      INTEGER,
+        UNIQUE (call_id, from_tag)
+      );
+      CREATE INDEX call_records_started ON call_records (started_at);
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; returns the versions applied now. */

@@ -155,11 +155,22 @@ describe.skipIf(!hasChromium)('admin UI in Chromium', () => {
     await page.getByRole('cell', { name: 'no phone is registered' }).waitFor();
   }, 20_000);
 
-  test('the calls page draws a ladder for a selected call', async () => {
+  test('the calls page lists the call records, filters them, and draws a ladder for a selected call', async () => {
     const t = Date.now();
-    view.calls.apply(1, [{ kind: 'start', callId: 'ladder-call', tags: ['a', 'b'], from: 'sip:201@office.lan', to: 'sip:202@office.lan', ts: t - 3000 }]);
-    view.calls.apply(1, [{ kind: 'end', callId: 'ladder-call', tags: ['a', 'b'], ts: t }]);
+    const records = app.app.store.callRecords;
+    records.open({ callId: 'ladder-call', fromTag: 'a', toTag: 'b', from: 'sip:201@office.lan', to: 'sip:202@office.lan', routedTo: null,
+      direction: 'internal', trunk: null, startedAt: t - 5000, answeredAt: t - 3000, endedAt: t, result: 200, reason: 'BYE', worker: 1 });
+    records.open({ callId: 'busy-call', fromTag: 'c', from: 'sip:203@office.lan', to: 'sip:204@office.lan', routedTo: null,
+      direction: 'internal', trunk: null, startedAt: t - 1000, endedAt: t - 900, result: 486, reason: '486 Busy Here', worker: 1 });
     await page.getByRole('link', { name: 'Calls' }).click();
+    const list = page.getByRole('table', { name: 'Call records, newest first' });
+    await list.getByRole('cell', { name: '486 Busy Here' }).waitFor();
+    await list.getByRole('cell', { name: 'answered, BYE' }).waitFor();
+    // Search by extension: only 201's call is left.
+    await page.getByLabel('Extension').fill('201');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await list.getByRole('cell', { name: '486 Busy Here' }).waitFor({ state: 'detached' });
+    expect(await list.getByRole('row').count()).toBe(2); // header + one record
     await page.getByRole('button', { name: 'Show ladder of call from sip:201@office.lan to sip:202@office.lan' }).click();
     const ladder = page.locator('svg.ladder');
     await ladder.waitFor();

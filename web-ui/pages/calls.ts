@@ -3,6 +3,7 @@ import { fill, fmtDuration, fmtTime, h, s, table } from '../dom.ts';
 import { live } from '../live.ts';
 import type { Call } from '../types.ts';
 import { heading, type Page } from '../ui.ts';
+import { callRecordsSection } from './call-records.ts';
 
 interface Step { from: string; to: string; label: string; ts: number | null }
 interface Ladder { call: Call; source: string; note: string; steps: Step[] }
@@ -34,12 +35,11 @@ function ladderSvg(l: Ladder): SVGSVGElement {
     }));
 }
 
-/** Calls: active and recent, and the ladder of a selected call. */
+/** Calls: those in progress (live), the call records (searchable), and the ladder of a selected call. */
 export const callsPage: Page = (root) => {
   const active = h('section', { 'aria-label': 'Active calls' });
-  const recent = h('section', { 'aria-label': 'Recent calls' });
   const ladder = h('section', { id: 'ladder', 'aria-live': 'polite' });
-  root.replaceChildren(heading('Calls'), active, ladder, recent);
+  root.replaceChildren(heading('Calls'), active, ladder, callRecordsSection((callId) => void show(callId)));
 
   const show = async (callId: string) => {
     const l = await api<Ladder>('GET', `/api/calls/${encodeURIComponent(callId)}/ladder`);
@@ -52,8 +52,6 @@ export const callsPage: Page = (root) => {
     const now = Date.now();
     fill(active, h('h2', {}, 'Active calls'), table('Calls in progress', ['From', 'To', 'Since', 'Duration', 'Worker', ''],
       snap.calls.active.map((c) => [c.from, c.to, fmtTime(c.startedAt), fmtDuration(now - c.startedAt), String(c.worker), pick(c)]), 'no call in progress'));
-    fill(recent, h('h2', {}, 'Recent calls'), table('Ended calls', ['From', 'To', 'Started', 'Duration', ''],
-      snap.calls.recent.map((c) => [c.from, c.to, fmtTime(c.startedAt), fmtDuration((c.endedAt ?? now) - c.startedAt), pick(c)]), 'no recent calls'));
   });
   return off;
 };

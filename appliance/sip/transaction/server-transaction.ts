@@ -26,6 +26,8 @@ export class ServerTransaction {
   onCancel?: () => void;
   /** Where responses go: the Via (with received/rport) or the connection the request came on. */
   readonly replyTo: Destination;
+  /** When the request arrived (epoch ms): a call detail record starts here. */
+  readonly createdAt = Date.now();
 
   constructor(
     readonly key: string,

@@ -1,5 +1,6 @@
 import type { ActiveCall, EndedCall } from '../../control/calls-view.ts';
 import type { TraceEntry } from '../../sip/call-trace.ts';
+import type { CallRecord } from '../../../system/store/index.ts';
 import { json, intParam } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -46,9 +47,16 @@ export function reconstructLadder(call: ActiveCall | EndedCall): LadderStep[] {
   return steps;
 }
 
-export function callRoutes({ view }: ApiDeps): Route[] {
+/** A stored call record as the ladder shows it: answered calls only (a failed one has no dialog to draw). */
+function fromRecord(r: CallRecord | undefined): EndedCall | undefined {
+  if (!r || r.answeredAt === null) return undefined;
+  return { callId: r.callId, tags: [r.fromTag, r.toTag ?? ''], from: r.from, to: r.to, startedAt: r.answeredAt, worker: r.worker ?? 0, endedAt: r.endedAt ?? r.answeredAt, ...(r.reason ? { reason: r.reason } : {}) };
+}
+
+export function callRoutes({ view, store }: ApiDeps): Route[] {
   const find = (callId: string) =>
-    view.activeCalls().find((c) => c.callId === callId) ?? view.recentCalls(500).find((c) => c.callId === callId);
+    view.activeCalls().find((c) => c.callId === callId) ?? view.recentCalls(500).find((c) => c.callId === callId)
+    ?? fromRecord(store.callRecords.byCallId(callId));
   return [
     {
       method: 'GET', path: '/api/calls', handler: ({ url }) => json({

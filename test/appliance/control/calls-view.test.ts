@@ -16,7 +16,23 @@ describe('CallsView', () => {
     expect(v.count).toBe(2);
     v.apply(2, [end('c1', 'callee', 'caller')]); // BYE from the callee: tags swapped
     expect(v.list(T + 3000).map((c) => c.callId)).toEqual(['c2']);
-    expect(v.recentCalls()).toEqual([{ callId: 'c1', from: 'sip:201@office.lan', to: 'sip:202@office.lan', startedAt: T + 1000, worker: 1, endedAt: T + 2000 }]);
+    expect(v.recentCalls()).toEqual([{ callId: 'c1', tags: ['caller', 'callee'], from: 'sip:201@office.lan', to: 'sip:202@office.lan', startedAt: T + 1000, worker: 1, endedAt: T + 2000 }]);
+  });
+
+  test('a failed call (never answered) is not a call in progress', () => {
+    const v = new CallsView();
+    v.apply(1, [{ kind: 'failed', callId: 'f1', tags: ['a', ''], from: 'sip:201@office.lan', to: 'sip:202@office.lan', ts: T, status: 486, reason: '486 Busy Here' }]);
+    expect(v.count).toBe(0);
+    expect(v.recentCalls()).toHaveLength(0);
+  });
+
+  test('every end reaches onFinish: a BYE and a session expiry', () => {
+    const v = new CallsView();
+    const ended: string[] = [];
+    v.onFinish = (c) => ended.push(`${c.callId}:${c.reason}`);
+    v.apply(1, [start('c1', 'a', 'b'), { ...end('c1', 'b', 'a'), reason: 'BYE' } as DialogEvent, timed('c2', T, 90)]);
+    v.list(T + 200_000);
+    expect(ended).toEqual(['c1:BYE', 'c2:session expired (RFC 4028)']);
   });
 
   test('a repeated 2xx does not start the call twice; an unknown BYE changes nothing', () => {

@@ -26,7 +26,10 @@ describe('dialogEventOf', () => {
     ['with Session-Expires (RFC 4028)', request('INVITE'), response(200, 'INVITE', ['Session-Expires: 1800;refresher=uac']), { kind: 'start', sessionExpires: 1800 }],
     ['compact x: form', request('INVITE'), response(200, 'INVITE', ['x: 600']), { kind: 'start', sessionExpires: 600 }],
     ['180 makes nothing', request('INVITE'), response(180, 'INVITE'), undefined],
-    ['486 to an INVITE makes nothing', request('INVITE'), response(486, 'INVITE'), undefined],
+    ['486 to an initial INVITE: a failed call (call records)', request('INVITE'), response(486, 'INVITE'), { kind: 'failed', status: 486, reason: '486 Reason', tags: ['caller', ''] }],
+    ['407 to an initial INVITE is a challenge, not a failure', request('INVITE'), response(407, 'INVITE'), undefined],
+    ['401 likewise', request('INVITE'), response(401, 'INVITE'), undefined],
+    ['486 to a re-INVITE makes nothing (the call goes on)', request('INVITE', 'callee'), response(486, 'INVITE'), undefined],
     ['200 to a re-INVITE refreshes', request('INVITE', 'callee'), response(200, 'INVITE', ['Session-Expires: 900']), { kind: 'refresh', sessionExpires: 900 }],
     ['200 to UPDATE refreshes', request('UPDATE', 'callee'), response(200, 'UPDATE'), { kind: 'refresh' }],
     ['200 to BYE ends', request('BYE', 'callee'), response(200, 'BYE'), { kind: 'end', reason: 'BYE' }],
@@ -41,6 +44,9 @@ describe('dialogEventOf', () => {
       else expect(e).toMatchObject(expected);
     });
   }
+  test('the INVITE time is carried when known', () => {
+    expect(dialogEventOf(request('INVITE'), response(200, 'INVITE'), 5000, 1000)).toMatchObject({ kind: 'start', ts: 5000, invitedAt: 1000 });
+  });
   test('Session-Expires below the 90 s minimum is not a session timer (RFC 4028 §4)', () => {
     expect(dialogEventOf(request('INVITE'), response(200, 'INVITE', ['Session-Expires: 30']))).not.toHaveProperty('sessionExpires');
   });

@@ -1,0 +1,32 @@
+import { callRecordQuery, callRecordsCsv } from '../../admin/call-records-export.ts';
+import { json } from '../http.ts';
+import type { Route } from '../router.ts';
+import type { ApiDeps } from './api-deps.ts';
+
+/**
+ * Call detail records (issue 14; docs/API.md): `GET /api/call-records` as JSON and
+ * `GET /api/call-records.csv` as a download, both filtered by `since`, `until`, `extension`,
+ * `direction` and `limit` (JSON at most 1,000, CSV at most 100,000 rows).
+ */
+export function callRecordRoutes({ store }: ApiDeps): Route[] {
+  return [
+    {
+      method: 'GET', path: '/api/call-records', handler: ({ url }) => {
+        const q = callRecordQuery((n) => url.searchParams.get(n) ?? undefined, 1000);
+        return json({ records: store.callRecords.list({ limit: 100, ...q }) });
+      },
+    },
+    {
+      method: 'GET', path: '/api/call-records.csv', handler: ({ url }) => {
+        const q = callRecordQuery((n) => url.searchParams.get(n) ?? undefined, 100_000);
+        const body = callRecordsCsv(store.callRecords.list({ limit: 100_000, ...q }));
+        return new Response(body, {
+          headers: {
+            'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="call-records.csv"',
+            'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff',
+          },
+        });
+      },
+    },
+  ];
+}

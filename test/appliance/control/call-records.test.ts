@@ -1,0 +1,35 @@
+import { describe, expect, test } from 'bun:test';
+import { callDirection, recordOf } from '../../../appliance/control/call-records.ts';
+import type { DialogEvent } from '../../../appliance/sip/dialog-events.ts';
+
+const RULES = { ourHosts: new Set(['office.lan', '192.168.1.2']), emergencyNumbers: new Set(['911', '112']) };
+
+describe('callDirection', () => {
+  const rows: [string, string, string, string][] = [
+    ['extension to extension', 'sip:201@office.lan', 'sip:202@office.lan', 'internal'],
+    ['to our address', 'sip:201@office.lan', 'sip:202@192.168.1.2:5060', 'internal'],
+    ['host names compared without case', 'sip:201@Office.LAN', 'sip:202@OFFICE.lan', 'internal'],
+    ['to another domain', 'sip:201@office.lan', 'sip:bob@example.com', 'outbound'],
+    ['from another domain', 'sip:bob@example.com', 'sip:201@office.lan', 'inbound'],
+    ['to an emergency number, even of another domain', 'sip:201@office.lan', 'sip:911@example.com', 'emergency'],
+    ['112', 'sips:201@office.lan', 'sip:112@office.lan', 'emergency'],
+    ['unreadable URIs: internal', 'garbage', 'more garbage', 'internal'],
+  ];
+  for (const [name, from, to, want] of rows) test(name, () => expect(callDirection(from, to, RULES)).toBe(want as never));
+});
+
+describe('recordOf', () => {
+  const base = { callId: 'c1', from: 'sip:201@office.lan', to: 'sip:202@office.lan' };
+  test('an answer opens an answered record from the INVITE time', () => {
+    const e: DialogEvent = { kind: 'start', ...base, tags: ['f', 't'], ts: 5000, invitedAt: 1000 };
+    expect(recordOf(e, 2, RULES)).toEqual({ ...base, fromTag: 'f', toTag: 't', routedTo: null, trunk: null, direction: 'internal', startedAt: 1000, answeredAt: 5000, result: 200, worker: 2 });
+  });
+  test('a failure opens an ended record with its status', () => {
+    const e: DialogEvent = { kind: 'failed', ...base, tags: ['f', ''], ts: 3000, status: 486, reason: '486 Busy Here' };
+    expect(recordOf(e, 1, RULES)).toEqual({ ...base, fromTag: 'f', routedTo: null, trunk: null, direction: 'internal', startedAt: 3000, endedAt: 3000, result: 486, reason: '486 Busy Here', worker: 1 });
+  });
+  test('refreshes and ends open nothing', () => {
+    expect(recordOf({ kind: 'end', callId: 'c1', tags: ['a', 'b'], ts: 1 }, 1, RULES)).toBeUndefined();
+    expect(recordOf({ kind: 'refresh', callId: 'c1', tags: ['a', 'b'], ts: 1 }, 1, RULES)).toBeUndefined();
+  });
+});
