@@ -138,7 +138,7 @@ const shutdown = async () => {
  * SIGTERM (the appliance stops or restarts): take no new dialogs or registrations (503, except
  * emergency calls), keep relaying what belongs to calls in progress and finish the open
  * transactions, for `[control] stop_grace_seconds` at most; leave earlier once nothing is
- * pending and no request came for a second. The shared port stays open meanwhile: there is no
+ * pending and no request was served for a second (the refused ones do not count). The shared port stays open meanwhile: there is no
  * other worker to take the in-dialog requests.
  */
 async function stopGracefully(): Promise<void> {
@@ -146,7 +146,9 @@ async function stopGracefully(): Promise<void> {
   state = 'draining';
   cc.sip.service.admission.draining = true;
   const until = Date.now() + config.control.stopGraceSeconds * 1000;
-  const total = () => Object.values(cc.sip.service.counters.snapshot().requests).reduce((a, b) => a + b, 0);
+  // Activity is what is served: new work refused while stopping (503) does not keep us here,
+  // or a steady flow of new calls would hold every restart for the whole grace period.
+  const total = () => Object.values(cc.sip.service.counters.snapshot().requests).reduce((a, b) => a + b, 0) - cc.sip.service.admission.shed;
   let seen = total();
   let quietSince = Date.now();
   while (Date.now() < until) {

@@ -86,7 +86,10 @@ export class AdmissionControl {
     if (emergency) return true;
     this.offered++;
     this.probe?.(performance.now());
-    if (this.draining) return false;
+    if (this.draining) {
+      this.shed++;
+      return false;
+    }
     if (!this.preAdmitted && !this.gate.admit(this.localShare)) {
       this.shed++;
       this.shedLocal++;
