@@ -141,7 +141,11 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
     service.spreader = new FlowSpreader(siblings, service.admission, { busyLagMs: config.overload.calmLagMs, maxLagMs: config.overload.shedLagMs / 2, maxAgeMs: 300 });
     const link = siblings;
     // A draining worker takes nothing new: it says so with a share of 0.
-    monitor.onTick = (share, lagMs) => link.beacon(service.admission.draining ? 0 : share, lagMs);
+    const spreader = service.spreader;
+    monitor.onTick = (share, lagMs) => {
+      link.beacon(service.admission.draining ? 0 : share, lagMs);
+      spreader.tick();
+    };
   }
   monitor.start();
   const natPinger = config.sip.natPingInterval > 0 ? new NatPinger({

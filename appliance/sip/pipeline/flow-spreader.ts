@@ -93,6 +93,14 @@ export class FlowSpreader {
     return 'handed';
   }
 
+  /**
+   * Called on every load-monitor tick: placements age out even when no datagram comes (after a
+   * burst the maps would otherwise hold their entries, megabytes of them, until the next one).
+   */
+  tick(now = performance.now()): void {
+    if (this.placed.size > 0 || this.older.size > 0) this.rotate(now);
+  }
+
   private rotate(now: number): void {
     if (now - this.rotatedAt < GENERATION_MS && this.placed.size < MAX_REMEMBERED) return;
     this.older = this.placed;

@@ -120,6 +120,26 @@ describe('FlowSpreader', () => {
   });
 });
 
+describe('FlowSpreader memory', () => {
+  test('placements age out on the ticks alone, two generations of 32 s, with no datagram coming', async () => {
+    const s = new FlowSpreader(one, admission, { busyLagMs: 20, maxLagMs: 50, maxAgeMs: 300 });
+    await twoSays(1, 1);
+    admission.localShare = 0.02;
+    let id = '';
+    for (let i = 0; i < 100 && !id; i++) if (s.offer(invite(`m-${i}`), GATEWAY) === 'handed') id = `m-${i}`;
+    admission.localShare = 1;
+    expect(id).not.toBe('');
+    const t0 = performance.now();
+    s.tick(t0 + 33_000); // into the older generation: still followed
+    await twoSays(1, 1);
+    expect(s.offer(invite(id, 'BYE', ';tag=z'), GATEWAY)).toBe('handed');
+    s.tick(t0 + 66_000); // gone
+    expect(s.offer(invite(id, 'BYE', ';tag=z'), GATEWAY)).toBe('pass');
+    await Bun.sleep(50); // what was handed has arrived at worker 2
+    got.length = 0;
+  });
+});
+
 describe('attack: the sibling inbox', () => {
   const frames: [string, Buffer][] = [
     ['no key', Buffer.concat([Buffer.from('R'), Buffer.from('127.0.77.66 5060\n'), invite('x-1')])],
