@@ -4,6 +4,7 @@ import { extensionCommand } from './extension-command.ts';
 import { peerCommand } from './peer-command.ts';
 import { banCommand } from './ban-command.ts';
 import { callsCommand } from './calls-command.ts';
+import { trunkCommand } from './trunk-command.ts';
 
 /** Every admin command on the entry point, by its first word. */
-export const COMMANDS: readonly CliCommand[] = [extensionCommand, dnsCommand, peerCommand, banCommand, callsCommand];
+export const COMMANDS: readonly CliCommand[] = [extensionCommand, dnsCommand, peerCommand, banCommand, callsCommand, trunkCommand];

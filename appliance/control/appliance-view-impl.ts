@@ -7,6 +7,7 @@ import type { CallsView } from './calls-view.ts';
 import type { OperatingState } from './operating-state.ts';
 import type { PolicySettings } from './policy.ts';
 import type { WorkerPool } from './worker-pool.ts';
+import type { TrunkBoard } from '../trunks/trunk-board.ts';
 
 /** What the control section hands to its ApplianceView. */
 export interface ViewParts {
@@ -20,6 +21,8 @@ export interface ViewParts {
   readonly callTrace: (callId: string) => Promise<TraceEntry[]>;
   /** Subscribers to new samples (the control section calls them after each sample). */
   readonly sampleListeners: Set<(s: OperatingState) => void>;
+  /** The trunks' states as the registering worker reports them. */
+  readonly trunks: TrunkBoard;
 }
 
 /** The control section as the web API sees it (appliance/web/appliance-view.ts). */
@@ -56,5 +59,6 @@ export function applianceView(p: ViewParts): ApplianceView {
     },
     handOff: (peer) => p.peers.handOff(peer),
     takeBack: () => p.peers.takeBack(),
+    trunks: () => p.trunks.list(),
   };
 }

@@ -36,6 +36,8 @@ export function controlRoutes(token: string, commands: {
   /** The CLI changed the store (e.g. removed an extension): tell every worker now. */
   storeChanged(): unknown;
   status(): unknown;
+  /** The trunks' states (CLI `trunk list`). */
+  trunks(): unknown;
 }): Record<string, (req: Request) => Promise<Response>> {
   const guard = (run: (body: Record<string, unknown>) => Promise<unknown> | unknown) => async (req: Request) => {
     const given = Buffer.from(req.headers.get(CONTROL_TOKEN_HEADER) ?? '');
@@ -50,5 +52,6 @@ export function controlRoutes(token: string, commands: {
     '/control/take-back': guard(() => commands.takeBack()),
     '/control/status': guard(() => commands.status()),
     '/control/store-changed': guard(() => commands.storeChanged()),
+    '/control/trunks': guard(() => commands.trunks()),
   };
 }

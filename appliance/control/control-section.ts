@@ -15,6 +15,8 @@ import { startWebServer } from '../web/server.ts';
 import { loadSipCertificate } from '../sip/transport/tls-certificate.ts';
 import { applyActions } from './apply-actions.ts';
 import { controlRoutes, writeControlToken } from './control-api.ts';
+import { TrunkBoard } from '../trunks/trunk-board.ts';
+import { presentTrunk } from '../trunks/trunk-status.ts';
 import { handOffTargetFor, sipTargetsFor } from './peer-roles.ts';
 import { CallsView } from './calls-view.ts';
 import { CallRecorder } from './call-records.ts';
@@ -89,6 +91,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   };
   const history = new History<OperatingState>(HISTORY_SAMPLES);
   const calls = new CallsView();
+  // The trunks' states, reported by the worker in slot 0 (the one that registers them).
+  const trunks = new TrunkBoard(config.trunks);
   // Call detail records: a row per call answered or failed, ended when the view ends the call.
   const recorder = new CallRecorder(store.callRecords, {
     ourHosts: sipSettings(config, config.sip.port, config.sip.port).localHosts, emergencyNumbers: new Set(config.emergency.numbers),
@@ -187,6 +191,9 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       case 'ban':
         pool.broadcast({ type: 'ban', ban: msg.ban }, worker);
         return;
+      case 'trunk-status':
+        trunks.apply(msg.status);
+        return;
       case 'drained':
         log('control.worker.drained', `connection control section ${worker.id} drained`, { worker: worker.id, open: msg.openTransactions });
         return;
@@ -194,6 +201,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   };
   const onExit = (worker: WorkerHandle, code: number | null, expected: boolean) => {
     lastReports.delete(worker.id);
+    // The trunks' registrar is gone: its reports no longer hold (the next slot-0 worker reports afresh).
+    if (worker.slot === 0) trunks.reset();
     const gone = [...tcpOwners].filter(([, id]) => id === worker.id).map(([key]) => [key, null] as const);
     for (const [key] of gone) tcpOwners.delete(key);
     if (gone.length > 0) pool.broadcast({ type: 'tcp-owners', owners: gone });
@@ -307,7 +316,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     for (const l of sampleListeners) l(state);
     return state;
   };
-  const view = applianceView({ store, pool, history, calls, peers, settings, sampleListeners, callTrace });
+  const view = applianceView({ store, pool, history, calls, peers, settings, sampleListeners, callTrace, trunks });
   const routes = {
     ...controlRoutes(writeControlToken(config.dataDir), {
       handOff: (peer) => peers.handOff(peer),
@@ -326,6 +335,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
         admission,
         activeCalls: calls.count,
       }),
+      trunks: () => trunks.list().map((s) => presentTrunk(s, config.trunks.find((t) => t.name === s.name))),
     }),
   };
   // The admin web UI and API, with the peer API and the local command channel mounted first

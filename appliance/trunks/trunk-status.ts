@@ -1,3 +1,4 @@
+import type { TrunkConfig } from '../../system/config/trunk-config.ts';
 import type { RegistrationStatus } from './trunk-registration.ts';
 
 /**
@@ -48,4 +49,14 @@ export function isTrunkStatus(v: unknown): v is TrunkStatus {
   return typeof s.name === 'string' && typeof s.registrar === 'string'
     && ['registering', 'up', 'failed', 'unregistered', 'static'].includes(s.state as string)
     && (s.reason === undefined || s.reason === null || typeof s.reason === 'string') && optNum(s.expiresAt) && optNum(s.retryAt);
+}
+
+/** One trunk as the API and the CLI show it: its status and account, never its password. */
+export function presentTrunk(s: TrunkStatus, t: TrunkConfig | undefined, now = Date.now()) {
+  return {
+    name: s.name, state: s.state, reason: s.reason ?? null, registrar: s.registrar,
+    expiresAt: s.expiresAt ?? null, expiresInSeconds: s.expiresAt ? Math.max(0, Math.round((s.expiresAt - now) / 1000)) : null,
+    retryAt: s.retryAt ?? null,
+    transport: t?.transport ?? null, username: t?.username ?? null, domain: t?.domain ?? null, register: t?.register ?? null, callerId: t?.callerId ?? null,
+  };
 }

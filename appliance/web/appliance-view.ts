@@ -3,6 +3,7 @@ import type { ActiveCall, EndedCall } from '../control/calls-view.ts';
 import type { OperatingState } from '../control/operating-state.ts';
 import type { TraceEntry } from '../sip/call-trace.ts';
 import type { PolicySettings } from '../control/policy.ts';
+import type { TrunkStatus } from '../trunks/trunk-status.ts';
 
 /** A connection control section as the admin sees it. */
 export interface WorkerSummary {
@@ -49,4 +50,6 @@ export interface ApplianceView {
   /** Manual hand-off / take-back (issue 5); resolves with what happened. */
   handOff(peer: string): Promise<{ ok: boolean; message: string }>;
   takeBack(): Promise<{ ok: boolean; message: string }>;
+  /** Every trunk's registration state, as the registering worker last reported it (issue 14). */
+  trunks(): TrunkStatus[];
 }

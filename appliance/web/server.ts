@@ -8,6 +8,7 @@ import { controlRoutes } from './api/control-api.ts';
 import { dnsRoutes } from './api/dns-api.ts';
 import { eventRoutes } from './api/events-api.ts';
 import { banRoutes } from './api/bans-api.ts';
+import { trunkRoutes } from './api/trunks-api.ts';
 import { extensionRoutes } from './api/extensions-api.ts';
 import { liveRoutes } from './api/live-api.ts';
 import { registrationRoutes } from './api/registrations-api.ts';
@@ -100,6 +101,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
     ...systemRoutes(deps),
     ...eventRoutes(deps),
     ...banRoutes(deps),
+    ...trunkRoutes(deps),
     ...tlsRoutes(certificate, config.sip.transports.includes('tls') ? await loadSipCertificate(config) : undefined),
   ]);
   const separatePeers = web.peerListen !== undefined;

@@ -6,6 +6,7 @@ import type { TraceEntry } from '../../../../appliance/sip/call-trace.ts';
 import type { OperatingState, WorkerReport } from '../../../../appliance/control/operating-state.ts';
 import { defaultPolicySettings, type PolicySettings } from '../../../../appliance/control/policy.ts';
 import type { ApplianceView, PeerSummary, WorkerSummary } from '../../../../appliance/web/appliance-view.ts';
+import type { TrunkStatus } from '../../../../appliance/trunks/trunk-status.ts';
 
 /**
  * An ApplianceView for the web tests until the control section implements it: backed by a real
@@ -20,6 +21,8 @@ export class StoreView implements ApplianceView {
   storeChanges = 0;
   takeBacks = 0;
   peerList: PeerSummary[] = [];
+  /** What `trunks()` answers (a test sets it, as the registering worker's reports would). */
+  trunkList: TrunkStatus[] = [];
   workerList: WorkerSummary[] = [{ id: 1, pid: process.pid, state: 'running', startedAt: Date.now() }];
   private readonly listeners = new Set<(s: OperatingState) => void>();
   private readonly sampler;
@@ -32,6 +35,10 @@ export class StoreView implements ApplianceView {
   async sample(workers: Partial<WorkerReport>[] = [{}], ts = Date.now()): Promise<OperatingState> {
     const host = await this.sampler.sample();
     return this.push({ ts, host: { ...host, ts }, activeCalls: this.calls.count, workers: workers.map((w, i) => workerReport(i + 1, w)) });
+  }
+
+  trunks(): TrunkStatus[] {
+    return this.trunkList;
   }
 
   push(state: OperatingState): OperatingState {
