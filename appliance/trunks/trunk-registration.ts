@@ -22,6 +22,11 @@ export const REGISTRATION_TIMERS = {
   maxAnswers: 3,
   /** Min-Expires we accept from a 423 at most (a day); a larger demand is a failure. */
   maxMinExpiresS: 86_400,
+  /**
+   * A grant longer than a week counts as a week: a timer beyond 2^31 ms (24.8 days) fires at
+   * once in Node and Bun, so a hostile or broken registrar granting 10^9 s would make us spin.
+   */
+  maxGrantedS: 604_800,
 } as const;
 
 export interface RegistrationState {
@@ -109,7 +114,7 @@ function onResponse(s: RegistrationState, r: RegisterResponse, now: number): Ste
   if (r.status < 300) {
     if (s.stopping) return done(s);
     // §10.2.4: the expiry is the registrar's choice, it may be shorter than asked.
-    const granted = r.granted ?? s.expiresS;
+    const granted = Math.min(r.granted ?? s.expiresS, REGISTRATION_TIMERS.maxGrantedS);
     if (granted <= 0) return failure(s, `${r.status} ${r.reason} without our Contact (expires 0)`, now);
     const wait = refreshDelayMs(granted);
     return {

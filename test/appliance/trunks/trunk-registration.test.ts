@@ -34,6 +34,11 @@ describe('trunk registration: the happy path', () => {
     expect(last(steps).state).toMatchObject({ status: 'up', reason: undefined, expiresAt: T0 + 600_000, failures: 0, nextAt: T0 + 300_000 });
     expect(last(steps).actions).toEqual([{ kind: 'wait', ms: 300_000 }]);
   });
+  test('a grant beyond a week counts as a week (a timer past 2^31 ms would fire at once)', () => {
+    const s = last(run([{ kind: 'start' }, res(200, 'OK', { granted: 999_999_999 })]));
+    expect(s.state.expiresAt).toBe(T0 + 604_800_000);
+    expect(s.actions).toEqual([{ kind: 'wait', ms: 302_400_000 }]);
+  });
   test('200 without our expiry: the requested one counts (§10.2.4)', () => {
     expect(last(run([{ kind: 'start' }, res(200, 'OK')])).state.expiresAt).toBe(T0 + 3_600_000);
   });
