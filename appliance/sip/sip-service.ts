@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { ExtensionRecord } from '../../system/store/index.ts';
@@ -13,8 +12,9 @@ import { runPipeline } from './pipeline/pipeline.ts';
 import { outgoingBranch } from './proxy/branch.ts';
 import { Fork } from './proxy/fork.ts';
 import { Failover, failoverBranch } from './proxy/failover.ts';
-import { buildCancel, forwardRequest, stampReceived } from './proxy/forwarding.ts';
+import { buildCancel, forwardRequest, stampReceived, WORKER_PORT_PARAM } from './proxy/forwarding.ts';
 import { forwardedResponse } from './message/response-wire.ts';
+import { localToTag } from './message/local-tag.ts';
 import type { RouteDecision, Target } from './proxy/targets.ts';
 import { sipsTargets } from './proxy/sips-policy.ts';
 import type { LocationView } from './registrar/location-view.ts';
@@ -171,12 +171,15 @@ export class SipService implements PipelineServices {
       ct.receive(res);
       return;
     }
-    // A response for a sibling worker's transaction that reached us (over a TCP connection we
-    // hold, or on the shared UDP port: a phone answers the address a request came from, and
+    // A response for a sibling worker's transaction that reached us (over a TCP/TLS connection
+    // we hold, or on the shared UDP port: a phone answers the address a request came from, and
     // requests to UDP phones leave from the shared port for their NAT pinholes): hand it to
-    // that worker's own Via port, where its client transaction waits.
-    if (!this.isUs(via.host, via.port) && via.port !== undefined && this.isSiblingViaPort(via.port) && this.isLocalHost(via.host) && res.wire) {
-      this.transport.send({ transport: 'udp', address: socketHost(via.host), port: via.port }, res.wire);
+    // that worker's own Via port, where its client transaction waits. On a stream our Via's
+    // sent-by is the shared listener and the worker's port is in `wport` (proxy/forwarding.ts).
+    const owner = Number(via.params[WORKER_PORT_PARAM]) || via.port;
+    const viaIsOurs = owner === via.port ? this.isUs(via.host, via.port) : owner === this.settings.viaPort;
+    if (!viaIsOurs && owner !== undefined && this.isSiblingViaPort(owner) && this.isLocalHost(via.host) && res.wire) {
+      this.transport.send({ transport: 'udp', address: socketHost(via.host), port: owner }, res.wire);
       return;
     }
     // A response that matches no transaction of ours is dropped (RFC 3261 §16.7 step 2 allows
@@ -348,7 +351,7 @@ export class SipService implements PipelineServices {
 
   /** Deterministic To tag for responses we generate, the same on every worker (stateless replies). */
   toTag(req: SipRequest): string {
-    return createHash('sha1').update(`${req.headers['call-id']}|${req.headers.from?.params?.tag ?? ''}`).digest('hex').slice(0, 12);
+    return localToTag(req);
   }
 
   /** Stops every transaction timer (shutdown). */

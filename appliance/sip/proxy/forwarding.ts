@@ -50,8 +50,7 @@ export function forwardRequest(req: SipRequest, uri: string, branch: string, tra
   const headers = { ...req.headers };
   const mf = headers['max-forwards'];
   headers['max-forwards'] = String(mf === undefined ? 70 : Math.max(0, Number(mf) - 1));
-  const via: Via = { version: '2.0', protocol: transport.toUpperCase(), host: uriHost(id.advertise), port: id.viaPort, params: { branch } };
-  headers.via = [via, ...req.headers.via];
+  headers.via = [ourVia(transport, branch, id), ...req.headers.via];
   if (DIALOG_CREATING.has(req.method) && !req.headers.to.params.tag) {
     const token = id.dialogToken(String(req.headers['call-id']), String(req.headers.from.params.tag ?? ''));
     const side = (t: WireTransport, host: string) => ({ transport: t, host, port: t === 'tls' ? id.tlsPort ?? id.port : id.port });
@@ -67,6 +66,26 @@ export function forwardRequest(req: SipRequest, uri: string, branch: string, tra
     headers.route = [...route.slice(1), { uri, params: {} }];
   }
   return { method: req.method, uri: ruri, version: '2.0', headers, content: req.content };
+}
+
+/** The Via parameter naming, on a stream, the worker whose client transaction waits (its Via port). */
+export const WORKER_PORT_PARAM = 'wport';
+
+/**
+ * Our Via (RFC 3261 §16.6 step 8). Over UDP its port is this worker's own, where the response
+ * comes straight back. Over TCP and TLS the sent-by is the shared listener of that transport
+ * (RFC 3261 §18.2.2: where a response goes when the connection is gone; belle-sip 5.1, i.e.
+ * linphone, sends its responses to the sent-by and opens a new connection when it has none
+ * there, so a UDP port in a TLS Via lost every answer), and the worker's own port travels in
+ * `wport`, for the worker holding the connection to hand the response on.
+ */
+function ourVia(transport: WireTransport, branch: string, id: ForwardIdentity): Via {
+  const host = uriHost(id.advertise);
+  if (transport === 'udp') return { version: '2.0', protocol: 'UDP', host, port: id.viaPort, params: { branch } };
+  const port = transport === 'tls' ? id.tlsPort ?? id.port : id.port;
+  const params: Record<string, string> = { branch };
+  if (port !== id.viaPort) params[WORKER_PORT_PARAM] = String(id.viaPort);
+  return { version: '2.0', protocol: transport.toUpperCase(), host, port, params };
 }
 
 /** CANCEL for a forwarded INVITE (RFC 3261 §9.1): same R-URI, top Via, Call-ID, To, From, Route. */

@@ -1,3 +1,4 @@
+import { localToTag } from '../../message/local-tag.ts';
 import { parseSipUri, type SipUri } from '../../message/uri.ts';
 import { DIALOG_TOKEN_PARAM } from '../../security/dialog-token.ts';
 import type { Target } from '../../proxy/targets.ts';
@@ -41,6 +42,11 @@ export const inDialog: Stage = {
       // An ACK that matched no transaction and names no dialog belongs to nothing (§17.2.1).
       return req.method === 'ACK' ? 'handled' : 'continue';
     }
+    // The ACK for a final response we sent ourselves: a 407 to an INVITE goes statelessly, so
+    // no transaction absorbs its ACK (§17.2.1); it carries our To tag and, from a phone with an
+    // outbound proxy, a Route to us without a dialog token. Absorbed, and not a forgery: it was
+    // counted as one, and five calls in 300 s banned the phone (baresip, linphonec).
+    if (req.method === 'ACK' && toTag === localToTag(req)) return 'handled';
     // In a dialog: only requests that came through our Record-Route are ours to relay.
     if (!ours) return refuse(ctx, 481, 'Call/Transaction Does Not Exist');
     const token = ours.params[DIALOG_TOKEN_PARAM] ?? undefined;

@@ -109,10 +109,14 @@ max_workers = 2
     expect(answered.size).toBe(CALLERS);
     expect(finals().size).toBe(CALLERS);
     const invites = phone.inbox.filter((m) => m.startsWith('INVITE '));
-    // Both workers forwarded some: their own Via ports differ.
-    const viaPorts = new Set(invites.map((m) => /^SIP\/2\.0\/TLS [^:]+:(\d+)/.exec(headerLines(m, 'Via')[0])?.[1]));
+    // Both workers forwarded some: the sent-by is the shared TLS port (where a phone may send a
+    // response, RFC 3261 §18.2.2), each worker's own Via port is in `wport`, and they differ.
+    const sentBy = new Set(invites.map((m) => /^SIP\/2\.0\/TLS [^:]+:(\d+)/.exec(headerLines(m, 'Via')[0])?.[1]));
+    expect([...sentBy]).toEqual([String(tlsPort)]);
+    const viaPorts = new Set(invites.map((m) => /;wport=(\d+)/.exec(headerLines(m, 'Via')[0])?.[1]));
     console.log(`INVITEs over one TLS connection forwarded by ${viaPorts.size} workers`);
     expect(viaPorts.size).toBe(2);
+    expect(viaPorts.has(undefined)).toBe(false);
     expect(phone.closed).toBe(false);
   }, 20_000);
 });
