@@ -67,7 +67,7 @@ process.on('message', (raw: unknown) => {
       cc.location.applyRemote(raw.changes);
       return;
     case 'sample':
-      send({ type: 'report', report: reporter.report(state) });
+      send({ type: 'report', report: { ...reporter.report(state), ...(cc.trunks ? { registersTrunks: true } : {}) } });
       return;
     case 'admission':
       cc.sip.service.admission.set(raw.admission);

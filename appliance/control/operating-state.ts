@@ -28,6 +28,8 @@ export interface WorkerReport {
   readonly spreadIn?: number;
   readonly errors: number;
   readonly rssBytes: number;
+  /** It registers the trunks (slot 0, appliance/trunks/): scale-in never drains it. */
+  readonly registersTrunks?: boolean;
 }
 
 /** One sample of the operating state: host plus every worker, with a time stamp. */

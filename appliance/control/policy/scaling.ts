@@ -67,6 +67,7 @@ export function decideScaleIn(
  */
 export function workerToDrain(workers: readonly WorkerReport[]): WorkerReport | undefined {
   return workers
-    .filter((w) => w.state === 'running')
+    // The trunks' registrar stays: draining it would leave the trunks unregistered (docs/TRUNKS.md).
+    .filter((w) => w.state === 'running' && !w.registersTrunks)
     .sort((a, b) => a.openTransactions - b.openTransactions || a.elu - b.elu || b.workerId - a.workerId)[0];
 }

@@ -139,6 +139,10 @@ describe('policy: scale in after sustained low load', () => {
     ['ties: least loaded, then the newest worker', {
       history: low12.map((_, i) => sample(i, [0.1, 0.05, 0.05])), want: [{ kind: 'scale-in', workerId: 3 }],
     }],
+    ['never the worker that registers the trunks (issue 14): the next one instead', {
+      history: low12.map((e, i) => sample(i, [{ elu: e, openTransactions: 7 }, { elu: e, openTransactions: 0, registersTrunks: true }])),
+      want: [{ kind: 'scale-in', workerId: 1 }],
+    }],
     ['never below min_workers (1)', { history: run(low12, 1), want: [] }],
     ['never below min_workers (2)', { history: run(low12, 2), settings: { minWorkers: 2 }, want: [] }],
     ['one drain at a time', {
