@@ -125,6 +125,25 @@ describe.skipIf(!HAVE)('trunk registration: 423 Interval Too Brief and SHA-256 d
   });
 });
 
+describe.skipIf(!HAVE)('trunk registration over TCP', () => {
+  let provider: KamailioProvider;
+  let app: TestAppliance;
+  beforeAll(async () => {
+    provider = await startKamailioProvider({ address: PROVIDER, port: 5070, domain: DOMAIN, username: USER, password: PASSWORD });
+    app = await startTestAppliance(APPLIANCE, { sip: `transports = ["udp", "tcp"]\n${trunkToml('provider', { registrar: `${PROVIDER}:5070`, transport: 'tcp' })}[emergency]\ntrunk = "provider"\n` });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await provider?.stop();
+  });
+
+  test('401 → 200 over TCP; the Contact says transport=tcp', async () => {
+    const s = await waitForTrunk(app, 'provider', (t) => t.state === 'up', 8000);
+    expect(s.state).toBe('up');
+    expect(await provider.waitForLog(new RegExp(`registered sip:${USER}@${DOMAIN} contact <sip:${USER}@${APPLIANCE}:${app.port};transport=tcp>`), 2000)).toBe(true);
+  });
+});
+
 describe('attack: a forged 200 OK to a trunk REGISTER from another address', () => {
   let registrar: Socket;
   let attacker: Socket;
