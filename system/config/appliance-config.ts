@@ -262,7 +262,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
 
   const web = parseWebConfig(top.web, baseDir);
   const log = parseLogConfig(top.log);
-  const outside = parseTrunkSection(top);
+  const outside = parseTrunkSection(top, sip.transports);
   const emergency = parseEmergencyConfig(top.emergency, outside.trunks);
   const overload = parseOverloadConfig(top.overload);
   const callRecords = parseCallRecordsConfig(top.call_records);

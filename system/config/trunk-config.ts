@@ -114,10 +114,14 @@ const optional = <T>(f: Field<T>): Field<T | null> => (v, key) => (v === null ? 
 /**
  * Validates `[[trunks]]`, `[[routes]]` and `[[inbound]]` (issue 14): names unique, every trunk
  * a route or inbound number names exists, patterns compile (the error names e.g.
- * `routes[2].pattern`). Absent tables: no outside line.
+ * `routes[2].pattern`); a trunk's transport must be one of `[sip] transports`. Absent tables: no outside line.
  */
-export function parseTrunkSection(raw: { trunks?: unknown; routes?: unknown; inbound?: unknown }): TrunkSection {
+export function parseTrunkSection(raw: { trunks?: unknown; routes?: unknown; inbound?: unknown }, transports: readonly TrunkTransport[] = ['udp', 'tcp', 'tls']): TrunkSection {
   const trunks = list((v, key) => parseTrunk(v, key))(raw.trunks ?? [], 'trunks');
+  trunks.forEach((t, i) => {
+    // The REGISTERs leave through our own transports: a trunk over TLS needs "tls" there.
+    if (!transports.includes(t.transport)) throw new ConfigError(`trunks[${i}].transport`, `"${t.transport}" is not in sip.transports (${transports.join(', ')})`);
+  });
   const names = new Set<string>();
   trunks.forEach((t, i) => {
     if (names.has(t.name)) throw new ConfigError(`trunks[${i}].name`, `"${t.name}" is used by another trunk`);

@@ -61,6 +61,7 @@ describe('trunk config: errors name the key', () => {
     ['registrar with a bad port', '[[trunks]]\nname = "p"\nregistrar = "x.example:99999"\nusername = "u"\npassword = "p"\n[emergency]\ntrunk = "p"\n', 'trunks[0].registrar'],
     ['registrar with a URI scheme', '[[trunks]]\nname = "p"\nregistrar = "sip:x.example"\nusername = "u"\npassword = "p"\n[emergency]\ntrunk = "p"\n', 'trunks[0].registrar'],
     ['unknown transport', `${TRUNK}transport = "sctp"\n${EMERGENCY}`, 'trunks[0].transport'],
+    ['a transport the appliance does not listen on', `[sip]\ntransports = ["udp"]\n${TRUNK}transport = "tcp"\n${EMERGENCY}`, 'trunks[0].transport'],
     ['unknown trunk key', `${TRUNK}proxy = "x"\n${EMERGENCY}`, 'trunks[0].proxy'],
     ['password with a line break (header injection)', `[[trunks]]\nname = "p"\nregistrar = "x.example"\nusername = "u"\npassword = "a\\r\\nVia: x"\n${EMERGENCY}`, 'trunks[0].password'],
     ['username with a space', `[[trunks]]\nname = "p"\nregistrar = "x.example"\nusername = "a b"\npassword = "p"\n${EMERGENCY}`, 'trunks[0].username'],
