@@ -4,6 +4,7 @@ import { SIP_CERT_FILES } from '../../../appliance/sip/transport/tls-certificate
 import { TLS_DIR } from '../../../appliance/tls/certificate.ts';
 import { requireTool } from '../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../support/appliance.ts';
+import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
 import { startBaresip, type BaresipPhone } from '../../support/baresip.ts';
 import { startLinphone, type LinphonePhone } from '../../support/linphone.ts';
 import { freePort, freeTcpPort } from '../../support/sipp.ts';
@@ -232,4 +233,64 @@ describe.skipIf(!hasPhones)('real softphones over TLS', () => {
     expect(b.log()).toContain(`ua: adding SIP CA: ${SYSTEM_CAS}`);
     expect(bindingOf('301').transport).toBe('tls');
   }), 30000);
+});
+
+/**
+ * The same with worker processes (two, the production shape): linphonec on TLS is held by one
+ * worker; UDP callers land on both (the kernel's reuseport hash over address and port). Each
+ * INVITE reaches it with the TLS port as sent-by and the forwarding worker in `wport`; its
+ * answers come back over its one connection and the holder hands them on. Control section on
+ * 127.0.150.69, linphonec on .61, baresip callers on .62-.68.
+ */
+describe.skipIf(!hasPhones)('linphonec on TLS with worker processes', () => {
+  const CALLERS = ['301', '303', '304', '301', '303', '304', '301', '303'];
+  let cs: TestControlSection;
+  beforeAll(async () => {
+    cs = await startTestControlSection('127.0.150.69', {
+      sip: 'transports = ["udp", "tcp", "tls"]', tables: `[sip.tls]\nport = ${await freeTcpPort('127.0.150.69')}`, extensions: PW,
+    });
+  }, 30000);
+  afterEach(async () => {
+    for (const p of running.splice(0)) await p.stop();
+  });
+  afterAll(async () => {
+    for (const p of running.splice(0)) await p.stop();
+    await cs?.stop();
+  });
+
+  test('callers on both workers reach linphonec over its TLS connection: established, RTP both ways, BYE', () => withLogs(async () => {
+    const tlsPort = cs.config.sip.tls.port;
+    const ip = '127.0.150.61';
+    const l = startLinphone({ ip, port: await freeTcpPort(ip), rtpPort: await freePort(ip), user: '302', password: PW['302'], domain: DOMAIN,
+      proxy: `127.0.150.69:${tlsPort}`, transport: 'tls', rootCa: join(cs.config.dataDir, TLS_DIR, SIP_CERT_FILES.cert) });
+    running.push(l);
+    await l.waitFor(/moving from state \[LinphoneRegistrationProgress\] to \[LinphoneRegistrationOk\]/, 10000);
+    await Bun.sleep(300); // the binding and the connection's holder reach the other worker
+    for (const [i, user] of CALLERS.entries()) {
+      const cip = `127.0.150.${62 + (i % 7)}`;
+      const b = startBaresip({ ip: cip, port: await freePort(cip), user, password: PW[user], domain: DOMAIN, proxy: `127.0.150.69:${cs.port}` });
+      running.push(b);
+      await b.waitFor(/200 OK .*\[\d+ bindings?\]/, 10000);
+      const l0 = l.log().length;
+      b.send(`/dial sip:302@${DOMAIN}`);
+      await b.waitFor(/Call established/);
+      await l.waitFor(new RegExp(`Media streams established with sip:${user}@office\\.lan`), 8000, l0);
+      await Bun.sleep(700);
+      b.send('/hangup');
+      await b.waitFor(/packets:\s+\d+\s+\d+/, 6000);
+      await l.waitFor(/Call \d+ with sip:\d+@office\.lan ended/, 6000, l0);
+      const stats = baresipRtp(b.log());
+      expect(stats.tx).toBeGreaterThan(10);
+      expect(stats.rx).toBeGreaterThan(10);
+      running.splice(running.indexOf(b), 1);
+      await b.stop();
+    }
+    const vias = [...l.log().matchAll(/^INVITE sip:302@[^\n]*\nVia: SIP\/2\.0\/TLS 127\.0\.150\.69:(\d+);([^\n]*)/gm)];
+    expect(vias.length).toBeGreaterThanOrEqual(CALLERS.length);
+    expect(new Set(vias.map((m) => m[1]))).toEqual(new Set([String(tlsPort)]));
+    const workers = new Set(vias.map((m) => /wport=(\d+)/.exec(m[2])?.[1]));
+    console.log(`TLS port ${tlsPort}; workers (wport) that forwarded the INVITEs to linphonec: ${[...workers].join(', ')}`);
+    expect(workers.has(undefined)).toBe(false);
+    expect(workers.size).toBe(2);
+  }), 120000);
 });
