@@ -1,4 +1,5 @@
 import { ValidationError } from '../../system/errors/index.ts';
+import type { PermissionInput } from './outside-call-permissions.ts';
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import { DIGEST_POLICIES, type DigestPolicy, type Store } from '../../system/store/index.ts';
 
@@ -24,6 +25,8 @@ export interface BackupExtension {
   readonly e164: string | null;
   /** The digest policy (absent in backups made before it existed: `default`). */
   readonly digest?: DigestPolicy;
+  /** Outside-call permissions (absent in older backups: the defaults). */
+  readonly permissions?: PermissionInput;
   readonly realm?: string;
   readonly ha1Md5?: string;
   readonly ha1Sha256?: string;
@@ -56,6 +59,7 @@ export function exportConfiguration(store: Store, config: ApplianceConfig, secre
     format: BACKUP_FORMAT, version: BACKUP_VERSION, createdAt: now.toISOString(), appliance: config.name, domain: config.sip.domain, secrets,
     extensions: store.extensions.list().map((e) => ({
       number: e.number, displayName: e.displayName, e164: e.e164, digest: e.digest,
+      permissions: { callClass: e.callClass, maxOutsideCalls: e.maxOutsideCalls, outsideCallsPerHour: e.outsideCallsPerHour, outboundCallerId: e.outboundCallerId },
       ...(secrets ? { realm: e.realm, ha1Md5: e.ha1Md5, ha1Sha256: e.ha1Sha256 } : {}),
     })),
     dnsRecords: store.dnsRecords.list().map((r) => ({ name: r.name, type: r.type, value: r.value, ttl: r.ttl })),
@@ -63,7 +67,8 @@ export function exportConfiguration(store: Store, config: ApplianceConfig, secre
 }
 
 const TOP_FIELDS = ['format', 'version', 'createdAt', 'appliance', 'domain', 'secrets', 'extensions', 'dnsRecords'];
-const EXTENSION_FIELDS = ['number', 'displayName', 'e164', 'digest'];
+const EXTENSION_FIELDS = ['number', 'displayName', 'e164', 'digest', 'permissions'];
+const PERMISSION_FIELDS = ['callClass', 'maxOutsideCalls', 'outsideCallsPerHour', 'outboundCallerId'];
 const SECRET_FIELDS = ['realm', 'ha1Md5', 'ha1Sha256'];
 const DNS_FIELDS = ['name', 'type', 'value', 'ttl'];
 
@@ -79,6 +84,18 @@ const reject = (message: string) => new ValidationError(`backup rejected, nothin
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The permissions object of an extension row: shape checked here, values by checkPermissions at restore. */
+function permissionsOf(v: unknown, where: string): { permissions?: PermissionInput } {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw reject(`${where}: "permissions" must be an object`);
+  const p = v as Record<string, unknown>;
+  onlyFields(p, PERMISSION_FIELDS, `${where} permissions`);
+  for (const [k, type] of [['callClass', 'string'], ['maxOutsideCalls', 'number'], ['outsideCallsPerHour', 'number'], ['outboundCallerId', 'string']] as const) {
+    if (p[k] !== undefined && p[k] !== null && typeof p[k] !== type) throw reject(`${where}: "${k}" must be a ${type}`);
+  }
+  return { permissions: p as PermissionInput };
 }
 
 function onlyFields(row: Record<string, unknown>, allowed: readonly string[], where: string): void {
@@ -135,7 +152,7 @@ export function parseBackupDocument(json: string, encrypted: boolean): BackupDoc
     if (!(DIGEST_POLICIES as readonly string[]).includes(digest)) throw reject(`${where}: "digest" must be one of ${DIGEST_POLICIES.join(', ')}`);
     const base = {
       number: text(r, 'number', where, 32), displayName: r.displayName === undefined ? '' : text(r, 'displayName', where, 200), e164,
-      digest: digest as DigestPolicy,
+      digest: digest as DigestPolicy, ...permissionsOf(r.permissions, where),
     };
     if (!secrets) return base;
     return { ...base, realm: text(r, 'realm', where, 253), ha1Md5: text(r, 'ha1Md5', where, 64), ha1Sha256: text(r, 'ha1Sha256', where, 64) };

@@ -5,6 +5,7 @@ import type { ExtensionRecord, Store } from '../../system/store/index.ts';
 import { DnsAdminService } from '../dns/admin-records.ts';
 import type { BackupDocument, BackupExtension } from './backup-document.ts';
 import { checkE164, checkNumber, cleanName } from './extension-service.ts';
+import { checkPermissions } from './outside-call-permissions.ts';
 
 /** What a restore did. */
 export interface RestoreResult {
@@ -43,6 +44,7 @@ export function applyConfiguration(store: Store, config: ApplianceConfig, doc: B
       if (!ha1) needPassword.push(e.number);
       store.extensions.add({
         number: e.number, displayName: cleanName(e.displayName), realm: domain, e164: e.e164 || null, digest: e.digest ?? 'default',
+        ...checkPermissions(e.permissions ?? {}),
         ...(ha1 ?? unusableCredentials()),
       });
     }));

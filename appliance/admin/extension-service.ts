@@ -2,9 +2,10 @@ import { ValidationError } from '../../system/errors/index.ts';
 import { DIGEST_POLICIES, type DigestPolicy, type ExtensionRecord, type Store } from '../../system/store/index.ts';
 import { computeHa1 } from '../sip/auth/digest.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
+import { checkPermissions, type PermissionInput } from './outside-call-permissions.ts';
 
 /** Input for a new or changed extension, as an admin gives it (CLI or API). */
-export interface ExtensionInput {
+export interface ExtensionInput extends PermissionInput {
   readonly number: string;
   readonly password?: string;
   readonly displayName?: string;
@@ -68,6 +69,7 @@ export class ExtensionService {
       ha1Sha256: computeHa1('SHA-256', input.number, this.realm, input.password),
       e164: input.e164 || null,
       digest: input.digest === undefined ? 'default' : checkDigestPolicy(input.digest),
+      ...checkPermissions(input),
     });
     this.store.events.append('admin.extension.add', `extension ${rec.number} added`, { number: rec.number });
     return rec;
@@ -82,6 +84,7 @@ export class ExtensionService {
       (patch as { e164?: string | null }).e164 = input.e164 || null;
     }
     if (input.digest !== undefined) (patch as { digest?: DigestPolicy }).digest = checkDigestPolicy(input.digest);
+    Object.assign(patch, checkPermissions(input));
     if (input.password !== undefined) {
       checkPassword(input.password, [input.number, input.displayName ?? this.store.extensions.get(input.number)?.displayName ?? '', this.realm]);
       Object.assign(patch, {

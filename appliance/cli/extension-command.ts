@@ -12,6 +12,7 @@ export const extensionCommand: CliCommand = {
   usage: [
     'extension add <number> --password - [--name <display>] [--e164 <+number>] [--digest <policy>]   (- reads the password from stdin)',
     'extension digest <number> <default|md5|both|sha-256>   (digest algorithms its phones are challenged with)',
+    'extension permit <number> [--class internal|local|national|international|premium] [--max-calls <n>] [--per-hour <n>] [--caller-id <+number>|none]',
     'extension list',
     'extension remove <number>',
   ].join('\n'),
@@ -46,8 +47,25 @@ export const extensionCommand: CliCommand = {
           if (list.length === 0) io.out('no extensions');
           for (const e of list) {
             const learnt = service.learntSha256(e.number);
-            io.out([e.number, e.displayName || '-', e.e164 ?? '-', e.realm, `digest=${e.digest}${learnt.length ? ` (SHA-256 learnt: ${learnt.join(', ')})` : ''}`].join('\t'));
+            io.out([e.number, e.displayName || '-', e.e164 ?? '-', e.realm, `digest=${e.digest}${learnt.length ? ` (SHA-256 learnt: ${learnt.join(', ')})` : ''}`, `calls=${e.callClass}`].join('\t'));
           }
+          return;
+        }
+        case 'permit': {
+          onlyOptions(args, ['--config', '--class', '--max-calls', '--per-hour', '--caller-id']);
+          if (!number) throw new ApplianceError('usage', 'extension permit needs a number');
+          const n = (k: string) => {
+            const v = args.options.get(k);
+            if (v === undefined) return undefined;
+            if (!/^\d{1,4}$/.test(v)) throw new ApplianceError('usage', `${k} needs a whole number`);
+            return Number(v);
+          };
+          const callerId = args.options.get('--caller-id');
+          const rec = service.update({
+            number, callClass: args.options.get('--class'), maxOutsideCalls: n('--max-calls'), outsideCallsPerHour: n('--per-hour'),
+            outboundCallerId: callerId === undefined ? undefined : callerId === 'none' ? null : callerId,
+          });
+          io.out(`extension ${rec.number}: calls up to ${rec.callClass}, ${rec.maxOutsideCalls} outside calls at once, ${rec.outsideCallsPerHour} an hour, caller ID ${rec.outboundCallerId ?? "the trunk's"}`);
           return;
         }
         case 'digest': {

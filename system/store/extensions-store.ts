@@ -20,6 +20,13 @@ export interface ExtensionRecord {
   readonly ha1Sha256: string;
   readonly e164: string | null;
   readonly digest: DigestPolicy;
+  /** The dearest class of outside call it may make (issue 14): internal < local < national < international < premium. */
+  readonly callClass: ExtensionCallClass;
+  /** Outside calls it may have at once (established), and start per hour. */
+  readonly maxOutsideCalls: number;
+  readonly outsideCallsPerHour: number;
+  /** Its identity towards the provider (P-Asserted-Identity), else the trunk's `caller_id`. */
+  readonly outboundCallerId: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -27,13 +34,23 @@ export interface ExtensionRecord {
 interface Row {
   number: string; display_name: string; realm: string; ha1_md5: string; ha1_sha256: string;
   e164: string | null; digest: string; created_at: number; updated_at: number;
+  call_class: string; max_outside_calls: number; outside_calls_per_hour: number; outbound_caller_id: string | null;
 }
+
+/** Call classes as the store keeps them (the config's `CallClass`; system/config/trunk-config.ts). */
+export type ExtensionCallClass = 'internal' | 'local' | 'national' | 'international' | 'premium';
+export const EXTENSION_CALL_CLASSES: readonly ExtensionCallClass[] = ['internal', 'local', 'national', 'international', 'premium'];
 
 const toRecord = (r: Row): ExtensionRecord => ({
   number: r.number, displayName: r.display_name, realm: r.realm, ha1Md5: r.ha1_md5,
   ha1Sha256: r.ha1_sha256, e164: r.e164,
   digest: (DIGEST_POLICIES as readonly string[]).includes(r.digest) ? r.digest as DigestPolicy : 'default', createdAt: r.created_at, updatedAt: r.updated_at,
+  callClass: (EXTENSION_CALL_CLASSES as readonly string[]).includes(r.call_class) ? r.call_class as ExtensionCallClass : 'national',
+  maxOutsideCalls: r.max_outside_calls, outsideCallsPerHour: r.outside_calls_per_hour, outboundCallerId: r.outbound_caller_id,
 });
+
+/** The outside-call permission fields of an extension. */
+type PermissionField = 'callClass' | 'maxOutsideCalls' | 'outsideCallsPerHour' | 'outboundCallerId';
 
 /** CRUD on the extensions table. */
 export class ExtensionsStore {
@@ -60,24 +77,28 @@ export class ExtensionsStore {
   }
 
   /** Inserts a new extension; `conflict` when the number or E.164 number is taken. */
-  add(rec: Omit<ExtensionRecord, 'createdAt' | 'updatedAt' | 'digest'> & { readonly digest?: DigestPolicy }, now = Date.now()): ExtensionRecord {
+  add(rec: Omit<ExtensionRecord, 'createdAt' | 'updatedAt' | 'digest' | PermissionField> & { readonly digest?: DigestPolicy } & Partial<Pick<ExtensionRecord, PermissionField>>, now = Date.now()): ExtensionRecord {
     if (this.get(rec.number)) throw new ApplianceError('conflict', `extension ${rec.number} already exists`);
     if (rec.e164 && this.db.query('SELECT 1 FROM extensions WHERE e164 = ?').get(rec.e164)) {
       throw new ApplianceError('conflict', `E.164 number ${rec.e164} is already used by another extension`);
     }
-    this.db.query(`INSERT INTO extensions (number, display_name, realm, ha1_md5, ha1_sha256, e164, digest, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(rec.number, rec.displayName, rec.realm, rec.ha1Md5, rec.ha1Sha256, rec.e164, rec.digest ?? 'default', now, now);
+    this.db.query(`INSERT INTO extensions (number, display_name, realm, ha1_md5, ha1_sha256, e164, digest, call_class, max_outside_calls,
+      outside_calls_per_hour, outbound_caller_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      rec.number, rec.displayName, rec.realm, rec.ha1Md5, rec.ha1Sha256, rec.e164, rec.digest ?? 'default', rec.callClass ?? 'national',
+      rec.maxOutsideCalls ?? 2, rec.outsideCallsPerHour ?? 30, rec.outboundCallerId ?? null, now, now);
     return this.get(rec.number)!;
   }
 
   /** Updates fields of an existing extension; `not-found` when it does not exist. */
-  update(number: string, patch: Partial<Pick<ExtensionRecord, 'displayName' | 'realm' | 'ha1Md5' | 'ha1Sha256' | 'e164' | 'digest'>>, now = Date.now()): ExtensionRecord {
+  update(number: string, patch: Partial<Pick<ExtensionRecord, 'displayName' | 'realm' | 'ha1Md5' | 'ha1Sha256' | 'e164' | 'digest' | PermissionField>>, now = Date.now()): ExtensionRecord {
     const cur = this.get(number);
     if (!cur) throw new ApplianceError('not-found', `extension ${number} does not exist`);
     const next = { ...cur, ...patch };
     this.db.transaction(() => {
-      this.db.query(`UPDATE extensions SET display_name = ?, realm = ?, ha1_md5 = ?, ha1_sha256 = ?, e164 = ?, digest = ?, updated_at = ? WHERE number = ?`)
-        .run(next.displayName, next.realm, next.ha1Md5, next.ha1Sha256, next.e164, next.digest, now, number);
+      this.db.query(`UPDATE extensions SET display_name = ?, realm = ?, ha1_md5 = ?, ha1_sha256 = ?, e164 = ?, digest = ?, call_class = ?,
+        max_outside_calls = ?, outside_calls_per_hour = ?, outbound_caller_id = ?, updated_at = ? WHERE number = ?`)
+        .run(next.displayName, next.realm, next.ha1Md5, next.ha1Sha256, next.e164, next.digest, next.callClass, next.maxOutsideCalls,
+          next.outsideCallsPerHour, next.outboundCallerId, now, number);
       // A new policy set by the admin starts over: what the phones proved before is forgotten.
       if (patch.digest !== undefined && patch.digest !== cur.digest) this.db.query('DELETE FROM digest_learnt WHERE extension = ?').run(number);
     })();

@@ -136,6 +136,17 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX call_records_started ON call_records (started_at);
     `,
   },
+  {
+    version: 8,
+    name: 'outside-call permissions per extension (issue 14)',
+    sql: `
+      ALTER TABLE extensions ADD COLUMN call_class TEXT NOT NULL DEFAULT 'national';
+      ALTER TABLE extensions ADD COLUMN max_outside_calls INTEGER NOT NULL DEFAULT 2;
+      ALTER TABLE extensions ADD COLUMN outside_calls_per_hour INTEGER NOT NULL DEFAULT 30;
+      ALTER TABLE extensions ADD COLUMN outbound_caller_id TEXT;
+      CREATE INDEX call_records_open_trunk ON call_records (trunk, ended_at);
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; returns the versions applied now. */

@@ -7,7 +7,21 @@ import type { ApiDeps } from './api-deps.ts';
 
 /** An extension as the API shows it: never the HA1 hashes. */
 function present(e: ExtensionRecord, registered: number, sha256Learnt: readonly string[]) {
-  return { number: e.number, displayName: e.displayName, e164: e.e164, digest: e.digest, sha256Learnt, createdAt: e.createdAt, updatedAt: e.updatedAt, registered };
+  return {
+    number: e.number, displayName: e.displayName, e164: e.e164, digest: e.digest, sha256Learnt, createdAt: e.createdAt, updatedAt: e.updatedAt, registered,
+    callClass: e.callClass, maxOutsideCalls: e.maxOutsideCalls, outsideCallsPerHour: e.outsideCallsPerHour, outboundCallerId: e.outboundCallerId,
+  };
+}
+
+/** The outside-call permission fields of a request body (validated by outside-call-permissions.ts). */
+const PERMISSION_FIELDS = ['callClass', 'maxOutsideCalls', 'outsideCallsPerHour', 'outboundCallerId'];
+function permissions(f: Fields) {
+  return {
+    callClass: f.string('callClass', { max: 16 }),
+    maxOutsideCalls: f.int('maxOutsideCalls') ?? undefined,
+    outsideCallsPerHour: f.int('outsideCallsPerHour') ?? undefined,
+    outboundCallerId: f.nullableString('outboundCallerId'),
+  };
 }
 
 /** Extensions CRUD through ExtensionService (the CLI's validation), plus what a phone needs. */
@@ -31,13 +45,14 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
     },
     {
       method: 'POST', path: '/api/extensions', handler: async ({ req }) => {
-        const f = new Fields(await readJsonObject(req), ['number', 'password', 'displayName', 'e164', 'digest']);
+        const f = new Fields(await readJsonObject(req), ['number', 'password', 'displayName', 'e164', 'digest', ...PERMISSION_FIELDS]);
         const rec = service.add({
           number: f.string('number', { required: true, max: 16 })!,
           password: f.string('password', { required: true, max: 128 }),
           displayName: f.string('displayName', { max: 200 }) ?? '',
           e164: f.nullableString('e164') || null,
           digest: f.string('digest', { max: 16 }),
+          ...permissions(f),
         });
         changed();
         return json(present(rec, 0, []), 201);
@@ -45,7 +60,7 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
     },
     {
       method: 'PUT', path: '/api/extensions/:number', handler: async ({ req, params }) => {
-        const f = new Fields(await readJsonObject(req), ['password', 'displayName', 'e164', 'digest']);
+        const f = new Fields(await readJsonObject(req), ['password', 'displayName', 'e164', 'digest', ...PERMISSION_FIELDS]);
         const password = f.string('password', { max: 128 });
         const rec = service.update({
           number: params.number,
@@ -53,6 +68,7 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
           displayName: f.string('displayName', { max: 200 }),
           e164: f.nullableString('e164'),
           digest: f.string('digest', { max: 16 }),
+          ...permissions(f),
         });
         changed();
         return json(present(rec, countByNumber().get(rec.number) ?? 0, service.learntSha256(rec.number)));

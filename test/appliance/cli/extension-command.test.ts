@@ -30,7 +30,7 @@ describe('extension CLI', () => {
   });
 
   test('list shows number, name, E.164, realm', async () => {
-    expect(await cli('extension', 'list')).toEqual({ code: 0, out: '201\tReception\t+15551234567\toffice.lan\tdigest=default\n202\t-\t-\toffice.lan\tdigest=default', err: '' });
+    expect(await cli('extension', 'list')).toEqual({ code: 0, out: '201\tReception\t+15551234567\toffice.lan\tdigest=default\tcalls=national\n202\t-\t-\toffice.lan\tdigest=default\tcalls=national', err: '' });
   });
 
   test('the store keeps HA1 hashes (RFC 2617 §3.2.2.2), never the password', () => {
@@ -91,7 +91,7 @@ describe('extension CLI', () => {
 
   test('digest: set per extension, shown in the list, bad values refused naming the choices', async () => {
     expect(await cli('extension', 'digest', '202', 'sha-256')).toEqual({ code: 0, out: 'extension 202: digest sha-256 (what its phones proved before is forgotten)', err: '' });
-    expect((await cli('extension', 'list')).out.split('\n')[1]).toBe('202\t-\t-\toffice.lan\tdigest=sha-256');
+    expect((await cli('extension', 'list')).out.split('\n')[1]).toBe('202\t-\t-\toffice.lan\tdigest=sha-256\tcalls=national');
     const bad = await cli('extension', 'digest', '202', 'sha-1');
     expect(bad.code).not.toBe(0);
     expect(bad.err).toContain('default, md5, both, sha-256');
@@ -99,11 +99,22 @@ describe('extension CLI', () => {
     expect((await cli('extension', 'digest', '202', 'default')).code).toBe(0);
   });
 
+  test('permit: call class, limits and caller ID set and shown; bad values refused naming the field', async () => {
+    const ok = await cli('extension', 'permit', '202', '--class', 'international', '--max-calls', '4', '--per-hour', '10', '--caller-id', '+15551230202');
+    expect(ok).toEqual({ code: 0, out: 'extension 202: calls up to international, 4 outside calls at once, 10 an hour, caller ID +15551230202', err: '' });
+    expect((await cli('extension', 'list')).out.split('\n')[1]).toEndWith('calls=international');
+    const bad = await cli('extension', 'permit', '202', '--class', 'everything');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('call class must be one of internal, local, national, international, premium');
+    expect((await cli('extension', 'permit', '202', '--caller-id', 'x\r\nVia: evil')).code).toBe(1);
+    expect((await cli('extension', 'permit', '202', '--caller-id', 'none', '--class', 'national')).out).toContain("caller ID the trunk's");
+  });
+
   test('remove, then list', async () => {
     const removed = await cli('extension', 'remove', '202');
     expect(removed.code).toBe(0);
     expect(removed.out.split('\n')[0]).toBe('removed extension 202');
-    expect((await cli('extension', 'list')).out).toBe('201\tReception\t+15551234567\toffice.lan\tdigest=default');
+    expect((await cli('extension', 'list')).out).toBe('201\tReception\t+15551234567\toffice.lan\tdigest=default\tcalls=national');
   });
 
   test('a missing config file → exit 1 naming it', async () => {

@@ -153,6 +153,13 @@ describe('extensions', () => {
     const sha = await api.json('PUT', '/api/extensions/201', { digest: 'sha-256' });
     expect(sha.body).toMatchObject({ digest: 'sha-256', sha256Learnt: [] });
     expect((await api.json('PUT', '/api/extensions/201', { digest: 'DROP TABLE' })).body.error).toMatchObject({ code: 'invalid-input', field: 'digest' });
+    // Outside-call permissions (issue 14): defaults, a change, bad values named.
+    expect(sha.body).toMatchObject({ callClass: 'national', maxOutsideCalls: 2, outsideCallsPerHour: 30, outboundCallerId: null });
+    const perm = await api.json('PUT', '/api/extensions/201', { callClass: 'international', maxOutsideCalls: 1, outboundCallerId: '+15551230201' });
+    expect(perm.body).toMatchObject({ callClass: 'international', maxOutsideCalls: 1, outsideCallsPerHour: 30, outboundCallerId: '+15551230201' });
+    expect((await api.json('PUT', '/api/extensions/201', { callClass: 'all' })).body.error).toMatchObject({ field: 'callClass' });
+    expect((await api.json('PUT', '/api/extensions/201', { maxOutsideCalls: -1 })).body.error).toMatchObject({ field: 'maxOutsideCalls' });
+    expect((await api.json('PUT', '/api/extensions/201', { outboundCallerId: '<sip:x>' })).body.error).toMatchObject({ field: 'outboundCallerId' });
 
     const list = await api.json('GET', '/api/extensions');
     expect(list.body.map((e: { number: string }) => e.number)).toEqual(['201']);
@@ -280,7 +287,10 @@ describe('backup and restore', () => {
     const bytes = new Uint8Array(await res.arrayBuffer());
     const doc = JSON.parse(new TextDecoder().decode(bytes));
     expect(doc.secrets).toBe(false);
-    expect(doc.extensions.find((e: { number: string }) => e.number === '301')).toEqual({ number: '301', displayName: 'Backup me', e164: null, digest: 'default' });
+    expect(doc.extensions.find((e: { number: string }) => e.number === '301')).toEqual({
+      number: '301', displayName: 'Backup me', e164: null, digest: 'default',
+      permissions: { callClass: 'national', maxOutsideCalls: 2, outsideCallsPerHour: 30, outboundCallerId: null },
+    });
 
     const kept = fx.store.extensions.get('301')!;
     await api.json('POST', '/api/extensions', { number: '302', password: EXT_PW });

@@ -109,7 +109,7 @@ describe('backup files hold no secret in clear', () => {
     const parsed = JSON.parse(text);
     expect(parsed.secrets).toBe(false);
     expect(parsed.extensions.map((e: { number: string }) => e.number)).toEqual(['301', '302']);
-    expect(Object.keys(parsed.extensions[0]).sort()).toEqual(['digest', 'displayName', 'e164', 'number']);
+    expect(Object.keys(parsed.extensions[0]).sort()).toEqual(['digest', 'displayName', 'e164', 'number', 'permissions']);
   });
 
   test('wrong passphrase, no passphrase, a changed byte: a clear error and nothing restored', async () => {

@@ -49,7 +49,9 @@ describe('extensions', () => {
   const code = (f: () => unknown) => { try { f(); } catch (e) { return (e as ApplianceError).code; } return 'none'; };
 
   test('add then get, list, findByE164', () => {
-    expect(store.extensions.add(rec, 1000)).toEqual({ ...rec, digest: 'default', createdAt: 1000, updatedAt: 1000 });
+    expect(store.extensions.add(rec, 1000)).toEqual({
+      ...rec, digest: 'default', callClass: 'national', maxOutsideCalls: 2, outsideCallsPerHour: 30, outboundCallerId: null, createdAt: 1000, updatedAt: 1000,
+    });
     store.extensions.add({ ...rec, number: '202', e164: null }, 2000);
     expect(store.extensions.list().map((e) => e.number)).toEqual(['201', '202']);
     expect(store.extensions.findByE164('+15551234567')?.number).toBe('201');

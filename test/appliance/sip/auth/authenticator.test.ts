@@ -23,6 +23,7 @@ const ADDR = '192.0.2.10';
 const H = (alg: 'MD5' | 'SHA-256', s: string) => createHash(alg === 'MD5' ? 'md5' : 'sha256').update(s).digest('hex');
 const EXT: ExtensionRecord = {
   number: '201', displayName: 'Reception', realm: REALM, e164: null, digest: 'default', createdAt: 0, updatedAt: 0,
+  callClass: 'national', maxOutsideCalls: 2, outsideCallsPerHour: 30, outboundCallerId: null,
   ha1Md5: H('MD5', `201:${REALM}:${PASSWORD}`), ha1Sha256: H('SHA-256', `201:${REALM}:${PASSWORD}`),
 };
 const auth = new Authenticator(nonces, REALM, (u) => (u === '201' ? EXT : u === '205' ? { ...EXT, number: '205', realm: 'old.lan' } : undefined), ['MD5', 'SHA-256'],
