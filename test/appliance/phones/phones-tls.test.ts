@@ -40,7 +40,7 @@ const hasPhones = requireTool('baresip') && requireTool('linphonec');
 /** A CA bundle that does not hold the appliance's self-signed certificate. */
 const SYSTEM_CAS = '/etc/ssl/certs/ca-certificates.crt';
 
-type Transport = 'udp' | 'tls';
+type Transport = 'udp' | 'tcp' | 'tls';
 type Phone = { stop(): Promise<void>; log(): string; user: string };
 
 let ap: TestAppliance;
@@ -52,7 +52,7 @@ function proxyFor(t: Transport): string {
 }
 
 async function baresip(user: string, ip: string, t: Transport, cafile = cert): Promise<BaresipPhone> {
-  const port = t === 'tls' ? await freeTcpPort(ip) : await freePort(ip);
+  const port = t === 'udp' ? await freePort(ip) : await freeTcpPort(ip);
   const p = startBaresip({ ip, port, user, password: PW[user], domain: DOMAIN, proxy: proxyFor(t), transport: t, cafile: t === 'tls' ? cafile : undefined });
   running.push(p);
   await p.waitFor(/200 OK .*\[\d+ bindings?\]/, 10000);
@@ -66,7 +66,7 @@ function startLinphonec(user: string, ip: string, t: Transport, port: number, rt
 }
 
 async function linphone(user: string, ip: string, t: Transport): Promise<LinphonePhone> {
-  const port = t === 'tls' ? await freeTcpPort(ip) : await freePort(ip);
+  const port = t === 'udp' ? await freePort(ip) : await freeTcpPort(ip);
   const p = startLinphonec(user, ip, t, port, await freePort(ip));
   await p.waitFor(/moving from state \[LinphoneRegistrationProgress\] to \[LinphoneRegistrationOk\]/, 10000);
   return p;
@@ -121,6 +121,21 @@ async function talkAndHangUp(caller: BaresipPhone | LinphonePhone, callerKind: '
   }
 }
 
+/** One end of a call: which client, its extension, address and transport. */
+interface Leg { readonly kind: 'baresip' | 'linphonec'; readonly user: string; readonly ip: string; readonly t: Transport }
+
+/** The callee registers, then the caller; the caller dials; both see the call established; talk, BYE. */
+async function call(a: Leg, b: Leg): Promise<void> {
+  const start = (leg: Leg) => (leg.kind === 'baresip' ? baresip(leg.user, leg.ip, leg.t) : linphone(leg.user, leg.ip, leg.t));
+  const callee = await start(b);
+  const caller = await start(a);
+  caller.send(a.kind === 'baresip' ? `/dial sip:${b.user}@${DOMAIN}` : `call sip:${b.user}@${DOMAIN}`);
+  for (const [p, leg, other] of [[caller, a, b], [callee, b, a]] as const) {
+    await p.waitFor(leg.kind === 'baresip' ? /Call established/ : new RegExp(`Media streams established with sip:${other.user}@office\\.lan`));
+  }
+  await talkAndHangUp(caller, a.kind, callee, b.kind);
+}
+
 describe.skipIf(!hasPhones)('real softphones over TLS', () => {
   beforeAll(async () => {
     ap = await startTestAppliance(HOST, { sip: 'transports = ["udp", "tcp", "tls"]\n[sip.tls]\nport = 0' });
@@ -149,57 +164,25 @@ describe.skipIf(!hasPhones)('real softphones over TLS', () => {
     expect(l.log()).toMatch(/SSL handshake finished/);
   }), 30000);
 
-  test('UDP caller (baresip) calls a TLS callee (linphonec): established, RTP both ways, BYE', () => withLogs(async () => {
-    const b = await baresip('301', '127.0.150.63', 'udp');
-    const l = await linphone('302', '127.0.150.64', 'tls');
-    b.send(`/dial sip:302@${DOMAIN}`);
-    await b.waitFor(/Call established/);
-    await l.waitFor(/Media streams established with sip:301@office\.lan/);
-    await talkAndHangUp(b, 'baresip', l, 'linphonec');
-  }), 40000);
-
-  test('TLS ↔ TLS: baresip calls a TLS callee (linphonec): established, RTP both ways, BYE', () => withLogs(async () => {
-    const b = await baresip('303', '127.0.150.63', 'tls');
-    const l = await linphone('304', '127.0.150.64', 'tls');
-    b.send(`/dial sip:304@${DOMAIN}`);
-    await b.waitFor(/Call established/);
-    await l.waitFor(/Media streams established with sip:303@office\.lan/);
-    await talkAndHangUp(b, 'baresip', l, 'linphonec');
-  }), 40000);
-
-  test('UDP caller (baresip) calls a TLS callee (baresip): established, RTP both ways, BYE', () => withLogs(async () => {
-    const a = await baresip('301', '127.0.150.65', 'udp');
-    const b = await baresip('303', '127.0.150.66', 'tls');
-    a.send(`/dial sip:303@${DOMAIN}`);
-    await a.waitFor(/Call established/);
-    await b.waitFor(/Call established/);
-    await talkAndHangUp(a, 'baresip', b, 'baresip');
-  }), 40000);
-
-  test('TLS caller (linphonec) calls a UDP callee (baresip): established, RTP both ways, BYE', () => withLogs(async () => {
-    const b = await baresip('301', '127.0.150.67', 'udp');
-    const l = await linphone('302', '127.0.150.68', 'tls');
-    l.send(`call sip:301@${DOMAIN}`);
-    await b.waitFor(/Call established/);
-    await l.waitFor(/Media streams established with sip:301@office\.lan/);
-    await talkAndHangUp(l, 'linphonec', b, 'baresip');
-  }), 40000);
-
-  test('TLS caller (baresip) calls a UDP callee (linphonec): established, RTP both ways, BYE', () => withLogs(async () => {
-    const b = await baresip('303', '127.0.150.61', 'tls');
-    const l = await linphone('304', '127.0.150.62', 'udp');
-    b.send(`/dial sip:304@${DOMAIN}`);
-    await b.waitFor(/Call established/);
-    await l.waitFor(/Media streams established with sip:303@office\.lan/);
-    await talkAndHangUp(b, 'baresip', l, 'linphonec');
-  }), 40000);
+  const CALLS: [Leg, Leg][] = [
+    [{ kind: 'baresip', user: '301', ip: '127.0.150.63', t: 'udp' }, { kind: 'linphonec', user: '302', ip: '127.0.150.64', t: 'tls' }],
+    [{ kind: 'baresip', user: '303', ip: '127.0.150.63', t: 'tls' }, { kind: 'linphonec', user: '304', ip: '127.0.150.64', t: 'tls' }],
+    [{ kind: 'baresip', user: '301', ip: '127.0.150.65', t: 'udp' }, { kind: 'baresip', user: '303', ip: '127.0.150.66', t: 'tls' }],
+    [{ kind: 'linphonec', user: '302', ip: '127.0.150.68', t: 'tls' }, { kind: 'baresip', user: '301', ip: '127.0.150.67', t: 'udp' }],
+    [{ kind: 'baresip', user: '303', ip: '127.0.150.61', t: 'tls' }, { kind: 'linphonec', user: '304', ip: '127.0.150.62', t: 'udp' }],
+    [{ kind: 'linphonec', user: '302', ip: '127.0.150.65', t: 'tcp' }, { kind: 'baresip', user: '303', ip: '127.0.150.66', t: 'tls' }],
+    [{ kind: 'baresip', user: '301', ip: '127.0.150.67', t: 'tcp' }, { kind: 'linphonec', user: '304', ip: '127.0.150.68', t: 'tls' }],
+  ];
+  for (const [a, b] of CALLS) {
+    test(`${a.t.toUpperCase()} caller (${a.kind}) calls a ${b.t.toUpperCase()} callee (${b.kind}): established, RTP both ways, BYE`, () => withLogs(() => call(a, b)), 40000);
+  }
 
   test('TLS ↔ TLS: linphonec calls baresip, then baresip calls baresip', () => withLogs(async () => {
     const b = await baresip('303', '127.0.150.67', 'tls');
     const l = await linphone('304', '127.0.150.68', 'tls');
     l.send(`call sip:303@${DOMAIN}`);
     await b.waitFor(/Call established/);
-    await l.waitFor(/Media streams established with sip:304@office\.lan|Media streams established with sip:303@office\.lan/);
+    await l.waitFor(/Media streams established with sip:303@office\.lan/);
     await talkAndHangUp(l, 'linphonec', b, 'baresip');
     const a = await baresip('301', '127.0.150.65', 'tls');
     const b0 = b.log().length;
