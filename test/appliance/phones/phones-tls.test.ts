@@ -219,13 +219,13 @@ describe.skipIf(!hasPhones)('real softphones over TLS', () => {
 });
 
 /**
- * The same with worker processes (two, the production shape): linphonec on TLS is held by one
- * worker; UDP callers land on both (the kernel's reuseport hash over address and port). Each
- * INVITE reaches it with the TLS port as sent-by and the forwarding worker in `wport`; its
+ * The same with worker processes (two, the production shape): linphonec on TLS (or TCP) is held
+ * by one worker; UDP callers land on both (the kernel's reuseport hash over address and port).
+ * Each INVITE reaches it with the TLS (TCP) port as sent-by and the forwarding worker in `wport`; its
  * answers come back over its one connection and the holder hands them on. Control section on
  * 127.0.150.69, linphonec on .61, baresip callers on .62-.68.
  */
-describe.skipIf(!hasPhones)('linphonec on TLS with worker processes', () => {
+describe.skipIf(!hasPhones)('linphonec on TLS and TCP with worker processes', () => {
   const CALLERS = ['301', '303', '304', '301', '303', '304', '301', '303'];
   let cs: TestControlSection;
   beforeAll(async () => {
@@ -241,11 +241,11 @@ describe.skipIf(!hasPhones)('linphonec on TLS with worker processes', () => {
     await cs?.stop();
   });
 
-  test('callers on both workers reach linphonec over its TLS connection: established, RTP both ways, BYE', () => withLogs(async () => {
-    const tlsPort = cs.config.sip.tls.port;
+  for (const lt of ['tls', 'tcp'] as const) test(`callers on both workers reach linphonec over its ${lt.toUpperCase()} connection: established, RTP both ways, BYE`, () => withLogs(async () => {
+    const listener = lt === 'tls' ? cs.config.sip.tls.port : cs.port;
     const ip = '127.0.150.61';
     const l = startLinphone({ ip, port: await freeTcpPort(ip), rtpPort: await freePort(ip), user: '302', password: PW['302'], domain: DOMAIN,
-      proxy: `127.0.150.69:${tlsPort}`, transport: 'tls', rootCa: join(cs.config.dataDir, TLS_DIR, SIP_CERT_FILES.cert) });
+      proxy: `127.0.150.69:${listener}`, transport: lt, ...(lt === 'tls' ? { rootCa: join(cs.config.dataDir, TLS_DIR, SIP_CERT_FILES.cert) } : {}) });
     running.push(l);
     await l.waitFor(/moving from state \[LinphoneRegistrationProgress\] to \[LinphoneRegistrationOk\]/, 10000);
     await Bun.sleep(300); // the binding and the connection's holder reach the other worker
@@ -268,11 +268,11 @@ describe.skipIf(!hasPhones)('linphonec on TLS with worker processes', () => {
       running.splice(running.indexOf(b), 1);
       await b.stop();
     }
-    const vias = [...l.log().matchAll(/^INVITE sip:302@[^\n]*\nVia: SIP\/2\.0\/TLS 127\.0\.150\.69:(\d+);([^\n]*)/gm)];
+    const vias = [...l.log().matchAll(new RegExp(`^INVITE sip:302@[^\\n]*\\nVia: SIP/2\\.0/${lt.toUpperCase()} 127\\.0\\.150\\.69:(\\d+);([^\\n]*)`, 'gm'))];
     expect(vias.length).toBeGreaterThanOrEqual(CALLERS.length);
-    expect(new Set(vias.map((m) => m[1]))).toEqual(new Set([String(tlsPort)]));
+    expect(new Set(vias.map((m) => m[1]))).toEqual(new Set([String(listener)]));
     const workers = new Set(vias.map((m) => /wport=(\d+)/.exec(m[2])?.[1]));
-    console.log(`TLS port ${tlsPort}; workers (wport) that forwarded the INVITEs to linphonec: ${[...workers].join(', ')}`);
+    console.log(`${lt.toUpperCase()} port ${listener}; workers (wport) that forwarded the INVITEs to linphonec: ${[...workers].join(', ')}`);
     expect(workers.has(undefined)).toBe(false);
     expect(workers.size).toBe(2);
   }), 120000);
