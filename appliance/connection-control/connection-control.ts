@@ -8,6 +8,7 @@ import { startSip, type RunningSip } from '../sip/start-sip.ts';
 import type { Ban } from '../sip/security/source-guard.ts';
 import { startTrunks } from '../trunks/start-trunks.ts';
 import type { TrunkService } from '../trunks/trunk-service.ts';
+import { TrunkDirectory } from '../trunks/trunk-directory.ts';
 import type { TrunkStatus } from '../trunks/trunk-status.ts';
 
 /** A running connection control section: SIP registrar + stateful proxy and the DNS function. */
@@ -19,6 +20,8 @@ export interface ConnectionControl {
   readonly dns: DnsFunction;
   /** The trunks' registrations, in the one section that registers them (`registerTrunks`). */
   readonly trunks?: TrunkService;
+  /** The outside line for the pipeline (routes, inbound numbers, trunk states); undefined without `[[trunks]]`. */
+  readonly trunkDirectory?: TrunkDirectory;
   /**
    * Drops the bindings of extensions that no longer exist (an admin removed one) through the
    * location view's normal change path, so the store, the other workers and the peers follow.
@@ -83,9 +86,22 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
       host: `sip.${config.dns.zone}`, address: config.sip.advertise, moreAddresses: otherFamilyAddresses(config), port: sip.port, priority: 10, weight: 100,
       ...(sip.transports.tlsPort !== undefined ? { tlsPort: sip.transports.tlsPort } : {}),
     }]);
-    const trunks = opts.registerTrunks ? startTrunks({ config, sip, dnsQuery: (n, t) => dns.resolve(n, t), log, onStatus: opts.onTrunkStatus }) : undefined;
+    // Calls to and from the trunks (issue 14): every section routes them, one registers them.
+    const trunkDirectory = config.trunks.length > 0 ? new TrunkDirectory(config.trunks, config.routes, config.inbound, config.emergency, {
+      resolve: (uri) => sip.service.resolveUri(uri),
+      outsideCalls: (extension, since) => store.callRecords.outsideCalls(extension, since),
+    }) : undefined;
+    if (trunkDirectory) {
+      sip.service.trunks = trunkDirectory;
+      void trunkDirectory.learnAddresses();
+    }
+    const onStatus = (s: TrunkStatus) => {
+      trunkDirectory?.setStatus(s);
+      opts.onTrunkStatus?.(s);
+    };
+    const trunks = opts.registerTrunks ? startTrunks({ config, sip, dnsQuery: (n, t) => dns.resolve(n, t), log, onStatus }) : undefined;
     return {
-      workerId: opts.workerId, store, location, sip, dns, pruneRemovedExtensions, trunks,
+      workerId: opts.workerId, store, location, sip, dns, pruneRemovedExtensions, trunks, trunkDirectory,
       async stop() {
         await trunks?.stop();
         await sip.stop();

@@ -10,6 +10,7 @@ import { parseArgs } from '../cli/cli-args.ts';
 import type { DialogEvent } from '../sip/dialog-events.ts';
 import { startConnectionControl } from './connection-control.ts';
 import { WorkerReporter } from './worker-reporter.ts';
+import { isTrunkStatus } from '../trunks/trunk-status.ts';
 
 /** How long a draining worker waits for its open transactions before it exits anyway. */
 const DRAIN_LIMIT_MS = 40_000;
@@ -104,6 +105,9 @@ process.on('message', (raw: unknown) => {
       return;
     case 'hand-off':
       cc.sip.service.admission.handOff = raw.target;
+      return;
+    case 'trunk-status':
+      if (isTrunkStatus(raw.status)) cc.trunkDirectory?.setStatus(raw.status);
       return;
     case 'siblings':
       cc.sip.service.siblingViaPorts = new Set(raw.viaPorts.filter((p) => p !== cc.sip.transports.viaPort));

@@ -29,8 +29,8 @@ export function callDirection(from: string, to: string, rules: DirectionRules): 
 export function recordOf(e: DialogEvent, worker: number, rules: DirectionRules): NewCallRecord | undefined {
   if (e.kind !== 'start' && e.kind !== 'failed') return undefined;
   const base = {
-    callId: e.callId, fromTag: e.tags[0], from: e.from, to: e.to, routedTo: null, trunk: null,
-    direction: callDirection(e.from, e.to, rules), startedAt: e.invitedAt ?? e.ts, worker,
+    callId: e.callId, fromTag: e.tags[0], from: e.from, to: e.to, routedTo: e.routedTo ?? null, trunk: e.trunk ?? null,
+    direction: e.direction ?? callDirection(e.from, e.to, rules), startedAt: e.invitedAt ?? e.ts, worker,
   };
   if (e.kind === 'start') return { ...base, toTag: e.tags[1], answeredAt: e.ts, result: 200 };
   return { ...base, endedAt: e.ts, result: e.status, reason: e.reason };

@@ -156,6 +156,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
         log('control.worker.ready', `connection control section ${worker.id} running (pid ${msg.pid}): SIP on ${listenEndpoints(config.sip.listenAddresses, msg.sipPort)} (${config.sip.transports.join(", ")}), Via port ${msg.viaPort}`, { worker: worker.id });
         if (admission) pool.send(worker, { type: 'admission', admission });
         pool.send(worker, { type: 'tcp-owners', owners: [...tcpOwners] });
+        for (const status of trunks.list()) pool.send(worker, { type: 'trunk-status', status });
         sendRoles(worker);
         announceSiblings();
         return;
@@ -192,7 +193,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
         pool.broadcast({ type: 'ban', ban: msg.ban }, worker);
         return;
       case 'trunk-status':
-        trunks.apply(msg.status);
+        // Every worker routes trunk calls: a trunk down gets 503 at once on all of them.
+        if (trunks.apply(msg.status)) pool.broadcast({ type: 'trunk-status', status: msg.status }, worker);
         return;
       case 'drained':
         log('control.worker.drained', `connection control section ${worker.id} drained`, { worker: worker.id, open: msg.openTransactions });

@@ -46,6 +46,8 @@ export type ControlToWorker =
    * starts every frame between workers, and each worker's inbox port, for hot-flow spreading.
    */
   | { readonly type: 'siblings'; readonly viaPorts: readonly number[]; readonly spread?: { readonly key: string; readonly inboxes: readonly { readonly workerId: number; readonly port: number }[] } }
+  /** A trunk's registration state, as the worker that registers it reported (every worker routes trunk calls). */
+  | { readonly type: 'trunk-status'; readonly status: TrunkStatus }
   /** Bytes for a TCP connection this worker holds (base64), sent on behalf of a sibling. */
   | TcpWrite;
 

@@ -10,11 +10,18 @@ import type { SipRequest, SipResponse } from './message/types.ts';
  * end a call whose BYE was lost.
  */
 export type DialogEvent =
-  | { readonly kind: 'start'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number; readonly sessionExpires?: number; readonly invitedAt?: number }
+  | ({ readonly kind: 'start'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number; readonly sessionExpires?: number; readonly invitedAt?: number } & TrunkLeg)
   /** A call that was not answered: the final error response to its INVITE (call detail records). */
-  | { readonly kind: 'failed'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number; readonly status: number; readonly reason: string; readonly invitedAt?: number }
+  | ({ readonly kind: 'failed'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number; readonly status: number; readonly reason: string; readonly invitedAt?: number } & TrunkLeg)
   | { readonly kind: 'refresh'; readonly callId: string; readonly tags: readonly [string, string]; readonly ts: number; readonly sessionExpires?: number }
   | { readonly kind: 'end'; readonly callId: string; readonly tags: readonly [string, string]; readonly ts: number; readonly reason?: string };
+
+/** For a call over a trunk (issue 14): which, which way, and what the far end received. */
+export interface TrunkLeg {
+  readonly trunk?: string;
+  readonly direction?: 'outbound' | 'inbound' | 'emergency';
+  readonly routedTo?: string;
+}
 
 /**
  * The event a forwarded final response makes, if any: a 2xx to an INVITE out of a dialog starts

@@ -7,11 +7,12 @@ import { buildResponse, encodeMessage } from './message/encode.ts';
 import type { SipRequest, SipResponse, Source } from './message/types.ts';
 import { defaultPort, socketHost, uriTransport, type SipUri } from './message/uri.ts';
 import { responseTarget } from './message/via.ts';
-import type { PipelineServices, RequestContext, SipSettings } from './pipeline/context.ts';
+import type { PipelineServices, RequestContext, SipSettings, TrunkRouting } from './pipeline/context.ts';
 import { runPipeline } from './pipeline/pipeline.ts';
 import { outgoingBranch } from './proxy/branch.ts';
 import { Fork } from './proxy/fork.ts';
 import { Failover, failoverBranch } from './proxy/failover.ts';
+import { UpstreamAuth } from './proxy/upstream-auth.ts';
 import { buildCancel, forwardRequest, stampReceived, WORKER_PORT_PARAM } from './proxy/forwarding.ts';
 import { forwardedResponse } from './message/response-wire.ts';
 import { localToTag } from './message/local-tag.ts';
@@ -72,6 +73,8 @@ export class SipService implements PipelineServices {
   siblingViaPorts: ReadonlySet<number> = new Set();
   /** Spreads a hot flow over the sibling workers (pipeline/flow-spreader.ts); absent in one process. */
   spreader: FlowSpreader | undefined;
+  /** The outside line (trunks/trunk-directory.ts); absent without `[[trunks]]`. */
+  trunks: TrunkRouting | undefined;
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
   private transport!: SipTransport;
@@ -188,6 +191,15 @@ export class SipService implements PipelineServices {
     this.counters.dropped++;
   }
 
+  /** The dialog event of a final response, with its trunk leg (call records); tells the trunks a call of theirs is recorded. */
+  private dialogEvent(ctx: RequestContext, res: SipResponse): DialogEvent | undefined {
+    const event = dialogEventOf(ctx.req, res, Date.now(), ctx.st?.createdAt);
+    const leg = ctx.trunkCall;
+    if (!event || !leg || (event.kind !== 'start' && event.kind !== 'failed')) return event;
+    this.trunks?.recorded(event.callId);
+    return { ...event, trunk: leg.trunk, direction: leg.direction, routedTo: leg.routedTo };
+  }
+
   /** A sibling worker's Via port: a slot's port from the config, or one announced (a fallback port). */
   private isSiblingViaPort(port: number): boolean {
     const { base, count } = this.settings.workerViaPorts;
@@ -207,7 +219,7 @@ export class SipService implements PipelineServices {
     // caller we know: a stranger's INVITEs would fill the store. Our own 503s are load
     // shedding, counted in the reports rather than written row by row under overload.
     if (this.onDialogEvent && status >= 300 && status !== 503 && (ctx.authUser || ctx.trusted)) {
-      const event = dialogEventOf(ctx.req, res, Date.now(), ctx.st?.createdAt);
+      const event = this.dialogEvent(ctx, res);
       if (event) this.onDialogEvent(event);
     }
     const st = ctx.st;
@@ -259,7 +271,7 @@ export class SipService implements PipelineServices {
       upstream: (res) => {
         this.counters.reply(res.status);
         if (this.onDialogEvent) {
-          const event = dialogEventOf(ctx.req, res, Date.now(), st.createdAt);
+          const event = this.dialogEvent(ctx, res);
           if (event) this.onDialogEvent(event);
         }
         return forwardedResponse(res, st.vias);
@@ -269,9 +281,15 @@ export class SipService implements PipelineServices {
     const loop = undefined;
     const starts: (() => void)[] = [];
     targets.forEach((t, i) => {
-      const open = (target: Target, attempt: number, user: ClientTransactionUser) => {
-        const branch = failoverBranch(outgoingBranch(ctx.req, i, loop), attempt);
+      const open = (target: Target, attempt: number, user: ClientTransactionUser, extra?: Record<string, string>): ClientTransaction => {
+        // A next hop that challenges us (a trunk) is answered on this branch (upstream-auth.ts).
+        if (target.authorize && !extra) {
+          const authorize = target.authorize;
+          user = new UpstreamAuth(user, fork, authorize, (headers, again) => open(target, attempt, again, headers));
+        }
+        const branch = `${failoverBranch(outgoingBranch(ctx.req, i, loop), attempt)}${extra ? '.a' : ''}`;
         const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(target.dest.address, ctx.source.address), ctx.source.transport);
+        if (extra) Object.assign(fwd.headers, extra);
         const ct = new ClientTransaction(`${branch}|${ctx.req.method}`, fwd, target.dest, this.transport, user, (c) => {
           if (this.clients.get(c.key) === c) this.clients.delete(c.key);
         });

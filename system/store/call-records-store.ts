@@ -107,6 +107,19 @@ export class CallRecordsStore {
       `SELECT ${COLUMNS} FROM call_records ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ${limit}`).all(...args);
   }
 
+  /**
+   * An extension's outside calls (over a trunk, emergency calls aside): established now, and
+   * started since `since` (the limits of issue 14's toll-fraud policy).
+   */
+  outsideCalls(extension: string, since: number): { open: number; started: number } {
+    const e = extension.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const row = this.db.query<{ open: number | null; started: number | null }, [number, string, string]>(`SELECT
+        SUM(answered_at IS NOT NULL AND ended_at IS NULL) AS open, SUM(started_at >= ?) AS started
+      FROM call_records WHERE trunk IS NOT NULL AND direction = 'outbound'
+        AND (from_uri LIKE ? ESCAPE '\\' OR from_uri LIKE ? ESCAPE '\\')`).get(since, `%sip:${e}@%`, `%sips:${e}@%`);
+    return { open: row?.open ?? 0, started: row?.started ?? 0 };
+  }
+
   /** The newest record of a Call-ID (the ladder of a call the calls view no longer holds). */
   byCallId(callId: string): CallRecord | undefined {
     return this.db.query<CallRecord, [string]>(`SELECT ${COLUMNS} FROM call_records WHERE call_id = ? ORDER BY started_at DESC LIMIT 1`).get(callId) ?? undefined;

@@ -56,6 +56,43 @@ export interface AbuseReporter {
   failed(source: Source, what: string, user?: string): void;
 }
 
+/** A call over a SIP trunk (issue 14), as the trunk stages decided it. */
+export interface TrunkCall {
+  readonly trunk: string;
+  readonly direction: 'outbound' | 'inbound' | 'emergency';
+  /** What the far end receives: the provider's number (outbound), or the extension (inbound). */
+  readonly routedTo: string;
+}
+
+/** The route an outside call takes (trunks/dial-plan.ts). */
+export interface OutsideCallRoute {
+  readonly route: string;
+  readonly trunk: string;
+  readonly failover: string | undefined;
+  readonly number: string;
+  readonly class: string;
+}
+
+/** The outside line as the trunk stages use it (trunks/trunk-directory.ts implements it). */
+export interface TrunkRouting {
+  /** The trunk whose provider sends from this address, if any. */
+  trunkAt(address: string): string | undefined;
+  /** The extension a call on `trunk` naming these numbers reaches (`[[inbound]]`). */
+  inbound(trunk: string, numbers: readonly (string | undefined)[]): string | undefined;
+  /** Where a number an extension dialled goes (`[[routes]]`, `[emergency]`), if outside. */
+  route(dialled: string): OutsideCallRoute | undefined;
+  /** Why this extension may not make this call now (its class, its limits), or undefined. */
+  refusal(extension: ExtensionRecord, route: OutsideCallRoute, callId: string): string | undefined;
+  /** The trunk's registration failed: its calls get 503 at once instead of timing out. */
+  isDown(trunk: string): boolean;
+  /** The identity towards the provider (P-Asserted-Identity, RFC 3325) for this extension's call. */
+  assertedIdentity(trunk: string, extension: ExtensionRecord): string;
+  /** The next hop for `number` over the trunk (and its fail-over trunk): its registrar, with its credentials. */
+  target(route: OutsideCallRoute): Promise<Target | undefined>;
+  /** An outside call placed here got its final response: its call record counts it from now on. */
+  recorded(callId: string): void;
+}
+
 /** Everything a stage may use; the SIP service implements it. */
 export interface PipelineServices {
   readonly settings: SipSettings;
@@ -87,6 +124,8 @@ export interface PipelineServices {
   isUs(host: string, port: number | undefined): boolean;
   /** Is the URI host one of ours (domain, our addresses)? */
   isLocalHost(host: string): boolean;
+  /** The outside line; undefined without `[[trunks]]`. */
+  readonly trunks?: TrunkRouting;
   log(kind: string, message: string, details?: Record<string, unknown>): void;
 }
 
@@ -104,6 +143,8 @@ export interface RequestContext {
   readonly trusted: boolean;
   /** The extension the request was authenticated as. */
   authUser?: string;
+  /** Set by the trunk stages for a call to or from a trunk. */
+  trunkCall?: TrunkCall;
 }
 
 /** A stage returns "continue" to pass the request on, "handled" when it is done with it. */

@@ -10,6 +10,8 @@ import { registrar } from './stages/registrar.ts';
 import { relay } from './stages/relay.ts';
 import { sanity } from './stages/sanity.ts';
 import { transaction } from './stages/transaction.ts';
+import { trunkInbound } from './stages/trunk-inbound.ts';
+import { trunkOutbound } from './stages/trunk-outbound.ts';
 
 /**
  * The request pipeline, in order (like Kamailio's request_route). Each stage either handles
@@ -23,8 +25,10 @@ export const REQUEST_PIPELINE: readonly Stage[] = [
   inDialog,
   local,
   handOff,
+  trunkInbound,
   auth,
   registrar,
+  trunkOutbound,
   location,
   relay,
 ];

@@ -1,4 +1,14 @@
+import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { Destination } from '../transport/transport.ts';
+
+/**
+ * Answers a next hop's digest challenge for a request we forward (a SIP trunk's 407, as
+ * Kamailio's `uac_auth` does): the header fields to add to the request sent again, or
+ * undefined when this challenge cannot be answered.
+ */
+export interface UpstreamAuthorizer {
+  answer(challenge: SipResponse, forwarded: SipRequest): Record<string, string> | undefined;
+}
 
 /** One place to forward a request to: the Request-URI to put and where to send it. */
 export interface Target {
@@ -7,6 +17,8 @@ export interface Target {
   readonly dest: Destination;
   /** Further destinations of the same URI, tried in order on 503 or no answer (RFC 3263 §4.3, failover.ts). */
   readonly fallbacks?: readonly Target[];
+  /** Credentials for this next hop's challenges (a trunk account; proxy/upstream-auth.ts). */
+  readonly authorize?: UpstreamAuthorizer;
 }
 
 /** What the routing decision returns (STYLE.md §5): relay to targets, reply, or redirect. */

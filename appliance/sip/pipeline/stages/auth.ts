@@ -22,6 +22,8 @@ export const auth: Stage = {
       return ctx.trusted ? 'continue' : challengeOrPass(ctx, false, userOf(req.headers.to.uri));
     }
     if (ctx.trusted) return 'continue';
+    // A call a trunk's provider sent, for a number it has (trunk-inbound.ts): trusted for that.
+    if (ctx.trunkCall?.direction === 'inbound') return 'continue';
 
     const from = parseSipUri(req.headers.from.uri);
     const fromOurs = !!from && services.isLocalHost(from.host);

@@ -1,0 +1,56 @@
+import type { OutsideCallRoute, RequestContext, Stage } from '../context.ts';
+import type { Target } from '../../proxy/targets.ts';
+
+/**
+ * Calls to the outside (issue 14): a new INVITE of an authenticated extension for a number of
+ * our domain that the dial plan routes to a trunk (`[[routes]]`, first match; an emergency
+ * number always to `[emergency] trunk`) is relayed to the trunk's registrar with the number
+ * the route makes, our caller ID in P-Asserted-Identity (RFC 3325), and the trunk account's
+ * credentials for the provider's challenge (proxy/upstream-auth.ts). Refused with 403 and a
+ * reason: a class the extension may not call, or beyond its limits; with 503: a trunk whose
+ * registration failed. Emergency calls are never refused for class, limits or a down trunk.
+ */
+export const trunkOutbound: Stage = {
+  name: 'trunk-outbound',
+  run(ctx) {
+    const { req, services, ruri } = ctx;
+    const trunks = services.trunks;
+    if (!trunks || req.method !== 'INVITE' || req.headers.to.params.tag || !ruri?.user || !services.isLocalHost(ruri.host)) return 'continue';
+    if (!ctx.authUser) return 'continue';
+    const route = trunks.route(ruri.user);
+    if (!route) return 'continue';
+    const emergency = route.class === 'emergency';
+    // An extension of that number is called, not the outside (emergency numbers cannot be extensions).
+    if (!emergency && services.extension(ruri.user)) return 'continue';
+    const caller = services.extension(ctx.authUser);
+    if (!caller) return 'continue';
+    if (!emergency) {
+      const refusal = trunks.refusal(caller, route, String(req.headers['call-id']));
+      if (refusal) {
+        services.log('trunk.refused', `extension ${caller.number} calling ${ruri.user}: ${refusal}`, { extension: caller.number, dialled: ruri.user, route: route.route });
+        services.reply(ctx, 403, refusal);
+        return 'handled';
+      }
+      if (trunks.isDown(route.trunk) && !route.failover) {
+        services.reply(ctx, 503, 'Trunk Unavailable', { 'retry-after': '30' });
+        return 'handled';
+      }
+    } else {
+      services.log('trunk.emergency', `emergency call from extension ${caller.number} to ${ruri.user} over trunk ${route.trunk}`, { extension: caller.number, dialled: ruri.user });
+    }
+    req.headers['p-asserted-identity'] = trunks.assertedIdentity(route.trunk, caller);
+    ctx.trunkCall = { trunk: route.trunk, direction: emergency ? 'emergency' : 'outbound', routedTo: route.number };
+    return trunks.target(route).then((t) => send(ctx, t, route));
+  },
+};
+
+function send(ctx: RequestContext, target: Target | undefined, route: OutsideCallRoute): 'handled' {
+  if (!target) {
+    // Nothing to send to (the registrar's name does not resolve): unavailable, not a timeout.
+    ctx.services.log('trunk.unreachable', `trunk ${route.trunk}: its registrar does not resolve`, { trunk: route.trunk });
+    ctx.services.reply(ctx, 503, 'Trunk Unavailable', { 'retry-after': '30' });
+    return 'handled';
+  }
+  ctx.services.relay(ctx, [target]);
+  return 'handled';
+}

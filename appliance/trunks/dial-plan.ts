@@ -1,0 +1,64 @@
+import type { EmergencyConfig } from '../../system/config/index.ts';
+import type { CallClass, InboundConfig, RouteConfig } from '../../system/config/trunk-config.ts';
+
+/** Where an outside call goes: the trunk, what the provider receives, and the call's class. */
+export interface OutsideRoute {
+  /** The `[[routes]]` entry, or "emergency". */
+  readonly route: string;
+  readonly trunk: string;
+  /** A second trunk for 503 or no answer, if the route has one. */
+  readonly failover: string | undefined;
+  /** The number the provider receives (the route's `replace` applied). */
+  readonly number: string;
+  readonly class: CallClass | 'emergency';
+}
+
+/**
+ * The dial plan for a number an extension dialled (issue 14; pure): an emergency number goes
+ * to the emergency trunk whatever else is configured, else the first route whose pattern
+ * matches gets it, with `replace` applied (JavaScript `$1` groups), else nothing (the call
+ * is for an extension, or for nothing: the location stage answers).
+ */
+export function routeDialled(dialled: string, routes: readonly RouteConfig[], emergency: EmergencyConfig): OutsideRoute | undefined {
+  if (emergency.numbers.includes(dialled) && emergency.trunk) {
+    return { route: 'emergency', trunk: emergency.trunk, failover: undefined, number: dialled, class: 'emergency' };
+  }
+  for (const r of routes) {
+    const re = new RegExp(r.regex.source, r.regex.flags.replace('g', ''));
+    if (!re.test(dialled)) continue;
+    return { route: r.name, trunk: r.trunk, failover: r.failover, number: dialled.replace(re, r.replace), class: r.class };
+  }
+  return undefined;
+}
+
+/** Call classes an extension's class allows (issue 14 permissions): each includes the cheaper ones. */
+const ORDER: readonly CallClass[] = ['internal', 'local', 'national', 'international', 'premium'];
+
+/** Whether an extension of class `allowed` may make a call of class `call`; emergency calls always. */
+export function classPermits(allowed: CallClass, call: CallClass | 'emergency'): boolean {
+  return call === 'emergency' || ORDER.indexOf(call) <= ORDER.indexOf(allowed);
+}
+
+/**
+ * The extension a call from trunk `trunk` reaches (pure): the first `[[inbound]]` entry of that
+ * trunk matching one of the numbers the call names (its To user, then its Request-URI user:
+ * providers put the dialled number in either), or undefined (the caller gets 404).
+ */
+export function inboundTarget(trunk: string, numbers: readonly (string | undefined)[], inbound: readonly InboundConfig[]): string | undefined {
+  for (const entry of inbound) {
+    if (entry.trunk !== trunk) continue;
+    for (const n of numbers) {
+      if (!n) continue;
+      const m = entry.match;
+      if (m.kind === 'any' || (m.kind === 'number' && sameNumber(m.number, n)) || (m.kind === 'pattern' && new RegExp(m.regex.source, m.regex.flags.replace('g', '')).test(n))) {
+        return entry.to;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** +15551230100 and 15551230100 are the same number (providers differ in the +). */
+function sameNumber(configured: string, called: string): boolean {
+  return configured === called || configured.replace(/^\+/, '') === called.replace(/^\+/, '');
+}

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { EmergencyConfig } from '../../system/config/index.ts';
+import type { InboundConfig, RouteConfig, TrunkConfig } from '../../system/config/trunk-config.ts';
+import type { ExtensionRecord } from '../../system/store/index.ts';
+import type { SipRequest, SipResponse } from '../sip/message/types.ts';
+import { parseSipUri, type SipUri } from '../sip/message/uri.ts';
+import type { OutsideCallRoute, TrunkRouting } from '../sip/pipeline/context.ts';
+import type { Target, UpstreamAuthorizer } from '../sip/proxy/targets.ts';
+import { classPermits, inboundTarget, routeDialled } from './dial-plan.ts';
+import { digestAnswer } from './digest-answer.ts';
+import { parseChallenges } from './register-response.ts';
+import type { TrunkStatus } from './trunk-status.ts';
+
+/** What the directory reads besides the config. */
+export interface TrunkDirectoryDeps {
+  /** RFC 3263 resolution of a SIP URI (the SIP service's resolver). */
+  readonly resolve: (uri: SipUri) => Target | undefined | Promise<Target | undefined>;
+  /** Outside calls of an extension: established now, and started since `since` (call records). */
+  readonly outsideCalls: (extension: string, since: number) => { readonly open: number; readonly started: number };
+}
+
+/** How long a registrar's resolved addresses are trusted as the provider's (inbound). */
+const ADDRESS_TTL_MS = 300_000;
+/** An outside call placed here counts as in progress until its record exists, at most this long (ringing). */
+const RINGING_MS = 60_000;
+
+/**
+ * The outside line in one connection control section (issue 14): the trunks, routes and
+ * inbound numbers of the config, each trunk's registration state as the registering worker
+ * reports it, the addresses its provider sends from, and the extensions' limits. Implements
+ * what the pipeline's trunk stages ask (sip/pipeline/context.ts `TrunkRouting`).
+ */
+export class TrunkDirectory implements TrunkRouting {
+  private readonly byName: Map<string, TrunkConfig>;
+  private readonly states = new Map<string, TrunkStatus['state']>();
+  private readonly addresses = new Map<string, { readonly trunk: string; readonly until: number }>();
+  /** Outside calls this worker placed that have no call record yet: Call-ID → extension, time. */
+  private readonly ringing = new Map<string, { readonly extension: string; readonly at: number }>();
+
+  constructor(
+    private readonly trunks: readonly TrunkConfig[],
+    private readonly routes: readonly RouteConfig[],
+    private readonly inboundNumbers: readonly InboundConfig[],
+    private readonly emergency: EmergencyConfig,
+    private readonly deps: TrunkDirectoryDeps,
+  ) {
+    this.byName = new Map(trunks.map((t) => [t.name, t]));
+    for (const t of trunks) if (isIP(t.registrarHost)) this.addresses.set(t.registrarHost, { trunk: t.name, until: Infinity });
+  }
+
+  /** A trunk's registration state (from the worker that registers, through the control section). */
+  setStatus(status: TrunkStatus): void {
+    if (this.byName.has(status.name)) this.states.set(status.name, status.state);
+  }
+
+  /** Resolves every trunk's registrar now, so the provider's addresses are known before its first call. */
+  async learnAddresses(): Promise<void> {
+    await Promise.all(this.trunks.map((t) => this.resolveRegistrar(t).catch(() => undefined)));
+  }
+
+  trunkAt(address: string): string | undefined {
+    const a = this.addresses.get(address);
+    return a && a.until > Date.now() ? a.trunk : undefined;
+  }
+
+  inbound(trunk: string, numbers: readonly (string | undefined)[]): string | undefined {
+    return inboundTarget(trunk, numbers, this.inboundNumbers);
+  }
+
+  route(dialled: string): OutsideCallRoute | undefined {
+    return routeDialled(dialled, this.routes, this.emergency);
+  }
+
+  refusal(ext: ExtensionRecord, route: OutsideCallRoute, callId: string): string | undefined {
+    if (route.class === 'emergency') return undefined;
+    if (!classPermits(ext.callClass, route.class as ExtensionRecord['callClass'])) return `Call class ${route.class} not permitted`;
+    const now = Date.now();
+    for (const [id, r] of this.ringing) if (now - r.at > RINGING_MS) this.ringing.delete(id);
+    const ringing = [...this.ringing.values()].filter((r) => r.extension === ext.number).length;
+    const { open, started } = this.deps.outsideCalls(ext.number, now - 3600_000);
+    if (open + ringing >= ext.maxOutsideCalls) return 'Too many outside calls';
+    if (started + ringing >= ext.outsideCallsPerHour) return 'Outside call limit per hour reached';
+    this.ringing.set(callId, { extension: ext.number, at: now });
+    return undefined;
+  }
+
+  /** A call placed here now has a record (answered or failed): it counts from the records. */
+  recorded(callId: string): void {
+    this.ringing.delete(callId);
+  }
+
+  isDown(trunk: string): boolean {
+    return this.states.get(trunk) === 'failed';
+  }
+
+  assertedIdentity(trunk: string, ext: ExtensionRecord): string {
+    const t = this.byName.get(trunk)!;
+    const id = ext.outboundCallerId ?? t.callerId ?? t.username;
+    return `<sip:${id}@${t.domain}>`;
+  }
+
+  async target(route: OutsideCallRoute): Promise<Target | undefined> {
+    const first = await this.trunkTarget(route.trunk, route.number);
+    const second = route.failover && route.failover !== route.trunk ? await this.trunkTarget(route.failover, route.number) : undefined;
+    if (!first) return second;
+    if (!second) return first;
+    return { ...first, fallbacks: [...(first.fallbacks ?? []), second, ...(second.fallbacks ?? [])] };
+  }
+
+  /** The trunk's registrar as the next hop for `number` (RFC 3263), each destination with the account. */
+  private async trunkTarget(name: string, number: string): Promise<Target | undefined> {
+    const t = this.byName.get(name);
+    if (!t) return undefined;
+    const next = await this.resolveRegistrar(t).catch(() => undefined);
+    if (!next) return undefined;
+    const uri = `sip:${number}@${t.domain}`;
+    const authorize = trunkAuthorizer(t);
+    return { uri, dest: next.dest, authorize, fallbacks: (next.fallbacks ?? []).map((f) => ({ uri, dest: f.dest, authorize })) };
+  }
+
+  private async resolveRegistrar(t: TrunkConfig): Promise<Target | undefined> {
+    const host = isIP(t.registrarHost) === 6 ? `[${t.registrarHost}]` : t.registrarHost;
+    const uri = parseSipUri(`sip:${host}${t.registrarPort !== undefined ? `:${t.registrarPort}` : ''};transport=${t.transport}`);
+    if (!uri) return undefined;
+    const target = await this.deps.resolve(uri);
+    if (target) {
+      const until = Date.now() + ADDRESS_TTL_MS;
+      for (const d of [target, ...(target.fallbacks ?? [])]) this.addresses.set(d.dest.address, { trunk: t.name, until: isIP(t.registrarHost) ? Infinity : until });
+    }
+    return target;
+  }
+}
+
+/** Answers the provider's challenge to a call we forward, with the trunk account (RFC 3261 §22.3). */
+function trunkAuthorizer(t: TrunkConfig): UpstreamAuthorizer {
+  return {
+    answer(res: SipResponse, forwarded: SipRequest) {
+      const [challenge] = parseChallenges(res.wire ?? '', res.status);
+      if (!challenge) return undefined;
+      const value = digestAnswer(challenge, { authUsername: t.authUsername, password: t.password }, forwarded.method, forwarded.uri, randomBytes(8).toString('hex'));
+      return { [res.status === 407 ? 'proxy-authorization' : 'authorization']: value };
+    },
+  };
+}
