@@ -144,6 +144,20 @@ describe.skipIf(!HAVE)('calls over a trunk to a real provider', () => {
     expect(unknown.code).toBe(0);
   }, 40_000);
 
+  test('attack: a stranger sending to the DID as if it were the provider is challenged, never put through; no one dials out unauthenticated', async () => {
+    // From an address that is not the provider's: the DID is no key to the office.
+    const stranger = await runSipp(['-sf', join(SHARED, 'bench/sipp/uac-call.xml'), '-s', '+15551230100', `${HOST}:${t.port}`,
+      '-i', '127.0.181.66', '-p', String(await freePort('127.0.181.66')), '-m', '1'], 10);
+    expect(stranger.code).not.toBe(0);
+    expect(await sippMessages(stranger)).toMatch(/SIP\/2\.0 407 /);
+    // An outside number without credentials: the same challenge, and nothing reaches the provider.
+    const before = provider.log().length;
+    const dialOut = await runSipp(['-sf', join(SHARED, 'bench/sipp/uac-call.xml'), '-s', '912125559999', `${HOST}:${t.port}`,
+      '-i', '127.0.181.66', '-p', String(await freePort('127.0.181.66')), '-m', '1'], 10);
+    expect(await sippMessages(dialOut)).toMatch(/SIP\/2\.0 407 /);
+    expect(provider.log().slice(before)).not.toContain('+12125559999');
+  }, 30_000);
+
   test('a trunk reported down: its calls get 503 at once, not a timeout', async () => {
     const down = { name: 'provider', state: 'failed', reason: 'no answer from the registrar (timeout)', registrar: `${PROVIDER}:${providerPort}`, expiresAt: undefined, retryAt: Date.now() + 30_000 } as const;
     for (const w of t.control.pool.workers) t.control.pool.send(w, { type: 'trunk-status', status: down });
