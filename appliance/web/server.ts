@@ -9,6 +9,7 @@ import { dnsRoutes } from './api/dns-api.ts';
 import { eventRoutes } from './api/events-api.ts';
 import { banRoutes } from './api/bans-api.ts';
 import { trunkRoutes } from './api/trunks-api.ts';
+import { dialPlanRoutes } from './api/dial-plan-api.ts';
 import { extensionRoutes } from './api/extensions-api.ts';
 import { liveRoutes } from './api/live-api.ts';
 import { registrationRoutes } from './api/registrations-api.ts';
@@ -102,6 +103,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
     ...eventRoutes(deps),
     ...banRoutes(deps),
     ...trunkRoutes(deps),
+    ...dialPlanRoutes(deps),
     ...tlsRoutes(certificate, config.sip.transports.includes('tls') ? await loadSipCertificate(config) : undefined),
   ]);
   const separatePeers = web.peerListen !== undefined;
