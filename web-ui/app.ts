@@ -11,6 +11,7 @@ import { peersPage } from './pages/peers.ts';
 import { registrationsPage } from './pages/registrations.ts';
 import { securityPage } from './pages/security.ts';
 import { systemPage } from './pages/system.ts';
+import { trunksPage } from './pages/trunks.ts';
 import { notify, type Page } from './ui.ts';
 
 /** The admin UI: a hash-routed single page over the JSON API. */
@@ -19,6 +20,7 @@ const PAGES: [string, string, Page][] = [
   ['extensions', 'Extensions', extensionsPage],
   ['registrations', 'Registrations', registrationsPage],
   ['calls', 'Calls', callsPage],
+  ['trunks', 'Trunks', trunksPage],
   ['dns', 'DNS', dnsPage],
   ['peers', 'Peers', peersPage],
   ['security', 'Security', securityPage],

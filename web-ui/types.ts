@@ -38,5 +38,21 @@ export type DigestPolicy = 'default' | 'md5' | 'both' | 'sha-256';
 export interface Extension {
   number: string; displayName: string; e164: string | null; digest: DigestPolicy; sha256Learnt: string[];
   createdAt: number; updatedAt: number; registered: number;
+  /** Outside-call permissions (docs/TRUNKS.md "Permissions of an extension"). */
+  callClass: CallClass; maxOutsideCalls: number; outsideCallsPerHour: number; outboundCallerId: string | null;
+}
+/** The dial plan's call classes, cheapest first (system/config/trunk-config.ts). */
+export type CallClass = 'internal' | 'local' | 'national' | 'international' | 'premium';
+/** A trunk's registration state and account (`GET /api/trunks`; never the password). */
+export interface Trunk {
+  name: string; state: 'registering' | 'up' | 'failed' | 'unregistered' | 'static'; reason: string | null; registrar: string;
+  expiresAt: number | null; expiresInSeconds: number | null; retryAt: number | null;
+  transport: string | null; username: string | null; domain: string | null; register: boolean | null; callerId: string | null;
+}
+/** The configured dial plan (`GET /api/dial-plan`). */
+export interface DialPlan {
+  routes: { name: string; pattern: string; replace: string; trunk: string; class: CallClass; failover: string | null }[];
+  inbound: { did: string; match: 'number' | 'pattern' | 'any'; trunk: string; to: string }[];
+  emergency: { numbers: string[]; trunk: string | null };
 }
 export interface DnsRecord { id?: number; name: string; type: string; value: string; ttl: number; derived: string | null }

@@ -14,16 +14,20 @@ export function notify(message: string, kind: 'ok' | 'error' = 'ok'): void {
   region.dataset.timer = String(window.setTimeout(() => (region.textContent = '', region.className = 'notice'), 6000));
 }
 
-/** Shows an API error inside a form, marking the field it concerns. */
+/** Shows an API error inside a form: next to the field it concerns when there is one, else below the form. */
 export function showFormError(form: HTMLFormElement, err: unknown): void {
-  const box = form.querySelector<HTMLElement>('.form-error') ?? form.appendChild(h('p', { class: 'form-error', role: 'alert' }));
-  form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
+  clearFormError(form);
   const message = err instanceof Error ? err.message : String(err);
-  box.textContent = message;
-  if (err instanceof ApiError && err.field) {
-    const input = form.querySelector<HTMLElement>(`[name="${CSS.escape(err.field)}"]`);
+  const box = h('p', { class: 'form-error', role: 'alert' }, message);
+  const input = err instanceof ApiError && err.field ? form.querySelector<HTMLElement>(`[name="${CSS.escape(err.field)}"]`) : null;
+  const place = input?.closest('.field');
+  if (input && place) {
+    place.append(box);
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  } else {
     input?.setAttribute('aria-invalid', 'true');
-    input?.focus();
+    form.append(box);
   }
 }
 
