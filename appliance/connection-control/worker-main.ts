@@ -10,6 +10,7 @@ import { parseArgs } from '../cli/cli-args.ts';
 import type { DialogEvent } from '../sip/dialog-events.ts';
 import { startConnectionControl } from './connection-control.ts';
 import { WorkerReporter } from './worker-reporter.ts';
+import { IdleCollector } from './idle-collect.ts';
 import { isTrunkStatus } from '../trunks/trunk-status.ts';
 
 /** How long a draining worker waits for its open transactions before it exits anyway. */
@@ -34,6 +35,21 @@ const cc = await startConnectionControl(config, {
 if (cc.sip.transports.udp.ownPortFallback) cc.store.events.append('sip.transport', `worker ${workerId} (slot ${slot}): ${cc.sip.transports.udp.ownPortFallback}`);
 const reporter = new WorkerReporter(workerId, cc.sip.service);
 let state: 'running' | 'draining' = 'running';
+
+// After a burst the worker goes quiet and JSC, which collects as the program allocates, would
+// keep the burst's garbage until the next load: one full collection once it is idle
+// (idle-collect.ts), after the transactions have ended, and again once the flow spreader has
+// forgotten the burst's placements (up to 64 s, pipeline/flow-spreader.ts), which hold blocks
+// of the heap until then.
+const idleCollector = (what: string, held: () => number) => new IdleCollector(
+  () => ({ held: held(), offered: cc.sip.service.admission.offered, lagMs: cc.sip.service.admission.lagMs }),
+  () => Bun.gc(true),
+  (peak, ms) => cc.store.events.append('sip.memory', `worker ${workerId}: full garbage collection after a burst (${peak} ${what}, ${Math.round(ms)} ms)`, { peak, ms: Math.round(ms) }),
+);
+const collectors = [idleCollector('open transactions', () => cc.sip.service.openTransactions)];
+const spreader = cc.sip.service.spreader;
+if (spreader) collectors.push(idleCollector('remembered placements', () => spreader.remembered));
+for (const c of collectors) c.start();
 
 // Registration changes made here go to the others through the control section.
 cc.location.onLocalChange = (changes) => send({ type: 'bindings', changes });
@@ -134,6 +150,7 @@ async function drain(): Promise<void> {
 }
 
 const shutdown = async () => {
+  for (const c of collectors) c.stop();
   await cc.stop();
   process.exit(0);
 };

@@ -93,6 +93,11 @@ export class FlowSpreader {
     return 'handed';
   }
 
+  /** Call-IDs whose placement is remembered now (both generations). */
+  get remembered(): number {
+    return this.placed.size + this.older.size;
+  }
+
   /**
    * Called on every load-monitor tick: placements age out even when no datagram comes (after a
    * burst the maps would otherwise hold their entries, megabytes of them, until the next one).

@@ -129,11 +129,13 @@ describe('FlowSpreader memory', () => {
     for (let i = 0; i < 100 && !id; i++) if (s.offer(invite(`m-${i}`), GATEWAY) === 'handed') id = `m-${i}`;
     admission.localShare = 1;
     expect(id).not.toBe('');
+    expect(s.remembered).toBeGreaterThan(0); // what the idle collection waits for (connection-control/idle-collect.ts)
     const t0 = performance.now();
     s.tick(t0 + 33_000); // into the older generation: still followed
     await twoSays(1, 1);
     expect(s.offer(invite(id, 'BYE', ';tag=z'), GATEWAY)).toBe('handed');
     s.tick(t0 + 66_000); // gone
+    expect(s.remembered).toBe(0);
     expect(s.offer(invite(id, 'BYE', ';tag=z'), GATEWAY)).toBe('pass');
     await Bun.sleep(50); // what was handed has arrived at worker 2
     got.length = 0;
