@@ -1,4 +1,5 @@
 import type { DigestAlgorithm } from '../sip/auth/digest.ts';
+import { splitCommas } from '../sip/message/via.ts';
 
 /**
  * What a trunk's UA reads from a response to its REGISTER. The decoder parses only what the
@@ -86,7 +87,7 @@ export function parseChallenges(wire: Buffer | string, status: number): DigestCh
 export function grantedExpires(wire: Buffer | string, ourContact: string): number | undefined {
   const ours = normaliseUri(ourContact);
   for (const value of headerValues(wire, 'contact')) {
-    for (const entry of splitContacts(value)) {
+    for (const entry of splitCommas(value)) {
       const uri = /<([^>]*)>/.exec(entry)?.[1] ?? entry.split(';')[0];
       if (normaliseUri(uri) !== ours) continue;
       const e = /;\s*expires\s*=\s*(\d+)/i.exec(entry.slice(entry.indexOf('>') + 1));
@@ -110,26 +111,6 @@ export function readRegisterResponse(wire: Buffer | string, status: number, reas
     granted: status >= 200 && status < 300 ? grantedExpires(wire, ourContact) : undefined,
     retryAfter: num('retry-after'),
   };
-}
-
-/** Contacts separated by commas outside <> and quotes. */
-function splitContacts(value: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (c === '"' && value[i - 1] !== '\\') quoted = !quoted;
-    else if (!quoted && c === '<') depth++;
-    else if (!quoted && c === '>') depth--;
-    else if (!quoted && depth === 0 && c === ',') {
-      out.push(value.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  out.push(value.slice(start).trim());
-  return out.filter((s) => s.length > 0);
 }
 
 /** URI comparison for our own Contact: scheme and host case-insensitive, parameters ignored (RFC 3261 §19.1.4, loosely). */
