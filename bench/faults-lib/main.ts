@@ -109,7 +109,7 @@ function rssRows(o: OverloadResult): string[][] {
   const rows: string[][] = [];
   let first = true;
   for (const [pid, f] of o.rss) {
-    rows.push([first ? 'd RSS (burst of a)' : '', `pid ${pid} before / peak / last`, `${mb(f?.beforeBytes)} / ${mb(f?.peakBytes)} / ${mb(f?.lastBytes)}`, '', '']);
+    rows.push([first ? 'd RSS (burst of a)' : '', `pid ${pid} before / peak / 30 s / 60 s after`, `${mb(f?.beforeBytes)} / ${mb(f?.peakBytes)} / ${mb(f?.at30sBytes)} / ${mb(f?.at60sBytes)}`, '', '']);
     rows.push(['', `pid ${pid} back within 20 % after`, f?.recoveryMs === undefined ? `not in ${Math.round(o.rssWaitedMs / 1000)} s` : ms(f.recoveryMs),
       `<= ${BOUNDS.rssRecoveryMs / 1000} s`, mark(f?.recoveryMs !== undefined && f.recoveryMs <= BOUNDS.rssRecoveryMs)]);
     first = false;

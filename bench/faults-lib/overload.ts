@@ -11,7 +11,7 @@ import type { ApplianceProc } from './appliance-proc.ts';
 import { judgeOverload, judgeRss, type Verdict } from './bounds.ts';
 import type { ViaLoggingCallee } from './callee.ts';
 import { readTimedRtts, type TimedRtt } from './sipp-traces.ts';
-import { rssFigures, RssSampler, type RssFigures } from './rss.ts';
+import { FIGURES_UNTIL_MS, rssFigures, RssSampler, type RssFigures } from './rss.ts';
 
 export interface OverloadSetup {
   readonly tmp: string;
@@ -79,10 +79,12 @@ export async function runOverload(s: OverloadSetup, app: ApplianceProc, callee: 
   for (const port of callee.viaPorts().slice(viaBefore)) split.set(port, (split.get(port) ?? 0) + 1);
   const sippStart = statStartMs(join(run.dir, 'stat.csv'));
 
-  // Recovery: until every worker is back within 20 % of its pre-burst figure, or the bound.
+  // Recovery: until every worker is back within 20 % of its pre-burst figure, or the bound;
+  // and at least 60 s after the burst (within the bound), for the 30 s and 60 s figures.
   const figures = () => new Map(pids.map((pid) => [pid, rssFigures(sampler.samples.get(pid) ?? [], burstStart, burstEnd)]));
   const waitUntil = Date.now() + s.rssWaitMs;
-  while (Date.now() < waitUntil && [...figures().values()].some((f) => f !== undefined && f.recoveryMs === undefined)) await Bun.sleep(200);
+  const pending = () => Date.now() < burstEnd + FIGURES_UNTIL_MS || [...figures().values()].some((f) => f !== undefined && f.recoveryMs === undefined);
+  while (Date.now() < waitUntil && pending()) await Bun.sleep(200);
   sampler.stop();
   const rss = figures();
   const rssWaitedMs = Date.now() - burstEnd;

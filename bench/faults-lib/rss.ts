@@ -52,9 +52,16 @@ export interface RssFigures {
   readonly lastBytes: number;
   /** ms after `burstEnd` until the first sample within 20 % of `beforeBytes`; undefined if none. */
   readonly recoveryMs?: number;
+  /** The first sample 30 s after `burstEnd` (transactions linger 32 s, RFC 3261 §17); undefined if sampling ended earlier. */
+  readonly at30sBytes?: number;
+  /** The first sample 60 s after `burstEnd`. */
+  readonly at60sBytes?: number;
 }
 
-/** Pre-burst median, peak from the burst start on, and the recovery after the burst's end. */
+/** How long after the burst the bench samples at least, for the 30 s and 60 s figures. */
+export const FIGURES_UNTIL_MS = 60_000;
+
+/** Pre-burst median, peak from the burst start on, the figures 30 s and 60 s after, and the recovery after the burst's end. */
 export function rssFigures(samples: readonly RssSample[], burstStart: number, burstEnd: number): RssFigures | undefined {
   const before = samples.filter((s) => s.t < burstStart).map((s) => s.bytes).sort((a, b) => a - b);
   const during = samples.filter((s) => s.t >= burstStart);
@@ -62,5 +69,10 @@ export function rssFigures(samples: readonly RssSample[], burstStart: number, bu
   const beforeBytes = before[Math.floor(before.length / 2)];
   const peakBytes = Math.max(...during.map((s) => s.bytes));
   const back = samples.find((s) => s.t >= burstEnd && s.bytes <= beforeBytes * (1 + RECOVERED_WITHIN));
-  return { beforeBytes, peakBytes, lastBytes: samples[samples.length - 1].bytes, ...(back ? { recoveryMs: back.t - burstEnd } : {}) };
+  const at30 = samples.find((s) => s.t >= burstEnd + 30_000);
+  const at60 = samples.find((s) => s.t >= burstEnd + 60_000);
+  return {
+    beforeBytes, peakBytes, lastBytes: samples[samples.length - 1].bytes, ...(back ? { recoveryMs: back.t - burstEnd } : {}),
+    ...(at30 ? { at30sBytes: at30.bytes } : {}), ...(at60 ? { at60sBytes: at60.bytes } : {}),
+  };
 }
