@@ -42,6 +42,8 @@ export interface ConnectionControlOptions {
   readonly registerTrunks?: boolean;
   /** Told of each trunk status change (the worker sends it to the control section). */
   readonly onTrunkStatus?: (status: TrunkStatus) => void;
+  /** Told when a trunk's provider left a call unanswered (the worker tells its siblings through the control section). */
+  readonly onTrunkUnreachable?: (trunk: string) => void;
 }
 
 /**
@@ -90,6 +92,10 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
     const trunkDirectory = config.trunks.length > 0 ? new TrunkDirectory(config.trunks, config.routes, config.inbound, config.emergency, {
       resolve: (uri) => sip.service.resolveUri(uri),
       outsideCalls: (extension, since) => store.callRecords.outsideCalls(extension, since),
+      onUnreachable: (trunk) => {
+        log('trunk.unreachable', `trunk ${trunk}: the provider did not answer a call at all; its calls get 503 for 30 s`, { trunk });
+        opts.onTrunkUnreachable?.(trunk);
+      },
     }) : undefined;
     if (trunkDirectory) {
       sip.service.trunks = trunkDirectory;

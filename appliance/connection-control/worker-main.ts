@@ -31,6 +31,7 @@ const cc = await startConnectionControl(config, {
   // Exactly one worker registers the trunks: slot 0 (a respawned slot-0 worker takes over).
   registerTrunks: slot === 0,
   onTrunkStatus: (status) => send({ type: 'trunk-status', status }),
+  onTrunkUnreachable: (trunk) => send({ type: 'trunk-unreachable', trunk }),
 });
 if (cc.sip.transports.udp.ownPortFallback) cc.store.events.append('sip.transport', `worker ${workerId} (slot ${slot}): ${cc.sip.transports.udp.ownPortFallback}`);
 const reporter = new WorkerReporter(workerId, cc.sip.service);
@@ -124,6 +125,9 @@ process.on('message', (raw: unknown) => {
       return;
     case 'trunk-status':
       if (isTrunkStatus(raw.status)) cc.trunkDirectory?.setStatus(raw.status);
+      return;
+    case 'trunk-unreachable':
+      if (typeof raw.trunk === 'string') cc.trunkDirectory?.markUnreachable(raw.trunk);
       return;
     case 'siblings':
       cc.sip.service.siblingViaPorts = new Set(raw.viaPorts.filter((p) => p !== cc.sip.transports.viaPort));

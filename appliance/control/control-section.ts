@@ -192,6 +192,9 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       case 'ban':
         pool.broadcast({ type: 'ban', ban: msg.ban }, worker);
         return;
+      case 'trunk-unreachable':
+        if (typeof msg.trunk === 'string') pool.broadcast({ type: 'trunk-unreachable', trunk: msg.trunk }, worker);
+        return;
       case 'trunk-status':
         // Every worker routes trunk calls: a trunk down gets 503 at once on all of them.
         if (trunks.apply(msg.status)) pool.broadcast({ type: 'trunk-status', status: msg.status }, worker);

@@ -48,6 +48,8 @@ export type ControlToWorker =
   | { readonly type: 'siblings'; readonly viaPorts: readonly number[]; readonly spread?: { readonly key: string; readonly inboxes: readonly { readonly workerId: number; readonly port: number }[] } }
   /** A trunk's registration state, as the worker that registers it reported (every worker routes trunk calls). */
   | { readonly type: 'trunk-status'; readonly status: TrunkStatus }
+  /** A sibling saw the trunk's provider leave a call unanswered: its calls get 503 for 30 s. */
+  | { readonly type: 'trunk-unreachable'; readonly trunk: string }
   /** Bytes for a TCP connection this worker holds (base64), sent on behalf of a sibling. */
   | TcpWrite;
 
@@ -79,6 +81,8 @@ export type WorkerToControl =
   | TcpWrite
   /** A trunk's registration changed (only the worker in slot 0 registers trunks; appliance/trunks/). */
   | { readonly type: 'trunk-status'; readonly status: TrunkStatus }
+  /** This worker's call to the trunk got no answer at all: tell the others. */
+  | { readonly type: 'trunk-unreachable'; readonly trunk: string }
   /** Draining finished (or timed out): the worker exits right after. */
   | { readonly type: 'drained'; readonly openTransactions: number };
 

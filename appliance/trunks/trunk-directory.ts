@@ -18,12 +18,16 @@ export interface TrunkDirectoryDeps {
   readonly resolve: (uri: SipUri) => Target | undefined | Promise<Target | undefined>;
   /** Outside calls of an extension: established now, and started since `since` (call records). */
   readonly outsideCalls: (extension: string, since: number) => { readonly open: number; readonly started: number };
+  /** A trunk's provider left a call unanswered (logged by the caller). */
+  readonly onUnreachable?: (trunk: string) => void;
 }
 
 /** How long a registrar's resolved addresses are trusted as the provider's (inbound). */
 const ADDRESS_TTL_MS = 300_000;
 /** An outside call placed here counts as in progress until its record exists, at most this long (ringing). */
 const RINGING_MS = 60_000;
+/** A trunk whose provider left a call unanswered is down here for this long (its calls get 503 at once). */
+const UNREACHABLE_MS = 30_000;
 
 /**
  * The outside line in one connection control section (issue 14): the trunks, routes and
@@ -37,6 +41,8 @@ export class TrunkDirectory implements TrunkRouting {
   private readonly addresses = new Map<string, { readonly trunk: string; readonly until: number }>();
   /** Outside calls this worker placed that have no call record yet: Call-ID → extension, time. */
   private readonly ringing = new Map<string, { readonly extension: string; readonly at: number }>();
+  /** Trunks whose provider sent nothing to a call of ours: until when they count as down here. */
+  private readonly unreachable = new Map<string, number>();
 
   constructor(
     private readonly trunks: readonly TrunkConfig[],
@@ -51,7 +57,9 @@ export class TrunkDirectory implements TrunkRouting {
 
   /** A trunk's registration state (from the worker that registers, through the control section). */
   setStatus(status: TrunkStatus): void {
-    if (this.byName.has(status.name)) this.states.set(status.name, status.state);
+    if (!this.byName.has(status.name)) return;
+    this.states.set(status.name, status.state);
+    if (status.state === 'up') this.unreachable.delete(status.name);
   }
 
   /** Resolves every trunk's registrar now, so the provider's addresses are known before its first call. */
@@ -90,8 +98,17 @@ export class TrunkDirectory implements TrunkRouting {
     this.ringing.delete(callId);
   }
 
+  /**
+   * Down: its registration failed (as reported), or its provider left a call of ours without
+   * any answer in the last 30 s (seen before the next registration refresh can tell).
+   */
+  /** The provider of `trunk` left a call unanswered (here or on a sibling worker): down for 30 s. */
+  markUnreachable(trunk: string): void {
+    if (this.byName.has(trunk)) this.unreachable.set(trunk, Date.now() + UNREACHABLE_MS);
+  }
+
   isDown(trunk: string): boolean {
-    return this.states.get(trunk) === 'failed';
+    return this.states.get(trunk) === 'failed' || (this.unreachable.get(trunk) ?? 0) > Date.now();
   }
 
   assertedIdentity(trunk: string, ext: ExtensionRecord): string {
@@ -116,7 +133,11 @@ export class TrunkDirectory implements TrunkRouting {
     if (!next) return undefined;
     const uri = `sip:${number}@${t.domain}`;
     const authorize = trunkAuthorizer(t);
-    return { uri, dest: next.dest, authorize, fallbacks: (next.fallbacks ?? []).map((f) => ({ uri, dest: f.dest, authorize })) };
+    const onUnanswered = () => {
+      this.markUnreachable(name);
+      this.deps.onUnreachable?.(name);
+    };
+    return { uri, dest: next.dest, authorize, onUnanswered, fallbacks: (next.fallbacks ?? []).map((f) => ({ uri, dest: f.dest, authorize })) };
   }
 
   private async resolveRegistrar(t: TrunkConfig): Promise<Target | undefined> {

@@ -38,6 +38,8 @@ export class Failover implements ClientTransactionUser {
     fallbacks: readonly Target[],
     private readonly open: (target: Target, attempt: number, user: ClientTransactionUser) => ClientTransaction,
     private readonly noResponseMs = NO_RESPONSE_MS,
+    /** Told when the last destination stayed silent or timed out (a trunk's provider gone: trunk-directory.ts). */
+    private readonly onUnanswered?: () => void,
   ) {
     this.left = [...fallbacks];
   }
@@ -45,7 +47,8 @@ export class Failover implements ClientTransactionUser {
   /** Starts `ct` (the current destination), watching it for silence while fallbacks are left. */
   start(ct: ClientTransaction): void {
     clearTimeout(this.timer);
-    if (this.left.length > 0) {
+    // Watched for silence while a fallback is left, or when someone wants to know (a trunk).
+    if (this.left.length > 0 || this.onUnanswered) {
       this.timer = setTimeout(() => {
         if (ct.lastStatus !== 0 || ct.state === 'terminated') return;
         ct.terminate();
@@ -64,6 +67,7 @@ export class Failover implements ClientTransactionUser {
   onTimeout(ct: ClientTransaction): void {
     clearTimeout(this.timer);
     if (this.failOver(ct)) return;
+    this.onUnanswered?.();
     this.fork.onTimeout(ct);
   }
 

@@ -19,6 +19,11 @@ export interface Target {
   readonly fallbacks?: readonly Target[];
   /** Credentials for this next hop's challenges (a trunk account; proxy/upstream-auth.ts). */
   readonly authorize?: UpstreamAuthorizer;
+  /**
+   * Told when no destination of this target answered at all (silence for 8·T1 or Timer B):
+   * the target is then given up after 4 s instead of 32 s (proxy/failover.ts).
+   */
+  readonly onUnanswered?: () => void;
 }
 
 /** What the routing decision returns (STYLE.md §5): relay to targets, reply, or redirect. */

@@ -158,6 +158,23 @@ describe.skipIf(!HAVE)('calls over a trunk to a real provider', () => {
     expect(provider.log().slice(before)).not.toContain('+12125559999');
   }, 30_000);
 
+  test('the provider gone: the first call is given up after 4 s (not Timer B\'s 32 s), the next get 503 at once', async () => {
+    await provider.stop();
+    const first = Date.now();
+    const r = await call('917185550000', 'uac-auth-call-refused.xml');
+    const firstMs = Date.now() - first;
+    // 408 from us (no answer at all), in 8·T1: the refused scenario expects 403/503, so it fails.
+    expect(await sippMessages(r)).toMatch(/SIP\/2\.0 408 /);
+    expect(firstMs).toBeLessThan(8000);
+    const next = Date.now();
+    const again = await call('917185550001', 'uac-auth-call-refused.xml');
+    expect(again.code).toBe(0);
+    expect(await sippMessages(again)).toContain('SIP/2.0 503 Trunk Unavailable');
+    expect(Date.now() - next).toBeLessThan(3000);
+    console.log(`provider gone: first call given up after ${firstMs} ms, the next refused with 503 after ${Date.now() - next} ms`);
+    expect(t.control.store.events.recent(10, 'trunk.unreachable').length).toBeGreaterThanOrEqual(1);
+  }, 30_000);
+
   test('a trunk reported down: its calls get 503 at once, not a timeout', async () => {
     const down = { name: 'provider', state: 'failed', reason: 'no answer from the registrar (timeout)', registrar: `${PROVIDER}:${providerPort}`, expiresAt: undefined, retryAt: Date.now() + 30_000 } as const;
     for (const w of t.control.pool.workers) t.control.pool.send(w, { type: 'trunk-status', status: down });
