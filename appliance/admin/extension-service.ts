@@ -3,6 +3,7 @@ import { DIGEST_POLICIES, type DigestPolicy, type ExtensionRecord, type Store } 
 import { computeHa1 } from '../sip/auth/digest.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import { checkPermissions, type PermissionInput } from './outside-call-permissions.ts';
+import { referencesTo } from './call-target-references.ts';
 
 /** Input for a new or changed extension, as an admin gives it (CLI or API). */
 export interface ExtensionInput extends PermissionInput {
@@ -58,6 +59,7 @@ export class ExtensionService {
   add(input: ExtensionInput): ExtensionRecord {
     checkNumber(input.number);
     checkNotEmergency(input.number, this.emergencyNumbers);
+    if (this.store.ringGroups.get(input.number)) throw new ValidationError(`extension number "${input.number}" is a ring group`, 'number');
     if (input.password === undefined) throw new ValidationError('a password is required (--password - reads it from stdin)', 'password');
     checkPassword(input.password, [input.number, input.displayName ?? '', this.realm]);
     if (input.e164) checkE164(input.e164);
@@ -100,7 +102,11 @@ export class ExtensionService {
 
   remove(number: string): void {
     checkNumber(number);
+    // A group member or forward target that vanished would silently drop calls: refused, naming who uses it.
+    const users = referencesTo(this.store, number);
+    if (users.length > 0) throw new ValidationError(`extension ${number} is still used by ${users.join(', ')}`, 'number', 'conflict');
     this.store.extensions.remove(number);
+    this.store.callFeatures.remove(number);
     this.store.events.append('admin.extension.remove', `extension ${number} removed`, { number });
   }
 

@@ -5,6 +5,7 @@ import { peerCommand } from './peer-command.ts';
 import { banCommand } from './ban-command.ts';
 import { callsCommand } from './calls-command.ts';
 import { trunkCommand } from './trunk-command.ts';
+import { groupCommand } from './group-command.ts';
 
 /** Every admin command on the entry point, by its first word. */
-export const COMMANDS: readonly CliCommand[] = [extensionCommand, dnsCommand, peerCommand, banCommand, callsCommand, trunkCommand];
+export const COMMANDS: readonly CliCommand[] = [extensionCommand, dnsCommand, peerCommand, banCommand, callsCommand, trunkCommand, groupCommand];

@@ -5,6 +5,7 @@ import { onlyOptions } from './cli-args.ts';
 import { ARGV_PASSWORD_WARNING, readSecret } from './read-secret.ts';
 import { askRunningAppliance } from './control-client.ts';
 import type { CliCommand } from './command.ts';
+import { runFeatureVerb } from './extension-features-verbs.ts';
 
 /** `extension add|list|remove`: works on the store whether or not the appliance runs (WAL). */
 export const extensionCommand: CliCommand = {
@@ -13,6 +14,8 @@ export const extensionCommand: CliCommand = {
     'extension add <number> --password - [--name <display>] [--e164 <+number>] [--digest <policy>]   (- reads the password from stdin)',
     'extension digest <number> <default|md5|both|sha-256>   (digest algorithms its phones are challenged with)',
     'extension permit <number> [--class internal|local|national|international|premium] [--max-calls <n>] [--per-hour <n>] [--caller-id <+number>|none]',
+    'extension forward <number> always|busy|noanswer|unreachable <extension|group>|off [--after <s>]',
+    'extension dnd <number> on|off',
     'extension list',
     'extension remove <number>',
   ].join('\n'),
@@ -20,6 +23,15 @@ export const extensionCommand: CliCommand = {
     const [, verb, number, ...more] = args.positional;
     const policy = verb === 'digest' ? more.shift() : undefined;
     const rest = more;
+    if (verb === 'forward' || verb === 'dnd') {
+      const store = openStore(config.dataDir);
+      try {
+        runFeatureVerb(verb, number === undefined ? [] : [number, ...rest], args, store, io);
+      } finally {
+        store.close();
+      }
+      return;
+    }
     if (rest.length > 0) throw new ApplianceError('usage', `unexpected argument "${rest[0]}"`);
     const store = openStore(config.dataDir);
     try {

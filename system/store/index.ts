@@ -8,6 +8,8 @@ import { SettingsStore } from './settings-store.ts';
 import { PeersStore } from './peers-store.ts';
 import { BansStore } from './bans-store.ts';
 import { CallRecordsStore } from './call-records-store.ts';
+import { RingGroupsStore } from './ring-groups-store.ts';
+import { CallFeaturesStore } from './call-features-store.ts';
 
 export * from './database.ts';
 export * from './dns-records-store.ts';
@@ -18,6 +20,8 @@ export * from './settings-store.ts';
 export * from './peers-store.ts';
 export * from './bans-store.ts';
 export * from './call-records-store.ts';
+export * from './ring-groups-store.ts';
+export * from './call-features-store.ts';
 export * from './file-modes.ts';
 export { migrate, MIGRATIONS } from './migrations.ts';
 
@@ -32,6 +36,8 @@ export interface Store {
   readonly peers: PeersStore;
   readonly bans: BansStore;
   readonly callRecords: CallRecordsStore;
+  readonly ringGroups: RingGroupsStore;
+  readonly callFeatures: CallFeaturesStore;
   close(): void;
 }
 
@@ -55,6 +61,8 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     peers: new PeersStore(db),
     bans: new BansStore(db),
     callRecords: new CallRecordsStore(db),
+    ringGroups: new RingGroupsStore(db),
+    callFeatures: new CallFeaturesStore(db),
     close: () => {
       try {
         events.flush(undefined, true);

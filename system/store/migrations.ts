@@ -147,6 +147,38 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX call_records_open_trunk ON call_records (trunk, ended_at);
     `,
   },
+  {
+    version: 9,
+    name: 'ring groups, call forwarding and do-not-disturb (issue 15)',
+    sql: `
+      CREATE TABLE ring_groups (
+        number          TEXT PRIMARY KEY,
+        name            TEXT NOT NULL DEFAULT '',
+        strategy        TEXT NOT NULL DEFAULT 'ring-all',
+        ring_seconds    INTEGER NOT NULL DEFAULT 15,
+        timeout_seconds INTEGER NOT NULL DEFAULT 60,
+        fallback        TEXT,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL
+      );
+      CREATE TABLE ring_group_members (
+        group_number TEXT NOT NULL REFERENCES ring_groups (number) ON DELETE CASCADE,
+        position     INTEGER NOT NULL,
+        member       TEXT NOT NULL,
+        PRIMARY KEY (group_number, position)
+      );
+      CREATE TABLE call_features (
+        extension           TEXT PRIMARY KEY,
+        dnd                 INTEGER NOT NULL DEFAULT 0,
+        forward_always      TEXT,
+        forward_busy        TEXT,
+        forward_noanswer    TEXT,
+        noanswer_seconds    INTEGER NOT NULL DEFAULT 20,
+        forward_unreachable TEXT,
+        updated_at          INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; returns the versions applied now. */

@@ -1,0 +1,59 @@
+import { ValidationError } from '../../system/errors/index.ts';
+import type { CallFeatures, CallFeaturesPatch, Store } from '../../system/store/index.ts';
+import { checkNumber } from './extension-service.ts';
+import { isCallTarget } from './call-target-references.ts';
+
+/** The forward kinds an admin sets (issue 15). */
+export type ForwardKind = 'always' | 'busy' | 'noanswer' | 'unreachable';
+export const FORWARD_KINDS: readonly ForwardKind[] = ['always', 'busy', 'noanswer', 'unreachable'];
+
+const FIELD: Record<ForwardKind, 'forwardAlways' | 'forwardBusy' | 'forwardNoAnswer' | 'forwardUnreachable'> = {
+  always: 'forwardAlways', busy: 'forwardBusy', noanswer: 'forwardNoAnswer', unreachable: 'forwardUnreachable',
+};
+
+/** Call forwarding and do-not-disturb of extensions, shared by the CLI and the web API. */
+export class CallFeaturesService {
+  constructor(private readonly store: Store) {}
+
+  get(extension: string): CallFeatures {
+    this.existing(extension);
+    return this.store.callFeatures.get(extension);
+  }
+
+  /**
+   * Sets (target) or clears (null) one forward. Targets are extensions or ring groups, never
+   * the extension itself; `afterSeconds` (no answer only) is the ring time before forwarding.
+   */
+  forward(extension: string, kind: string, target: string | null, afterSeconds?: number): CallFeatures {
+    this.existing(extension);
+    if (!(FORWARD_KINDS as readonly string[]).includes(kind)) throw new ValidationError(`invalid forward "${String(kind).slice(0, 20)}": use ${FORWARD_KINDS.join(', ')}`, 'kind');
+    const k = kind as ForwardKind;
+    if (target !== null) {
+      if (target === extension) throw new ValidationError('an extension cannot forward to itself', 'target');
+      if (!isCallTarget(this.store, target)) throw new ValidationError(`forward target "${String(target).slice(0, 20)}" is neither an extension nor a ring group (outside numbers are not supported)`, 'target');
+    }
+    const patch: CallFeaturesPatch = { [FIELD[k]]: target };
+    if (afterSeconds !== undefined) {
+      if (k !== 'noanswer') throw new ValidationError('--after is for noanswer only', 'after');
+      if (!Number.isInteger(afterSeconds) || afterSeconds < 5 || afterSeconds > 120) throw new ValidationError('after must be a whole number of seconds from 5 to 120', 'after');
+      (patch as { noAnswerSeconds?: number }).noAnswerSeconds = afterSeconds;
+    }
+    const rec = this.store.callFeatures.set(extension, patch);
+    this.store.events.append('admin.extension.forward', `extension ${extension}: forward ${k} ${target ?? 'off'}`, { number: extension, kind: k, target });
+    return rec;
+  }
+
+  /** Do-not-disturb on or off. */
+  dnd(extension: string, on: boolean): CallFeatures {
+    this.existing(extension);
+    if (typeof on !== 'boolean') throw new ValidationError('dnd must be true or false', 'dnd');
+    const rec = this.store.callFeatures.set(extension, { dnd: on });
+    this.store.events.append('admin.extension.dnd', `extension ${extension}: do-not-disturb ${on ? 'on' : 'off'}`, { number: extension, dnd: on });
+    return rec;
+  }
+
+  private existing(extension: string): void {
+    checkNumber(extension);
+    if (!this.store.extensions.get(extension)) throw new ValidationError(`extension ${extension} does not exist`, 'number', 'not-found');
+  }
+}
