@@ -2,6 +2,8 @@ import type { ApplianceConfig } from '../../system/config/index.ts';
 import { openStore, type Store } from '../../system/store/index.ts';
 import { otherFamilyAddresses, startDnsFunction, type DnsFunction } from '../dns/index.ts';
 import { createLocator } from '../sip/proxy/locator.ts';
+import { withCallPlan } from '../sip/proxy/planned-locator.ts';
+import { planCall } from '../sip/proxy/call-plan.ts';
 import { LocationView } from '../sip/registrar/location-view.ts';
 import { extensionOfAor, registeredContactsOf } from '../sip/registrar/registered-contacts-view.ts';
 import { startSip, type RunningSip } from '../sip/start-sip.ts';
@@ -72,7 +74,7 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
     pruneRemovedExtensions();
     const dns = await startDnsFunction({ config, store, registrations: registeredContactsOf(location, config.sip.domain, exists), log: print });
     started.push(dns);
-    const locate = createLocator({
+    const locateDirect = createLocator({
       lookup: (ident) => dns.lookupIdentification(ident),
       location,
       extension: (n) => store.extensions.get(n),
@@ -81,6 +83,13 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
       mode: config.sip.mode,
       tcp: config.sip.transports.includes('tcp'),
     });
+    // Ring groups, forwarding and do-not-disturb (issue 15) in front of the location service.
+    const locate = withCallPlan(locateDirect, (user) => planCall(user, {
+      isExtension: exists,
+      group: (n) => store.ringGroups.get(n),
+      features: (n) => store.callFeatures.get(n),
+      reachable: (n) => location.bindings(`sip:${n}@${config.sip.domain}`).length > 0,
+    }), config.sip.domain);
     const sip = await startSip({ config, store, log, location, locate, ownPort: opts.ownPort, workerId: opts.ownPort !== undefined ? opts.workerId : undefined, onBan: opts.onBan, dnsQuery: (n, t) => dns.resolve(n, t) });
     started.push(sip);
     // The SRV records name the port actually bound (it differs from the config when that said 0).

@@ -290,6 +290,7 @@ export class SipService implements PipelineServices {
         const branch = `${failoverBranch(outgoingBranch(ctx.req, i, loop), attempt)}${extra ? '.a' : ''}`;
         const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(target.dest.address, ctx.source.address), ctx.source.transport);
         if (extra) Object.assign(fwd.headers, extra);
+        for (const [k, v] of Object.entries(target.headers ?? {})) if (!(k in fwd.headers)) (fwd.headers as Record<string, unknown>)[k] = v;
         const ct = new ClientTransaction(`${branch}|${ctx.req.method}`, fwd, target.dest, this.transport, user, (c) => {
           if (this.clients.get(c.key) === c) this.clients.delete(c.key);
         });

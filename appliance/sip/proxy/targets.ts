@@ -24,6 +24,8 @@ export interface Target {
    * the target is then given up after 4 s instead of 32 s (proxy/failover.ts).
    */
   readonly onUnanswered?: () => void;
+  /** Header fields added to the forwarded request when it has none of that name (History-Info, proxy/planned-locator.ts). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What the routing decision returns (STYLE.md §5): relay to targets, reply, or redirect. */
