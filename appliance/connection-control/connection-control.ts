@@ -3,7 +3,7 @@ import { openStore, type Store } from '../../system/store/index.ts';
 import { otherFamilyAddresses, startDnsFunction, type DnsFunction } from '../dns/index.ts';
 import { createLocator } from '../sip/proxy/locator.ts';
 import { withCallPlan } from '../sip/proxy/planned-locator.ts';
-import { planCall } from '../sip/proxy/call-plan.ts';
+import { nextAfter, planCall, type CallPlanView } from '../sip/proxy/call-plan.ts';
 import { LocationView } from '../sip/registrar/location-view.ts';
 import { extensionOfAor, registeredContactsOf } from '../sip/registrar/registered-contacts-view.ts';
 import { startSip, type RunningSip } from '../sip/start-sip.ts';
@@ -84,12 +84,13 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
       tcp: config.sip.transports.includes('tcp'),
     });
     // Ring groups, forwarding and do-not-disturb (issue 15) in front of the location service.
-    const locate = withCallPlan(locateDirect, (user) => planCall(user, {
+    const planView: CallPlanView = {
       isExtension: exists,
       group: (n) => store.ringGroups.get(n),
       features: (n) => store.callFeatures.get(n),
       reachable: (n) => location.bindings(`sip:${n}@${config.sip.domain}`).length > 0,
-    }), config.sip.domain);
+    };
+    const locate = withCallPlan(locateDirect, (user) => planCall(user, planView), (then, outcome) => nextAfter(then, outcome, planView), config.sip.domain);
     const sip = await startSip({ config, store, log, location, locate, ownPort: opts.ownPort, workerId: opts.ownPort !== undefined ? opts.workerId : undefined, onBan: opts.onBan, dnsQuery: (n, t) => dns.resolve(n, t) });
     started.push(sip);
     // The SRV records name the port actually bound (it differs from the config when that said 0).

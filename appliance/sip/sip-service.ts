@@ -12,11 +12,12 @@ import { runPipeline } from './pipeline/pipeline.ts';
 import { outgoingBranch } from './proxy/branch.ts';
 import { Fork } from './proxy/fork.ts';
 import { Failover, failoverBranch } from './proxy/failover.ts';
+import { SerialFork } from './proxy/serial-fork.ts';
 import { UpstreamAuth } from './proxy/upstream-auth.ts';
 import { buildCancel, forwardRequest, stampReceived, WORKER_PORT_PARAM } from './proxy/forwarding.ts';
 import { forwardedResponse } from './message/response-wire.ts';
 import { localToTag } from './message/local-tag.ts';
-import type { RouteDecision, Target } from './proxy/targets.ts';
+import type { RouteDecision, SerialStep, Target } from './proxy/targets.ts';
 import { sipsTargets } from './proxy/sips-policy.ts';
 import type { LocationView } from './registrar/location-view.ts';
 import { bindingDestination } from './registrar/binding-destination.ts';
@@ -254,7 +255,7 @@ export class SipService implements PipelineServices {
     return st;
   }
 
-  relay(ctx: RequestContext, candidates: readonly Target[]): void {
+  relay(ctx: RequestContext, candidates: readonly Target[], serial?: SerialStep): void {
     // RFC 5630: a sips: request leaves over TLS only (proxy/sips-policy.ts).
     const sips = sipsTargets(ctx.req.uri, candidates, this.settings.tlsPort !== undefined);
     if (sips.kind === 'reply') {
@@ -279,31 +280,44 @@ export class SipService implements PipelineServices {
       toTag: (req) => this.toTag(req),
     });
     const loop = undefined;
-    const starts: (() => void)[] = [];
-    targets.forEach((t, i) => {
-      const open = (target: Target, attempt: number, user: ClientTransactionUser, extra?: Record<string, string>): ClientTransaction => {
-        // A next hop that challenges us (a trunk) is answered on this branch (upstream-auth.ts).
-        if (target.authorize && !extra) {
-          const authorize = target.authorize;
-          user = new UpstreamAuth(user, fork, authorize, (headers, again) => open(target, attempt, again, headers));
-        }
-        const branch = `${failoverBranch(outgoingBranch(ctx.req, i, loop), attempt)}${extra ? '.a' : ''}`;
-        const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(target.dest.address, ctx.source.address), ctx.source.transport);
-        if (extra) Object.assign(fwd.headers, extra);
-        for (const [k, v] of Object.entries(target.headers ?? {})) if (!(k in fwd.headers)) (fwd.headers as Record<string, unknown>)[k] = v;
-        const ct = new ClientTransaction(`${branch}|${ctx.req.method}`, fwd, target.dest, this.transport, user, (c) => {
-          if (this.clients.get(c.key) === c) this.clients.delete(c.key);
-        });
-        this.clients.set(ct.key, ct);
-        return ct;
-      };
-      // RFC 3263 §4.3: a target with fallbacks fails over along them (proxy/failover.ts).
-      const failover = t.fallbacks?.length || t.onUnanswered ? new Failover(fork, t.fallbacks ?? [], open, undefined, t.onUnanswered) : undefined;
-      const ct = open(t, 0, failover ?? fork);
-      fork.add(ct);
-      starts.push(failover ? () => failover.start(ct) : () => ct.start());
-    });
-    for (const start of starts) start();
+    // Forwards `list` in the fork; again for each step of serial forking (branch numbers go on).
+    const launch = (list: readonly Target[]) => {
+      const starts: (() => void)[] = [];
+      const base = fork.branches.length;
+      list.forEach((t, j) => {
+        const i = base + j;
+        const open = (target: Target, attempt: number, user: ClientTransactionUser, extra?: Record<string, string>): ClientTransaction => {
+          // A next hop that challenges us (a trunk) is answered on this branch (upstream-auth.ts).
+          if (target.authorize && !extra) {
+            const authorize = target.authorize;
+            user = new UpstreamAuth(user, fork, authorize, (headers, again) => open(target, attempt, again, headers));
+          }
+          const branch = `${failoverBranch(outgoingBranch(ctx.req, i, loop), attempt)}${extra ? '.a' : ''}`;
+          const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(target.dest.address, ctx.source.address), ctx.source.transport);
+          if (extra) Object.assign(fwd.headers, extra);
+          for (const [k, v] of Object.entries(target.headers ?? {})) if (!(k in fwd.headers)) (fwd.headers as Record<string, unknown>)[k] = v;
+          const ct = new ClientTransaction(`${branch}|${ctx.req.method}`, fwd, target.dest, this.transport, user, (c) => {
+            if (this.clients.get(c.key) === c) this.clients.delete(c.key);
+          });
+          this.clients.set(ct.key, ct);
+          return ct;
+        };
+        // RFC 3263 §4.3: a target with fallbacks fails over along them (proxy/failover.ts).
+        const failover = t.fallbacks?.length || t.onUnanswered ? new Failover(fork, t.fallbacks ?? [], open, undefined, t.onUnanswered) : undefined;
+        const ct = open(t, 0, failover ?? fork);
+        fork.add(ct);
+        starts.push(failover ? () => failover.start(ct) : () => ct.start());
+      });
+      for (const start of starts) start();
+    };
+    // Serial forking (proxy/serial-fork.ts): ring groups' hunt and fallback, forwarding on busy / no answer.
+    const serialFork = serial && st.isInvite ? new SerialFork(fork, serial, (next) => {
+      const allowed = sipsTargets(ctx.req.uri, next, this.settings.tlsPort !== undefined);
+      if (allowed.kind === 'send') launch(allowed.targets);
+    }) : undefined;
+    fork.continuation = serialFork;
+    launch(targets);
+    serialFork?.begin();
   }
 
   /**

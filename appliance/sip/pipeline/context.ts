@@ -2,7 +2,7 @@ import type { ExtensionRecord } from '../../../system/store/index.ts';
 import type { Cidr } from '../../../system/config/index.ts';
 import type { SipRequest, Source } from '../message/types.ts';
 import type { SipUri } from '../message/uri.ts';
-import type { RouteDecision, Target } from '../proxy/targets.ts';
+import type { RouteDecision, SerialStep, Target } from '../proxy/targets.ts';
 import type { LocationView } from '../registrar/location-view.ts';
 import type { RegistrarSettings } from '../registrar/registrar-rules.ts';
 import type { ServerTransaction } from '../transaction/server-transaction.ts';
@@ -113,7 +113,8 @@ export interface PipelineServices {
   /** Creates the server transaction for ctx.request. */
   createServer(ctx: RequestContext): ServerTransaction;
   /** Forwards statefully to the targets (parallel forking). */
-  relay(ctx: RequestContext, targets: readonly Target[]): void;
+  /** `serial`: what follows these targets (serial forking, proxy/serial-fork.ts). */
+  relay(ctx: RequestContext, targets: readonly Target[], serial?: SerialStep): void;
   /** Forwards without state (ACK for 2xx, RFC 3261 §16.11). */
   relayStateless(ctx: RequestContext, target: Target): void;
   /** Resolves where a URI outside our domain goes (IP literal or DNS name). */

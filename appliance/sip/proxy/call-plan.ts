@@ -1,12 +1,12 @@
 /**
  * Who a call to one of our numbers rings (issue 15): ring groups, call forwarding and
- * do-not-disturb as one pure decision over the store's view, before the location service
- * (RFC 3261 §16.5: the proxy may retarget a request to other AORs). What it can decide from
- * the state at the moment the INVITE arrives: forward always, do-not-disturb (486 or the
- * forward-on-busy target), unreachable as "no binding", a group's members without DND and
- * with a binding, a group without such members going to its fallback. Forwards that depend
- * on the phones' answers (busy, no answer, 408/480) and hunting need serial forking, which
- * is not built (docs/PBX.md).
+ * do-not-disturb as pure decisions over the store's view, before the location service
+ * (RFC 3261 §16.5: the proxy may retarget a request to other AORs). `planCall` decides from
+ * the state when the INVITE arrives (forward always, do-not-disturb: 486 or the
+ * forward-on-busy target, unreachable as "no binding", a group's members without DND and
+ * with a binding, a fallback); the plan's `then` says what follows the targets' answers
+ * (serial forking, RFC 3261 §16.7: hunt to the next member, forward on busy / no answer /
+ * 408-480, a group's fallback after its timeout), decided by `nextAfter` when they ended.
  */
 import type { CallFeatures, RingGroupRecord } from '../../../system/store/index.ts';
 
@@ -32,10 +32,28 @@ export interface PlannedTarget {
   readonly history: readonly Hop[];
 }
 
-/** The decision: ring these extensions at once, answer, or nothing special (ordinary location). */
+/**
+ * What follows the targets being rung (serial forking), decided by {@link nextAfter}:
+ * an extension's forwards on its phones' answers, a hunt group's next member, a group's
+ * fallback once its time is over. `ringMs`: how long the targets ring before that.
+ */
+export type Then =
+  | {
+    readonly kind: 'forwards'; readonly ringMs?: number; readonly chain: readonly Hop[];
+    readonly busy: string | null; readonly noAnswer: string | null; readonly unreachable: string | null;
+  }
+  | {
+    readonly kind: 'group'; readonly ringMs: number; readonly chain: readonly Hop[];
+    /** Hunt: members still to ring, in order; ring-all: none. */
+    readonly rest: readonly string[]; readonly memberMs: number;
+    /** ms left of the group's overall time after this step. */
+    readonly leftMs: number; readonly fallback: string | null;
+  };
+
+/** The decision: ring these extensions at once (then maybe more), answer, or nothing special (ordinary location). */
 export type CallPlan =
   | { readonly kind: 'direct' }
-  | { readonly kind: 'ring'; readonly targets: readonly PlannedTarget[] }
+  | { readonly kind: 'ring'; readonly targets: readonly PlannedTarget[]; readonly then?: Then }
   | { readonly kind: 'reply'; readonly status: number; readonly reason: string };
 
 /** The longest forward chain (issue 15): beyond it the last target rings as it is. */
@@ -51,8 +69,56 @@ const DIRECT: CallPlan = { kind: 'direct' };
 export function planCall(number: string, view: CallPlanView, maxHops = MAX_FORWARD_HOPS): CallPlan {
   const plan = follow([{ number }], view, maxHops);
   // Nothing changed: the ordinary location service answers (404/480 as before).
-  if (plan.kind === 'ring' && plan.targets.length === 1 && plan.targets[0].history.length === 1) return DIRECT;
+  if (plan.kind === 'ring' && !plan.then && plan.targets.length === 1 && plan.targets[0].history.length === 1) return DIRECT;
   return plan;
+}
+
+/** How the rung targets ended (proxy/fork.ts ForkOutcome). */
+export interface Outcome {
+  readonly statuses: readonly number[];
+  /** Cancelled by us because the ring time was over. */
+  readonly rangOut: boolean;
+}
+
+const BUSY = new Set([486, 600]);
+const UNREACHABLE = new Set([408, 480]);
+
+/**
+ * What to ring after the targets of a plan ended without an answer (RFC 3261 §16.7 serial
+ * forking); undefined: nothing, the best response goes upstream. No answer in the ring time
+ * → the no-answer forward (cause 408, RFC 4458); 486/600 from every phone → the busy forward;
+ * 408/480 from every phone → the unreachable forward; a hunt → its next member while time
+ * is left; a group done → its fallback (cause 480). Loop-safe and hop-bounded as `planCall`.
+ */
+export function nextAfter(then: Then, outcome: Outcome, view: CallPlanView, maxHops = MAX_FORWARD_HOPS): CallPlan | undefined {
+  const { chain } = then;
+  const onChain = (n: string) => chain.some((h) => h.number === n);
+  const go = (number: string | null, cause: number): CallPlan | undefined => {
+    if (!number || chain.length - 1 >= maxHops) return undefined;
+    if (onChain(number)) return { kind: 'reply', status: 482, reason: 'Loop Detected' };
+    return follow([...chain, { number, cause }], view, maxHops);
+  };
+  if (outcome.statuses.some((s) => s < 300)) return undefined;
+  if (then.kind === 'forwards') {
+    if (outcome.rangOut) return go(then.noAnswer, 408);
+    if (outcome.statuses.every((s) => BUSY.has(s))) return go(then.busy, 486);
+    if (outcome.statuses.every((s) => UNREACHABLE.has(s))) return go(then.unreachable, 503);
+    return undefined;
+  }
+  if (then.leftMs > 0) {
+    const members = then.rest.filter((m) => view.isExtension(m) && !view.features(m).dnd && view.reachable(m));
+    if (members.length > 0) return huntStep(chain, members, then.memberMs, then.leftMs, then.fallback);
+  }
+  return go(then.fallback, 480);
+}
+
+/** A hunt step: the first of `members` rings for its time (or what is left of the group's). */
+function huntStep(chain: readonly Hop[], members: readonly string[], memberMs: number, leftMs: number, fallback: string | null): CallPlan {
+  const ringMs = Math.min(memberMs, leftMs);
+  return {
+    kind: 'ring', targets: [{ extension: members[0], history: [...chain, { number: members[0] }] }],
+    then: { kind: 'group', ringMs, chain, rest: members.slice(1), memberMs, leftMs: leftMs - ringMs, fallback },
+  };
 }
 
 function follow(chain: readonly Hop[], view: CallPlanView, maxHops: number): CallPlan {
@@ -64,10 +130,13 @@ function follow(chain: readonly Hop[], view: CallPlanView, maxHops: number): Cal
   };
   const group = view.group(here.number);
   if (group) {
-    const targets = group.members
-      .filter((m) => view.isExtension(m) && !view.features(m).dnd && view.reachable(m))
-      .map((m) => ({ extension: m, history: [...chain, { number: m }] }));
-    if (targets.length > 0) return { kind: 'ring', targets };
+    const members = group.members.filter((m) => view.isExtension(m) && !view.features(m).dnd && view.reachable(m));
+    const fallback = last ? null : group.fallback;
+    if (members.length > 0 && group.strategy === 'hunt') return huntStep(chain, members, group.ringSeconds * 1000, group.timeoutSeconds * 1000, fallback);
+    const targets = members.map((m) => ({ extension: m, history: [...chain, { number: m }] }));
+    if (targets.length > 0) {
+      return { kind: 'ring', targets, then: { kind: 'group', ringMs: group.timeoutSeconds * 1000, chain, rest: [], memberMs: 0, leftMs: 0, fallback } };
+    }
     if (group.fallback && !last) return next(group.fallback, 480);
     return { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
   }
@@ -82,7 +151,15 @@ function follow(chain: readonly Hop[], view: CallPlanView, maxHops: number): Cal
   }
   if (f.dnd) return { kind: 'reply', status: 486, reason: 'Busy Here' };
   if (!last && f.forwardUnreachable && !view.reachable(here.number)) return next(f.forwardUnreachable, 503);
-  return { kind: 'ring', targets: [{ extension: here.number, history: chain }] };
+  const ring = { kind: 'ring', targets: [{ extension: here.number, history: chain }] } as const;
+  if (last || (!f.forwardBusy && !f.forwardNoAnswer && !f.forwardUnreachable)) return ring;
+  return {
+    ...ring,
+    then: {
+      kind: 'forwards', chain, busy: f.forwardBusy, noAnswer: f.forwardNoAnswer, unreachable: f.forwardUnreachable,
+      ...(f.forwardNoAnswer ? { ringMs: f.noAnswerSeconds * 1000 } : {}),
+    },
+  };
 }
 
 /**

@@ -16,6 +16,25 @@ export interface ForkHost {
   onFinal?(status: number): void;
 }
 
+/** How the current targets of a fork ended (serial forking, proxy/serial-fork.ts). */
+export interface ForkOutcome {
+  /** The final status of every branch so far (a branch we cancelled for ringing too long counts 480). */
+  readonly statuses: readonly number[];
+  /** True when the current targets were cancelled because their ring time was over. */
+  readonly rangOut: boolean;
+}
+
+/**
+ * More targets after the current ones (RFC 3261 §16.7 step 6 / §16.6: a proxy may forward to
+ * further targets within the same response context when none answered).
+ */
+export interface ForkContinuation {
+  /** Every branch ended without 2xx: true when it takes over (it calls `continued` later). */
+  advance(outcome: ForkOutcome): boolean;
+  /** The response context is over (answered, cancelled, answered upstream): stop timers. */
+  stop(): void;
+}
+
 /**
  * The response context of one forwarded request (RFC 3261 §16.7): the server transaction,
  * its client transactions (parallel forking), provisional and 2xx forwarding, CANCEL of the
@@ -30,6 +49,11 @@ export class Fork implements ClientTransactionUser {
   private readonly cancelWhenProvisional = new Set<ClientTransaction>();
   private readonly answeredBy = new Set<ClientTransaction>();
   private timerC?: ReturnType<typeof setTimeout>;
+  /** Serial forking: what comes after the current targets (proxy/serial-fork.ts). */
+  continuation?: ForkContinuation;
+  private advancing = false;
+  private rangOut = false;
+  private readonly rungOut = new Set<ClientTransaction>();
 
   constructor(readonly st: ServerTransaction, private readonly host: ForkHost) {
     st.onCancel = () => this.cancel();
@@ -78,7 +102,8 @@ export class Fork implements ClientTransactionUser {
       this.host.onFinal?.(s);
       return;
     }
-    this.finals[ct.index] = res;
+    // A branch we cancelled because its ring time was over did not answer (480), it was not the caller's CANCEL.
+    this.finals[ct.index] = s === 487 && this.rungOut.has(ct) ? buildResponse(ct.request, 480, 'Temporarily Unavailable') : res;
     if (s >= 600 && this.st.isInvite) this.cancelPending(ct); // §16.7 step 10
     this.maybeComplete();
   }
@@ -96,6 +121,42 @@ export class Fork implements ClientTransactionUser {
     this.cancelPending(undefined);
   }
 
+  /** True once the fork answered upstream or was cancelled: nothing more may start. */
+  get over(): boolean {
+    return this.done || this.answered || this.canceled;
+  }
+
+  /**
+   * A serial step's ring time is over: cancel the branches still ringing; when they have
+   * ended the continuation is asked for the next targets (their 487 counts as 480).
+   */
+  ringOut(): void {
+    if (this.over) return;
+    this.rangOut = true;
+    for (const ct of this.branches) if (this.finals[ct.index] === undefined) this.rungOut.add(ct);
+    this.cancelPending(undefined);
+  }
+
+  /**
+   * The continuation has started its next targets (added with `add`), or has none: then the
+   * fork answers with `reply` when given (the next target's own answer, such as 486), else
+   * with the best response so far.
+   */
+  continued(reply?: { readonly status: number; readonly reason?: string }): void {
+    this.advancing = false;
+    this.rangOut = false;
+    if (this.done || this.answered) return;
+    if (this.finals.some((f) => f === undefined)) return;
+    if (reply && !this.canceled) {
+      this.finish();
+      const res = buildResponse(this.st.request, reply.status, reply.reason, {}, this.host.toTag(this.st.request));
+      this.st.respond(res);
+      this.host.onFinal?.(res.status);
+      return;
+    }
+    this.conclude();
+  }
+
   private cancelPending(except: ClientTransaction | undefined): void {
     for (const ct of this.branches) {
       if (ct === except || ct.state === 'terminated' || ct.state === 'completed' || ct.state === 'accepted' || !ct.isInvite) continue;
@@ -106,13 +167,24 @@ export class Fork implements ClientTransactionUser {
   }
 
   private maybeComplete(): void {
-    if (this.done || this.answered) return;
+    if (this.done || this.answered || this.advancing) return;
     if (this.finals.some((f) => f === undefined)) return;
+    if (!this.canceled && this.continuation) {
+      const statuses = this.finals.map((f) => f!.status);
+      this.advancing = true;
+      if (this.continuation.advance({ statuses, rangOut: this.rangOut })) return;
+      this.advancing = false;
+    }
+    this.conclude();
+  }
+
+  private conclude(): void {
     this.finish();
     const statuses = this.finals.map((f) => f!.status);
     const best = selectBest(statuses)!;
     let res: SipResponse;
-    if (this.canceled && statuses.every((s) => s === 408)) {
+    // Cancelled upstream: 487; with serial forking also when the last step's branches had ended (rung out, 480).
+    if (this.canceled && (statuses.every((s) => s === 408) || this.continuation)) {
       res = buildResponse(this.st.request, 487, 'Request Terminated', {}, this.host.toTag(this.st.request));
     } else if (best.status !== statuses[best.index] || statuses[best.index] === 408) {
       res = buildResponse(this.st.request, best.status, undefined, {}, this.host.toTag(this.st.request));
@@ -126,5 +198,6 @@ export class Fork implements ClientTransactionUser {
   private finish(): void {
     this.done = true;
     clearTimeout(this.timerC);
+    this.continuation?.stop();
   }
 }

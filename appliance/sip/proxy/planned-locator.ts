@@ -1,19 +1,21 @@
-import type { RouteDecision, Target } from './targets.ts';
-import { historyInfo, type CallPlan } from './call-plan.ts';
+import type { RouteDecision, SerialStep, Target } from './targets.ts';
+import { historyInfo, type CallPlan, type Outcome, type Then } from './call-plan.ts';
 
 /**
  * The location service with ring groups, forwarding and do-not-disturb in front
  * (call-plan.ts): the plan's extensions are located as usual and rung in parallel
  * (RFC 3261 §16.7 forking), each forwarded request naming its original target in
- * History-Info (RFC 7044); the plan's answer (486, 482, 480, 404) is given as it is.
+ * History-Info (RFC 7044); the plan's `then` becomes the serial step that follows
+ * (proxy/serial-fork.ts); the plan's answer (486, 482, 480, 404) is given as it is.
+ * `next`: call-plan.ts nextAfter over the same view.
  */
 export function withCallPlan(
   locate: (user: string) => Promise<RouteDecision>,
   plan: (user: string) => CallPlan,
+  next: (then: Then, outcome: Outcome) => CallPlan | undefined,
   domain: string,
 ): (user: string) => Promise<RouteDecision> {
-  return async (user) => {
-    const p = plan(user);
+  const decide = async (p: CallPlan, user: string): Promise<RouteDecision> => {
     if (p.kind === 'direct') return locate(user);
     if (p.kind === 'reply') return { kind: 'reply', status: p.status, reason: p.reason };
     const found = await Promise.all(p.targets.map((t) => locate(t.extension)));
@@ -25,7 +27,21 @@ export function withCallPlan(
       else if (d.kind === 'redirect') contacts.push(...d.contacts);
     });
     if (contacts.length > 0) return { kind: 'redirect', contacts };
-    if (targets.length > 0) return { kind: 'relay', targets };
-    return { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
+    const then = p.then;
+    if (targets.length === 0) {
+      // Nobody to ring now (no binding): as if every phone had answered 480.
+      const after = then && next(then, { statuses: [480], rangOut: false });
+      return after ? decide(after, user) : { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
+    }
+    if (!then) return { kind: 'relay', targets };
+    const serial: SerialStep = {
+      ...(then.ringMs !== undefined ? { ringMs: then.ringMs } : {}),
+      next: (outcome) => {
+        const after = next(then, outcome);
+        return after && decide(after, user);
+      },
+    };
+    return { kind: 'relay', targets, serial };
   };
+  return (user) => decide(plan(user), user);
 }

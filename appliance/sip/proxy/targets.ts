@@ -28,8 +28,17 @@ export interface Target {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** What the routing decision returns (STYLE.md §5): relay to targets, reply, or redirect. */
+/**
+ * Serial forking after a relay's targets (proxy/serial-fork.ts): how long they ring, and what
+ * comes after them given how they ended (undefined: nothing, the best response goes upstream).
+ */
+export interface SerialStep {
+  readonly ringMs?: number;
+  readonly next?: (outcome: { readonly statuses: readonly number[]; readonly rangOut: boolean }) => Promise<RouteDecision> | undefined;
+}
+
+/** What the routing decision returns (STYLE.md §5): relay to targets (then maybe more, serially), reply, or redirect. */
 export type RouteDecision =
-  | { readonly kind: 'relay'; readonly targets: readonly Target[] }
+  | { readonly kind: 'relay'; readonly targets: readonly Target[]; readonly serial?: SerialStep }
   | { readonly kind: 'reply'; readonly status: number; readonly reason?: string; readonly headers?: Record<string, unknown> }
   | { readonly kind: 'redirect'; readonly contacts: readonly string[] };

@@ -137,4 +137,92 @@ describe.skipIf(!hasSipp)('ring groups, forwarding and DND with sipp', () => {
     features.forward('201', 'always', null);
     features.forward('202', 'always', null);
   });
+
+  /** ms between two trace entries of a call: the first `a`, then the first `b` after it. */
+  function gap(trace: string, a: (e: { dir: string; label: string; peer: string }) => boolean, b: (e: { dir: string; label: string; peer: string }) => boolean): number {
+    const callId = /Call-ID: *([^\r\n]+)/i.exec(trace)![1].trim();
+    const entries = ap.app.sip.service.trace.get(callId);
+    const i = entries.findIndex(a);
+    const j = entries.findIndex((e, k) => k > i && b(e));
+    expect(i).toBeGreaterThanOrEqual(0);
+    expect(j).toBeGreaterThan(i);
+    return entries[j].ts - entries[i].ts;
+  }
+  const cancelTo = (ip: string) => (e: { dir: string; label: string; peer: string }) => e.dir === 'out' && e.label === 'CANCEL' && e.peer.startsWith(`${ip}:`);
+  const inviteTo = (ip: string) => (e: { dir: string; label: string; peer: string }) => e.dir === 'out' && e.label === 'INVITE' && e.peer.startsWith(`${ip}:`);
+  const inviteIn = (e: { dir: string; label: string }) => e.dir === 'in' && e.label === 'INVITE';
+
+  test('hunt: the first member rings for its ring time, gets CANCEL, then the next member rings and answers', async () => {
+    groups.add({ number: '610', strategy: 'hunt', members: ['201', '202'], ringSeconds: 5, timeoutSeconds: 30 });
+    const ringing = startSipp(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 20);
+    const answering = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_B, '-p', String(ports.B), '-m', '1'], 20);
+    await Bun.sleep(300);
+    const t0 = performance.now();
+    const caller = await call('610');
+    expect(caller.code).toBe(0);
+    const [r, a] = [await ringing.done, await answering.done];
+    expect(r.code).toBe(0);
+    expect(a.code).toBe(0);
+    const trace = await sippMessages(caller);
+    const ringTime = gap(trace, inviteTo(PHONE_A), cancelTo(PHONE_A));
+    const handOver = gap(trace, cancelTo(PHONE_A), inviteTo(PHONE_B));
+    console.log(`hunt: member 1 rang ${ringTime} ms (ring time 5000), CANCEL to member 1 -> INVITE to member 2: ${handOver} ms (incl. member 1's 200/487 round trip); call ${Math.round(performance.now() - t0)} ms`);
+    expect(ringTime).toBeGreaterThanOrEqual(4900);
+    expect(ringTime).toBeLessThan(5500);
+    expect(handOver).toBeLessThan(100);
+    expect(await sippMessages(a)).toContain('History-Info: <sip:610@office.lan>;index=1, <sip:202@office.lan>;index=1.1;mp=1');
+    groups.remove('610');
+  }, 30000);
+
+  test('a ring-all group that nobody answers goes to its fallback after its timeout', async () => {
+    groups.add({ number: '612', members: ['201'], timeoutSeconds: 5, fallback: '204' });
+    const ringing = startSipp(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 20);
+    const fallback = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 20);
+    await Bun.sleep(300);
+    const caller = await call('612');
+    expect(caller.code).toBe(0);
+    expect((await ringing.done).code).toBe(0);
+    const got = await fallback.done;
+    expect(got.code).toBe(0);
+    expect(await sippMessages(got)).toContain('History-Info: <sip:612@office.lan>;index=1, <sip:204@office.lan;cause=480>;index=1.1;mp=1');
+    const waited = gap(await sippMessages(caller), inviteIn, inviteTo(PHONE_C));
+    expect(waited).toBeGreaterThanOrEqual(4900);
+    groups.remove('612');
+  }, 30000);
+
+  test('forward on no answer: the phone rings N s, gets CANCEL, the target rings with History-Info cause 408', async () => {
+    features.forward('201', 'noanswer', '204', 5);
+    const ringing = startSipp(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 20);
+    const target = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 20);
+    await Bun.sleep(300);
+    const caller = await call('201');
+    expect(caller.code).toBe(0);
+    expect((await ringing.done).code).toBe(0);
+    const got = await target.done;
+    expect(got.code).toBe(0);
+    expect(await sippMessages(got)).toContain('History-Info: <sip:201@office.lan>;index=1, <sip:204@office.lan;cause=408>;index=1.1;mp=1');
+    const handOver = gap(await sippMessages(caller), cancelTo(PHONE_A), inviteTo(PHONE_C));
+    console.log(`forward on no answer: CANCEL to the phone -> INVITE to the target: ${handOver} ms`);
+    features.forward('201', 'noanswer', null);
+  }, 30000);
+
+  test('forward on busy: 486 from the phone, the target rings with History-Info cause 486; the caller never sees the 486', async () => {
+    features.forward('202', 'busy', '204');
+    const busy = startSipp(['-sf', join(SCENARIOS, 'uas-486.xml'), '-i', PHONE_B, '-p', String(ports.B), '-m', '1'], 20);
+    const target = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 20);
+    await Bun.sleep(300);
+    const caller = await call('202');
+    expect(caller.code).toBe(0);
+    expect((await busy.done).code).toBe(0);
+    const got = await target.done;
+    expect(got.code).toBe(0);
+    expect(await sippMessages(got)).toContain('History-Info: <sip:202@office.lan>;index=1, <sip:204@office.lan;cause=486>;index=1.1;mp=1');
+    expect(await sippMessages(caller)).not.toContain('486 Busy');
+    const callId = /Call-ID: *([^\r\n]+)/i.exec(await sippMessages(caller))![1].trim();
+    const entries = ap.app.sip.service.trace.get(callId);
+    const busyIn = entries.find((e) => e.dir === 'in' && e.label.startsWith('486'))!;
+    const next = entries.find((e) => inviteTo(PHONE_C)(e))!;
+    console.log(`forward on busy: 486 in -> INVITE to the target: ${next.ts - busyIn.ts} ms`);
+    features.forward('202', 'busy', null);
+  }, 30000);
 });

@@ -30,7 +30,7 @@ function apply(ctx: RequestContext, decision: RouteDecision): 'handled' {
         services.reply(ctx, 302, 'Moved Temporarily', { contact: decision.contacts.map((uri) => ({ uri, params: {} })) });
         return 'handled';
       case 'relay':
-        services.relay(ctx, decision.targets);
+        services.relay(ctx, decision.targets, decision.serial);
         return 'handled';
   }
 }

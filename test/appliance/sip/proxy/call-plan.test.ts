@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { historyInfo, planCall, type CallPlan, type CallPlanView } from '../../../../appliance/sip/proxy/call-plan.ts';
+import { historyInfo, nextAfter, planCall, type CallPlan, type CallPlanView, type Then } from '../../../../appliance/sip/proxy/call-plan.ts';
 import { NO_FEATURES, type CallFeatures, type RingGroupRecord } from '../../../../system/store/index.ts';
 
 type Features = Partial<Omit<CallFeatures, 'extension'>>;
@@ -35,7 +35,7 @@ describe('planCall', () => {
     ['forward always wins over do-not-disturb', '201', view({ 201: { dnd: true, forwardAlways: '203', forwardBusy: '202' }, 202: {}, 203: {} }), 'ring 201>203:302'],
     ['unreachable (no binding) with a target', '201', view({ 201: { bound: false, forwardUnreachable: '202' }, 202: {} }), 'ring 201>202:503'],
     ['unreachable without a target: the location service (480)', '201', view({ 201: { bound: false } }), 'direct'],
-    ['reachable: the unreachable forward is not used', '201', view({ 201: { forwardUnreachable: '202' }, 202: {} }), 'direct'],
+    ['reachable: the phone rings first (the unreachable forward waits for 408/480)', '201', view({ 201: { forwardUnreachable: '202' }, 202: {} }), 'ring 201'],
     ['a loop of two stops with 482', '201', view({ 201: { forwardAlways: '202' }, 202: { forwardAlways: '201' } }), 'reply 482'],
     ['a loop through DND-busy stops with 482', '201', view({ 201: { forwardAlways: '202' }, 202: { dnd: true, forwardBusy: '201' } }), 'reply 482'],
     ['a forward to a removed extension: 404', '201', view({ 201: { forwardAlways: '209' } }), 'reply 404'],
@@ -77,5 +77,64 @@ describe('historyInfo (RFC 7044)', () => {
   test('a group member after a forward', () => {
     expect(historyInfo([{ number: '201' }, { number: '600', cause: 486 }, { number: '203' }], 'office.lan'))
       .toBe('<sip:201@office.lan>;index=1, <sip:600@office.lan;cause=486>;index=1.1;mp=1, <sip:203@office.lan>;index=1.1.1;mp=1.1');
+  });
+});
+
+describe('nextAfter (serial forking)', () => {
+  const exts = { 201: { forwardBusy: '202', forwardNoAnswer: '203', noAnswerSeconds: 12, forwardUnreachable: '204' }, 202: {}, 203: {}, 204: {}, 205: { dnd: true }, 206: { bound: false } };
+  const v = view(exts, {
+    610: { strategy: 'hunt', members: ['202', '205', '206', '203', '204'], ringSeconds: 10, timeoutSeconds: 25, fallback: '201' },
+    611: { members: ['202', '203'], timeoutSeconds: 30, fallback: '610' },
+  });
+  const first = planCall('201', v) as Extract<CallPlan, { kind: 'ring' }>;
+  test('an extension with forwards rings first, for its no-answer time', () => {
+    expect(short(first)).toBe('ring 201');
+    expect(first.then).toMatchObject({ kind: 'forwards', ringMs: 12000 });
+  });
+  const cases: [string, number[], boolean, string][] = [
+    ['no answer in the ring time: the no-answer target', [480], true, 'ring 201>203:408'],
+    ['busy from every phone: the busy target', [486, 600], false, 'ring 201>202:486'],
+    ['408/480 from every phone: the unreachable target', [408, 480], false, 'ring 201>204:503'],
+    ['busy and unreachable mixed: nothing, the best response goes up', [486, 480], false, 'none'],
+    ['a 404 from a phone: nothing', [404], false, 'none'],
+  ];
+  for (const [name, statuses, rangOut, want] of cases) {
+    test(name, () => {
+      const p = nextAfter(first.then!, { statuses, rangOut }, v);
+      expect(p ? short(p) : 'none').toBe(want);
+    });
+  }
+
+  test('hunt: members one after another (DND and unbound skipped), each for its ring time within the group time, then the fallback', () => {
+    const seen: string[] = [];
+    let p = planCall('610', v) as Extract<CallPlan, { kind: 'ring' }>;
+    for (let i = 0; i < 6 && p?.kind === 'ring'; i++) {
+      seen.push(`${short(p)}${p.then ? ` (${p.then.ringMs ?? '-'} ms)` : ''}`);
+      if (!p.then) break;
+      p = nextAfter(p.then, { statuses: [480], rangOut: true }, v) as Extract<CallPlan, { kind: 'ring' }>;
+    }
+    expect(seen).toEqual([
+      'ring 610>202 (10000 ms)', 'ring 610>203 (10000 ms)', 'ring 610>204 (5000 ms)',
+      // The group's 25 s are over: its fallback 201, which has forwards of its own.
+      'ring 610>201:480 (12000 ms)', 'ring 610>201:480>203:408',
+    ]);
+  });
+
+  test('ring-all group: its timeout, then its fallback (here a hunt group)', () => {
+    const p = planCall('611', v) as Extract<CallPlan, { kind: 'ring' }>;
+    expect(short(p)).toBe('ring 611>202 611>203');
+    expect(p.then?.ringMs).toBe(30000);
+    expect(short(nextAfter(p.then!, { statuses: [480, 480], rangOut: true }, v)!)).toBe('ring 611>610:480>202');
+  });
+
+  test('a fallback back onto the chain: 482; beyond 5 hops: nothing more', () => {
+    const loop: Then = { kind: 'group', ringMs: 1000, chain: [{ number: '201' }, { number: '611', cause: 302 }], rest: [], memberMs: 0, leftMs: 0, fallback: '201' };
+    expect(short(nextAfter(loop, { statuses: [480], rangOut: true }, v)!)).toBe('reply 482');
+    const long: Then = { ...loop, chain: ['1', '2', '3', '4', '5', '6'].map((n) => ({ number: `20${n}` })), fallback: '204' };
+    expect(nextAfter(long, { statuses: [480], rangOut: true }, v)).toBeUndefined();
+  });
+
+  test('an answer never moves on', () => {
+    expect(nextAfter(first.then!, { statuses: [200], rangOut: false }, v)).toBeUndefined();
   });
 });
