@@ -25,13 +25,7 @@ export class CallFeaturesService {
    * the extension itself; `afterSeconds` (no answer only) is the ring time before forwarding.
    */
   forward(extension: string, kind: string, target: string | null, afterSeconds?: number): CallFeatures {
-    this.existing(extension);
-    if (!(FORWARD_KINDS as readonly string[]).includes(kind)) throw new ValidationError(`invalid forward "${String(kind).slice(0, 20)}": use ${FORWARD_KINDS.join(', ')}`, 'kind');
-    const k = kind as ForwardKind;
-    if (target !== null) {
-      if (target === extension) throw new ValidationError('an extension cannot forward to itself', 'target');
-      if (!isCallTarget(this.store, target)) throw new ValidationError(`forward target "${String(target).slice(0, 20)}" is neither an extension nor a ring group (outside numbers are not supported)`, 'target');
-    }
+    const k = this.check(extension, kind, target);
     const patch: CallFeaturesPatch = { [FIELD[k]]: target };
     if (afterSeconds !== undefined) {
       if (k !== 'noanswer') throw new ValidationError('--after is for noanswer only', 'after');
@@ -41,6 +35,17 @@ export class CallFeaturesService {
     const rec = this.store.callFeatures.set(extension, patch);
     this.store.events.append('admin.extension.forward', `extension ${extension}: forward ${k} ${target ?? 'off'}`, { number: extension, kind: k, target });
     return rec;
+  }
+
+  /** Validates one forward without changing anything; returns its kind. */
+  check(extension: string, kind: string, target: string | null): ForwardKind {
+    this.existing(extension);
+    if (!(FORWARD_KINDS as readonly string[]).includes(kind)) throw new ValidationError(`invalid forward "${String(kind).slice(0, 20)}": use ${FORWARD_KINDS.join(', ')}`, 'kind');
+    if (target !== null) {
+      if (target === extension) throw new ValidationError('an extension cannot forward to itself', 'target');
+      if (!isCallTarget(this.store, target)) throw new ValidationError(`forward target "${String(target).slice(0, 20)}" is neither an extension nor a ring group (outside numbers are not supported)`, 'target');
+    }
+    return kind as ForwardKind;
   }
 
   /** Do-not-disturb on or off. */

@@ -11,6 +11,7 @@ import { banRoutes } from './api/bans-api.ts';
 import { trunkRoutes } from './api/trunks-api.ts';
 import { dialPlanRoutes } from './api/dial-plan-api.ts';
 import { extensionRoutes } from './api/extensions-api.ts';
+import { ringGroupRoutes } from './api/ring-groups-api.ts';
 import { liveRoutes } from './api/live-api.ts';
 import { registrationRoutes } from './api/registrations-api.ts';
 import { systemRoutes } from './api/system-api.ts';
@@ -94,6 +95,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
     ...auth.routes(),
     ...live.routes,
     ...extensionRoutes(deps),
+    ...ringGroupRoutes(deps),
     ...registrationRoutes(deps),
     ...callRoutes(deps),
     ...callRecordRoutes(deps),

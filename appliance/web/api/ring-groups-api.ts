@@ -1,0 +1,96 @@
+import { ValidationError } from '../../../system/errors/index.ts';
+import type { CallFeatures, RingGroupRecord } from '../../../system/store/index.ts';
+import { CallFeaturesService } from '../../admin/call-features-service.ts';
+import { RingGroupService } from '../../admin/ring-group-service.ts';
+import { Fields, json, noContent, readJsonObject } from '../http.ts';
+import type { Route } from '../router.ts';
+import type { ApiDeps } from './api-deps.ts';
+
+const GROUP_FIELDS = ['number', 'name', 'strategy', 'members', 'ringSeconds', 'timeoutSeconds', 'fallback'];
+const FEATURE_FIELDS = ['dnd', 'forwardAlways', 'forwardBusy', 'forwardNoAnswer', 'noAnswerSeconds', 'forwardUnreachable'];
+
+function presentGroup(g: RingGroupRecord) {
+  return {
+    number: g.number, name: g.name, strategy: g.strategy, members: g.members, ringSeconds: g.ringSeconds,
+    timeoutSeconds: g.timeoutSeconds, fallback: g.fallback, createdAt: g.createdAt, updatedAt: g.updatedAt,
+  };
+}
+
+function presentFeatures(f: CallFeatures) {
+  return {
+    extension: f.extension, dnd: f.dnd, forwardAlways: f.forwardAlways, forwardBusy: f.forwardBusy,
+    forwardNoAnswer: f.forwardNoAnswer, noAnswerSeconds: f.noAnswerSeconds, forwardUnreachable: f.forwardUnreachable,
+  };
+}
+
+/** A member list from a JSON body: an array of short strings (the service checks they are extensions). */
+function members(body: Record<string, unknown>): string[] | undefined {
+  const v = body.members;
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length > 32 || v.some((m) => typeof m !== 'string' || m.length > 16)) {
+    throw new ValidationError('members must be a list of at most 32 extension numbers', 'members');
+  }
+  return v as string[];
+}
+
+/** A group's fields from a JSON body, read once and handed to RingGroupService (the CLI's validation). */
+function groupInput(f: Fields, body: Record<string, unknown>) {
+  return {
+    name: f.string('name', { max: 200 }),
+    strategy: f.string('strategy', { max: 16 }),
+    members: members(body),
+    ringSeconds: f.int('ringSeconds') ?? undefined,
+    timeoutSeconds: f.int('timeoutSeconds') ?? undefined,
+    fallback: f.nullableString('fallback'),
+  };
+}
+
+/** Ring groups CRUD and per-extension forwarding / do-not-disturb (issue 15, docs/API.md). */
+export function ringGroupRoutes({ config, store }: ApiDeps): Route[] {
+  const groups = new RingGroupService(store, config.emergency.numbers);
+  const features = new CallFeaturesService(store);
+  return [
+    { method: 'GET', path: '/api/groups', handler: () => json(groups.list().map(presentGroup)) },
+    {
+      method: 'POST', path: '/api/groups', handler: async ({ req }) => {
+        const body = await readJsonObject(req);
+        const f = new Fields(body, GROUP_FIELDS);
+        return json(presentGroup(groups.add({ number: f.string('number', { required: true, max: 16 })!, ...groupInput(f, body) })), 201);
+      },
+    },
+    {
+      method: 'PUT', path: '/api/groups/:number', handler: async ({ req, params }) => {
+        const body = await readJsonObject(req);
+        const f = new Fields(body, GROUP_FIELDS.filter((k) => k !== 'number'));
+        return json(presentGroup(groups.update({ number: params.number, ...groupInput(f, body) })));
+      },
+    },
+    {
+      method: 'DELETE', path: '/api/groups/:number', handler: ({ params }) => {
+        groups.remove(params.number);
+        return noContent();
+      },
+    },
+    { method: 'GET', path: '/api/extensions/:number/features', handler: ({ params }) => json(presentFeatures(features.get(params.number))) },
+    {
+      method: 'PUT', path: '/api/extensions/:number/features', handler: async ({ req, params }) => {
+        const body = await readJsonObject(req);
+        const f = new Fields(body, FEATURE_FIELDS);
+        const n = params.number;
+        if (body.dnd !== undefined) {
+          if (typeof body.dnd !== 'boolean') throw new ValidationError('dnd must be true or false', 'dnd');
+        }
+        // Read every field before changing anything: one bad field changes nothing.
+        const forwards = ([['always', 'forwardAlways'], ['busy', 'forwardBusy'], ['noanswer', 'forwardNoAnswer'], ['unreachable', 'forwardUnreachable']] as const)
+          .map(([kind, field]) => [kind, f.nullableString(field)] as const);
+        const after = f.int('noAnswerSeconds', { min: 5, max: 120 }) ?? undefined;
+        features.get(n);
+        for (const [kind, target] of forwards) if (target !== undefined && target !== null && target !== '') features.check(n, kind, target);
+        for (const [kind, target] of forwards) if (target !== undefined) features.forward(n, kind, target || null, kind === 'noanswer' ? after : undefined);
+        if (after !== undefined && forwards[2][1] === undefined) features.forward(n, 'noanswer', features.get(n).forwardNoAnswer, after);
+        if (typeof body.dnd === 'boolean') features.dnd(n, body.dnd);
+        return json(presentFeatures(features.get(n)));
+      },
+    },
+  ];
+}
