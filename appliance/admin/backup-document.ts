@@ -40,6 +40,28 @@ export interface BackupDnsRecord {
   readonly ttl: number | null;
 }
 
+/** One ring group in a backup (issue 15; absent in older backups). */
+export interface BackupRingGroup {
+  readonly number: string;
+  readonly name: string;
+  readonly strategy: string;
+  readonly members: readonly string[];
+  readonly ringSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly fallback: string | null;
+}
+
+/** One extension's forwarding and do-not-disturb in a backup (issue 15). */
+export interface BackupCallFeatures {
+  readonly extension: string;
+  readonly dnd: boolean;
+  readonly forwardAlways: string | null;
+  readonly forwardBusy: string | null;
+  readonly forwardNoAnswer: string | null;
+  readonly noAnswerSeconds: number;
+  readonly forwardUnreachable: string | null;
+}
+
 export interface BackupDocument {
   readonly format: typeof BACKUP_FORMAT;
   readonly version: number;
@@ -51,6 +73,8 @@ export interface BackupDocument {
   readonly secrets: boolean;
   readonly extensions: readonly BackupExtension[];
   readonly dnsRecords: readonly BackupDnsRecord[];
+  readonly ringGroups: readonly BackupRingGroup[];
+  readonly callFeatures: readonly BackupCallFeatures[];
 }
 
 /** The configuration in the store as a backup document; HA1 hashes only with `secrets`. */
@@ -63,10 +87,19 @@ export function exportConfiguration(store: Store, config: ApplianceConfig, secre
       ...(secrets ? { realm: e.realm, ha1Md5: e.ha1Md5, ha1Sha256: e.ha1Sha256 } : {}),
     })),
     dnsRecords: store.dnsRecords.list().map((r) => ({ name: r.name, type: r.type, value: r.value, ttl: r.ttl })),
+    ringGroups: store.ringGroups.list().map((g) => ({
+      number: g.number, name: g.name, strategy: g.strategy, members: g.members, ringSeconds: g.ringSeconds, timeoutSeconds: g.timeoutSeconds, fallback: g.fallback,
+    })),
+    callFeatures: store.callFeatures.list().map((f) => ({
+      extension: f.extension, dnd: f.dnd, forwardAlways: f.forwardAlways, forwardBusy: f.forwardBusy,
+      forwardNoAnswer: f.forwardNoAnswer, noAnswerSeconds: f.noAnswerSeconds, forwardUnreachable: f.forwardUnreachable,
+    })),
   };
 }
 
-const TOP_FIELDS = ['format', 'version', 'createdAt', 'appliance', 'domain', 'secrets', 'extensions', 'dnsRecords'];
+const TOP_FIELDS = ['format', 'version', 'createdAt', 'appliance', 'domain', 'secrets', 'extensions', 'dnsRecords', 'ringGroups', 'callFeatures'];
+const GROUP_FIELDS = ['number', 'name', 'strategy', 'members', 'ringSeconds', 'timeoutSeconds', 'fallback'];
+const FEATURE_FIELDS = ['extension', 'dnd', 'forwardAlways', 'forwardBusy', 'forwardNoAnswer', 'noAnswerSeconds', 'forwardUnreachable'];
 const EXTENSION_FIELDS = ['number', 'displayName', 'e164', 'digest', 'permissions'];
 const PERMISSION_FIELDS = ['callClass', 'maxOutsideCalls', 'outsideCallsPerHour', 'outboundCallerId'];
 const SECRET_FIELDS = ['realm', 'ha1Md5', 'ha1Sha256'];
@@ -106,6 +139,12 @@ function text(row: Record<string, unknown>, key: string, where: string, max = 10
   const v = row[key];
   if (typeof v !== 'string') throw reject(`${where}: "${key}" must be a string`);
   if (v.length > max) throw reject(`${where}: "${key}" is longer than ${max} characters`);
+  return v;
+}
+
+function whole(row: Record<string, unknown>, key: string, where: string): number {
+  const v = row[key];
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw reject(`${where}: "${key}" must be a whole number`);
   return v;
 }
 
@@ -164,7 +203,28 @@ export function parseBackupDocument(json: string, encrypted: boolean): BackupDoc
     if (ttl !== null && typeof ttl !== 'number') throw reject(`${where}: "ttl" must be a number or null`);
     return { name: text(r, 'name', where, 255), type: text(r, 'type', where, 16), value: text(r, 'value', where, 4096), ttl };
   });
+  const ringGroups = raw.ringGroups === undefined ? [] : rows(raw, 'ringGroups').map((r, i): BackupRingGroup => {
+    const where = `ring group ${i + 1}`;
+    onlyFields(r, GROUP_FIELDS, where);
+    if (!Array.isArray(r.members) || r.members.length > 32 || r.members.some((m) => typeof m !== 'string' || m.length > 16)) throw reject(`${where}: "members" must be a list of at most 32 numbers`);
+    return {
+      number: text(r, 'number', where, 16), name: r.name === undefined ? '' : text(r, 'name', where, 200), strategy: text(r, 'strategy', where, 16),
+      members: r.members as string[], ringSeconds: whole(r, 'ringSeconds', where), timeoutSeconds: whole(r, 'timeoutSeconds', where),
+      fallback: r.fallback === null || r.fallback === undefined ? null : text(r, 'fallback', where, 16),
+    };
+  });
+  const callFeatures = raw.callFeatures === undefined ? [] : rows(raw, 'callFeatures').map((r, i): BackupCallFeatures => {
+    const where = `call features ${i + 1}`;
+    onlyFields(r, FEATURE_FIELDS, where);
+    if (typeof r.dnd !== 'boolean') throw reject(`${where}: "dnd" must be true or false`);
+    const target = (k: string) => (r[k] === null || r[k] === undefined ? null : text(r, k, where, 16));
+    return {
+      extension: text(r, 'extension', where, 16), dnd: r.dnd, forwardAlways: target('forwardAlways'), forwardBusy: target('forwardBusy'),
+      forwardNoAnswer: target('forwardNoAnswer'), noAnswerSeconds: whole(r, 'noAnswerSeconds', where), forwardUnreachable: target('forwardUnreachable'),
+    };
+  });
   return {
+    ringGroups, callFeatures,
     format: BACKUP_FORMAT, version: BACKUP_VERSION,
     createdAt: typeof raw.createdAt === 'string' ? raw.createdAt.slice(0, 40) : '',
     appliance: typeof raw.appliance === 'string' ? raw.appliance.slice(0, 64) : '',

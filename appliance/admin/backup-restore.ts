@@ -6,6 +6,8 @@ import { DnsAdminService } from '../dns/admin-records.ts';
 import type { BackupDocument, BackupExtension } from './backup-document.ts';
 import { checkE164, checkNumber, cleanName } from './extension-service.ts';
 import { checkPermissions } from './outside-call-permissions.ts';
+import { RingGroupService } from './ring-group-service.ts';
+import { CallFeaturesService } from './call-features-service.ts';
 
 /** What a restore did. */
 export interface RestoreResult {
@@ -35,6 +37,9 @@ export function applyConfiguration(store: Store, config: ApplianceConfig, doc: B
   const needPassword: string[] = [];
   store.db.transaction(() => {
     const current = new Map(store.extensions.list().map((e) => [e.number, e]));
+    store.db.run('DELETE FROM call_features');
+    store.db.run('DELETE FROM ring_group_members');
+    store.db.run('DELETE FROM ring_groups');
     store.db.run('DELETE FROM extensions');
     store.db.run('DELETE FROM dns_records');
     doc.extensions.forEach((e, i) => row(`extension ${i + 1} ("${e.number}")`, () => {
@@ -52,6 +57,21 @@ export function applyConfiguration(store: Store, config: ApplianceConfig, doc: B
       // Names in a backup are absolute: a trailing dot keeps one outside our zones from being
       // read as relative to the office zone (it must be rejected, not moved).
       dns.add({ name: r.name.endsWith('.') ? r.name : `${r.name}.`, type: r.type, value: r.value, ttl: r.ttl });
+    }));
+    // Ring groups and forwards through the CLI's validation: groups first without their
+    // fallback (it may name a group further down), then the fallbacks, then the forwards.
+    const groups = new RingGroupService(store, config.emergency.numbers);
+    doc.ringGroups.forEach((g, i) => row(`ring group ${i + 1} ("${g.number}")`, () => groups.add({ ...g, fallback: null })));
+    doc.ringGroups.forEach((g, i) => row(`ring group ${i + 1} ("${g.number}")`, () => {
+      if (g.fallback) groups.update({ number: g.number, fallback: g.fallback });
+    }));
+    const features = new CallFeaturesService(store);
+    doc.callFeatures.forEach((f, i) => row(`call features ${i + 1} ("${f.extension}")`, () => {
+      features.forward(f.extension, 'always', f.forwardAlways);
+      features.forward(f.extension, 'busy', f.forwardBusy);
+      features.forward(f.extension, 'noanswer', f.forwardNoAnswer, f.noAnswerSeconds);
+      features.forward(f.extension, 'unreachable', f.forwardUnreachable);
+      features.dnd(f.extension, f.dnd);
     }));
     // What phones proved (SHA-256 learnt) stays only for extensions that are still there.
     store.db.run('DELETE FROM digest_learnt WHERE extension NOT IN (SELECT number FROM extensions)');
