@@ -225,4 +225,19 @@ describe.skipIf(!hasSipp)('ring groups, forwarding and DND with sipp', () => {
     console.log(`forward on busy: 486 in -> INVITE to the target: ${next.ts - busyIn.ts} ms`);
     features.forward('202', 'busy', null);
   }, 30000);
+
+  test('a CANCEL from the caller at a later hunt step cancels that member and ends the call with 487', async () => {
+    groups.add({ number: '613', strategy: 'hunt', members: ['201', '202'], ringSeconds: 10, timeoutSeconds: 30 });
+    const busy = startSipp(['-sf', join(SCENARIOS, 'uas-486.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 20);
+    const ringing = startSipp(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_B, '-p', String(ports.B), '-m', '1'], 20);
+    await Bun.sleep(300);
+    // uac-cancel.xml cancels on the first 180, which comes from member 2 (member 1 answered 486 at once).
+    const caller = await call('613', join(SCENARIOS, 'uac-cancel.xml'));
+    expect(caller.code).toBe(0);
+    expect((await busy.done).code).toBe(0);
+    const r = await ringing.done;
+    expect(r.code).toBe(0);
+    expect(await sippMessages(r)).toMatch(/^CANCEL sip:/m);
+    groups.remove('613');
+  }, 30000);
 });
