@@ -42,7 +42,7 @@ export interface SipServiceDeps {
   readonly extension: (number: string) => ExtensionRecord | undefined;
   readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
   /** Routing of a callee of our domain (the locator over the DNS function). */
-  readonly locate: (user: string) => RouteDecision | Promise<RouteDecision>;
+  readonly locate: (user: string, method?: string) => RouteDecision | Promise<RouteDecision>;
   /** Authenticates the dialogs we record-route (secret shared by every worker). */
   readonly dialogTokens: DialogTokens;
   /** Per-source rate limit and failed-login bans (pike + fail2ban). */
@@ -364,8 +364,8 @@ export class SipService implements PipelineServices {
     );
   }
 
-  locate(user: string): RouteDecision | Promise<RouteDecision> {
-    return this.deps.locate(user);
+  locate(user: string, method?: string): RouteDecision | Promise<RouteDecision> {
+    return this.deps.locate(user, method);
   }
 
   isUs(host: string, port: number | undefined): boolean {

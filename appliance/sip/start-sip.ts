@@ -46,7 +46,7 @@ export interface StartSipOptions {
   /** This worker's id, when it runs beside siblings: opens the sibling link for hot-flow spreading. */
   readonly workerId?: number;
   /** Routing of callees of our domain (the locator over the DNS function). */
-  readonly locate: (user: string) => RouteDecision | Promise<RouteDecision>;
+  readonly locate: (user: string, method?: string) => RouteDecision | Promise<RouteDecision>;
   /** The location view (shared with the DNS function), already loaded from the store. */
   readonly location: LocationView;
   /** Told of each ban this worker decides (after it is stored), to spread it to the others. */

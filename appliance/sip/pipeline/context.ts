@@ -120,7 +120,8 @@ export interface PipelineServices {
   /** Resolves where a URI outside our domain goes (IP literal or DNS name). */
   resolveUri(uri: SipUri): Target | undefined | Promise<Target | undefined>;
   /** Routes a callee of our domain (extension or E.164 number) through the DNS function. */
-  locate(user: string): RouteDecision | Promise<RouteDecision>;
+  /** `method`: the request's (ring groups and forwarding apply to INVITE only, proxy/planned-locator.ts). */
+  locate(user: string, method?: string): RouteDecision | Promise<RouteDecision>;
   /** True when host:port is one of our Vias / Record-Routes. */
   isUs(host: string, port: number | undefined): boolean;
   /** Is the URI host one of ours (domain, our addresses)? */

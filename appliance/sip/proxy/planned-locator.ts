@@ -7,14 +7,15 @@ import { historyInfo, type CallPlan, type Outcome, type Then } from './call-plan
  * (RFC 3261 §16.7 forking), each forwarded request naming its original target in
  * History-Info (RFC 7044); the plan's `then` becomes the serial step that follows
  * (proxy/serial-fork.ts); the plan's answer (486, 482, 480, 404) is given as it is.
- * `next`: call-plan.ts nextAfter over the same view.
+ * `next`: call-plan.ts nextAfter over the same view. Only calls (INVITE) are planned: a MESSAGE,
+ * OPTIONS or SUBSCRIBE to an extension reaches its phones as before, whatever its forwards or DND.
  */
 export function withCallPlan(
   locate: (user: string) => Promise<RouteDecision>,
   plan: (user: string) => CallPlan,
   next: (then: Then, outcome: Outcome) => CallPlan | undefined,
   domain: string,
-): (user: string) => Promise<RouteDecision> {
+): (user: string, method?: string) => Promise<RouteDecision> {
   const decide = async (p: CallPlan, user: string): Promise<RouteDecision> => {
     if (p.kind === 'direct') return locate(user);
     if (p.kind === 'reply') return { kind: 'reply', status: p.status, reason: p.reason };
@@ -43,5 +44,5 @@ export function withCallPlan(
     };
     return { kind: 'relay', targets, serial };
   };
-  return (user) => decide(plan(user), user);
+  return (user, method) => (method === undefined || method === 'INVITE' ? decide(plan(user), user) : locate(user));
 }

@@ -15,7 +15,7 @@ export const location: Stage = {
       services.reply(ctx, 404, 'Not Found');
       return 'handled';
     }
-    const decision = services.locate(ruri.user);
+    const decision = services.locate(ruri.user, ctx.req.method);
     return decision instanceof Promise ? decision.then((d) => apply(ctx, d)) : apply(ctx, decision);
   },
 };
