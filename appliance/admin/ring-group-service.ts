@@ -51,7 +51,7 @@ export class RingGroupService {
       strategy: this.strategy(input.strategy ?? 'ring-all'),
       members: this.members(input.members ?? []),
       ringSeconds: seconds(input.ringSeconds, 'ringSeconds', 5, 120) ?? 15,
-      timeoutSeconds: seconds(input.timeoutSeconds, 'timeoutSeconds', 5, 600) ?? 60,
+      timeoutSeconds: seconds(input.timeoutSeconds, 'timeoutSeconds', 5, 180) ?? 60,
       fallback: this.fallback(input.number, input.fallback),
     });
     this.store.events.append('admin.group.add', `ring group ${rec.number} added`, { number: rec.number });
@@ -65,7 +65,7 @@ export class RingGroupService {
       ...(input.strategy !== undefined ? { strategy: this.strategy(input.strategy) } : {}),
       ...(input.members !== undefined ? { members: this.members(input.members) } : {}),
       ...(input.ringSeconds !== undefined ? { ringSeconds: seconds(input.ringSeconds, 'ringSeconds', 5, 120) } : {}),
-      ...(input.timeoutSeconds !== undefined ? { timeoutSeconds: seconds(input.timeoutSeconds, 'timeoutSeconds', 5, 600) } : {}),
+      ...(input.timeoutSeconds !== undefined ? { timeoutSeconds: seconds(input.timeoutSeconds, 'timeoutSeconds', 5, 180) } : {}),
       ...(input.fallback !== undefined ? { fallback: this.fallback(input.number, input.fallback) } : {}),
     };
     const rec = this.store.ringGroups.update(input.number, patch);

@@ -146,7 +146,13 @@ export class Fork implements ClientTransactionUser {
     this.advancing = false;
     this.rangOut = false;
     if (this.done || this.answered) return;
-    if (this.finals.some((f) => f === undefined)) return;
+    if (this.finals.some((f) => f === undefined)) {
+      // New branches: Timer C runs per forwarded request (RFC 3261 §16.6 step 11), so a hunt
+      // longer than 3 minutes is not cut by the first step's timer.
+      clearTimeout(this.timerC);
+      if (this.st.isInvite) this.timerC = setTimeout(() => this.cancel(), TIMER_C);
+      return;
+    }
     if (reply && !this.canceled) {
       this.finish();
       const res = buildResponse(this.st.request, reply.status, reply.reason, {}, this.host.toTag(this.st.request));
