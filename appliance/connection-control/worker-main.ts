@@ -172,8 +172,10 @@ async function stopGracefully(): Promise<void> {
   cc.sip.service.admission.draining = true;
   const until = Date.now() + config.control.stopGraceSeconds * 1000;
   // Activity is what is served: new work refused while stopping (503) does not keep us here,
-  // or a steady flow of new calls would hold every restart for the whole grace period.
-  const total = () => Object.values(cc.sip.service.counters.snapshot().requests).reduce((a, b) => a + b, 0) - cc.sip.service.admission.shed;
+  // nor do the ACKs those refusals bring (an ACK for a 2xx follows a transaction still
+  // pending), or a steady flow of new calls would hold every restart for the whole grace period.
+  const total = () => Object.entries(cc.sip.service.counters.snapshot().requests)
+    .reduce((a, [method, n]) => (method === 'ACK' ? a : a + n), 0) - cc.sip.service.admission.shed;
   let seen = total();
   let quietSince = Date.now();
   while (Date.now() < until) {
