@@ -277,6 +277,10 @@ export class SipService implements PipelineServices {
         }
         return forwardedResponse(res, st.vias);
       },
+      localFinal: (res) => {
+        const event = this.onDialogEvent && this.dialogEvent(ctx, res);
+        if (event) this.onDialogEvent!(event);
+      },
       toTag: (req) => this.toTag(req),
     });
     const loop = undefined;

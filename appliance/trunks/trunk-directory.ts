@@ -80,7 +80,7 @@ export class TrunkDirectory implements TrunkRouting {
     return routeDialled(dialled, this.routes, this.emergency);
   }
 
-  refusal(ext: ExtensionRecord, route: OutsideCallRoute, callId: string): string | undefined {
+  refusal(ext: ExtensionRecord, route: OutsideCallRoute): string | undefined {
     if (route.class === 'emergency') return undefined;
     if (!classPermits(ext.callClass, route.class as ExtensionRecord['callClass'])) return `Call class ${route.class} not permitted`;
     const now = Date.now();
@@ -89,8 +89,11 @@ export class TrunkDirectory implements TrunkRouting {
     const { open, started } = this.deps.outsideCalls(ext.number, now - 3600_000);
     if (open + ringing >= ext.maxOutsideCalls) return 'Too many outside calls';
     if (started + ringing >= ext.outsideCallsPerHour) return 'Outside call limit per hour reached';
-    this.ringing.set(callId, { extension: ext.number, at: now });
     return undefined;
+  }
+
+  placed(callId: string, extension: string): void {
+    this.ringing.set(callId, { extension, at: Date.now() });
   }
 
   /** A call placed here now has a record (answered or failed): it counts from the records. */

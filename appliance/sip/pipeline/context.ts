@@ -82,7 +82,9 @@ export interface TrunkRouting {
   /** Where a number an extension dialled goes (`[[routes]]`, `[emergency]`), if outside. */
   route(dialled: string): OutsideCallRoute | undefined;
   /** Why this extension may not make this call now (its class, its limits), or undefined. */
-  refusal(extension: ExtensionRecord, route: OutsideCallRoute, callId: string): string | undefined;
+  refusal(extension: ExtensionRecord, route: OutsideCallRoute): string | undefined;
+  /** An outside call of this extension leaves now: it counts against its limits until its record exists. */
+  placed(callId: string, extension: string): void;
   /** The trunk's registration failed: its calls get 503 at once instead of timing out. */
   isDown(trunk: string): boolean;
   /** The identity towards the provider (P-Asserted-Identity, RFC 3325) for this extension's call. */

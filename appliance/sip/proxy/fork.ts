@@ -14,6 +14,8 @@ export interface ForkHost {
   toTag(req: SipRequest): string;
   /** Counts a finished call attempt for the operating state. */
   onFinal?(status: number): void;
+  /** A final response the fork made itself (408, 487, a 503 turned 500, §16.7 step 6): the call records see it too. */
+  localFinal?(res: SipResponse): void;
 }
 
 /** How the current targets of a fork ended (serial forking, proxy/serial-fork.ts). */
@@ -157,6 +159,7 @@ export class Fork implements ClientTransactionUser {
       this.finish();
       const res = buildResponse(this.st.request, reply.status, reply.reason, {}, this.host.toTag(this.st.request));
       this.st.respond(res);
+      this.host.localFinal?.(res);
       this.host.onFinal?.(res.status);
       return;
     }
@@ -192,8 +195,10 @@ export class Fork implements ClientTransactionUser {
     // Cancelled upstream: 487; with serial forking also when the last step's branches had ended (rung out, 480).
     if (this.canceled && (statuses.every((s) => s === 408) || this.continuation)) {
       res = buildResponse(this.st.request, 487, 'Request Terminated', {}, this.host.toTag(this.st.request));
+      this.host.localFinal?.(res);
     } else if (best.status !== statuses[best.index] || statuses[best.index] === 408) {
       res = buildResponse(this.st.request, best.status, undefined, {}, this.host.toTag(this.st.request));
+      this.host.localFinal?.(res);
     } else {
       res = this.host.upstream(this.finals[best.index]!);
     }

@@ -173,6 +173,9 @@ describe.skipIf(!HAVE)('calls over a trunk to a real provider', () => {
     expect(Date.now() - next).toBeLessThan(3000);
     console.log(`provider gone: first call given up after ${firstMs} ms, the next refused with 503 after ${Date.now() - next} ms`);
     expect(t.control.store.events.recent(10, 'trunk.unreachable').length).toBeGreaterThanOrEqual(1);
+    // A final response we made ourselves (the 408) is a call record too.
+    await until(() => records().some((c) => c.routedTo === '+17185550000'));
+    expect(records().find((c) => c.routedTo === '+17185550000')).toMatchObject({ direction: 'outbound', result: 408, answeredAt: null });
   }, 30_000);
 
   test('a trunk reported down: its calls get 503 at once, not a timeout', async () => {

@@ -25,7 +25,7 @@ export const trunkOutbound: Stage = {
     const caller = services.extension(ctx.authUser);
     if (!caller) return 'continue';
     if (!emergency) {
-      const refusal = trunks.refusal(caller, route, String(req.headers['call-id']));
+      const refusal = trunks.refusal(caller, route);
       if (refusal) {
         services.log('trunk.refused', `extension ${caller.number} calling ${ruri.user}: ${refusal}`, { extension: caller.number, dialled: ruri.user, route: route.route });
         services.reply(ctx, 403, refusal);
@@ -40,7 +40,11 @@ export const trunkOutbound: Stage = {
     }
     req.headers['p-asserted-identity'] = trunks.assertedIdentity(route.trunk, caller);
     ctx.trunkCall = { trunk: route.trunk, direction: emergency ? 'emergency' : 'outbound', routedTo: route.number };
-    return trunks.target(route).then((t) => send(ctx, t, route));
+    return trunks.target(route).then((t) => {
+      // It leaves: it counts against the caller's limits until its call record exists.
+      if (t && !emergency) trunks.placed(String(req.headers['call-id']), caller.number);
+      return send(ctx, t, route);
+    });
   },
 };
 
