@@ -1,7 +1,7 @@
 import { ValidationError } from '../../system/errors/index.ts';
 import type { PermissionInput } from './outside-call-permissions.ts';
 import type { ApplianceConfig } from '../../system/config/index.ts';
-import { DIGEST_POLICIES, type DigestPolicy, type Store } from '../../system/store/index.ts';
+import { DIGEST_POLICIES, type CallFeatures, type DigestPolicy, type Store } from '../../system/store/index.ts';
 
 /**
  * The backup document: the configuration an admin makes (extensions, admin DNS records) as
@@ -51,16 +51,8 @@ export interface BackupRingGroup {
   readonly fallback: string | null;
 }
 
-/** One extension's forwarding and do-not-disturb in a backup (issue 15). */
-export interface BackupCallFeatures {
-  readonly extension: string;
-  readonly dnd: boolean;
-  readonly forwardAlways: string | null;
-  readonly forwardBusy: string | null;
-  readonly forwardNoAnswer: string | null;
-  readonly noAnswerSeconds: number;
-  readonly forwardUnreachable: string | null;
-}
+/** One extension's forwarding and do-not-disturb in a backup (issue 15): the store's record as it is. */
+export type BackupCallFeatures = CallFeatures;
 
 export interface BackupDocument {
   readonly format: typeof BACKUP_FORMAT;
