@@ -1,4 +1,5 @@
 import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +178,20 @@ async function answersOptions(address: string, port: number, alive: () => boolea
   }
 }
 
+/** Waits (bounded) until a TCP listener can bind address:port again. */
+async function portFree(address: string, port: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, address, () => srv.close(() => resolve(true)));
+    });
+    if (free) return;
+    await Bun.sleep(50);
+  }
+}
+
 function outsideHost(outside: string | undefined): string {
   if (!outside) return '0.0.0.0';
   return outside.replace(/:\d+$/, '');
@@ -221,6 +236,14 @@ export async function startKamailioProvider(o: KamailioProviderOptions): Promise
       if (!exited) proc.kill('SIGKILL');
       await proc.exited;
     }
+    // Its forked children can outlive the main process (seen: one kept the TCP listener, and
+    // the provider started again on that port failed): end every process of this config.
+    try {
+      Bun.spawnSync(['pkill', '-9', '-f', cfg]);
+    } catch {
+      // no pkill (procps) on this machine: the wait below still gives them time
+    }
+    await portFree(o.address, port, 5000);
     rmSync(dir, { recursive: true, force: true });
   };
   // Ready when it answers an OPTIONS (its children are forked after the config is parsed).
