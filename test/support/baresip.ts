@@ -95,3 +95,31 @@ module_app menu.so
   };
   return phone;
 }
+
+/** RTP packets a baresip phone sent and received, from its end-of-call summary. */
+export interface RtpCounts {
+  readonly tx: number;
+  readonly rx: number;
+}
+
+/** The first end-of-call summary in `log` ("packets: <tx> <rx>"), or undefined. */
+export function rtpPackets(log: string): RtpCounts | undefined {
+  const m = log.match(/packets:\s+(\d+)\s+(\d+)/);
+  return m ? { tx: Number(m[1]), rx: Number(m[2]) } : undefined;
+}
+
+/**
+ * Caller dials callee at `domain`; both see the call established; `holdMs` of audio; the caller
+ * hangs up (BYE) and both see it end. Returns each side's RTP counts of this call.
+ */
+export async function callAndHangUp(caller: BaresipPhone, callee: BaresipPhone, domain: string, holdMs = 2000): Promise<{ caller?: RtpCounts; callee?: RtpCounts }> {
+  const a0 = caller.log().length, b0 = callee.log().length;
+  caller.send(`/dial sip:${callee.user}@${domain}`);
+  await caller.waitFor(/Call established/, 8000, a0);
+  await callee.waitFor(/Call established/, 8000, b0);
+  await Bun.sleep(holdMs);
+  caller.send('/hangup');
+  await caller.waitFor(/terminated \(duration/, 5000, a0);
+  await callee.waitFor(/terminated \(duration/, 5000, b0);
+  return { caller: rtpPackets(caller.log().slice(a0)), callee: rtpPackets(callee.log().slice(b0)) };
+}

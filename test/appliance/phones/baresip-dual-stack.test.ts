@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import { requireTool } from '../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../support/appliance.ts';
-import { startBaresip, type BaresipPhone } from '../../support/baresip.ts';
+import { rtpPackets, startBaresip, type BaresipPhone } from '../../support/baresip.ts';
 import { freePort } from '../../support/sipp.ts';
 
 /**
@@ -28,11 +28,6 @@ async function phone(user: string, ip: string): Promise<BaresipPhone> {
   running.push(p);
   await p.waitFor(/200 OK .*\[\d+ bindings?\]/);
   return p;
-}
-
-function rtpPackets(log: string): { tx: number; rx: number } | undefined {
-  const m = log.match(/packets:\s+(\d+)\s+(\d+)/);
-  return m ? { tx: Number(m[1]), rx: Number(m[2]) } : undefined;
 }
 
 describe.skipIf(!hasBaresip)('baresip phones over IPv6 (dual-stack appliance)', () => {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import { requireTool } from '../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../support/appliance.ts';
-import { startBaresip, type BaresipPhone } from '../../support/baresip.ts';
+import { rtpPackets, startBaresip, type BaresipPhone } from '../../support/baresip.ts';
 import { startLinphone, type LinphonePhone } from '../../support/linphone.ts';
 import { freePort, freeTcpPort } from '../../support/sipp.ts';
 
@@ -39,11 +39,8 @@ function linphoneRtp(log: string): { tx: number; rx: number } {
   return { tx: Number(log.match(/ortp-message-sent\s+(\d+) packets/)?.[1] ?? 0), rx: Number(log.match(/ortp-message-received\s+(\d+) packets/)?.[1] ?? 0) };
 }
 
-/** baresip's end-of-call summary: RTP packets sent and received. */
-function baresipRtp(log: string): { tx: number; rx: number } {
-  const m = log.match(/packets:\s+(\d+)\s+(\d+)/);
-  return { tx: Number(m?.[1] ?? 0), rx: Number(m?.[2] ?? 0) };
-}
+/** baresip's end-of-call summary (test/support/baresip.ts), zeros when absent. */
+const baresipRtp = (log: string) => rtpPackets(log) ?? { tx: 0, rx: 0 };
 
 /** Runs a test body; when it fails, prints the tail of every phone's log first (CI shows it). */
 async function withLogs(body: () => Promise<void>): Promise<void> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { requireTool } from '../../support/require-tool.ts';
 import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
-import { startBaresip, type BaresipPhone } from '../../support/baresip.ts';
+import { callAndHangUp, startBaresip, type BaresipPhone } from '../../support/baresip.ts';
 import { freeTcpPort } from '../../support/sipp.ts';
 
 /**
@@ -39,23 +39,10 @@ async function stopPhone(p: BaresipPhone): Promise<void> {
   await p.stop();
 }
 
-/** The end-of-call summary: packets sent and received. */
-function rtpPackets(log: string): { tx: number; rx: number } | undefined {
-  const m = log.match(/packets:\s+(\d+)\s+(\d+)/);
-  return m ? { tx: Number(m[1]), rx: Number(m[2]) } : undefined;
-}
-
+/** Caller dials callee, both see the call established, 2 s of audio, caller hangs up (BYE): RTP both ways. */
 async function call(caller: BaresipPhone, callee: BaresipPhone): Promise<void> {
-  const a0 = caller.log().length, b0 = callee.log().length;
-  caller.send(`/dial sip:${callee.user}@${DOMAIN}`);
-  await caller.waitFor(/Call established/, 8000, a0);
-  await callee.waitFor(/Call established/, 8000, b0);
-  await Bun.sleep(2000);
-  caller.send('/hangup');
-  await caller.waitFor(/terminated \(duration/, 5000, a0);
-  await callee.waitFor(/terminated \(duration/, 5000, b0);
-  for (const [p, at] of [[caller, a0], [callee, b0]] as const) {
-    const stats = rtpPackets(p.log().slice(at));
+  const rtp = await callAndHangUp(caller, callee, DOMAIN);
+  for (const [p, stats] of [[caller, rtp.caller], [callee, rtp.callee]] as const) {
     console.log(`${caller.user} -> ${callee.user}: ${p.user} RTP packets tx ${stats?.tx} rx ${stats?.rx}`);
     expect(stats?.tx ?? 0).toBeGreaterThan(50);
     expect(stats?.rx ?? 0).toBeGreaterThan(50);

@@ -5,7 +5,7 @@ import { TLS_DIR } from '../../../appliance/tls/certificate.ts';
 import { requireTool } from '../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../support/appliance.ts';
 import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
-import { startBaresip, type BaresipPhone } from '../../support/baresip.ts';
+import { rtpPackets, startBaresip, type BaresipPhone } from '../../support/baresip.ts';
 import { startLinphone, type LinphonePhone } from '../../support/linphone.ts';
 import { freePort, freeTcpPort } from '../../support/sipp.ts';
 
@@ -72,11 +72,8 @@ async function linphone(user: string, ip: string, t: Transport): Promise<Linphon
   return p;
 }
 
-/** baresip's end-of-call summary: RTP packets sent and received. */
-function baresipRtp(log: string): { tx: number; rx: number } {
-  const m = log.match(/packets:\s+(\d+)\s+(\d+)/);
-  return { tx: Number(m?.[1] ?? 0), rx: Number(m?.[2] ?? 0) };
-}
+/** baresip's end-of-call summary (test/support/baresip.ts), zeros when absent. */
+const baresipRtp = (log: string) => rtpPackets(log) ?? { tx: 0, rx: 0 };
 
 /** oRTP's end-of-call statistics of linphonec: RTP packets sent and received. */
 function linphoneRtp(log: string): { tx: number; rx: number } {
