@@ -192,13 +192,18 @@ export class SipService implements PipelineServices {
     this.counters.dropped++;
   }
 
-  /** The dialog event of a final response, with its trunk leg (call records); tells the trunks a call of theirs is recorded. */
-  private dialogEvent(ctx: RequestContext, res: SipResponse): DialogEvent | undefined {
+  /**
+   * The dialog event a final response makes (calls view, call records), with its trunk leg;
+   * tells the trunks a call of theirs is recorded.
+   */
+  private emitDialogEvent(ctx: RequestContext, res: SipResponse): void {
+    if (!this.onDialogEvent) return;
     const event = dialogEventOf(ctx.req, res, Date.now(), ctx.st?.createdAt);
+    if (!event) return;
     const leg = ctx.trunkCall;
-    if (!event || !leg || (event.kind !== 'start' && event.kind !== 'failed')) return event;
+    if (!leg || (event.kind !== 'start' && event.kind !== 'failed')) return this.onDialogEvent(event);
     this.trunks?.recorded(event.callId);
-    return { ...event, trunk: leg.trunk, direction: leg.direction, routedTo: leg.routedTo };
+    this.onDialogEvent({ ...event, trunk: leg.trunk, direction: leg.direction, routedTo: leg.routedTo });
   }
 
   /** A sibling worker's Via port: a slot's port from the config, or one announced (a fallback port). */
@@ -219,10 +224,7 @@ export class SipService implements PipelineServices {
     // A call we refused ourselves is a call record too (404, 480, 403, ...), but only for a
     // caller we know: a stranger's INVITEs would fill the store. Our own 503s are load
     // shedding, counted in the reports rather than written row by row under overload.
-    if (this.onDialogEvent && status >= 300 && status !== 503 && (ctx.authUser || ctx.trusted)) {
-      const event = this.dialogEvent(ctx, res);
-      if (event) this.onDialogEvent(event);
-    }
+    if (status >= 300 && status !== 503 && (ctx.authUser || ctx.trusted || ctx.trunkCall)) this.emitDialogEvent(ctx, res);
     const st = ctx.st;
     // A final error to an INVITE from an unauthenticated source goes statelessly: an INVITE
     // server transaction would retransmit it until an ACK (Timer G), 11 times over 32 s, for
@@ -271,16 +273,10 @@ export class SipService implements PipelineServices {
       // request came with (our transaction keeps them, §8.2.6.2) are used instead.
       upstream: (res) => {
         this.counters.reply(res.status);
-        if (this.onDialogEvent) {
-          const event = this.dialogEvent(ctx, res);
-          if (event) this.onDialogEvent(event);
-        }
+        this.emitDialogEvent(ctx, res);
         return forwardedResponse(res, st.vias);
       },
-      localFinal: (res) => {
-        const event = this.onDialogEvent && this.dialogEvent(ctx, res);
-        if (event) this.onDialogEvent!(event);
-      },
+      localFinal: (res) => this.emitDialogEvent(ctx, res),
       toTag: (req) => this.toTag(req),
     });
     const loop = undefined;
