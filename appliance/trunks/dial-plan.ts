@@ -24,7 +24,7 @@ export function routeDialled(dialled: string, routes: readonly RouteConfig[], em
     return { route: 'emergency', trunk: emergency.trunk, failover: undefined, number: dialled, class: 'emergency' };
   }
   for (const r of routes) {
-    const re = new RegExp(r.regex.source, r.regex.flags.replace('g', ''));
+    const re = stateless(r.regex);
     if (!re.test(dialled)) continue;
     return { route: r.name, trunk: r.trunk, failover: r.failover, number: dialled.replace(re, r.replace), class: r.class };
   }
@@ -50,12 +50,17 @@ export function inboundTarget(trunk: string, numbers: readonly (string | undefin
     for (const n of numbers) {
       if (!n) continue;
       const m = entry.match;
-      if (m.kind === 'any' || (m.kind === 'number' && sameNumber(m.number, n)) || (m.kind === 'pattern' && new RegExp(m.regex.source, m.regex.flags.replace('g', '')).test(n))) {
+      if (m.kind === 'any' || (m.kind === 'number' && sameNumber(m.number, n)) || (m.kind === 'pattern' && stateless(m.regex).test(n))) {
         return entry.to;
       }
     }
   }
   return undefined;
+}
+
+/** The pattern as is, or without the flags that make `test` remember where it stopped (g, y). */
+function stateless(re: RegExp): RegExp {
+  return re.global || re.sticky ? new RegExp(re.source, re.flags.replace(/[gy]/g, '')) : re;
 }
 
 /** +15551230100 and 15551230100 are the same number (providers differ in the +). */
