@@ -1,29 +1,36 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * Authentication of the peer API: every request carries the sender's name, a timestamp and
- * HMAC-SHA256(secret, method \n path \n timestamp \n SHA-256(body)). Stale timestamps (beyond
- * the allowed skew) and replays (a signature seen within the window) are refused.
+ * Authentication of the peer API: every request carries the sender's name, a timestamp, a
+ * random nonce and HMAC-SHA256(secret, method \n path \n timestamp \n nonce \n SHA-256(body)).
+ * Stale timestamps (beyond the allowed skew) and replays (a signature seen within the window)
+ * are refused. The nonce makes two honest requests with the same body in the same second (a
+ * hand-off asked again at once) two signatures; a request without one (an appliance of an
+ * earlier version, during an upgrade of the group) is signed without it and still checked for replay.
  */
 export const PEER_NAME = 'x-peer-name';
 export const PEER_TIMESTAMP = 'x-peer-timestamp';
 export const PEER_SIGNATURE = 'x-peer-signature';
+export const PEER_NONCE = 'x-peer-nonce';
 /** Clock skew accepted between two appliances, seconds. */
 export const MAX_SKEW_SECONDS = 30;
 
 /** The signature for one request. */
-export function signPeerRequest(secret: string, method: string, path: string, body: string, timestamp: number): string {
+export function signPeerRequest(secret: string, method: string, path: string, body: string, timestamp: number, nonce = ''): string {
   const bodyHash = createHash('sha256').update(body).digest('hex');
-  return createHmac('sha256', secret).update(`${method.toUpperCase()}\n${path}\n${timestamp}\n${bodyHash}`).digest('hex');
+  const signed = nonce ? `${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${bodyHash}` : `${method.toUpperCase()}\n${path}\n${timestamp}\n${bodyHash}`;
+  return createHmac('sha256', secret).update(signed).digest('hex');
 }
 
 /** Headers for a signed request from `name`. */
 export function peerHeaders(name: string, secret: string, method: string, path: string, body: string, now = Date.now()): Record<string, string> {
   const ts = Math.floor(now / 1000);
+  const nonce = randomBytes(12).toString('hex');
   return {
     [PEER_NAME]: name,
     [PEER_TIMESTAMP]: String(ts),
-    [PEER_SIGNATURE]: signPeerRequest(secret, method, path, body, ts),
+    [PEER_NONCE]: nonce,
+    [PEER_SIGNATURE]: signPeerRequest(secret, method, path, body, ts, nonce),
     'content-type': 'application/json',
   };
 }
@@ -42,10 +49,11 @@ export class PeerVerifier {
     if (!secret) return { ok: false, reason: 'unknown peer' };
     const tsText = headers.get(PEER_TIMESTAMP) ?? '';
     const sig = headers.get(PEER_SIGNATURE) ?? '';
-    if (!/^\d{1,12}$/.test(tsText) || !/^[0-9a-f]{64}$/.test(sig)) return { ok: false, reason: 'missing or malformed signature' };
+    const nonce = headers.get(PEER_NONCE) ?? '';
+    if (!/^\d{1,12}$/.test(tsText) || !/^[0-9a-f]{64}$/.test(sig) || !/^[0-9a-f]{0,64}$/.test(nonce)) return { ok: false, reason: 'missing or malformed signature' };
     const ts = Number(tsText);
     if (Math.abs(now / 1000 - ts) > MAX_SKEW_SECONDS) return { ok: false, reason: 'stale timestamp' };
-    const expected = signPeerRequest(secret, method, path, body, ts);
+    const expected = signPeerRequest(secret, method, path, body, ts, nonce);
     if (!timingSafeEqual(Buffer.from(expected), Buffer.from(sig))) return { ok: false, reason: 'bad signature' };
     this.forgetOld(now);
     if (this.seen.has(sig)) return { ok: false, reason: 'replayed request' };

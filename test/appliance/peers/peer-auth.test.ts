@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { PEER_TIMESTAMP, PeerVerifier, peerHeaders } from '../../../appliance/peers/peer-auth.ts';
+import { PEER_NONCE, PEER_TIMESTAMP, PeerVerifier, peerHeaders, signPeerRequest } from '../../../appliance/peers/peer-auth.ts';
 
 const SECRET = 'a-shared-secret-of-some-length';
 const verifier = () => new PeerVerifier(new Map([['a', SECRET]]));
@@ -17,6 +17,23 @@ describe('peer request authentication (HMAC over method, path, body, timestamp)'
     expect(v.verify('POST', r.path, r.body, r.headers, NOW + 1000)).toEqual({ ok: false, reason: 'replayed request' });
   });
 
+  // A hand-off asked again at once has the same body in the same second: two requests, not a replay.
+  test('the same body twice in one second: two nonces, both accepted', () => {
+    const v = verifier();
+    const [r1, r2] = [request(), request()];
+    expect(r1.headers.get(PEER_NONCE)).not.toBe(r2.headers.get(PEER_NONCE));
+    expect(v.verify('POST', r1.path, r1.body, r1.headers, NOW)).toEqual({ ok: true, peer: 'a' });
+    expect(v.verify('POST', r2.path, r2.body, r2.headers, NOW)).toEqual({ ok: true, peer: 'a' });
+  });
+
+  test('a request without a nonce (an earlier version) is accepted once, then a replay', () => {
+    const v = verifier();
+    const ts = Math.floor(NOW / 1000);
+    const headers = new Headers({ 'x-peer-name': 'a', 'x-peer-timestamp': String(ts), 'x-peer-signature': signPeerRequest(SECRET, 'POST', '/peer/heartbeat', '{}', ts) });
+    expect(v.verify('POST', '/peer/heartbeat', '{}', headers, NOW)).toEqual({ ok: true, peer: 'a' });
+    expect(v.verify('POST', '/peer/heartbeat', '{}', headers, NOW)).toEqual({ ok: false, reason: 'replayed request' });
+  });
+
   const cases: [string, () => { ok: boolean; reason?: string }, string][] = [
     ['wrong secret', () => { const r = request('a', 'another-secret-of-some-length'); return verifier().verify('POST', r.path, r.body, r.headers, NOW); }, 'bad signature'],
     ['unknown peer', () => { const r = request('z'); return verifier().verify('POST', r.path, r.body, r.headers, NOW); }, 'unknown peer'],
@@ -30,6 +47,21 @@ describe('peer request authentication (HMAC over method, path, body, timestamp)'
       r.headers.set(PEER_TIMESTAMP, String(Number(r.headers.get(PEER_TIMESTAMP)) + 1));
       return verifier().verify('POST', r.path, r.body, r.headers, NOW);
     }, 'bad signature'],
+    ['nonce edited', () => {
+      const r = request();
+      r.headers.set(PEER_NONCE, 'ab'.repeat(12));
+      return verifier().verify('POST', r.path, r.body, r.headers, NOW);
+    }, 'bad signature'],
+    ['nonce removed', () => {
+      const r = request();
+      r.headers.delete(PEER_NONCE);
+      return verifier().verify('POST', r.path, r.body, r.headers, NOW);
+    }, 'bad signature'],
+    ['nonce not hex', () => {
+      const r = request();
+      r.headers.set(PEER_NONCE, 'x'.repeat(24));
+      return verifier().verify('POST', r.path, r.body, r.headers, NOW);
+    }, 'missing or malformed signature'],
     ['no signature', () => verifier().verify('POST', '/peer/heartbeat', '{}', new Headers({ 'x-peer-name': 'a', 'x-peer-timestamp': String(NOW / 1000) }), NOW), 'missing or malformed signature'],
   ];
   for (const [name, run, reason] of cases) {
