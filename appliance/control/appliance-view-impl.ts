@@ -57,7 +57,8 @@ export function applianceView(p: ViewParts): ApplianceView {
         role: roles.handedOffTo === l ? 'handed-off' : roles.servingFor.includes(l.name) ? 'serving-for-peer' : 'normal',
       }));
     },
-    handOff: (peer) => p.peers.handOff(peer),
+    handOffStatus: () => p.peers.handOffStatus,
+    handOff: (peer) => p.peers.handOff({ cause: 'admin', peer }),
     takeBack: () => p.peers.takeBack(),
     trunks: () => p.trunks.list(),
   };

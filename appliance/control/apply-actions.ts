@@ -1,3 +1,4 @@
+import type { HandOffRequest, HandOffResult } from '../peers/hand-off.ts';
 import type { Action } from './policy.ts';
 import type { Admission } from './ipc-protocol.ts';
 import type { OperatingState } from './operating-state.ts';
@@ -8,7 +9,7 @@ export interface ActionTarget {
   readonly pool: WorkerPool;
   readonly maxWorkers: number;
   setAdmission(admission: Admission | null): void;
-  readonly peers: { handOff(peer?: string): Promise<{ ok: boolean; message: string }>; takeBack(): Promise<{ ok: boolean; message: string }> };
+  readonly peers: { handOff(req: HandOffRequest): Promise<HandOffResult>; takeBack(): Promise<HandOffResult> };
   log(kind: string, message: string, details: Record<string, unknown>): void;
 }
 
@@ -45,7 +46,8 @@ export function applyActions(actions: readonly Action[], state: OperatingState, 
         break;
       case 'hand-off':
         t.log('control.hand-off', `hand-off decided: ${a.reason}`, details);
-        void t.peers.handOff(a.peers[0]).then((r) => t.log('control.hand-off', r.message, { ok: r.ok }));
+        // The owner asks the peers in turn and records the outcome the policy reads next time.
+        void t.peers.handOff({ cause: 'policy', candidates: a.peers }).then((r) => t.log('control.hand-off', r.message, { ok: r.ok, attempts: r.attempts }));
         break;
       case 'take-back':
         t.log('control.take-back', `take-back decided: ${a.reason}`, details);

@@ -227,7 +227,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     config,
     summary: () => ({
       name: config.name, ts: Date.now(), overloaded: admission !== null || overloadedNow(),
-      workers: pool.workers.length, activeCalls: calls.count, handedOff: peers.roles.handedOffTo !== null,
+      workers: pool.workers.length, activeCalls: calls.count, handedOff: peers.roles.handedOffTo !== null, utilisation: utilisationNow(),
     }),
     applyRemote: (changes) => {
       store.registrations.apply(changes);
@@ -254,12 +254,12 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     pool.send(w, { type: 'hand-off', target: handOffTargetFor(peers.roles, config) });
   };
   /** The last sample says the running workers are over the scale-out threshold. */
-  const overloadedNow = () => {
-    const last = history.last();
-    const running = last?.workers.filter((w) => w.state === 'running') ?? [];
-    if (running.length === 0) return false;
-    return running.reduce((a, w) => a + w.elu, 0) / running.length >= policySettingsFor(config).scaleOutElu;
+  /** Mean ELU of the running workers in the last sample (0 before the first). */
+  const utilisationNow = () => {
+    const running = history.last()?.workers.filter((w) => w.state === 'running') ?? [];
+    return running.length === 0 ? 0 : running.reduce((a, w) => a + w.elu, 0) / running.length;
   };
+  const overloadedNow = () => utilisationNow() >= policySettingsFor(config).scaleOutElu;
 
   // SIP over TLS: the certificate is made (or loaded) here, once, before any worker needs it,
   // so every worker serves the same one.
@@ -315,7 +315,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     const [host, ...got] = await Promise.all([sampler.sample(), ...reports]);
     const state: OperatingState = { ts: Date.now(), host, workers: got.filter((r): r is WorkerReport => !!r), activeCalls: calls.count };
     history.push(state);
-    const decided = policy({ history: history.latest(POLICY_WINDOW), settings, memory, now: state.ts });
+    const decided = policy({ history: history.latest(POLICY_WINDOW), settings, memory, handOff: peers.handOffStatus, now: state.ts });
     memory = decided.memory;
     applyActions(decided.actions, state, { pool, maxWorkers: settings.maxWorkers, setAdmission, log, peers });
     for (const l of sampleListeners) l(state);
@@ -324,7 +324,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const view = applianceView({ store, pool, history, calls, peers, settings, sampleListeners, callTrace, trunks });
   const routes = {
     ...controlRoutes(writeControlToken(config.dataDir), {
-      handOff: (peer) => peers.handOff(peer),
+      handOff: (peer) => peers.handOff({ cause: 'admin', peer }),
       takeBack: () => peers.takeBack(),
       // The CLI changed the store (an extension removed): the workers reload and drop its bindings.
       storeChanged: () => {
@@ -336,6 +336,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
         workers: pool.workers.map((w) => ({ id: w.id, state: w.state, pid: w.proc.pid })),
         peers: peers.links.map((l) => ({ name: l.name, state: l.state, lastHeartbeatAt: l.lastHeartbeatAt })),
         handedOffTo: peers.roles.handedOffTo?.name ?? null,
+        handOff: peers.handOffStatus,
         servingFor: peers.roles.servingFor,
         admission,
         activeCalls: calls.count,

@@ -55,6 +55,8 @@ export interface PolicySettings {
 
   /** Hand off to a peer after this many samples of shedding (only when `peers` is not empty). */
   readonly handOffAfterSamples: number;
+  /** After an attempt no peer accepted (refused or unreachable), wait this long before the next. */
+  readonly handOffRetrySeconds: number;
   /** Take traffic back after this many consecutive healthy samples without shedding. */
   readonly takeBackAfterSamples: number;
   /** Names of the peer appliances (`[[peers]] name`), in order of preference. */
@@ -93,6 +95,8 @@ export function defaultPolicySettings(cores: number): PolicySettings {
     shedRetryAfterSeconds: 10,
     shedMaxRetryAfterSeconds: 120,
     handOffAfterSamples: 15,
+    // A refusing peer is itself busy or handed off: ask again after a shedding window or so.
+    handOffRetrySeconds: 30,
     takeBackAfterSamples: 60,
     peers: [],
   };

@@ -1,3 +1,4 @@
+import type { HandOffStatus } from '../peers/hand-off.ts';
 import type { OperatingState } from './operating-state.ts';
 import type { PolicySettings } from './policy-settings.ts';
 import type { Action } from './policy/actions.ts';
@@ -17,6 +18,8 @@ export interface PolicyInput {
   readonly history: readonly OperatingState[];
   readonly settings: PolicySettings;
   readonly memory: PolicyMemory;
+  /** The hand-off as its owner (peers/hand-off.ts) knows it. */
+  readonly handOff: HandOffStatus;
   /** Epoch milliseconds, same clock as the samples' `ts`. */
   readonly now: number;
 }
@@ -92,7 +95,7 @@ export function policy(input: PolicyInput): PolicyOutput {
     }
   }
 
-  const handOff = decideHandOff(latest, s, memory, now);
-  if (handOff.action) actions.push(handOff.action);
-  return { actions, memory: { ...memory, handedOffAt: handOff.handedOffAt } };
+  const handOff = decideHandOff(latest, s, memory, input.handOff, now);
+  if (handOff) actions.push(handOff);
+  return { actions, memory };
 }

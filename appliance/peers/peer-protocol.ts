@@ -10,6 +10,8 @@ export interface PeerSummary {
   readonly activeCalls: number;
   /** This appliance has handed its new traffic to a peer. */
   readonly handedOff: boolean;
+  /** Mean utilisation (ELU) of its running workers in the last sample, 0-1; absent from older peers. */
+  readonly utilisation?: number;
 }
 
 /** Bodies of the peer API (JSON over HTTP on the web port, HMAC-signed: peer-auth.ts). */

@@ -1,6 +1,7 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import type { BindingChange, BindingRecord } from '../../system/store/index.ts';
 import { PeerVerifier, RefusalLogLimiter } from './peer-auth.ts';
+import { HandOffs, type HandOffRequest, type HandOffResult, type HandOffStatus } from './hand-off.ts';
 import { checkPeerChanges, type PeerBindingRules } from './peer-binding-rules.ts';
 import { PeerLink } from './peer-link.ts';
 import { RejectionLog } from './rejection-log.ts';
@@ -45,7 +46,8 @@ const DELTA_FLUSH_MS = 100;
 export class PeerService {
   readonly links: PeerLink[];
   private readonly verifier: PeerVerifier;
-  private handedOffTo: PeerLink | null = null;
+  /** The one owner of our hand-off state (hand-off.ts). */
+  private readonly handOffs: HandOffs;
   private readonly acceptedFrom = new Set<string>();
   private readonly refusals = new RefusalLogLimiter();
   private queue: BindingChange[] = [];
@@ -57,12 +59,18 @@ export class PeerService {
     this.links = deps.config.peers.map((p) => new PeerLink(p, deps.config.name));
     this.rejections = new RejectionLog(deps.log);
     this.verifier = new PeerVerifier(new Map(deps.config.peers.map((p) => [p.name, p.secret])));
+    this.handOffs = new HandOffs({ links: this.links, self: deps.config.name, log: deps.log, onChange: () => deps.onRoles(this.roles) });
+  }
+
+  /** Our hand-off as the policy and the UI read it. */
+  get handOffStatus(): HandOffStatus {
+    return this.handOffs.status;
   }
 
   get roles(): PeerRoles {
     const down = this.links.filter((l) => l.state === 'down').map((l) => l.name);
     return {
-      handedOffTo: this.handedOffTo,
+      handedOffTo: this.handOffs.to,
       upPeers: this.links.filter((l) => l.state === 'up'),
       servingFor: [...new Set([...this.acceptedFrom, ...down])],
     };
@@ -88,39 +96,14 @@ export class PeerService {
     this.flushTimer ??= setTimeout(() => void this.flush(), DELTA_FLUSH_MS);
   }
 
-  /** Asks `peerName` (or the first peer that is up) to take over new traffic. */
-  async handOff(peerName?: string): Promise<{ ok: boolean; message: string }> {
-    const link = this.links.find((l) => (peerName ? l.name === peerName : l.state === 'up'));
-    if (!link) return { ok: false, message: peerName ? `no peer named ${peerName}` : 'no peer is up' };
-    try {
-      const answer = await link.post<HandOffResponse>(PEER_PATHS.handOff, { from: this.deps.config.name });
-      if (!answer.accepted) {
-        this.deps.log('peer.hand-off.refused', `${link.name} refused the hand-off: ${answer.reason}`, { peer: link.name });
-        return { ok: false, message: `${link.name} refused: ${answer.reason}` };
-      }
-    } catch (err) {
-      return { ok: false, message: `${link.name} unreachable: ${(err as Error).message}` };
-    }
-    this.handedOffTo = link;
-    this.deps.log('peer.hand-off', `new traffic handed off to ${link.name}`, { peer: link.name });
-    this.deps.onRoles(this.roles);
-    return { ok: true, message: `handed off to ${link.name}` };
+  /** Hands new traffic to a peer: the named one, or the best accepting one (hand-off.ts). */
+  handOff(req: HandOffRequest): Promise<HandOffResult> {
+    return this.handOffs.handOff(req);
   }
 
   /** Takes the traffic back from the peer we handed it to. */
-  async takeBack(): Promise<{ ok: boolean; message: string }> {
-    const link = this.handedOffTo;
-    if (!link) return { ok: false, message: 'nothing was handed off' };
-    this.handedOffTo = null;
-    this.deps.onRoles(this.roles);
-    try {
-      await link.post(PEER_PATHS.takeBack, { from: this.deps.config.name });
-    } catch (err) {
-      this.deps.log('peer.take-back', `took traffic back; ${link.name} could not be told: ${(err as Error).message}`, { peer: link.name });
-      return { ok: true, message: `taken back (${link.name} unreachable)` };
-    }
-    this.deps.log('peer.take-back', `took new traffic back from ${link.name}`, { peer: link.name });
-    return { ok: true, message: `taken back from ${link.name}` };
+  takeBack(): Promise<HandOffResult> {
+    return this.handOffs.takeBack();
   }
 
   /** The peer API routes, to mount on the web server (each checks the HMAC first). */
@@ -172,10 +155,10 @@ export class PeerService {
   }
 
   private acceptHandOff(peer: string): HandOffResponse {
-    const own = this.deps.summary();
     // Accept only what we can carry: not overloaded ourselves, not handed off ourselves.
-    if (own.overloaded) return { accepted: false, reason: 'overloaded' };
-    if (this.handedOffTo) return { accepted: false, reason: `handed off to ${this.handedOffTo.name}` };
+    if (this.deps.summary().overloaded) return { accepted: false, reason: 'overloaded' };
+    const own = this.handOffs.status;
+    if (own.to !== null || own.pending) return { accepted: false, reason: own.to ? `handed off to ${own.to}` : 'handing off itself' };
     this.acceptedFrom.add(peer);
     this.deps.log('peer.accepted-hand-off', `taking over new traffic from ${peer}`, { peer });
     this.deps.onRoles(this.roles);
@@ -190,7 +173,7 @@ export class PeerService {
       void this.fullSync(link);
     } else if (change.to === 'down') {
       this.deps.log('peer.down', `peer ${link.name} is down: answering for its phones`, { peer: link.name });
-      if (this.handedOffTo === link) this.handedOffTo = null;
+      this.handOffs.peerDown(link);
     }
     this.deps.onRoles(this.roles);
   }

@@ -4,6 +4,7 @@ import type { OperatingState } from '../control/operating-state.ts';
 import type { TraceEntry } from '../sip/call-trace.ts';
 import type { PolicySettings } from '../control/policy.ts';
 import type { TrunkStatus } from '../trunks/trunk-status.ts';
+import type { HandOffResult, HandOffStatus } from '../peers/hand-off.ts';
 
 /** A connection control section as the admin sees it. */
 export interface WorkerSummary {
@@ -47,9 +48,11 @@ export interface ApplianceView {
   storeChanged(): void;
   policySettings(): PolicySettings;
   peers(): PeerSummary[];
-  /** Manual hand-off / take-back (issue 5); resolves with what happened. */
-  handOff(peer: string): Promise<{ ok: boolean; message: string }>;
-  takeBack(): Promise<{ ok: boolean; message: string }>;
+  /** This appliance's hand-off as its one owner knows it (peers/hand-off.ts). */
+  handOffStatus(): HandOffStatus;
+  /** Manual hand-off / take-back (issue 5); resolves with what happened, each peer asked in `attempts`. */
+  handOff(peer: string): Promise<HandOffResult>;
+  takeBack(): Promise<HandOffResult>;
   /** Every trunk's registration state, as the registering worker last reported it (issue 14). */
   trunks(): TrunkStatus[];
 }

@@ -171,7 +171,7 @@ const POLICY_KEYS: Record<string, Field<number>> = {
   scale_out_elu: num(0.01, 1), scale_out_samples: int(1, 100), scale_out_window: int(1, 100), scale_out_cooldown_seconds: int(0, 3600),
   scale_in_elu: num(0, 1), scale_in_samples: int(1, 1000), scale_in_window: int(1, 1000), scale_in_cooldown_seconds: int(0, 86400),
   host_cpu_percent: num(1, 100), critical_cpu_temperature: num(30, 150), shed_target_elu: num(0.01, 1),
-  hand_off_after_samples: int(1, 10000), take_back_after_samples: int(1, 100000),
+  hand_off_after_samples: int(1, 10000), hand_off_retry_seconds: int(1, 86400), take_back_after_samples: int(1, 100000),
 };
 
 export interface PeerConfig {

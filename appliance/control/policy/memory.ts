@@ -9,8 +9,6 @@ export interface PolicyMemory {
   readonly lastScaleAt: number | null;
   /** Present while shedding is in force. */
   readonly shedding: SheddingMemory | null;
-  /** `now` of the hand-off while a peer holds new traffic; null otherwise. */
-  readonly handedOffAt: number | null;
   /** Consecutive healthy samples (calm, taken while not shedding), for take-back. */
   readonly healthySamples: number;
 }
@@ -31,5 +29,5 @@ export interface SheddingMemory {
 
 /** Memory of a freshly started control section: nothing decided yet. */
 export const initialPolicyMemory: PolicyMemory = {
-  lastSampleTs: null, lastScaleAt: null, shedding: null, handedOffAt: null, healthySamples: 0,
+  lastSampleTs: null, lastScaleAt: null, shedding: null, healthySamples: 0,
 };

@@ -3,6 +3,7 @@ import type { OperatingState, WorkerReport } from '../../../appliance/control/op
 import {
   defaultPolicySettings, initialPolicyMemory, policy, type PolicyMemory, type PolicySettings,
 } from '../../../appliance/control/policy.ts';
+import { NOT_HANDED_OFF, type HandOffStatus } from '../../../appliance/peers/hand-off.ts';
 
 /**
  * The overload policy over time: shedding (enter, tighten, hold, relax, stop), hand-off and
@@ -39,20 +40,37 @@ function sample(i: number, l: Load): OperatingState {
 /** A timeline row: the sample's load and the actions expected right after it. */
 type Row = [Load, Record<string, unknown>[]];
 
-/** Runs a timeline; the policy is called half a second after each sample, as the sampler would. */
-function play(rows: readonly Row[], settings: PolicySettings, memory: PolicyMemory = initialPolicyMemory) {
+/**
+ * How the hand-off's owner answers a `hand-off` action in a timeline: `accept` by the first
+ * candidate, or `refuse` (every peer refused: the failure time the policy waits out).
+ */
+type Peers = 'accept' | 'refuse';
+
+/**
+ * Runs a timeline; the policy is called half a second after each sample, as the sampler would.
+ * The hand-off status is what its owner would record from the actions (peers/hand-off.ts).
+ */
+function play(rows: readonly Row[], settings: PolicySettings, memory: PolicyMemory = initialPolicyMemory,
+  handOff: HandOffStatus = NOT_HANDED_OFF, peers: Peers = 'accept') {
   const history: OperatingState[] = [];
   rows.forEach(([load, want], i) => {
     history.push(sample(i, load));
-    const out = policy({ history, settings, memory, now: history[i].ts + 500 });
+    const now = history[i].ts + 500;
+    const out = policy({ history, settings, memory, handOff, now });
     for (const a of out.actions) {
       expect(a.reason.length).toBeGreaterThan(10);
       expect(a.evidence.window).toBeGreaterThan(0);
+      if (a.kind === 'hand-off') {
+        handOff = peers === 'accept'
+          ? { ...NOT_HANDED_OFF, to: a.peers[0], cause: 'policy', since: now }
+          : { ...NOT_HANDED_OFF, lastFailureAt: now, lastFailure: `${a.peers.join(', ')} refused: overloaded` };
+      }
+      if (a.kind === 'take-back') handOff = NOT_HANDED_OFF;
     }
     expect({ row: i, actions: out.actions }).toMatchObject({ row: i, actions: want });
     memory = out.memory;
   });
-  return memory;
+  return { memory, handOff };
 }
 
 const hot = (elu = 0.9, shed = 0): Load => ({ elu, shed });
@@ -86,7 +104,7 @@ describe('shedding when every worker is saturated (max_workers = 2)', () => {
       [hot(0.5), [{ kind: 'stop-shedding' }]],
       [hot(0.5), none],
     ], S);
-    expect(end.shedding).toBeNull();
+    expect(end.memory.shedding).toBeNull();
   });
 
   test('a registration storm: calls keep their floor, registrations are cut', () => {
@@ -164,7 +182,7 @@ describe('hand-off to a peer and take-back', () => {
       [one(0.2), [{ kind: 'take-back' }]],
       [one(0.2), none],
     ], { ...S, peers: ['annex'] });
-    expect(end.handedOffAt).toBeNull();
+    expect(end.handOff.to).toBeNull();
   });
 
   test('no peers configured: never a hand-off', () => {
@@ -176,16 +194,76 @@ describe('hand-off to a peer and take-back', () => {
       [one(0.9, 40), [{ kind: 'shed' }]],
       [one(0.9, 40), none],
     ], S);
-    expect(end).toMatchObject({ handedOffAt: null, shedding: { samples: 7 } });
+    expect(end.memory).toMatchObject({ shedding: { samples: 7 } });
+    expect(end.handOff).toEqual(NOT_HANDED_OFF);
   });
 
   test('no take-back while still shedding, however calm', () => {
-    const handedOffAt = T0 - 60_000;
+    const handedOff: HandOffStatus = { ...NOT_HANDED_OFF, to: 'annex', cause: 'policy', since: T0 - 60_000 };
     const end = play([
       ...overloaded,
       [one(0.2, 40), none], [one(0.2, 40), none], [one(0.2, 40), [{ kind: 'shed' }]],
       [one(0.2, 40), none], [one(0.2, 40), none], [one(0.2, 40), [{ kind: 'shed' }]],
-    ], S, { ...initialPolicyMemory, handedOffAt });
-    expect(end).toMatchObject({ handedOffAt, healthySamples: 0 });
+    ], S, initialPolicyMemory, handedOff);
+    expect(end.memory).toMatchObject({ healthySamples: 0 });
+    expect(end.handOff).toEqual(handedOff);
+  });
+
+  // Issue 13, item 1: the policy believed a refused hand-off had happened and never retried.
+  test('every peer refused: no hand-off believed, asked again after the retry cool-down', () => {
+    const shedding: Row[] = Array.from({ length: 12 }, () => [one(0.9, 40), expect.anything() as never] as Row);
+    const settings = { ...S, peers: ['annex', 'annex-2'], handOffRetrySeconds: 10 };
+    const history: OperatingState[] = [];
+    let memory = initialPolicyMemory;
+    let handOff: HandOffStatus = NOT_HANDED_OFF;
+    const asked: number[] = [];
+    [...overloaded, ...shedding].forEach(([load], i) => {
+      history.push(sample(i, load));
+      const now = history[i].ts + 500;
+      const out = policy({ history, settings, memory, handOff, now });
+      memory = out.memory;
+      if (out.actions.some((a) => a.kind === 'hand-off')) {
+        asked.push(i);
+        handOff = { ...NOT_HANDED_OFF, lastFailureAt: now, lastFailure: 'annex refused: overloaded; annex-2 unreachable' };
+      }
+      expect(out.actions.some((a) => a.kind === 'take-back')).toBe(false);
+    });
+    // Shedding from row 2, hand-off after 4 samples of it (row 6), then every 10 s = 5 samples.
+    expect(asked).toEqual([6, 11, 16]);
+  });
+
+  test('the second attempt names the last refusal in its reason', () => {
+    const failed: HandOffStatus = { ...NOT_HANDED_OFF, lastFailureAt: T0 - 60_000, lastFailure: 'annex refused: overloaded' };
+    play([
+      ...overloaded,
+      [one(0.9, 40), [{ kind: 'shed' }]],
+      [one(0.9, 40), [{ kind: 'hand-off', reason: expect.stringContaining('last time annex refused: overloaded') }]],
+    ], { ...S, peers: ['annex'] }, initialPolicyMemory, failed, 'refuse');
+  });
+
+  test('a hand-off made by the admin (or a schedule): the policy neither hands off again nor takes it back', () => {
+    for (const cause of ['admin', 'schedule', 'situation'] as const) {
+      const manual: HandOffStatus = { ...NOT_HANDED_OFF, to: 'annex', cause, since: T0 - 60_000 };
+      const loads = [...overloaded.map(([l]) => l), ...Array.from({ length: 6 }, () => one(0.9, 40)), ...Array.from({ length: 30 }, () => one(0.1))];
+      const history: OperatingState[] = [];
+      let memory = initialPolicyMemory;
+      const kinds = new Set<string>();
+      loads.forEach((load, i) => {
+        history.push(sample(i, load));
+        const out = policy({ history, settings: { ...S, peers: ['annex'], takeBackAfterSamples: 3 }, memory, handOff: manual, now: history[i].ts + 500 });
+        memory = out.memory;
+        for (const a of out.actions) kinds.add(a.kind);
+      });
+      // It shed and stopped shedding (its own steps), and was healthy long enough to take back.
+      expect([...kinds].sort()).toEqual(['shed', 'stop-shedding']);
+      expect(memory.healthySamples).toBeGreaterThan(3);
+    }
+  });
+
+  test('while an attempt is under way nothing more is decided about it', () => {
+    const pending: HandOffStatus = { ...NOT_HANDED_OFF, pending: true };
+    const end = play([...overloaded, [one(0.9, 40), [{ kind: 'shed' }]], [one(0.9, 40), none], [one(0.9, 40), none]], { ...S, peers: ['annex'] },
+      initialPolicyMemory, pending);
+    expect(end.handOff).toEqual(pending);
   });
 });

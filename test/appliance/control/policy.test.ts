@@ -3,6 +3,7 @@ import type { OperatingState, WorkerReport } from '../../../appliance/control/op
 import {
   defaultPolicySettings, initialPolicyMemory, policy, type Action, type PolicyMemory, type PolicySettings,
 } from '../../../appliance/control/policy.ts';
+import { NOT_HANDED_OFF } from '../../../appliance/peers/hand-off.ts';
 
 /** The overload policy, scaling half: histories of operating states → actions (DESIGN.md "Overload ladder"). */
 const T0 = 1_700_000_000_000;
@@ -54,7 +55,7 @@ interface Case {
 function decide(c: Case) {
   const last = lastTs(c.history);
   const out = policy({
-    history: c.history, settings: { ...S, ...c.settings }, now: last + 500,
+    history: c.history, settings: { ...S, ...c.settings }, now: last + 500, handOff: NOT_HANDED_OFF,
     memory: { ...initialPolicyMemory, ...c.memory?.(last) },
   });
   checkBecause(out.actions);
@@ -165,15 +166,15 @@ describe('policy: scale in after sustained low load', () => {
 describe('policy: purity and memory', () => {
   test('one decision per sample: the same history again gives nothing and the same memory', () => {
     const history = run([0.9, 0.9, 0.9]);
-    const first = policy({ history, settings: S, memory: initialPolicyMemory, now: lastTs(history) + 500 });
+    const first = policy({ history, settings: S, memory: initialPolicyMemory, handOff: NOT_HANDED_OFF, now: lastTs(history) + 500 });
     expect(first.actions.map((a) => a.kind)).toEqual(['scale-out']);
     expect(first.memory).toMatchObject({ lastSampleTs: lastTs(history), lastScaleAt: lastTs(history) + 500 });
-    const again = policy({ history, settings: S, memory: first.memory, now: lastTs(history) + 20_000 });
+    const again = policy({ history, settings: S, memory: first.memory, handOff: NOT_HANDED_OFF, now: lastTs(history) + 20_000 });
     expect(again).toEqual({ actions: [], memory: first.memory });
   });
 
   test('empty history: nothing', () => {
-    expect(policy({ history: [], settings: S, memory: initialPolicyMemory, now: T0 })).toEqual({ actions: [], memory: initialPolicyMemory });
+    expect(policy({ history: [], settings: S, memory: initialPolicyMemory, handOff: NOT_HANDED_OFF, now: T0 })).toEqual({ actions: [], memory: initialPolicyMemory });
   });
 
   test('no running worker (all starting): no utilisation, no decision', () => {
@@ -182,7 +183,7 @@ describe('policy: purity and memory', () => {
 
   test('the input memory is not changed', () => {
     const memory = { ...initialPolicyMemory };
-    policy({ history: run(hot5), settings: S, memory, now: T0 + 20_000 });
+    policy({ history: run(hot5), settings: S, memory, handOff: NOT_HANDED_OFF, now: T0 + 20_000 });
     expect(memory).toEqual(initialPolicyMemory);
   });
 });

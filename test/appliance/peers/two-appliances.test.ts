@@ -139,7 +139,7 @@ describe.skipIf(!hasSipp)('two appliances as peers', () => {
   test('after B hands off to A, new calls to B are carried by A; SRV prefers A; take-back ends it', async () => {
     const phone = '127.0.9.14';
     const port = await register('604', B, ports.bSip, phone);
-    const handed = await b.peers.handOff('a');
+    const handed = await b.peers.handOff({ cause: 'admin', peer: 'a' });
     expect(handed.ok).toBe(true);
     const config = loadConfig(join(dir, 'b.toml'));
     expect(sipTargetsFor(b.peers.roles, config, ports.bSip)[0]).toMatchObject({ address: A, port: ports.aSip });

@@ -258,7 +258,12 @@ describe('calls, status and the live stream', () => {
     expect((await api.json('GET', '/api/peers')).body.policy.peers).toEqual(['b']);
     expect((await api.json('POST', '/api/peers/zz/hand-off')).status).toBe(404);
     expect((await api.json('POST', '/api/peers/b/hand-off')).body.ok).toBe(true);
+    expect((await api.json('GET', '/api/peers')).body.handOff).toMatchObject({ to: 'b', cause: 'admin' });
+    // A refusal is a 409 in the error shape of every endpoint, with the reason (was a bare "Conflict" in the UI).
+    expect(await api.json('POST', '/api/peers/b/hand-off')).toMatchObject({ status: 409, body: { error: { code: 'conflict', message: 'already handed off to b' } } });
     expect((await api.json('POST', '/api/control/take-back')).status).toBe(200);
+    expect(await api.json('POST', '/api/control/take-back')).toMatchObject({ status: 409, body: { error: { code: 'conflict', message: 'nothing was handed off' } } });
+    expect((await api.json('GET', '/api/peers')).body.handOff).toMatchObject({ to: null });
     expect(fx.view.handOffs).toEqual(['b']);
     expect(fx.view.takeBacks).toBe(1);
   });

@@ -7,6 +7,7 @@ import type { OperatingState, WorkerReport } from '../../../../appliance/control
 import { defaultPolicySettings, type PolicySettings } from '../../../../appliance/control/policy.ts';
 import type { ApplianceView, PeerSummary, WorkerSummary } from '../../../../appliance/web/appliance-view.ts';
 import type { TrunkStatus } from '../../../../appliance/trunks/trunk-status.ts';
+import { NOT_HANDED_OFF, type HandOffStatus } from '../../../../appliance/peers/hand-off.ts';
 
 /**
  * An ApplianceView for the web tests until the control section implements it: backed by a real
@@ -84,11 +85,17 @@ export class StoreView implements ApplianceView {
   peers(): PeerSummary[] {
     return this.peerList;
   }
+  handOffStatus(): HandOffStatus {
+    const to = this.handOffs.length > this.takeBacks ? this.handOffs[this.handOffs.length - 1] : null;
+    return { ...NOT_HANDED_OFF, to, cause: to ? 'admin' : null };
+  }
   async handOff(peer: string) {
+    if (this.handOffStatus().to) return { ok: false, message: `already handed off to ${this.handOffStatus().to}` };
     this.handOffs.push(peer);
     return { ok: true, message: `new traffic goes to ${peer}` };
   }
   async takeBack() {
+    if (!this.handOffStatus().to) return { ok: false, message: 'nothing was handed off' };
     this.takeBacks += 1;
     return { ok: true, message: 'traffic taken back' };
   }

@@ -1,0 +1,174 @@
+import type { PeerLink } from './peer-link.ts';
+import { PEER_PATHS, type HandOffResponse } from './peer-protocol.ts';
+
+/** Who moved this appliance's new traffic to a peer: only the policy takes back what the policy handed off. */
+export type HandOffCause = 'policy' | 'admin' | 'schedule' | 'situation';
+
+/**
+ * The hand-off state as the policy, the UI and the CLI read it. One owner (`HandOffs`) writes
+ * it, from the outcome of each attempt, so nobody believes in a hand-off a peer refused.
+ */
+export interface HandOffStatus {
+  /** The peer that holds our new traffic; null when we serve it ourselves. */
+  readonly to: string | null;
+  readonly cause: HandOffCause | null;
+  /** Epoch ms of the accepted hand-off. */
+  readonly since: number | null;
+  /** An attempt is under way (its peers are being asked). */
+  readonly pending: boolean;
+  /** Epoch ms of the last attempt no peer accepted (cleared by a success); for the policy's cool-down. */
+  readonly lastFailureAt: number | null;
+  /** What the peers answered on that attempt, in words. */
+  readonly lastFailure: string | null;
+}
+
+/** One peer asked during an attempt. */
+export interface HandOffAttempt {
+  readonly peer: string;
+  readonly outcome: 'accepted' | 'refused' | 'unreachable';
+  readonly reason: string;
+}
+
+/** The outcome of a hand-off or take-back request. */
+export interface HandOffResult {
+  readonly ok: boolean;
+  readonly message: string;
+  readonly attempts?: readonly HandOffAttempt[];
+}
+
+/** A hand-off request: one named peer (the admin's choice), or the best of `candidates` (all peers when absent). */
+export interface HandOffRequest {
+  readonly cause: HandOffCause;
+  readonly peer?: string;
+  readonly candidates?: readonly string[];
+}
+
+/** The status while nothing is handed off and nothing was tried. */
+export const NOT_HANDED_OFF: HandOffStatus = { to: null, cause: null, since: null, pending: false, lastFailureAt: null, lastFailure: null };
+
+/**
+ * The order in which peers are asked to take over (issue 19, groups of three): peers that are
+ * up and not handed off themselves, not overloaded first, then the least utilised, then the
+ * fewest calls per worker, then the configured preference. A pure function of the last
+ * heartbeat summaries.
+ */
+export function handOffOrder(links: readonly PeerLink[], preferred?: readonly string[]): PeerLink[] {
+  const rank = (l: PeerLink) => (preferred ? preferred.indexOf(l.name) : links.indexOf(l));
+  const load = (l: PeerLink) => {
+    const s = l.lastSummary;
+    return {
+      overloaded: s?.overloaded ? 1 : 0,
+      utilisation: s?.utilisation ?? 0.5,
+      perWorker: s ? s.activeCalls / Math.max(1, s.workers) : 0,
+    };
+  };
+  return links
+    .filter((l) => l.state === 'up' && !l.lastSummary?.handedOff && rank(l) >= 0)
+    .map((l) => ({ l, k: load(l), r: rank(l) }))
+    .sort((a, b) => a.k.overloaded - b.k.overloaded || a.k.utilisation - b.k.utilisation || a.k.perWorker - b.k.perWorker || a.r - b.r)
+    .map((x) => x.l);
+}
+
+/**
+ * The one owner of this appliance's hand-off (issue 13, item 1): asks peers in turn until one
+ * accepts, records the outcome (accepted → handed off, with its cause; none → the failure time
+ * the policy waits out before it tries again), and takes the traffic back.
+ */
+export class HandOffs {
+  private toLink: PeerLink | null = null;
+  private state: HandOffStatus = NOT_HANDED_OFF;
+
+  constructor(private readonly deps: {
+    readonly links: readonly PeerLink[];
+    readonly self: string;
+    readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+    /** The roles changed (SRV targets, SIP admission). */
+    readonly onChange: () => void;
+    readonly now?: () => number;
+  }) {}
+
+  /** The peer holding our new traffic. */
+  get to(): PeerLink | null {
+    return this.toLink;
+  }
+
+  get status(): HandOffStatus {
+    return this.state;
+  }
+
+  /** Asks the named peer, or the candidates in `handOffOrder`, until one accepts. */
+  async handOff(req: HandOffRequest): Promise<HandOffResult> {
+    if (this.state.pending) return { ok: false, message: 'a hand-off is already under way' };
+    if (this.toLink) return { ok: false, message: `already handed off to ${this.toLink.name}` };
+    const named = req.peer !== undefined ? this.deps.links.find((l) => l.name === req.peer) : undefined;
+    if (req.peer !== undefined && !named) return { ok: false, message: `no peer named ${req.peer}` };
+    const order = named ? [named] : handOffOrder(this.deps.links, req.candidates);
+    if (order.length === 0) return this.failed([], 'no peer is up to take over');
+    this.state = { ...this.state, pending: true };
+    const attempts: HandOffAttempt[] = [];
+    try {
+      for (const link of order) {
+        const attempt = await this.ask(link);
+        attempts.push(attempt);
+        if (attempt.outcome !== 'accepted') {
+          this.deps.log('peer.hand-off.refused', `${link.name} did not take over: ${attempt.reason}`, { peer: link.name, outcome: attempt.outcome, cause: req.cause });
+          continue;
+        }
+        this.toLink = link;
+        this.state = { to: link.name, cause: req.cause, since: this.now(), pending: false, lastFailureAt: null, lastFailure: null };
+        this.deps.log('peer.hand-off', `new traffic handed off to ${link.name} (${req.cause})`, { peer: link.name, cause: req.cause, attempts });
+        this.deps.onChange();
+        return { ok: true, message: `handed off to ${link.name}`, attempts };
+      }
+    } finally {
+      if (this.state.pending) this.state = { ...this.state, pending: false };
+    }
+    return this.failed(attempts, attempts.map((a) => `${a.peer} ${a.outcome}: ${a.reason}`).join('; '));
+  }
+
+  /** Takes the traffic back from the peer holding it (whatever the cause). */
+  async takeBack(): Promise<HandOffResult> {
+    const link = this.toLink;
+    if (!link) return { ok: false, message: 'nothing was handed off' };
+    this.clear();
+    try {
+      await link.post(PEER_PATHS.takeBack, { from: this.deps.self });
+    } catch (err) {
+      this.deps.log('peer.take-back', `took traffic back; ${link.name} could not be told: ${(err as Error).message}`, { peer: link.name });
+      return { ok: true, message: `taken back (${link.name} unreachable)` };
+    }
+    this.deps.log('peer.take-back', `took new traffic back from ${link.name}`, { peer: link.name });
+    return { ok: true, message: `taken back from ${link.name}` };
+  }
+
+  /** A peer went down: if it held our traffic, we serve it again. */
+  peerDown(link: PeerLink): void {
+    if (this.toLink !== link) return;
+    this.deps.log('peer.take-back', `${link.name} is down: serving our new traffic again`, { peer: link.name });
+    this.clear();
+  }
+
+  private clear(): void {
+    this.toLink = null;
+    this.state = NOT_HANDED_OFF;
+    this.deps.onChange();
+  }
+
+  private async ask(link: PeerLink): Promise<HandOffAttempt> {
+    try {
+      const answer = await link.post<HandOffResponse>(PEER_PATHS.handOff, { from: this.deps.self });
+      return { peer: link.name, outcome: answer.accepted ? 'accepted' : 'refused', reason: answer.reason };
+    } catch (err) {
+      return { peer: link.name, outcome: 'unreachable', reason: (err as Error).message };
+    }
+  }
+
+  private failed(attempts: HandOffAttempt[], why: string): HandOffResult {
+    this.state = { ...this.state, pending: false, lastFailureAt: this.now(), lastFailure: why };
+    return { ok: false, message: `no peer took over: ${why}`, attempts };
+  }
+
+  private now(): number {
+    return this.deps.now ? this.deps.now() : Date.now();
+  }
+}
