@@ -52,8 +52,6 @@ export const cidr: Field<Cidr> = (v, key) => {
   return parsed;
 };
 
-export const ipv4Address = str({ pattern: /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, hint: 'an IPv4 address' });
-
 /** A DNS name in presentation form, without trailing dot, lower-cased (RFC 1035 §2.3.1). */
 export const domainName: Field<string> = (v, key) => {
   const text = str()(v, key).replace(/\.$/, '').toLowerCase();

@@ -12,8 +12,6 @@ export interface ForkHost {
   /** Turns a downstream response into the upstream one (pops our Via, §16.7 step 9). */
   upstream(res: SipResponse): SipResponse;
   toTag(req: SipRequest): string;
-  /** Counts a finished call attempt for the operating state. */
-  onFinal?(status: number): void;
   /** A final response the fork made itself (408, 487, a 503 turned 500, §16.7 step 6): the call records see it too. */
   localFinal?(res: SipResponse): void;
 }
@@ -101,7 +99,6 @@ export class Fork implements ClientTransactionUser {
       this.finish();
       this.st.respond(this.host.upstream(res));
       if (this.st.isInvite) this.cancelPending(ct);
-      this.host.onFinal?.(s);
       return;
     }
     // A branch we cancelled because its ring time was over did not answer (480), it was not the caller's CANCEL.
@@ -160,7 +157,6 @@ export class Fork implements ClientTransactionUser {
       const res = buildResponse(this.st.request, reply.status, reply.reason, {}, this.host.toTag(this.st.request));
       this.st.respond(res);
       this.host.localFinal?.(res);
-      this.host.onFinal?.(res.status);
       return;
     }
     this.conclude();
@@ -203,7 +199,6 @@ export class Fork implements ClientTransactionUser {
       res = this.host.upstream(this.finals[best.index]!);
     }
     this.st.respond(res);
-    this.host.onFinal?.(res.status);
   }
 
   private finish(): void {

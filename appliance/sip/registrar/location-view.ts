@@ -107,9 +107,8 @@ export class LocationView {
   }
 
   /** Applies changes from elsewhere (another worker or a peer); the store was written by them. */
-  applyRemote(changes: readonly BindingChange[], persist = false): void {
-    const applied = this.applyToMemory(changes);
-    if (persist) this.enqueue(applied);
+  applyRemote(changes: readonly BindingChange[]): void {
+    this.applyToMemory(changes);
   }
 
   /**

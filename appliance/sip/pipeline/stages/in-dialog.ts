@@ -75,8 +75,3 @@ function send(ctx: RequestContext, target: Target | undefined): 'handled' {
   else services.relay(ctx, [t]);
   return 'handled';
 }
-
-/** True when the request is inside a dialog (RFC 3261 §12.2: a To tag). */
-export function isInDialog(ctx: RequestContext): boolean {
-  return !!ctx.req.headers.to.params.tag;
-}
