@@ -2,7 +2,6 @@ import { ApplianceError } from '../../system/errors/index.ts';
 import type { DnsContext } from './context.ts';
 import type { DnsAnswer, DnsRequest, Handler, Resolver } from './handler.ts';
 import { lowerName, typeCode } from './records.ts';
-import { aclResolver } from './resolvers/acl.ts';
 import { anyMinimalResolver } from './resolvers/any-minimal.ts';
 import { enumResolver } from './resolvers/enum.ts';
 import { forwarderResolver } from './resolvers/forwarder.ts';
@@ -18,7 +17,6 @@ import { zoneRecordsResolver } from './resolvers/zone-records.ts';
  * The first answer wins, so admin records shadow derived ones at the same name and type.
  */
 export const RESOLVERS: readonly { readonly name: string; readonly make: (ctx: DnsContext) => Resolver }[] = [
-  { name: 'acl', make: aclResolver }, // REFUSED for clients outside dns.allow
   { name: 'any', make: anyMinimalResolver }, // RFC 8482 minimal ANY
   { name: 'zone-apex', make: zoneApexResolver }, // SOA, NS, ns host
   { name: 'zone-records', make: zoneRecordsResolver }, // admin records from the store

@@ -1,9 +1,9 @@
 import { statusFor } from '../../system/errors/index.ts';
 import { ask } from './chain.ts';
+import { clientFilter } from './client-filter.ts';
 import type { DnsContext } from './context.ts';
 import type { DnsAnswer, Handler, UpstreamAnswer } from './handler.ts';
 import { RCODE, TYPE } from './records.ts';
-import { clientFilter } from './resolvers/acl.ts';
 import { appendOpt, encodeAnswer, encodeHeaderOnly, FLAG, OPT_LENGTH, writeOpt } from './wire/answer-encoder.ts';
 import { decodeQuery, type DecodedQuery } from './wire/query-decoder.ts';
 

@@ -83,6 +83,15 @@ describe('wire handler', () => {
     expect(header((await ask(query('printer.office.lan', TYPE.A), '203.0.113.9'))!).rcode).toBe(5);
   });
 
+  // The wire handler is the ACL's one owner (the chain has no ACL step): every client kind.
+  for (const [client, allowed] of [['8.8.8.8', false], ['203.0.113.10', false], ['2001:db8::1', false], ['10.9.8.7', true], ['192.168.1.20', true], ['172.16.0.9', true], ['::1', true]] as const) {
+    test(`printer.office.lan A from ${client}: ${allowed ? 'answered' : 'REFUSED'}`, async () => {
+      const answer = (await ask(query('printer.office.lan', TYPE.A), client))!;
+      expect(header(answer).rcode).toBe(allowed ? 0 : 5);
+      expect(parse(answer).answers.length).toBe(allowed ? 1 : 0);
+    });
+  }
+
   test('a registration change invalidates the cached answer of that name', async () => {
     contacts.register('301', '192.168.1.31');
     expect(parse((await ask(query('301.office.lan', TYPE.A)))!).answers[0].address).toBe('192.168.1.31');
