@@ -31,7 +31,8 @@ const PURGE_SCHEDULE = '*/10 * * * * *';
 export async function startAppliance(config: ApplianceConfig, opts: StartOptions = {}): Promise<RunningAppliance> {
   // One process holds the only connection control section: it registers the trunks.
   const cc = await startConnectionControl(config, { workerId: 0, print: opts.log, registerTrunks: true });
-  const purge = cron.schedule(PURGE_SCHEDULE, () => void cc.location.purgeExpired());
+  // The store's one purger in this setup (the control section's schedule in the multi-process one).
+  const purge = cron.schedule(PURGE_SCHEDULE, () => void cc.store.registrations.purgeExpired());
   cc.store.events.append('appliance.start', `SIP listening on ${listenEndpoints(config.sip.listenAddresses, cc.sip.port)} for domain ${config.sip.domain}`, {
     bindings: cc.location.size, dns: config.dns.enabled ? `${config.dns.listen}:${cc.dns.udpPort}` : 'disabled',
   });

@@ -127,7 +127,12 @@ export class LocationView {
     return changes;
   }
 
-  /** Removes expired bindings from memory and store; returns the AORs that changed. */
+  /**
+   * Removes expired bindings from this view (its own timer calls it at each expiry); returns
+   * the AORs that changed. Expired rows stay in the store until its one purger deletes them
+   * (the control section's schedule, or the single-process runtime's); `loadActive` never
+   * returns them, so they are invisible meanwhile.
+   */
   purgeExpired(now = Date.now()): string[] {
     const changed: string[] = [];
     for (const [aor, list] of this.byAor) {
@@ -138,8 +143,6 @@ export class LocationView {
       else this.byAor.set(aor, keep);
       changed.push(aor);
     }
-    this.flush();
-    this.store.purgeExpired(now);
     for (const aor of changed) this.notify(aor);
     this.rescheduleExpiry();
     return changed;
