@@ -51,7 +51,7 @@ export interface Trunk {
 }
 /** The configured dial plan (`GET /api/dial-plan`). */
 export interface DialPlan {
-  routes: { name: string; pattern: string; replace: string; trunk: string; class: CallClass; failover: string | null }[];
+  routes: { name: string; pattern: string; replace: string; trunk: string; class: CallClass; failover: string[] }[];
   inbound: { did: string; match: 'number' | 'pattern' | 'any'; trunk: string; to: string }[];
   emergency: { numbers: string[]; trunk: string | null };
 }

@@ -303,7 +303,7 @@ export class SipService implements PipelineServices {
           return ct;
         };
         // RFC 3263 §4.3: a target with fallbacks fails over along them (proxy/failover.ts).
-        const failover = t.fallbacks?.length || t.onUnanswered ? new Failover(fork, t.fallbacks ?? [], open, undefined, t.onUnanswered) : undefined;
+        const failover = t.fallbacks?.length || t.onUnanswered ? new Failover(fork, t, t.fallbacks ?? [], open) : undefined;
         const ct = open(t, 0, failover ?? fork);
         fork.add(ct);
         starts.push(failover ? () => failover.start(ct) : () => ct.start());

@@ -6,8 +6,8 @@ export interface OutsideRoute {
   /** The `[[routes]]` entry, or "emergency". */
   readonly route: string;
   readonly trunk: string;
-  /** A second trunk for 503 or no answer, if the route has one. */
-  readonly failover: string | undefined;
+  /** Further trunks, in order, for 503, no answer or a trunk down (the route's `failover`); empty: none. */
+  readonly failover: readonly string[];
   /** The number the provider receives (the route's `replace` applied). */
   readonly number: string;
   readonly class: CallClass | 'emergency';
@@ -17,12 +17,15 @@ export interface OutsideRoute {
  * The dial plan for a number an extension dialled (issue 14; pure): an emergency number goes
  * to the emergency trunk whatever else is configured, else the first route whose pattern
  * matches gets it, with `replace` applied (JavaScript `$1` groups), else nothing (the call
- * is for an extension, or for nothing: the location stage answers).
+ * is for an extension, or for nothing: the location stage answers). A number longer than 64
+ * characters matches no route.
  */
 export function routeDialled(dialled: string, routes: readonly RouteConfig[], emergency: EmergencyConfig): OutsideRoute | undefined {
   if (emergency.numbers.includes(dialled) && emergency.trunk) {
-    return { route: 'emergency', trunk: emergency.trunk, failover: undefined, number: dialled, class: 'emergency' };
+    return { route: 'emergency', trunk: emergency.trunk, failover: [], number: dialled, class: 'emergency' };
   }
+  // Patterns are checked against backtracking (system/config/dial-pattern.ts); a bound on the input too.
+  if (dialled.length > MAX_DIALLED) return undefined;
   for (const r of routes) {
     const re = stateless(r.regex);
     if (!re.test(dialled)) continue;
@@ -30,6 +33,9 @@ export function routeDialled(dialled: string, routes: readonly RouteConfig[], em
   }
   return undefined;
 }
+
+/** A dialled user part longer than this matches no route (no number is; it bounds each pattern's work). */
+const MAX_DIALLED = 64;
 
 /** Call classes an extension's class allows (issue 14 permissions): each includes the cheaper ones. */
 const ORDER: readonly CallClass[] = ['internal', 'local', 'national', 'international', 'premium'];

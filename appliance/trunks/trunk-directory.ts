@@ -101,46 +101,68 @@ export class TrunkDirectory implements TrunkRouting {
     this.ringing.delete(callId);
   }
 
-  /**
-   * Down: its registration failed (as reported), or its provider left a call of ours without
-   * any answer in the last 30 s (seen before the next registration refresh can tell).
-   */
   /** The provider of `trunk` left a call unanswered (here or on a sibling worker): down for 30 s. */
   markUnreachable(trunk: string): void {
     if (this.byName.has(trunk)) this.unreachable.set(trunk, Date.now() + UNREACHABLE_MS);
   }
 
+  /**
+   * Down: its registration failed (as reported), or its provider left a call of ours without
+   * any answer in the last 30 s (seen before the next registration refresh can tell).
+   */
   isDown(trunk: string): boolean {
     return this.states.get(trunk) === 'failed' || (this.unreachable.get(trunk) ?? 0) > Date.now();
   }
 
+  /** Our identity towards the provider of `trunk` for this extension's call (P-Asserted-Identity, RFC 3325). */
   assertedIdentity(trunk: string, ext: ExtensionRecord): string {
     const t = this.byName.get(trunk)!;
     const id = ext.outboundCallerId ?? t.callerId ?? t.username;
     return `<sip:${id}@${t.domain}>`;
   }
 
-  async target(route: OutsideCallRoute): Promise<Target | undefined> {
-    const first = await this.trunkTarget(route.trunk, route.number);
-    const second = route.failover && route.failover !== route.trunk ? await this.trunkTarget(route.failover, route.number) : undefined;
-    if (!first) return second;
-    if (!second) return first;
-    return { ...first, fallbacks: [...(first.fallbacks ?? []), second, ...(second.fallbacks ?? [])] };
+  /**
+   * The route's trunk, then its fail-over trunks in order (RFC 3263 §4.3 fail-over along one
+   * list of destinations, proxy/failover.ts): a trunk down is skipped, except for an emergency
+   * call (any way out is tried); a registrar that does not resolve is skipped.
+   */
+  async target(route: OutsideCallRoute, caller: ExtensionRecord, onTrunk?: (trunk: string) => void): Promise<Target | undefined> {
+    const chain = [route.trunk, ...route.failover].filter((n, i, all) => all.indexOf(n) === i);
+    const usable = route.class === 'emergency' ? chain : chain.filter((n) => !this.isDown(n));
+    const perTrunk = await Promise.all(usable.map((n) => this.trunkTarget(n, route.number, caller)));
+    const dests: Target[] = [];
+    perTrunk.forEach((list, i) => {
+      if (!list) return;
+      const name = usable[i];
+      if (name === route.trunk || !onTrunk) return dests.push(...list);
+      // The first destination of a fail-over trunk: the call uses that trunk from then on.
+      if (dests.length === 0) onTrunk(name);
+      else list[0] = { ...list[0], onStart: () => onTrunk(name) };
+      dests.push(...list);
+    });
+    if (dests.length === 0) return undefined;
+    const [first, ...rest] = dests;
+    return rest.length > 0 ? { ...first, fallbacks: rest } : first;
   }
 
-  /** The trunk's registrar as the next hop for `number` (RFC 3263), each destination with the account. */
-  private async trunkTarget(name: string, number: string): Promise<Target | undefined> {
+  /**
+   * The trunk's registrar as the next hop for `number` (RFC 3263): its destinations in order,
+   * each with the account, our identity towards that provider, and one `onUnanswered` for
+   * them all (every destination silent: the trunk is unreachable).
+   */
+  private async trunkTarget(name: string, number: string, caller: ExtensionRecord): Promise<Target[] | undefined> {
     const t = this.byName.get(name);
     if (!t) return undefined;
     const next = await this.resolveRegistrar(t).catch(() => undefined);
     if (!next) return undefined;
     const uri = `sip:${number}@${t.domain}`;
     const authorize = trunkAuthorizer(t);
+    const headers = { 'p-asserted-identity': this.assertedIdentity(name, caller) };
     const onUnanswered = () => {
       this.markUnreachable(name);
       this.deps.onUnreachable?.(name);
     };
-    return { uri, dest: next.dest, authorize, onUnanswered, fallbacks: (next.fallbacks ?? []).map((f) => ({ uri, dest: f.dest, authorize })) };
+    return [next, ...(next.fallbacks ?? [])].map((d) => ({ uri, dest: d.dest, authorize, headers, onUnanswered }));
   }
 
   private async resolveRegistrar(t: TrunkConfig): Promise<Target | undefined> {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/index.ts';
+import { dialPattern } from './dial-pattern.ts';
 import { bool, list, oneOf, str, table, type Field } from './fields.ts';
 
 /** Transports a trunk's registrar is reached over (RFC 3261 §18; tls: §26). */
@@ -44,8 +45,8 @@ export interface RouteConfig {
   readonly replace: string;
   readonly trunk: string;
   readonly class: CallClass;
-  /** A second trunk tried on 503 or timeout, or undefined. */
-  readonly failover: string | undefined;
+  /** Further trunks tried in order on 503, no answer or a trunk down (`failover`: a name or a list); empty: none. */
+  readonly failover: readonly string[];
 }
 
 /** `[[inbound]]`: which extension a number called on a trunk reaches. */
@@ -76,15 +77,11 @@ const CALL_ID = str({ pattern: /^(\+?[0-9]{1,15}|[A-Za-z0-9\-_.!~*'()&=+$,;?/]{1
 /** Passwords are put into digest strings only; control characters would end a header line. */
 const PASSWORD = str({ pattern: /^[^\x00-\x1f\x7f]{1,128}$/, hint: 'a password of 1 to 128 printable characters' });
 
-/** A regular expression as a config value: it must compile, the error names the key. */
-const regex: Field<RegExp> = (v, key) => {
-  const text = str()(v, key);
-  try {
-    return new RegExp(text);
-  } catch (err) {
-    throw new ConfigError(key, `${JSON.stringify(text)} is not a valid regular expression: ${(err as Error).message}`);
-  }
-};
+/** A regular expression as a config value: it must compile and not backtrack catastrophically (dial-pattern.ts); the error names the key. */
+const regex: Field<RegExp> = (v, key) => dialPattern(str()(v, key), key);
+
+/** At most this many fail-over trunks per route (each one may cost a caller 4 s of silence). */
+const MAX_FAILOVER = 3;
 
 function parseRegistrar(v: unknown, key: string): { host: string; port: number | undefined } {
   const text = str()(v, key);
@@ -94,13 +91,17 @@ function parseRegistrar(v: unknown, key: string): { host: string; port: number |
   return { host: (m[1] ?? m[2]).toLowerCase(), port };
 }
 
-function parseTrunk(v: unknown, key: string): TrunkConfig {
+/**
+ * One `[[trunks]]` table (exported for trunks an admin adds in the store: the same checks).
+ * `passwordKnown`: the password is held elsewhere (the store), so `register = true` needs none here.
+ */
+export function parseTrunk(v: unknown, key: string, passwordKnown = false): TrunkConfig {
   const t = table(v, key, {
     name: NAME, registrar: str(), transport: oneOf<TrunkTransport>('udp', 'tcp', 'tls'), username: SIP_USER, password: optional(PASSWORD),
     auth_username: optional(SIP_USER), domain: optional(str({ pattern: /^[A-Za-z0-9.-]{1,253}$/, hint: 'a domain name' })), register: bool, caller_id: optional(CALL_ID),
   }, { transport: 'udp', auth_username: null, domain: null, register: true, caller_id: null, password: null });
   const registrar = parseRegistrar(t.registrar, `${key}.registrar`);
-  if (t.register && t.password === null) throw new ConfigError(`${key}.password`, 'is required when register = true');
+  if (t.register && t.password === null && !passwordKnown) throw new ConfigError(`${key}.password`, 'is required when register = true');
   return {
     name: t.name, registrarHost: registrar.host, registrarPort: registrar.port, transport: t.transport,
     username: t.username, password: t.password ?? '', authUsername: t.auth_username ?? t.username,
@@ -127,29 +128,51 @@ export function parseTrunkSection(raw: { trunks?: unknown; routes?: unknown; inb
     if (names.has(t.name)) throw new ConfigError(`trunks[${i}].name`, `"${t.name}" is used by another trunk`);
     names.add(t.name);
   });
-  const trunkRef = (v: unknown, key: string): string => {
-    const name = str()(v, key);
-    if (!names.has(name)) throw new ConfigError(key, `names no trunk ("${name}"; trunks: ${[...names].map((n) => `"${n}"`).join(', ') || 'none'})`);
-    return name;
-  };
-  const routes = list((v, key) => {
-    const r = table(v, key, {
-      name: NAME, pattern: regex, replace: str({ pattern: /^[^\s]{1,64}$/, hint: 'a replacement without spaces' }), trunk: trunkRef,
-      class: oneOf<CallClass>('internal', 'local', 'national', 'international', 'premium'), failover: optional(trunkRef),
-    }, { failover: null, replace: '$&' });
-    if (r.failover === r.trunk) throw new ConfigError(`${key}.failover`, 'names the route\'s own trunk');
-    return { name: r.name, pattern: r.pattern.source, regex: r.pattern, replace: r.replace, trunk: r.trunk, class: r.class, failover: r.failover ?? undefined };
-  })(raw.routes ?? [], 'routes');
+  const routes = list((v, key) => parseRoute(v, key, names))(raw.routes ?? [], 'routes');
   const routeNames = new Set<string>();
   routes.forEach((r, i) => {
     if (routeNames.has(r.name)) throw new ConfigError(`routes[${i}].name`, `"${r.name}" is used by another route`);
     routeNames.add(r.name);
   });
-  const inbound = list((v, key) => {
-    const r = table(v, key, { did: str(), trunk: trunkRef, to: str({ pattern: /^[0-9]{2,15}$/, hint: 'an extension number' }) }, {});
-    return { did: r.did, match: didMatch(r.did, `${key}.did`), trunk: r.trunk, to: r.to };
-  })(raw.inbound ?? [], 'inbound');
+  const inbound = list((v, key) => parseInbound(v, key, names))(raw.inbound ?? [], 'inbound');
   return { trunks, routes, inbound };
+}
+
+/** A field naming one of `names` (a trunk); the error lists the trunks there are. */
+function trunkRef(names: ReadonlySet<string>): Field<string> {
+  return (v, key) => {
+    const name = str()(v, key);
+    if (!names.has(name)) throw new ConfigError(key, `names no trunk ("${name}"; trunks: ${[...names].map((n) => `"${n}"`).join(', ') || 'none'})`);
+    return name;
+  };
+}
+
+/** `failover`: one trunk name or a list of them, none the route's own, none twice. */
+function failoverList(names: ReadonlySet<string>): Field<string[]> {
+  return (v, key) => {
+    const given = typeof v === 'string' ? [trunkRef(names)(v, key)] : list(trunkRef(names))(v, key);
+    if (given.length > MAX_FAILOVER) throw new ConfigError(key, `names ${given.length} trunks; at most ${MAX_FAILOVER}`);
+    given.forEach((n, i) => {
+      if (given.indexOf(n) !== i) throw new ConfigError(key, `names trunk "${n}" twice`);
+    });
+    return given;
+  };
+}
+
+/** One `[[routes]]` table; `names`: the trunks it may name (exported for routes an admin adds in the store). */
+export function parseRoute(v: unknown, key: string, names: ReadonlySet<string>): RouteConfig {
+  const r = table(v, key, {
+    name: NAME, pattern: regex, replace: str({ pattern: /^[^\s]{1,64}$/, hint: 'a replacement without spaces' }), trunk: trunkRef(names),
+    class: oneOf<CallClass>('internal', 'local', 'national', 'international', 'premium'), failover: optional(failoverList(names)),
+  }, { failover: null, replace: '$&' });
+  if (r.failover?.includes(r.trunk)) throw new ConfigError(`${key}.failover`, 'names the route\'s own trunk');
+  return { name: r.name, pattern: r.pattern.source, regex: r.pattern, replace: r.replace, trunk: r.trunk, class: r.class, failover: r.failover ?? [] };
+}
+
+/** One `[[inbound]]` table; `names`: the trunks it may name (exported for numbers an admin adds in the store). */
+export function parseInbound(v: unknown, key: string, names: ReadonlySet<string>): InboundConfig {
+  const r = table(v, key, { did: str(), trunk: trunkRef(names), to: str({ pattern: /^[0-9]{2,15}$/, hint: 'an extension number' }) }, {});
+  return { did: r.did, match: didMatch(r.did, `${key}.did`), trunk: r.trunk, to: r.to };
 }
 
 /** `did`: "*", an E.164 number, or else a regular expression that must compile. */

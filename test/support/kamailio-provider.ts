@@ -29,6 +29,8 @@ export interface KamailioProviderOptions {
   readonly algorithm?: 'MD5' | 'SHA-256';
   /** "The outside world": where calls for numbers go (a sipp UAS), host:port. */
   readonly outside?: string;
+  /** Answer every authenticated outbound call with this instead of relaying it, e.g. "503 Service Unavailable" (a provider in trouble). */
+  readonly refuseCalls?: string;
 }
 
 export interface KamailioProvider {
@@ -137,6 +139,7 @@ route[OUTBOUND] {
 	}
 	consume_credentials();
 	if (!($rU =~ "^\\\\+?[0-9]+$")) { sl_send_reply("404", "Not a number"); exit; }
+${o.refuseCalls ? `	xlog("L_NOTICE", "provider: refused $rU with ${q(o.refuseCalls)}\\n");\n	sl_send_reply("${o.refuseCalls.split(' ')[0]}", "${q(o.refuseCalls.split(' ').slice(1).join(' '))}");\n	exit;` : ''}
 	xlog("L_NOTICE", "provider: outbound $rU from $fu (PAI $hdr(P-Asserted-Identity))\\n");
 	$du = "sip:${q(o.outside ?? '127.0.0.1:9')}";
 	route(RELAY);

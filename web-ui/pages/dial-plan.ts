@@ -18,7 +18,7 @@ export function dialPlanSection(plan: DialPlan): HTMLElement {
       'The appliance checks them all at start (every pattern compiles, every route and number names a configured trunk), ',
       'so a mistake stops it with a message naming the key instead of failing calls later.'),
     table('Outbound routes, first match wins', ['#', 'Route', 'Dialled pattern', 'Provider receives', 'Trunk', 'Class', 'Fail-over'],
-      plan.routes.map((r, i) => [String(i + 1), r.name, h('code', {}, r.pattern), h('code', {}, r.replace), r.trunk, r.class, r.failover ?? '']),
+      plan.routes.map((r, i) => [String(i + 1), r.name, h('code', {}, r.pattern), h('code', {}, r.replace), r.trunk, r.class, r.failover.join(', ')]),
       'no outbound routes: numbers that are not extensions get 404'),
     table('Inbound numbers', ['Number', 'Trunk', 'Extension'],
       plan.inbound.map((i) => [didText(i), i.trunk, i.to]), 'no inbound numbers: calls from a provider get 404'),

@@ -68,7 +68,8 @@ export interface TrunkCall {
 export interface OutsideCallRoute {
   readonly route: string;
   readonly trunk: string;
-  readonly failover: string | undefined;
+  /** Further trunks, in order, tried on 503, no answer, or when the ones before are down. */
+  readonly failover: readonly string[];
   readonly number: string;
   readonly class: string;
 }
@@ -87,10 +88,14 @@ export interface TrunkRouting {
   placed(callId: string, extension: string): void;
   /** The trunk's registration failed: its calls get 503 at once instead of timing out. */
   isDown(trunk: string): boolean;
-  /** The identity towards the provider (P-Asserted-Identity, RFC 3325) for this extension's call. */
-  assertedIdentity(trunk: string, extension: ExtensionRecord): string;
-  /** The next hop for `number` over the trunk (and its fail-over trunk): its registrar, with its credentials. */
-  target(route: OutsideCallRoute): Promise<Target | undefined>;
+  /**
+   * The next hop for the route's number: the registrar of its trunk, then of each fail-over
+   * trunk (those down skipped, except for an emergency call), each destination with its
+   * trunk's credentials and our identity towards that provider (P-Asserted-Identity, RFC 3325,
+   * as Target.headers). `onTrunk` hears which trunk the call uses, when that is not the route's
+   * own: at once (the trunk is down) or when fail-over moves on.
+   */
+  target(route: OutsideCallRoute, caller: ExtensionRecord, onTrunk?: (trunk: string) => void): Promise<Target | undefined>;
   /** An outside call placed here got its final response: its call record counts it from now on. */
   recorded(callId: string): void;
 }

@@ -28,19 +28,22 @@ export class Failover implements ClientTransactionUser {
   private attempt = 0;
   private timer?: ReturnType<typeof setTimeout>;
   private readonly left: Target[];
+  /** The destination being tried. */
+  private current: Target;
 
   /**
-   * @param open builds (and registers) the client transaction for `target`, not started.
+   * @param first the first destination (its `fallbacks` are not read: `fallbacks` says them).
    * @param fallbacks the destinations after the first, in order.
+   * @param open builds (and registers) the client transaction for `target`, not started.
    */
   constructor(
     private readonly fork: Fork,
+    first: Target,
     fallbacks: readonly Target[],
     private readonly open: (target: Target, attempt: number, user: ClientTransactionUser) => ClientTransaction,
     private readonly noResponseMs = NO_RESPONSE_MS,
-    /** Told when the last destination stayed silent or timed out (a trunk's provider gone: trunk-directory.ts). */
-    private readonly onUnanswered?: () => void,
   ) {
+    this.current = first;
     this.left = [...fallbacks];
   }
 
@@ -48,7 +51,7 @@ export class Failover implements ClientTransactionUser {
   start(ct: ClientTransaction): void {
     clearTimeout(this.timer);
     // Watched for silence while a fallback is left, or when someone wants to know (a trunk).
-    if (this.left.length > 0 || this.onUnanswered) {
+    if (this.left.length > 0 || this.current.onUnanswered) {
       this.timer = setTimeout(() => {
         if (ct.lastStatus !== 0 || ct.state === 'terminated') return;
         ct.terminate();
@@ -66,8 +69,13 @@ export class Failover implements ClientTransactionUser {
 
   onTimeout(ct: ClientTransaction): void {
     clearTimeout(this.timer);
-    if (this.failOver(ct)) return;
-    this.onUnanswered?.();
+    const silent = this.current;
+    if (this.failOver(ct)) {
+      // Moving past the last destination of the silent one's group (a trunk): that group is gone.
+      if (silent.onUnanswered && silent.onUnanswered !== this.current.onUnanswered) silent.onUnanswered();
+      return;
+    }
+    silent.onUnanswered?.();
     this.fork.onTimeout(ct);
   }
 
@@ -79,6 +87,8 @@ export class Failover implements ClientTransactionUser {
       next.terminate();
       return false;
     }
+    this.current = target;
+    target.onStart?.();
     this.start(next);
     return true;
   }

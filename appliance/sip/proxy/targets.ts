@@ -20,10 +20,13 @@ export interface Target {
   /** Credentials for this next hop's challenges (a trunk account; proxy/upstream-auth.ts). */
   readonly authorize?: UpstreamAuthorizer;
   /**
-   * Told when no destination of this target answered at all (silence for 8·T1 or Timer B):
-   * the target is then given up after 4 s instead of 32 s (proxy/failover.ts).
+   * Told when this destination, and the fallbacks after it that carry the same function,
+   * answered nothing at all (silence for 8·T1 or Timer B): the target is then given up after
+   * 4 s instead of 32 s (proxy/failover.ts). A trunk's destinations share one (its provider gone).
    */
   readonly onUnanswered?: () => void;
+  /** Told when fail-over moves on to this destination (a fallback; a trunk's fail-over trunk). */
+  readonly onStart?: () => void;
   /** Header fields added to the forwarded request when it has none of that name (History-Info, proxy/planned-locator.ts). */
   readonly headers?: Readonly<Record<string, string>>;
 }

@@ -10,7 +10,7 @@ import type { ApiDeps } from './api-deps.ts';
  */
 export interface DialPlanView {
   /** In order: the first route whose pattern matches the dialled number wins. */
-  readonly routes: readonly { name: string; pattern: string; replace: string; trunk: string; class: string; failover: string | null }[];
+  readonly routes: readonly { name: string; pattern: string; replace: string; trunk: string; class: string; failover: readonly string[] }[];
   /** In order per trunk; `match` says how `did` is read. */
   readonly inbound: readonly { did: string; match: 'number' | 'pattern' | 'any'; trunk: string; to: string }[];
   /** Always routed to `trunk` (null while no trunks are configured). */
@@ -20,7 +20,7 @@ export interface DialPlanView {
 /** The dial plan view of a validated config (pure). */
 export function presentDialPlan(config: Pick<ApplianceConfig, 'routes' | 'inbound' | 'emergency'>): DialPlanView {
   return {
-    routes: config.routes.map((r) => ({ name: r.name, pattern: r.pattern, replace: r.replace, trunk: r.trunk, class: r.class, failover: r.failover ?? null })),
+    routes: config.routes.map((r) => ({ name: r.name, pattern: r.pattern, replace: r.replace, trunk: r.trunk, class: r.class, failover: r.failover })),
     inbound: config.inbound.map((i) => ({ did: i.did, match: i.match.kind, trunk: i.trunk, to: i.to })),
     emergency: { numbers: [...config.emergency.numbers], trunk: config.emergency.trunk ?? null },
   };

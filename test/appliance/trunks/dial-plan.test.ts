@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { classPermits, inboundTarget, routeDialled } from '../../../appliance/trunks/dial-plan.ts';
 import type { InboundConfig, RouteConfig } from '../../../system/config/trunk-config.ts';
 
-const route = (name: string, pattern: string, replace: string, cls: RouteConfig['class'], trunk = 'provider', failover?: string): RouteConfig =>
+const route = (name: string, pattern: string, replace: string, cls: RouteConfig['class'], trunk = 'provider', ...failover: string[]): RouteConfig =>
   ({ name, pattern, regex: new RegExp(pattern), replace, trunk, class: cls, failover });
 const ROUTES = [
   route('local', '^9([2-9][0-9]{6})$', '+1555$1', 'local'),
@@ -17,7 +17,7 @@ describe('routeDialled', () => {
     ['an emergency number, whatever the routes', '911', { route: 'emergency', trunk: 'provider', number: '911', class: 'emergency' }],
     ['112', '112', { route: 'emergency', number: '112' }],
     ['local: prefix 9, the area code added', '95551234', { route: 'local', number: '+15555551234', class: 'local' }],
-    ['national: the route\'s fail-over trunk comes along', '912125551234', { route: 'national', number: '+12125551234', failover: 'backup' }],
+    ['national: the route\'s fail-over trunk comes along', '912125551234', { route: 'national', number: '+12125551234', failover: ['backup'] }],
     ['international on another trunk', '9011441234567890', { route: 'international', trunk: 'backup', number: '+441234567890' }],
     ['$& keeps the whole number; premium listed before national wins', '919005551234', { route: 'premium', number: '919005551234', class: 'premium' }],
     ['first match wins (local before national)', '92125551', { route: 'local' }],

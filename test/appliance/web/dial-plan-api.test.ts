@@ -80,9 +80,9 @@ describe('GET /api/dial-plan', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       routes: [
-        { name: 'national', pattern: '^9(1[2-9][0-9]{9})$', replace: '+$1', trunk: 'provider', class: 'national', failover: 'backup' },
-        { name: 'international', pattern: '^9011([0-9]{6,15})$', replace: '+$1', trunk: 'provider', class: 'international', failover: null },
-        { name: 'local', pattern: '^9([2-9][0-9]{6})$', replace: '$&', trunk: 'backup', class: 'local', failover: null },
+        { name: 'national', pattern: '^9(1[2-9][0-9]{9})$', replace: '+$1', trunk: 'provider', class: 'national', failover: ['backup'] },
+        { name: 'international', pattern: '^9011([0-9]{6,15})$', replace: '+$1', trunk: 'provider', class: 'international', failover: [] },
+        { name: 'local', pattern: '^9([2-9][0-9]{6})$', replace: '$&', trunk: 'backup', class: 'local', failover: [] },
       ],
       inbound: [
         { did: '+15551230100', match: 'number', trunk: 'provider', to: '201' },

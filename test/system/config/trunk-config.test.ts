@@ -25,7 +25,7 @@ describe('trunk config: the issue\'s example', () => {
       name: 'provider', registrarHost: 'sip.provider.example', registrarPort: undefined, transport: 'udp', username: '5551230000',
       password: 'pw-of-the-trunk', authUsername: '5551230000', domain: 'sip.provider.example', register: true, callerId: '+15551230000',
     }]);
-    expect(c.routes[0]).toMatchObject({ name: 'national', trunk: 'provider', class: 'national', replace: '+$1', failover: undefined });
+    expect(c.routes[0]).toMatchObject({ name: 'national', trunk: 'provider', class: 'national', replace: '+$1', failover: [] });
     expect('919195551234'.replace(c.routes[0].regex, c.routes[0].replace)).toBe('+19195551234');
     expect(c.inbound).toEqual([{ did: '+15551230100', match: { kind: 'number', number: '+15551230100' }, trunk: 'provider', to: '201' }]);
     expect(c.emergency).toEqual({ numbers: ['911', '112'], trunk: 'provider' });
@@ -45,6 +45,17 @@ describe('trunk config: the issue\'s example', () => {
     expect(c.inbound[0].match).toEqual({ kind: 'any' });
     const m = c.inbound[1].match;
     expect(m.kind === 'pattern' && m.regex.test('+15551230105')).toBe(true);
+  });
+});
+
+const TWO = `${TRUNK}[[trunks]]\nname = "backup"\nregistrar = "sip.backup.example"\nusername = "u2"\npassword = "pw-of-backup"\n${EMERGENCY}`;
+
+describe('trunk config: fail-over trunks', () => {
+  test('a name or a list, in order', () => {
+    const one = parse(`${TWO}[[routes]]\nname = "r"\npattern = "^1$"\ntrunk = "provider"\nfailover = "backup"\nclass = "local"\n`);
+    expect(one.routes[0].failover).toEqual(['backup']);
+    const list = parse(`${TWO}[[routes]]\nname = "r"\npattern = "^1$"\ntrunk = "backup"\nfailover = ["provider"]\nclass = "local"\n`);
+    expect(list.routes[0].failover).toEqual(['provider']);
   });
 });
 
@@ -73,6 +84,11 @@ describe('trunk config: errors name the key', () => {
     ['[emergency] trunk naming no trunk', `${TRUNK}[emergency]\ntrunk = "other"\n`, 'emergency.trunk'],
     ['[emergency] trunk without trunks', '[emergency]\ntrunk = "provider"\n', 'emergency.trunk'],
     ['routes without any trunk', ROUTE, 'routes[0].trunk'],
+    ['a route pattern with nested repetition (catastrophic backtracking)', `${TRUNK}${EMERGENCY}[[routes]]\nname = "r"\npattern = "^(9+)+$"\ntrunk = "provider"\nclass = "local"\n`, 'routes[0].pattern'],
+    ['an inbound did pattern with repeated alternation', `${TRUNK}${EMERGENCY}[[inbound]]\ndid = "^(1|11)*$"\ntrunk = "provider"\nto = "201"\n`, 'inbound[0].did'],
+    ['failover list naming its own trunk', `${TWO}[[routes]]\nname = "r"\npattern = "^1$"\ntrunk = "provider"\nfailover = ["backup", "provider"]\nclass = "local"\n`, 'routes[0].failover'],
+    ['failover list naming a trunk twice', `${TWO}[[routes]]\nname = "r"\npattern = "^1$"\ntrunk = "provider"\nfailover = ["backup", "backup"]\nclass = "local"\n`, 'routes[0].failover'],
+    ['failover list naming an unknown trunk', `${TWO}[[routes]]\nname = "r"\npattern = "^1$"\ntrunk = "provider"\nfailover = ["backup", "nope"]\nclass = "local"\n`, 'routes[0].failover[1]'],
   ];
   for (const [what, text, key] of cases) test(`${what} → ${key}`, () => expect(keyOf(text)).toBe(key));
 });

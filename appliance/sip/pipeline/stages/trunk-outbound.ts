@@ -9,6 +9,8 @@ import type { Target } from '../../proxy/targets.ts';
  * credentials for the provider's challenge (proxy/upstream-auth.ts). Refused with 403 and a
  * reason: a class the extension may not call, or beyond its limits; with 503: a trunk whose
  * registration failed. Emergency calls are never refused for class, limits or a down trunk.
+ * A route's `failover` trunks are tried in order (trunk-directory.ts); the call record names
+ * the trunk the call took.
  */
 export const trunkOutbound: Stage = {
   name: 'trunk-outbound',
@@ -31,16 +33,22 @@ export const trunkOutbound: Stage = {
         services.reply(ctx, 403, refusal);
         return 'handled';
       }
-      if (trunks.isDown(route.trunk) && !route.failover) {
+      // Every trunk of the route down (registration failed, or its provider silent): 503 at once.
+      if ([route.trunk, ...route.failover].every((name) => trunks.isDown(name))) {
         services.reply(ctx, 503, 'Trunk Unavailable', { 'retry-after': '30' });
         return 'handled';
       }
     } else {
       services.log('trunk.emergency', `emergency call from extension ${caller.number} to ${ruri.user} over trunk ${route.trunk}`, { extension: caller.number, dialled: ruri.user });
     }
-    req.headers['p-asserted-identity'] = trunks.assertedIdentity(route.trunk, caller);
+    // The identity towards the provider is ours to assert (RFC 3325 §9.1), per trunk (the targets carry it).
+    delete (req.headers as Record<string, unknown>)['p-asserted-identity'];
     ctx.trunkCall = { trunk: route.trunk, direction: emergency ? 'emergency' : 'outbound', routedTo: route.number };
-    return trunks.target(route).then((t) => {
+    const onTrunk = (trunk: string) => {
+      services.log('trunk.failover', `call from extension ${caller.number} to ${ruri.user}: over trunk ${trunk} instead of ${route.trunk}`, { extension: caller.number, route: route.route, trunk, instead: route.trunk });
+      ctx.trunkCall = { ...ctx.trunkCall!, trunk };
+    };
+    return trunks.target(route, caller, onTrunk).then((t) => {
       // It leaves: it counts against the caller's limits until its call record exists.
       if (t && !emergency) trunks.placed(String(req.headers['call-id']), caller.number);
       return send(ctx, t, route);
