@@ -34,7 +34,7 @@ const cc = await startConnectionControl(config, {
   onTrunkUnreachable: (trunk) => send({ type: 'trunk-unreachable', trunk }),
 });
 if (cc.sip.transports.udp.ownPortFallback) cc.store.events.append('sip.transport', `worker ${workerId} (slot ${slot}): ${cc.sip.transports.udp.ownPortFallback}`);
-const reporter = new WorkerReporter(workerId, cc.sip.service);
+const reporter = new WorkerReporter(workerId, cc.sip.service, cc.dns);
 let state: 'running' | 'draining' = 'running';
 
 // After a burst the worker goes quiet and JSC, which collects as the program allocates, would
@@ -85,7 +85,7 @@ process.on('message', (raw: unknown) => {
       cc.location.applyRemote(raw.changes);
       return;
     case 'sample':
-      send({ type: 'report', report: { ...reporter.report(state), ...(cc.trunks ? { registersTrunks: true } : {}) } });
+      send({ type: 'report', report: { ...reporter.report(state), ...(cc.trunks ? { registersTrunks: true } : {}) }, totals: reporter.totals() });
       return;
     case 'admission':
       cc.sip.service.admission.set(raw.admission);
@@ -148,7 +148,8 @@ async function drain(): Promise<void> {
   // Pending = no final response yet; finished transactions only absorb retransmissions, which
   // the kernel now delivers to the other workers anyway.
   while (cc.sip.service.pendingTransactions > 0 && Date.now() < until) await Bun.sleep(200);
-  send({ type: 'drained', openTransactions: cc.sip.service.pendingTransactions });
+  // The last totals go with it: what it counted since its last report stays counted.
+  send({ type: 'drained', openTransactions: cc.sip.service.pendingTransactions, totals: reporter.totals() });
   await cc.stop();
   process.exit(0);
 }

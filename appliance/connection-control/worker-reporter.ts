@@ -1,5 +1,7 @@
 import type { WorkerReport } from '../control/operating-state.ts';
 import type { SipService } from '../sip/sip-service.ts';
+import type { DnsFunction } from '../dns/index.ts';
+import type { WorkerTotals } from '../metrics/worker-totals.ts';
 
 /**
  * Builds a worker's report for each sampling period from its counters. Utilisation is the
@@ -16,7 +18,24 @@ export class WorkerReporter {
   /** The last RSS read, reported again when the host cannot tell (see readRss). */
   private lastRss = 0;
 
-  constructor(private readonly workerId: number, private readonly sip: SipService) {}
+  constructor(private readonly workerId: number, private readonly sip: SipService, private readonly dns?: Pick<DnsFunction, 'counters' | 'stats'>) {}
+
+  /** Everything counted since this worker started (cumulative: the metrics, metrics/worker-totals.ts). */
+  totals(): WorkerTotals {
+    const c = this.sip.counters;
+    const sipReplies: Record<string, number[]> = {};
+    for (const [m, v] of Object.entries(c.repliesByMethod)) sipReplies[m] = [...v];
+    const dnsAnswers: Record<string, number[]> = {};
+    for (const [t, v] of Object.entries(this.dns?.counters.answers ?? {})) dnsAnswers[t] = [...v];
+    const empty = { counts: [], sum: 0 };
+    return {
+      sipRequests: { ...c.requests }, sipReplies,
+      shed: this.sip.admission.shed, banned: c.banned, malformed: c.malformed, dropped: c.dropped,
+      callSetup: c.callSetup.snapshot(),
+      dnsAnswers, dnsDropped: this.dns?.stats.dropped ?? 0, dnsLatency: this.dns?.counters.latency.snapshot() ?? empty,
+      spreadOut: this.sip.spreader?.handedOut ?? 0, spreadIn: this.sip.spreader?.handedIn ?? 0,
+    };
+  }
 
   report(state: WorkerReport['state']): WorkerReport {
     const now = performance.now();

@@ -5,6 +5,7 @@ import type { DialogEvent } from '../sip/dialog-events.ts';
 import type { TraceEntry } from '../sip/call-trace.ts';
 import type { WorkerReport } from './operating-state.ts';
 import type { TrunkStatus } from '../trunks/trunk-status.ts';
+import type { WorkerTotals } from '../metrics/worker-totals.ts';
 
 /**
  * The typed IPC between the control section and its connection control sections (Bun.spawn
@@ -65,7 +66,8 @@ export interface TcpWrite {
 export type WorkerToControl =
   /** Started; `spreadPort`: its sibling link inbox (absent with `[overload] spread = false`). */
   | { readonly type: 'ready'; readonly workerId: number; readonly pid: number; readonly sipPort: number; readonly viaPort: number; readonly spreadPort?: number }
-  | { readonly type: 'report'; readonly report: WorkerReport }
+  /** This period's report, and the worker's cumulative counts since it started (the metrics). */
+  | { readonly type: 'report'; readonly report: WorkerReport; readonly totals?: WorkerTotals }
   /** Registration changes decided by this worker, to spread to the others. */
   | { readonly type: 'bindings'; readonly changes: readonly BindingChange[] }
   /** This worker banned a SIP source (stored and logged already): spread it. */
@@ -84,7 +86,7 @@ export type WorkerToControl =
   /** This worker's call to the trunk got no answer at all: tell the others. */
   | { readonly type: 'trunk-unreachable'; readonly trunk: string }
   /** Draining finished (or timed out): the worker exits right after. */
-  | { readonly type: 'drained'; readonly openTransactions: number };
+  | { readonly type: 'drained'; readonly openTransactions: number; readonly totals?: WorkerTotals };
 
 /** Narrowing helper for messages arriving from the other side (defensive: IPC is an edge). */
 export function isMessage<T extends { type: string }>(value: unknown): value is T {

@@ -12,6 +12,7 @@ import type { RegisteredContacts } from './registered-contacts.ts';
 import { listenTcp, type TcpListener } from './transport/tcp-server.ts';
 import { listenUdp, type UdpListener } from './transport/udp-server.ts';
 import type { WireStats } from './wire-handler.ts';
+import type { DnsCounters } from './dns-counters.ts';
 import type { SipTarget } from './zone-data.ts';
 
 export { createDnsCore, type DnsCore, type DnsCoreDeps } from './core.ts';
@@ -40,6 +41,8 @@ export interface DnsFunction {
   readonly udpPort: number;
   readonly tcpPort: number;
   readonly stats: WireStats;
+  /** Answers by type and rcode, and their latency, since start (the metrics). */
+  readonly counters: DnsCounters;
   stop(): Promise<void>;
   /** In-process query: the same answer a client gets on the wire. `type` is a mnemonic ("A", "SRV"). */
   resolve(name: string, type: string): Promise<DnsAnswer>;
@@ -94,6 +97,7 @@ export async function startDnsFunction(deps: DnsDeps): Promise<DnsFunction> {
     udpPort: udp?.port ?? 0,
     tcpPort: tcp?.port ?? 0,
     stats: core.wire.stats,
+    counters: core.wire.counters,
     async stop() {
       clearInterval(poll);
       core.stop();

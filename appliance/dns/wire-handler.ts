@@ -4,6 +4,7 @@ import { clientFilter } from './client-filter.ts';
 import type { DnsContext } from './context.ts';
 import type { DnsAnswer, Handler, UpstreamAnswer } from './handler.ts';
 import { RCODE, TYPE } from './records.ts';
+import { DnsCounters } from './dns-counters.ts';
 import { appendOpt, encodeAnswer, encodeHeaderOnly, FLAG, OPT_LENGTH, writeOpt } from './wire/answer-encoder.ts';
 import { decodeQuery, type DecodedQuery } from './wire/query-decoder.ts';
 
@@ -30,6 +31,8 @@ export interface WireStats {
  */
 export class WireHandler {
   readonly stats: WireStats = { queries: 0, cacheHits: 0, dropped: 0, errors: 0 };
+  /** Answers by type and rcode, and their latency (the metrics, metrics/appliance-metrics.ts). */
+  readonly counters = new DnsCounters();
   private readonly cache = new Map<string, Map<number, Uint8Array>>();
   private cached = 0;
   private changes = 0;
@@ -57,6 +60,18 @@ export class WireHandler {
 
   /** Answers one message; undefined means send nothing (dropped). */
   handle(msg: Uint8Array, client: string, transport: 'udp' | 'tcp'): Uint8Array | undefined | Promise<Uint8Array | undefined> {
+    const started = performance.now();
+    const out = this.respond(msg, client, transport);
+    if (out instanceof Promise) return out.then((o) => this.counted(msg, o, started));
+    return this.counted(msg, out, started);
+  }
+
+  private counted(msg: Uint8Array, out: Uint8Array | undefined, started: number): Uint8Array | undefined {
+    if (out) this.counters.answered(msg, out, (performance.now() - started) / 1000);
+    return out;
+  }
+
+  private respond(msg: Uint8Array, client: string, transport: 'udp' | 'tcp'): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     this.stats.queries++;
     const q = decodeQuery(msg);
     if (q.kind === 'drop') {

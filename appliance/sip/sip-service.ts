@@ -220,7 +220,7 @@ export class SipService implements PipelineServices {
 
   reply(ctx: RequestContext, status: number, reason?: string, headers: Record<string, unknown> = {}): void {
     const res = buildResponse(ctx.req, status, reason, headers, this.toTag(ctx.req));
-    this.counters.reply(status);
+    this.counters.reply(status, ctx.req.method);
     // A call we refused ourselves is a call record too (404, 480, 403, ...), but only for a
     // caller we know: a stranger's INVITEs would fill the store. Our own 503s are load
     // shedding, counted in the reports rather than written row by row under overload.
@@ -267,16 +267,24 @@ export class SipService implements PipelineServices {
     const targets = sips.targets;
     const st = ctx.st!;
     if (st.isInvite) this.reply(ctx, 100, 'Trying'); // §16.2: before forking
+    let setupTimed = false;
     const fork = new Fork(st, {
       cancelBranch: (ct) => this.cancelBranch(ct),
       // Our Via comes off (§16.7 step 9); should the UAS have mangled the Vias, the ones the
       // request came with (our transaction keeps them, §8.2.6.2) are used instead.
       upstream: (res) => {
-        this.counters.reply(res.status);
+        this.counters.reply(res.status, ctx.req.method);
         this.emitDialogEvent(ctx, res);
         return forwardedResponse(res, st.vias);
       },
       localFinal: (res) => this.emitDialogEvent(ctx, res),
+      // Call setup time: INVITE received → the first 2xx going upstream (the fork calls this once per answering branch).
+      onFinal: (status) => {
+        if (st.isInvite && status < 300 && !setupTimed) {
+          setupTimed = true;
+          this.counters.callSetup.observe((Date.now() - st.createdAt) / 1000);
+        }
+      },
       toTag: (req) => this.toTag(req),
     });
     const loop = undefined;
