@@ -23,6 +23,8 @@ import { CallRecorder } from './call-records.ts';
 import { defaultPolicySettings, initialPolicyMemory, policy, type PolicySettings } from './policy.ts';
 import { RespawnBackoff } from './respawn-backoff.ts';
 import { WorkerPool, type WorkerHandle } from './worker-pool.ts';
+import { TotalsLedger } from '../metrics/worker-totals.ts';
+import { metricsRoute } from '../metrics/metrics-route.ts';
 
 /** Samples kept for the policy and the web UI's charts (at 2 s: 30 minutes). */
 const HISTORY_SAMPLES = 900;
@@ -138,6 +140,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const backoff = new RespawnBackoff();
   const pending = new Map<number, (r: WorkerReport) => void>();
   const lastReports = new Map<number, WorkerReport>();
+  // The workers' cumulative counts for /metrics; a worker gone keeps its last totals counted.
+  const totals = new TotalsLedger();
   let admission: Admission | null = null;
   let stopping = false;
   /** TCP connection key → the worker holding it. */
@@ -177,6 +181,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       case 'report':
         // A late report (after the sample gave up waiting) still updates what a stand-in uses.
         lastReports.set(worker.id, msg.report);
+        totals.update(worker.id, msg.totals);
         pending.get(worker.id)?.(msg.report);
         return;
       case 'trace':
@@ -200,12 +205,14 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
         if (trunks.apply(msg.status)) pool.broadcast({ type: 'trunk-status', status: msg.status }, worker);
         return;
       case 'drained':
+        totals.update(worker.id, msg.totals);
         log('control.worker.drained', `connection control section ${worker.id} drained`, { worker: worker.id, open: msg.openTransactions });
         return;
     }
   };
   const onExit = (worker: WorkerHandle, code: number | null, expected: boolean) => {
     lastReports.delete(worker.id);
+    totals.retire(worker.id);
     // The trunks' registrar is gone: its reports no longer hold (the next slot-0 worker reports afresh).
     if (worker.slot === 0) trunks.reset();
     const gone = [...tcpOwners].filter(([, id]) => id === worker.id).map(([key]) => [key, null] as const);
@@ -342,6 +349,14 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
         activeCalls: calls.count,
       }),
       trunks: () => trunks.list().map((s) => presentTrunk(s, config.trunks.find((t) => t.name === s.name))),
+    }),
+    // Prometheus (docs/METRICS.md): [metrics] allow only, no admin session.
+    '/metrics': metricsRoute(config.metrics.allow, () => {
+      const last = history.last();
+      return {
+        totals: totals.sum(), workers: last?.workers ?? [], host: last?.host, bindings: store.registrations.countActive(), dialogs: calls.count,
+        shedding: admission !== null, peers: peers.links.map((l) => ({ name: l.name, state: l.state })), trunks: trunks.list(),
+      };
     }),
   };
   // The admin web UI and API, with the peer API and the local command channel mounted first

@@ -274,17 +274,15 @@ export class SipService implements PipelineServices {
       // request came with (our transaction keeps them, §8.2.6.2) are used instead.
       upstream: (res) => {
         this.counters.reply(res.status, ctx.req.method);
+        // Call setup time: INVITE received → the first 2xx going upstream (later ones are other branches' or retransmissions).
+        if (!setupTimed && st.isInvite && res.status >= 200 && res.status < 300) {
+          setupTimed = true;
+          this.counters.callSetup.observe((Date.now() - st.createdAt) / 1000);
+        }
         this.emitDialogEvent(ctx, res);
         return forwardedResponse(res, st.vias);
       },
       localFinal: (res) => this.emitDialogEvent(ctx, res),
-      // Call setup time: INVITE received → the first 2xx going upstream (the fork calls this once per answering branch).
-      onFinal: (status) => {
-        if (st.isInvite && status < 300 && !setupTimed) {
-          setupTimed = true;
-          this.counters.callSetup.observe((Date.now() - st.createdAt) / 1000);
-        }
-      },
       toTag: (req) => this.toTag(req),
     });
     const loop = undefined;

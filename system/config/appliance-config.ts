@@ -7,6 +7,7 @@ import { openFileLimit } from './fd-limit.ts';
 import { bool, cidr, domainName, int, list, num, oneOf, str, table, type Field } from './fields.ts';
 import { parseWebConfig, type WebConfig } from './web-config.ts';
 import { parseLogConfig, type LogConfig } from './log-config.ts';
+import { parseMetricsConfig, type MetricsConfig } from './metrics-config.ts';
 import { parseSipTlsConfig, type SipTlsConfig } from './sip-tls-config.ts';
 import { parseSipListen, type SipListenAddress } from './sip-listen-config.ts';
 import { parseEmergencyConfig, parseOverloadConfig, type EmergencyConfig, type OverloadConfig } from './overload-config.ts';
@@ -31,6 +32,8 @@ export interface ApplianceConfig {
   readonly security: SecurityConfig;
   /** Event-log retention and rate (`[log]`). */
   readonly log: LogConfig;
+  /** Who may scrape `/metrics` (`[metrics]`). */
+  readonly metrics: MetricsConfig;
   /** Numbers never shed (`[emergency]`). */
   readonly emergency: EmergencyConfig;
   /** How a worker judges its own load (`[overload]`). */
@@ -234,9 +237,9 @@ export function loadConfig(path?: string): ApplianceConfig {
 
 function validate(raw: Record<string, unknown>, source: string, baseDir: string): ApplianceConfig {
   const top = table(raw, '', {
-    name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }), data_dir: str(), sip: pass, dns: pass, web: pass, control: pass, peers: pass, security: pass, log: pass,
+    name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }), data_dir: str(), sip: pass, dns: pass, web: pass, control: pass, peers: pass, security: pass, log: pass, metrics: pass,
     emergency: pass, overload: pass, call_records: pass, trunks: pass, routes: pass, inbound: pass,
-  }, { ...DEFAULTS.top, security: {}, log: {}, emergency: {}, overload: {}, call_records: {}, trunks: [], routes: [], inbound: [], name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
+  }, { ...DEFAULTS.top, security: {}, log: {}, metrics: {}, emergency: {}, overload: {}, call_records: {}, trunks: [], routes: [], inbound: [], name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
 
   const sip = table(top.sip, 'sip', {
     listen: pass, port, advertise: pass, domain: domainName,
@@ -262,6 +265,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
 
   const web = parseWebConfig(top.web, baseDir);
   const log = parseLogConfig(top.log);
+  const metrics = parseMetricsConfig(top.metrics);
   const outside = parseTrunkSection(top, sip.transports);
   const emergency = parseEmergencyConfig(top.emergency, outside.trunks);
   const overload = parseOverloadConfig(top.overload);
@@ -315,6 +319,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     },
     web,
     log,
+    metrics,
     emergency,
     overload,
     callRecords,

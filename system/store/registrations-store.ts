@@ -76,6 +76,11 @@ export class RegistrationsStore {
     return this.db.query<Row, [number]>('SELECT * FROM registrations WHERE expires_at > ? ORDER BY aor, q DESC').all(now).map(toRecord);
   }
 
+  /** How many bindings have not expired at `now` (the metrics). */
+  countActive(now = Date.now()): number {
+    return this.db.query<{ n: number }, [number]>('SELECT COUNT(*) AS n FROM registrations WHERE expires_at > ?').get(now)?.n ?? 0;
+  }
+
   /** Deletes expired rows; returns how many. */
   purgeExpired(now = Date.now()): number {
     return this.db.query('DELETE FROM registrations WHERE expires_at <= ?').run(now).changes;

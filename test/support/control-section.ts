@@ -32,12 +32,14 @@ export interface TestControlOptions {
   readonly control?: string;
   /** `[sip] listen` addresses instead of `host` alone (dual stack: e.g. [host, '::1']); the port must be free on each. */
   readonly listen?: readonly string[];
+  /** `[dns]` lines; default `enabled = false`. */
+  readonly dns?: string;
   /** Extensions to create before start: number → password. */
   readonly extensions?: Readonly<Record<string, string>>;
 }
 
 /**
- * Writes the config (SIP on `host`, DNS off, web on a free port), creates the extensions in the
+ * Writes the config (SIP on `host`, DNS off unless `dns` says otherwise, web on a free port), creates the extensions in the
  * store, and starts the control section with its workers, whose output is ignored.
  */
 export async function startTestControlSection(host: string, opts: TestControlOptions = {}): Promise<TestControlSection> {
@@ -52,7 +54,7 @@ port = ${port}
 ${/^transports\s*=/m.test(sip) ? '' : 'transports = ["udp"]\n'}${sip}
 ${opts.tables ?? ''}
 [dns]
-enabled = false
+${opts.dns ?? 'enabled = false'}
 [web]
 listen = "${host}"
 port = 0
