@@ -8,6 +8,7 @@ import { LocationView } from '../sip/registrar/location-view.ts';
 import { extensionOfAor, registeredContactsOf } from '../sip/registrar/registered-contacts-view.ts';
 import { startSip, type RunningSip } from '../sip/start-sip.ts';
 import type { Ban } from '../sip/security/source-guard.ts';
+import { featureCodeControl } from '../admin/feature-code-control.ts';
 import { startTrunks } from '../trunks/start-trunks.ts';
 import type { TrunkService } from '../trunks/trunk-service.ts';
 import { TrunkDirectory } from '../trunks/trunk-directory.ts';
@@ -93,6 +94,7 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
     const locate = withCallPlan(locateDirect, (user) => planCall(user, planView), (then, outcome) => nextAfter(then, outcome, planView), config.sip.domain);
     const sip = await startSip({ config, store, log, location, locate, ownPort: opts.ownPort, workerId: opts.ownPort !== undefined ? opts.workerId : undefined, onBan: opts.onBan, dnsQuery: (n, t) => dns.resolve(n, t) });
     started.push(sip);
+    sip.service.featureCodes = featureCodeControl(store, config.featureCodes);
     // The SRV records name the port actually bound (it differs from the config when that said 0).
     dns.setSipTargets([{
       host: `sip.${config.dns.zone}`, address: config.sip.advertise, moreAddresses: otherFamilyAddresses(config), port: sip.port, priority: 10, weight: 100,

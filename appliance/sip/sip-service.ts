@@ -7,7 +7,7 @@ import { buildResponse, encodeMessage } from './message/encode.ts';
 import type { SipRequest, SipResponse, Source } from './message/types.ts';
 import { defaultPort, socketHost, uriTransport, type SipUri } from './message/uri.ts';
 import { responseTarget } from './message/via.ts';
-import type { PipelineServices, RequestContext, SipSettings, TrunkRouting } from './pipeline/context.ts';
+import type { FeatureCodeControl, PipelineServices, RequestContext, SipSettings, TrunkRouting } from './pipeline/context.ts';
 import { runPipeline } from './pipeline/pipeline.ts';
 import { outgoingBranch } from './proxy/branch.ts';
 import { Fork } from './proxy/fork.ts';
@@ -76,6 +76,8 @@ export class SipService implements PipelineServices {
   spreader: FlowSpreader | undefined;
   /** The outside line (trunks/trunk-directory.ts); absent without `[[trunks]]`. */
   trunks: TrunkRouting | undefined;
+  /** Feature codes (pipeline/stages/feature-codes.ts); set by the connection control section. */
+  featureCodes: FeatureCodeControl | undefined;
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
   private transport!: SipTransport;

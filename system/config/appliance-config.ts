@@ -12,6 +12,7 @@ import { parseSipTlsConfig, type SipTlsConfig } from './sip-tls-config.ts';
 import { parseSipListen, type SipListenAddress } from './sip-listen-config.ts';
 import { parseEmergencyConfig, parseOverloadConfig, type EmergencyConfig, type OverloadConfig } from './overload-config.ts';
 import { parseCallRecordsConfig, type CallRecordsConfig } from './call-records-config.ts';
+import { parseFeatureCodesConfig, parseVoicemailConfig, type FeatureCodesConfig, type VoicemailConfig } from './pbx-config.ts';
 import { parseTrunkSection, type InboundConfig, type RouteConfig, type TrunkConfig } from './trunk-config.ts';
 
 /** SIP transports the appliance can listen on (tls: RFC 3261 §26, `[sip.tls]`). */
@@ -46,6 +47,10 @@ export interface ApplianceConfig {
   readonly routes: readonly RouteConfig[];
   /** Inbound numbers (`[[inbound]]`). */
   readonly inbound: readonly InboundConfig[];
+  /** What phones dial to set their forwarding and DND (`[feature_codes]`, pbx-config.ts). */
+  readonly featureCodes: FeatureCodesConfig;
+  /** The external voicemail server (`[voicemail]`). */
+  readonly voicemail: VoicemailConfig;
   /** Where the config came from ("embedded defaults" or a file path). */
   readonly source: string;
 }
@@ -238,8 +243,8 @@ export function loadConfig(path?: string): ApplianceConfig {
 function validate(raw: Record<string, unknown>, source: string, baseDir: string): ApplianceConfig {
   const top = table(raw, '', {
     name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }), data_dir: str(), sip: pass, dns: pass, web: pass, control: pass, peers: pass, security: pass, log: pass, metrics: pass,
-    emergency: pass, overload: pass, call_records: pass, trunks: pass, routes: pass, inbound: pass,
-  }, { ...DEFAULTS.top, security: {}, log: {}, metrics: {}, emergency: {}, overload: {}, call_records: {}, trunks: [], routes: [], inbound: [], name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
+    emergency: pass, overload: pass, call_records: pass, trunks: pass, routes: pass, inbound: pass, feature_codes: pass, voicemail: pass,
+  }, { ...DEFAULTS.top, feature_codes: {}, voicemail: {}, security: {}, log: {}, metrics: {}, emergency: {}, overload: {}, call_records: {}, trunks: [], routes: [], inbound: [], name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
 
   const sip = table(top.sip, 'sip', {
     listen: pass, port, advertise: pass, domain: domainName,
@@ -324,6 +329,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     overload,
     callRecords,
     trunks: outside.trunks, routes: outside.routes, inbound: outside.inbound,
+    featureCodes: parseFeatureCodesConfig(top.feature_codes), voicemail: parseVoicemailConfig(top.voicemail),
     control: { minWorkers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule, policy,
       handOffMode: control.hand_off_mode, heartbeatSeconds: control.heartbeat_seconds, stopGraceSeconds: control.stop_grace_seconds },
     peers,

@@ -6,3 +6,4 @@ export * from './overload-config.ts';
 export * from './sip-listen-config.ts';
 export * from './call-records-config.ts';
 export * from './metrics-config.ts';
+export * from './pbx-config.ts';

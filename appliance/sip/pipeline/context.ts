@@ -10,6 +10,8 @@ import type { Authenticator } from '../auth/authenticator.ts';
 import type { AdmissionControl } from './admission-control.ts';
 import type { DialogTokens } from '../security/dialog-token.ts';
 import type { FamilyAdvertise } from '../transport/advertise-for.ts';
+import type { FeatureCodesConfig } from '../../../system/config/index.ts';
+import type { FeatureAction } from '../pbx/feature-code.ts';
 
 /** Settings the SIP pipeline reads, precomputed from the config at start (STYLE.md §9). */
 export interface SipSettings {
@@ -100,6 +102,16 @@ export interface TrunkRouting {
   recorded(callId: string): void;
 }
 
+/** A feature code's result: what the phone's display says, and the status when refused. */
+export type FeatureResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly status: number; readonly text: string };
+
+/** The feature codes (pbx/feature-code.ts) and who applies them to the store (admin/feature-code-control.ts). */
+export interface FeatureCodeControl {
+  readonly codes: FeatureCodesConfig;
+  /** Applies a code the authenticated `extension` dialled, to its own features. */
+  apply(extension: string, action: Exclude<FeatureAction, { kind: 'incomplete' }>): FeatureResult;
+}
+
 /** Everything a stage may use; the SIP service implements it. */
 export interface PipelineServices {
   readonly settings: SipSettings;
@@ -135,6 +147,8 @@ export interface PipelineServices {
   isLocalHost(host: string): boolean;
   /** The outside line; undefined without `[[trunks]]`. */
   readonly trunks?: TrunkRouting;
+  /** Feature codes; undefined: none (a bare SIP service in tests). */
+  readonly featureCodes?: FeatureCodeControl;
   log(kind: string, message: string, details?: Record<string, unknown>): void;
 }
 

@@ -1,4 +1,5 @@
 import type { RequestContext, Stage } from './context.ts';
+import { featureCodes } from './stages/feature-codes.ts';
 import { handOff } from './stages/hand-off.ts';
 import { auth } from './stages/auth.ts';
 import { inDialog } from './stages/in-dialog.ts';
@@ -28,6 +29,7 @@ export const REQUEST_PIPELINE: readonly Stage[] = [
   trunkInbound,
   auth,
   registrar,
+  featureCodes,
   trunkOutbound,
   location,
   relay,

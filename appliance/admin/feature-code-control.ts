@@ -1,0 +1,38 @@
+import { ApplianceError } from '../../system/errors/index.ts';
+import { statusFor } from '../../system/errors/index.ts';
+import type { FeatureCodesConfig } from '../../system/config/index.ts';
+import type { Store } from '../../system/store/index.ts';
+import type { FeatureCodeControl, FeatureResult } from '../sip/pipeline/context.ts';
+import { CallFeaturesService } from './call-features-service.ts';
+
+/**
+ * Feature codes applied to the store through the same service and validation as the CLI
+ * and the API (call-features-service.ts): a forward target the admin could not set cannot
+ * be set from the phone either. The change counts from the next call on every worker (each
+ * call reads the store).
+ */
+export function featureCodeControl(store: Store, codes: FeatureCodesConfig): FeatureCodeControl {
+  const features = new CallFeaturesService(store);
+  return {
+    codes,
+    apply(extension, action): FeatureResult {
+      try {
+        switch (action.kind) {
+          case 'forward-always':
+            features.forward(extension, 'always', action.target);
+            return { ok: true, text: `Forward always on to ${action.target}` };
+          case 'forward-always-off':
+            features.forward(extension, 'always', null);
+            return { ok: true, text: 'Forward always off' };
+          case 'dnd':
+            features.dnd(extension, action.on);
+            return { ok: true, text: `Do not disturb ${action.on ? 'on' : 'off'}` };
+        }
+      } catch (err) {
+        if (!(err instanceof ApplianceError)) throw err;
+        // A refused target is a refusal (403), not a malformed request (400); one gone is 404.
+        return { ok: false, status: err.code === 'not-found' ? 404 : statusFor(err.code).sip >= 500 ? 500 : 403, text: err.message };
+      }
+    },
+  };
+}
