@@ -28,6 +28,9 @@ try {
     await appliance.stop();
     process.exit(0);
   };
+  // Reload (SIGHUP) and upgrade of the workers (SIGUSR2) without a restart (issue 17).
+  process.on('SIGHUP', () => void appliance.reload().then((r) => console.log(`SIGHUP: reload: ${r.message}`)));
+  process.on('SIGUSR2', () => void appliance.upgrade().then((r) => console.log(`SIGUSR2: upgrade: ${r.message}`)));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 } catch (err) {

@@ -6,6 +6,7 @@ import { banCommand } from './ban-command.ts';
 import { callsCommand } from './calls-command.ts';
 import { trunkCommand } from './trunk-command.ts';
 import { groupCommand } from './group-command.ts';
+import { reloadCommand, upgradeCommand } from './reload-command.ts';
 
 /** Every admin command on the entry point, by its first word. */
-export const COMMANDS: readonly CliCommand[] = [extensionCommand, dnsCommand, peerCommand, banCommand, callsCommand, trunkCommand, groupCommand];
+export const COMMANDS: readonly CliCommand[] = [extensionCommand, dnsCommand, peerCommand, banCommand, callsCommand, trunkCommand, groupCommand, reloadCommand, upgradeCommand];

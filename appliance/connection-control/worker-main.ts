@@ -4,8 +4,9 @@
  * control section: `bun appliance/connection-control/worker-main.ts --config FILE --worker-id N`.
  * It talks to the control section only through the typed IPC (ipc-protocol.ts).
  */
-import { loadConfig } from '../../system/config/index.ts';
-import { isMessage, type ControlToWorker, type WorkerToControl } from '../control/ipc-protocol.ts';
+import { dirname, resolve } from 'node:path';
+import { loadConfig, parseConfig } from '../../system/config/index.ts';
+import { CONFIG_TEXT_ENV, isMessage, type ControlToWorker, type WorkerToControl } from '../control/ipc-protocol.ts';
 import { parseArgs } from '../cli/cli-args.ts';
 import type { DialogEvent } from '../sip/dialog-events.ts';
 import { startConnectionControl } from './connection-control.ts';
@@ -21,15 +22,20 @@ const args = parseArgs(process.argv.slice(2));
 const configPath = args.options.get('--config');
 const workerId = Number(args.options.get('--worker-id') ?? 0);
 const slot = Number(args.options.get('--slot') ?? 0);
-const config = loadConfig(configPath === 'embedded' ? undefined : configPath);
+// The config the control section accepted last (it validated it); the file itself may have
+// been edited since (a reload not asked for yet, or refused).
+const acceptedText = process.env[CONFIG_TEXT_ENV];
+const config = acceptedText !== undefined && configPath !== undefined && configPath !== 'embedded'
+  ? parseConfig(acceptedText, configPath, dirname(resolve(configPath)))
+  : loadConfig(configPath === 'embedded' ? undefined : configPath);
 // A stable Via port per slot (issue 12): a restarted worker gets its predecessor's responses.
 const ownPort = config.sip.workerPortBase > 0 ? config.sip.workerPortBase + slot : 0;
 const cc = await startConnectionControl(config, {
   workerId, ownPort, print: (l) => console.log(`[cc ${workerId}] ${l}`),
   // A ban decided here reaches the sibling workers through the control section.
   onBan: (ban) => send({ type: 'ban', ban }),
-  // Exactly one worker registers the trunks: slot 0 (a respawned slot-0 worker takes over).
-  registerTrunks: slot === 0,
+  // Exactly one serving worker registers the trunks: the control section names it (worker-pool.ts).
+  registerTrunks: args.options.get('--trunks') === 'register',
   onTrunkStatus: (status) => send({ type: 'trunk-status', status }),
   onTrunkUnreachable: (trunk) => send({ type: 'trunk-unreachable', trunk }),
 });
@@ -91,7 +97,8 @@ process.on('message', (raw: unknown) => {
       cc.sip.service.admission.set(raw.admission);
       return;
     case 'drain':
-      void drain();
+      if (raw.releaseTrunks) cc.trunks?.release();
+      void drain(raw.keepShared === true);
       return;
     case 'tcp-owners':
       for (const [key, owner] of raw.owners) {
@@ -136,11 +143,17 @@ process.on('message', (raw: unknown) => {
   }
 });
 
-/** Stop taking new work, let open transactions finish, then exit (scale-in without failed calls). */
-async function drain(): Promise<void> {
+/**
+ * Stop taking new work, let open transactions finish, then exit (scale-in without failed calls).
+ * `keepShared` (a reload moved SIP to other sockets): no other worker listens where the calls
+ * set up here send their in-dialog requests, so keep the shared sockets and relay those until
+ * the control section sends SIGTERM (it waits for those calls to end).
+ */
+async function drain(keepShared: boolean): Promise<void> {
   if (state === 'draining') return;
   state = 'draining';
   cc.sip.service.admission.draining = true;
+  if (keepShared) return;
   // Leave the shared port so the kernel sends new datagrams to the other workers; our own
   // Via port stays open for the responses of what we forwarded.
   await cc.sip.transports.leaveShared();
@@ -167,8 +180,10 @@ const shutdown = async () => {
  * pending and no request was served for a second (the refused ones do not count). The shared port stays open meanwhile: there is no
  * other worker to take the in-dialog requests.
  */
+let stopping = false;
 async function stopGracefully(): Promise<void> {
-  if (state === 'draining') return;
+  if (stopping) return;
+  stopping = true;
   state = 'draining';
   cc.sip.service.admission.draining = true;
   const until = Date.now() + config.control.stopGraceSeconds * 1000;

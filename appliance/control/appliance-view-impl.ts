@@ -8,6 +8,7 @@ import type { OperatingState } from './operating-state.ts';
 import type { PolicySettings } from './policy.ts';
 import type { WorkerPool } from './worker-pool.ts';
 import type { TrunkBoard } from '../trunks/trunk-board.ts';
+import type { ReloadResult } from './config-reload.ts';
 
 /** What the control section hands to its ApplianceView. */
 export interface ViewParts {
@@ -16,13 +17,16 @@ export interface ViewParts {
   readonly history: History<OperatingState>;
   readonly calls: CallsView;
   readonly peers: PeerService;
-  readonly settings: PolicySettings;
+  /** The policy's settings now (a reload may change them). */
+  readonly settings: () => PolicySettings;
   /** Gathers a call's trace from every worker. */
   readonly callTrace: (callId: string) => Promise<TraceEntry[]>;
   /** Subscribers to new samples (the control section calls them after each sample). */
   readonly sampleListeners: Set<(s: OperatingState) => void>;
   /** The trunks' states as the registering worker reports them. */
   readonly trunks: TrunkBoard;
+  /** Reload of the config file (config-reload.ts). */
+  readonly reload: () => Promise<ReloadResult>;
 }
 
 /** The control section as the web API sees it (appliance/web/appliance-view.ts). */
@@ -49,7 +53,7 @@ export function applianceView(p: ViewParts): ApplianceView {
       p.store.events.append('admin.unregister', `binding ${contact} of ${aor} removed by the admin`, { aor, contact });
     },
     storeChanged: () => p.pool.broadcast({ type: 'store-changed' }),
-    policySettings: () => p.settings,
+    policySettings: () => p.settings(),
     peers: (): PeerSummary[] => {
       const roles = p.peers.roles;
       return p.peers.links.map((l) => ({
@@ -61,5 +65,6 @@ export function applianceView(p: ViewParts): ApplianceView {
     handOff: (peer) => p.peers.handOff({ cause: 'admin', peer }),
     takeBack: () => p.peers.takeBack(),
     trunks: () => p.trunks.list(),
+    reload: () => p.reload(),
   };
 }

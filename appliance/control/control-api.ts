@@ -38,6 +38,10 @@ export function controlRoutes(token: string, commands: {
   status(): unknown;
   /** The trunks' states (CLI `trunk list`). */
   trunks(): unknown;
+  /** Re-read the config file and apply it (CLI `reload`). */
+  reload(): Promise<unknown>;
+  /** New workers from the code on disk, the old ones drained (CLI `upgrade`). */
+  upgrade(): Promise<unknown>;
 }): Record<string, (req: Request) => Promise<Response>> {
   const guard = (run: (body: Record<string, unknown>) => Promise<unknown> | unknown) => async (req: Request) => {
     const given = Buffer.from(req.headers.get(CONTROL_TOKEN_HEADER) ?? '');
@@ -53,5 +57,7 @@ export function controlRoutes(token: string, commands: {
     '/control/status': guard(() => commands.status()),
     '/control/store-changed': guard(() => commands.storeChanged()),
     '/control/trunks': guard(() => commands.trunks()),
+    '/control/reload': guard(() => commands.reload()),
+    '/control/upgrade': guard(() => commands.upgrade()),
   };
 }

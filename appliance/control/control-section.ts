@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { listenEndpoints, type ApplianceConfig } from '../../system/config/index.ts';
 import { every, type ScheduledJob } from '../../system/schedule/schedule.ts';
 import { createHostSampler } from '../../system/sensors/host-sampler.ts';
@@ -25,6 +26,8 @@ import { RespawnBackoff } from './respawn-backoff.ts';
 import { WorkerPool, type WorkerHandle } from './worker-pool.ts';
 import { TotalsLedger } from '../metrics/worker-totals.ts';
 import { metricsRoute } from '../metrics/metrics-route.ts';
+import { reloadConfig, type ReloadResult } from './config-reload.ts';
+import { switchGeneration } from './worker-generations.ts';
 
 /** Samples kept for the policy and the web UI's charts (at 2 s: 30 minutes). */
 const HISTORY_SAMPLES = 900;
@@ -65,7 +68,18 @@ export interface ControlSection {
   setAdmission(admission: Admission | null): void;
   /** What each worker's location view holds for an AOR, by worker id (diagnostics: did a change reach every worker?). */
   locationOf(aor: string): Promise<Map<number, BindingRecord[]>>;
+  /** Re-reads and validates the config file and applies what changed (SIGHUP, CLI `reload`, web UI). */
+  reload(): Promise<ReloadResult>;
+  /** Replaces every worker with one running the code on disk now, without dropping calls (CLI `upgrade`, SIGUSR2). */
+  upgrade(): Promise<UpgradeResult>;
   stop(): Promise<void>;
+}
+
+/** What an upgrade of the workers did. */
+export interface UpgradeResult {
+  readonly ok: boolean;
+  readonly message: string;
+  readonly workers?: { readonly started: readonly number[]; readonly draining: readonly number[] };
 }
 
 export interface ControlOptions {
@@ -86,7 +100,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const store = openStore(fileConfig.dataDir, { events: fileConfig.log });
   // Peers live in the store (the web UI reads them there); the file's [[peers]] are written in.
   store.peers.syncFromConfig(fileConfig.peers);
-  const config: ApplianceConfig = { ...fileConfig, peers: store.peers.list() };
+  // Replaced by a reload (only by one that changes no key the start alone applies: reload-plan.ts).
+  let config: ApplianceConfig = { ...fileConfig, peers: store.peers.list() };
   const log = (kind: string, message: string, details: Record<string, unknown> = {}) => {
     store.events.append(kind, message, details);
     print(`${kind}: ${message}`);
@@ -214,7 +229,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     lastReports.delete(worker.id);
     totals.retire(worker.id);
     // The trunks' registrar is gone: its reports no longer hold (the next slot-0 worker reports afresh).
-    if (worker.slot === 0) trunks.reset();
+    if (worker.registersTrunks) trunks.reset();
     const gone = [...tcpOwners].filter(([, id]) => id === worker.id).map(([key]) => [key, null] as const);
     for (const [key] of gone) tcpOwners.delete(key);
     if (gone.length > 0) pool.broadcast({ type: 'tcp-owners', owners: gone });
@@ -230,6 +245,9 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     }, delay);
   };
   const pool = new WorkerPool({ configArg: opts.configArg, onMessage, onExit, stdout: opts.workerOutput, stopGraceMs: config.control.stopGraceSeconds * 1000 });
+  // The accepted config text: what the workers parse (a later edit of the file reaches them only by a reload).
+  let running = runningFile(opts.configArg);
+  if (running) pool.configText = running.text;
   const peers: PeerService = new PeerService({
     config,
     summary: () => ({
@@ -284,7 +302,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   }
 
   const sampler = createHostSampler({ dataDir: config.dataDir });
-  const settings = policySettingsFor(config);
+  let settings = policySettingsFor(config);
   let memory = initialPolicyMemory;
   const setAdmission = (a: Admission | null) => {
     admission = a;
@@ -328,7 +346,80 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     for (const l of sampleListeners) l(state);
     return state;
   };
-  const view = applianceView({ store, pool, history, calls, peers, settings, sampleListeners, callTrace, trunks });
+  // Reload and upgrade (issue 17): one at a time, since each may start a generation of workers.
+  let switching = false;
+  const oneAtATime = async <T extends { ok: boolean; message: string }>(what: string, run: () => Promise<T>): Promise<T | { ok: false; message: string }> => {
+    if (switching) return { ok: false, message: `${what} refused: a reload or upgrade is in progress` };
+    switching = true;
+    try {
+      return await run();
+    } finally {
+      switching = false;
+    }
+  };
+  /** Workers of a new generation: as many as serve now, within the config's bounds. */
+  const generationSize = () => Math.min(config.control.maxWorkers, Math.max(config.control.minWorkers, pool.workers.filter((w) => w.state !== 'draining').length));
+  const callsOf = (ids: ReadonlySet<number>) => calls.list().filter((c) => ids.has(c.worker)).length;
+  const applyLive = (next: ApplianceConfig) => {
+    const before = config;
+    config = { ...next, peers: store.peers.list() };
+    settings = policySettingsFor(config);
+    pool.stopGraceMs = config.control.stopGraceSeconds * 1000;
+    trunks.configure(config.trunks);
+    if (before.control.sampleSchedule !== config.control.sampleSchedule) {
+      samplerJob.stop();
+      samplerJob = samplerEvery(config.control.sampleSchedule);
+    }
+    if (before.control.heartbeatSeconds !== config.control.heartbeatSeconds && heartbeatJob) {
+      heartbeatJob.stop();
+      heartbeatJob = heartbeatEvery(config.control.heartbeatSeconds);
+    }
+    if (before.control.handOffMode !== config.control.handOffMode) for (const w of pool.workers) sendRoles(w);
+    // New worker bounds: up to min_workers at once; above max_workers the newest extra ones drain.
+    const serving = pool.workers.filter((w) => w.state !== 'draining');
+    for (let i = serving.length; i < config.control.minWorkers; i++) pool.spawn();
+    for (const w of serving.filter((x) => !x.registersTrunks).sort((a, b) => b.slot - a.slot).slice(0, Math.max(0, serving.length - config.control.maxWorkers))) pool.drain(w);
+  };
+  const reload = async (): Promise<ReloadResult> => {
+    const result = await oneAtATime('reload', () => reloadConfig({
+      path: running ? opts.configArg : undefined,
+      running: () => running,
+      applyLive,
+      async newWorkers(next, text) {
+        pool.configText = text;
+        const before = config;
+        const keepShared = before.sip.port !== next.sip.port
+          || before.sip.listenAddresses.map((a) => a.address).join() !== next.sip.listenAddresses.map((a) => a.address).join();
+        try {
+          const s = await switchGeneration(pool, { count: Math.min(next.control.maxWorkers, Math.max(next.control.minWorkers, generationSize())), keepShared, callsOf, log });
+          return { started: s.started.map((w) => w.id), draining: s.draining.map((w) => w.id) };
+        } catch (err) {
+          pool.configText = running?.text;
+          throw err;
+        }
+      },
+      accept(text, raw) {
+        running = { text, raw };
+      },
+    }));
+    const r: ReloadResult = 'applied' in result ? result : { ...result, applied: 'refused', changes: [] };
+    log(r.ok ? 'control.reload' : 'control.reload.refused', `reload: ${r.message}`, { applied: r.applied, changes: r.changes.map((c) => `${c.key}:${c.how}`), ...(r.key ? { key: r.key } : {}) });
+    return r;
+  };
+  const upgrade = async (): Promise<UpgradeResult> => {
+    const result = await oneAtATime('upgrade', async (): Promise<UpgradeResult> => {
+      try {
+        const s = await switchGeneration(pool, { count: generationSize(), keepShared: false, callsOf, log });
+        const workers = { started: s.started.map((w) => w.id), draining: s.draining.map((w) => w.id) };
+        return { ok: true, workers, message: `connection control sections ${workers.started.join(', ')} run the code on disk now; draining ${workers.draining.join(', ') || 'none'}` };
+      } catch (err) {
+        return { ok: false, message: `upgrade refused, the running workers keep serving: ${(err as Error).message}` };
+      }
+    });
+    log(result.ok ? 'control.upgrade' : 'control.upgrade.refused', `upgrade: ${result.message}`, {});
+    return result;
+  };
+  const view = applianceView({ store, pool, history, calls, peers, settings: () => settings, sampleListeners, callTrace, trunks, reload });
   const routes = {
     ...controlRoutes(writeControlToken(config.dataDir), {
       handOff: (peer) => peers.handOff({ cause: 'admin', peer }),
@@ -349,6 +440,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
         activeCalls: calls.count,
       }),
       trunks: () => trunks.list().map((s) => presentTrunk(s, config.trunks.find((t) => t.name === s.name))),
+      reload,
+      upgrade,
     }),
     // Prometheus (docs/METRICS.md): [metrics] allow only, no admin session.
     '/metrics': metricsRoute(config.metrics.allow, () => {
@@ -370,8 +463,11 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     store.close();
     throw err;
   }
+  const samplerEvery = (schedule: string) => every(schedule, async () => void (await sampleNow()), { name: 'sampler', onError: (e) => print(`sampler: ${e}`) });
+  const heartbeatEvery = (seconds: number) => every(`*/${seconds} * * * * *`, () => peers.heartbeat(), { name: 'heartbeat', onError: (e) => print(`heartbeat: ${e}`) });
+  let samplerJob = samplerEvery(config.control.sampleSchedule);
+  let heartbeatJob: ScheduledJob | undefined;
   const jobs: ScheduledJob[] = [
-    every(config.control.sampleSchedule, async () => void (await sampleNow()), { name: 'sampler', onError: (e) => print(`sampler: ${e}`) }),
     every('*/10 * * * * *', () => void store.registrations.purgeExpired(), { name: 'purge' }),
     every('0 */10 * * * *', () => void store.events.prune(config.log), { name: 'event-log-retention', onError: (e) => print(`event-log-retention: ${e}`) }),
     every('0 7 * * * *', () => void store.callRecords.purgeBefore(Date.now() - config.callRecords.retentionDays * 86_400_000), {
@@ -379,17 +475,17 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     }),
   ];
   if (config.peers.length > 0) {
-    jobs.push(every(`*/${config.control.heartbeatSeconds} * * * * *`, () => peers.heartbeat(), { name: 'heartbeat', onError: (e) => print(`heartbeat: ${e}`) }));
+    heartbeatJob = heartbeatEvery(config.control.heartbeatSeconds);
     void peers.heartbeat();
   }
   log('control.start', `control section running ${pool.workers.length} connection control section(s)`, { workers: pool.workers.length });
 
   return {
     pool, history, store, calls, peers, webPort: web.port, webSetupToken: web.setupToken, sampleNow, view,
-    setAdmission, locationOf,
+    setAdmission, locationOf, reload, upgrade,
     async stop() {
       stopping = true;
-      for (const j of jobs) j.stop();
+      for (const j of [...jobs, samplerJob, heartbeatJob]) j?.stop();
       peers.stop();
       await web.stop();
       await pool.stop();
@@ -397,4 +493,15 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       store.close();
     },
   };
+}
+
+/** The config file's text and its TOML as the control section starts on it (undefined: embedded defaults or unreadable). */
+function runningFile(configArg: string): { text: string; raw: Record<string, unknown> } | undefined {
+  if (configArg === 'embedded') return undefined;
+  try {
+    const text = readFileSync(configArg, 'utf8');
+    return { text, raw: Bun.TOML.parse(text) as Record<string, unknown> };
+  } catch {
+    return undefined;
+  }
 }

@@ -24,8 +24,13 @@ export type ControlToWorker =
   | { readonly type: 'bindings'; readonly changes: readonly BindingChange[] }
   /** Asks for this period's report. */
   | { readonly type: 'sample' }
-  /** Stop taking new work, finish open transactions, then exit. */
-  | { readonly type: 'drain' }
+  /**
+   * Stop taking new work, finish open transactions, then exit. `keepShared`: the new workers
+   * listen elsewhere (a reload changed the SIP port or address), so keep serving the in-dialog
+   * requests of calls set up here on the shared sockets until SIGTERM. `releaseTrunks`: a new
+   * worker registers the trunks now: stop refreshing them without unregistering.
+   */
+  | { readonly type: 'drain'; readonly keepShared?: boolean; readonly releaseTrunks?: boolean }
   /** Shedding on (rates) or off (null). */
   | { readonly type: 'admission'; readonly admission: Admission | null }
   /** Asks for this worker's message trace of one call (answered with `trace`). */
@@ -87,6 +92,13 @@ export type WorkerToControl =
   | { readonly type: 'trunk-unreachable'; readonly trunk: string }
   /** Draining finished (or timed out): the worker exits right after. */
   | { readonly type: 'drained'; readonly openTransactions: number; readonly totals?: WorkerTotals };
+
+/**
+ * The environment variable carrying the config text the control section accepted last to a
+ * worker it spawns (WorkerPool.configText): the worker parses it instead of reading the file.
+ * Readable only by the appliance's own user (/proc/<pid>/environ is 0400), like the file.
+ */
+export const CONFIG_TEXT_ENV = 'OFFICE_APPLIANCE_CONFIG_TEXT';
 
 /** Narrowing helper for messages arriving from the other side (defensive: IPC is an edge). */
 export function isMessage<T extends { type: string }>(value: unknown): value is T {

@@ -1,6 +1,6 @@
 import type { Subprocess } from 'bun';
 import { resolve } from 'node:path';
-import { isMessage, type ControlToWorker, type WorkerToControl } from './ipc-protocol.ts';
+import { CONFIG_TEXT_ENV, isMessage, type ControlToWorker, type WorkerToControl } from './ipc-protocol.ts';
 
 /** One connection control section as the control section sees it. */
 export interface WorkerHandle {
@@ -12,6 +12,13 @@ export interface WorkerHandle {
   readonly slot: number;
   readonly proc: Subprocess;
   state: 'starting' | 'running' | 'draining';
+  /**
+   * It registers the `[[trunks]]` (exactly one serving worker does: the first spawned while no
+   * other does, or the first of a new generation, which takes them over from the old one).
+   */
+  registersTrunks: boolean;
+  /** Which generation of workers it belongs to: a reload or an upgrade starts a new one. */
+  readonly generation: number;
   readonly startedAt: number;
   sipPort?: number;
   viaPort?: number;
@@ -41,25 +48,58 @@ export class WorkerPool {
   private readonly handles = new Map<number, WorkerHandle>();
   private nextId = 1;
   private stopping = false;
+  private currentGeneration = 1;
 
-  constructor(private readonly opts: WorkerPoolOptions) {}
+  /** How long `stop()` lets the workers drain (ms); a reload may change it. */
+  stopGraceMs: number;
+
+  constructor(private readonly opts: WorkerPoolOptions) {
+    this.stopGraceMs = opts.stopGraceMs ?? 3000;
+  }
 
   /** Live workers (starting, running or draining). */
   get workers(): WorkerHandle[] {
     return [...this.handles.values()];
   }
 
-  spawn(): WorkerHandle {
+  /** The generation new workers belong to (`nextGeneration()` starts another). */
+  get generation(): number {
+    return this.currentGeneration;
+  }
+
+  /** Starts a new generation: workers spawned from now on get the config accepted last and the code on disk now. */
+  nextGeneration(): number {
+    return ++this.currentGeneration;
+  }
+
+  /**
+   * The config text the workers parse instead of reading the file (the one the control section
+   * validated last: an edit of the file that was not reloaded, or that a reload refused, never
+   * reaches a worker, not even one respawned after a crash); undefined: they read `configArg`.
+   */
+  configText: string | undefined;
+
+  /**
+   * Spawns a worker in the lowest free slot. `takeTrunks`: it registers the trunks even though
+   * a serving worker does (the first of a new generation: the old one is about to be drained).
+   */
+  spawn(opts: { takeTrunks?: boolean } = {}): WorkerHandle {
     const id = this.nextId++;
-    const taken = new Set([...this.handles.values()].map((h) => h.slot));
+    const live = [...this.handles.values()];
+    const taken = new Set(live.map((h) => h.slot));
     let slot = 0;
     while (taken.has(slot)) slot++;
+    const registersTrunks = opts.takeTrunks === true || !live.some((h) => h.registersTrunks && h.state !== 'draining');
+    const args = [process.execPath, WORKER_MAIN, '--config', this.opts.configArg, '--worker-id', String(id), '--slot', String(slot), ...(registersTrunks ? ['--trunks', 'register'] : [])];
     const handle: WorkerHandle = {
       id,
       slot,
+      registersTrunks,
+      generation: this.currentGeneration,
       state: 'starting',
       startedAt: Date.now(),
-      proc: Bun.spawn([process.execPath, WORKER_MAIN, '--config', this.opts.configArg, '--worker-id', String(id), '--slot', String(slot)], {
+      proc: Bun.spawn(args, {
+        ...(this.configText !== undefined ? { env: { ...process.env, [CONFIG_TEXT_ENV]: this.configText } } : {}),
         stdout: this.opts.stdout ?? 'inherit',
         stderr: this.opts.stdout ?? 'inherit',
         serialization: 'json',
@@ -96,9 +136,11 @@ export class WorkerPool {
     for (const w of this.handles.values()) if (w !== except) this.send(w, msg);
   }
 
-  drain(worker: WorkerHandle): void {
+  /** Drains a worker (see the `drain` message); a trunk registrar hands the trunks to the worker that takes them. */
+  drain(worker: WorkerHandle, opts: { keepShared?: boolean; releaseTrunks?: boolean } = {}): void {
     worker.state = 'draining';
-    this.send(worker, { type: 'drain' });
+    if (opts.releaseTrunks) worker.registersTrunks = false;
+    this.send(worker, { type: 'drain', ...opts });
   }
 
   /** Resolves when `count` workers are running, or rejects after `timeoutMs`. */
@@ -118,7 +160,7 @@ export class WorkerPool {
     this.stopping = true;
     const all = this.workers;
     for (const w of all) w.proc.kill('SIGTERM');
-    const limit = (this.opts.stopGraceMs ?? 3000) + 2000;
+    const limit = this.stopGraceMs + 2000;
     await Promise.all(all.map((w) => Promise.race([w.proc.exited, Bun.sleep(limit).then(() => w.proc.kill('SIGKILL'))])));
   }
 }

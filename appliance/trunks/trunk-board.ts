@@ -10,8 +10,15 @@ import { isTrunkStatus, type TrunkStatus } from './trunk-status.ts';
 export class TrunkBoard {
   private readonly statuses = new Map<string, TrunkStatus>();
 
-  constructor(private readonly trunks: readonly TrunkConfig[]) {
+  constructor(private trunks: readonly TrunkConfig[]) {
     for (const t of trunks) this.statuses.set(t.name, initialStatus(t));
+  }
+
+  /** The configured trunks changed (a reload): a trunk kept keeps its state until the new registrar reports. */
+  configure(trunks: readonly TrunkConfig[]): void {
+    this.trunks = trunks;
+    for (const name of [...this.statuses.keys()]) if (!trunks.some((t) => t.name === name)) this.statuses.delete(name);
+    for (const t of trunks) if (!this.statuses.has(t.name)) this.statuses.set(t.name, initialStatus(t));
   }
 
   /** A status from a worker; ignored unless well-formed and naming a configured trunk. */

@@ -41,6 +41,8 @@ export class TrunkRegistrar {
   private contact = '';
   private last: TrunkStatus;
   private finished?: () => void;
+  /** Released to another registrar: never sends again, not even the unregister on stop. */
+  private released = false;
 
   constructor(private readonly trunk: TrunkConfig, private readonly deps: TrunkRegistrarDeps) {
     this.now = deps.now ?? Date.now;
@@ -60,8 +62,22 @@ export class TrunkRegistrar {
     this.apply({ kind: 'start' });
   }
 
+  /**
+   * Stops refreshing without unregistering: another worker's registrar (a new generation,
+   * after a reload or an upgrade) has taken over the same Contact, which an Expires: 0 from
+   * here would remove at the provider.
+   */
+  release(): void {
+    this.released = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending?.terminate();
+    this.pending = undefined;
+  }
+
   /** Unregisters (Expires: 0) when registered, waiting `graceMs` at most for the answer. */
   async stop(graceMs = 2000): Promise<void> {
+    if (this.released) return;
     clearTimeout(this.timer);
     const done = new Promise<void>((resolve) => { this.finished = resolve; });
     this.apply({ kind: 'stop' });
@@ -72,6 +88,7 @@ export class TrunkRegistrar {
   }
 
   private apply(ev: RegistrationEvent): void {
+    if (this.released) return;
     const { state, actions } = step(this.state, ev, this.now());
     this.state = state;
     this.report();

@@ -43,6 +43,11 @@ export class TrunkService {
     await Promise.all([...this.registrars.values()].map((r) => r.stop()));
   }
 
+  /** Stops refreshing without unregistering: the next generation's registrar took the trunks over. */
+  release(): void {
+    for (const r of this.registrars.values()) r.release();
+  }
+
   private changed(s: TrunkStatus): void {
     // Refreshes change only the expiry: the control section hears of them, the event log does not.
     const kind = trunkEventKind(s);

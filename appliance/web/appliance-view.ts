@@ -5,6 +5,7 @@ import type { TraceEntry } from '../sip/call-trace.ts';
 import type { PolicySettings } from '../control/policy.ts';
 import type { TrunkStatus } from '../trunks/trunk-status.ts';
 import type { HandOffResult, HandOffStatus } from '../peers/hand-off.ts';
+import type { ReloadResult } from '../control/config-reload.ts';
 
 /** A connection control section as the admin sees it. */
 export interface WorkerSummary {
@@ -55,4 +56,6 @@ export interface ApplianceView {
   takeBack(): Promise<HandOffResult>;
   /** Every trunk's registration state, as the registering worker last reported it (issue 14). */
   trunks(): TrunkStatus[];
+  /** Re-reads and validates the config file and applies what changed (issue 17). */
+  reload(): Promise<ReloadResult>;
 }

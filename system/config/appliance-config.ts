@@ -367,9 +367,13 @@ function tcpLimits(sip: { max_expires: number; tcp_max_connections: number; tcp_
   };
 }
 
-/** `[sip] worker_port_base`, checked: the slots' ports must fit below 65536 ('-1' = derived). */
+/**
+ * `[sip] worker_port_base`, checked: the slots' ports must fit below 65536 ('-1' = derived).
+ * Twice `max_workers` slots: during a reload or an upgrade a new generation of workers runs
+ * beside the draining old one (appliance/control/worker-generations.ts).
+ */
 function workerPortBase(given: number, sipPort: number, maxWorkers: number): number {
   const base = given >= 0 ? given : sipPort === 0 ? 0 : sipPort + 100;
-  if (base !== 0 && base + maxWorkers > 65535) throw new ConfigError('sip.worker_port_base', `leaves no room for ${maxWorkers} workers below port 65536`);
+  if (base !== 0 && base + 2 * maxWorkers > 65535) throw new ConfigError('sip.worker_port_base', `leaves no room for ${maxWorkers} workers (and as many while they are replaced) below port 65536`);
   return base;
 }

@@ -5,8 +5,8 @@ import type { ApiDeps } from './api-deps.ts';
 
 /**
  * Peers and control: peer state, this appliance's hand-off (its owner's status), the policy's
- * settings (read-only), manual hand-off / take-back. A hand-off no peer accepted, or a take-back
- * with nothing handed off, is a 409 in the error shape every endpoint uses, with the reason.
+ * settings (read-only), manual hand-off / take-back, reload of the config file. A hand-off no peer accepted, or a take-back
+ * with nothing handed off, or a refused reload, is a 409 in the error shape every endpoint uses, with the reason.
  */
 export function controlRoutes({ view, store }: ApiDeps): Route[] {
   return [
@@ -17,6 +17,15 @@ export function controlRoutes({ view, store }: ApiDeps): Route[] {
         const result = await view.handOff(params.name);
         store.events.append('admin.hand-off', `manual hand-off to ${params.name}: ${result.message}`, { peer: params.name, ok: result.ok });
         if (!result.ok) throw new ApplianceError('conflict', result.message, { attempts: result.attempts ?? [] });
+        return json(result);
+      },
+    },
+    {
+      // Re-read the config file (issue 17); the session and CSRF checks come first, as for every POST.
+      method: 'POST', path: '/api/control/reload', handler: async () => {
+        const result = await view.reload();
+        // Refused (invalid file, a key needing a restart): 409, the config key at fault as the field.
+        if (!result.ok) throw new ApplianceError('conflict', result.message, result.key ? { field: result.key } : {});
         return json(result);
       },
     },

@@ -8,6 +8,7 @@ import { defaultPolicySettings, type PolicySettings } from '../../../../applianc
 import type { ApplianceView, PeerSummary, WorkerSummary } from '../../../../appliance/web/appliance-view.ts';
 import type { TrunkStatus } from '../../../../appliance/trunks/trunk-status.ts';
 import { NOT_HANDED_OFF, type HandOffStatus } from '../../../../appliance/peers/hand-off.ts';
+import { reloadConfig, type ReloadResult } from '../../../../appliance/control/config-reload.ts';
 
 /**
  * An ApplianceView for the web tests until the control section implements it: backed by a real
@@ -78,6 +79,15 @@ export class StoreView implements ApplianceView {
   }
   storeChanged(): void {
     this.storeChanges += 1;
+  }
+  /** Reloads asked for; answered by the real reload of an appliance started without a config file. */
+  reloads = 0;
+  async reload(): Promise<ReloadResult> {
+    this.reloads += 1;
+    return reloadConfig({
+      path: undefined, running: () => undefined, applyLive: () => {}, accept: () => {},
+      newWorkers: () => Promise.reject(new Error('no workers here')),
+    });
   }
   policySettings(): PolicySettings {
     return { ...defaultPolicySettings(this.config.control.maxWorkers), peers: this.peerList.map((p) => p.name) };
