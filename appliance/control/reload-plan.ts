@@ -60,6 +60,9 @@ export const RELOAD_CLASSES: Readonly<Record<string, ReloadClass>> = {
   trunks: workers, // the slot's trunk registrar and every worker's dial plan are built at start
   routes: workers,
   inbound: workers,
+  feature_codes: workers, // the feature-codes stage of every worker's pipeline
+  voicemail: workers,
+  metrics: restart, // the scrape allowlist of the /metrics route, built with the listener
 };
 
 /** How a file key changes (longest prefix of `key` in RELOAD_CLASSES). */

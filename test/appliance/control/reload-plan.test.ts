@@ -25,6 +25,8 @@ describe('classify: how each file key changes', () => {
     ['trunks', 'new-workers', false],
     ['routes', 'new-workers', false],
     ['inbound', 'new-workers', false],
+    ['feature_codes.forward_always', 'new-workers', false],
+    ['metrics.allow', 'restart', false],
     ['web.port', 'restart', false],
     ['web.hosts', 'restart', false],
     ['peers', 'restart', false],
@@ -39,7 +41,7 @@ describe('classify: how each file key changes', () => {
   });
 
   test('every top-level table of the config has a row', () => {
-    for (const k of ['name', 'data_dir', 'sip', 'dns', 'web', 'control', 'peers', 'security', 'log', 'emergency', 'overload', 'call_records', 'trunks', 'routes', 'inbound']) {
+    for (const k of ['name', 'data_dir', 'sip', 'dns', 'web', 'control', 'peers', 'security', 'log', 'emergency', 'overload', 'call_records', 'trunks', 'routes', 'inbound', 'feature_codes', 'voicemail', 'metrics']) {
       expect(RELOAD_CLASSES[k]).toBeDefined();
     }
   });
