@@ -13,6 +13,7 @@ import { startTrunks } from '../trunks/start-trunks.ts';
 import type { TrunkService } from '../trunks/trunk-service.ts';
 import { TrunkDirectory } from '../trunks/trunk-directory.ts';
 import type { TrunkStatus } from '../trunks/trunk-status.ts';
+import { StoreWatch } from './store-watch.ts';
 
 /** A running connection control section: SIP registrar + stateful proxy and the DNS function. */
 export interface ConnectionControl {
@@ -26,10 +27,11 @@ export interface ConnectionControl {
   /** The outside line for the pipeline (routes, inbound numbers, trunk states); undefined without `[[trunks]]`. */
   readonly trunkDirectory?: TrunkDirectory;
   /**
-   * Drops the bindings of extensions that no longer exist (an admin removed one) through the
-   * location view's normal change path, so the store, the other workers and the peers follow.
+   * The store changed (the control section said so): the DNS reloads its records, bindings of
+   * removed extensions go, bans are re-read (the admin may have lifted one). The same runs when
+   * the store watch sees another connection's commit (store-watch.ts).
    */
-  pruneRemovedExtensions(): number;
+  storeChanged(): void;
   stop(): Promise<void>;
 }
 
@@ -118,9 +120,16 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
       opts.onTrunkStatus?.(s);
     };
     const trunks = opts.registerTrunks ? startTrunks({ config, sip, dnsQuery: (n, t) => dns.resolve(n, t), log, onStatus }) : undefined;
+    const watch = new StoreWatch(store, () => {
+      dns.invalidate();
+      pruneRemovedExtensions();
+      sip.service.sourceGuard.sync(store.bans.active());
+    }, print);
     return {
-      workerId: opts.workerId, store, location, sip, dns, pruneRemovedExtensions, trunks, trunkDirectory,
+      workerId: opts.workerId, store, location, sip, dns, trunks, trunkDirectory,
+      storeChanged: () => watch.changed(),
       async stop() {
+        watch.stop();
         await trunks?.stop();
         await sip.stop();
         await dns.stop();

@@ -113,10 +113,7 @@ process.on('message', (raw: unknown) => {
       send({ type: 'trace', id: raw.id, entries: cc.sip.service.trace.get(raw.callId).map((e) => ({ ...e, worker: workerId })) });
       return;
     case 'store-changed':
-      cc.dns.invalidate();
-      cc.pruneRemovedExtensions();
-      // Bans too: the admin may have lifted one (web UI, CLI).
-      cc.sip.service.sourceGuard.sync(cc.store.bans.active());
+      cc.storeChanged();
       return;
     case 'ban':
       cc.sip.service.sourceGuard.apply(raw.ban);

@@ -31,8 +31,6 @@ export interface DnsDeps {
   readonly store: Store;
   readonly registrations: RegisteredContacts;
   readonly log?: (line: string) => void;
-  /** How often to look for store changes made by other processes (admin CLI); default 1000 ms. */
-  readonly pollMs?: number;
 }
 
 /** A running DNS function. */
@@ -57,8 +55,9 @@ export interface DnsFunction {
 const BIND_ATTEMPTS = 5;
 
 /**
- * Starts the DNS function: loads the store, binds UDP (SO_REUSEPORT) and TCP on
- * `dns.listen:dns.port` (port 0 picks one free port for both), and watches the store.
+ * Starts the DNS function: loads the store and binds UDP (SO_REUSEPORT) and TCP on
+ * `dns.listen:dns.port` (port 0 picks one free port for both). Its owner calls `invalidate`
+ * when the store changed (connection-control/store-watch.ts).
  */
 export async function startDnsFunction(deps: DnsDeps): Promise<DnsFunction> {
   const { config, store, log } = deps;
@@ -66,28 +65,11 @@ export async function startDnsFunction(deps: DnsDeps): Promise<DnsFunction> {
   const reload = () => core.load(store.dnsRecords.list(), store.extensions.list());
   reload();
 
-  // PRAGMA data_version changes when another connection (the admin CLI) commits (SQLite docs).
-  const dataVersion = () => (store.db.query('PRAGMA data_version').get() as { data_version: number }).data_version;
-  let seen = dataVersion();
-  const poll = setInterval(() => {
-    try {
-      const v = dataVersion();
-      if (v !== seen) {
-        seen = v;
-        reload();
-      }
-    } catch (err) {
-      log?.(`dns: store poll failed: ${(err as Error).message}`);
-    }
-  }, deps.pollMs ?? 1000);
-  poll.unref?.();
-
   let udp: UdpListener | undefined;
   let tcp: TcpListener | undefined;
   try {
     if (config.dns.enabled) ({ udp, tcp } = await bindBoth(core, config.dns.listen, config.dns.port, log));
   } catch (err) {
-    clearInterval(poll);
     core.stop();
     throw err;
   }
@@ -99,7 +81,6 @@ export async function startDnsFunction(deps: DnsDeps): Promise<DnsFunction> {
     stats: core.wire.stats,
     counters: core.wire.counters,
     async stop() {
-      clearInterval(poll);
       core.stop();
       await Promise.all([udp?.close(), tcp?.close()]);
     },

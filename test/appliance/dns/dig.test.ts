@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { StoreWatch } from '../../../appliance/connection-control/store-watch.ts';
 import { startDnsFunction, type DnsFunction } from '../../../appliance/dns/index.ts';
 import { validateRecord } from '../../../appliance/dns/record-input.ts';
 import { servedZones } from '../../../appliance/dns/zones.ts';
@@ -16,17 +17,20 @@ describe.skipIf(!haveDig)('DNS function with dig', () => {
   const config = testConfig(t.dir);
   const contacts = new MemoryContacts();
   let dns: DnsFunction;
+  let watch: StoreWatch;
   let port = 0;
 
   beforeAll(async () => {
     seedRecords(t.store, config, OFFICE_RECORDS);
     seedExtension(t.store, '201', '+15551234567');
     contacts.register('201', '192.168.1.21');
-    dns = await startDnsFunction({ config, store: t.store, registrations: contacts, pollMs: 50 });
+    dns = await startDnsFunction({ config, store: t.store, registrations: contacts });
+    watch = new StoreWatch(t.store, () => dns.invalidate(), undefined, 50);
     port = dns.udpPort;
     expect(dns.tcpPort).toBe(port);
   });
   afterAll(async () => {
+    watch.stop();
     await dns.stop();
     t.cleanup();
   });
@@ -111,7 +115,7 @@ describe.skipIf(!haveDig)('DNS function with dig', () => {
     expect(status(await dig(port, '230.office.lan', 'A'))).toBe('NXDOMAIN');
   });
 
-  test('a record added by another process (the admin CLI) is served after the store poll', async () => {
+  test('a record added by another process (the admin CLI) is served after the store watch sees it', async () => {
     const other = openStore(t.dir);
     const v = validateRecord({ name: 'late', type: 'A', value: '192.168.1.77' }, servedZones(config));
     other.dnsRecords.add({ name: v.name, type: v.type, value: v.value, ttl: null });
