@@ -1,6 +1,6 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import { openStore, type Store } from '../../system/store/index.ts';
-import { otherFamilyAddresses, startDnsFunction, type DnsFunction } from '../dns/index.ts';
+import { ownSipTarget, startDnsFunction, type DnsFunction } from '../dns/index.ts';
 import { createLocator } from '../sip/proxy/locator.ts';
 import { withCallPlan } from '../sip/proxy/planned-locator.ts';
 import { nextAfter, planCall, type CallPlanView } from '../sip/proxy/call-plan.ts';
@@ -98,10 +98,7 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
     started.push(sip);
     sip.service.featureCodes = featureCodeControl(store, config.featureCodes);
     // The SRV records name the port actually bound (it differs from the config when that said 0).
-    dns.setSipTargets([{
-      host: `sip.${config.dns.zone}`, address: config.sip.advertise, moreAddresses: otherFamilyAddresses(config), port: sip.port, priority: 10, weight: 100,
-      ...(sip.transports.tlsPort !== undefined ? { tlsPort: sip.transports.tlsPort } : {}),
-    }]);
+    dns.setSipTargets([ownSipTarget(config, { sip: sip.port, ...(sip.transports.tlsPort !== undefined ? { tls: sip.transports.tlsPort } : {}) })]);
     // Calls to and from the trunks (issue 14): every section routes them, one registers them.
     const trunkDirectory = config.trunks.length > 0 ? new TrunkDirectory(config.trunks, config.routes, config.inbound, config.emergency, {
       resolve: (uri) => sip.service.resolveUri(uri),

@@ -1,5 +1,5 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
-import { otherFamilyAddresses, type SipTarget } from '../dns/index.ts';
+import { ownSipTarget, type SipTarget } from '../dns/index.ts';
 import type { PeerRoles } from '../peers/peer-service.ts';
 import type { HandOffTarget } from '../sip/pipeline/admission-control.ts';
 
@@ -15,10 +15,7 @@ export function peerSip(sip: string): { address: string; port: number } {
  * peer first; a peer that is down is left out (fail-over: we answer for its phones).
  */
 export function sipTargetsFor(roles: PeerRoles, config: ApplianceConfig, sipPort: number): SipTarget[] {
-  const self: SipTarget = {
-    host: `sip.${config.dns.zone}`, address: config.sip.advertise, moreAddresses: otherFamilyAddresses(config), port: sipPort, priority: 10, weight: 100,
-    ...(config.sip.transports.includes('tls') ? { tlsPort: config.sip.tls.port } : {}),
-  };
+  const self = ownSipTarget(config, { sip: sipPort, ...(config.sip.transports.includes('tls') ? { tls: config.sip.tls.port } : {}) });
   const peers = roles.upPeers.map((l): SipTarget => {
     const { address, port } = peerSip(l.config.sip);
     return { host: `sip-${l.name.toLowerCase()}.${config.dns.zone}`, address, port, priority: roles.handedOffTo === l ? 5 : 20, weight: 100 };

@@ -37,10 +37,7 @@ export class ZoneData {
 
   constructor(private readonly config: ApplianceConfig, private readonly zones: ServedZones) {
     this.adminRecords = new RecordSet([], zones.all);
-    this.sipTargets = [{
-      host: `sip.${zones.office}`, address: config.sip.advertise, moreAddresses: otherFamilyAddresses(config), port: config.sip.port, priority: 10, weight: 100,
-      ...(config.sip.transports.includes('tls') ? { tlsPort: config.sip.tls.port } : {}),
-    }];
+    this.sipTargets = [ownSipTarget(config)];
   }
 
   /** Replaces the store-backed data. Admin A/AAAA records also publish PTR (unless an admin PTR exists). */
@@ -86,6 +83,20 @@ export class ZoneData {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+/**
+ * This appliance's own SIP target, `sip.<zone>` (priority 10): the one builder for the DNS
+ * function's start, the worker (with the ports it bound) and the peer roles. `ports` default to
+ * the configured ones (a configured 0 is replaced by the worker once it has bound).
+ */
+export function ownSipTarget(config: ApplianceConfig, ports: { readonly sip: number; readonly tls?: number } = {
+  sip: config.sip.port, ...(config.sip.transports.includes('tls') ? { tls: config.sip.tls.port } : {}),
+}): SipTarget {
+  return {
+    host: `sip.${config.dns.zone}`, address: config.sip.advertise, moreAddresses: otherFamilyAddresses(config), port: ports.sip, priority: 10, weight: 100,
+    ...(ports.tls !== undefined ? { tlsPort: ports.tls } : {}),
+  };
 }
 
 /** What this appliance advertises on its other listen families (dual stack), for the A/AAAA of its SIP target. */
