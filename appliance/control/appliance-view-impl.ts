@@ -9,6 +9,7 @@ import type { PolicySettings } from './policy.ts';
 import type { WorkerPool } from './worker-pool.ts';
 import type { TrunkBoard } from '../trunks/trunk-board.ts';
 import type { ReloadResult } from './config-reload.ts';
+import { fanOutBindings } from './binding-fan-out.ts';
 
 /** What the control section hands to its ApplianceView. */
 export interface ViewParts {
@@ -47,9 +48,7 @@ export function applianceView(p: ViewParts): ApplianceView {
       if (!cur) return;
       // A removal newer than the binding, applied everywhere: store, every worker, the peers.
       const change: BindingChange = { kind: 'remove', aor, contact, version: Math.max(cur.version + 1, Date.now()) };
-      p.store.registrations.apply([change]);
-      p.pool.broadcast({ type: 'bindings', changes: [change] });
-      p.peers.replicate([change]);
+      fanOutBindings([change], { kind: 'admin' }, p);
       p.store.events.append('admin.unregister', `binding ${contact} of ${aor} removed by the admin`, { aor, contact });
     },
     storeChanged: () => p.pool.broadcast({ type: 'store-changed' }),

@@ -28,6 +28,7 @@ import { TotalsLedger } from '../metrics/worker-totals.ts';
 import { metricsRoute } from '../metrics/metrics-route.ts';
 import { reloadConfig, type ReloadResult } from './config-reload.ts';
 import { switchGeneration } from './worker-generations.ts';
+import { fanOutBindings } from './binding-fan-out.ts';
 
 /** Samples kept for the policy and the web UI's charts (at 2 s: 30 minutes). */
 const HISTORY_SAMPLES = 900;
@@ -190,8 +191,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
         return;
       }
       case 'bindings':
-        pool.broadcast({ type: 'bindings', changes: msg.changes }, worker);
-        peers.replicate(msg.changes);
+        fanOutBindings(msg.changes, { kind: 'worker', worker }, { store, pool, peers });
         return;
       case 'report':
         // A late report (after the sample gave up waiting) still updates what a stand-in uses.
@@ -254,11 +254,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       name: config.name, ts: Date.now(), overloaded: admission !== null || overloadedNow(),
       workers: pool.workers.length, activeCalls: calls.count, handedOff: peers.roles.handedOffTo !== null, utilisation: utilisationNow(),
     }),
-    applyRemote: (changes) => {
-      store.registrations.apply(changes);
-      pool.broadcast({ type: 'bindings', changes });
-      return changes.length;
-    },
+    applyRemote: (changes) => fanOutBindings(changes, { kind: 'peer' }, { store, pool, peers }),
     localBindings: () => store.registrations.loadActive(),
     // Issue 10 finding 9: a peer's bindings only for our extensions, with our registrar's limits.
     bindingRules: {
