@@ -1,4 +1,5 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
+import { ConfigError } from '../../system/errors/index.ts';
 import { openStore, type Store } from '../../system/store/index.ts';
 import { ownSipTarget, startDnsFunction, type DnsFunction } from '../dns/index.ts';
 import { createLocator } from '../sip/proxy/locator.ts';
@@ -9,6 +10,7 @@ import { extensionOfAor, registeredContactsOf } from '../sip/registrar/registere
 import { startSip, type RunningSip } from '../sip/start-sip.ts';
 import type { Ban } from '../sip/security/source-guard.ts';
 import { featureCodeControl } from '../admin/feature-code-control.ts';
+import { parseSipUri } from '../sip/message/uri.ts';
 import { startTrunks } from '../trunks/start-trunks.ts';
 import type { TrunkService } from '../trunks/trunk-service.ts';
 import { TrunkDirectory } from '../trunks/trunk-directory.ts';
@@ -92,11 +94,17 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
       group: (n) => store.ringGroups.get(n),
       features: (n) => store.callFeatures.get(n),
       reachable: (n) => location.bindings(`sip:${n}@${config.sip.domain}`).length > 0,
+      ...(config.voicemail.uri ? { voicemail: config.voicemail } : {}),
     };
-    const locate = withCallPlan(locateDirect, (user) => planCall(user, planView), (then, outcome) => nextAfter(then, outcome, planView), config.sip.domain);
+    // The voicemail server is resolved as any URI (RFC 3263), when a call goes there (the SIP service starts below).
+    const vmUri = config.voicemail.uri ? parseSipUri(config.voicemail.uri) : undefined;
+    if (config.voicemail.uri && !vmUri) throw new ConfigError('voicemail.uri', `"${config.voicemail.uri}" is not a SIP URI`);
+    const voicemail = vmUri ? () => sip.service.resolveUri(vmUri) : undefined;
+    const locate = withCallPlan(locateDirect, (user) => planCall(user, planView), (then, outcome) => nextAfter(then, outcome, planView), config.sip.domain, voicemail);
     const sip = await startSip({ config, store, log, location, locate, ownPort: opts.ownPort, workerId: opts.ownPort !== undefined ? opts.workerId : undefined, onBan: opts.onBan, dnsQuery: (n, t) => dns.resolve(n, t) });
     started.push(sip);
     sip.service.featureCodes = featureCodeControl(store, config.featureCodes);
+    sip.service.voicemail = voicemail;
     // The SRV records name the port actually bound (it differs from the config when that said 0).
     dns.setSipTargets([ownSipTarget(config, { sip: sip.port, ...(sip.transports.tlsPort !== undefined ? { tls: sip.transports.tlsPort } : {}) })]);
     // Calls to and from the trunks (issue 14): every section routes them, one registers them.

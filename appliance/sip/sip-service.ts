@@ -78,6 +78,8 @@ export class SipService implements PipelineServices {
   trunks: TrunkRouting | undefined;
   /** Feature codes (pipeline/stages/feature-codes.ts); set by the connection control section. */
   featureCodes: FeatureCodeControl | undefined;
+  /** The voicemail server (`[voicemail] uri`), for MWI subscriptions (pipeline/stages/voicemail-mwi.ts). */
+  voicemail: (() => Target | undefined | Promise<Target | undefined>) | undefined;
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
   private transport!: SipTransport;

@@ -147,6 +147,8 @@ export interface PipelineServices {
   isLocalHost(host: string): boolean;
   /** The outside line; undefined without `[[trunks]]`. */
   readonly trunks?: TrunkRouting;
+  /** The voicemail server (`[voicemail] uri`, resolved now); undefined without one. */
+  readonly voicemail?: () => Target | undefined | Promise<Target | undefined>;
   /** Feature codes; undefined: none (a bare SIP service in tests). */
   readonly featureCodes?: FeatureCodeControl;
   log(kind: string, message: string, details?: Record<string, unknown>): void;

@@ -1,5 +1,6 @@
 import type { RequestContext, Stage } from './context.ts';
 import { featureCodes } from './stages/feature-codes.ts';
+import { voicemailMwi } from './stages/voicemail-mwi.ts';
 import { handOff } from './stages/hand-off.ts';
 import { auth } from './stages/auth.ts';
 import { inDialog } from './stages/in-dialog.ts';
@@ -30,6 +31,7 @@ export const REQUEST_PIPELINE: readonly Stage[] = [
   auth,
   registrar,
   featureCodes,
+  voicemailMwi,
   trunkOutbound,
   location,
   relay,

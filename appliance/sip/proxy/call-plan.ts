@@ -17,6 +17,30 @@ export interface CallPlanView {
   readonly features: (extension: string) => CallFeatures;
   /** True when the extension has at least one binding. */
   readonly reachable: (extension: string) => boolean;
+  /**
+   * The voicemail server (`[voicemail]`): an extension's calls that nobody answers or that are
+   * busy go there when it sets no forward of that kind itself. Undefined: no voicemail.
+   */
+  readonly voicemail?: VoicemailPolicy;
+}
+
+/** When an extension's calls go to voicemail (`[voicemail]` on_busy, on_no_answer, no_answer_seconds). */
+export interface VoicemailPolicy {
+  readonly onBusy: boolean;
+  /** Also an extension without a binding (unreachable) or whose phones all answered 408/480. */
+  readonly onNoAnswer: boolean;
+  readonly noAnswerSeconds: number;
+}
+
+/**
+ * The voicemail server as a hop of the chain (not digits, so never an extension or a group);
+ * its mailbox is the number before it (voicemailMailbox).
+ */
+export const VOICEMAIL = 'voicemail';
+
+/** The extension whose mailbox a voicemail target's history names: the hop before the voicemail. */
+export function voicemailMailbox(history: readonly Hop[]): string {
+  return history[history.length - 2]?.number ?? history[0].number;
 }
 
 /** One retargeting step: the number rung, and the RFC 4458 cause that led there (none for the first). */
@@ -95,7 +119,7 @@ export function nextAfter(then: Then, outcome: Outcome, view: CallPlanView, maxH
   const onChain = (n: string) => chain.some((h) => h.number === n);
   const go = (number: string | null, cause: number): CallPlan | undefined => {
     if (!number || chain.length - 1 >= maxHops) return undefined;
-    if (onChain(number)) return { kind: 'reply', status: 482, reason: 'Loop Detected' };
+    if (number !== VOICEMAIL && onChain(number)) return { kind: 'reply', status: 482, reason: 'Loop Detected' };
     return follow([...chain, { number, cause }], view, maxHops);
   };
   if (outcome.statuses.some((s) => s < 300)) return undefined;
@@ -123,6 +147,7 @@ function huntStep(chain: readonly Hop[], members: readonly string[], memberMs: n
 
 function follow(chain: readonly Hop[], view: CallPlanView, maxHops: number): CallPlan {
   const here = chain[chain.length - 1];
+  if (here.number === VOICEMAIL) return { kind: 'ring', targets: [{ extension: VOICEMAIL, history: chain }] };
   const last = chain.length - 1 >= maxHops;
   const next = (number: string, cause: number): CallPlan => {
     if (chain.some((h) => h.number === number)) return { kind: 'reply', status: 482, reason: 'Loop Detected' };
@@ -144,7 +169,7 @@ function follow(chain: readonly Hop[], view: CallPlanView, maxHops: number): Cal
     // The dialled number is the locator's business (E.164, unknown: 404); a forward target gone since: 404.
     return chain.length === 1 ? DIRECT : { kind: 'reply', status: 404, reason: 'Not Found' };
   }
-  const f = view.features(here.number);
+  const f = withVoicemail(view.features(here.number), view.voicemail);
   if (!last) {
     if (f.forwardAlways) return next(f.forwardAlways, 302);
     if (f.dnd && f.forwardBusy) return next(f.forwardBusy, 486);
@@ -162,19 +187,33 @@ function follow(chain: readonly Hop[], view: CallPlanView, maxHops: number): Cal
   };
 }
 
+/** An extension's own forwards, with the voicemail server where it sets none of that kind. */
+function withVoicemail(f: CallFeatures, vm: VoicemailPolicy | undefined): CallFeatures {
+  if (!vm) return f;
+  const noAnswer = f.forwardNoAnswer ?? (vm.onNoAnswer ? VOICEMAIL : null);
+  return {
+    ...f,
+    forwardBusy: f.forwardBusy ?? (vm.onBusy ? VOICEMAIL : null),
+    forwardNoAnswer: noAnswer,
+    noAnswerSeconds: f.forwardNoAnswer ? f.noAnswerSeconds : vm.noAnswerSeconds,
+    forwardUnreachable: f.forwardUnreachable ?? (vm.onNoAnswer ? VOICEMAIL : null),
+  };
+}
+
 /**
  * The History-Info header field (RFC 7044 §4) for a target reached through `history`: one
  * entry per step, each a child of the one before (index 1, 1.1, 1.1.1...), the new target
  * marked `mp` (mapped to another AOR, §4.2.3) with the RFC 4458 `cause` in its URI.
  * Undefined when nothing was retargeted.
  */
-export function historyInfo(history: readonly Hop[], domain: string): string | undefined {
+export function historyInfo(history: readonly Hop[], domain: string, voicemailUri?: string): string | undefined {
   if (history.length < 2) return undefined;
   let index = '1';
   return history.map((h, i) => {
     const parent = index;
     if (i > 0) index = `${index}.1`;
-    const uri = `sip:${h.number}@${domain}${h.cause !== undefined ? `;cause=${h.cause}` : ''}`;
+    const base = h.number === VOICEMAIL && voicemailUri ? voicemailUri : `sip:${h.number}@${domain}`;
+    const uri = `${base}${h.cause !== undefined ? `;cause=${h.cause}` : ''}`;
     return `<${uri}>;index=${index}${i > 0 ? `;mp=${parent}` : ''}`;
   }).join(', ');
 }

@@ -1,5 +1,9 @@
 import type { RouteDecision, SerialStep, Target } from './targets.ts';
-import { historyInfo, type CallPlan, type Outcome, type Then } from './call-plan.ts';
+import { historyInfo, VOICEMAIL, voicemailMailbox, type CallPlan, type Hop, type Outcome, type Then } from './call-plan.ts';
+import { diversion } from './diversion.ts';
+
+/** Where the voicemail server is (`[voicemail] uri`, resolved as any URI; undefined: not reachable now). */
+export type VoicemailTarget = () => Promise<Target | undefined> | Target | undefined;
 
 /**
  * The location service with ring groups, forwarding and do-not-disturb in front
@@ -15,16 +19,27 @@ export function withCallPlan(
   plan: (user: string) => CallPlan,
   next: (then: Then, outcome: Outcome) => CallPlan | undefined,
   domain: string,
+  voicemail?: VoicemailTarget,
 ): (user: string, method?: string) => Promise<RouteDecision> {
+  const toVoicemail = async (history: readonly Hop[]): Promise<RouteDecision> => {
+    const t = await voicemail?.();
+    if (!t) return { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
+    // RFC 4458 §3.2: the voicemail URI names the mailbox (target) and why (cause), and so does History-Info.
+    const cause = history[history.length - 1].cause;
+    const uri = `${t.uri};target=sip:${voicemailMailbox(history)}%40${domain}`;
+    const headers = { 'history-info': historyInfo(history, domain, uri)!, diversion: diversion(history, domain) };
+    return { kind: 'relay', targets: [{ ...t, uri: `${uri}${cause !== undefined ? `;cause=${cause}` : ''}`, headers }] };
+  };
   const decide = async (p: CallPlan, user: string): Promise<RouteDecision> => {
     if (p.kind === 'direct') return locate(user);
     if (p.kind === 'reply') return { kind: 'reply', status: p.status, reason: p.reason };
-    const found = await Promise.all(p.targets.map((t) => locate(t.extension)));
+    const found = await Promise.all(p.targets.map((t) => (t.extension === VOICEMAIL ? toVoicemail(t.history) : locate(t.extension))));
     const targets: Target[] = [];
     const contacts: string[] = [];
     found.forEach((d, i) => {
       const hi = historyInfo(p.targets[i].history, domain);
-      if (d.kind === 'relay') targets.push(...d.targets.map((t) => (hi ? { ...t, headers: { 'history-info': hi } } : t)));
+      if (d.kind === 'relay' && p.targets[i].extension === VOICEMAIL) targets.push(...d.targets);
+      else if (d.kind === 'relay') targets.push(...d.targets.map((t) => (hi ? { ...t, headers: { 'history-info': hi } } : t)));
       else if (d.kind === 'redirect') contacts.push(...d.contacts);
     });
     if (contacts.length > 0) return { kind: 'redirect', contacts };

@@ -1,0 +1,54 @@
+import { describe, expect, test } from 'bun:test';
+import { historyInfo, nextAfter, planCall, VOICEMAIL, voicemailMailbox, type CallPlan, type CallPlanView, type VoicemailPolicy } from '../../../../appliance/sip/proxy/call-plan.ts';
+import { diversion } from '../../../../appliance/sip/proxy/diversion.ts';
+import { NO_FEATURES, type CallFeatures } from '../../../../system/store/index.ts';
+
+type Features = Partial<Omit<CallFeatures, 'extension'>> & { bound?: boolean };
+const VM: VoicemailPolicy = { onBusy: true, onNoAnswer: true, noAnswerSeconds: 20 };
+
+function view(exts: Record<string, Features>, voicemail: VoicemailPolicy | null = VM): CallPlanView {
+  return {
+    isExtension: (n) => n in exts, group: () => undefined,
+    features: (n) => ({ extension: n, ...NO_FEATURES, ...exts[n] }),
+    reachable: (n) => exts[n]?.bound !== false,
+    ...(voicemail ? { voicemail } : {}),
+  };
+}
+
+const path = (p: CallPlan | undefined) => (p?.kind === 'ring' ? p.targets.map((t) => t.history.map((h) => `${h.number}${h.cause ? `:${h.cause}` : ''}`).join('>')).join(' ') : p?.kind === 'reply' ? `reply ${p.status}` : String(p?.kind));
+
+describe('call plan with [voicemail]', () => {
+  test('an extension rings for no_answer_seconds, then voicemail on no answer (408), busy (486), 408/480 (503)', () => {
+    const p = planCall('201', view({ 201: {} }));
+    expect(p.kind === 'ring' && p.then).toMatchObject({ kind: 'forwards', ringMs: 20_000, busy: VOICEMAIL, noAnswer: VOICEMAIL, unreachable: VOICEMAIL });
+    const then = (p as Extract<CallPlan, { kind: 'ring' }>).then!;
+    expect(path(nextAfter(then, { statuses: [480], rangOut: true }, view({ 201: {} })))).toBe('201>voicemail:408');
+    expect(path(nextAfter(then, { statuses: [486], rangOut: false }, view({ 201: {} })))).toBe('201>voicemail:486');
+    expect(path(nextAfter(then, { statuses: [408], rangOut: false }, view({ 201: {} })))).toBe('201>voicemail:503');
+    expect(nextAfter(then, { statuses: [200], rangOut: false }, view({ 201: {} }))).toBeUndefined();
+  });
+  const cases: [string, Record<string, Features>, VoicemailPolicy | null, string][] = [
+    ['DND goes to voicemail (busy)', { 201: { dnd: true } }, VM, '201>voicemail:486'],
+    ['DND with on_busy = false: 486', { 201: { dnd: true } }, { ...VM, onBusy: false }, 'reply 486'],
+    ['no binding: voicemail at once', { 201: { bound: false } }, VM, '201>voicemail:503'],
+    ['no binding, on_no_answer = false: it is located (480; busy would go to voicemail)', { 201: { bound: false } }, { ...VM, onNoAnswer: false }, '201'],
+    ['an own busy forward wins over voicemail', { 201: { dnd: true, forwardBusy: '202' }, 202: {} }, VM, '201>202:486'],
+    ['forward always: the target rings, its own voicemail behind it', { 201: { forwardAlways: '202' }, 202: {} }, VM, '201>202:302'],
+    ['the forward target DND: voicemail of the target', { 201: { forwardAlways: '202' }, 202: { dnd: true } }, VM, '201>202:302>voicemail:486'],
+    ['no [voicemail]: as before', { 201: {} }, null, 'direct'],
+  ];
+  for (const [name, exts, vm, want] of cases) test(name, () => expect(path(planCall('201', view(exts, vm)))).toBe(want));
+
+  test('an own no-answer forward keeps its own ring time', () => {
+    const p = planCall('201', view({ 201: { forwardNoAnswer: '202', noAnswerSeconds: 7 }, 202: {} }));
+    expect(p.kind === 'ring' && p.then).toMatchObject({ ringMs: 7000, noAnswer: '202', busy: VOICEMAIL });
+  });
+
+  test('mailbox, History-Info and Diversion of a voicemail target', () => {
+    const h = [{ number: '201' }, { number: '202', cause: 302 }, { number: VOICEMAIL, cause: 486 }];
+    expect(voicemailMailbox(h)).toBe('202');
+    expect(historyInfo(h, 'office.lan', 'sip:vm@10.0.0.5;target=sip:202%40office.lan'))
+      .toBe('<sip:201@office.lan>;index=1, <sip:202@office.lan;cause=302>;index=1.1;mp=1, <sip:vm@10.0.0.5;target=sip:202%40office.lan;cause=486>;index=1.1.1;mp=1.1');
+    expect(diversion(h, 'office.lan')).toBe('<sip:202@office.lan>;reason=user-busy;counter=1, <sip:201@office.lan>;reason=unconditional;counter=1');
+  });
+});
