@@ -12,7 +12,7 @@ import { registrationsPage } from './pages/registrations.ts';
 import { securityPage } from './pages/security.ts';
 import { systemPage } from './pages/system.ts';
 import { trunksPage } from './pages/trunks.ts';
-import { notify, type Page } from './ui.ts';
+import { clearNotice, notify, type Page } from './ui.ts';
 
 /** The admin UI: a hash-routed single page over the JSON API. */
 const PAGES: [string, string, Page][] = [
@@ -62,6 +62,7 @@ async function logout(): Promise<void> {
 function render(): void {
   if (typeof leave === 'function') leave();
   leave = undefined;
+  clearNotice();
   if (!authenticated) return void boot();
   const [path] = route();
   const page = PAGES.find(([p]) => p === (path ?? '')) ?? PAGES[0];
@@ -77,7 +78,8 @@ async function boot(): Promise<void> {
   authenticated = s.authenticated;
   const entered = () => {
     authenticated = true;
-    if (/^#\/(setup|login)/.test(location.hash)) location.hash = '#/';
+    // Replace, not push: the setup or login entry leaves no trace in the history.
+    if (/^#\/(setup|login)/.test(location.hash)) history.replaceState(null, '', '#/');
     live.start();
     render();
   };
@@ -87,6 +89,8 @@ async function boot(): Promise<void> {
   const [path, token] = route();
   if (s.setupRequired) {
     document.title = 'First-run setup · Office SIP appliance';
+    // The one-time token goes into the form and out of the address bar and the history at once.
+    if (path === 'setup' && token) history.replaceState(null, '', '#/setup');
     return setupPage(main, path === 'setup' ? token ?? '' : '', entered);
   }
   document.title = 'Log in · Office SIP appliance';
@@ -108,6 +112,9 @@ live.onState = (state) => {
   liveState.className = `live-state ${state}`;
 };
 window.addEventListener('hashchange', () => {
-  if (authenticated) render();
+  if (authenticated) return render();
+  // A setup link pasted into a tab that shows the setup page already: take its token.
+  const [path, token] = route();
+  if (path === 'setup' && token) void boot();
 });
 void boot().catch((err) => notify(`Cannot reach the appliance: ${err.message}`, 'error'));

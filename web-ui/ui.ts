@@ -4,14 +4,28 @@ import { h } from './dom.ts';
 /** A page renders into `root` and returns what to undo when the admin leaves it. */
 export type Page = (root: HTMLElement) => void | (() => void);
 
-/** Shows a short message in the live region (read out by screen readers). */
+/**
+ * Shows a short message in the notice bar at the top of the page (a live region, read out by
+ * screen readers). It sits in the page flow, so it never covers a button; a success fades after
+ * 6 s, an error stays until the admin's next action or page change (`clearNotice`).
+ */
 export function notify(message: string, kind: 'ok' | 'error' = 'ok'): void {
   const region = document.getElementById('notice');
   if (!region) return;
-  region.className = `notice ${kind}`;
-  region.textContent = message;
   window.clearTimeout(Number(region.dataset.timer));
-  region.dataset.timer = String(window.setTimeout(() => (region.textContent = '', region.className = 'notice'), 6000));
+  region.className = `notice ${kind}`;
+  region.replaceChildren(h('span', {}, message),
+    h('button', { type: 'button', class: 'notice-close', 'aria-label': 'Dismiss message', onclick: () => clearNotice() }, '×'));
+  if (kind === 'ok') region.dataset.timer = String(window.setTimeout(() => clearNotice(), 6000));
+}
+
+/** Empties the notice bar: on a page change and when the next attempt starts. */
+export function clearNotice(): void {
+  const region = document.getElementById('notice');
+  if (!region) return;
+  window.clearTimeout(Number(region.dataset.timer));
+  region.replaceChildren();
+  region.className = 'notice';
 }
 
 /** Shows an API error inside a form: next to the field it concerns when there is one, else below the form. */
@@ -31,7 +45,9 @@ export function showFormError(form: HTMLFormElement, err: unknown): void {
   }
 }
 
+/** Clears a form's error and the notice bar: a new attempt starts clean. */
 export function clearFormError(form: HTMLFormElement): void {
+  clearNotice();
   form.querySelector('.form-error')?.remove();
   form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
 }
@@ -40,6 +56,7 @@ export function clearFormError(form: HTMLFormElement): void {
 export function actionButton(label: string, action: () => Promise<unknown>, attrs: Record<string, string> = {}): HTMLButtonElement {
   const b = h('button', { type: 'button', ...attrs }, label);
   b.addEventListener('click', async () => {
+    clearNotice();
     b.disabled = true;
     try {
       await action();

@@ -12,6 +12,8 @@ export interface TraceEntry {
   /** `INVITE`, `180 Ringing`, ... */
   readonly label: string;
   readonly worker?: number;
+  /** The message as it crossed the wire, Authorization values masked, while the raw budget lasts. */
+  readonly raw?: string;
 }
 
 const MAX_CALLS = 2000;

@@ -47,7 +47,7 @@ export class DnsRecordsStore {
   /** Inserts a record; `conflict` when the same name, type and value exist already. */
   add(rec: { name: string; type: string; value: string; ttl: number | null }, now = Date.now()): DnsRecordRow {
     const dup = this.db.query('SELECT id FROM dns_records WHERE name = ? AND type = ? AND value = ?').get(rec.name, rec.type, rec.value);
-    if (dup) throw new ApplianceError('conflict', `record ${rec.name} ${rec.type} ${rec.value} already exists`);
+    if (dup) throw new ApplianceError('conflict', `record ${rec.name} ${rec.type} ${rec.value} already exists`, { field: 'name' });
     const res = this.db.query(`INSERT INTO dns_records (name, type, value, ttl, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?)`).run(rec.name, rec.type, rec.value, rec.ttl, now, now);
     return this.get(Number(res.lastInsertRowid))!;

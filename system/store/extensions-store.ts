@@ -78,9 +78,9 @@ export class ExtensionsStore {
 
   /** Inserts a new extension; `conflict` when the number or E.164 number is taken. */
   add(rec: Omit<ExtensionRecord, 'createdAt' | 'updatedAt' | 'digest' | PermissionField> & { readonly digest?: DigestPolicy } & Partial<Pick<ExtensionRecord, PermissionField>>, now = Date.now()): ExtensionRecord {
-    if (this.get(rec.number)) throw new ApplianceError('conflict', `extension ${rec.number} already exists`);
+    if (this.get(rec.number)) throw new ApplianceError('conflict', `extension ${rec.number} already exists`, { field: 'number' });
     if (rec.e164 && this.db.query('SELECT 1 FROM extensions WHERE e164 = ?').get(rec.e164)) {
-      throw new ApplianceError('conflict', `E.164 number ${rec.e164} is already used by another extension`);
+      throw new ApplianceError('conflict', `E.164 number ${rec.e164} is already used by another extension`, { field: 'e164' });
     }
     this.db.query(`INSERT INTO extensions (number, display_name, realm, ha1_md5, ha1_sha256, e164, digest, call_class, max_outside_calls,
       outside_calls_per_hour, outbound_caller_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(

@@ -2,6 +2,7 @@ import { api, apiDownload } from '../api.ts';
 import { field, fill, fmtDateTime, fmtDuration, h, table } from '../dom.ts';
 import type { CallRecord } from '../types.ts';
 import { notify } from '../ui.ts';
+import { partyLabel, type NameBook } from '../parties.ts';
 
 const DIRECTIONS: [string, string][] = [['', 'all'], ['internal', 'internal'], ['outbound', 'outbound'], ['inbound', 'inbound'], ['emergency', 'emergency']];
 
@@ -17,7 +18,7 @@ function outcome(r: CallRecord): string {
  * direction and date, newest first, and the same selection as a CSV download; the ladder of an
  * answered one.
  */
-export function callRecordsSection(showLadder: (callId: string) => void): HTMLElement {
+export function callRecordsSection(showLadder: (callId: string) => void, names: () => NameBook): { section: HTMLElement; redraw(): void } {
   const extension = h('input', { name: 'extension', inputmode: 'numeric', placeholder: 'e.g. 201', maxlength: 32 });
   const direction = h('select', { name: 'direction' }, DIRECTIONS.map(([v, l]) => h('option', { value: v }, l)));
   const since = h('input', { name: 'since', type: 'date' });
@@ -28,13 +29,18 @@ export function callRecordsSection(showLadder: (callId: string) => void): HTMLEl
     for (const [k, el] of [['extension', extension], ['direction', direction], ['since', since], ['until', until]] as const) if (el.value) p.set(k, el.value);
     return p;
   };
-  const load = async () => {
-    const { records } = await api<{ records: CallRecord[] }>('GET', `/api/call-records?${params()}`);
+  let records: CallRecord[] = [];
+  const draw = () => {
+    const who = (uri: string) => partyLabel(uri, names());
     fill(list, table('Call records, newest first', ['Started', 'Direction', 'From', 'To', 'Result', 'Talk time', ''], records.map((r) => [
-      fmtDateTime(r.startedAt), r.direction, r.from, r.routedTo ? `${r.to} → ${r.routedTo}` : r.to, outcome(r),
+      fmtDateTime(r.startedAt), r.direction, who(r.from), r.routedTo ? `${who(r.to)} → ${who(r.routedTo)}` : who(r.to), outcome(r),
       r.answeredAt !== null && r.endedAt !== null ? fmtDuration(r.endedAt - r.answeredAt) : '',
-      r.answeredAt !== null ? h('button', { type: 'button', class: 'link', onclick: () => showLadder(r.callId), 'aria-label': `Show ladder of call from ${r.from} to ${r.to}` }, 'Ladder') : '',
+      r.answeredAt !== null ? h('button', { type: 'button', class: 'link', onclick: () => showLadder(r.callId), 'aria-label': `Show ladder of call from ${who(r.from)} to ${who(r.to)}` }, 'Ladder') : '',
     ]), 'no call records match'));
+  };
+  const load = async () => {
+    ({ records } = await api<{ records: CallRecord[] }>('GET', `/api/call-records?${params()}`));
+    draw();
   };
   const download = async () => {
     const { blob, fileName } = await apiDownload('GET', `/api/call-records.csv?${params()}`);
@@ -53,5 +59,5 @@ export function callRecordsSection(showLadder: (callId: string) => void): HTMLEl
     void load().catch((err) => notify(err.message, 'error'));
   });
   void load().catch((err) => notify(err.message, 'error'));
-  return h('section', { 'aria-label': 'Call records' }, h('h2', {}, 'Call records'), form, list);
+  return { section: h('section', { 'aria-label': 'Call records' }, h('h2', {}, 'Call records'), form, list), redraw: draw };
 }

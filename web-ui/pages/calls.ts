@@ -1,57 +1,45 @@
 import { api } from '../api.ts';
-import { fill, fmtDuration, fmtTime, h, s, table } from '../dom.ts';
+import { fill, fmtDuration, fmtTime, h, table } from '../dom.ts';
 import { live } from '../live.ts';
-import type { Call } from '../types.ts';
+import { nameBook, partyLabel, type NameBook } from '../parties.ts';
+import type { Call, Extension } from '../types.ts';
 import { heading, type Page } from '../ui.ts';
 import { callRecordsSection } from './call-records.ts';
-
-interface Step { from: string; to: string; label: string; ts: number | null }
-interface Ladder { call: Call; source: string; note: string; steps: Step[] }
-
-const LANES = ['caller', 'appliance', 'callee'];
-
-/** A SIP ladder diagram: one lane per party, one arrow per message. */
-function ladderSvg(l: Ladder): SVGSVGElement {
-  const W = 480;
-  const ROW = 30;
-  const H = 50 + l.steps.length * ROW;
-  const x = (lane: string) => 60 + LANES.indexOf(lane) * 180;
-  const names = [l.call.from, 'appliance', l.call.to];
-  return s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'ladder', role: 'img', 'aria-label': `SIP ladder: ${l.steps.map((st) => `${st.label} ${st.from} to ${st.to}`).join('; ')}` },
-    s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
-      s('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrowhead' }))),
-    LANES.map((lane, i) => [
-      s('text', { x: x(lane), y: 16, 'text-anchor': 'middle', class: 'lane-name' }, names[i].replace(/^sips?:/, '')),
-      s('line', { x1: x(lane), x2: x(lane), y1: 24, y2: H - 6, class: 'lane' }),
-    ]),
-    l.steps.map((st, i) => {
-      const y = 44 + i * ROW;
-      const x1 = x(st.from);
-      const x2 = x(st.to);
-      return [
-        s('line', { x1, x2: x2 + (x2 > x1 ? -3 : 3), y1: y, y2: y, class: 'msg', 'marker-end': 'url(#arrow)' }),
-        s('text', { x: (x1 + x2) / 2, y: y - 5, 'text-anchor': 'middle', class: 'msg-label' }, st.label),
-      ];
-    }));
-}
+import { showLadder } from './ladder.ts';
 
 /** Calls: those in progress (live), the call records (searchable), and the ladder of a selected call. */
 export const callsPage: Page = (root) => {
   const active = h('section', { 'aria-label': 'Active calls' });
-  const ladder = h('section', { id: 'ladder', 'aria-live': 'polite' });
-  root.replaceChildren(heading('Calls'), active, ladder, callRecordsSection((callId) => void show(callId)));
-
-  const show = async (callId: string) => {
-    const l = await api<Ladder>('GET', `/api/calls/${encodeURIComponent(callId)}/ladder`);
-    fill(ladder, h('div', { class: 'card' }, h('h2', {}, `Ladder: ${l.call.from} → ${l.call.to}`),
-      h('p', { class: 'hint' }, l.note), ladderSvg(l)));
+  const ladder = h('section', { id: 'ladder' });
+  let names: NameBook = new Map();
+  let stopLadder = () => {};
+  let lastActive: Call[] = [];
+  const show = (callId: string) => {
+    stopLadder();
+    stopLadder = showLadder(ladder, callId, () => names);
+    ladder.scrollIntoView({ block: 'nearest' });
   };
-  const pick = (c: Call) => h('button', { type: 'button', class: 'link', onclick: () => void show(c.callId), 'aria-label': `Show ladder of call from ${c.from} to ${c.to}` }, 'Ladder');
+  const records = callRecordsSection((callId) => show(callId), () => names);
+  root.replaceChildren(heading('Calls'), active, ladder, records.section);
 
-  const off = live.onSnapshot((snap) => {
+  const pick = (c: Call) => h('button', { type: 'button', class: 'link', onclick: () => show(c.callId), 'aria-label': `Show ladder of call from ${partyLabel(c.from, names)} to ${partyLabel(c.to, names)}` }, 'Ladder');
+  const drawActive = () => {
     const now = Date.now();
     fill(active, h('h2', {}, 'Active calls'), table('Calls in progress', ['From', 'To', 'Since', 'Duration', 'Worker', ''],
-      snap.calls.active.map((c) => [c.from, c.to, fmtTime(c.startedAt), fmtDuration(now - c.startedAt), String(c.worker), pick(c)]), 'no call in progress'));
+      lastActive.map((c) => [partyLabel(c.from, names), partyLabel(c.to, names), fmtTime(c.startedAt), fmtDuration(now - c.startedAt), String(c.worker), pick(c)]), 'no call in progress'));
+  };
+  // Names next to numbers: "Reception (201)".
+  void api<Extension[]>('GET', '/api/extensions').then((exts) => {
+    names = nameBook(exts);
+    drawActive();
+    records.redraw();
+  }).catch(() => {});
+  const off = live.onSnapshot((snap) => {
+    lastActive = snap.calls.active;
+    drawActive();
   });
-  return off;
+  return () => {
+    off();
+    stopLadder();
+  };
 };

@@ -1,134 +1,104 @@
 import { api } from '../api.ts';
 import { field, fill, h, table } from '../dom.ts';
-import type { CallClass, DigestPolicy, Extension } from '../types.ts';
+import { live } from '../live.ts';
+import { partyLabel, nameBook, phoneStatus, STATE_TEXT, type PhoneStatus } from '../parties.ts';
+import type { Extension, Snapshot } from '../types.ts';
+import { actionButton, heading, notify, type Page } from '../ui.ts';
+import { digestText, permissionText, showExtensionEditor } from './extension-editor.ts';
+import { phoneSetupCard, type Provisioning } from './phone-setup.ts';
 
-/** The digest choices an admin sees, in plain words (appliance/sip/auth/digest-offer.ts). */
-const DIGEST_CHOICES: [DigestPolicy, string][] = [
-  ['default', 'Default (MD5)'],
-  ['md5', 'MD5 only'],
-  ['both', 'SHA-256 or MD5'],
-  ['sha-256', 'SHA-256 only'],
-];
+type SortKey = 'number' | 'name' | 'status';
+const SORTS: [SortKey, string][] = [['number', 'number'], ['name', 'name'], ['status', 'status (in call, online, offline)']];
+const STATE_ORDER = { 'in-call': 0, online: 1, offline: 2 } as const;
 
-/** What the Digest column says for an extension. */
-function digestText(e: Extension): string {
-  const base = e.digest === 'default' ? 'MD5' : e.digest === 'both' ? 'SHA-256 or MD5' : e.digest === 'md5' ? 'MD5' : 'SHA-256';
-  return e.sha256Learnt.length > 0 && e.digest !== 'md5' ? `SHA-256 (learnt: ${e.sha256Learnt.join(', ')})` : base;
+/** The status cell: a coloured badge, and what the phones are (address, user agent, transport) or whom it talks to. */
+function statusCell(st: PhoneStatus, names: ReturnType<typeof nameBook>): HTMLElement {
+  return h('div', { class: 'status' },
+    h('span', { class: `badge state-${st.state}` }, STATE_TEXT[st.state]),
+    st.calls.map((c) => h('div', { class: 'status-line' }, `with ${partyLabel(c.other, names)}`)),
+    st.devices.map((d) => h('div', { class: 'status-line' },
+      h('code', {}, d.source), ` ${d.transport.toUpperCase()}`, d.userAgent ? ` · ${d.userAgent}` : '', d.behindNat ? ' · behind NAT' : '')));
 }
-/** The call classes an extension may be allowed, cheapest first (docs/TRUNKS.md). */
-const CALL_CLASSES: [CallClass, string][] = [
-  ['internal', 'Internal only'],
-  ['local', 'Local'],
-  ['national', 'National (default)'],
-  ['international', 'International'],
-  ['premium', 'Premium-rate'],
-];
 
-/** What the Outside calls column says: the dearest class and the limits. */
-const permissionText = (e: Extension) => `${e.callClass}, ${e.maxOutsideCalls} at once, ${e.outsideCallsPerHour}/h${e.outboundCallerId ? `, as ${e.outboundCallerId}` : ''}`;
-
-/** A count as typed: a whole number goes as one; anything else as text, for the API to refuse naming the field. */
-const count = (v: string): number | string => (/^[0-9]{1,6}$/.test(v.trim()) ? Number(v.trim()) : v.trim());
-import { actionButton, clearFormError, generatePassword, heading, notify, showFormError, type Page } from '../ui.ts';
-
-interface Provisioning { server: string; servers: string[]; port: number; transports: string[]; domain: string }
-
-/** Extensions: list, add, edit, remove; strong password generation; what a phone needs. */
+/**
+ * Extensions: the live list (each extension's phone state from the live stream: offline, online
+ * with its devices, in call), search and sort, add / edit / remove, the phone setup card of any
+ * extension, CSV import.
+ */
 export const extensionsPage: Page = (root) => {
   const list = h('section', { 'aria-label': 'Extension list' });
   const editor = h('section', { 'aria-label': 'Extension editor' });
-  const provisioning = h('section', { 'aria-live': 'polite' });
+  const setup = h('section', { 'aria-live': 'polite' });
+  const search = h('input', { type: 'search', name: 'q', placeholder: 'number or name', maxlength: 64 });
+  const sort = h('select', { name: 'sort' }, SORTS.map(([v, l]) => h('option', { value: v }, l)));
+  const rows = h('div', { id: 'extension-rows' });
+  /** Passwords set during this visit, for the setup card only: gone when the admin leaves the page. */
+  const passwords = new Map<string, string>();
+  let exts: Extension[] = [];
   let prov: Provisioning | undefined;
-  root.replaceChildren(heading('Extensions'), editor, provisioning, list);
+  let snap: Snapshot | undefined;
+  root.replaceChildren(heading('Extensions'), editor, setup, list);
+  fill(list, h('h2', {}, 'Extension list'),
+    h('form', { class: 'filters', role: 'search', 'aria-label': 'Find extensions', onsubmit: (e: Event) => e.preventDefault() },
+      field('Search', search), field('Sort by', sort)), rows);
 
-  const load = async () => {
-    const exts = await api<Extension[]>('GET', '/api/extensions');
-    fill(list, table('Extensions', ['Number', 'Name', 'E.164', 'Digest', 'Outside calls', 'Registered', ''], exts.map((e) => [
-      e.number, e.displayName, e.e164 ?? '', digestText(e), permissionText(e), e.registered ? `${e.registered} device(s)` : 'no',
+  const draw = () => {
+    // A live redraw keeps the keyboard focus on the same button.
+    const focused = rows.contains(document.activeElement) ? document.activeElement?.getAttribute('aria-label') : null;
+    const names = nameBook(exts);
+    const q = search.value.trim().toLowerCase();
+    const items = exts
+      .filter((e) => !q || e.number.includes(q) || e.displayName.toLowerCase().includes(q))
+      .map((e) => ({ e, st: phoneStatus(e.number, snap?.registrations ?? [], snap?.calls.active ?? []) }));
+    const key = sort.value as SortKey;
+    items.sort((a, b) => key === 'name' ? a.e.displayName.localeCompare(b.e.displayName) || a.e.number.localeCompare(b.e.number)
+      : key === 'status' ? STATE_ORDER[a.st.state] - STATE_ORDER[b.st.state] || a.e.number.localeCompare(b.e.number)
+        : a.e.number.localeCompare(b.e.number, undefined, { numeric: true }));
+    fill(rows, table(q ? `Extensions matching "${search.value.trim()}"` : 'Extensions', ['Number', 'Name', 'Status', 'E.164', 'Digest', 'Outside calls', ''], items.map(({ e, st }) => [
+      e.number, e.displayName, statusCell(st, names), e.e164 ?? '', digestText(e), permissionText(e),
       h('span', { class: 'row-actions' },
-        h('button', { type: 'button', 'aria-label': `Edit extension ${e.number}`, onclick: () => showEditor(e) }, 'Edit'),
+        h('button', { type: 'button', 'aria-label': `Phone setup for extension ${e.number}`, onclick: () => showSetup(e.number) }, 'Phone setup'),
+        h('button', { type: 'button', 'aria-label': `Edit extension ${e.number}`, onclick: () => showExtensionEditor(editorHost, e) }, 'Edit'),
         actionButton('Remove', async () => {
           if (!confirm(`Remove extension ${e.number}?`)) return;
           await api('DELETE', `/api/extensions/${encodeURIComponent(e.number)}`);
+          passwords.delete(e.number);
           notify(`Extension ${e.number} removed`);
           await load();
         }, { 'aria-label': `Remove extension ${e.number}`, class: 'danger' })),
-    ]), 'no extensions yet'));
+    ]), exts.length ? 'no extension matches' : 'no extensions yet: add the first one above, or import a CSV file below'));
   };
 
-  const showProvisioning = (number: string, password: string | undefined) => {
-    if (!prov) return;
-    const row = (k: string, v: string) => [h('dt', {}, k), h('dd', {}, h('code', {}, v))];
-    fill(provisioning, h('div', { class: 'card provisioning' },
-      h('h2', {}, `Phone settings for extension ${number}`),
-      h('dl', {},
-        row('Server / registrar / proxy', prov.servers.join(' or ')), row('Port', String(prov.port)), row('Transport', prov.transports.join(' or ').toUpperCase()),
-        row('User and authentication name', number), row('Domain / realm', prov.domain),
-        password ? row('Password', password) : []),
-      password ? h('p', { class: 'hint' }, 'The password is shown only now: the appliance keeps only a hash of it.') : null));
+  const load = async () => {
+    exts = await api<Extension[]>('GET', '/api/extensions');
+    draw();
   };
 
-  const showEditor = (existing?: Extension) => {
-    const number = h('input', { name: 'number', inputmode: 'numeric', pattern: '[0-9]{2,10}', required: !existing, value: existing?.number ?? '', disabled: !!existing });
-    const name = h('input', { name: 'displayName', maxlength: 64, value: existing?.displayName ?? '' });
-    const e164 = h('input', { name: 'e164', placeholder: '+15551230201', value: existing?.e164 ?? '' });
-    const pw = h('input', { name: 'password', type: 'text', autocomplete: 'new-password', spellcheck: 'false', required: !existing });
-    const digest = h('select', { name: 'digest' },
-      ...DIGEST_CHOICES.map(([v, label]) => h('option', { value: v, selected: (existing?.digest ?? 'default') === v }, label)));
-    const callClass = h('select', { name: 'callClass' },
-      ...CALL_CLASSES.map(([v, label]) => h('option', { value: v, selected: (existing?.callClass ?? 'national') === v }, label)));
-    const maxCalls = h('input', { name: 'maxOutsideCalls', inputmode: 'numeric', value: String(existing?.maxOutsideCalls ?? 2) });
-    const perHour = h('input', { name: 'outsideCallsPerHour', inputmode: 'numeric', value: String(existing?.outsideCallsPerHour ?? 30) });
-    const callerId = h('input', { name: 'outboundCallerId', placeholder: '+15551230201', value: existing?.outboundCallerId ?? '' });
-    const permissions = () => ({
-      callClass: callClass.value, maxOutsideCalls: count(maxCalls.value), outsideCallsPerHour: count(perHour.value), outboundCallerId: callerId.value.trim() || null,
-    });
-    const gen = h('button', { type: 'button', onclick: () => { pw.value = generatePassword(); } }, 'Generate strong password');
-    const form = h('form', { class: 'card', novalidate: true, 'aria-label': existing ? `Edit extension ${existing.number}` : 'Add extension' },
-      h('h2', {}, existing ? `Edit extension ${existing.number}` : 'Add an extension'),
-      h('div', { class: 'form-grid' },
-        field('Number', number, '2 to 10 digits'),
-        field('Name', name),
-        field('E.164 number', e164, 'Optional, e.g. +15551230201'),
-        field('Digest algorithm', digest, 'Most phones need MD5. With "SHA-256 or MD5", a phone that answers SHA-256 gets SHA-256 only from then on (RFC 8760)'),
-        h('div', {}, field(existing ? 'New password (empty: keep)' : 'Password', pw, 'At least 10 characters, three of: lower, upper, digits, symbols'), gen)),
-      h('fieldset', { class: 'form-grid' },
-        h('legend', {}, 'Outside calls (through the trunks)'),
-        field('Call class', callClass, 'The dearest kind of number it may call; emergency numbers always work'),
-        field('Outside calls at once', maxCalls, '0 to 1000; 0: none'),
-        field('Outside calls per hour', perHour, '0 to 1000; 0: none'),
-        field('Outbound caller ID', callerId, 'Optional: the number the provider shows; empty: the trunk\'s')),
-      h('div', { class: 'buttons' },
-        h('button', { type: 'submit', class: 'primary' }, existing ? 'Save' : 'Add extension'),
-        existing ? h('button', { type: 'button', onclick: () => showEditor() }, 'Cancel') : null));
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      clearFormError(form);
-      try {
-        if (existing) {
-          await api('PUT', `/api/extensions/${encodeURIComponent(existing.number)}`, {
-            displayName: name.value, e164: e164.value.trim() || null, digest: digest.value, ...permissions(), ...(pw.value ? { password: pw.value } : {}),
-          });
-          notify(`Extension ${existing.number} saved`);
-          showProvisioning(existing.number, pw.value || undefined);
-        } else {
-          const rec = await api<Extension>('POST', '/api/extensions', {
-            number: number.value.trim(), password: pw.value, displayName: name.value, e164: e164.value.trim() || null, digest: digest.value, ...permissions(),
-          });
-          notify(`Extension ${rec.number} added`);
-          showProvisioning(rec.number, pw.value);
-        }
-        showEditor();
-        await load();
-      } catch (err) {
-        showFormError(form, err);
-      }
-    });
-    fill(editor, form);
-    if (existing) name.focus();
+  const showSetup = (number: string) => {
+    if (!prov) return notify('The phone settings are still loading', 'error');
+    const e = exts.find((x) => x.number === number);
+    phoneSetupCard(setup, number, e?.displayName ?? '', prov, { passwords, changed: () => void load() });
+    setup.scrollIntoView({ block: 'start' });
+    setup.querySelector<HTMLElement>('h2')?.focus({ preventScroll: true });
   };
 
-  showEditor();
-  void api<Provisioning>('GET', '/api/provisioning').then((p) => (prov = p));
-  void load();
+  const editorHost = {
+    root: editor,
+    saved: async (number: string, password: string | undefined) => {
+      if (password) passwords.set(number, password);
+      await load();
+      showSetup(number);
+    },
+  };
+
+  search.addEventListener('input', draw);
+  sort.addEventListener('change', draw);
+  showExtensionEditor(editorHost);
+  const provReady = api<Provisioning>('GET', '/api/provisioning').then((p) => (prov = p));
+  void Promise.all([load(), provReady]).catch((err) => notify(err.message, 'error'));
+  // The status column follows the live stream: a phone that leaves shows offline without a reload.
+  return live.onSnapshot((s) => {
+    snap = s;
+    draw();
+  });
 };

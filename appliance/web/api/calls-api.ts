@@ -12,6 +12,12 @@ export interface LadderStep {
   readonly to: 'caller' | 'appliance' | 'callee';
   readonly label: string;
   readonly ts: number | null;
+  /** The other end's `address:port` (traced steps only). */
+  readonly peer?: string;
+  /** The worker that traced it. */
+  readonly worker?: number;
+  /** The whole message as it crossed the wire, secrets masked (traced steps, while kept: call-trace.ts). */
+  readonly raw?: string;
 }
 
 /**
@@ -21,9 +27,12 @@ export interface LadderStep {
 export function ladderFromTrace(entries: readonly TraceEntry[]): LadderStep[] {
   const caller = entries.find((e) => e.dir === 'in' && e.label === 'INVITE')?.peer;
   const lane = (peer: string) => (peer === caller ? 'caller' : 'callee') as 'caller' | 'callee';
-  return entries.map((e) => (e.dir === 'in'
-    ? { from: lane(e.peer), to: 'appliance', label: e.label, ts: e.ts }
-    : { from: 'appliance', to: lane(e.peer), label: e.label, ts: e.ts }));
+  return entries.map((e) => {
+    const extra = { peer: e.peer, ...(e.worker !== undefined ? { worker: e.worker } : {}), ...(e.raw !== undefined ? { raw: e.raw } : {}) };
+    return e.dir === 'in'
+      ? { from: lane(e.peer), to: 'appliance', label: e.label, ts: e.ts, ...extra }
+      : { from: 'appliance', to: lane(e.peer), label: e.label, ts: e.ts, ...extra };
+  });
 }
 
 /**

@@ -89,9 +89,15 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
         servers: config.sip.listenAddresses.map((l) => l.advertise),
         port: config.sip.port,
         transports: config.sip.transports,
+        tlsPort: config.sip.transports.includes('tls') ? config.sip.tls.port : null,
         domain: config.sip.domain,
         realm: config.sip.domain,
         user: 'the extension number',
+        // The name our DNS function answers with this appliance's address (dns/zone-data.ts
+        // sipTargets), when it serves the office zone; phones resolve it only with the
+        // appliance as their DNS server (port 53).
+        dnsName: config.dns.enabled ? `sip.${config.dns.zone}` : null,
+        dnsPort: config.dns.enabled ? config.dns.port : null,
       }),
     },
   ];
