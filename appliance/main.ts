@@ -9,6 +9,7 @@ import { runCli } from './cli/run-cli.ts';
 import { parseArgs } from './cli/cli-args.ts';
 import { resolve } from 'node:path';
 import { startControlSection } from './control/control-section.ts';
+import { Logger } from '../system/log/logger.ts';
 
 const argv = process.argv.slice(2);
 const io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) };
@@ -18,13 +19,15 @@ if (code !== undefined) process.exit(code);
 try {
   const configPath = parseArgs(argv).options.get('--config');
   const config = loadConfig(configPath);
+  // One structured line per event on stdout (journald), `[log] format` and levels; the workers write theirs beside it.
+  const logger = new Logger(config.log, (line) => console.log(line));
   // The control section runs here; connection control sections are its worker processes.
   const appliance = await startControlSection(config, {
     configArg: configPath === undefined ? 'embedded' : resolve(configPath),
-    print: (l) => console.log(l),
+    logger,
   });
   const stop = async (signal: string) => {
-    console.log(`${signal}: stopping`);
+    logger.log('info', 'control.stopping', `${signal}: stopping`);
     await appliance.stop();
     process.exit(0);
   };

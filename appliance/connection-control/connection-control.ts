@@ -1,5 +1,6 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import { ConfigError } from '../../system/errors/index.ts';
+import { DEFAULT_LOG_SETTINGS, Logger } from '../../system/log/logger.ts';
 import { openStore, type Store } from '../../system/store/index.ts';
 import { ownSipTarget, startDnsFunction, type DnsFunction } from '../dns/index.ts';
 import { createLocator } from '../sip/proxy/locator.ts';
@@ -41,7 +42,9 @@ export interface ConnectionControlOptions {
   readonly workerId: number;
   /** This worker's own UDP port for its Via (0: any free port); undefined: the shared port. */
   readonly ownPort?: number;
-  /** Plain log lines (console in production, nothing in tests). */
+  /** The process's log lines (stdout in production, worker-main.ts); absent: text lines to `print`. */
+  readonly logger?: Logger;
+  /** Where lines go without a `logger` (nothing in tests). */
   readonly print?: (line: string) => void;
   /** Told of each ban this section decides (the worker spreads it to its siblings). */
   readonly onBan?: (ban: Ban) => void;
@@ -60,12 +63,12 @@ export interface ConnectionControlOptions {
  * shared socket is bound with SO_REUSEPORT.
  */
 export async function startConnectionControl(config: ApplianceConfig, opts: ConnectionControlOptions): Promise<ConnectionControl> {
-  const print = opts.print ?? (() => {});
+  const logger = opts.logger ?? new Logger(DEFAULT_LOG_SETTINGS, opts.print ?? (() => {}), opts.workerId);
+  const print = (line: string) => logger.line(line);
   const store = openStore(config.dataDir, { events: config.log });
-  const log = (kind: string, message: string, details: Record<string, unknown> = {}) => {
-    store.events.append(kind, message, { worker: opts.workerId, ...details });
-    print(`${kind}: ${message}`);
-  };
+  // Every event stored here is also this process's log line (the worker id is the line's own field).
+  store.events.onAppend = (kind, message, { worker: _, ...details }, ts) => logger.event(kind, message, details, ts);
+  const log = (kind: string, message: string, details: Record<string, unknown> = {}) => store.events.append(kind, message, { worker: opts.workerId, ...details });
   const started: { stop(): Promise<void> }[] = [];
   try {
     const exists = (n: string) => store.extensions.get(n) !== undefined;
@@ -101,7 +104,7 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
     if (config.voicemail.uri && !vmUri) throw new ConfigError('voicemail.uri', `"${config.voicemail.uri}" is not a SIP URI`);
     const voicemail = vmUri ? () => sip.service.resolveUri(vmUri) : undefined;
     const locate = withCallPlan(locateDirect, (user) => planCall(user, planView), (then, outcome) => nextAfter(then, outcome, planView), config.sip.domain, voicemail);
-    const sip = await startSip({ config, store, log, location, locate, ownPort: opts.ownPort, workerId: opts.ownPort !== undefined ? opts.workerId : undefined, onBan: opts.onBan, dnsQuery: (n, t) => dns.resolve(n, t) });
+    const sip = await startSip({ config, store, log, logger, location, locate, ownPort: opts.ownPort, workerId: opts.ownPort !== undefined ? opts.workerId : undefined, onBan: opts.onBan, dnsQuery: (n, t) => dns.resolve(n, t) });
     started.push(sip);
     sip.service.featureCodes = featureCodeControl(store, config.featureCodes);
     sip.service.voicemail = voicemail;

@@ -13,6 +13,7 @@ import { startConnectionControl } from './connection-control.ts';
 import { WorkerReporter } from './worker-reporter.ts';
 import { IdleCollector } from './idle-collect.ts';
 import { isTrunkStatus } from '../trunks/trunk-status.ts';
+import { Logger } from '../../system/log/logger.ts';
 
 /** How long a draining worker waits for its open transactions before it exits anyway. */
 const DRAIN_LIMIT_MS = 40_000;
@@ -30,8 +31,10 @@ const config = acceptedText !== undefined && configPath !== undefined && configP
   : loadConfig(configPath === 'embedded' ? undefined : configPath);
 // A stable Via port per slot (issue 12): a restarted worker gets its predecessor's responses.
 const ownPort = config.sip.workerPortBase > 0 ? config.sip.workerPortBase + slot : 0;
+// One structured line per event on stdout, which the control section's stdout shares (journald).
+const logger = new Logger(config.log, (line) => console.log(line), workerId);
 const cc = await startConnectionControl(config, {
-  workerId, ownPort, print: (l) => console.log(`[cc ${workerId}] ${l}`),
+  workerId, ownPort, logger,
   // A ban decided here reaches the sibling workers through the control section.
   onBan: (ban) => send({ type: 'ban', ban }),
   // Exactly one serving worker registers the trunks: the control section names it (worker-pool.ts).

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { DEFAULT_LOG_SETTINGS, Logger } from '../../system/log/logger.ts';
 import { listenEndpoints, type ApplianceConfig } from '../../system/config/index.ts';
 import { every, type ScheduledJob } from '../../system/schedule/schedule.ts';
 import { createHostSampler } from '../../system/sensors/host-sampler.ts';
@@ -86,6 +87,9 @@ export interface UpgradeResult {
 export interface ControlOptions {
   /** `--config` argument the workers get: a file path or "embedded". */
   readonly configArg: string;
+  /** The process's log lines (main.ts: stdout, `[log]`); absent: text lines to `print`. */
+  readonly logger?: Logger;
+  /** Where lines go without a `logger` (nothing by default: tests). */
   readonly print?: (line: string) => void;
   readonly workerOutput?: 'inherit' | 'ignore';
 }
@@ -97,16 +101,17 @@ export interface ControlOptions {
  * the event log.
  */
 export async function startControlSection(fileConfig: ApplianceConfig, opts: ControlOptions): Promise<ControlSection> {
-  const print = opts.print ?? (() => {});
+  const logger = opts.logger ?? new Logger(DEFAULT_LOG_SETTINGS, opts.print ?? (() => {}));
+  const print = (line: string) => logger.line(line);
+  const failed = (kind: string) => (e: unknown) => logger.log('error', kind, String((e as Error)?.message ?? e));
   const store = openStore(fileConfig.dataDir, { events: fileConfig.log });
+  // Every event stored (ours, the web API's, the admin's) is also a log line, written once here.
+  store.events.onAppend = (kind, message, details, ts) => logger.event(kind, message, details, ts);
   // Peers live in the store (the web UI reads them there); the file's [[peers]] are written in.
   store.peers.syncFromConfig(fileConfig.peers);
   // Replaced by a reload (only by one that changes no key the start alone applies: reload-plan.ts).
   let config: ApplianceConfig = { ...fileConfig, peers: store.peers.list() };
-  const log = (kind: string, message: string, details: Record<string, unknown> = {}) => {
-    store.events.append(kind, message, details);
-    print(`${kind}: ${message}`);
-  };
+  const log = (kind: string, message: string, details: Record<string, unknown> = {}) => store.events.append(kind, message, details);
   const history = new History<OperatingState>(HISTORY_SAMPLES);
   const calls = new CallsView();
   // The trunks' states, reported by the worker in slot 0 (the one that registers them).
@@ -114,7 +119,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   // Call detail records: a row per call answered or failed, ended when the view ends the call.
   const recorder = new CallRecorder(store.callRecords, {
     ourHosts: sipSettings(config, config.sip.port, config.sip.port).localHosts, emergencyNumbers: new Set(config.emergency.numbers),
-  }, (e) => print(`call records: ${e.message}`));
+  }, failed('control.call-records.error'));
   calls.onFinish = (c) => recorder.ended(c);
   const sampleListeners = new Set<(s: OperatingState) => void>();
   const traceWaiters = new Map<number, (entries: readonly TraceEntry[]) => void>();
@@ -360,6 +365,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     const before = config;
     config = { ...next, peers: store.peers.list() };
     settings = policySettingsFor(config);
+    // [log] format and levels: this process's lines at once (the workers' with the new workers).
+    if (opts.logger) logger.configure(config.log);
     pool.stopGraceMs = config.control.stopGraceSeconds * 1000;
     trunks.configure(config.trunks);
     if (before.control.sampleSchedule !== config.control.sampleSchedule) {
@@ -459,15 +466,15 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     store.close();
     throw err;
   }
-  const samplerEvery = (schedule: string) => every(schedule, async () => void (await sampleNow()), { name: 'sampler', onError: (e) => print(`sampler: ${e}`) });
-  const heartbeatEvery = (seconds: number) => every(`*/${seconds} * * * * *`, () => peers.heartbeat(), { name: 'heartbeat', onError: (e) => print(`heartbeat: ${e}`) });
+  const samplerEvery = (schedule: string) => every(schedule, async () => void (await sampleNow()), { name: 'sampler', onError: failed('control.sampler.error') });
+  const heartbeatEvery = (seconds: number) => every(`*/${seconds} * * * * *`, () => peers.heartbeat(), { name: 'heartbeat', onError: failed('peer.heartbeat.error') });
   let samplerJob = samplerEvery(config.control.sampleSchedule);
   let heartbeatJob: ScheduledJob | undefined;
   const jobs: ScheduledJob[] = [
-    every('*/10 * * * * *', () => void store.registrations.purgeExpired(), { name: 'purge' }),
-    every('0 */10 * * * *', () => void store.events.prune(config.log), { name: 'event-log-retention', onError: (e) => print(`event-log-retention: ${e}`) }),
+    every('*/10 * * * * *', () => void store.registrations.purgeExpired(), { name: 'purge', onError: failed('control.purge.error') }),
+    every('0 */10 * * * *', () => void store.events.prune(config.log), { name: 'event-log-retention', onError: failed('control.event-log-retention.error') }),
     every('0 7 * * * *', () => void store.callRecords.purgeBefore(Date.now() - config.callRecords.retentionDays * 86_400_000), {
-      name: 'call-record-retention', onError: (e) => print(`call-record-retention: ${e}`),
+      name: 'call-record-retention', onError: failed('control.call-record-retention.error'),
     }),
   ];
   if (config.peers.length > 0) {

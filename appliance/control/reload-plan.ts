@@ -54,6 +54,9 @@ export const RELOAD_CLASSES: Readonly<Record<string, ReloadClass>> = {
   security: workers,
   log: live, // retention_days, max_events
   'log.rate_per_kind': restart, // every process's event store is opened with it
+  'log.format': workers, // every process's logger: the control section's at once, the workers' by new ones
+  'log.level': workers,
+  'log.areas': workers,
   emergency: workers,
   overload: workers,
   call_records: live,

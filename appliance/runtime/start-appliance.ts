@@ -33,10 +33,10 @@ export async function startAppliance(config: ApplianceConfig, opts: StartOptions
   const cc = await startConnectionControl(config, { workerId: 0, print: opts.log, registerTrunks: true });
   // The store's one purger in this setup (the control section's schedule in the multi-process one).
   const purge = cron.schedule(PURGE_SCHEDULE, () => void cc.store.registrations.purgeExpired());
-  cc.store.events.append('appliance.start', `SIP listening on ${listenEndpoints(config.sip.listenAddresses, cc.sip.port)} for domain ${config.sip.domain}`, {
+  // Stored and, through the section's logger, written to `opts.log` once.
+  cc.store.events.append('appliance.start', `SIP listening on ${listenEndpoints(config.sip.listenAddresses, cc.sip.port)} (${config.sip.transports.join(', ')}) for domain ${config.sip.domain}`, {
     bindings: cc.location.size, dns: config.dns.enabled ? `${config.dns.listen}:${cc.dns.udpPort}` : 'disabled',
   });
-  opts.log?.(`appliance.start: SIP listening on ${listenEndpoints(config.sip.listenAddresses, cc.sip.port)} (${config.sip.transports.join(', ')}) for domain ${config.sip.domain}`);
   return {
     config, store: cc.store, sip: cc.sip, dns: cc.dns, trunks: cc.trunks,
     async stop() {

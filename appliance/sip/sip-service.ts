@@ -33,6 +33,7 @@ import { inCidrList } from '../../system/config/index.ts';
 import type { DialogTokens } from './security/dialog-token.ts';
 import type { SourceGuard } from './security/source-guard.ts';
 import type { FlowSpreader } from './pipeline/flow-spreader.ts';
+import type { Logger } from '../../system/log/logger.ts';
 
 /** Host services the SIP service needs, passed in at start-up (DESIGN.md layering). */
 export interface SipServiceDeps {
@@ -47,6 +48,8 @@ export interface SipServiceDeps {
   readonly dialogTokens: DialogTokens;
   /** Per-source rate limit and failed-login bans (pike + fail2ban). */
   readonly guard: SourceGuard;
+  /** Log lines that are not events (debug: one per request received, with `[log.areas] sip = "debug"`). */
+  readonly logger?: Pick<Logger, 'enabled' | 'log'>;
   /** Destinations of a URI of another domain, best first (RFC 3263 §4, proxy/uri-resolver.ts); default: A/AAAA only. */
   readonly resolveDomain?: (uri: SipUri) => Promise<readonly Destination[]>;
 }
@@ -156,6 +159,10 @@ export class SipService implements PipelineServices {
       return;
     }
     this.counters.request(req.method);
+    // Built only when asked for: the method, Request-URI, source and Call-ID; never a header's value.
+    if (this.deps.logger?.enabled('debug', 'sip')) {
+      this.deps.logger.log('debug', 'sip.request', `${req.method} ${req.uri} from ${source.transport} ${source.address}:${source.port}`, { callId: req.headers['call-id'] });
+    }
     stampReceived(req, source);
     const trusted = inCidrList(source.address, this.settings.trusted) || this.settings.peerHosts.has(source.address);
     const ctx: RequestContext = { req, source, services: this, trusted };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import type { Logger } from '../../system/log/logger.ts';
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import type { Store } from '../../system/store/index.ts';
 import { Authenticator } from './auth/authenticator.ts';
@@ -41,6 +42,8 @@ export interface StartSipOptions {
   readonly config: ApplianceConfig;
   readonly store: Store;
   readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  /** Log lines that are not events (SIP debug lines). */
+  readonly logger?: Logger;
   /** This worker's own Via port (multi-worker); undefined: the shared port. */
   readonly ownPort?: number;
   /** This worker's id, when it runs beside siblings: opens the sibling link for hot-flow spreading. */
@@ -116,7 +119,7 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
   const dnsQuery = opts.dnsQuery;
   const resolver = dnsQuery && new UriResolver({ query: (n, t) => dnsQuery(n, t), transports: config.sip.transports });
   const service = new SipService({
-    settings, location, auth, extension: (n) => store.extensions.get(n), log: opts.log, locate: opts.locate, dialogTokens, guard,
+    settings, location, auth, extension: (n) => store.extensions.get(n), log: opts.log, logger: opts.logger, locate: opts.locate, dialogTokens, guard,
     ...(resolver ? { resolveDomain: (uri) => resolver.resolve({ sips: uri.schema === 'sips', host: uri.host, port: uri.port, transport: uri.params.transport ?? undefined }) } : {}),
   });
   const transports = new SipTransports(

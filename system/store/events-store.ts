@@ -51,6 +51,12 @@ export class EventsStore {
   private readonly windows = new Map<string, KindWindow>();
   private pending = 0;
   private readonly ratePerKind: number;
+  /**
+   * Told of every row written (events and suppression summaries, not the suppressed ones): the
+   * process's logger writes each event as its log line (system/log/logger.ts), so an event is
+   * stored and logged from this one call.
+   */
+  onAppend?: (kind: string, message: string, details: Record<string, unknown>, ts: number) => void;
 
   constructor(private readonly db: Database, limits: Partial<EventLogLimits> = {}, private readonly clock: () => number = Date.now) {
     this.insert = db.query('INSERT INTO events (ts, kind, message, details) VALUES (?, ?, ?, ?)');
@@ -76,6 +82,7 @@ export class EventsStore {
     }
     w.written++;
     this.insert.run(ts, kind, message, JSON.stringify(details));
+    this.onAppend?.(kind, message, details, ts);
   }
 
   /** Writes the summary row of every kind whose window is over (all of them with `force`). */
@@ -91,8 +98,10 @@ export class EventsStore {
 
   private summarise(kind: string, w: KindWindow, now: number): void {
     this.pending--;
-    this.insert.run(now, kind, `… ${w.suppressed} more "${kind}" events suppressed (over ${this.ratePerKind} per second)`,
-      JSON.stringify({ suppressed: w.suppressed, from: w.firstSuppressed, until: Math.min(now, w.start + WINDOW_MS) }));
+    const message = `… ${w.suppressed} more "${kind}" events suppressed (over ${this.ratePerKind} per second)`;
+    const details = { suppressed: w.suppressed, from: w.firstSuppressed, until: Math.min(now, w.start + WINDOW_MS) };
+    this.insert.run(now, kind, message, JSON.stringify(details));
+    this.onAppend?.(kind, message, details, now);
     w.suppressed = 0;
   }
 

@@ -10,6 +10,8 @@ describe('classify: how each file key changes', () => {
     ['control.sample_schedule', 'live', false],
     ['log.retention_days', 'live', false],
     ['log.rate_per_kind', 'restart', false],
+    ['log.format', 'new-workers', false],
+    ['log.areas.sip', 'new-workers', false],
     ['call_records.retention_days', 'live', false],
     ['sip.port', 'new-workers', true],
     ['sip.listen', 'new-workers', true],

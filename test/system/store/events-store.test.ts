@@ -93,12 +93,39 @@ describe('event log retention', () => {
   });
 });
 
+describe('event log → log lines (onAppend)', () => {
+  test('every stored row is told once, the suppressed ones are not, their summary is', () => {
+    const store = fresh(3);
+    const told: [string, string, Record<string, unknown>][] = [];
+    store.events.onAppend = (kind, message, details) => told.push([kind, message, details]);
+    try {
+      for (let i = 0; i < 10; i++) store.events.append('sip.error', `junk ${i}`, { i });
+      store.events.flush(undefined, true);
+      const rows = store.events.recent(100, 'sip.error');
+      expect(told.length).toBe(rows.length);
+      expect(told.slice(0, 3).map((t) => t[1])).toEqual(['junk 0', 'junk 1', 'junk 2']);
+      expect(told[3][2]).toMatchObject({ suppressed: 7 });
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('[log] configuration', () => {
   test('defaults, overrides, and a bad value names its key', () => {
     const base = `data_dir = "${root}"\n`;
-    expect(parseConfig(base, 't').log).toEqual({ retentionDays: 30, maxEvents: 100_000, ratePerKind: 20 });
-    expect(parseConfig(`${base}[log]\nretention_days = 7\nmax_events = 5000\nrate_per_kind = 50\n`, 't').log).toEqual({ retentionDays: 7, maxEvents: 5000, ratePerKind: 50 });
+    expect(parseConfig(base, 't').log).toEqual({ retentionDays: 30, maxEvents: 100_000, ratePerKind: 20, format: 'text', level: 'info', areas: {} });
+    expect(parseConfig(`${base}[log]\nretention_days = 7\nmax_events = 5000\nrate_per_kind = 50\n`, 't').log).toEqual({ retentionDays: 7, maxEvents: 5000, ratePerKind: 50, format: 'text', level: 'info', areas: {} });
     expect(() => parseConfig(`${base}[log]\nmax_events = 10\n`, 't')).toThrow(/log\.max_events/);
     expect(() => parseConfig(`${base}[log]\nkeep = 1\n`, 't')).toThrow(/log\.keep: unknown key/);
+  });
+  test('format, level and a level per area; typos fail naming the key', () => {
+    const base = `data_dir = "${root}"\n`;
+    expect(parseConfig(`${base}[log]\nformat = "json"\nlevel = "warn"\n[log.areas]\nsip = "debug"\ndns = "error"\n`, 't').log)
+      .toMatchObject({ format: 'json', level: 'warn', areas: { sip: 'debug', dns: 'error' } });
+    for (const [text, key] of [
+      ['[log]\nformat = "xml"', 'log.format'], ['[log]\nlevel = "verbose"', 'log.level'], ['[log]\nlevel = 3', 'log.level'],
+      ['[log.areas]\nsipp = "debug"', 'log.areas.sipp'], ['[log.areas]\nsip = "loud"', 'log.areas.sip'], ['[log]\nareas = "sip"', 'log.areas'],
+    ]) expect(() => parseConfig(`${base}${text}\n`, 't')).toThrow(new RegExp(`${key.replace(/\./g, '\\.')}:`));
   });
 });
