@@ -145,6 +145,18 @@ describe.skipIf(!hasTools)('Prometheus metrics of the control section', () => {
     expect(v(after, 'appliance_sip_requests_total{method="INVITE"}')).toBeGreaterThanOrEqual(CALLS);
   }, 30_000);
 
+  test('a drained worker (scale-in, reload, upgrade) leaves its counts in: nothing moves without traffic', async () => {
+    const before = await metrics();
+    const victim = t.control.pool.workers[0];
+    t.control.pool.drain(victim);
+    const until = Date.now() + 15_000;
+    while (Date.now() < until && t.control.pool.workers.includes(victim)) await Bun.sleep(100);
+    expect(t.control.pool.workers).not.toContain(victim);
+    const after = await metrics();
+    for (const k of ['appliance_sip_requests_total{method="INVITE"}', 'appliance_sip_responses_total{method="INVITE",class="2xx"}',
+      'appliance_sip_call_setup_seconds_count', 'appliance_dns_query_duration_seconds_count']) expect({ k, n: v(after, k) }).toEqual({ k, n: v(before, k) });
+  }, 30_000);
+
   test('attack: a source outside [metrics] allow gets 403 and no metrics; writes get 405', async () => {
     const r = await scrape(STRANGER);
     expect(r.status).toBe(403);
