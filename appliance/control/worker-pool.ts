@@ -1,6 +1,6 @@
 import type { Subprocess } from 'bun';
-import { resolve } from 'node:path';
 import { CONFIG_TEXT_ENV, isMessage, type ControlToWorker, type WorkerToControl } from './ipc-protocol.ts';
+import { workerCommand } from './worker-command.ts';
 
 /** One connection control section as the control section sees it. */
 export interface WorkerHandle {
@@ -37,8 +37,6 @@ export interface WorkerPoolOptions {
   /** How long `stop()` lets the workers drain after SIGTERM before it kills them (ms). */
   readonly stopGraceMs?: number;
 }
-
-const WORKER_MAIN = resolve(import.meta.dir, '../connection-control/worker-main.ts');
 
 /**
  * Spawns and retires connection control sections (Bun.spawn with typed IPC). Respawning after
@@ -90,7 +88,7 @@ export class WorkerPool {
     let slot = 0;
     while (taken.has(slot)) slot++;
     const registersTrunks = opts.takeTrunks === true || !live.some((h) => h.registersTrunks && h.state !== 'draining');
-    const args = [process.execPath, WORKER_MAIN, '--config', this.opts.configArg, '--worker-id', String(id), '--slot', String(slot), ...(registersTrunks ? ['--trunks', 'register'] : [])];
+    const args = workerCommand(['--config', this.opts.configArg, '--worker-id', String(id), '--slot', String(slot), ...(registersTrunks ? ['--trunks', 'register'] : [])]);
     const handle: WorkerHandle = {
       id,
       slot,

@@ -1,0 +1,115 @@
+/**
+ * The one executable (issue 17): `npm run build`'s command builds dist/office-appliance-like
+ * binary into a temp dir, which then runs from a directory holding only its config file and
+ * data dir: two workers (the binary in worker mode), OPTIONS answered, a REGISTER with digest
+ * accepted (sipp), the embedded web UI served (page and script), the admin CLI working.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Subprocess } from 'bun';
+import { awaitOptions200, buildExecutable } from '../support/executable.ts';
+import { requireTool } from '../support/require-tool.ts';
+import { SipUdpPeer } from '../support/sip-udp-peer.ts';
+import { freePort, freeTcpPort, runSipp, SCENARIOS } from '../support/sipp.ts';
+
+const HOST = '127.0.210.1';
+const PHONE = '127.0.210.2';
+const PW = 'Image-Pass-2041';
+const hasSipp = requireTool('sipp');
+
+describe('the built executable', () => {
+  const buildDir = mkdtempSync(join(tmpdir(), 'image-build-'));
+  const runDir = mkdtempSync(join(tmpdir(), 'image-run-'));
+  const exe = join(buildDir, 'office-appliance');
+  let proc: Subprocess<'ignore', 'pipe', 'pipe'> | undefined;
+  let output = '';
+  let sipPort = 0;
+  let webPort = 0;
+  let startMs: number | undefined;
+
+  beforeAll(async () => {
+    await buildExecutable(exe);
+    sipPort = await freePort(HOST);
+    webPort = await freeTcpPort(HOST);
+    writeFileSync(join(runDir, 'appliance.toml'), `data_dir = "data"
+[sip]
+listen = "${HOST}"
+port = ${sipPort}
+worker_port_base = 0
+transports = ["udp"]
+[dns]
+enabled = false
+[web]
+listen = "${HOST}"
+port = ${webPort}
+[control]
+min_workers = 2
+max_workers = 2
+`);
+    // The admin CLI of the binary itself, on the store it creates (embedded migrations).
+    const add = Bun.spawnSync([exe, '--config', 'appliance.toml', 'extension', 'add', '2041', '--password', '-'], { cwd: runDir, stdin: Buffer.from(`${PW}\n`) });
+    if (add.exitCode !== 0) throw new Error(`extension add: ${add.stderr.toString()}`);
+
+    const probe = await SipUdpPeer.open(PHONE);
+    const t0 = performance.now();
+    proc = Bun.spawn([exe, '--config', 'appliance.toml'], { cwd: runDir, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+    for (const stream of [proc.stdout, proc.stderr]) void (async () => { for await (const c of stream as unknown as AsyncIterable<Uint8Array>) output += new TextDecoder().decode(c); })();
+    const waited = await awaitOptions200(probe, HOST, sipPort, 15_000);
+    startMs = waited === undefined ? undefined : performance.now() - t0;
+    probe.close();
+    console.log(`executable: ${(statSync(exe).size / 1e6).toFixed(1)} MB, exec → first OPTIONS 200: ${startMs?.toFixed(0)} ms`);
+  }, 60_000);
+
+  afterAll(async () => {
+    proc?.kill('SIGTERM');
+    await proc?.exited;
+    rmSync(buildDir, { recursive: true, force: true });
+    rmSync(runDir, { recursive: true, force: true });
+  });
+
+  test('answers OPTIONS once started from another directory', () => {
+    expect(startMs, output).toBeDefined();
+  });
+
+  test('runs two connection control sections: the same binary in worker mode', async () => {
+    for (let i = 0; i < 100 && (output.match(/control\.worker\.ready/g) ?? []).length < 2; i++) await Bun.sleep(50);
+    const pids = [...output.matchAll(/connection control section \d+ running \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    expect(pids.length, output).toBe(2);
+    for (const pid of pids) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(argv[0]).toBe(exe);
+      expect(argv[1]).toBe('connection-control');
+      expect(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]).toBe(String(proc!.pid));
+    }
+  });
+
+  test.skipIf(!hasSipp)('accepts a REGISTER with digest (sipp)', async () => {
+    const r = await runSipp(['-sf', `${SCENARIOS}/register-auth.xml`, '-s', '2041', '-au', '2041', '-ap', PW, '-key', 'expires', '60',
+      `${HOST}:${sipPort}`, '-i', PHONE, '-p', String(await freePort(PHONE)), '-m', '1'], 15);
+    expect(r.code, r.out).toBe(0);
+  }, 20_000);
+
+  test('serves the embedded web UI: the page and the script it names', async () => {
+    const base = `https://${HOST}:${webPort}`;
+    const page = await fetch(`${base}/`, { tls: { rejectUnauthorized: false } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    const script = /<script[^>]+src="([^"]+)"/.exec(html)?.[1];
+    expect(script, html).toMatch(/^\/[\w.-]+\.js$/);
+    const js = await fetch(`${base}${script}`, { tls: { rejectUnauthorized: false } });
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toContain('javascript');
+    expect((await js.text()).length).toBeGreaterThan(10_000);
+    const css = /<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"/.exec(html)?.[1];
+    expect((await fetch(`${base}${css}`, { tls: { rejectUnauthorized: false } })).status).toBe(200);
+  });
+
+  test('worker mode refuses to start from a shell (no IPC channel)', () => {
+    const r = Bun.spawnSync([exe, 'connection-control', '--config', 'appliance.toml'], { cwd: runDir });
+    expect(r.exitCode).toBe(64);
+    expect(r.stderr.toString()).toContain('started by the appliance itself');
+  });
+});
