@@ -13,6 +13,8 @@ import { outgoingBranch } from './proxy/branch.ts';
 import { Fork } from './proxy/fork.ts';
 import { Failover, failoverBranch } from './proxy/failover.ts';
 import { SerialFork } from './proxy/serial-fork.ts';
+import { RedirectRecursion } from './proxy/redirect-recursion.ts';
+import { appendHistoryInfo } from './proxy/history-info.ts';
 import { UpstreamAuth } from './proxy/upstream-auth.ts';
 import { buildCancel, forwardRequest, stampReceived, WORKER_PORT_PARAM } from './proxy/forwarding.ts';
 import { forwardedResponse } from './message/response-wire.ts';
@@ -297,12 +299,15 @@ export class SipService implements PipelineServices {
       toTag: (req) => this.toTag(req),
     });
     const loop = undefined;
+    /** The target each branch was started for, by branch index (3xx recursion reads its History-Info). */
+    const launched: Target[] = [];
     // Forwards `list` in the fork; again for each step of serial forking (branch numbers go on).
     const launch = (list: readonly Target[]) => {
       const starts: (() => void)[] = [];
       const base = fork.branches.length;
       list.forEach((t, j) => {
         const i = base + j;
+        launched[i] = t;
         const open = (target: Target, attempt: number, user: ClientTransactionUser, extra?: Record<string, string>): ClientTransaction => {
           // A next hop that challenges us (a trunk) is answered on this branch (upstream-auth.ts).
           if (target.authorize && !extra) {
@@ -312,7 +317,12 @@ export class SipService implements PipelineServices {
           const branch = `${failoverBranch(outgoingBranch(ctx.req, i, loop), attempt)}${extra ? '.a' : ''}`;
           const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(target.dest.address, ctx.source.address), ctx.source.transport);
           if (extra) Object.assign(fwd.headers, extra);
-          for (const [k, v] of Object.entries(target.headers ?? {})) if (!(k in fwd.headers)) (fwd.headers as Record<string, unknown>)[k] = v;
+          const h = fwd.headers as Record<string, unknown>;
+          for (const [k, v] of Object.entries(target.headers ?? {})) {
+            // A caller's own History-Info is kept and ours continues it (RFC 7044 §9.1, proxy/history-info.ts).
+            if (k === 'history-info' && typeof h[k] === 'string' && h[k]) h[k] = appendHistoryInfo(h[k] as string, v);
+            else if (!(k in h)) h[k] = v;
+          }
           const ct = new ClientTransaction(`${branch}|${ctx.req.method}`, fwd, target.dest, this.transport, user, (c) => {
             if (this.clients.get(c.key) === c) this.clients.delete(c.key);
           });
@@ -333,6 +343,18 @@ export class SipService implements PipelineServices {
       if (allowed.kind === 'send') launch(allowed.targets);
     }) : undefined;
     fork.continuation = serialFork;
+    // A phone's own 3xx naming our users is followed in this response context (proxy/redirect-recursion.ts).
+    if (st.isInvite && !ctx.req.headers.to.params.tag && this.settings.mode === 'proxy' && ctx.ruri && this.isLocalHost(ctx.ruri.host)) {
+      fork.redirects = new RedirectRecursion({
+        domain: this.settings.domain, isLocalHost: (h) => this.isLocalHost(h), locate: (n) => this.locate(n, 'INVITE'),
+        launch: (list) => {
+          if (fork.over) return false;
+          launch(list);
+          return true;
+        },
+        targetOf: (ct) => launched[ct.index],
+      }, ctx.ruri.user);
+    }
     launch(targets);
     serialFork?.begin();
   }

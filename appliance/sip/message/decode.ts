@@ -96,6 +96,18 @@ function decodeResponse(m: RegExpExecArray, raw: Map<string, string[]>, bad: str
       return { kind: 'drop', reason: `malformed ${name}` };
     }
   }
+  // A redirect's Contacts, for recursion on 3xx (RFC 3261 §16.7 step 4, proxy/redirect-recursion.ts);
+  // one that does not parse is left out (the 3xx still travels upstream as its bytes).
+  if (code >= 300 && code < 400) {
+    const contacts = (raw.get('contact') ?? []).flatMap(splitCommas).flatMap((part) => {
+      try {
+        return [sip.parseAOR({ s: part.trim(), i: 0 })];
+      } catch {
+        return [];
+      }
+    });
+    if (contacts.length > 0) headers.contact = contacts as NonNullable<SipResponse['headers']['contact']>;
+  }
   // The session interval, for the calls view (RFC 4028 §4; dialog-events.ts).
   const sessionExpires = raw.get('session-expires')?.[0];
   if (sessionExpires !== undefined) headers['session-expires'] = sessionExpires;

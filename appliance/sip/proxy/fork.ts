@@ -36,6 +36,19 @@ export interface ForkContinuation {
 }
 
 /**
+ * Recursion on 3xx (RFC 3261 §16.5, §16.7 step 4): a branch's redirect may be followed by
+ * new branches in the same response context (proxy/redirect-recursion.ts decides which).
+ */
+export interface RedirectFollower {
+  /**
+   * A branch answered 3xx: undefined when none of its contacts is followed (the 3xx stays in
+   * the response context); else resolves true once new branches were added and started (the
+   * 3xx then leaves the context, §16.7 step 4), false when there was nothing to start.
+   */
+  follow(res: SipResponse, ct: ClientTransaction): Promise<boolean> | undefined;
+}
+
+/**
  * The response context of one forwarded request (RFC 3261 §16.7): the server transaction,
  * its client transactions (parallel forking), provisional and 2xx forwarding, CANCEL of the
  * other branches after a 2xx or 6xx, and the best final response when all branches ended.
@@ -54,6 +67,12 @@ export class Fork implements ClientTransactionUser {
   private advancing = false;
   private rangOut = false;
   private readonly rungOut = new Set<ClientTransaction>();
+  /** 3xx recursion; undefined: a 3xx is a final response like the others. */
+  redirects?: RedirectFollower;
+  /** Redirects being followed now: the fork waits for their branches. */
+  private following = 0;
+  /** Branches whose 3xx was recursed on: out of the response context (§16.7 step 4). */
+  private readonly recursed = new Set<number>();
 
   constructor(readonly st: ServerTransaction, private readonly host: ForkHost) {
     st.onCancel = () => this.cancel();
@@ -100,6 +119,20 @@ export class Fork implements ClientTransactionUser {
       this.st.respond(this.host.upstream(res));
       if (this.st.isInvite) this.cancelPending(ct);
       return;
+    }
+    if (s < 400 && this.redirects && this.st.isInvite && !this.over) {
+      const following = this.redirects.follow(res, ct);
+      if (following) {
+        this.finals[ct.index] = res;
+        this.following++;
+        following.then((started) => {
+          if (started) this.recursed.add(ct.index);
+        }, () => {}).finally(() => {
+          this.following--;
+          this.maybeComplete();
+        });
+        return;
+      }
     }
     // A branch we cancelled because its ring time was over did not answer (480), it was not the caller's CANCEL.
     this.finals[ct.index] = s === 487 && this.rungOut.has(ct) ? buildResponse(ct.request, 480, 'Temporarily Unavailable') : res;
@@ -171,11 +204,16 @@ export class Fork implements ClientTransactionUser {
     }
   }
 
+  /** The final responses in the response context: every branch's but those recursed on. */
+  private context(): SipResponse[] {
+    return this.finals.filter((f, i) => !this.recursed.has(i)) as SipResponse[];
+  }
+
   private maybeComplete(): void {
-    if (this.done || this.answered || this.advancing) return;
+    if (this.done || this.answered || this.advancing || this.following > 0) return;
     if (this.finals.some((f) => f === undefined)) return;
     if (!this.canceled && this.continuation) {
-      const statuses = this.finals.map((f) => f!.status);
+      const statuses = this.context().map((f) => f.status);
       this.advancing = true;
       if (this.continuation.advance({ statuses, rangOut: this.rangOut })) return;
       this.advancing = false;
@@ -185,7 +223,8 @@ export class Fork implements ClientTransactionUser {
 
   private conclude(): void {
     this.finish();
-    const statuses = this.finals.map((f) => f!.status);
+    const finals = this.context();
+    const statuses = finals.map((f) => f.status);
     const best = selectBest(statuses)!;
     let res: SipResponse;
     // Cancelled upstream: 487; with serial forking also when the last step's branches had ended (rung out, 480).
@@ -196,7 +235,7 @@ export class Fork implements ClientTransactionUser {
       res = buildResponse(this.st.request, best.status, undefined, {}, this.host.toTag(this.st.request));
       this.host.localFinal?.(res);
     } else {
-      res = this.host.upstream(this.finals[best.index]!);
+      res = this.host.upstream(finals[best.index]);
     }
     this.st.respond(res);
   }
