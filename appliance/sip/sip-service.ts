@@ -5,7 +5,7 @@ import type { Authenticator } from './auth/authenticator.ts';
 import { decodeMessage } from './message/decode.ts';
 import { buildResponse, encodeMessage } from './message/encode.ts';
 import type { SipRequest, SipResponse, Source } from './message/types.ts';
-import { defaultPort, socketHost, uriTransport, type SipUri } from './message/uri.ts';
+import { defaultPort, loggableUri, socketHost, uriTransport, type SipUri } from './message/uri.ts';
 import { responseTarget } from './message/via.ts';
 import type { FeatureCodeControl, PipelineServices, RequestContext, SipSettings, TrunkRouting } from './pipeline/context.ts';
 import { runPipeline } from './pipeline/pipeline.ts';
@@ -163,7 +163,7 @@ export class SipService implements PipelineServices {
     this.counters.request(req.method);
     // Built only when asked for: the method, Request-URI, source and Call-ID; never a header's value.
     if (this.deps.logger?.enabled('debug', 'sip')) {
-      this.deps.logger.log('debug', 'sip.request', `${req.method} ${req.uri} from ${source.transport} ${source.address}:${source.port}`, { callId: req.headers['call-id'] });
+      this.deps.logger.log('debug', 'sip.request', `${req.method} ${loggableUri(req.uri)} from ${source.transport} ${source.address}:${source.port}`, { callId: req.headers['call-id'] });
     }
     stampReceived(req, source);
     const trusted = inCidrList(source.address, this.settings.trusted) || this.settings.peerHosts.has(source.address);

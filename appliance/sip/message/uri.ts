@@ -64,3 +64,11 @@ export function uriTransport(uri: SipUri): 'udp' | 'tcp' | 'tls' {
   if (uri.schema === 'sips' || t === 'tls') return 'tls';
   return t === 'tcp' ? 'tcp' : 'udp';
 }
+
+/**
+ * The URI as it may be logged: a password in its userinfo (`sip:alice:secret@host`, allowed by
+ * RFC 3261 §19.1.1 though "NOT RECOMMENDED") replaced by `***`.
+ */
+export function loggableUri(text: string): string {
+  return text.replace(/^(sips?:[^:@;?]*):[^@;?]*@/i, '$1:***@');
+}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { defaultPort, parseSipUri, socketHost, uriHost, uriScheme, uriTransport } from '../../../../appliance/sip/message/uri.ts';
+import { defaultPort, loggableUri, parseSipUri, socketHost, uriHost, uriScheme, uriTransport } from '../../../../appliance/sip/message/uri.ts';
 import { parseViaValue, responseTarget, rfc3261Branch, splitCommas } from '../../../../appliance/sip/message/via.ts';
 
 /** SIP URIs (RFC 3261 §19.1, RFC 5118) and Via values (RFC 3261 §20.42, RFC 3581). */
@@ -133,4 +133,16 @@ describe('splitCommas', () => {
     ['', []],
   ];
   for (const [text, parts] of rows) test(JSON.stringify(text), () => expect(splitCommas(text)).toEqual(parts));
+});
+
+describe('loggableUri: no password from a URI in a log line', () => {
+  test.each([
+    ['sips:alice:secret@Example.COM:5061', 'sips:alice:***@Example.COM:5061'],
+    ['SIP:bob:p%40ss@office.lan', 'SIP:bob:***@office.lan'],
+    ['sip:201@office.lan', 'sip:201@office.lan'],
+    ['sip:201@[2001:db8::1]:5060', 'sip:201@[2001:db8::1]:5060'],
+    ['sip:[2001:db8::21]:5062', 'sip:[2001:db8::21]:5062'],
+    ['sip:office.lan:5060;x=a@b', 'sip:office.lan:5060;x=a@b'],
+    ['tel:+15551230000', 'tel:+15551230000'],
+  ])('%p → %p', (uri, logged) => expect(loggableUri(uri)).toBe(logged));
 });
