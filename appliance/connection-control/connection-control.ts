@@ -15,6 +15,7 @@ import { parseSipUri } from '../sip/message/uri.ts';
 import { startTrunks } from '../trunks/start-trunks.ts';
 import type { TrunkService } from '../trunks/trunk-service.ts';
 import { TrunkDirectory } from '../trunks/trunk-directory.ts';
+import { loadOutsideLine } from '../trunks/outside-line.ts';
 import type { TrunkStatus } from '../trunks/trunk-status.ts';
 import { StoreWatch } from './store-watch.ts';
 
@@ -27,8 +28,10 @@ export interface ConnectionControl {
   readonly dns: DnsFunction;
   /** The trunks' registrations, in the one section that registers them (`registerTrunks`). */
   readonly trunks?: TrunkService;
-  /** The outside line for the pipeline (routes, inbound numbers, trunk states); undefined without `[[trunks]]`. */
-  readonly trunkDirectory?: TrunkDirectory;
+  /** The outside line for the pipeline (routes, inbound numbers, trunk states): the config's and the store's (outside-line.ts). */
+  readonly trunkDirectory: TrunkDirectory;
+  /** Reads the outside line again (the admin changed it in the store): routing and, here if we register, the registrations follow. */
+  reloadOutsideLine(): Promise<void>;
   /**
    * The store changed (the control section said so): the DNS reloads its records, bindings of
    * removed extensions go, bans are re-read (the admin may have lifted one). The same runs when
@@ -111,30 +114,40 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
     // The SRV records name the port actually bound (it differs from the config when that said 0).
     dns.setSipTargets([ownSipTarget(config, { sip: sip.port, ...(sip.transports.tlsPort !== undefined ? { tls: sip.transports.tlsPort } : {}) })]);
     // Calls to and from the trunks (issue 14): every section routes them, one registers them.
-    const trunkDirectory = config.trunks.length > 0 ? new TrunkDirectory(config.trunks, config.routes, config.inbound, config.emergency, {
+    // The outside line is the config's and the admin's (store) in one validated view.
+    let line = loadOutsideLine(config, store);
+    const trunkDirectory = new TrunkDirectory(line.trunks, line.routes, line.inbound, line.emergency, {
       resolve: (uri) => sip.service.resolveUri(uri),
       outsideCalls: (extension, since) => store.callRecords.outsideCalls(extension, since),
       onUnreachable: (trunk) => {
         log('trunk.unreachable', `trunk ${trunk}: the provider did not answer a call at all; its calls get 503 for 30 s`, { trunk });
         opts.onTrunkUnreachable?.(trunk);
       },
-    }) : undefined;
-    if (trunkDirectory) {
-      sip.service.trunks = trunkDirectory;
-      void trunkDirectory.learnAddresses();
-    }
+    });
+    sip.service.trunks = trunkDirectory;
+    void trunkDirectory.learnAddresses();
     const onStatus = (s: TrunkStatus) => {
-      trunkDirectory?.setStatus(s);
+      trunkDirectory.setStatus(s);
       opts.onTrunkStatus?.(s);
     };
-    const trunks = opts.registerTrunks ? startTrunks({ config, sip, dnsQuery: (n, t) => dns.resolve(n, t), log, onStatus }) : undefined;
+    const trunks = opts.registerTrunks ? startTrunks({ config, trunks: line.trunks, sip, dnsQuery: (n, t) => dns.resolve(n, t), log, onStatus }) : undefined;
+    /** The outside line again (the admin changed it in the store): routing here and, if we register, the registrations follow. */
+    const reloadOutsideLine = async () => {
+      const next = loadOutsideLine(config, store);
+      if (JSON.stringify(next) === JSON.stringify(line)) return;
+      line = next;
+      trunkDirectory.update(line);
+      void trunkDirectory.learnAddresses();
+      await trunks?.update(line.trunks);
+    };
     const watch = new StoreWatch(store, () => {
       dns.invalidate();
       pruneRemovedExtensions();
       sip.service.sourceGuard.sync(store.bans.active());
+      reloadOutsideLine().catch((err) => log('trunk.reload', `the outside line could not be read again: ${(err as Error).message}`));
     }, print);
     return {
-      workerId: opts.workerId, store, location, sip, dns, trunks, trunkDirectory,
+      workerId: opts.workerId, store, location, sip, dns, trunks, trunkDirectory, reloadOutsideLine,
       storeChanged: () => watch.changed(),
       async stop() {
         watch.stop();

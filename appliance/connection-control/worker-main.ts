@@ -131,10 +131,10 @@ process.on('message', (raw: unknown) => {
       cc.sip.service.admission.handOff = raw.target;
       return;
     case 'trunk-status':
-      if (isTrunkStatus(raw.status)) cc.trunkDirectory?.setStatus(raw.status);
+      if (isTrunkStatus(raw.status)) cc.trunkDirectory.setStatus(raw.status);
       return;
     case 'trunk-unreachable':
-      if (typeof raw.trunk === 'string') cc.trunkDirectory?.markUnreachable(raw.trunk);
+      if (typeof raw.trunk === 'string') cc.trunkDirectory.markUnreachable(raw.trunk);
       return;
     case 'siblings':
       cc.sip.service.siblingViaPorts = new Set(raw.viaPorts.filter((p) => p !== cc.sip.transports.viaPort));

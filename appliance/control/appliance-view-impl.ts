@@ -28,6 +28,8 @@ export interface ViewParts {
   readonly trunks: TrunkBoard;
   /** Reload of the config file (config-reload.ts). */
   readonly reload: () => Promise<ReloadResult>;
+  /** Told when the admin changed the store, before the workers are. */
+  readonly onStoreChanged?: () => void;
 }
 
 /** The control section as the web API sees it (appliance/web/appliance-view.ts). */
@@ -51,7 +53,13 @@ export function applianceView(p: ViewParts): ApplianceView {
       fanOutBindings([change], { kind: 'admin' }, p);
       p.store.events.append('admin.unregister', `binding ${contact} of ${aor} removed by the admin`, { aor, contact });
     },
-    storeChanged: () => p.pool.broadcast({ type: 'store-changed' }),
+    storeChanged: () => {
+      try {
+        p.onStoreChanged?.();
+      } finally {
+        p.pool.broadcast({ type: 'store-changed' });
+      }
+    },
     policySettings: () => p.settings(),
     peers: (): PeerSummary[] => {
       const roles = p.peers.roles;

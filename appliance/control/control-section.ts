@@ -1,3 +1,4 @@
+import { importConfigPasswords, loadOutsideLine } from '../trunks/outside-line.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_LOG_SETTINGS, Logger } from '../../system/log/logger.ts';
@@ -115,7 +116,13 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const history = new History<OperatingState>(HISTORY_SAMPLES);
   const calls = new CallsView();
   // The trunks' states, reported by the worker in slot 0 (the one that registers them).
-  const trunks = new TrunkBoard(config.trunks);
+  // The config's trunk passwords sealed into the store (then the file may drop them), and the
+  // outside line as the workers see it: the config's entries and the admin's (outside-line.ts).
+  const imported = importConfigPasswords(config, store);
+  if (imported.length > 0) log('trunk.password.stored', `trunk password${imported.length > 1 ? 's' : ''} of ${imported.join(', ')} sealed into the store (the config file may drop its password lines)`, { trunks: imported });
+  const outside = loadOutsideLine(config, store);
+  for (const s of outside.skipped) log('trunk.entry.skipped', `${s.kind} ${s.name ?? `#${s.id}`} from the store is left out: ${s.reason}`, { id: s.id, kind: s.kind });
+  const trunks = new TrunkBoard(outside.trunks);
   // Call detail records: a row per call answered or failed, ended when the view ends the call.
   const recorder = new CallRecorder(store.callRecords, {
     ourHosts: sipSettings(config, config.sip.port, config.sip.port).localHosts, emergencyNumbers: new Set(config.emergency.numbers),
@@ -368,7 +375,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     // [log] format and levels: this process's lines at once (the workers' with the new workers).
     if (opts.logger) logger.configure(config.log);
     pool.stopGraceMs = config.control.stopGraceSeconds * 1000;
-    trunks.configure(config.trunks);
+    trunks.configure(loadOutsideLine(config, store).trunks);
     if (before.control.sampleSchedule !== config.control.sampleSchedule) {
       samplerJob.stop();
       samplerJob = samplerEvery(config.control.sampleSchedule);
@@ -422,14 +429,18 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     log(result.ok ? 'control.upgrade' : 'control.upgrade.refused', `upgrade: ${result.message}`, {});
     return result;
   };
-  const view = applianceView({ store, pool, history, calls, peers, settings: () => settings, sampleListeners, callTrace, trunks, reload });
+  const view = applianceView({
+    store, pool, history, calls, peers, settings: () => settings, sampleListeners, callTrace, trunks, reload,
+    // The admin changed the store (web UI, CLI): the trunks board follows the outside line too.
+    onStoreChanged: () => trunks.configure(loadOutsideLine(config, store).trunks),
+  });
   const routes = {
     ...controlRoutes(writeControlToken(config.dataDir), {
       handOff: (peer) => peers.handOff({ cause: 'admin', peer }),
       takeBack: () => peers.takeBack(),
       // The CLI changed the store (an extension removed): the workers reload and drop its bindings.
       storeChanged: () => {
-        pool.broadcast({ type: 'store-changed' });
+        view.storeChanged();
         return { ok: true, workers: pool.workers.length };
       },
       status: () => ({
@@ -442,7 +453,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
         admission,
         activeCalls: calls.count,
       }),
-      trunks: () => trunks.list().map((s) => presentTrunk(s, config.trunks.find((t) => t.name === s.name))),
+      trunks: () => trunks.list().map((s) => presentTrunk(s, trunks.trunk(s.name))),
       reload,
       upgrade,
     }),

@@ -3,11 +3,14 @@ import type { DnsAnswer } from '../dns/handler.ts';
 import { UriResolver } from '../sip/proxy/uri-resolver.ts';
 import type { RunningSip } from '../sip/start-sip.ts';
 import { advertiseFor } from '../sip/transport/advertise-for.ts';
+import type { TrunkConfig } from '../../system/config/trunk-config.ts';
 import { TrunkService } from './trunk-service.ts';
 import type { TrunkStatus } from './trunk-status.ts';
 
 export interface StartTrunksOptions {
   readonly config: ApplianceConfig;
+  /** The trunks to register (the merged outside line: outside-line.ts). */
+  readonly trunks: readonly TrunkConfig[];
   readonly sip: RunningSip;
   /** In-process question to the DNS function (RFC 3263 lookups of the registrar). */
   readonly dnsQuery: (name: string, type: string) => Promise<DnsAnswer>;
@@ -21,12 +24,11 @@ export interface StartTrunksOptions {
  * and the shared SIP port; the registrar is found by RFC 3263 (§4: NAPTR/SRV/A for a name
  * without a port, A/AAAA with one, as is for an address) over the trunk's transport only.
  */
-export function startTrunks(opts: StartTrunksOptions): TrunkService | undefined {
+export function startTrunks(opts: StartTrunksOptions): TrunkService {
   const { config, sip } = opts;
-  if (config.trunks.length === 0) return undefined;
   const resolvers = new Map(config.sip.transports.map((t) => [t, new UriResolver({ query: (n, q) => opts.dnsQuery(n, q), transports: [t] })]));
   const settings = sip.service.settings;
-  const service = new TrunkService(config.trunks, {
+  const service = new TrunkService(opts.trunks, {
     request: (req, dest, user) => sip.service.request(req, dest, user),
     identity: (address) => ({ advertise: advertiseFor(settings.advertiseByFamily, address), viaPort: settings.viaPort, sipPort: sip.port, tlsPort: sip.transports.tlsPort }),
     resolve: async (t) => {

@@ -14,11 +14,21 @@ export class TrunkBoard {
     for (const t of trunks) this.statuses.set(t.name, initialStatus(t));
   }
 
-  /** The configured trunks changed (a reload): a trunk kept keeps its state until the new registrar reports. */
+  /**
+   * The trunks changed (the admin edited the outside line, or a reload): new and changed ones
+   * start "registering" / "static" until the registering worker reports, removed ones go,
+   * unchanged ones keep their state.
+   */
   configure(trunks: readonly TrunkConfig[]): void {
+    const old = new Map(this.trunks.map((t) => [t.name, t]));
     this.trunks = trunks;
     for (const name of [...this.statuses.keys()]) if (!trunks.some((t) => t.name === name)) this.statuses.delete(name);
-    for (const t of trunks) if (!this.statuses.has(t.name)) this.statuses.set(t.name, initialStatus(t));
+    for (const t of trunks) if (!this.statuses.has(t.name) || JSON.stringify(old.get(t.name)) !== JSON.stringify(t)) this.statuses.set(t.name, initialStatus(t));
+  }
+
+  /** A trunk's account as the API shows it (never its password: presentTrunk). */
+  trunk(name: string): TrunkConfig | undefined {
+    return this.trunks.find((t) => t.name === name);
   }
 
   /** A status from a worker; ignored unless well-formed and naming a configured trunk. */

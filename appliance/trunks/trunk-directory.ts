@@ -36,7 +36,7 @@ const UNREACHABLE_MS = 30_000;
  * what the pipeline's trunk stages ask (sip/pipeline/context.ts `TrunkRouting`).
  */
 export class TrunkDirectory implements TrunkRouting {
-  private readonly byName: Map<string, TrunkConfig>;
+  private byName: Map<string, TrunkConfig>;
   private readonly states = new Map<string, TrunkStatus['state']>();
   private readonly addresses = new Map<string, { readonly trunk: string; readonly until: number }>();
   /** Outside calls this worker placed that have no call record yet: Call-ID → extension, time. */
@@ -45,14 +45,35 @@ export class TrunkDirectory implements TrunkRouting {
   private readonly unreachable = new Map<string, number>();
 
   constructor(
-    private readonly trunks: readonly TrunkConfig[],
-    private readonly routes: readonly RouteConfig[],
-    private readonly inboundNumbers: readonly InboundConfig[],
-    private readonly emergency: EmergencyConfig,
+    private trunks: readonly TrunkConfig[],
+    private routes: readonly RouteConfig[],
+    private inboundNumbers: readonly InboundConfig[],
+    private emergency: EmergencyConfig,
     private readonly deps: TrunkDirectoryDeps,
   ) {
-    this.byName = new Map(trunks.map((t) => [t.name, t]));
-    for (const t of trunks) if (isIP(t.registrarHost)) this.addresses.set(t.registrarHost, { trunk: t.name, until: Infinity });
+    this.byName = new Map();
+    this.update({ trunks, routes, inbound: inboundNumbers, emergency });
+  }
+
+  /**
+   * The outside line changed (the admin edited it: outside-line.ts): new trunks, routes and
+   * numbers from now on; what is known of trunks that stay (states, addresses) is kept.
+   */
+  update(line: { readonly trunks: readonly TrunkConfig[]; readonly routes: readonly RouteConfig[]; readonly inbound: readonly InboundConfig[]; readonly emergency: EmergencyConfig }): void {
+    const before = this.byName;
+    this.trunks = line.trunks;
+    this.routes = line.routes;
+    this.inboundNumbers = line.inbound;
+    this.emergency = line.emergency;
+    this.byName = new Map(line.trunks.map((t) => [t.name, t]));
+    for (const [name, old] of before) {
+      const now = this.byName.get(name);
+      if (now && now.registrarHost === old.registrarHost && now.registrarPort === old.registrarPort && now.transport === old.transport) continue;
+      this.states.delete(name);
+      this.unreachable.delete(name);
+      for (const [a, v] of this.addresses) if (v.trunk === name) this.addresses.delete(a);
+    }
+    for (const t of line.trunks) if (isIP(t.registrarHost)) this.addresses.set(t.registrarHost, { trunk: t.name, until: Infinity });
   }
 
   /** A trunk's registration state (from the worker that registers, through the control section). */

@@ -16,15 +16,49 @@ export interface TrunkServiceDeps extends Omit<TrunkRegistrarDeps, 'onStatus'> {
  */
 export class TrunkService {
   private readonly registrars = new Map<string, TrunkRegistrar>();
-  private readonly statics: TrunkStatus[];
+  private statics: TrunkStatus[];
   /** The last kind and reason logged per trunk. */
   private readonly logged = new Map<string, string>();
+  private started = false;
 
-  constructor(private readonly trunks: readonly TrunkConfig[], private readonly deps: TrunkServiceDeps) {
-    this.statics = trunks.filter((t) => !t.register).map((t) => ({ name: t.name, state: 'static', reason: undefined, registrar: registrarText(t), expiresAt: undefined, retryAt: undefined }));
+  constructor(private trunks: readonly TrunkConfig[], private readonly deps: TrunkServiceDeps) {
+    this.statics = trunks.filter((t) => !t.register).map(staticStatus);
     for (const t of trunks) {
       if (!t.register) continue;
-      this.registrars.set(t.name, new TrunkRegistrar(t, { ...deps, onStatus: (s) => this.changed(s) }));
+      this.registrars.set(t.name, this.registrar(t));
+    }
+  }
+
+  private registrar(t: TrunkConfig): TrunkRegistrar {
+    return new TrunkRegistrar(t, { ...this.deps, onStatus: (s) => this.changed(s) });
+  }
+
+  /**
+   * The trunks changed (the admin edited the outside line): a removed or changed trunk's
+   * registration ends (Expires: 0), a new or changed one starts; unchanged ones go on.
+   */
+  async update(trunks: readonly TrunkConfig[]): Promise<void> {
+    const old = new Map(this.trunks.map((t) => [t.name, t]));
+    const same = (a: TrunkConfig | undefined, b: TrunkConfig) => a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+    const ending: Promise<void>[] = [];
+    for (const [name, r] of this.registrars) {
+      const now = trunks.find((t) => t.name === name);
+      if (now && same(old.get(name), now)) continue;
+      this.registrars.delete(name);
+      ending.push(r.stop());
+    }
+    this.trunks = trunks;
+    this.statics = trunks.filter((t) => !t.register).map(staticStatus);
+    for (const name of this.logged.keys()) if (!trunks.some((t) => t.name === name)) this.logged.delete(name);
+    await Promise.all(ending);
+    for (const t of trunks) {
+      if (t.register && !this.registrars.has(t.name)) {
+        const r = this.registrar(t);
+        this.registrars.set(t.name, r);
+        if (this.started) r.start();
+      } else if (!t.register && this.started && !same(old.get(t.name), t)) {
+        this.changed(staticStatus(t));
+      }
     }
   }
 
@@ -34,6 +68,7 @@ export class TrunkService {
   }
 
   start(): void {
+    this.started = true;
     for (const s of this.statics) this.changed(s);
     for (const r of this.registrars.values()) r.start();
   }
@@ -58,4 +93,8 @@ export class TrunkService {
     }
     this.deps.onStatus?.(s);
   }
+}
+
+function staticStatus(t: TrunkConfig): TrunkStatus {
+  return { name: t.name, state: 'static', reason: undefined, registrar: registrarText(t), expiresAt: undefined, retryAt: undefined };
 }

@@ -20,8 +20,9 @@ export interface TrunkConfig {
   /** The account: user part of the AOR we register (`sip:<username>@<domain>`). */
   readonly username: string;
   /**
-   * The account password, from the config file only (the store holds no trunk secrets yet).
-   * Never logged, never in an API answer.
+   * The account password: from the config file (then also sealed into the store), else the
+   * store's sealed secret (`trunk:<name>`), filled in by appliance/trunks/outside-line.ts;
+   * '' as parsed when the config has none. Never logged, never in an API answer.
    */
   readonly password: string;
   /** Digest username (RFC 3261 §22.4); defaults to `username`. */
@@ -100,14 +101,17 @@ export function parseTrunk(v: unknown, key: string, passwordKnown = false): Trun
     name: NAME, registrar: str(), transport: oneOf<TrunkTransport>('udp', 'tcp', 'tls'), username: SIP_USER, password: optional(PASSWORD),
     auth_username: optional(SIP_USER), domain: optional(str({ pattern: /^[A-Za-z0-9.-]{1,253}$/, hint: 'a domain name' })), register: bool, caller_id: optional(CALL_ID),
   }, { transport: 'udp', auth_username: null, domain: null, register: true, caller_id: null, password: null });
-  const registrar = parseRegistrar(t.registrar, `${key}.registrar`);
-  if (t.register && t.password === null && !passwordKnown) throw new ConfigError(`${key}.password`, 'is required when register = true');
+  const registrar = parseRegistrar(t.registrar, subKey(key, 'registrar'));
+  if (t.register && t.password === null && !passwordKnown) throw new ConfigError(subKey(key, 'password'), 'is required when register = true');
   return {
     name: t.name, registrarHost: registrar.host, registrarPort: registrar.port, transport: t.transport,
     username: t.username, password: t.password ?? '', authUsername: t.auth_username ?? t.username,
     domain: (t.domain ?? registrar.host).toLowerCase(), register: t.register, callerId: t.caller_id ?? undefined,
   };
 }
+
+/** `key.k`, or `k` for an entry validated on its own (an admin's: the error names the field). */
+const subKey = (key: string, k: string) => (key ? `${key}.${k}` : k);
 
 /** `null` defaults let `table` accept an absent optional key; a given one is still validated. */
 const optional = <T>(f: Field<T>): Field<T | null> => (v, key) => (v === null ? null : f(v, key));
@@ -118,7 +122,8 @@ const optional = <T>(f: Field<T>): Field<T | null> => (v, key) => (v === null ? 
  * `routes[2].pattern`); a trunk's transport must be one of `[sip] transports`. Absent tables: no outside line.
  */
 export function parseTrunkSection(raw: { trunks?: unknown; routes?: unknown; inbound?: unknown }, transports: readonly TrunkTransport[] = ['udp', 'tcp', 'tls']): TrunkSection {
-  const trunks = list((v, key) => parseTrunk(v, key))(raw.trunks ?? [], 'trunks');
+  // A password may be kept in the store instead (sealed): the merged outside line checks (appliance/trunks/outside-line.ts).
+  const trunks = list((v, key) => parseTrunk(v, key, true))(raw.trunks ?? [], 'trunks');
   trunks.forEach((t, i) => {
     // The REGISTERs leave through our own transports: a trunk over TLS needs "tls" there.
     if (!transports.includes(t.transport)) throw new ConfigError(`trunks[${i}].transport`, `"${t.transport}" is not in sip.transports (${transports.join(', ')})`);
@@ -165,14 +170,14 @@ export function parseRoute(v: unknown, key: string, names: ReadonlySet<string>):
     name: NAME, pattern: regex, replace: str({ pattern: /^[^\s]{1,64}$/, hint: 'a replacement without spaces' }), trunk: trunkRef(names),
     class: oneOf<CallClass>('internal', 'local', 'national', 'international', 'premium'), failover: optional(failoverList(names)),
   }, { failover: null, replace: '$&' });
-  if (r.failover?.includes(r.trunk)) throw new ConfigError(`${key}.failover`, 'names the route\'s own trunk');
+  if (r.failover?.includes(r.trunk)) throw new ConfigError(subKey(key, 'failover'), 'names the route\'s own trunk');
   return { name: r.name, pattern: r.pattern.source, regex: r.pattern, replace: r.replace, trunk: r.trunk, class: r.class, failover: r.failover ?? [] };
 }
 
 /** One `[[inbound]]` table; `names`: the trunks it may name (exported for numbers an admin adds in the store). */
 export function parseInbound(v: unknown, key: string, names: ReadonlySet<string>): InboundConfig {
   const r = table(v, key, { did: str(), trunk: trunkRef(names), to: str({ pattern: /^[0-9]{2,15}$/, hint: 'an extension number' }) }, {});
-  return { did: r.did, match: didMatch(r.did, `${key}.did`), trunk: r.trunk, to: r.to };
+  return { did: r.did, match: didMatch(r.did, subKey(key, 'did')), trunk: r.trunk, to: r.to };
 }
 
 /** `did`: "*", an E.164 number, or else a regular expression that must compile. */

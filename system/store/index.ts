@@ -10,6 +10,8 @@ import { BansStore } from './bans-store.ts';
 import { CallRecordsStore } from './call-records-store.ts';
 import { RingGroupsStore } from './ring-groups-store.ts';
 import { CallFeaturesStore } from './call-features-store.ts';
+import { OutsideLineStore } from './outside-line-store.ts';
+import { SealedSecretsStore } from './sealed-secrets-store.ts';
 
 export * from './database.ts';
 export * from './dns-records-store.ts';
@@ -22,6 +24,8 @@ export * from './bans-store.ts';
 export * from './call-records-store.ts';
 export * from './ring-groups-store.ts';
 export * from './call-features-store.ts';
+export * from './outside-line-store.ts';
+export * from './sealed-secrets-store.ts';
 export * from './file-modes.ts';
 export { migrate, MIGRATIONS } from './migrations.ts';
 
@@ -38,6 +42,10 @@ export interface Store {
   readonly callRecords: CallRecordsStore;
   readonly ringGroups: RingGroupsStore;
   readonly callFeatures: CallFeaturesStore;
+  /** Trunks, routes and inbound numbers added in the UI or CLI (the config's are not here). */
+  readonly outsideLine: OutsideLineStore;
+  /** Secrets kept encrypted at rest (trunk passwords). */
+  readonly secrets: SealedSecretsStore;
   close(): void;
 }
 
@@ -63,6 +71,8 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     callRecords: new CallRecordsStore(db),
     ringGroups: new RingGroupsStore(db),
     callFeatures: new CallFeaturesStore(db),
+    outsideLine: new OutsideLineStore(db),
+    secrets: new SealedSecretsStore(db, dataDir),
     close: () => {
       try {
         events.flush(undefined, true);

@@ -179,6 +179,26 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 10,
+    name: 'trunks, routes and inbound numbers added by the admin; sealed secrets (issue 14)',
+    sql: `
+      CREATE TABLE sealed_secrets (
+        name       TEXT PRIMARY KEY,
+        sealed     TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE outside_line_entries (
+        id         INTEGER PRIMARY KEY,
+        kind       TEXT NOT NULL,
+        name       TEXT,
+        entry      TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (kind, name)
+      );
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; returns the versions applied now. */

@@ -1,11 +1,70 @@
+import { ValidationError } from '../../../system/errors/index.ts';
+import { OutsideLineService, type TrunkInput } from '../../admin/outside-line-service.ts';
 import { presentTrunk } from '../../trunks/trunk-status.ts';
-import { json } from '../http.ts';
+import { Fields, json, noContent, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
 
-/** `GET /api/trunks`: every trunk's registration state (docs/TRUNKS.md). */
-export function trunkRoutes({ config, view }: ApiDeps): Route[] {
-  return [{
-    method: 'GET', path: '/api/trunks', handler: () => json(view.trunks().map((s) => presentTrunk(s, config.trunks.find((t) => t.name === s.name)))),
-  }];
+const TRUNK_FIELDS = ['name', 'registrar', 'transport', 'username', 'password', 'authUsername', 'domain', 'register', 'callerId'];
+
+/** A trunk's keys from a JSON body (the service validates them as the config file's). */
+function trunkInput(f: Fields, body: Record<string, unknown>, name: string): TrunkInput {
+  if (body.register !== undefined && typeof body.register !== 'boolean') throw new ValidationError('register must be true or false', 'register');
+  return {
+    name, registrar: f.string('registrar', { max: 300 }), transport: f.string('transport', { max: 8 }), username: f.string('username', { max: 128 }),
+    password: f.string('password', { max: 256 }), authUsername: f.nullableString('authUsername'), domain: f.nullableString('domain'),
+    register: body.register as boolean | undefined, callerId: f.nullableString('callerId'),
+  };
+}
+
+/**
+ * `/api/trunks` (docs/TRUNKS.md, docs/API.md): every trunk's registration state and account
+ * (never its password), where it comes from (`origin`: the config file's are fixed); adding,
+ * changing and removing the ones that live in the store, and setting a trunk's password.
+ */
+export function trunkRoutes({ config, store, view }: ApiDeps): Route[] {
+  const line = new OutsideLineService(store, config);
+  const changed = () => view.storeChanged();
+  return [
+    {
+      method: 'GET', path: '/api/trunks', handler: () => {
+        const now = line.view();
+        return json(view.trunks().map((s) => ({
+          ...presentTrunk(s, now.trunks.find((t) => t.name === s.name)), origin: now.origins.trunks.get(s.name)?.from ?? 'config',
+        })));
+      },
+    },
+    {
+      method: 'POST', path: '/api/trunks', handler: async ({ req }) => {
+        const body = await readJsonObject(req);
+        const f = new Fields(body, TRUNK_FIELDS);
+        line.addTrunk(trunkInput(f, body, f.string('name', { required: true, max: 64 })!));
+        changed();
+        return json({ name: body.name }, 201);
+      },
+    },
+    {
+      method: 'PUT', path: '/api/trunks/:name', handler: async ({ req, params }) => {
+        const body = await readJsonObject(req);
+        line.replaceTrunk(trunkInput(new Fields(body, TRUNK_FIELDS.filter((k) => k !== 'name')), body, params.name));
+        changed();
+        return noContent();
+      },
+    },
+    {
+      method: 'PUT', path: '/api/trunks/:name/password', handler: async ({ req, params }) => {
+        const f = new Fields(await readJsonObject(req), ['password']);
+        line.setTrunkPassword(params.name, f.string('password', { required: true, max: 256 })!);
+        changed();
+        return noContent();
+      },
+    },
+    {
+      method: 'DELETE', path: '/api/trunks/:name', handler: ({ params }) => {
+        line.removeTrunk(params.name);
+        changed();
+        return noContent();
+      },
+    },
+  ];
 }

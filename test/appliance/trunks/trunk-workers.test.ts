@@ -48,8 +48,8 @@ describe.skipIf(!HAVE)('trunks on a control section with two workers', () => {
     const config = { ...t.config, web: { ...t.config.web, port: t.control.webPort } };
     await trunkCommand.run(parseArgs(['trunk', 'list']), config, { out: (l) => out.push(l), err: (l) => err.push(l) });
     expect(err).toEqual([]);
-    expect(out[0]).toMatch(new RegExp(`^provider\\tup\\t-\\texpires in 3[0-9]{3} s\\t${PROVIDER.replace(/\./g, '\\.')}:5066$`));
-    expect(out[1]).toBe('gateway\tstatic\t-\t-\t192.0.2.10');
+    expect(out[0]).toMatch(new RegExp(`^provider\\tup\\t-\\texpires in 3[0-9]{3} s\\t${PROVIDER.replace(/\./g, '\\.')}:5066\\tconfig$`));
+    expect(out[1]).toBe('gateway\tstatic\t-\t-\t192.0.2.10\tconfig');
     expect(out.join('\n')).not.toContain(PASSWORD);
   });
 
@@ -58,7 +58,7 @@ describe.skipIf(!HAVE)('trunks on a control section with two workers', () => {
     const err: string[] = [];
     const config = { ...t.config, web: { ...t.config.web, port: 1 } };
     await trunkCommand.run(parseArgs(['trunk', 'list']), config, { out: (l) => out.push(l), err: (l) => err.push(l) });
-    expect(out).toEqual([`provider\tunknown\t-\t-\t${PROVIDER}:5066`, 'gateway\tstatic\t-\t-\t192.0.2.10']);
+    expect(out).toEqual([`provider\tunknown\t-\t-\t${PROVIDER}:5066\tconfig`, 'gateway\tstatic\t-\t-\t192.0.2.10\tconfig']);
     expect(err[0]).toStartWith('state unknown: cannot reach the appliance');
   });
 });

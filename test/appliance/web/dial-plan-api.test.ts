@@ -80,16 +80,17 @@ describe('GET /api/dial-plan', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       routes: [
-        { name: 'national', pattern: '^9(1[2-9][0-9]{9})$', replace: '+$1', trunk: 'provider', class: 'national', failover: ['backup'] },
-        { name: 'international', pattern: '^9011([0-9]{6,15})$', replace: '+$1', trunk: 'provider', class: 'international', failover: [] },
-        { name: 'local', pattern: '^9([2-9][0-9]{6})$', replace: '$&', trunk: 'backup', class: 'local', failover: [] },
+        { name: 'national', pattern: '^9(1[2-9][0-9]{9})$', replace: '+$1', trunk: 'provider', class: 'national', failover: ['backup'], origin: 'config' },
+        { name: 'international', pattern: '^9011([0-9]{6,15})$', replace: '+$1', trunk: 'provider', class: 'international', failover: [], origin: 'config' },
+        { name: 'local', pattern: '^9([2-9][0-9]{6})$', replace: '$&', trunk: 'backup', class: 'local', failover: [], origin: 'config' },
       ],
       inbound: [
-        { did: '+15551230100', match: 'number', trunk: 'provider', to: '201' },
-        { did: '^\\+1555123020[0-9]$', match: 'pattern', trunk: 'provider', to: '202' },
-        { did: '*', match: 'any', trunk: 'backup', to: '200' },
+        { did: '+15551230100', match: 'number', trunk: 'provider', to: '201', origin: 'config' },
+        { did: '^\\+1555123020[0-9]$', match: 'pattern', trunk: 'provider', to: '202', origin: 'config' },
+        { did: '*', match: 'any', trunk: 'backup', to: '200', origin: 'config' },
       ],
-      emergency: { numbers: ['911', '112'], trunk: 'provider' },
+      emergency: { numbers: ['911', '112'], trunk: 'provider', fixed: true },
+      skipped: [],
     });
   });
   test('never an account secret: no password, no digest user name, no registrar account in the body', async () => {
@@ -100,9 +101,9 @@ describe('GET /api/dial-plan', () => {
     const dir = mkdtempSync(join(tmpdir(), 'web-dial-plan-none-'));
     const plan = presentDialPlan(parseConfig(`data_dir = "${dir}"\n`, 'test'));
     rmSync(dir, { recursive: true, force: true });
-    expect(plan).toEqual({ routes: [], inbound: [], emergency: { numbers: ['911', '112'], trunk: null } });
+    expect(plan).toEqual({ routes: [], inbound: [], emergency: { numbers: ['911', '112'], trunk: null, fixed: true }, skipped: [] });
   });
-  test('read-only: PUT, POST and DELETE are 405 with Allow: GET', async () => {
+  test('the plan itself: PUT, POST and DELETE are 405 with Allow: GET (entries are edited at their own paths)', async () => {
     for (const method of ['PUT', 'POST', 'DELETE']) {
       const res = await api.call(method, '/api/dial-plan', method === 'DELETE' ? undefined : { routes: [] });
       expect(res.status).toBe(405);

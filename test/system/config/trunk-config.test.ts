@@ -68,7 +68,6 @@ describe('trunk config: errors name the key', () => {
     ['unknown route class', `${TRUNK}${EMERGENCY}[[routes]]\nname = "r"\npattern = "^1$"\ntrunk = "provider"\nclass = "cheap"\n`, 'routes[0].class'],
     ['two routes of one name', `${TRUNK}${EMERGENCY}${ROUTE}${ROUTE}`, 'routes[1].name'],
     ['two trunks of one name', `${TRUNK}${TRUNK}${EMERGENCY}`, 'trunks[1].name'],
-    ['registering trunk without password', '[[trunks]]\nname = "p"\nregistrar = "x.example"\nusername = "u"\n[emergency]\ntrunk = "p"\n', 'trunks[0].password'],
     ['registrar with a bad port', '[[trunks]]\nname = "p"\nregistrar = "x.example:99999"\nusername = "u"\npassword = "p"\n[emergency]\ntrunk = "p"\n', 'trunks[0].registrar'],
     ['registrar with a URI scheme', '[[trunks]]\nname = "p"\nregistrar = "sip:x.example"\nusername = "u"\npassword = "p"\n[emergency]\ntrunk = "p"\n', 'trunks[0].registrar'],
     ['unknown transport', `${TRUNK}transport = "sctp"\n${EMERGENCY}`, 'trunks[0].transport'],
