@@ -5,6 +5,7 @@ import type { DataContext } from './context.ts';
 import { validateRecord, type RecordInput } from './record-input.ts';
 import { presentData } from './records.ts';
 import { enumRecords } from './resolvers/enum.ts';
+import { ringGroupRecords } from './resolvers/ring-groups.ts';
 import { sipServiceRecords } from './resolvers/sip-service.ts';
 import { ZoneData } from './zone-data.ts';
 import { reverseName, servedZones, type ServedZones } from './zones.ts';
@@ -16,7 +17,7 @@ export interface ListedRecord {
   readonly type: string;
   readonly value: string;
   readonly ttl: number;
-  /** Where a derived record comes from ("registration", "enum", "sip-service", "admin A"); undefined for admin records. */
+  /** Where a derived record comes from ("registration", "enum", "sip-service", "ring group", "admin A"); undefined for admin records. */
   readonly derived?: string;
 }
 
@@ -65,13 +66,14 @@ export class DnsAdminService {
     const rows = this.store.dnsRecords.list();
     const admin: ListedRecord[] = rows.map((r) => ({ id: r.id, name: r.name, type: r.type, value: r.value, ttl: r.ttl ?? ttl }));
     const data = new ZoneData(this.config, this.zones);
-    data.load(rows, this.store.extensions.list());
+    data.load(rows, this.store.extensions.list(), undefined, this.store.ringGroups.list().map((g) => g.number));
     const ctx: DataContext = { config: this.config, zones: this.zones, data };
     const derived: ListedRecord[] = [];
     const push = (source: string) => (r: { name: string; type: string; ttl: number } & Parameters<typeof presentData>[0]) =>
       derived.push({ name: r.name, type: r.type, value: presentData(r), ttl: r.ttl, derived: source });
     sipServiceRecords(ctx).forEach(push('sip-service'));
     enumRecords(ctx).forEach(push('enum'));
+    ringGroupRecords(ctx).forEach(push('ring group'));
     const adminPtr = new Set(rows.filter((r) => r.type === 'PTR').map((r) => r.name));
     for (const r of data.adminRecords.all()) if (r.type === 'PTR' && !adminPtr.has(r.name)) push('admin A/AAAA')(r);
     const domain = this.config.sip.domain;

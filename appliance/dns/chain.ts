@@ -6,6 +6,7 @@ import { anyMinimalResolver } from './resolvers/any-minimal.ts';
 import { enumResolver } from './resolvers/enum.ts';
 import { forwarderResolver } from './resolvers/forwarder.ts';
 import { notFoundHandler } from './resolvers/not-found.ts';
+import { ringGroupsResolver } from './resolvers/ring-groups.ts';
 import { registrationsResolver } from './resolvers/registrations.ts';
 import { sipServiceResolver } from './resolvers/sip-service.ts';
 import { zoneApexResolver } from './resolvers/zone-apex.ts';
@@ -22,6 +23,7 @@ export const RESOLVERS: readonly { readonly name: string; readonly make: (ctx: D
   { name: 'zone-records', make: zoneRecordsResolver }, // admin records from the store
   { name: 'sip-service', make: sipServiceResolver }, // NAPTR/SRV/A for SIP (RFC 3263)
   { name: 'registrations', make: registrationsResolver }, // <extension>.<zone>, reverse PTR
+  { name: 'ring-groups', make: ringGroupsResolver }, // <group>.<zone> → this appliance
   { name: 'enum', make: enumResolver }, // E.164 → SIP URI (RFC 6116)
   { name: 'forwarder', make: forwarderResolver }, // foreign names, cached
 ];

@@ -29,8 +29,8 @@ export interface DnsCore {
   /** Answers a question as the wire would (for an in-process, trusted caller). */
   resolve(name: string, type: string | number, client?: string): Promise<DnsAnswer>;
   lookupIdentification(ident: string): Promise<IdentificationTarget[]>;
-  /** Replaces the store-backed data (admin records, extensions). */
-  load(rows: readonly DnsRecordRow[], extensions: readonly ExtensionRecord[]): void;
+  /** Replaces the store-backed data (admin records, extensions, ring group numbers). */
+  load(rows: readonly DnsRecordRow[], extensions: readonly ExtensionRecord[], groups?: readonly string[]): void;
   setSipTargets(targets: readonly SipTarget[]): void;
   stop(): void;
 }
@@ -54,7 +54,7 @@ export function createDnsCore(deps: DnsCoreDeps): DnsCore {
     wire,
     resolve,
     lookupIdentification: (ident) => lookupIdentification(ident, { config, contacts: deps.registrations, resolve: (n, t) => resolve(n, t) }),
-    load: (rows, extensions) => data.load(rows, extensions, log),
+    load: (rows, extensions, groups) => data.load(rows, extensions, log, groups),
     setSipTargets: (targets) => data.setSipTargets(targets),
     stop: () => {
       unsubscribe();

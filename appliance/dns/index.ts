@@ -62,7 +62,7 @@ const BIND_ATTEMPTS = 5;
 export async function startDnsFunction(deps: DnsDeps): Promise<DnsFunction> {
   const { config, store, log } = deps;
   const core = createDnsCore({ config, registrations: deps.registrations, log });
-  const reload = () => core.load(store.dnsRecords.list(), store.extensions.list());
+  const reload = () => core.load(store.dnsRecords.list(), store.extensions.list(), store.ringGroups.list().map((g) => g.number));
   reload();
 
   let udp: UdpListener | undefined;

@@ -29,6 +29,8 @@ export class ZoneData {
   adminRecords: RecordSet;
   /** E.164 number ("+15551234567") → extension number. */
   e164: ReadonlyMap<string, string> = new Map();
+  /** Ring group numbers: `<group>.<zone>` names this appliance (resolvers/ring-groups.ts). */
+  groups: ReadonlySet<string> = new Set();
   sipTargets: readonly SipTarget[];
   /** SOA serial (RFC 1982 arithmetic is not needed: seconds since 1970 only grow). */
   serial = Math.floor(Date.now() / 1000) >>> 0;
@@ -41,7 +43,7 @@ export class ZoneData {
   }
 
   /** Replaces the store-backed data. Admin A/AAAA records also publish PTR (unless an admin PTR exists). */
-  load(rows: readonly DnsRecordRow[], extensions: readonly ExtensionRecord[], log?: (line: string) => void): void {
+  load(rows: readonly DnsRecordRow[], extensions: readonly ExtensionRecord[], log?: (line: string) => void, groups: readonly string[] = []): void {
     const records: ResourceRecord[] = [];
     for (const row of rows) {
       try {
@@ -59,6 +61,7 @@ export class ZoneData {
     }
     this.adminRecords = new RecordSet([...records, ...derived], this.zones.all);
     this.e164 = new Map(extensions.filter((e) => e.e164).map((e) => [e.e164!, e.number]));
+    this.groups = new Set(groups.map((g) => g.toLowerCase()));
     this.changed();
   }
 
