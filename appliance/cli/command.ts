@@ -12,5 +12,7 @@ export interface CliOutput {
 export interface CliCommand {
   readonly name: string;
   readonly usage: string;
+  /** Its options that take no value (`--dry-run`); every other `--name` takes the next word. */
+  readonly flags?: readonly string[];
   run(args: ParsedArgs, config: ApplianceConfig, io: CliOutput): void | Promise<void>;
 }

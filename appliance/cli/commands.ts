@@ -8,6 +8,7 @@ import { trunkCommand } from './trunk-command.ts';
 import { groupCommand } from './group-command.ts';
 import { reloadCommand, upgradeCommand } from './reload-command.ts';
 import { inboundCommand, routeCommand } from './dial-plan-command.ts';
+import { installCommand } from './install-command.ts';
 
 /** Every admin command on the entry point, by its first word. */
-export const COMMANDS: readonly CliCommand[] = [extensionCommand, dnsCommand, peerCommand, banCommand, callsCommand, trunkCommand, routeCommand, inboundCommand, groupCommand, reloadCommand, upgradeCommand];
+export const COMMANDS: readonly CliCommand[] = [extensionCommand, dnsCommand, peerCommand, banCommand, callsCommand, trunkCommand, routeCommand, inboundCommand, groupCommand, reloadCommand, upgradeCommand, installCommand];

@@ -18,7 +18,7 @@ export const USAGE = [
  */
 export async function runCli(argv: readonly string[], io: CliOutput): Promise<number | undefined> {
   try {
-    const args = parseArgs(argv);
+    const args = parseArgs(argv, ['--help', ...COMMANDS.flatMap((c) => c.flags ?? [])]);
     if (args.options.has('--help')) {
       io.out(USAGE);
       return 0;

@@ -19,3 +19,8 @@ const WORKER_MAIN = resolve(import.meta.dir, '../connection-control/worker-main.
 export function workerCommand(args: readonly string[], executable = process.execPath, compiled = Bun.isStandaloneExecutable): string[] {
   return compiled ? [executable, WORKER_MODE, ...args] : [executable, WORKER_MAIN, ...args];
 }
+
+/** The command line that starts the appliance itself (a service unit's ExecStart), compiled or from source. */
+export function applianceCommand(executable = process.execPath, compiled = Bun.isStandaloneExecutable): string[] {
+  return compiled ? [executable] : [executable, resolve(import.meta.dir, '../main.ts')];
+}

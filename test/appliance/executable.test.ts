@@ -107,6 +107,12 @@ max_workers = 2
     expect((await fetch(`${base}${css}`, { tls: { rejectUnauthorized: false } })).status).toBe(200);
   });
 
+  test('install --dry-run: the unit runs this binary with the absolute config path', () => {
+    const r = Bun.spawnSync([exe, '--config', 'appliance.toml', 'install', '--dry-run'], { cwd: runDir });
+    expect(r.exitCode, r.stderr.toString()).toBe(0);
+    expect(r.stdout.toString()).toContain(`ExecStart=${exe} --config ${join(runDir, 'appliance.toml')}\n`);
+  });
+
   test('worker mode refuses to start from a shell (no IPC channel)', () => {
     const r = Bun.spawnSync([exe, 'connection-control', '--config', 'appliance.toml'], { cwd: runDir });
     expect(r.exitCode).toBe(64);
