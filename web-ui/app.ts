@@ -103,9 +103,17 @@ whenUnauthenticated(() => {
   notify('Your session has ended: log in again', 'error');
   void boot();
 });
-live.onLogout = () => {
+/** What a tab says when its session ended elsewhere (another tab logged out, the password changed). */
+const LOGOUT_WORDS: Record<string, string> = {
+  'logged-out': 'You were logged out in another tab or window.',
+  'password-changed': 'The admin password was changed (in another tab or browser): every other session ended.',
+  expired: 'Your session expired: log in again.',
+};
+live.onLogout = (reason) => {
   authenticated = false;
-  void boot();
+  void boot().then(() => {
+    if (reason && LOGOUT_WORDS[reason]) notify(LOGOUT_WORDS[reason]!, 'error');
+  });
 };
 live.onState = (state) => {
   liveState.textContent = state === 'live' ? '● live' : '○ reconnecting…';

@@ -11,7 +11,8 @@ class LiveFeed {
   private readonly sampleListeners = new Set<Listener<Sample>>();
   private readonly snapshotListeners = new Set<Listener<Snapshot>>();
   last: Snapshot | undefined;
-  onLogout = () => {};
+  /** The session ended; `reason` from the server when it said why (appliance/web/auth/sessions.ts EndReason). */
+  onLogout: (reason?: string) => void = () => {};
   onState: Listener<'live' | 'reconnecting'> = () => {};
 
   start(): void {
@@ -34,9 +35,15 @@ class LiveFeed {
       this.last = JSON.parse((e as MessageEvent).data) as Snapshot;
       for (const l of this.snapshotListeners) l(this.last);
     });
-    src.addEventListener('logout', () => {
+    src.addEventListener('logout', (e) => {
       this.stop();
-      this.onLogout();
+      let reason: string | undefined;
+      try {
+        reason = JSON.parse((e as MessageEvent).data)?.reason;
+      } catch {
+        // no reason given
+      }
+      this.onLogout(typeof reason === 'string' ? reason : undefined);
     });
   }
 

@@ -1,6 +1,7 @@
 import type { SipRequest, SipResponse, Source } from './message/types.ts';
 import type { Destination, SipTransport } from './transport/transport.ts';
 import { TokenBucket } from './pipeline/admission-control.ts';
+import { maskMessage } from './trace-mask.ts';
 
 /** One SIP message of a call as this worker saw it, for the ladder diagram. */
 export interface TraceEntry {
@@ -27,6 +28,16 @@ const MAX_ENTRIES = 40;
  */
 const MAX_NEW_PER_SECOND = 50;
 const CALL_ID = /\r\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]+)/i;
+/**
+ * The message text kept for the ladder's "full message" view: at most 8 KiB of each message,
+ * at most 4 MiB in all per worker (about 2,000 messages of a typical 2 KB INVITE); past that the
+ * oldest calls lose their text first (their labels stay).
+ */
+const MAX_RAW_MESSAGE = 8 * 1024;
+const MAX_RAW_TOTAL = 4 * 1024 * 1024;
+
+/** A trace entry as stored: its raw text may be dropped later to stay within the budget. */
+type Stored = { -readonly [K in keyof TraceEntry]: TraceEntry[K] };
 
 /**
  * A small per-call message trace (bounded: 2,000 calls, 40 messages each, oldest calls
@@ -35,15 +46,18 @@ const CALL_ID = /\r\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]+)/i;
  * merges them, since no worker sees the whole call.
  */
 export class CallTrace {
-  private readonly calls = new Map<string, TraceEntry[]>();
+  private readonly calls = new Map<string, Stored[]>();
+  /** Characters of raw text held, and the calls holding some, oldest first. */
+  private rawChars = 0;
+  private readonly withRaw: string[] = [];
   private readonly starts: TokenBucket;
 
   constructor(private readonly clock: () => number = () => performance.now()) {
     this.starts = new TokenBucket(MAX_NEW_PER_SECOND, clock());
   }
 
-  /** A received request or response. */
-  received(msg: SipRequest | SipResponse, source: Source): void {
+  /** A received request or response; `data` its bytes as they arrived (kept masked, within the budget). */
+  received(msg: SipRequest | SipResponse, source: Source, data?: Buffer): void {
     const callId = msg.headers['call-id'];
     if (typeof callId !== 'string') return;
     let list = this.calls.get(callId);
@@ -53,7 +67,7 @@ export class CallTrace {
       list = this.start(callId);
     }
     const label = 'method' in msg && msg.method ? msg.method : `${(msg as SipResponse).status} ${(msg as SipResponse).reason}`;
-    push(list, { ts: Date.now(), dir: 'in', peer: `${source.address}:${source.port}`, label });
+    this.push(callId, list, { ts: Date.now(), dir: 'in', peer: `${source.address}:${source.port}`, label }, data);
   }
 
   /** A message sent (read from its bytes: first line and Call-ID). */
@@ -65,7 +79,7 @@ export class CallTrace {
     if (!list) return;
     const first = head.slice(0, head.indexOf('\r\n'));
     const label = first.startsWith('SIP/2.0 ') ? first.slice(8) : first.slice(0, first.indexOf(' '));
-    push(list, { ts: Date.now(), dir: 'out', peer: `${dest.address}:${dest.port}`, label });
+    this.push(callId!, list, { ts: Date.now(), dir: 'out', peer: `${dest.address}:${dest.port}`, label }, data);
   }
 
   /** Calls traced now. */
@@ -89,14 +103,41 @@ export class CallTrace {
     };
   }
 
-  private start(callId: string): TraceEntry[] {
-    if (this.calls.size >= MAX_CALLS) this.calls.delete(this.calls.keys().next().value!);
-    const list: TraceEntry[] = [];
+  /** Characters of message text held now (for the budget's test). */
+  get rawSize(): number {
+    return this.rawChars;
+  }
+
+  private start(callId: string): Stored[] {
+    if (this.calls.size >= MAX_CALLS) {
+      const oldest = this.calls.keys().next().value!;
+      this.dropRaw(oldest);
+      this.calls.delete(oldest);
+    }
+    const list: Stored[] = [];
     this.calls.set(callId, list);
     return list;
   }
-}
 
-function push(list: TraceEntry[], e: TraceEntry): void {
-  if (list.length < MAX_ENTRIES) list.push(e);
+  private push(callId: string, list: Stored[], e: Stored, data: Buffer | undefined): void {
+    if (list.length >= MAX_ENTRIES) return;
+    if (data) {
+      const raw = maskMessage(data.toString('utf8', 0, Math.min(data.length, MAX_RAW_MESSAGE)));
+      while (this.rawChars + raw.length > MAX_RAW_TOTAL && this.withRaw.length > 0) this.dropRaw(this.withRaw[0]!);
+      e.raw = raw;
+      this.rawChars += raw.length;
+      if (!list.some((x) => x.raw !== undefined)) this.withRaw.push(callId);
+    }
+    list.push(e);
+  }
+
+  /** Drops the message text of one call (its labels stay). */
+  private dropRaw(callId: string): void {
+    const i = this.withRaw.indexOf(callId);
+    if (i >= 0) this.withRaw.splice(i, 1);
+    for (const e of this.calls.get(callId) ?? []) {
+      if (e.raw !== undefined) this.rawChars -= e.raw.length;
+      delete e.raw;
+    }
+  }
 }

@@ -146,11 +146,11 @@ export class SipService implements PipelineServices {
         this.sendStateless(decoded.msg, source, buildResponse(decoded.msg, decoded.status, decoded.reason, decoded.extraHeaders ?? {}, this.toTag(decoded.msg)));
         return;
       case 'response':
-        this.trace.received(decoded.msg, source);
+        this.trace.received(decoded.msg, source, data);
         this.onResponse(decoded.msg);
         return;
       case 'request':
-        this.trace.received(decoded.msg, source);
+        this.trace.received(decoded.msg, source, data);
         this.onRequest(decoded.msg, source);
     }
   }

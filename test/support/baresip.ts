@@ -31,6 +31,8 @@ export interface BaresipOptions {
   readonly trace?: boolean;
   /** PEM file of the CA the appliance's TLS certificate must chain to (`sip_cafile`). */
   readonly cafile?: string;
+  /** Seconds of the tone it sends (default 3): a call ends when its aufile source does. */
+  readonly toneSeconds?: number;
 }
 
 /** A mono 8 kHz 16-bit PCM WAV of `seconds` of a tone (RIFF header, RFC 2361 format tag 1). */
@@ -48,7 +50,7 @@ export function writeToneWav(path: string, seconds = 3): void {
 /** Starts baresip with a temporary config (aufile source/sink, G.711 only, auto answer). */
 export function startBaresip(o: BaresipOptions): BaresipPhone {
   const dir = mkdtempSync(join(tmpdir(), 'baresip-'));
-  writeToneWav(join(dir, 'tone.wav'));
+  writeToneWav(join(dir, 'tone.wav'), o.toneSeconds ?? 3);
   // An IPv6 address in brackets where a port follows (baresip's sa_decode, RFC 5118 style).
   const at = (port: number) => (o.ip.includes(':') ? `[${o.ip}]:${port}` : `${o.ip}:${port}`);
   writeFileSync(join(dir, 'config'), `poll_method epoll

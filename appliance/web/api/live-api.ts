@@ -58,7 +58,8 @@ export function liveRoutes(deps: ApiDeps, sessions: SessionTable): { routes: Rou
             let last = '';
             const tick = () => {
               if (!session || !sessions.alive(session)) {
-                send('logout', {});
+                // The reason lets this tab say why it is back at the login page.
+                send('logout', { reason: session ? sessions.endReason(session) : 'expired' });
                 cleanup();
                 try { controller.close(); } catch { /* closed already */ }
                 return;

@@ -142,20 +142,23 @@ export class WebAuth {
     return this.startSession(req, 200);
   }
 
-  private logout({ req, session }: RequestContext): Response {
-    if (session) this.sessions.end(session.id);
+  private logout({ req, session, client }: RequestContext): Response {
+    if (session) {
+      this.sessions.end(session.id, 'logged-out');
+      this.store.events.append('admin.logout', 'admin logged out', { client });
+    }
     return json({ ok: true }, 200, { 'Set-Cookie': clearedSessionCookie(isHttps(req)) });
   }
 
-  private async changePassword({ req, session }: RequestContext): Promise<Response> {
+  private async changePassword({ req, session, client }: RequestContext): Promise<Response> {
     const f = new Fields(await readJsonObject(req), ['current', 'password']);
     const current = f.string('current', { required: true, max: 256 })!;
     const password = f.string('password', { required: true, max: 256 })!;
     if (!(await this.credentials.verify(current))) throw new ValidationError('the current password is wrong', 'current');
     await this.credentials.change(password);
     // Every other session ends: whoever knew the old password is out.
-    this.sessions.endAll();
-    this.store.events.append('admin.password', 'admin password changed');
+    this.sessions.endAll('password-changed');
+    this.store.events.append('admin.password', 'admin password changed: every other session ended', { client });
     void session;
     return this.startSession(req, 200);
   }

@@ -36,8 +36,15 @@ export function sameToken(a: string, b: string): boolean {
  * Sessions held in memory by the control section: a restart (or a restore) logs the admin out,
  * which is the safe direction. One admin account, so no user field.
  */
+/** Why a session ended, for the other tabs of the same browser (the live stream tells them). */
+export type EndReason = 'logged-out' | 'password-changed' | 'expired';
+
+/** How many ended sessions are remembered with their reason (oldest forgotten first). */
+const ENDED_MEMORY = 200;
+
 export class SessionTable {
   private readonly sessions = new Map<string, Session>();
+  private readonly endedWhy = new Map<string, EndReason>();
 
   constructor(private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS) {}
 
@@ -66,12 +73,23 @@ export class SessionTable {
     return this.sessions.has(s.id) && !this.expired(s, now);
   }
 
-  end(id: string): void {
-    this.sessions.delete(id);
+  end(id: string, reason: EndReason = 'logged-out'): void {
+    if (this.sessions.delete(id)) this.remember(id, reason);
   }
 
-  endAll(): void {
+  endAll(reason: EndReason = 'logged-out'): void {
+    for (const id of this.sessions.keys()) this.remember(id, reason);
     this.sessions.clear();
+  }
+
+  /** Why the session `s` is no longer alive: ended on purpose (with the reason), else it expired. */
+  endReason(s: Session): EndReason {
+    return this.endedWhy.get(s.id) ?? 'expired';
+  }
+
+  private remember(id: string, reason: EndReason): void {
+    this.endedWhy.set(id, reason);
+    if (this.endedWhy.size > ENDED_MEMORY) this.endedWhy.delete(this.endedWhy.keys().next().value!);
   }
 
   /** Cookie lifetime in seconds (the absolute limit; idle expiry is enforced here). */

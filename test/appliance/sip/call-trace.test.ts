@@ -39,3 +39,44 @@ describe('CallTrace', () => {
     expect(trace.get('office-499@x').map((e) => e.label)).toEqual(['INVITE', 'INVITE']);
   });
 });
+
+describe('CallTrace: message text for the ladder', () => {
+  const withAuth = (callId: string, pad = 0) => Buffer.from([
+    'INVITE sip:202@office.lan SIP/2.0', 'Via: SIP/2.0/UDP 127.0.190.20:5061;branch=z9hG4bK1', 'Max-Forwards: 70',
+    'From: <sip:201@office.lan>;tag=caller', 'To: <sip:202@office.lan>', `Call-ID: ${callId}`, 'CSeq: 2 INVITE',
+    'Proxy-Authorization: Digest username="201", realm="office.lan", nonce="n0nce-abc", uri="sip:202@office.lan",',
+    ' response="6629fae49393a05397450978507c4ef1", algorithm=MD5, cnonce="c1", qop=auth, nc=00000001',
+    `X-Pad: ${'p'.repeat(pad)}`, 'Content-Type: application/sdp', 'Content-Length: 10', '', 'v=0\r\no=x\r\n'].join('\r\n'));
+
+  test('a received message is kept in full with its credentials masked (username and realm stay)', () => {
+    const trace = new CallTrace();
+    const bytes = withAuth('raw-1@x');
+    const d = decodeMessage(bytes);
+    if (d.kind !== 'request') throw new Error('bad fixture');
+    trace.received(d.msg, source, bytes);
+    const raw = trace.get('raw-1@x')[0]!.raw!;
+    expect(raw).toStartWith('INVITE sip:202@office.lan SIP/2.0\r\n');
+    expect(raw).toContain('Proxy-Authorization: Digest username="201", realm="office.lan", (credentials masked)');
+    for (const secret of ['6629fae49393a05397450978507c4ef1', 'n0nce-abc', 'cnonce']) expect(raw).not.toContain(secret);
+    expect(raw).toEndWith('\r\n\r\nv=0\r\no=x\r\n');
+    // What the appliance sends is kept the same way.
+    trace.sent({ transport: 'udp', address: '127.0.190.30', port: 5062 }, withAuth('raw-1@x'));
+    expect(trace.get('raw-1@x')[1]!.raw).not.toContain('6629fae4');
+  });
+
+  test('the text is bounded: 8 KiB a message, 4 MiB in all; the oldest calls lose their text, never their labels', () => {
+    let now = 0;
+    const trace = new CallTrace(() => now);
+    for (let i = 0; i < 1200; i++, now += 100) {
+      const bytes = withAuth(`big-${i}@x`, 12_000);
+      const d = decodeMessage(bytes);
+      if (d.kind !== 'request') throw new Error('bad fixture');
+      trace.received(d.msg, source, bytes);
+    }
+    expect(trace.rawSize).toBeLessThanOrEqual(4 * 1024 * 1024);
+    expect(trace.get('big-1199@x')[0]!.raw!.length).toBeLessThanOrEqual(8 * 1024);
+    expect(trace.get('big-0@x')[0]!.raw).toBeUndefined();
+    expect(trace.get('big-0@x')[0]!.label).toBe('INVITE');
+    expect(trace.size).toBe(1200);
+  });
+});
