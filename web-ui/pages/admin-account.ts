@@ -1,5 +1,6 @@
 import { api } from '../api.ts';
 import { field, h } from '../dom.ts';
+import { live } from '../live.ts';
 import { clearFormError, notify, showFormError } from '../ui.ts';
 
 /**
@@ -22,12 +23,17 @@ export function adminAccountSection(): HTMLElement {
     e.preventDefault();
     clearFormError(form);
     if (pw.value !== pw2.value) return showFormError(form, new Error('the two new passwords differ'));
+    // This tab's session is replaced by the change: its live stream restarts on the new one
+    // instead of reporting the old one's end as a logout.
+    live.stop();
     try {
       await api('POST', '/api/password', { current: current.value, password: pw.value });
       form.reset();
       notify('Admin password changed: other sessions were logged out');
     } catch (err) {
       showFormError(form, err);
+    } finally {
+      live.start();
     }
   });
   return form;
