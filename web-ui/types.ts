@@ -48,11 +48,18 @@ export interface Trunk {
   name: string; state: 'registering' | 'up' | 'failed' | 'unregistered' | 'static'; reason: string | null; registrar: string;
   expiresAt: number | null; expiresInSeconds: number | null; retryAt: number | null;
   transport: string | null; username: string | null; domain: string | null; register: boolean | null; callerId: string | null;
+  /** `config`: fixed, edited in the configuration file; `store`: added in the UI or CLI, editable. */
+  origin: Origin;
 }
+/** Where a trunk, route or inbound number comes from (docs/TRUNKS.md "Who owns what"). */
+export type Origin = 'config' | 'store';
 /** The configured dial plan (`GET /api/dial-plan`). */
 export interface DialPlan {
-  routes: { name: string; pattern: string; replace: string; trunk: string; class: CallClass; failover: string[] }[];
-  inbound: { did: string; match: 'number' | 'pattern' | 'any'; trunk: string; to: string }[];
-  emergency: { numbers: string[]; trunk: string | null };
+  trunks: string[];
+  routes: { name: string; pattern: string; replace: string; trunk: string; class: CallClass; failover: string[]; origin: Origin; id?: number }[];
+  inbound: { did: string; match: 'number' | 'pattern' | 'any'; trunk: string; to: string; origin: Origin; id?: number }[];
+  /** `fixed`: the configuration file names the trunk. */
+  emergency: { numbers: string[]; trunk: string | null; fixed: boolean };
+  skipped: { id: number; kind: string; name: string | null; reason: string }[];
 }
 export interface DnsRecord { id?: number; name: string; type: string; value: string; ttl: number; derived: string | null }

@@ -1,5 +1,8 @@
+import { api } from '../api.ts';
 import { h, table } from '../dom.ts';
 import type { DialPlan } from '../types.ts';
+import { actionButton, notify } from '../ui.ts';
+import { addInboundForm, addRouteForm, emergencyForm, originBadge } from './outside-line-forms.ts';
 
 /** How an inbound entry's `did` reads to an admin. */
 function didText(i: DialPlan['inbound'][number]): string {
@@ -7,21 +10,35 @@ function didText(i: DialPlan['inbound'][number]): string {
 }
 
 /**
- * The dial plan as configured (`GET /api/dial-plan`), read-only: outbound routes in the order
- * they are tried, inbound numbers, emergency numbers. Edited in the configuration file only.
+ * The dial plan as it runs (`GET /api/dial-plan`): outbound routes in the order they are
+ * tried, inbound numbers, emergency numbers. Entries from the configuration file are fixed
+ * ("from config"); those added here can be removed, and new ones added (the API checks each
+ * as the configuration file's are checked, and the error shows at its field).
  */
-export function dialPlanSection(plan: DialPlan): HTMLElement {
+export function dialPlanSection(plan: DialPlan, reload: () => void): HTMLElement {
+  const trunks = plan.trunks;
+  const remove = (what: string, path: string) => actionButton('Remove', async () => {
+    if (!confirm(`Remove ${what}?`)) return;
+    await api('DELETE', path);
+    notify(`${what} removed`);
+    reload();
+  }, { class: 'danger', 'aria-label': `Remove ${what}` });
   return h('section', { 'aria-label': 'Dial plan' },
     h('h2', {}, 'Dial plan'),
     h('p', { class: 'hint' },
-      'Read-only here: trunks, routes, inbound and emergency numbers are set in the configuration file ([[trunks]], [[routes]], [[inbound]], [emergency]; see docs/TRUNKS.md). ',
-      'The appliance checks them all at start (every pattern compiles, every route and number names a configured trunk), ',
-      'so a mistake stops it with a message naming the key instead of failing calls later.'),
-    table('Outbound routes, first match wins', ['#', 'Route', 'Dialled pattern', 'Provider receives', 'Trunk', 'Class', 'Fail-over'],
-      plan.routes.map((r, i) => [String(i + 1), r.name, h('code', {}, r.pattern), h('code', {}, r.replace), r.trunk, r.class, r.failover.join(', ')]),
+      'Entries marked "from config" are set in the configuration file ([[routes]], [[inbound]], [emergency]; docs/TRUNKS.md) and are changed there. ',
+      'Entries added here live in the appliance\'s store; names are unique across both, and routes added here are tried after the configuration file\'s.'),
+    plan.skipped.length ? h('p', { class: 'form-error', role: 'alert' }, `Left out: ${plan.skipped.map((s) => `${s.kind} ${s.name ?? `#${s.id}`} (${s.reason})`).join('; ')}`) : null,
+    table('Outbound routes, first match wins', ['#', 'Route', 'Dialled pattern', 'Provider receives', 'Trunk', 'Class', 'Fail-over', 'From', ''],
+      plan.routes.map((r, i) => [String(i + 1), r.name, h('code', {}, r.pattern), h('code', {}, r.replace), r.trunk, r.class, r.failover.join(', '), originBadge(r.origin),
+        r.origin === 'store' ? remove(`route ${r.name}`, `/api/dial-plan/routes/${encodeURIComponent(r.name)}`) : '']),
       'no outbound routes: numbers that are not extensions get 404'),
-    table('Inbound numbers', ['Number', 'Trunk', 'Extension'],
-      plan.inbound.map((i) => [didText(i), i.trunk, i.to]), 'no inbound numbers: calls from a provider get 404'),
+    trunks.length ? addRouteForm(trunks, reload) : h('p', { class: 'hint' }, 'Add a trunk first: routes and inbound numbers name one.'),
+    table('Inbound numbers', ['Number', 'Trunk', 'Rings', 'From', ''],
+      plan.inbound.map((i) => [didText(i), i.trunk, i.to, originBadge(i.origin), i.origin === 'store' && i.id !== undefined ? remove(`inbound number ${i.did}`, `/api/dial-plan/inbound/${i.id}`) : '']),
+      'no inbound numbers: calls from a provider get 404'),
+    trunks.length ? addInboundForm(trunks, reload) : null,
     table('Emergency numbers (always routed out, never refused)', ['Number', 'Trunk'],
-      plan.emergency.numbers.map((n) => [n, plan.emergency.trunk ?? 'no trunk configured'])));
+      plan.emergency.numbers.map((n) => [n, plan.emergency.trunk ?? 'no trunk yet'])),
+    !plan.emergency.fixed && trunks.length ? emergencyForm(trunks, plan.emergency.trunk, reload) : null);
 }

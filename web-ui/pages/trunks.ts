@@ -1,8 +1,9 @@
 import { api } from '../api.ts';
 import { fill, fmtDuration, fmtTime, h, table } from '../dom.ts';
 import type { DialPlan, Trunk } from '../types.ts';
-import { heading, notify, type Page } from '../ui.ts';
+import { actionButton, heading, notify, type Page } from '../ui.ts';
 import { dialPlanSection } from './dial-plan.ts';
+import { addTrunkForm, originBadge, passwordForm } from './outside-line-forms.ts';
 
 /** How often the trunk states are fetched again (they change on the provider's answers). */
 const POLL_MS = 3000;
@@ -21,13 +22,31 @@ function timingText(t: Trunk): string {
 }
 
 /**
- * Trunks (issue 14): each trunk's registration state, polled from `GET /api/trunks`, and the
- * dial plan as configured. Never a password: the API does not have one to give.
+ * Trunks (issue 14): each trunk's registration state, polled from `GET /api/trunks`, where it
+ * comes from (the configuration file's are fixed), adding and removing the others and setting
+ * their password; the dial plan below. Never a password shown: the API does not have one to give.
  */
 export const trunksPage: Page = (root) => {
   const trunks = h('section', { 'aria-label': 'Trunk states', 'aria-live': 'polite' });
+  const editor = h('section', { 'aria-label': 'Trunk editor' });
   const plan = h('section', {});
-  root.replaceChildren(heading('Trunks'), trunks, plan);
+  root.replaceChildren(heading('Trunks'), trunks, editor, plan);
+  const actions = (t: Trunk) => h('span', { class: 'row-actions' },
+    t.origin === 'store' ? h('button', { type: 'button', onclick: () => fill(editor, passwordForm(t.name, showAdd)), 'aria-label': `Set the password of ${t.name}` }, 'Password') : null,
+    t.origin === 'store' ? actionButton('Remove', async () => {
+      if (!confirm(`Remove trunk ${t.name}? Its registration ends.`)) return;
+      await api('DELETE', `/api/trunks/${encodeURIComponent(t.name)}`);
+      notify(`Trunk ${t.name} removed`);
+      await refresh();
+    }, { class: 'danger', 'aria-label': `Remove trunk ${t.name}` }) : null);
+  const showAdd = () => fill(editor, addTrunkForm(() => void refresh()));
+  const loadPlan = async () => {
+    try {
+      fill(plan, dialPlanSection(await api<DialPlan>('GET', '/api/dial-plan'), () => void loadPlan()));
+    } catch (err) {
+      notify((err as Error).message, 'error');
+    }
+  };
   let timer: number | undefined;
   let stopped = false;
 
@@ -35,19 +54,26 @@ export const trunksPage: Page = (root) => {
     try {
       const list = await api<Trunk[]>('GET', '/api/trunks');
       fill(trunks,
-        table('Trunk registration', ['Trunk', 'State', 'Registrar', 'Account', 'Caller ID', 'Expiry / retry'], list.map((t) => [
+        table('Trunk registration', ['Trunk', 'State', 'Registrar', 'Account', 'Caller ID', 'Expiry / retry', 'From', ''], list.map((t) => [
           h('span', { class: 'nowrap' }, t.name), stateCell(t), `${t.registrar}${t.transport ? ` (${t.transport.toUpperCase()})` : ''}`,
-          t.username ? `${t.username}@${t.domain ?? ''}` : '', t.callerId ?? '', timingText(t),
-        ]), 'no trunks configured ([[trunks]] in the configuration file)'),
+          t.username ? `${t.username}@${t.domain ?? ''}` : '', t.callerId ?? '', timingText(t), originBadge(t.origin), actions(t),
+        ]), 'no trunks yet: add one below (or [[trunks]] in the configuration file)'),
         h('p', { class: 'hint' }, `Refreshed every ${POLL_MS / 1000} s; last at ${fmtTime(Date.now())}.`));
     } catch (err) {
       fill(trunks, h('p', { class: 'form-error', role: 'alert' }, `Cannot read the trunk states: ${(err as Error).message}`));
     }
     if (!stopped) timer = window.setTimeout(() => void loadTrunks(), POLL_MS);
   };
+  /** After a change: states and plan read again (the poll goes on from here). */
+  const refresh = async () => {
+    window.clearTimeout(timer);
+    await loadTrunks();
+    showAdd();
+    await loadPlan();
+  };
 
-  void loadTrunks();
-  void api<DialPlan>('GET', '/api/dial-plan').then((p) => fill(plan, dialPlanSection(p))).catch((err) => notify(err.message, 'error'));
+  showAdd();
+  void loadTrunks().then(loadPlan);
   return () => {
     stopped = true;
     window.clearTimeout(timer);

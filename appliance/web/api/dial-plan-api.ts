@@ -15,6 +15,8 @@ const source = (o: Origin | undefined): Source => (o?.from === 'store' ? { origi
  * (docs/TRUNKS.md). It names trunks, never their accounts or passwords.
  */
 export interface DialPlanView {
+  /** The trunks routes and numbers may name (the config file's, then the store's). */
+  readonly trunks: readonly string[];
   /** In order: the first route whose pattern matches the dialled number wins. */
   readonly routes: readonly ({ name: string; pattern: string; replace: string; trunk: string; class: string; failover: readonly string[] } & Source)[];
   /** In order per trunk; `match` says how `did` is read. */
@@ -26,8 +28,9 @@ export interface DialPlanView {
 }
 
 /** The dial plan view of a merged outside line (pure). */
-export function presentDialPlan(line: Pick<OutsideLine, 'routes' | 'inbound' | 'emergency'> & Partial<Pick<OutsideLine, 'origins' | 'skipped'>>, emergencyFixed = true): DialPlanView {
+export function presentDialPlan(line: Pick<OutsideLine, 'trunks' | 'routes' | 'inbound' | 'emergency'> & Partial<Pick<OutsideLine, 'origins' | 'skipped'>>, emergencyFixed = true): DialPlanView {
   return {
+    trunks: line.trunks.map((t) => t.name),
     routes: line.routes.map((r) => ({ name: r.name, pattern: r.pattern, replace: r.replace, trunk: r.trunk, class: r.class, failover: r.failover, ...source(line.origins?.routes.get(r.name)) })),
     inbound: line.inbound.map((i, n) => ({ did: i.did, match: i.match.kind, trunk: i.trunk, to: i.to, ...source(line.origins?.inbound[n]) })),
     emergency: { numbers: [...line.emergency.numbers], trunk: line.emergency.trunk ?? null, fixed: emergencyFixed },

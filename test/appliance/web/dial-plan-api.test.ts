@@ -79,6 +79,7 @@ describe('GET /api/dial-plan', () => {
     const res = await api.json('GET', '/api/dial-plan');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
+      trunks: ['provider', 'backup'],
       routes: [
         { name: 'national', pattern: '^9(1[2-9][0-9]{9})$', replace: '+$1', trunk: 'provider', class: 'national', failover: ['backup'], origin: 'config' },
         { name: 'international', pattern: '^9011([0-9]{6,15})$', replace: '+$1', trunk: 'provider', class: 'international', failover: [], origin: 'config' },
@@ -101,7 +102,7 @@ describe('GET /api/dial-plan', () => {
     const dir = mkdtempSync(join(tmpdir(), 'web-dial-plan-none-'));
     const plan = presentDialPlan(parseConfig(`data_dir = "${dir}"\n`, 'test'));
     rmSync(dir, { recursive: true, force: true });
-    expect(plan).toEqual({ routes: [], inbound: [], emergency: { numbers: ['911', '112'], trunk: null, fixed: true }, skipped: [] });
+    expect(plan).toEqual({ trunks: [], routes: [], inbound: [], emergency: { numbers: ['911', '112'], trunk: null, fixed: true }, skipped: [] });
   });
   test('the plan itself: PUT, POST and DELETE are 405 with Allow: GET (entries are edited at their own paths)', async () => {
     for (const method of ['PUT', 'POST', 'DELETE']) {

@@ -1,0 +1,113 @@
+import { api } from '../api.ts';
+import { field, h } from '../dom.ts';
+import type { Origin } from '../types.ts';
+import { clearFormError, notify, showFormError } from '../ui.ts';
+
+/** The call classes a route may have, cheapest first. */
+const CLASSES = ['internal', 'local', 'national', 'international', 'premium'];
+
+/** "from config" (fixed) or "added here" (editable): where a trunk, route or number comes from. */
+export function originBadge(origin: Origin): HTMLElement {
+  return h('span', { class: `badge origin-${origin}`, title: origin === 'config' ? 'set in the configuration file: edited there' : 'added in the UI or CLI: editable here' },
+    origin === 'config' ? 'from config' : 'added here');
+}
+
+/** A form posting its fields as JSON; the API's error is shown at the field it names. */
+function jsonForm(label: string, title: string, fields: HTMLElement[], submit: string, send: () => Promise<unknown>, done: () => void): HTMLFormElement {
+  const form = h('form', { class: 'card', novalidate: true, 'aria-label': label },
+    h('h3', {}, title), h('div', { class: 'form-grid' }, ...fields), h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, submit)));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearFormError(form);
+    try {
+      await send();
+      form.reset();
+      done();
+    } catch (err) {
+      showFormError(form, err);
+    }
+  });
+  return form;
+}
+
+const text = (name: string, placeholder = '', type = 'text') => h('input', { name, placeholder, type, autocomplete: 'off' });
+const optional = (v: string) => (v.trim() === '' ? undefined : v.trim());
+
+/** Add a trunk (POST /api/trunks): the `[[trunks]]` keys; the password goes to the store sealed, never back. */
+export function addTrunkForm(done: () => void): HTMLFormElement {
+  const name = text('name', 'provider2');
+  const registrar = text('registrar', 'sip.provider.example or 192.0.2.10:5060');
+  const transport = h('select', { name: 'transport' }, ['udp', 'tcp', 'tls'].map((t) => h('option', { value: t }, t.toUpperCase())));
+  const username = text('username', '5551230000');
+  const password = text('password', '', 'password');
+  password.setAttribute('autocomplete', 'new-password');
+  const authUsername = text('authUsername', 'default: the user name');
+  const domain = text('domain', 'default: the registrar host');
+  const callerId = text('callerId', '+15551230000');
+  const register = h('select', { name: 'register' }, h('option', { value: 'yes' }, 'yes: register with the password'), h('option', { value: 'no' }, 'no: IP-authenticated'));
+  return jsonForm('Add trunk', 'Add a trunk', [
+    field('Name', name, 'letters, digits, . _ -'), field('Registrar', registrar, 'host or host:port'), field('Transport', transport),
+    field('User name', username), field('Password', password, 'kept encrypted; never shown again'), field('Auth user', authUsername),
+    field('Domain', domain), field('Caller ID', callerId, 'default outgoing identity'), field('Register', register),
+  ], 'Add trunk', () => api('POST', '/api/trunks', {
+    name: name.value.trim(), registrar: registrar.value.trim(), transport: transport.value, username: username.value.trim(),
+    password: password.value === '' ? undefined : password.value, authUsername: optional(authUsername.value), domain: optional(domain.value),
+    callerId: optional(callerId.value), register: register.value === 'yes',
+  }), () => {
+    notify('Trunk added: it registers now');
+    done();
+  });
+}
+
+/** Set a trunk's password (PUT /api/trunks/:name/password). */
+export function passwordForm(trunk: string, done: () => void): HTMLFormElement {
+  const password = text('password', '', 'password');
+  password.setAttribute('autocomplete', 'new-password');
+  return jsonForm(`Password of trunk ${trunk}`, `New password for trunk ${trunk}`, [field('Password', password, 'kept encrypted; never shown again')], 'Set password',
+    () => api('PUT', `/api/trunks/${encodeURIComponent(trunk)}/password`, { password: password.value }), () => {
+      notify(`Password of ${trunk} set`);
+      done();
+    });
+}
+
+/** Add an outbound route (POST /api/dial-plan/routes), after the configuration file's. */
+export function addRouteForm(trunks: readonly string[], done: () => void): HTMLFormElement {
+  const name = text('name', 'mobile');
+  const pattern = text('pattern', '^9(1[2-9][0-9]{9})$');
+  const replace = text('replace', '+$1 (default: unchanged)');
+  const trunk = h('select', { name: 'trunk' }, trunks.map((t) => h('option', { value: t }, t)));
+  const cls = h('select', { name: 'class' }, CLASSES.map((c) => h('option', { value: c, selected: c === 'national' }, c)));
+  const failover = text('failover', 'backup, third');
+  return jsonForm('Add route', 'Add a route', [
+    field('Name', name), field('Dialled pattern', pattern, 'a regular expression on the dialled number; no nested repeats'),
+    field('Provider receives', replace, '$1 … from the pattern\'s groups'), field('Trunk', trunk), field('Class', cls), field('Fail-over trunks', failover, 'comma-separated, tried in order'),
+  ], 'Add route', () => api('POST', '/api/dial-plan/routes', {
+    name: name.value.trim(), pattern: pattern.value.trim(), replace: optional(replace.value), trunk: trunk.value, class: cls.value,
+    failover: failover.value.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+  }), () => {
+    notify('Route added');
+    done();
+  });
+}
+
+/** Add an inbound number (POST /api/dial-plan/inbound). */
+export function addInboundForm(trunks: readonly string[], done: () => void): HTMLFormElement {
+  const did = text('did', '+15551230100, a pattern, or *');
+  const trunk = h('select', { name: 'trunk' }, trunks.map((t) => h('option', { value: t }, t)));
+  const to = text('to', '201');
+  return jsonForm('Add inbound number', 'Add an inbound number', [field('Number', did, 'E.164 with +, a regular expression, or * for any'), field('Trunk', trunk), field('Rings', to, 'an extension or ring group')],
+    'Add number', () => api('POST', '/api/dial-plan/inbound', { did: did.value.trim(), trunk: trunk.value, to: to.value.trim() }), () => {
+      notify('Inbound number added');
+      done();
+    });
+}
+
+/** Choose the emergency trunk (PUT /api/dial-plan/emergency), when the configuration file names none. */
+export function emergencyForm(trunks: readonly string[], current: string | null, done: () => void): HTMLFormElement {
+  const trunk = h('select', { name: 'trunk' }, trunks.map((t) => h('option', { value: t, selected: t === current }, t)));
+  return jsonForm('Emergency trunk', 'Emergency calls leave by', [field('Trunk', trunk)], 'Save',
+    () => api('PUT', '/api/dial-plan/emergency', { trunk: trunk.value }), () => {
+      notify('Emergency trunk saved');
+      done();
+    });
+}
