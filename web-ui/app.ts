@@ -2,6 +2,9 @@ import { api, setCsrf, whenUnauthenticated } from './api.ts';
 import { h } from './dom.ts';
 import { live } from './live.ts';
 import { callsPage } from './pages/calls.ts';
+import { consolePage } from './pages/console.ts';
+import { forwardingPage } from './pages/forwarding.ts';
+import { groupsPage } from './pages/groups.ts';
 import { dashboardPage } from './pages/dashboard.ts';
 import { dnsPage } from './pages/dns.ts';
 import { eventsPage } from './pages/events.ts';
@@ -20,6 +23,9 @@ const PAGES: [string, string, Page][] = [
   ['extensions', 'Extensions', extensionsPage],
   ['registrations', 'Registrations', registrationsPage],
   ['calls', 'Calls', callsPage],
+  ['console', 'Console', consolePage],
+  ['groups', 'Groups', groupsPage],
+  ['forwarding', 'Forwarding', forwardingPage],
   ['trunks', 'Trunks', trunksPage],
   ['dns', 'DNS', dnsPage],
   ['peers', 'Peers', peersPage],

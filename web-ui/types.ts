@@ -63,3 +63,16 @@ export interface DialPlan {
   skipped: { id: number; kind: string; name: string | null; reason: string }[];
 }
 export interface DnsRecord { id?: number; name: string; type: string; value: string; ttl: number; derived: string | null }
+/** A ring group (`GET /api/groups`; docs/PBX.md). Members in hunt order. */
+export interface RingGroup {
+  number: string; name: string; strategy: 'ring-all' | 'hunt'; members: string[]; ringSeconds: number; timeoutSeconds: number; fallback: string | null;
+}
+/** An extension's forwarding and do-not-disturb (`GET /api/features`). */
+export interface CallFeatures {
+  extension: string; dnd: boolean; forwardAlways: string | null; forwardBusy: string | null; forwardNoAnswer: string | null; noAnswerSeconds: number; forwardUnreachable: string | null;
+}
+/** The phones' feature codes and the voicemail server (`GET /api/feature-codes`). */
+export interface FeatureCodes {
+  codes: { code: string; action: string }[];
+  voicemail: { uri: string; onBusy: boolean; onNoAnswer: boolean; noAnswerSeconds: number } | null;
+}

@@ -5,6 +5,7 @@ import { RingGroupService } from '../../admin/ring-group-service.ts';
 import { Fields, json, noContent, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { featureCodeList } from '../../sip/pbx/feature-code.ts';
 
 const GROUP_FIELDS = ['number', 'name', 'strategy', 'members', 'ringSeconds', 'timeoutSeconds', 'fallback'];
 const FEATURE_FIELDS = ['dnd', 'forwardAlways', 'forwardBusy', 'forwardNoAnswer', 'noAnswerSeconds', 'forwardUnreachable'];
@@ -70,6 +71,15 @@ export function ringGroupRoutes({ config, store }: ApiDeps): Route[] {
         groups.remove(params.number);
         return noContent();
       },
+    },
+    // Every extension's forwarding and DND in one list (the Forwarding page), nothing set = the defaults.
+    { method: 'GET', path: '/api/features', handler: () => json(store.extensions.list().map((e) => presentFeatures(store.callFeatures.get(e.number)))) },
+    // What the phones dial (`[feature_codes]`) and where unanswered calls go (`[voicemail]`): read-only, from the config.
+    {
+      method: 'GET', path: '/api/feature-codes', handler: () => json({
+        codes: featureCodeList(config.featureCodes),
+        voicemail: config.voicemail.uri ? { uri: config.voicemail.uri, onBusy: config.voicemail.onBusy, onNoAnswer: config.voicemail.onNoAnswer, noAnswerSeconds: config.voicemail.noAnswerSeconds } : null,
+      }),
     },
     { method: 'GET', path: '/api/extensions/:number/features', handler: ({ params }) => json(presentFeatures(features.get(params.number))) },
     {
