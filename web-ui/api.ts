@@ -8,7 +8,7 @@ export function setCsrf(token: string | undefined): void {
 
 /** An API error with the server's message and the field it concerns. */
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly code = '', readonly field?: string) {
+  constructor(readonly status: number, message: string, readonly code = '', readonly field?: string, readonly body: Record<string, unknown> = {}) {
     super(message);
   }
 }
@@ -26,7 +26,7 @@ async function send(method: string, path: string, body?: unknown, extraHeaders: 
   let payload: BodyInit | undefined;
   if (body instanceof Blob) {
     payload = body;
-    headers['Content-Type'] = 'application/octet-stream';
+    headers['Content-Type'] ??= 'application/octet-stream';
   } else if (body !== undefined) {
     payload = JSON.stringify(body);
     headers['Content-Type'] = 'application/json';
@@ -34,14 +34,14 @@ async function send(method: string, path: string, body?: unknown, extraHeaders: 
   const res = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
   if (!res.ok) {
     const text = await res.text();
-    let err: { message?: string; code?: string; field?: string } = {};
+    let err: { message?: string; code?: string; field?: string } & Record<string, unknown> = {};
     try {
       err = (text ? JSON.parse(text) : null)?.error ?? {};
     } catch {
       // not a JSON error body: the status text says enough
     }
     if (res.status === 401 && !path.startsWith('/api/login') && !path.startsWith('/api/setup')) onUnauthenticated();
-    throw new ApiError(res.status, err.message ?? res.statusText, err.code, err.field);
+    throw new ApiError(res.status, err.message ?? res.statusText, err.code, err.field, err);
   }
   return res;
 }

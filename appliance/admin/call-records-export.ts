@@ -47,7 +47,7 @@ const HEADER = ['started', 'answered', 'ended', 'duration_s', 'direction', 'from
  * doubled). A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a
  * leading apostrophe: From and To come from callers (CSV injection, OWASP).
  */
-function cell(v: string | number | null): string {
+export function csvCell(v: string | number | null): string {
   if (v === null) return '';
   let s = String(v);
   if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
@@ -62,6 +62,6 @@ export function callRecordsCsv(records: readonly CallRecord[]): string {
     iso(r.startedAt), iso(r.answeredAt), iso(r.endedAt),
     r.answeredAt !== null && r.endedAt !== null ? Math.round((r.endedAt - r.answeredAt) / 1000) : null,
     r.direction, r.from, r.to, r.routedTo, r.trunk, r.result, r.reason, r.worker, r.callId,
-  ].map(cell).join(','));
+  ].map(csvCell).join(','));
   return [HEADER.join(','), ...rows].join('\r\n') + '\r\n';
 }

@@ -1,3 +1,4 @@
+import { MAX_IMPORT_BYTES } from '../admin/extension-csv.ts';
 import type { Server } from 'bun';
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import { ApplianceError } from '../../system/errors/index.ts';
@@ -73,7 +74,7 @@ export interface RunningWebServer {
  * Routes that take more than 64 KiB, and how much: applied only after the session and CSRF
  * check (every other route, and every request before that check, gets 64 KiB).
  */
-const LARGE_BODY_ROUTES: Readonly<Record<string, number>> = { '/api/system/restore': MAX_RESTORE_BYTES };
+const LARGE_BODY_ROUTES: Readonly<Record<string, number>> = { '/api/system/restore': MAX_RESTORE_BYTES, '/api/extensions/import': MAX_IMPORT_BYTES };
 
 /**
  * The local web UI and its JSON API (docs/API.md) on `[web] listen:port` (0 = any free port),

@@ -10,8 +10,9 @@ import { StoreView } from '../appliance/web/support/store-view.ts';
 
 /**
  * The admin UI bugs of issue 18 "Bugs seen", each reproduced in Debian's Chromium over a real
- * in-process appliance (SIP on 127.0.240.1, a sipp phone on 127.0.240.10) and its store.
- * Each test failed before its fix.
+ * in-process appliance (SIP on 127.0.240.1, a sipp phone on 127.0.240.10) and its store (each
+ * of those tests failed before its fix); then the extension list's search, sort and CSV import
+ * and export.
  */
 const HOST = '127.0.240.1';
 const PHONE = '127.0.240.10';
@@ -211,5 +212,40 @@ describe.skipIf(!hasChromium)('admin UI bugs (issue 18) in Chromium', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await screenshot(page, 'ladder-phone');
     await page.setViewportSize({ width: 1280, height: 900 });
+  }, 30_000);
+
+  test('extensions: CSV import (generated passwords on the setup card, on demand), a refused file lists its bad lines, search, sort, CSV export', async () => {
+    await page.getByRole('link', { name: 'Extensions' }).click();
+    const file = page.getByLabel('CSV file to import');
+    await file.setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('number,name\n401,Fine\n4x1,Bad\n301,Taken\n') });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'import refused, nothing was changed' });
+    await alert.waitFor();
+    expect(await alert.locator('li').allTextContents()).toEqual([
+      'line 3 (number): invalid extension number "4x1": use 2 to 10 digits', 'line 4 (number): extension 301 already exists']);
+    expect(app.app.store.extensions.get('401')).toBeUndefined();
+    await file.setInputFiles({ name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from('number,name,password\r\n401,Store room,\r\n402,=HYPERLINK(1),Quiet-Lamp-4027\r\n') });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByText('2 extensions imported (401, 402). 1 password was generated').waitFor();
+    await page.getByRole('button', { name: 'Phone setup for extension 401' }).click();
+    const card = page.locator('#phone-setup');
+    await card.getByRole('heading', { name: 'Phone setup for extension 401 (Store room)' }).waitFor();
+    await card.getByRole('button', { name: 'Show' }).click();
+    const shown = (await card.locator('code.secret').textContent())!;
+    expect(shown).toHaveLength(16);
+    expect(app.app.store.extensions.get('401')).toBeDefined();
+    // Search and sort.
+    await page.getByLabel('Search').fill('store');
+    const table = page.getByRole('table', { name: 'Extensions matching "store"' });
+    await table.waitFor();
+    expect(await table.getByRole('row').count()).toBe(2);
+    await page.getByLabel('Search').fill('');
+    await page.getByLabel('Sort by').selectOption('name');
+    const names = await page.getByRole('table', { name: 'Extensions' }).locator('tbody tr td:nth-child(2)').allTextContents();
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download extensions as CSV' }).click()]);
+    const text = await Bun.file((await download.path())!).text();
+    expect(text).toContain('402,\'=HYPERLINK(1),');
+    await screenshot(page, 'extensions-import');
   }, 30_000);
 });

@@ -5,6 +5,7 @@ import { partyLabel, nameBook, phoneStatus, STATE_TEXT, type PhoneStatus } from 
 import type { Extension, Snapshot } from '../types.ts';
 import { actionButton, heading, notify, type Page } from '../ui.ts';
 import { digestText, permissionText, showExtensionEditor } from './extension-editor.ts';
+import { extensionImportSection } from './extension-import.ts';
 import { phoneSetupCard, type Provisioning } from './phone-setup.ts';
 
 type SortKey = 'number' | 'name' | 'status';
@@ -29,6 +30,7 @@ export const extensionsPage: Page = (root) => {
   const list = h('section', { 'aria-label': 'Extension list' });
   const editor = h('section', { 'aria-label': 'Extension editor' });
   const setup = h('section', { 'aria-live': 'polite' });
+  const imports = h('section', { 'aria-label': 'Import and export extensions' });
   const search = h('input', { type: 'search', name: 'q', placeholder: 'number or name', maxlength: 64 });
   const sort = h('select', { name: 'sort' }, SORTS.map(([v, l]) => h('option', { value: v }, l)));
   const rows = h('div', { id: 'extension-rows' });
@@ -37,7 +39,7 @@ export const extensionsPage: Page = (root) => {
   let exts: Extension[] = [];
   let prov: Provisioning | undefined;
   let snap: Snapshot | undefined;
-  root.replaceChildren(heading('Extensions'), editor, setup, list);
+  root.replaceChildren(heading('Extensions'), editor, setup, list, imports);
   fill(list, h('h2', {}, 'Extension list'),
     h('form', { class: 'filters', role: 'search', 'aria-label': 'Find extensions', onsubmit: (e: Event) => e.preventDefault() },
       field('Search', search), field('Sort by', sort)), rows);
@@ -94,6 +96,7 @@ export const extensionsPage: Page = (root) => {
   search.addEventListener('input', draw);
   sort.addEventListener('change', draw);
   showExtensionEditor(editorHost);
+  fill(imports, extensionImportSection(passwords, () => void load()));
   const provReady = api<Provisioning>('GET', '/api/provisioning').then((p) => (prov = p));
   void Promise.all([load(), provReady]).catch((err) => notify(err.message, 'error'));
   // The status column follows the live stream: a phone that leaves shows offline without a reload.

@@ -1,6 +1,7 @@
-import { ApplianceError } from '../../../system/errors/index.ts';
+import { ApplianceError, ValidationError } from '../../../system/errors/index.ts';
 import type { ExtensionRecord } from '../../../system/store/index.ts';
 import { ExtensionService } from '../../admin/extension-service.ts';
+import { extensionsCsv, importExtensionsCsv } from '../../admin/extension-csv.ts';
 import { Fields, json, noContent, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -56,6 +57,30 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
         });
         changed();
         return json(present(rec, 0, []), 201);
+      },
+    },
+    {
+      // CSV import (number,name,password; an empty password is generated): all rows or none.
+      method: 'POST', path: '/api/extensions/import', handler: async ({ req }) => {
+        if (!/^text\/csv\s*(;|$)/i.test(req.headers.get('content-type') ?? '')) throw new ValidationError('send the file as text/csv', 'file');
+        const result = importExtensionsCsv(store, service, await req.text());
+        if ('errors' in result) {
+          const first = result.errors.slice(0, 3).map((e) => `line ${e.row}: ${e.message}`).join('; ');
+          return json({ error: { code: 'invalid-input', message: `import refused, nothing was changed: ${first}${result.errors.length > 3 ? `; and ${result.errors.length - 3} more` : ''}`, field: 'file', rows: result.errors.slice(0, 100) } }, 400);
+        }
+        changed();
+        store.events.append('admin.extension.import', `${result.imported.length} extensions imported from CSV: ${result.imported.map((e) => e.number).join(', ').slice(0, 300)}`,
+          { count: result.imported.length, generatedPasswords: result.imported.filter((e) => e.password).length });
+        return json({ imported: result.imported }, 201);
+      },
+    },
+    {
+      // CSV export; a cell a spreadsheet would run as a formula gets a leading ' (admin/call-records-export.ts csvCell).
+      method: 'GET', path: '/api/extensions.csv', handler: () => {
+        const counts = countByNumber();
+        return new Response(extensionsCsv(service.list(), (n) => counts.get(n) ?? 0), {
+          headers: { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="extensions.csv"', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' },
+        });
       },
     },
     {
