@@ -15,6 +15,8 @@ export interface TrunkInput {
   readonly domain?: string | null;
   readonly register?: boolean;
   readonly callerId?: string | null;
+  /** Seconds between OPTIONS keep-alives while registered (default 30; 0: none). */
+  readonly keepalive?: number;
 }
 
 /** A route as an admin gives it: the `[[routes]]` keys. */
@@ -176,7 +178,7 @@ export class OutsideLineService {
 function trunkTable(i: TrunkInput): Record<string, unknown> {
   return compact({
     name: i.name, registrar: i.registrar, transport: i.transport, username: i.username, auth_username: i.authUsername,
-    domain: i.domain, register: i.register, caller_id: i.callerId,
+    domain: i.domain, register: i.register, caller_id: i.callerId, keepalive: i.keepalive,
   });
 }
 

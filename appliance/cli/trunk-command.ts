@@ -19,7 +19,14 @@ interface TrunkLine {
   readonly retryAt: number | null;
 }
 
-const TRUNK_OPTIONS = ['--registrar', '--transport', '--username', '--password', '--auth-username', '--domain', '--caller-id', '--register'];
+const TRUNK_OPTIONS = ['--registrar', '--transport', '--username', '--password', '--auth-username', '--domain', '--caller-id', '--register', '--keepalive'];
+
+/** `--keepalive <s>`: whole seconds (the parser bounds them). */
+function seconds(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(v)) throw new ApplianceError('usage', '--keepalive needs a whole number of seconds');
+  return Number(v);
+}
 
 /** `--register yes|no` (absent: the default, yes). */
 function yesNo(v: string | undefined): boolean | undefined {
@@ -46,7 +53,7 @@ export const trunkCommand: CliCommand = {
   name: 'trunk',
   usage: [
     'trunk list               trunks: name, state, reason, expiry, registrar, origin',
-    'trunk add <name> --registrar <host[:port]> --username <user> --password - [--transport udp|tcp|tls] [--auth-username <u>] [--domain <d>] [--caller-id <+number>] [--register no]   (no: an IP-authenticated trunk)',
+    'trunk add <name> --registrar <host[:port]> --username <user> --password - [--transport udp|tcp|tls] [--auth-username <u>] [--domain <d>] [--caller-id <+number>] [--register no] [--keepalive <s>]   (no: an IP-authenticated trunk; keepalive: OPTIONS every s seconds, 30, 0 none)',
     'trunk change <name> [the same options]   (a trunk added here; no --password keeps the stored one)',
     'trunk password <name> --password -       (sealed in the store)',
     'trunk remove <name>',
@@ -73,6 +80,7 @@ export const trunkCommand: CliCommand = {
             name, registrar: args.options.get('--registrar'), transport: args.options.get('--transport'), username: args.options.get('--username'),
             password: await passwordOption(args, io), authUsername: args.options.get('--auth-username'), domain: args.options.get('--domain'),
             callerId: args.options.get('--caller-id'), register: yesNo(args.options.get('--register')),
+            keepalive: seconds(args.options.get('--keepalive')),
           };
           if (verb === 'add') service.addTrunk(input);
           else service.replaceTrunk(input);

@@ -8,6 +8,7 @@ import type { Destination } from '../sip/transport/transport.ts';
 import { digestAnswer } from './digest-answer.ts';
 import { readRegisterResponse, type DigestChallenge } from './register-response.ts';
 import { initialRegistration, step, type RegistrationAction, type RegistrationEvent, type RegistrationState } from './trunk-registration.ts';
+import { TrunkKeepalive } from './trunk-keepalive.ts';
 import type { TrunkStatus } from './trunk-status.ts';
 
 /** What one trunk's registration needs from the SIP service (the NAT pinger's pattern, nat/nat-pinger.ts). */
@@ -44,9 +45,13 @@ export class TrunkRegistrar {
   /** Released to another registrar: never sends again, not even the unregister on stop. */
   private released = false;
 
+  /** OPTIONS while registered: the provider gone shows at once (trunk-keepalive.ts). */
+  private readonly keepalive: TrunkKeepalive;
+
   constructor(private readonly trunk: TrunkConfig, private readonly deps: TrunkRegistrarDeps) {
     this.now = deps.now ?? Date.now;
     this.last = this.status();
+    this.keepalive = new TrunkKeepalive(trunk, deps, () => this.apply({ kind: 'probe-lost' }));
   }
 
   /** What the admin sees now. */
@@ -69,6 +74,7 @@ export class TrunkRegistrar {
    */
   release(): void {
     this.released = true;
+    this.keepalive.stop();
     clearTimeout(this.timer);
     this.timer = undefined;
     this.pending?.terminate();
@@ -78,6 +84,7 @@ export class TrunkRegistrar {
   /** Unregisters (Expires: 0) when registered, waiting `graceMs` at most for the answer. */
   async stop(graceMs = 2000): Promise<void> {
     if (this.released) return;
+    this.keepalive.stop();
     clearTimeout(this.timer);
     const done = new Promise<void>((resolve) => { this.finished = resolve; });
     this.apply({ kind: 'stop' });
@@ -91,6 +98,8 @@ export class TrunkRegistrar {
     if (this.released) return;
     const { state, actions } = step(this.state, ev, this.now());
     this.state = state;
+    if (state.status === 'up' && !state.stopping) this.keepalive.run();
+    else this.keepalive.stop();
     this.report();
     for (const a of actions) this.act(a);
   }

@@ -56,6 +56,8 @@ export type RegistrationEvent =
   | { readonly kind: 'timeout' }
   /** No destination: the registrar's name did not resolve (RFC 3263), or no route to it. */
   | { readonly kind: 'unreachable'; readonly reason: string }
+  /** The registrar left an OPTIONS keep-alive unanswered (trunk-registrar.ts): it is gone now, not at the next refresh. */
+  | { readonly kind: 'probe-lost' }
   | { readonly kind: 'stop' };
 
 export type RegistrationAction =
@@ -104,6 +106,10 @@ export function step(s: RegistrationState, ev: RegistrationEvent, now: number): 
       return failure(s, 'no answer from the registrar (timeout)', now);
     case 'unreachable':
       return failure(s, ev.reason, now);
+    case 'probe-lost':
+      // Only a registered trunk is judged by its keep-alive; otherwise the REGISTERs are.
+      if (s.status !== 'up' || s.stopping) return { state: s, actions: [] };
+      return failure(s, 'no answer to the OPTIONS keep-alive (provider gone?)', now);
     case 'response':
       return onResponse(s, ev.response, now);
   }

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors/index.ts';
 import { dialPattern } from './dial-pattern.ts';
-import { bool, list, oneOf, str, table, type Field } from './fields.ts';
+import { bool, int, list, oneOf, str, table, type Field } from './fields.ts';
 
 /** Transports a trunk's registrar is reached over (RFC 3261 §18; tls: §26). */
 export type TrunkTransport = 'udp' | 'tcp' | 'tls';
@@ -33,6 +33,12 @@ export interface TrunkConfig {
   readonly register: boolean;
   /** Default outgoing identity (P-Asserted-Identity / From), or undefined. */
   readonly callerId: string | undefined;
+  /**
+   * Seconds between OPTIONS keep-alives to the registrar while registered (as Kamailio's
+   * dispatcher pings its gateways): no answer within 4 s marks the trunk failed at once,
+   * instead of at the next refresh. 0: none.
+   */
+  readonly keepaliveS: number;
 }
 
 /** `[[routes]]`: an outbound route of the dial plan; first match wins. */
@@ -100,13 +106,14 @@ export function parseTrunk(v: unknown, key: string, passwordKnown = false): Trun
   const t = table(v, key, {
     name: NAME, registrar: str(), transport: oneOf<TrunkTransport>('udp', 'tcp', 'tls'), username: SIP_USER, password: optional(PASSWORD),
     auth_username: optional(SIP_USER), domain: optional(str({ pattern: /^[A-Za-z0-9.-]{1,253}$/, hint: 'a domain name' })), register: bool, caller_id: optional(CALL_ID),
-  }, { transport: 'udp', auth_username: null, domain: null, register: true, caller_id: null, password: null });
+    keepalive: int(0, 3600),
+  }, { transport: 'udp', auth_username: null, domain: null, register: true, caller_id: null, password: null, keepalive: 30 });
   const registrar = parseRegistrar(t.registrar, subKey(key, 'registrar'));
   if (t.register && t.password === null && !passwordKnown) throw new ConfigError(subKey(key, 'password'), 'is required when register = true');
   return {
     name: t.name, registrarHost: registrar.host, registrarPort: registrar.port, transport: t.transport,
     username: t.username, password: t.password ?? '', authUsername: t.auth_username ?? t.username,
-    domain: (t.domain ?? registrar.host).toLowerCase(), register: t.register, callerId: t.caller_id ?? undefined,
+    domain: (t.domain ?? registrar.host).toLowerCase(), register: t.register, callerId: t.caller_id ?? undefined, keepaliveS: t.keepalive,
   };
 }
 

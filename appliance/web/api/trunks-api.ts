@@ -5,7 +5,7 @@ import { Fields, json, noContent, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
 
-const TRUNK_FIELDS = ['name', 'registrar', 'transport', 'username', 'password', 'authUsername', 'domain', 'register', 'callerId'];
+const TRUNK_FIELDS = ['name', 'registrar', 'transport', 'username', 'password', 'authUsername', 'domain', 'register', 'callerId', 'keepalive'];
 
 /** A trunk's keys from a JSON body (the service validates them as the config file's). */
 function trunkInput(f: Fields, body: Record<string, unknown>, name: string): TrunkInput {
@@ -13,7 +13,7 @@ function trunkInput(f: Fields, body: Record<string, unknown>, name: string): Tru
   return {
     name, registrar: f.string('registrar', { max: 300 }), transport: f.string('transport', { max: 8 }), username: f.string('username', { max: 128 }),
     password: f.string('password', { max: 256 }), authUsername: f.nullableString('authUsername'), domain: f.nullableString('domain'),
-    register: body.register as boolean | undefined, callerId: f.nullableString('callerId'),
+    register: body.register as boolean | undefined, callerId: f.nullableString('callerId'), keepalive: f.int('keepalive') ?? undefined,
   };
 }
 

@@ -24,6 +24,7 @@ let first: KamailioProvider;
 let second: KamailioProvider;
 let t: TestControlSection;
 let outsidePort = 0;
+let stoppedAt = 0;
 
 async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -46,7 +47,7 @@ describe.skipIf(!HAVE)('fail-over to a second trunk (two real providers)', () =>
       extensions: PW,
       tables: [
         '[[trunks]]', 'name = "provider"', `registrar = "${P1}:${p1}"`, 'username = "5551230000"', 'password = "Trunk-Pass-One-1"',
-        'domain = "provider.example"', 'caller_id = "+15551230000"',
+        'domain = "provider.example"', 'caller_id = "+15551230000"', 'keepalive = 1',
         '[[trunks]]', 'name = "backup"', `registrar = "${P2}:${p2}"`, 'username = "5559870000"', 'password = "Trunk-Pass-Two-2"',
         'domain = "backup.example"', 'caller_id = "+15559870000"',
         '[[routes]]', 'name = "national"', 'pattern = "^9(1[2-9][0-9]{9})$"', 'replace = "+$1"', 'trunk = "provider"', 'class = "national"', 'failover = ["backup"]',
@@ -80,6 +81,7 @@ describe.skipIf(!HAVE)('fail-over to a second trunk (two real providers)', () =>
 
   test('the first provider gone: one call waits out its silence (4 s) then goes over the backup; the next goes there at once', async () => {
     await first.stop();
+    stoppedAt = Date.now();
     const world = outsideWorld(2);
     await Bun.sleep(300);
     const a = Date.now();
@@ -99,4 +101,17 @@ describe.skipIf(!HAVE)('fail-over to a second trunk (two real providers)', () =>
     await until(() => records().filter((c) => c.routedTo?.startsWith('+1312555000') && c.endedAt !== null).length === 2);
     expect(records().filter((c) => c.routedTo?.startsWith('+1312555000')).map((c) => [c.trunk, c.result])).toEqual([['backup', 200], ['backup', 200]]);
   }, 40_000);
+
+  test('the provider gone shows as down within seconds (OPTIONS keep-alive, keepalive = 1), not at the next registration refresh', async () => {
+    // The first provider was stopped in the test before; its trunk is registered for an hour.
+    const state = () => t.control.view.trunks().find((s) => s.name === 'provider');
+    await until(() => state()?.state === 'failed', 15_000);
+    expect(state()).toMatchObject({ state: 'failed', reason: 'no answer to the OPTIONS keep-alive (provider gone?)' });
+    const down = t.control.store.events.recent(20, 'trunk.failed').find((e) => e.message.includes('keep-alive'));
+    expect(down).toBeDefined();
+    console.log(`first provider gone: trunk shown failed ${down!.ts - stoppedAt} ms after the provider stopped`);
+    expect(down!.ts - stoppedAt).toBeLessThan(8000);
+    expect(state()?.state).toBe('failed');
+    expect(t.control.view.trunks().find((s) => s.name === 'backup')?.state).toBe('up');
+  }, 20_000);
 });

@@ -16,6 +16,7 @@ const DOMAIN = 'provider.example';
 const USER = '5551230000';
 const PASSWORD = 'Trunk-Pass-2026';
 
+/** A trunk table; no OPTIONS keep-alive: this file tests what the REGISTERs alone show (the keep-alive: trunk-failover.test.ts). */
 function trunkToml(name: string, opts: { registrar?: string; password?: string; register?: boolean; transport?: string } = {}): string {
   return `[[trunks]]
 name = "${name}"
@@ -24,6 +25,7 @@ transport = "${opts.transport ?? 'udp'}"
 username = "${USER}"
 domain = "${DOMAIN}"
 ${opts.register === false ? 'register = false' : `password = "${opts.password ?? PASSWORD}"`}
+keepalive = 0
 `;
 }
 

@@ -103,6 +103,15 @@ describe('trunk registration: failures', () => {
     expect(steps[1].state.status).toBe('up');
     expect(last(steps).state).toMatchObject({ status: 'failed', expiresAt: undefined });
   });
+  test('an unanswered keep-alive turns an up trunk failed at once, with a retry soon; before it is up, it changes nothing', () => {
+    const steps = run([{ kind: 'start' }, res(200, 'OK', { granted: 3600 }), { kind: 'probe-lost' }]);
+    expect(last(steps).state).toMatchObject({ status: 'failed', reason: 'no answer to the OPTIONS keep-alive (provider gone?)', expiresAt: undefined, nextAt: T0 + retryDelayMs(1) });
+    expect(last(steps).actions).toEqual([{ kind: 'wait', ms: retryDelayMs(1) }]);
+    const early = run([{ kind: 'start' }, { kind: 'probe-lost' }]);
+    expect(last(early)).toEqual({ state: early[0].state, actions: [] });
+    const failed = run([{ kind: 'start' }, { kind: 'timeout' }, { kind: 'probe-lost' }]);
+    expect(last(failed).state.reason).toBe('no answer from the registrar (timeout)');
+  });
 });
 
 describe('trunk registration: 423 Interval Too Brief (§10.2.8)', () => {

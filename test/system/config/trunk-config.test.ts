@@ -23,7 +23,7 @@ describe('trunk config: the issue\'s example', () => {
     const c = parse(`${TRUNK}caller_id = "+15551230000"\n${ROUTE}[[inbound]]\ndid = "+15551230100"\ntrunk = "provider"\nto = "201"\n[emergency]\nnumbers = ["911", "112"]\ntrunk = "provider"\n`);
     expect(c.trunks).toEqual([{
       name: 'provider', registrarHost: 'sip.provider.example', registrarPort: undefined, transport: 'udp', username: '5551230000',
-      password: 'pw-of-the-trunk', authUsername: '5551230000', domain: 'sip.provider.example', register: true, callerId: '+15551230000',
+      password: 'pw-of-the-trunk', authUsername: '5551230000', domain: 'sip.provider.example', register: true, callerId: '+15551230000', keepaliveS: 30,
     }]);
     expect(c.routes[0]).toMatchObject({ name: 'national', trunk: 'provider', class: 'national', replace: '+$1', failover: [] });
     expect('919195551234'.replace(c.routes[0].regex, c.routes[0].replace)).toBe('+19195551234');
