@@ -25,7 +25,7 @@ function lookupUser(user: string): { uid: number; gid: number; group: string } |
 /**
  * `install`: writes the systemd unit that runs this executable (or, from source, bun and
  * main.ts) with `--config FILE` as its own user (system/service/systemd-unit.ts). As root it
- * also creates the user (useradd --system) and the data dir (0750, owned by the user), lets
+ * also creates the user (useradd --system) and the data dir (0700, owned by the user), lets
  * the user's group read the config (0640: it holds trunk and peer secrets) and writes the unit
  * to /etc/systemd/system; `--dry-run` prints the unit, `--output FILE` writes it there, both
  * changing nothing else and needing no root.
@@ -68,14 +68,14 @@ export const installCommand: CliCommand = {
     }
     const account = lookupUser(user);
     if (!account) throw new ApplianceError('internal', `user ${user} not found after useradd`);
-    mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     chownSync(config.dataDir, account.uid, account.gid);
-    chmodSync(config.dataDir, 0o750);
+    chmodSync(config.dataDir, 0o700); // the store keeps it so (system/store/file-modes.ts)
     chownSync(resolve(configArg), 0, account.gid);
     chmodSync(resolve(configArg), 0o640);
     const unitPath = join(args.options.get('--unit-dir') ?? DEFAULT_UNIT_DIR, UNIT_NAME);
     writeFileSync(unitPath, unit(account.group), { mode: 0o644 });
-    io.out(`data dir ${config.dataDir} (owner ${user}, 0750); config ${resolve(configArg)} (root:${account.group}, 0640)`);
+    io.out(`data dir ${config.dataDir} (owner ${user}, 0700); config ${resolve(configArg)} (root:${account.group}, 0640)`);
     io.out(`wrote ${unitPath}; now: systemctl daemon-reload && systemctl enable --now ${UNIT_NAME}`);
   },
 };

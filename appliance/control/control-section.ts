@@ -15,6 +15,8 @@ import type { ApplianceView } from '../web/appliance-view.ts';
 import type { TraceEntry } from '../sip/call-trace.ts';
 import { applianceView } from './appliance-view-impl.ts';
 import { startWebServer } from '../web/server.ts';
+import { readBackupPassphrase } from '../admin/backup-passphrase.ts';
+import { scheduleBackups } from './backup-schedule.ts';
 import { loadSipCertificate } from '../sip/transport/tls-certificate.ts';
 import { applyActions } from './apply-actions.ts';
 import { controlRoutes, writeControlToken } from './control-api.ts';
@@ -105,6 +107,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const logger = opts.logger ?? new Logger(DEFAULT_LOG_SETTINGS, opts.print ?? (() => {}));
   const print = (line: string) => logger.line(line);
   const failed = (kind: string) => (e: unknown) => logger.log('error', kind, String((e as Error)?.message ?? e));
+  // Before anything starts: a scheduled backup needs a readable, strong passphrase (names the key).
+  const backupPassphrase = fileConfig.backups.schedule === undefined ? undefined : readBackupPassphrase(fileConfig);
   const store = openStore(fileConfig.dataDir, { events: fileConfig.log });
   // Every event stored (ours, the web API's, the admin's) is also a log line, written once here.
   store.events.onAppend = (kind, message, details, ts) => logger.event(kind, message, details, ts);
@@ -488,6 +492,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       name: 'call-record-retention', onError: failed('control.call-record-retention.error'),
     }),
   ];
+  const backupJob = scheduleBackups(config, store, backupPassphrase, (e) => log('backup.failed', `scheduled backup failed: ${(e as Error)?.message ?? e}`));
+  if (backupJob) jobs.push(backupJob);
   if (config.peers.length > 0) {
     heartbeatJob = heartbeatEvery(config.control.heartbeatSeconds);
     void peers.heartbeat();

@@ -66,6 +66,7 @@ export const RELOAD_CLASSES: Readonly<Record<string, ReloadClass>> = {
   feature_codes: workers, // the feature-codes stage of every worker's pipeline
   voicemail: workers,
   metrics: restart, // the scrape allowlist of the /metrics route, built with the listener
+  backups: restart, // the backup job and its passphrase are set up once at start
 };
 
 /** How a file key changes (longest prefix of `key` in RELOAD_CLASSES). */

@@ -16,6 +16,7 @@ import { ringGroupRoutes } from './api/ring-groups-api.ts';
 import { liveRoutes } from './api/live-api.ts';
 import { registrationRoutes } from './api/registrations-api.ts';
 import { systemRoutes } from './api/system-api.ts';
+import { backupRoutes } from './api/backups-api.ts';
 import type { ApplianceView } from './appliance-view.ts';
 import { WebAuth, type AuthOptions } from './auth/auth-api.ts';
 import { capBody, MAX_UNAUTHENTICATED_BODY_BYTES } from './body-limit.ts';
@@ -103,6 +104,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
     ...dnsRoutes(deps),
     ...controlRoutes(deps),
     ...systemRoutes(deps),
+    ...backupRoutes(deps),
     ...eventRoutes(deps),
     ...banRoutes(deps),
     ...trunkRoutes(deps),

@@ -8,6 +8,7 @@ import { bool, cidr, domainName, int, list, num, oneOf, str, table, type Field }
 import { parseWebConfig, type WebConfig } from './web-config.ts';
 import { parseLogConfig, type LogConfig } from './log-config.ts';
 import { parseMetricsConfig, type MetricsConfig } from './metrics-config.ts';
+import { parseBackupsConfig, type BackupsConfig } from './backups-config.ts';
 import { parseSipTlsConfig, type SipTlsConfig } from './sip-tls-config.ts';
 import { parseSipListen, type SipListenAddress } from './sip-listen-config.ts';
 import { parseEmergencyConfig, parseOverloadConfig, type EmergencyConfig, type OverloadConfig } from './overload-config.ts';
@@ -41,6 +42,8 @@ export interface ApplianceConfig {
   readonly overload: OverloadConfig;
   /** Call detail records (`[call_records]`). */
   readonly callRecords: CallRecordsConfig;
+  /** Scheduled encrypted backups (`[backups]`). */
+  readonly backups: BackupsConfig;
   /** SIP provider accounts (`[[trunks]]`, trunk-config.ts). */
   readonly trunks: readonly TrunkConfig[];
   /** Outbound routes, first match wins (`[[routes]]`). */
@@ -243,8 +246,8 @@ export function loadConfig(path?: string): ApplianceConfig {
 function validate(raw: Record<string, unknown>, source: string, baseDir: string): ApplianceConfig {
   const top = table(raw, '', {
     name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }), data_dir: str(), sip: pass, dns: pass, web: pass, control: pass, peers: pass, security: pass, log: pass, metrics: pass,
-    emergency: pass, overload: pass, call_records: pass, trunks: pass, routes: pass, inbound: pass, feature_codes: pass, voicemail: pass,
-  }, { ...DEFAULTS.top, feature_codes: {}, voicemail: {}, security: {}, log: {}, metrics: {}, emergency: {}, overload: {}, call_records: {}, trunks: [], routes: [], inbound: [], name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
+    emergency: pass, overload: pass, call_records: pass, backups: pass, trunks: pass, routes: pass, inbound: pass, feature_codes: pass, voicemail: pass,
+  }, { ...DEFAULTS.top, feature_codes: {}, voicemail: {}, security: {}, log: {}, metrics: {}, emergency: {}, overload: {}, call_records: {}, backups: {}, trunks: [], routes: [], inbound: [], name: hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'appliance', sip: {}, dns: {}, web: {}, control: {}, peers: [] });
 
   const sip = table(top.sip, 'sip', {
     listen: pass, port, advertise: pass, domain: domainName,
@@ -328,6 +331,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     emergency,
     overload,
     callRecords,
+    backups: parseBackupsConfig(top.backups, baseDir, resolve(baseDir, top.data_dir)),
     trunks: outside.trunks, routes: outside.routes, inbound: outside.inbound,
     featureCodes: parseFeatureCodesConfig(top.feature_codes), voicemail: parseVoicemailConfig(top.voicemail),
     control: { minWorkers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule, policy,

@@ -7,3 +7,4 @@ export * from './sip-listen-config.ts';
 export * from './call-records-config.ts';
 export * from './metrics-config.ts';
 export * from './pbx-config.ts';
+export * from './backups-config.ts';

@@ -10,7 +10,8 @@ const startedAt = Date.now();
 /** Header carrying the passphrase of an encrypted backup on restore (URI-encoded: a header is ASCII). */
 export const PASSPHRASE_HEADER = 'x-backup-passphrase';
 
-function download(file: BackupFile): Response {
+/** A backup file as a download (never cached, never sniffed). */
+export function download(file: BackupFile): Response {
   return new Response(file.bytes as Uint8Array<ArrayBuffer>, {
     headers: {
       'Content-Type': file.contentType,
@@ -40,7 +41,8 @@ async function readBounded(req: Request, max: number): Promise<Uint8Array> {
   }
 }
 
-function passphraseOf(req: Request): string {
+/** The `X-Backup-Passphrase` header, URI-decoded (empty when absent). */
+export function passphraseOf(req: Request): string {
   const raw = req.headers.get(PASSPHRASE_HEADER) ?? '';
   try {
     return decodeURIComponent(raw);

@@ -75,14 +75,14 @@ describe('install', () => {
   });
 
   // As root (CI containers, this box): with an existing system user, nothing is added to the system but temp files.
-  test.skipIf(process.getuid?.() !== 0)('as root: the data dir is made the user\'s (0750), the config readable by its group (0640), the unit written', async () => {
+  test.skipIf(process.getuid?.() !== 0)('as root: the data dir is made the user\'s (0700), the config readable by its group (0640), the unit written', async () => {
     const unitDir = mkdtempSync(join(dir, 'units-'));
     const r = await cli('--config', configFile, 'install', '--user', 'daemon', '--unit-dir', unitDir);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('systemctl daemon-reload && systemctl enable --now office-appliance.service');
     const data = statSync(join(dir, 'data'));
     expect(data.uid).toBe(1);
-    expect(data.mode & 0o777).toBe(0o750);
+    expect(data.mode & 0o777).toBe(0o700);
     expect(statSync(configFile).mode & 0o777).toBe(0o640);
     expect(statSync(configFile).gid).toBe(1);
     expect(readFileSync(join(unitDir, 'office-appliance.service'), 'utf8')).toContain('User=daemon\nGroup=daemon\n');
