@@ -2,6 +2,7 @@ import { api, apiDownload } from '../api.ts';
 import { fill, fmtBytes, fmtDuration, h } from '../dom.ts';
 import { actionButton, heading, notify, type Page } from '../ui.ts';
 import { adminAccountSection } from './admin-account.ts';
+import { scheduledBackupsSection } from './scheduled-backups.ts';
 
 interface SystemInfo {
   version: string; bun: string; uptimeSeconds: number; configSource: string; dataDir: string; sipDomain: string; dnsZone: string;
@@ -64,7 +65,7 @@ export const systemPage: Page = (root) => {
       notify(`Restored: ${r.restored.extensions} extensions, ${r.restored.dnsRecords} DNS records.${need}`);
     }));
   const certs = h('section', {});
-  root.replaceChildren(heading('System'), info, certs, backup, adminAccountSection());
+  root.replaceChildren(heading('System'), info, certs, backup, scheduledBackupsSection(save), adminAccountSection());
 
   // Fingerprints to check in the browser and to pin on phones (SIP over TLS).
   void api<TlsInfo>('GET', '/api/tls').then((t) => {
