@@ -4,7 +4,8 @@ import { ApplianceError } from '../errors/index.ts';
 /**
  * Modes of the files at rest. The store holds HA1 hashes (password-equivalent, RFC 2617
  * §3.2.2.2), the nonce secret, the admin hash and peer secrets; the data directory holds the
- * control token. None of it is for other local users: the directory is 0700, files 0600.
+ * control token and the secrets key (sealed-secrets-store.ts). None of it is for other local
+ * users: the directory is 0700, files 0600.
  */
 export const DIR_MODE = 0o700;
 export const SECRET_FILE_MODE = 0o600;
