@@ -107,6 +107,8 @@ export class ExtensionService {
     if (users.length > 0) throw new ValidationError(`extension ${number} is still used by ${users.join(', ')}`, 'number', 'conflict');
     this.store.extensions.remove(number);
     this.store.callFeatures.remove(number);
+    // Its busy-lamp subscriptions, held and watched (the notifier drops them at their next NOTIFY or expiry).
+    this.store.subscriptions.removeExtension(number);
     this.store.events.append('admin.extension.remove', `extension ${number} removed`, { number });
   }
 

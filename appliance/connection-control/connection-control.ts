@@ -18,6 +18,13 @@ import { TrunkDirectory } from '../trunks/trunk-directory.ts';
 import { loadOutsideLine } from '../trunks/outside-line.ts';
 import type { TrunkStatus } from '../trunks/trunk-status.ts';
 import { StoreWatch } from './store-watch.ts';
+import { LampBoard } from '../sip/events/lamp-board.ts';
+import { LampView } from '../sip/events/lamp-view.ts';
+import { Notifier } from '../sip/events/notifier.ts';
+import { extensionOfUri } from '../sip/events/extension-of-uri.ts';
+import type { PickupRequest } from '../sip/events/event-services.ts';
+import { pickupGroupOf } from '../sip/events/pickup-rules.ts';
+import { advertiseFor } from '../sip/transport/advertise-for.ts';
 
 /** A running connection control section: SIP registrar + stateful proxy and the DNS function. */
 export interface ConnectionControl {
@@ -32,6 +39,12 @@ export interface ConnectionControl {
   readonly trunkDirectory: TrunkDirectory;
   /** Reads the outside line again (the admin changed it in the store): routing and, here if we register, the registrations follow. */
   reloadOutsideLine(): Promise<void>;
+  /** Every extension's dialogs (busy lamps), as the lamp board's owner publishes them. */
+  readonly lamps: LampView;
+  /** The lamp board itself when this section owns it (the single-process appliance; workers get the control section's changes). */
+  readonly lampBoard?: LampBoard;
+  /** The NOTIFY sender, in the one section that runs it (`notifier`). */
+  readonly notifier?: Notifier;
   /**
    * The store changed (the control section said so): the DNS reloads its records, bindings of
    * removed extensions go, bans are re-read (the admin may have lifted one). The same runs when
@@ -57,6 +70,16 @@ export interface ConnectionControlOptions {
   readonly onTrunkStatus?: (status: TrunkStatus) => void;
   /** Told when a trunk's provider left a call unanswered (the worker tells its siblings through the control section). */
   readonly onTrunkUnreachable?: (trunk: string) => void;
+  /**
+   * Busy lamps (sip/events/): `own` (one process: this section keeps the lamp board from its own
+   * dialog events and runs the notifier), or what a worker does: run the notifier here (slot 0),
+   * tell the notifier's worker of a subscription accepted here, hand a pickup to another worker.
+   */
+  readonly events?: 'own' | {
+    readonly notifier: boolean;
+    readonly subscriptionChanged: (id: string) => void;
+    readonly pickupElsewhere: (request: PickupRequest) => void;
+  };
 }
 
 /**
@@ -146,11 +169,33 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
       sip.service.sourceGuard.sync(store.bans.active());
       reloadOutsideLine().catch((err) => log('trunk.reload', `the outside line could not be read again: ${(err as Error).message}`));
     }, print);
+    // Busy lamps, presence, pickup (issue 15): the dialog state per extension and the notifier.
+    const lamps = new LampView();
+    const ev = opts.events ?? 'own';
+    const lampBoard = ev === 'own' ? new LampBoard((uri) => extensionOfUri(uri, sip.service.settings.localHosts, exists)) : undefined;
+    if (lampBoard) sip.service.onDialogEvent = (e) => lamps.apply(lampBoard.apply(0, [e]));
+    const notifier = ev === 'own' || ev.notifier ? new Notifier({
+      store: store.subscriptions, lamps, domain: config.sip.domain, log,
+      request: (req, dest, user) => sip.service.request(req, dest, user),
+      identity: (address) => {
+        const st = sip.service.settings;
+        return { advertise: advertiseFor(st.advertiseByFamily, address), port: st.port, tlsPort: st.tlsPort, viaPort: st.viaPort };
+      },
+    }) : undefined;
+    sip.service.events = {
+      subscriptions: store.subscriptions, lamps,
+      changed: ev === 'own' ? (id) => notifier!.changed(id) : ev.subscriptionChanged,
+      pickup: (r) => (ev === 'own' || r.worker === opts.workerId ? void sip.service.pickup(r) : ev.pickupElsewhere(r)),
+      pickupGroup: (picker) => pickupGroupOf(picker, store.ringGroups.list()),
+    };
+    // A worker's notifier starts once the control section's board has arrived (worker-main.ts).
+    if (ev === 'own') notifier?.start();
     return {
-      workerId: opts.workerId, store, location, sip, dns, trunks, trunkDirectory, reloadOutsideLine,
+      workerId: opts.workerId, store, location, sip, dns, trunks, trunkDirectory, reloadOutsideLine, lamps, lampBoard, notifier,
       storeChanged: () => watch.changed(),
       async stop() {
         watch.stop();
+        notifier?.stop();
         await trunks?.stop();
         await sip.stop();
         await dns.stop();

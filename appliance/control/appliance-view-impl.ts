@@ -10,6 +10,7 @@ import type { WorkerPool } from './worker-pool.ts';
 import type { TrunkBoard } from '../trunks/trunk-board.ts';
 import type { ReloadResult } from './config-reload.ts';
 import { fanOutBindings } from './binding-fan-out.ts';
+import type { LampBoard } from '../sip/events/lamp-board.ts';
 
 /** What the control section hands to its ApplianceView. */
 export interface ViewParts {
@@ -30,6 +31,8 @@ export interface ViewParts {
   readonly reload: () => Promise<ReloadResult>;
   /** Told when the admin changed the store, before the workers are. */
   readonly onStoreChanged?: () => void;
+  /** Busy lamps: the dialog state per extension across every worker. */
+  readonly lamps: LampBoard;
 }
 
 /** The control section as the web API sees it (appliance/web/appliance-view.ts). */
@@ -73,5 +76,6 @@ export function applianceView(p: ViewParts): ApplianceView {
     takeBack: () => p.peers.takeBack(),
     trunks: () => p.trunks.list(),
     reload: () => p.reload(),
+    lamps: () => p.lamps.lamps(),
   };
 }

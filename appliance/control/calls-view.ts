@@ -57,8 +57,8 @@ export class CallsView {
         const end = this.ended.get(key);
         if (end) this.finish(call, end.at, end.reason);
         else this.active.set(key, call);
-      } else if (e.kind === 'failed') {
-        continue; // never answered: a call record (call-records.ts), not a call in progress
+      } else if (e.kind === 'failed' || e.kind === 'trying' || e.kind === 'early') {
+        continue; // never answered, or not yet: a call record (call-records.ts) or a lamp (sip/events/lamp-board.ts), not a call in progress
       } else if (e.kind === 'refresh') {
         const call = this.active.get(key);
         if (call && e.sessionExpires) this.active.set(key, { ...call, ...expiry(e.ts, e.sessionExpires) });

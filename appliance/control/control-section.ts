@@ -24,6 +24,8 @@ import { TrunkBoard } from '../trunks/trunk-board.ts';
 import { presentTrunk } from '../trunks/trunk-status.ts';
 import { handOffTargetFor, sipTargetsFor } from './peer-roles.ts';
 import { CallsView } from './calls-view.ts';
+import { LampBoard } from '../sip/events/lamp-board.ts';
+import { extensionOfUri } from '../sip/events/extension-of-uri.ts';
 import { CallRecorder } from './call-records.ts';
 import { defaultPolicySettings, initialPolicyMemory, policy, type PolicySettings } from './policy.ts';
 import { RespawnBackoff } from './respawn-backoff.ts';
@@ -119,6 +121,9 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const log = (kind: string, message: string, details: Record<string, unknown> = {}) => store.events.append(kind, message, details);
   const history = new History<OperatingState>(HISTORY_SAMPLES);
   const calls = new CallsView();
+  // Busy lamps (issue 15): the dialog state per extension, from every worker's dialog events.
+  const ourHosts = sipSettings(config, config.sip.port, config.sip.port).localHosts;
+  const lamps = new LampBoard((uri) => extensionOfUri(uri, ourHosts, (n) => store.extensions.get(n) !== undefined));
   // The trunks' states, reported by the worker in slot 0 (the one that registers them).
   // The config's trunk passwords sealed into the store (then the file may drop them), and the
   // outside line as the workers see it: the config's entries and the admin's (outside-line.ts).
@@ -193,6 +198,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
         if (admission) pool.send(worker, { type: 'admission', admission });
         pool.send(worker, { type: 'tcp-owners', owners: [...tcpOwners] });
         for (const status of trunks.list()) pool.send(worker, { type: 'trunk-status', status });
+        pool.send(worker, { type: 'lamps', changes: lamps.lamps().map((l) => ({ extension: l.extension, dialogs: l.dialogs, ended: [] })), reset: true });
         sendRoles(worker);
         announceSiblings();
         return;
@@ -221,10 +227,24 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       case 'location':
         locationWaiters.get(msg.id)?.([...msg.bindings]);
         return;
-      case 'dialogs':
+      case 'dialogs': {
         recorder.apply(worker.id, msg.events);
         calls.apply(worker.id, msg.events);
+        const changes = lamps.apply(worker.id, msg.events);
+        if (changes.length > 0) pool.broadcast({ type: 'lamps', changes });
         return;
+      }
+      case 'subscription': {
+        // The notifier runs in the slot-0 worker; one starting later reads the store anyway.
+        const notifier = pool.workers.find((w) => w.slot === 0 && w.state === 'running');
+        if (notifier && typeof msg.id === 'string') pool.send(notifier, { type: 'subscription', id: msg.id });
+        return;
+      }
+      case 'pickup': {
+        const holder = pool.workers.find((w) => w.id === msg.request?.worker);
+        if (holder) pool.send(holder, { type: 'pickup', request: msg.request });
+        return;
+      }
       case 'ban':
         pool.broadcast({ type: 'ban', ban: msg.ban }, worker);
         return;
@@ -434,7 +454,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     return result;
   };
   const view = applianceView({
-    store, pool, history, calls, peers, settings: () => settings, sampleListeners, callTrace, trunks, reload,
+    store, pool, history, calls, peers, settings: () => settings, sampleListeners, callTrace, trunks, reload, lamps,
     // The admin changed the store (web UI, CLI): the trunks board follows the outside line too.
     onStoreChanged: () => trunks.configure(loadOutsideLine(config, store).trunks),
   });

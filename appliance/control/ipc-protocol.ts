@@ -6,6 +6,8 @@ import type { TraceEntry } from '../sip/call-trace.ts';
 import type { WorkerReport } from './operating-state.ts';
 import type { TrunkStatus } from '../trunks/trunk-status.ts';
 import type { WorkerTotals } from '../metrics/worker-totals.ts';
+import type { LampChange } from '../sip/events/lamp-board.ts';
+import type { PickupRequest } from '../sip/events/event-services.ts';
 
 /**
  * The typed IPC between the control section and its connection control sections (Bun.spawn
@@ -56,6 +58,12 @@ export type ControlToWorker =
   | { readonly type: 'trunk-status'; readonly status: TrunkStatus }
   /** A sibling saw the trunk's provider leave a call unanswered: its calls get 503 for 30 s. */
   | { readonly type: 'trunk-unreachable'; readonly trunk: string }
+  /** Busy lamps: the lamp board's changes (`reset`: the whole board, to a worker just started). */
+  | { readonly type: 'lamps'; readonly changes: readonly LampChange[]; readonly reset?: boolean }
+  /** To the notifier's worker (slot 0): a subscription was created, refreshed or ended in the store. */
+  | { readonly type: 'subscription'; readonly id: string }
+  /** To the worker whose fork holds the ringing call: pick it up for this phone. */
+  | { readonly type: 'pickup'; readonly request: PickupRequest }
   /** Bytes for a TCP connection this worker holds (base64), sent on behalf of a sibling. */
   | TcpWrite;
 
@@ -90,6 +98,10 @@ export type WorkerToControl =
   | { readonly type: 'trunk-status'; readonly status: TrunkStatus }
   /** This worker's call to the trunk got no answer at all: tell the others. */
   | { readonly type: 'trunk-unreachable'; readonly trunk: string }
+  /** A subscription was accepted, refreshed or ended here: for the notifier's worker. */
+  | { readonly type: 'subscription'; readonly id: string }
+  /** A pickup for the worker named in it (its fork holds the call). */
+  | { readonly type: 'pickup'; readonly request: PickupRequest }
   /** Draining finished (or timed out): the worker exits right after. */
   | { readonly type: 'drained'; readonly openTransactions: number; readonly totals?: WorkerTotals };
 

@@ -10,11 +10,18 @@ import type { SipRequest, SipResponse } from './message/types.ts';
  * end a call whose BYE was lost.
  */
 export type DialogEvent =
-  | ({ readonly kind: 'start'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number; readonly sessionExpires?: number; readonly invitedAt?: number } & TrunkLeg)
+  | ({ readonly kind: 'start'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number; readonly sessionExpires?: number; readonly invitedAt?: number; readonly answeredBy?: string } & TrunkLeg)
   /** A call that was not answered: the final error response to its INVITE (call detail records). */
   | ({ readonly kind: 'failed'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number; readonly status: number; readonly reason: string; readonly invitedAt?: number } & TrunkLeg)
   | { readonly kind: 'refresh'; readonly callId: string; readonly tags: readonly [string, string]; readonly ts: number; readonly sessionExpires?: number }
-  | { readonly kind: 'end'; readonly callId: string; readonly tags: readonly [string, string]; readonly ts: number; readonly reason?: string };
+  | { readonly kind: 'end'; readonly callId: string; readonly tags: readonly [string, string]; readonly ts: number; readonly reason?: string }
+  /**
+   * A call ringing our extensions (busy lamps, call pickup: RFC 4235 `trying`): the INVITE went
+   * to the phones of `callees` (each serial step anew: the previous step's extensions stop ringing).
+   */
+  | { readonly kind: 'trying'; readonly callId: string; readonly tags: readonly [string, '']; readonly from: string; readonly to: string; readonly ts: number; readonly callees: readonly string[] }
+  /** A phone's provisional response with a To tag went upstream (RFC 4235 `early`); `callee`: whose phone. */
+  | { readonly kind: 'early'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number; readonly callee?: string };
 
 /** For a call over a trunk (issue 14): which, which way, and what the far end received. */
 export interface TrunkLeg {
@@ -30,14 +37,18 @@ export interface TrunkLeg {
  * whatever the answer (a 481 or a timeout's 408 too, which used to leave the call "active").
  */
 export function dialogEventOf(req: SipRequest, res: SipResponse, now = Date.now(), invitedAt?: number): DialogEvent | undefined {
-  if (res.status < 200) return undefined;
+  const initial = req.method === 'INVITE' && !req.headers.to.params.tag;
   const callId = req.headers['call-id'];
   const fromTag = String(req.headers.from.params.tag ?? '');
   const toTag = String(req.headers.to.params.tag ?? res.headers.to?.params?.tag ?? '');
+  if (res.status < 200) {
+    // RFC 4235 §3.7.1: a provisional response with a To tag makes an early dialog (a 100 never does).
+    if (!initial || res.status === 100 || !toTag) return undefined;
+    return { kind: 'early', callId, tags: [fromTag, toTag], from: req.headers.from.uri, to: req.headers.to.uri, ts: now };
+  }
   const tags: [string, string] = [fromTag, toTag];
   const since = invitedAt !== undefined ? { invitedAt } : {};
   if (req.method === 'BYE') return { kind: 'end', callId, tags, ts: now, reason: res.status < 300 ? 'BYE' : `BYE answered ${res.status}` };
-  const initial = req.method === 'INVITE' && !req.headers.to.params.tag;
   if (res.status >= 300) {
     // A challenge is not the end of a call: the caller sends the INVITE again with credentials.
     if (!initial || res.status === 401 || res.status === 407) return undefined;

@@ -36,6 +36,8 @@ import type { DialogTokens } from './security/dialog-token.ts';
 import type { SourceGuard } from './security/source-guard.ts';
 import type { FlowSpreader } from './pipeline/flow-spreader.ts';
 import type { Logger } from '../../system/log/logger.ts';
+import type { EventServices, PickupRequest } from './events/event-services.ts';
+import { destinationOf } from './events/source-destination.ts';
 
 /** Host services the SIP service needs, passed in at start-up (DESIGN.md layering). */
 export interface SipServiceDeps {
@@ -85,6 +87,10 @@ export class SipService implements PipelineServices {
   featureCodes: FeatureCodeControl | undefined;
   /** The voicemail server (`[voicemail] uri`), for MWI subscriptions (pipeline/stages/voicemail-mwi.ts). */
   voicemail: (() => Target | undefined | Promise<Target | undefined>) | undefined;
+  /** Busy lamps, presence and pickup (sip/events/); set by the connection control section. */
+  events: EventServices | undefined;
+  /** Forks of initial INVITEs by Call-ID and caller's tag, with their launcher (call pickup). */
+  private readonly calls = new Map<string, { readonly fork: Fork; readonly launch: (targets: readonly Target[]) => void }>();
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
   private transport!: SipTransport;
@@ -209,14 +215,25 @@ export class SipService implements PipelineServices {
    * The dialog event a final response makes (calls view, call records), with its trunk leg;
    * tells the trunks a call of theirs is recorded.
    */
-  private emitDialogEvent(ctx: RequestContext, res: SipResponse): void {
+  private emitDialogEvent(ctx: RequestContext, res: SipResponse, extension?: string): void {
     if (!this.onDialogEvent) return;
-    const event = dialogEventOf(ctx.req, res, Date.now(), ctx.st?.createdAt);
+    let event = dialogEventOf(ctx.req, res, Date.now(), ctx.st?.createdAt);
     if (!event) return;
+    // Whose phone answered or rings (busy lamps, sip/events/lamp-board.ts).
+    if (extension && event.kind === 'early') event = { ...event, callee: extension };
+    else if (extension && event.kind === 'start') event = { ...event, answeredBy: extension };
     const leg = ctx.trunkCall;
     if (!leg || (event.kind !== 'start' && event.kind !== 'failed')) return this.onDialogEvent(event);
     this.trunks?.recorded(event.callId);
     this.onDialogEvent({ ...event, trunk: leg.trunk, direction: leg.direction, routedTo: leg.routedTo });
+  }
+
+  /** RFC 4235 `trying` for the extensions an INVITE now rings (the lamps light before any 1xx). */
+  private emitTrying(ctx: RequestContext, targets: readonly Target[]): void {
+    if (!this.onDialogEvent) return;
+    const { req } = ctx;
+    const callees = [...new Set(targets.flatMap((t) => (t.extension ? [t.extension] : [])))];
+    this.onDialogEvent({ kind: 'trying', callId: req.headers['call-id'], tags: [String(req.headers.from.params.tag ?? ''), ''], from: req.headers.from.uri, to: req.headers.to.uri, ts: Date.now(), callees });
   }
 
   /** A sibling worker's Via port: a slot's port from the config, or one announced (a fallback port). */
@@ -263,8 +280,10 @@ export class SipService implements PipelineServices {
   }
 
   createServer(ctx: RequestContext): ServerTransaction {
+    const call = callKeyOf(ctx.req);
     const st = new ServerTransaction(ctx.txKey!, ctx.req, ctx.source, this.transport, (t) => {
       if (this.servers.get(t.key) === t) this.servers.delete(t.key);
+      if (this.calls.get(call)?.fork.st === t) this.calls.delete(call);
     });
     this.servers.set(st.key, st);
     return st;
@@ -281,18 +300,20 @@ export class SipService implements PipelineServices {
     const st = ctx.st!;
     if (st.isInvite) this.reply(ctx, 100, 'Trying'); // §16.2: before forking
     let setupTimed = false;
+    /** Branch → the extension whose phone it rings (busy lamps). */
+    const extensionOf = new Map<ClientTransaction, string>();
     const fork = new Fork(st, {
       cancelBranch: (ct) => this.cancelBranch(ct),
       // Our Via comes off (§16.7 step 9); should the UAS have mangled the Vias, the ones the
       // request came with (our transaction keeps them, §8.2.6.2) are used instead.
-      upstream: (res) => {
+      upstream: (res, ct) => {
         this.counters.reply(res.status, ctx.req.method);
         // Call setup time: INVITE received → the first 2xx going upstream (later ones are other branches' or retransmissions).
         if (!setupTimed && st.isInvite && res.status >= 200 && res.status < 300) {
           setupTimed = true;
           this.counters.callSetup.observe((Date.now() - st.createdAt) / 1000);
         }
-        this.emitDialogEvent(ctx, res);
+        this.emitDialogEvent(ctx, res, ct && extensionOf.get(ct));
         return forwardedResponse(res, st.vias);
       },
       localFinal: (res) => this.emitDialogEvent(ctx, res),
@@ -301,9 +322,11 @@ export class SipService implements PipelineServices {
     const loop = undefined;
     /** The target each branch was started for, by branch index (3xx recursion reads its History-Info). */
     const launched: Target[] = [];
+    const initialInvite = st.isInvite && !ctx.req.headers.to.params.tag;
     // Forwards `list` in the fork; again for each step of serial forking (branch numbers go on).
     const launch = (list: readonly Target[]) => {
       const starts: (() => void)[] = [];
+      if (initialInvite) this.emitTrying(ctx, list);
       const base = fork.branches.length;
       list.forEach((t, j) => {
         const i = base + j;
@@ -332,6 +355,7 @@ export class SipService implements PipelineServices {
         // RFC 3263 §4.3: a target with fallbacks fails over along them (proxy/failover.ts).
         const failover = t.fallbacks?.length || t.onUnanswered ? new Failover(fork, t, t.fallbacks ?? [], open) : undefined;
         const ct = open(t, 0, failover ?? fork);
+        if (t.extension) extensionOf.set(ct, t.extension);
         fork.add(ct);
         starts.push(failover ? () => failover.start(ct) : () => ct.start());
       });
@@ -355,8 +379,34 @@ export class SipService implements PipelineServices {
         targetOf: (ct) => launched[ct.index],
       }, ctx.ruri.user);
     }
+    if (initialInvite) this.calls.set(callKeyOf(ctx.req), { fork, launch });
     launch(targets);
     serialFork?.begin();
+  }
+
+  /**
+   * Call pickup (docs/PBX.md "Call pickup"): the call's ringing branches are cancelled and the
+   * picker's phone rings instead, in the same response context (the proxy way: no Replaces
+   * needed from any phone), with `Call-Info: answer-after=0` for phones that answer by
+   * themselves when asked. False when no such call rings here any more.
+   */
+  pickup(p: PickupRequest): boolean {
+    const call = this.calls.get(`${p.callId}|${p.callerTag}`);
+    if (!call || call.fork.over) return false;
+    // The phone that dialled (its registration), else every phone of the picker, else where the request came from.
+    const own = this.location.bindingForContact(p.contact);
+    const bindings = own ? [own] : this.location.bindings(`sip:${p.picker}@${this.settings.domain}`);
+    const headers = { 'call-info': `<sip:${this.settings.domain}>;answer-after=0` };
+    const targets: Target[] = bindings.flatMap((b) => {
+      const dest = bindingDestination(b);
+      return dest ? [{ uri: b.contact, dest, extension: p.picker, headers }] : [];
+    });
+    const fromSource = destinationOf({ source: p.source, contact: p.contact });
+    if (targets.length === 0 && fromSource) targets.push({ uri: p.contact, dest: fromSource, extension: p.picker, headers });
+    if (targets.length === 0) return false;
+    const ok = call.fork.pickUp(() => call.launch(targets));
+    if (ok) this.deps.log('sip.pickup', `extension ${p.picker} picks up call ${p.callId}`, { callId: p.callId, picker: p.picker });
+    return ok;
   }
 
   /**
@@ -461,6 +511,11 @@ export class SipService implements PipelineServices {
       dialogToken: (callId: string, fromTag: string) => this.dialogTokens.issue(callId, fromTag),
     };
   }
+}
+
+/** A call's key among the forks: Call-ID and the caller's tag. */
+function callKeyOf(req: SipRequest): string {
+  return `${req.headers['call-id']}|${req.headers.from?.params?.tag ?? ''}`;
 }
 
 function stringUri(uri: SipUri): string {

@@ -4,6 +4,7 @@ import type { OperatingState } from '../control/operating-state.ts';
 import type { TraceEntry } from '../sip/call-trace.ts';
 import type { PolicySettings } from '../control/policy.ts';
 import type { TrunkStatus } from '../trunks/trunk-status.ts';
+import type { ExtensionLamp } from '../sip/events/lamp-board.ts';
 import type { HandOffResult, HandOffStatus } from '../peers/hand-off.ts';
 import type { ReloadResult } from '../control/config-reload.ts';
 
@@ -58,4 +59,6 @@ export interface ApplianceView {
   trunks(): TrunkStatus[];
   /** Re-reads and validates the config file and applies what changed (issue 17). */
   reload(): Promise<ReloadResult>;
+  /** Busy lamps: every extension with a dialog now (an extension not listed is idle), docs/PBX.md. */
+  lamps(): ExtensionLamp[];
 }

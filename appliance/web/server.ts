@@ -15,6 +15,7 @@ import { extensionRoutes } from './api/extensions-api.ts';
 import { ringGroupRoutes } from './api/ring-groups-api.ts';
 import { liveRoutes } from './api/live-api.ts';
 import { registrationRoutes } from './api/registrations-api.ts';
+import { lampRoutes } from './api/lamps-api.ts';
 import { systemRoutes } from './api/system-api.ts';
 import { backupRoutes } from './api/backups-api.ts';
 import type { ApplianceView } from './appliance-view.ts';
@@ -99,6 +100,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
     ...extensionRoutes(deps),
     ...ringGroupRoutes(deps),
     ...registrationRoutes(deps),
+    ...lampRoutes(deps),
     ...callRoutes(deps),
     ...callRecordRoutes(deps),
     ...dnsRoutes(deps),

@@ -12,6 +12,7 @@ import { RingGroupsStore } from './ring-groups-store.ts';
 import { CallFeaturesStore } from './call-features-store.ts';
 import { OutsideLineStore } from './outside-line-store.ts';
 import { SealedSecretsStore } from './sealed-secrets-store.ts';
+import { SubscriptionsStore } from './subscriptions-store.ts';
 
 export * from './database.ts';
 export * from './dns-records-store.ts';
@@ -26,6 +27,7 @@ export * from './ring-groups-store.ts';
 export * from './call-features-store.ts';
 export * from './outside-line-store.ts';
 export * from './sealed-secrets-store.ts';
+export * from './subscriptions-store.ts';
 export * from './file-modes.ts';
 export { migrate, MIGRATIONS } from './migrations.ts';
 
@@ -46,6 +48,7 @@ export interface Store {
   readonly outsideLine: OutsideLineStore;
   /** Secrets kept encrypted at rest (trunk passwords). */
   readonly secrets: SealedSecretsStore;
+  readonly subscriptions: SubscriptionsStore;
   close(): void;
 }
 
@@ -73,6 +76,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     callFeatures: new CallFeaturesStore(db),
     outsideLine: new OutsideLineStore(db),
     secrets: new SealedSecretsStore(db, dataDir),
+    subscriptions: new SubscriptionsStore(db),
     close: () => {
       try {
         events.flush(undefined, true);

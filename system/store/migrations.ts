@@ -199,6 +199,30 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 11,
+    name: 'event subscriptions: busy lamps and presence (issue 15)',
+    sql: `
+      CREATE TABLE subscriptions (
+        id         TEXT PRIMARY KEY,
+        event      TEXT NOT NULL,
+        event_id   TEXT NOT NULL DEFAULT '',
+        subscriber TEXT NOT NULL,
+        target     TEXT NOT NULL,
+        call_id    TEXT NOT NULL,
+        remote_tag TEXT NOT NULL,
+        local_tag  TEXT NOT NULL,
+        contact    TEXT NOT NULL,
+        source     TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        notifies   INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX subscriptions_dialog ON subscriptions (call_id, remote_tag, local_tag, event);
+      CREATE INDEX subscriptions_subscriber ON subscriptions (subscriber);
+      CREATE INDEX subscriptions_target ON subscriptions (target);
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; returns the versions applied now. */

@@ -12,6 +12,7 @@ import type { DialogTokens } from '../security/dialog-token.ts';
 import type { FamilyAdvertise } from '../transport/advertise-for.ts';
 import type { FeatureCodesConfig } from '../../../system/config/index.ts';
 import type { FeatureAction } from '../pbx/feature-code.ts';
+import type { EventServices } from '../events/event-services.ts';
 
 /** Settings the SIP pipeline reads, precomputed from the config at start (STYLE.md §9). */
 export interface SipSettings {
@@ -151,6 +152,10 @@ export interface PipelineServices {
   readonly voicemail?: () => Target | undefined | Promise<Target | undefined>;
   /** Feature codes; undefined: none (a bare SIP service in tests). */
   readonly featureCodes?: FeatureCodeControl;
+  /** Busy lamps, presence and pickup (sip/events/); undefined: SUBSCRIBEs reach the phones. */
+  readonly events?: EventServices;
+  /** Deterministic To tag of the responses we generate (message/local-tag.ts). */
+  toTag(req: SipRequest): string;
   log(kind: string, message: string, details?: Record<string, unknown>): void;
 }
 

@@ -11,6 +11,8 @@ import { overload } from './stages/overload.ts';
 import { registrar } from './stages/registrar.ts';
 import { relay } from './stages/relay.ts';
 import { sanity } from './stages/sanity.ts';
+import { pickup } from './stages/pickup.ts';
+import { subscribe } from './stages/subscribe.ts';
 import { transaction } from './stages/transaction.ts';
 import { trunkInbound } from './stages/trunk-inbound.ts';
 import { trunkOutbound } from './stages/trunk-outbound.ts';
@@ -30,6 +32,8 @@ export const REQUEST_PIPELINE: readonly Stage[] = [
   trunkInbound,
   auth,
   registrar,
+  subscribe,
+  pickup,
   featureCodes,
   voicemailMwi,
   trunkOutbound,

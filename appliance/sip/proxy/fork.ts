@@ -9,8 +9,8 @@ import { selectBest } from './response-selection.ts';
 export interface ForkHost {
   /** Sends a CANCEL for an INVITE client transaction (same branch, RFC 3261 §9.1). */
   cancelBranch(ct: ClientTransaction): void;
-  /** Turns a downstream response into the upstream one (pops our Via, §16.7 step 9). */
-  upstream(res: SipResponse): SipResponse;
+  /** Turns a downstream response into the upstream one (pops our Via, §16.7 step 9); `ct`: the branch it came on. */
+  upstream(res: SipResponse, ct?: ClientTransaction): SipResponse;
   toTag(req: SipRequest): string;
   /** A final response the fork made itself (408, 487, a 503 turned 500, §16.7 step 6): the call records see it too. */
   localFinal?(res: SipResponse): void;
@@ -103,7 +103,7 @@ export class Fork implements ClientTransactionUser {
     if (s < 200) {
       if (this.cancelWhenProvisional.delete(ct)) this.host.cancelBranch(ct);
       // §16.7 step 5: forward provisional responses except 100.
-      if (s > 100 && !this.done) this.st.respond(this.host.upstream(res));
+      if (s > 100 && !this.done) this.st.respond(this.host.upstream(res, ct));
       return;
     }
     if (s < 300) {
@@ -116,7 +116,7 @@ export class Fork implements ClientTransactionUser {
       this.answeredBy.add(ct);
       this.answered = true;
       this.finish();
-      this.st.respond(this.host.upstream(res));
+      this.st.respond(this.host.upstream(res, ct));
       if (this.st.isInvite) this.cancelPending(ct);
       return;
     }
@@ -167,6 +167,30 @@ export class Fork implements ClientTransactionUser {
     this.rangOut = true;
     for (const ct of this.branches) if (this.finals[ct.index] === undefined) this.rungOut.add(ct);
     this.cancelPending(undefined);
+  }
+
+  /**
+   * Call pickup (docs/PBX.md): the ringing branches are cancelled like a serial step's ring-out,
+   * and `start` then forwards to the picker within this response context (once: should the
+   * picker's phone not answer either, the best response goes upstream). False when the call is
+   * already answered or over.
+   */
+  pickUp(start: () => void): boolean {
+    if (this.over) return false;
+    this.continuation?.stop();
+    let used = false;
+    this.continuation = {
+      advance: () => {
+        if (used) return false;
+        used = true;
+        start();
+        this.continued();
+        return true;
+      },
+      stop: () => {},
+    };
+    this.ringOut();
+    return true;
   }
 
   /**

@@ -79,7 +79,7 @@ export const WORKER_PORT_PARAM = 'wport';
  * there, so a UDP port in a TLS Via lost every answer), and the worker's own port travels in
  * `wport`, for the worker holding the connection to hand the response on.
  */
-function ourVia(transport: WireTransport, branch: string, id: ForwardIdentity): Via {
+export function ourVia(transport: WireTransport, branch: string, id: Pick<ForwardIdentity, 'advertise' | 'port' | 'tlsPort' | 'viaPort'>): Via {
   const host = uriHost(id.advertise);
   if (transport === 'udp') return { version: '2.0', protocol: 'UDP', host, port: id.viaPort, params: { branch } };
   const port = transport === 'tls' ? id.tlsPort ?? id.port : id.port;

@@ -46,7 +46,7 @@ export function createLocator(deps: LocatorDeps): (user: string) => Promise<Rout
       if (t.transport === 'tcp' && !deps.tcp) continue;
       const binding = bindings.find((b) => matches(b, t));
       const uri = binding?.contact ?? `sip:${number}@${uriHost(t.address)}:${t.port}${t.transport === 'udp' ? '' : `;transport=${t.transport}`}`;
-      targets.push({ uri, dest: destination(t, binding) });
+      targets.push({ uri, dest: destination(t, binding), ...(ext ? { extension: ext.number } : {}) });
     }
     return targets.length > 0 ? { kind: 'relay', targets } : { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
   };

@@ -27,6 +27,8 @@ export interface Target {
   readonly onUnanswered?: () => void;
   /** Told when fail-over moves on to this destination (a fallback; a trunk's fail-over trunk). */
   readonly onStart?: () => void;
+  /** The extension whose phone this is (busy lamps and pickup follow its calls, sip/events/); absent for trunks and other domains. */
+  readonly extension?: string;
   /** Header fields added to the forwarded request when it has none of that name (History-Info, proxy/planned-locator.ts). */
   readonly headers?: Readonly<Record<string, string>>;
 }

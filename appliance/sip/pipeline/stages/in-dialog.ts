@@ -3,6 +3,7 @@ import { parseSipUri, type SipUri } from '../../message/uri.ts';
 import { DIALOG_TOKEN_PARAM } from '../../security/dialog-token.ts';
 import type { Target } from '../../proxy/targets.ts';
 import type { RequestContext, Stage } from '../context.ts';
+import { eventPackage } from '../../events/subscribe-rules.ts';
 
 /**
  * Route processing (RFC 3261 §16.4) and in-dialog requests. If the Request-URI is a Route we
@@ -47,6 +48,9 @@ export const inDialog: Stage = {
     // outbound proxy, a Route to us without a dialog token. Absorbed, and not a forgery: it was
     // counted as one, and five calls in 300 s banned the phone (baresip, linphonec).
     if (req.method === 'ACK' && toTag === localToTag(req)) return 'handled';
+    // A refresh or unsubscribe of a subscription we are the notifier of (stages/subscribe.ts):
+    // addressed to our Contact, authenticated and checked against the store further on.
+    if (req.method === 'SUBSCRIBE' && !req.headers.route && services.events && ctx.ruri && services.isLocalHost(ctx.ruri.host) && eventPackage(req.headers.event)) return 'continue';
     // In a dialog: only requests that came through our Record-Route are ours to relay.
     if (!ours) return refuse(ctx, 481, 'Call/Transaction Does Not Exist');
     const token = ours.params[DIALOG_TOKEN_PARAM] ?? undefined;

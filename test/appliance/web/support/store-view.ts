@@ -9,6 +9,7 @@ import type { ApplianceView, PeerSummary, WorkerSummary } from '../../../../appl
 import type { TrunkStatus } from '../../../../appliance/trunks/trunk-status.ts';
 import { NOT_HANDED_OFF, type HandOffStatus } from '../../../../appliance/peers/hand-off.ts';
 import { reloadConfig, type ReloadResult } from '../../../../appliance/control/config-reload.ts';
+import { LampBoard, type ExtensionLamp } from '../../../../appliance/sip/events/lamp-board.ts';
 
 /**
  * An ApplianceView for the web tests until the control section implements it: backed by a real
@@ -18,6 +19,8 @@ import { reloadConfig, type ReloadResult } from '../../../../appliance/control/c
  */
 export class StoreView implements ApplianceView {
   readonly calls = new CallsView();
+  /** Busy lamps: a real board a test feeds dialog events (as the control section does). */
+  readonly lampBoard = new LampBoard((uri) => /^sip:(\d+)@office\.lan$/.exec(uri)?.[1]);
   readonly samples: OperatingState[] = [];
   readonly handOffs: string[] = [];
   storeChanges = 0;
@@ -37,6 +40,10 @@ export class StoreView implements ApplianceView {
   async sample(workers: Partial<WorkerReport>[] = [{}], ts = Date.now()): Promise<OperatingState> {
     const host = await this.sampler.sample();
     return this.push({ ts, host: { ...host, ts }, activeCalls: this.calls.count, workers: workers.map((w, i) => workerReport(i + 1, w)) });
+  }
+
+  lamps(): ExtensionLamp[] {
+    return this.lampBoard.lamps();
   }
 
   trunks(): TrunkStatus[] {
