@@ -1,11 +1,12 @@
 /**
- * The one executable (issue 17): `npm run build`'s command builds dist/office-appliance-like
- * binary into a temp dir, which then runs from a directory holding only its config file and
+ * The one executable (issue 17): package.json's build command makes the binary in a temp dir
+ * (not dist/), which then runs from a directory holding only its config file and
  * data dir: two workers (the binary in worker mode), OPTIONS answered, a REGISTER with digest
- * accepted (sipp), the embedded web UI served (page and script), the admin CLI working.
+ * accepted (sipp), the embedded web UI served (page and script), the admin CLI working, its
+ * scheduled backups written.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
@@ -47,7 +48,12 @@ port = ${webPort}
 [control]
 min_workers = 2
 max_workers = 2
+[backups]
+schedule = "* * * * * *"
+retention = 1
+passphrase_file = "backup.pass"
 `);
+    writeFileSync(join(runDir, 'backup.pass'), 'harbour violet sleet 9031 kiln\n', { mode: 0o600 });
     // The admin CLI of the binary itself, on the store it creates (embedded migrations).
     const add = Bun.spawnSync([exe, '--config', 'appliance.toml', 'extension', 'add', '2041', '--password', '-'], { cwd: runDir, stdin: Buffer.from(`${PW}\n`) });
     if (add.exitCode !== 0) throw new Error(`extension add: ${add.stderr.toString()}`);
@@ -106,6 +112,14 @@ max_workers = 2
     const css = /<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"/.exec(html)?.[1];
     expect((await fetch(`${base}${css}`, { tls: { rejectUnauthorized: false } })).status).toBe(200);
   });
+
+  test('writes its scheduled encrypted backups under the data dir (every second here, 1 kept)', async () => {
+    const dir = join(runDir, 'data', 'backups');
+    const names = () => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.osabk')) : []);
+    for (let i = 0; i < 100 && names().length === 0; i++) await Bun.sleep(100);
+    expect(names(), output).toHaveLength(1);
+    expect(readFileSync(join(dir, names()[0])).subarray(0, 8).toString('latin1')).toBe('OSABKENC');
+  }, 15_000);
 
   test('install --dry-run: the unit runs this binary with the absolute config path', () => {
     const r = Bun.spawnSync([exe, '--config', 'appliance.toml', 'install', '--dry-run'], { cwd: runDir });
