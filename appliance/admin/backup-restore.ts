@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ApplianceConfig } from '../../system/config/index.ts';
+import { outsideForwardCheck } from './outside-forward-check.ts';
 import { ApplianceError, ValidationError } from '../../system/errors/index.ts';
 import type { ExtensionRecord, Store } from '../../system/store/index.ts';
 import { DnsAdminService } from '../dns/admin-records.ts';
@@ -65,7 +66,7 @@ export function applyConfiguration(store: Store, config: ApplianceConfig, doc: B
     doc.ringGroups.forEach((g, i) => row(`ring group ${i + 1} ("${g.number}")`, () => {
       if (g.fallback) groups.update({ number: g.number, fallback: g.fallback });
     }));
-    const features = new CallFeaturesService(store);
+    const features = new CallFeaturesService(store, outsideForwardCheck(config, store));
     doc.callFeatures.forEach((f, i) => row(`call features ${i + 1} ("${f.extension}")`, () => {
       features.forward(f.extension, 'always', f.forwardAlways);
       features.forward(f.extension, 'busy', f.forwardBusy);

@@ -2,6 +2,7 @@ import { ValidationError } from '../../system/errors/index.ts';
 import type { CallFeatures, CallFeaturesPatch, Store } from '../../system/store/index.ts';
 import { checkNumber } from './extension-service.ts';
 import { isCallTarget } from './call-target-references.ts';
+import type { OutsideForwardCheck } from './outside-forward-check.ts';
 
 /** The forward kinds an admin sets (issue 15). */
 export type ForwardKind = 'always' | 'busy' | 'noanswer' | 'unreachable';
@@ -13,7 +14,8 @@ const FIELD: Record<ForwardKind, 'forwardAlways' | 'forwardBusy' | 'forwardNoAns
 
 /** Call forwarding and do-not-disturb of extensions, shared by the CLI and the web API. */
 export class CallFeaturesService {
-  constructor(private readonly store: Store) {}
+  /** @param outside checks outside numbers as forward targets (outside-forward-check.ts); absent: they are refused. */
+  constructor(private readonly store: Store, private readonly outside?: OutsideForwardCheck) {}
 
   get(extension: string): CallFeatures {
     this.existing(extension);
@@ -22,7 +24,7 @@ export class CallFeaturesService {
 
   /**
    * Sets (target) or clears (null) one forward. Targets are extensions or ring groups, never
-   * the extension itself; `afterSeconds` (no answer only) is the ring time before forwarding.
+   * the extension itself, or outside numbers the extension may call (with `outside`); `afterSeconds` (no answer only) is the ring time before forwarding.
    */
   forward(extension: string, kind: string, target: string | null, afterSeconds?: number): CallFeatures {
     const k = this.check(extension, kind, target);
@@ -43,7 +45,15 @@ export class CallFeaturesService {
     if (!(FORWARD_KINDS as readonly string[]).includes(kind)) throw new ValidationError(`invalid forward "${String(kind).slice(0, 20)}": use ${FORWARD_KINDS.join(', ')}`, 'kind');
     if (target !== null) {
       if (target === extension) throw new ValidationError('an extension cannot forward to itself', 'target');
-      if (!isCallTarget(this.store, target)) throw new ValidationError(`forward target "${String(target).slice(0, 20)}" is neither an extension nor a ring group (outside numbers are not supported)`, 'target');
+      if (!isCallTarget(this.store, target)) {
+        const shown = String(target).slice(0, 20);
+        // An outside number through the dial plan, with the extension's own permissions (issue 14).
+        if (typeof target !== 'string' || !/^\+?[0-9]{2,20}$/.test(target) || !this.outside) {
+          throw new ValidationError(`forward target "${shown}" is neither an extension nor a ring group${this.outside ? ' nor an outside number' : ''}`, 'target');
+        }
+        const why = this.outside(extension, target);
+        if (why) throw new ValidationError(`forward target "${shown}": ${why}`, 'target');
+      }
     }
     return kind as ForwardKind;
   }

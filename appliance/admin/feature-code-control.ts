@@ -4,6 +4,7 @@ import type { FeatureCodesConfig } from '../../system/config/index.ts';
 import type { Store } from '../../system/store/index.ts';
 import type { FeatureCodeControl, FeatureResult } from '../sip/pipeline/context.ts';
 import { CallFeaturesService } from './call-features-service.ts';
+import type { OutsideForwardCheck } from './outside-forward-check.ts';
 
 /**
  * Feature codes applied to the store through the same service and validation as the CLI
@@ -11,8 +12,8 @@ import { CallFeaturesService } from './call-features-service.ts';
  * be set from the phone either. The change counts from the next call on every worker (each
  * call reads the store).
  */
-export function featureCodeControl(store: Store, codes: FeatureCodesConfig): FeatureCodeControl {
-  const features = new CallFeaturesService(store);
+export function featureCodeControl(store: Store, codes: FeatureCodesConfig, outside?: OutsideForwardCheck): FeatureCodeControl {
+  const features = new CallFeaturesService(store, outside);
   return {
     codes,
     apply(extension, action): FeatureResult {

@@ -6,6 +6,7 @@ import { ARGV_PASSWORD_WARNING, readSecret } from './read-secret.ts';
 import { askRunningAppliance } from './control-client.ts';
 import type { CliCommand } from './command.ts';
 import { runFeatureVerb } from './extension-features-verbs.ts';
+import { outsideForwardCheck } from '../admin/outside-forward-check.ts';
 
 /** `extension add|list|remove`: works on the store whether or not the appliance runs (WAL). */
 export const extensionCommand: CliCommand = {
@@ -26,7 +27,7 @@ export const extensionCommand: CliCommand = {
     if (verb === 'forward' || verb === 'dnd') {
       const store = openStore(config.dataDir);
       try {
-        runFeatureVerb(verb, number === undefined ? [] : [number, ...rest], args, store, io);
+        runFeatureVerb(verb, number === undefined ? [] : [number, ...rest], args, store, io, outsideForwardCheck(config, store));
       } finally {
         store.close();
       }

@@ -1,6 +1,7 @@
 import { ApplianceError } from '../../system/errors/index.ts';
 import type { CallFeatures, Store } from '../../system/store/index.ts';
 import { CallFeaturesService } from '../admin/call-features-service.ts';
+import type { OutsideForwardCheck } from '../admin/outside-forward-check.ts';
 import { onlyOptions, type ParsedArgs } from './cli-args.ts';
 import type { CliOutput } from './command.ts';
 
@@ -17,8 +18,8 @@ export function describeFeatures(f: CallFeatures): string {
  * `extension forward <n> always|busy|noanswer|unreachable <target>|off [--after N]` and
  * `extension dnd <n> on|off` (issue 15).
  */
-export function runFeatureVerb(verb: 'forward' | 'dnd', words: readonly string[], args: ParsedArgs, store: Store, io: CliOutput): void {
-  const service = new CallFeaturesService(store);
+export function runFeatureVerb(verb: 'forward' | 'dnd', words: readonly string[], args: ParsedArgs, store: Store, io: CliOutput, outside?: OutsideForwardCheck): void {
+  const service = new CallFeaturesService(store, outside);
   const [number, ...rest] = words;
   if (verb === 'dnd') {
     onlyOptions(args, ['--config']);

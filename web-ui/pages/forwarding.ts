@@ -42,7 +42,7 @@ export const forwardingPage: Page = (root) => {
   const load = async () => {
     const all = await api<CallFeatures[]>('GET', '/api/features');
     fill(list, h('h2', {}, 'Extensions'),
-      h('p', { class: 'hint' }, 'A target is an extension or a ring group; empty: off. With a voicemail server, calls nobody answers go there unless a forward says otherwise.'),
+      h('p', { class: 'hint' }, 'A target is an extension, a ring group or an outside number the extension may call (through the dial plan); empty: off. With a voicemail server, calls nobody answers go there unless a forward says otherwise.'),
       table('Forwarding of each extension', ['Extension', 'Do not disturb', 'Always', 'On busy', 'On no answer', 'Unreachable', ''], all.map(row), 'no extension yet'));
   };
   void api<Extension[]>('GET', '/api/extensions').then((exts) => {

@@ -37,7 +37,7 @@ export function featureCode(dialled: string, codes: FeatureCodesConfig): Feature
 /** The feature codes as the UI and docs list them. */
 export function featureCodeList(codes: FeatureCodesConfig): { readonly code: string; readonly action: string }[] {
   return [
-    { code: `${codes.forwardAlwaysOn}<number>`, action: 'forward every call to <number> (an extension or a ring group)' },
+    { code: `${codes.forwardAlwaysOn}<number>`, action: 'forward every call to <number> (an extension, a ring group, or an outside number the extension may call)' },
     { code: codes.forwardAlwaysOff, action: 'forward always off' },
     { code: codes.dndOn, action: 'do-not-disturb on (callers get 486 Busy Here, or the forward-on-busy target)' },
     { code: codes.dndOff, action: 'do-not-disturb off' },

@@ -22,6 +22,12 @@ export interface CallPlanView {
    * busy go there when it sets no forward of that kind itself. Undefined: no voicemail.
    */
   readonly voicemail?: VoicemailPolicy;
+  /**
+   * True when `number` is an outside number the dial plan routes to a trunk (not an emergency
+   * number): a forward may go there (the forwarding extension's permissions are checked when
+   * it is rung, planned-locator.ts). Absent: forwards to outside numbers are not followed.
+   */
+  readonly outside?: (number: string) => boolean;
 }
 
 /** When an extension's calls go to voicemail (`[voicemail]` on_busy, on_no_answer, no_answer_seconds). */
@@ -54,6 +60,8 @@ export interface Hop {
 export interface PlannedTarget {
   readonly extension: string;
   readonly history: readonly Hop[];
+  /** An outside number (`extension` is the number dialled out): the extension whose forward it is, whose permissions and caller ID apply. */
+  readonly forwardedBy?: string;
 }
 
 /**
@@ -166,8 +174,13 @@ function follow(chain: readonly Hop[], view: CallPlanView, maxHops: number): Cal
     return { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
   }
   if (!view.isExtension(here.number)) {
-    // The dialled number is the locator's business (E.164, unknown: 404); a forward target gone since: 404.
-    return chain.length === 1 ? DIRECT : { kind: 'reply', status: 404, reason: 'Not Found' };
+    // The dialled number is the locator's business (E.164, unknown: 404).
+    if (chain.length === 1) return DIRECT;
+    // A forward to an outside number (issue 15 part 4): rung through the dial plan as the forwarding extension.
+    const by = chain[chain.length - 2].number;
+    if (view.outside?.(here.number) && view.isExtension(by)) return { kind: 'ring', targets: [{ extension: here.number, history: chain, forwardedBy: by }] };
+    // A forward target gone since: 404.
+    return { kind: 'reply', status: 404, reason: 'Not Found' };
   }
   const f = withVoicemail(view.features(here.number), view.voicemail);
   if (!last) {

@@ -6,6 +6,12 @@ import { diversion } from './diversion.ts';
 export type VoicemailTarget = () => Promise<Target | undefined> | Target | undefined;
 
 /**
+ * The next hop for an outside forward target: `number` through the dial plan as extension
+ * `by` (its class and limits, its caller ID towards the provider); a string: why it may not.
+ */
+export type OutsideTarget = (number: string, by: string) => Promise<Target | string | undefined>;
+
+/**
  * The location service with ring groups, forwarding and do-not-disturb in front
  * (call-plan.ts): the plan's extensions are located as usual and rung in parallel
  * (RFC 3261 §16.7 forking), each forwarded request naming its original target in
@@ -20,7 +26,15 @@ export function withCallPlan(
   next: (then: Then, outcome: Outcome) => CallPlan | undefined,
   domain: string,
   voicemail?: VoicemailTarget,
+  outside?: OutsideTarget,
 ): (user: string, method?: string) => Promise<RouteDecision> {
+  const toOutside = async (number: string, by: string, history: readonly Hop[]): Promise<RouteDecision> => {
+    const t = await outside?.(number, by);
+    if (typeof t === 'string') return { kind: 'reply', status: 403, reason: `Forward refused: ${t}` };
+    if (!t) return { kind: 'reply', status: 503, reason: 'Trunk Unavailable' };
+    // The provider learns who forwarded (RFC 5806 Diversion; History-Info, RFC 7044); the trunk's own headers (P-Asserted-Identity) stay.
+    return { kind: 'relay', targets: [{ ...t, headers: { ...t.headers, 'history-info': historyInfo(history, domain)!, diversion: diversion(history, domain) } }] };
+  };
   const toVoicemail = async (history: readonly Hop[]): Promise<RouteDecision> => {
     const t = await voicemail?.();
     if (!t) return { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
@@ -33,12 +47,13 @@ export function withCallPlan(
   const decide = async (p: CallPlan, user: string): Promise<RouteDecision> => {
     if (p.kind === 'direct') return locate(user);
     if (p.kind === 'reply') return { kind: 'reply', status: p.status, reason: p.reason };
-    const found = await Promise.all(p.targets.map((t) => (t.extension === VOICEMAIL ? toVoicemail(t.history) : locate(t.extension))));
+    const found = await Promise.all(p.targets.map((t) => (t.extension === VOICEMAIL ? toVoicemail(t.history)
+      : t.forwardedBy ? toOutside(t.extension, t.forwardedBy, t.history) : locate(t.extension))));
     const targets: Target[] = [];
     const contacts: string[] = [];
     found.forEach((d, i) => {
       const hi = historyInfo(p.targets[i].history, domain);
-      if (d.kind === 'relay' && p.targets[i].extension === VOICEMAIL) targets.push(...d.targets);
+      if (d.kind === 'relay' && (p.targets[i].extension === VOICEMAIL || p.targets[i].forwardedBy)) targets.push(...d.targets);
       else if (d.kind === 'relay') targets.push(...d.targets.map((t) => (hi ? { ...t, headers: { 'history-info': hi } } : t)));
       else if (d.kind === 'redirect') contacts.push(...d.contacts);
     });
@@ -47,7 +62,10 @@ export function withCallPlan(
     if (targets.length === 0) {
       // Nobody to ring now (no binding): as if every phone had answered 480.
       const after = then && next(then, { statuses: [480], rangOut: false });
-      return after ? decide(after, user) : { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
+      if (after) return decide(after, user);
+      // An outside forward refused (the forwarding extension's permissions) or its trunk down: that answer.
+      const refused = found.find((d, i) => d.kind === 'reply' && p.targets[i].forwardedBy);
+      return refused ?? { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
     }
     if (!then) return { kind: 'relay', targets };
     const serial: SerialStep = {

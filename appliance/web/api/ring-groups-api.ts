@@ -2,6 +2,7 @@ import { ValidationError } from '../../../system/errors/index.ts';
 import type { CallFeatures, RingGroupRecord } from '../../../system/store/index.ts';
 import { CallFeaturesService } from '../../admin/call-features-service.ts';
 import { RingGroupService } from '../../admin/ring-group-service.ts';
+import { outsideForwardCheck } from '../../admin/outside-forward-check.ts';
 import { Fields, json, noContent, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -49,7 +50,7 @@ function groupInput(f: Fields, body: Record<string, unknown>) {
 /** Ring groups CRUD and per-extension forwarding / do-not-disturb (issue 15, docs/API.md). */
 export function ringGroupRoutes({ config, store }: ApiDeps): Route[] {
   const groups = new RingGroupService(store, config.emergency.numbers);
-  const features = new CallFeaturesService(store);
+  const features = new CallFeaturesService(store, outsideForwardCheck(config, store));
   return [
     { method: 'GET', path: '/api/groups', handler: () => json(groups.list().map(presentGroup)) },
     {

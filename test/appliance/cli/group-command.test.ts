@@ -87,7 +87,7 @@ describe('extension forward / dnd CLI', () => {
   const refused: [string, string[], RegExp][] = [
     ['an unknown extension', ['extension', 'dnd', '299', 'on'], /extension 299 does not exist/],
     ['a forward to itself', ['extension', 'forward', '202', 'busy', '202'], /cannot forward to itself/],
-    ['an outside number', ['extension', 'forward', '202', 'busy', '+15551230000'], /outside numbers are not supported/],
+    ['an outside number no route takes', ['extension', 'forward', '202', 'busy', '+15551230000'], /no route of the dial plan takes it/],
     ['a URI target', ['extension', 'forward', '202', 'busy', 'sip:x@evil.example'], /neither an extension nor a ring group/],
     ['an unknown kind', ['extension', 'forward', '202', 'sometimes', '201'], /invalid forward "sometimes"/],
     ['--after on always', ['extension', 'forward', '202', 'always', '201', '--after', '10'], /--after is for noanswer only/],

@@ -52,3 +52,22 @@ describe('call plan with [voicemail]', () => {
     expect(diversion(h, 'office.lan')).toBe('<sip:202@office.lan>;reason=user-busy;counter=1, <sip:201@office.lan>;reason=unconditional;counter=1');
   });
 });
+
+describe('call plan with outside forward targets', () => {
+  const outsideView = (exts: Record<string, Features>): CallPlanView => ({ ...view(exts, null), outside: (n) => n.startsWith('9') && n.length > 6 });
+  const cases: [string, Record<string, Features>, string][] = [
+    ['forward always to an outside number: rung as the forwarding extension', { 201: { forwardAlways: '912125551234' } }, '201>912125551234:302 by 201'],
+    ['through another extension: the last extension forwards', { 201: { forwardAlways: '202' }, 202: { forwardAlways: '912125551234' } }, '201>202:302>912125551234:302 by 202'],
+    ['a number no route takes: 404 as before', { 201: { forwardAlways: '5551234' } }, 'reply 404'],
+  ];
+  for (const [name, exts, want] of cases) {
+    test(name, () => {
+      const p = planCall('201', outsideView(exts));
+      const got = p.kind === 'ring' ? `${path(p)}${p.targets[0].forwardedBy ? ` by ${p.targets[0].forwardedBy}` : ''}` : path(p);
+      expect(got).toBe(want);
+    });
+  }
+  test('without the dial plan (no outside in the view) an outside target is not followed', () => {
+    expect(path(planCall('201', view({ 201: { forwardAlways: '912125551234' } }, null)))).toBe('reply 404');
+  });
+});

@@ -1,0 +1,26 @@
+import type { Store } from '../../system/store/index.ts';
+import { classPermits, routeDialled } from '../trunks/dial-plan.ts';
+import { loadOutsideLine } from '../trunks/outside-line.ts';
+
+/**
+ * Whether an extension may forward its calls to an outside number (issue 15 with issue 14's
+ * toll-fraud policy): the number must be one the dial plan routes to a trunk now (the config's
+ * and the admin's routes, `loadOutsideLine`), of a class the extension may call itself, and
+ * not an emergency number (a forward to 911 would send every caller there). Returns the
+ * reason it may not, or undefined. Checked when the forward is set and again at each call
+ * (the route or the class may have changed since; call-plan.ts `outside`).
+ */
+export type OutsideForwardCheck = (extension: string, number: string) => string | undefined;
+
+export function outsideForwardCheck(config: Parameters<typeof loadOutsideLine>[0], store: Store): OutsideForwardCheck {
+  return (extension, number) => {
+    const ext = store.extensions.get(extension);
+    if (!ext) return `extension ${extension} does not exist`;
+    const line = loadOutsideLine(config, store);
+    const route = routeDialled(number, line.routes, line.emergency);
+    if (!route) return 'no route of the dial plan takes it';
+    if (route.class === 'emergency') return 'an emergency number cannot be a forward target';
+    if (!classPermits(ext.callClass, route.class)) return `extension ${extension} may not call ${route.class} numbers`;
+    return undefined;
+  };
+}
