@@ -33,6 +33,8 @@ export interface BaresipOptions {
   readonly cafile?: string;
   /** Seconds of the tone it sends (default 3): a call ends when its aufile source does. */
   readonly toneSeconds?: number;
+  /** URIs whose presence it watches (contact.so + presence.so: SUBSCRIBE Event: presence, `;presence=p2p`). */
+  readonly watch?: readonly string[];
 }
 
 /** A mono 8 kHz 16-bit PCM WAV of `seconds` of a tone (RIFF header, RFC 2361 format tag 1). */
@@ -67,7 +69,8 @@ module g711.so
 module aufile.so
 ${o.transport === 'tls' ? 'module srtp.so\n' : ''}module_app account.so
 module_app menu.so
-`);
+${o.watch?.length ? 'module_app contact.so\nmodule_app presence.so\n' : ''}`);
+  if (o.watch?.length) writeFileSync(join(dir, 'contacts'), o.watch.map((u) => `<${u}>;presence=p2p\n`).join(''));
   const t = o.transport ?? 'udp';
   writeFileSync(join(dir, 'accounts'),
     `<sip:${o.user}@${o.domain};transport=${t}>;auth_pass=${o.password};outbound="sip:${o.proxy};transport=${t}";answermode=auto;regint=${o.expires ?? 3600}\n`);

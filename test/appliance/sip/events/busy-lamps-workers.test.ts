@@ -94,7 +94,28 @@ describe.skipIf(!hasSipp)('busy lamps across workers', () => {
     console.log(`NOTIFY confirmed ${confirmed.at - ok!.ts} ms after the callee's 200 OK reached the appliance (call on worker ${t.control.calls.recentCalls(5).find((c) => c.callId === callId)!.worker}, notifier on ${notifierWorker})`);
   }, 120_000);
 
-  test('directed pickup (**202): the ringing phone is cancelled, the picker\'s phone rings and answers', async () => {
+  /** 204 dials a pickup code from its desk phone (hand-driven: its Contact is the registered phone); the final response. */
+  async function dialPickup(code: string, callId: string): Promise<string | undefined> {
+    const peer = await SipUdpPeer.open(PICKER);
+    const contact = `<sip:204@${PICKER}:${pickerPort};transport=UDP>`;
+    const invite = (seq: number, auth?: string) => sipMessage(`INVITE sip:${code}@office.lan SIP/2.0`, [
+      `Via: SIP/2.0/UDP ${peer.hostPort};branch=z9hG4bK-${callId}${seq};rport`, `From: <sip:204@office.lan>;tag=${callId}`, `To: <sip:${code}@office.lan>`,
+      `Call-ID: ${callId}`, `CSeq: ${seq} INVITE`, `Contact: ${contact}`, 'Max-Forwards: 70', ...(auth ? [`Proxy-Authorization: ${auth}`] : []),
+    ]);
+    peer.send(invite(1), t.port, HOST);
+    const challenge = await peer.waitFor((m) => statusOf(m) === 407);
+    expect(challenge).toBeDefined();
+    const auth = digestAnswer({ user: '204', realm: challengeField(challenge!, 'realm')!, password: PW['204'], method: 'INVITE', uri: `sip:${code}@office.lan`, nonce: challengeField(challenge!, 'nonce')! });
+    peer.send(invite(2, auth), t.port, HOST);
+    const final = await peer.waitFor((m) => m.includes(`z9hG4bK-${callId}2`) && (statusOf(m) ?? 0) >= 300);
+    peer.close();
+    return final;
+  }
+
+  test.each([
+    ['directed (**202)', '**202'],
+    ['group (*8: 204 is in no ring group, so every extension\'s call)', '*8'],
+  ])('pickup %s: the ringing phone is cancelled, the picker\'s phone rings and answers', async (_name, code) => {
     const ringing = startSipp(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', CALLEE, '-p', String(calleePort), '-m', '1'], 20);
     const pickerPhone = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PICKER, '-p', String(pickerPort), '-m', '1'], 20);
     await Bun.sleep(200);
@@ -105,30 +126,13 @@ describe.skipIf(!hasSipp)('busy lamps across workers', () => {
     // The control section's board, as the console reads it (ApplianceView.lamps, GET /api/lamps).
     expect(t.control.view.lamps().find((l) => l.extension === '202')?.state).toBe('ringing');
 
-    // The picker dials **202 from its desk phone (hand-driven: its Contact is the registered phone).
-    const peer = await SipUdpPeer.open(PICKER);
-    const contact = `<sip:204@${PICKER}:${pickerPort};transport=UDP>`;
-    const invite = (seq: number, auth?: string) => sipMessage('INVITE sip:**202@office.lan SIP/2.0', [
-      `Via: SIP/2.0/UDP ${peer.hostPort};branch=z9hG4bK-pk${seq};rport`, 'From: <sip:204@office.lan>;tag=pk1', 'To: <sip:**202@office.lan>',
-      'Call-ID: pickup-1', `CSeq: ${seq} INVITE`, `Contact: ${contact}`, 'Max-Forwards: 70', ...(auth ? [`Proxy-Authorization: ${auth}`] : []),
-    ]);
-    peer.send(invite(1), t.port, HOST);
-    const challenge = await peer.waitFor((m) => statusOf(m) === 407);
-    expect(challenge).toBeDefined();
-    const auth = digestAnswer({ user: '204', realm: challengeField(challenge!, 'realm')!, password: PW['204'], method: 'INVITE', uri: 'sip:**202@office.lan', nonce: challengeField(challenge!, 'nonce')! });
-    peer.send(invite(2, auth), t.port, HOST);
-    const picked = await peer.waitFor((m) => m.includes('z9hG4bK-pk2') && (statusOf(m) ?? 0) >= 300);
-    expect(picked).toStartWith('SIP/2.0 480 Picked Up');
-    peer.close();
-
+    expect(await dialPickup(code, `pickup-${code.length}`)).toStartWith('SIP/2.0 480 Picked Up');
     expect((await caller).code).toBe(0); // answered by the picker's phone, then BYE
     expect((await pickerPhone.done).code).toBe(0);
     expect((await ringing.done).code).toBe(0); // got its CANCEL
-    const answered = t.control.calls.recentCalls(5)[0];
-    expect(answered.to).toBe('sip:202@office.lan');
+    expect(t.control.calls.recentCalls(5)[0].to).toBe('sip:202@office.lan');
     // 202's lamp went back to idle (terminated) when its phone was cancelled.
-    const after = s.notifies.slice(before).flatMap((n) => dialogStates(n.body));
-    expect(after).toContain('terminated');
+    expect(s.notifies.slice(before).flatMap((n) => dialogStates(n.body))).toContain('terminated');
   }, 60_000);
 
   test('attack: pickup without credentials is challenged; with nothing ringing: 480 Nothing To Pick Up', async () => {
