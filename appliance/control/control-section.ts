@@ -35,11 +35,14 @@ import { metricsRoute } from '../metrics/metrics-route.ts';
 import { reloadConfig, type ReloadResult } from './config-reload.ts';
 import { switchGeneration } from './worker-generations.ts';
 import { fanOutBindings } from './binding-fan-out.ts';
+import { startSuccessor, type Predecessor, type Successor } from './succession.ts';
 
 /** Samples kept for the policy and the web UI's charts (at 2 s: 30 minutes). */
 const HISTORY_SAMPLES = 900;
 /** How long the sampler waits for the workers' reports. */
 const REPORT_WAIT_MS = 400;
+/** How long an upgraded control section waits for its draining workers (their own limit is 40 s). */
+const DRAIN_WAIT_MS = 45_000;
 /** Samples the policy looks at (its longest window is well below this). */
 const POLICY_WINDOW = 120;
 
@@ -82,11 +85,12 @@ export interface ControlSection {
   stop(): Promise<void>;
 }
 
-/** What an upgrade of the workers did. */
+/** What an upgrade did. */
 export interface UpgradeResult {
   readonly ok: boolean;
   readonly message: string;
-  readonly workers?: { readonly started: readonly number[]; readonly draining: readonly number[] };
+  /** The new control section's process, which takes over once its workers run. */
+  readonly successorPid?: number;
 }
 
 export interface ControlOptions {
@@ -97,6 +101,12 @@ export interface ControlOptions {
   /** Where lines go without a `logger` (nothing by default: tests). */
   readonly print?: (line: string) => void;
   readonly workerOutput?: 'inherit' | 'ignore';
+  /** The config text `fileConfig` was parsed from, when not read from `configArg` (an upgrade's successor). */
+  readonly configText?: string;
+  /** Started by an upgrade: the old control section to take over from (succession.ts). */
+  readonly predecessor?: Predecessor;
+  /** After an upgrade handed everything to the successor and the workers drained (main.ts: exit). */
+  readonly onHandedOver?: () => void;
 }
 
 /**
@@ -214,6 +224,9 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       }
       case 'bindings':
         fanOutBindings(msg.changes, { kind: 'worker', worker }, { store, pool, peers });
+        // During an upgrade the other control section's workers must see them too.
+        successor?.sendBindings(msg.changes);
+        opts.predecessor?.sendBindings(msg.changes);
         return;
       case 'report':
         // A late report (after the sample gave up waiting) still updates what a stand-in uses.
@@ -282,8 +295,17 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   };
   const pool = new WorkerPool({ configArg: opts.configArg, onMessage, onExit, stdout: opts.workerOutput, stopGraceMs: config.control.stopGraceSeconds * 1000 });
   // The accepted config text: what the workers parse (a later edit of the file reaches them only by a reload).
-  let running = runningFile(opts.configArg);
+  let running = runningFile(opts.configArg, opts.configText);
   if (running) pool.configText = running.text;
+  // An upgrade's successor: its workers keep off the predecessor's slots (their Via ports) until it is gone.
+  let successor: Successor | undefined;
+  let handedOver = false;
+  if (opts.predecessor) {
+    const p = opts.predecessor;
+    pool.reservedSlots = new Set(p.reservedSlots);
+    void p.gone.then(() => (pool.reservedSlots = new Set()));
+    p.onBindings = (changes) => pool.broadcast({ type: 'bindings', changes });
+  }
   const peers: PeerService = new PeerService({
     config,
     summary: () => ({
@@ -332,6 +354,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     store.close();
     throw err;
   }
+  // An upgrade's successor: our workers run, so the predecessor drains its own and frees the web port.
+  const carried = await opts.predecessor?.workersReady();
 
   const sampler = createHostSampler({ dataDir: config.dataDir });
   let settings = policySettingsFor(config);
@@ -381,6 +405,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   // Reload and upgrade (issue 17): one at a time, since each may start a generation of workers.
   let switching = false;
   const oneAtATime = async <T extends { ok: boolean; message: string }>(what: string, run: () => Promise<T>): Promise<T | { ok: false; message: string }> => {
+    if (handedOver) return { ok: false, message: `${what} refused: this control section has handed over to pid ${successor?.pid}` };
     if (switching) return { ok: false, message: `${what} refused: a reload or upgrade is in progress` };
     switching = true;
     try {
@@ -440,18 +465,48 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     log(r.ok ? 'control.reload' : 'control.reload.refused', `reload: ${r.message}`, { applied: r.applied, changes: r.changes.map((c) => `${c.key}:${c.how}`), ...(r.key ? { key: r.key } : {}) });
     return r;
   };
+  /**
+   * Upgrade (issue 17, succession.ts): a new control section from the code on disk starts its
+   * workers beside ours; once they run, ours drain, the web port passes to it, and this one
+   * exits when its workers are gone. Refused (and the successor stopped) if it does not start.
+   */
   const upgrade = async (): Promise<UpgradeResult> => {
     const result = await oneAtATime('upgrade', async (): Promise<UpgradeResult> => {
+      const s = startSuccessor({
+        configArg: opts.configArg, configText: running?.text, reservedSlots: pool.workers.map((w) => w.slot),
+        onBindings: (changes) => pool.broadcast({ type: 'bindings', changes }),
+      });
+      successor = s;
       try {
-        const s = await switchGeneration(pool, { count: generationSize(), keepShared: false, callsOf, log });
-        const workers = { started: s.started.map((w) => w.id), draining: s.draining.map((w) => w.id) };
-        return { ok: true, workers, message: `connection control sections ${workers.started.join(', ')} run the code on disk now; draining ${workers.draining.join(', ') || 'none'}` };
+        await s.ready;
       } catch (err) {
-        return { ok: false, message: `upgrade refused, the running workers keep serving: ${(err as Error).message}` };
+        s.kill();
+        successor = undefined;
+        return { ok: false, message: `upgrade refused, this control section keeps serving: ${(err as Error).message}` };
       }
+      handedOver = true;
+      // Answer first (the command channel is on the web listener that is about to close).
+      setTimeout(() => void handOver(s), 100);
+      return { ok: true, successorPid: s.pid, message: `control section ${s.pid} runs its workers from the code on disk now and takes over; this one (pid ${process.pid}) drains its workers and exits` };
     });
     log(result.ok ? 'control.upgrade' : 'control.upgrade.refused', `upgrade: ${result.message}`, {});
     return result;
+  };
+  const handOver = async (s: Successor) => {
+    const mine = pool.workers;
+    stopping = true;
+    for (const w of mine) pool.drain(w, { releaseTrunks: w.registersTrunks });
+    for (const j of [...jobs, samplerJob, heartbeatJob]) j?.stop();
+    peers.stop();
+    await web.stop();
+    const h = peers.handOffStatus;
+    s.webFree(h.to !== null && h.cause !== null ? { to: h.to, cause: h.cause } : null);
+    log('control.handed-over', `web UI, API and command channel handed to control section ${s.pid}; waiting for ${mine.length} worker(s) to drain`, { successor: s.pid });
+    const limit = Bun.sleep(DRAIN_WAIT_MS).then(() => mine.forEach((w) => w.proc.kill('SIGKILL')));
+    await Promise.race([Promise.all(mine.map((w) => w.proc.exited)), limit]);
+    store.events.append('control.stop', `control section ${process.pid} stopped after handing over to ${s.pid}`);
+    store.close();
+    opts.onHandedOver?.();
   };
   const view = applianceView({
     store, pool, history, calls, peers, settings: () => settings, sampleListeners, callTrace, trunks, reload, lamps,
@@ -516,7 +571,12 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   if (backupJob) jobs.push(backupJob);
   if (config.peers.length > 0) {
     heartbeatJob = heartbeatEvery(config.control.heartbeatSeconds);
-    void peers.heartbeat();
+    const first = peers.heartbeat();
+    // An upgrade during a hand-off: the peer keeps our new traffic (asked again, as the predecessor's cause).
+    if (carried) {
+      void Promise.resolve(first).then(() => peers.handOff({ cause: carried.cause, peer: carried.to }))
+        .then((r) => log('control.upgrade', `hand-off to ${carried.to} carried over: ${r.message}`, { peer: carried.to, ok: r.ok }));
+    }
   }
   log('control.start', `control section running ${pool.workers.length} connection control section(s)`, { workers: pool.workers.length });
 
@@ -524,6 +584,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     pool, history, store, calls, peers, webPort: web.port, webSetupToken: web.setupToken, sampleNow, view,
     setAdmission, locationOf, reload, upgrade,
     async stop() {
+      // Handed over (upgrade): the web port and the jobs are gone already, the workers drain.
+      if (handedOver) return;
       stopping = true;
       for (const j of [...jobs, samplerJob, heartbeatJob]) j?.stop();
       peers.stop();
@@ -536,10 +598,10 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
 }
 
 /** The config file's text and its TOML as the control section starts on it (undefined: embedded defaults or unreadable). */
-function runningFile(configArg: string): { text: string; raw: Record<string, unknown> } | undefined {
+function runningFile(configArg: string, given?: string): { text: string; raw: Record<string, unknown> } | undefined {
   if (configArg === 'embedded') return undefined;
   try {
-    const text = readFileSync(configArg, 'utf8');
+    const text = given ?? readFileSync(configArg, 'utf8');
     return { text, raw: Bun.TOML.parse(text) as Record<string, unknown> };
   } catch {
     return undefined;

@@ -77,6 +77,9 @@ export class WorkerPool {
    */
   configText: string | undefined;
 
+  /** Slots not to use: an upgrade's predecessor's workers hold them (their Via ports). */
+  reservedSlots: ReadonlySet<number> = new Set();
+
   /**
    * Spawns a worker in the lowest free slot. `takeTrunks`: it registers the trunks even though
    * a serving worker does (the first of a new generation: the old one is about to be drained).
@@ -84,7 +87,7 @@ export class WorkerPool {
   spawn(opts: { takeTrunks?: boolean } = {}): WorkerHandle {
     const id = this.nextId++;
     const live = [...this.handles.values()];
-    const taken = new Set(live.map((h) => h.slot));
+    const taken = new Set([...live.map((h) => h.slot), ...this.reservedSlots]);
     let slot = 0;
     while (taken.has(slot)) slot++;
     const registersTrunks = opts.takeTrunks === true || !live.some((h) => h.registersTrunks && h.state !== 'draining');

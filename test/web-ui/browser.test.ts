@@ -197,6 +197,10 @@ describe.skipIf(!hasChromium)('admin UI in Chromium', () => {
     await page.getByLabel('Kind').selectOption('admin.');
     await page.getByRole('link', { name: 'Peers' }).click();
     await page.getByRole('heading', { name: 'Policy settings' }).waitFor();
+    // The reload button goes through the API: this view has no config file, so the refusal is shown.
+    await page.getByRole('button', { name: 'Reload the configuration file' }).click();
+    await page.locator('#notice.error', { hasText: 'no config file to reload' }).waitFor();
+    expect(view.reloads).toBe(1);
     await page.getByRole('link', { name: 'Extensions' }).click();
     await page.getByRole('cell', { name: 'Reception' }).waitFor();
     await shot('extensions-phone');

@@ -17,7 +17,7 @@ function ownState(s: HandOffStatus | undefined): HTMLElement {
     s?.lastFailure ? h('p', { class: 'hint' }, `Last refused hand-off${s.lastFailureAt ? ` at ${fmtDateTime(s.lastFailureAt)}` : ''}: ${s.lastFailure}`) : null);
 }
 
-/** Peers and control: peer state, the policy settings (read-only), manual hand-off / take-back. */
+/** Peers and control: peer state, the policy settings (read-only), manual hand-off / take-back, reload of the configuration file. */
 export const peersPage: Page = (root) => {
   const peers = h('section', {});
   const policy = h('section', {});
@@ -44,8 +44,15 @@ export const peersPage: Page = (root) => {
           await load();
         })) : null]);
     const rows = Object.entries(info.policy).map(([k, v]) => [k.replace(/([A-Z])/g, ' $1').toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]);
-    fill(policy, h('h2', {}, 'Policy settings'), h('p', { class: 'hint' }, 'Read-only here: set them in the [control] table of the configuration file.'),
-      table('Overload policy', ['Setting', 'Value'], rows));
+    fill(policy, h('h2', {}, 'Policy settings'), h('p', { class: 'hint' }, 'Read-only here: set them in the [control] table of the configuration file, then reload it.'),
+      table('Overload policy', ['Setting', 'Value'], rows),
+      h('p', { class: 'hint' }, 'Reload re-reads the configuration file without a restart: policy settings apply at once, SIP, DNS and trunk settings '
+        + 'through new connection control sections (calls in progress go on), and an invalid file or a change that needs a restart is refused, naming the key.'),
+      h('div', { class: 'buttons' }, actionButton('Reload the configuration file', async () => {
+        // A refusal comes back as an API error (409) with the key at fault: shown by actionButton.
+        notify((await api<{ message: string }>('POST', '/api/control/reload')).message);
+        await load();
+      })));
   };
   void load().catch((err) => notify(err.message, 'error'));
 };

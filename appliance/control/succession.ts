@@ -1,0 +1,155 @@
+import type { Subprocess } from 'bun';
+import type { BindingChange } from '../../system/store/index.ts';
+import type { HandOffCause } from '../peers/hand-off.ts';
+import { CONFIG_TEXT_ENV, isMessage } from './ipc-protocol.ts';
+import { applianceCommand } from './worker-command.ts';
+
+/** A hand-off in force when the upgrade started: the successor asks the same peer again (the peer accepts it again: it is idempotent). */
+export interface CarriedHandOff {
+  readonly to: string;
+  readonly cause: HandOffCause;
+}
+
+/**
+ * Upgrade of the control section itself (issue 17): the running control section starts its
+ * successor (the code on disk now: from source the entry script read again, compiled the
+ * executable at process.execPath, which an upgrade replaced on disk), which spawns its own
+ * workers in the slots the old ones do not hold (their Via ports differ, so the old workers
+ * still get the responses of what they forwarded) on the same shared ports (SO_REUSEPORT).
+ * Once they run, the old control section drains its workers (they leave the shared ports,
+ * finish their transactions, and the trunks pass to the new registrar without an unregister),
+ * leaves the web port and says so; the successor then opens the web UI, the API and the
+ * command channel, and the old one exits when its workers have drained. While both run,
+ * registration changes go both ways over this link, so no worker of either misses one.
+ */
+export type SuccessionMessage =
+  /** Successor → predecessor: its workers run; waiting for the web port. */
+  | { readonly type: 'workers-ready'; readonly pid: number }
+  /** Predecessor → successor: the web listener is closed; take it (and the hand-off to a peer, if any). */
+  | { readonly type: 'web-free'; readonly handOff: CarriedHandOff | null }
+  /** Either way: registration changes made by the sender's workers. */
+  | { readonly type: 'bindings'; readonly changes: readonly BindingChange[] };
+
+/** The option that starts the entry point as a successor (its value: the predecessor's pid). */
+export const TAKE_OVER_OPTION = '--take-over';
+/** The predecessor's worker slots, comma-separated: the successor's workers take others. */
+export const RESERVED_SLOTS_OPTION = '--reserved-slots';
+/** How long the successor may take to have its workers running. */
+const READY_TIMEOUT_MS = 30_000;
+
+
+/** The old control section's handle on its successor. */
+export interface Successor {
+  readonly pid: number;
+  /** Resolves when the successor's workers run; rejects when it exits first or takes too long. */
+  readonly ready: Promise<void>;
+  /** Tells the successor the web port is free, and which peer holds our new traffic (if one does). */
+  webFree(handOff: CarriedHandOff | null): void;
+  sendBindings(changes: readonly BindingChange[]): void;
+  /** Stops a successor that did not get ready (the old control section keeps serving). */
+  kill(): void;
+}
+
+/**
+ * Starts the successor with the config text the running control section accepted (so an edit
+ * of the file that was not reloaded does not ride along), in its own process group so that it
+ * outlives its parent, with output to the same place.
+ */
+export function startSuccessor(opts: {
+  readonly configArg: string;
+  readonly configText: string | undefined;
+  readonly reservedSlots: readonly number[];
+  readonly onBindings: (changes: readonly BindingChange[]) => void;
+}): Successor {
+  let readyResolve = () => {};
+  let readyReject = (_: Error) => {};
+  const ready = new Promise<void>((res, rej) => {
+    readyResolve = res;
+    readyReject = rej;
+  });
+  const args = [...(opts.configArg === 'embedded' ? [] : ['--config', opts.configArg]), TAKE_OVER_OPTION, String(process.pid), RESERVED_SLOTS_OPTION, opts.reservedSlots.join(',') || 'none'];
+  // The code on disk now: compiled, process.execPath (replaced by the upgrade); from source, main.ts read again.
+  const proc: Subprocess = Bun.spawn([...applianceCommand(), ...args], {
+    stdout: 'inherit', stderr: 'inherit', stdin: 'ignore', detached: true, serialization: 'json',
+    ...(opts.configText !== undefined ? { env: { ...process.env, [CONFIG_TEXT_ENV]: opts.configText } } : {}),
+    ipc(message) {
+      if (!isMessage<SuccessionMessage>(message)) return;
+      if (message.type === 'workers-ready') readyResolve();
+      else if (message.type === 'bindings' && Array.isArray(message.changes)) opts.onBindings(message.changes);
+    },
+  });
+  const timer = setTimeout(() => readyReject(new Error(`the new control section (pid ${proc.pid}) did not start its workers within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
+  void proc.exited.then((code) => readyReject(new Error(`the new control section (pid ${proc.pid}) exited (code ${code}) before its workers ran`)));
+  void ready.finally(() => clearTimeout(timer)).catch(() => {});
+  const send = (m: SuccessionMessage) => {
+    try {
+      proc.send(m);
+    } catch {
+      // It exited; its exit is what the caller sees.
+    }
+  };
+  return {
+    pid: proc.pid,
+    ready,
+    webFree: (handOff) => send({ type: 'web-free', handOff }),
+    sendBindings: (changes) => send({ type: 'bindings', changes }),
+    kill: () => proc.kill('SIGKILL'),
+  };
+}
+
+/** The successor's side: the predecessor's slots, the hand-over of the web port, bindings both ways. */
+export interface Predecessor {
+  readonly pid: number;
+  /** Slots the predecessor's workers hold until it is gone. */
+  readonly reservedSlots: readonly number[];
+  /**
+   * Says the workers run; resolves when the predecessor left the web port (or after a bound),
+   * with the hand-off it had in force.
+   */
+  workersReady(): Promise<CarriedHandOff | null>;
+  /** Registration changes of the predecessor's workers. */
+  onBindings: ((changes: readonly BindingChange[]) => void) | undefined;
+  sendBindings(changes: readonly BindingChange[]): void;
+  /** Resolves when the predecessor has exited (its IPC channel closed). */
+  readonly gone: Promise<void>;
+}
+
+/**
+ * The link to the predecessor when this process was started with TAKE_OVER_OPTION and an IPC
+ * channel (undefined otherwise: an ordinary start).
+ */
+export function predecessorLink(predecessorPid: string | undefined, reserved: string | undefined): Predecessor | undefined {
+  if (predecessorPid === undefined || !process.send) return undefined;
+  const slots = (reserved ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 0);
+  let webFree = (_: CarriedHandOff | null) => {};
+  const freed = new Promise<CarriedHandOff | null>((res) => (webFree = res));
+  const gone = new Promise<void>((res) => process.once('disconnect', () => res()));
+  const link: Predecessor = {
+    pid: Number(predecessorPid),
+    reservedSlots: slots,
+    onBindings: undefined,
+    async workersReady() {
+      process.send?.({ type: 'workers-ready', pid: process.pid } satisfies SuccessionMessage);
+      // The predecessor closes its listener at once; the bound covers one that hangs or died.
+      return Promise.race([freed, gone.then(() => null), Bun.sleep(READY_TIMEOUT_MS).then(() => null)]);
+    },
+    sendBindings(changes) {
+      try {
+        process.send?.({ type: 'bindings', changes } satisfies SuccessionMessage);
+      } catch {
+        // The predecessor is gone.
+      }
+    },
+    gone,
+  };
+  process.on('message', (raw: unknown) => {
+    if (!isMessage<SuccessionMessage>(raw)) return;
+    if (raw.type === 'web-free') webFree(isCarriedHandOff(raw.handOff) ? raw.handOff : null);
+    else if (raw.type === 'bindings' && Array.isArray(raw.changes)) link.onBindings?.(raw.changes);
+  });
+  return link;
+}
+
+function isCarriedHandOff(v: unknown): v is CarriedHandOff {
+  return typeof v === 'object' && v !== null && typeof (v as CarriedHandOff).to === 'string' && typeof (v as CarriedHandOff).cause === 'string';
+}
