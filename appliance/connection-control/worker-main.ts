@@ -13,7 +13,8 @@ import { startConnectionControl } from './connection-control.ts';
 import { WorkerReporter } from './worker-reporter.ts';
 import { IdleCollector } from './idle-collect.ts';
 import { isTrunkStatus } from '../trunks/trunk-status.ts';
-import { Logger } from '../../system/log/logger.ts';
+import { Logger, type LogSettings } from '../../system/log/logger.ts';
+import { LEVELS } from '../../system/log/log-record.ts';
 
 /** How long a draining worker waits for its open transactions before it exits anyway. */
 const DRAIN_LIMIT_MS = 40_000;
@@ -107,6 +108,10 @@ process.on('message', (raw: unknown) => {
       return;
     case 'admission':
       cc.sip.service.admission.set(raw.admission);
+      return;
+    case 'log-settings':
+      // A reload changed [log] format or levels (control/reload-plan.ts: live).
+      if (isLogSettings(raw.settings)) logger.configure(raw.settings);
       return;
     case 'drain':
       if (raw.releaseTrunks) cc.trunks?.release();
@@ -237,3 +242,11 @@ process.on('SIGINT', () => void stopGracefully());
 process.on('disconnect', () => void shutdown());
 
 send({ type: 'ready', workerId, pid: process.pid, sipPort: cc.sip.port, viaPort: cc.sip.transports.viaPort, ...(cc.sip.siblings ? { spreadPort: cc.sip.siblings.port } : {}) });
+
+/** Shape check of log settings from the IPC (defensive: it is an edge). */
+function isLogSettings(v: unknown): v is LogSettings {
+  const s = v as LogSettings | null;
+  const level = (l: unknown) => (LEVELS as readonly unknown[]).includes(l);
+  return typeof s === 'object' && s !== null && (s.format === 'text' || s.format === 'json') && level(s.level)
+    && typeof s.areas === 'object' && s.areas !== null && Object.values(s.areas).every(level);
+}

@@ -421,8 +421,9 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     const before = config;
     config = { ...next, peers: store.peers.list() };
     settings = policySettingsFor(config);
-    // [log] format and levels: this process's lines at once (the workers' with the new workers).
+    // [log] format and levels: this process's lines at once, and every worker's over the IPC.
     if (opts.logger) logger.configure(config.log);
+    pool.broadcast({ type: 'log-settings', settings: { format: config.log.format, level: config.log.level, areas: config.log.areas } });
     pool.stopGraceMs = config.control.stopGraceSeconds * 1000;
     trunks.configure(loadOutsideLine(config, store).trunks);
     if (before.control.sampleSchedule !== config.control.sampleSchedule) {

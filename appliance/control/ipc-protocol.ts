@@ -1,3 +1,4 @@
+import type { LogSettings } from '../../system/log/logger.ts';
 import type { BanRecord, BindingChange, BindingRecord } from '../../system/store/index.ts';
 import type { SipTarget } from '../dns/index.ts';
 import type { HandOffTarget } from '../sip/pipeline/admission-control.ts';
@@ -33,6 +34,8 @@ export type ControlToWorker =
    * worker registers the trunks now: stop refreshing them without unregistering.
    */
   | { readonly type: 'drain'; readonly keepShared?: boolean; readonly releaseTrunks?: boolean }
+  /** New `[log]` format and levels (a reload): this worker's log lines follow at once. */
+  | { readonly type: 'log-settings'; readonly settings: LogSettings }
   /** Shedding on (rates) or off (null). */
   | { readonly type: 'admission'; readonly admission: Admission | null }
   /** Asks for this worker's message trace of one call (answered with `trace`). */

@@ -52,11 +52,8 @@ export const RELOAD_CLASSES: Readonly<Record<string, ReloadClass>> = {
   control: live, // min/max workers, policy thresholds, sample_schedule, heartbeat, stop grace, hand-off mode
   peers: restart, // the peer links are built once at start
   security: workers,
-  log: live, // retention_days, max_events
+  log: live, // retention_days, max_events; format, level and areas: every process's logger (the workers' over the IPC)
   'log.rate_per_kind': restart, // every process's event store is opened with it
-  'log.format': workers, // every process's logger: the control section's at once, the workers' by new ones
-  'log.level': workers,
-  'log.areas': workers,
   emergency: workers,
   overload: workers,
   call_records: live,

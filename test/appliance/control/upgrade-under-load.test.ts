@@ -186,10 +186,18 @@ stop_grace_seconds = 4
     expect(workers.filter((w) => w.state === 'running').length).toBe(2);
   }, 90_000);
 
-  test('SIGHUP to the new control section reloads a live key', async () => {
+  test('SIGHUP to the new control section reloads live keys: a policy threshold, and the workers\' log level', async () => {
     expect(successorPid).toBeGreaterThan(0);
-    writeFileSync(configPath, readFileSync(configPath, 'utf8').replace('[control]\n', '[control]\nscale_out_elu = 0.61\n'));
+    expect(output.some((l) => / DEBUG .*sip\.request: OPTIONS/.test(l))).toBe(false);
+    writeFileSync(configPath, `${readFileSync(configPath, 'utf8').replace('[control]\n', '[control]\nscale_out_elu = 0.61\n')}[log]\nlevel = "debug"\n`);
     process.kill(successorPid!, 'SIGHUP');
-    expect(await waitForLine(/SIGHUP: reload: applied live: control\.scale_out_elu/, 5000)).toBeDefined();
-  }, 10_000);
+    expect(await waitForLine(/SIGHUP: reload: applied live: control\.scale_out_elu, log\.level/, 5000)).toBeDefined();
+    // The same workers now write their debug lines (one per SIP request).
+    const peer = await SipUdpPeer.open(PROBE);
+    peer.send(sipMessage(`OPTIONS sip:${HOST}:${sipPort} SIP/2.0`, [`Via: SIP/2.0/UDP ${peer.hostPort};branch=z9hG4bKdebug1`, 'Max-Forwards: 70',
+      `From: <sip:probe@${PROBE}>;tag=d1`, `To: <sip:${HOST}>`, `Call-ID: debug-1@${PROBE}`, 'CSeq: 1 OPTIONS']), sipPort, HOST);
+    expect(await peer.waitFor((m) => m.startsWith('SIP/2.0 200'))).toBeDefined();
+    peer.close();
+    expect(await waitForLine(/ DEBUG +\[cc \d+\] sip\.request: OPTIONS .* callId="debug-1@/, 3000)).toBeDefined();
+  }, 15_000);
 });
