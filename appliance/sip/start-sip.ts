@@ -74,7 +74,9 @@ export function sipSettings(config: ApplianceConfig, port: number, viaPort: numb
     anonymousInbound: config.security.anonymousInbound, maxTransactions: config.security.maxTransactions,
     emergencyNumbers: new Set(config.emergency.numbers),
     peerHosts: new Set(config.peers.map((p) => p.sip.slice(0, p.sip.lastIndexOf(':')))),
-    workerViaPorts: { base: s.workerPortBase > 0 ? s.workerPortBase : 0, count: s.workerPortBase > 0 ? config.control.maxWorkers : 0 },
+    // Twice max_workers slots: a reload's or an upgrade's new generation runs beside the old one
+    // (control/worker-generations.ts, succession.ts), and a response for either may reach the other.
+    workerViaPorts: { base: s.workerPortBase > 0 ? s.workerPortBase : 0, count: s.workerPortBase > 0 ? 2 * config.control.maxWorkers : 0 },
   };
 }
 
