@@ -76,3 +76,8 @@ export interface FeatureCodes {
   codes: { code: string; action: string }[];
   voicemail: { uri: string; onBusy: boolean; onNoAnswer: boolean; noAnswerSeconds: number } | null;
 }
+/** A busy lamp (`GET /api/lamps`): an extension with a dialog now; one not listed is idle. */
+export interface Lamp {
+  extension: string; state: 'idle' | 'ringing' | 'in-call';
+  dialogs: { callId: string; direction: 'initiator' | 'recipient'; state: 'trying' | 'early' | 'confirmed' | 'terminated'; peer: string; since: number }[];
+}

@@ -145,8 +145,16 @@ describe.skipIf(!hasChromium)('PBX pages in Chromium', () => {
     const lamp = (n: string) => page.locator(`.lamp[data-number="${n}"]`);
     await page.getByRole('listitem', { name: 'Reception (201): idle' }).waitFor({ timeout: 10_000 });
     await page.getByRole('listitem', { name: /^204: no phone$/ }).waitFor();
-    // A call between 201 and 202 starts (a dialog event, as a worker reports it): both lamps light without a reload.
-    fx.view.calls.apply(1, [{ kind: 'start', callId: 'call-1', tags: ['a', 'b'], from: '<sip:201@office.lan>', to: '<sip:202@office.lan>', ts: Date.now() - 65_000 }]);
+    // 202 calls 201: while it rings (the busy lamps, as the workers' dialog events feed the board) 201's lamp says who calls.
+    const t0 = Date.now() - 65_000;
+    fx.view.lampBoard.apply(1, [{ kind: 'trying', callId: 'call-1', tags: ['b', ''], from: 'sip:202@office.lan', to: 'sip:201@office.lan', ts: t0, callees: ['201'] }]);
+    await page.getByRole('listitem', { name: 'Reception (201): ringing call from Sales (202)' }).waitFor({ timeout: 10_000 });
+    expect(await lamp('201').getAttribute('class')).toContain('lamp-ringing');
+    await page.getByRole('listitem', { name: 'Sales (202): in call calling Reception (201)' }).waitFor();
+    await shot('pbx-console-ringing');
+    // 201 answers (the calls view and the board hear the 200): both lamps show the call without a reload.
+    fx.view.lampBoard.apply(1, [{ kind: 'start', callId: 'call-1', tags: ['b', 'a'], from: 'sip:202@office.lan', to: 'sip:201@office.lan', ts: t0 }]);
+    fx.view.calls.apply(1, [{ kind: 'start', callId: 'call-1', tags: ['b', 'a'], from: '<sip:202@office.lan>', to: '<sip:201@office.lan>', ts: t0 }]);
     await page.getByRole('listitem', { name: 'Reception (201): in call with Sales (202)' }).waitFor({ timeout: 10_000 });
     expect(await lamp('202').getAttribute('class')).toContain('lamp-in-call');
     await lamp('201').click();
@@ -154,7 +162,8 @@ describe.skipIf(!hasChromium)('PBX pages in Chromium', () => {
     await detail.getByText(/with Sales \(202\), for 1 min \d+ s/).waitFor();
     expect(await detail.textContent()).toContain('Desk Phone 2.1');
     await shot('pbx-console');
-    fx.view.calls.apply(1, [{ kind: 'end', callId: 'call-1', tags: ['a', 'b'], ts: Date.now() }]);
+    fx.view.calls.apply(1, [{ kind: 'end', callId: 'call-1', tags: ['b', 'a'], ts: Date.now() }]);
+    fx.view.lampBoard.apply(1, [{ kind: 'end', callId: 'call-1', tags: ['b', 'a'], ts: Date.now() }]);
     await page.getByRole('listitem', { name: 'Reception (201): idle' }).waitFor({ timeout: 10_000 });
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   }, 30_000);
