@@ -1,5 +1,6 @@
 import { ValidationError } from '../../system/errors/index.ts';
 import type { PermissionInput } from './outside-call-permissions.ts';
+import { exportOutsideLine, parseOutsideLine, type BackupOutsideLine } from './backup-outside-line.ts';
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import { DIGEST_POLICIES, type CallFeatures, type DigestPolicy, type Store } from '../../system/store/index.ts';
 
@@ -67,6 +68,8 @@ export interface BackupDocument {
   readonly dnsRecords: readonly BackupDnsRecord[];
   readonly ringGroups: readonly BackupRingGroup[];
   readonly callFeatures: readonly BackupCallFeatures[];
+  /** Trunks, routes and inbound numbers added in the store (backup-outside-line.ts); older backups: none. */
+  readonly outsideLine: BackupOutsideLine;
 }
 
 /** The configuration in the store as a backup document; HA1 hashes only with `secrets`. */
@@ -86,10 +89,11 @@ export function exportConfiguration(store: Store, config: ApplianceConfig, secre
       extension: f.extension, dnd: f.dnd, forwardAlways: f.forwardAlways, forwardBusy: f.forwardBusy,
       forwardNoAnswer: f.forwardNoAnswer, noAnswerSeconds: f.noAnswerSeconds, forwardUnreachable: f.forwardUnreachable,
     })),
+    outsideLine: exportOutsideLine(store, secrets),
   };
 }
 
-const TOP_FIELDS = ['format', 'version', 'createdAt', 'appliance', 'domain', 'secrets', 'extensions', 'dnsRecords', 'ringGroups', 'callFeatures'];
+const TOP_FIELDS = ['format', 'version', 'createdAt', 'appliance', 'domain', 'secrets', 'extensions', 'dnsRecords', 'ringGroups', 'callFeatures', 'outsideLine'];
 const GROUP_FIELDS = ['number', 'name', 'strategy', 'members', 'ringSeconds', 'timeoutSeconds', 'fallback'];
 const FEATURE_FIELDS = ['extension', 'dnd', 'forwardAlways', 'forwardBusy', 'forwardNoAnswer', 'noAnswerSeconds', 'forwardUnreachable'];
 const EXTENSION_FIELDS = ['number', 'displayName', 'e164', 'digest', 'permissions'];
@@ -216,7 +220,7 @@ export function parseBackupDocument(json: string, encrypted: boolean): BackupDoc
     };
   });
   return {
-    ringGroups, callFeatures,
+    ringGroups, callFeatures, outsideLine: parseOutsideLine(raw.outsideLine, secrets),
     format: BACKUP_FORMAT, version: BACKUP_VERSION,
     createdAt: typeof raw.createdAt === 'string' ? raw.createdAt.slice(0, 40) : '',
     appliance: typeof raw.appliance === 'string' ? raw.appliance.slice(0, 64) : '',

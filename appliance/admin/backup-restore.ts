@@ -9,6 +9,7 @@ import { checkE164, checkNumber, cleanName } from './extension-service.ts';
 import { checkPermissions } from './outside-call-permissions.ts';
 import { RingGroupService } from './ring-group-service.ts';
 import { CallFeaturesService } from './call-features-service.ts';
+import { restoreOutsideLine } from './backup-outside-line.ts';
 
 /** What a restore did. */
 export interface RestoreResult {
@@ -20,6 +21,8 @@ export interface RestoreResult {
    * sets a new password. An extension that exists now keeps its current password instead.
    */
   readonly needPassword: readonly string[];
+  /** Trunks restored without their password (a backup without secrets): left out until `trunk password` sets one. */
+  readonly trunksNeedPassword: readonly string[];
 }
 
 const HEX32 = /^[0-9a-f]{32}$/;
@@ -36,6 +39,7 @@ export function applyConfiguration(store: Store, config: ApplianceConfig, doc: B
   const domain = config.sip.domain;
   const dns = new DnsAdminService(store, config);
   const needPassword: string[] = [];
+  let trunksNeedPassword: string[] = [];
   store.db.transaction(() => {
     const current = new Map(store.extensions.list().map((e) => [e.number, e]));
     store.db.run('DELETE FROM call_features');
@@ -74,10 +78,12 @@ export function applyConfiguration(store: Store, config: ApplianceConfig, doc: B
       features.forward(f.extension, 'unreachable', f.forwardUnreachable);
       features.dnd(f.extension, f.dnd);
     }));
+    // The outside line added in the store, after the extensions and groups its numbers ring.
+    trunksNeedPassword = restoreOutsideLine(store, config, doc.outsideLine, row);
     // What phones proved (SHA-256 learnt) stays only for extensions that are still there.
     store.db.run('DELETE FROM digest_learnt WHERE extension NOT IN (SELECT number FROM extensions)');
   }).immediate();
-  return { extensions: doc.extensions.length, dnsRecords: doc.dnsRecords.length, needPassword };
+  return { extensions: doc.extensions.length, dnsRecords: doc.dnsRecords.length, needPassword, trunksNeedPassword };
 }
 
 /** Runs one row's validation and insert; any failure aborts the restore naming the row. */

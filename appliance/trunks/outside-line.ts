@@ -105,7 +105,8 @@ export function mergeOutsideLine(file: FileLine, src: OutsideLineSources, check?
   }
   const chosen = src.emergencyTrunk !== undefined && names.has(src.emergencyTrunk) ? src.emergencyTrunk : undefined;
   const emergencyTrunk = file.emergency.trunk ?? chosen;
-  if (strict && trunks.length > 0 && emergencyTrunk === undefined) throw new ValidationError('emergency: choose the trunk emergency calls leave by', 'emergency');
+  // A chosen trunk that is left out for now (a restored trunk waiting for its password) still counts as chosen.
+  if (strict && trunks.length > 0 && emergencyTrunk === undefined && src.emergencyTrunk === undefined) throw new ValidationError('emergency: choose the trunk emergency calls leave by', 'emergency');
   return {
     trunks, routes, inbound, emergency: { numbers: file.emergency.numbers, trunk: emergencyTrunk },
     origins: { trunks: trunkOrigins, routes: routeOrigins, inbound: inboundOrigins }, skipped,

@@ -36,7 +36,7 @@ export function backupRoutes({ config, store, view }: ApiDeps): Route[] {
         store.events.append('admin.restore', `configuration restored from scheduled backup ${params.name}: ${result.extensions} extensions, ${result.dnsRecords} DNS records`
           + (result.needPassword.length ? `; ${result.needPassword.length} extensions need a new password` : ''), { name: params.name, ...result });
         view.storeChanged();
-        return json({ ok: true, restored: { extensions: result.extensions, dnsRecords: result.dnsRecords }, needPassword: result.needPassword });
+        return json({ ok: true, restored: { extensions: result.extensions, dnsRecords: result.dnsRecords }, needPassword: result.needPassword, trunksNeedPassword: result.trunksNeedPassword });
       },
     },
   ];

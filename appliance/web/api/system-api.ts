@@ -90,7 +90,7 @@ export function systemRoutes({ config, store, view }: ApiDeps): Route[] {
         store.events.append('admin.restore', `configuration restored from a backup: ${result.extensions} extensions, ${result.dnsRecords} DNS records`
           + (result.needPassword.length ? `; ${result.needPassword.length} extensions need a new password` : ''), { ...result });
         view.storeChanged();
-        return json({ ok: true, restored: { extensions: result.extensions, dnsRecords: result.dnsRecords }, needPassword: result.needPassword });
+        return json({ ok: true, restored: { extensions: result.extensions, dnsRecords: result.dnsRecords }, needPassword: result.needPassword, trunksNeedPassword: result.trunksNeedPassword });
       },
     },
   ];

@@ -90,7 +90,7 @@ describe('scheduled backups', () => {
     expect(wrong.status).toBe(400);
     expect(fx.store.extensions.get('311')).toBeUndefined();
     const res = await api.json('POST', `/api/system/backups/${newest.name}/restore`);
-    expect(res).toEqual({ status: 200, body: { ok: true, restored: { extensions: 1, dnsRecords: 0 }, needPassword: [] } });
+    expect(res).toEqual({ status: 200, body: { ok: true, restored: { extensions: 1, dnsRecords: 0 }, needPassword: [], trunksNeedPassword: [] } });
     expect(fx.store.extensions.get('311')?.displayName).toBe('Front desk');
   }, 20_000);
 });

@@ -136,7 +136,7 @@ describe('backup files hold no secret in clear', () => {
     await api.json('POST', '/api/extensions', { number: '303', password: EXT_PW });
     const r = await restore(encrypted, PASSPHRASE);
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ ok: true, restored: { extensions: 2, dnsRecords: 1 }, needPassword: [] });
+    expect(r.body).toEqual({ ok: true, restored: { extensions: 2, dnsRecords: 1 }, needPassword: [], trunksNeedPassword: [] });
     const after = fx.store.extensions.list();
     expect(after.map((e) => [e.number, e.displayName, e.e164, e.ha1Md5, e.ha1Sha256]))
       .toEqual(before.map((e) => [e.number, e.displayName, e.e164, e.ha1Md5, e.ha1Sha256]));
