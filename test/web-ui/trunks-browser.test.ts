@@ -186,7 +186,19 @@ describe.skipIf(!hasChromium)('Trunks page and extension permissions in Chromium
     await addRoute.getByRole('button', { name: 'Add route' }).click();
     const routes = page.getByRole('table', { name: 'Outbound routes, first match wins' });
     await routes.getByRole('cell', { name: 'mobile', exact: true }).waitFor();
-    expect(await routes.getByRole('row').last().textContent()).toBe('3mobile^8([0-9]{10})$+$1secondnationalprovideradded hereRemove');
+    expect(await routes.getByRole('row').last().textContent()).toBe('3mobile^8([0-9]{10})$+$1secondnationalprovideradded hereEditRemove');
+    // Changed in place: the form comes back filled in, a refused value shows at its field.
+    await page.getByRole('button', { name: 'Edit route mobile' }).click();
+    const edit = page.getByRole('form', { name: 'Edit route mobile' });
+    expect(await edit.getByLabel('Dialled pattern', { exact: true }).inputValue()).toBe('^8([0-9]{10})$');
+    await edit.getByLabel('Dialled pattern', { exact: true }).fill('^8(');
+    await edit.getByRole('button', { name: 'Save route' }).click();
+    await at(edit, 'Dialled pattern').getByRole('alert').filter({ hasText: 'not a valid regular expression' }).waitFor();
+    await edit.getByLabel('Dialled pattern', { exact: true }).fill('^8([0-9]{11})$');
+    await edit.getByLabel('Class', { exact: true }).selectOption('international');
+    await edit.getByRole('button', { name: 'Save route' }).click();
+    await routes.getByRole('cell', { name: '^8([0-9]{11})$' }).waitFor();
+    expect(await routes.getByRole('row').last().textContent()).toBe('3mobile^8([0-9]{11})$+$1secondinternationalprovideradded hereEditRemove');
 
     const addInbound = page.getByRole('form', { name: 'Add inbound number' });
     await addInbound.getByLabel('Number', { exact: true }).fill('+15550002299');

@@ -2,7 +2,7 @@ import { api } from '../api.ts';
 import { h, table } from '../dom.ts';
 import type { DialPlan } from '../types.ts';
 import { actionButton, notify } from '../ui.ts';
-import { addInboundForm, addRouteForm, emergencyForm, originBadge } from './outside-line-forms.ts';
+import { addInboundForm, emergencyForm, originBadge, routeForm } from './outside-line-forms.ts';
 
 /** How an inbound entry's `did` reads to an admin. */
 function didText(i: DialPlan['inbound'][number]): string {
@@ -17,6 +17,7 @@ function didText(i: DialPlan['inbound'][number]): string {
  */
 export function dialPlanSection(plan: DialPlan, reload: () => void): HTMLElement {
   const trunks = plan.trunks;
+  const routeEditor = h('div', {}, trunks.length ? routeForm(trunks, reload) : h('p', { class: 'hint' }, 'Add a trunk first: routes and inbound numbers name one.'));
   const remove = (what: string, path: string) => actionButton('Remove', async () => {
     if (!confirm(`Remove ${what}?`)) return;
     await api('DELETE', path);
@@ -31,9 +32,11 @@ export function dialPlanSection(plan: DialPlan, reload: () => void): HTMLElement
     plan.skipped.length ? h('p', { class: 'form-error', role: 'alert' }, `Left out: ${plan.skipped.map((s) => `${s.kind} ${s.name ?? `#${s.id}`} (${s.reason})`).join('; ')}`) : null,
     table('Outbound routes, first match wins', ['#', 'Route', 'Dialled pattern', 'Provider receives', 'Trunk', 'Class', 'Fail-over', 'From', ''],
       plan.routes.map((r, i) => [String(i + 1), r.name, h('code', {}, r.pattern), h('code', {}, r.replace), r.trunk, r.class, r.failover.join(', '), originBadge(r.origin),
-        r.origin === 'store' ? remove(`route ${r.name}`, `/api/dial-plan/routes/${encodeURIComponent(r.name)}`) : '']),
+        r.origin === 'store' ? h('span', { class: 'row-actions' },
+          h('button', { type: 'button', onclick: () => routeEditor.replaceChildren(routeForm(trunks, reload, r)), 'aria-label': `Edit route ${r.name}` }, 'Edit'),
+          remove(`route ${r.name}`, `/api/dial-plan/routes/${encodeURIComponent(r.name)}`)) : '']),
       'no outbound routes: numbers that are not extensions get 404'),
-    trunks.length ? addRouteForm(trunks, reload) : h('p', { class: 'hint' }, 'Add a trunk first: routes and inbound numbers name one.'),
+    routeEditor,
     table('Inbound numbers', ['Number', 'Trunk', 'Rings', 'From', ''],
       plan.inbound.map((i) => [didText(i), i.trunk, i.to, originBadge(i.origin), i.origin === 'store' && i.id !== undefined ? remove(`inbound number ${i.did}`, `/api/dial-plan/inbound/${i.id}`) : '']),
       'no inbound numbers: calls from a provider get 404'),

@@ -70,22 +70,38 @@ export function passwordForm(trunk: string, done: () => void): HTMLFormElement {
     });
 }
 
-/** Add an outbound route (POST /api/dial-plan/routes), after the configuration file's. */
-export function addRouteForm(trunks: readonly string[], done: () => void): HTMLFormElement {
+/** A route as the dial plan shows it (to edit one added here). */
+export interface RouteValues { name: string; pattern: string; replace: string; trunk: string; class: string; failover: readonly string[] }
+
+/**
+ * Add an outbound route (POST /api/dial-plan/routes), after the configuration file's; or, given
+ * `existing` (one added here), change it (PUT /api/dial-plan/routes/:name; its name stays).
+ */
+export function routeForm(trunks: readonly string[], done: () => void, existing?: RouteValues): HTMLFormElement {
   const name = text('name', 'mobile');
   const pattern = text('pattern', '^9(1[2-9][0-9]{9})$');
   const replace = text('replace', '+$1 (default: unchanged)');
-  const trunk = h('select', { name: 'trunk' }, trunks.map((t) => h('option', { value: t }, t)));
-  const cls = h('select', { name: 'class' }, CLASSES.map((c) => h('option', { value: c, selected: c === 'national' }, c)));
+  const trunk = h('select', { name: 'trunk' }, trunks.map((t) => h('option', { value: t, selected: t === existing?.trunk }, t)));
+  const cls = h('select', { name: 'class' }, CLASSES.map((c) => h('option', { value: c, selected: c === (existing?.class ?? 'national') }, c)));
   const failover = text('failover', 'backup, third');
-  return jsonForm('Add route', 'Add a route', [
+  if (existing) {
+    name.value = existing.name;
+    name.readOnly = true;
+    pattern.value = existing.pattern;
+    replace.value = existing.replace === '$&' ? '' : existing.replace;
+    failover.value = existing.failover.join(', ');
+  }
+  const body = () => ({
+    pattern: pattern.value.trim(), replace: optional(replace.value), trunk: trunk.value, class: cls.value,
+    failover: failover.value.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+  });
+  return jsonForm(existing ? `Edit route ${existing.name}` : 'Add route', existing ? `Edit route ${existing.name}` : 'Add a route', [
     field('Name', name), field('Dialled pattern', pattern, 'a regular expression on the dialled number; no nested repeats'),
     field('Provider receives', replace, '$1 … from the pattern\'s groups'), field('Trunk', trunk), field('Class', cls), field('Fail-over trunks', failover, 'comma-separated, tried in order'),
-  ], 'Add route', () => api('POST', '/api/dial-plan/routes', {
-    name: name.value.trim(), pattern: pattern.value.trim(), replace: optional(replace.value), trunk: trunk.value, class: cls.value,
-    failover: failover.value.split(',').map((s) => s.trim()).filter((s) => s !== ''),
-  }), () => {
-    notify('Route added');
+  ], existing ? 'Save route' : 'Add route', () => (existing
+    ? api('PUT', `/api/dial-plan/routes/${encodeURIComponent(existing.name)}`, body())
+    : api('POST', '/api/dial-plan/routes', { name: name.value.trim(), ...body() })), () => {
+    notify(existing ? 'Route saved' : 'Route added');
     done();
   });
 }
