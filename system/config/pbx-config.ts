@@ -34,6 +34,8 @@ export function parseFeatureCodesConfig(raw: unknown): FeatureCodesConfig {
   const c = table(raw, 'feature_codes', { forward_always_on: CODE, forward_always_off: CODE, dnd_on: CODE, dnd_off: CODE }, CODE_DEFAULTS);
   const entries = Object.entries(c);
   for (const [k, v] of entries) {
+    // The call pickup codes are fixed (appliance/sip/events/pickup-rules.ts, run before these): `**<ext>` and `*8`.
+    if (v.startsWith('**') || v === '*8' || (k === 'forward_always_on' && v.startsWith('*8'))) throw new ConfigError(`feature_codes.${k}`, `"${v}" is taken by call pickup (**<extension>, *8)`);
     for (const [k2, v2] of entries) {
       if (k === k2) continue;
       if (v === v2) throw new ConfigError(`feature_codes.${k}`, `"${v}" is also feature_codes.${k2}`);

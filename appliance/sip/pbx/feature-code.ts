@@ -5,6 +5,7 @@
  * (pipeline/stages/feature-codes.ts) applies it and answers.
  */
 import type { FeatureCodesConfig } from '../../../system/config/index.ts';
+import { PICKUP_CODES } from '../events/pickup-rules.ts';
 
 /** What a dialled feature code asks for. */
 export type FeatureAction =
@@ -41,5 +42,7 @@ export function featureCodeList(codes: FeatureCodesConfig): { readonly code: str
     { code: codes.forwardAlwaysOff, action: 'forward always off' },
     { code: codes.dndOn, action: 'do-not-disturb on (callers get 486 Busy Here, or the forward-on-busy target)' },
     { code: codes.dndOff, action: 'do-not-disturb off' },
+    { code: `${PICKUP_CODES.directedPrefix}<extension>`, action: 'pick up the call ringing at <extension>' },
+    { code: PICKUP_CODES.group, action: 'pick up a call ringing in the own pickup group (the members of the own ring groups, else anyone)' },
   ];
 }

@@ -32,7 +32,7 @@ describe('features list and feature codes API', () => {
 
   test('the configured codes and voicemail server', async () => {
     const res = await api.json('GET', '/api/feature-codes');
-    expect(res.body.codes.map((c: { code: string }) => c.code)).toEqual(['*72<number>', '*73', '#78', '*79']);
+    expect(res.body.codes.map((c: { code: string }) => c.code)).toEqual(['*72<number>', '*73', '#78', '*79', '**<extension>', '*8']);
     expect(res.body.voicemail).toEqual({ uri: 'sip:vm@192.0.2.5:5070', onBusy: true, onNoAnswer: true, noAnswerSeconds: 20 });
   });
 

@@ -13,6 +13,9 @@ describe('[feature_codes]', () => {
     [{ dnd_on: '*7' }, 'feature_codes.dnd_on'], // *7 begins *72: *72204 could not be told apart
     [{ dnd_off: '*721' }, 'feature_codes.dnd_off'],
     [{ pickup: '*8' }, 'feature_codes.pickup'],
+    [{ dnd_on: '*8' }, 'feature_codes.dnd_on'], // call pickup's group code
+    [{ dnd_off: '**9' }, 'feature_codes.dnd_off'], // call pickup's directed prefix
+    [{ forward_always_on: '*80' }, 'feature_codes.forward_always_on'], // *8 would be read as *80 + digits
   ];
   for (const [raw, key] of bad) {
     test(`refused: ${JSON.stringify(raw)} names ${key}`, () => expect(() => parseFeatureCodesConfig(raw)).toThrow(key));
