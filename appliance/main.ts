@@ -10,7 +10,7 @@ import { parseArgs } from './cli/cli-args.ts';
 import { dirname, resolve } from 'node:path';
 import { startControlSection } from './control/control-section.ts';
 import { Logger } from '../system/log/logger.ts';
-import { predecessorLink, RESERVED_SLOTS_OPTION, TAKE_OVER_OPTION } from './control/succession.ts';
+import { notifyMainPid, predecessorLink, RESERVED_SLOTS_OPTION, TAKE_OVER_OPTION } from './control/succession.ts';
 import { CONFIG_TEXT_ENV } from './control/ipc-protocol.ts';
 
 const argv = process.argv.slice(2);
@@ -37,7 +37,11 @@ try {
     ...(predecessor ? { predecessor } : {}),
     onHandedOver: () => process.exit(0),
   });
-  if (predecessor) logger.log('info', 'control.upgrade', `control section ${process.pid} took over from ${predecessor.pid}`);
+  if (predecessor) {
+    logger.log('info', 'control.upgrade', `control section ${process.pid} took over from ${predecessor.pid}`);
+    const told = await notifyMainPid();
+    if (told) logger.log(told.startsWith('systemd told') ? 'info' : 'warn', 'control.upgrade', told);
+  }
   const stop = async (signal: string) => {
     logger.log('info', 'control.stopping', `${signal}: stopping`);
     await appliance.stop();

@@ -97,6 +97,23 @@ export function startSuccessor(opts: {
   };
 }
 
+/**
+ * Under systemd (NOTIFY_SOCKET set; the unit has NotifyAccess=all, system/service/systemd-unit.ts)
+ * tells the service manager this process is the service's main process now, so the
+ * predecessor's exit does not end the service (sd_notify(3) MAINPID=, sent with systemd-notify:
+ * Bun has no unix datagram socket). Outside systemd: nothing. Returns what happened, for the log.
+ */
+export async function notifyMainPid(env: Record<string, string | undefined> = process.env): Promise<string | undefined> {
+  if (!env.NOTIFY_SOCKET) return undefined;
+  try {
+    const proc = Bun.spawn(['systemd-notify', `MAINPID=${process.pid}`], { env: { ...process.env, NOTIFY_SOCKET: env.NOTIFY_SOCKET }, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' });
+    const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    return code === 0 ? `systemd told MAINPID=${process.pid}` : `systemd-notify failed (exit ${code}): ${err.trim()}`;
+  } catch (e) {
+    return `systemd-notify could not run: ${(e as Error).message}`;
+  }
+}
+
 /** The successor's side: the predecessor's slots, the hand-over of the web port, bindings both ways. */
 export interface Predecessor {
   readonly pid: number;

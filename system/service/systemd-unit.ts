@@ -34,7 +34,9 @@ function checkPath(value: string, field: string): string {
  * 5060/53 without root through the one ambient capability, a read-only system except the data
  * dir, restarted on failure, output to journald. Stop: SIGTERM to the control section only
  * (KillMode=mixed), which drains its workers itself for `stop_grace_seconds`; systemd kills
- * what is left after that plus a margin. Reload: SIGHUP (the config re-read); SIGUSR2 upgrades.
+ * what is left after that plus a margin. Reload: SIGHUP (the config re-read); SIGUSR2 upgrades:
+ * the new control section tells systemd it is the main process now (MAINPID over the notify
+ * socket, hence NotifyAccess=all), so the old one's exit does not stop the service.
  */
 export function systemdUnit(o: ServiceUnitOptions): string {
   if (!USER.test(o.user)) throw new ValidationError(`--user: ${JSON.stringify(o.user)} is not a system user name (a-z, 0-9, _ and -, at most 32)`, '--user');
@@ -57,6 +59,7 @@ User=${o.user}
 Group=${o.group}
 ExecStart=${[...command, '--config', config].join(' ')}
 ExecReload=/bin/kill -HUP $MAINPID
+NotifyAccess=all
 WorkingDirectory=${data}
 Restart=on-failure
 RestartSec=2s

@@ -31,6 +31,7 @@ describe('systemdUnit', () => {
     ['KillMode', 'mixed'],
     ['TimeoutStopSec', '20s'],
     ['ExecReload', '/bin/kill -HUP $MAINPID'],
+    ['NotifyAccess', 'all'],
   ])('%s=%s', (key, value) => {
     expect(service.get(key)).toBe(value);
   });
