@@ -65,7 +65,7 @@ export function applyConfiguration(store: Store, config: ApplianceConfig, doc: B
     }));
     // Ring groups and forwards through the CLI's validation: groups first without their
     // fallback (it may name a group further down), then the fallbacks, then the forwards.
-    const groups = new RingGroupService(store, config.emergency.numbers);
+    const groups = new RingGroupService(store, config.emergency.numbers, config.voicemail.uri !== undefined);
     doc.ringGroups.forEach((g, i) => row(`ring group ${i + 1} ("${g.number}")`, () => groups.add({ ...g, fallback: null })));
     doc.ringGroups.forEach((g, i) => row(`ring group ${i + 1} ("${g.number}")`, () => {
       if (g.fallback) groups.update({ number: g.number, fallback: g.fallback });

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../system/errors/index.ts';
 import { RING_STRATEGIES, type RingGroupRecord, type RingStrategy, type Store } from '../../system/store/index.ts';
 import { checkNotEmergency, cleanName } from './extension-service.ts';
+import { VOICEMAIL } from '../sip/proxy/call-plan.ts';
 import { isCallTarget, referencesTo } from './call-target-references.ts';
 
 /** A ring group as an admin gives it (CLI or API); absent fields keep their value (or default). */
@@ -31,7 +32,8 @@ function seconds(v: number | undefined, field: string, min: number, max: number)
 
 /** Ring group management shared by the CLI and the web API (issue 15). */
 export class RingGroupService {
-  constructor(private readonly store: Store, private readonly emergencyNumbers: readonly string[] = []) {}
+  /** @param voicemail a `[voicemail]` server is configured: `voicemail` is a fallback (the group's own mailbox, docs/PBX.md). */
+  constructor(private readonly store: Store, private readonly emergencyNumbers: readonly string[] = [], private readonly voicemail = false) {}
 
   list(): RingGroupRecord[] {
     return this.store.ringGroups.list();
@@ -102,6 +104,10 @@ export class RingGroupService {
   private fallback(number: string, fallback: string | null | undefined): string | null {
     if (fallback === undefined || fallback === null || fallback === '') return null;
     if (fallback === number) throw new ValidationError('a group cannot fall back to itself', 'fallback');
+    if (fallback === VOICEMAIL) {
+      if (!this.voicemail) throw new ValidationError('fallback "voicemail" needs a voicemail server ([voicemail] uri)', 'fallback');
+      return fallback;
+    }
     if (!isCallTarget(this.store, fallback)) throw new ValidationError(`fallback "${String(fallback).slice(0, 20)}" is neither an extension nor a ring group`, 'fallback');
     return fallback;
   }

@@ -27,7 +27,7 @@ export function describeGroup(g: RingGroupRecord): string {
 export const groupCommand: CliCommand = {
   name: 'group',
   usage: [
-    'group add <number> --members <ext,ext...> [--name <name>] [--strategy ring-all|hunt] [--ring <s>] [--timeout <s>] [--fallback <ext|group>]',
+    'group add <number> --members <ext,ext...> [--name <name>] [--strategy ring-all|hunt] [--ring <s>] [--timeout <s>] [--fallback <ext|group|voicemail>]',
     'group list',
     'group members <number> <ext,ext...>   (replaces the member list, in hunt order)',
     'group remove <number>',
@@ -36,7 +36,7 @@ export const groupCommand: CliCommand = {
     const [, verb, number, ...rest] = args.positional;
     const store = openStore(config.dataDir);
     try {
-      const service = new RingGroupService(store, config.emergency.numbers);
+      const service = new RingGroupService(store, config.emergency.numbers, config.voicemail.uri !== undefined);
       switch (verb) {
         case 'add': {
           onlyOptions(args, ['--config', '--members', '--name', '--strategy', '--ring', '--timeout', '--fallback']);

@@ -67,7 +67,7 @@ export const groupsPage: Page = (root) => {
         field('Number', number, '2-10 digits, not an extension'), field('Name', name),
         field('Strategy', strategy), field('Members', members, 'extension numbers in hunt order'),
         field('Ring time per member (s)', ring, 'hunt: each member rings this long'), field('Group timeout (s)', timeout, 'then the fallback'),
-        field('Fallback', fallback, 'an extension or another group; empty: none')),
+        field('Fallback', fallback, 'an extension, another group, or voicemail; empty: none')),
       h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, g ? 'Save group' : 'Add group'),
         h('button', { type: 'button', onclick: () => fill(editor) }, 'Cancel')));
     form.addEventListener('submit', async (e) => {

@@ -49,7 +49,7 @@ function groupInput(f: Fields, body: Record<string, unknown>) {
 
 /** Ring groups CRUD and per-extension forwarding / do-not-disturb (issue 15, docs/API.md). */
 export function ringGroupRoutes({ config, store }: ApiDeps): Route[] {
-  const groups = new RingGroupService(store, config.emergency.numbers);
+  const groups = new RingGroupService(store, config.emergency.numbers, config.voicemail.uri !== undefined);
   const features = new CallFeaturesService(store, outsideForwardCheck(config, store));
   return [
     { method: 'GET', path: '/api/groups', handler: () => json(groups.list().map(presentGroup)) },

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { requireTool } from '../../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../../support/appliance.ts';
 import { freePort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../../support/sipp.ts';
+import { RingGroupService } from '../../../../appliance/admin/ring-group-service.ts';
 
 /**
  * Voicemail hand-off (issue 15) with a sipp "voicemail server": a busy or unregistered
@@ -68,6 +69,20 @@ describe.skipIf(!hasSipp)('voicemail hand-off and MWI with a sipp voicemail serv
     const trace = await sippMessages(await vm.done);
     expect(trace).toContain(`INVITE sip:vm@${VM}:${vmPort};target=sip:203%40office.lan;cause=503 SIP/2.0`);
     expect(trace).toContain('Diversion: <sip:203@office.lan>;reason=unavailable;counter=1');
+  });
+
+  test("a group whose members cannot answer falls back to voicemail: the group's own mailbox (cause 480)", async () => {
+    const groups = new RingGroupService(ap.app.store, [], true);
+    groups.add({ number: '650', members: ['203'], fallback: 'voicemail' });
+    expect(() => new RingGroupService(ap.app.store).add({ number: '651', members: ['203'], fallback: 'voicemail' })).toThrow('needs a voicemail server');
+    const vm = voicemailServer();
+    await Bun.sleep(300);
+    const caller = await runSipp(['-sf', uacCall, '-s', '650', target(), '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '1'], 15);
+    expect(caller.code).toBe(0);
+    const trace = await sippMessages(await vm.done);
+    expect(trace).toContain(`INVITE sip:vm@${VM}:${vmPort};target=sip:650%40office.lan;cause=480 SIP/2.0`);
+    expect(trace).toContain('Diversion: <sip:650@office.lan>;reason=unavailable;counter=1');
+    groups.remove('650');
   });
 
   test('an MWI SUBSCRIBE of a phone for its own account is routed to the server, whose NOTIFY reaches the phone', async () => {

@@ -39,6 +39,13 @@ describe('call plan with [voicemail]', () => {
   ];
   for (const [name, exts, vm, want] of cases) test(name, () => expect(path(planCall('201', view(exts, vm)))).toBe(want));
 
+  test("a group's fallback `voicemail`: the group's own mailbox", () => {
+    const v: CallPlanView = { ...view({ 201: { bound: false } }), group: (n) => (n === '600' ? { number: '600', name: '', strategy: 'ring-all', ringSeconds: 15, timeoutSeconds: 60, fallback: VOICEMAIL, members: ['201'], createdAt: 0, updatedAt: 0 } : undefined) };
+    const p = planCall('600', v);
+    expect(path(p)).toBe('600>voicemail:480');
+    expect(voicemailMailbox((p as Extract<CallPlan, { kind: 'ring' }>).targets[0].history)).toBe('600');
+  });
+
   test('an own no-answer forward keeps its own ring time', () => {
     const p = planCall('201', view({ 201: { forwardNoAnswer: '202', noAnswerSeconds: 7 }, 202: {} }));
     expect(p.kind === 'ring' && p.then).toMatchObject({ ringMs: 7000, noAnswer: '202', busy: VOICEMAIL });
