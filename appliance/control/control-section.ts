@@ -425,6 +425,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     if (opts.logger) logger.configure(config.log);
     pool.broadcast({ type: 'log-settings', settings: { format: config.log.format, level: config.log.level, areas: config.log.areas } });
     pool.stopGraceMs = config.control.stopGraceSeconds * 1000;
+    // A changed trunk password in the file is sealed into the store too (the new workers read the file's).
+    importConfigPasswords(config, store);
     trunks.configure(loadOutsideLine(config, store).trunks);
     if (before.control.sampleSchedule !== config.control.sampleSchedule) {
       samplerJob.stop();

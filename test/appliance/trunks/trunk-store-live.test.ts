@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
 import { kamailioBinary, startKamailioProvider, type KamailioProvider } from '../../support/kamailio-provider.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp } from '../../support/sipp.ts';
 
 /**
  * A trunk and a route added with the CLI to a running appliance (issue 14), nothing of it in
@@ -90,9 +90,26 @@ describe.skipIf(!HAVE)('a trunk and a route added with the CLI to the running ap
     await until(() => t.control.store.callRecords.list().filter((c) => c.trunk === 'provider' && c.endedAt !== null).length === 2);
   }, 30_000);
 
+  test('inbound add: a call from the outside world to the new DID rings extension 201', async () => {
+    const added = await cli(['inbound', 'add', '--did', '+15551230100', '--trunk', 'provider', '--to', '201']);
+    expect(added.code).toBe(0);
+    const phonePort = await freePort(PHONE);
+    const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '201', '-au', '201', '-ap', PW['201'],
+      '-key', 'expires', '3600', `${HOST}:${t.port}`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 10);
+    expect(reg.code).toBe(0);
+    const phone = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort), '-m', '1'], 20);
+    await Bun.sleep(300);
+    const caller = await runSipp(['-sf', join(SHARED, 'bench/sipp/uac-call.xml'), '-s', '+15551230100', `${PROVIDER}:${providerPort}`,
+      '-i', OUTSIDE, '-p', String(await freePort(OUTSIDE)), '-m', '1'], 20);
+    expect(caller.code).toBe(0);
+    expect((await phone.done).code).toBe(0);
+    await until(() => t.control.store.callRecords.list().some((c) => c.direction === 'inbound' && c.endedAt !== null));
+    expect(t.control.store.callRecords.list().find((c) => c.direction === 'inbound')).toMatchObject({ trunk: 'provider', routedTo: '201', result: 200 });
+  }, 30_000);
+
   test('after a restart: the store\'s trunk registers again (its sealed password opened), the call records are kept; the password never showed', async () => {
     const before = t.control.store.callRecords.list().filter((c) => c.trunk === 'provider').map((c) => [c.direction, c.routedTo, c.result]);
-    expect(before).toEqual([['emergency', '911', 200], ['outbound', '+12125551234', 200]]); // newest first
+    expect(before).toEqual([['inbound', '201', 200], ['emergency', '911', 200], ['outbound', '+12125551234', 200]]); // newest first
     await t.control.stop();
     await t.restart();
     expect(t.control.store.callRecords.list().filter((c) => c.trunk === 'provider').map((c) => [c.direction, c.routedTo, c.result])).toEqual(before);
