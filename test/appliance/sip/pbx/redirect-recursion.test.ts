@@ -62,6 +62,13 @@ describe.skipIf(!hasSipp)('3xx recursion and History-Info with sipp', () => {
     expect(got.code).toBe(0);
     expect(await sippMessages(got)).toContain('History-Info: <sip:201@office.lan>;index=1, <sip:204@office.lan;cause=302>;index=1.1;mp=1');
     expect(await sippMessages(caller)).not.toMatch(/^SIP\/2\.0 302/m);
+    // The recursion's added delay: the phone's 302 in → the INVITE out to the new target (call trace, 1 ms resolution).
+    const callId = /Call-ID: *([^\r\n]+)/i.exec(await sippMessages(caller))![1].trim();
+    const entries = ap.app.sip.service.trace.get(callId);
+    const moved302 = entries.find((e) => e.dir === 'in' && e.label.startsWith('302'))!;
+    const next = entries.find((e) => e.dir === 'out' && e.label === 'INVITE' && e.peer.startsWith(`${PHONE_C}:`))!;
+    console.log(`3xx recursion: 302 in -> INVITE to the new target ${next.ts - moved302.ts} ms (call trace)`);
+    expect(next.ts - moved302.ts).toBeLessThan(100);
   });
 
   test('loop-safe: 201 → 302 to 202, 202 → 302 back to 201: 201 is not rung again, the caller gets the 302', async () => {

@@ -59,6 +59,13 @@ describe.skipIf(!hasSipp)('voicemail hand-off and MWI with a sipp voicemail serv
     expect(trace).toContain(`INVITE sip:vm@${VM}:${vmPort};target=sip:201%40office.lan;cause=486 SIP/2.0`);
     expect(trace).toContain(`History-Info: <sip:201@office.lan>;index=1, <sip:vm@${VM}:${vmPort};target=sip:201%40office.lan;cause=486>;index=1.1;mp=1`);
     expect(trace).toContain('Diversion: <sip:201@office.lan>;reason=user-busy;counter=1');
+    // The hand-off's added delay: the phone's 486 in → the INVITE out to the server (call trace, 1 ms resolution).
+    const callId = /Call-ID: *([^\r\n]+)/i.exec(trace)![1].trim();
+    const entries = ap.app.sip.service.trace.get(callId);
+    const busyIn = entries.find((e) => e.dir === 'in' && e.label.startsWith('486'))!;
+    const toVm = entries.find((e) => e.dir === 'out' && e.label === 'INVITE' && e.peer.startsWith(`${VM}:`))!;
+    console.log(`voicemail on busy: 486 in -> INVITE to the voicemail server ${toVm.ts - busyIn.ts} ms (call trace)`);
+    expect(toVm.ts - busyIn.ts).toBeLessThan(100);
   });
 
   test('an extension without a phone registered goes to voicemail at once (cause 503, unavailable)', async () => {
