@@ -2,7 +2,8 @@
  * Recursion on a phone's own 3xx (RFC 3261 §16.5 / §16.7 step 4): when a branch answers
  * 300/301/302 naming our own users (`sip:204@office.lan`), the proxy rings them within the
  * same response context instead of passing the redirect upstream, with History-Info (cause =
- * the 3xx, RFC 4458) appended. Bounded (MAX_FORWARD_HOPS redirects per call) and loop-safe
+ * the 3xx, RFC 4458) appended. Bounded (MAX_FORWARD_HOPS redirects per call, MAX_CONTACTS_FOLLOWED
+ * numbers per redirect, best q first) and loop-safe
  * (a number already rung in this call is not rung again). Contacts elsewhere (another host,
  * another domain, an outside number's gateway) are not followed: the 3xx keeps them and goes
  * upstream as usual, so the caller's own new INVITE passes our auth and permission checks.
@@ -16,6 +17,8 @@ import { appendHistoryInfo, lastEntryUser } from './history-info.ts';
 import type { RouteDecision, Target } from './targets.ts';
 
 const RECURSED = new Set([300, 301, 302]);
+/** Numbers followed from one 3xx at most: a phone naming every extension must not make the proxy ring the office. */
+export const MAX_CONTACTS_FOLLOWED = 8;
 
 /** Which of a 3xx's contacts to follow (pure): our users not rung yet, best q first. */
 export function contactsToFollow(res: SipResponse, isLocalHost: (host: string) => boolean, rung: ReadonlySet<string>): string[] {
@@ -27,6 +30,7 @@ export function contactsToFollow(res: SipResponse, isLocalHost: (host: string) =
     const u = parseSipUri(c.uri);
     if (!u || !u.user || !isLocalHost(u.host) || !/^[0-9]{2,10}$/.test(u.user)) continue;
     if (!rung.has(u.user) && !out.includes(u.user)) out.push(u.user);
+    if (out.length === MAX_CONTACTS_FOLLOWED) break;
   }
   return out;
 }

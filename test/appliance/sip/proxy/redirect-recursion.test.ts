@@ -16,6 +16,8 @@ describe('contactsToFollow (RFC 3261 §16.7 step 4)', () => {
     ['not a number of ours (a name, an outside +number)', res(302, ['sip:alice@office.lan'], ['sip:+15551230100@office.lan']), [], []],
     ['305 Use Proxy and 380 are not recursed', res(305, ['sip:204@office.lan']), [], []],
     ['no Contact', { status: 302, headers: {} } as unknown as SipResponse, [], []],
+    ['attack: a 302 naming 40 extensions rings 8 of them at most', res(302, ...Array.from({ length: 40 }, (_, i): [string] => [`sip:${300 + i}@office.lan`])), [],
+      Array.from({ length: 8 }, (_, i) => String(300 + i))],
   ];
   for (const [name, r, rung, want] of cases) test(name, () => expect(contactsToFollow(r, local, new Set(rung))).toEqual(want));
 });
