@@ -74,6 +74,22 @@ export class CallsView {
     }
   }
 
+  /**
+   * Calls in progress that another control section saw start (an upgrade's predecessor,
+   * succession.ts): listed as in progress, ended (and their call records closed) by the BYE
+   * our workers see; one whose end was seen already ends at once. `worker` 0: not one of ours.
+   */
+  adopt(calls: readonly ActiveCall[], worker = 0): void {
+    for (const c of calls) {
+      const key = dialogKey(c.callId, c.tags);
+      if (this.active.has(key)) continue;
+      const call: ActiveCall = { ...c, worker };
+      const end = this.ended.get(key);
+      if (end) this.finish(call, end.at, end.reason);
+      else this.active.set(key, call);
+    }
+  }
+
   /** Calls in progress, oldest first; ends the ones whose session expired or whose BYE never came. */
   list(now = Date.now()): ActiveCall[] {
     this.prune(now);

@@ -355,7 +355,10 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     throw err;
   }
   // An upgrade's successor: our workers run, so the predecessor drains its own and frees the web port.
-  const carried = await opts.predecessor?.workersReady();
+  const inherited = await opts.predecessor?.workersReady();
+  const carried = inherited?.handOff ?? null;
+  // The predecessor's calls in progress: our workers see their BYEs, so we end them (and their records).
+  if (inherited) calls.adopt(inherited.calls);
 
   const sampler = createHostSampler({ dataDir: config.dataDir });
   let settings = policySettingsFor(config);
@@ -503,7 +506,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     peers.stop();
     await web.stop();
     const h = peers.handOffStatus;
-    s.webFree(h.to !== null && h.cause !== null ? { to: h.to, cause: h.cause } : null);
+    s.webFree(h.to !== null && h.cause !== null ? { to: h.to, cause: h.cause } : null, calls.list());
     log('control.handed-over', `web UI, API and command channel handed to control section ${s.pid}; waiting for ${mine.length} worker(s) to drain`, { successor: s.pid });
     const limit = Bun.sleep(DRAIN_WAIT_MS).then(() => mine.forEach((w) => w.proc.kill('SIGKILL')));
     await Promise.race([Promise.all(mine.map((w) => w.proc.exited)), limit]);

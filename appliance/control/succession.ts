@@ -1,6 +1,7 @@
 import type { Subprocess } from 'bun';
 import type { BindingChange } from '../../system/store/index.ts';
 import type { HandOffCause } from '../peers/hand-off.ts';
+import type { ActiveCall } from './calls-view.ts';
 import { CONFIG_TEXT_ENV, isMessage } from './ipc-protocol.ts';
 import { applianceCommand } from './worker-command.ts';
 
@@ -25,8 +26,11 @@ export interface CarriedHandOff {
 export type SuccessionMessage =
   /** Successor → predecessor: its workers run; waiting for the web port. */
   | { readonly type: 'workers-ready'; readonly pid: number }
-  /** Predecessor → successor: the web listener is closed; take it (and the hand-off to a peer, if any). */
-  | { readonly type: 'web-free'; readonly handOff: CarriedHandOff | null }
+  /**
+   * Predecessor → successor: the web listener is closed; take it, the hand-off to a peer (if
+   * any), and the calls in progress (the successor's calls view ends them and their records).
+   */
+  | { readonly type: 'web-free'; readonly handOff: CarriedHandOff | null; readonly calls: readonly ActiveCall[] }
   /** Either way: registration changes made by the sender's workers. */
   | { readonly type: 'bindings'; readonly changes: readonly BindingChange[] };
 
@@ -43,8 +47,8 @@ export interface Successor {
   readonly pid: number;
   /** Resolves when the successor's workers run; rejects when it exits first or takes too long. */
   readonly ready: Promise<void>;
-  /** Tells the successor the web port is free, and which peer holds our new traffic (if one does). */
-  webFree(handOff: CarriedHandOff | null): void;
+  /** Tells the successor the web port is free, which peer holds our new traffic (if one does), and the calls in progress. */
+  webFree(handOff: CarriedHandOff | null, calls: readonly ActiveCall[]): void;
   sendBindings(changes: readonly BindingChange[]): void;
   /** Stops a successor that did not get ready (the old control section keeps serving). */
   kill(): void;
@@ -91,7 +95,7 @@ export function startSuccessor(opts: {
   return {
     pid: proc.pid,
     ready,
-    webFree: (handOff) => send({ type: 'web-free', handOff }),
+    webFree: (handOff, calls) => send({ type: 'web-free', handOff, calls }),
     sendBindings: (changes) => send({ type: 'bindings', changes }),
     kill: () => proc.kill('SIGKILL'),
   };
@@ -114,6 +118,12 @@ export async function notifyMainPid(env: Record<string, string | undefined> = pr
   }
 }
 
+/** What the successor takes over from its predecessor besides the ports. */
+export interface Inheritance {
+  readonly handOff: CarriedHandOff | null;
+  readonly calls: readonly ActiveCall[];
+}
+
 /** The successor's side: the predecessor's slots, the hand-over of the web port, bindings both ways. */
 export interface Predecessor {
   readonly pid: number;
@@ -121,9 +131,9 @@ export interface Predecessor {
   readonly reservedSlots: readonly number[];
   /**
    * Says the workers run; resolves when the predecessor left the web port (or after a bound),
-   * with the hand-off it had in force.
+   * with the hand-off it had in force and its calls in progress.
    */
-  workersReady(): Promise<CarriedHandOff | null>;
+  workersReady(): Promise<Inheritance>;
   /** Registration changes of the predecessor's workers. */
   onBindings: ((changes: readonly BindingChange[]) => void) | undefined;
   sendBindings(changes: readonly BindingChange[]): void;
@@ -138,8 +148,9 @@ export interface Predecessor {
 export function predecessorLink(predecessorPid: string | undefined, reserved: string | undefined): Predecessor | undefined {
   if (predecessorPid === undefined || !process.send) return undefined;
   const slots = (reserved ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 0);
-  let webFree = (_: CarriedHandOff | null) => {};
-  const freed = new Promise<CarriedHandOff | null>((res) => (webFree = res));
+  let webFree = (_: Inheritance) => {};
+  const freed = new Promise<Inheritance>((res) => (webFree = res));
+  const nothing: Inheritance = { handOff: null, calls: [] };
   const gone = new Promise<void>((res) => process.once('disconnect', () => res()));
   const link: Predecessor = {
     pid: Number(predecessorPid),
@@ -148,7 +159,7 @@ export function predecessorLink(predecessorPid: string | undefined, reserved: st
     async workersReady() {
       process.send?.({ type: 'workers-ready', pid: process.pid } satisfies SuccessionMessage);
       // The predecessor closes its listener at once; the bound covers one that hangs or died.
-      return Promise.race([freed, gone.then(() => null), Bun.sleep(READY_TIMEOUT_MS).then(() => null)]);
+      return Promise.race([freed, gone.then(() => nothing), Bun.sleep(READY_TIMEOUT_MS).then(() => nothing)]);
     },
     sendBindings(changes) {
       try {
@@ -161,7 +172,9 @@ export function predecessorLink(predecessorPid: string | undefined, reserved: st
   };
   process.on('message', (raw: unknown) => {
     if (!isMessage<SuccessionMessage>(raw)) return;
-    if (raw.type === 'web-free') webFree(isCarriedHandOff(raw.handOff) ? raw.handOff : null);
+    if (raw.type === 'web-free') {
+      webFree({ handOff: isCarriedHandOff(raw.handOff) ? raw.handOff : null, calls: Array.isArray(raw.calls) ? raw.calls.filter(isActiveCall) : [] });
+    }
     else if (raw.type === 'bindings' && Array.isArray(raw.changes)) link.onBindings?.(raw.changes);
   });
   return link;
@@ -169,4 +182,10 @@ export function predecessorLink(predecessorPid: string | undefined, reserved: st
 
 function isCarriedHandOff(v: unknown): v is CarriedHandOff {
   return typeof v === 'object' && v !== null && typeof (v as CarriedHandOff).to === 'string' && typeof (v as CarriedHandOff).cause === 'string';
+}
+
+function isActiveCall(v: unknown): v is ActiveCall {
+  const c = v as ActiveCall;
+  return typeof c === 'object' && c !== null && typeof c.callId === 'string' && Array.isArray(c.tags) && c.tags.length === 2
+    && c.tags.every((t) => typeof t === 'string') && typeof c.from === 'string' && typeof c.to === 'string' && typeof c.startedAt === 'number';
 }

@@ -19,6 +19,21 @@ describe('CallsView', () => {
     expect(v.recentCalls()).toEqual([{ callId: 'c1', tags: ['caller', 'callee'], from: 'sip:201@office.lan', to: 'sip:202@office.lan', startedAt: T + 1000, worker: 1, endedAt: T + 2000 }]);
   });
 
+  test('calls adopted from an upgrade\'s predecessor: listed as worker 0, ended by our BYE, or at once when the BYE came first', () => {
+    const v = new CallsView();
+    const ended: string[] = [];
+    v.onFinish = (c) => ended.push(`${c.callId}:${c.worker}`);
+    // c3's BYE reached one of our workers before the predecessor handed its calls over.
+    v.apply(1, [end('c3', 'e', 'f')]);
+    const theirs = (id: string, a: string, b: string) => ({ callId: id, tags: [a, b] as [string, string], from: 'sip:201@office.lan', to: 'sip:202@office.lan', startedAt: T, worker: 2 });
+    v.adopt([theirs('c1', 'a', 'b'), theirs('c2', 'c', 'd'), theirs('c3', 'e', 'f')]);
+    v.adopt([theirs('c1', 'a', 'b')]); // twice: still one call
+    expect(v.list(T + 3000).map((c) => `${c.callId}:${c.worker}`)).toEqual(['c1:0', 'c2:0']);
+    v.apply(1, [end('c1', 'b', 'a')]);
+    expect(ended).toEqual(['c3:0', 'c1:0']);
+    expect(v.count).toBe(1);
+  });
+
   test('a failed call (never answered) is not a call in progress', () => {
     const v = new CallsView();
     v.apply(1, [{ kind: 'failed', callId: 'f1', tags: ['a', ''], from: 'sip:201@office.lan', to: 'sip:202@office.lan', ts: T, status: 486, reason: '486 Busy Here' }]);

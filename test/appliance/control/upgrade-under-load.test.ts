@@ -179,6 +179,14 @@ stop_grace_seconds = 4
     expect(failed).toBe(0);
     expect(ok).toBe(300);
     expect(sippCount(r, '503')).toBe(0);
+    // Every answered call's record has its end, those in progress at the upgrade too (the
+    // successor adopted them from its predecessor and saw their BYEs).
+    await Bun.sleep(500);
+    const store = openStore(loadConfig(configPath).dataDir);
+    const records = store.callRecords.list({ limit: 1000 });
+    store.close();
+    expect(records.filter((c) => c.answeredAt !== null).length).toBe(300);
+    expect(records.filter((c) => c.answeredAt !== null && c.endedAt === null).map((c) => c.callId)).toEqual([]);
     // The command channel is the successor's now.
     const status: string[] = [];
     expect(await runCli(['--config', configPath, 'peer', 'status'], { out: (l) => status.push(l), err: () => {} })).toBe(0);
