@@ -107,7 +107,17 @@ describe.skipIf(!HAVE)('calls over a trunk to a real provider', () => {
     permit({ maxOutsideCalls: 2 });
   }, 30_000);
 
-  test('emergency: out while the appliance sheds every new call and the caller may not even call nationally', async () => {
+  test('outside calls per hour: once the hour\'s allowance is used, the next is 403 and never reaches the provider', async () => {
+    permit({ outsideCallsPerHour: 1 });
+    const before = provider.log().length;
+    const r = await call('914155550101', 'uac-auth-call-refused.xml');
+    expect(r.code).toBe(0);
+    expect(await sippMessages(r)).toContain('SIP/2.0 403 Outside call limit per hour reached');
+    expect(provider.log().slice(before)).not.toContain('+14155550101');
+    // Kept for the emergency test below: its limits must not stop 911.
+  }, 20_000);
+
+  test('emergency: out while the appliance sheds every new call, the caller may not even call nationally, and its hourly allowance is used up', async () => {
     permit({ callClass: 'internal' });
     // Shedding in force on every worker: no new call is admitted (the control section's admission).
     for (const w of t.control.pool.workers) t.control.pool.send(w, { type: 'admission', admission: { callsPerSecond: 0, registersPerSecond: 0, retryAfterSeconds: 5 } });
@@ -123,7 +133,7 @@ describe.skipIf(!HAVE)('calls over a trunk to a real provider', () => {
     await until(() => records().some((c) => c.direction === 'emergency' && c.endedAt !== null));
     expect(records().find((c) => c.direction === 'emergency')).toMatchObject({ trunk: 'provider', routedTo: '911', result: 200 });
     for (const w of t.control.pool.workers) t.control.pool.send(w, { type: 'admission', admission: null });
-    permit({ callClass: 'national' });
+    permit({ callClass: 'national', outsideCallsPerHour: 30 });
   }, 30_000);
 
   test('inbound: a call from the outside world to the DID rings extension 201; an unknown number is 404', async () => {
