@@ -45,9 +45,14 @@ export function recordOf(e: DialogEvent, worker: number, rules: DirectionRules):
 export class CallRecorder {
   constructor(
     private readonly store: CallRecordsStore,
-    private readonly rules: DirectionRules,
+    private rules: DirectionRules,
     private readonly onError: (e: Error) => void = () => {},
   ) {}
+
+  /** New rules (a reload changed `[emergency] numbers` or the SIP addresses): records from now on. */
+  configure(rules: DirectionRules): void {
+    this.rules = rules;
+  }
 
   apply(worker: number, events: readonly DialogEvent[]): void {
     for (const e of events) {

@@ -143,9 +143,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   for (const s of outside.skipped) log('trunk.entry.skipped', `${s.kind} ${s.name ?? `#${s.id}`} from the store is left out: ${s.reason}`, { id: s.id, kind: s.kind });
   const trunks = new TrunkBoard(outside.trunks);
   // Call detail records: a row per call answered or failed, ended when the view ends the call.
-  const recorder = new CallRecorder(store.callRecords, {
-    ourHosts: sipSettings(config, config.sip.port, config.sip.port).localHosts, emergencyNumbers: new Set(config.emergency.numbers),
-  }, failed('control.call-records.error'));
+  const directionRules = (c: ApplianceConfig) => ({ ourHosts: sipSettings(c, c.sip.port, c.sip.port).localHosts, emergencyNumbers: new Set(c.emergency.numbers) });
+  const recorder = new CallRecorder(store.callRecords, directionRules(config), failed('control.call-records.error'));
   calls.onFinish = (c) => recorder.ended(c);
   const sampleListeners = new Set<(s: OperatingState) => void>();
   const traceWaiters = new Map<number, (entries: readonly TraceEntry[]) => void>();
@@ -428,6 +427,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     if (opts.logger) logger.configure(config.log);
     pool.broadcast({ type: 'log-settings', settings: { format: config.log.format, level: config.log.level, areas: config.log.areas } });
     pool.stopGraceMs = config.control.stopGraceSeconds * 1000;
+    recorder.configure(directionRules(config));
     // A changed trunk password in the file is sealed into the store too (the new workers read the file's).
     importConfigPasswords(config, store);
     trunks.configure(loadOutsideLine(config, store).trunks);

@@ -1,5 +1,9 @@
 import { describe, expect, test } from 'bun:test';
-import { callDirection, recordOf } from '../../../appliance/control/call-records.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CallRecorder, callDirection, recordOf } from '../../../appliance/control/call-records.ts';
+import { openStore } from '../../../system/store/index.ts';
 import type { DialogEvent } from '../../../appliance/sip/dialog-events.ts';
 
 const RULES = { ourHosts: new Set(['office.lan', '192.168.1.2']), emergencyNumbers: new Set(['911', '112']) };
@@ -31,5 +35,21 @@ describe('recordOf', () => {
   test('refreshes and ends open nothing', () => {
     expect(recordOf({ kind: 'end', callId: 'c1', tags: ['a', 'b'], ts: 1 }, 1, RULES)).toBeUndefined();
     expect(recordOf({ kind: 'refresh', callId: 'c1', tags: ['a', 'b'], ts: 1 }, 1, RULES)).toBeUndefined();
+  });
+});
+
+describe('CallRecorder.configure (a reload)', () => {
+  test('records after a reload use the new emergency numbers; earlier ones keep theirs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'records-'));
+    const store = openStore(dir);
+    const recorder = new CallRecorder(store.callRecords, RULES);
+    const answered = (callId: string, to: string): DialogEvent => ({ kind: 'start', callId, tags: ['a', 'b'], from: 'sip:201@office.lan', to, ts: Date.now() });
+    recorder.apply(1, [answered('before', 'sip:999@office.lan')]);
+    recorder.configure({ ...RULES, emergencyNumbers: new Set(['999']) });
+    recorder.apply(1, [answered('after', 'sip:999@office.lan')]);
+    expect(store.callRecords.byCallId('before')?.direction).toBe('internal');
+    expect(store.callRecords.byCallId('after')?.direction).toBe('emergency');
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
