@@ -1,25 +1,19 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
-import { ConfigError } from '../../system/errors/index.ts';
 import { DEFAULT_LOG_SETTINGS, Logger } from '../../system/log/logger.ts';
 import { openStore, type Store } from '../../system/store/index.ts';
 import { ownSipTarget, startDnsFunction, type DnsFunction } from '../dns/index.ts';
 import { createLocator } from '../sip/proxy/locator.ts';
-import { withCallPlan } from '../sip/proxy/planned-locator.ts';
-import { nextAfter, planCall, type CallPlanView } from '../sip/proxy/call-plan.ts';
 import { LocationView } from '../sip/registrar/location-view.ts';
 import { extensionOfAor, registeredContactsOf } from '../sip/registrar/registered-contacts-view.ts';
 import { startSip, type RunningSip } from '../sip/start-sip.ts';
 import type { Ban } from '../sip/security/source-guard.ts';
-import { featureCodeControl } from '../admin/feature-code-control.ts';
-import { outsideForwardCheck } from '../admin/outside-forward-check.ts';
-import { parseSipUri } from '../sip/message/uri.ts';
-import type { Target } from '../sip/proxy/targets.ts';
 import { startTrunks } from '../trunks/start-trunks.ts';
 import type { TrunkService } from '../trunks/trunk-service.ts';
 import { TrunkDirectory } from '../trunks/trunk-directory.ts';
 import { loadOutsideLine } from '../trunks/outside-line.ts';
 import type { TrunkStatus } from '../trunks/trunk-status.ts';
 import { StoreWatch } from './store-watch.ts';
+import { pbxLocate } from './pbx-locate.ts';
 import { LampBoard } from '../sip/events/lamp-board.ts';
 import { LampView } from '../sip/events/lamp-view.ts';
 import { Notifier } from '../sip/events/notifier.ts';
@@ -119,43 +113,12 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
       mode: config.sip.mode,
       tcp: config.sip.transports.includes('tcp'),
     });
-    // Ring groups, forwarding and do-not-disturb (issue 15) in front of the location service.
-    const planView: CallPlanView = {
-      isExtension: exists,
-      group: (n) => store.ringGroups.get(n),
-      features: (n) => store.callFeatures.get(n),
-      reachable: (n) => location.bindings(`sip:${n}@${config.sip.domain}`).length > 0,
-      ...(config.voicemail.uri ? { voicemail: config.voicemail } : {}),
-      // Forwards to outside numbers the dial plan routes (never an emergency number); permissions when rung.
-      outside: (n) => {
-        const route = sip.service.trunks?.route(n);
-        return !!route && route.class !== 'emergency';
-      },
-    };
-    // An outside forward target rings over the trunk as the forwarding extension (its class and limits, its caller ID).
-    const outsideTarget = async (number: string, by: string): Promise<Target | string | undefined> => {
-      const trunks = sip.service.trunks;
-      const ext = store.extensions.get(by);
-      const route = trunks?.route(number);
-      if (!trunks || !ext || !route || route.class === 'emergency') return undefined;
-      const refusal = trunks.refusal(ext, route);
-      if (refusal) {
-        log('trunk.refused', `extension ${by} forwarding to ${number}: ${refusal}`, { extension: by, dialled: number, route: route.route });
-        return refusal;
-      }
-      if (trunks.isDown(route.trunk) && !route.failover) return undefined;
-      // FIXME: the forwarded leg is not counted against the extension's outside-call limits nor recorded as an outside call (no trunk leg in the call record).
-      return trunks.target(route, ext);
-    };
-    // The voicemail server is resolved as any URI (RFC 3263), when a call goes there (the SIP service starts below).
-    const vmUri = config.voicemail.uri ? parseSipUri(config.voicemail.uri) : undefined;
-    if (config.voicemail.uri && !vmUri) throw new ConfigError('voicemail.uri', `"${config.voicemail.uri}" is not a SIP URI`);
-    const voicemail = vmUri ? () => sip.service.resolveUri(vmUri) : undefined;
-    const locate = withCallPlan(locateDirect, (user) => planCall(user, planView), (then, outcome) => nextAfter(then, outcome, planView), config.sip.domain, voicemail, outsideTarget);
+    // Ring groups, forwarding, DND, voicemail (issue 15) in front of the location service; feature codes, MWI.
+    const pbx = pbxLocate({ config, store, location, locateDirect, sip: () => sip.service, log });
+    const locate = pbx.locate;
     const sip = await startSip({ config, store, log, logger, location, locate, ownPort: opts.ownPort, workerId: opts.ownPort !== undefined ? opts.workerId : undefined, onBan: opts.onBan, dnsQuery: (n, t) => dns.resolve(n, t) });
     started.push(sip);
-    sip.service.featureCodes = featureCodeControl(store, config.featureCodes, outsideForwardCheck(config, store));
-    sip.service.voicemail = voicemail;
+    pbx.attach(sip.service);
     // The SRV records name the port actually bound (it differs from the config when that said 0).
     dns.setSipTargets([ownSipTarget(config, { sip: sip.port, ...(sip.transports.tlsPort !== undefined ? { tls: sip.transports.tlsPort } : {}) })]);
     // Calls to and from the trunks (issue 14): every section routes them, one registers them.

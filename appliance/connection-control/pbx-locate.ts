@@ -1,0 +1,72 @@
+import type { ApplianceConfig } from '../../system/config/index.ts';
+import { ConfigError } from '../../system/errors/index.ts';
+import type { Store } from '../../system/store/index.ts';
+import { featureCodeControl } from '../admin/feature-code-control.ts';
+import { outsideForwardCheck } from '../admin/outside-forward-check.ts';
+import { parseSipUri } from '../sip/message/uri.ts';
+import { nextAfter, planCall, type CallPlanView } from '../sip/proxy/call-plan.ts';
+import { withCallPlan } from '../sip/proxy/planned-locator.ts';
+import type { RouteDecision, Target } from '../sip/proxy/targets.ts';
+import type { LocationView } from '../sip/registrar/location-view.ts';
+import type { SipService } from '../sip/sip-service.ts';
+
+/** What the office features need of the connection control section. */
+export interface PbxDeps {
+  readonly config: ApplianceConfig;
+  readonly store: Store;
+  readonly location: LocationView;
+  /** The location service over the DNS function (proxy/locator.ts). */
+  readonly locateDirect: (user: string) => Promise<RouteDecision>;
+  /** The SIP service, once started (the locator is made before it: read at call time). */
+  readonly sip: () => SipService;
+  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+}
+
+/**
+ * The office features (issue 15) wired over the store, the location view and the SIP service:
+ * ring groups, forwarding, DND, voicemail and outside forward targets in front of the location
+ * service (call-plan.ts, planned-locator.ts); `attach` gives the SIP service its feature codes
+ * and the voicemail server for MWI once it runs.
+ */
+export function pbxLocate(d: PbxDeps): { locate: (user: string, method?: string) => Promise<RouteDecision>; attach(service: SipService): void } {
+  const { config, store, location } = d;
+  const planView: CallPlanView = {
+    isExtension: (n) => store.extensions.get(n) !== undefined,
+    group: (n) => store.ringGroups.get(n),
+    features: (n) => store.callFeatures.get(n),
+    reachable: (n) => location.bindings(`sip:${n}@${config.sip.domain}`).length > 0,
+    ...(config.voicemail.uri ? { voicemail: config.voicemail } : {}),
+    // Forwards to outside numbers the dial plan routes (never an emergency number); permissions when rung.
+    outside: (n) => {
+      const route = d.sip().trunks?.route(n);
+      return !!route && route.class !== 'emergency';
+    },
+  };
+  // An outside forward target rings over the trunk as the forwarding extension (its class and limits, its caller ID).
+  const outsideTarget = async (number: string, by: string): Promise<Target | string | undefined> => {
+    const trunks = d.sip().trunks;
+    const ext = store.extensions.get(by);
+    const route = trunks?.route(number);
+    if (!trunks || !ext || !route || route.class === 'emergency') return undefined;
+    const refusal = trunks.refusal(ext, route);
+    if (refusal) {
+      d.log('trunk.refused', `extension ${by} forwarding to ${number}: ${refusal}`, { extension: by, dialled: number, route: route.route });
+      return refusal;
+    }
+    if (trunks.isDown(route.trunk) && !route.failover) return undefined;
+    // FIXME: the forwarded leg is not counted against the extension's outside-call limits nor recorded as an outside call (no trunk leg in the call record).
+    return trunks.target(route, ext);
+  };
+  // The voicemail server is resolved as any URI (RFC 3263), when a call goes there.
+  const vmUri = config.voicemail.uri ? parseSipUri(config.voicemail.uri) : undefined;
+  if (config.voicemail.uri && !vmUri) throw new ConfigError('voicemail.uri', `"${config.voicemail.uri}" is not a SIP URI`);
+  const voicemail = vmUri ? () => d.sip().resolveUri(vmUri) : undefined;
+  const locate = withCallPlan(d.locateDirect, (user) => planCall(user, planView), (then, outcome) => nextAfter(then, outcome, planView), config.sip.domain, voicemail, outsideTarget);
+  return {
+    locate,
+    attach(service) {
+      service.featureCodes = featureCodeControl(store, config.featureCodes, outsideForwardCheck(config, store));
+      service.voicemail = voicemail;
+    },
+  };
+}
