@@ -114,7 +114,7 @@ describe.skipIf(!hasBaresip)('feature codes from baresip', () => {
     const step = async (code: string, text: RegExp) => {
       const from = p.log().length;
       p.send(`/dial sip:${code}@office.lan`);
-      await p.waitFor(text, 8000, from);
+      await p.waitFor(new RegExp(`session closed: 603 ${text.source}`), 8000, from);
       await p.waitFor(/terminated|closed/i, 8000, from);
     };
     await step('*78', /Do not disturb on/);
