@@ -58,8 +58,11 @@ describe.skipIf(!HAVE)('a trunk and a route added with the CLI to the running ap
     await provider?.stop();
   });
 
-  test('trunk add (password from stdin): sealed in the store, registered at the provider by the running appliance', async () => {
-    const added = await cli(['trunk', 'add', 'provider', '--registrar', `${PROVIDER}:${providerPort}`, '--username', '5551230000',
+  test('trunk add (password from stdin): sealed in the store, its registrar found by RFC 3263 (SRV), registered at the provider by the running appliance', async () => {
+    // The provider's name without a port: NAPTR (none), then SRV _sip._udp, then A (RFC 3263 §4), from the appliance's own zone.
+    expect((await cli(['dns', 'add', 'kam.office.lan', 'A', PROVIDER])).code).toBe(0);
+    expect((await cli(['dns', 'add', '_sip._udp.provider.office.lan', 'SRV', '10', '100', String(providerPort), 'kam.office.lan'])).code).toBe(0);
+    const added = await cli(['trunk', 'add', 'provider', '--registrar', 'provider.office.lan', '--username', '5551230000',
       '--domain', 'provider.example', '--caller-id', '+15551230000', '--password', '-'], `${TRUNK_PW}\n`);
     expect(added).toMatchObject({ code: 0, err: '' });
     expect(added.out).toContain('added trunk provider (password sealed in the store)');
@@ -68,7 +71,7 @@ describe.skipIf(!HAVE)('a trunk and a route added with the CLI to the running ap
     expect(trunkState()).toBe('up');
     expect(await provider.waitForLog(/provider: registered sip:5551230000@provider\.example/)).toBe(true);
     const list = await cli(['trunk', 'list']);
-    expect(list.out).toMatch(/^provider\tup\t-\texpires in \d+ s\t127\.0\.91\.2:\d+\tstore$/m);
+    expect(list.out).toMatch(/^provider\tup\t-\texpires in \d+ s\tprovider\.office\.lan\tstore$/m);
   }, 20_000);
 
   test('route add: an extension\'s call goes out with the routed number; 911 leaves by the same trunk (the first is the emergency one)', async () => {
