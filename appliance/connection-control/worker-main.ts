@@ -76,8 +76,14 @@ let notifierStarted = false;
 // Dialog events go up in small batches (one IPC message per 10 ms at most: busy lamps follow
 // them, docs/PBX.md "Busy lamps"; 50 ms made the NOTIFY after a 200 OK take 65-84 ms).
 let dialogBatch: DialogEvent[] = [];
+/** Sends the batch now (also before exiting: the last calls' ends must not be lost with the process). */
+const flushDialogs = () => {
+  if (dialogBatch.length === 0) return;
+  send({ type: 'dialogs', events: dialogBatch });
+  dialogBatch = [];
+};
 cc.sip.service.onDialogEvent = (e) => {
-  if (dialogBatch.length === 0) setTimeout(() => { send({ type: 'dialogs', events: dialogBatch }); dialogBatch = []; }, 10);
+  if (dialogBatch.length === 0) setTimeout(flushDialogs, 10);
   dialogBatch.push(e);
 };
 
@@ -193,12 +199,14 @@ async function drain(keepShared: boolean): Promise<void> {
   // the kernel now delivers to the other workers anyway.
   while (cc.sip.service.pendingTransactions > 0 && Date.now() < until) await Bun.sleep(200);
   // The last totals go with it: what it counted since its last report stays counted.
+  flushDialogs();
   send({ type: 'drained', openTransactions: cc.sip.service.pendingTransactions, totals: reporter.totals() });
   await cc.stop();
   process.exit(0);
 }
 
 const shutdown = async () => {
+  flushDialogs();
   for (const c of collectors) c.stop();
   await cc.stop();
   process.exit(0);

@@ -242,6 +242,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       case 'dialogs': {
         recorder.apply(worker.id, msg.events);
         calls.apply(worker.id, msg.events);
+        successor?.sendDialogs(msg.events);
         const changes = lamps.apply(worker.id, msg.events);
         if (changes.length > 0) pool.broadcast({ type: 'lamps', changes });
         return;
@@ -304,6 +305,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     pool.reservedSlots = new Set(p.reservedSlots);
     void p.gone.then(() => (pool.reservedSlots = new Set()));
     p.onBindings = (changes) => pool.broadcast({ type: 'bindings', changes });
+    // Calls the predecessor's workers start or end while both run: worker 0, not one of ours.
+    p.onDialogs = (events) => calls.apply(0, events);
   }
   const peers: PeerService = new PeerService({
     config,
@@ -512,6 +515,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     await Promise.race([Promise.all(mine.map((w) => w.proc.exited)), limit]);
     store.events.append('control.stop', `control section ${process.pid} stopped after handing over to ${s.pid}`);
     store.close();
+    // The last dialog events and bindings forwarded to the successor leave before we exit.
+    await Bun.sleep(200);
     opts.onHandedOver?.();
   };
   const view = applianceView({

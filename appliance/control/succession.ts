@@ -2,6 +2,7 @@ import type { Subprocess } from 'bun';
 import type { BindingChange } from '../../system/store/index.ts';
 import type { HandOffCause } from '../peers/hand-off.ts';
 import type { ActiveCall } from './calls-view.ts';
+import type { DialogEvent } from '../sip/dialog-events.ts';
 import { CONFIG_TEXT_ENV, isMessage } from './ipc-protocol.ts';
 import { applianceCommand } from './worker-command.ts';
 
@@ -31,6 +32,8 @@ export type SuccessionMessage =
    * any), and the calls in progress (the successor's calls view ends them and their records).
    */
   | { readonly type: 'web-free'; readonly handOff: CarriedHandOff | null; readonly calls: readonly ActiveCall[] }
+  /** Predecessor → successor: its workers' dialog events (calls starting and ending while both run). */
+  | { readonly type: 'dialogs'; readonly events: readonly DialogEvent[] }
   /** Either way: registration changes made by the sender's workers. */
   | { readonly type: 'bindings'; readonly changes: readonly BindingChange[] };
 
@@ -50,6 +53,8 @@ export interface Successor {
   /** Tells the successor the web port is free, which peer holds our new traffic (if one does), and the calls in progress. */
   webFree(handOff: CarriedHandOff | null, calls: readonly ActiveCall[]): void;
   sendBindings(changes: readonly BindingChange[]): void;
+  /** Its workers' dialog events, so the successor's calls view knows the calls that start and end meanwhile. */
+  sendDialogs(events: readonly DialogEvent[]): void;
   /** Stops a successor that did not get ready (the old control section keeps serving). */
   kill(): void;
 }
@@ -97,6 +102,7 @@ export function startSuccessor(opts: {
     ready,
     webFree: (handOff, calls) => send({ type: 'web-free', handOff, calls }),
     sendBindings: (changes) => send({ type: 'bindings', changes }),
+    sendDialogs: (events) => send({ type: 'dialogs', events }),
     kill: () => proc.kill('SIGKILL'),
   };
 }
@@ -136,6 +142,8 @@ export interface Predecessor {
   workersReady(): Promise<Inheritance>;
   /** Registration changes of the predecessor's workers. */
   onBindings: ((changes: readonly BindingChange[]) => void) | undefined;
+  /** Dialog events of the predecessor's workers (their records are the predecessor's: only the calls view needs them). */
+  onDialogs: ((events: readonly DialogEvent[]) => void) | undefined;
   sendBindings(changes: readonly BindingChange[]): void;
   /** Resolves when the predecessor has exited (its IPC channel closed). */
   readonly gone: Promise<void>;
@@ -156,6 +164,7 @@ export function predecessorLink(predecessorPid: string | undefined, reserved: st
     pid: Number(predecessorPid),
     reservedSlots: slots,
     onBindings: undefined,
+    onDialogs: undefined,
     async workersReady() {
       process.send?.({ type: 'workers-ready', pid: process.pid } satisfies SuccessionMessage);
       // The predecessor closes its listener at once; the bound covers one that hangs or died.
@@ -176,6 +185,7 @@ export function predecessorLink(predecessorPid: string | undefined, reserved: st
       webFree({ handOff: isCarriedHandOff(raw.handOff) ? raw.handOff : null, calls: Array.isArray(raw.calls) ? raw.calls.filter(isActiveCall) : [] });
     }
     else if (raw.type === 'bindings' && Array.isArray(raw.changes)) link.onBindings?.(raw.changes);
+    else if (raw.type === 'dialogs' && Array.isArray(raw.events)) link.onDialogs?.(raw.events);
   });
   return link;
 }

@@ -208,4 +208,22 @@ stop_grace_seconds = 4
     peer.close();
     expect(await waitForLine(/ DEBUG +\[cc \d+\] sip\.request: OPTIONS .* callId="debug-1@/, 3000)).toBeDefined();
   }, 15_000);
+
+  test('SIGUSR2 upgrades the upgraded one again: a third control section takes over', async () => {
+    const second = successorPid!;
+    process.kill(second, 'SIGUSR2');
+    const line = await waitForLine(/SIGUSR2: upgrade: control section \d+ runs its workers/, 20_000);
+    expect(line).toBeDefined();
+    successorPid = Number(/control section (\d+) runs its workers/.exec(line!)?.[1]);
+    expect(successorPid).not.toBe(second);
+    const until = Date.now() + 20_000;
+    while (alive(second) && Date.now() < until) await Bun.sleep(100);
+    expect(alive(second)).toBe(false);
+    // The third one serves: the command channel, two workers, and a call.
+    const status: string[] = [];
+    expect(await runCli(['--config', configPath, 'peer', 'status'], { out: (l) => status.push(l), err: () => {} })).toBe(0);
+    expect((JSON.parse(status.join('\n')).workers as { state: string }[]).filter((w) => w.state === 'running').length).toBe(2);
+    const call = await runSipp(['-sf', join(SCENARIOS, 'uac-call-hold.xml'), '-s', '902', `${HOST}:${sipPort}`, '-i', GATEWAY, '-d', '100', '-m', '2'], 15);
+    expect(call.code).toBe(0);
+  }, 40_000);
 });
