@@ -1,9 +1,7 @@
 import { ApplianceError } from '../../system/errors/index.ts';
-import { openStore } from '../../system/store/index.ts';
-import { OutsideLineService } from '../admin/outside-line-service.ts';
 import { onlyOptions } from './cli-args.ts';
 import type { CliCommand } from './command.ts';
-import { tellOutsideLineChanged } from './outside-line-tell.ts';
+import { editOutsideLine, viewOutsideLine } from './outside-line-tell.ts';
 
 /**
  * `route list|add|change|remove` (docs/TRUNKS.md): the outbound dial plan, the config file's
@@ -20,41 +18,29 @@ export const routeCommand: CliCommand = {
   async run(args, config, io) {
     const [, verb, name, extra] = args.positional;
     if (extra !== undefined) throw new ApplianceError('usage', `unexpected argument "${extra}"`);
-    const store = openStore(config.dataDir);
-    try {
-      const service = new OutsideLineService(store, config);
-      switch (verb) {
-        case 'list': {
-          onlyOptions(args, ['--config']);
-          const line = service.view();
-          if (line.routes.length === 0) io.out('no routes');
-          line.routes.forEach((r, i) => io.out([String(i + 1), r.name, r.pattern, r.replace, r.trunk, r.class, r.failover.join(',') || '-', line.origins.routes.get(r.name)?.from ?? 'config'].join('\t')));
-          return;
-        }
-        case 'add':
-        case 'change': {
-          onlyOptions(args, ['--config', '--pattern', '--trunk', '--class', '--replace', '--failover']);
-          if (!name) throw new ApplianceError('usage', `route ${verb} needs a route name`);
-          const failover = args.options.get('--failover')?.split(',').map((s) => s.trim()).filter((s) => s !== '');
-          const input = { name, pattern: args.options.get('--pattern'), trunk: args.options.get('--trunk'), class: args.options.get('--class'), replace: args.options.get('--replace'), failover };
-          if (verb === 'add') service.addRoute(input);
-          else service.replaceRoute(input);
-          io.out(`${verb === 'add' ? 'added' : 'changed'} route ${name}`);
-          break;
-        }
-        case 'remove':
-          onlyOptions(args, ['--config']);
-          if (!name) throw new ApplianceError('usage', 'route remove needs a route name');
-          service.removeRoute(name);
-          io.out(`removed route ${name}`);
-          break;
-        default:
-          throw new ApplianceError('usage', `unknown route command "${verb ?? ''}"`);
-      }
-    } finally {
-      store.close();
+    if (verb === 'list') {
+      onlyOptions(args, ['--config']);
+      const line = viewOutsideLine(config);
+      if (line.routes.length === 0) io.out('no routes');
+      line.routes.forEach((r, i) => io.out([String(i + 1), r.name, r.pattern, r.replace, r.trunk, r.class, r.failover.join(',') || '-', line.origins.routes.get(r.name)?.from ?? 'config'].join('\t')));
+      return;
     }
-    await tellOutsideLineChanged(config, io);
+    if (verb !== 'add' && verb !== 'change' && verb !== 'remove') throw new ApplianceError('usage', `unknown route command "${verb ?? ''}"`);
+    if (!name) throw new ApplianceError('usage', `route ${verb} needs a route name`);
+    await editOutsideLine(config, io, (service) => {
+      if (verb === 'remove') {
+        onlyOptions(args, ['--config']);
+        service.removeRoute(name);
+        io.out(`removed route ${name}`);
+        return;
+      }
+      onlyOptions(args, ['--config', '--pattern', '--trunk', '--class', '--replace', '--failover']);
+      const failover = args.options.get('--failover')?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const input = { name, pattern: args.options.get('--pattern'), trunk: args.options.get('--trunk'), class: args.options.get('--class'), replace: args.options.get('--replace'), failover };
+      if (verb === 'add') service.addRoute(input);
+      else service.replaceRoute(input);
+      io.out(`${verb === 'add' ? 'added' : 'changed'} route ${name}`);
+    });
   },
 };
 
@@ -69,39 +55,31 @@ export const inboundCommand: CliCommand = {
   async run(args, config, io) {
     const [, verb, id, extra] = args.positional;
     if (extra !== undefined) throw new ApplianceError('usage', `unexpected argument "${extra}"`);
-    const store = openStore(config.dataDir);
-    try {
-      const service = new OutsideLineService(store, config);
-      switch (verb) {
-        case 'list': {
-          onlyOptions(args, ['--config']);
-          const line = service.view();
-          if (line.inbound.length === 0) io.out('no inbound numbers');
-          line.inbound.forEach((n, i) => {
-            const o = line.origins.inbound[i];
-            io.out([o.from === 'store' ? String(o.id) : '-', n.did, n.trunk, n.to, o.from].join('\t'));
-          });
-          return;
-        }
-        case 'add': {
-          onlyOptions(args, ['--config', '--did', '--trunk', '--to']);
-          if (id !== undefined) throw new ApplianceError('usage', `unexpected argument "${id}"`);
-          const added = service.addInbound({ did: args.options.get('--did'), trunk: args.options.get('--trunk'), to: args.options.get('--to') });
-          io.out(`added inbound number ${added}`);
-          break;
-        }
-        case 'remove':
-          onlyOptions(args, ['--config']);
-          if (!id || !/^[0-9]{1,12}$/.test(id)) throw new ApplianceError('usage', 'inbound remove needs an id (inbound list)');
-          service.removeInbound(Number(id));
-          io.out(`removed inbound number ${id}`);
-          break;
-        default:
-          throw new ApplianceError('usage', `unknown inbound command "${verb ?? ''}"`);
-      }
-    } finally {
-      store.close();
+    if (verb === 'list') {
+      onlyOptions(args, ['--config']);
+      const line = viewOutsideLine(config);
+      if (line.inbound.length === 0) io.out('no inbound numbers');
+      line.inbound.forEach((n, i) => {
+        const o = line.origins.inbound[i];
+        io.out([o.from === 'store' ? String(o.id) : '-', n.did, n.trunk, n.to, o.from].join('\t'));
+      });
+      return;
     }
-    await tellOutsideLineChanged(config, io);
+    if (verb === 'add') {
+      onlyOptions(args, ['--config', '--did', '--trunk', '--to']);
+      if (id !== undefined) throw new ApplianceError('usage', `unexpected argument "${id}"`);
+      await editOutsideLine(config, io, (service) => {
+        const added = service.addInbound({ did: args.options.get('--did'), trunk: args.options.get('--trunk'), to: args.options.get('--to') });
+        io.out(`added inbound number ${added}`);
+      });
+      return;
+    }
+    if (verb !== 'remove') throw new ApplianceError('usage', `unknown inbound command "${verb ?? ''}"`);
+    onlyOptions(args, ['--config']);
+    if (!id || !/^[0-9]{1,12}$/.test(id)) throw new ApplianceError('usage', 'inbound remove needs an id (inbound list)');
+    await editOutsideLine(config, io, (service) => {
+      service.removeInbound(Number(id));
+      io.out(`removed inbound number ${id}`);
+    });
   },
 };

@@ -1,6 +1,33 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
+import { openStore } from '../../system/store/index.ts';
+import { OutsideLineService } from '../admin/outside-line-service.ts';
+import type { OutsideLine } from '../trunks/outside-line.ts';
 import type { CliOutput } from './command.ts';
 import { askRunningAppliance } from './control-client.ts';
+
+/** The merged outside line (config file first, then the store's), read from the store once. */
+export function viewOutsideLine(config: ApplianceConfig): OutsideLine {
+  const store = openStore(config.dataDir);
+  try {
+    return new OutsideLineService(store, config).view();
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * One CLI edit of the outside line: the store opened for it and closed after, then the running
+ * appliance told (`trunk`, `route` and `inbound` verbs other than `list`).
+ */
+export async function editOutsideLine(config: ApplianceConfig, io: CliOutput, edit: (service: OutsideLineService) => void | Promise<void>): Promise<void> {
+  const store = openStore(config.dataDir);
+  try {
+    await edit(new OutsideLineService(store, config));
+  } finally {
+    store.close();
+  }
+  await tellOutsideLineChanged(config, io);
+}
 
 /**
  * After a change to the outside line in the store: the running appliance reads it again

@@ -1,12 +1,10 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import { ApplianceError } from '../../system/errors/index.ts';
-import { openStore } from '../../system/store/index.ts';
-import { OutsideLineService } from '../admin/outside-line-service.ts';
 import { registrarText } from '../trunks/trunk-registrar.ts';
 import { onlyOptions, type ParsedArgs } from './cli-args.ts';
 import type { CliCommand, CliOutput } from './command.ts';
 import { askRunningAppliance } from './control-client.ts';
-import { tellOutsideLineChanged } from './outside-line-tell.ts';
+import { editOutsideLine, viewOutsideLine } from './outside-line-tell.ts';
 import { ARGV_PASSWORD_WARNING, readSecret } from './read-secret.ts';
 
 /** A trunk line as the running appliance's command channel answers it (web/api/trunks-api.ts presentTrunk). */
@@ -69,9 +67,7 @@ export const trunkCommand: CliCommand = {
     }
     if (!['add', 'change', 'password', 'remove', 'emergency'].includes(verb ?? '')) throw new ApplianceError('usage', `unknown trunk command "${verb ?? ''}"`);
     if (!name) throw new ApplianceError('usage', `trunk ${verb} needs a trunk name`);
-    const store = openStore(config.dataDir);
-    try {
-      const service = new OutsideLineService(store, config);
+    await editOutsideLine(config, io, async (service) => {
       switch (verb) {
         case 'add':
         case 'change': {
@@ -106,21 +102,12 @@ export const trunkCommand: CliCommand = {
           io.out(`emergency calls leave by trunk ${name}`);
           break;
       }
-    } finally {
-      store.close();
-    }
-    await tellOutsideLineChanged(config, io);
+    });
   },
 };
 
 async function list(config: ApplianceConfig, io: CliOutput): Promise<void> {
-  const store = openStore(config.dataDir);
-  let line;
-  try {
-    line = new OutsideLineService(store, config).view();
-  } finally {
-    store.close();
-  }
+  const line = viewOutsideLine(config);
   if (line.trunks.length === 0) {
     io.out('no trunks (add one: trunk add, the web UI, or [[trunks]] in the config file)');
     return;
