@@ -6,7 +6,7 @@
  * scheduled backups written.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
@@ -29,6 +29,7 @@ describe('the built executable', () => {
   let sipPort = 0;
   let webPort = 0;
   let startMs: number | undefined;
+  let successorPid: number | undefined;
 
   beforeAll(async () => {
     await buildExecutable(exe);
@@ -71,6 +72,12 @@ passphrase_file = "backup.pass"
   afterAll(async () => {
     proc?.kill('SIGTERM');
     await proc?.exited;
+    // The successor of the upgrade test, the only other process this file started.
+    if (successorPid !== undefined && alive(successorPid)) {
+      process.kill(successorPid, 'SIGTERM');
+      for (let i = 0; i < 150 && alive(successorPid); i++) await Bun.sleep(100);
+      if (alive(successorPid)) process.kill(successorPid, 'SIGKILL');
+    }
     rmSync(buildDir, { recursive: true, force: true });
     rmSync(runDir, { recursive: true, force: true });
   });
@@ -132,4 +139,48 @@ passphrase_file = "backup.pass"
     expect(r.exitCode).toBe(64);
     expect(r.stderr.toString()).toContain('started by the appliance itself');
   });
+
+  // Last: it replaces the process the tests above talk to.
+  test('upgrade: a new binary moved over the old one takes over; the new control section and its workers run the new file', async () => {
+    const before = statSync(exe).ino;
+    // As `install -m 0755` or cp + mv do: a new file under the same name, the running one untouched.
+    copyFileSync(exe, `${exe}.new`);
+    renameSync(`${exe}.new`, exe);
+    expect(statSync(exe).ino).not.toBe(before);
+    expect(readlinkSync(`/proc/${proc!.pid}/exe`)).toBe(`${exe} (deleted)`);
+    const t0 = performance.now();
+    const r = Bun.spawnSync([exe, '--config', 'appliance.toml', 'upgrade'], { cwd: runDir });
+    expect(r.exitCode, r.stderr.toString()).toBe(0);
+    successorPid = Number(/control section (\d+) runs its workers/.exec(r.stdout.toString())?.[1]);
+    expect(successorPid, r.stdout.toString()).toBeGreaterThan(0);
+    expect(await Promise.race([proc!.exited, Bun.sleep(30_000).then(() => 'still running')])).toBe(0);
+    const tookMs = performance.now() - t0;
+    expect(readlinkSync(`/proc/${successorPid}/exe`)).toBe(exe);
+    const children = readdirSync('/proc').filter((d) => /^\d+$/.test(d) && alive(Number(d)) && parentOf(Number(d)) === successorPid);
+    const workers = children.filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1] === 'connection-control');
+    expect(workers.length, output).toBe(2);
+    for (const pid of workers) expect(readlinkSync(`/proc/${pid}/exe`)).toBe(exe);
+    const probe = await SipUdpPeer.open(PHONE);
+    const answered = await awaitOptions200(probe, HOST, sipPort, 5_000);
+    probe.close();
+    expect(answered).toBeDefined();
+    console.log(`executable upgrade: upgrade command → old control section exited after ${tookMs.toFixed(0)} ms; successor pid ${successorPid} on the new file`);
+  }, 45_000);
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
