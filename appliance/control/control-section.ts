@@ -2,39 +2,37 @@ import { importConfigPasswords, loadOutsideLine } from '../trunks/outside-line.t
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_LOG_SETTINGS, Logger } from '../../system/log/logger.ts';
-import { listenEndpoints, type ApplianceConfig } from '../../system/config/index.ts';
-import { every, type ScheduledJob } from '../../system/schedule/schedule.ts';
+import { type ApplianceConfig } from '../../system/config/index.ts';
 import { createHostSampler } from '../../system/sensors/host-sampler.ts';
 import { History } from '../../system/sensors/history.ts';
 import { openStore, type BindingRecord, type Store } from '../../system/store/index.ts';
 import type { Admission, WorkerToControl } from './ipc-protocol.ts';
-import type { OperatingState, WorkerReport } from './operating-state.ts';
+import type { OperatingState } from './operating-state.ts';
 import { PeerService } from '../peers/peer-service.ts';
 import { sipSettings } from '../sip/start-sip.ts';
 import type { ApplianceView } from '../web/appliance-view.ts';
 import type { TraceEntry } from '../sip/call-trace.ts';
 import { applianceView } from './appliance-view-impl.ts';
-import { startWebServer } from '../web/server.ts';
 import { readBackupPassphrase } from '../admin/backup-passphrase.ts';
-import { scheduleBackups } from './backup-schedule.ts';
 import { loadSipCertificate } from '../sip/transport/tls-certificate.ts';
-import { applyActions } from './apply-actions.ts';
-import { controlRoutes, writeControlToken } from './control-api.ts';
 import { TrunkBoard } from '../trunks/trunk-board.ts';
-import { presentTrunk } from '../trunks/trunk-status.ts';
 import { handOffTargetFor, sipTargetsFor } from './peer-roles.ts';
 import { CallsView } from './calls-view.ts';
 import { LampBoard } from '../sip/events/lamp-board.ts';
 import { extensionOfUri } from '../sip/events/extension-of-uri.ts';
 import { CallRecorder } from './call-records.ts';
-import { defaultPolicySettings, initialPolicyMemory, policy, type PolicySettings } from './policy.ts';
+import { defaultPolicySettings, type PolicySettings } from './policy.ts';
 import { RespawnBackoff } from './respawn-backoff.ts';
 import { WorkerPool, type WorkerHandle } from './worker-pool.ts';
-import { TotalsLedger } from '../metrics/worker-totals.ts';
-import { metricsRoute } from '../metrics/metrics-route.ts';
 import { reloadConfig, type ReloadResult } from './config-reload.ts';
 import { switchGeneration } from './worker-generations.ts';
 import { fanOutBindings } from './binding-fan-out.ts';
+import { ReplyCorrelator } from './reply-correlator.ts';
+import { TcpOwners } from './tcp-owners.ts';
+import { SamplerLoop } from './sampler-loop.ts';
+import { routeWorkerMessages, workerMessages } from './worker-messages.ts';
+import { startControlWeb } from './control-web.ts';
+import { ControlJobs } from './control-jobs.ts';
 import { startSuccessor, type Predecessor, type Successor } from './succession.ts';
 
 /** Samples kept for the policy and the web UI's charts (at 2 s: 30 minutes). */
@@ -43,8 +41,6 @@ const HISTORY_SAMPLES = 900;
 const REPORT_WAIT_MS = 400;
 /** How long an upgraded control section waits for its draining workers (their own limit is 40 s). */
 const DRAIN_WAIT_MS = 45_000;
-/** Samples the policy looks at (its longest window is well below this). */
-const POLICY_WINDOW = 120;
 
 /** The policy's settings: its defaults, the worker bounds and any [control] overrides. */
 export function policySettingsFor(config: ApplianceConfig): PolicySettings {
@@ -147,51 +143,28 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const recorder = new CallRecorder(store.callRecords, directionRules(config), failed('control.call-records.error'));
   calls.onFinish = (c) => recorder.ended(c);
   const sampleListeners = new Set<(s: OperatingState) => void>();
-  const traceWaiters = new Map<number, (entries: readonly TraceEntry[]) => void>();
-  const locationWaiters = new Map<number, (bindings: BindingRecord[]) => void>();
-  let traceIds = 0;
+  const traces = new ReplyCorrelator<readonly TraceEntry[]>(REPORT_WAIT_MS);
+  const locations = new ReplyCorrelator<BindingRecord[]>(REPORT_WAIT_MS);
   /** A call's messages from every worker (each saw part of it), merged in time order. */
   const callTrace = async (callId: string): Promise<TraceEntry[]> => {
-    const parts = await Promise.all(pool.workers.map((w) => new Promise<readonly TraceEntry[]>((resolve) => {
-      const id = ++traceIds;
-      const timer = setTimeout(() => {
-        traceWaiters.delete(id);
-        resolve([]);
-      }, REPORT_WAIT_MS);
-      traceWaiters.set(id, (entries) => {
-        clearTimeout(timer);
-        traceWaiters.delete(id);
-        resolve(entries);
-      });
-      pool.send(w, { type: 'trace-request', id, callId });
-    })));
+    const parts = await Promise.all(pool.workers.map((w) => {
+      const id = traces.nextKey();
+      return traces.ask(id, () => pool.send(w, { type: 'trace-request', id, callId }), () => []);
+    }));
     return parts.flat().sort((a, b) => a.ts - b.ts);
   };
   const locationOf = async (aor: string): Promise<Map<number, BindingRecord[]>> => {
-    const parts = await Promise.all(pool.workers.map((w) => new Promise<[number, BindingRecord[]] | undefined>((resolve) => {
-      const id = ++traceIds;
-      const timer = setTimeout(() => {
-        locationWaiters.delete(id);
-        resolve(undefined);
-      }, REPORT_WAIT_MS);
-      locationWaiters.set(id, (bindings) => {
-        clearTimeout(timer);
-        locationWaiters.delete(id);
-        resolve([w.id, bindings]);
-      });
-      pool.send(w, { type: 'location-request', id, aor });
-    })));
+    const parts = await Promise.all(pool.workers.map(async (w) => {
+      const id = locations.nextKey();
+      const got = await locations.ask(id, () => pool.send(w, { type: 'location-request', id, aor }), () => undefined);
+      return got === undefined ? undefined : ([w.id, got] as [number, BindingRecord[]]);
+    }));
     return new Map(parts.filter((p): p is [number, BindingRecord[]] => p !== undefined));
   };
   const backoff = new RespawnBackoff();
-  const pending = new Map<number, (r: WorkerReport) => void>();
-  const lastReports = new Map<number, WorkerReport>();
-  // The workers' cumulative counts for /metrics; a worker gone keeps its last totals counted.
-  const totals = new TotalsLedger();
   let admission: Admission | null = null;
   let stopping = false;
-  /** TCP connection key → the worker holding it. */
-  const tcpOwners = new Map<string, number>();
+  const tcpOwners = new TcpOwners();
   // The key of the sibling link between workers: new at every start, never stored nor logged.
   const spreadKey = randomBytes(16).toString('hex');
   const announceSiblings = () => {
@@ -199,88 +172,12 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     const inboxes = pool.workers.flatMap((w) => (w.spreadPort && w.state === 'running' ? [{ workerId: w.id, port: w.spreadPort }] : []));
     pool.broadcast({ type: 'siblings', viaPorts, spread: { key: spreadKey, inboxes } });
   };
-
-  const onMessage = (worker: WorkerHandle, msg: WorkerToControl) => {
-    switch (msg.type) {
-      case 'ready':
-        log('control.worker.ready', `connection control section ${worker.id} running (pid ${msg.pid}): SIP on ${listenEndpoints(config.sip.listenAddresses, msg.sipPort)} (${config.sip.transports.join(", ")}), Via port ${msg.viaPort}`, { worker: worker.id });
-        if (admission) pool.send(worker, { type: 'admission', admission });
-        pool.send(worker, { type: 'tcp-owners', owners: [...tcpOwners] });
-        for (const status of trunks.list()) pool.send(worker, { type: 'trunk-status', status });
-        pool.send(worker, { type: 'lamps', changes: lamps.lamps().map((l) => ({ extension: l.extension, dialogs: l.dialogs, ended: [] })), reset: true });
-        sendRoles(worker);
-        announceSiblings();
-        return;
-      case 'tcp':
-        if (msg.open) tcpOwners.set(msg.key, worker.id);
-        else if (tcpOwners.get(msg.key) === worker.id) tcpOwners.delete(msg.key);
-        pool.broadcast({ type: 'tcp-owners', owners: [[msg.key, msg.open ? worker.id : null]] }, worker);
-        return;
-      case 'tcp-write': {
-        const owner = pool.workers.find((w) => w.id === tcpOwners.get(msg.key));
-        if (owner) pool.send(owner, msg);
-        return;
-      }
-      case 'bindings':
-        fanOutBindings(msg.changes, { kind: 'worker', worker }, { store, pool, peers });
-        // During an upgrade the other control section's workers must see them too.
-        successor?.sendBindings(msg.changes);
-        opts.predecessor?.sendBindings(msg.changes);
-        return;
-      case 'report':
-        // A late report (after the sample gave up waiting) still updates what a stand-in uses.
-        lastReports.set(worker.id, msg.report);
-        totals.update(worker.id, msg.totals);
-        pending.get(worker.id)?.(msg.report);
-        return;
-      case 'trace':
-        traceWaiters.get(msg.id)?.(msg.entries);
-        return;
-      case 'location':
-        locationWaiters.get(msg.id)?.([...msg.bindings]);
-        return;
-      case 'dialogs': {
-        recorder.apply(worker.id, msg.events);
-        calls.apply(worker.id, msg.events);
-        successor?.sendDialogs(msg.events);
-        const changes = lamps.apply(worker.id, msg.events);
-        if (changes.length > 0) pool.broadcast({ type: 'lamps', changes });
-        return;
-      }
-      case 'subscription': {
-        // The notifier runs in the slot-0 worker; one starting later reads the store anyway.
-        const notifier = pool.workers.find((w) => w.slot === 0 && w.state === 'running');
-        if (notifier && typeof msg.id === 'string') pool.send(notifier, { type: 'subscription', id: msg.id });
-        return;
-      }
-      case 'pickup': {
-        const holder = pool.workers.find((w) => w.id === msg.request?.worker);
-        if (holder) pool.send(holder, { type: 'pickup', request: msg.request });
-        return;
-      }
-      case 'ban':
-        pool.broadcast({ type: 'ban', ban: msg.ban }, worker);
-        return;
-      case 'trunk-unreachable':
-        if (typeof msg.trunk === 'string') pool.broadcast({ type: 'trunk-unreachable', trunk: msg.trunk }, worker);
-        return;
-      case 'trunk-status':
-        // Every worker routes trunk calls: a trunk down gets 503 at once on all of them.
-        if (trunks.apply(msg.status)) pool.broadcast({ type: 'trunk-status', status: msg.status }, worker);
-        return;
-      case 'drained':
-        totals.update(worker.id, msg.totals);
-        log('control.worker.drained', `connection control section ${worker.id} drained`, { worker: worker.id, open: msg.openTransactions });
-        return;
-    }
-  };
+  let onMessage: (worker: WorkerHandle, msg: WorkerToControl) => void = () => {};
   const onExit = (worker: WorkerHandle, code: number | null, expected: boolean) => {
-    lastReports.delete(worker.id);
-    totals.retire(worker.id);
+    sampler.forget(worker.id);
     // The trunks' registrar is gone: its reports no longer hold (the next slot-0 worker reports afresh).
     if (worker.registersTrunks) trunks.reset();
-    const gone = [...tcpOwners].filter(([, id]) => id === worker.id).map(([key]) => [key, null] as const);
-    for (const [key] of gone) tcpOwners.delete(key);
+    const gone = tcpOwners.dropWorker(worker.id);
     if (gone.length > 0) pool.broadcast({ type: 'tcp-owners', owners: gone });
     announceSiblings();
     if (expected || stopping) {
@@ -293,7 +190,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       if (!stopping) pool.spawn();
     }, delay);
   };
-  const pool = new WorkerPool({ configArg: opts.configArg, onMessage, onExit, stdout: opts.workerOutput, stopGraceMs: config.control.stopGraceSeconds * 1000 });
+  const pool = new WorkerPool({ configArg: opts.configArg, onMessage: (w, m) => onMessage(w, m), onExit, stdout: opts.workerOutput, stopGraceMs: config.control.stopGraceSeconds * 1000 });
   // The accepted config text: what the workers parse (a later edit of the file reaches them only by a reload).
   let running = runningFile(opts.configArg, opts.configText);
   if (running) pool.configText = running.text;
@@ -334,13 +231,24 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     pool.send(w, { type: 'sip-targets', targets: sipTargetsFor(peers.roles, config, config.sip.port) });
     pool.send(w, { type: 'hand-off', target: handOffTargetFor(peers.roles, config) });
   };
+  const utilisationNow = () => sampler.utilisationNow();
   /** The last sample says the running workers are over the scale-out threshold. */
-  /** Mean ELU of the running workers in the last sample (0 before the first). */
-  const utilisationNow = () => {
-    const running = history.last()?.workers.filter((w) => w.state === 'running') ?? [];
-    return running.length === 0 ? 0 : running.reduce((a, w) => a + w.elu, 0) / running.length;
-  };
   const overloadedNow = () => utilisationNow() >= policySettingsFor(config).scaleOutElu;
+  const hostSampler = createHostSampler({ dataDir: config.dataDir });
+  let settings = policySettingsFor(config);
+  const setAdmission = (a: Admission | null) => {
+    admission = a;
+    pool.broadcast({ type: 'admission', admission: a });
+  };
+  const sampler = new SamplerLoop({
+    pool, history, reportWaitMs: REPORT_WAIT_MS, sampleHost: () => hostSampler.sample(), activeCalls: () => calls.count,
+    settings: () => settings, handOffStatus: () => peers.handOffStatus, actions: { setAdmission, log, peers }, listeners: sampleListeners,
+  });
+  const sampleNow = () => sampler.sampleNow();
+  onMessage = routeWorkerMessages(workerMessages({
+    pool, store, peers: () => peers, config: () => config, admission: () => admission, tcpOwners, trunks, lamps, calls, recorder,
+    sampler, traces, locations, successor: () => successor, predecessor: opts.predecessor, sendRoles, announceSiblings, log,
+  }));
 
   // SIP over TLS: the certificate is made (or loaded) here, once, before any worker needs it,
   // so every worker serves the same one.
@@ -362,51 +270,6 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   // The predecessor's calls in progress: our workers see their BYEs, so we end them (and their records).
   if (inherited) calls.adopt(inherited.calls);
 
-  const sampler = createHostSampler({ dataDir: config.dataDir });
-  let settings = policySettingsFor(config);
-  let memory = initialPolicyMemory;
-  const setAdmission = (a: Admission | null) => {
-    admission = a;
-    pool.broadcast({ type: 'admission', admission: a });
-  };
-  /**
-   * A running worker too busy to answer within REPORT_WAIT_MS is saturated: it counts with
-   * utilisation 1 and its last known rates (leaving it out hid exactly the overload the policy
-   * must see; measured with bench/workers-cps).
-   */
-  const standIn = (w: WorkerHandle): WorkerReport | undefined => {
-    if (w.state !== 'running') return undefined;
-    const last = lastReports.get(w.id);
-    return {
-      workerId: w.id, pid: w.proc.pid, requestsPerSecond: {}, callsPerSecond: 0, openTransactions: 0,
-      replies: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 }, shed: 0, errors: 0, rssBytes: 0,
-      ...last, state: 'running', elu: 1,
-    };
-  };
-  const sampleNow = async (): Promise<OperatingState> => {
-    const workers = pool.workers;
-    const reports = workers.map((w) => new Promise<WorkerReport | undefined>((resolve) => {
-      const timer = setTimeout(() => {
-        pending.delete(w.id);
-        resolve(standIn(w));
-      }, REPORT_WAIT_MS);
-      pending.set(w.id, (r) => {
-        clearTimeout(timer);
-        pending.delete(w.id);
-        lastReports.set(w.id, r);
-        resolve(r);
-      });
-      pool.send(w, { type: 'sample' });
-    }));
-    const [host, ...got] = await Promise.all([sampler.sample(), ...reports]);
-    const state: OperatingState = { ts: Date.now(), host, workers: got.filter((r): r is WorkerReport => !!r), activeCalls: calls.count };
-    history.push(state);
-    const decided = policy({ history: history.latest(POLICY_WINDOW), settings, memory, handOff: peers.handOffStatus, now: state.ts });
-    memory = decided.memory;
-    applyActions(decided.actions, state, { pool, maxWorkers: settings.maxWorkers, setAdmission, log, peers });
-    for (const l of sampleListeners) l(state);
-    return state;
-  };
   // Reload and upgrade (issue 17): one at a time, since each may start a generation of workers.
   let switching = false;
   const oneAtATime = async <T extends { ok: boolean; message: string }>(what: string, run: () => Promise<T>): Promise<T | { ok: false; message: string }> => {
@@ -434,14 +297,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     // A changed trunk password in the file is sealed into the store too (the new workers read the file's).
     importConfigPasswords(config, store);
     trunks.configure(loadOutsideLine(config, store).trunks);
-    if (before.control.sampleSchedule !== config.control.sampleSchedule) {
-      samplerJob.stop();
-      samplerJob = samplerEvery(config.control.sampleSchedule);
-    }
-    if (before.control.heartbeatSeconds !== config.control.heartbeatSeconds && heartbeatJob) {
-      heartbeatJob.stop();
-      heartbeatJob = heartbeatEvery(config.control.heartbeatSeconds);
-    }
+    jobs.reschedule(before, config);
     if (before.control.handOffMode !== config.control.handOffMode) for (const w of pool.workers) sendRoles(w);
     // New worker bounds: up to min_workers at once; above max_workers the newest extra ones drain.
     const serving = pool.workers.filter((w) => w.state !== 'draining');
@@ -505,7 +361,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     const mine = pool.workers;
     stopping = true;
     for (const w of mine) pool.drain(w, { releaseTrunks: w.registersTrunks });
-    for (const j of [...jobs, samplerJob, heartbeatJob]) j?.stop();
+    jobs.stop();
     peers.stop();
     await web.stop();
     const h = peers.handOffStatus;
@@ -524,64 +380,18 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     // The admin changed the store (web UI, CLI): the trunks board follows the outside line too.
     onStoreChanged: () => trunks.configure(loadOutsideLine(config, store).trunks),
   });
-  const routes = {
-    ...controlRoutes(writeControlToken(config.dataDir), {
-      handOff: (peer) => peers.handOff({ cause: 'admin', peer }),
-      takeBack: () => peers.takeBack(),
-      // The CLI changed the store (an extension removed): the workers reload and drop its bindings.
-      storeChanged: () => {
-        view.storeChanged();
-        return { ok: true, workers: pool.workers.length };
-      },
-      status: () => ({
-        name: config.name,
-        workers: pool.workers.map((w) => ({ id: w.id, state: w.state, pid: w.proc.pid })),
-        peers: peers.links.map((l) => ({ name: l.name, state: l.state, lastHeartbeatAt: l.lastHeartbeatAt })),
-        handedOffTo: peers.roles.handedOffTo?.name ?? null,
-        handOff: peers.handOffStatus,
-        servingFor: peers.roles.servingFor,
-        admission,
-        activeCalls: calls.count,
-      }),
-      trunks: () => trunks.list().map((s) => presentTrunk(s, trunks.trunk(s.name))),
-      reload,
-      upgrade,
-    }),
-    // Prometheus (docs/METRICS.md): [metrics] allow only, no admin session.
-    '/metrics': metricsRoute(config.metrics.allow, () => {
-      const last = history.last();
-      return {
-        totals: totals.sum(), workers: last?.workers ?? [], host: last?.host, bindings: store.registrations.countActive(), dialogs: calls.count,
-        shedding: admission !== null, peers: peers.links.map((l) => ({ name: l.name, state: l.state })), trunks: trunks.list(),
-      };
-    }),
-  };
-  // The admin web UI and API, with the peer API and the local command channel mounted first
-  // (they carry their own authentication: HMAC, control token). The peer API moves to its own
-  // listener when [web] peer_listen is set.
-  let web: Awaited<ReturnType<typeof startWebServer>>;
+  let web: Awaited<ReturnType<typeof startControlWeb>>;
   try {
-    web = await startWebServer({ config, store, view, print, extraRoutes: routes, peerRoutes: peers.routes() });
+    web = await startControlWeb({
+      config, store, pool, peers, calls, trunks, history, totals: sampler.totals, view, current: () => config, admission: () => admission, reload, upgrade, print,
+    });
   } catch (err) {
     await pool.stop();
     store.close();
     throw err;
   }
-  const samplerEvery = (schedule: string) => every(schedule, async () => void (await sampleNow()), { name: 'sampler', onError: failed('control.sampler.error') });
-  const heartbeatEvery = (seconds: number) => every(`*/${seconds} * * * * *`, () => peers.heartbeat(), { name: 'heartbeat', onError: failed('peer.heartbeat.error') });
-  let samplerJob = samplerEvery(config.control.sampleSchedule);
-  let heartbeatJob: ScheduledJob | undefined;
-  const jobs: ScheduledJob[] = [
-    every('*/10 * * * * *', () => void store.registrations.purgeExpired(), { name: 'purge', onError: failed('control.purge.error') }),
-    every('0 */10 * * * *', () => void store.events.prune(config.log), { name: 'event-log-retention', onError: failed('control.event-log-retention.error') }),
-    every('0 7 * * * *', () => void store.callRecords.purgeBefore(Date.now() - config.callRecords.retentionDays * 86_400_000), {
-      name: 'call-record-retention', onError: failed('control.call-record-retention.error'),
-    }),
-  ];
-  const backupJob = scheduleBackups(config, store, backupPassphrase, (e) => log('backup.failed', `scheduled backup failed: ${(e as Error)?.message ?? e}`));
-  if (backupJob) jobs.push(backupJob);
+  const jobs = new ControlJobs({ store, config: () => config, sample: sampleNow, heartbeat: () => peers.heartbeat(), backupPassphrase, failed, log });
   if (config.peers.length > 0) {
-    heartbeatJob = heartbeatEvery(config.control.heartbeatSeconds);
     const first = peers.heartbeat();
     // An upgrade during a hand-off: the peer keeps our new traffic (asked again, as the predecessor's cause).
     if (carried) {
@@ -598,7 +408,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       // Handed over (upgrade): the web port and the jobs are gone already, the workers drain.
       if (handedOver) return;
       stopping = true;
-      for (const j of [...jobs, samplerJob, heartbeatJob]) j?.stop();
+      jobs.stop();
       peers.stop();
       await web.stop();
       await pool.stop();
