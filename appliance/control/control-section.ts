@@ -122,6 +122,8 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   store.events.onAppend = (kind, message, details, ts) => logger.event(kind, message, details, ts);
   // Peers live in the store (the web UI reads them there); the file's [[peers]] are written in.
   store.peers.syncFromConfig(fileConfig.peers);
+  // Local writes to replicated tables are versioned with our name (the triggers of migration 12).
+  store.configVersions.setOrigin(fileConfig.name);
   // Replaced by a reload (only by one that changes no key the start alone applies: reload-plan.ts).
   let config: ApplianceConfig = { ...fileConfig, peers: store.peers.list() };
   const log = (kind: string, message: string, details: Record<string, unknown> = {}) => store.events.append(kind, message, details);
@@ -224,6 +226,13 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     onRoles: () => {
       for (const w of pool.workers) sendRoles(w);
     },
+    // Issue 19: extensions replicate; a peer's row is checked as the admin's input would be here.
+    configVersions: store.configVersions,
+    configRules: () => ({
+      origins: new Set(['', config.name, ...config.peers.map((p) => p.name)]), realm: config.sip.domain,
+      emergencyNumbers: config.emergency.numbers, maxAheadMs: 60_000,
+    }),
+    onConfigApplied: () => view.storeChanged(),
     log,
   });
   const sendRoles = (w: WorkerHandle) => {

@@ -1,5 +1,8 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
-import type { BindingChange, BindingRecord } from '../../system/store/index.ts';
+import { ApplianceError, statusFor } from '../../system/errors/index.ts';
+import type { BindingChange, BindingRecord, ConfigVersionsStore } from '../../system/store/index.ts';
+import { CONFIG_PATH, ConfigReplication } from './config-replication.ts';
+import type { ConfigRowRules } from './config-rows.ts';
 import { PeerVerifier, RefusalLogLimiter } from './peer-auth.ts';
 import { HandOffs, type HandOffRequest, type HandOffResult, type HandOffStatus } from './hand-off.ts';
 import { checkPeerChanges, type PeerBindingRules } from './peer-binding-rules.ts';
@@ -30,6 +33,11 @@ export interface PeerServiceDeps {
   readonly bindingRules: PeerBindingRules;
   /** Every active binding here, for a full sync. */
   readonly localBindings: () => BindingRecord[];
+  /** Versions of the replicated configuration (extensions), and what a peer's rows must satisfy. */
+  readonly configVersions: ConfigVersionsStore;
+  readonly configRules: () => ConfigRowRules;
+  /** Configuration rows from a peer were applied: the workers reload what they cache. */
+  readonly onConfigApplied: () => void;
   /** The roles changed: update SRV targets and SIP admission in the workers. */
   readonly onRoles: (roles: PeerRoles) => void;
   readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
@@ -54,11 +62,17 @@ export class PeerService {
   private flushTimer?: ReturnType<typeof setTimeout>;
   /** Replicated bindings refused by the binding rules, counted and logged (rate limited). */
   readonly rejections: RejectionLog;
+  /** Replicated configuration: push on change, full sync on (re)join (config-replication.ts). */
+  readonly configuration: ConfigReplication;
 
   constructor(private readonly deps: PeerServiceDeps) {
     this.links = deps.config.peers.map((p) => new PeerLink(p, deps.config.name));
     this.rejections = new RejectionLog(deps.log);
     this.verifier = new PeerVerifier(new Map(deps.config.peers.map((p) => [p.name, p.secret])));
+    this.configuration = new ConfigReplication({
+      links: this.links, versions: deps.configVersions, rules: deps.configRules, onApplied: deps.onConfigApplied, log: deps.log,
+    });
+    this.configuration.start();
     this.handOffs = new HandOffs({ links: this.links, self: deps.config.name, log: deps.log, onChange: () => deps.onRoles(this.roles) });
   }
 
@@ -124,7 +138,13 @@ export class PeerService {
       } catch {
         return json({ error: 'body is not JSON' }, 400);
       }
-      return json(await handler(auth.peer, body));
+      try {
+        return json(await handler(auth.peer, body));
+      } catch (err) {
+        // A malformed body from an authenticated peer: a clear error, mapped in one place.
+        if (!(err instanceof ApplianceError)) throw err;
+        return json({ error: err.message }, statusFor(err.code).http);
+      }
     };
     return {
       [PEER_PATHS.heartbeat]: route((peer, body: HeartbeatRequest) => {
@@ -139,6 +159,7 @@ export class PeerService {
         const applied = verdict.accepted.length > 0 ? this.deps.applyRemote(verdict.accepted) : 0;
         return { applied, rejected: verdict.rejectedCount } satisfies BindingsResponse;
       }),
+      [CONFIG_PATH]: route((peer, body) => this.configuration.receive(peer, body)),
       [PEER_PATHS.handOff]: route((peer) => this.acceptHandOff(peer)),
       [PEER_PATHS.takeBack]: route((peer) => {
         this.acceptedFrom.delete(peer);
@@ -151,6 +172,7 @@ export class PeerService {
 
   stop(): void {
     clearTimeout(this.flushTimer);
+    this.configuration.stop();
     this.rejections.stop();
   }
 
@@ -171,9 +193,11 @@ export class PeerService {
     if (change.to === 'up') {
       this.deps.log('peer.up', `peer ${link.name} is up; sending a full sync`, { peer: link.name, from: change.from });
       void this.fullSync(link);
+      this.configuration.linkUp(link);
     } else if (change.to === 'down') {
       this.deps.log('peer.down', `peer ${link.name} is down: answering for its phones`, { peer: link.name });
       this.handOffs.peerDown(link);
+      this.configuration.linkDown(link);
     }
     this.deps.onRoles(this.roles);
   }

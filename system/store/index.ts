@@ -13,6 +13,7 @@ import { CallFeaturesStore } from './call-features-store.ts';
 import { OutsideLineStore } from './outside-line-store.ts';
 import { SealedSecretsStore } from './sealed-secrets-store.ts';
 import { SubscriptionsStore } from './subscriptions-store.ts';
+import { ConfigVersionsStore } from './config-versions-store.ts';
 
 export * from './database.ts';
 export * from './dns-records-store.ts';
@@ -28,6 +29,7 @@ export * from './call-features-store.ts';
 export * from './outside-line-store.ts';
 export * from './sealed-secrets-store.ts';
 export * from './subscriptions-store.ts';
+export * from './config-versions-store.ts';
 export * from './file-modes.ts';
 export { migrate, MIGRATIONS } from './migrations.ts';
 
@@ -49,6 +51,8 @@ export interface Store {
   /** Secrets kept encrypted at rest (trunk passwords). */
   readonly secrets: SealedSecretsStore;
   readonly subscriptions: SubscriptionsStore;
+  /** Versions and tombstones of the rows replicated to peers (issue 19). */
+  readonly configVersions: ConfigVersionsStore;
   close(): void;
 }
 
@@ -77,6 +81,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     outsideLine: new OutsideLineStore(db),
     secrets: new SealedSecretsStore(db, dataDir),
     subscriptions: new SubscriptionsStore(db),
+    configVersions: new ConfigVersionsStore(db),
     close: () => {
       try {
         events.flush(undefined, true);

@@ -223,6 +223,57 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX subscriptions_target ON subscriptions (target);
     `,
   },
+  {
+    version: 12,
+    name: 'replicated configuration: per-row versions and tombstones (issue 19)',
+    // Every write to a replicated table (the CLI, the API, a restore, a worker) gets a version
+    // here from these triggers: a hybrid logical clock (wall-clock ms, at least one more than any
+    // version seen) and this appliance's name as origin; a deletion leaves a tombstone. A row
+    // applied from a peer sets `applying`, so it keeps the peer's version. `seq` counts changes
+    // here, so each peer link sends what it has not yet been sent.
+    sql: `
+      CREATE TABLE replication_state (
+        id       INTEGER PRIMARY KEY CHECK (id = 1),
+        origin   TEXT NOT NULL DEFAULT '',
+        applying INTEGER NOT NULL DEFAULT 0
+      );
+      INSERT INTO replication_state (id) VALUES (1);
+      CREATE TABLE config_versions (
+        kind    TEXT NOT NULL,
+        key     TEXT NOT NULL,
+        t       INTEGER NOT NULL,
+        origin  TEXT NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        seq     INTEGER NOT NULL,
+        PRIMARY KEY (kind, key)
+      );
+      CREATE INDEX config_versions_seq ON config_versions (seq);
+      CREATE INDEX config_versions_t ON config_versions (t);
+      INSERT INTO config_versions (kind, key, t, origin, deleted, seq)
+        SELECT 'extension', number, updated_at, '', 0, rowid FROM extensions;
+      CREATE TRIGGER extensions_version_write AFTER INSERT ON extensions
+        WHEN (SELECT applying FROM replication_state WHERE id = 1) = 0
+      BEGIN
+        INSERT OR REPLACE INTO config_versions (kind, key, t, origin, deleted, seq) VALUES ('extension', NEW.number,
+          MAX(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), (SELECT COALESCE(MAX(t), 0) + 1 FROM config_versions)),
+          (SELECT origin FROM replication_state WHERE id = 1), 0, (SELECT COALESCE(MAX(seq), 0) + 1 FROM config_versions));
+      END;
+      CREATE TRIGGER extensions_version_update AFTER UPDATE ON extensions
+        WHEN (SELECT applying FROM replication_state WHERE id = 1) = 0
+      BEGIN
+        INSERT OR REPLACE INTO config_versions (kind, key, t, origin, deleted, seq) VALUES ('extension', NEW.number,
+          MAX(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), (SELECT COALESCE(MAX(t), 0) + 1 FROM config_versions)),
+          (SELECT origin FROM replication_state WHERE id = 1), 0, (SELECT COALESCE(MAX(seq), 0) + 1 FROM config_versions));
+      END;
+      CREATE TRIGGER extensions_version_delete AFTER DELETE ON extensions
+        WHEN (SELECT applying FROM replication_state WHERE id = 1) = 0
+      BEGIN
+        INSERT OR REPLACE INTO config_versions (kind, key, t, origin, deleted, seq) VALUES ('extension', OLD.number,
+          MAX(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), (SELECT COALESCE(MAX(t), 0) + 1 FROM config_versions)),
+          (SELECT origin FROM replication_state WHERE id = 1), 1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM config_versions));
+      END;
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; returns the versions applied now. */

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../system/config/index.ts';
+import { Database } from 'bun:sqlite';
+import { ConfigVersionsStore, migrate } from '../../../system/store/index.ts';
 import { PeerService } from '../../../appliance/peers/peer-service.ts';
 import { ApiClient, startWebFixture, type WebFixture } from './support/web-fixture.ts';
 import { head, rawRequest } from './support/raw-https.ts';
@@ -66,6 +68,12 @@ describe('HTTP → HTTPS redirect', () => {
 describe('the peer API on its own listener', () => {
   let fx: WebFixture;
   let dir: string;
+  let peers: PeerService | undefined;
+  const memoryDb = () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    return db;
+  };
   const logged: { kind: string; details?: Record<string, unknown> }[] = [];
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'peer-listener-'));
@@ -75,13 +83,16 @@ describe('the peer API on its own listener', () => {
     const base = {
       config, summary: () => ({ name: 'a', workers: 0, utilisation: 0, handedOffTo: null, servingFor: [] }) as never,
       applyRemote: () => 0, localBindings: () => [], onRoles: () => {},
+      configVersions: new ConfigVersionsStore(memoryDb()), onConfigApplied: () => {},
+      configRules: () => ({ origins: new Set(['a', 'b']), realm: 'office.lan', emergencyNumbers: [], maxAheadMs: 60_000 }),
       log: (kind: string, _message: string, details?: Record<string, unknown>) => void logged.push({ kind, details }),
     };
     const rules = { bindingRules: { domain: 'office.lan', maxExpiresSeconds: 3600, maxContacts: 5, extensionExists: () => false, currentBindings: () => [] } };
-    const peers = new PeerService({ ...base, ...rules });
+    peers = new PeerService({ ...base, ...rules });
     fx = await startWebFixture({ config, peerRoutes: peers.routes() });
   });
   afterAll(async () => {
+    peers?.stop();
     await fx?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
