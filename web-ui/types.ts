@@ -38,6 +38,8 @@ export type DigestPolicy = 'default' | 'md5' | 'both' | 'sha-256';
 export interface Extension {
   number: string; displayName: string; e164: string | null; digest: DigestPolicy; sha256Learnt: string[];
   createdAt: number; updatedAt: number; registered: number;
+  /** The peer group member its last edit was made on (null: before replication, or no peers). */
+  editedOn: string | null;
   /** Outside-call permissions (docs/TRUNKS.md "Permissions of an extension"). */
   callClass: CallClass; maxOutsideCalls: number; outsideCallsPerHour: number; outboundCallerId: string | null;
 }

@@ -56,8 +56,8 @@ export const extensionsPage: Page = (root) => {
     items.sort((a, b) => key === 'name' ? a.e.displayName.localeCompare(b.e.displayName) || a.e.number.localeCompare(b.e.number)
       : key === 'status' ? STATE_ORDER[a.st.state] - STATE_ORDER[b.st.state] || a.e.number.localeCompare(b.e.number)
         : a.e.number.localeCompare(b.e.number, undefined, { numeric: true }));
-    fill(rows, table(q ? `Extensions matching "${search.value.trim()}"` : 'Extensions', ['Number', 'Name', 'Status', 'E.164', 'Digest', 'Outside calls', ''], items.map(({ e, st }) => [
-      e.number, e.displayName, statusCell(st, names), e.e164 ?? '', digestText(e), permissionText(e),
+    fill(rows, table(q ? `Extensions matching "${search.value.trim()}"` : 'Extensions', ['Number', 'Name', 'Status', 'E.164', 'Digest', 'Outside calls', 'Edited on', ''], items.map(({ e, st }) => [
+      e.number, e.displayName, statusCell(st, names), e.e164 ?? '', digestText(e), permissionText(e), e.editedOn ?? '',
       h('span', { class: 'row-actions' },
         h('button', { type: 'button', 'aria-label': `Phone setup for extension ${e.number}`, onclick: () => showSetup(e.number) }, 'Phone setup'),
         h('button', { type: 'button', 'aria-label': `Edit extension ${e.number}`, onclick: () => showExtensionEditor(editorHost, e) }, 'Edit'),

@@ -6,9 +6,10 @@ import { Fields, json, noContent, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
 
-/** An extension as the API shows it: never the HA1 hashes. */
-function present(e: ExtensionRecord, registered: number, sha256Learnt: readonly string[]) {
+/** An extension as the API shows it: never the HA1 hashes. `editedOn`: the member of the peer group its last edit was made on (issue 19). */
+function present(e: ExtensionRecord, registered: number, sha256Learnt: readonly string[], editedOn: string | null = null) {
   return {
+    editedOn,
     number: e.number, displayName: e.displayName, e164: e.e164, digest: e.digest, sha256Learnt, createdAt: e.createdAt, updatedAt: e.updatedAt, registered,
     callClass: e.callClass, maxOutsideCalls: e.maxOutsideCalls, outsideCallsPerHour: e.outsideCallsPerHour, outboundCallerId: e.outboundCallerId,
   };
@@ -41,7 +42,8 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
     {
       method: 'GET', path: '/api/extensions', handler: () => {
         const counts = countByNumber();
-        return json(service.list().map((e) => present(e, counts.get(e.number) ?? 0, service.learntSha256(e.number))));
+        const editedOn = (n: string) => store.configVersions.version('extension', n)?.origin || null;
+        return json(service.list().map((e) => present(e, counts.get(e.number) ?? 0, service.learntSha256(e.number), editedOn(e.number))));
       },
     },
     {

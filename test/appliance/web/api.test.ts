@@ -110,8 +110,11 @@ describe('authentication and CSRF', () => {
 describe('extensions', () => {
   test('add, validation errors as 400 and 409, edit, remove', async () => {
     const before = fx.view.storeChanges;
+    fx.store.configVersions.setOrigin('box-a'); // the control section sets it to [name] at start
     const add = await api.json('POST', '/api/extensions', { number: '201', password: EXT_PW, displayName: 'Reception', e164: '+15551230201' });
     expect(add.status).toBe(201);
+    // The list says which member of the peer group the last edit was made on (issue 19).
+    expect((await api.json('GET', '/api/extensions')).body).toMatchObject([{ number: '201', editedOn: 'box-a' }]);
     expect(add.body).toMatchObject({ number: '201', displayName: 'Reception', e164: '+15551230201' });
     expect(JSON.stringify(add.body)).not.toContain('ha1');
     expect(fx.view.storeChanges).toBe(before + 1);
