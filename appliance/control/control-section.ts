@@ -1,5 +1,4 @@
 import { importConfigPasswords, loadOutsideLine } from '../trunks/outside-line.ts';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_LOG_SETTINGS, Logger } from '../../system/log/logger.ts';
 import { type ApplianceConfig } from '../../system/config/index.ts';
@@ -16,19 +15,17 @@ import { applianceView } from './appliance-view-impl.ts';
 import { readBackupPassphrase } from '../admin/backup-passphrase.ts';
 import { loadSipCertificate } from '../sip/transport/tls-certificate.ts';
 import { TrunkBoard } from '../trunks/trunk-board.ts';
-import { handOffTargetFor, sipTargetsFor } from './peer-roles.ts';
 import { CallsView } from './calls-view.ts';
 import { LampBoard } from '../sip/events/lamp-board.ts';
 import { extensionOfUri } from '../sip/events/extension-of-uri.ts';
 import { CallRecorder } from './call-records.ts';
 import { defaultPolicySettings, type PolicySettings } from './policy.ts';
-import { RespawnBackoff } from './respawn-backoff.ts';
 import { WorkerPool, type WorkerHandle } from './worker-pool.ts';
 import { reloadConfig, type ReloadResult } from './config-reload.ts';
 import { switchGeneration } from './worker-generations.ts';
-import { fanOutBindings } from './binding-fan-out.ts';
 import { ReplyCorrelator } from './reply-correlator.ts';
-import { TcpOwners } from './tcp-owners.ts';
+import { WorkerRegistry } from './worker-registry.ts';
+import { startControlPeers } from './control-peers.ts';
 import { SamplerLoop } from './sampler-loop.ts';
 import { routeWorkerMessages, workerMessages } from './worker-messages.ts';
 import { startControlWeb } from './control-web.ts';
@@ -163,36 +160,19 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     }));
     return new Map(parts.filter((p): p is [number, BindingRecord[]] => p !== undefined));
   };
-  const backoff = new RespawnBackoff();
   let admission: Admission | null = null;
-  let stopping = false;
-  const tcpOwners = new TcpOwners();
-  // The key of the sibling link between workers: new at every start, never stored nor logged.
-  const spreadKey = randomBytes(16).toString('hex');
-  const announceSiblings = () => {
-    const viaPorts = pool.workers.flatMap((w) => (w.viaPort ? [w.viaPort] : []));
-    const inboxes = pool.workers.flatMap((w) => (w.spreadPort && w.state === 'running' ? [{ workerId: w.id, port: w.spreadPort }] : []));
-    pool.broadcast({ type: 'siblings', viaPorts, spread: { key: spreadKey, inboxes } });
-  };
   let onMessage: (worker: WorkerHandle, msg: WorkerToControl) => void = () => {};
-  const onExit = (worker: WorkerHandle, code: number | null, expected: boolean) => {
-    sampler.forget(worker.id);
-    // The trunks' registrar is gone: its reports no longer hold (the next slot-0 worker reports afresh).
-    if (worker.registersTrunks) trunks.reset();
-    const gone = tcpOwners.dropWorker(worker.id);
-    if (gone.length > 0) pool.broadcast({ type: 'tcp-owners', owners: gone });
-    announceSiblings();
-    if (expected || stopping) {
-      log('control.worker.exit', `connection control section ${worker.id} exited`, { worker: worker.id, code });
-      return;
-    }
-    const delay = backoff.next(Date.now());
-    log('control.worker.crash', `connection control section ${worker.id} died (exit ${code}); replacing it in ${delay} ms`, { worker: worker.id, code, delay });
-    setTimeout(() => {
-      if (!stopping) pool.spawn();
-    }, delay);
-  };
-  const pool = new WorkerPool({ configArg: opts.configArg, onMessage: (w, m) => onMessage(w, m), onExit, stdout: opts.workerOutput, stopGraceMs: config.control.stopGraceSeconds * 1000 });
+  const workers = new WorkerRegistry({
+    configArg: opts.configArg, stdout: opts.workerOutput, stopGraceMs: config.control.stopGraceSeconds * 1000, log,
+    onMessage: (w, m) => onMessage(w, m),
+    onGone: (w) => {
+      sampler.forget(w.id);
+      // The trunks' registrar is gone: its reports no longer hold (the next slot-0 worker reports afresh).
+      if (w.registersTrunks) trunks.reset();
+    },
+  });
+  const { pool, tcpOwners } = workers;
+  const announceSiblings = () => workers.announceSiblings();
   // The accepted config text: what the workers parse (a later edit of the file reaches them only by a reload).
   let running = runningFile(opts.configArg, opts.configText);
   if (running) pool.configText = running.text;
@@ -207,39 +187,11 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     // Calls the predecessor's workers start or end while both run: worker 0, not one of ours.
     p.onDialogs = (events) => calls.apply(0, events);
   }
-  const peers: PeerService = new PeerService({
-    config,
-    summary: () => ({
-      name: config.name, ts: Date.now(), overloaded: admission !== null || overloadedNow(),
-      workers: pool.workers.length, activeCalls: calls.count, handedOff: peers.roles.handedOffTo !== null, utilisation: utilisationNow(),
-    }),
-    applyRemote: (changes) => fanOutBindings(changes, { kind: 'peer' }, { store, pool, peers }),
-    localBindings: () => store.registrations.loadActive(),
-    // Issue 10 finding 9: a peer's bindings only for our extensions, with our registrar's limits.
-    bindingRules: {
-      domain: config.sip.domain,
-      maxExpiresSeconds: config.sip.maxExpires,
-      maxContacts: sipSettings(config, config.sip.port, config.sip.port).registrar.maxContacts,
-      extensionExists: (n) => store.extensions.get(n) !== undefined,
-      currentBindings: () => store.registrations.loadActive(),
-    },
-    onRoles: () => {
-      for (const w of pool.workers) sendRoles(w);
-    },
-    // Issue 19: extensions replicate; a peer's row is checked as the admin's input would be here.
-    configVersions: store.configVersions,
-    configRules: () => ({
-      origins: new Set(['', config.name, ...config.peers.map((p) => p.name)]), realm: config.sip.domain,
-      emergencyNumbers: config.emergency.numbers, maxAheadMs: 60_000,
-    }),
+  const { peers, sendRoles } = startControlPeers({
+    config, current: () => config, store, pool, log, activeCalls: () => calls.count,
+    overloaded: () => admission !== null || overloadedNow(), utilisation: () => utilisationNow(),
     onConfigApplied: () => view.storeChanged(),
-    log,
   });
-  const sendRoles = (w: WorkerHandle) => {
-    if (config.peers.length === 0) return;
-    pool.send(w, { type: 'sip-targets', targets: sipTargetsFor(peers.roles, config, config.sip.port) });
-    pool.send(w, { type: 'hand-off', target: handOffTargetFor(peers.roles, config) });
-  };
   const utilisationNow = () => sampler.utilisationNow();
   /** The last sample says the running workers are over the scale-out threshold. */
   const overloadedNow = () => utilisationNow() >= policySettingsFor(config).scaleOutElu;
@@ -368,7 +320,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   };
   const handOver = async (s: Successor) => {
     const mine = pool.workers;
-    stopping = true;
+    workers.stopping = true;
     for (const w of mine) pool.drain(w, { releaseTrunks: w.registersTrunks });
     jobs.stop();
     peers.stop();
@@ -416,7 +368,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     async stop() {
       // Handed over (upgrade): the web port and the jobs are gone already, the workers drain.
       if (handedOver) return;
-      stopping = true;
+      workers.stopping = true;
       jobs.stop();
       peers.stop();
       await web.stop();

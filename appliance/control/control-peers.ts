@@ -1,0 +1,71 @@
+import type { ApplianceConfig } from '../../system/config/index.ts';
+import type { Store } from '../../system/store/index.ts';
+import { PeerService } from '../peers/peer-service.ts';
+import { sipSettings } from '../sip/start-sip.ts';
+import { fanOutBindings } from './binding-fan-out.ts';
+import { handOffTargetFor, sipTargetsFor } from './peer-roles.ts';
+import type { WorkerHandle, WorkerPool } from './worker-pool.ts';
+
+/** What the peer part reads from the control section. */
+export interface ControlPeersDeps {
+  readonly config: ApplianceConfig;
+  /** The config now (a reload may change the name and the hand-off mode). */
+  current(): ApplianceConfig;
+  readonly store: Store;
+  readonly pool: WorkerPool;
+  /** Shedding in force, or the last sample over the scale-out threshold. */
+  overloaded(): boolean;
+  /** Mean utilisation of the running workers in the last sample. */
+  utilisation(): number;
+  activeCalls(): number;
+  /** A peer's replicated configuration rows were applied to the store (issue 19). */
+  onConfigApplied(): void;
+  log(kind: string, message: string, details?: Record<string, unknown>): void;
+}
+
+/**
+ * Roles (issue 5): the peer service (heartbeats, replication, hand-off) wired to the workers:
+ * a peer's bindings fanned out to every worker, and each worker told its SIP targets and its
+ * hand-off target whenever the roles change.
+ */
+export function startControlPeers(d: ControlPeersDeps): { peers: PeerService; sendRoles(worker: WorkerHandle): void } {
+  const { config, store, pool } = d;
+  const sendRoles = (w: WorkerHandle) => {
+    const now = d.current();
+    if (now.peers.length === 0) return;
+    pool.send(w, { type: 'sip-targets', targets: sipTargetsFor(peers.roles, now, now.sip.port) });
+    pool.send(w, { type: 'hand-off', target: handOffTargetFor(peers.roles, now) });
+  };
+  const peers: PeerService = new PeerService({
+    config,
+    summary: () => ({
+      name: d.current().name, ts: Date.now(), overloaded: d.overloaded(),
+      workers: pool.workers.length, activeCalls: d.activeCalls(), handedOff: peers.roles.handedOffTo !== null, utilisation: d.utilisation(),
+    }),
+    applyRemote: (changes) => fanOutBindings(changes, { kind: 'peer' }, { store, pool, peers }),
+    localBindings: () => store.registrations.loadActive(),
+    // Issue 10 finding 9: a peer's bindings only for our extensions, with our registrar's limits.
+    bindingRules: {
+      domain: config.sip.domain,
+      maxExpiresSeconds: config.sip.maxExpires,
+      maxContacts: sipSettings(config, config.sip.port, config.sip.port).registrar.maxContacts,
+      extensionExists: (n) => store.extensions.get(n) !== undefined,
+      currentBindings: () => store.registrations.loadActive(),
+    },
+    onRoles: () => {
+      for (const w of pool.workers) sendRoles(w);
+    },
+    // Issue 19: extensions replicate; a peer's row is checked as the admin's input would be here.
+    configVersions: store.configVersions,
+    configRules: () => {
+      const now = d.current();
+      return {
+        origins: new Set(['', now.name, ...now.peers.map((p) => p.name)]), realm: now.sip.domain,
+        emergencyNumbers: now.emergency.numbers, maxAheadMs: 60_000,
+      };
+    },
+    onConfigApplied: () => d.onConfigApplied(),
+    log: d.log,
+  });
+  return { peers, sendRoles };
+}
