@@ -1,6 +1,6 @@
 import type { HandOffRequest, HandOffResult } from '../peers/hand-off.ts';
 import type { Action } from './policy.ts';
-import type { Admission } from './ipc-protocol.ts';
+import type { AdmissionRates } from '../sip/pipeline/admission-control.ts';
 import type { OperatingState } from './operating-state.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
@@ -8,7 +8,7 @@ import type { WorkerPool } from './worker-pool.ts';
 export interface ActionTarget {
   readonly pool: WorkerPool;
   readonly maxWorkers: number;
-  setAdmission(admission: Admission | null): void;
+  setAdmission(admission: AdmissionRates | null): void;
   readonly peers: { handOff(req: HandOffRequest): Promise<HandOffResult>; takeBack(): Promise<HandOffResult> };
   log(kind: string, message: string, details: Record<string, unknown>): void;
 }
@@ -37,8 +37,8 @@ export function applyActions(actions: readonly Action[], state: OperatingState, 
         break;
       }
       case 'shed':
-        t.setAdmission({ callsPerSecond: a.admitCallsPerSecond, registersPerSecond: a.admitRegistersPerSecond, retryAfterSeconds: a.retryAfterSeconds });
-        t.log('control.shed', `shedding: admit ${a.admitCallsPerSecond} calls/s and ${a.admitRegistersPerSecond} REGISTER/s per worker, Retry-After ${a.retryAfterSeconds} s: ${a.reason}`, details);
+        t.setAdmission(a.rates);
+        t.log('control.shed', `shedding: admit ${a.rates.callsPerSecond} calls/s and ${a.rates.registersPerSecond} REGISTER/s per worker, Retry-After ${a.rates.retryAfterSeconds} s: ${a.reason}`, details);
         break;
       case 'stop-shedding':
         t.setAdmission(null);

@@ -5,7 +5,7 @@ import { type ApplianceConfig } from '../../system/config/index.ts';
 import { createHostSampler } from '../../system/sensors/host-sampler.ts';
 import { History } from '../../system/sensors/history.ts';
 import { openStore, type BindingRecord, type Store } from '../../system/store/index.ts';
-import type { Admission, WorkerToControl } from './ipc-protocol.ts';
+import type { AdmissionRates, WorkerToControl } from './ipc-protocol.ts';
 import type { OperatingState } from './operating-state.ts';
 import { PeerService } from '../peers/peer-service.ts';
 import { sipSettings } from '../sip/start-sip.ts';
@@ -68,7 +68,7 @@ export interface ControlSection {
   /** Takes one sample now (also what the schedule runs). */
   sampleNow(): Promise<OperatingState>;
   /** Applies an admission (shedding) to every worker; null lifts it. */
-  setAdmission(admission: Admission | null): void;
+  setAdmission(admission: AdmissionRates | null): void;
   /** What each worker's location view holds for an AOR, by worker id (diagnostics: did a change reach every worker?). */
   locationOf(aor: string): Promise<Map<number, BindingRecord[]>>;
   /** Re-reads and validates the config file and applies what changed (SIGHUP, CLI `reload`, web UI). */
@@ -160,7 +160,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     }));
     return new Map(parts.filter((p): p is [number, BindingRecord[]] => p !== undefined));
   };
-  let admission: Admission | null = null;
+  let admission: AdmissionRates | null = null;
   let onMessage: (worker: WorkerHandle, msg: WorkerToControl) => void = () => {};
   const workers = new WorkerRegistry({
     configArg: opts.configArg, stdout: opts.workerOutput, stopGraceMs: config.control.stopGraceSeconds * 1000, log,
@@ -197,7 +197,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const overloadedNow = () => utilisationNow() >= policySettingsFor(config).scaleOutElu;
   const hostSampler = createHostSampler({ dataDir: config.dataDir });
   let settings = policySettingsFor(config);
-  const setAdmission = (a: Admission | null) => {
+  const setAdmission = (a: AdmissionRates | null) => {
     admission = a;
     pool.broadcast({ type: 'admission', admission: a });
   };

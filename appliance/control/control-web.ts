@@ -10,7 +10,7 @@ import type { ApplianceView } from '../web/appliance-view.ts';
 import { startWebServer } from '../web/server.ts';
 import type { CallsView } from './calls-view.ts';
 import { controlRoutes, writeControlToken } from './control-api.ts';
-import type { Admission } from './ipc-protocol.ts';
+import type { AdmissionRates } from './ipc-protocol.ts';
 import type { OperatingState } from './operating-state.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
@@ -27,7 +27,7 @@ export interface ControlWebDeps {
   readonly view: ApplianceView;
   /** The config now (a reload may change the name). */
   current(): ApplianceConfig;
-  admission(): Admission | null;
+  admission(): AdmissionRates | null;
   reload(): Promise<unknown>;
   upgrade(): Promise<unknown>;
   print(line: string): void;

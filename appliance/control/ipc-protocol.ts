@@ -1,7 +1,7 @@
 import type { LogSettings } from '../../system/log/logger.ts';
 import type { BanRecord, BindingChange, BindingRecord } from '../../system/store/index.ts';
 import type { SipTarget } from '../dns/index.ts';
-import type { HandOffTarget } from '../sip/pipeline/admission-control.ts';
+import type { AdmissionRates, HandOffTarget } from '../sip/pipeline/admission-control.ts';
 import type { DialogEvent } from '../sip/dialog-events.ts';
 import type { TraceEntry } from '../sip/call-trace.ts';
 import type { WorkerReport } from './operating-state.ts';
@@ -15,12 +15,8 @@ import type { PickupRequest } from '../sip/events/event-services.ts';
  * `ipc`, JSON serialisation). One union per direction; every message has a `type`.
  */
 
-/** Load shedding in force: new dialogs and registrations beyond these rates get 503. */
-export interface Admission {
-  readonly callsPerSecond: number;
-  readonly registersPerSecond: number;
-  readonly retryAfterSeconds: number;
-}
+/** Load shedding in force: one owner of the type, the worker's admission control (sip/pipeline/admission-control.ts). */
+export type { AdmissionRates } from '../sip/pipeline/admission-control.ts';
 
 export type ControlToWorker =
   /** Registration changes made by another worker (or a peer): apply to the location view. */
@@ -37,7 +33,7 @@ export type ControlToWorker =
   /** New `[log]` format and levels (a reload): this worker's log lines follow at once. */
   | { readonly type: 'log-settings'; readonly settings: LogSettings }
   /** Shedding on (rates) or off (null). */
-  | { readonly type: 'admission'; readonly admission: Admission | null }
+  | { readonly type: 'admission'; readonly admission: AdmissionRates | null }
   /** Asks for this worker's message trace of one call (answered with `trace`). */
   | { readonly type: 'trace-request'; readonly id: number; readonly callId: string }
   /** The admin changed extensions or DNS records in the store: reload them now, drop bindings of removed extensions. */

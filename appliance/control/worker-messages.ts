@@ -7,7 +7,7 @@ import type { TrunkBoard } from '../trunks/trunk-board.ts';
 import { fanOutBindings } from './binding-fan-out.ts';
 import type { CallRecorder } from './call-records.ts';
 import type { CallsView } from './calls-view.ts';
-import type { Admission, WorkerToControl } from './ipc-protocol.ts';
+import type { AdmissionRates, WorkerToControl } from './ipc-protocol.ts';
 import type { ReplyCorrelator } from './reply-correlator.ts';
 import type { SamplerLoop } from './sampler-loop.ts';
 import type { Predecessor, Successor } from './succession.ts';
@@ -34,7 +34,7 @@ export interface WorkerMessageDeps {
   readonly store: Store;
   peers(): PeerService;
   config(): ApplianceConfig;
-  admission(): Admission | null;
+  admission(): AdmissionRates | null;
   readonly tcpOwners: TcpOwners;
   readonly trunks: TrunkBoard;
   readonly lamps: LampBoard;

@@ -1,3 +1,4 @@
+import type { AdmissionRates } from '../../sip/pipeline/admission-control.ts';
 import type { Assessment, OverloadCause } from './assess.ts';
 
 /**
@@ -35,9 +36,8 @@ export interface ScaleIn extends Because { readonly kind: 'scale-in'; readonly w
  */
 export interface Shed extends Because {
   readonly kind: 'shed';
-  readonly admitCallsPerSecond: number;
-  readonly admitRegistersPerSecond: number;
-  readonly retryAfterSeconds: number;
+  /** What each worker admits: sent to the workers as it is (ipc-protocol.ts `admission`). */
+  readonly rates: AdmissionRates;
   readonly admitFraction: number;
 }
 /** Shedding off: admit everything. */

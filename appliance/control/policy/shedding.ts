@@ -28,7 +28,7 @@ function shedAction(latest: Assessment, m: SheddingMemory, s: PolicySettings, ma
   // A deeper cut means a longer wait before the refused traffic is likely to be admitted.
   const retryAfterSeconds = Math.min(s.shedMaxRetryAfterSeconds, Math.max(s.shedRetryAfterSeconds, Math.round(s.shedRetryAfterSeconds / m.level)));
   return {
-    kind: 'shed', admitCallsPerSecond, admitRegistersPerSecond, retryAfterSeconds, admitFraction: round2(m.level),
+    kind: 'shed', rates: { callsPerSecond: admitCallsPerSecond, registersPerSecond: admitRegistersPerSecond, retryAfterSeconds }, admitFraction: round2(m.level),
     reason: `${why}; admitting ${fmt(m.level * 100)} % of ${fmt(m.baseCallsPerSecond)} calls/s and `
       + `${fmt(m.baseRegistersPerSecond)} registrations/s per worker, Retry-After ${retryAfterSeconds} s`,
     evidence: evidence(latest, matched, window),

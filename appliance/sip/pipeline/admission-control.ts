@@ -7,6 +7,10 @@ import { ShareGate } from './worker-load.ts';
  * at once, even while another idles). Refused work gets 503 with Retry-After (RFC 3261
  * §21.5.4). In-dialog requests and emergency calls are never refused here.
  */
+/**
+ * The rates admitted while shedding, per worker: one type under one name from the policy's
+ * `shed` action (control/policy/actions.ts) over the IPC (`admission`) to this class.
+ */
 export interface AdmissionRates {
   readonly callsPerSecond: number;
   readonly registersPerSecond: number;

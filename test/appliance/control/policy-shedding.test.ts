@@ -84,12 +84,12 @@ describe('shedding when every worker is saturated (max_workers = 2)', () => {
       [hot(), none],
       [hot(), none],
       // 100 calls/s at ELU 0.9 per worker → 100 × 0.7 / 0.9 admitted; Retry-After 10 s / 0.78.
-      [hot(), [{ kind: 'shed', admitCallsPerSecond: 77.78, admitRegistersPerSecond: 38.89, retryAfterSeconds: 13, admitFraction: 0.78 }]],
+      [hot(), [{ kind: 'shed', rates: { callsPerSecond: 77.78, registersPerSecond: 38.89, retryAfterSeconds: 13 }, admitFraction: 0.78 }]],
       // Only samples after the change count: 1 and 2 fresh hot samples are not yet 3 of 5.
       [hot(0.8, 20), none],
       [hot(0.8, 20), none],
       // Still over: cut by 0.7 / 0.8 again (multiplicative decrease).
-      [hot(0.8, 20), [{ kind: 'shed', admitCallsPerSecond: 68.06, admitRegistersPerSecond: 34.03, retryAfterSeconds: 15 }]],
+      [hot(0.8, 20), [{ kind: 'shed', rates: { callsPerSecond: 68.06, registersPerSecond: 34.03, retryAfterSeconds: 15 } }]],
       // Between shed_relax_elu (0.6) and scale_out_elu (0.75): hold.
       [hot(0.65, 30), none],
       [hot(0.65, 30), none],
@@ -97,7 +97,7 @@ describe('shedding when every worker is saturated (max_workers = 2)', () => {
       [hot(0.4, 30), none],
       [hot(0.4, 30), none],
       // 3 of 5 calm but requests still refused: add 10 % of the entry throughput (additive increase).
-      [hot(0.4, 30), [{ kind: 'shed', admitCallsPerSecond: 78.06, retryAfterSeconds: 13 }]],
+      [hot(0.4, 30), [{ kind: 'shed', rates: { callsPerSecond: 78.06, retryAfterSeconds: 13 } }]],
       [hot(0.5), none],
       [hot(0.5), none],
       // Calm and nothing refused: the demand fits, shedding ends.
@@ -111,7 +111,7 @@ describe('shedding when every worker is saturated (max_workers = 2)', () => {
     play([
       [{ elu: 1, n: 1, calls: 0, registers: 300 }, none],
       [{ elu: 1, n: 1, calls: 0, registers: 300 }, none],
-      [{ elu: 1, n: 1, calls: 0, registers: 300 }, [{ kind: 'shed', admitCallsPerSecond: 1, admitRegistersPerSecond: 210, retryAfterSeconds: 14 }]],
+      [{ elu: 1, n: 1, calls: 0, registers: 300 }, [{ kind: 'shed', rates: { callsPerSecond: 1, registersPerSecond: 210, retryAfterSeconds: 14 } }]],
     ], defaultPolicySettings(1));
   });
 
@@ -120,14 +120,14 @@ describe('shedding when every worker is saturated (max_workers = 2)', () => {
     const heat: Load = { elu: 0.3, n: 1, calls: 10, registers: 4, shed: 5, host: { cpu: 96 } };
     play([
       [heat, none], [heat, none],
-      [heat, [{ kind: 'shed', admitCallsPerSecond: 5, admitRegistersPerSecond: 2, retryAfterSeconds: 20 }]],
+      [heat, [{ kind: 'shed', rates: { callsPerSecond: 5, registersPerSecond: 2, retryAfterSeconds: 20 } }]],
       [heat, none], [heat, none],
-      [heat, [{ kind: 'shed', admitCallsPerSecond: 2.5, admitRegistersPerSecond: 2, retryAfterSeconds: 40 }]],
+      [heat, [{ kind: 'shed', rates: { callsPerSecond: 2.5, registersPerSecond: 2, retryAfterSeconds: 40 } }]],
       [heat, none], [heat, none],
-      [heat, [{ kind: 'shed', admitCallsPerSecond: 1.25, retryAfterSeconds: 80 }]],
+      [heat, [{ kind: 'shed', rates: { callsPerSecond: 1.25, retryAfterSeconds: 80 } }]],
       [heat, none], [heat, none],
       // Floors: 1 call/s and 2 registrations/s per worker; Retry-After at most 120 s.
-      [heat, [{ kind: 'shed', admitCallsPerSecond: 1, admitRegistersPerSecond: 2, retryAfterSeconds: 120 }]],
+      [heat, [{ kind: 'shed', rates: { callsPerSecond: 1, registersPerSecond: 2, retryAfterSeconds: 120 } }]],
     ], S1);
   });
 
