@@ -1,6 +1,20 @@
 import type { Database } from 'bun:sqlite';
 
 /**
+ * A trigger that versions a local write to the extensions table (migration 12): a hybrid
+ * logical clock (wall-clock ms, at least one more than any version seen), our name, the next seq.
+ */
+function versionTrigger(name: string, event: 'INSERT' | 'UPDATE' | 'DELETE', key: string, deleted: 0 | 1): string {
+  return `CREATE TRIGGER ${name} AFTER ${event} ON extensions
+        WHEN (SELECT applying FROM replication_state WHERE id = 1) = 0
+      BEGIN
+        INSERT OR REPLACE INTO config_versions (kind, key, t, origin, deleted, seq) VALUES ('extension', ${key},
+          MAX(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), (SELECT COALESCE(MAX(t), 0) + 1 FROM config_versions)),
+          (SELECT origin FROM replication_state WHERE id = 1), ${deleted}, (SELECT COALESCE(MAX(seq), 0) + 1 FROM config_versions));
+      END;`;
+}
+
+/**
  * Versioned schema migrations, applied in order inside one transaction each. Never edit a
  * shipped migration: add a new one. `PRAGMA user_version` records the applied version.
  */
@@ -251,27 +265,9 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX config_versions_t ON config_versions (t);
       INSERT INTO config_versions (kind, key, t, origin, deleted, seq)
         SELECT 'extension', number, updated_at, '', 0, rowid FROM extensions;
-      CREATE TRIGGER extensions_version_write AFTER INSERT ON extensions
-        WHEN (SELECT applying FROM replication_state WHERE id = 1) = 0
-      BEGIN
-        INSERT OR REPLACE INTO config_versions (kind, key, t, origin, deleted, seq) VALUES ('extension', NEW.number,
-          MAX(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), (SELECT COALESCE(MAX(t), 0) + 1 FROM config_versions)),
-          (SELECT origin FROM replication_state WHERE id = 1), 0, (SELECT COALESCE(MAX(seq), 0) + 1 FROM config_versions));
-      END;
-      CREATE TRIGGER extensions_version_update AFTER UPDATE ON extensions
-        WHEN (SELECT applying FROM replication_state WHERE id = 1) = 0
-      BEGIN
-        INSERT OR REPLACE INTO config_versions (kind, key, t, origin, deleted, seq) VALUES ('extension', NEW.number,
-          MAX(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), (SELECT COALESCE(MAX(t), 0) + 1 FROM config_versions)),
-          (SELECT origin FROM replication_state WHERE id = 1), 0, (SELECT COALESCE(MAX(seq), 0) + 1 FROM config_versions));
-      END;
-      CREATE TRIGGER extensions_version_delete AFTER DELETE ON extensions
-        WHEN (SELECT applying FROM replication_state WHERE id = 1) = 0
-      BEGIN
-        INSERT OR REPLACE INTO config_versions (kind, key, t, origin, deleted, seq) VALUES ('extension', OLD.number,
-          MAX(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), (SELECT COALESCE(MAX(t), 0) + 1 FROM config_versions)),
-          (SELECT origin FROM replication_state WHERE id = 1), 1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM config_versions));
-      END;
+      ${versionTrigger('extensions_version_write', 'INSERT', 'NEW.number', 0)}
+      ${versionTrigger('extensions_version_update', 'UPDATE', 'NEW.number', 0)}
+      ${versionTrigger('extensions_version_delete', 'DELETE', 'OLD.number', 1)}
     `,
   },
 ];
