@@ -1,4 +1,4 @@
-import type { Call, Extension, Registration } from './types.ts';
+import type { Call, Extension, Registration, RingingCall } from './types.ts';
 
 /**
  * Who is who, in the words an admin reads: plain numbers instead of SIP URIs, the extension's
@@ -28,7 +28,7 @@ export function partyLabel(uri: string, names: NameBook): string {
 }
 
 /** What an extension's phones are doing now. */
-export type PhoneState = 'offline' | 'online' | 'in-call';
+export type PhoneState = 'offline' | 'online' | 'ringing' | 'in-call';
 
 export interface PhoneStatus {
   readonly state: PhoneState;
@@ -36,10 +36,12 @@ export interface PhoneStatus {
   readonly devices: readonly Registration[];
   /** The calls it is in, with the other party. */
   readonly calls: readonly { readonly call: Call; readonly other: string }[];
+  /** Calls ringing its phones now, by caller. */
+  readonly ringing: readonly RingingCall[];
 }
 
-/** The status of one extension from the live registrations and active calls. */
-export function phoneStatus(number: string, registrations: readonly Registration[], active: readonly Call[]): PhoneStatus {
+/** The status of one extension from the live registrations, active calls and ringing calls. */
+export function phoneStatus(number: string, registrations: readonly Registration[], active: readonly Call[], ringingNow: readonly RingingCall[] = []): PhoneStatus {
   const devices = registrations.filter((r) => r.extension === number);
   const calls = active.flatMap((c) => {
     const from = plainNumber(c.from);
@@ -48,9 +50,10 @@ export function phoneStatus(number: string, registrations: readonly Registration
     if (to === number) return [{ call: c, other: c.from }];
     return [];
   });
-  const state: PhoneState = calls.length > 0 ? 'in-call' : devices.length > 0 ? 'online' : 'offline';
-  return { state, devices, calls };
+  const ringing = ringingNow.filter((r) => r.callees.includes(number));
+  const state: PhoneState = calls.length > 0 ? 'in-call' : ringing.length > 0 ? 'ringing' : devices.length > 0 ? 'online' : 'offline';
+  return { state, devices, calls, ringing };
 }
 
 /** The words for a state (also the badge's class). */
-export const STATE_TEXT: Readonly<Record<PhoneState, string>> = { offline: 'offline', online: 'online', 'in-call': 'in call' };
+export const STATE_TEXT: Readonly<Record<PhoneState, string>> = { offline: 'offline', online: 'online', ringing: 'ringing', 'in-call': 'in call' };

@@ -26,9 +26,11 @@ export interface CallRecord {
 export interface Worker { id: number; pid: number; state: string; startedAt: number }
 export interface Peer { name: string; url: string; sip: string; state: string; lastHeartbeatAt: number | null; role: string }
 export interface EventEntry { id: number; ts: number; kind: string; message: string; details: Record<string, unknown> }
+/** A call ringing now, from the busy lamps (`snapshot.calls.ringing`). */
+export interface RingingCall { callId: string; from: string; callees: string[]; since: number }
 export interface Snapshot {
   registrations: Registration[];
-  calls: { active: Call[]; recent: Call[] };
+  calls: { active: Call[]; ringing?: RingingCall[]; recent: Call[] };
   workers: Worker[];
   peers: Peer[];
   events: EventEntry[];

@@ -1,3 +1,4 @@
+import { extensionChanges } from './extension-changes.ts';
 import { ValidationError } from '../../system/errors/index.ts';
 import { DIGEST_POLICIES, type DigestPolicy, type ExtensionRecord, type Store } from '../../system/store/index.ts';
 import { computeHa1 } from '../sip/auth/digest.ts';
@@ -95,8 +96,11 @@ export class ExtensionService {
         ha1Sha256: computeHa1('SHA-256', input.number, this.realm, input.password),
       });
     }
+    const before = this.store.extensions.get(input.number);
     const rec = this.store.extensions.update(input.number, patch);
-    this.store.events.append('admin.extension.update', `extension ${rec.number} changed`, { number: rec.number });
+    const changed = before ? extensionChanges(before, rec) : { words: [], fields: [] };
+    this.store.events.append('admin.extension.update',
+      `extension ${rec.number} changed: ${changed.words.length ? changed.words.join(', ') : 'nothing (same values saved)'}`, { number: rec.number, changed: changed.fields });
     return rec;
   }
 

@@ -11,6 +11,7 @@ import type { TrunkBoard } from '../trunks/trunk-board.ts';
 import type { ReloadResult } from './config-reload.ts';
 import { fanOutBindings } from './binding-fan-out.ts';
 import type { LampBoard } from '../sip/events/lamp-board.ts';
+import type { SheddingStatus } from './sampler-loop.ts';
 
 /** What the control section hands to its ApplianceView. */
 export interface ViewParts {
@@ -33,6 +34,8 @@ export interface ViewParts {
   readonly onStoreChanged?: () => void;
   /** Busy lamps: the dialog state per extension across every worker. */
   readonly lamps: LampBoard;
+  /** Shedding in force (the sampler loop's last decision). */
+  readonly shedding: () => SheddingStatus | null;
 }
 
 /** The control section as the web API sees it (appliance/web/appliance-view.ts). */
@@ -72,6 +75,7 @@ export function applianceView(p: ViewParts): ApplianceView {
       }));
     },
     handOffStatus: () => p.peers.handOffStatus,
+    sheddingStatus: () => p.shedding(),
     handOff: (peer) => p.peers.handOff({ cause: 'admin', peer }),
     takeBack: () => p.peers.takeBack(),
     trunks: () => p.trunks.list(),

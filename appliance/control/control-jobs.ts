@@ -1,6 +1,7 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import { every, type ScheduledJob } from '../../system/schedule/schedule.ts';
 import type { Store } from '../../system/store/index.ts';
+import { purgeExpiredLogged } from '../sip/registrar/registration-events.ts';
 import { scheduleBackups } from './backup-schedule.ts';
 
 /** What the control section's cron jobs run. */
@@ -31,7 +32,7 @@ export class ControlJobs {
     const config = d.config();
     this.sampler = this.samplerEvery(config.control.sampleSchedule);
     this.fixed = [
-      every('*/10 * * * * *', () => void d.store.registrations.purgeExpired(), { name: 'purge', onError: d.failed('control.purge.error') }),
+      every('*/10 * * * * *', () => purgeExpiredLogged(d.store), { name: 'purge', onError: d.failed('control.purge.error') }),
       every('0 */10 * * * *', () => void d.store.events.prune(d.config().log), { name: 'event-log-retention', onError: d.failed('control.event-log-retention.error') }),
       every('0 7 * * * *', () => void d.store.callRecords.purgeBefore(Date.now() - d.config().callRecords.retentionDays * 86_400_000), {
         name: 'call-record-retention', onError: d.failed('control.call-record-retention.error'),

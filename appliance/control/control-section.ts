@@ -338,6 +338,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   };
   const view = applianceView({
     store, pool, history, calls, peers, settings: () => settings, sampleListeners, callTrace, trunks, reload, lamps,
+    shedding: () => sampler.sheddingStatus(),
     // The admin changed the store (web UI, CLI): the trunks board follows the outside line too.
     onStoreChanged: () => trunks.configure(loadOutsideLine(config, store).trunks),
   });

@@ -11,6 +11,18 @@ import type { WorkerHandle, WorkerPool } from './worker-pool.ts';
 /** Samples the policy looks at (its longest window is well below this). */
 const POLICY_WINDOW = 120;
 
+/** Shedding in force, as the Peers page and `GET /api/peers` show it (null when not shedding). */
+export interface SheddingStatus {
+  /** Epoch ms when shedding began. */
+  readonly since: number;
+  /** What each worker admits now, per second, and the Retry-After beyond that. */
+  readonly callsPerSecond: number;
+  readonly registersPerSecond: number;
+  readonly retryAfterSeconds: number;
+  /** The policy's sentence for the last change of the rates. */
+  readonly reason: string;
+}
+
 /** What the sampler loop reads and drives. */
 export interface SamplerLoopDeps {
   readonly pool: WorkerPool;
@@ -39,6 +51,7 @@ export class SamplerLoop {
   /** The workers' cumulative counts for /metrics; a worker gone keeps its last totals counted. */
   readonly totals = new TotalsLedger();
   private memory = initialPolicyMemory;
+  private shed: SheddingStatus | null = null;
 
   constructor(private readonly d: SamplerLoopDeps) {
     this.reports = new ReplyCorrelator(d.reportWaitMs);
@@ -54,6 +67,10 @@ export class SamplerLoop {
     const settings = this.d.settings();
     const decided = policy({ history: history.latest(POLICY_WINDOW), settings, memory: this.memory, handOff: this.d.handOffStatus(), now: state.ts });
     this.memory = decided.memory;
+    for (const a of decided.actions) {
+      if (a.kind === 'shed') this.shed = { since: decided.memory.shedding?.startedAt ?? state.ts, ...a.rates, reason: a.reason };
+      else if (a.kind === 'stop-shedding') this.shed = null;
+    }
     applyActions(decided.actions, state, { ...this.d.actions, pool, maxWorkers: settings.maxWorkers });
     for (const l of this.d.listeners) l(state);
     return state;
@@ -70,6 +87,11 @@ export class SamplerLoop {
   forget(workerId: number): void {
     this.lastReports.delete(workerId);
     this.totals.retire(workerId);
+  }
+
+  /** Shedding in force now, from the policy's last shed / stop-shedding decision. */
+  sheddingStatus(): SheddingStatus | null {
+    return this.shed;
   }
 
   /** Mean utilisation of the running workers in the last sample (0 before the first). */

@@ -31,6 +31,12 @@ export class DnsAdminService {
 
   /** Validates and stores a record; refuses CNAME next to other data (RFC 1034 §3.6.2, RFC 2181 §10.1). */
   add(input: RecordInput): DnsRecordRow {
+    const row = this.addRow(input);
+    this.store.events.append('admin.dns.add', `DNS record ${row.name} ${row.type} ${row.value} added`, { id: row.id });
+    return row;
+  }
+
+  private addRow(input: RecordInput): DnsRecordRow {
     const v = validateRecord(input, this.zones);
     const existing = this.store.dnsRecords.byName(v.name);
     if (v.type === 'CNAME' && existing.length > 0) {
@@ -39,9 +45,7 @@ export class DnsAdminService {
     if (v.type !== 'CNAME' && existing.some((r) => r.type === 'CNAME')) {
       throw new ValidationError(`${v.name} is a CNAME: no other records may sit at that name (RFC 1034 §3.6.2)`, 'type', 'conflict');
     }
-    const row = this.store.dnsRecords.add({ name: v.name, type: v.type, value: v.value, ttl: v.ttl });
-    this.store.events.append('admin.dns.add', `DNS record ${row.name} ${row.type} ${row.value} added`, { id: row.id });
-    return row;
+    return this.store.dnsRecords.add({ name: v.name, type: v.type, value: v.value, ttl: v.ttl });
   }
 
   /** Removes by id, or by name, type and value (the value in any accepted spelling). */
@@ -55,6 +59,26 @@ export class DnsAdminService {
     }
     this.store.events.append('admin.dns.remove', `DNS record ${row.name} ${row.type} ${row.value} removed`, { id: row.id });
     return row;
+  }
+
+  /**
+   * Replaces record `id` with `input` in one transaction (an invalid new value leaves the old
+   * record), logged as one edit saying what it was and what it is now.
+   */
+  edit(id: number, input: RecordInput): DnsRecordRow {
+    return this.store.db.transaction(() => {
+      const before = this.store.dnsRecords.remove(id);
+      const row = this.addRow(input);
+      const was = `${before.name} ${before.type} ${before.value}`;
+      const now = `${row.name} ${row.type} ${row.value}`;
+      const ttl = before.ttl === row.ttl ? '' : `, TTL ${before.ttl ?? 'default'} → ${row.ttl ?? 'default'}`;
+      this.store.events.append('admin.dns.edit', `DNS record ${was} changed${was === now ? '' : ` to ${now}`}${ttl}`, {
+        id: row.id, replaced: before.id,
+        before: { name: before.name, type: before.type, value: before.value, ttl: before.ttl },
+        after: { name: row.name, type: row.type, value: row.value, ttl: row.ttl },
+      });
+      return row;
+    })();
   }
 
   /**

@@ -3,6 +3,7 @@ import { listenEndpoints, type ApplianceConfig } from '../../system/config/index
 import type { Store } from '../../system/store/index.ts';
 import type { DnsFunction } from '../dns/index.ts';
 import { startConnectionControl } from '../connection-control/connection-control.ts';
+import { purgeExpiredLogged } from '../sip/registrar/registration-events.ts';
 import type { RunningSip } from '../sip/start-sip.ts';
 import type { TrunkService } from '../trunks/trunk-service.ts';
 
@@ -32,7 +33,7 @@ export async function startAppliance(config: ApplianceConfig, opts: StartOptions
   // One process holds the only connection control section: it registers the trunks.
   const cc = await startConnectionControl(config, { workerId: 0, print: opts.log, registerTrunks: true });
   // The store's one purger in this setup (the control section's schedule in the multi-process one).
-  const purge = cron.schedule(PURGE_SCHEDULE, () => void cc.store.registrations.purgeExpired());
+  const purge = cron.schedule(PURGE_SCHEDULE, () => purgeExpiredLogged(cc.store));
   // Stored and, through the section's logger, written to `opts.log` once.
   cc.store.events.append('appliance.start', `SIP listening on ${listenEndpoints(config.sip.listenAddresses, cc.sip.port)} (${config.sip.transports.join(', ')}) for domain ${config.sip.domain}`, {
     bindings: cc.location.size, dns: config.dns.enabled ? `${config.dns.listen}:${cc.dns.udpPort}` : 'disabled',

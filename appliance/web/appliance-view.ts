@@ -7,6 +7,7 @@ import type { TrunkStatus } from '../trunks/trunk-status.ts';
 import type { ExtensionLamp } from '../sip/events/lamp-board.ts';
 import type { HandOffResult, HandOffStatus } from '../peers/hand-off.ts';
 import type { ReloadResult } from '../control/config-reload.ts';
+import type { SheddingStatus } from '../control/sampler-loop.ts';
 
 /** A connection control section as the admin sees it. */
 export interface WorkerSummary {
@@ -52,6 +53,8 @@ export interface ApplianceView {
   peers(): PeerSummary[];
   /** This appliance's hand-off as its one owner knows it (peers/hand-off.ts). */
   handOffStatus(): HandOffStatus;
+  /** Shedding in force now (the policy's last decision), null when every request is admitted. */
+  sheddingStatus(): SheddingStatus | null;
   /** Manual hand-off / take-back (issue 5); resolves with what happened, each peer asked in `attempts`. */
   handOff(peer: string): Promise<HandOffResult>;
   takeBack(): Promise<HandOffResult>;

@@ -83,6 +83,11 @@ export class RegistrationsStore {
 
   /** Deletes expired rows; returns how many. */
   purgeExpired(now = Date.now()): number {
-    return this.db.query('DELETE FROM registrations WHERE expires_at <= ?').run(now).changes;
+    return this.purgeExpiredBindings(now).length;
+  }
+
+  /** Deletes the expired bindings and says which they were (for the event log). */
+  purgeExpiredBindings(now = Date.now()): { aor: string; contact: string }[] {
+    return this.db.query<{ aor: string; contact: string }, [number]>('DELETE FROM registrations WHERE expires_at <= ? RETURNING aor, contact').all(now);
   }
 }

@@ -196,7 +196,7 @@ describe.skipIf(!hasChromium)('admin UI in Chromium', () => {
     await page.getByRole('cell', { name: 'extension 202 added' }).waitFor();
     await page.getByLabel('Kind').selectOption('admin.');
     await page.getByRole('link', { name: 'Peers' }).click();
-    await page.getByRole('heading', { name: 'Policy settings' }).waitFor();
+    await page.getByRole('heading', { name: 'Overload policy' }).waitFor();
     // The reload button goes through the API: this view has no config file, so the refusal is shown.
     await page.getByRole('button', { name: 'Reload the configuration file' }).click();
     await page.locator('#notice.error', { hasText: 'no config file to reload' }).waitFor();

@@ -2,25 +2,27 @@ import { api } from '../api.ts';
 import { fill, fmtDuration, fmtTime, h, table } from '../dom.ts';
 import { live } from '../live.ts';
 import { nameBook, partyLabel, type NameBook } from '../parties.ts';
-import type { Call, Extension } from '../types.ts';
+import type { Call, Extension, RingingCall } from '../types.ts';
 import { heading, type Page } from '../ui.ts';
 import { callRecordsSection } from './call-records.ts';
 import { showLadder } from './ladder.ts';
 
-/** Calls: those in progress (live), the call records (searchable), and the ladder of a selected call. */
+/** Calls: those ringing and in progress (live), the call records (searchable), and the ladder of a selected call. */
 export const callsPage: Page = (root) => {
   const active = h('section', { 'aria-label': 'Active calls' });
+  const ringing = h('section', { 'aria-label': 'Ringing calls' });
   const ladder = h('section', { id: 'ladder' });
   let names: NameBook = new Map();
   let stopLadder = () => {};
   let lastActive: Call[] = [];
+  let lastRinging: RingingCall[] = [];
   const show = (callId: string) => {
     stopLadder();
     stopLadder = showLadder(ladder, callId, () => names);
     ladder.scrollIntoView({ block: 'nearest' });
   };
   const records = callRecordsSection((callId) => show(callId), () => names);
-  root.replaceChildren(heading('Calls'), active, ladder, records.section);
+  root.replaceChildren(heading('Calls'), ringing, active, ladder, records.section);
 
   const pick = (c: Call) => h('button', { type: 'button', class: 'link', onclick: () => show(c.callId), 'aria-label': `Show ladder of call from ${partyLabel(c.from, names)} to ${partyLabel(c.to, names)}` }, 'Ladder');
   const drawActive = () => {
@@ -28,15 +30,24 @@ export const callsPage: Page = (root) => {
     fill(active, h('h2', {}, 'Active calls'), table('Calls in progress', ['From', 'To', 'Since', 'Duration', 'Worker', ''],
       lastActive.map((c) => [partyLabel(c.from, names), partyLabel(c.to, names), fmtTime(c.startedAt), fmtDuration(now - c.startedAt), String(c.worker), pick(c)]), 'no call in progress'));
   };
+  // Ringing calls (from the busy lamps), shown only while there are some.
+  const drawRinging = () => {
+    const now = Date.now();
+    fill(ringing, lastRinging.length === 0 ? null : [h('h2', {}, 'Ringing now'), table('Calls ringing, not yet answered', ['From', 'Ringing', 'For'],
+      lastRinging.map((r) => [partyLabel(r.from, names), h('span', {}, h('span', { class: 'badge state-ringing' }, 'ringing'), ' ', r.callees.map((c) => partyLabel(c, names)).join(', ')), fmtDuration(now - r.since)]))]);
+  };
   // Names next to numbers: "Reception (201)".
   void api<Extension[]>('GET', '/api/extensions').then((exts) => {
     names = nameBook(exts);
     drawActive();
+    drawRinging();
     records.redraw();
   }).catch(() => {});
   const off = live.onSnapshot((snap) => {
     lastActive = snap.calls.active;
+    lastRinging = snap.calls.ringing ?? [];
     drawActive();
+    drawRinging();
   });
   return () => {
     off();

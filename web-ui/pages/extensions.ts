@@ -9,16 +9,18 @@ import { extensionImportSection } from './extension-import.ts';
 import { phoneSetupCard, type Provisioning } from './phone-setup.ts';
 
 type SortKey = 'number' | 'name' | 'status';
-const SORTS: [SortKey, string][] = [['number', 'number'], ['name', 'name'], ['status', 'status (in call, online, offline)']];
-const STATE_ORDER = { 'in-call': 0, online: 1, offline: 2 } as const;
+const SORTS: [SortKey, string][] = [['number', 'number'], ['name', 'name'], ['status', 'status (in call, ringing, online, offline)']];
+const STATE_ORDER = { 'in-call': 0, ringing: 1, online: 2, offline: 3 } as const;
 
 /** The status cell: a coloured badge, and what the phones are (address, user agent, transport) or whom it talks to. */
 function statusCell(st: PhoneStatus, names: ReturnType<typeof nameBook>): HTMLElement {
   return h('div', { class: 'status' },
     h('span', { class: `badge state-${st.state}` }, STATE_TEXT[st.state]),
     st.calls.map((c) => h('div', { class: 'status-line' }, `with ${partyLabel(c.other, names)}`)),
+    st.calls.length ? null : st.ringing.map((r) => h('div', { class: 'status-line' }, `call from ${partyLabel(r.from, names)}`)),
     st.devices.map((d) => h('div', { class: 'status-line' },
-      h('code', {}, d.source), ` ${d.transport.toUpperCase()}`, d.userAgent ? ` · ${d.userAgent}` : '', d.behindNat ? ' · behind NAT' : '')));
+      // The source is kept as transport:address:port; the transport is said once, after the address.
+      h('code', {}, d.source.replace(/^(udp|tcp|tls|ws|wss):/i, '')), ` ${d.transport.toUpperCase()}`, d.userAgent ? ` · ${d.userAgent}` : '', d.behindNat ? ' · behind NAT' : '')));
 }
 
 /**
@@ -51,7 +53,7 @@ export const extensionsPage: Page = (root) => {
     const q = search.value.trim().toLowerCase();
     const items = exts
       .filter((e) => !q || e.number.includes(q) || e.displayName.toLowerCase().includes(q))
-      .map((e) => ({ e, st: phoneStatus(e.number, snap?.registrations ?? [], snap?.calls.active ?? []) }));
+      .map((e) => ({ e, st: phoneStatus(e.number, snap?.registrations ?? [], snap?.calls.active ?? [], snap?.calls.ringing ?? []) }));
     const key = sort.value as SortKey;
     items.sort((a, b) => key === 'name' ? a.e.displayName.localeCompare(b.e.displayName) || a.e.number.localeCompare(b.e.number)
       : key === 'status' ? STATE_ORDER[a.st.state] - STATE_ORDER[b.st.state] || a.e.number.localeCompare(b.e.number)

@@ -1,33 +1,45 @@
 import { api } from '../api.ts';
 import { fill, fmtDateTime, fmtTime, h, table } from '../dom.ts';
+import { ownState, policySummary, type HandOffView, type PolicyView, type SheddingView } from '../policy-words.ts';
 import type { Peer, Worker } from '../types.ts';
 import { actionButton, heading, notify, type Page } from '../ui.ts';
 
-/** This appliance's hand-off (`GET /api/peers` → handOff; peers/hand-off.ts). */
-interface HandOffStatus { to: string | null; cause: string | null; since: number | null; pending: boolean; lastFailureAt: number | null; lastFailure: string | null }
-interface PeersInfo { peers: Peer[]; handOff?: HandOffStatus; workers: Worker[]; policy: Record<string, number | string[]> }
+interface PeersInfo { peers: Peer[]; handOff?: HandOffView; shedding?: SheddingView | null; workers: Worker[]; policy: PolicyView & Record<string, number | string[]> }
 
-/** This appliance's own state in plain words. */
-function ownState(s: HandOffStatus | undefined): HTMLElement {
-  const line = !s || !s.to
-    ? h('p', {}, h('span', { class: 'badge up' }, 'normal'), ' This appliance carries its own traffic.')
-    : h('p', {}, h('span', { class: 'badge draining' }, 'handed off'), ` New calls and registrations go to ${s.to}${s.since ? ` since ${fmtDateTime(s.since)}` : ''}${s.cause ? ` (${s.cause})` : ''}; calls already up stay here.`);
-  return h('div', { class: 'card', id: 'own-state' }, h('h2', {}, 'This appliance'), line,
+const BADGE = { normal: 'up', shedding: 'draining', 'handed-off': 'draining' } as const;
+
+/** This appliance's own state in plain words: normal, shedding since ..., handed off to B since ... and why. */
+function ownStateCard(info: PeersInfo): HTMLElement {
+  const st = ownState(info.handOff, info.shedding, fmtDateTime);
+  const s = info.handOff;
+  return h('div', { class: 'card', id: 'own-state', 'data-state': st.state }, h('h2', {}, 'This appliance'),
+    h('p', { class: 'own-state' }, h('span', { class: `badge ${BADGE[st.state]}` }, st.state === 'handed-off' ? 'handed off' : st.state), ' ', h('strong', {}, st.headline)),
+    h('p', {}, st.detail),
     s?.pending ? h('p', {}, 'A hand-off is being attempted now.') : null,
     s?.lastFailure ? h('p', { class: 'hint' }, `Last refused hand-off${s.lastFailureAt ? ` at ${fmtDateTime(s.lastFailureAt)}` : ''}: ${s.lastFailure}`) : null);
 }
 
-/** Peers and control: peer state, the policy settings (read-only), manual hand-off / take-back, reload of the configuration file. */
+/** The sampling period from the last samples' time stamps (the policy counts in samples). */
+async function samplePeriod(): Promise<number | null> {
+  const samples = await api<{ ts: number }[]>('GET', '/api/history?limit=6').catch(() => []);
+  const gaps = samples.slice(1).map((x, i) => x.ts - samples[i]!.ts).filter((g) => g > 0).sort((a, b) => a - b);
+  return gaps.length ? Math.round(gaps[Math.floor(gaps.length / 2)]! / 100) / 10 : null;
+}
+
+/** `scaleOutElu` → `scale_out_elu`: the key as the configuration file spells it. */
+const snake = (k: string) => k.replace(/([A-Z])/g, '_$1').toLowerCase();
+
+/** Peers and control: this appliance's state, peer state, the policy in words (its raw settings behind a toggle), manual hand-off / take-back, reload of the configuration file. */
 export const peersPage: Page = (root) => {
-  const peers = h('section', {});
-  const policy = h('section', {});
+  const peers = h('section', { class: 'block' });
+  const policy = h('section', { class: 'block' });
   root.replaceChildren(heading('Peers and control'), peers, policy);
   const result = (r: { ok: boolean; message: string }) => notify(r.message, r.ok ? 'ok' : 'error');
 
   const load = async () => {
     const info = await api<PeersInfo>('GET', '/api/peers');
     const handedTo = info.handOff?.to ?? info.peers.find((p) => p.role === 'handed-off')?.name;
-    fill(peers, ownState(info.handOff), h('h2', {}, 'Peer appliances'),
+    fill(peers, ownStateCard(info), h('h2', {}, 'Peer appliances'),
       info.peers.length === 0
         ? h('p', { class: 'hint' }, 'No peer appliances configured ([[peers]] in the configuration file): this appliance carries all of its traffic itself, and there is nothing to hand off or take back.')
         : [table('Peers', ['Peer', 'URL', 'SIP', 'State', 'Role', 'Last heartbeat', ''], info.peers.map((p) => [
@@ -43,9 +55,13 @@ export const peersPage: Page = (root) => {
           result(await api('POST', '/api/control/take-back'));
           await load();
         })) : null]);
-    const rows = Object.entries(info.policy).map(([k, v]) => [k.replace(/([A-Z])/g, ' $1').toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]);
-    fill(policy, h('h2', {}, 'Policy settings'), h('p', { class: 'hint' }, 'Read-only here: set them in the [control] table of the configuration file, then reload it.'),
-      table('Overload policy', ['Setting', 'Value'], rows),
+    const rows = Object.entries(info.policy).map(([k, v]) => [h('code', {}, snake(k)), Array.isArray(v) ? v.join(', ') || '(none)' : String(v)]);
+    const period = await samplePeriod();
+    fill(policy, h('h2', {}, 'Overload policy'),
+      h('ul', { class: 'policy-words' }, policySummary(info.policy, period).map((line) => h('li', {}, line))),
+      h('details', { class: 'raw-settings' }, h('summary', {}, 'Raw policy settings'),
+        h('p', { class: 'hint' }, 'Read-only here: set them in the [control] table of the configuration file, then reload it.'),
+        table('Overload policy settings ([control] keys)', ['Key', 'Value'], rows)),
       h('p', { class: 'hint' }, 'Reload re-reads the configuration file without a restart: policy settings apply at once, SIP, DNS and trunk settings '
         + 'through new connection control sections (calls in progress go on), and an invalid file or a change that needs a restart is refused, naming the key.'),
       h('div', { class: 'buttons' }, actionButton('Reload the configuration file', async () => {

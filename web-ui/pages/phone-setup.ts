@@ -1,5 +1,6 @@
 import { api } from '../api.ts';
 import { fill, h } from '../dom.ts';
+import { qrSvg } from '../qr.ts';
 import { generatePassword, notify } from '../ui.ts';
 
 /** `GET /api/provisioning`: what a phone needs from this appliance. */
@@ -111,7 +112,8 @@ export function phoneSetupCard(root: HTMLElement, number: string, name: string, 
     const uri = a.address === prov.dnsName
       ? `sip:${number}@${prov.domain};transport=${t}`
       : `sip:${number}@${hostPort(a.address, a.port)};transport=${t}`;
-    fill(qr, h('p', { class: 'hint' }, 'For softphones that scan an account: ', h('code', {}, uri), '. It holds no password: the phone asks for it.'));
+    fill(qr, h('h3', {}, 'Scan with a softphone'), qrSvg(uri, `QR code of ${uri}`),
+      h('p', { class: 'hint' }, h('code', {}, uri), ' (a SIP address, RFC 3261 §19.1). It holds no password: the softphone asks for it.'));
   };
 
   const setNew = async () => {

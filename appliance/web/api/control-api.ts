@@ -10,7 +10,7 @@ import type { ApiDeps } from './api-deps.ts';
  */
 export function controlRoutes({ view, store }: ApiDeps): Route[] {
   return [
-    { method: 'GET', path: '/api/peers', handler: () => json({ peers: view.peers(), handOff: view.handOffStatus(), workers: view.workers(), policy: view.policySettings() }) },
+    { method: 'GET', path: '/api/peers', handler: () => json({ peers: view.peers(), handOff: view.handOffStatus(), shedding: view.sheddingStatus(), workers: view.workers(), policy: view.policySettings() }) },
     {
       method: 'POST', path: '/api/peers/:name/hand-off', handler: async ({ params }) => {
         if (!view.peers().some((p) => p.name === params.name)) throw new ApplianceError('not-found', `no peer named "${params.name}"`);

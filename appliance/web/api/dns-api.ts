@@ -38,14 +38,10 @@ export function dnsRoutes({ config, store, view }: ApiDeps): Route[] {
       },
     },
     {
-      // Edit = remove + add in one transaction: an invalid new value leaves the old record.
+      // One edit in one transaction (an invalid new value leaves the old record), logged as an edit.
       method: 'PUT', path: '/api/dns/:id', handler: async ({ req, params }) => {
         const input = recordInput(await readJsonObject(req));
-        const id = recordId(params.id);
-        const row = store.db.transaction(() => {
-          service.remove({ id });
-          return service.add(input);
-        })();
+        const row = service.edit(recordId(params.id), input);
         view.storeChanged();
         return json(row);
       },

@@ -1,5 +1,6 @@
 import { presentBinding } from './registrations-api.ts';
 import { dashboardSample } from './dashboard-sample.ts';
+import { ringingCalls } from './lamps-api.ts';
 import { intParam, json } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { SessionTable } from '../auth/sessions.ts';
@@ -28,7 +29,7 @@ export function liveRoutes(deps: ApiDeps, sessions: SessionTable): { routes: Rou
 
   const snapshot = () => ({
     registrations: view.registrations().map((b) => presentBinding(b)),
-    calls: { active: view.activeCalls(), recent: view.recentCalls(20) },
+    calls: { active: view.activeCalls(), ringing: ringingCalls(view.lamps()), recent: view.recentCalls(20) },
     workers: view.workers(),
     peers: view.peers(),
     events: store.events.recent(10),

@@ -88,12 +88,22 @@ describe.skipIf(!hasSipp)('scaling with load', () => {
       'scale_out_elu = 0.04', 'scale_out_samples = 2', 'scale_out_window = 3', 'scale_out_cooldown_seconds = 1',
       'shed_target_elu = 0.05',
     ].join('\n'));
+    // The Peers page's "shedding since ..." (GET /api/peers shedding), watched while the load runs.
+    const seen: NonNullable<ReturnType<ControlSection['view']['sheddingStatus']>>[] = [];
+    const watch = setInterval(() => {
+      const s = control?.view.sheddingStatus();
+      if (s) seen.push(s);
+    }, 200);
     const r = await runSipp(['-sf', join(SCENARIOS, 'uac-call-or-503.xml'), '-s', '501', `${host}:${port}`, '-i', '127.0.8.20',
-      '-t', 'un', '-max_socket', '900', '-r', '100', '-m', '900'], 40);
+      '-t', 'un', '-max_socket', '900', '-r', '100', '-m', '900'], 40).finally(() => clearInterval(watch));
     // Every call either completed or was refused at once: no timeouts, no failures.
     expect(r.code).toBe(0);
     const trace = await sippMessages(r);
     expect(trace).toMatch(/SIP\/2\.0 503 Service Unavailable[\s\S]*?Retry-After: \d+/);
     expect(control!.store.events.recent(10, 'control.shed').length).toBeGreaterThanOrEqual(1);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen[0]!.since).toBeLessThanOrEqual(Date.now());
+    expect(seen[0]!.callsPerSecond).toBeGreaterThanOrEqual(1);
+    expect(seen[0]!.reason).toContain('saturated');
   }, 60_000);
 });

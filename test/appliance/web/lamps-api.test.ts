@@ -38,4 +38,23 @@ describe('lamps API', () => {
     fx.view.lampBoard.apply(1, [{ kind: 'end', callId: 'c1', tags: ['b', 'a'], ts: Date.now() }]);
     expect((await api.json('GET', '/api/lamps')).body).toEqual([]);
   });
+
+  test('the live lists carry the ringing calls: one per call with every ringing extension, gone once answered', async () => {
+    const call = { callId: 'g1', from: 'sip:+15550100@office.lan', to: 'sip:600@office.lan' };
+    const t = Date.now() - 2000;
+    // A ring group rings 203 and 202; an extension's own outgoing call is not "ringing" for it.
+    fx.view.lampBoard.apply(1, [{ kind: 'trying', ...call, tags: ['x', ''], ts: t, callees: ['203', '202'] }]);
+    const status = await api.json('GET', '/api/status');
+    expect(status.body.calls.ringing).toEqual([{ callId: 'g1', from: 'sip:+15550100@office.lan', callees: ['202', '203'], since: t }]);
+    fx.view.lampBoard.apply(1, [{ kind: 'start', ...call, tags: ['x', 'y'], ts: Date.now(), answeredBy: '202' }]);
+    expect((await api.json('GET', '/api/status')).body.calls.ringing).toEqual([]);
+    fx.view.lampBoard.apply(1, [{ kind: 'end', callId: 'g1', tags: ['x', 'y'], ts: Date.now() }]);
+  });
+
+  test('GET /api/peers says whether this appliance sheds now, and since when', async () => {
+    expect((await api.json('GET', '/api/peers')).body.shedding).toBeNull();
+    fx.view.shedding = { since: 1000, callsPerSecond: 5, registersPerSecond: 10, retryAfterSeconds: 20, reason: 'saturated' };
+    expect((await api.json('GET', '/api/peers')).body.shedding).toEqual(fx.view.shedding);
+    fx.view.shedding = null;
+  });
 });

@@ -1,6 +1,7 @@
 import { parseSipUri } from '../../message/uri.ts';
 import { applyRegister, contactsForReply } from '../../registrar/registrar-rules.ts';
 import { behindNat } from '../../registrar/nat-detect.ts';
+import { registrationEvents } from '../../registrar/registration-events.ts';
 import type { Stage } from '../context.ts';
 
 /**
@@ -71,8 +72,11 @@ export const registrar: Stage = {
     // Acknowledged means durable (issue 12): the 200 goes once the binding is committed, so a
     // crash loses only REGISTERs that were never answered (the phone retransmits them).
     services.location.applyLocal(outcome.changes, (committed) => {
-      if (committed) services.reply(ctx, 200, 'OK', replyHeaders(contactsForReply(outcome.bindings, now)));
-      else services.reply(ctx, 500, 'Server Internal Error', { 'retry-after': '5' });
+      if (committed) {
+        services.reply(ctx, 200, 'OK', replyHeaders(contactsForReply(outcome.bindings, now)));
+        // New and gone bindings only: refreshes leave the event log alone.
+        for (const e of registrationEvents(current, outcome.changes)) services.log(e.kind, e.message, e.details);
+      } else services.reply(ctx, 500, 'Server Internal Error', { 'retry-after': '5' });
     });
     return 'handled';
   },

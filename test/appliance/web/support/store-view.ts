@@ -9,6 +9,7 @@ import type { ApplianceView, PeerSummary, WorkerSummary } from '../../../../appl
 import type { TrunkStatus } from '../../../../appliance/trunks/trunk-status.ts';
 import { NOT_HANDED_OFF, type HandOffStatus } from '../../../../appliance/peers/hand-off.ts';
 import { reloadConfig, type ReloadResult } from '../../../../appliance/control/config-reload.ts';
+import type { SheddingStatus } from '../../../../appliance/control/sampler-loop.ts';
 import { LampBoard, type ExtensionLamp } from '../../../../appliance/sip/events/lamp-board.ts';
 
 /**
@@ -25,6 +26,7 @@ export class StoreView implements ApplianceView {
   readonly handOffs: string[] = [];
   storeChanges = 0;
   takeBacks = 0;
+  private handOffAt: number | null = null;
   peerList: PeerSummary[] = [];
   /** What `trunks()` answers (a test sets it, as the registering worker's reports would). */
   trunkList: TrunkStatus[] = [];
@@ -102,13 +104,19 @@ export class StoreView implements ApplianceView {
   peers(): PeerSummary[] {
     return this.peerList;
   }
+  /** What `sheddingStatus()` answers (a test sets it, as the sampler loop's policy would). */
+  shedding: SheddingStatus | null = null;
+  sheddingStatus(): SheddingStatus | null {
+    return this.shedding;
+  }
   handOffStatus(): HandOffStatus {
     const to = this.handOffs.length > this.takeBacks ? this.handOffs[this.handOffs.length - 1] : null;
-    return { ...NOT_HANDED_OFF, to, cause: to ? 'admin' : null };
+    return { ...NOT_HANDED_OFF, to, cause: to ? 'admin' : null, since: to ? this.handOffAt : null };
   }
   async handOff(peer: string) {
     if (this.handOffStatus().to) return { ok: false, message: `already handed off to ${this.handOffStatus().to}` };
     this.handOffs.push(peer);
+    this.handOffAt = Date.now();
     return { ok: true, message: `new traffic goes to ${peer}` };
   }
   async takeBack() {
