@@ -71,6 +71,7 @@ const CAUSE_WORDS: Record<NonNullable<HandOffView['cause']>, string> = {
 /** This appliance's own state: normal, shedding, or handed off to a peer since when and why. */
 export interface OwnState {
   readonly state: 'normal' | 'shedding' | 'handed-off';
+  /** What follows the state's badge: "[shedding] since ...", "[handed off] to b since ...". */
   readonly headline: string;
   readonly detail: string;
 }
@@ -79,16 +80,16 @@ export function ownState(h: HandOffView | undefined, shed: SheddingView | null |
   if (h?.to) {
     return {
       state: 'handed-off',
-      headline: `Handed off to ${h.to}${h.since ? ` since ${fmtTime(h.since)}` : ''}`,
+      headline: `to ${h.to}${h.since ? ` since ${fmtTime(h.since)}` : ''}`,
       detail: `New calls and registrations go to ${h.to}; calls already up stay here. Why: ${h.cause ? CAUSE_WORDS[h.cause] : 'not recorded'}.`,
     };
   }
   if (shed) {
     return {
       state: 'shedding',
-      headline: `Shedding since ${fmtTime(shed.since)}`,
+      headline: `since ${fmtTime(shed.since)}`,
       detail: `Overloaded: each worker admits ${shed.callsPerSecond} new calls/s and ${shed.registersPerSecond} registrations/s; beyond that phones are told to retry in ${shed.retryAfterSeconds} s. Calls in progress and emergency calls go on. Why: ${shed.reason}.`,
     };
   }
-  return { state: 'normal', headline: 'Normal', detail: 'This appliance carries its own traffic: nothing is shed and nothing is handed off.' };
+  return { state: 'normal', headline: 'carrying its own traffic', detail: 'Nothing is shed and nothing is handed off.' };
 }

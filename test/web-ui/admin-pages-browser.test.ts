@@ -141,7 +141,7 @@ describe.skipIf(!hasChromium || !hasSipp)('admin pages for humans (issue 18) in 
   test('peers: this appliance is normal, then shedding since ... and why, then handed off to b since ... by an admin; the policy in words, raw settings behind a toggle', async () => {
     await open('Peers', 'Peers and control');
     const own = page.locator('#own-state');
-    await own.getByText('Normal', { exact: true }).waitFor();
+    await own.locator('p.own-state', { hasText: 'normal carrying its own traffic' }).waitFor();
     const words = page.locator('ul.policy-words');
     await words.getByText(/^It runs between 1 and \d+ workers?/).waitFor();
     await words.getByText(/No peer appliance is configured/).waitFor();
@@ -154,7 +154,7 @@ describe.skipIf(!hasChromium || !hasSipp)('admin pages for humans (issue 18) in 
     view.shedding = { since, callsPerSecond: 12, registersPerSecond: 30, retryAfterSeconds: 15, reason: 'saturated: overloaded (elu) in 3 of the last 5 samples with 2 of max 2 workers' };
     await open('Events', 'Event log');
     await open('Peers', 'Peers and control');
-    await own.getByText(`Shedding since ${new Date(since).toLocaleString()}`).waitFor();
+    await own.locator('p.own-state', { hasText: `shedding since ${new Date(since).toLocaleString()}` }).waitFor();
     await own.getByText(/admits 12 new calls\/s and 30 registrations\/s; beyond that phones are told to retry in 15 s\. .*Why: saturated/).waitFor();
     expect(await own.getAttribute('data-state')).toBe('shedding');
 
@@ -163,12 +163,12 @@ describe.skipIf(!hasChromium || !hasSipp)('admin pages for humans (issue 18) in 
     await open('Peers', 'Peers and control');
     await words.getByText(/hands new calls and registrations to the peer b/).waitFor();
     await page.getByRole('button', { name: 'Hand off to b' }).click();
-    await own.getByText(/^Handed off to b since /).waitFor();
+    await own.locator('p.own-state', { hasText: /^handed off to b since / }).waitFor();
     await own.getByText(/Why: an admin handed it off/).waitFor();
     await screenshot(page, 'peers-handed-off');
     view.shedding = null;
     await page.getByRole('button', { name: 'Take traffic back from b' }).click();
-    await own.getByText('Normal', { exact: true }).waitFor();
+    await own.locator('p.own-state', { hasText: 'normal carrying its own traffic' }).waitFor();
     view.peerList = [];
   }, 30_000);
 

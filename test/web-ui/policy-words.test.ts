@@ -37,13 +37,13 @@ describe('policy in words', () => {
 describe('this appliance\'s own state', () => {
   const shed = { since: 5, callsPerSecond: 12, registersPerSecond: 30, retryAfterSeconds: 15, reason: 'saturated' };
   test('normal', () => {
-    expect(ownState(handOff(), null, fmt)).toEqual({ state: 'normal', headline: 'Normal', detail: 'This appliance carries its own traffic: nothing is shed and nothing is handed off.' });
+    expect(ownState(handOff(), null, fmt)).toEqual({ state: 'normal', headline: 'carrying its own traffic', detail: 'Nothing is shed and nothing is handed off.' });
     expect(ownState(undefined, undefined, fmt).state).toBe('normal');
   });
   test('shedding: since when, the admitted rates and why', () => {
     const s = ownState(handOff(), shed, fmt);
     expect(s.state).toBe('shedding');
-    expect(s.headline).toBe('Shedding since T5');
+    expect(s.headline).toBe('since T5');
     expect(s.detail).toBe('Overloaded: each worker admits 12 new calls/s and 30 registrations/s; beyond that phones are told to retry in 15 s. Calls in progress and emergency calls go on. Why: saturated.');
   });
   test.each([
@@ -53,7 +53,7 @@ describe('this appliance\'s own state', () => {
   ] as const)('handed off by %p (wins over shedding)', (cause, why) => {
     const s = ownState(handOff({ to: 'b', cause, since: 7 }), shed, fmt);
     expect(s.state).toBe('handed-off');
-    expect(s.headline).toBe('Handed off to b since T7');
+    expect(s.headline).toBe('to b since T7');
     expect(s.detail).toBe(`New calls and registrations go to b; calls already up stay here. ${why}`);
   });
 });

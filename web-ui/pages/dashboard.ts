@@ -22,11 +22,10 @@ export const dashboardPage: Page = (root) => {
   const start = gettingStarted();
   root.replaceChildren(heading('Dashboard'), start.section, tiles, charts, h('div', { class: 'grid2' }, workers, peers), events, start.footer);
 
-  /** A chart's drawing width: the width its grid cell has now (charts are drawn at their real pixel size). */
-  const chartWidth = () => charts.querySelector('figure.chart svg')?.getBoundingClientRect().width
-    || Math.min(charts.clientWidth || 600, 600);
+  /** The charts' drawing width: what their grid cells gave the last drawing (they are drawn at their real pixel size). */
+  let width = 0;
+  const measured = () => charts.querySelector('figure.chart svg')?.getBoundingClientRect().width ?? 0;
   const drawCharts = () => {
-    const width = chartWidth();
     const times = samples.map((x) => x.ts);
     const ids = [...new Set(samples.flatMap((x) => x.workers.map((w) => w.id)))].sort((a, b) => a - b);
     const workerSeries: Series[] = ids.map((id, i) => ({
@@ -84,6 +83,13 @@ export const dashboardPage: Page = (root) => {
   const draw = () => {
     root.querySelector('#no-temperature')?.remove();
     drawCharts();
+    // Drawn at a guessed width (the first time, or the layout changed): once more at the width the cells have.
+    const w = measured();
+    if (w > 0 && Math.abs(w - width) > 2) {
+      width = w;
+      root.querySelector('#no-temperature')?.remove();
+      drawCharts();
+    }
   };
 
   const drawLists = (snap: Snapshot) => {
