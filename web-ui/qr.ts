@@ -1,4 +1,6 @@
-import { create } from 'qrcode';
+// The encoder alone (qrcode's core): the package's entry also loads its file and PNG renderers,
+// which require Node's fs and break `bun build --compile`'s browser bundle of the web UI.
+import { create } from 'qrcode/lib/core/qrcode.js';
 import { s } from './dom.ts';
 
 /** Quiet zone around the symbol, in modules (ISO/IEC 18004 §6.3.8 asks for 4). */
