@@ -20,6 +20,17 @@ export const int = (min: number, max: number): Field<number> => (v, key) => {
   return v;
 };
 
+/**
+ * Seconds as a period node-cron can keep: a step N in the seconds field ("star slash N") restarts
+ * at each minute, so only a divisor of 60 gives even ticks (a step of 59 fires at :59 and again at
+ * :00, one second apart).
+ */
+export const secondsDividing60: Field<number> = (v, key) => {
+  const n = int(1, 60)(v, key);
+  if (60 % n !== 0) throw new ConfigError(key, `${n} does not divide 60; use one of 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60 (a cron period restarts each minute)`);
+  return n;
+};
+
 export const num = (min: number, max: number): Field<number> => (v, key) => {
   if (typeof v !== 'number' || Number.isNaN(v) || v < min || v > max) {
     throw new ConfigError(key, `expected a number in ${min}..${max}, got ${show(v)}`);
