@@ -40,7 +40,7 @@ export function callRecordQuery(get: (name: string) => string | undefined, maxLi
   return q;
 }
 
-const HEADER = ['started', 'answered', 'ended', 'duration_s', 'direction', 'from', 'to', 'routed_to', 'trunk', 'result', 'reason', 'worker', 'call_id'];
+const HEADER = ['started', 'answered', 'ended', 'duration_s', 'direction', 'from', 'to', 'routed_to', 'trunk', 'result', 'reason', 'worker', 'call_id', 'forwarded_by'];
 
 /**
  * One CSV cell (RFC 4180 §2: quoted when it holds a comma, quote or line break; quotes
@@ -61,7 +61,7 @@ export function callRecordsCsv(records: readonly CallRecord[]): string {
   const rows = records.map((r) => [
     iso(r.startedAt), iso(r.answeredAt), iso(r.endedAt),
     r.answeredAt !== null && r.endedAt !== null ? Math.round((r.endedAt - r.answeredAt) / 1000) : null,
-    r.direction, r.from, r.to, r.routedTo, r.trunk, r.result, r.reason, r.worker, r.callId,
+    r.direction, r.from, r.to, r.routedTo, r.trunk, r.result, r.reason, r.worker, r.callId, r.forwardedBy ?? null,
   ].map(csvCell).join(','));
   return [HEADER.join(','), ...rows].join('\r\n') + '\r\n';
 }

@@ -54,8 +54,9 @@ export function pbxLocate(d: PbxDeps): { locate: (user: string, method?: string)
       return refusal;
     }
     if (trunks.isDown(route.trunk) && !route.failover) return undefined;
-    // FIXME: the forwarded leg is not counted against the extension's outside-call limits nor recorded as an outside call (no trunk leg in the call record).
-    return trunks.target(route, ext);
+    // The leg counts as the forwarding extension's outside call when it leaves (SipService: limits, call record).
+    const t = await trunks.target(route, ext);
+    return t && { ...t, outsideLeg: { trunk: route.trunk, routedTo: route.number, forwardedBy: by } };
   };
   // The voicemail server is resolved as any URI (RFC 3263), when a call goes there.
   const vmUri = config.voicemail.uri ? parseSipUri(config.voicemail.uri) : undefined;

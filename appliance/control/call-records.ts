@@ -30,6 +30,7 @@ export function recordOf(e: DialogEvent, worker: number, rules: DirectionRules):
   if (e.kind !== 'start' && e.kind !== 'failed') return undefined;
   const base = {
     callId: e.callId, fromTag: e.tags[0], from: e.from, to: e.to, routedTo: e.routedTo ?? null, trunk: e.trunk ?? null,
+    ...(e.forwardedBy ? { forwardedBy: e.forwardedBy } : {}),
     direction: e.direction ?? callDirection(e.from, e.to, rules), startedAt: e.invitedAt ?? e.ts, worker,
   };
   if (e.kind === 'start') return { ...base, toTag: e.tags[1], answeredAt: e.ts, result: 200 };

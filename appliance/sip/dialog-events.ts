@@ -28,6 +28,8 @@ export interface TrunkLeg {
   readonly trunk?: string;
   readonly direction?: 'outbound' | 'inbound' | 'emergency';
   readonly routedTo?: string;
+  /** The extension whose forward sent the call over the trunk (issue 15). */
+  readonly forwardedBy?: string;
 }
 
 /**

@@ -225,7 +225,13 @@ export class SipService implements PipelineServices {
     const leg = ctx.trunkCall;
     if (!leg || (event.kind !== 'start' && event.kind !== 'failed')) return this.onDialogEvent(event);
     this.trunks?.recorded(event.callId);
-    this.onDialogEvent({ ...event, trunk: leg.trunk, direction: leg.direction, routedTo: leg.routedTo });
+    this.onDialogEvent({ ...event, trunk: leg.trunk, direction: leg.direction, routedTo: leg.routedTo, ...(leg.forwardedBy ? { forwardedBy: leg.forwardedBy } : {}) });
+  }
+
+  /** A forwarded call's trunk leg starts (the first in a call names its record; each counts while ringing). */
+  private outsideLegLeaves(ctx: RequestContext, leg: NonNullable<Target['outsideLeg']>): void {
+    this.trunks?.placed(String(ctx.req.headers['call-id']), leg.forwardedBy);
+    if (!ctx.trunkCall?.forwardedBy) ctx.trunkCall = { trunk: leg.trunk, direction: 'outbound', routedTo: leg.routedTo, forwardedBy: leg.forwardedBy };
   }
 
   /** RFC 4235 `trying` for the extensions an INVITE now rings (the lamps light before any 1xx). */
@@ -327,6 +333,8 @@ export class SipService implements PipelineServices {
     const launch = (list: readonly Target[]) => {
       const starts: (() => void)[] = [];
       if (initialInvite) this.emitTrying(ctx, list);
+      // A forward to an outside number leaves now: the forwarding extension's outside call (limits, call record).
+      for (const t of list) if (t.outsideLeg && initialInvite) this.outsideLegLeaves(ctx, t.outsideLeg);
       const base = fork.branches.length;
       list.forEach((t, j) => {
         const i = base + j;

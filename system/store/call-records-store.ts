@@ -18,6 +18,8 @@ export interface CallRecord {
   readonly routedTo: string | null;
   readonly direction: CallDirection;
   readonly trunk: string | null;
+  /** The extension whose forward sent the call over the trunk (issue 15); its outside call. */
+  readonly forwardedBy: string | null;
   /** Epoch ms: INVITE received, answered (2xx), ended (BYE, session expiry, or the final error). */
   readonly startedAt: number;
   readonly answeredAt: number | null;
@@ -31,7 +33,7 @@ export interface CallRecord {
 }
 
 /** What opens a record. */
-export type NewCallRecord = Omit<CallRecord, 'id' | 'toTag' | 'endedAt' | 'reason' | 'answeredAt'> & Partial<Pick<CallRecord, 'toTag' | 'endedAt' | 'reason' | 'answeredAt'>>;
+export type NewCallRecord = Omit<CallRecord, 'id' | 'toTag' | 'endedAt' | 'reason' | 'answeredAt' | 'forwardedBy'> & Partial<Pick<CallRecord, 'toTag' | 'endedAt' | 'reason' | 'answeredAt' | 'forwardedBy'>>;
 
 /** Filters of a listing; every field optional. */
 export interface CallRecordQuery {
@@ -46,7 +48,7 @@ export interface CallRecordQuery {
 }
 
 const COLUMNS = `id, call_id AS callId, from_tag AS fromTag, to_tag AS toTag, from_uri AS "from", to_uri AS "to",
-  routed_to AS routedTo, direction, trunk, started_at AS startedAt, answered_at AS answeredAt, ended_at AS endedAt,
+  routed_to AS routedTo, direction, trunk, forwarded_by AS forwardedBy, started_at AS startedAt, answered_at AS answeredAt, ended_at AS endedAt,
   result, reason, worker`;
 
 /**
@@ -60,8 +62,8 @@ export class CallRecordsStore {
   /** Opens (or, for the same Call-ID and From tag, completes) a record; returns its id. */
   open(r: NewCallRecord): number {
     const row = this.db.query<{ id: number }, (string | number | null)[]>(`INSERT INTO call_records
-      (call_id, from_tag, to_tag, from_uri, to_uri, routed_to, direction, trunk, started_at, answered_at, ended_at, result, reason, worker)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      (call_id, from_tag, to_tag, from_uri, to_uri, routed_to, direction, trunk, started_at, answered_at, ended_at, result, reason, worker, forwarded_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (call_id, from_tag) DO UPDATE SET
         to_tag = COALESCE(call_records.to_tag, excluded.to_tag),
         answered_at = COALESCE(call_records.answered_at, excluded.answered_at),
@@ -70,7 +72,7 @@ export class CallRecordsStore {
         reason = COALESCE(call_records.reason, excluded.reason)
       RETURNING id`).get(
       r.callId, r.fromTag, r.toTag ?? null, r.from.slice(0, 300), r.to.slice(0, 300), r.routedTo?.slice(0, 300) ?? null, r.direction, r.trunk,
-      r.startedAt, r.answeredAt ?? null, r.endedAt ?? null, r.result, r.reason?.slice(0, 200) ?? null, r.worker);
+      r.startedAt, r.answeredAt ?? null, r.endedAt ?? null, r.result, r.reason?.slice(0, 200) ?? null, r.worker, r.forwardedBy ?? null);
     return row!.id;
   }
 
@@ -109,14 +111,15 @@ export class CallRecordsStore {
 
   /**
    * An extension's outside calls (over a trunk, emergency calls aside): established now, and
-   * started since `since` (the limits of issue 14's toll-fraud policy).
+   * started since `since` (the limits of issue 14's toll-fraud policy). A call one of its
+   * forwards sent outside is its own (issue 15), not the caller's.
    */
   outsideCalls(extension: string, since: number): { open: number; started: number } {
     const e = extension.replace(/[\\%_]/g, (c) => `\\${c}`);
-    const row = this.db.query<{ open: number | null; started: number | null }, [number, string, string]>(`SELECT
+    const row = this.db.query<{ open: number | null; started: number | null }, [number, string, string, string]>(`SELECT
         SUM(answered_at IS NOT NULL AND ended_at IS NULL) AS open, SUM(started_at >= ?) AS started
       FROM call_records WHERE trunk IS NOT NULL AND direction = 'outbound'
-        AND (from_uri LIKE ? ESCAPE '\\' OR from_uri LIKE ? ESCAPE '\\')`).get(since, `%sip:${e}@%`, `%sips:${e}@%`);
+        AND (forwarded_by = ? OR (forwarded_by IS NULL AND (from_uri LIKE ? ESCAPE '\\' OR from_uri LIKE ? ESCAPE '\\')))`).get(since, extension, `%sip:${e}@%`, `%sips:${e}@%`);
     return { open: row?.open ?? 0, started: row?.started ?? 0 };
   }
 

@@ -270,6 +270,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ${versionTrigger('extensions_version_delete', 'DELETE', 'OLD.number', 1)}
     `,
   },
+  {
+    version: 13,
+    name: 'call records: the extension whose forward sent a call outside (issue 15)',
+    // Its outside-call limits count the call (call-records-store.ts outsideCalls), not the caller's.
+    sql: `
+      ALTER TABLE call_records ADD COLUMN forwarded_by TEXT;
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; returns the versions applied now. */

@@ -65,6 +65,8 @@ export interface TrunkCall {
   readonly direction: 'outbound' | 'inbound' | 'emergency';
   /** What the far end receives: the provider's number (outbound), or the extension (inbound). */
   readonly routedTo: string;
+  /** The extension whose forward sent the call outside (it counts against that extension's limits). */
+  readonly forwardedBy?: string;
 }
 
 /** The route an outside call takes (trunks/dial-plan.ts). */

@@ -31,6 +31,11 @@ export interface Target {
   readonly extension?: string;
   /** Header fields added to the forwarded request when it has none of that name (History-Info, proxy/planned-locator.ts). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * A forward to an outside number (issue 15): the call leaves over `trunk` for the forwarding
+   * extension, so it counts against that extension's outside-call limits and its record says so.
+   */
+  readonly outsideLeg?: { readonly trunk: string; readonly routedTo: string; readonly forwardedBy: string };
 }
 
 /**

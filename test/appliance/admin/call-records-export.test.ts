@@ -35,15 +35,15 @@ describe('callRecordQuery', () => {
 describe('callRecordsCsv (RFC 4180)', () => {
   const r = (over: Partial<CallRecord>): CallRecord => ({
     id: 1, callId: 'c1', fromTag: 'f', toTag: 't', from: 'sip:201@office.lan', to: 'sip:202@office.lan', routedTo: null, direction: 'internal',
-    trunk: null, startedAt: Date.UTC(2026, 11, 2, 9), answeredAt: Date.UTC(2026, 11, 2, 9, 0, 4), endedAt: Date.UTC(2026, 11, 2, 9, 1, 4), result: 200, reason: 'BYE', worker: 1, ...over,
+    trunk: null, forwardedBy: null, startedAt: Date.UTC(2026, 11, 2, 9), answeredAt: Date.UTC(2026, 11, 2, 9, 0, 4), endedAt: Date.UTC(2026, 11, 2, 9, 1, 4), result: 200, reason: 'BYE', worker: 1, ...over,
   });
   test('header, one line per record, duration from answer to end, CRLF', () => {
-    expect(callRecordsCsv([r({})])).toBe('started,answered,ended,duration_s,direction,from,to,routed_to,trunk,result,reason,worker,call_id\r\n'
-      + '2026-12-02T09:00:00.000Z,2026-12-02T09:00:04.000Z,2026-12-02T09:01:04.000Z,60,internal,sip:201@office.lan,sip:202@office.lan,,,200,BYE,1,c1\r\n');
+    expect(callRecordsCsv([r({})])).toBe('started,answered,ended,duration_s,direction,from,to,routed_to,trunk,result,reason,worker,call_id,forwarded_by\r\n'
+      + '2026-12-02T09:00:00.000Z,2026-12-02T09:00:04.000Z,2026-12-02T09:01:04.000Z,60,internal,sip:201@office.lan,sip:202@office.lan,,,200,BYE,1,c1,\r\n');
   });
   test('a failed call has no answer and no duration', () => {
     expect(callRecordsCsv([r({ answeredAt: null, result: 486, reason: '486 Busy Here' })]).split('\r\n')[1]).toBe(
-      '2026-12-02T09:00:00.000Z,,2026-12-02T09:01:04.000Z,,internal,sip:201@office.lan,sip:202@office.lan,,,486,486 Busy Here,1,c1');
+      '2026-12-02T09:00:00.000Z,,2026-12-02T09:01:04.000Z,,internal,sip:201@office.lan,sip:202@office.lan,,,486,486 Busy Here,1,c1,');
   });
   test('attack: quotes, commas and line breaks are quoted; a formula is defused', () => {
     const line = callRecordsCsv([r({ callId: 'a"b,c\r\nd', reason: '=HYPERLINK("http://x")' })]).split('\r\n').slice(1).join('\r\n');

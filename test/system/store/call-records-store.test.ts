@@ -52,6 +52,27 @@ describe('CallRecordsStore', () => {
     expect(store.callRecords.list({ limit: 1 })).toHaveLength(1);
   });
 
+  test('outside calls: a forwarded call counts for the extension that forwarded it, not the caller (issue 15)', () => {
+    const d = mkdtempSync(join(tmpdir(), 'cdr-fwd-'));
+    const s = openStore(d);
+    const out = (callId: string, over: Partial<NewCallRecord>) => s.callRecords.open(rec({ callId, direction: 'outbound', trunk: 'gw', routedTo: '+12125551234', toTag: 't', answeredAt: T + 100, ...over }));
+    out('o1', { from: 'sip:301@office.lan' });
+    out('o2', { from: 'sip:302@office.lan', to: 'sip:301@office.lan', forwardedBy: '301' });
+    out('o3', { from: 'sip:+15551230100@gw.example', to: 'sip:301@office.lan', forwardedBy: '301', endedAt: T + 200 });
+    out('o4', { from: 'sip:301@office.lan', to: 'sip:303@office.lan', forwardedBy: '303' });
+    const cases: [string, { open: number; started: number }][] = [
+      ['301', { open: 2, started: 3 }], // its own call and the two its forward sent out (one ended)
+      ['302', { open: 0, started: 0 }], // its call to 301 left because of 301's forward
+      ['303', { open: 1, started: 1 }],
+    ];
+    for (const [ext, want] of cases) expect(s.callRecords.outsideCalls(ext, T - 1)).toEqual(want);
+    expect(s.callRecords.outsideCalls('301', T + 1)).toEqual({ open: 2, started: 0 }); // the hour since
+    expect(s.callRecords.byCallId('o3')).toMatchObject({ forwardedBy: '301', direction: 'outbound', trunk: 'gw' });
+    expect(s.callRecords.byCallId('o1')?.forwardedBy).toBeNull();
+    s.close();
+    rmSync(d, { recursive: true, force: true });
+  });
+
   test('retention purges what started before the cut; records survive a reopen', () => {
     expect(store.callRecords.purgeBefore(T + 1)).toBe(2);
     store.close();

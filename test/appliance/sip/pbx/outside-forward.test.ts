@@ -64,6 +64,13 @@ describe.skipIf(!hasSipp)('forwards to outside numbers through the dial plan', (
     expect(trace).toMatch(/^INVITE sip:\+12125551234@127\.0\.254\.30(:\d+)? SIP\/2\.0/m);
     expect(trace).toContain('Diversion: <sip:201@office.lan>;reason=unconditional;counter=1');
     expect(trace).toContain('History-Info: <sip:201@office.lan>;index=1, <sip:912125551234@office.lan;cause=302>;index=1.1;mp=1');
+    // The delay the forward adds: the gateway's INVITE in -> the INVITE out to the provider (call trace, 1 ms resolution).
+    const callId = /Call-ID: *([^\r\n]+)/i.exec(trace)![1].trim();
+    const entries = ap.app.sip.service.trace.get(callId);
+    const inn = entries.find((e) => e.dir === 'in' && e.label === 'INVITE')!;
+    const out = entries.find((e) => e.dir === 'out' && e.label === 'INVITE' && e.peer.startsWith(`${PROVIDER}:`))!;
+    console.log(`forward always to an outside number: INVITE in -> INVITE to the provider ${out.ts - inn.ts} ms (call trace)`);
+    expect(out.ts - inn.ts).toBeLessThan(100);
   });
 
   test('attack: once the extension\'s class no longer allows it, the forward is refused at the call (403), nothing leaves', async () => {
