@@ -15,6 +15,7 @@ import { IdleCollector } from './idle-collect.ts';
 import { isTrunkStatus } from '../trunks/trunk-status.ts';
 import { Logger, type LogSettings } from '../../system/log/logger.ts';
 import { LEVELS } from '../../system/log/log-record.ts';
+import { byeSenderOf, sendBye } from '../sip/hangup/bye-sender.ts';
 
 /** How long a draining worker waits for its open transactions before it exits anyway. */
 const DRAIN_LIMIT_MS = 40_000;
@@ -172,6 +173,10 @@ process.on('message', (raw: unknown) => {
       return;
     case 'pickup':
       cc.sip.service.pickup(raw.request);
+      return;
+    case 'hangup':
+      // The admin hangs up a call (control/call-hangup.ts): this worker holds the flow to one side.
+      void sendBye(raw.bye, byeSenderOf(cc.sip.service)).then((outcome) => send({ type: 'bye-outcome', id: raw.id, outcome }));
       return;
     case 'siblings':
       cc.sip.service.siblingViaPorts = new Set(raw.viaPorts.filter((p) => p !== cc.sip.transports.viaPort));

@@ -12,6 +12,7 @@ import type { ReloadResult } from './config-reload.ts';
 import { fanOutBindings } from './binding-fan-out.ts';
 import type { LampBoard } from '../sip/events/lamp-board.ts';
 import type { SheddingStatus } from './sampler-loop.ts';
+import type { HangupAnswer } from './call-hangup.ts';
 
 /** What the control section hands to its ApplianceView. */
 export interface ViewParts {
@@ -36,6 +37,8 @@ export interface ViewParts {
   readonly lamps: LampBoard;
   /** Shedding in force (the sampler loop's last decision). */
   readonly shedding: () => SheddingStatus | null;
+  /** Hang-up of an active call (call-hangup.ts). */
+  readonly hangUp: (callId: string, by: string) => Promise<HangupAnswer>;
 }
 
 /** The control section as the web API sees it (appliance/web/appliance-view.ts). */
@@ -81,5 +84,6 @@ export function applianceView(p: ViewParts): ApplianceView {
     trunks: () => p.trunks.list(),
     reload: () => p.reload(),
     lamps: () => p.lamps.lamps(),
+    hangUp: (callId, by) => p.hangUp(callId, by),
   };
 }

@@ -1,4 +1,6 @@
 import { dialogKey, type DialogEvent } from '../sip/dialog-events.ts';
+import type { DialogLegs } from '../sip/hangup/dialog-legs.ts';
+import type { DialogSequence } from '../sip/hangup/build-bye.ts';
 
 /** One call in progress, as the calls view shows it. */
 export interface ActiveCall {
@@ -12,6 +14,16 @@ export interface ActiveCall {
   readonly worker: number;
   /** When the RFC 4028 session expires without a refresh (epoch ms); absent without session timers. */
   readonly expiresAt?: number;
+}
+
+/**
+ * What hanging a call up needs (sip/hangup/): each side's leg as the worker that saw the 2xx
+ * captured it, and the CSeq each side last used, moved by its in-dialog requests on any worker.
+ */
+export interface HangupState {
+  readonly call: ActiveCall;
+  readonly legs: DialogLegs;
+  readonly seq: DialogSequence;
 }
 
 /** A call that ended, for "recent calls". */
@@ -42,6 +54,10 @@ export class CallsView {
   private readonly recent: EndedCall[] = [];
   /** Dialog key → when its end was seen, for ends that overtook their start. */
   private readonly ended = new Map<string, { at: number; reason?: string }>();
+  /** Dialog key → the legs of an active call and its INVITE's CSeq (kept apart: the API lists ActiveCall as it is). */
+  private readonly legs = new Map<string, { readonly legs: DialogLegs; readonly invite: number }>();
+  /** Dialog key → From tag → the highest CSeq that side used (a `cseq` event may come before its start: another worker's batch). */
+  private readonly seqs = new Map<string, Map<string, number>>();
 
   /** Told of every call that ends, however it ended (the call detail records, call-records.ts). */
   onFinish: ((call: EndedCall) => void) | undefined;
@@ -56,7 +72,12 @@ export class CallsView {
         const call: ActiveCall = { callId: e.callId, tags: e.tags, from: e.from, to: e.to, startedAt: e.ts, worker, ...expiry(e.ts, e.sessionExpires) };
         const end = this.ended.get(key);
         if (end) this.finish(call, end.at, end.reason);
-        else this.active.set(key, call);
+        else {
+          this.active.set(key, call);
+          if (e.legs) this.legs.set(key, { legs: e.legs, invite: e.cseq ?? 1 });
+        }
+      } else if (e.kind === 'cseq') {
+        if (!this.ended.has(key)) this.sequence(key, e.tags[0], e.seq);
       } else if (e.kind === 'failed' || e.kind === 'trying' || e.kind === 'early') {
         continue; // never answered, or not yet: a call record (call-records.ts) or a lamp (sip/events/lamp-board.ts), not a call in progress
       } else if (e.kind === 'refresh') {
@@ -65,7 +86,7 @@ export class CallsView {
       } else {
         const call = this.active.get(key);
         if (call) {
-          this.active.delete(key);
+          this.drop(key);
           this.finish(call, e.ts, e.reason);
         } else {
           this.ended.set(key, { at: e.ts, reason: e.reason });
@@ -90,6 +111,21 @@ export class CallsView {
     }
   }
 
+  /** What hanging up the active dialogs of one Call-ID needs (several: a forked call answered twice); a call adopted from a predecessor has no legs. */
+  hangupStates(callId: string): { readonly call: ActiveCall; readonly state?: HangupState }[] {
+    this.prune(Date.now());
+    return [...this.active].filter(([, c]) => c.callId === callId).map(([key, call]) => {
+      const held = this.legs.get(key);
+      if (!held) return { call };
+      // The callee's number space is empty until it sends a request (§12.2.2: the caller takes
+      // any then); the INVITE's CSeq is its baseline, as in Kamailio's dialog module.
+      const used = this.seqs.get(key);
+      const caller = Math.max(held.invite, used?.get(call.tags[0]) ?? 0);
+      const callee = Math.max(held.invite, used?.get(call.tags[1]) ?? 0);
+      return { call, state: { call, legs: held.legs, seq: { caller, callee } } };
+    });
+  }
+
   /** Calls in progress, oldest first; ends the ones whose session expired or whose BYE never came. */
   list(now = Date.now()): ActiveCall[] {
     this.prune(now);
@@ -109,14 +145,29 @@ export class CallsView {
   private prune(now: number): void {
     for (const [k, c] of this.active) {
       if (c.expiresAt !== undefined && now > c.expiresAt) {
-        this.active.delete(k);
+        this.drop(k);
         this.finish(c, c.expiresAt, 'session expired (RFC 4028)');
       } else if (c.expiresAt === undefined && now - c.startedAt > STALE_MS) {
-        this.active.delete(k);
+        this.drop(k);
         this.finish(c, now, 'no BYE for 12 h');
       }
     }
     for (const [k, e] of this.ended) if (now - e.at > ENDED_MEMORY_MS) this.ended.delete(k);
+    // Sequence numbers of dialogs that never started here (a SUBSCRIBE dialog's, a start lost): bounded.
+    if (this.seqs.size > this.active.size + 10_000) for (const k of this.seqs.keys()) if (!this.active.has(k)) this.seqs.delete(k);
+  }
+
+  private drop(key: string): void {
+    this.active.delete(key);
+    this.legs.delete(key);
+    this.seqs.delete(key);
+  }
+
+  /** A side's request used `seq`: the highest seen counts (batches of several workers arrive in any order). */
+  private sequence(key: string, fromTag: string, seq: number): void {
+    const used = this.seqs.get(key) ?? new Map<string, number>();
+    used.set(fromTag, Math.max(seq, used.get(fromTag) ?? 0));
+    this.seqs.set(key, used);
   }
 
   private finish(call: ActiveCall, endedAt: number, reason?: string): void {

@@ -24,10 +24,12 @@ import { WorkerPool, type WorkerHandle } from './worker-pool.ts';
 import { reloadConfig, type ReloadResult } from './config-reload.ts';
 import { switchGeneration } from './worker-generations.ts';
 import { ReplyCorrelator } from './reply-correlator.ts';
+import { BYE_OUTCOME_WAIT_MS, CallHangup } from './call-hangup.ts';
+import type { ByeOutcome } from '../sip/hangup/bye-sender.ts';
 import { WorkerRegistry } from './worker-registry.ts';
 import { startControlPeers } from './control-peers.ts';
 import { SamplerLoop } from './sampler-loop.ts';
-import { routeWorkerMessages, workerMessages } from './worker-messages.ts';
+import { applyDialogEvents, routeWorkerMessages, workerMessages } from './worker-messages.ts';
 import { startControlWeb } from './control-web.ts';
 import { ControlJobs } from './control-jobs.ts';
 import { startSuccessor, type Predecessor, type Successor } from './succession.ts';
@@ -206,9 +208,13 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     settings: () => settings, handOffStatus: () => peers.handOffStatus, actions: { setAdmission, log, peers }, listeners: sampleListeners,
   });
   const sampleNow = () => sampler.sampleNow();
+  // Hang-up from the UI (call-hangup.ts): the BYEs' outcomes come back over the IPC.
+  const byeOutcomes = new ReplyCorrelator<ByeOutcome>(BYE_OUTCOME_WAIT_MS);
+  const dialogParts = { recorder, calls, lamps, pool, successor: () => successor };
+  const hangup = new CallHangup({ calls, pool, tcpOwners, outcomes: byeOutcomes, ended: (events) => applyDialogEvents(dialogParts, 0, events), log });
   onMessage = routeWorkerMessages(workerMessages({
     pool, store, peers: () => peers, config: () => config, admission: () => admission, tcpOwners, trunks, lamps, calls, recorder,
-    sampler, traces, locations, successor: () => successor, predecessor: opts.predecessor, sendRoles, announceSiblings, log,
+    sampler, traces, locations, byeOutcomes, successor: () => successor, predecessor: opts.predecessor, sendRoles, announceSiblings, log,
   }));
 
   // SIP over TLS: the certificate is made (or loaded) here, once, before any worker needs it,
@@ -337,7 +343,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     opts.onHandedOver?.();
   };
   const view = applianceView({
-    store, pool, history, calls, peers, settings: () => settings, sampleListeners, callTrace, trunks, reload, lamps,
+    store, pool, history, calls, peers, settings: () => settings, sampleListeners, callTrace, trunks, reload, lamps, hangUp: (callId, by) => hangup.hangUp(callId, by),
     shedding: () => sampler.sheddingStatus(),
     // The admin changed the store (web UI, CLI): the trunks board follows the outside line too.
     onStoreChanged: () => trunks.configure(loadOutsideLine(config, store).trunks),

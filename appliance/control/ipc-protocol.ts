@@ -9,6 +9,8 @@ import type { TrunkStatus } from '../trunks/trunk-status.ts';
 import type { WorkerTotals } from '../metrics/worker-totals.ts';
 import type { LampChange } from '../sip/events/lamp-board.ts';
 import type { PickupRequest } from '../sip/events/event-services.ts';
+import type { ByeSpec } from '../sip/hangup/build-bye.ts';
+import type { ByeOutcome } from '../sip/hangup/bye-sender.ts';
 
 /**
  * The typed IPC between the control section and its connection control sections (Bun.spawn
@@ -63,6 +65,8 @@ export type ControlToWorker =
   | { readonly type: 'subscription'; readonly id: string }
   /** To the worker whose fork holds the ringing call: pick it up for this phone. */
   | { readonly type: 'pickup'; readonly request: PickupRequest }
+  /** The admin hangs up a call: send this BYE to one side (from the worker holding its flow), answer with `bye-outcome`. */
+  | { readonly type: 'hangup'; readonly id: number; readonly bye: ByeSpec }
   /** Bytes for a TCP connection this worker holds (base64), sent on behalf of a sibling. */
   | TcpWrite;
 
@@ -101,6 +105,8 @@ export type WorkerToControl =
   | { readonly type: 'subscription'; readonly id: string }
   /** A pickup for the worker named in it (its fork holds the call). */
   | { readonly type: 'pickup'; readonly request: PickupRequest }
+  /** How the BYE a `hangup` asked for ended (its final response, or 408). */
+  | { readonly type: 'bye-outcome'; readonly id: number; readonly outcome: ByeOutcome }
   /** Draining finished (or timed out): the worker exits right after. */
   | { readonly type: 'drained'; readonly openTransactions: number; readonly totals?: WorkerTotals };
 

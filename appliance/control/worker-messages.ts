@@ -2,6 +2,8 @@ import { listenEndpoints, type ApplianceConfig } from '../../system/config/index
 import type { BindingRecord, Store } from '../../system/store/index.ts';
 import type { PeerService } from '../peers/peer-service.ts';
 import type { TraceEntry } from '../sip/call-trace.ts';
+import type { DialogEvent } from '../sip/dialog-events.ts';
+import type { ByeOutcome } from '../sip/hangup/bye-sender.ts';
 import type { LampBoard } from '../sip/events/lamp-board.ts';
 import type { TrunkBoard } from '../trunks/trunk-board.ts';
 import { fanOutBindings } from './binding-fan-out.ts';
@@ -43,6 +45,8 @@ export interface WorkerMessageDeps {
   readonly sampler: SamplerLoop;
   readonly traces: ReplyCorrelator<readonly TraceEntry[]>;
   readonly locations: ReplyCorrelator<BindingRecord[]>;
+  /** The outcomes of the BYEs of hang-ups from the UI (call-hangup.ts). */
+  readonly byeOutcomes: ReplyCorrelator<ByeOutcome>;
   /** During an upgrade: the other control section, whose workers must see our bindings (and the successor our calls). */
   successor(): Successor | undefined;
   readonly predecessor?: Predecessor;
@@ -91,11 +95,10 @@ export function workerMessages(d: WorkerMessageDeps): WorkerMessageHandlers {
       d.locations.answer(msg.id, [...msg.bindings]);
     },
     dialogs(worker, msg) {
-      d.recorder.apply(worker.id, msg.events);
-      d.calls.apply(worker.id, msg.events);
-      d.successor()?.sendDialogs(msg.events);
-      const changes = d.lamps.apply(worker.id, msg.events);
-      if (changes.length > 0) pool.broadcast({ type: 'lamps', changes });
+      applyDialogEvents(d, worker.id, msg.events);
+    },
+    'bye-outcome'(_worker, msg) {
+      d.byeOutcomes.answer(msg.id, msg.outcome);
     },
     subscription(_worker, msg) {
       // The notifier runs in the slot-0 worker; one starting later reads the store anyway.
@@ -121,4 +124,16 @@ export function workerMessages(d: WorkerMessageDeps): WorkerMessageHandlers {
       d.log('control.worker.drained', `connection control section ${worker.id} drained`, { worker: worker.id, open: msg.openTransactions });
     },
   };
+}
+
+/**
+ * Dialog events, a worker's or the control section's own (a hang-up's end, call-hangup.ts
+ * `worker` 0): the call records, the calls view, the successor during an upgrade, the lamps.
+ */
+export function applyDialogEvents(d: Pick<WorkerMessageDeps, 'recorder' | 'calls' | 'successor' | 'lamps' | 'pool'>, worker: number, events: readonly DialogEvent[]): void {
+  d.recorder.apply(worker, events);
+  d.calls.apply(worker, events);
+  d.successor()?.sendDialogs(events);
+  const changes = d.lamps.apply(worker, events);
+  if (changes.length > 0) d.pool.broadcast({ type: 'lamps', changes });
 }

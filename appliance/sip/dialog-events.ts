@@ -1,4 +1,5 @@
 import type { SipRequest, SipResponse } from './message/types.ts';
+import type { DialogLegs } from './hangup/dialog-legs.ts';
 
 /**
  * Dialog starts, refreshes and ends as one connection control section sees them. No worker sees
@@ -10,7 +11,16 @@ import type { SipRequest, SipResponse } from './message/types.ts';
  * end a call whose BYE was lost.
  */
 export type DialogEvent =
-  | ({ readonly kind: 'start'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number; readonly sessionExpires?: number; readonly invitedAt?: number; readonly answeredBy?: string } & TrunkLeg)
+  /**
+   * A call answered. `legs`: what the proxy needs to hang it up (each side's remote target,
+   * route set and flow, sip/hangup/dialog-legs.ts); `cseq`: the CSeq of the INVITE answered.
+   */
+  | ({ readonly kind: 'start'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number; readonly sessionExpires?: number; readonly invitedAt?: number; readonly answeredBy?: string; readonly legs?: DialogLegs; readonly cseq?: number } & TrunkLeg)
+  /**
+   * An in-dialog request went through us (any worker): its sender (the From tag, `tags[0]`)
+   * used CSeq `seq`; a BYE of ours must carry a higher one (RFC 3261 §12.2.1.1).
+   */
+  | { readonly kind: 'cseq'; readonly callId: string; readonly tags: readonly [string, string]; readonly ts: number; readonly seq: number }
   /** A call that was not answered: the final error response to its INVITE (call detail records). */
   | ({ readonly kind: 'failed'; readonly callId: string; readonly tags: readonly [string, string]; readonly from: string; readonly to: string; readonly ts: number; readonly status: number; readonly reason: string; readonly invitedAt?: number } & TrunkLeg)
   | { readonly kind: 'refresh'; readonly callId: string; readonly tags: readonly [string, string]; readonly ts: number; readonly sessionExpires?: number }
@@ -62,6 +72,16 @@ export function dialogEventOf(req: SipRequest, res: SipResponse, now = Date.now(
   }
   if (req.method === 'INVITE' || req.method === 'UPDATE') return { kind: 'refresh', callId, tags, ts: now, ...(sessionExpires ? { sessionExpires } : {}) };
   return undefined;
+}
+
+/**
+ * The `cseq` event of an in-dialog request we relay (re-INVITE, UPDATE, INFO, BYE, ...), if
+ * any: ACK and CANCEL reuse the CSeq number of the request they belong to (§17.1.1.3, §9.1).
+ */
+export function cseqEventOf(req: SipRequest, now = Date.now()): DialogEvent | undefined {
+  const toTag = req.headers.to.params.tag;
+  if (!toTag || req.method === 'ACK' || req.method === 'CANCEL') return undefined;
+  return { kind: 'cseq', callId: req.headers['call-id'], tags: [String(req.headers.from.params.tag ?? ''), String(toTag)], ts: now, seq: req.headers.cseq.seq };
 }
 
 /** RFC 4028 §4: `Session-Expires: <delta-seconds>[;refresher=uac|uas]` (compact form `x`). */

@@ -29,7 +29,8 @@ import type { Destination, SipTransport } from './transport/transport.ts';
 import { advertiseFor } from './transport/advertise-for.ts';
 import { SipCounters } from './sip-counters.ts';
 import { CallTrace } from './call-trace.ts';
-import { dialogEventOf, type DialogEvent } from './dialog-events.ts';
+import { cseqEventOf, dialogEventOf, type DialogEvent } from './dialog-events.ts';
+import { dialogLegs } from './hangup/dialog-legs.ts';
 import { AdmissionControl } from './pipeline/admission-control.ts';
 import { inCidrList } from '../../system/config/index.ts';
 import type { DialogTokens } from './security/dialog-token.ts';
@@ -215,13 +216,16 @@ export class SipService implements PipelineServices {
    * The dialog event a final response makes (calls view, call records), with its trunk leg;
    * tells the trunks a call of theirs is recorded.
    */
-  private emitDialogEvent(ctx: RequestContext, res: SipResponse, extension?: string): void {
+  private emitDialogEvent(ctx: RequestContext, res: SipResponse, extension?: string, branch?: ClientTransaction): void {
     if (!this.onDialogEvent) return;
     let event = dialogEventOf(ctx.req, res, Date.now(), ctx.st?.createdAt);
     if (!event) return;
     // Whose phone answered or rings (busy lamps, sip/events/lamp-board.ts).
     if (extension && event.kind === 'early') event = { ...event, callee: extension };
     else if (extension && event.kind === 'start') event = { ...event, answeredBy: extension };
+    // What a hang-up from the UI needs, seen only here (sip/hangup/dialog-legs.ts).
+    const legs = event.kind === 'start' && branch ? dialogLegs(ctx.req, branch.request, res, ctx.source, branch.dest, this.isUs) : undefined;
+    if (legs && event.kind === 'start') event = { ...event, legs, cseq: ctx.req.headers.cseq.seq };
     const leg = ctx.trunkCall;
     if (!leg || (event.kind !== 'start' && event.kind !== 'failed')) return this.onDialogEvent(event);
     this.trunks?.recorded(event.callId);
@@ -304,6 +308,9 @@ export class SipService implements PipelineServices {
     }
     const targets = sips.targets;
     const st = ctx.st!;
+    // An in-dialog request moves its sender's CSeq: a hang-up's BYE must go above it (sip/hangup/).
+    const moved = this.onDialogEvent && cseqEventOf(ctx.req);
+    if (moved) this.onDialogEvent!(moved);
     if (st.isInvite) this.reply(ctx, 100, 'Trying'); // §16.2: before forking
     let setupTimed = false;
     /** Branch → the extension whose phone it rings (busy lamps). */
@@ -319,7 +326,7 @@ export class SipService implements PipelineServices {
           setupTimed = true;
           this.counters.callSetup.observe((Date.now() - st.createdAt) / 1000);
         }
-        this.emitDialogEvent(ctx, res, ct && extensionOf.get(ct));
+        this.emitDialogEvent(ctx, res, ct && extensionOf.get(ct), ct);
         return forwardedResponse(res, st.vias);
       },
       localFinal: (res) => this.emitDialogEvent(ctx, res),

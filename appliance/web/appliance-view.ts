@@ -8,6 +8,7 @@ import type { ExtensionLamp } from '../sip/events/lamp-board.ts';
 import type { HandOffResult, HandOffStatus } from '../peers/hand-off.ts';
 import type { ReloadResult } from '../control/config-reload.ts';
 import type { SheddingStatus } from '../control/sampler-loop.ts';
+import type { HangupAnswer } from '../control/call-hangup.ts';
 
 /** A connection control section as the admin sees it. */
 export interface WorkerSummary {
@@ -64,4 +65,9 @@ export interface ApplianceView {
   reload(): Promise<ReloadResult>;
   /** Busy lamps: every extension with a dialog now (an extension not listed is idle), docs/PBX.md. */
   lamps(): ExtensionLamp[];
+  /**
+   * Hangs up an active call (every dialog of this Call-ID): a BYE to each side from the proxy,
+   * resolved once both are answered (or timed out); `by` names who asked, for the event log.
+   */
+  hangUp(callId: string, by: string): Promise<HangupAnswer>;
 }

@@ -97,8 +97,9 @@ function decodeResponse(m: RegExpExecArray, raw: Map<string, string[]>, bad: str
     }
   }
   // A redirect's Contacts, for recursion on 3xx (RFC 3261 §16.7 step 4, proxy/redirect-recursion.ts);
-  // one that does not parse is left out (the 3xx still travels upstream as its bytes).
-  if (code >= 300 && code < 400) {
+  // one that does not parse is left out (the 3xx still travels upstream as its bytes). A 2xx to
+  // an INVITE: the callee's remote target (§12.1.2), for a hang-up from the UI (sip/hangup/).
+  if ((code >= 300 && code < 400) || (code < 300 && code >= 200 && /\sINVITE\s*$/i.test(raw.get('cseq')?.[0] ?? ''))) {
     const contacts = (raw.get('contact') ?? []).flatMap(splitCommas).flatMap((part) => {
       try {
         return [sip.parseAOR({ s: part.trim(), i: 0 })];

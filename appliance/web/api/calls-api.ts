@@ -5,6 +5,10 @@ import { json, intParam } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { notFound } from './extensions-api.ts';
+import { ApplianceError } from '../../../system/errors/index.ts';
+
+/** How long POST /api/calls/:callId/hangup waits for both BYEs before it answers 202 (under the listener's 30 s idle timeout). */
+const HANGUP_REPLY_WAIT_MS = 20_000;
 
 /** One arrow of a ladder diagram. */
 export interface LadderStep {
@@ -87,6 +91,22 @@ export function callRoutes({ view, store }: ApiDeps): Route[] {
           note: 'Reconstructed from the dialog start and end: the message trace of this call is no longer kept.',
           steps: reconstructLadder(call),
         });
+      },
+    },
+    {
+      // Hang-up (docs/API.md "Hang-up"): the proxy sends BYE to both sides; answered once both
+      // BYEs are (a phone that does not answer: Timer F, 32 s). Only a call in progress here.
+      method: 'POST', path: '/api/calls/:callId/hangup', handler: async ({ params, client }) => {
+        const job = view.hangUp(params.callId, `from ${client}`);
+        // The web listener closes a request idle for 30 s (listeners.ts): a BYE still unanswered
+        // by then is reported as under way, and the call ends when its transaction does.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const later = new Promise<'pending'>((r) => (timer = setTimeout(() => r('pending'), HANGUP_REPLY_WAIT_MS)));
+        const answer = await Promise.race([job, later]).finally(() => clearTimeout(timer));
+        if (answer === 'pending') return json({ callId: params.callId, pending: true, message: 'BYEs sent; a phone has not answered yet: the call ends when its BYE is answered or times out (32 s)' }, 202);
+        if (answer.kind === 'not-found') throw notFound(`no call in progress with Call-ID ${params.callId}`);
+        if (answer.kind === 'not-possible') throw new ApplianceError('conflict', answer.reason);
+        return json({ callId: answer.callId, ms: answer.ms, dialogs: answer.dialogs });
       },
     },
   ];

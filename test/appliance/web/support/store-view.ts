@@ -11,6 +11,10 @@ import { NOT_HANDED_OFF, type HandOffStatus } from '../../../../appliance/peers/
 import { reloadConfig, type ReloadResult } from '../../../../appliance/control/config-reload.ts';
 import type { SheddingStatus } from '../../../../appliance/control/sampler-loop.ts';
 import { LampBoard, type ExtensionLamp } from '../../../../appliance/sip/events/lamp-board.ts';
+import { CallHangup, type HangupAnswer } from '../../../../appliance/control/call-hangup.ts';
+import { ReplyCorrelator } from '../../../../appliance/control/reply-correlator.ts';
+import type { ByeOutcome } from '../../../../appliance/sip/hangup/bye-sender.ts';
+import { TcpOwners } from '../../../../appliance/control/tcp-owners.ts';
 
 /**
  * An ApplianceView for the web tests until the control section implements it: backed by a real
@@ -88,6 +92,19 @@ export class StoreView implements ApplianceView {
   }
   storeChanged(): void {
     this.storeChanges += 1;
+  }
+  /**
+   * Hang-ups asked for (Call-ID, by whom), answered by the real CallHangup over this view's
+   * calls with no worker to send from: each BYE's outcome is 503 and the call ends.
+   */
+  readonly hangUps: { callId: string; by: string }[] = [];
+  private readonly hangup = new CallHangup({
+    calls: this.calls, pool: { workers: [], send: () => {} }, tcpOwners: new TcpOwners(), outcomes: new ReplyCorrelator<ByeOutcome>(1000),
+    ended: (events) => this.calls.apply(0, events), log: (kind, message, details) => this.store.events.append(kind, message, details),
+  });
+  hangUp(callId: string, by: string): Promise<HangupAnswer> {
+    this.hangUps.push({ callId, by });
+    return this.hangup.hangUp(callId, by);
   }
   /** Reloads asked for; answered by the real reload of an appliance started without a config file. */
   reloads = 0;
