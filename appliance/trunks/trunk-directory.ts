@@ -117,6 +117,12 @@ export class TrunkDirectory implements TrunkRouting {
     this.ringing.set(callId, { extension, at: Date.now() });
   }
 
+  authorizerAt(address: string): UpstreamAuthorizer | undefined {
+    const name = this.trunkAt(address);
+    const t = name === undefined ? undefined : this.byName.get(name);
+    return t && t.password !== '' ? trunkAuthorizer(t) : undefined;
+  }
+
   /** A call placed here now has a record (answered or failed): it counts from the records. */
   recorded(callId: string): void {
     this.ringing.delete(callId);

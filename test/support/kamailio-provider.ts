@@ -31,6 +31,15 @@ export interface KamailioProviderOptions {
   readonly outside?: string;
   /** Answer every authenticated outbound call with this instead of relaying it, e.g. "503 Service Unavailable" (a provider in trouble). */
   readonly refuseCalls?: string;
+  /** Challenge a re-INVITE from the trunk inside a call too (407, as for the INVITE: RFC 3261 §22.3). */
+  readonly challengeInDialog?: boolean;
+  /**
+   * Also SIP over TLS (Debian `kamailio-tls-modules`) on this port with this certificate and
+   * key (PEM files); the provider opens TLS to us without checking our certificate.
+   */
+  readonly tls?: { readonly port: number; readonly cert: string; readonly key: string };
+  /** Source address of the readiness OPTIONS (default 127.0.180.9): a test keeps to its own addresses. */
+  readonly probeAddress?: string;
 }
 
 export interface KamailioProvider {
@@ -61,7 +70,7 @@ dns=no
 rev_dns=no
 use_dns_cache=off
 tcp_children=2
-
+${o.tls ? 'enable_tls=yes\n' : ''}
 loadpath "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 loadmodule "tm.so"
 loadmodule "tmx.so"
@@ -76,7 +85,7 @@ loadmodule "siputils.so"
 loadmodule "xlog.so"
 loadmodule "sanity.so"
 loadmodule "auth.so"
-
+${o.tls ? `loadmodule "tls.so"\nmodparam("tls", "config", "${q(o.tls.cert)}.tls.cfg")\n` : ''}
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "min_expires", ${o.minExpires ?? 10})
 modparam("registrar", "min_expires_mode", 1)
@@ -92,7 +101,18 @@ request_route {
 	if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
 	if (!sanity_check("17895", "7")) { exit; }
 	if (has_totag()) {
-		if (loose_route()) { route(RELAY); exit; }
+${o.challengeInDialog ? `		# The ACK of our own 407 to a re-INVITE (sent statefully below) ends here, hop by hop.
+		if (is_method("ACK")) { t_check_trans(); }
+` : ''}		if (loose_route()) {
+${o.challengeInDialog ? `			if (is_method("INVITE") && $si != "${q(outsideHost(o.outside))}") {
+				$var(rc) = pv_proxy_authenticate("$fd", "${q(o.password)}", "0");
+				if ($var(rc) < 0) { xlog("L_NOTICE", "provider: re-INVITE challenged\\n"); t_newtran(); proxy_challenge("$fd", "1"); exit; }
+				consume_credentials();
+				xlog("L_NOTICE", "provider: re-INVITE authenticated\\n");
+			}
+` : ''}			route(RELAY);
+			exit;
+		}
 		if (is_method("ACK")) { if (t_check_trans()) { route(RELAY); } exit; }
 		sl_send_reply("404", "Not here");
 		exit;
@@ -125,7 +145,7 @@ route[REGISTRAR] {
 	}
 	consume_credentials();
 	if (!save("location")) { sl_reply_error(); exit; }
-	xlog("L_NOTICE", "provider: registered $tu contact $ct expires $hdr(Expires) from $si:$sp\\n");
+	xlog("L_NOTICE", "provider: registered $tu contact $ct expires $hdr(Expires) from $si:$sp over $proto\\n");
 	exit;
 }
 
@@ -153,6 +173,10 @@ route[INBOUND] {
 	route(RELAY);
 }
 
+onreply_route {
+	xlog("L_NOTICE", "provider: reply $rs $rm from $si:$sp\\n");
+}
+
 route[RELAY] {
 	if (!t_relay()) { sl_reply_error(); }
 	exit;
@@ -161,17 +185,17 @@ route[RELAY] {
 }
 
 /** Sends OPTIONS from an ephemeral port of 127.0.180.9 every 200 ms until a 200 comes back (bounded). */
-async function answersOptions(address: string, port: number, alive: () => boolean, timeoutMs: number): Promise<boolean> {
+async function answersOptions(address: string, port: number, alive: () => boolean, timeoutMs: number, probe = '127.0.180.9'): Promise<boolean> {
   const sock = createSocket('udp4');
   let ok = false;
   sock.on('message', (m) => { if (m.toString('latin1').startsWith('SIP/2.0 200')) ok = true; });
-  await new Promise<void>((resolve) => sock.bind(0, '127.0.180.9', resolve));
+  await new Promise<void>((resolve) => sock.bind(0, probe, resolve));
   const local = sock.address().port;
   const until = Date.now() + timeoutMs;
   try {
     for (let i = 0; !ok && alive() && Date.now() < until; i++) {
-      const msg = [`OPTIONS sip:${address}:${port} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.180.9:${local};branch=z9hG4bK-probe${i}`, 'Max-Forwards: 70',
-        `From: <sip:probe@127.0.180.9>;tag=p${i}`, `To: <sip:${address}>`, `Call-ID: probe-${i}-${local}`, 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', ''].join('\r\n');
+      const msg = [`OPTIONS sip:${address}:${port} SIP/2.0`, `Via: SIP/2.0/UDP ${probe}:${local};branch=z9hG4bK-probe${i}`, 'Max-Forwards: 70',
+        `From: <sip:probe@${probe}>;tag=p${i}`, `To: <sip:${address}>`, `Call-ID: probe-${i}-${local}`, 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', ''].join('\r\n');
       sock.send(msg, port, address);
       await Bun.sleep(200);
     }
@@ -210,10 +234,16 @@ export async function startKamailioProvider(o: KamailioProviderOptions): Promise
   const port = o.port ?? 5060;
   const cfg = join(dir, 'kamailio.cfg');
   writeFileSync(cfg, providerConfig(o));
+  // tls.cfg next to the certificate (providerConfig names it so): the server side's certificate;
+  // as a client (calls to our TLS Contact) it checks nothing.
+  if (o.tls) {
+    writeFileSync(`${o.tls.cert}.tls.cfg`, [`[server:default]`, 'method = TLSv1.2+', `certificate = ${o.tls.cert}`, `private_key = ${o.tls.key}`, 'verify_certificate = no', 'require_certificate = no', '',
+      '[client:default]', 'method = TLSv1.2+', 'verify_certificate = no', 'require_certificate = no', ''].join('\n'));
+  }
   const logFile = join(dir, 'kamailio.log');
   const out = Bun.file(logFile);
   // -DD -E: foreground, log to stderr (our file); small memory; its own run dir (pid, sockets).
-  const proc = Bun.spawn([bin, '-f', cfg, '-DD', '-E', '-l', `udp:${o.address}:${port}`, '-l', `tcp:${o.address}:${port}`, '-Y', runDir, '-m', '64', '-M', '8', '-w', dir], {
+  const proc = Bun.spawn([bin, '-f', cfg, '-DD', '-E', '-l', `udp:${o.address}:${port}`, '-l', `tcp:${o.address}:${port}`, ...(o.tls ? ['-l', `tls:${o.address}:${o.tls.port}`] : []), '-Y', runDir, '-m', '64', '-M', '8', '-w', dir], {
     cwd: dir, stdout: out, stderr: out,
   });
   const log = () => {
@@ -250,7 +280,7 @@ export async function startKamailioProvider(o: KamailioProviderOptions): Promise
     rmSync(dir, { recursive: true, force: true });
   };
   // Ready when it answers an OPTIONS (its children are forked after the config is parsed).
-  if (!(await answersOptions(o.address, port, () => proc.exitCode === null, 10_000))) {
+  if (!(await answersOptions(o.address, port, () => proc.exitCode === null, 10_000, o.probeAddress))) {
     const text = log();
     await stop();
     throw new Error(`kamailio did not answer OPTIONS within 10 s; log:\n${text.slice(-3000)}`);

@@ -2,7 +2,7 @@ import type { ExtensionRecord } from '../../../system/store/index.ts';
 import type { Cidr } from '../../../system/config/index.ts';
 import type { SipRequest, Source } from '../message/types.ts';
 import type { SipUri } from '../message/uri.ts';
-import type { RouteDecision, SerialStep, Target } from '../proxy/targets.ts';
+import type { RouteDecision, SerialStep, Target, UpstreamAuthorizer } from '../proxy/targets.ts';
 import type { LocationView } from '../registrar/location-view.ts';
 import type { RegistrarSettings } from '../registrar/registrar-rules.ts';
 import type { ServerTransaction } from '../transaction/server-transaction.ts';
@@ -103,6 +103,12 @@ export interface TrunkRouting {
   target(route: OutsideCallRoute, caller: ExtensionRecord, onTrunk?: (trunk: string) => void): Promise<Target | undefined>;
   /** An outside call placed here got its final response: its call record counts it from now on. */
   recorded(callId: string): void;
+  /**
+   * The credentials of the trunk whose provider is at `address`, for a request inside a call
+   * through it (a re-INVITE, a BYE) that the provider challenges (RFC 3261 §22.3); undefined
+   * for any other address.
+   */
+  authorizerAt(address: string): UpstreamAuthorizer | undefined;
 }
 
 /** A feature code's result: what the phone's display says, and the status when refused. */

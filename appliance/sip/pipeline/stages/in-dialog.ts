@@ -74,7 +74,10 @@ function refuse(ctx: RequestContext, status: number, reason: string): 'handled' 
 function send(ctx: RequestContext, target: Target | undefined): 'handled' {
   const { req, services } = ctx;
   if (!target) return refuse(ctx, 404, 'Not Found');
-  const t = { ...target, uri: req.uri };
+  // Towards a trunk's provider (a re-INVITE or BYE of an outside call): its challenge is
+  // answered with the trunk account as on the INVITE (RFC 3261 §22.3, proxy/upstream-auth.ts).
+  const authorize = req.method === 'ACK' ? undefined : services.trunks?.authorizerAt(target.dest.address);
+  const t = { ...target, uri: req.uri, ...(authorize ? { authorize } : {}) };
   if (req.method === 'ACK') services.relayStateless(ctx, t);
   else services.relay(ctx, [t]);
   return 'handled';
