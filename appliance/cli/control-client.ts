@@ -1,5 +1,5 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
-import { CONTROL_TOKEN_HEADER, readControlToken } from '../control/control-api.ts';
+import { CONTROL_TOKEN_HEADER, readControlToken } from '../control/command-channel.ts';
 import { localListener } from '../web/tls/local-client.ts';
 
 /** How long the CLI waits for the running appliance. */
@@ -12,7 +12,7 @@ export type ControlAnswer =
 
 /**
  * Sends one command to the running control section over its local command channel
- * (control-api.ts: POST on the web port with the token from the data directory). Never throws:
+ * (control/command-channel.ts: POST on the web port with the token from the data directory). Never throws:
  * an appliance that is not running is an answer (`reached: false`), for the caller to judge.
  */
 export async function askRunningAppliance(config: ApplianceConfig, path: string, body: Record<string, unknown> = {}): Promise<ControlAnswer> {

@@ -1,12 +1,12 @@
 import { ApplianceError } from '../../system/errors/index.ts';
-import { CONTROL_TOKEN_HEADER, readControlToken } from '../control/control-api.ts';
+import { CONTROL_TOKEN_HEADER, readControlToken } from '../control/command-channel.ts';
 import { localListener } from '../web/tls/local-client.ts';
 import { onlyOptions } from './cli-args.ts';
 import type { CliCommand } from './command.ts';
 
 /**
  * `peer status | hand-off [name] | take-back`: manual hand-off and take-back on the running
- * appliance, through its local command channel (control-api.ts).
+ * appliance, through its local command channel (control/command-channel.ts).
  */
 export const peerCommand: CliCommand = {
   name: 'peer',

@@ -9,7 +9,7 @@ import { presentTrunk } from '../trunks/trunk-status.ts';
 import type { ApplianceView } from '../web/appliance-view.ts';
 import { startWebServer } from '../web/server.ts';
 import type { CallsView } from './calls-view.ts';
-import { controlRoutes, writeControlToken } from './control-api.ts';
+import { commandChannelRoutes, writeControlToken } from './command-channel.ts';
 import type { AdmissionRates } from './ipc-protocol.ts';
 import type { OperatingState } from './operating-state.ts';
 import type { WorkerPool } from './worker-pool.ts';
@@ -35,14 +35,14 @@ export interface ControlWebDeps {
 
 /**
  * Web mounting: the admin web UI and API (appliance/web/), with the peer API and the local
- * command channel (control-api.ts) mounted first (they carry their own authentication: HMAC,
+ * command channel (command-channel.ts) mounted first (they carry their own authentication: HMAC,
  * control token) and /metrics ([metrics] allow only). The peer API moves to its own listener
  * when `[web] peer_listen` is set.
  */
 export function startControlWeb(d: ControlWebDeps): ReturnType<typeof startWebServer> {
   const { store, pool, peers, calls, trunks } = d;
   const routes = {
-    ...controlRoutes(writeControlToken(d.config.dataDir), {
+    ...commandChannelRoutes(writeControlToken(d.config.dataDir), {
       handOff: (peer) => peers.handOff({ cause: 'admin', peer }),
       takeBack: () => peers.takeBack(),
       // The CLI changed the store (an extension removed): the workers reload and drop its bindings.

@@ -5,7 +5,7 @@ import { ApplianceError } from '../../system/errors/index.ts';
 import type { Store } from '../../system/store/index.ts';
 import { callRoutes } from './api/calls-api.ts';
 import { callRecordRoutes } from './api/call-records-api.ts';
-import { controlRoutes } from './api/control-api.ts';
+import { controlApiRoutes } from './api/control-api.ts';
 import { dnsRoutes } from './api/dns-api.ts';
 import { eventRoutes } from './api/events-api.ts';
 import { banRoutes } from './api/bans-api.ts';
@@ -104,7 +104,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
     ...callRoutes(deps),
     ...callRecordRoutes(deps),
     ...dnsRoutes(deps),
-    ...controlRoutes(deps),
+    ...controlApiRoutes(deps),
     ...systemRoutes(deps),
     ...backupRoutes(deps),
     ...eventRoutes(deps),

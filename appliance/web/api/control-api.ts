@@ -8,7 +8,7 @@ import type { ApiDeps } from './api-deps.ts';
  * settings (read-only), manual hand-off / take-back, reload of the config file. A hand-off no peer accepted, or a take-back
  * with nothing handed off, or a refused reload, is a 409 in the error shape every endpoint uses, with the reason.
  */
-export function controlRoutes({ view, store }: ApiDeps): Route[] {
+export function controlApiRoutes({ view, store }: ApiDeps): Route[] {
   return [
     { method: 'GET', path: '/api/peers', handler: () => json({ peers: view.peers(), handOff: view.handOffStatus(), shedding: view.sheddingStatus(), workers: view.workers(), policy: view.policySettings() }) },
     {

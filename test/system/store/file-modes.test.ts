@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, test } from 'bun:test';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONTROL_TOKEN_FILE, writeControlToken } from '../../../appliance/control/control-api.ts';
+import { CONTROL_TOKEN_FILE, writeControlToken } from '../../../appliance/control/command-channel.ts';
 import { openStore, STORE_FILE } from '../../../system/store/index.ts';
 
 /**

@@ -30,7 +30,7 @@ export function readControlToken(dataDir: string): string {
 }
 
 /** Route handlers for the command channel. */
-export function controlRoutes(token: string, commands: {
+export function commandChannelRoutes(token: string, commands: {
   handOff(peer?: string): Promise<{ ok: boolean; message: string }>;
   takeBack(): Promise<{ ok: boolean; message: string }>;
   /** The CLI changed the store (e.g. removed an extension): tell every worker now. */
