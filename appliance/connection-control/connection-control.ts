@@ -21,6 +21,7 @@ import { extensionOfUri } from '../sip/events/extension-of-uri.ts';
 import type { PickupRequest } from '../sip/events/event-services.ts';
 import { pickupGroupOf } from '../sip/events/pickup-rules.ts';
 import { advertiseFor } from '../sip/transport/advertise-for.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** A running connection control section: SIP registrar + stateful proxy and the DNS function. */
 export interface ConnectionControl {
@@ -90,7 +91,7 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
   const store = openStore(config.dataDir, { events: config.log });
   // Every event stored here is also this process's log line (the worker id is the line's own field).
   store.events.onAppend = (kind, message, { worker: _, ...details }, ts) => logger.event(kind, message, details, ts);
-  const log = (kind: string, message: string, details: Record<string, unknown> = {}) => store.events.append(kind, message, { worker: opts.workerId, ...details });
+  const log = (kind: EventKind, message: string, details: Record<string, unknown> = {}) => store.events.append(kind, message, { worker: opts.workerId, ...details });
   const started: { stop(): Promise<void> }[] = [];
   try {
     const exists = (n: string) => store.extensions.get(n) !== undefined;

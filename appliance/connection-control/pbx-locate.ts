@@ -9,6 +9,7 @@ import { withCallPlan } from '../sip/proxy/planned-locator.ts';
 import type { RouteDecision, Target } from '../sip/proxy/targets.ts';
 import type { LocationView } from '../sip/registrar/location-view.ts';
 import type { SipService } from '../sip/sip-service.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** What the office features need of the connection control section. */
 export interface PbxDeps {
@@ -19,7 +20,7 @@ export interface PbxDeps {
   readonly locateDirect: (user: string) => Promise<RouteDecision>;
   /** The SIP service, once started (the locator is made before it: read at call time). */
   readonly sip: () => SipService;
-  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
 }
 
 /**

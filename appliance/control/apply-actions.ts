@@ -3,6 +3,7 @@ import type { Action } from './policy.ts';
 import type { AdmissionRates } from '../sip/pipeline/admission-control.ts';
 import type { OperatingState } from './operating-state.ts';
 import type { WorkerPool } from './worker-pool.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** What applying the policy's actions needs from the control section. */
 export interface ActionTarget {
@@ -10,7 +11,7 @@ export interface ActionTarget {
   readonly maxWorkers: number;
   setAdmission(admission: AdmissionRates | null): void;
   readonly peers: { handOff(req: HandOffRequest): Promise<HandOffResult>; takeBack(): Promise<HandOffResult> };
-  log(kind: string, message: string, details: Record<string, unknown>): void;
+  log(kind: EventKind, message: string, details: Record<string, unknown>): void;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { ActiveCall, CallsView } from './calls-view.ts';
 import type { ReplyCorrelator } from './reply-correlator.ts';
 import type { TcpOwners } from './tcp-owners.ts';
 import type { WorkerHandle, WorkerPool } from './worker-pool.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** The reason a call hung up from the UI ends with (call records, recent calls). */
 export const HUNG_UP_BY_ADMIN = 'hung up by the admin';
@@ -40,7 +41,7 @@ export interface CallHangupDeps {
   readonly outcomes: ReplyCorrelator<ByeOutcome>;
   /** Ends the dialogs everywhere the workers' own dialog events go (calls view, records, lamps, successor). */
   readonly ended: (events: readonly DialogEvent[]) => void;
-  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
 }
 
 /**

@@ -7,6 +7,7 @@ import { reloadConfig, type ReloadResult } from './config-reload.ts';
 import { startSuccessor, type Predecessor, type Successor } from './succession.ts';
 import { switchGeneration } from './worker-generations.ts';
 import type { WorkerRegistry } from './worker-registry.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** How long an upgraded control section waits for its draining workers (their own limit is 40 s). */
 const DRAIN_WAIT_MS = 45_000;
@@ -38,7 +39,7 @@ export interface ControlGenerationsDeps {
   readonly workers: WorkerRegistry;
   readonly calls: CallsView;
   readonly store: Store;
-  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
   /** The config in force (replaced by a live reload). */
   config(): ApplianceConfig;
   /** Applies a reload's live keys (live-config.ts). */

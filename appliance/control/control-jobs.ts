@@ -3,6 +3,7 @@ import { every, type ScheduledJob } from '../../system/schedule/schedule.ts';
 import type { Store } from '../../system/store/index.ts';
 import { purgeExpiredLogged } from '../sip/registrar/registration-events.ts';
 import { scheduleBackups } from './backup-schedule.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** What the control section's cron jobs run. */
 export interface ControlJobsDeps {
@@ -14,8 +15,8 @@ export interface ControlJobsDeps {
   /** The passphrase of scheduled backups, read at start (undefined: no schedule). */
   readonly backupPassphrase: string | undefined;
   /** A job failed: logged as `kind`. */
-  failed(kind: string): (e: unknown) => void;
-  log(kind: string, message: string): void;
+  failed(kind: EventKind): (e: unknown) => void;
+  log(kind: EventKind, message: string): void;
 }
 
 /**

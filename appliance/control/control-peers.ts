@@ -5,6 +5,7 @@ import { sipSettings } from '../sip/start-sip.ts';
 import { fanOutBindings } from './binding-fan-out.ts';
 import { handOffTargetFor, sipTargetsFor } from './peer-roles.ts';
 import type { WorkerHandle, WorkerPool } from './worker-pool.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** What the peer part reads from the control section. */
 export interface ControlPeersDeps {
@@ -20,7 +21,7 @@ export interface ControlPeersDeps {
   activeCalls(): number;
   /** A peer's replicated configuration rows were applied to the store (issue 19). */
   onConfigApplied(): void;
-  log(kind: string, message: string, details?: Record<string, unknown>): void;
+  log(kind: EventKind, message: string, details?: Record<string, unknown>): void;
 }
 
 /**

@@ -32,6 +32,7 @@ import type { Predecessor } from './succession.ts';
 import { ControlGenerations, type UpgradeResult } from './control-generations.ts';
 import { applyLiveConfig, directionRules, LiveConfig } from './live-config.ts';
 import { WorkerQueries } from './worker-queries.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 export { policySettingsFor } from './live-config.ts';
 export type { UpgradeResult } from './control-generations.ts';
@@ -94,7 +95,7 @@ export interface ControlOptions {
 export async function startControlSection(fileConfig: ApplianceConfig, opts: ControlOptions): Promise<ControlSection> {
   const logger = opts.logger ?? new Logger(DEFAULT_LOG_SETTINGS, opts.print ?? (() => {}));
   const print = (line: string) => logger.line(line);
-  const failed = (kind: string) => (e: unknown) => logger.log('error', kind, String((e as Error)?.message ?? e));
+  const failed = (kind: EventKind) => (e: unknown) => logger.log('error', kind, String((e as Error)?.message ?? e));
   // Before anything starts: a scheduled backup needs a readable, strong passphrase (names the key).
   const backupPassphrase = fileConfig.backups.schedule === undefined ? undefined : readBackupPassphrase(fileConfig);
   const store = openStore(fileConfig.dataDir, { events: fileConfig.log });
@@ -108,7 +109,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const live = new LiveConfig(fileConfig, store);
   // The config at start; later readers ask `live.current`.
   const config = live.current;
-  const log = (kind: string, message: string, details: Record<string, unknown> = {}) => store.events.append(kind, message, details);
+  const log = (kind: EventKind, message: string, details: Record<string, unknown> = {}) => store.events.append(kind, message, details);
   const history = new History<OperatingState>(HISTORY_SAMPLES);
   const calls = new CallsView();
   // Busy lamps (issue 15): the dialog state per extension, from every worker's dialog events.

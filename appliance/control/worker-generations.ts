@@ -1,4 +1,5 @@
 import type { WorkerHandle, WorkerPool } from './worker-pool.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** How long a new generation may take to report ready before the switch is given up. */
 const START_TIMEOUT_MS = 15_000;
@@ -30,7 +31,7 @@ export interface SwitchOptions {
   readonly keepShared: boolean;
   /** Calls in progress answered by these workers (the control section's calls view). */
   readonly callsOf: (workerIds: ReadonlySet<number>) => number;
-  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
 }
 
 /**

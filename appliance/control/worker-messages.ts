@@ -15,6 +15,7 @@ import type { SamplerLoop } from './sampler-loop.ts';
 import type { Predecessor, Successor } from './succession.ts';
 import type { TcpOwners } from './tcp-owners.ts';
 import type { WorkerHandle, WorkerPool } from './worker-pool.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /**
  * The control section's IPC router: one handler per message a worker sends, in one table the
@@ -54,7 +55,7 @@ export interface WorkerMessageDeps {
   sendRoles(worker: WorkerHandle): void;
   /** Every worker's Via port and sibling inbox, to every worker. */
   announceSiblings(): void;
-  log(kind: string, message: string, details?: Record<string, unknown>): void;
+  log(kind: EventKind, message: string, details?: Record<string, unknown>): void;
 }
 
 /** The handlers of every message a worker sends. */

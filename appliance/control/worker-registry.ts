@@ -3,6 +3,7 @@ import type { WorkerToControl } from './ipc-protocol.ts';
 import { RespawnBackoff } from './respawn-backoff.ts';
 import { TcpOwners } from './tcp-owners.ts';
 import { WorkerPool, type WorkerHandle } from './worker-pool.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** What the worker registry needs from the control section. */
 export interface WorkerRegistryOptions {
@@ -13,7 +14,7 @@ export interface WorkerRegistryOptions {
   onMessage(worker: WorkerHandle, msg: WorkerToControl): void;
   /** A worker exited (any reason): what other parts keep about it goes. */
   onGone(worker: WorkerHandle): void;
-  log(kind: string, message: string, details?: Record<string, unknown>): void;
+  log(kind: EventKind, message: string, details?: Record<string, unknown>): void;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ConfigVersionsStore, ReplicatedRow } from '../../system/store/index.ts';
 import { CONFIG_BATCH, checkConfigRows, type ConfigRowRules } from './config-rows.ts';
 import type { PeerLink } from './peer-link.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** Path of the peer API entry that takes replicated configuration rows. */
 export const CONFIG_PATH = '/peer/config';
@@ -21,7 +22,7 @@ export interface ConfigReplicationDeps {
   readonly rules: () => ConfigRowRules;
   /** Rows from a peer were applied: the workers reload what they cache. */
   readonly onApplied: () => void;
-  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
 }
 
 /** The answer to a /peer/config request. */

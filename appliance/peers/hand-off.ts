@@ -1,5 +1,6 @@
 import type { PeerLink } from './peer-link.ts';
 import { PEER_PATHS, type HandOffResponse } from './peer-protocol.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** Who moved this appliance's new traffic to a peer: only the policy takes back what the policy handed off. */
 export type HandOffCause = 'policy' | 'admin' | 'schedule' | 'situation';
@@ -81,7 +82,7 @@ export class HandOffs {
   constructor(private readonly deps: {
     readonly links: readonly PeerLink[];
     readonly self: string;
-    readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+    readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
     /** The roles changed (SRV targets, SIP admission). */
     readonly onChange: () => void;
     readonly now?: () => number;

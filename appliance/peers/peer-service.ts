@@ -12,6 +12,7 @@ import {
   PEER_PATHS, SYNC_BATCH,
   type BindingsRequest, type BindingsResponse, type HandOffResponse, type HeartbeatRequest, type HeartbeatResponse, type PeerSummary,
 } from './peer-protocol.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** The roles this appliance plays towards its peers, for SRV records and SIP admission. */
 export interface PeerRoles {
@@ -40,7 +41,7 @@ export interface PeerServiceDeps {
   readonly onConfigApplied: () => void;
   /** The roles changed: update SRV targets and SIP admission in the workers. */
   readonly onRoles: (roles: PeerRoles) => void;
-  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
 }
 
 /** How long changes wait to be sent together. */
@@ -163,7 +164,7 @@ export class PeerService {
       [PEER_PATHS.handOff]: route((peer) => this.acceptHandOff(peer)),
       [PEER_PATHS.takeBack]: route((peer) => {
         this.acceptedFrom.delete(peer);
-        this.deps.log('peer.took-back', `${peer} took its traffic back`, { peer });
+        this.deps.log('peer.remote.take-back', `${peer} took its traffic back`, { peer });
         this.deps.onRoles(this.roles);
         return { ok: true };
       }),
@@ -182,7 +183,7 @@ export class PeerService {
     const own = this.handOffs.status;
     if (own.to !== null || own.pending) return { accepted: false, reason: own.to ? `handed off to ${own.to}` : 'handing off itself' };
     this.acceptedFrom.add(peer);
-    this.deps.log('peer.accepted-hand-off', `taking over new traffic from ${peer}`, { peer });
+    this.deps.log('peer.remote.hand-off', `taking over new traffic from ${peer}`, { peer });
     this.deps.onRoles(this.roles);
     return { accepted: true, reason: 'accepted' };
   }

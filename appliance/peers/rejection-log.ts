@@ -1,4 +1,5 @@
 import type { PeerChangesVerdict, PeerRejectReason } from './peer-binding-rules.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** At most one `peer.bindings.rejected` event per peer in this long. */
 export const REJECTION_LOG_INTERVAL_MS = 60_000;
@@ -24,7 +25,7 @@ export class RejectionLog {
   private readonly tallies = new Map<string, PeerTally>();
 
   constructor(
-    private readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void,
+    private readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void,
     private readonly intervalMs = REJECTION_LOG_INTERVAL_MS,
   ) {}
 

@@ -39,6 +39,7 @@ import type { FlowSpreader } from './pipeline/flow-spreader.ts';
 import type { Logger } from '../../system/log/logger.ts';
 import type { EventServices, PickupRequest } from './events/event-services.ts';
 import { destinationOf } from './events/source-destination.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** Host services the SIP service needs, passed in at start-up (DESIGN.md layering). */
 export interface SipServiceDeps {
@@ -46,7 +47,7 @@ export interface SipServiceDeps {
   readonly location: LocationView;
   readonly auth: Authenticator;
   readonly extension: (number: string) => ExtensionRecord | undefined;
-  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
   /** Routing of a callee of our domain (the locator over the DNS function). */
   readonly locate: (user: string, method?: string) => RouteDecision | Promise<RouteDecision>;
   /** Authenticates the dialogs we record-route (secret shared by every worker). */
@@ -482,7 +483,7 @@ export class SipService implements PipelineServices {
     return this.settings.localHosts.has(host.toLowerCase()) || this.settings.localHosts.has(socketHost(host));
   }
 
-  log(kind: string, message: string, details?: Record<string, unknown>): void {
+  log(kind: EventKind, message: string, details?: Record<string, unknown>): void {
     this.deps.log(kind, message, details);
   }
 

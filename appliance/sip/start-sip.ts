@@ -22,6 +22,7 @@ import { streamTlsFor } from './transport/tls-certificate.ts';
 import { advertiseFor } from './transport/advertise-for.ts';
 import type { DnsAnswer } from '../dns/handler.ts';
 import { UriResolver } from './proxy/uri-resolver.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** A running SIP service with its transports. */
 export interface RunningSip {
@@ -41,7 +42,7 @@ export interface RunningSip {
 export interface StartSipOptions {
   readonly config: ApplianceConfig;
   readonly store: Store;
-  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
   /** Log lines that are not events (SIP debug lines). */
   readonly logger?: Logger;
   /** This worker's own Via port (multi-worker); undefined: the shared port. */

@@ -6,6 +6,7 @@ import { advertiseFor } from '../sip/transport/advertise-for.ts';
 import type { TrunkConfig } from '../../system/config/trunk-config.ts';
 import { TrunkService } from './trunk-service.ts';
 import type { TrunkStatus } from './trunk-status.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 export interface StartTrunksOptions {
   readonly config: ApplianceConfig;
@@ -14,7 +15,7 @@ export interface StartTrunksOptions {
   readonly sip: RunningSip;
   /** In-process question to the DNS function (RFC 3263 lookups of the registrar). */
   readonly dnsQuery: (name: string, type: string) => Promise<DnsAnswer>;
-  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
   readonly onStatus?: (status: TrunkStatus) => void;
 }
 

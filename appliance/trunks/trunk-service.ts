@@ -1,10 +1,11 @@
 import type { TrunkConfig } from '../../system/config/trunk-config.ts';
 import { TrunkRegistrar, registrarText, type TrunkRegistrarDeps } from './trunk-registrar.ts';
 import { trunkEventKind, trunkEventMessage, type TrunkStatus } from './trunk-status.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** What the trunk service needs besides the registrar's deps: the event log, and who hears of changes. */
 export interface TrunkServiceDeps extends Omit<TrunkRegistrarDeps, 'onStatus'> {
-  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
   /** Every status change (the worker sends it to the control section over the IPC). */
   readonly onStatus?: (status: TrunkStatus) => void;
 }

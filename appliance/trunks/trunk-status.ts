@@ -1,5 +1,6 @@
 import type { TrunkConfig } from '../../system/config/trunk-config.ts';
 import type { RegistrationStatus } from './trunk-registration.ts';
+import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /**
  * One trunk as the admin sees it (UI, `GET /api/trunks`, CLI `trunk list`), and as the worker
@@ -20,7 +21,7 @@ export interface TrunkStatus {
 }
 
 /** The event-log kind of a status change (docs/TRUNKS.md). */
-export function trunkEventKind(s: TrunkStatus): string {
+export function trunkEventKind(s: TrunkStatus): EventKind {
   switch (s.state) {
     case 'up': return 'trunk.registered';
     case 'failed': return 'trunk.failed';

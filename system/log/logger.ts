@@ -1,3 +1,4 @@
+import type { EventKind } from './event-kinds.ts';
 import { areaOf, jsonLine, LEVEL_RANK, textLine, type Level, type LogRecord } from './log-record.ts';
 
 /** What the logger is told by `[log]` (system/config/log-config.ts). */
@@ -19,7 +20,7 @@ export const DEFAULT_LOG_SETTINGS: LogSettings = { format: 'text', level: 'info'
  */
 export class Logger {
   private settings: LogSettings;
-  private readonly write: (line: string) => void;
+  private readonly sink: (line: string) => void;
 
   /**
    * @param sink receives each formatted line (without newline)
@@ -27,7 +28,7 @@ export class Logger {
    */
   constructor(settings: LogSettings, sink: (line: string) => void, private readonly worker?: number, private readonly clock: () => number = Date.now) {
     this.settings = settings;
-    this.write = sink;
+    this.sink = sink;
   }
 
   /** New settings (a reloaded config). */
@@ -40,24 +41,29 @@ export class Logger {
     return LEVEL_RANK[level] >= LEVEL_RANK[this.settings.areas[area] ?? this.settings.level];
   }
 
-  log(level: Level, kind: string, message: string, details?: Readonly<Record<string, unknown>>, ts = this.clock()): void {
-    if (!this.enabled(level, areaOf(kind))) return;
-    const r: LogRecord = { ts, level, kind, message, ...(this.worker !== undefined ? { worker: this.worker } : {}), ...(details ? { details } : {}) };
-    this.write(this.settings.format === 'json' ? jsonLine(r) : textLine(r));
+  /** A line of an event kind at `level` (an event of the event log: `event`). */
+  log(level: Level, kind: EventKind, message: string, details?: Readonly<Record<string, unknown>>, ts = this.clock()): void {
+    this.write(level, kind, message, details, ts);
   }
 
   /** An event of the event log, at the level its kind implies (levelOfKind). */
-  event(kind: string, message: string, details?: Readonly<Record<string, unknown>>, ts?: number): void {
+  event(kind: EventKind, message: string, details?: Readonly<Record<string, unknown>>, ts?: number): void {
     this.log(levelOfKind(kind), kind, message, details, ts);
   }
 
   /**
    * A plain status line of the `area: text` shape the appliance prints (`web: admin UI on ...`):
-   * its prefix becomes the kind, so it is filtered and formatted like any event.
+   * its prefix (an area, not an event kind) becomes the kind, so it is filtered and formatted like any event.
    */
   line(text: string, level: Level = 'info'): void {
     const m = /^([a-z][a-z0-9._-]*): ([^]*)$/.exec(text);
-    this.log(level, m ? m[1] : 'appliance', m ? m[2] : text);
+    this.write(level, m ? m[1] : 'appliance', m ? m[2] : text);
+  }
+
+  private write(level: Level, kind: string, message: string, details?: Readonly<Record<string, unknown>>, ts = this.clock()): void {
+    if (!this.enabled(level, areaOf(kind))) return;
+    const r: LogRecord = { ts, level, kind, message, ...(this.worker !== undefined ? { worker: this.worker } : {}), ...(details ? { details } : {}) };
+    this.sink(this.settings.format === 'json' ? jsonLine(r) : textLine(r));
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import type { EventKind } from '../log/event-kinds.ts';
 
 /** One entry of the event log. */
 export interface EventRecord {
@@ -48,7 +49,7 @@ interface KindWindow {
  */
 export class EventsStore {
   private readonly insert;
-  private readonly windows = new Map<string, KindWindow>();
+  private readonly windows = new Map<EventKind, KindWindow>();
   private pending = 0;
   private readonly ratePerKind: number;
   /**
@@ -56,7 +57,7 @@ export class EventsStore {
    * process's logger writes each event as its log line (system/log/logger.ts), so an event is
    * stored and logged from this one call.
    */
-  onAppend?: (kind: string, message: string, details: Record<string, unknown>, ts: number) => void;
+  onAppend?: (kind: EventKind, message: string, details: Record<string, unknown>, ts: number) => void;
 
   constructor(private readonly db: Database, limits: Partial<EventLogLimits> = {}, private readonly clock: () => number = Date.now) {
     this.insert = db.query('INSERT INTO events (ts, kind, message, details) VALUES (?, ?, ?, ?)');
@@ -64,7 +65,7 @@ export class EventsStore {
   }
 
   /** Appends one row, unless this kind has used up its rate in the current second (then it is counted). */
-  append(kind: string, message: string, details: Record<string, unknown> = {}, ts = Date.now()): void {
+  append(kind: EventKind, message: string, details: Record<string, unknown> = {}, ts = Date.now()): void {
     const now = this.clock();
     if (this.pending > 0) this.flush(now);
     let w = this.windows.get(kind);
@@ -96,7 +97,7 @@ export class EventsStore {
     }
   }
 
-  private summarise(kind: string, w: KindWindow, now: number): void {
+  private summarise(kind: EventKind, w: KindWindow, now: number): void {
     this.pending--;
     const message = `… ${w.suppressed} more "${kind}" events suppressed (over ${this.ratePerKind} per second)`;
     const details = { suppressed: w.suppressed, from: w.firstSuppressed, until: Math.min(now, w.start + WINDOW_MS) };

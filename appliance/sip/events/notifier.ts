@@ -9,6 +9,7 @@ import { destinationOf } from './source-destination.ts';
 import { DIALOG_INFO_TYPE, dialogInfo, PIDF_TYPE, pidf } from './event-bodies.ts';
 import type { LampChange, LampDialog } from './lamp-board.ts';
 import type { LampView } from './lamp-view.ts';
+import type { EventKind } from '../../../system/log/event-kinds.ts';
 
 /** What the notifier needs from the SIP service (the one in the notifier's worker). */
 export interface NotifierDeps {
@@ -19,7 +20,7 @@ export interface NotifierDeps {
   /** Our address towards `address`, the shared ports and this worker's own Via port. */
   readonly identity: (address: string) => { readonly advertise: string; readonly port: number; readonly tlsPort?: number; readonly viaPort: number };
   readonly domain: string;
-  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
   /** Told of every NOTIFY sent (tests, latency figures). */
   readonly onNotify?: (sub: SubscriptionRecord, state: string) => void;
 }

@@ -8,6 +8,7 @@ import { bindingDestination } from '../registrar/binding-destination.ts';
 import type { ClientTransaction, ClientTransactionUser } from '../transaction/client-transaction.ts';
 import type { Destination } from '../transport/transport.ts';
 import { answered, duePings, firstPing, lost, pingsPerTick, sent, type PingState } from './ping-schedule.ts';
+import type { EventKind } from '../../../system/log/event-kinds.ts';
 
 /** What the pinger needs from the SIP service. */
 export interface NatPingerDeps {
@@ -20,7 +21,7 @@ export interface NatPingerDeps {
   readonly intervalS: number;
   /** `[sip] nat_ping_failures`: losses in a row that remove the binding (0: never). */
   readonly maxFailures: number;
-  readonly log: (kind: string, message: string, details?: Record<string, unknown>) => void;
+  readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
 }
 
 /** Counters, for tests and the operating state. */

@@ -13,6 +13,7 @@ import type { FamilyAdvertise } from '../transport/advertise-for.ts';
 import type { FeatureCodesConfig } from '../../../system/config/index.ts';
 import type { FeatureAction } from '../pbx/feature-code.ts';
 import type { EventServices } from '../events/event-services.ts';
+import type { EventKind } from '../../../system/log/event-kinds.ts';
 
 /** Settings the SIP pipeline reads, precomputed from the config at start (STYLE.md §9). */
 export interface SipSettings {
@@ -164,7 +165,7 @@ export interface PipelineServices {
   readonly events?: EventServices;
   /** Deterministic To tag of the responses we generate (message/local-tag.ts). */
   toTag(req: SipRequest): string;
-  log(kind: string, message: string, details?: Record<string, unknown>): void;
+  log(kind: EventKind, message: string, details?: Record<string, unknown>): void;
 }
 
 /** One request's way through the pipeline. */

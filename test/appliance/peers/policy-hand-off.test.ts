@@ -66,7 +66,7 @@ describe.skipIf(!hasSipp)('policy-driven hand-off and take-back', () => {
       '-t', 'un', '-max_socket', '3000', '-r', '200', '-m', '2400'], 45);
     expect(r.code).toBe(0); // completed or refused at once; no timeouts
     expect(ca.store.events.recent(50, 'peer.hand-off').some((e) => e.message.includes('handed off to b'))).toBe(true);
-    expect(cb.store.events.recent(50, 'peer.accepted-hand-off').length).toBeGreaterThanOrEqual(1);
+    expect(cb.store.events.recent(50, 'peer.remote.hand-off').length).toBeGreaterThanOrEqual(1);
     // Load gone: A is healthy again and takes the traffic back.
     const until = Date.now() + 20_000;
     while (Date.now() < until && !ca.store.events.recent(50, 'peer.take-back').length) await Bun.sleep(250);

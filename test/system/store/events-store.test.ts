@@ -49,10 +49,10 @@ describe('event log rate per kind', () => {
     for (let i = 0; i < 12; i++) events.append('admin.login.failed', `fail ${i}`);
     expect(events.recent(100, 'admin.login.failed')).toHaveLength(5);
     now += 999;
-    events.append('control.scale', 'same second: no summary yet');
+    events.append('control.scale-out', 'same second: no summary yet');
     expect(events.recent(100, 'admin.login.failed')).toHaveLength(5);
     now += 1;
-    events.append('control.scale', 'next second');
+    events.append('control.scale-out', 'next second');
     const rows = events.recent(100, 'admin.login.failed');
     expect(rows).toHaveLength(6);
     expect(rows[0].details).toEqual({ suppressed: 7, from: 1_000_000, until: 1_001_000 });

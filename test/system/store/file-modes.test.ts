@@ -24,7 +24,7 @@ describe('files at rest', () => {
     const store = openStore(dir);
     try {
       store.settings.set('sip.nonce_secret', 'x'.repeat(64));
-      store.events.append('test.write', 'something in the WAL');
+      store.events.append('control.start', 'something in the WAL');
       const db = join(dir, STORE_FILE);
       expect(existsSync(`${db}-wal`)).toBe(true);
       expect(existsSync(`${db}-shm`)).toBe(true);
@@ -39,7 +39,7 @@ describe('files at rest', () => {
     const dir = join(root, 'old');
     mkdirSync(dir, { mode: 0o755 });
     const first = openStore(dir);
-    first.events.append('test.write', 'row');
+    first.events.append('control.start', 'row');
     first.close();
     const db = join(dir, STORE_FILE);
     chmodSync(dir, 0o755);
@@ -48,7 +48,7 @@ describe('files at rest', () => {
     chmodSync(`${db}-wal`, 0o644);
     const store = openStore(dir);
     try {
-      store.events.append('test.write', 'another row');
+      store.events.append('control.start', 'another row');
       expect([mode(dir), mode(db), mode(`${db}-wal`), mode(`${db}-shm`)]).toEqual([0o700, 0o600, 0o600, 0o600]);
     } finally {
       store.close();

@@ -142,13 +142,13 @@ describe('registrations: versioned batches', () => {
 describe('events and settings', () => {
   test('recent: newest first, limit, kind prefix', () => {
     const { store } = fresh();
-    store.events.append('sip.register', 'r1', { aor: 'sip:201@office.lan' }, 1);
+    store.events.append('sip.registration.new', 'r1', { aor: 'sip:201@office.lan' }, 1);
     store.events.append('admin.extension.add', 'a1', {}, 2);
-    store.events.append('sip.auth.fail', 's2', {}, 3);
+    store.events.append('sip.auth.failed', 's2', {}, 3);
     expect(store.events.recent().map((e) => e.message)).toEqual(['s2', 'a1', 'r1']);
     expect(store.events.recent(1).map((e) => e.message)).toEqual(['s2']);
     expect(store.events.recent(10, 'sip.').map((e) => e.message)).toEqual(['s2', 'r1']);
-    expect(store.events.recent(10, 'sip.register')[0]).toMatchObject({ ts: 1, kind: 'sip.register', details: { aor: 'sip:201@office.lan' } });
+    expect(store.events.recent(10, 'sip.registration')[0]).toMatchObject({ ts: 1, kind: 'sip.registration.new', details: { aor: 'sip:201@office.lan' } });
     expect(store.events.recent(10, 'dns.')).toEqual([]);
   });
   test('getOrCreate makes the value once', () => {
