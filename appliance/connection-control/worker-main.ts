@@ -9,6 +9,7 @@ import { loadConfig, parseConfig } from '../../system/config/index.ts';
 import { CONFIG_TEXT_ENV, isMessage, type ControlToWorker, type WorkerToControl } from '../control/ipc-protocol.ts';
 import { parseArgs } from '../cli/cli-args.ts';
 import type { DialogEvent } from '../sip/dialog-events.ts';
+import { connectionTransport } from '../sip/transport/connection-key.ts';
 import { startConnectionControl } from './connection-control.ts';
 import { WorkerReporter } from './worker-reporter.ts';
 import { IdleCollector } from './idle-collect.ts';
@@ -131,7 +132,7 @@ process.on('message', (raw: unknown) => {
       }
       return;
     case 'tcp-write':
-      (tls && raw.key.startsWith(tls.keyPrefix) ? tls : tcp).send(raw.address, raw.port, Buffer.from(raw.data, 'base64'), raw.key);
+      (tls && connectionTransport(raw.key) === 'tls' ? tls : tcp).send(raw.address, raw.port, Buffer.from(raw.data, 'base64'), raw.key);
       return;
     case 'trace-request':
       send({ type: 'trace', id: raw.id, entries: cc.sip.service.trace.get(raw.callId).map((e) => ({ ...e, worker: workerId })) });

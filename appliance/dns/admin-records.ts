@@ -1,6 +1,8 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import { ApplianceError, ValidationError } from '../../system/errors/index.ts';
+import { isIP } from 'node:net';
 import type { DnsRecordRow, Store } from '../../system/store/index.ts';
+import { parseSourceKey } from '../../system/store/source-key.ts';
 import type { DataContext } from './context.ts';
 import { validateRecord, type RecordInput } from './record-input.ts';
 import { presentData } from './records.ts';
@@ -103,7 +105,8 @@ export class DnsAdminService {
     const domain = this.config.sip.domain;
     for (const b of this.store.registrations.loadActive(now)) {
       const ext = /^sips?:([^@]+)@/i.exec(b.aor)?.[1];
-      const address = /^(?:udp|tcp|tls|ws|wss):\[?([0-9a-fA-F:.]+?)\]?:\d+$/i.exec(b.source)?.[1];
+      const flow = parseSourceKey(b.source);
+      const address = flow && isIP(flow.address) ? flow.address : undefined;
       if (!ext || !address || !b.aor.toLowerCase().endsWith(`@${domain}`)) continue;
       const name = `${ext.toLowerCase()}.${this.zones.office}`;
       const type = address.includes(':') ? 'AAAA' : 'A';

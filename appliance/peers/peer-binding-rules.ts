@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { BindingChange, BindingRecord } from '../../system/store/index.ts';
 import { parseSipUri } from '../sip/message/uri.ts';
-import { sourceAddress } from '../sip/registrar/location-view.ts';
+import { parseSourceKey, sourceKey } from '../../system/store/source-key.ts';
 import { contactKey } from '../sip/registrar/registrar-rules.ts';
 
 /**
@@ -136,10 +136,10 @@ function wellFormedContact(uri: string): boolean {
   return !!parsed && parsed.host.length > 0;
 }
 
-/** `udp|tcp:<IP address>:<port>`, the transport matching the binding's. */
+/** `udp|tcp|tls:<IP address>:<port>` as we write it (system/store/source-key.ts), the transport matching the binding's. */
 function validSource(source: string, transport: string): boolean {
-  const a = sourceAddress(source);
-  return !!a && isIP(a.address) !== 0 && Number.isInteger(a.port) && a.port >= 1 && a.port <= 65535 && a.transport === transport;
+  const a = parseSourceKey(source);
+  return !!a && isIP(a.address) !== 0 && a.transport === transport && sourceKey(a) === source;
 }
 
 /** The change with exactly the fields we store, or why it cannot be one (the API is an edge). */

@@ -25,6 +25,7 @@ import type { LocationView } from './registrar/location-view.ts';
 import { bindingDestination } from './registrar/binding-destination.ts';
 import { ClientTransaction, type ClientTransactionUser } from './transaction/client-transaction.ts';
 import { ServerTransaction } from './transaction/server-transaction.ts';
+import { clientKey, clientKeyOfRequest, clientKeyOfResponse } from './transaction/transaction-keys.ts';
 import type { Destination, SipTransport } from './transport/transport.ts';
 import { advertiseFor } from './transport/advertise-for.ts';
 import { SipCounters } from './sip-counters.ts';
@@ -191,7 +192,7 @@ export class SipService implements PipelineServices {
 
   private onResponse(res: SipResponse): void {
     const via = res.headers.via[0];
-    const ct = this.clients.get(`${via.params.branch}|${res.headers.cseq.method}`);
+    const ct = this.clients.get(clientKeyOfResponse(res));
     if (ct) {
       ct.receive(res);
       return;
@@ -362,7 +363,7 @@ export class SipService implements PipelineServices {
             if (k === 'history-info' && typeof h[k] === 'string' && h[k]) h[k] = appendHistoryInfo(h[k] as string, v);
             else if (!(k in h)) h[k] = v;
           }
-          const ct = new ClientTransaction(`${branch}|${ctx.req.method}`, fwd, target.dest, this.transport, user, (c) => {
+          const ct = new ClientTransaction(clientKey(branch, ctx.req.method), fwd, target.dest, this.transport, user, (c) => {
             if (this.clients.get(c.key) === c) this.clients.delete(c.key);
           });
           this.clients.set(ct.key, ct);
@@ -430,7 +431,7 @@ export class SipService implements PipelineServices {
    * transaction (RFC 3261 §17.1.2); its responses reach `user` like a relayed request's.
    */
   request(req: SipRequest, dest: Destination, user: ClientTransactionUser): ClientTransaction | undefined {
-    const key = `${req.headers.via[0].params.branch}|${req.method}`;
+    const key = clientKeyOfRequest(req);
     if (this.clients.has(key) || !this.transport) return undefined;
     const ct = new ClientTransaction(key, req, dest, this.transport, user, (c) => {
       if (this.clients.get(c.key) === c) this.clients.delete(c.key);
@@ -500,7 +501,7 @@ export class SipService implements PipelineServices {
 
   private cancelBranch(ct: ClientTransaction): void {
     const cancel = buildCancel(ct.request);
-    const key = `${cancel.headers.via[0].params.branch}|CANCEL`;
+    const key = clientKeyOfRequest(cancel);
     if (this.clients.has(key)) return;
     const cct = new ClientTransaction(key, cancel, ct.dest, this.transport, ignoreUser, (c) => {
       if (this.clients.get(c.key) === c) this.clients.delete(c.key);

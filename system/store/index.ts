@@ -31,6 +31,7 @@ export * from './sealed-secrets-store.ts';
 export * from './subscriptions-store.ts';
 export * from './config-versions-store.ts';
 export * from './file-modes.ts';
+export * from './source-key.ts';
 export { migrate, MIGRATIONS } from './migrations.ts';
 
 /** The store: one SQLite database, one accessor per table family. */

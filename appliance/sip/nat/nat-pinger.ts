@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BindingRecord } from '../../../system/store/index.ts';
+import { parseSourceKey } from '../../../system/store/source-key.ts';
 import { SERVER_NAME } from '../message/encode.ts';
 import type { SipRequest } from '../message/types.ts';
 import { uriHost } from '../message/uri.ts';
@@ -83,7 +84,7 @@ export class NatPinger {
   tick(now = Date.now()): void {
     const bindings = new Map<string, BindingRecord>();
     for (const b of this.deps.location.localBindings(now)) {
-      if (b.behindNat && b.source.startsWith('udp:')) bindings.set(keyOf(b), b);
+      if (b.behindNat && parseSourceKey(b.source)?.transport === 'udp') bindings.set(keyOf(b), b);
     }
     for (const key of this.states.keys()) {
       if (bindings.has(key)) continue;

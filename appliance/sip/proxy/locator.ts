@@ -1,11 +1,11 @@
 import type { BindingRecord, ExtensionRecord } from '../../../system/store/index.ts';
 import type { IdentificationTarget } from '../../dns/identification.ts';
-import { isIP } from 'node:net';
-import { defaultPort, parseSipUri, socketHost, uriHost } from '../message/uri.ts';
+import { parseSourceKey } from '../../../system/store/source-key.ts';
+import { uriHost } from '../message/uri.ts';
+import { connectionKey } from '../transport/connection-key.ts';
 import type { Destination } from '../transport/transport.ts';
 import type { LocationView } from '../registrar/location-view.ts';
-import { sourceAddress } from '../registrar/location-view.ts';
-import { bindingDestination } from '../registrar/binding-destination.ts';
+import { bindingDestination, reconnectTo } from '../registrar/binding-destination.ts';
 import type { RouteDecision, Target } from './targets.ts';
 
 /** What the locator needs: the DNS function's lookup, the location view, the extensions. */
@@ -60,13 +60,10 @@ function destination(t: IdentificationTarget, binding: BindingRecord | undefined
   const registered = binding && bindingDestination(binding);
   if (registered) return registered;
   if (t.transport === 'udp') return { transport: 'udp', address: t.address, port: t.port };
-  const contact = binding ? parseSipUri(binding.contact) : undefined;
-  const host = contact ? socketHost(contact.host) : undefined;
-  const reachable = contact && host && isIP(host) ? { address: host, port: defaultPort(contact) } : { address: t.address, port: t.port };
-  return { transport: t.transport, ...reachable, connection: `${t.transport === 'tls' ? 'tls:' : ''}${t.address}:${t.port}` };
+  return { transport: t.transport, ...reconnectTo(binding?.contact, t), connection: connectionKey(t.transport, t.address, t.port) };
 }
 
 function matches(b: BindingRecord, t: IdentificationTarget): boolean {
-  const a = sourceAddress(b.source);
+  const a = parseSourceKey(b.source);
   return !!a && a.address === t.address && a.port === t.port && a.transport === t.transport;
 }

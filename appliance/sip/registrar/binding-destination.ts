@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
 import type { BindingRecord } from '../../../system/store/index.ts';
+import { parseSourceKey } from '../../../system/store/source-key.ts';
 import { defaultPort, parseSipUri, socketHost } from '../message/uri.ts';
+import { connectionKey } from '../transport/connection-key.ts';
 import type { Destination } from '../transport/transport.ts';
-import { sourceAddress } from './location-view.ts';
 
 /**
  * Where a request for a registered phone goes, from its binding (RFC 5626 §5.3 flow semantics,
@@ -15,13 +16,28 @@ import { sourceAddress } from './location-view.ts';
  *   fails at once and the phone counts as unreachable.
  */
 export function bindingDestination(b: BindingRecord): Destination | undefined {
-  const src = sourceAddress(b.source);
+  return flowDestination(b.source, b.contact, b.behindNat === true);
+}
+
+/**
+ * Where requests go for a flow a phone opened (`source`, a stored source key) with `contact`
+ * as its Contact: a registration (above) or a subscription, whose NOTIFYs go the same way
+ * (events/source-destination.ts). Undefined for a source that is not a flow.
+ */
+export function flowDestination(source: string, contact: string, behindNat: boolean): Destination | undefined {
+  const src = parseSourceKey(source);
   if (!src) return undefined;
   if (src.transport === 'udp') return { transport: 'udp', address: src.address, port: src.port, fromShared: true };
-  // TLS connections are keyed `tls:addr:port` (tcp-transport.ts), so the two never collide.
-  const connection = `${src.transport === 'tls' ? 'tls:' : ''}${src.address}:${src.port}`;
-  const contact = b.behindNat ? undefined : parseSipUri(b.contact);
-  const host = contact ? socketHost(contact.host) : undefined;
-  const reconnect = contact && host && isIP(host) ? { address: host, port: defaultPort(contact) } : { address: src.address, port: src.port };
-  return { transport: src.transport, ...reconnect, connection, ...(b.behindNat ? { flowOnly: true } : {}) };
+  const connection = connectionKey(src.transport, src.address, src.port);
+  return { transport: src.transport, ...reconnectTo(behindNat ? undefined : contact, src), connection, ...(behindNat ? { flowOnly: true } : {}) };
+}
+
+/**
+ * Where a new stream connection goes when the flow's own is gone: the Contact's address when it
+ * is an IP literal (RFC 3261 §18.1.1), else the flow's far end.
+ */
+export function reconnectTo(contact: string | undefined, flow: { readonly address: string; readonly port: number }): { address: string; port: number } {
+  const uri = contact === undefined ? undefined : parseSipUri(contact);
+  const host = uri ? socketHost(uri.host) : undefined;
+  return uri && host && isIP(host) ? { address: host, port: defaultPort(uri) } : { address: flow.address, port: flow.port };
 }

@@ -1,13 +1,6 @@
 import type { BindingChange, BindingRecord, RegistrationsStore } from '../../../system/store/index.ts';
 import { contactKey } from './registrar-rules.ts';
 
-/** A contact address a request can be relayed to: parsed from a binding's source. */
-export interface ContactAddress {
-  readonly address: string;
-  readonly port: number;
-  readonly transport: 'udp' | 'tcp' | 'tls';
-}
-
 /** Writes queued changes after this long, or sooner when the batch is full. */
 const FLUSH_MS = 25;
 const FLUSH_BATCH = 500;
@@ -265,14 +258,4 @@ export class LocationView {
   private notify(aor: string): void {
     for (const l of this.listeners) l(aor);
   }
-}
-
-/** Parses a binding's `transport:address:port` source into where to send. */
-export function sourceAddress(source: string): ContactAddress | undefined {
-  const first = source.indexOf(':');
-  const last = source.lastIndexOf(':');
-  if (first < 0 || last <= first) return undefined;
-  const transport = source.slice(0, first);
-  if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls') return undefined;
-  return { transport, address: source.slice(first + 1, last), port: Number(source.slice(last + 1)) };
 }

@@ -1,5 +1,6 @@
 import type { RegisteredContact, RegisteredContacts } from '../../dns/registered-contacts.ts';
-import { sourceAddress, type LocationView } from './location-view.ts';
+import { parseSourceKey } from '../../../system/store/source-key.ts';
+import type { LocationView } from './location-view.ts';
 
 /** The extension number of an AOR `sip:<number>@<domain>`, or undefined for any other AOR. */
 export function extensionOfAor(aor: string, domain: string): string | undefined {
@@ -23,7 +24,7 @@ export function registeredContactsOf(location: LocationView, domain: string, ext
       const bindings = location.bindings(`sip:${extension}${suffix}`);
       if (bindings.length === 0 || !extensionExists(extension)) return out;
       for (const b of bindings) {
-        const a = sourceAddress(b.source);
+        const a = parseSourceKey(b.source);
         if (a && !out.some((o) => o.address === a.address && o.port === a.port && o.transport === a.transport)) out.push(a);
       }
       return out;

@@ -1,4 +1,5 @@
 import type { BindingChange, BindingRecord, Store } from '../../../system/store/index.ts';
+import { describeSource } from '../../../system/store/source-key.ts';
 import { loggableUri } from '../message/uri.ts';
 import { contactKey } from './registrar-rules.ts';
 
@@ -30,7 +31,7 @@ export function registrationEvents(before: readonly BindingRecord[], changes: re
       const ua = b.userAgent ? ` (${b.userAgent})` : '';
       out.push({
         kind: 'sip.registration.new',
-        message: `extension ${ext} registered ${loggableUri(b.contact)} from ${b.source.replace(/^([a-z]+):/, '$1 ')}${ua}`,
+        message: `extension ${ext} registered ${loggableUri(b.contact)} from ${describeSource(b.source)}${ua}`,
         details: { extension: ext, contact: loggableUri(b.contact), source: b.source, userAgent: b.userAgent, expiresInSeconds: Math.round((b.expiresAt - b.updatedAt) / 1000) },
       });
     } else {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { SipTcpLimits, Transport } from '../../../system/config/index.ts';
+import { connectionTransport } from './connection-key.ts';
 import type { Destination, MessageSink, SipTransport } from './transport.ts';
 import { TcpEndpoints, type StreamTls } from './tcp-transport.ts';
 import { UdpEndpoints } from './udp-transport.ts';
@@ -141,7 +142,7 @@ export class SipTransports implements SipTransport {
   }
 
   hasConnection(key: string): boolean {
-    if (this.tls && key.startsWith(this.tls.keyPrefix)) return this.tls.hasConnection(key);
+    if (this.tls && connectionTransport(key) === 'tls') return this.tls.hasConnection(key);
     return this.tcp.hasConnection(key);
   }
 

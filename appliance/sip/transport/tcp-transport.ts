@@ -1,6 +1,7 @@
 import type { Socket, TCPSocketListener } from 'bun';
 import type { SipTcpLimits } from '../../../system/config/index.ts';
 import type { Source } from '../message/types.ts';
+import { connectionKey, describeConnection, parseConnectionKey } from './connection-key.ts';
 import { StreamFramer } from './stream-framer.ts';
 import { admit, expiry, sweepInterval, type Expiry, type Refusal } from './tcp-policy.ts';
 import { TcpStats } from './tcp-stats.ts';
@@ -69,8 +70,6 @@ export class TcpEndpoints {
   readonly stats: TcpStats;
   /** What Source.transport says for messages received here. */
   readonly protocol: 'tcp' | 'tls';
-  /** Prefix of this edge's connection keys ('' for TCP, 'tls:' for TLS), so keys never collide. */
-  readonly keyPrefix: string;
   /** Told when a connection opens or closes, so sibling workers know who holds which phone. */
   onConnectionChange?: (key: string, open: boolean) => void;
   /**
@@ -86,7 +85,6 @@ export class TcpEndpoints {
   ) {
     this.addresses = typeof address === 'string' ? [address] : address;
     this.protocol = tls ? 'tls' : 'tcp';
-    this.keyPrefix = tls ? 'tls:' : '';
     this.stats = new TcpStats(tls ? 'TLS' : 'TCP');
   }
 
@@ -138,9 +136,9 @@ export class TcpEndpoints {
    * and `connect` allows it. TLS: `serverName` is the name the server's certificate must carry
    * (RFC 5922 §7.2: the domain looked up); without it, its address.
    */
-  send(address: string, port: number, data: Buffer, key = `${this.keyPrefix}${address}:${port}`, connect = true, serverName?: string): boolean {
+  send(address: string, port: number, data: Buffer, key: string = connectionKey(this.protocol, address, port), connect = true, serverName?: string): boolean {
     if (!Number.isInteger(port) || port < 1 || port > 65535) return false;
-    const conn = this.conns.get(key) ?? this.conns.get(`${this.keyPrefix}${address}:${port}`);
+    const conn = this.conns.get(key) ?? this.conns.get(connectionKey(this.protocol, address, port));
     if (conn) {
       // A SIP message going out over it: the connection carries SIP (pongs do not count).
       conn.established = true;
@@ -157,7 +155,7 @@ export class TcpEndpoints {
     // TLS: not established until the handshake is done, so the first-message deadline cuts a
     // server that never finishes it.
     const fresh: Conn = {
-      key: `${this.keyPrefix}${address}:${port}`, framer: new StreamFramer(), pending: [data], pendingBytes: data.length, localPort: this.port,
+      key: connectionKey(this.protocol, address, port), framer: new StreamFramer(), pending: [data], pendingBytes: data.length, localPort: this.port,
       openedAt: now, activeAt: now, established: !this.tls, announced: false, handshaking: !!this.tls,
     };
     this.track(fresh);
@@ -220,7 +218,7 @@ export class TcpEndpoints {
     const conn = socket.data;
     if (!ok && (conn?.source !== undefined || this.tls?.verify)) {
       this.stats.handshakeFailures++;
-      if (conn?.source === undefined) this.onError(`TLS to ${conn?.key.slice(this.keyPrefix.length)}: the server's certificate was refused`);
+      if (conn?.source === undefined) this.onError(`TLS to ${conn && describeConnection(conn.key)}: the server's certificate was refused`);
       socket.terminate();
       this.forget(conn);
       return;
@@ -255,7 +253,7 @@ export class TcpEndpoints {
     }
     const now = performance.now();
     const conn: Conn = {
-      key: `${this.keyPrefix}${source}:${socket.remotePort}`, source, framer: new StreamFramer(), socket, pending: [], pendingBytes: 0,
+      key: connectionKey(this.protocol, source, socket.remotePort), source, framer: new StreamFramer(), socket, pending: [], pendingBytes: 0,
       localPort: this.port, openedAt: now, activeAt: now, established: false, announced: false,
     };
     socket.data = conn;
@@ -289,7 +287,7 @@ export class TcpEndpoints {
       this.announce(conn);
     }
     const source: Source = {
-      transport: this.protocol, address: socket.remoteAddress, port: conn.key === `${this.keyPrefix}${socket.remoteAddress}:${socket.remotePort}` ? socket.remotePort : Number(conn.key.split(':').pop()),
+      transport: this.protocol, address: socket.remoteAddress, port: parseConnectionKey(conn.key)?.port ?? socket.remotePort,
       localPort: conn.localPort, connection: conn.key,
     };
     for (const m of messages) {

@@ -1,5 +1,5 @@
 import type { Stage } from '../context.ts';
-import { serverKey } from './transaction.ts';
+import { serverKey } from '../../transaction/transaction-keys.ts';
 
 /**
  * Overload (DESIGN.md overload ladder step "shed"), before any work is spent on the request:

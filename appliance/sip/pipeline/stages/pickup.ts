@@ -1,3 +1,4 @@
+import { sourceKey } from '../../../../system/store/source-key.ts';
 import { choosePickup, pickupCode, type RingingCall } from '../../events/pickup-rules.ts';
 import type { Stage } from '../context.ts';
 
@@ -37,7 +38,7 @@ export const pickup: Stage = {
     services.reply(ctx, 480, 'Picked Up');
     events.pickup({
       callId: chosen.dialog.callId, callerTag: chosen.dialog.remoteTag, worker: chosen.dialog.worker,
-      picker, contact, source: `${ctx.source.transport}:${ctx.source.address}:${ctx.source.port}`,
+      picker, contact, source: sourceKey(ctx.source),
     });
     return 'handled';
   },

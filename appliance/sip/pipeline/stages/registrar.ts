@@ -1,3 +1,4 @@
+import { sourceKey } from '../../../../system/store/source-key.ts';
 import { parseSipUri } from '../../message/uri.ts';
 import { applyRegister, contactsForReply } from '../../registrar/registrar-rules.ts';
 import { behindNat } from '../../registrar/nat-detect.ts';
@@ -35,13 +36,13 @@ export const registrar: Stage = {
     }
     const now = Date.now();
     const aor = `sip:${to.user}@${services.settings.domain}`;
-    const sourceKey = `${source.transport}:${source.address}:${source.port}`;
+    const flow = sourceKey(source);
     // A Contact bound to another extension from another flow is not taken over: in-dialog
     // requests to that contact would reach the wrong phone (issue 10). A phone with two lines
     // registers from one flow and may share a contact between them.
     for (const c of contacts === '*' ? [] : contacts ?? []) {
       const held = services.location.bindingForContact(c.uri, now);
-      if (held && held.aor !== aor && held.source !== sourceKey) {
+      if (held && held.aor !== aor && held.source !== flow) {
         services.reply(ctx, 403, 'Contact in use by another extension');
         return 'handled';
       }
@@ -60,7 +61,7 @@ export const registrar: Stage = {
     const outcome = applyRegister({
       aor, contacts, expiresHeader: expiresRaw === undefined ? undefined : Number(expiresRaw),
       callId: req.headers['call-id'], cseq: req.headers.cseq.seq,
-      source: sourceKey, transport: source.transport,
+      source: flow, transport: source.transport,
       userAgent: String(req.headers['user-agent'] ?? '').slice(0, 200), now,
       // Kept with the binding: the phone is reached at `source` anyway; NAT'd UDP ones are pinged.
       behindNat: (contact) => behindNat({ contact, via: req.headers.via[0], source }),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sourceKey } from '../../../../system/store/source-key.ts';
 import { decideSubscribe, eventPackage } from '../../events/subscribe-rules.ts';
 import { parseSipUri, uriHost } from '../../message/uri.ts';
 import type { RequestContext, Stage } from '../context.ts';
@@ -41,7 +42,7 @@ export const subscribe: Stage = {
     });
     if (decision.kind === 'reject') return refuse(ctx, decision.status, decision.reason, decision.headers);
     const expires = decision.kind === 'end' ? 0 : decision.expires;
-    const source = `${ctx.source.transport}:${ctx.source.address}:${ctx.source.port}`;
+    const source = sourceKey(ctx.source);
     let id: string;
     if (existing) {
       // A refresh, an unsubscribe, or an initial SUBSCRIBE sent again with its dialog's identifiers.

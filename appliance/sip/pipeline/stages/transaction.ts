@@ -1,16 +1,5 @@
-import { rfc3261Branch } from '../../message/via.ts';
-import type { SipRequest } from '../../message/types.ts';
+import { serverKey } from '../../transaction/transaction-keys.ts';
 import type { Stage } from '../context.ts';
-
-/** Server transaction key (RFC 3261 §17.2.3; RFC 2543 fallback without the magic cookie). */
-export function serverKey(req: SipRequest, method = req.method): string {
-  const via = req.headers.via[0];
-  const m = method === 'ACK' ? 'INVITE' : method;
-  const branch = rfc3261Branch(via);
-  if (branch) return `${branch}|${via.host}:${via.port ?? ''}|${m}`;
-  const h = req.headers;
-  return `2543|${h['call-id']}|${h.cseq.seq}|${h.from.params.tag ?? ''}|${via.host}:${via.port ?? ''}|${m}`;
-}
 
 /**
  * Transaction matching: retransmissions get the last response again, an ACK for a non-2xx
