@@ -3,6 +3,7 @@ import type { DnsAnswer } from './handler.ts';
 import type { RegisteredContacts } from './registered-contacts.ts';
 import { inZone, RCODE } from './records.ts';
 import { enumName } from './resolvers/enum.ts';
+import { parseSipUri, uriTransport } from '../sip/message/uri.ts';
 
 /** Where the stateful proxy can send a request for an identification. */
 export interface IdentificationTarget {
@@ -32,21 +33,21 @@ export async function lookupIdentification(ident: string, deps: IdentificationDe
   if (/^\+[0-9]{1,15}$/.test(text)) return viaEnum(text, deps, depth);
   const tel = /^tel:(\+[0-9]{1,15})(;.*)?$/i.exec(text);
   if (tel) return viaEnum(tel[1], deps, depth);
-  const uri = /^sips?:(?:([^@;?]+)@)?([^:;?]+)(?::(\d{1,5}))?([;?].*)?$/i.exec(text);
-  if (uri) {
-    const [, user, rawHost, port, params] = uri;
-    const host = rawHost.toLowerCase().replace(/\.$/, '');
+  const scheme = /^sips?:/i.exec(text)?.[0];
+  if (scheme) {
+    // The SIP grammar's one parser (message/uri.ts); the scheme is case-insensitive (RFC 3261 §19.1.4).
+    const uri = parseSipUri(scheme.toLowerCase() + text.slice(scheme.length));
+    if (!uri) return [];
+    const host = uri.host.toLowerCase().replace(/\.$/, '');
     const ours = host === config.sip.domain || inZone(host, config.dns.zone);
     if (!ours) return [];
-    const named = /;transport=(tcp|tls)/i.exec(params ?? '')?.[1]?.toLowerCase() as 'tcp' | 'tls' | undefined;
-    // RFC 3261 §19.1.2 / RFC 5630: a sips: URI is reached over TLS only.
-    const transport = /^sips:/i.test(text) ? 'tls' : named ?? 'udp';
-    if (user !== undefined) {
-      const u = decodeURIComponent(user.split(':')[0]);
+    if (uri.user !== undefined) {
+      const u = decodeURIComponent(uri.user);
       if (/^\+[0-9]{1,15}$/.test(u)) return viaEnum(u, deps, depth);
       return extensionTargets(u, deps);
     }
-    return hostTargets(host, port ? Number(port) : config.sip.port, transport, deps);
+    // RFC 3261 §19.1.2 / RFC 5630: a sips: URI is reached over TLS only.
+    return hostTargets(host, uri.port ?? config.sip.port, uriTransport(uri), deps);
   }
   if (/^[0-9A-Za-z*#_-]{1,32}$/.test(text)) return extensionTargets(text, deps);
   if (inZone(text.toLowerCase(), config.dns.zone)) return hostTargets(text.toLowerCase(), 5060, 'udp', deps);

@@ -38,6 +38,17 @@ describe('lookupIdentification', () => {
     ['205', [{ address: '192.168.1.205', port: 5060, transport: 'udp' }]], // admin record, no registration
     ['sip:printer.office.lan', [{ address: '192.168.1.50', port: 5060, transport: 'udp' }, { address: 'fd00::50', port: 5060, transport: 'udp' }]],
     ['sip:201@example.com', []], // not our domain: no open relay
+    // The SIP grammar's URI parser (message/uri.ts): scheme in any case, userinfo, sips:, port, IPv6, bad URIs.
+    ['SIP:201@Office.LAN', phone201],
+    ['sip:201:secret@office.lan', phone201],
+    ['sip:201@office.lan.', phone201],
+    ['sips:printer.office.lan', [{ address: '192.168.1.50', port: 5060, transport: 'tls' }, { address: 'fd00::50', port: 5060, transport: 'tls' }]],
+    ['sip:printer.office.lan:5070;transport=TCP', [{ address: '192.168.1.50', port: 5070, transport: 'tcp' }, { address: 'fd00::50', port: 5070, transport: 'tcp' }]],
+    ['sip:201@[fd00::21]:5060', []], // an address is not our domain
+    ['sip:201@office.lan:0', []], // not a URI
+    ['sip:201@office.lan:70000', []],
+    ['sip:', []],
+    ['sip:201 @office.lan', []],
   ];
   for (const [ident, want] of cases) {
     test(`${ident} → ${want.length} target(s)`, async () => {
