@@ -18,7 +18,7 @@ function outcome(r: CallRecord): string {
  * direction and date, newest first, and the same selection as a CSV download; the ladder of an
  * answered one.
  */
-export function callRecordsSection(showLadder: (callId: string) => void, names: () => NameBook): { section: HTMLElement; redraw(): void } {
+export function callRecordsSection(showLadder: (callId: string) => void, names: () => NameBook): { section: HTMLElement; redraw(): void; reload(): void } {
   const extension = h('input', { name: 'extension', inputmode: 'numeric', placeholder: 'e.g. 201', maxlength: 32 });
   const direction = h('select', { name: 'direction' }, DIRECTIONS.map(([v, l]) => h('option', { value: v }, l)));
   const since = h('input', { name: 'since', type: 'date' });
@@ -59,5 +59,8 @@ export function callRecordsSection(showLadder: (callId: string) => void, names: 
     void load().catch((err) => notify(err.message, 'error'));
   });
   void load().catch((err) => notify(err.message, 'error'));
-  return { section: h('section', { 'aria-label': 'Call records' }, h('h2', {}, 'Call records'), form, list), redraw: draw };
+  return {
+    section: h('section', { 'aria-label': 'Call records' }, h('h2', {}, 'Call records'), form, list), redraw: draw,
+    reload: () => void load().catch((err) => notify(err.message, 'error')),
+  };
 }

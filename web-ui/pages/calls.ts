@@ -3,7 +3,7 @@ import { fill, fmtDuration, fmtTime, h, table } from '../dom.ts';
 import { live } from '../live.ts';
 import { nameBook, partyLabel, type NameBook } from '../parties.ts';
 import type { Call, Extension, RingingCall } from '../types.ts';
-import { heading, type Page } from '../ui.ts';
+import { actionButton, heading, notify, type Page } from '../ui.ts';
 import { callRecordsSection } from './call-records.ts';
 import { showLadder } from './ladder.ts';
 
@@ -25,10 +25,20 @@ export const callsPage: Page = (root) => {
   root.replaceChildren(heading('Calls'), ringing, active, ladder, records.section);
 
   const pick = (c: Call) => h('button', { type: 'button', class: 'link', onclick: () => show(c.callId), 'aria-label': `Show ladder of call from ${partyLabel(c.from, names)} to ${partyLabel(c.to, names)}` }, 'Ladder');
+  // Hang-up (docs/API.md "Hang-up"): the appliance sends BYE to both phones, after a confirmation.
+  const hangUp = (c: Call) => {
+    const what = `the call from ${partyLabel(c.from, names)} to ${partyLabel(c.to, names)}`;
+    return actionButton('Hang up', async () => {
+      if (!confirm(`Hang up ${what}? Both phones are sent a BYE.`)) return;
+      const r = await api<HangupReply>('POST', `/api/calls/${encodeURIComponent(c.callId)}/hangup`);
+      notify(r.pending ? `Hanging up ${what}: ${r.message}` : `Hung up ${what} (${hangupWords(r)})`);
+    }, { class: 'danger', 'aria-label': `Hang up ${what}` });
+  };
   const drawActive = () => {
     const now = Date.now();
     fill(active, h('h2', {}, 'Active calls'), table('Calls in progress', ['From', 'To', 'Since', 'Duration', 'Worker', ''],
-      lastActive.map((c) => [partyLabel(c.from, names), partyLabel(c.to, names), fmtTime(c.startedAt), fmtDuration(now - c.startedAt), String(c.worker), pick(c)]), 'no call in progress'));
+      lastActive.map((c) => [partyLabel(c.from, names), partyLabel(c.to, names), fmtTime(c.startedAt), fmtDuration(now - c.startedAt), String(c.worker),
+        h('span', { class: 'row-actions' }, pick(c), ' ', hangUp(c))]), 'no call in progress'));
   };
   // Ringing calls (from the busy lamps), shown only while there are some.
   const drawRinging = () => {
@@ -43,7 +53,12 @@ export const callsPage: Page = (root) => {
     drawRinging();
     records.redraw();
   }).catch(() => {});
+  let activeIds: string | undefined;
   const off = live.onSnapshot((snap) => {
+    // A call started or ended (hung up here, or by a phone): its record changed too.
+    const ids = snap.calls.active.map((c) => c.callId).join('\n');
+    if (activeIds !== undefined && ids !== activeIds) records.reload();
+    activeIds = ids;
     lastActive = snap.calls.active;
     lastRinging = snap.calls.ringing ?? [];
     drawActive();
@@ -54,3 +69,17 @@ export const callsPage: Page = (root) => {
     stopLadder();
   };
 };
+
+/** What POST /api/calls/:callId/hangup answers. */
+interface HangupReply {
+  readonly pending?: boolean;
+  readonly message?: string;
+  readonly dialogs?: readonly { readonly caller: { readonly status: number }; readonly callee: { readonly status: number } }[];
+}
+
+/** How the phones answered their BYEs, in words: "both phones answered 200", "caller answered 481, callee did not answer". */
+export function hangupWords(r: HangupReply): string {
+  const side = (who: string, status: number) => (status === 408 ? `${who} did not answer` : `${who} answered ${status}`);
+  return (r.dialogs ?? []).map((d) => (d.caller.status === 200 && d.callee.status === 200 ? 'both phones answered 200'
+    : `${side('caller', d.caller.status)}, ${side('callee', d.callee.status)}`)).join('; ');
+}

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import type { Browser, Page } from 'playwright-core';
+import { startWebServer, type RunningWebServer } from '../../appliance/web/server.ts';
+import { startBaresip, type BaresipPhone } from '../support/baresip.ts';
+import { startTestControlSection, type TestControlSection } from '../support/control-section.ts';
+import { adminPage, launchChromium, screenshot, setUpAdmin } from '../support/chromium.ts';
+import { requireTool } from '../support/require-tool.ts';
+import { freePort } from '../support/sipp.ts';
+
+/**
+ * Hang-up from the Calls page in Debian's Chromium (docs/API.md "Hang-up"): two real baresip
+ * phones in a call through the appliance with two workers; the admin clicks Hang up, confirms,
+ * and both phones end the call on the appliance's BYE; the page says how they answered, the
+ * call leaves the list and its record says "hung up by the admin".
+ */
+const HOST = '127.1.48.50';
+const DOMAIN = 'office.lan';
+const ADMIN_PW = 'Hangup-Browser-Pass-7';
+const PW = { 201: 'Reception-Pass-201', 202: 'Sales-Desk-Pass-202' };
+const hasChromium = requireTool('chromium');
+const hasBaresip = requireTool('baresip');
+
+let cs: TestControlSection;
+let web: RunningWebServer;
+let browser: Browser;
+let page: Page;
+const dialogs: string[] = [];
+const phones: BaresipPhone[] = [];
+
+async function phone(user: '201' | '202', ip: string): Promise<BaresipPhone> {
+  const p = startBaresip({ ip, port: await freePort(ip), user, password: PW[user], domain: DOMAIN, proxy: `${HOST}:${cs.port}`, toneSeconds: 60 });
+  phones.push(p);
+  await p.waitFor(/200 OK .*\[\d+ bindings?\]/, 10000);
+  return p;
+}
+
+describe.skipIf(!hasChromium || !hasBaresip)('hang-up from the Calls page, real phones, Chromium', () => {
+  beforeAll(async () => {
+    cs = await startTestControlSection(HOST, { extensions: PW });
+    cs.control.store.extensions.update('201', { displayName: 'Reception' });
+    cs.control.store.extensions.update('202', { displayName: 'Sales' });
+    web = await startWebServer({ config: cs.config, store: cs.control.store, view: cs.control.view });
+    browser = await launchChromium();
+    page = await adminPage(browser, dialogs);
+    await setUpAdmin(page, web.url, web.setupToken!, ADMIN_PW);
+  }, 40_000);
+  afterAll(async () => {
+    for (const p of phones.splice(0)) await p.stop();
+    await browser?.close();
+    await web?.stop();
+    await cs?.stop();
+  }, 30_000);
+
+  test('the admin hangs up a call: confirmed, both phones get a BYE, the call leaves the list', async () => {
+    const a = await phone('201', '127.1.48.60');
+    const b = await phone('202', '127.1.48.61');
+    const a0 = a.log().length;
+    const b0 = b.log().length;
+    a.send(`/dial sip:202@${DOMAIN}`);
+    await b.waitFor(/Call established/, 8000, b0);
+    await page.getByRole('link', { name: 'Calls' }).click();
+    const active = page.getByRole('table', { name: 'Calls in progress' });
+    const button = active.getByRole('button', { name: 'Hang up the call from Reception (201) to Sales (202)' });
+    await button.waitFor();
+    await screenshot(page, 'calls-hangup-button');
+
+    await button.click();
+    await page.locator('#notice').filter({ hasText: 'Hung up the call from Reception (201) to Sales (202) (both phones answered 200)' }).waitFor({ timeout: 8000 });
+    expect(dialogs).toContain('Hang up the call from Reception (201) to Sales (202)? Both phones are sent a BYE.');
+    // Both phones ended the call on the appliance's BYE, neither hung up itself: baresip says a
+    // BYE came in as "session closed: Connection reset by peer" (its sipsess close handler's ECONNRESET).
+    await a.waitFor(/session closed: Connection reset by peer/, 5000, a0);
+    await b.waitFor(/session closed: Connection reset by peer/, 5000, b0);
+    await active.getByText('no call in progress').waitFor({ timeout: 5000 });
+    // The call record follows without a reload.
+    await page.getByRole('table', { name: 'Call records, newest first' }).getByRole('cell', { name: 'answered, hung up by the admin' }).waitFor({ timeout: 5000 });
+    await screenshot(page, 'calls-hung-up');
+    const rec = cs.control.store.callRecords.byCallId(cs.control.calls.recentCalls(1)[0].callId);
+    expect(rec?.reason).toBe('hung up by the admin');
+    expect(cs.control.store.events.recent(10, 'admin.hangup')[0]?.message).toMatch(/Reception|201/);
+  }, 60_000);
+
+  test('a hang-up the admin cancels at the confirmation sends nothing', async () => {
+    const a = phones[0];
+    const b = phones[1];
+    const b0 = b.log().length;
+    a.send(`/dial sip:202@${DOMAIN}`);
+    await b.waitFor(/Call established/, 8000, b0);
+    const active = page.getByRole('table', { name: 'Calls in progress' });
+    const button = active.getByRole('button', { name: 'Hang up the call from Reception (201) to Sales (202)' });
+    await button.waitFor();
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().includes('/hangup')) posts.push(r.url());
+    });
+    page.removeAllListeners('dialog');
+    const dismissed = new Promise<void>((done) => page.once('dialog', (d) => void d.dismiss().then(done)));
+    await button.click();
+    await dismissed;
+    // The click handler returns right after the refused confirm(); one round trip into the page passes that task.
+    await page.evaluate(() => 0);
+    expect(posts).toEqual([]);
+    expect(cs.control.view.activeCalls()).toHaveLength(1);
+    expect(b.log().slice(b0)).not.toMatch(/session closed|terminated/);
+    a.send('/hangup');
+    await active.getByText('no call in progress').waitFor({ timeout: 5000 });
+  }, 30_000);
+});
