@@ -88,7 +88,7 @@ export interface ConnectionControlOptions {
 export async function startConnectionControl(config: ApplianceConfig, opts: ConnectionControlOptions): Promise<ConnectionControl> {
   const logger = opts.logger ?? new Logger(DEFAULT_LOG_SETTINGS, opts.print ?? (() => {}), opts.workerId);
   const print = (line: string) => logger.line(line);
-  const store = openStore(config.dataDir, { events: config.log });
+  const store = openStore(config.dataDir, { events: config.log, bindingTombstoneMs: config.sip.maxExpires * 1000 });
   // Every event stored here is also this process's log line (the worker id is the line's own field).
   store.events.onAppend = (kind, message, { worker: _, ...details }, ts) => logger.event(kind, message, details, ts);
   const log = (kind: EventKind, message: string, details: Record<string, unknown> = {}) => store.events.append(kind, message, { worker: opts.workerId, ...details });

@@ -21,9 +21,11 @@ export type BindingOrigin =
 export function fanOutBindings(changes: readonly BindingChange[], origin: BindingOrigin, to: {
   readonly store: Store; readonly pool: WorkerPool; readonly peers: Pick<PeerService, 'replicate'>;
 }): number {
-  if (changes.length === 0) return 0;
-  if (origin.kind !== 'worker') to.store.registrations.apply(changes);
-  to.pool.broadcast({ type: 'bindings', changes }, origin.kind === 'worker' ? origin.worker : undefined);
-  if (origin.kind !== 'peer') to.peers.replicate(changes);
-  return changes.length;
+  // Only what the store took goes on: a peer's binding older than a removal here (its
+  // tombstone) must not reach the workers' memory either.
+  const spread = origin.kind === 'worker' ? changes : to.store.registrations.apply(changes);
+  if (spread.length === 0) return 0;
+  to.pool.broadcast({ type: 'bindings', changes: spread }, origin.kind === 'worker' ? origin.worker : undefined);
+  if (origin.kind !== 'peer') to.peers.replicate(spread);
+  return spread.length;
 }

@@ -1,5 +1,6 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
 import type { Store } from '../../system/store/index.ts';
+import { servedZones } from '../dns/zones.ts';
 import { PeerService } from '../peers/peer-service.ts';
 import { sipSettings } from '../sip/start-sip.ts';
 import { fanOutBindings } from './binding-fan-out.ts';
@@ -45,6 +46,7 @@ export function startControlPeers(d: ControlPeersDeps): { peers: PeerService; se
     }),
     applyRemote: (changes) => fanOutBindings(changes, { kind: 'peer' }, { store, pool, peers }),
     localBindings: () => store.registrations.loadActive(),
+    localRemovals: () => store.registrations.tombstones(),
     // Issue 10 finding 9: a peer's bindings only for our extensions, with our registrar's limits.
     bindingRules: {
       domain: config.sip.domain,
@@ -56,13 +58,13 @@ export function startControlPeers(d: ControlPeersDeps): { peers: PeerService; se
     onRoles: () => {
       for (const w of pool.workers) sendRoles(w);
     },
-    // Issue 19: extensions replicate; a peer's row is checked as the admin's input would be here.
+    // Issue 19: the group's configuration replicates; a peer's row is checked as the admin's input would be here.
     configVersions: store.configVersions,
     configRules: () => {
       const now = d.current();
       return {
         origins: new Set(['', now.name, ...now.peers.map((p) => p.name)]), realm: now.sip.domain,
-        emergencyNumbers: now.emergency.numbers, maxAheadMs: 60_000,
+        emergencyNumbers: now.emergency.numbers, maxAheadMs: 60_000, zones: servedZones(now),
       };
     },
     onConfigApplied: () => d.onConfigApplied(),

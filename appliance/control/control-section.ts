@@ -98,7 +98,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const failed = (kind: EventKind) => (e: unknown) => logger.log('error', kind, String((e as Error)?.message ?? e));
   // Before anything starts: a scheduled backup needs a readable, strong passphrase (names the key).
   const backupPassphrase = fileConfig.backups.schedule === undefined ? undefined : readBackupPassphrase(fileConfig);
-  const store = openStore(fileConfig.dataDir, { events: fileConfig.log });
+  const store = openStore(fileConfig.dataDir, { events: fileConfig.log, bindingTombstoneMs: fileConfig.sip.maxExpires * 1000 });
   // Every event stored (ours, the web API's, the admin's) is also a log line, written once here.
   store.events.onAppend = (kind, message, details, ts) => logger.event(kind, message, details, ts);
   // Peers live in the store (the web UI reads them there); the file's [[peers]] are written in.

@@ -1,5 +1,6 @@
 import type { ConfigVersionsStore, ReplicatedRow } from '../../system/store/index.ts';
 import { CONFIG_BATCH, checkConfigRows, type ConfigRowRules } from './config-rows.ts';
+import { linkKey, openFromLink, sealForLink } from './config-secrets.ts';
 import type { PeerLink } from './peer-link.ts';
 import type { EventKind } from '../../system/log/event-kinds.ts';
 
@@ -90,7 +91,12 @@ export class ConfigReplication {
 
   /** The handler of POST /peer/config (after the HMAC check): checks, then applies the newer rows. */
   receive(peer: string, body: unknown): ConfigResponse {
-    const verdict = checkConfigRows(body, this.deps.rules(), Date.now());
+    const link = this.deps.links.find((l) => l.name === peer);
+    const key = link ? linkKey(link.config.secret) : undefined;
+    const verdict = checkConfigRows(body, this.deps.rules(), Date.now(), (trunk, sealed) => {
+      if (!key) throw new Error('no shared secret with this peer');
+      return openFromLink(key, trunk, sealed);
+    });
     const outcome = this.deps.versions.apply(verdict.accepted);
     const refused = [...verdict.rejected, ...outcome.failed];
     if (refused.length > 0) {
@@ -112,7 +118,7 @@ export class ConfigReplication {
       for (;;) {
         const { rows, lastSeq } = this.deps.versions.changesAfter(seq, CONFIG_BATCH);
         if (rows.length === 0) break;
-        await link.post<ConfigResponse>(CONFIG_PATH, { rows });
+        await link.post<ConfigResponse>(CONFIG_PATH, { rows: sealedFor(link, rows) });
         seq = lastSeq;
         sent += rows.length;
         // Acknowledged only if the link was not reset meanwhile (down, or up again: a new full sync).
@@ -129,6 +135,17 @@ export class ConfigReplication {
       this.sending.delete(link.name);
     }
   }
+}
+
+/** The rows as they travel on this link: a trunk's password sealed with the link's key (config-secrets.ts), never in clear. */
+function sealedFor(link: PeerLink, rows: readonly ReplicatedRow[]): ReplicatedRow[] {
+  let key: Buffer | undefined;
+  return rows.map((r) => {
+    if (r.kind !== 'trunk' || !r.data) return r;
+    const { password, ...rest } = r.data;
+    key ??= linkKey(link.config.secret);
+    return { ...r, data: { ...rest, passwordSealed: typeof password === 'string' ? sealForLink(key, r.key, password) : null } };
+  });
 }
 
 function describe(r: ReplicatedRow): string {

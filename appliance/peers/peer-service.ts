@@ -34,6 +34,8 @@ export interface PeerServiceDeps {
   readonly bindingRules: PeerBindingRules;
   /** Every active binding here, for a full sync. */
   readonly localBindings: () => BindingRecord[];
+  /** The binding removals still remembered here (tombstones), sent with a full sync so a split does not undo them. */
+  readonly localRemovals?: () => BindingChange[];
   /** Versions of the replicated configuration (extensions), and what a peer's rows must satisfy. */
   readonly configVersions: ConfigVersionsStore;
   readonly configRules: () => ConfigRowRules;
@@ -204,7 +206,7 @@ export class PeerService {
   }
 
   private async fullSync(link: PeerLink): Promise<void> {
-    const all = this.deps.localBindings().map((binding): BindingChange => ({ kind: 'upsert', binding }));
+    const all = [...this.deps.localBindings().map((binding): BindingChange => ({ kind: 'upsert', binding })), ...(this.deps.localRemovals?.() ?? [])];
     try {
       for (let i = 0; i < all.length; i += SYNC_BATCH) {
         await link.post<BindingsResponse>(PEER_PATHS.bindings, { changes: all.slice(i, i + SYNC_BATCH) } satisfies BindingsRequest);

@@ -1,7 +1,8 @@
 import type { Database } from 'bun:sqlite';
+import { REPLICATED_TABLES, type ReplicatedKind } from './replicated-tables.ts';
+import type { SealedSecretsStore } from './sealed-secrets-store.ts';
 
-/** Tables whose rows replicate between peers (issue 19). */
-export type ReplicatedKind = 'extension';
+export { REPLICATED_KINDS, type ReplicatedKind } from './replicated-tables.ts';
 
 /** A row's version: hybrid-logical-clock milliseconds, then the appliance that wrote it. */
 export interface RowVersion {
@@ -37,9 +38,6 @@ export function newerVersion(a: RowVersion, b: RowVersion | undefined): boolean 
 
 interface VersionRow { kind: string; key: string; t: number; origin: string; deleted: number; seq: number }
 
-const EXTENSION_COLUMNS = ['number', 'display_name', 'realm', 'ha1_md5', 'ha1_sha256', 'e164', 'digest', 'call_class',
-  'max_outside_calls', 'outside_calls_per_hour', 'outbound_caller_id'] as const;
-const camel = (c: string) => c.replace(/_([a-z0-9])/g, (_, x: string) => x.toUpperCase());
 
 /**
  * Versions and tombstones of the replicated tables (migration 12): the triggers version every
@@ -47,7 +45,8 @@ const camel = (c: string) => c.replace(/_([a-z0-9])/g, (_, x: string) => x.toUpp
  * so they keep the peer's version, and lists what changed after a sequence number.
  */
 export class ConfigVersionsStore {
-  constructor(private readonly db: Database) {}
+  /** @param secrets opens and seals a trunk's password (its row carries it in clear, in memory only). */
+  constructor(private readonly db: Database, private readonly secrets?: SealedSecretsStore) {}
 
   /** The name local writes are versioned with (the appliance's `name`). */
   setOrigin(name: string): void {
@@ -67,12 +66,11 @@ export class ConfigVersionsStore {
   /** Rows changed here after `seq` (oldest first, at most `limit`), with their data, and the last seq among them. */
   changesAfter(seq: number, limit: number): { rows: ReplicatedRow[]; lastSeq: number } {
     const versions = this.db.query<VersionRow, [number, number]>('SELECT * FROM config_versions WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit);
-    const ext = this.db.query<Record<string, unknown>, [string]>(`SELECT ${EXTENSION_COLUMNS.join(', ')} FROM extensions WHERE number = ?`);
     const rows = versions.map((v): ReplicatedRow => {
       const base = { kind: v.kind as ReplicatedKind, key: v.key, t: v.t, origin: v.origin };
-      const cols = v.deleted ? null : ext.get(v.key);
-      if (!cols) return { ...base, deleted: true };
-      return { ...base, deleted: false, data: Object.fromEntries(Object.entries(cols).map(([k, x]) => [camel(k), x])) };
+      const table = REPLICATED_TABLES[v.kind as ReplicatedKind];
+      const data = v.deleted || !table ? undefined : table.read(this.context(), v.key);
+      return data ? { ...base, deleted: false, data } : { ...base, deleted: true };
     });
     return { rows, lastSeq: versions.at(-1)?.seq ?? seq };
   }
@@ -89,7 +87,7 @@ export class ConfigVersionsStore {
           if (!newerVersion(row, this.version(row.kind, row.key))) { older++; continue; }
           try {
             this.db.transaction(() => {
-              this.writeExtension(row, now);
+              REPLICATED_TABLES[row.kind].write(this.context(), row.key, row.deleted ? undefined : row.data, now);
               this.db.query(`INSERT OR REPLACE INTO config_versions (kind, key, t, origin, deleted, seq)
                 VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM config_versions))`)
                 .run(row.kind, row.key, row.t, row.origin, row.deleted ? 1 : 0);
@@ -111,21 +109,7 @@ export class ConfigVersionsStore {
     return this.db.query('DELETE FROM config_versions WHERE deleted = 1 AND t < ?').run(before).changes;
   }
 
-  private writeExtension(row: ReplicatedRow, now: number): void {
-    if (row.deleted) {
-      this.db.query('DELETE FROM digest_learnt WHERE extension = ?').run(row.key);
-      this.db.query('DELETE FROM extensions WHERE number = ?').run(row.key);
-      return;
-    }
-    const d = row.data!;
-    const values = EXTENSION_COLUMNS.map((c) => (c === 'number' ? row.key : d[camel(c)] ?? null)) as (string | number | null)[];
-    const exists = this.db.query('SELECT 1 FROM extensions WHERE number = ?').get(row.key);
-    if (exists) {
-      this.db.query(`UPDATE extensions SET ${EXTENSION_COLUMNS.slice(1).map((c) => `${c} = ?`).join(', ')}, updated_at = ? WHERE number = ?`)
-        .run(...values.slice(1), now, row.key);
-    } else {
-      this.db.query(`INSERT INTO extensions (${EXTENSION_COLUMNS.join(', ')}, created_at, updated_at) VALUES (${EXTENSION_COLUMNS.map(() => '?').join(', ')}, ?, ?)`)
-        .run(...values, now, now);
-    }
+  private context() {
+    return { db: this.db, secrets: this.secrets };
   }
 }

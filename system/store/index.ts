@@ -33,6 +33,7 @@ export * from './config-versions-store.ts';
 export * from './file-modes.ts';
 export * from './source-key.ts';
 export { migrate, MIGRATIONS } from './migrations.ts';
+export { GROUP_SETTINGS } from './replication-schema.ts';
 
 /** The store: one SQLite database, one accessor per table family. */
 export interface Store {
@@ -61,17 +62,20 @@ export interface Store {
 export interface StoreOptions {
   /** Event-log rate per kind (`[log] rate_per_kind`). */
   readonly events?: Partial<EventLogLimits>;
+  /** How long a binding removal is remembered past its version (`[sip] max_expires` in ms; default 7 days). */
+  readonly bindingTombstoneMs?: number;
 }
 
 /** Opens the store in `dataDir`. */
 export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   const db = openDatabase(dataDir);
   const events = new EventsStore(db, options.events);
+  const secrets = new SealedSecretsStore(db, dataDir);
   return {
     db,
     settings: new SettingsStore(db),
     extensions: new ExtensionsStore(db),
-    registrations: new RegistrationsStore(db),
+    registrations: new RegistrationsStore(db, options.bindingTombstoneMs),
     events,
     dnsRecords: new DnsRecordsStore(db),
     peers: new PeersStore(db),
@@ -80,9 +84,9 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     ringGroups: new RingGroupsStore(db),
     callFeatures: new CallFeaturesStore(db),
     outsideLine: new OutsideLineStore(db),
-    secrets: new SealedSecretsStore(db, dataDir),
+    secrets,
     subscriptions: new SubscriptionsStore(db),
-    configVersions: new ConfigVersionsStore(db),
+    configVersions: new ConfigVersionsStore(db, secrets),
     close: () => {
       try {
         events.flush(undefined, true);

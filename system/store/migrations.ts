@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import { MIGRATION_14 } from './replication-schema.ts';
 
 /**
  * A trigger that versions a local write to the extensions table (migration 12): a hybrid
@@ -277,6 +278,13 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     sql: `
       ALTER TABLE call_records ADD COLUMN forwarded_by TEXT;
     `,
+  },
+  {
+    version: 14,
+    name: 'replicated DNS records, ring groups, call features, outside line, group settings; binding tombstones (issue 19)',
+    // replication-schema.ts: the same versions as migration 12's for every other replicated
+    // table, and the binding tombstones (a removal that a full sync must not undo).
+    sql: MIGRATION_14,
   },
 ];
 

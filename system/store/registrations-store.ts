@@ -39,11 +39,24 @@ export type BindingChange =
   | { readonly kind: 'upsert'; readonly binding: BindingRecord }
   | { readonly kind: 'remove'; readonly aor: string; readonly contact: string; readonly version: number };
 
-/** Registrations (location) table; writes go in batches, one transaction per batch. */
+/** How long a binding tombstone is kept by default: the longest `max_expires` the config allows (7 days). */
+export const DEFAULT_BINDING_TOMBSTONE_MS = 604_800_000;
+
+/**
+ * Registrations (location) table; writes go in batches, one transaction per batch. A removal
+ * (an unregister, the admin's, a dead NAT flow; not an expiry) leaves a tombstone at its
+ * version (migration 14): an older upsert of that binding, a peer's full sync after a split
+ * say, is refused, and the full sync sends the tombstones on. A tombstone is kept for
+ * `tombstoneMs` (`max_expires`) past its version: a binding it beats was written before the
+ * removal, so it has expired everywhere by then.
+ */
 export class RegistrationsStore {
   private readonly upsert;
   private readonly remove;
-  constructor(private readonly db: Database) {
+  private readonly tombstone;
+  private readonly dropTombstone;
+  /** @param tombstoneMs how long a removal is remembered past its version: `max_expires` in ms. */
+  constructor(private readonly db: Database, private readonly tombstoneMs = DEFAULT_BINDING_TOMBSTONE_MS) {
     // Last writer wins per binding by version: an older version never replaces a newer row.
     this.upsert = db.query(`INSERT INTO registrations
         (aor, contact, expires_at, q, call_id, cseq, source, transport, user_agent, version, updated_at, behind_nat)
@@ -54,21 +67,45 @@ export class RegistrationsStore {
         version = excluded.version, updated_at = excluded.updated_at, behind_nat = excluded.behind_nat
       WHERE excluded.version >= registrations.version`);
     this.remove = db.query('DELETE FROM registrations WHERE aor = ? AND contact = ? AND version <= ?');
+    this.tombstone = db.query(`INSERT INTO binding_tombstones (aor, contact, version, until) VALUES (?, ?, ?, ?)
+      ON CONFLICT (aor, contact) DO UPDATE SET version = excluded.version, until = excluded.until WHERE excluded.version > binding_tombstones.version`);
+    this.dropTombstone = db.query('DELETE FROM binding_tombstones WHERE aor = ? AND contact = ? AND version < ?');
   }
 
-  /** Applies a batch of changes in one transaction. */
-  apply(changes: readonly BindingChange[]): void {
-    if (changes.length === 0) return;
+  /**
+   * Applies a batch of changes in one transaction; returns the ones that took effect (an
+   * upsert older than the row or the tombstone here does not, so it is not passed on).
+   */
+  apply(changes: readonly BindingChange[]): BindingChange[] {
+    if (changes.length === 0) return [];
+    const applied: BindingChange[] = [];
     this.db.transaction(() => {
       for (const c of changes) {
         if (c.kind === 'upsert') {
           const b = c.binding;
-          this.upsert.run(b.aor, b.contact, b.expiresAt, b.q, b.callId, b.cseq, b.source, b.transport, b.userAgent, b.version, b.updatedAt, b.behindNat ? 1 : 0);
+          if (this.removedVersion(b.aor, b.contact) >= b.version) continue;
+          const r = this.upsert.run(b.aor, b.contact, b.expiresAt, b.q, b.callId, b.cseq, b.source, b.transport, b.userAgent, b.version, b.updatedAt, b.behindNat ? 1 : 0);
+          if (r.changes === 0) continue;
+          this.dropTombstone.run(b.aor, b.contact, b.version);
         } else {
           this.remove.run(c.aor, c.contact, c.version);
+          this.tombstone.run(c.aor, c.contact, c.version, c.version + this.tombstoneMs);
         }
+        applied.push(c);
       }
     })();
+    return applied;
+  }
+
+  /** The version of the removal remembered for this binding, or 0. */
+  removedVersion(aor: string, contact: string): number {
+    return this.db.query<{ version: number }, [string, string]>('SELECT version FROM binding_tombstones WHERE aor = ? AND contact = ?').get(aor, contact)?.version ?? 0;
+  }
+
+  /** The removals still remembered at `now`, as changes (a full sync sends them with the bindings). */
+  tombstones(now = Date.now()): BindingChange[] {
+    return this.db.query<{ aor: string; contact: string; version: number }, [number]>('SELECT aor, contact, version FROM binding_tombstones WHERE until > ? ORDER BY aor, contact')
+      .all(now).map((t) => ({ kind: 'remove', aor: t.aor, contact: t.contact, version: t.version }));
   }
 
   /** All bindings that have not expired at `now`. */
@@ -88,6 +125,7 @@ export class RegistrationsStore {
 
   /** Deletes the expired bindings and says which they were (for the event log). */
   purgeExpiredBindings(now = Date.now()): { aor: string; contact: string }[] {
+    this.db.query('DELETE FROM binding_tombstones WHERE until <= ?').run(now);
     return this.db.query<{ aor: string; contact: string }, [number]>('DELETE FROM registrations WHERE expires_at <= ? RETURNING aor, contact').all(now);
   }
 }

@@ -6,6 +6,7 @@ import { parseConfig } from '../../../system/config/index.ts';
 import { Database } from 'bun:sqlite';
 import { ConfigVersionsStore, migrate } from '../../../system/store/index.ts';
 import { PeerService } from '../../../appliance/peers/peer-service.ts';
+import { servedZones } from '../../../appliance/dns/zones.ts';
 import { ApiClient, startWebFixture, type WebFixture } from './support/web-fixture.ts';
 import { head, rawRequest } from './support/raw-https.ts';
 
@@ -84,7 +85,7 @@ describe('the peer API on its own listener', () => {
       config, summary: () => ({ name: 'a', workers: 0, utilisation: 0, handedOffTo: null, servingFor: [] }) as never,
       applyRemote: () => 0, localBindings: () => [], onRoles: () => {},
       configVersions: new ConfigVersionsStore(memoryDb()), onConfigApplied: () => {},
-      configRules: () => ({ origins: new Set(['a', 'b']), realm: 'office.lan', emergencyNumbers: [], maxAheadMs: 60_000 }),
+      configRules: () => ({ origins: new Set(['a', 'b']), realm: 'office.lan', emergencyNumbers: [], maxAheadMs: 60_000, zones: servedZones(config) }),
       log: (kind: string, _message: string, details?: Record<string, unknown>) => void logged.push({ kind, details }),
     };
     const rules = { bindingRules: { domain: 'office.lan', maxExpiresSeconds: 3600, maxContacts: 5, extensionExists: () => false, currentBindings: () => [] } };

@@ -21,7 +21,7 @@ describe('migrations', () => {
     expect((store.db.query('PRAGMA user_version').get() as { user_version: number }).user_version).toBe(MIGRATIONS.at(-1)!.version);
     expect((store.db.query('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');
     const tables = (store.db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-    expect(tables).toEqual(['bans', 'call_features', 'call_records', 'config_versions', 'digest_learnt', 'dns_records', 'events', 'extensions', 'outside_line_entries', 'peers', 'registrations', 'replication_state', 'ring_group_members', 'ring_groups', 'sealed_secrets', 'settings', 'subscriptions']);
+    expect(tables).toEqual(['bans', 'binding_tombstones', 'call_features', 'call_records', 'config_versions', 'digest_learnt', 'dns_records', 'events', 'extensions', 'outside_line_entries', 'peers', 'registrations', 'replication_state', 'ring_group_members', 'ring_groups', 'sealed_secrets', 'settings', 'subscriptions']);
     store.close();
   });
   test('reopening applies nothing and keeps data', () => {

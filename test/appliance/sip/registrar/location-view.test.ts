@@ -24,7 +24,7 @@ describe('LocationView group commit', () => {
     const store = fresh();
     let writes = 0;
     const counting: RegistrationsStore = Object.create(store.registrations);
-    counting.apply = (batch) => { writes++; store.registrations.apply(batch); };
+    counting.apply = (batch) => { writes++; return store.registrations.apply(batch); };
     const view = new LocationView(counting);
     const seen: [number, boolean, boolean][] = [];
     for (const n of [1, 2, 3]) {
