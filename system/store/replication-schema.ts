@@ -12,9 +12,13 @@ const CLOCK = `MAX(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), (
  * `when` holds: our name as origin, the next seq; `deleted` (SQL) leaves a tombstone.
  */
 export function stampVersion(kind: string, key: string, deleted: string, when = '1'): string {
-  return `INSERT OR REPLACE INTO config_versions (kind, key, t, origin, deleted, seq)
+  // An upsert, not INSERT OR REPLACE: inside a trigger the outer statement's conflict handling
+  // wins over the trigger's OR clause, so a write made by an upsert (settings, sealed secrets,
+  // call features) would abort on the version row already there.
+  return `INSERT INTO config_versions (kind, key, t, origin, deleted, seq)
           SELECT ${kind}, ${key}, ${CLOCK}, (SELECT origin FROM replication_state WHERE id = 1), ${deleted},
-            (SELECT COALESCE(MAX(seq), 0) + 1 FROM config_versions) WHERE ${when};`;
+            (SELECT COALESCE(MAX(seq), 0) + 1 FROM config_versions) WHERE ${when}
+          ON CONFLICT (kind, key) DO UPDATE SET t = excluded.t, origin = excluded.origin, deleted = excluded.deleted, seq = excluded.seq;`;
 }
 
 /** A trigger on `table` for `event` running `body` (stamps), except while a peer's rows are applied. */

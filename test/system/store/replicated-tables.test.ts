@@ -35,12 +35,15 @@ describe('the other replicated tables (issue 19, migration 14)', () => {
     const rec = a.dnsRecords.add({ name: 'printer.office.lan', type: 'A', value: '192.168.1.9', ttl: null });
     a.ringGroups.add({ number: '600', name: 'Sales', strategy: 'hunt', ringSeconds: 15, timeoutSeconds: 60, fallback: null, members: ['201', '202'] });
     a.callFeatures.set('201', { dnd: true, forwardBusy: '202' });
+    a.callFeatures.set('201', { dnd: false }); // an upsert on a row that has a version
     a.outsideLine.add('trunk', trunk.name, trunk);
     a.secrets.put('trunk:sip-provider', 'provider-secret-1');
     a.secrets.put('trunk:from-the-config-file', 'not replicated');
     a.outsideLine.add('route', 'national', { name: 'national', pattern: '^0[1-9]', replace: '$0', trunk: trunk.name, class: 'national' });
     a.outsideLine.add('inbound', null, { did: '+4930123456', trunk: trunk.name, to: '600' });
     a.settings.set('emergency.trunk', trunk.name);
+    a.settings.set('emergency.trunk', 'another');
+    a.secrets.put('trunk:sip-provider', 'provider-secret-changed');
     a.settings.set('sip.nonce_secret', 'local');
     expect(kinds(a)).toEqual([
       'call-features 201', `dns-record ${JSON.stringify(['printer.office.lan', 'A', '192.168.1.9'])}`, 'inbound +4930123456',
