@@ -54,6 +54,8 @@ export interface Trunk {
   transport: string | null; username: string | null; domain: string | null; register: boolean | null; callerId: string | null;
   /** `config`: fixed, edited in the configuration file; `store`: added in the UI or CLI, editable. */
   origin: Origin;
+  /** The peer group member a stored trunk's last edit was made on (null: from the config file, before replication, or no peers). */
+  editedOn?: string | null;
 }
 /** Where a trunk, route or inbound number comes from (docs/TRUNKS.md "Who owns what"). */
 export type Origin = 'config' | 'store';
@@ -66,10 +68,16 @@ export interface DialPlan {
   emergency: { numbers: string[]; trunk: string | null; fixed: boolean };
   skipped: { id: number; kind: string; name: string | null; reason: string }[];
 }
-export interface DnsRecord { id?: number; name: string; type: string; value: string; ttl: number; derived: string | null }
+export interface DnsRecord {
+  id?: number; name: string; type: string; value: string; ttl: number; derived: string | null;
+  /** The peer group member an admin record's last edit was made on (null: derived, before replication, or no peers). */
+  editedOn?: string | null;
+}
 /** A ring group (`GET /api/groups`; docs/PBX.md). Members in hunt order. */
 export interface RingGroup {
   number: string; name: string; strategy: 'ring-all' | 'hunt'; members: string[]; ringSeconds: number; timeoutSeconds: number; fallback: string | null;
+  /** The peer group member its last edit was made on (null: before replication, or no peers). */
+  editedOn?: string | null;
 }
 /** An extension's forwarding and do-not-disturb (`GET /api/features`). */
 export interface CallFeatures {

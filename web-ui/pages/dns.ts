@@ -48,8 +48,8 @@ export const dnsPage: Page = (root) => {
     info = await api<DnsList>('GET', '/api/dns');
     const mine = info.records.filter((r) => r.derived === null);
     const other = info.records.filter((r) => r.derived !== null);
-    fill(admin, h('h2', {}, 'Admin records'), table('Records you manage', ['Name', 'Type', 'Value', 'TTL', ''], mine.map((r) => [
-      r.name, r.type, h('code', {}, r.value), String(r.ttl),
+    fill(admin, h('h2', {}, 'Admin records'), table('Records you manage', ['Name', 'Type', 'Value', 'TTL', 'Edited on', ''], mine.map((r) => [
+      r.name, r.type, h('code', {}, r.value), String(r.ttl), r.editedOn ?? '',
       h('span', { class: 'row-actions' },
         h('button', { type: 'button', onclick: () => showEditor(r), 'aria-label': `Edit ${r.name} ${r.type}` }, 'Edit'),
         actionButton('Remove', async () => {

@@ -38,10 +38,10 @@ export const groupsPage: Page = (root) => {
     h('span', {}, partyLabel(m, names)),
     i > 0 ? actionButton('↑', () => move(g, i, -1), { 'aria-label': `Move ${m} up in group ${g.number}`, class: 'small' }) : null,
     i < g.members.length - 1 ? actionButton('↓', () => move(g, i, 1), { 'aria-label': `Move ${m} down in group ${g.number}`, class: 'small' }) : null)));
-  const draw = () => fill(list, h('h2', {}, 'Groups'), table('Ring groups', ['Number', 'Name', 'Strategy', 'Members (in order)', 'Ring time', 'Fallback', ''], groups.map((g) => [
+  const draw = () => fill(list, h('h2', {}, 'Groups'), table('Ring groups', ['Number', 'Name', 'Strategy', 'Members (in order)', 'Ring time', 'Fallback', 'Edited on', ''], groups.map((g) => [
     g.number, g.name, STRATEGY_TEXT[g.strategy], membersCell(g),
     g.strategy === 'hunt' ? `${g.ringSeconds} s each, ${g.timeoutSeconds} s in all` : `${g.timeoutSeconds} s`,
-    g.fallback ? partyLabel(g.fallback, names) : '',
+    g.fallback ? partyLabel(g.fallback, names) : '', g.editedOn ?? '',
     h('span', { class: 'row-actions' },
       h('button', { type: 'button', 'aria-label': `Edit group ${g.number}`, onclick: () => edit(g) }, 'Edit'),
       actionButton('Remove', async () => {

@@ -54,9 +54,9 @@ export const trunksPage: Page = (root) => {
     try {
       const list = await api<Trunk[]>('GET', '/api/trunks');
       fill(trunks,
-        table('Trunk registration', ['Trunk', 'State', 'Registrar', 'Account', 'Caller ID', 'Expiry / retry', 'From', ''], list.map((t) => [
+        table('Trunk registration', ['Trunk', 'State', 'Registrar', 'Account', 'Caller ID', 'Expiry / retry', 'From', 'Edited on', ''], list.map((t) => [
           h('span', { class: 'nowrap' }, t.name), stateCell(t), `${t.registrar}${t.transport ? ` (${t.transport.toUpperCase()})` : ''}`,
-          t.username ? `${t.username}@${t.domain ?? ''}` : '', t.callerId ?? '', timingText(t), originBadge(t.origin), actions(t),
+          t.username ? `${t.username}@${t.domain ?? ''}` : '', t.callerId ?? '', timingText(t), originBadge(t.origin), t.editedOn ?? '', actions(t),
         ]), 'no trunks yet: add one below (or [[trunks]] in the configuration file)'),
         h('p', { class: 'hint' }, `Refreshed every ${POLL_MS / 1000} s; last at ${fmtTime(Date.now())}.`));
     } catch (err) {

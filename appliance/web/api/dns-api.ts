@@ -4,6 +4,7 @@ import { ADMIN_TYPES, type RecordInput } from '../../dns/record-input.ts';
 import { Fields, json, noContent, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { dnsRecordKey, editedOn } from './edited-on.ts';
 
 function recordInput(body: Record<string, unknown>): RecordInput {
   const f = new Fields(body, ['name', 'type', 'value', 'ttl']);
@@ -27,7 +28,7 @@ export function dnsRoutes({ config, store, view }: ApiDeps): Route[] {
     {
       method: 'GET', path: '/api/dns', handler: () => json({
         zone: config.dns.zone, enumSuffix: config.dns.enumSuffix, defaultTtl: config.dns.ttl, types: ADMIN_TYPES,
-        records: service.list().map((r) => ({ ...r, derived: r.derived ?? null })),
+        records: service.list().map((r) => ({ ...r, derived: r.derived ?? null, editedOn: r.derived ? null : editedOn(store, 'dns-record', dnsRecordKey(r)) })),
       }),
     },
     {

@@ -5,6 +5,7 @@ import { extensionsCsv, importExtensionsCsv } from '../../admin/extension-csv.ts
 import { Fields, json, noContent, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { editedOn } from './edited-on.ts';
 
 /** An extension as the API shows it: never the HA1 hashes. `editedOn`: the member of the peer group its last edit was made on (issue 19). */
 function present(e: ExtensionRecord, registered: number, sha256Learnt: readonly string[], editedOn: string | null = null) {
@@ -42,8 +43,7 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
     {
       method: 'GET', path: '/api/extensions', handler: () => {
         const counts = countByNumber();
-        const editedOn = (n: string) => store.configVersions.version('extension', n)?.origin || null;
-        return json(service.list().map((e) => present(e, counts.get(e.number) ?? 0, service.learntSha256(e.number), editedOn(e.number))));
+        return json(service.list().map((e) => present(e, counts.get(e.number) ?? 0, service.learntSha256(e.number), editedOn(store, 'extension', e.number))));
       },
     },
     {

@@ -6,6 +6,7 @@ import { outsideForwardCheck } from '../../admin/outside-forward-check.ts';
 import { Fields, json, noContent, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { editedOn } from './edited-on.ts';
 import { featureCodeList } from '../../sip/pbx/feature-code.ts';
 
 const GROUP_FIELDS = ['number', 'name', 'strategy', 'members', 'ringSeconds', 'timeoutSeconds', 'fallback'];
@@ -52,7 +53,7 @@ export function ringGroupRoutes({ config, store }: ApiDeps): Route[] {
   const groups = new RingGroupService(store, config.emergency.numbers, config.voicemail.uri !== undefined);
   const features = new CallFeaturesService(store, outsideForwardCheck(config, store));
   return [
-    { method: 'GET', path: '/api/groups', handler: () => json(groups.list().map(presentGroup)) },
+    { method: 'GET', path: '/api/groups', handler: () => json(groups.list().map((g) => ({ ...presentGroup(g), editedOn: editedOn(store, 'ring-group', g.number) }))) },
     {
       method: 'POST', path: '/api/groups', handler: async ({ req }) => {
         const body = await readJsonObject(req);

@@ -4,6 +4,7 @@ import { presentTrunk } from '../../trunks/trunk-status.ts';
 import { Fields, json, noContent, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { editedOn } from './edited-on.ts';
 
 const TRUNK_FIELDS = ['name', 'registrar', 'transport', 'username', 'password', 'authUsername', 'domain', 'register', 'callerId', 'keepalive'];
 
@@ -31,6 +32,7 @@ export function trunkRoutes({ config, store, view }: ApiDeps): Route[] {
         const now = line.view();
         return json(view.trunks().map((s) => ({
           ...presentTrunk(s, now.trunks.find((t) => t.name === s.name)), origin: now.origins.trunks.get(s.name)?.from ?? 'config',
+          editedOn: editedOn(store, 'trunk', s.name),
         })));
       },
     },
