@@ -211,6 +211,9 @@ describe('DNS records', () => {
     const list = await api.json('GET', '/api/dns');
     expect(list.body.records.some((r: { derived: string | null }) => r.derived === 'registration')).toBe(true);
     expect(list.body.records.some((r: { derived: string | null; value: string }) => r.derived === null && r.value === '192.168.1.51')).toBe(true);
+    // Which member of the peer group the admin record's last edit was made on (issue 19); derived records have none.
+    expect(list.body.records.find((r: { value: string }) => r.value === '192.168.1.51')).toMatchObject({ editedOn: 'box-a' });
+    expect(list.body.records.find((r: { derived: string | null }) => r.derived === 'registration')).toMatchObject({ editedOn: null });
     expect((await api.call('DELETE', `/api/dns/${edit.body.id}`)).status).toBe(204);
     expect((await api.json('DELETE', `/api/dns/${edit.body.id}`)).status).toBe(404);
     expect((await api.json('DELETE', '/api/dns/abc')).status).toBe(400);

@@ -27,6 +27,9 @@ describe('ring groups API', () => {
     const changed = await api.json('PUT', '/api/groups/600', { members: ['203'], fallback: '201' });
     expect(changed.body).toMatchObject({ members: ['203'], fallback: '201', strategy: 'hunt' });
     expect((await api.json('GET', '/api/groups')).body.map((g: { number: string }) => g.number)).toEqual(['600']);
+    fx.store.configVersions.setOrigin('box-b'); // the control section sets it to [name] at start
+    await api.json('PUT', '/api/groups/600', { name: 'Front desk' });
+    expect((await api.json('GET', '/api/groups')).body).toMatchObject([{ number: '600', name: 'Front desk', editedOn: 'box-b' }]);
     expect((await api.call('DELETE', '/api/groups/600')).status).toBe(204);
     expect((await api.json('GET', '/api/groups')).body).toEqual([]);
   });
