@@ -2,6 +2,7 @@ import type { DialogEvent } from '../sip/dialog-events.ts';
 import { byesFor, type ByeSpec } from '../sip/hangup/build-bye.ts';
 import type { ByeOutcome } from '../sip/hangup/bye-sender.ts';
 import type { Destination } from '../sip/transport/transport.ts';
+import { connectionKey } from '../sip/transport/connection-key.ts';
 import type { ActiveCall, CallsView } from './calls-view.ts';
 import type { ReplyCorrelator } from './reply-correlator.ts';
 import type { TcpOwners } from './tcp-owners.ts';
@@ -51,7 +52,7 @@ export interface CallHangupDeps {
  */
 export function byeWorker(flow: Destination, callWorker: number, workers: readonly Pick<WorkerHandle, 'id' | 'state'>[], ownerOf: (key: string) => number | undefined): number | undefined {
   const usable = workers.filter((w) => w.state !== 'starting');
-  const key = flow.transport === 'udp' ? undefined : flow.connection ?? `${flow.transport === 'tls' ? 'tls:' : ''}${flow.address}:${flow.port}`;
+  const key = flow.transport === 'udp' ? undefined : flow.connection ?? connectionKey(flow.transport, flow.address, flow.port);
   const owner = key === undefined ? undefined : ownerOf(key);
   if (owner !== undefined && usable.some((w) => w.id === owner)) return owner;
   const running = usable.filter((w) => w.state === 'running');

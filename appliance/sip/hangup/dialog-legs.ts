@@ -1,6 +1,7 @@
-import { isIP } from 'node:net';
 import type { SipRequest, SipResponse, Source } from '../message/types.ts';
-import { defaultPort, parseSipUri, socketHost } from '../message/uri.ts';
+import { parseSipUri } from '../message/uri.ts';
+import { reconnectTo } from '../registrar/binding-destination.ts';
+import { connectionKey } from '../transport/connection-key.ts';
 import type { Destination } from '../transport/transport.ts';
 
 /** A name-addr's URI and its tag, as one side of a dialog names a party (RFC 3261 §12.1). */
@@ -94,16 +95,13 @@ export function dialogLegs(
 /**
  * The way back to where a request came from: UDP to its source address and port, from the
  * shared port (the NAT pinhole the phone opened, RFC 4787 §5); a stream over its connection,
- * a new one to the Contact's address when that connection is gone (source-destination.ts does
- * the same for NOTIFYs).
+ * a new one to the Contact's address when that connection is gone (registrar/binding-destination.ts
+ * `reconnectTo`, as for a registered phone).
  */
 export function flowOf(source: Source, contact: string): Destination {
   if (source.transport === 'udp') return { transport: 'udp', address: source.address, port: source.port, fromShared: true };
-  const connection = source.connection ?? `${source.transport === 'tls' ? 'tls:' : ''}${source.address}:${source.port}`;
-  const uri = parseSipUri(contact);
-  const host = uri ? socketHost(uri.host) : '';
-  const reconnect = uri && isIP(host) ? { address: host, port: defaultPort(uri) } : { address: source.address, port: source.port };
-  return { transport: source.transport, ...reconnect, connection };
+  const connection = source.connection ?? connectionKey(source.transport, source.address, source.port);
+  return { transport: source.transport, ...reconnectTo(contact, source), connection };
 }
 
 function firstContact(msg: SipRequest | SipResponse): string | undefined {

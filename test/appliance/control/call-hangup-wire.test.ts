@@ -33,14 +33,14 @@ async function login(web: RunningWebServer): Promise<ApiClient> {
   return c;
 }
 
-/** The first request of `method` a sipp run received, as text. */
-async function received(r: SippResult, method: string): Promise<string> {
+/** The first request of `method` a sipp run received, as text (with the trace's "TCP message received" line when `withLine`). */
+async function received(r: SippResult, method: string, withLine = false): Promise<string> {
   const log = await sippMessages(r);
   // Each entry: a line of dashes and a time, "UDP message received [N] bytes :", the message.
-  const blocks = log.split(/-{5,}[^\n]*\n/).filter((x) => /^\S+ message received/.test(x)).map((x) => x.replace(/^[^\n]*\n/, '').trim());
-  const hit = blocks.find((x) => x.startsWith(`${method} `));
+  const entries = log.split(/-{5,}[^\n]*\n/).filter((x) => /^\S+ message received/.test(x));
+  const hit = entries.find((x) => x.replace(/^[^\n]*\n/, '').trim().startsWith(`${method} `));
   if (!hit) throw new Error(`no ${method} in the sipp trace:\n${log.slice(0, 3000)}`);
-  return hit;
+  return withLine ? hit.trim() : hit.replace(/^[^\n]*\n/, '').trim();
 }
 const header = (msg: string, name: string) => msg.split(/\r?\n/).filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`)).map((l) => l.slice(name.length + 1).trim());
 const tagOf = (value: string) => /;tag=([^;>\s]+)/.exec(value)?.[1];
@@ -56,15 +56,15 @@ async function until<T>(what: string, get: () => Promise<T | undefined> | T | un
 }
 
 /** Registers 501 at the callee's address and starts the two phones; resolves once the call is in the calls view. */
-async function call(caller: string) {
+async function call(caller: string, callerTransport: 'u1' | 't1' = 'u1', calleeScenario = 'uas-answer-await-bye.xml') {
   const phonePort = await freePort(CALLEE);
   const reg = await runSipp(['-sf', `${SCENARIOS}/register-auth.xml`, '-s', '501', '-au', '501', '-ap', PW, '-key', 'expires', '3600',
     `${HOST}:${a.port}`, '-i', CALLEE, '-p', String(phonePort), '-m', '1'], 15);
   expect(reg.code).toBe(0);
-  const callee = startSipp(['-sf', `${SCENARIOS}/uas-answer-await-bye.xml`, '-i', CALLEE, '-p', String(phonePort), '-m', '1'], 25);
+  const callee = startSipp(['-sf', `${SCENARIOS}/${calleeScenario}`, '-i', CALLEE, '-p', String(phonePort), '-m', '1'], 25);
   await Bun.sleep(200);
   const callerPort = await freePort(CALLER);
-  const uac = startSipp(['-sf', `${SCENARIOS}/${caller}`, '-s', '501', `${HOST}:${a.port}`, '-i', CALLER, '-p', String(callerPort), '-m', '1'], 25);
+  const uac = startSipp(['-sf', `${SCENARIOS}/${caller}`, '-s', '501', `${HOST}:${a.port}`, '-i', CALLER, '-p', String(callerPort), '-t', callerTransport, '-m', '1'], 25);
   const active = await until('the call in the calls view', async () => {
     const list = (await api.json('GET', '/api/calls')).body.active as { callId: string; tags: [string, string] }[];
     return list.length > 0 ? list[0] : undefined;
@@ -74,7 +74,7 @@ async function call(caller: string) {
 
 describe.skipIf(!hasSipp)('hang-up from the UI, two workers, sipp on both sides', () => {
   beforeAll(async () => {
-    a = await startTestControlSection(HOST, { sip: `trusted = ["${CALLER}/32"]`, extensions: { '501': PW } });
+    a = await startTestControlSection(HOST, { sip: `trusted = ["${CALLER}/32"]\ntransports = ["udp", "tcp"]`, extensions: { '501': PW } });
     b = await startTestControlSection(OTHER, { control: 'min_workers = 1\nmax_workers = 1' });
     webA = await startWebServer({ config: a.config, store: a.control.store, view: a.control.view });
     webB = await startWebServer({ config: b.config, store: b.control.store, view: b.control.view });
@@ -149,6 +149,38 @@ describe.skipIf(!hasSipp)('hang-up from the UI, two workers, sipp on both sides'
     expect(calleeDone.code).toBe(0);
     expect(header(await received(calleeDone, 'BYE'), 'CSeq')).toEqual(['3 BYE']);
     expect(header(await received(uacDone, 'BYE'), 'CSeq')).toEqual(['2 BYE']);
+  }, 40_000);
+
+  test('a caller over TCP gets its BYE over the connection its INVITE came on', async () => {
+    const { callee, uac, active, callerPort } = await call('uac-await-bye.xml', 't1');
+    const [state] = a.control.calls.hangupStates(active.callId);
+    expect(state.state?.legs.caller.flow).toMatchObject({ transport: 'tcp', connection: expect.stringContaining(CALLER) });
+    const res = await api.json('POST', `/api/calls/${encodeURIComponent(active.callId)}/hangup`);
+    expect(res.status).toBe(200);
+    expect([res.body.dialogs[0].caller.status, res.body.dialogs[0].callee.status]).toEqual([200, 200]);
+    const [uacDone, calleeDone] = await Promise.all([uac.done, callee.done]);
+    expect(uacDone.code).toBe(0);
+    expect(calleeDone.code).toBe(0);
+    const entry = await received(uacDone, 'BYE', true);
+    expect(entry).toStartWith('TCP message received');
+    const toCaller = entry.replace(/^[^\n]*\n/, '').trim();
+    expect(toCaller.split(/\r?\n/)[0]).toBe(`BYE sip:caller@${CALLER}:${callerPort} SIP/2.0`);
+    expect(header(toCaller, 'Via')[0]).toStartWith('SIP/2.0/TCP ');
+  }, 40_000);
+
+  test('a callee that lost the dialog answers 481: reported as such, and the call ends all the same (RFC 3261 §15.1.1)', async () => {
+    const { callee, uac, active } = await call('uac-await-bye.xml', 'u1', 'uas-answer-bye-481.xml');
+    const res = await api.json('POST', `/api/calls/${encodeURIComponent(active.callId)}/hangup`);
+    expect(res.status).toBe(200);
+    expect(res.body.dialogs[0].caller).toMatchObject({ status: 200 });
+    expect(res.body.dialogs[0].callee).toMatchObject({ status: 481, reason: 'Call/Transaction Does Not Exist' });
+    expect((await uac.done).code).toBe(0);
+    expect((await callee.done).code).toBe(0);
+    const calls = (await api.json('GET', '/api/calls')).body;
+    expect(calls.active).toEqual([]);
+    expect(calls.recent[0]).toMatchObject({ callId: active.callId, reason: 'hung up by the admin' });
+    const events = (await api.json('GET', '/api/events?kind=admin.hangup')).body as { message: string; details: { callee: number } }[];
+    expect(events.find((e) => e.message.includes(active.callId))?.details.callee).toBe(481);
   }, 40_000);
 
   test('attacks: no session, a wrong CSRF token, a forged Call-ID, a call of another appliance: refused, the call goes on', async () => {
