@@ -175,6 +175,10 @@ process.on('message', (raw: unknown) => {
     case 'pickup':
       cc.sip.service.pickup(raw.request);
       return;
+    case 'dialogs-flush':
+      flushDialogs();
+      send({ type: 'dialogs-flushed', id: raw.id });
+      return;
     case 'hangup':
       // The admin hangs up a call (control/call-hangup.ts): this worker holds the flow to one side.
       void sendBye(raw.bye, byeSenderOf(cc.sip.service)).then((outcome) => send({ type: 'bye-outcome', id: raw.id, outcome }));

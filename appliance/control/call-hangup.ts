@@ -40,6 +40,8 @@ export interface CallHangupDeps {
   readonly pool: Pick<WorkerPool, 'workers' | 'send'>;
   readonly tcpOwners: Pick<TcpOwners, 'ownerOf'>;
   readonly outcomes: ReplyCorrelator<ByeOutcome>;
+  /** Has every worker send the dialog events it still batches (a re-INVITE's CSeq just relayed, a start). */
+  readonly flushDialogs: () => Promise<void>;
   /** Ends the dialogs everywhere the workers' own dialog events go (calls view, records, lamps, successor). */
   readonly ended: (events: readonly DialogEvent[]) => void;
   readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
@@ -73,13 +75,19 @@ export class CallHangup {
   hangUp(callId: string, by: string): Promise<HangupAnswer> {
     const running = this.pending.get(callId);
     if (running) return running;
+    const job = this.d.flushDialogs().then(() => this.start(callId, by)).finally(() => this.pending.delete(callId));
+    this.pending.set(callId, job);
+    return job;
+  }
+
+  private start(callId: string, by: string): Promise<HangupAnswer> {
     const found = this.d.calls.hangupStates(callId);
     if (found.length === 0) return Promise.resolve({ kind: 'not-found' });
     if (found.some((f) => !f.state)) {
       return Promise.resolve({ kind: 'not-possible', reason: 'this call started before the last upgrade: the appliance no longer knows its route set and flows' });
     }
     const started = performance.now();
-    const job = Promise.all(found.map(({ state }) => this.dialog(state!.call, byesFor(callId, state!.legs, state!.seq)))).then((dialogs): HangupAnswer => {
+    return Promise.all(found.map(({ state }) => this.dialog(state!.call, byesFor(callId, state!.legs, state!.seq)))).then((dialogs): HangupAnswer => {
       const ms = Math.round(performance.now() - started);
       this.d.ended(dialogs.map((x) => ({ kind: 'end', callId, tags: x.tags, ts: Date.now(), reason: HUNG_UP_BY_ADMIN })));
       for (const x of dialogs) {
@@ -87,9 +95,7 @@ export class CallHangup {
           { callId, by, caller: x.caller.status, callee: x.callee.status, ms });
       }
       return { kind: 'done', callId, dialogs, ms };
-    }).finally(() => this.pending.delete(callId));
-    this.pending.set(callId, job);
-    return job;
+    });
   }
 
   private async dialog(call: ActiveCall, byes: { readonly caller: ByeSpec; readonly callee: ByeSpec }): Promise<HungUpDialog> {

@@ -176,10 +176,10 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   // Hang-up from the UI (call-hangup.ts): the BYEs' outcomes come back over the IPC.
   const byeOutcomes = new ReplyCorrelator<ByeOutcome>(BYE_OUTCOME_WAIT_MS);
   const dialogParts = { recorder, calls, lamps, pool, successor: () => generations.successor };
-  const hangup = new CallHangup({ calls, pool, tcpOwners, outcomes: byeOutcomes, ended: (events) => applyDialogEvents(dialogParts, 0, events), log });
+  const hangup = new CallHangup({ calls, pool, tcpOwners, outcomes: byeOutcomes, flushDialogs: () => queries.flushDialogs(), ended: (events) => applyDialogEvents(dialogParts, 0, events), log });
   onMessage = routeWorkerMessages(workerMessages({
     pool, store, peers: () => peers, config: () => live.current, admission: () => admission, tcpOwners, trunks, lamps, calls, recorder,
-    sampler, traces: queries.traces, locations: queries.locations, byeOutcomes, successor: () => generations.successor, predecessor: opts.predecessor, sendRoles, announceSiblings, log,
+    sampler, traces: queries.traces, locations: queries.locations, byeOutcomes, flushes: queries.flushes, successor: () => generations.successor, predecessor: opts.predecessor, sendRoles, announceSiblings, log,
   }));
 
   // SIP over TLS: the certificate is made (or loaded) here, once, before any worker needs it,

@@ -67,6 +67,8 @@ export type ControlToWorker =
   | { readonly type: 'pickup'; readonly request: PickupRequest }
   /** The admin hangs up a call: send this BYE to one side (from the worker holding its flow), answer with `bye-outcome`. */
   | { readonly type: 'hangup'; readonly id: number; readonly bye: ByeSpec }
+  /** Send the dialog events batched so far now, then `dialogs-flushed` (before a hang-up reads the calls view). */
+  | { readonly type: 'dialogs-flush'; readonly id: number }
   /** Bytes for a TCP connection this worker holds (base64), sent on behalf of a sibling. */
   | TcpWrite;
 
@@ -107,6 +109,8 @@ export type WorkerToControl =
   | { readonly type: 'pickup'; readonly request: PickupRequest }
   /** How the BYE a `hangup` asked for ended (its final response, or 408). */
   | { readonly type: 'bye-outcome'; readonly id: number; readonly outcome: ByeOutcome }
+  /** The dialog events this worker held went before this message (`dialogs-flush`). */
+  | { readonly type: 'dialogs-flushed'; readonly id: number }
   /** Draining finished (or timed out): the worker exits right after. */
   | { readonly type: 'drained'; readonly openTransactions: number; readonly totals?: WorkerTotals };
 

@@ -48,6 +48,8 @@ export interface WorkerMessageDeps {
   readonly locations: ReplyCorrelator<BindingRecord[]>;
   /** The outcomes of the BYEs of hang-ups from the UI (call-hangup.ts). */
   readonly byeOutcomes: ReplyCorrelator<ByeOutcome>;
+  /** Workers' answers to `dialogs-flush` (worker-queries.ts). */
+  readonly flushes: ReplyCorrelator<true>;
   /** During an upgrade: the other control section, whose workers must see our bindings (and the successor our calls). */
   successor(): Successor | undefined;
   readonly predecessor?: Predecessor;
@@ -100,6 +102,9 @@ export function workerMessages(d: WorkerMessageDeps): WorkerMessageHandlers {
     },
     'bye-outcome'(_worker, msg) {
       d.byeOutcomes.answer(msg.id, msg.outcome);
+    },
+    'dialogs-flushed'(_worker, msg) {
+      d.flushes.answer(msg.id, true);
     },
     subscription(_worker, msg) {
       // The notifier runs in the slot-0 worker; one starting later reads the store anyway.

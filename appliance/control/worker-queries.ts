@@ -11,10 +11,26 @@ import type { WorkerPool } from './worker-pool.ts';
 export class WorkerQueries {
   readonly traces: ReplyCorrelator<readonly TraceEntry[]>;
   readonly locations: ReplyCorrelator<BindingRecord[]>;
+  /** Workers that sent the dialog events they held (`dialogs-flushed`). */
+  readonly flushes: ReplyCorrelator<true>;
 
   constructor(private readonly pool: WorkerPool, waitMs: number) {
     this.traces = new ReplyCorrelator(waitMs);
     this.locations = new ReplyCorrelator(waitMs);
+    this.flushes = new ReplyCorrelator(waitMs);
+  }
+
+  /**
+   * Every worker sends the dialog events it still batches (10 ms, worker-main.ts), and resolves
+   * once each has answered: the IPC keeps a worker's order, so its events were handled first
+   * (a hang-up reads the CSeq a re-INVITE just moved, call-hangup.ts).
+   */
+  async flushDialogs(): Promise<void> {
+    const { pool, flushes } = this;
+    await Promise.all(pool.workers.map((w) => {
+      const id = flushes.nextKey();
+      return flushes.ask(id, () => pool.send(w, { type: 'dialogs-flush', id }), () => false);
+    }));
   }
 
   /** A call's messages from every worker (each saw part of it), merged in time order. */

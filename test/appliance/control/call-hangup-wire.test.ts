@@ -139,8 +139,13 @@ describe.skipIf(!hasSipp)('hang-up from the UI, two workers, sipp on both sides'
 
   test('after a re-INVITE moved the caller\'s CSeq (on whichever worker), the callee\'s BYE goes above it', async () => {
     const { callee, uac, active } = await call('uac-reinvite-await-bye.xml');
-    // The re-INVITE's CSeq reached the control section (a `cseq` dialog event from the worker that relayed it).
-    await until('the re-INVITE counted', () => (a.control.calls.hangupStates(active.callId)[0]?.state?.seq.caller === 2 ? true : undefined));
+    // The re-INVITE went through (its 200 went back to the caller, in the workers' own message
+    // traces): hang up at once; the hang-up has the workers flush the dialog events they still
+    // batch, so the re-INVITE's CSeq counts even if its event had not left its worker yet.
+    await until('the re-INVITE answered', async () => {
+      const steps = (await api.json('GET', `/api/calls/${encodeURIComponent(active.callId)}/ladder`)).body.steps as { from: string; to: string; label: string }[];
+      return steps.filter((st) => st.from === 'appliance' && st.to === 'caller' && st.label.startsWith('200')).length >= 2 ? true : undefined;
+    });
     const res = await api.json('POST', `/api/calls/${encodeURIComponent(active.callId)}/hangup`);
     expect(res.status).toBe(200);
     expect([res.body.dialogs[0].caller.status, res.body.dialogs[0].callee.status]).toEqual([200, 200]);

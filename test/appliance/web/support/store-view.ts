@@ -99,7 +99,7 @@ export class StoreView implements ApplianceView {
    */
   readonly hangUps: { callId: string; by: string }[] = [];
   private readonly hangup = new CallHangup({
-    calls: this.calls, pool: { workers: [], send: () => {} }, tcpOwners: new TcpOwners(), outcomes: new ReplyCorrelator<ByeOutcome>(1000),
+    calls: this.calls, pool: { workers: [], send: () => {} }, tcpOwners: new TcpOwners(), outcomes: new ReplyCorrelator<ByeOutcome>(1000), flushDialogs: async () => {},
     ended: (events) => this.calls.apply(0, events), log: (kind, message, details) => this.store.events.append(kind, message, details),
   });
   hangUp(callId: string, by: string): Promise<HangupAnswer> {
