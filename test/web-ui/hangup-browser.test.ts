@@ -63,6 +63,14 @@ describe.skipIf(!hasChromium || !hasBaresip)('hang-up from the Calls page, real 
     const button = active.getByRole('button', { name: 'Hang up the call from Reception (201) to Sales (202)' });
     await button.waitFor();
     await screenshot(page, 'calls-hangup-button');
+    // Phone size: each call is a card, its Hang up button a full-size target.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await button.scrollIntoViewIfNeeded();
+    const box = (await button.boundingBox())!;
+    expect(box.width).toBeGreaterThan(40);
+    expect(box.height).toBeGreaterThanOrEqual(24);
+    await screenshot(page, 'calls-hangup-button-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     await button.click();
     await page.locator('#notice').filter({ hasText: 'Hung up the call from Reception (201) to Sales (202) (both phones answered 200)' }).waitFor({ timeout: 8000 });
