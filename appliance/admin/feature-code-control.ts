@@ -1,5 +1,4 @@
-import { ApplianceError } from '../../system/errors/index.ts';
-import { statusFor } from '../../system/errors/index.ts';
+import { ApplianceError, statusFor } from '../../system/errors/index.ts';
 import type { FeatureCodesConfig } from '../../system/config/index.ts';
 import type { Store } from '../../system/store/index.ts';
 import type { FeatureCodeControl, FeatureResult } from '../sip/pipeline/context.ts';
@@ -31,8 +30,10 @@ export function featureCodeControl(store: Store, codes: FeatureCodesConfig, outs
         }
       } catch (err) {
         if (!(err instanceof ApplianceError)) throw err;
-        // A refused target is a refusal (403), not a malformed request (400); one gone is 404.
-        return { ok: false, status: err.code === 'not-found' ? 404 : statusFor(err.code).sip >= 500 ? 500 : 403, text: err.message };
+        // A refused target is the phone's request refused (403), not a malformed SIP request
+        // (400): invalid input from a feature code is `forbidden`; the rest (gone: 404) as mapped.
+        const code = err.code === 'invalid-input' ? 'forbidden' : err.code;
+        return { ok: false, status: statusFor(code).sip, text: err.message };
       }
     },
   };

@@ -1,4 +1,5 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
+import { ApplianceError, STATUS_MAP, type ErrorCode } from '../../system/errors/index.ts';
 import { CONTROL_TOKEN_HEADER, readControlToken } from '../control/command-channel.ts';
 import { localListener } from '../web/tls/local-client.ts';
 
@@ -9,6 +10,16 @@ const TIMEOUT_MS = 5000;
 export type ControlAnswer =
   | { readonly reached: true; readonly status: number; readonly body: Record<string, unknown> }
   | { readonly reached: false; readonly reason: string };
+
+/**
+ * The error an error reply carries (`{ error: { code, message } }`, web/http.ts errorResponse):
+ * its code and message as they were raised; a reply without one is `forbidden` with the status.
+ */
+export function answerError(status: number, body: Record<string, unknown>): ApplianceError {
+  const e = body.error as { code?: unknown; message?: unknown } | undefined;
+  const code = typeof e?.code === 'string' && Object.hasOwn(STATUS_MAP, e.code) ? (e.code as ErrorCode) : 'forbidden';
+  return new ApplianceError(code, typeof e?.message === 'string' ? e.message : `the appliance answered ${status}`);
+}
 
 /**
  * Sends one command to the running control section over its local command channel

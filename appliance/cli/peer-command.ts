@@ -3,6 +3,7 @@ import { CONTROL_TOKEN_HEADER, readControlToken } from '../control/command-chann
 import { localListener } from '../web/tls/local-client.ts';
 import { onlyOptions } from './cli-args.ts';
 import type { CliCommand } from './command.ts';
+import { answerError } from './control-client.ts';
 
 /**
  * `peer status | hand-off [name] | take-back`: manual hand-off and take-back on the running
@@ -36,7 +37,7 @@ export const peerCommand: CliCommand = {
       throw new ApplianceError('not-found', `cannot reach the appliance at ${base}: ${(err as Error).message}`);
     }
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-    if (!res.ok) throw new ApplianceError('forbidden', String(body.error ?? res.status));
+    if (!res.ok) throw answerError(res.status, body);
     if (verb === 'status') {
       io.out(JSON.stringify(body, null, 2));
       return;

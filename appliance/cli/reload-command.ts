@@ -1,7 +1,7 @@
 import { ApplianceError } from '../../system/errors/index.ts';
 import { onlyOptions } from './cli-args.ts';
 import type { CliCommand } from './command.ts';
-import { askRunningAppliance } from './control-client.ts';
+import { answerError, askRunningAppliance } from './control-client.ts';
 
 /** One command-channel verb of the running appliance that answers `{ ok, message }`. */
 function channelVerb(name: string, path: string, usage: string): CliCommand {
@@ -13,7 +13,7 @@ function channelVerb(name: string, path: string, usage: string): CliCommand {
       if (args.positional.length > 1) throw new ApplianceError('usage', `unexpected argument "${args.positional[1]}"`);
       const answer = await askRunningAppliance(config, path);
       if (!answer.reached) throw new ApplianceError('not-found', `the appliance does not seem to run: ${answer.reason}`);
-      if (answer.status !== 200) throw new ApplianceError('forbidden', String(answer.body.error ?? `the appliance answered ${answer.status}`));
+      if (answer.status !== 200) throw answerError(answer.status, answer.body);
       io.out(String(answer.body.message ?? ''));
       if (answer.body.ok !== true) throw new ApplianceError('conflict', `${name} not applied`);
     },

@@ -1,6 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ApplianceError } from '../../system/errors/index.ts';
+import { errorResponse, json } from '../web/http.ts';
 
 /**
  * The local admin command channel to a running control section (the CLI's `peer hand-off`,
@@ -46,10 +48,10 @@ export function commandChannelRoutes(token: string, commands: {
   const guard = (run: (body: Record<string, unknown>) => Promise<unknown> | unknown) => async (req: Request) => {
     const given = Buffer.from(req.headers.get(CONTROL_TOKEN_HEADER) ?? '');
     const want = Buffer.from(token);
-    if (given.length !== want.length || !timingSafeEqual(given, want)) return Response.json({ error: 'bad control token' }, { status: 401 });
-    if (req.method !== 'POST') return Response.json({ error: 'method not allowed' }, { status: 405 });
+    if (given.length !== want.length || !timingSafeEqual(given, want)) return errorResponse(new ApplianceError('unauthenticated', 'bad control token'));
+    if (req.method !== 'POST') return errorResponse(new ApplianceError('method-not-allowed', 'the command channel takes POST only'));
     const body = (await req.json().catch(() => ({}))) as Record<string, unknown>;
-    return Response.json(await run(body));
+    return json(await run(body));
   };
   return {
     '/control/hand-off': guard((b) => commands.handOff(typeof b.peer === 'string' ? b.peer : undefined)),

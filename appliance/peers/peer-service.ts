@@ -1,5 +1,6 @@
 import type { ApplianceConfig } from '../../system/config/index.ts';
-import { ApplianceError, statusFor } from '../../system/errors/index.ts';
+import { ApplianceError } from '../../system/errors/index.ts';
+import { errorResponse, json } from '../web/http.ts';
 import type { BindingChange, BindingRecord, ConfigVersionsStore } from '../../system/store/index.ts';
 import { CONFIG_PATH, ConfigReplication } from './config-replication.ts';
 import type { ConfigRowRules } from './config-rows.ts';
@@ -126,27 +127,27 @@ export class PeerService {
   /** The peer API routes, to mount on the web server (each checks the HMAC first). */
   routes(): Record<string, (req: Request, client?: string) => Promise<Response>> {
     const route = (handler: (peer: string, body: any) => unknown) => async (req: Request, client = 'unknown'): Promise<Response> => {
-      if (req.method !== 'POST') return json({ error: 'method not allowed' }, 405);
+      if (req.method !== 'POST') return errorResponse(new ApplianceError('method-not-allowed', 'the peer API takes POST only'));
       const text = await req.text();
       const auth = this.verifier.verify(req.method, new URL(req.url).pathname, text, req.headers);
       if (!auth.ok) {
         // Unsigned junk is logged a few times a minute per source and reason, not once a request.
         const { log, suppressed } = this.refusals.admit(client, auth.reason);
         if (log) this.deps.log('peer.auth.refused', `peer request refused: ${auth.reason}`, { path: new URL(req.url).pathname, client, ...(suppressed ? { suppressed } : {}) });
-        return json({ error: auth.reason }, 401);
+        return errorResponse(new ApplianceError('unauthenticated', auth.reason));
       }
       let body: unknown;
       try {
         body = JSON.parse(text);
       } catch {
-        return json({ error: 'body is not JSON' }, 400);
+        return errorResponse(new ApplianceError('malformed-message', 'body is not JSON'));
       }
       try {
         return json(await handler(auth.peer, body));
       } catch (err) {
         // A malformed body from an authenticated peer: a clear error, mapped in one place.
         if (!(err instanceof ApplianceError)) throw err;
-        return json({ error: err.message }, statusFor(err.code).http);
+        return errorResponse(err);
       }
     };
     return {
@@ -231,8 +232,4 @@ export class PeerService {
       }
     }));
   }
-}
-
-function json(body: unknown, status = 200): Response {
-  return Response.json(body, { status });
 }

@@ -41,6 +41,7 @@ import type { Logger } from '../../system/log/logger.ts';
 import type { EventServices, PickupRequest } from './events/event-services.ts';
 import { destinationOf } from './events/source-destination.ts';
 import type { EventKind } from '../../system/log/event-kinds.ts';
+import { asApplianceError, statusFor } from '../../system/errors/index.ts';
 
 /** Host services the SIP service needs, passed in at start-up (DESIGN.md layering). */
 export interface SipServiceDeps {
@@ -187,7 +188,8 @@ export class SipService implements PipelineServices {
 
   private failed(ctx: RequestContext, err: unknown): void {
     this.deps.log('sip.error', `request handling failed: ${(err as Error)?.message ?? err}`, { method: ctx.req.method });
-    if (ctx.req.method !== 'ACK') this.reply(ctx, 500, 'Server Internal Error');
+    // The error's own status (system/errors: 500 for anything unexpected), with its standard reason phrase.
+    if (ctx.req.method !== 'ACK') this.reply(ctx, statusFor(asApplianceError(err).code).sip);
   }
 
   private onResponse(res: SipResponse): void {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { statusFor } from '../../system/errors/index.ts';
 
 /**
  * DNS rebinding defence: a page on `evil.example` whose name the attacker re-points at this
@@ -49,6 +50,6 @@ function localAddresses(): string[] {
 /** The 421 reply: not an error of the API, so plain text and no detail. */
 export function misdirected(): Response {
   return new Response('misdirected request: this appliance does not answer for that host name\n', {
-    status: 421, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'close' },
+    status: statusFor('misdirected').http, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'close' },
   });
 }

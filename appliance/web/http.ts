@@ -1,4 +1,4 @@
-import { ApplianceError, asApplianceError, statusFor, ValidationError } from '../../system/errors/index.ts';
+import { ApplianceError, asApplianceError, retryAfterOf, statusFor, ValidationError } from '../../system/errors/index.ts';
 
 /**
  * HTTP plumbing of the admin API: JSON replies, the one place that turns an error into an
@@ -30,26 +30,28 @@ export function noContent(status = 204, headers: Record<string, string> = {}): R
 export class LoginLockedError extends ApplianceError {
   override readonly name = 'LoginLockedError';
   constructor(readonly retryAfterSeconds: number) {
-    super('forbidden', `too many failed logins: try again in ${retryAfterSeconds} s`, { retryAfter: retryAfterSeconds });
+    super('rate-limited', `too many failed logins: try again in ${retryAfterSeconds} s`, { retryAfter: retryAfterSeconds });
   }
 }
 
 /**
- * The error reply: `{ error: { code, message, field? } }` with the status of the error code.
- * Internal errors keep their detail out of the reply (it goes to the console instead).
+ * The error reply of every HTTP edge (admin API, peer API, command channel):
+ * `{ error: { code, message, field? } }` with the HTTP status of the error code (system/errors'
+ * STATUS_MAP) and Retry-After when the error says how long to wait (RFC 9110 §10.2.3: 429,
+ * 503). Internal errors keep their detail out of the reply (it goes to the console instead).
+ * `extra` adds fields to the error object (an import's rejected rows).
  */
-export function errorResponse(err: unknown, log: (line: string) => void = () => {}): Response {
-  if (err instanceof LoginLockedError) {
-    return json({ error: { code: 'rate-limited', message: err.message } }, 429, { 'Retry-After': String(err.retryAfterSeconds) });
-  }
+export function errorResponse(err: unknown, log: (line: string) => void = () => {}, extra: Record<string, unknown> = {}): Response {
   const e = asApplianceError(err);
   const status = statusFor(e.code).http;
+  const retryAfter = retryAfterOf(e.details);
+  const headers: Record<string, string> = retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) };
   if (status >= 500) {
     log(`web: ${e.code}: ${e.message}`);
-    return json({ error: { code: e.code, message: e.code === 'internal' ? 'internal error' : e.message } }, status);
+    return json({ error: { code: e.code, message: e.code === 'internal' ? 'internal error' : e.message } }, status, headers);
   }
   const field = typeof e.details.field === 'string' ? e.details.field : undefined;
-  return json({ error: { code: e.code, message: e.message, ...(field ? { field } : {}) } }, status);
+  return json({ error: { code: e.code, message: e.message, ...(field ? { field } : {}), ...extra } }, status, headers);
 }
 
 /** Largest JSON body the API accepts (a restore upload is not JSON and has its own limit). */

@@ -1,7 +1,7 @@
 import { MAX_IMPORT_BYTES } from '../admin/extension-csv.ts';
 import type { Server } from 'bun';
 import type { ApplianceConfig } from '../../system/config/index.ts';
-import { ApplianceError } from '../../system/errors/index.ts';
+import { ApplianceError, statusFor } from '../../system/errors/index.ts';
 import type { Store } from '../../system/store/index.ts';
 import { callRoutes } from './api/calls-api.ts';
 import { callRecordRoutes } from './api/call-records-api.ts';
@@ -131,7 +131,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
         if (path.startsWith('/api/')) {
           const m = router.match(req.method, path);
           if (!m) throw new ApplianceError('not-found', `no API route ${path}`);
-          if ('methods' in m) return json({ error: { code: 'method-not-allowed', message: `use ${m.methods.join(', ')}` } }, 405, { Allow: m.methods.join(', ') });
+          if ('methods' in m) return withAllow(errorResponse(new ApplianceError('method-not-allowed', `use ${m.methods.join(', ')}`)), m.methods);
           const isPublic = m.route.public === true;
           const large = isPublic ? undefined : LARGE_BODY_ROUTES[path];
           // Small limit before the gate; a route's larger one only once the gate has passed.
@@ -142,7 +142,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
         capBody(req, MAX_UNAUTHENTICATED_BODY_BYTES);
         const asset = req.method === 'GET' || req.method === 'HEAD' ? assets.get(path === '/index.html' ? '/' : path) : undefined;
         if (asset) return assetResponse(asset);
-        return new Response('not found', { status: 404, headers: { 'Content-Type': 'text/plain' } });
+        return new Response('not found', { status: statusFor('not-found').http, headers: { 'Content-Type': 'text/plain' } });
       } catch (err) {
         return errorResponse(err, print);
       }
@@ -161,7 +161,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
       async handler(req, client) {
         try {
           const mounted = matchMounted(peerRoutes, new URL(req.url).pathname);
-          if (!mounted) return json({ error: { code: 'not-found', message: 'only the peer API is served here' } }, 404);
+          if (!mounted) return errorResponse(new ApplianceError('not-found', 'only the peer API is served here'), print);
           return await mounted(capBody(req, MAX_UNAUTHENTICATED_BODY_BYTES), client);
         } catch (err) {
           return errorResponse(err, print);
@@ -213,4 +213,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
 function matchMounted(routes: readonly [string, RouteHandler][], path: string): RouteHandler | undefined {
   for (const [key, handler] of routes) if (key.endsWith('/') ? path.startsWith(key) : path === key) return handler;
   return undefined;
+}
+
+/** A 405 names the methods the path takes (RFC 9110 §15.5.6). */
+function withAllow(res: Response, methods: readonly string[]): Response {
+  res.headers.set('Allow', methods.join(', '));
+  return res;
 }

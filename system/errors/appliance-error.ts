@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'conflict'
   | 'unauthenticated'
   | 'forbidden'
+  | 'method-not-allowed'
+  | 'misdirected'
   | 'malformed-message'
   | 'version-not-supported'
   | 'method-not-implemented'
@@ -23,6 +25,7 @@ export type ErrorCode =
   | 'too-many-hops'
   | 'interval-too-brief'
   | 'payload-too-large'
+  | 'rate-limited'
   | 'overloaded'
   | 'store-failure'
   | 'internal';

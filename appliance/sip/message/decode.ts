@@ -3,6 +3,7 @@ import type { Via } from 'sip';
 import type { Decoded, SipRequest, SipResponse } from './types.ts';
 import { parseSipUri, uriScheme } from './uri.ts';
 import { parseViaValue, splitCommas } from './via.ts';
+import { statusFor, type ErrorCode } from '../../../system/errors/index.ts';
 
 /**
  * Decodes one SIP message from bytes. Framing and the checks the `sip` package skips are done
@@ -131,41 +132,42 @@ function decodeRequest(
   const vias = parseVias(raw);
   if (!vias) return { kind: 'drop', reason: 'request without a usable Via' };
   msg.headers.via = vias;
-  const reject = (status: number, reason: string, extraHeaders?: Record<string, string>): Decoded =>
-    ({ kind: 'bad-request', status, reason, msg, extraHeaders });
+  // The status of each refusal comes from the one error map (system/errors/status-map.ts).
+  const reject = (code: ErrorCode, reason: string, extraHeaders?: Record<string, string>): Decoded =>
+    ({ kind: 'bad-request', status: statusFor(code).sip, reason, msg, extraHeaders });
 
   if (!m) {
     const version = /SIP\/(\d+\.\d+)$/.exec(startLine);
-    if (version && version[1] !== '2.0') return reject(505, 'Version Not Supported');
-    return reject(400, 'Malformed Request-Line');
+    if (version && version[1] !== '2.0') return reject('version-not-supported', 'Version Not Supported');
+    return reject('malformed-message', 'Malformed Request-Line');
   }
-  if (m[3] !== '2.0') return reject(505, 'Version Not Supported');
+  if (m[3] !== '2.0') return reject('version-not-supported', 'Version Not Supported');
   msg.method = m[1]; // raw token: %-escapes are not escapes in a method (RFC 4475 §3.1.1.5)
   msg.uri = m[2];
-  if (!parsed) return reject(400, 'Malformed Request');
-  if (bad) return reject(400, `Bad Header (${bad})`);
+  if (!parsed) return reject('malformed-message', 'Malformed Request');
+  if (bad) return reject('malformed-message', `Bad Header (${bad})`);
   for (const [name, values] of raw) {
-    if (SINGLE.has(name) && values.length > 1) return reject(400, `Multiple ${name} values`);
+    if (SINGLE.has(name) && values.length > 1) return reject('malformed-message', `Multiple ${name} values`);
   }
   const problem = checkCommon(msg, raw, vias);
-  if (problem) return reject(400, problem);
+  if (problem) return reject('malformed-message', problem);
   // Via first when the request is serialised again (forwarding), as senders expect.
   const { via: _via, ...others } = msg.headers;
   msg.headers = { via: vias, ...others } as SipRequest["headers"];
   const cseqMethod = msg.headers.cseq.method;
   if (cseqMethod !== msg.method) {
-    return KNOWN_METHODS.has(msg.method) ? reject(400, 'CSeq method does not match') : reject(501, 'Not Implemented');
+    return KNOWN_METHODS.has(msg.method) ? reject('malformed-message', 'CSeq method does not match') : reject('method-not-implemented', 'Not Implemented');
   }
   const mf = raw.get('max-forwards')?.[0];
-  if (mf !== undefined && (!/^\d{1,10}$/.test(mf) || Number(mf) > 255)) return reject(400, 'Bad Max-Forwards');
+  if (mf !== undefined && (!/^\d{1,10}$/.test(mf) || Number(mf) > 255)) return reject('malformed-message', 'Bad Max-Forwards');
   const scheme = uriScheme(msg.uri);
-  if (!scheme) return reject(400, 'Malformed Request-URI');
-  if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return reject(416, 'Unsupported URI Scheme');
+  if (!scheme) return reject('malformed-message', 'Malformed Request-URI');
+  if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return reject('unsupported-uri-scheme', 'Unsupported URI Scheme');
   if (scheme !== 'tel') {
     const uri = parseSipUri(msg.uri);
-    if (!uri) return reject(400, 'Malformed Request-URI');
+    if (!uri) return reject('malformed-message', 'Malformed Request-URI');
     // Escaped headers in a Request-URI are meaningless and must not be forwarded (RFC 4475 §3.1.2.11).
-    if (Object.keys(uri.headers).length > 0) return reject(400, 'Headers in Request-URI');
+    if (Object.keys(uri.headers).length > 0) return reject('malformed-message', 'Headers in Request-URI');
   }
   // A Contact addr-spec with ';' or '?' must be in <> (RFC 3261 §20.10, RFC 4475 §3.1.2.13).
   for (const c of raw.get('contact') ?? []) {
@@ -173,23 +175,23 @@ function decodeRequest(
       // Quoted strings (a display name, a +sip.instance="<urn:...>" parameter, RFC 5626 §4.1)
       // may hold '<' without making the value a name-addr.
       const bare = part.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-      if (!bare.includes('<') && bare.includes('?')) return reject(400, 'Contact URI must be enclosed in <>');
+      if (!bare.includes('<') && bare.includes('?')) return reject('malformed-message', 'Contact URI must be enclosed in <>');
     }
   }
   // "Contact: *" removes every binding (RFC 3261 §10.2.2, §20.10); the `sip` parser reads it as
   // a URI "*". It is meaningful in REGISTER only, and alone (§10.3 step 6).
   const contacts = msg.headers.contact;
   if (Array.isArray(contacts) && contacts.some((c) => c.uri === '*')) {
-    if (msg.method !== 'REGISTER' || contacts.length > 1) return reject(400, 'Contact * must stand alone in a REGISTER');
+    if (msg.method !== 'REGISTER' || contacts.length > 1) return reject('malformed-message', 'Contact * must stand alone in a REGISTER');
     msg.headers.contact = '*';
   }
 
   const cl = raw.get('content-length')?.[0];
   const rest = s.length - bodyStart;
   if (cl !== undefined) {
-    if (!/^\d{1,9}$/.test(cl)) return reject(400, 'Bad Content-Length');
+    if (!/^\d{1,9}$/.test(cl)) return reject('malformed-message', 'Bad Content-Length');
     // UDP: a Content-Length larger than the datagram is an error (RFC 3261 §18.3).
-    if (!stream && Number(cl) > rest) return reject(400, 'Content-Length larger than message');
+    if (!stream && Number(cl) > rest) return reject('malformed-message', 'Content-Length larger than message');
   }
   msg.content = body(raw, s.slice(bodyStart));
   return { kind: 'request', msg };

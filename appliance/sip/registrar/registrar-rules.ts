@@ -1,4 +1,5 @@
 import type { BindingChange, BindingRecord } from '../../../system/store/index.ts';
+import { statusFor } from '../../../system/errors/index.ts';
 
 /**
  * The registrar's decision (RFC 3261 §10.3), a pure function: given a REGISTER's contacts and
@@ -46,7 +47,7 @@ export function applyRegister(input: RegisterInput, current: readonly BindingRec
 
   // Step 6: "*" only with Expires: 0 and as the only Contact.
   if (input.contacts === '*') {
-    if (input.expiresHeader !== 0) return { kind: 'reject', status: 400, reason: 'Contact * requires Expires: 0' };
+    if (input.expiresHeader !== 0) return { kind: 'reject', status: statusFor('malformed-message').sip, reason: 'Contact * requires Expires: 0' };
     for (const b of live) {
       if (b.callId === input.callId && input.cseq <= b.cseq) return outOfOrder();
     }
@@ -64,16 +65,16 @@ export function applyRegister(input: RegisterInput, current: readonly BindingRec
     let expires = input.expiresHeader ?? s.defaultExpires;
     const param = c.params.expires;
     if (param !== undefined && param !== null) {
-      if (!/^\d{1,10}$/.test(param)) return { kind: 'reject', status: 400, reason: 'Bad expires parameter' };
+      if (!/^\d{1,10}$/.test(param)) return { kind: 'reject', status: statusFor('malformed-message').sip, reason: 'Bad expires parameter' };
       expires = Number(param);
     }
     // Step 7: 423 with Min-Expires when the interval is too brief (§10.3 step 7, §20.23).
     if (expires !== 0 && expires < s.minExpires) {
-      return { kind: 'reject', status: 423, reason: 'Interval Too Brief', headers: { 'min-expires': String(s.minExpires) } };
+      return { kind: 'reject', status: statusFor('interval-too-brief').sip, reason: 'Interval Too Brief', headers: { 'min-expires': String(s.minExpires) } };
     }
     expires = Math.min(expires, s.maxExpires);
     const q = parseQ(c.params.q);
-    if (q === undefined) return { kind: 'reject', status: 400, reason: 'Bad q parameter' };
+    if (q === undefined) return { kind: 'reject', status: statusFor('malformed-message').sip, reason: 'Bad q parameter' };
 
     const existing = byKey.get(key);
     if (existing && existing.callId === input.callId && input.cseq <= existing.cseq) return outOfOrder();
@@ -94,7 +95,7 @@ export function applyRegister(input: RegisterInput, current: readonly BindingRec
     byKey.set(key, binding);
   }
   if (byKey.size > s.maxContacts) {
-    return { kind: 'reject', status: 403, reason: `Too many contacts (at most ${s.maxContacts})` };
+    return { kind: 'reject', status: statusFor('forbidden').sip, reason: `Too many contacts (at most ${s.maxContacts})` };
   }
   const bindings = [...byKey.values()].sort((a, b) => b.q - a.q || b.updatedAt - a.updatedAt);
   return { kind: 'accept', changes, bindings };
@@ -110,7 +111,7 @@ export function contactsForReply(bindings: readonly BindingRecord[], now: number
 
 function outOfOrder(): RegisterOutcome {
   // §10.3 step 7: same Call-ID with a CSeq not higher than stored: the update MUST be aborted.
-  return { kind: 'reject', status: 500, reason: 'Out of order REGISTER', headers: { 'retry-after': '1' } };
+  return { kind: 'reject', status: statusFor('internal').sip, reason: 'Out of order REGISTER', headers: { 'retry-after': '1' } };
 }
 
 function nextVersion(b: BindingRecord, now: number): number {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { decodeMessage } from '../message/decode.ts';
 import { buildResponse, encodeMessage } from '../message/encode.ts';
+import { statusFor } from '../../../system/errors/index.ts';
 
 /**
  * The 513 Message Too Large (RFC 3261 §21.5.11) for a request refused on a stream for its
@@ -20,7 +21,7 @@ export function tooLargeReply(head: Buffer): Buffer | undefined {
   const req = decoded.msg;
   if (req.method === 'ACK' || !req.headers.cseq || !req.headers['call-id']) return undefined;
   // A final response carries a To tag (§8.2.6.2); no dialog or retransmission follows this one.
-  const res = buildResponse(req, 513, 'Message Too Large', {}, randomBytes(6).toString('hex'));
+  const res = buildResponse(req, statusFor('payload-too-large').sip, 'Message Too Large', {}, randomBytes(6).toString('hex'));
   res.headers['content-length'] = 0;
   return encodeMessage(res);
 }

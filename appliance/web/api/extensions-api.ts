@@ -2,7 +2,7 @@ import { ApplianceError, ValidationError } from '../../../system/errors/index.ts
 import type { ExtensionRecord } from '../../../system/store/index.ts';
 import { ExtensionService } from '../../admin/extension-service.ts';
 import { extensionsCsv, importExtensionsCsv } from '../../admin/extension-csv.ts';
-import { Fields, json, noContent, readJsonObject } from '../http.ts';
+import { errorResponse, Fields, json, noContent, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { editedOn } from './edited-on.ts';
@@ -68,7 +68,8 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
         const result = importExtensionsCsv(store, service, await req.text());
         if ('errors' in result) {
           const first = result.errors.slice(0, 3).map((e) => `line ${e.row}: ${e.message}`).join('; ');
-          return json({ error: { code: 'invalid-input', message: `import refused, nothing was changed: ${first}${result.errors.length > 3 ? `; and ${result.errors.length - 3} more` : ''}`, field: 'file', rows: result.errors.slice(0, 100) } }, 400);
+          const why = `import refused, nothing was changed: ${first}${result.errors.length > 3 ? `; and ${result.errors.length - 3} more` : ''}`;
+          return errorResponse(new ValidationError(why, 'file'), undefined, { rows: result.errors.slice(0, 100) });
         }
         changed();
         store.events.append('admin.extension.import', `${result.imported.length} extensions imported from CSV: ${result.imported.map((e) => e.number).join(', ').slice(0, 300)}`,

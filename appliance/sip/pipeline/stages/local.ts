@@ -1,4 +1,5 @@
 import type { Stage } from '../context.ts';
+import { statusFor } from '../../../../system/errors/index.ts';
 
 /** Methods the appliance itself answers or routes (Allow header, RFC 3261 §20.5). */
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, PRACK, REFER, MESSAGE, SUBSCRIBE, NOTIFY';
@@ -19,7 +20,7 @@ export const local: Stage = {
       return 'handled';
     }
     const known = ALLOW.split(', ').includes(req.method);
-    services.reply(ctx, known ? 405 : 501, known ? 'Method Not Allowed' : 'Not Implemented', { allow: ALLOW });
+    services.reply(ctx, statusFor(known ? 'method-not-allowed' : 'method-not-implemented').sip, known ? 'Method Not Allowed' : 'Not Implemented', { allow: ALLOW });
     return 'handled';
   },
 };

@@ -1,5 +1,6 @@
 import { isLoop } from '../../proxy/branch.ts';
 import type { Stage } from '../context.ts';
+import { statusFor } from '../../../../system/errors/index.ts';
 
 /**
  * Max-Forwards (RFC 3261 §16.3 step 3: 0 → 483, except OPTIONS to us, which we answer) and
@@ -14,11 +15,11 @@ export const maxForwardsAndLoop: Stage = {
     if (mf !== undefined && Number(mf) === 0) {
       const toUs = !ctx.ruri?.user && ctx.ruri && services.isLocalHost(ctx.ruri.host);
       if (req.method === 'OPTIONS' && toUs) return 'continue';
-      services.reply(ctx, 483, 'Too Many Hops');
+      services.reply(ctx, statusFor('too-many-hops').sip, 'Too Many Hops');
       return 'handled';
     }
     if (req.headers.via.length > 1 && isLoop(req, services.isUs)) {
-      services.reply(ctx, 482, 'Loop Detected');
+      services.reply(ctx, statusFor('loop-detected').sip, 'Loop Detected');
       return 'handled';
     }
     return 'continue';

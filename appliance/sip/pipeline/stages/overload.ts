@@ -1,5 +1,6 @@
 import type { Stage } from '../context.ts';
 import { serverKey } from '../../transaction/transaction-keys.ts';
+import { statusFor } from '../../../../system/errors/index.ts';
 
 /**
  * Overload (DESIGN.md overload ladder step "shed"), before any work is spent on the request:
@@ -20,7 +21,7 @@ export const overload: Stage = {
     if (services.findServer(serverKey(req))) return 'continue';
     const emergency = kind === 'call' && !!ctx.ruri?.user && services.settings.emergencyNumbers.has(ctx.ruri.user);
     if (services.admission.admit(kind, emergency)) return 'continue';
-    services.reply(ctx, 503, 'Service Unavailable', { 'retry-after': String(services.admission.retryAfter) });
+    services.reply(ctx, statusFor('overloaded').sip, 'Service Unavailable', { 'retry-after': String(services.admission.retryAfter) });
     return 'handled';
   },
 };

@@ -1,5 +1,6 @@
 import { parseSipUri } from '../../message/uri.ts';
 import type { Stage } from '../context.ts';
+import { statusFor } from '../../../../system/errors/index.ts';
 
 /** Option tags this appliance supports (RFC 3261 §19.2); everything else in Proxy-Require fails. */
 export const SUPPORTED_OPTIONS = new Set(['path', 'outbound']);
@@ -15,7 +16,7 @@ export const sanity: Stage = {
     if (req.uri.startsWith('sip:') || req.uri.startsWith('sips:')) {
       ctx.ruri = parseSipUri(req.uri);
       if (!ctx.ruri) {
-        services.reply(ctx, 400, 'Malformed Request-URI');
+        services.reply(ctx, statusFor('malformed-message').sip, 'Malformed Request-URI');
         return 'handled';
       }
     }
@@ -23,7 +24,7 @@ export const sanity: Stage = {
     if (proxyRequire !== undefined && req.method !== 'ACK' && req.method !== 'CANCEL') {
       const unsupported = proxyRequire.split(',').map((t) => t.trim()).filter((t) => t && !SUPPORTED_OPTIONS.has(t.toLowerCase()));
       if (unsupported.length > 0) {
-        services.reply(ctx, 420, 'Bad Extension', { unsupported: unsupported.join(', ') });
+        services.reply(ctx, statusFor('bad-extension').sip, 'Bad Extension', { unsupported: unsupported.join(', ') });
         return 'handled';
       }
     }

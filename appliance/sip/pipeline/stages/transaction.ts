@@ -1,5 +1,6 @@
 import { serverKey } from '../../transaction/transaction-keys.ts';
 import type { Stage } from '../context.ts';
+import { statusFor } from '../../../../system/errors/index.ts';
 
 /**
  * Transaction matching: retransmissions get the last response again, an ACK for a non-2xx
@@ -43,7 +44,7 @@ export const transaction: Stage = {
     const open = services.openTransactions;
     if (open >= cap && (!req.headers.to.params.tag || open >= cap * 1.25)) {
       services.admission.shed++;
-      services.reply(ctx, 503, 'Service Unavailable', { 'retry-after': String(services.admission.retryAfter) });
+      services.reply(ctx, statusFor('overloaded').sip, 'Service Unavailable', { 'retry-after': String(services.admission.retryAfter) });
       return 'handled';
     }
     ctx.st = services.createServer(ctx);
