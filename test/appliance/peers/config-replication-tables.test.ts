@@ -33,7 +33,7 @@ const PW = 'Corr3ct-Horse-Battery';
 const TRUNK_PW = 'Provider-Pass-19';
 let dir: string;
 const sections = {} as Record<Name, ControlSection>;
-const ports = {} as Record<Name, { sip: number; web: number }>;
+const ports = {} as Record<Name, { sip: number; web: number; dns: number }>;
 const configs = {} as Record<Name, ReturnType<typeof loadConfig>>;
 const dns = (n: Name) => new DnsAdminService(sections[n].store, configs[n]);
 const groups = (n: Name) => new RingGroupService(sections[n].store);
@@ -61,11 +61,11 @@ function split(on: boolean): void {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'config-tables-'));
-  for (const n of NAMES) ports[n] = { sip: await freePort(HOSTS[n]), web: await freeTcpPort(HOSTS[n]) };
+  for (const n of NAMES) ports[n] = { sip: await freePort(HOSTS[n]), web: await freeTcpPort(HOSTS[n]), dns: await freeTcpPort(HOSTS[n]) };
   for (const n of ['c', 'b', 'a'] as Name[]) {
     const path = join(dir, `${n}.toml`);
     writeFileSync(path, `name = "${n}"\ndata_dir = "${dir}/${n}"\n[sip]\nlisten = "${HOSTS[n]}"\nport = ${ports[n].sip}\ntransports = ["udp"]\n` +
-      `[dns]\nenabled = false\n[web]\nlisten = "${HOSTS[n]}"\nport = ${ports[n].web}\n[control]\nmin_workers = 1\nmax_workers = 1\nheartbeat_seconds = 1\n` +
+      (n === 'c' ? `[dns]\nenabled = true\nlisten = "${HOSTS.c}"\nport = ${ports.c.dns}\n` : '[dns]\nenabled = false\n') + `[web]\nlisten = "${HOSTS[n]}"\nport = ${ports[n].web}\n[control]\nmin_workers = 1\nmax_workers = 1\nheartbeat_seconds = 1\n` +
       NAMES.filter((o) => o !== n).map((o) => `[[peers]]\nname = "${o}"\nurl = "https://${HOSTS[o]}:${ports[o].web}"\nsip = "${HOSTS[o]}:${ports[o].sip}"\nsecret = "${SECRET}"\n`).join(''));
     configs[n] = loadConfig(path);
     sections[n] = await startControlSection(configs[n], { configArg: path, workerOutput: 'ignore' });
@@ -83,6 +83,7 @@ afterAll(async () => {
 
 describe('the rest of the replicated configuration in a group of three', () => {
   test('a DNS record and a ring group added on B reach C within a second, naming B as their origin', async () => {
+    const added = Date.now();
     dns('b').add({ name: 'printer', type: 'A', value: '192.168.1.9' });
     groups('b').add({ number: '650', name: 'Sales', strategy: 'hunt', members: ['401', '402'] });
     const ms = await waitFor(() => record('c', 'printer.office.lan') !== undefined && group('c', '650')?.members.length === 2, 1000);
@@ -90,6 +91,13 @@ describe('the rest of the replicated configuration in a group of three', () => {
     expect(record('a', 'printer.office.lan')).toMatchObject({ type: 'A', value: '192.168.1.9' });
     expect(group('c', '650')).toMatchObject({ name: 'Sales', strategy: 'hunt', members: ['401', '402'] });
     expect(sections.c.store.configVersions.version('ring-group', '650')).toMatchObject({ origin: 'b', deleted: false });
+    // C's DNS function answers with the record made on B (its workers read the store again).
+    if (HAVE_DIG) {
+      let answers: string[] = [];
+      while (Date.now() - added < 3000 && !answers.includes('192.168.1.9')) answers = await digC('printer.office.lan');
+      expect(answers).toEqual(['192.168.1.9']);
+      console.log(`C's DNS function answered the record ${Date.now() - added} ms after it was added on B`);
+    }
   });
 
   test('a split with a deletion on each side and an unregistered phone heals: the deletions stay, the newer edit wins, on all three', async () => {
@@ -116,6 +124,7 @@ describe('the rest of the replicated configuration in a group of three', () => {
     split(false);
     const ms = await waitFor(() => NAMES.every((n) => !record(n, 'printer.office.lan') && !group(n, '650') && group(n, '651')?.name === 'newer on A' && !bound(n)), 8000);
     console.log(`converged ${ms} ms after the split healed (DNS record, ring groups, the phone's binding)`);
+    if (HAVE_DIG) expect(await digC('fax.office.lan')).toEqual(['192.168.1.10']);
     expect(record('b', 'fax.office.lan')).toBeDefined();
     expect(sections.a.store.configVersions.version('dns-record', JSON.stringify(['printer.office.lan', 'A', '192.168.1.9']))).toMatchObject({ origin: 'c', deleted: true });
     // C learnt the removal as a tombstone from the full sync: its own older binding does not come back either.
@@ -155,6 +164,15 @@ describe('the rest of the replicated configuration in a group of three', () => {
   });
 });
 
+/** `dig` against C's DNS function: the A answers. */
+async function digC(name: string): Promise<string[]> {
+  const p = Bun.spawn(['dig', '-p', String(ports.c.dns), `@${HOSTS.c}`, '+tries=1', '+time=1', '+noall', '+answer', name, 'A'], { stdout: 'pipe', stderr: 'pipe' });
+  const out = await new Response(p.stdout).text();
+  await p.exited;
+  return out.split('\n').filter((l) => /\sIN\s+A\s/.test(l)).map((l) => l.trim().split(/\s+/).pop()!);
+}
+
+const HAVE_DIG = requireTool('dig');
 const HAVE_PROVIDER = requireTool('kamailio') && kamailioBinary() !== undefined;
 
 describe.skipIf(!HAVE_PROVIDER)('a trunk replicated with its password', () => {
