@@ -144,6 +144,7 @@ function sealedFor(link: PeerLink, rows: readonly ReplicatedRow[]): ReplicatedRo
     if (r.kind !== 'trunk' || !r.data) return r;
     const { password, ...rest } = r.data;
     key ??= linkKey(link.config.secret);
+    if (password === undefined) return { ...r, data: rest }; // ours does not open: the peer keeps its own
     return { ...r, data: { ...rest, passwordSealed: typeof password === 'string' ? sealForLink(key, r.key, password) : null } };
   });
 }

@@ -106,6 +106,8 @@ const trunk: TableCheck = (key, d, rules) => {
   if ('password' in entry) throw new Error('a password travels sealed, not in the entry');
   const t = parseTrunk(entry, 'entry', true);
   if (t.name !== key) throw new Error('name does not match the key');
+  // Absent: the sender could not open its own password (the receiver keeps its); null: none.
+  if (d.passwordSealed === undefined) return { entry };
   let password: string | null = null;
   if (d.passwordSealed !== null) {
     if (typeof d.passwordSealed !== 'string' || d.passwordSealed.length > 512) throw new Error('passwordSealed must be a string or null');

@@ -120,7 +120,8 @@ function outsideLine(kind: 'trunk' | 'route' | 'inbound'): ReplicatedTable {
       if (!row) return undefined;
       const entry = JSON.parse(row.entry) as Record<string, unknown>;
       // The password in clear, only in memory: the sender seals it for the link (appliance/peers/config-secrets.ts).
-      return kind === 'trunk' ? { entry, password: secrets?.get(`trunk:${key}`) ?? null } : { entry };
+      // One that does not open here (secrets.key lost or replaced) is left out: the peers keep theirs.
+      return kind === 'trunk' ? { entry, ...passwordOf(secrets, key) } : { entry };
     },
     write: ({ db, secrets }, key, data, now) => {
       const row = find(db, key);
@@ -133,10 +134,19 @@ function outsideLine(kind: 'trunk' | 'route' | 'inbound'): ReplicatedTable {
       if (row) db.query('UPDATE outside_line_entries SET entry = ?, updated_at = ? WHERE id = ?').run(entry, now, row.id);
       else db.query('INSERT INTO outside_line_entries (kind, name, entry, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(kind, kind === 'inbound' ? null : key, entry, now, now);
       if (kind !== 'trunk') return;
+      // A string: the new password; null: the trunk has none; absent: the sender could not open its own, keep ours.
       if (typeof data.password === 'string') secrets?.put(`trunk:${key}`, data.password, now);
-      else secrets?.remove(`trunk:${key}`);
+      else if (data.password === null) secrets?.remove(`trunk:${key}`);
     },
   };
+}
+
+function passwordOf(secrets: SealedSecretsStore | undefined, trunk: string): { password?: string | null } {
+  try {
+    return { password: secrets?.get(`trunk:${trunk}`) ?? null };
+  } catch {
+    return {};
+  }
 }
 
 /** The group's settings (replication-schema.ts GROUP_SETTINGS); the writer is only reached for those. */

@@ -19,6 +19,7 @@ const good: [string, Record<string, unknown>][] = [
   ['a ring group', { kind: 'ring-group', key: '600', data: { number: '600', name: 'Sales', strategy: 'hunt', ringSeconds: 15, timeoutSeconds: 60, fallback: 'voicemail', members: ['201', '202'] } }],
   ['call features', { kind: 'call-features', key: '201', data: { extension: '201', dnd: true, forwardAlways: null, forwardBusy: '+4930123', forwardNoAnswer: '600', noAnswerSeconds: 20, forwardUnreachable: null } }],
   ['a trunk with its password sealed for the link', { kind: 'trunk', key: 'provider', data: { entry: trunkEntry, passwordSealed: sealForLink(key, 'provider', 'pw-of-the-provider') } }],
+  ['a trunk whose sender could not open its own password (no passwordSealed: ours is kept)', { kind: 'trunk', key: 'provider', data: { entry: trunkEntry } }],
   ['a route', { kind: 'route', key: 'national', data: { entry: { name: 'national', pattern: '^0[1-9]', replace: '$0', trunk: 'provider', class: 'national' } } }],
   ['an inbound number', { kind: 'inbound', key: '+4930123456', data: { entry: { did: '+4930123456', trunk: 'provider', to: '600' } } }],
   ['the group\'s emergency trunk', { kind: 'setting', key: 'emergency.trunk', data: { value: 'provider' } }],

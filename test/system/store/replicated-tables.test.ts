@@ -91,6 +91,25 @@ describe('the other replicated tables (issue 19, migration 14)', () => {
   });
 });
 
+describe('a trunk password that does not open on the sender', () => {
+  test('is left out of the row, and the receiver keeps its own', () => {
+    const a = member('a');
+    const b = member('b');
+    a.outsideLine.add('trunk', trunk.name, trunk);
+    a.secrets.put('trunk:sip-provider', 'good-on-a');
+    expect(b.configVersions.apply(a.configVersions.changesAfter(0, 500).rows).applied).toBe(1);
+    expect(b.secrets.get('trunk:sip-provider')).toBe('good-on-a');
+    // A's secrets.key replaced (restored without it): its sealed value no longer opens; an edit of the trunk goes out without it.
+    a.db.query("UPDATE sealed_secrets SET sealed = 'v1:' || substr(sealed, 5) || 'AAAA' WHERE name = 'trunk:sip-provider'").run();
+    a.outsideLine.replace(a.outsideLine.byName('trunk', trunk.name)!.id, { ...trunk, username: 'office2' });
+    const row = a.configVersions.changesAfter(0, 500).rows.find((r) => r.kind === 'trunk')!;
+    expect(row.data).toEqual({ entry: { ...trunk, username: 'office2' } });
+    expect(b.configVersions.apply([row]).applied).toBe(1);
+    expect(b.outsideLine.byName('trunk', trunk.name)?.entry).toMatchObject({ username: 'office2' });
+    expect(b.secrets.get('trunk:sip-provider')).toBe('good-on-a');
+  });
+});
+
 const binding = (version: number, expiresAt = Date.now() + 60_000): BindingRecord => ({
   aor: 'sip:201@office.lan', contact: 'sip:201@192.168.1.20:5060', expiresAt, q: 1, callId: 'c1', cseq: 1,
   source: 'udp:192.168.1.20:5060', transport: 'udp', userAgent: 'phone', version, updatedAt: version,
