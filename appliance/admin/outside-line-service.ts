@@ -17,6 +17,8 @@ export interface TrunkInput {
   readonly callerId?: string | null;
   /** Seconds between OPTIONS keep-alives while registered (default 30; 0: none). */
   readonly keepalive?: number;
+  /** `tls_ca`: the PEM file of a TLS provider's private CA (absolute path on the appliance); null: the system CAs. */
+  readonly tlsCa?: string | null;
 }
 
 /** A route as an admin gives it: the `[[routes]]` keys. */
@@ -186,7 +188,7 @@ export class OutsideLineService {
 function trunkTable(i: TrunkInput): Record<string, unknown> {
   return compact({
     name: i.name, registrar: i.registrar, transport: i.transport, username: i.username, auth_username: i.authUsername,
-    domain: i.domain, register: i.register, caller_id: i.callerId, keepalive: i.keepalive,
+    domain: i.domain, register: i.register, caller_id: i.callerId, keepalive: i.keepalive, tls_ca: i.tlsCa,
   });
 }
 

@@ -17,7 +17,7 @@ interface TrunkLine {
   readonly retryAt: number | null;
 }
 
-const TRUNK_OPTIONS = ['--registrar', '--transport', '--username', '--password', '--auth-username', '--domain', '--caller-id', '--register', '--keepalive'];
+const TRUNK_OPTIONS = ['--registrar', '--transport', '--username', '--password', '--auth-username', '--domain', '--caller-id', '--register', '--keepalive', '--tls-ca'];
 
 /** `--keepalive <s>`: whole seconds (the parser bounds them). */
 function seconds(v: string | undefined): number | undefined {
@@ -51,7 +51,7 @@ export const trunkCommand: CliCommand = {
   name: 'trunk',
   usage: [
     'trunk list               trunks: name, state, reason, expiry, registrar, origin',
-    'trunk add <name> --registrar <host[:port]> --username <user> --password - [--transport udp|tcp|tls] [--auth-username <u>] [--domain <d>] [--caller-id <+number>] [--register no] [--keepalive <s>]   (no: an IP-authenticated trunk; keepalive: OPTIONS every s seconds, 30, 0 none)',
+    'trunk add <name> --registrar <host[:port]> --username <user> --password - [--transport udp|tcp|tls] [--auth-username <u>] [--domain <d>] [--caller-id <+number>] [--register no] [--keepalive <s>] [--tls-ca /path/ca.pem]   (no: an IP-authenticated trunk; keepalive: OPTIONS every s seconds, 30, 0 none; tls-ca: the CAs of a TLS provider with a private CA)',
     'trunk change <name> [the same options]   (a trunk added here; no --password keeps the stored one)',
     'trunk password <name> --password -       (sealed in the store)',
     'trunk remove <name>',
@@ -76,7 +76,7 @@ export const trunkCommand: CliCommand = {
             name, registrar: args.options.get('--registrar'), transport: args.options.get('--transport'), username: args.options.get('--username'),
             password: await passwordOption(args, io), authUsername: args.options.get('--auth-username'), domain: args.options.get('--domain'),
             callerId: args.options.get('--caller-id'), register: yesNo(args.options.get('--register')),
-            keepalive: seconds(args.options.get('--keepalive')),
+            keepalive: seconds(args.options.get('--keepalive')), tlsCa: args.options.get('--tls-ca'),
           };
           if (verb === 'add') service.addTrunk(input);
           else service.replaceTrunk(input);

@@ -94,9 +94,9 @@ export class CallTrace {
   /** Wraps a transport so everything sent through it is traced. */
   wrap(transport: SipTransport): SipTransport {
     return {
-      send: (dest, data, fromShared) => {
+      send: (dest, data, fromShared, onFailed) => {
         this.sent(dest, data);
-        return transport.send(dest, data, fromShared);
+        return transport.send(dest, data, fromShared, onFailed);
       },
       hasConnection: (key) => transport.hasConnection(key),
       close: () => transport.close(),

@@ -5,6 +5,7 @@ import type { RunningSip } from '../sip/start-sip.ts';
 import { advertiseFor } from '../sip/transport/advertise-for.ts';
 import type { TrunkConfig } from '../../system/config/trunk-config.ts';
 import { TrunkService } from './trunk-service.ts';
+import { withTrunkTrust } from './trunk-trust.ts';
 import type { TrunkStatus } from './trunk-status.ts';
 import type { EventKind } from '../../system/log/event-kinds.ts';
 
@@ -35,7 +36,9 @@ export function startTrunks(opts: StartTrunksOptions): TrunkService {
     resolve: async (t) => {
       const resolver = resolvers.get(t.transport);
       if (!resolver) throw new Error(`transport ${t.transport} is not in [sip] transports`);
-      return resolver.resolve({ sips: false, host: t.registrarHost, ...(t.registrarPort !== undefined ? { port: t.registrarPort } : {}), transport: t.transport });
+      const found = await resolver.resolve({ sips: false, host: t.registrarHost, ...(t.registrarPort !== undefined ? { port: t.registrarPort } : {}), transport: t.transport });
+      // Over TLS the provider's certificate is always verified, against the trunk's CAs when it names them.
+      return found.map((d) => withTrunkTrust(d, t));
     },
     log: opts.log,
     onStatus: opts.onStatus,

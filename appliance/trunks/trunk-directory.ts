@@ -5,12 +5,13 @@ import type { InboundConfig, RouteConfig, TrunkConfig } from '../../system/confi
 import type { ExtensionRecord } from '../../system/store/index.ts';
 import type { SipRequest, SipResponse } from '../sip/message/types.ts';
 import { parseSipUri, type SipUri } from '../sip/message/uri.ts';
-import type { OutsideCallRoute, TrunkRouting } from '../sip/pipeline/context.ts';
+import type { OutsideCallRoute, TrunkHop, TrunkRouting } from '../sip/pipeline/context.ts';
 import type { Target, UpstreamAuthorizer } from '../sip/proxy/targets.ts';
 import { classPermits, inboundTarget, routeDialled } from './dial-plan.ts';
 import { digestAnswer } from './digest-answer.ts';
 import { parseChallenges } from './register-response.ts';
 import type { TrunkStatus } from './trunk-status.ts';
+import { trunkTrust, withTrunkTrust } from './trunk-trust.ts';
 
 /** What the directory reads besides the config. */
 export interface TrunkDirectoryDeps {
@@ -117,10 +118,11 @@ export class TrunkDirectory implements TrunkRouting {
     this.ringing.set(callId, { extension, at: Date.now() });
   }
 
-  authorizerAt(address: string): UpstreamAuthorizer | undefined {
+  nextHopAt(address: string): TrunkHop | undefined {
     const name = this.trunkAt(address);
     const t = name === undefined ? undefined : this.byName.get(name);
-    return t && t.password !== '' ? trunkAuthorizer(t) : undefined;
+    if (!t) return undefined;
+    return { ...(t.password !== '' ? { authorize: trunkAuthorizer(t) } : {}), trust: trunkTrust(t) };
   }
 
   /** A call placed here now has a record (answered or failed): it counts from the records. */
@@ -189,7 +191,7 @@ export class TrunkDirectory implements TrunkRouting {
       this.markUnreachable(name);
       this.deps.onUnreachable?.(name);
     };
-    return [next, ...(next.fallbacks ?? [])].map((d) => ({ uri, dest: d.dest, authorize, headers, onUnanswered }));
+    return [next, ...(next.fallbacks ?? [])].map((d) => ({ uri, dest: withTrunkTrust(d.dest, t), authorize, headers, onUnanswered }));
   }
 
   private async resolveRegistrar(t: TrunkConfig): Promise<Target | undefined> {

@@ -150,6 +150,12 @@ export class TrunkRegistrar {
         this.pending = undefined;
         this.apply({ kind: 'timeout' });
       },
+      // §17.1.4: the connection failed (over TLS: the provider's certificate refused): failed with why, at once.
+      onTransportError: (t, reason) => {
+        if (t !== this.pending) return;
+        this.pending = undefined;
+        this.apply({ kind: 'unreachable', reason: `${dest!.transport.toUpperCase()} to ${registrarText(this.trunk)}: ${reason}` });
+      },
     });
     if (!ct) {
       this.apply({ kind: 'unreachable', reason: 'the SIP service could not send (not started, or the branch is in use)' });

@@ -59,5 +59,6 @@ export function presentTrunk(s: TrunkStatus, t: TrunkConfig | undefined, now = D
     expiresAt: s.expiresAt ?? null, expiresInSeconds: s.expiresAt ? Math.max(0, Math.round((s.expiresAt - now) / 1000)) : null,
     retryAt: s.retryAt ?? null,
     transport: t?.transport ?? null, username: t?.username ?? null, domain: t?.domain ?? null, register: t?.register ?? null, callerId: t?.callerId ?? null,
+    authUsername: t?.authUsername ?? null, keepalive: t?.keepaliveS ?? null, tlsCa: t?.tlsCaFile ?? null,
   };
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { ConfigError } from '../errors/index.ts';
 import { dialPattern } from './dial-pattern.ts';
 import { bool, int, list, oneOf, str, table, type Field } from './fields.ts';
@@ -39,6 +41,14 @@ export interface TrunkConfig {
    * instead of at the next refresh. 0: none.
    */
   readonly keepaliveS: number;
+  /**
+   * `tls_ca` (transport "tls" only): the PEM file of the CAs that sign the provider's
+   * certificate (a provider with a private CA), trusted for this trunk instead of the system's;
+   * undefined: the system CAs. The provider's certificate is always verified.
+   */
+  readonly tlsCaFile: string | undefined;
+  /** The PEM text of `tlsCaFile`, read once here. */
+  readonly tlsCa: string | undefined;
 }
 
 /** `[[routes]]`: an outbound route of the dial plan; first match wins. */
@@ -106,15 +116,31 @@ export function parseTrunk(v: unknown, key: string, passwordKnown = false): Trun
   const t = table(v, key, {
     name: NAME, registrar: str(), transport: oneOf<TrunkTransport>('udp', 'tcp', 'tls'), username: SIP_USER, password: optional(PASSWORD),
     auth_username: optional(SIP_USER), domain: optional(str({ pattern: /^[A-Za-z0-9.-]{1,253}$/, hint: 'a domain name' })), register: bool, caller_id: optional(CALL_ID),
-    keepalive: int(0, 3600),
-  }, { transport: 'udp', auth_username: null, domain: null, register: true, caller_id: null, password: null, keepalive: 30 });
+    keepalive: int(0, 3600), tls_ca: optional(str({ pattern: /^\/\S(.*\S)?$/, hint: 'an absolute path of a PEM file' })),
+  }, { transport: 'udp', auth_username: null, domain: null, register: true, caller_id: null, password: null, keepalive: 30, tls_ca: null });
   const registrar = parseRegistrar(t.registrar, subKey(key, 'registrar'));
   if (t.register && t.password === null && !passwordKnown) throw new ConfigError(subKey(key, 'password'), 'is required when register = true');
+  if (t.tls_ca !== null && t.transport !== 'tls') throw new ConfigError(subKey(key, 'tls_ca'), `is only for transport = "tls" (this trunk's is "${t.transport}")`);
+  const tlsCa = t.tls_ca === null ? undefined : readCaFile(t.tls_ca, subKey(key, 'tls_ca'));
   return {
     name: t.name, registrarHost: registrar.host, registrarPort: registrar.port, transport: t.transport,
     username: t.username, password: t.password ?? '', authUsername: t.auth_username ?? t.username,
     domain: (t.domain ?? registrar.host).toLowerCase(), register: t.register, callerId: t.caller_id ?? undefined, keepaliveS: t.keepalive,
+    tlsCaFile: t.tls_ca ?? undefined, tlsCa,
   };
+}
+
+/** A PEM bundle of CA certificates, read now: a missing or wrong file is an error naming the key. */
+function readCaFile(path: string, key: string): string {
+  if (!isAbsolute(path)) throw new ConfigError(key, `"${path}" is not an absolute path`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(key, `"${path}" cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (!/-----BEGIN CERTIFICATE-----[^]*?-----END CERTIFICATE-----/.test(text)) throw new ConfigError(key, `"${path}" holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  return text;
 }
 
 /** `key.k`, or `k` for an entry validated on its own (an admin's: the error names the field). */

@@ -129,6 +129,7 @@ ${o.challengeInDialog ? `			if (is_method("INVITE") && $si != "${q(outsideHost(o
 
 # The trunk account registers; a wrong password is refused with the provider's reason.
 route[REGISTRAR] {
+	xlog("L_NOTICE", "provider: REGISTER $tU over $proto at $TV(Sn)\\n");
 	$var(rc) = pv_www_authenticate("$td", "${q(o.password)}", "0");
 	if ($var(rc) == -2) {
 		xlog("L_NOTICE", "provider: REGISTER $tu from $si:$sp: wrong password\\n");
@@ -145,7 +146,7 @@ route[REGISTRAR] {
 	}
 	consume_credentials();
 	if (!save("location")) { sl_reply_error(); exit; }
-	xlog("L_NOTICE", "provider: registered $tu contact $ct expires $hdr(Expires) from $si:$sp over $proto\\n");
+	xlog("L_NOTICE", "provider: registered $tu contact $ct expires $hdr(Expires) from $si:$sp over $proto at $TV(Sn)\\n");
 	exit;
 }
 

@@ -10,6 +10,7 @@ import type { Authenticator } from '../auth/authenticator.ts';
 import type { AdmissionControl } from './admission-control.ts';
 import type { DialogTokens } from '../security/dialog-token.ts';
 import type { FamilyAdvertise } from '../transport/advertise-for.ts';
+import type { Destination } from '../transport/transport.ts';
 import type { FeatureCodesConfig } from '../../../system/config/index.ts';
 import type { FeatureAction } from '../pbx/feature-code.ts';
 import type { EventServices } from '../events/event-services.ts';
@@ -105,11 +106,17 @@ export interface TrunkRouting {
   /** An outside call placed here got its final response: its call record counts it from now on. */
   recorded(callId: string): void;
   /**
-   * The credentials of the trunk whose provider is at `address`, for a request inside a call
-   * through it (a re-INVITE, a BYE) that the provider challenges (RFC 3261 §22.3); undefined
-   * for any other address.
+   * The trunk whose provider is at `address`, for a request inside a call through it (a
+   * re-INVITE, a BYE): its credentials should the provider challenge it (RFC 3261 §22.3), and
+   * how its TLS certificate is checked; undefined for any other address.
    */
-  authorizerAt(address: string): UpstreamAuthorizer | undefined;
+  nextHopAt(address: string): TrunkHop | undefined;
+}
+
+/** What a request towards a trunk's provider carries (`TrunkRouting.nextHopAt`). */
+export interface TrunkHop {
+  readonly authorize?: UpstreamAuthorizer;
+  readonly trust: NonNullable<Destination['trust']>;
 }
 
 /** A feature code's result: what the phone's display says, and the status when refused. */

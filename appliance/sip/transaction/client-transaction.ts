@@ -12,6 +12,11 @@ export interface ClientTransactionUser {
   onResponse(res: SipResponse, ct: ClientTransaction): void;
   /** Timer B or F fired, or the transport failed: the user treats it as a 408 (§16.7 step 1). */
   onTimeout(ct: ClientTransaction): void;
+  /**
+   * The transport could not deliver the request, and why (a TLS certificate refused, a
+   * connection refused: RFC 3261 §17.1.4); without it `onTimeout` is told.
+   */
+  onTransportError?(ct: ClientTransaction, reason: string): void;
 }
 
 /**
@@ -47,7 +52,8 @@ export class ClientTransaction {
   }
 
   start(): void {
-    if (!this.transport.send(this.dest, this.bytes)) {
+    // §17.1.4: a connection that cannot be opened is a transport error at once, not Timer B/F.
+    if (!this.transport.send(this.dest, this.bytes, false, (reason) => this.fail(reason))) {
       queueMicrotask(() => this.fail());
       return;
     }
@@ -108,10 +114,11 @@ export class ClientTransaction {
     this.onTerminated(this);
   }
 
-  private fail(): void {
+  private fail(reason?: string): void {
     if (this.state === 'terminated' || this.state === 'completed' || this.state === 'accepted') return;
     this.terminate();
-    this.user.onTimeout(this);
+    if (reason !== undefined && this.user.onTransportError) this.user.onTransportError(this, reason);
+    else this.user.onTimeout(this);
   }
 
   private scheduleRetransmit(interval: number): void {

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { SipTcpLimits, Transport } from '../../../system/config/index.ts';
 import { connectionTransport } from './connection-key.ts';
-import type { Destination, MessageSink, SipTransport } from './transport.ts';
+import type { Destination, MessageSink, SendFailed, SipTransport } from './transport.ts';
 import { TcpEndpoints, type StreamTls } from './tcp-transport.ts';
 import { UdpEndpoints } from './udp-transport.ts';
 
@@ -95,9 +95,9 @@ export class SipTransports implements SipTransport {
     return this.udp.ownPort;
   }
 
-  send(dest: Destination, data: Buffer, fromShared = false): boolean {
-    if (dest.transport === 'tls') return !!this.tls && this.tls.send(dest.address, dest.port, data, dest.connection, dest.flowOnly !== true, dest.serverName);
-    if (dest.transport === 'tcp') return this.tcpOn && this.tcp.send(dest.address, dest.port, data, dest.connection, dest.flowOnly !== true);
+  send(dest: Destination, data: Buffer, fromShared = false, onFailed?: SendFailed): boolean {
+    if (dest.transport === 'tls') return !!this.tls && this.tls.send(dest.address, dest.port, data, dest.connection, dest.flowOnly !== true, dest.serverName, { trust: dest.trust, onFailed });
+    if (dest.transport === 'tcp') return this.tcpOn && this.tcp.send(dest.address, dest.port, data, dest.connection, dest.flowOnly !== true, undefined, { onFailed });
     return this.udpFor(dest.address).send(dest.address, dest.port, data, fromShared || dest.fromShared === true);
   }
 

@@ -6,7 +6,7 @@ import { StreamFramer } from './stream-framer.ts';
 import { admit, expiry, sweepInterval, type Expiry, type Refusal } from './tcp-policy.ts';
 import { TcpStats } from './tcp-stats.ts';
 import { tooLargeReply } from './too-large-reply.ts';
-import type { MessageSink } from './transport.ts';
+import type { Destination, MessageSink, SendFailed } from './transport.ts';
 
 /**
  * SIP over TLS on this stream edge (RFC 3261 §26.2.1, RFC 5630): the listener's certificate,
@@ -40,6 +40,12 @@ interface Conn {
   closingAt?: number;
   /** TLS, opened by us: bytes wait until the handshake is done (Bun drops earlier writes: measured). */
   handshaking?: boolean;
+  /** TLS, opened by us: the server's certificate must be valid (the edge's `verify`, or a trunk's `trust`). */
+  verify?: boolean;
+  /** Opened by us for a trunk's trust: the tag of the CAs it was verified against (`trustTag`). */
+  trustTag?: string;
+  /** Opened by us, not yet established: told if it never is (connect error, certificate refused). */
+  failures?: SendFailed[];
 }
 
 /** Unsent bytes one connection may hold (a peer that stops reading); beyond: closed. */
@@ -62,6 +68,12 @@ export class TcpEndpoints {
   private listeners: TCPSocketListener<Conn | undefined>[] = [];
   private readonly addresses: readonly string[];
   private readonly conns = new Map<string, Conn>();
+  /**
+   * Our connections verified for a trunk's trust, by `<key>#<trust tag>`: a send that names a
+   * trust goes only over one verified for that same trust (never one verified otherwise, or not
+   * at all, and never a sibling's). Their key stays the far end's (connection-key.ts).
+   */
+  private readonly trusted = new Map<string, Conn>();
   /** Every open connection (the map can be keyed over by a later one with the same key). */
   private readonly live = new Set<Conn>();
   private readonly perSource = new Map<string, number>();
@@ -136,15 +148,22 @@ export class TcpEndpoints {
    * and `connect` allows it. TLS: `serverName` is the name the server's certificate must carry
    * (RFC 5922 §7.2: the domain looked up); without it, its address.
    */
-  send(address: string, port: number, data: Buffer, key: string = connectionKey(this.protocol, address, port), connect = true, serverName?: string): boolean {
+  send(
+    address: string, port: number, data: Buffer, key: string = connectionKey(this.protocol, address, port), connect = true, serverName?: string,
+    opts: { readonly trust?: Destination['trust']; readonly onFailed?: SendFailed } = {},
+  ): boolean {
     if (!Number.isInteger(port) || port < 1 || port > 65535) return false;
-    const conn = this.conns.get(key) ?? this.conns.get(connectionKey(this.protocol, address, port));
+    const plain = connectionKey(this.protocol, address, port);
+    const tag = this.tls && opts.trust ? trustTag(opts.trust) : undefined;
+    const conn = tag !== undefined ? this.trusted.get(`${plain}#${tag}`) : this.conns.get(key) ?? this.conns.get(plain);
     if (conn) {
+      // Still being opened (TLS handshake): told too should it never be established.
+      if (opts.onFailed && conn.failures) conn.failures.push(opts.onFailed);
       // A SIP message going out over it: the connection carries SIP (pongs do not count).
-      conn.established = true;
+      if (!conn.handshaking) conn.established = true;
       return this.write(conn, data);
     }
-    if (this.remoteWrite?.(key, address, port, data)) return true;
+    if (tag === undefined && this.remoteWrite?.(key, address, port, data)) return true;
     if (!connect) return false;
     // Our own connections count against the per-worker cap too: they hold descriptors.
     if (this.live.size >= this.limits.maxConnections) {
@@ -153,16 +172,20 @@ export class TcpEndpoints {
     }
     const now = performance.now();
     // TLS: not established until the handshake is done, so the first-message deadline cuts a
-    // server that never finishes it.
+    // server that never finishes it. A trunk's provider is always verified (`trust`), against its own CAs when given.
+    const verify = !!this.tls && (this.tls.verify || tag !== undefined);
+    const ca = opts.trust?.ca ?? this.tls?.ca;
     const fresh: Conn = {
-      key: connectionKey(this.protocol, address, port), framer: new StreamFramer(), pending: [data], pendingBytes: data.length, localPort: this.port,
-      openedAt: now, activeAt: now, established: !this.tls, announced: false, handshaking: !!this.tls,
+      key: plain, framer: new StreamFramer(), pending: [data], pendingBytes: data.length, localPort: this.port,
+      openedAt: now, activeAt: now, established: !this.tls, announced: false, handshaking: !!this.tls, verify, failures: opts.onFailed ? [opts.onFailed] : [],
+      ...(tag !== undefined ? { trustTag: tag } : {}),
     };
     this.track(fresh);
+    if (tag !== undefined) this.trusted.set(`${plain}#${tag}`, fresh);
     this.startSweeping();
     const fail = () => {
-      this.forget(fresh);
-      this.onError(`TCP connect to ${address}:${port} failed`);
+      this.onError(`${this.tls ? 'TLS' : 'TCP'} connect to ${address}:${port} failed`);
+      this.giveUp(fresh, 'the connection could not be opened');
     };
     try {
       Bun.connect<Conn | undefined>({
@@ -170,9 +193,9 @@ export class TcpEndpoints {
         port,
         data: fresh,
         // rejectUnauthorized is always given: Bun with `tls: {}` never finishes the handshake (measured).
-        ...(this.tls ? { tls: { rejectUnauthorized: this.tls.verify, ...(this.tls.ca ? { ca: this.tls.ca } : {}), ...(serverName ? { serverName } : {}) } } : {}),
+        ...(this.tls ? { tls: { rejectUnauthorized: verify, ...(ca ? { ca } : {}), ...(serverName ? { serverName } : {}) } } : {}),
         socket: { ...this.handlers((socket) => this.connected(socket, fresh)), connectError: this.guard(fail) },
-      }).catch(() => this.forget(fresh));
+      }).catch(() => this.giveUp(fresh, 'the connection could not be opened'));
     } catch {
       fail();
       return false;
@@ -192,6 +215,7 @@ export class TcpEndpoints {
     for (const c of this.live) c.socket?.terminate();
     this.live.clear();
     this.conns.clear();
+    this.trusted.clear();
     this.perSource.clear();
     for (const l of this.listeners) l.stop(true);
     this.listeners = [];
@@ -203,9 +227,9 @@ export class TcpEndpoints {
       open: this.guard(open),
       data: this.guard((socket: Socket<Conn | undefined>, chunk: Buffer) => this.onData(socket, chunk)),
       drain: this.guard((socket: Socket<Conn | undefined>) => socket.data && this.flush(socket.data)),
-      close: this.guard((socket: Socket<Conn | undefined>) => this.forget(socket.data)),
-      error: this.guard((socket: Socket<Conn | undefined>) => this.forget(socket.data)),
-      handshake: this.guard((socket: Socket<Conn | undefined>, ok: boolean) => this.handshaken(socket, ok)),
+      close: this.guard((socket: Socket<Conn | undefined>) => this.giveUp(socket.data, 'the connection closed before it was established')),
+      error: this.guard((socket: Socket<Conn | undefined>) => this.giveUp(socket.data, 'the connection failed before it was established')),
+      handshake: this.guard((socket: Socket<Conn | undefined>, ok: boolean, err: Error | null) => this.handshaken(socket, ok, err)),
     };
   }
 
@@ -214,17 +238,21 @@ export class TcpEndpoints {
    * junk, an old protocol) is counted and cut; on ours Bun has refused the server's certificate
    * (verify on) and closes it. Ours sends what waited for it.
    */
-  private handshaken(socket: Socket<Conn | undefined>, ok: boolean): void {
+  private handshaken(socket: Socket<Conn | undefined>, ok: boolean, err: Error | null): void {
     const conn = socket.data;
-    if (!ok && (conn?.source !== undefined || this.tls?.verify)) {
+    if (!ok && (conn?.source !== undefined || conn?.verify)) {
       this.stats.handshakeFailures++;
-      if (conn?.source === undefined) this.onError(`TLS to ${conn && describeConnection(conn.key)}: the server's certificate was refused`);
+      // Bun gives the OpenSSL code (UNABLE_TO_VERIFY_LEAF_SIGNATURE, ERR_TLS_CERT_ALTNAME_INVALID) and its text.
+      const why = `the server's certificate was refused${certificateError(err)}`;
+      if (conn?.source === undefined) this.onError(`TLS to ${conn && describeConnection(conn.key)}: ${why}`);
+      // Before terminate(): it runs the close handler at once, which would tell a vaguer reason.
+      this.giveUp(conn, why);
       socket.terminate();
-      this.forget(conn);
       return;
     }
     if (!conn?.handshaking) return;
     conn.handshaking = false;
+    conn.failures = undefined;
     conn.established = true;
     this.announce(conn);
     this.flush(conn);
@@ -267,6 +295,7 @@ export class TcpEndpoints {
     conn.socket = socket;
     socket.setKeepAlive(true, KEEPALIVE_S);
     if (conn.handshaking) return; // TLS: handshaken() announces and flushes
+    conn.failures = undefined;
     this.announce(conn);
     this.flush(conn);
   }
@@ -362,8 +391,17 @@ export class TcpEndpoints {
     this.onConnectionChange?.(conn.key, true);
   }
 
+  /** A connection of ours that never got established: whoever sent over it hears why, then it is forgotten. */
+  private giveUp(conn: Conn | undefined, reason: string): void {
+    const told = conn?.failures;
+    if (conn) conn.failures = undefined;
+    this.forget(conn);
+    for (const f of told ?? []) f(reason);
+  }
+
   private forget(conn: Conn | undefined): void {
     if (!conn || !this.live.delete(conn)) return;
+    if (conn.trustTag !== undefined && this.trusted.get(`${conn.key}#${conn.trustTag}`) === conn) this.trusted.delete(`${conn.key}#${conn.trustTag}`);
     if (conn.source !== undefined) {
       const n = (this.perSource.get(conn.source) ?? 1) - 1;
       if (n > 0) this.perSource.set(conn.source, n);
@@ -395,4 +433,17 @@ export class TcpEndpoints {
     const summary = this.stats.summary(now);
     if (summary) this.onError(summary);
   }
+}
+
+/** ": CODE (text)" from Bun's handshake error, or "" without one. */
+function certificateError(err: Error | null | undefined): string {
+  if (!err) return '';
+  const code = (err as Error & { code?: unknown }).code;
+  const text = err.message && err.message !== code ? err.message : '';
+  return `: ${[typeof code === 'string' ? code : '', text ? `(${text})` : ''].filter(Boolean).join(' ')}`;
+}
+
+/** A short tag of a trust setting (the CAs' PEM text, or the edge's own CAs). */
+function trustTag(trust: NonNullable<Destination['trust']>): string {
+  return trust.ca === undefined ? 'ca' : Bun.hash(trust.ca).toString(36);
 }

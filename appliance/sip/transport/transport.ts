@@ -32,7 +32,20 @@ export interface Destination {
    * resolved); without it, its address is checked.
    */
   readonly serverName?: string;
+  /**
+   * TLS to a server we must be sure of (a trunk's provider): its certificate is verified
+   * whatever `[sip.tls] verify` says, against `ca` (PEM text) when given, else the edge's CAs
+   * (`[sip.tls] ca`, else the system's). A certificate refused fails the send (`SendFailed`).
+   */
+  readonly trust?: { readonly ca?: string };
 }
+
+/**
+ * Told when bytes accepted by `send` never left: the connection to the destination could not
+ * be opened or its TLS handshake failed (RFC 3261 §18.4: the transaction sees a transport
+ * error at once rather than its timeout), with why (`the server's certificate was refused: ...`).
+ */
+export type SendFailed = (reason: string) => void;
 
 /** Receives whole SIP messages (one datagram, or one framed stream message). */
 export type MessageSink = (data: Buffer, source: Source) => void;
@@ -43,7 +56,7 @@ export type MessageSink = (data: Buffer, source: Source) => void;
  */
 export interface SipTransport {
   /** `fromShared`: send from the shared port (responses) rather than this worker's own port. */
-  send(dest: Destination, data: Buffer, fromShared?: boolean): boolean;
+  send(dest: Destination, data: Buffer, fromShared?: boolean, onFailed?: SendFailed): boolean;
   /** True when the transport can reach a TCP connection with this key (or address:port). */
   hasConnection(key: string): boolean;
   close(): Promise<void>;

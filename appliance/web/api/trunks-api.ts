@@ -6,7 +6,7 @@ import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { editedOn } from './edited-on.ts';
 
-const TRUNK_FIELDS = ['name', 'registrar', 'transport', 'username', 'password', 'authUsername', 'domain', 'register', 'callerId', 'keepalive'];
+const TRUNK_FIELDS = ['name', 'registrar', 'transport', 'username', 'password', 'authUsername', 'domain', 'register', 'callerId', 'keepalive', 'tlsCa'];
 
 /** A trunk's keys from a JSON body (the service validates them as the config file's). */
 function trunkInput(f: Fields, body: Record<string, unknown>, name: string): TrunkInput {
@@ -15,6 +15,7 @@ function trunkInput(f: Fields, body: Record<string, unknown>, name: string): Tru
     name, registrar: f.string('registrar', { max: 300 }), transport: f.string('transport', { max: 8 }), username: f.string('username', { max: 128 }),
     password: f.string('password', { max: 256 }), authUsername: f.nullableString('authUsername'), domain: f.nullableString('domain'),
     register: body.register as boolean | undefined, callerId: f.nullableString('callerId'), keepalive: f.int('keepalive') ?? undefined,
+    tlsCa: f.nullableString('tlsCa'),
   };
 }
 

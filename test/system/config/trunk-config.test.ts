@@ -1,4 +1,7 @@
 import { describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseConfig } from '../../../system/config/index.ts';
 import { ConfigError } from '../../../system/errors/index.ts';
 
@@ -24,6 +27,7 @@ describe('trunk config: the issue\'s example', () => {
     expect(c.trunks).toEqual([{
       name: 'provider', registrarHost: 'sip.provider.example', registrarPort: undefined, transport: 'udp', username: '5551230000',
       password: 'pw-of-the-trunk', authUsername: '5551230000', domain: 'sip.provider.example', register: true, callerId: '+15551230000', keepaliveS: 30,
+      tlsCaFile: undefined, tlsCa: undefined,
     }]);
     expect(c.routes[0]).toMatchObject({ name: 'national', trunk: 'provider', class: 'national', replace: '+$1', failover: [] });
     expect('919195551234'.replace(c.routes[0].regex, c.routes[0].replace)).toBe('+19195551234');
@@ -90,4 +94,27 @@ describe('trunk config: errors name the key', () => {
     ['failover list naming an unknown trunk', `${TWO}[[routes]]\nname = "r"\npattern = "^1$"\ntrunk = "provider"\nfailover = ["backup", "nope"]\nclass = "local"\n`, 'routes[0].failover[1]'],
   ];
   for (const [what, text, key] of cases) test(`${what} → ${key}`, () => expect(keyOf(text)).toBe(key));
+});
+
+describe('trunk config: tls_ca, the CAs of a provider with a private CA', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'trunk-ca-'));
+  const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  writeFileSync(join(dir, 'ca.pem'), pem);
+  writeFileSync(join(dir, 'key.pem'), '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n');
+  const tls = (extra: string, transport = 'tls') => `[sip]\ntransports = ["udp", "tls"]\n[[trunks]]\nname = "provider"\nregistrar = "sip.provider.example"\ntransport = "${transport}"\nusername = "u"\npassword = "p"\n${extra}${EMERGENCY}`;
+  test('read once at the edge: the file name and its PEM text', () => {
+    const c = parse(tls(`tls_ca = "${join(dir, 'ca.pem')}"\n`));
+    expect(c.trunks[0]).toMatchObject({ transport: 'tls', tlsCaFile: join(dir, 'ca.pem'), tlsCa: pem });
+    expect(parse(tls('')).trunks[0]).toMatchObject({ tlsCaFile: undefined, tlsCa: undefined });
+  });
+  test.each([
+    ['on a UDP trunk', tls(`tls_ca = "${join(dir, 'ca.pem')}"\n`, 'udp'), /only for transport = "tls"/],
+    ['a relative path', tls('tls_ca = "ca.pem"\n'), /absolute path/],
+    ['a file that is not there', tls(`tls_ca = "${join(dir, 'missing.pem')}"\n`), /cannot be read \(ENOENT\)/],
+    ['a file without a certificate (a key)', tls(`tls_ca = "${join(dir, 'key.pem')}"\n`), /holds no PEM certificate/],
+  ])('refused, naming trunks[0].tls_ca: %s', (_what, text, why) => {
+    expect(keyOf(text)).toBe('trunks[0].tls_ca');
+    expect(() => parse(text)).toThrow(why);
+  });
+  test('cleanup', () => rmSync(dir, { recursive: true, force: true }));
 });

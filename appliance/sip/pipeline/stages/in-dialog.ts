@@ -75,9 +75,12 @@ function send(ctx: RequestContext, target: Target | undefined): 'handled' {
   const { req, services } = ctx;
   if (!target) return refuse(ctx, 404, 'Not Found');
   // Towards a trunk's provider (a re-INVITE or BYE of an outside call): its challenge is
-  // answered with the trunk account as on the INVITE (RFC 3261 §22.3, proxy/upstream-auth.ts).
-  const authorize = req.method === 'ACK' ? undefined : services.trunks?.authorizerAt(target.dest.address);
-  const t = { ...target, uri: req.uri, ...(authorize ? { authorize } : {}) };
+  // answered with the trunk account as on the INVITE (RFC 3261 §22.3, proxy/upstream-auth.ts),
+  // and over TLS its certificate is checked as the trunk's.
+  const hop = services.trunks?.nextHopAt(target.dest.address);
+  const authorize = req.method === 'ACK' ? undefined : hop?.authorize;
+  const dest = hop && target.dest.transport === 'tls' ? { ...target.dest, trust: hop.trust } : target.dest;
+  const t = { ...target, uri: req.uri, dest, ...(authorize ? { authorize } : {}) };
   if (req.method === 'ACK') services.relayStateless(ctx, t);
   else services.relay(ctx, [t]);
   return 'handled';
