@@ -1,37 +1,27 @@
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import type { ExtensionRecord } from '../../system/store/index.ts';
 import type { Authenticator } from './auth/authenticator.ts';
 import { decodeMessage } from './message/decode.ts';
 import { buildResponse, encodeMessage } from './message/encode.ts';
 import type { SipRequest, SipResponse, Source } from './message/types.ts';
-import { defaultPort, loggableUri, socketHost, uriTransport, type SipUri } from './message/uri.ts';
+import { loggableUri, socketHost, type SipUri } from './message/uri.ts';
 import { responseTarget } from './message/via.ts';
 import type { FeatureCodeControl, PipelineServices, RequestContext, SipSettings, TrunkRouting } from './pipeline/context.ts';
 import { runPipeline } from './pipeline/pipeline.ts';
-import { outgoingBranch } from './proxy/branch.ts';
-import { Fork } from './proxy/fork.ts';
-import { Failover, failoverBranch } from './proxy/failover.ts';
-import { SerialFork } from './proxy/serial-fork.ts';
-import { RedirectRecursion } from './proxy/redirect-recursion.ts';
-import { appendHistoryInfo } from './proxy/history-info.ts';
-import { UpstreamAuth } from './proxy/upstream-auth.ts';
-import { buildCancel, forwardRequest, stampReceived, WORKER_PORT_PARAM } from './proxy/forwarding.ts';
-import { forwardedResponse } from './message/response-wire.ts';
+import { stampReceived } from './proxy/forwarding.ts';
+import { isLocalHost as isOurHost, isUs as isOurAddress, siblingOwner } from './our-addresses.ts';
 import { localToTag } from './message/local-tag.ts';
 import type { RouteDecision, SerialStep, Target } from './proxy/targets.ts';
-import { sipsTargets } from './proxy/sips-policy.ts';
+import { ProxyCore } from './proxy/proxy-core.ts';
+import { createTargetResolver } from './proxy/target-resolver.ts';
 import type { LocationView } from './registrar/location-view.ts';
-import { bindingDestination } from './registrar/binding-destination.ts';
-import { ClientTransaction, type ClientTransactionUser } from './transaction/client-transaction.ts';
-import { ServerTransaction } from './transaction/server-transaction.ts';
-import { clientKey, clientKeyOfRequest, clientKeyOfResponse } from './transaction/transaction-keys.ts';
+import type { ClientTransaction, ClientTransactionUser } from './transaction/client-transaction.ts';
+import type { ServerTransaction } from './transaction/server-transaction.ts';
+import { TransactionLayer } from './transaction/transaction-layer.ts';
 import type { Destination, SipTransport } from './transport/transport.ts';
-import { advertiseFor } from './transport/advertise-for.ts';
 import { SipCounters } from './sip-counters.ts';
 import { CallTrace } from './call-trace.ts';
-import { cseqEventOf, dialogEventOf, type DialogEvent } from './dialog-events.ts';
-import { dialogLegs } from './hangup/dialog-legs.ts';
+import type { DialogEvent } from './dialog-events.ts';
+import { DialogReporter } from './dialog-reporter.ts';
 import { AdmissionControl } from './pipeline/admission-control.ts';
 import { inCidrList } from '../../system/config/index.ts';
 import type { DialogTokens } from './security/dialog-token.ts';
@@ -39,7 +29,6 @@ import type { SourceGuard } from './security/source-guard.ts';
 import type { FlowSpreader } from './pipeline/flow-spreader.ts';
 import type { Logger } from '../../system/log/logger.ts';
 import type { EventServices, PickupRequest } from './events/event-services.ts';
-import { destinationOf } from './events/source-destination.ts';
 import type { EventKind } from '../../system/log/event-kinds.ts';
 import { asApplianceError, statusFor } from '../../system/errors/index.ts';
 
@@ -62,12 +51,12 @@ export interface SipServiceDeps {
   readonly resolveDomain?: (uri: SipUri) => Promise<readonly Destination[]>;
 }
 
-const ignoreUser: ClientTransactionUser = { onResponse() {}, onTimeout() {} };
-
 /**
- * The SIP side of a connection control section: decodes what the transports deliver, runs
- * requests through the pipeline, matches responses to client transactions, and implements
- * the services the stages use (replies, stateful relay with forking, stateless relay).
+ * The SIP side of a connection control section, wiring its parts: decodes what the
+ * transports deliver, runs requests through the pipeline, hands responses to the transaction
+ * layer (transaction/transaction-layer.ts) or to the sibling worker whose they are, and
+ * implements the services the stages use: replies (here), stateful and stateless relay and
+ * pickup (the proxy core, proxy/proxy-core.ts), where a URI goes (proxy/target-resolver.ts).
  */
 export class SipService implements PipelineServices {
   readonly settings: SipSettings;
@@ -79,8 +68,6 @@ export class SipService implements PipelineServices {
   readonly admission = new AdmissionControl();
   /** Per-call message trace for the ladder diagrams (bounded). */
   readonly trace = new CallTrace();
-  /** Receives dialog starts and ends (forwarded 2xx to INVITE and BYE) for the calls view. */
-  onDialogEvent?: (event: DialogEvent) => void;
   /** Via ports of the sibling connection control sections (set by the control section). */
   siblingViaPorts: ReadonlySet<number> = new Set();
   /** Spreads a hot flow over the sibling workers (pipeline/flow-spreader.ts); absent in one process. */
@@ -93,10 +80,10 @@ export class SipService implements PipelineServices {
   voicemail: (() => Target | undefined | Promise<Target | undefined>) | undefined;
   /** Busy lamps, presence and pickup (sip/events/); set by the connection control section. */
   events: EventServices | undefined;
-  /** Forks of initial INVITEs by Call-ID and caller's tag, with their launcher (call pickup). */
-  private readonly calls = new Map<string, { readonly fork: Fork; readonly launch: (targets: readonly Target[]) => void }>();
-  private readonly servers = new Map<string, ServerTransaction>();
-  private readonly clients = new Map<string, ClientTransaction>();
+  private readonly transactions = new TransactionLayer();
+  private readonly reports = new DialogReporter(() => this.trunks, (host, port) => this.isUs(host, port));
+  private readonly proxy: ProxyCore;
+  private readonly targets: (uri: SipUri) => Target | undefined | Promise<Target | undefined>;
   private transport!: SipTransport;
 
   constructor(private readonly deps: SipServiceDeps) {
@@ -106,24 +93,40 @@ export class SipService implements PipelineServices {
     this.dialogTokens = deps.dialogTokens;
     this.sourceGuard = deps.guard;
     this.isUs = this.isUs.bind(this);
+    this.proxy = new ProxyCore({
+      settings: this.settings, transactions: this.transactions, location: this.location, dialogTokens: this.dialogTokens,
+      counters: this.counters, reports: this.reports, trunks: () => this.trunks,
+      send: (dest, data) => this.transport.send(dest, data),
+      reply: (ctx, status, reason) => this.reply(ctx, status, reason),
+      toTag: (req) => this.toTag(req), isLocalHost: (host) => this.isLocalHost(host),
+      locate: (user, method) => this.locate(user, method), log: (kind, message, details) => this.log(kind, message, details),
+    });
+    this.targets = createTargetResolver({ location: this.location, resolveDomain: deps.resolveDomain });
+  }
+
+  /** Receives dialog starts and ends (forwarded 2xx to INVITE and BYE) for the calls view. */
+  get onDialogEvent(): ((event: DialogEvent) => void) | undefined {
+    return this.reports.sink;
+  }
+
+  set onDialogEvent(sink: ((event: DialogEvent) => void) | undefined) {
+    this.reports.sink = sink;
   }
 
   /** Connects the service to its transport (sockets are opened by the caller). */
   attach(transport: SipTransport): void {
     this.transport = this.trace.wrap(transport);
+    this.transactions.attach(this.transport);
   }
 
   /** Open server and client transactions, for the operating state. */
   get openTransactions(): number {
-    return this.servers.size + this.clients.size;
+    return this.transactions.open;
   }
 
   /** Transactions still waiting for a final response (what draining must let finish). */
   get pendingTransactions(): number {
-    let n = 0;
-    for (const t of this.servers.values()) if (!t.isFinal) n++;
-    for (const t of this.clients.values()) if (t.state !== 'completed' && t.state !== 'accepted' && t.state !== 'terminated') n++;
-    return n;
+    return this.transactions.pending;
   }
 
   /** Entry point for every message the transports deliver. */
@@ -193,20 +196,14 @@ export class SipService implements PipelineServices {
   }
 
   private onResponse(res: SipResponse): void {
-    const via = res.headers.via[0];
-    const ct = this.clients.get(clientKeyOfResponse(res));
-    if (ct) {
-      ct.receive(res);
-      return;
-    }
+    if (this.transactions.matchResponse(res)) return;
     // A response for a sibling worker's transaction that reached us (over a TCP/TLS connection
     // we hold, or on the shared UDP port: a phone answers the address a request came from, and
     // requests to UDP phones leave from the shared port for their NAT pinholes): hand it to
-    // that worker's own Via port, where its client transaction waits. On a stream our Via's
-    // sent-by is the shared listener and the worker's port is in `wport` (proxy/forwarding.ts).
-    const owner = Number(via.params[WORKER_PORT_PARAM]) || via.port;
-    const viaIsOurs = owner === via.port ? this.isUs(via.host, via.port) : owner === this.settings.viaPort;
-    if (!viaIsOurs && owner !== undefined && this.isSiblingViaPort(owner) && this.isLocalHost(via.host) && res.wire) {
+    // that worker's own Via port, where its client transaction waits (our-addresses.ts).
+    const via = res.headers.via[0];
+    const owner = siblingOwner(this.settings, via, this.siblingViaPorts);
+    if (owner !== undefined && res.wire) {
       this.transport.send({ transport: 'udp', address: socketHost(via.host), port: owner }, res.wire);
       return;
     }
@@ -214,46 +211,6 @@ export class SipService implements PipelineServices {
     // stateless forwarding, but a forged "200 OK" must not be relayed; 2xx retransmissions
     // reach their client transaction, which stays Accepted for them, RFC 6026 §7.2).
     this.counters.dropped++;
-  }
-
-  /**
-   * The dialog event a final response makes (calls view, call records), with its trunk leg;
-   * tells the trunks a call of theirs is recorded.
-   */
-  private emitDialogEvent(ctx: RequestContext, res: SipResponse, extension?: string, branch?: ClientTransaction): void {
-    if (!this.onDialogEvent) return;
-    let event = dialogEventOf(ctx.req, res, Date.now(), ctx.st?.createdAt);
-    if (!event) return;
-    // Whose phone answered or rings (busy lamps, sip/events/lamp-board.ts).
-    if (extension && event.kind === 'early') event = { ...event, callee: extension };
-    else if (extension && event.kind === 'start') event = { ...event, answeredBy: extension };
-    // What a hang-up from the UI needs, seen only here (sip/hangup/dialog-legs.ts).
-    const legs = event.kind === 'start' && branch ? dialogLegs(ctx.req, branch.request, res, ctx.source, branch.dest, this.isUs) : undefined;
-    if (legs && event.kind === 'start') event = { ...event, legs, cseq: ctx.req.headers.cseq.seq };
-    const leg = ctx.trunkCall;
-    if (!leg || (event.kind !== 'start' && event.kind !== 'failed')) return this.onDialogEvent(event);
-    this.trunks?.recorded(event.callId);
-    this.onDialogEvent({ ...event, trunk: leg.trunk, direction: leg.direction, routedTo: leg.routedTo, ...(leg.forwardedBy ? { forwardedBy: leg.forwardedBy } : {}) });
-  }
-
-  /** A forwarded call's trunk leg starts (the first in a call names its record; each counts while ringing). */
-  private outsideLegLeaves(ctx: RequestContext, leg: NonNullable<Target['outsideLeg']>): void {
-    this.trunks?.placed(String(ctx.req.headers['call-id']), leg.forwardedBy);
-    if (!ctx.trunkCall?.forwardedBy) ctx.trunkCall = { trunk: leg.trunk, direction: 'outbound', routedTo: leg.routedTo, forwardedBy: leg.forwardedBy };
-  }
-
-  /** RFC 4235 `trying` for the extensions an INVITE now rings (the lamps light before any 1xx). */
-  private emitTrying(ctx: RequestContext, targets: readonly Target[]): void {
-    if (!this.onDialogEvent) return;
-    const { req } = ctx;
-    const callees = [...new Set(targets.flatMap((t) => (t.extension ? [t.extension] : [])))];
-    this.onDialogEvent({ kind: 'trying', callId: req.headers['call-id'], tags: [String(req.headers.from.params.tag ?? ''), ''], from: req.headers.from.uri, to: req.headers.to.uri, ts: Date.now(), callees });
-  }
-
-  /** A sibling worker's Via port: a slot's port from the config, or one announced (a fallback port). */
-  private isSiblingViaPort(port: number): boolean {
-    const { base, count } = this.settings.workerViaPorts;
-    return port !== this.settings.viaPort && ((port >= base && port < base + count) || this.siblingViaPorts.has(port));
   }
 
   // ---- PipelineServices ----
@@ -268,7 +225,7 @@ export class SipService implements PipelineServices {
     // A call we refused ourselves is a call record too (404, 480, 403, ...), but only for a
     // caller we know: a stranger's INVITEs would fill the store. Our own 503s are load
     // shedding, counted in the reports rather than written row by row under overload.
-    if (status >= 300 && status !== 503 && (ctx.authUser || ctx.trusted || ctx.trunkCall)) this.emitDialogEvent(ctx, res);
+    if (status >= 300 && status !== 503 && (ctx.authUser || ctx.trusted || ctx.trunkCall)) this.reports.response(ctx, res);
     const st = ctx.st;
     // A final error to an INVITE from an unauthenticated source goes statelessly: an INVITE
     // server transaction would retransmit it until an ACK (Timer G), 11 times over 32 s, for
@@ -290,142 +247,20 @@ export class SipService implements PipelineServices {
   };
 
   findServer(key: string): ServerTransaction | undefined {
-    return this.servers.get(key);
+    return this.transactions.findServer(key);
   }
 
   createServer(ctx: RequestContext): ServerTransaction {
-    const call = callKeyOf(ctx.req);
-    const st = new ServerTransaction(ctx.txKey!, ctx.req, ctx.source, this.transport, (t) => {
-      if (this.servers.get(t.key) === t) this.servers.delete(t.key);
-      if (this.calls.get(call)?.fork.st === t) this.calls.delete(call);
-    });
-    this.servers.set(st.key, st);
-    return st;
+    return this.transactions.createServer(ctx.txKey!, ctx.req, ctx.source, this.proxy.watch(ctx.req));
   }
 
-  relay(ctx: RequestContext, candidates: readonly Target[], serial?: SerialStep): void {
-    // RFC 5630: a sips: request leaves over TLS only (proxy/sips-policy.ts).
-    const sips = sipsTargets(ctx.req.uri, candidates, this.settings.tlsPort !== undefined);
-    if (sips.kind === 'reply') {
-      this.reply(ctx, sips.status, sips.reason);
-      return;
-    }
-    const targets = sips.targets;
-    const st = ctx.st!;
-    // An in-dialog request moves its sender's CSeq: a hang-up's BYE must go above it (sip/hangup/).
-    const moved = this.onDialogEvent && cseqEventOf(ctx.req);
-    if (moved) this.onDialogEvent!(moved);
-    if (st.isInvite) this.reply(ctx, 100, 'Trying'); // §16.2: before forking
-    let setupTimed = false;
-    /** Branch → the extension whose phone it rings (busy lamps). */
-    const extensionOf = new Map<ClientTransaction, string>();
-    const fork = new Fork(st, {
-      cancelBranch: (ct) => this.cancelBranch(ct),
-      // Our Via comes off (§16.7 step 9); should the UAS have mangled the Vias, the ones the
-      // request came with (our transaction keeps them, §8.2.6.2) are used instead.
-      upstream: (res, ct) => {
-        this.counters.reply(res.status, ctx.req.method);
-        // Call setup time: INVITE received → the first 2xx going upstream (later ones are other branches' or retransmissions).
-        if (!setupTimed && st.isInvite && res.status >= 200 && res.status < 300) {
-          setupTimed = true;
-          this.counters.callSetup.observe((Date.now() - st.createdAt) / 1000);
-        }
-        this.emitDialogEvent(ctx, res, ct && extensionOf.get(ct), ct);
-        return forwardedResponse(res, st.vias);
-      },
-      localFinal: (res) => this.emitDialogEvent(ctx, res),
-      toTag: (req) => this.toTag(req),
-    });
-    const loop = undefined;
-    /** The target each branch was started for, by branch index (3xx recursion reads its History-Info). */
-    const launched: Target[] = [];
-    const initialInvite = st.isInvite && !ctx.req.headers.to.params.tag;
-    // Forwards `list` in the fork; again for each step of serial forking (branch numbers go on).
-    const launch = (list: readonly Target[]) => {
-      const starts: (() => void)[] = [];
-      if (initialInvite) this.emitTrying(ctx, list);
-      // A forward to an outside number leaves now: the forwarding extension's outside call (limits, call record).
-      for (const t of list) if (t.outsideLeg && initialInvite) this.outsideLegLeaves(ctx, t.outsideLeg);
-      const base = fork.branches.length;
-      list.forEach((t, j) => {
-        const i = base + j;
-        launched[i] = t;
-        const open = (target: Target, attempt: number, user: ClientTransactionUser, extra?: Record<string, string>): ClientTransaction => {
-          // A next hop that challenges us (a trunk) is answered on this branch (upstream-auth.ts).
-          if (target.authorize && !extra) {
-            const authorize = target.authorize;
-            user = new UpstreamAuth(user, fork, authorize, (headers, again) => open(target, attempt, again, headers));
-          }
-          const branch = `${failoverBranch(outgoingBranch(ctx.req, i, loop), attempt)}${extra ? '.a' : ''}`;
-          const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(target.dest.address, ctx.source.address), ctx.source.transport);
-          if (extra) Object.assign(fwd.headers, extra);
-          const h = fwd.headers as Record<string, unknown>;
-          for (const [k, v] of Object.entries(target.headers ?? {})) {
-            // A caller's own History-Info is kept and ours continues it (RFC 7044 §9.1, proxy/history-info.ts).
-            if (k === 'history-info' && typeof h[k] === 'string' && h[k]) h[k] = appendHistoryInfo(h[k] as string, v);
-            else if (!(k in h)) h[k] = v;
-          }
-          const ct = new ClientTransaction(clientKey(branch, ctx.req.method), fwd, target.dest, this.transport, user, (c) => {
-            if (this.clients.get(c.key) === c) this.clients.delete(c.key);
-          });
-          this.clients.set(ct.key, ct);
-          return ct;
-        };
-        // RFC 3263 §4.3: a target with fallbacks fails over along them (proxy/failover.ts).
-        const failover = t.fallbacks?.length || t.onUnanswered ? new Failover(fork, t, t.fallbacks ?? [], open) : undefined;
-        const ct = open(t, 0, failover ?? fork);
-        if (t.extension) extensionOf.set(ct, t.extension);
-        fork.add(ct);
-        starts.push(failover ? () => failover.start(ct) : () => ct.start());
-      });
-      for (const start of starts) start();
-    };
-    // Serial forking (proxy/serial-fork.ts): ring groups' hunt and fallback, forwarding on busy / no answer.
-    const serialFork = serial && st.isInvite ? new SerialFork(fork, serial, (next) => {
-      const allowed = sipsTargets(ctx.req.uri, next, this.settings.tlsPort !== undefined);
-      if (allowed.kind === 'send') launch(allowed.targets);
-    }) : undefined;
-    fork.continuation = serialFork;
-    // A phone's own 3xx naming our users is followed in this response context (proxy/redirect-recursion.ts).
-    if (st.isInvite && !ctx.req.headers.to.params.tag && this.settings.mode === 'proxy' && ctx.ruri && this.isLocalHost(ctx.ruri.host)) {
-      fork.redirects = new RedirectRecursion({
-        domain: this.settings.domain, isLocalHost: (h) => this.isLocalHost(h), locate: (n) => this.locate(n, 'INVITE'),
-        launch: (list) => {
-          if (fork.over) return false;
-          launch(list);
-          return true;
-        },
-        targetOf: (ct) => launched[ct.index],
-      }, ctx.ruri.user);
-    }
-    if (initialInvite) this.calls.set(callKeyOf(ctx.req), { fork, launch });
-    launch(targets);
-    serialFork?.begin();
+  relay(ctx: RequestContext, targets: readonly Target[], serial?: SerialStep): void {
+    this.proxy.relay(ctx, targets, serial);
   }
 
-  /**
-   * Call pickup (docs/PBX.md "Call pickup"): the call's ringing branches are cancelled and the
-   * picker's phone rings instead, in the same response context (the proxy way: no Replaces
-   * needed from any phone), with `Call-Info: answer-after=0` for phones that answer by
-   * themselves when asked. False when no such call rings here any more.
-   */
+  /** Call pickup (proxy/proxy-core.ts): false when no such call rings here any more. */
   pickup(p: PickupRequest): boolean {
-    const call = this.calls.get(`${p.callId}|${p.callerTag}`);
-    if (!call || call.fork.over) return false;
-    // The phone that dialled (its registration), else every phone of the picker, else where the request came from.
-    const own = this.location.bindingForContact(p.contact);
-    const bindings = own ? [own] : this.location.bindings(`sip:${p.picker}@${this.settings.domain}`);
-    const headers = { 'call-info': `<sip:${this.settings.domain}>;answer-after=0` };
-    const targets: Target[] = bindings.flatMap((b) => {
-      const dest = bindingDestination(b);
-      return dest ? [{ uri: b.contact, dest, extension: p.picker, headers }] : [];
-    });
-    const fromSource = destinationOf({ source: p.source, contact: p.contact });
-    if (targets.length === 0 && fromSource) targets.push({ uri: p.contact, dest: fromSource, extension: p.picker, headers });
-    if (targets.length === 0) return false;
-    const ok = call.fork.pickUp(() => call.launch(targets));
-    if (ok) this.deps.log('sip.pickup', `extension ${p.picker} picks up call ${p.callId}`, { callId: p.callId, picker: p.picker });
-    return ok;
+    return this.proxy.pickup(p);
   }
 
   /**
@@ -433,43 +268,15 @@ export class SipService implements PipelineServices {
    * transaction (RFC 3261 §17.1.2); its responses reach `user` like a relayed request's.
    */
   request(req: SipRequest, dest: Destination, user: ClientTransactionUser): ClientTransaction | undefined {
-    const key = clientKeyOfRequest(req);
-    if (this.clients.has(key) || !this.transport) return undefined;
-    const ct = new ClientTransaction(key, req, dest, this.transport, user, (c) => {
-      if (this.clients.get(c.key) === c) this.clients.delete(c.key);
-    });
-    this.clients.set(key, ct);
-    ct.start();
-    return ct;
+    return this.transactions.request(req, dest, user);
   }
 
   relayStateless(ctx: RequestContext, target: Target): void {
-    if (sipsTargets(ctx.req.uri, [target], this.settings.tlsPort !== undefined).kind === 'reply') return; // an ACK: nothing to answer
-    const branch = outgoingBranch(ctx.req, 0);
-    const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(target.dest.address, ctx.source.address), ctx.source.transport);
-    this.transport.send(target.dest, encodeMessage(fwd));
+    this.proxy.relayStateless(ctx, target);
   }
 
   resolveUri(uri: SipUri): Target | undefined | Promise<Target | undefined> {
-    const text = `${uri.schema}:${uri.user ? `${uri.user}@` : ''}${uri.host}${uri.port ? `:${uri.port}` : ''}`;
-    const binding = this.location.bindingForContact(text) ?? this.location.bindingForContact(stringUri(uri));
-    if (binding) {
-      const dest = bindingDestination(binding);
-      if (dest) return { uri: binding.contact, dest };
-    }
-    const host = socketHost(uri.host);
-    const transport = uriTransport(uri);
-    const port = defaultPort(uri);
-    if (isIP(host)) return { uri: stringUri(uri), dest: { transport, address: host, port } };
-    if (this.deps.resolveDomain) {
-      // RFC 3263 §4: NAPTR → SRV → A/AAAA; the rest of the list is the fail-over order (§4.3).
-      const text = stringUri(uri);
-      return this.deps.resolveDomain(uri).then(([first, ...rest]) => first && { uri: text, dest: first, fallbacks: rest.map((dest) => ({ uri: text, dest })) });
-    }
-    return lookup(host).then(
-      (r) => ({ uri: stringUri(uri), dest: { transport, address: r.address, port } }),
-      () => undefined,
-    );
+    return this.targets(uri);
   }
 
   locate(user: string, method?: string): RouteDecision | Promise<RouteDecision> {
@@ -477,13 +284,11 @@ export class SipService implements PipelineServices {
   }
 
   isUs(host: string, port: number | undefined): boolean {
-    const p = port ?? 5060;
-    const s = this.settings;
-    return (p === s.port || p === s.viaPort || p === s.tlsPort) && (s.localHosts.has(host.toLowerCase()) || socketHost(host) === s.advertise);
+    return isOurAddress(this.settings, host, port);
   }
 
   isLocalHost(host: string): boolean {
-    return this.settings.localHosts.has(host.toLowerCase()) || this.settings.localHosts.has(socketHost(host));
+    return isOurHost(this.settings, host);
   }
 
   log(kind: EventKind, message: string, details?: Record<string, unknown>): void {
@@ -497,19 +302,7 @@ export class SipService implements PipelineServices {
 
   /** Stops every transaction timer (shutdown). */
   close(): void {
-    for (const t of [...this.servers.values()]) t.terminate();
-    for (const t of [...this.clients.values()]) t.terminate();
-  }
-
-  private cancelBranch(ct: ClientTransaction): void {
-    const cancel = buildCancel(ct.request);
-    const key = clientKeyOfRequest(cancel);
-    if (this.clients.has(key)) return;
-    const cct = new ClientTransaction(key, cancel, ct.dest, this.transport, ignoreUser, (c) => {
-      if (this.clients.get(c.key) === c) this.clients.delete(c.key);
-    });
-    this.clients.set(key, cct);
-    cct.start();
+    this.transactions.close();
   }
 
   private sendStateless(req: SipRequest, source: Source, res: SipResponse): void {
@@ -521,23 +314,4 @@ export class SipService implements PipelineServices {
       : { transport: 'udp', address: source.address, port: 'rport' in via.params ? source.port : responseTarget(via).port };
     this.transport.send(dest, encodeMessage(res), true);
   }
-
-  /** Our identity on a request from `from` to `to`: each leg names our address of its family (dual stack). */
-  private identity(to: string, from: string) {
-    const sides = this.settings.advertiseByFamily;
-    return {
-      advertise: advertiseFor(sides, to), inboundAdvertise: advertiseFor(sides, from), port: this.settings.port, viaPort: this.settings.viaPort, tlsPort: this.settings.tlsPort,
-      dialogToken: (callId: string, fromTag: string) => this.dialogTokens.issue(callId, fromTag),
-    };
-  }
-}
-
-/** A call's key among the forks: Call-ID and the caller's tag. */
-function callKeyOf(req: SipRequest): string {
-  return `${req.headers['call-id']}|${req.headers.from?.params?.tag ?? ''}`;
-}
-
-function stringUri(uri: SipUri): string {
-  const params = Object.entries(uri.params).map(([k, v]) => (v === null ? `;${k}` : `;${k}=${v}`)).join('');
-  return `${uri.schema}:${uri.user ? `${uri.user}${uri.password ? `:${uri.password}` : ''}@` : ''}${uri.host}${uri.port ? `:${uri.port}` : ''}${params}`;
 }

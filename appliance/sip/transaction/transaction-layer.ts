@@ -1,0 +1,91 @@
+import type { SipRequest, SipResponse, Source } from '../message/types.ts';
+import type { Destination, SipTransport } from '../transport/transport.ts';
+import { ClientTransaction, type ClientTransactionUser } from './client-transaction.ts';
+import { ServerTransaction } from './server-transaction.ts';
+import { clientKeyOfRequest, clientKeyOfResponse, type ClientKey } from './transaction-keys.ts';
+
+/**
+ * The transaction layer of one connection control section (RFC 3261 §17): the tables of
+ * server and client transactions, matching (§17.1.3 responses to client transactions,
+ * §17.2.3 requests to server transactions by the keys of transaction-keys.ts), and their
+ * removal when they terminate. The state machines and timers are the transactions' own
+ * (server-transaction.ts, client-transaction.ts); the proxy core and the pipeline use this.
+ */
+export class TransactionLayer {
+  private readonly servers = new Map<string, ServerTransaction>();
+  private readonly clients = new Map<ClientKey, ClientTransaction>();
+  private transport: SipTransport | undefined;
+
+  /** Connects the layer to its transport (the SIP service's, traced). */
+  attach(transport: SipTransport): void {
+    this.transport = transport;
+  }
+
+  /** Open server and client transactions, for the operating state. */
+  get open(): number {
+    return this.servers.size + this.clients.size;
+  }
+
+  /** Transactions still waiting for a final response (what draining must let finish). */
+  get pending(): number {
+    let n = 0;
+    for (const t of this.servers.values()) if (!t.isFinal) n++;
+    for (const t of this.clients.values()) if (t.state !== 'completed' && t.state !== 'accepted' && t.state !== 'terminated') n++;
+    return n;
+  }
+
+  /** The server transaction with this key (retransmission, ACK, CANCEL matching). */
+  findServer(key: string): ServerTransaction | undefined {
+    return this.servers.get(key);
+  }
+
+  /** A new server transaction for `req`; `ended` hears when it terminates (after it left the table). */
+  createServer(key: string, req: SipRequest, source: Source, ended: (t: ServerTransaction) => void): ServerTransaction {
+    const st = new ServerTransaction(key, req, source, this.transport!, (t) => {
+      if (this.servers.get(t.key) === t) this.servers.delete(t.key);
+      ended(t);
+    });
+    this.servers.set(st.key, st);
+    return st;
+  }
+
+  /**
+   * A new client transaction sending `req` (its top Via ours, with its branch) to `dest`, not
+   * started yet; its responses reach `user`.
+   */
+  createClient(req: SipRequest, dest: Destination, user: ClientTransactionUser): ClientTransaction {
+    const ct = new ClientTransaction(clientKeyOfRequest(req), req, dest, this.transport!, user, (c) => this.forget(c));
+    this.clients.set(ct.key as ClientKey, ct);
+    return ct;
+  }
+
+  /**
+   * Sends a request in a started client transaction (§17.1): one of our own (an OPTIONS
+   * keep-alive, a trunk REGISTER) or a CANCEL of a branch; undefined when its key is in use
+   * (a second CANCEL) or there is no transport yet.
+   */
+  request(req: SipRequest, dest: Destination, user: ClientTransactionUser): ClientTransaction | undefined {
+    if (this.clients.has(clientKeyOfRequest(req)) || !this.transport) return undefined;
+    const ct = this.createClient(req, dest, user);
+    ct.start();
+    return ct;
+  }
+
+  /** Hands a response to its client transaction (§17.1.3); false when none is ours. */
+  matchResponse(res: SipResponse): boolean {
+    const ct = this.clients.get(clientKeyOfResponse(res));
+    if (!ct) return false;
+    ct.receive(res);
+    return true;
+  }
+
+  /** Stops every transaction timer (shutdown). */
+  close(): void {
+    for (const t of [...this.servers.values()]) t.terminate();
+    for (const t of [...this.clients.values()]) t.terminate();
+  }
+
+  private forget(c: ClientTransaction): void {
+    if (this.clients.get(c.key as ClientKey) === c) this.clients.delete(c.key as ClientKey);
+  }
+}
