@@ -30,7 +30,7 @@ export interface HungUpDialog {
 /** What a hang-up came to. */
 export type HangupAnswer =
   | { readonly kind: 'not-found' }
-  /** Known, but without what a BYE needs (a call adopted from the control section before an upgrade). */
+  /** Known, but without what a BYE needs (a call handed over by an upgrade from a version that kept no legs). */
   | { readonly kind: 'not-possible'; readonly reason: string }
   | { readonly kind: 'done'; readonly callId: string; readonly dialogs: readonly HungUpDialog[]; readonly ms: number };
 
@@ -84,7 +84,7 @@ export class CallHangup {
     const found = this.d.calls.hangupStates(callId);
     if (found.length === 0) return Promise.resolve({ kind: 'not-found' });
     if (found.some((f) => !f.state)) {
-      return Promise.resolve({ kind: 'not-possible', reason: 'this call started before the last upgrade: the appliance no longer knows its route set and flows' });
+      return Promise.resolve({ kind: 'not-possible', reason: 'the appliance does not know the route set and flows of this call: it was handed over by an upgrade from a version without hang-up' });
     }
     const started = performance.now();
     return Promise.all(found.map(({ state }) => this.dialog(state!.call, byesFor(callId, state!.legs, state!.seq)))).then((dialogs): HangupAnswer => {

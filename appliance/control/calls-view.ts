@@ -26,6 +26,11 @@ export interface HangupState {
   readonly seq: DialogSequence;
 }
 
+/** A call in progress as an upgrade's predecessor hands it over (succession.ts): with what hanging it up needs, when known. */
+export interface HandedOverCall extends ActiveCall {
+  readonly hangup?: { readonly legs: DialogLegs; readonly seq: DialogSequence };
+}
+
 /** A call that ended, for "recent calls". */
 export interface EndedCall extends ActiveCall {
   readonly endedAt: number;
@@ -100,18 +105,26 @@ export class CallsView {
    * succession.ts): listed as in progress, ended (and their call records closed) by the BYE
    * our workers see; one whose end was seen already ends at once. `worker` 0: not one of ours.
    */
-  adopt(calls: readonly ActiveCall[], worker = 0): void {
-    for (const c of calls) {
+  adopt(calls: readonly HandedOverCall[], worker = 0): void {
+    for (const { hangup, ...c } of calls) {
       const key = dialogKey(c.callId, c.tags);
       if (this.active.has(key)) continue;
       const call: ActiveCall = { ...c, worker };
       const end = this.ended.get(key);
       if (end) this.finish(call, end.at, end.reason);
-      else this.active.set(key, call);
+      else {
+        this.active.set(key, call);
+        // Its legs and sequence numbers come along, so it can still be hung up from the UI.
+        if (hangup?.legs?.caller && hangup.legs.callee && typeof hangup.seq?.caller === 'number' && typeof hangup.seq.callee === 'number') {
+          this.legs.set(key, { legs: hangup.legs, invite: 1 });
+          this.sequence(key, c.tags[0], hangup.seq.caller);
+          this.sequence(key, c.tags[1], hangup.seq.callee);
+        }
+      }
     }
   }
 
-  /** What hanging up the active dialogs of one Call-ID needs (several: a forked call answered twice); a call adopted from a predecessor has no legs. */
+  /** What hanging up the active dialogs of one Call-ID needs (several: a forked call answered twice); a call adopted from a predecessor before hang-up existed has no legs. */
   hangupStates(callId: string): { readonly call: ActiveCall; readonly state?: HangupState }[] {
     this.prune(Date.now());
     return [...this.active].filter(([, c]) => c.callId === callId).map(([key, call]) => {
@@ -123,6 +136,14 @@ export class CallsView {
       const caller = Math.max(held.invite, used?.get(call.tags[0]) ?? 0);
       const callee = Math.max(held.invite, used?.get(call.tags[1]) ?? 0);
       return { call, state: { call, legs: held.legs, seq: { caller, callee } } };
+    });
+  }
+
+  /** The calls in progress with their hang-up state, for an upgrade's successor (`adopt`). */
+  handover(): HandedOverCall[] {
+    return this.list().map((call) => {
+      const state = this.hangupStates(call.callId).find((f) => f.call === call)?.state;
+      return state ? { ...call, hangup: { legs: state.legs, seq: state.seq } } : call;
     });
   }
 

@@ -154,7 +154,7 @@ export class ControlGenerations {
     for (const w of mine) workers.pool.drain(w, { releaseTrunks: w.registersTrunks });
     await this.d.release();
     const h = this.d.handOffStatus();
-    s.webFree(h.to !== null && h.cause !== null ? { to: h.to, cause: h.cause } : null, calls.list());
+    s.webFree(h.to !== null && h.cause !== null ? { to: h.to, cause: h.cause } : null, calls.handover());
     log('control.handed-over', `web UI, API and command channel handed to control section ${s.pid}; waiting for ${mine.length} worker(s) to drain`, { successor: s.pid });
     const limit = Bun.sleep(DRAIN_WAIT_MS).then(() => mine.forEach((w) => w.proc.kill('SIGKILL')));
     await Promise.race([Promise.all(mine.map((w) => w.proc.exited)), limit]);

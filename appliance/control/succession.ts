@@ -1,7 +1,7 @@
 import type { Subprocess } from 'bun';
 import type { BindingChange } from '../../system/store/index.ts';
 import type { HandOffCause } from '../peers/hand-off.ts';
-import type { ActiveCall } from './calls-view.ts';
+import type { ActiveCall, HandedOverCall } from './calls-view.ts';
 import type { DialogEvent } from '../sip/dialog-events.ts';
 import { CONFIG_TEXT_ENV, isMessage } from './ipc-protocol.ts';
 import { applianceCommand } from './worker-command.ts';
@@ -31,7 +31,7 @@ export type SuccessionMessage =
    * Predecessor → successor: the web listener is closed; take it, the hand-off to a peer (if
    * any), and the calls in progress (the successor's calls view ends them and their records).
    */
-  | { readonly type: 'web-free'; readonly handOff: CarriedHandOff | null; readonly calls: readonly ActiveCall[] }
+  | { readonly type: 'web-free'; readonly handOff: CarriedHandOff | null; readonly calls: readonly HandedOverCall[] }
   /** Predecessor → successor: its workers' dialog events (calls starting and ending while both run). */
   | { readonly type: 'dialogs'; readonly events: readonly DialogEvent[] }
   /** Either way: registration changes made by the sender's workers. */
@@ -51,7 +51,7 @@ export interface Successor {
   /** Resolves when the successor's workers run; rejects when it exits first or takes too long. */
   readonly ready: Promise<void>;
   /** Tells the successor the web port is free, which peer holds our new traffic (if one does), and the calls in progress. */
-  webFree(handOff: CarriedHandOff | null, calls: readonly ActiveCall[]): void;
+  webFree(handOff: CarriedHandOff | null, calls: readonly HandedOverCall[]): void;
   sendBindings(changes: readonly BindingChange[]): void;
   /** Its workers' dialog events, so the successor's calls view knows the calls that start and end meanwhile. */
   sendDialogs(events: readonly DialogEvent[]): void;
@@ -127,7 +127,8 @@ export async function notifyMainPid(env: Record<string, string | undefined> = pr
 /** What the successor takes over from its predecessor besides the ports. */
 export interface Inheritance {
   readonly handOff: CarriedHandOff | null;
-  readonly calls: readonly ActiveCall[];
+  /** With each call's legs and sequence numbers (calls-view.ts `handover`), so it can still be hung up. */
+  readonly calls: readonly HandedOverCall[];
 }
 
 /** The successor's side: the predecessor's slots, the hand-over of the web port, bindings both ways. */

@@ -79,7 +79,19 @@ describe('CallsView hang-up state', () => {
     expect(v.hangupStates('c1')).toEqual([]);
     expect(v.recentCalls()[0].reason).toBe('hung up by the admin');
   });
-  test('an adopted call (an upgrade\'s predecessor) has no legs', () => {
+  test('an upgrade hands calls over with their legs and sequence numbers: the successor hangs up as the predecessor would', () => {
+    const old = new CallsView();
+    old.apply(1, [start, cseq('caller-t', 'callee-t', 4), cseq('callee-t', 'caller-t', 77)]);
+    const carried = JSON.parse(JSON.stringify(old.handover())); // it crosses the IPC as JSON
+    const successor = new CallsView();
+    successor.adopt(carried);
+    const [found] = successor.hangupStates('c1');
+    expect(found.call.worker).toBe(0);
+    expect(found.state?.seq).toEqual({ caller: 4, callee: 77 });
+    expect(found.state?.legs).toEqual(legs);
+    expect(successor.list()[0]).not.toHaveProperty('hangup');
+  });
+  test('a call handed over by a version that kept no legs has none', () => {
     const v = new CallsView();
     v.adopt([{ callId: 'c2', tags: ['a', 'b'], from: 'sip:201@office.lan', to: 'sip:202@office.lan', startedAt: T, worker: 3 }]);
     expect(v.hangupStates('c2')).toEqual([{ call: expect.objectContaining({ callId: 'c2' }) }]);
