@@ -71,9 +71,10 @@ describe('password policy', () => {
     }
   });
 
-  test('a long password costs little to check (only a prefix is estimated)', () => {
-    const t = performance.now();
-    verdict(`${generatePassword(64)}${'a'.repeat(60)}`);
-    expect(performance.now() - t).toBeLessThan(500);
+  // zxcvbn's matching grows quickly with length, so only the first 64 characters are estimated
+  // (its cost is not timed here: timing assertions belong in bench/, not in unit tests).
+  test('only a prefix is estimated: what follows 64 characters neither helps nor hurts', () => {
+    expect(verdict(`${generatePassword(64)}${'a'.repeat(60)}`)).toBe('ok');
+    expect(verdict(`${'password'.repeat(8)}${generatePassword(60)}`)).toMatch(/^weak-password: /);
   });
 });
