@@ -89,6 +89,28 @@ export class OutsideLineService {
     })();
   }
 
+  /**
+   * Changes the keys of a stored trunk that `patch` names, in place (PATCH /api/trunks/:name);
+   * the others stay. A null clears an optional key (the default again); a password, when
+   * given, is sealed (write-only: never answered). Checked as a whole, errors naming the field.
+   * The running appliance, told, re-registers a changed registering trunk (TrunkService.update).
+   */
+  changeTrunk(name: string, patch: Omit<TrunkInput, 'name'>): void {
+    const cur = this.owned('trunk', name);
+    const given = trunkTable({ name, ...patch }, true);
+    if (Object.keys(given).length === 1 && patch.password === undefined) throw new ValidationError('nothing to change: give at least one field', 'name');
+    const table: Record<string, unknown> = { ...cur.entry };
+    for (const [k, v] of Object.entries(given)) {
+      if (v === null) delete table[k];
+      else table[k] = v;
+    }
+    this.check({ ...cur, entry: table }, patch.password);
+    this.store.db.transaction(() => {
+      this.store.outsideLine.replace(cur.id, table);
+      if (patch.password !== undefined) this.store.secrets.put(trunkSecretName(name), patch.password);
+    })();
+  }
+
   /** Sets a trunk's password (a stored trunk, or a config trunk whose file has none). */
   setTrunkPassword(name: string, password: string): void {
     const cfg = this.file.trunks.find((t) => t.name === name);
@@ -184,12 +206,13 @@ export class OutsideLineService {
   }
 }
 
-/** `[[trunks]]` keys of an input; absent and null keys left out (the parser's defaults). */
-function trunkTable(i: TrunkInput): Record<string, unknown> {
-  return compact({
+/** `[[trunks]]` keys of an input; absent keys left out, null ones too (the parser's defaults) unless `keepNull` (a patch clearing them). */
+function trunkTable(i: TrunkInput, keepNull = false): Record<string, unknown> {
+  const all = {
     name: i.name, registrar: i.registrar, transport: i.transport, username: i.username, auth_username: i.authUsername,
     domain: i.domain, register: i.register, caller_id: i.callerId, keepalive: i.keepalive, tls_ca: i.tlsCa,
-  });
+  };
+  return keepNull ? Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) : compact(all);
 }
 
 function routeTable(i: RouteInput): Record<string, unknown> {

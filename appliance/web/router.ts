@@ -15,7 +15,7 @@ export type Handler = (ctx: RequestContext) => Response | Promise<Response>;
 
 /** One API route. `public` routes skip the session check (setup, login, session probe). */
 export interface Route {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path with `:name` parameters, e.g. `/api/extensions/:number`. */
   readonly path: string;
   readonly handler: Handler;

@@ -55,6 +55,20 @@ export function trunkRoutes({ config, store, view }: ApiDeps): Route[] {
       },
     },
     {
+      // In place (the Trunks page's Edit): only the keys given change; null clears an optional
+      // one; the password is write-only. Errors name the field; a registering trunk re-registers.
+      method: 'PATCH', path: '/api/trunks/:name', handler: async ({ req, params }) => {
+        const body = await readJsonObject(req);
+        const { name: _name, ...patch } = trunkInput(new Fields(body, TRUNK_FIELDS.filter((k) => k !== 'name')), body, params.name);
+        line.changeTrunk(params.name, patch);
+        changed();
+        const now = line.view();
+        const status = view.trunks().find((s) => s.name === params.name);
+        const t = now.trunks.find((x) => x.name === params.name);
+        return json(status ? { ...presentTrunk(status, t), origin: 'store' } : { name: params.name });
+      },
+    },
+    {
       method: 'PUT', path: '/api/trunks/:name/password', handler: async ({ req, params }) => {
         const f = new Fields(await readJsonObject(req), ['password']);
         line.setTrunkPassword(params.name, f.string('password', { required: true, max: 256 })!);

@@ -190,3 +190,57 @@ describe('attacks', () => {
     expect([listFailover.status, listFailover.body.error.field]).toEqual([400, 'failover']);
   });
 });
+
+describe('a stored trunk edited in place (PATCH /api/trunks/:name)', () => {
+  const EDITED = { name: 'edited', registrar: '192.0.2.40:5070', username: 'office-e', password: STORED_PW, callerId: '+15550002222', domain: 'edit.example' };
+  test('only the keys given change; null clears an optional one; the password is write-only; the workers are told', async () => {
+    expect((await api.json('POST', '/api/trunks', EDITED)).status).toBe(201);
+    const before = fx.view.storeChanges;
+    const res = await api.json('PATCH', '/api/trunks/edited', { registrar: '192.0.2.41:5080', callerId: null, password: 'New-Stored-Pass-5', keepalive: 0 });
+    expect(res.status).toBe(200);
+    expect(fx.view.storeChanges).toBe(before + 1);
+    expect(JSON.stringify(res.body)).not.toContain('New-Stored-Pass-5');
+    expect(fx.store.secrets.get('trunk:edited')).toBe('New-Stored-Pass-5');
+    expect(fx.store.outsideLine.byName('trunk', 'edited')?.entry).toEqual({ name: 'edited', registrar: '192.0.2.41:5080', username: 'office-e', domain: 'edit.example', keepalive: 0 });
+    // The states come from the running appliance (here a stand-in): no secret in them either.
+    const listed = (await api.json('GET', '/api/trunks')).body as Record<string, unknown>[];
+    expect(JSON.stringify(listed)).not.toContain('New-Stored-Pass-5');
+    expect(JSON.stringify(listed)).not.toContain(STORED_PW);
+  });
+  test.each([
+    [{ registrar: 'not a host:port!' }, 'registrar'],
+    [{ transport: 'sctp' }, 'transport'],
+    [{ username: 'has space' }, 'username'],
+    [{ password: 'line\r\nbreak' }, 'password'],
+    [{ keepalive: 99999 }, 'keepalive'],
+    [{ register: 'yes' }, 'register'],
+    [{ tlsCa: '/nowhere/ca.pem' }, 'tlsCa'],
+    [{ name: 'renamed' }, 'name'],
+    [{ evil: 1 }, 'evil'],
+    [{}, 'name'],
+  ] as const)('refused, naming the field, nothing changed: %j', async (patch, field) => {
+    const before = JSON.stringify(fx.store.outsideLine.byName('trunk', 'edited')?.entry);
+    const res = await api.json('PATCH', '/api/trunks/edited', patch);
+    expect(res.status).toBe(400);
+    expect(String(res.body.error.field)).toContain(field);
+    expect(JSON.stringify(fx.store.outsideLine.byName('trunk', 'edited')?.entry)).toBe(before);
+    expect(fx.store.secrets.get('trunk:edited')).toBe('New-Stored-Pass-5');
+  });
+  test('a config trunk: 409 (edit the file); no such trunk: 404', async () => {
+    expect((await api.json('PATCH', '/api/trunks/provider', { callerId: '+15550003333' })).status).toBe(409);
+    expect((await api.json('PATCH', '/api/trunks/nosuch', { callerId: '+15550003333' })).status).toBe(404);
+  });
+  test('attack: without a session 401; a foreign Origin, a cross-site fetch or no CSRF token 403; a text/plain form 400; nothing changed', async () => {
+    const before = JSON.stringify(fx.store.outsideLine.byName('trunk', 'edited')?.entry);
+    const anon = new ApiClient(fx.web.url, fx.web.certificate?.cert);
+    expect((await anon.call('PATCH', '/api/trunks/edited', { registrar: '203.0.113.66' })).status).toBe(401);
+    const attempts: Record<string, string>[] = [{ Origin: 'https://evil.example' }, { 'Sec-Fetch-Site': 'cross-site' }, { 'X-CSRF-Token': '' }];
+    for (const headers of attempts) {
+      expect((await api.call('PATCH', '/api/trunks/edited', { registrar: '203.0.113.66' }, headers)).status).toBe(403);
+    }
+    const form = await fx.fetch(`${fx.web.url}/api/trunks/edited`, { method: 'PATCH', headers: { Cookie: api.cookie, 'X-CSRF-Token': api.csrf, 'Content-Type': 'text/plain' }, body: '{"registrar":"203.0.113.66"}' });
+    expect(form.status).toBe(400);
+    expect(JSON.stringify(fx.store.outsideLine.byName('trunk', 'edited')?.entry)).toBe(before);
+    expect((await api.call('DELETE', '/api/trunks/edited')).status).toBe(204);
+  });
+});

@@ -52,9 +52,11 @@ describe('GET /api/trunks', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual([
       { name: 'provider', state: 'up', reason: null, registrar: 'sip.provider.example', expiresAt: now + 1800_000, expiresInSeconds: expect.any(Number), retryAt: null,
-        transport: 'udp', username: '5551230000', domain: 'sip.provider.example', register: true, callerId: '+15551230000', origin: 'config', editedOn: null },
+        transport: 'udp', username: '5551230000', domain: 'sip.provider.example', register: true, callerId: '+15551230000', origin: 'config', editedOn: null,
+        authUsername: '5551230000', keepalive: 30, tlsCa: null },
       { name: 'gateway', state: 'static', reason: null, registrar: '192.0.2.10:5070', expiresAt: null, expiresInSeconds: null, retryAt: null,
-        transport: 'tcp', username: 'office', domain: '192.0.2.10', register: false, callerId: null, origin: 'config', editedOn: null },
+        transport: 'tcp', username: 'office', domain: '192.0.2.10', register: false, callerId: null, origin: 'config', editedOn: null,
+        authUsername: 'office', keepalive: 30, tlsCa: null },
     ]);
     expect(Math.abs(res.body[0].expiresInSeconds - 1800)).toBeLessThanOrEqual(1);
     expect(JSON.stringify(res.body)).not.toContain(TRUNK_PW);
