@@ -71,6 +71,10 @@ describe.skipIf(!hasChromium || !hasBaresip)('hang-up from the Calls page, real 
     expect(box.height).toBeGreaterThanOrEqual(24);
     await screenshot(page, 'calls-hangup-button-phone');
     await page.setViewportSize({ width: 1280, height: 900 });
+    // A ladder open during the call follows the hang-up: the appliance's two BYEs, one to each phone.
+    await active.getByRole('button', { name: 'Show ladder of call from Reception (201) to Sales (202)' }).click();
+    const ladder = page.locator('.ladder');
+    await ladder.locator('.ladder-label', { hasText: /^200 / }).first().waitFor();
 
     await button.click();
     await page.locator('#notice').filter({ hasText: 'Hung up the call from Reception (201) to Sales (202) (both phones answered 200)' }).waitFor({ timeout: 8000 });
@@ -80,6 +84,9 @@ describe.skipIf(!hasChromium || !hasBaresip)('hang-up from the Calls page, real 
     await a.waitFor(/session closed: Connection reset by peer/, 5000, a0);
     await b.waitFor(/session closed: Connection reset by peer/, 5000, b0);
     await active.getByText('no call in progress').waitFor({ timeout: 5000 });
+    await ladder.getByRole('button', { name: /BYE from appliance to Reception \(201\)/ }).waitFor({ timeout: 6000 });
+    await ladder.getByRole('button', { name: /BYE from appliance to Sales \(202\)/ }).waitFor({ timeout: 6000 });
+    await page.locator('.ladder-card').getByText('The call is in progress').waitFor({ state: 'detached', timeout: 6000 });
     // The call record follows without a reload.
     await page.getByRole('table', { name: 'Call records, newest first' }).getByRole('cell', { name: 'answered, hung up by the admin' }).waitFor({ timeout: 5000 });
     await screenshot(page, 'calls-hung-up');

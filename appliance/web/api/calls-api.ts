@@ -6,6 +6,7 @@ import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { notFound } from './extensions-api.ts';
 import { ApplianceError } from '../../../system/errors/index.ts';
+import { HUNG_UP_BY_ADMIN } from '../../control/call-hangup.ts';
 
 /** How long POST /api/calls/:callId/hangup waits for both BYEs before it answers 202 (under the listener's 30 s idle timeout). */
 const HANGUP_REPLY_WAIT_MS = 20_000;
@@ -53,7 +54,11 @@ export function reconstructLadder(call: ActiveCall | EndedCall): LadderStep[] {
   both('INVITE', null, 'down');
   both('200 OK', call.startedAt, 'up');
   both('ACK', null, 'down');
-  if ('endedAt' in call) {
+  if ('endedAt' in call && call.reason === HUNG_UP_BY_ADMIN) {
+    // The appliance sent both BYEs itself (docs/API.md "Hang-up"), and each phone answered it.
+    steps.push({ from: 'appliance', to: 'caller', label: 'BYE', ts: null }, { from: 'appliance', to: 'callee', label: 'BYE', ts: null },
+      { from: 'caller', to: 'appliance', label: '200 OK', ts: call.endedAt }, { from: 'callee', to: 'appliance', label: '200 OK', ts: call.endedAt });
+  } else if ('endedAt' in call) {
     both('BYE', null, 'down');
     both('200 OK', call.endedAt, 'up');
   }
