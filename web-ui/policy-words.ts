@@ -1,7 +1,7 @@
 /**
  * The overload policy and this appliance's own state in plain words, for the Peers page (pure:
  * table-tested in test/web-ui/policy-words.test.ts). The settings are the `[control]` keys
- * (appliance/control/policy-settings.ts), windows counted in samples.
+ * (appliance/control/policy/settings.ts), windows counted in samples.
  */
 
 /** The policy settings as `GET /api/peers` sends them. */

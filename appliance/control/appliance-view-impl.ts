@@ -5,7 +5,7 @@ import type { ApplianceView, PeerSummary } from '../web/appliance-view.ts';
 import type { TraceEntry } from '../sip/call-trace.ts';
 import type { CallsView } from './calls-view.ts';
 import type { OperatingState } from './operating-state.ts';
-import type { PolicySettings } from './policy.ts';
+import type { PolicySettings } from './policy/index.ts';
 import type { WorkerPool } from './worker-pool.ts';
 import type { TrunkBoard } from '../trunks/trunk-board.ts';
 import type { ReloadResult } from './config-reload.ts';

@@ -1,5 +1,5 @@
 import type { HandOffRequest, HandOffResult } from '../peers/hand-off.ts';
-import type { Action } from './policy.ts';
+import type { Action } from './policy/index.ts';
 import type { AdmissionRates } from '../sip/pipeline/admission-control.ts';
 import type { OperatingState } from './operating-state.ts';
 import type { WorkerPool } from './worker-pool.ts';

@@ -5,7 +5,7 @@ import { importConfigPasswords, loadOutsideLine } from '../trunks/outside-line.t
 import type { TrunkBoard } from '../trunks/trunk-board.ts';
 import type { CallRecorder, DirectionRules } from './call-records.ts';
 import type { ControlJobs } from './control-jobs.ts';
-import { defaultPolicySettings, type PolicySettings } from './policy.ts';
+import { defaultPolicySettings, type PolicySettings } from './policy/index.ts';
 import type { WorkerHandle, WorkerPool } from './worker-pool.ts';
 import { sipSettings } from '../sip/start-sip.ts';
 

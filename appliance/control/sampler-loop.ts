@@ -3,7 +3,7 @@ import type { History } from '../../system/sensors/history.ts';
 import { TotalsLedger, type WorkerTotals } from '../metrics/worker-totals.ts';
 import { applyActions, type ActionTarget } from './apply-actions.ts';
 import type { OperatingState, WorkerReport } from './operating-state.ts';
-import { initialPolicyMemory, policy, type PolicySettings } from './policy.ts';
+import { initialPolicyMemory, policy, type PolicySettings } from './policy/index.ts';
 import type { HandOffStatus } from '../peers/hand-off.ts';
 import { ReplyCorrelator } from './reply-correlator.ts';
 import type { WorkerHandle, WorkerPool } from './worker-pool.ts';

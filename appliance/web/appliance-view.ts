@@ -2,7 +2,7 @@ import type { BindingRecord } from '../../system/store/index.ts';
 import type { ActiveCall, EndedCall } from '../control/calls-view.ts';
 import type { OperatingState } from '../control/operating-state.ts';
 import type { TraceEntry } from '../sip/call-trace.ts';
-import type { PolicySettings } from '../control/policy.ts';
+import type { PolicySettings } from '../control/policy/index.ts';
 import type { TrunkStatus } from '../trunks/trunk-status.ts';
 import type { ExtensionLamp } from '../sip/events/lamp-board.ts';
 import type { HandOffResult, HandOffStatus } from '../peers/hand-off.ts';

@@ -163,7 +163,7 @@ export interface ControlConfig {
   readonly sampleSchedule: string;
   /**
    * Policy overrides set in the file (snake_case keys such as `scale_out_elu`, camelCased
-   * here); absent keys keep the policy's defaults (appliance/control/policy-settings.ts).
+   * here); absent keys keep the policy's defaults (appliance/control/policy/settings.ts).
    */
   readonly policy: Readonly<Record<string, number>>;
   /** How new work reaches the peer after a hand-off: 302 to the peer, or forwarded to it. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { defaultPolicySettings } from '../../appliance/control/policy-settings.ts';
+import { defaultPolicySettings } from '../../appliance/control/policy/settings.ts';
 import { aboutTime, ownState, policySummary, type HandOffView, type PolicyView } from '../../web-ui/policy-words.ts';
 
 /** The Peers page's words for the policy and this appliance's own state (web-ui/policy-words.ts). */

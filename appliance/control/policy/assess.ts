@@ -1,5 +1,5 @@
 import type { OperatingState } from '../operating-state.ts';
-import type { PolicySettings } from '../policy-settings.ts';
+import type { PolicySettings } from './settings.ts';
 
 /**
  * Why a sample counts as overloaded. Only 'elu' can be cured by another worker: with the cores

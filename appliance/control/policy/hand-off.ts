@@ -1,5 +1,5 @@
 import type { HandOffStatus } from '../../peers/hand-off.ts';
-import type { PolicySettings } from '../policy-settings.ts';
+import type { PolicySettings } from './settings.ts';
 import { evidence, type HandOff, type TakeBack } from './actions.ts';
 import type { Assessment } from './assess.ts';
 import type { PolicyMemory } from './memory.ts';

@@ -1,5 +1,5 @@
 import type { OperatingState, WorkerReport } from '../operating-state.ts';
-import type { PolicySettings } from '../policy-settings.ts';
+import type { PolicySettings } from './settings.ts';
 import { evidence, fmt, type ScaleIn, type ScaleOut } from './actions.ts';
 import { recent, type Assessment, type WindowMatch } from './assess.ts';
 import type { PolicyMemory } from './memory.ts';

@@ -1,4 +1,4 @@
-import type { PolicySettings } from '../policy-settings.ts';
+import type { PolicySettings } from './settings.ts';
 import { evidence, fmt, type Shed, type StopShedding } from './actions.ts';
 import { meanOf, recent, type Assessment, type WindowMatch } from './assess.ts';
 import type { PolicyMemory, SheddingMemory } from './memory.ts';

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import type { OperatingState, WorkerReport } from '../../../appliance/control/operating-state.ts';
 import {
   defaultPolicySettings, initialPolicyMemory, policy, type Action, type PolicyMemory, type PolicySettings,
-} from '../../../appliance/control/policy.ts';
+} from '../../../appliance/control/policy/index.ts';
 import { NOT_HANDED_OFF } from '../../../appliance/peers/hand-off.ts';
 
 /** The overload policy, scaling half: histories of operating states → actions (DESIGN.md "Overload ladder"). */

@@ -4,7 +4,7 @@ import type { Store } from '../../../../system/store/index.ts';
 import { CallsView } from '../../../../appliance/control/calls-view.ts';
 import type { TraceEntry } from '../../../../appliance/sip/call-trace.ts';
 import type { OperatingState, WorkerReport } from '../../../../appliance/control/operating-state.ts';
-import { defaultPolicySettings, type PolicySettings } from '../../../../appliance/control/policy.ts';
+import { defaultPolicySettings, type PolicySettings } from '../../../../appliance/control/policy/index.ts';
 import type { ApplianceView, PeerSummary, WorkerSummary } from '../../../../appliance/web/appliance-view.ts';
 import type { TrunkStatus } from '../../../../appliance/trunks/trunk-status.ts';
 import { NOT_HANDED_OFF, type HandOffStatus } from '../../../../appliance/peers/hand-off.ts';
