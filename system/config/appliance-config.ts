@@ -165,7 +165,7 @@ export interface ControlConfig {
    * Policy overrides set in the file (snake_case keys such as `scale_out_elu`, camelCased
    * here); absent keys keep the policy's defaults (appliance/control/policy/settings.ts).
    */
-  readonly policy: Readonly<Record<string, number>>;
+  readonly policy: PolicyOverrides;
   /** How new work reaches the peer after a hand-off: 302 to the peer, or forwarded to it. */
   readonly handOffMode: 'redirect' | 'forward';
   /** Seconds between heartbeats to the peers. */
@@ -177,13 +177,26 @@ export interface ControlConfig {
   readonly stopGraceSeconds: number;
 }
 
-/** [control] policy keys that may be set, with their allowed ranges. */
-const POLICY_KEYS: Record<string, Field<number>> = {
+/**
+ * [control] policy keys, with their allowed ranges: every tunable setting of the overload
+ * policy (appliance/control/policy/settings.ts checks at compile time that each of its settings
+ * has a key here and each key names a setting).
+ */
+export const POLICY_KEYS = {
   scale_out_elu: num(0.01, 1), scale_out_samples: int(1, 100), scale_out_window: int(1, 100), scale_out_cooldown_seconds: int(0, 3600),
   scale_in_elu: num(0, 1), scale_in_samples: int(1, 1000), scale_in_window: int(1, 1000), scale_in_cooldown_seconds: int(0, 86400),
-  host_cpu_percent: num(1, 100), critical_cpu_temperature: num(30, 150), shed_target_elu: num(0.01, 1),
+  host_cpu_percent: num(1, 100), host_cpu_elu: num(0, 1), critical_cpu_temperature: num(30, 150),
+  shed_target_elu: num(0.01, 1), shed_min_cut: num(0.01, 0.9), shed_relax_elu: num(0, 1), shed_relax_samples: int(1, 100),
+  shed_relax_window: int(1, 100), shed_relax_step: num(0.01, 1), shed_min_calls_per_second: num(0.1, 100_000),
+  shed_min_registers_per_second: num(0.1, 100_000), shed_retry_after_seconds: int(1, 3600), shed_max_retry_after_seconds: int(1, 86400),
   hand_off_after_samples: int(1, 10000), hand_off_retry_seconds: int(1, 86400), take_back_after_samples: int(1, 100000),
-};
+} satisfies Record<string, Field<number>>;
+
+/** `snake_case` → `camelCase`, as a type (`scale_out_elu` → `scaleOutElu`). */
+type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
+
+/** The policy settings a config file sets (camelCased keys of POLICY_KEYS); absent ones keep the defaults. */
+export type PolicyOverrides = { readonly [K in keyof typeof POLICY_KEYS as CamelCase<K>]?: number };
 
 export interface PeerConfig {
   readonly name: string;
@@ -296,6 +309,11 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     const v = (control as Record<string, unknown>)[k] as number;
     if (!Number.isNaN(v)) policy[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
   }
+  const windows = [['scale_out_samples', 'scale_out_window'], ['scale_in_samples', 'scale_in_window'], ['shed_relax_samples', 'shed_relax_window']] as const;
+  for (const [k, w] of windows) {
+    const [samples, window] = [policyValue(control, k), policyValue(control, w)];
+    if (samples !== undefined && window !== undefined && samples > window) throw new ConfigError(`control.${k}`, `is larger than control.${w} (${window}): the window could never fire`);
+  }
   if (control.min_workers > control.max_workers) throw new ConfigError('control.min_workers', 'is larger than control.max_workers');
   // Not set: 2 where the cores and max_workers allow, so that while one worker is respawned
   // after a crash the other answers (issue 12).
@@ -380,4 +398,10 @@ function workerPortBase(given: number, sipPort: number, maxWorkers: number): num
   const base = given >= 0 ? given : sipPort === 0 ? 0 : sipPort + 100;
   if (base !== 0 && base + 2 * maxWorkers > 65535) throw new ConfigError('sip.worker_port_base', `leaves no room for ${maxWorkers} workers (and as many while they are replaced) below port 65536`);
   return base;
+}
+
+/** A [control] policy key as the file set it (undefined: absent, the default applies). */
+function policyValue(control: object, key: keyof typeof POLICY_KEYS): number | undefined {
+  const v = (control as Record<string, unknown>)[key];
+  return typeof v === 'number' && !Number.isNaN(v) ? v : undefined;
 }

@@ -1,3 +1,5 @@
+import type { PolicyOverrides } from '../../../system/config/index.ts';
+
 /**
  * Settings of the control section's overload policy (DESIGN.md "Overload ladder"). Each field
  * maps to a `[control]` key in the TOML by snake case: `scaleOutElu` ↔ `scale_out_elu`,
@@ -62,6 +64,16 @@ export interface PolicySettings {
   /** Names of the peer appliances (`[[peers]] name`), in order of preference. */
   readonly peers: readonly string[];
 }
+
+/** The settings a `[control]` key tunes: all but the worker bounds (their own keys) and the peers (`[[peers]]`). */
+type Tunable = Exclude<keyof PolicySettings, 'minWorkers' | 'maxWorkers' | 'peers'>;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/**
+ * Compile-time check (issue 13 item 10): every tunable setting has its `[control]` key in
+ * system/config's POLICY_KEYS and every key names a setting; a new setting does not compile
+ * until its key (with its range) is there.
+ */
+export const EVERY_SETTING_CONFIGURABLE: Same<Tunable, keyof PolicyOverrides> = true;
 
 /**
  * Defaults for a box with `cores` CPU cores: one worker per core at most (a worker is one

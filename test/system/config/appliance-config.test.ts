@@ -87,6 +87,10 @@ describe('parseConfig: errors name the key', () => {
     ['forwarder with a name', '[dns]\nforwarders = ["dns.google"]', 'dns.forwarders[0]', /address or address#port/],
     ['min_workers > max_workers', '[control]\nmin_workers = 4\nmax_workers = 2', 'control.min_workers', /larger than/],
     ['bad cron', '[control]\nsample_schedule = "often"', 'control.sample_schedule', /cron/],
+    ['policy samples above their window', '[control]\nscale_out_samples = 6\nscale_out_window = 5', 'control.scale_out_samples', /larger than control\.scale_out_window/],
+    ['shed relax samples above their window', '[control]\nshed_relax_samples = 9\nshed_relax_window = 4', 'control.shed_relax_samples', /could never fire/],
+    ['shed_min_cut out of range', '[control]\nshed_min_cut = 0.95', 'control.shed_min_cut', /0\.01\.\.0\.9/],
+    ['policy key not a number', '[control]\nshed_relax_step = "a bit"', 'control.shed_relax_step', /number/],
     ['empty data_dir', 'data_dir = ""', 'data_dir', /non-empty string/],
     ['spread not a boolean', '[overload]\nspread = "yes"', 'overload.spread', /true or false|boolean/],
   ];
