@@ -1,7 +1,7 @@
 import type { BindingChange, Store } from '../../system/store/index.ts';
 import type { History } from '../../system/sensors/history.ts';
 import type { PeerService } from '../peers/peer-service.ts';
-import type { ApplianceView, PeerSummary } from '../web/appliance-view.ts';
+import type { ApplianceView, PeerRow } from '../web/appliance-view.ts';
 import type { TraceEntry } from '../sip/call-trace.ts';
 import type { CallsView } from './calls-view.ts';
 import type { OperatingState } from './operating-state.ts';
@@ -70,7 +70,7 @@ export function applianceView(p: ViewParts): ApplianceView {
       }
     },
     policySettings: () => p.settings(),
-    peers: (): PeerSummary[] => {
+    peers: (): PeerRow[] => {
       const roles = p.peers.roles;
       return p.peers.links.map((l) => ({
         name: l.name, url: l.config.url, sip: l.config.sip, state: l.state, lastHeartbeatAt: l.lastHeartbeatAt,

@@ -18,8 +18,8 @@ export interface WorkerSummary {
   readonly startedAt: number;
 }
 
-/** A peer appliance's status (issue 5 fills it; empty until peers exist). */
-export interface PeerSummary {
+/** One peer appliance as `GET /api/peers` lists it (the heartbeat's load summary is peers/peer-protocol.ts `PeerSummary`). */
+export interface PeerRow {
   readonly name: string;
   readonly url: string;
   readonly sip: string;
@@ -51,7 +51,7 @@ export interface ApplianceView {
   /** Tells every worker's DNS function that the store changed (extensions, DNS records). */
   storeChanged(): void;
   policySettings(): PolicySettings;
-  peers(): PeerSummary[];
+  peers(): PeerRow[];
   /** This appliance's hand-off as its one owner knows it (peers/hand-off.ts). */
   handOffStatus(): HandOffStatus;
   /** Shedding in force now (the policy's last decision), null when every request is admitted. */

@@ -1,7 +1,7 @@
 import type { Session } from './auth/sessions.ts';
 
 /** What a route handler gets: the request, its URL, path parameters, the session, the client. */
-export interface RequestContext {
+export interface ApiRequest {
   readonly req: Request;
   readonly url: URL;
   readonly params: Readonly<Record<string, string>>;
@@ -11,14 +11,14 @@ export interface RequestContext {
   readonly client: string;
 }
 
-export type Handler = (ctx: RequestContext) => Response | Promise<Response>;
+export type ApiHandler = (ctx: ApiRequest) => Response | Promise<Response>;
 
 /** One API route. `public` routes skip the session check (setup, login, session probe). */
 export interface Route {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path with `:name` parameters, e.g. `/api/extensions/:number`. */
   readonly path: string;
-  readonly handler: Handler;
+  readonly handler: ApiHandler;
   readonly public?: boolean;
 }
 

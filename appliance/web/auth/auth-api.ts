@@ -1,7 +1,7 @@
 import { ApplianceError, ValidationError } from '../../../system/errors/index.ts';
 import type { Store } from '../../../system/store/index.ts';
 import { Fields, json, LoginLockedError, readJsonObject } from '../http.ts';
-import type { RequestContext, Route } from '../router.ts';
+import type { ApiRequest, Route } from '../router.ts';
 import { AdminCredentials } from './admin-credentials.ts';
 import { LoginLimiter, type LoginLimits } from './login-limiter.ts';
 import { isCrossOrigin, isStateChanging } from './request-origin.ts';
@@ -88,7 +88,7 @@ export class WebAuth {
     ];
   }
 
-  private describe({ session }: RequestContext): Response {
+  private describe({ session }: ApiRequest): Response {
     return json({
       setupRequired: !this.credentials.isSet,
       authenticated: session !== undefined,
@@ -96,7 +96,7 @@ export class WebAuth {
     });
   }
 
-  private async setup({ req, client }: RequestContext): Promise<Response> {
+  private async setup({ req, client }: ApiRequest): Promise<Response> {
     this.checkLock(client);
     const f = new Fields(await readJsonObject(req), ['token', 'password']);
     const token = f.string('token', { required: true })!;
@@ -127,7 +127,7 @@ export class WebAuth {
     return this.startSession(req, 201);
   }
 
-  private async login({ req, client }: RequestContext): Promise<Response> {
+  private async login({ req, client }: ApiRequest): Promise<Response> {
     this.checkLock(client);
     const f = new Fields(await readJsonObject(req), ['password']);
     const password = f.string('password', { required: true, max: 256 })!;
@@ -142,7 +142,7 @@ export class WebAuth {
     return this.startSession(req, 200);
   }
 
-  private logout({ req, session, client }: RequestContext): Response {
+  private logout({ req, session, client }: ApiRequest): Response {
     if (session) {
       this.sessions.end(session.id, 'logged-out');
       this.store.events.append('admin.logout', 'admin logged out', { client });
@@ -150,7 +150,7 @@ export class WebAuth {
     return json({ ok: true }, 200, { 'Set-Cookie': clearedSessionCookie(isHttps(req)) });
   }
 
-  private async changePassword({ req, session, client }: RequestContext): Promise<Response> {
+  private async changePassword({ req, session, client }: ApiRequest): Promise<Response> {
     const f = new Fields(await readJsonObject(req), ['current', 'password']);
     const current = f.string('current', { required: true, max: 256 })!;
     const password = f.string('password', { required: true, max: 256 })!;

@@ -5,7 +5,7 @@ import { CallsView } from '../../../../appliance/control/calls-view.ts';
 import type { TraceEntry } from '../../../../appliance/sip/call-trace.ts';
 import type { OperatingState, WorkerReport } from '../../../../appliance/control/operating-state.ts';
 import { defaultPolicySettings, type PolicySettings } from '../../../../appliance/control/policy/index.ts';
-import type { ApplianceView, PeerSummary, WorkerSummary } from '../../../../appliance/web/appliance-view.ts';
+import type { ApplianceView, PeerRow, WorkerSummary } from '../../../../appliance/web/appliance-view.ts';
 import type { TrunkStatus } from '../../../../appliance/trunks/trunk-status.ts';
 import { NOT_HANDED_OFF, type HandOffStatus } from '../../../../appliance/peers/hand-off.ts';
 import { reloadConfig, type ReloadResult } from '../../../../appliance/control/config-reload.ts';
@@ -31,7 +31,7 @@ export class StoreView implements ApplianceView {
   storeChanges = 0;
   takeBacks = 0;
   private handOffAt: number | null = null;
-  peerList: PeerSummary[] = [];
+  peerList: PeerRow[] = [];
   /** What `trunks()` answers (a test sets it, as the registering worker's reports would). */
   trunkList: TrunkStatus[] = [];
   workerList: WorkerSummary[] = [{ id: 1, pid: process.pid, state: 'running', startedAt: Date.now() }];
@@ -118,7 +118,7 @@ export class StoreView implements ApplianceView {
   policySettings(): PolicySettings {
     return { ...defaultPolicySettings(this.config.control.maxWorkers), peers: this.peerList.map((p) => p.name) };
   }
-  peers(): PeerSummary[] {
+  peers(): PeerRow[] {
     return this.peerList;
   }
   /** What `sheddingStatus()` answers (a test sets it, as the sampler loop's policy would). */
