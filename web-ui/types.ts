@@ -52,6 +52,7 @@ export interface Trunk {
   name: string; state: 'registering' | 'up' | 'failed' | 'unregistered' | 'static'; reason: string | null; registrar: string;
   expiresAt: number | null; expiresInSeconds: number | null; retryAt: number | null;
   transport: string | null; username: string | null; domain: string | null; register: boolean | null; callerId: string | null;
+  authUsername: string | null; keepalive: number | null; tlsCa: string | null;
   /** `config`: fixed, edited in the configuration file; `store`: added in the UI or CLI, editable. */
   origin: Origin;
   /** The peer group member a stored trunk's last edit was made on (null: from the config file, before replication, or no peers). */

@@ -1,6 +1,6 @@
 import { api } from '../api.ts';
 import { field, h } from '../dom.ts';
-import type { Origin } from '../types.ts';
+import type { Origin, Trunk } from '../types.ts';
 import { clearFormError, notify, showFormError } from '../ui.ts';
 
 /** The call classes a route may have, cheapest first. */
@@ -57,6 +57,64 @@ export function addTrunkForm(done: () => void): HTMLFormElement {
     notify('Trunk added: it registers now');
     done();
   });
+}
+
+/**
+ * Edit a trunk added here in place (PATCH /api/trunks/:name), like an extension: its fields
+ * filled in, only those changed are sent (an emptied optional one goes as null: its default
+ * again); the password field starts empty and is sent only when typed (write-only: the API
+ * never gives it back). A registering trunk registers again with what was saved.
+ */
+export function editTrunkForm(t: Trunk, done: () => void): HTMLFormElement {
+  const registrar = text('registrar');
+  registrar.value = t.registrar;
+  const transport = h('select', { name: 'transport' }, ['udp', 'tcp', 'tls'].map((x) => h('option', { value: x, selected: x === t.transport }, x.toUpperCase())));
+  const username = text('username');
+  username.value = t.username ?? '';
+  const password = text('password', 'unchanged', 'password');
+  password.setAttribute('autocomplete', 'new-password');
+  const authUsername = text('authUsername', 'default: the user name');
+  authUsername.value = t.authUsername && t.authUsername !== t.username ? t.authUsername : '';
+  const domain = text('domain', 'default: the registrar host');
+  domain.value = t.domain ?? '';
+  const callerId = text('callerId', '+15551230000');
+  callerId.value = t.callerId ?? '';
+  const keepalive = text('keepalive', '30');
+  keepalive.value = t.keepalive === null ? '' : String(t.keepalive);
+  const tlsCa = text('tlsCa', '/etc/office/provider-ca.pem (TLS only)');
+  tlsCa.value = t.tlsCa ?? '';
+  const register = h('select', { name: 'register' }, h('option', { value: 'yes', selected: t.register !== false }, 'yes: register with the password'),
+    h('option', { value: 'no', selected: t.register === false }, 'no: IP-authenticated'));
+  const initial: Record<string, unknown> = {
+    registrar: t.registrar, transport: t.transport, username: t.username, authUsername: authUsername.value || null, domain: t.domain,
+    callerId: t.callerId, keepalive: t.keepalive, tlsCa: t.tlsCa, register: t.register,
+  };
+  const changes = () => {
+    const now: Record<string, unknown> = {
+      registrar: registrar.value.trim(), transport: transport.value, username: username.value.trim(), authUsername: optional(authUsername.value) ?? null,
+      domain: optional(domain.value) ?? null, callerId: optional(callerId.value) ?? null, tlsCa: optional(tlsCa.value) ?? null, register: register.value === 'yes',
+      // A count as typed: a whole number goes as one; anything else as text, for the API to refuse naming the field.
+      keepalive: keepalive.value.trim() === '' ? initial.keepalive : /^[0-9]{1,6}$/.test(keepalive.value.trim()) ? Number(keepalive.value.trim()) : keepalive.value.trim(),
+    };
+    const patch: Record<string, unknown> = Object.fromEntries(Object.entries(now).filter(([k, v]) => v !== initial[k]));
+    if (password.value !== '') patch.password = password.value;
+    return patch;
+  };
+  const form = jsonForm(`Edit trunk ${t.name}`, `Edit trunk ${t.name}`, [
+    field('Registrar', registrar, 'host or host:port'), field('Transport', transport), field('User name', username),
+    field('New password', password, 'empty: keep the one stored; never shown'), field('Auth user', authUsername), field('Domain', domain),
+    field('Caller ID', callerId, 'default outgoing identity'), field('Keep-alive (s)', keepalive, '0: none'), field('TLS CA file', tlsCa, 'a provider with a private CA'),
+    field('Register', register),
+  ], 'Save trunk', () => {
+    const patch = changes();
+    if (Object.keys(patch).length === 0) return Promise.resolve();
+    return api('PATCH', `/api/trunks/${encodeURIComponent(t.name)}`, patch);
+  }, () => {
+    notify(`Trunk ${t.name} saved${t.register !== false ? ': it registers again' : ''}`);
+    done();
+  });
+  form.querySelector('.buttons')?.append(h('button', { type: 'button', onclick: () => done() }, 'Cancel'));
+  return form;
 }
 
 /** Set a trunk's password (PUT /api/trunks/:name/password). */

@@ -3,7 +3,7 @@ import { fill, fmtDuration, fmtTime, h, table } from '../dom.ts';
 import type { DialPlan, Trunk } from '../types.ts';
 import { actionButton, heading, notify, type Page } from '../ui.ts';
 import { dialPlanSection } from './dial-plan.ts';
-import { addTrunkForm, originBadge, passwordForm } from './outside-line-forms.ts';
+import { addTrunkForm, editTrunkForm, originBadge, passwordForm } from './outside-line-forms.ts';
 
 /** How often the trunk states are fetched again (they change on the provider's answers). */
 const POLL_MS = 3000;
@@ -23,8 +23,8 @@ function timingText(t: Trunk): string {
 
 /**
  * Trunks (issue 14): each trunk's registration state, polled from `GET /api/trunks`, where it
- * comes from (the configuration file's are fixed), adding and removing the others and setting
- * their password; the dial plan below. Never a password shown: the API does not have one to give.
+ * comes from (the configuration file's are fixed), adding, editing in place and removing the
+ * others and setting their password; the dial plan below. Never a password shown: the API does not have one to give.
  */
 export const trunksPage: Page = (root) => {
   const trunks = h('section', { 'aria-label': 'Trunk states', 'aria-live': 'polite' });
@@ -32,6 +32,10 @@ export const trunksPage: Page = (root) => {
   const plan = h('section', {});
   root.replaceChildren(heading('Trunks'), trunks, editor, plan);
   const actions = (t: Trunk) => h('span', { class: 'row-actions' },
+    t.origin === 'store' ? h('button', { type: 'button', onclick: () => {
+      fill(editor, editTrunkForm(t, () => void refresh()));
+      editor.querySelector<HTMLInputElement>('input[name="registrar"]')?.focus();
+    }, 'aria-label': `Edit trunk ${t.name}` }, 'Edit') : null,
     t.origin === 'store' ? h('button', { type: 'button', onclick: () => fill(editor, passwordForm(t.name, showAdd)), 'aria-label': `Set the password of ${t.name}` }, 'Password') : null,
     t.origin === 'store' ? actionButton('Remove', async () => {
       if (!confirm(`Remove trunk ${t.name}? Its registration ends.`)) return;
