@@ -94,7 +94,10 @@ sample_schedule = "*/1 * * * * *"
     await Bun.sleep(1500);
     const lines = control.store.events.recent(10, 'sip.transport').map((e) => e.message);
     console.log(`worker flood log: ${JSON.stringify(lines)}`);
+    // One line for the whole flood (at most one a minute, tcp-stats.ts). Its counts are those of
+    // the first sweep after the first refusal: on a busy box the flood outlasts that sweep, so
+    // the total cap's refusals may come after it (that the total cap holds is settle(TOTAL) above).
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/refused \(per-source cap\): \d+, refused \(total cap\): \d+/);
+    expect(lines[0]).toMatch(/^SIP over TCP defences since start: refused \(per-source cap\): \d+(, refused \(total cap\): \d+)?/);
   }, 30_000);
 });
