@@ -105,89 +105,95 @@ for (const edge of tls ? [tcp, tls] : [tcp]) {
   };
 }
 
+/**
+ * One handler per message of the control section (ipc-protocol.ts ControlToWorker), in a table
+ * the compiler checks is complete: a new message does not compile until its handler is here.
+ */
+const controlMessages: { readonly [K in ControlToWorker['type']]: (raw: Extract<ControlToWorker, { type: K }>) => void } = {
+  bindings(raw) {
+    cc.location.applyRemote(raw.changes);
+  },
+  sample() {
+    send({ type: 'report', report: { ...reporter.report(state), ...(cc.trunks ? { registersTrunks: true } : {}) }, totals: reporter.totals() });
+  },
+  admission(raw) {
+    cc.sip.service.admission.set(raw.admission);
+  },
+  'log-settings'(raw) {
+    // A reload changed [log] format or levels (control/reload-plan.ts: live).
+    if (isLogSettings(raw.settings)) logger.configure(raw.settings);
+  },
+  drain(raw) {
+    if (raw.releaseTrunks) cc.trunks?.release();
+    void drain(raw.keepShared === true);
+  },
+  'tcp-owners'(raw) {
+    for (const [key, owner] of raw.owners) {
+      if (owner === null) tcpOwners.delete(key);
+      else tcpOwners.set(key, owner);
+    }
+  },
+  'tcp-write'(raw) {
+    (tls && connectionTransport(raw.key) === 'tls' ? tls : tcp).send(raw.address, raw.port, Buffer.from(raw.data, 'base64'), raw.key);
+  },
+  'trace-request'(raw) {
+    send({ type: 'trace', id: raw.id, entries: cc.sip.service.trace.get(raw.callId).map((e) => ({ ...e, worker: workerId })) });
+  },
+  'store-changed'() {
+    cc.storeChanged();
+  },
+  ban(raw) {
+    cc.sip.service.sourceGuard.apply(raw.ban);
+  },
+  'location-request'(raw) {
+    send({ type: 'location', id: raw.id, bindings: cc.location.bindings(raw.aor) });
+  },
+  'sip-targets'(raw) {
+    cc.dns.setSipTargets(raw.targets);
+  },
+  'hand-off'(raw) {
+    cc.sip.service.admission.handOff = raw.target;
+  },
+  'trunk-status'(raw) {
+    if (isTrunkStatus(raw.status)) cc.trunkDirectory.setStatus(raw.status);
+  },
+  'trunk-unreachable'(raw) {
+    if (typeof raw.trunk === 'string') cc.trunkDirectory.markUnreachable(raw.trunk);
+  },
+  lamps(raw) {
+    if (!Array.isArray(raw.changes)) return;
+    if (raw.reset) {
+      cc.lamps.reset(raw.changes);
+      // The stored subscriptions get their first NOTIFY from the board as it is, not from an empty one.
+      if (cc.notifier && !notifierStarted) {
+        notifierStarted = true;
+        cc.notifier.start();
+      }
+    } else cc.lamps.apply(raw.changes);
+  },
+  subscription(raw) {
+    if (typeof raw.id === 'string') cc.notifier?.changed(raw.id);
+  },
+  pickup(raw) {
+    cc.sip.service.pickup(raw.request);
+  },
+  'dialogs-flush'(raw) {
+    flushDialogs();
+    send({ type: 'dialogs-flushed', id: raw.id });
+  },
+  hangup(raw) {
+    // The admin hangs up a call (control/call-hangup.ts): this worker holds the flow to one side.
+    void sendBye(raw.bye, byeSenderOf(cc.sip.service)).then((outcome) => send({ type: 'bye-outcome', id: raw.id, outcome }));
+  },
+  siblings(raw) {
+    cc.sip.service.siblingViaPorts = new Set(raw.viaPorts.filter((p) => p !== cc.sip.transports.viaPort));
+    if (raw.spread) cc.sip.siblings?.setSiblings(raw.spread.key, raw.spread.inboxes);
+  },
+};
+
 process.on('message', (raw: unknown) => {
   if (!isMessage<ControlToWorker>(raw)) return;
-  switch (raw.type) {
-    case 'bindings':
-      cc.location.applyRemote(raw.changes);
-      return;
-    case 'sample':
-      send({ type: 'report', report: { ...reporter.report(state), ...(cc.trunks ? { registersTrunks: true } : {}) }, totals: reporter.totals() });
-      return;
-    case 'admission':
-      cc.sip.service.admission.set(raw.admission);
-      return;
-    case 'log-settings':
-      // A reload changed [log] format or levels (control/reload-plan.ts: live).
-      if (isLogSettings(raw.settings)) logger.configure(raw.settings);
-      return;
-    case 'drain':
-      if (raw.releaseTrunks) cc.trunks?.release();
-      void drain(raw.keepShared === true);
-      return;
-    case 'tcp-owners':
-      for (const [key, owner] of raw.owners) {
-        if (owner === null) tcpOwners.delete(key);
-        else tcpOwners.set(key, owner);
-      }
-      return;
-    case 'tcp-write':
-      (tls && connectionTransport(raw.key) === 'tls' ? tls : tcp).send(raw.address, raw.port, Buffer.from(raw.data, 'base64'), raw.key);
-      return;
-    case 'trace-request':
-      send({ type: 'trace', id: raw.id, entries: cc.sip.service.trace.get(raw.callId).map((e) => ({ ...e, worker: workerId })) });
-      return;
-    case 'store-changed':
-      cc.storeChanged();
-      return;
-    case 'ban':
-      cc.sip.service.sourceGuard.apply(raw.ban);
-      return;
-    case 'location-request':
-      send({ type: 'location', id: raw.id, bindings: cc.location.bindings(raw.aor) });
-      return;
-    case 'sip-targets':
-      cc.dns.setSipTargets(raw.targets);
-      return;
-    case 'hand-off':
-      cc.sip.service.admission.handOff = raw.target;
-      return;
-    case 'trunk-status':
-      if (isTrunkStatus(raw.status)) cc.trunkDirectory.setStatus(raw.status);
-      return;
-    case 'trunk-unreachable':
-      if (typeof raw.trunk === 'string') cc.trunkDirectory.markUnreachable(raw.trunk);
-      return;
-    case 'lamps':
-      if (!Array.isArray(raw.changes)) return;
-      if (raw.reset) {
-        cc.lamps.reset(raw.changes);
-        // The stored subscriptions get their first NOTIFY from the board as it is, not from an empty one.
-        if (cc.notifier && !notifierStarted) {
-          notifierStarted = true;
-          cc.notifier.start();
-        }
-      } else cc.lamps.apply(raw.changes);
-      return;
-    case 'subscription':
-      if (typeof raw.id === 'string') cc.notifier?.changed(raw.id);
-      return;
-    case 'pickup':
-      cc.sip.service.pickup(raw.request);
-      return;
-    case 'dialogs-flush':
-      flushDialogs();
-      send({ type: 'dialogs-flushed', id: raw.id });
-      return;
-    case 'hangup':
-      // The admin hangs up a call (control/call-hangup.ts): this worker holds the flow to one side.
-      void sendBye(raw.bye, byeSenderOf(cc.sip.service)).then((outcome) => send({ type: 'bye-outcome', id: raw.id, outcome }));
-      return;
-    case 'siblings':
-      cc.sip.service.siblingViaPorts = new Set(raw.viaPorts.filter((p) => p !== cc.sip.transports.viaPort));
-      if (raw.spread) cc.sip.siblings?.setSiblings(raw.spread.key, raw.spread.inboxes);
-      return;
-  }
+  (controlMessages[raw.type] as ((m: ControlToWorker) => void) | undefined)?.(raw);
 });
 
 /**
