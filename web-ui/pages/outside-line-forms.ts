@@ -117,17 +117,6 @@ export function editTrunkForm(t: Trunk, done: () => void): HTMLFormElement {
   return form;
 }
 
-/** Set a trunk's password (PUT /api/trunks/:name/password). */
-export function passwordForm(trunk: string, done: () => void): HTMLFormElement {
-  const password = text('password', '', 'password');
-  password.setAttribute('autocomplete', 'new-password');
-  return jsonForm(`Password of trunk ${trunk}`, `New password for trunk ${trunk}`, [field('Password', password, 'kept encrypted; never shown again')], 'Set password',
-    () => api('PUT', `/api/trunks/${encodeURIComponent(trunk)}/password`, { password: password.value }), () => {
-      notify(`Password of ${trunk} set`);
-      done();
-    });
-}
-
 /** A route as the dial plan shows it (to edit one added here). */
 export interface RouteValues { name: string; pattern: string; replace: string; trunk: string; class: string; failover: readonly string[] }
 

@@ -3,7 +3,7 @@ import { fill, fmtDuration, fmtTime, h, table } from '../dom.ts';
 import type { DialPlan, Trunk } from '../types.ts';
 import { actionButton, heading, notify, type Page } from '../ui.ts';
 import { dialPlanSection } from './dial-plan.ts';
-import { addTrunkForm, editTrunkForm, originBadge, passwordForm } from './outside-line-forms.ts';
+import { addTrunkForm, editTrunkForm, originBadge } from './outside-line-forms.ts';
 
 /** How often the trunk states are fetched again (they change on the provider's answers). */
 const POLL_MS = 3000;
@@ -36,7 +36,6 @@ export const trunksPage: Page = (root) => {
       fill(editor, editTrunkForm(t, () => void refresh()));
       editor.querySelector<HTMLInputElement>('input[name="registrar"]')?.focus();
     }, 'aria-label': `Edit trunk ${t.name}` }, 'Edit') : null,
-    t.origin === 'store' ? h('button', { type: 'button', onclick: () => fill(editor, passwordForm(t.name, showAdd)), 'aria-label': `Set the password of ${t.name}` }, 'Password') : null,
     t.origin === 'store' ? actionButton('Remove', async () => {
       if (!confirm(`Remove trunk ${t.name}? Its registration ends.`)) return;
       await api('DELETE', `/api/trunks/${encodeURIComponent(t.name)}`);
@@ -60,7 +59,8 @@ export const trunksPage: Page = (root) => {
       fill(trunks,
         table('Trunk registration', ['Trunk', 'State', 'Registrar', 'Account', 'Caller ID', 'Expiry / retry', 'From', 'Edited on', ''], list.map((t) => [
           h('span', { class: 'nowrap' }, t.name), stateCell(t), `${t.registrar}${t.transport ? ` (${t.transport.toUpperCase()})` : ''}`,
-          t.username ? `${t.username}@${t.domain ?? ''}` : '', t.callerId ?? '', timingText(t), originBadge(t.origin), t.editedOn ?? '', actions(t),
+          // A break allowed after the @: one long account otherwise pushes the buttons off the page.
+          t.username ? h('span', {}, `${t.username}@`, h('wbr'), t.domain ?? '') : '', t.callerId ?? '', timingText(t), originBadge(t.origin), t.editedOn ?? '', actions(t),
         ]), 'no trunks yet: add one below (or [[trunks]] in the configuration file)'),
         h('p', { class: 'hint' }, `Refreshed every ${POLL_MS / 1000} s; last at ${fmtTime(Date.now())}.`));
     } catch (err) {
