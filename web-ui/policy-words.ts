@@ -64,8 +64,8 @@ export function policySummary(p: PolicyView, periodSeconds: number | null): stri
 const CAUSE_WORDS: Record<NonNullable<HandOffView['cause']>, string> = {
   policy: 'the overload policy: this appliance was shedding and could not keep up',
   admin: 'an admin handed it off (Peers page or CLI)',
-  schedule: 'a scheduled hand-off',
-  situation: 'the situation of the peer group',
+  schedule: 'a scheduled hand-off window ([[control.hand_off_schedule]])',
+  situation: 'an admin switched on "evacuate this box"',
 };
 
 /** This appliance's own state: normal, shedding, or handed off to a peer since when and why. */

@@ -81,6 +81,8 @@ export function applianceView(p: ViewParts): ApplianceView {
     sheddingStatus: () => p.shedding(),
     handOff: (peer) => p.peers.handOff({ cause: 'admin', peer }),
     takeBack: () => p.peers.takeBack(),
+    situation: (on, reason) => p.peers.moves.setSituation(on, reason, 'api'),
+    trafficMoves: () => p.peers.moves.status,
     trunks: () => p.trunks.list(),
     reload: () => p.reload(),
     lamps: () => p.lamps.lamps(),

@@ -1,4 +1,4 @@
-import type { HandOffRequest, HandOffResult } from '../peers/hand-off.ts';
+import type { HandOffCause, HandOffRequest, HandOffResult } from '../peers/hand-off.ts';
 import type { Action } from './policy/index.ts';
 import type { AdmissionRates } from '../sip/pipeline/admission-control.ts';
 import type { OperatingState } from './operating-state.ts';
@@ -10,7 +10,7 @@ export interface ActionTarget {
   readonly pool: WorkerPool;
   readonly maxWorkers: number;
   setAdmission(admission: AdmissionRates | null): void;
-  readonly peers: { handOff(req: HandOffRequest): Promise<HandOffResult>; takeBack(): Promise<HandOffResult> };
+  readonly peers: { handOff(req: HandOffRequest): Promise<HandOffResult>; takeBack(cause: HandOffCause): Promise<HandOffResult> };
   log(kind: EventKind, message: string, details: Record<string, unknown>): void;
 }
 
@@ -52,7 +52,7 @@ export function applyActions(actions: readonly Action[], state: OperatingState, 
         break;
       case 'take-back':
         t.log('control.take-back', `take-back decided: ${a.reason}`, details);
-        void t.peers.takeBack().then((r) => t.log('control.take-back', r.message, { ok: r.ok }));
+        void t.peers.takeBack('policy').then((r) => t.log('control.take-back', r.message, { ok: r.ok }));
         break;
     }
   }

@@ -35,6 +35,8 @@ export function readControlToken(dataDir: string): string {
 export function commandChannelRoutes(token: string, commands: {
   handOff(peer?: string): Promise<{ ok: boolean; message: string }>;
   takeBack(): Promise<{ ok: boolean; message: string }>;
+  /** The situation switch (CLI `peer evacuate`, `peer return`). */
+  situation(on: boolean, reason: string): Promise<{ ok: boolean; message: string }>;
   /** The CLI changed the store (e.g. removed an extension): tell every worker now. */
   storeChanged(): unknown;
   status(): unknown;
@@ -56,6 +58,7 @@ export function commandChannelRoutes(token: string, commands: {
   return {
     '/control/hand-off': guard((b) => commands.handOff(typeof b.peer === 'string' ? b.peer : undefined)),
     '/control/take-back': guard(() => commands.takeBack()),
+    '/control/situation': guard((b) => commands.situation(b.on === true, typeof b.reason === 'string' ? b.reason : '')),
     '/control/status': guard(() => commands.status()),
     '/control/store-changed': guard(() => commands.storeChanged()),
     '/control/trunks': guard(() => commands.trunks()),

@@ -14,6 +14,10 @@ export interface ControlJobsDeps {
   heartbeat(): void | Promise<void>;
   /** The passphrase of scheduled backups, read at start (undefined: no schedule). */
   readonly backupPassphrase: string | undefined;
+  /** A `[[control.hand_off_schedule]]` entry's start (issue 19): its window opens. */
+  windowStart(entry: number): void | Promise<void>;
+  /** A reload changed the schedule entries. */
+  windowsChanged(): void | Promise<void>;
   /** A job failed: logged as `kind`. */
   failed(kind: EventKind): (e: unknown) => void;
   log(kind: EventKind, message: string): void;
@@ -27,6 +31,7 @@ export interface ControlJobsDeps {
 export class ControlJobs {
   private sampler: ScheduledJob;
   private heartbeat: ScheduledJob | undefined;
+  private windows: ScheduledJob[];
   private readonly fixed: ScheduledJob[];
 
   constructor(private readonly d: ControlJobsDeps) {
@@ -42,6 +47,7 @@ export class ControlJobs {
     const backups = scheduleBackups(config, d.store, d.backupPassphrase, (e) => d.log('backup.failed', `scheduled backup failed: ${(e as Error)?.message ?? e}`));
     if (backups) this.fixed.push(backups);
     if (config.peers.length > 0) this.heartbeat = this.heartbeatEvery(config.control.heartbeatSeconds);
+    this.windows = this.windowJobs(config);
   }
 
   /** A reload changed `[control] sample_schedule` or `heartbeat_seconds`: their jobs follow. */
@@ -54,15 +60,26 @@ export class ControlJobs {
       this.heartbeat.stop();
       this.heartbeat = this.heartbeatEvery(now.control.heartbeatSeconds);
     }
+    if (JSON.stringify(before.control.handOffSchedule) !== JSON.stringify(now.control.handOffSchedule)) {
+      for (const j of this.windows) j.stop();
+      this.windows = this.windowJobs(now);
+      void this.d.windowsChanged();
+    }
   }
 
   /** Stops every job (stop, or handed over to an upgrade's successor). */
   stop(): void {
-    for (const j of [...this.fixed, this.sampler, this.heartbeat]) j?.stop();
+    for (const j of [...this.fixed, ...this.windows, this.sampler, this.heartbeat]) j?.stop();
   }
 
   private samplerEvery(schedule: string): ScheduledJob {
     return every(schedule, async () => void (await this.d.sample()), { name: 'sampler', onError: this.d.failed('control.sampler.error') });
+  }
+
+  /** One job per `[[control.hand_off_schedule]]` entry, at its starts (only with peers). */
+  private windowJobs(config: ApplianceConfig): ScheduledJob[] {
+    if (config.peers.length === 0) return [];
+    return config.control.handOffSchedule.map((w, i) => every(w.schedule, () => this.d.windowStart(i), { name: `hand-off-window-${i}`, onError: this.d.failed('peer.schedule.error') }));
   }
 
   private heartbeatEvery(seconds: number): ScheduledJob {

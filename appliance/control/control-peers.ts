@@ -5,6 +5,7 @@ import { PeerService } from '../peers/peer-service.ts';
 import { sipSettings } from '../sip/start-sip.ts';
 import { fanOutBindings } from './binding-fan-out.ts';
 import { handOffTargetFor, sipTargetsFor } from './peer-roles.ts';
+import { DEFAULT_SRV_WEIGHTS, INITIAL_SRV_MEMORY, srvPlaces, type MemberLoad, type SrvPlace } from '../peers/srv-weights.ts';
 import type { WorkerHandle, WorkerPool } from './worker-pool.ts';
 import type { EventKind } from '../../system/log/event-kinds.ts';
 
@@ -20,6 +21,10 @@ export interface ControlPeersDeps {
   /** Mean utilisation of the running workers in the last sample. */
   utilisation(): number;
   activeCalls(): number;
+  /** Hottest CPU reading of the last sample, °C (null: no sensor). */
+  temperature(): number | null;
+  /** `[control] critical_cpu_temperature` now. */
+  criticalTemperature(): number;
   /** A peer's replicated configuration rows were applied to the store (issue 19). */
   onConfigApplied(): void;
   log(kind: EventKind, message: string, details?: Record<string, unknown>): void;
@@ -30,12 +35,30 @@ export interface ControlPeersDeps {
  * a peer's bindings fanned out to every worker, and each worker told its SIP targets and its
  * hand-off target whenever the roles change.
  */
-export function startControlPeers(d: ControlPeersDeps): { peers: PeerService; sendRoles(worker: WorkerHandle): void } {
+export function startControlPeers(d: ControlPeersDeps): { peers: PeerService; sendRoles(worker: WorkerHandle): void; heartbeat(): Promise<void> } {
   const { config, store, pool } = d;
+  // Load-weighted SRV (srv-weights.ts): every member's place, recomputed after each heartbeat round.
+  let srv = { places: new Map<string, SrvPlace>(), memory: INITIAL_SRV_MEMORY };
+  const members = (): MemberLoad[] => {
+    const self = peers.roles;
+    return [
+      { name: d.current().name, utilisation: d.utilisation(), temperature: d.temperature(), overloaded: d.overloaded(), handedOff: self.handedOffTo !== null },
+      ...self.upPeers.map((l) => ({
+        name: l.name, utilisation: l.lastSummary?.utilisation, temperature: l.lastSummary?.temperature,
+        overloaded: l.lastSummary?.overloaded ?? false, handedOff: l.lastSummary?.handedOff ?? false,
+      })),
+    ];
+  };
+  const placeAll = (): boolean => {
+    const next = srvPlaces(members(), srv.memory, Date.now(), { ...DEFAULT_SRV_WEIGHTS, criticalTemperature: d.criticalTemperature() });
+    const same = next.places.size === srv.places.size && [...next.places].every(([n, p]) => srv.places.get(n)?.weight === p.weight && srv.places.get(n)?.priority === p.priority);
+    srv = next;
+    return !same;
+  };
   const sendRoles = (w: WorkerHandle) => {
     const now = d.current();
     if (now.peers.length === 0) return;
-    pool.send(w, { type: 'sip-targets', targets: sipTargetsFor(peers.roles, now, now.sip.port) });
+    pool.send(w, { type: 'sip-targets', targets: sipTargetsFor(peers.roles, now, now.sip.port, srv.places) });
     pool.send(w, { type: 'hand-off', target: handOffTargetFor(peers.roles, now) });
   };
   const peers: PeerService = new PeerService({
@@ -43,7 +66,9 @@ export function startControlPeers(d: ControlPeersDeps): { peers: PeerService; se
     summary: () => ({
       name: d.current().name, ts: Date.now(), overloaded: d.overloaded(),
       workers: pool.workers.length, activeCalls: d.activeCalls(), handedOff: peers.roles.handedOffTo !== null, utilisation: d.utilisation(),
+      temperature: d.temperature(),
     }),
+    windows: () => d.current().control.handOffSchedule,
     applyRemote: (changes) => fanOutBindings(changes, { kind: 'peer' }, { store, pool, peers }),
     localBindings: () => store.registrations.loadActive(),
     localRemovals: () => store.registrations.tombstones(),
@@ -56,6 +81,7 @@ export function startControlPeers(d: ControlPeersDeps): { peers: PeerService; se
       currentBindings: () => store.registrations.loadActive(),
     },
     onRoles: () => {
+      placeAll();
       for (const w of pool.workers) sendRoles(w);
     },
     // Issue 19: the group's configuration replicates; a peer's row is checked as the admin's input would be here.
@@ -70,5 +96,11 @@ export function startControlPeers(d: ControlPeersDeps): { peers: PeerService; se
     onConfigApplied: () => d.onConfigApplied(),
     log: d.log,
   });
-  return { peers, sendRoles };
+  /** One heartbeat round, then the schedule and the situation switch, then the SRV places (sent to the workers if they moved). */
+  const heartbeat = async () => {
+    await peers.heartbeat();
+    await peers.moves.tick();
+    if (placeAll()) for (const w of pool.workers) sendRoles(w);
+  };
+  return { peers, sendRoles, heartbeat };
 }

@@ -1,6 +1,6 @@
 import { DEFAULT_LOG_SETTINGS, Logger } from '../../system/log/logger.ts';
 import { type ApplianceConfig } from '../../system/config/index.ts';
-import { createHostSampler } from '../../system/sensors/host-sampler.ts';
+import { createHostSampler, type HostSampler } from '../../system/sensors/host-sampler.ts';
 import { History } from '../../system/sensors/history.ts';
 import { openStore, type BindingRecord, type Store } from '../../system/store/index.ts';
 import { importConfigPasswords, loadOutsideLine } from '../trunks/outside-line.ts';
@@ -84,6 +84,8 @@ export interface ControlOptions {
   readonly predecessor?: Predecessor;
   /** After an upgrade handed everything to the successor and the workers drained (main.ts: exit). */
   readonly onHandedOver?: () => void;
+  /** The host sampler (default: systeminformation's sensors; tests give one with their own sensor source). */
+  readonly hostSampler?: HostSampler;
 }
 
 /**
@@ -155,15 +157,16 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   });
   const reload = () => generations.reload();
   const upgrade = () => generations.upgrade();
-  const { peers, sendRoles } = startControlPeers({
+  const { peers, sendRoles, heartbeat } = startControlPeers({
     config, current: () => live.current, store, pool, log, activeCalls: () => calls.count,
+    temperature: () => hottest(history.last()?.host.temperatures), criticalTemperature: () => live.policy.criticalCpuTemperature,
     overloaded: () => admission !== null || overloadedNow(), utilisation: () => utilisationNow(),
     onConfigApplied: () => view.storeChanged(),
   });
   const utilisationNow = () => sampler.utilisationNow();
   /** The last sample says the running workers are over the scale-out threshold. */
   const overloadedNow = () => utilisationNow() >= live.policy.scaleOutElu;
-  const hostSampler = createHostSampler({ dataDir: config.dataDir });
+  const hostSampler = opts.hostSampler ?? createHostSampler({ dataDir: config.dataDir });
   const setAdmission = (a: AdmissionRates | null) => {
     admission = a;
     pool.broadcast({ type: 'admission', admission: a });
@@ -218,9 +221,13 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     store.close();
     throw err;
   }
-  const jobs = new ControlJobs({ store, config: () => live.current, sample: sampleNow, heartbeat: () => peers.heartbeat(), backupPassphrase, failed, log });
+  const jobs = new ControlJobs({
+    store, config: () => live.current, sample: sampleNow, heartbeat, backupPassphrase, failed, log,
+    windowStart: (entry) => peers.moves.windowStart(entry), windowsChanged: () => peers.moves.rescheduled(),
+  });
   if (config.peers.length > 0) {
-    const first = peers.heartbeat();
+    // A schedule window that began before this start, or the situation switch left on, holds again.
+    const first = heartbeat().then(() => peers.moves.resume());
     // An upgrade during a hand-off: the peer keeps our new traffic (asked again, as the predecessor's cause).
     if (carried) {
       void Promise.resolve(first).then(() => peers.handOff({ cause: carried.cause, peer: carried.to }))
@@ -244,4 +251,10 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       store.close();
     },
   };
+}
+
+/** The hottest CPU reading of a host sample, °C (null: no sensor). */
+function hottest(t: { cpu: number | null; cpuMax: number | null } | undefined): number | null {
+  const readings = [t?.cpu, t?.cpuMax].filter((x): x is number => typeof x === 'number');
+  return readings.length === 0 ? null : Math.max(...readings);
 }

@@ -45,6 +45,7 @@ export function startControlWeb(d: ControlWebDeps): ReturnType<typeof startWebSe
     ...commandChannelRoutes(writeControlToken(d.config.dataDir), {
       handOff: (peer) => peers.handOff({ cause: 'admin', peer }),
       takeBack: () => peers.takeBack(),
+      situation: (on, reason) => peers.moves.setSituation(on, reason, 'cli'),
       // The CLI changed the store (an extension removed): the workers reload and drop its bindings.
       storeChanged: () => {
         d.view.storeChanged();
@@ -56,6 +57,7 @@ export function startControlWeb(d: ControlWebDeps): ReturnType<typeof startWebSe
         peers: peers.links.map((l) => ({ name: l.name, state: l.state, lastHeartbeatAt: l.lastHeartbeatAt })),
         handedOffTo: peers.roles.handedOffTo?.name ?? null,
         handOff: peers.handOffStatus,
+        moves: peers.moves.status,
         servingFor: peers.roles.servingFor,
         admission: d.admission(),
         activeCalls: calls.count,

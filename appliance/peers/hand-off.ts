@@ -6,13 +6,23 @@ import type { EventKind } from '../../system/log/event-kinds.ts';
 export type HandOffCause = 'policy' | 'admin' | 'schedule' | 'situation';
 
 /**
+ * Which cause is shown (and decides) when several hold one hand-off, strongest first: the
+ * admin's situation switch, then the admin's hand-off, then a schedule window, then the policy.
+ * A hand-off lasts while any cause holds it; each cause releases only its own hold.
+ */
+export const CAUSE_RANK: readonly HandOffCause[] = ['situation', 'admin', 'schedule', 'policy'];
+
+/**
  * The hand-off state as the policy, the UI and the CLI read it. One owner (`HandOffs`) writes
  * it, from the outcome of each attempt, so nobody believes in a hand-off a peer refused.
  */
 export interface HandOffStatus {
   /** The peer that holds our new traffic; null when we serve it ourselves. */
   readonly to: string | null;
+  /** The strongest cause holding it (CAUSE_RANK). */
   readonly cause: HandOffCause | null;
+  /** Every cause holding it, strongest first; the traffic returns when the last one lets go. */
+  readonly holds: readonly HandOffCause[];
   /** Epoch ms of the accepted hand-off. */
   readonly since: number | null;
   /** An attempt is under way (its peers are being asked). */
@@ -45,7 +55,7 @@ export interface HandOffRequest {
 }
 
 /** The status while nothing is handed off and nothing was tried. */
-export const NOT_HANDED_OFF: HandOffStatus = { to: null, cause: null, since: null, pending: false, lastFailureAt: null, lastFailure: null };
+export const NOT_HANDED_OFF: HandOffStatus = { to: null, cause: null, holds: [], since: null, pending: false, lastFailureAt: null, lastFailure: null };
 
 /**
  * The order in which peers are asked to take over (issue 19, groups of three): peers that are
@@ -85,6 +95,8 @@ export class HandOffs {
     readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
     /** The roles changed (SRV targets, SIP admission). */
     readonly onChange: () => void;
+    /** Holds were let go of (`by` whom; `peer-down`: the peer went down), for the schedule and the situation switch. */
+    readonly onReleased?: (causes: readonly HandOffCause[], by: HandOffCause | 'peer-down') => void;
     readonly now?: () => number;
   }) {}
 
@@ -97,10 +109,24 @@ export class HandOffs {
     return this.state;
   }
 
-  /** Asks the named peer, or the candidates in `handOffOrder`, until one accepts. */
+  /**
+   * Asks the named peer, or the candidates in `handOffOrder`, until one accepts. Already handed
+   * off: a schedule or the situation switch joins the hand-off in place (its hold is added, the
+   * peer keeps the traffic; a named peer must be the one holding it); the policy and the admin's
+   * button are told it is already handed off.
+   */
   async handOff(req: HandOffRequest): Promise<HandOffResult> {
     if (this.state.pending) return { ok: false, message: 'a hand-off is already under way' };
-    if (this.toLink) return { ok: false, message: `already handed off to ${this.toLink.name}` };
+    if (this.toLink) {
+      const joins = req.cause === 'schedule' || req.cause === 'situation';
+      if (!joins || (req.peer !== undefined && req.peer !== this.toLink.name)) return { ok: false, message: `already handed off to ${this.toLink.name}` };
+      if (!this.state.holds.includes(req.cause)) {
+        this.setHolds([...this.state.holds, req.cause]);
+        this.deps.log('peer.hand-off.held', `the hand-off to ${this.toLink.name} is now held by ${req.cause} too (${this.state.holds.join(', ')})`, { peer: this.toLink.name, cause: req.cause, holds: this.state.holds });
+        this.deps.onChange();
+      }
+      return { ok: true, message: `handed off to ${this.toLink.name}` };
+    }
     const named = req.peer !== undefined ? this.deps.links.find((l) => l.name === req.peer) : undefined;
     if (req.peer !== undefined && !named) return { ok: false, message: `no peer named ${req.peer}` };
     const order = named ? [named] : handOffOrder(this.deps.links, req.candidates);
@@ -116,7 +142,7 @@ export class HandOffs {
           continue;
         }
         this.toLink = link;
-        this.state = { to: link.name, cause: req.cause, since: this.now(), pending: false, lastFailureAt: null, lastFailure: null };
+        this.state = { to: link.name, cause: req.cause, holds: [req.cause], since: this.now(), pending: false, lastFailureAt: null, lastFailure: null };
         this.deps.log('peer.hand-off', `new traffic handed off to ${link.name} (${req.cause})`, { peer: link.name, cause: req.cause, attempts });
         this.deps.onChange();
         return { ok: true, message: `handed off to ${link.name}`, attempts };
@@ -127,26 +153,49 @@ export class HandOffs {
     return this.failed(attempts, attempts.map((a) => `${a.peer} ${a.outcome}: ${a.reason}`).join('; '));
   }
 
-  /** Takes the traffic back from the peer holding it (whatever the cause). */
-  async takeBack(): Promise<HandOffResult> {
+  /**
+   * `cause` lets go of the hand-off; the traffic comes back when no cause holds it any more.
+   * The policy and a schedule release only their own hold. The admin's take-back releases every
+   * hold but the situation switch's (refused while it is on: the switch is the admin's own, to
+   * switch off); the situation switch, switched off, releases its own.
+   */
+  async takeBack(cause: HandOffCause = 'admin'): Promise<HandOffResult> {
     const link = this.toLink;
     if (!link) return { ok: false, message: 'nothing was handed off' };
+    const holds = this.state.holds;
+    if (cause === 'admin' && holds.includes('situation')) return { ok: false, message: `the situation switch holds the hand-off to ${link.name}: switch it off to take the traffic back` };
+    const left = cause === 'admin' ? [] : holds.filter((c) => c !== cause);
+    if (left.length === holds.length && cause !== 'admin') return { ok: false, message: `the hand-off to ${link.name} is not held by ${cause} (${holds.join(', ')})` };
+    this.deps.onReleased?.(holds.filter((c) => !left.includes(c)), cause);
+    if (left.length > 0) {
+      this.setHolds(left);
+      this.deps.log('peer.hand-off.held', `${cause} let go; the hand-off to ${link.name} stays, held by ${left.join(', ')}`, { peer: link.name, cause, holds: left });
+      this.deps.onChange();
+      return { ok: true, message: `still handed off to ${link.name} (held by ${left.join(', ')})` };
+    }
     this.clear();
     try {
       await link.post(PEER_PATHS.takeBack, { from: this.deps.self });
     } catch (err) {
-      this.deps.log('peer.take-back', `took traffic back; ${link.name} could not be told: ${(err as Error).message}`, { peer: link.name });
+      this.deps.log('peer.take-back', `took traffic back (${cause}); ${link.name} could not be told: ${(err as Error).message}`, { peer: link.name, cause });
       return { ok: true, message: `taken back (${link.name} unreachable)` };
     }
-    this.deps.log('peer.take-back', `took new traffic back from ${link.name}`, { peer: link.name });
+    this.deps.log('peer.take-back', `took new traffic back from ${link.name} (${cause})`, { peer: link.name, cause });
     return { ok: true, message: `taken back from ${link.name}` };
   }
 
   /** A peer went down: if it held our traffic, we serve it again. */
   peerDown(link: PeerLink): void {
     if (this.toLink !== link) return;
-    this.deps.log('peer.take-back', `${link.name} is down: serving our new traffic again`, { peer: link.name });
+    const holds = this.state.holds;
+    this.deps.log('peer.take-back', `${link.name} is down: serving our new traffic again`, { peer: link.name, cause: 'peer-down', holds });
     this.clear();
+    this.deps.onReleased?.(holds, 'peer-down');
+  }
+
+  private setHolds(holds: readonly HandOffCause[]): void {
+    const ranked = CAUSE_RANK.filter((c) => holds.includes(c));
+    this.state = { ...this.state, holds: ranked, cause: ranked[0] ?? null };
   }
 
   private clear(): void {

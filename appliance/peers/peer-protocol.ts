@@ -12,6 +12,8 @@ export interface PeerSummary {
   readonly handedOff: boolean;
   /** Mean utilisation (ELU) of its running workers in the last sample, 0-1; absent from older peers. */
   readonly utilisation?: number;
+  /** Hottest CPU reading of its last sample, °C (null: no sensor); absent from older peers. For load-weighted SRV. */
+  readonly temperature?: number | null;
 }
 
 /** Bodies of the peer API (JSON over HTTP on the web port, HMAC-signed: peer-auth.ts). */

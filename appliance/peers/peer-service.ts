@@ -1,14 +1,15 @@
-import type { ApplianceConfig } from '../../system/config/index.ts';
+import type { ApplianceConfig, HandOffWindowConfig } from '../../system/config/index.ts';
 import { ApplianceError } from '../../system/errors/index.ts';
 import { errorResponse, json } from '../web/http.ts';
 import type { BindingChange, BindingRecord, ConfigVersionsStore } from '../../system/store/index.ts';
 import { CONFIG_PATH, ConfigReplication } from './config-replication.ts';
 import type { ConfigRowRules } from './config-rows.ts';
 import { PeerVerifier, RefusalLogLimiter } from './peer-auth.ts';
-import { HandOffs, type HandOffRequest, type HandOffResult, type HandOffStatus } from './hand-off.ts';
+import { HandOffs, type HandOffCause, type HandOffRequest, type HandOffResult, type HandOffStatus } from './hand-off.ts';
 import { checkPeerChanges, type PeerBindingRules } from './peer-binding-rules.ts';
 import { PeerLink } from './peer-link.ts';
 import { RejectionLog } from './rejection-log.ts';
+import { TrafficMoves } from './traffic-moves.ts';
 import {
   PEER_PATHS, SYNC_BATCH,
   type BindingsRequest, type BindingsResponse, type HandOffResponse, type HeartbeatRequest, type HeartbeatResponse, type PeerSummary,
@@ -42,6 +43,8 @@ export interface PeerServiceDeps {
   readonly configRules: () => ConfigRowRules;
   /** Configuration rows from a peer were applied: the workers reload what they cache. */
   readonly onConfigApplied: () => void;
+  /** `[[control.hand_off_schedule]]` now (a reload may change it). */
+  readonly windows?: () => readonly HandOffWindowConfig[];
   /** The roles changed: update SRV targets and SIP admission in the workers. */
   readonly onRoles: (roles: PeerRoles) => void;
   readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
@@ -68,6 +71,8 @@ export class PeerService {
   readonly rejections: RejectionLog;
   /** Replicated configuration: push on change, full sync on (re)join (config-replication.ts). */
   readonly configuration: ConfigReplication;
+  /** Hand-off by schedule and by the situation switch (traffic-moves.ts), through `handOffs`. */
+  readonly moves: TrafficMoves;
 
   constructor(private readonly deps: PeerServiceDeps) {
     this.links = deps.config.peers.map((p) => new PeerLink(p, deps.config.name));
@@ -77,7 +82,11 @@ export class PeerService {
       links: this.links, versions: deps.configVersions, rules: deps.configRules, onApplied: deps.onConfigApplied, log: deps.log,
     });
     this.configuration.start();
-    this.handOffs = new HandOffs({ links: this.links, self: deps.config.name, log: deps.log, onChange: () => deps.onRoles(this.roles) });
+    this.handOffs = new HandOffs({
+      links: this.links, self: deps.config.name, log: deps.log, onChange: () => deps.onRoles(this.roles),
+      onReleased: (causes, by) => this.moves.released(causes, by),
+    });
+    this.moves = new TrafficMoves({ handOffs: this.handOffs, windows: () => deps.windows?.() ?? [], dataDir: deps.config.dataDir, log: deps.log });
   }
 
   /** Our hand-off as the policy and the UI read it. */
@@ -119,9 +128,9 @@ export class PeerService {
     return this.handOffs.handOff(req);
   }
 
-  /** Takes the traffic back from the peer we handed it to. */
-  takeBack(): Promise<HandOffResult> {
-    return this.handOffs.takeBack();
+  /** `cause` lets go of the hand-off (the admin's: every hold but the situation switch's); hand-off.ts. */
+  takeBack(cause: HandOffCause = 'admin'): Promise<HandOffResult> {
+    return this.handOffs.takeBack(cause);
   }
 
   /** The peer API routes, to mount on the web server (each checks the HMAC first). */
@@ -176,6 +185,7 @@ export class PeerService {
 
   stop(): void {
     clearTimeout(this.flushTimer);
+    this.moves.stop();
     this.configuration.stop();
     this.rejections.stop();
   }
@@ -183,6 +193,10 @@ export class PeerService {
   private acceptHandOff(peer: string): HandOffResponse {
     // Accept only what we can carry: not overloaded ourselves, not handed off ourselves.
     if (this.deps.summary().overloaded) return { accepted: false, reason: 'overloaded' };
+    // Being evacuated, or in a hand-off window: this box is the one traffic leaves, not where it goes.
+    const moves = this.moves.status;
+    if (moves.situation) return { accepted: false, reason: `evacuating (${moves.situation.reason})` };
+    if (moves.window && !moves.window.dismissed) return { accepted: false, reason: 'in a scheduled hand-off window' };
     const own = this.handOffs.status;
     if (own.to !== null || own.pending) return { accepted: false, reason: own.to ? `handed off to ${own.to}` : 'handing off itself' };
     this.acceptedFrom.add(peer);

@@ -6,6 +6,7 @@ import type { PolicySettings } from '../control/policy/index.ts';
 import type { TrunkStatus } from '../trunks/trunk-status.ts';
 import type { ExtensionLamp } from '../sip/events/lamp-board.ts';
 import type { HandOffResult, HandOffStatus } from '../peers/hand-off.ts';
+import type { TrafficMovesStatus } from '../peers/traffic-moves.ts';
 import type { ReloadResult } from '../control/config-reload.ts';
 import type { SheddingStatus } from '../control/sampler-loop.ts';
 import type { HangupAnswer } from '../control/call-hangup.ts';
@@ -59,6 +60,10 @@ export interface ApplianceView {
   /** Manual hand-off / take-back (issue 5); resolves with what happened, each peer asked in `attempts`. */
   handOff(peer: string): Promise<HandOffResult>;
   takeBack(): Promise<HandOffResult>;
+  /** The situation switch (issue 19): on hands new traffic to a peer until switched off; with a reason. */
+  situation(on: boolean, reason: string): Promise<HandOffResult>;
+  /** The schedule window open now and the situation switch (peers/traffic-moves.ts). */
+  trafficMoves(): TrafficMovesStatus;
   /** Every trunk's registration state, as the registering worker last reported it (issue 14). */
   trunks(): TrunkStatus[];
   /** Re-reads and validates the config file and applies what changed (issue 17). */

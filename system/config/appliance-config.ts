@@ -9,6 +9,7 @@ import { parseWebConfig, type WebConfig } from './web-config.ts';
 import { parseLogConfig, type LogConfig } from './log-config.ts';
 import { parseMetricsConfig, type MetricsConfig } from './metrics-config.ts';
 import { parseBackupsConfig, type BackupsConfig } from './backups-config.ts';
+import { parseHandOffSchedule, type HandOffWindowConfig } from './hand-off-schedule-config.ts';
 import { parseSipTlsConfig, type SipTlsConfig } from './sip-tls-config.ts';
 import { parseSipListen, type SipListenAddress } from './sip-listen-config.ts';
 import { parseEmergencyConfig, parseOverloadConfig, type EmergencyConfig, type OverloadConfig } from './overload-config.ts';
@@ -175,6 +176,8 @@ export interface ControlConfig {
    * relaying and finishing transactions this long at most (less once nothing is open), then exits.
    */
   readonly stopGraceSeconds: number;
+  /** `[[control.hand_off_schedule]]`: windows in which new traffic goes to a peer (issue 19). */
+  readonly handOffSchedule: readonly HandOffWindowConfig[];
 }
 
 /**
@@ -301,9 +304,9 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
   const policyDefaults = Object.fromEntries(Object.keys(POLICY_KEYS).map((k) => [k, NaN]));
   const control = table(top.control, 'control', {
     min_workers: int(1, 64), max_workers: int(1, 64), sample_schedule: str({ pattern: /^(\S+\s+){4,5}\S+$/, hint: 'a cron expression' }),
-    hand_off_mode: oneOf('redirect', 'forward'), heartbeat_seconds: secondsDividing60, stop_grace_seconds: int(0, 300),
+    hand_off_mode: oneOf('redirect', 'forward'), heartbeat_seconds: secondsDividing60, stop_grace_seconds: int(0, 300), hand_off_schedule: pass,
     ...Object.fromEntries(Object.entries(POLICY_KEYS).map(([k, f]) => [k, ((v, key) => (Number.isNaN(v) ? NaN : f(v, key))) as Field<number>])),
-  }, { ...DEFAULTS.control, max_workers: cores, min_workers: 1, hand_off_mode: 'redirect', heartbeat_seconds: 2, stop_grace_seconds: 10, ...policyDefaults });
+  }, { ...DEFAULTS.control, max_workers: cores, min_workers: 1, hand_off_mode: 'redirect', heartbeat_seconds: 2, stop_grace_seconds: 10, hand_off_schedule: [], ...policyDefaults });
   const policy: Record<string, number> = {};
   for (const k of Object.keys(POLICY_KEYS)) {
     const v = (control as Record<string, unknown>)[k] as number;
@@ -353,7 +356,8 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     trunks: outside.trunks, routes: outside.routes, inbound: outside.inbound,
     featureCodes: parseFeatureCodesConfig(top.feature_codes), voicemail: parseVoicemailConfig(top.voicemail),
     control: { minWorkers, maxWorkers: control.max_workers, sampleSchedule: control.sample_schedule, policy,
-      handOffMode: control.hand_off_mode, heartbeatSeconds: control.heartbeat_seconds, stopGraceSeconds: control.stop_grace_seconds },
+      handOffMode: control.hand_off_mode, heartbeatSeconds: control.heartbeat_seconds, stopGraceSeconds: control.stop_grace_seconds,
+      handOffSchedule: parseHandOffSchedule(control.hand_off_schedule, peers.map((p) => p.name)) },
     peers,
     security: {
       anonymousInbound: security.anonymous_inbound, banAfterFailures: security.ban_after_failures, failureWindow: security.failure_window,

@@ -8,3 +8,4 @@ export * from './call-records-config.ts';
 export * from './metrics-config.ts';
 export * from './pbx-config.ts';
 export * from './backups-config.ts';
+export * from './hand-off-schedule-config.ts';

@@ -24,9 +24,9 @@ export const EVENT_KINDS = [
   'control.worker.crash', 'control.worker.drained', 'control.worker.exit', 'control.worker.ready',
   // Peer appliances: our hand-off and take-back, a peer's towards us, replication.
   'peer.auth.refused', 'peer.bindings.rejected', 'peer.config.applied', 'peer.config.refused',
-  'peer.config.send-failed', 'peer.config.synced', 'peer.down', 'peer.hand-off', 'peer.hand-off.refused',
-  'peer.heartbeat.error', 'peer.remote.hand-off', 'peer.remote.take-back', 'peer.sync-failed', 'peer.synced',
-  'peer.take-back', 'peer.up',
+  'peer.config.send-failed', 'peer.config.synced', 'peer.down', 'peer.hand-off', 'peer.hand-off.held', 'peer.hand-off.refused',
+  'peer.heartbeat.error', 'peer.remote.hand-off', 'peer.remote.take-back', 'peer.schedule', 'peer.schedule.error',
+  'peer.situation', 'peer.sync-failed', 'peer.synced', 'peer.take-back', 'peer.up',
   // SIP: registrations, logins, subscriptions, faults of a worker.
   'sip.auth.failed', 'sip.ban', 'sip.digest.learnt', 'sip.error', 'sip.memory', 'sip.nat.error',
   'sip.nat.unreachable', 'sip.pickup', 'sip.registration.expired', 'sip.registration.gone',

@@ -169,3 +169,30 @@ export function every(expression: string, task: () => void | Promise<void>, opti
     },
   };
 }
+
+/**
+ * The latest time at or before `at` (to the second) that `expression` matches, looking back at
+ * most `withinMs`; null if none. For a window that began before a restart: was a start within
+ * the last `duration`? node-cron decides each candidate (`match`); the candidates are the
+ * seconds node-cron parsed for the seconds field in each minute looked at, so a day back costs
+ * 1440 × (seconds listed) matches (~7 µs each, measured on the 2-core VM): ~10 ms for "0 2 * * *".
+ */
+export function lastMatch(expression: string, at: Date, withinMs: number, timezone?: string): Date | null {
+  validateSchedule(expression);
+  const seconds = [...cron.parse(expression).second].sort((a, b) => b - a);
+  const task = cron.createTask(expression, () => {}, { timezone, logger: quietLogger });
+  try {
+    const earliest = at.getTime() - withinMs;
+    const minute = Math.floor(at.getTime() / 60_000) * 60_000;
+    for (let m = minute; m + 59_000 >= earliest; m -= 60_000) {
+      for (const s of seconds) {
+        const t = m + s * 1000;
+        if (t > at.getTime() || t < earliest) continue;
+        if (task.match(new Date(t))) return new Date(t);
+      }
+    }
+    return null;
+  } finally {
+    void task.destroy();
+  }
+}

@@ -4,7 +4,35 @@ import { ownState, policySummary, type HandOffView, type PolicyView, type Sheddi
 import type { Peer, Worker } from '../types.ts';
 import { actionButton, heading, notify, type Page } from '../ui.ts';
 
-interface PeersInfo { peers: Peer[]; handOff?: HandOffView; shedding?: SheddingView | null; workers: Worker[]; policy: PolicyView & Record<string, number | string[]> }
+interface Moves {
+  situation: { reason: string; since: number; by: string } | null;
+  window: { entry: number; start: number; end: number; peer?: string; dismissed: boolean } | null;
+}
+interface PeersInfo { peers: Peer[]; handOff?: HandOffView; moves?: Moves; shedding?: SheddingView | null; workers: Worker[]; policy: PolicyView & Record<string, number | string[]> }
+
+/** The situation switch (issue 19): evacuate this box, with a reason, until switched off; and the schedule window open now. */
+function situationCard(info: PeersInfo, reload: () => Promise<void>): HTMLElement | null {
+  if (info.peers.length === 0) return null;
+  const m = info.moves;
+  const sit = m?.situation ?? null;
+  const win = m?.window ?? null;
+  const reason = h('input', { name: 'situation-reason', maxlength: '200', placeholder: 'e.g. UPS on battery, building work', 'aria-label': 'Reason to evacuate' });
+  return h('div', { class: 'card', id: 'situation', 'data-on': sit ? 'true' : 'false' }, h('h2', {}, 'Evacuate this box'),
+    sit
+      ? h('p', {}, h('span', { class: 'badge draining' }, 'evacuating'), ` since ${fmtDateTime(sit.since)} (${sit.by}): ${sit.reason}. New calls and registrations go to a peer until you switch this off.`)
+      : h('p', { class: 'hint' }, 'Switch on to hand all new traffic to a peer (calls in progress stay here) until you switch it off: before maintenance, on battery power, a fault in the room.'),
+    win ? h('p', {}, `Scheduled hand-off window ${win.entry} open until ${fmtDateTime(win.end)}${win.peer ? ` (to ${win.peer})` : ''}${win.dismissed ? ': taken back by an admin' : ''}.`) : null,
+    sit
+      ? h('div', { class: 'buttons' }, actionButton('Stop evacuating', async () => {
+        notify((await api<{ message: string }>('POST', '/api/peers/situation', { on: false })).message);
+        await reload();
+      }))
+      : h('div', { class: 'buttons' }, reason, actionButton('Evacuate this box', async () => {
+        if (!reason.value.trim()) return notify('Give a reason: it goes into the event log.', 'error');
+        notify((await api<{ message: string }>('POST', '/api/peers/situation', { on: true, reason: reason.value })).message);
+        await reload();
+      })));
+}
 
 const BADGE = { normal: 'up', shedding: 'draining', 'handed-off': 'draining' } as const;
 
@@ -39,7 +67,7 @@ export const peersPage: Page = (root) => {
   const load = async () => {
     const info = await api<PeersInfo>('GET', '/api/peers');
     const handedTo = info.handOff?.to ?? info.peers.find((p) => p.role === 'handed-off')?.name;
-    fill(peers, ownStateCard(info), h('h2', {}, 'Peer appliances'),
+    fill(peers, ownStateCard(info), situationCard(info, load), h('h2', {}, 'Peer appliances'),
       info.peers.length === 0
         ? h('p', { class: 'hint' }, 'No peer appliances configured ([[peers]] in the configuration file): this appliance carries all of its traffic itself, and there is nothing to hand off or take back.')
         : [table('Peers', ['Peer', 'URL', 'SIP', 'State', 'Role', 'Last heartbeat', ''], info.peers.map((p) => [

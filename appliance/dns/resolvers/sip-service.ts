@@ -5,6 +5,14 @@ import { answerFromSet, RecordSet } from '../record-set.ts';
 import { inZone, type ResourceRecord } from '../records.ts';
 
 /**
+ * TTL of the SIP service records in a peer group (load-weighted SRV, docs/PEERS.md): their
+ * weights follow load (changing at most every 5 s, by at most 25), so a phone's cached copy
+ * should not outlive a load change by much; 30 s is within one registration refresh of the
+ * usual phones, and an office of 200 phones re-asking every 30 s costs < 7 queries/s.
+ */
+export const PEER_GROUP_TTL = 30;
+
+/**
  * How phones find this appliance (RFC 3263 §4.1, §4.2): NAPTR at the domain with SIPS+D2T /
  * SIP+D2T / SIP+D2U pointing at `_sips._tcp` / `_sip._tcp` / `_sip._udp` (TLS first: RFC 3263
  * §4.1 lets the client prefer the secure one, RFC 5630), SRV there to the SIP targets (this
@@ -12,7 +20,8 @@ import { inZone, type ResourceRecord } from '../records.ts';
  * with a TLS port), and A/AAAA for each target host (both families of a dual-stack one).
  */
 export function sipServiceRecords(ctx: DataContext): ResourceRecord[] {
-  const ttl = ctx.config.dns.ttl;
+  const group = ctx.config.peers.length > 0 || ctx.data.sipTargets.length > 1;
+  const ttl = group ? Math.min(ctx.config.dns.ttl, PEER_GROUP_TTL) : ctx.config.dns.ttl;
   const domains = [...new Set([ctx.zones.office, ctx.config.sip.domain])].filter((d) => inZone(d, ctx.zones.office));
   const out: ResourceRecord[] = [];
   const services = [

@@ -1,5 +1,6 @@
 import { ApplianceError } from '../../../system/errors/index.ts';
-import { json } from '../http.ts';
+import { ValidationError } from '../../../system/errors/index.ts';
+import { json, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
 
@@ -10,7 +11,26 @@ import type { ApiDeps } from './api-deps.ts';
  */
 export function controlApiRoutes({ view, store }: ApiDeps): Route[] {
   return [
-    { method: 'GET', path: '/api/peers', handler: () => json({ peers: view.peers(), handOff: view.handOffStatus(), shedding: view.sheddingStatus(), workers: view.workers(), policy: view.policySettings() }) },
+    {
+      method: 'GET', path: '/api/peers', handler: () => json({
+        peers: view.peers(), handOff: view.handOffStatus(), moves: view.trafficMoves(), shedding: view.sheddingStatus(), workers: view.workers(), policy: view.policySettings(),
+      }),
+    },
+    {
+      // The situation switch (issue 19): {"on": true, "reason": "..."} evacuates this box until {"on": false}.
+      method: 'POST', path: '/api/peers/situation', handler: async ({ req }) => {
+        const body = await readJsonObject(req);
+        for (const k of Object.keys(body)) if (k !== 'on' && k !== 'reason') throw new ValidationError(`unknown field "${k}"`, k);
+        if (typeof body.on !== 'boolean') throw new ValidationError('on must be true or false', 'on');
+        if (body.reason !== undefined && typeof body.reason !== 'string') throw new ValidationError('reason must be a string', 'reason');
+        const reason = (body.reason as string | undefined) ?? '';
+        if (body.on && reason.trim() === '') throw new ValidationError('a reason is required to evacuate', 'reason');
+        if (reason.length > 200 || /[\u0000-\u001f\u007f]/.test(reason)) throw new ValidationError('reason must be one line of at most 200 characters', 'reason');
+        const result = await view.situation(body.on, reason);
+        if (!result.ok) throw new ApplianceError('conflict', result.message);
+        return json({ ...result, moves: view.trafficMoves(), handOff: view.handOffStatus() });
+      },
+    },
     {
       method: 'POST', path: '/api/peers/:name/hand-off', handler: async ({ params }) => {
         if (!view.peers().some((p) => p.name === params.name)) throw new ApplianceError('not-found', `no peer named "${params.name}"`);

@@ -8,6 +8,7 @@ import { defaultPolicySettings, type PolicySettings } from '../../../../applianc
 import type { ApplianceView, PeerRow, WorkerSummary } from '../../../../appliance/web/appliance-view.ts';
 import type { TrunkStatus } from '../../../../appliance/trunks/trunk-status.ts';
 import { NOT_HANDED_OFF, type HandOffStatus } from '../../../../appliance/peers/hand-off.ts';
+import type { Situation, TrafficMovesStatus } from '../../../../appliance/peers/traffic-moves.ts';
 import { reloadConfig, type ReloadResult } from '../../../../appliance/control/config-reload.ts';
 import type { SheddingStatus } from '../../../../appliance/control/sampler-loop.ts';
 import { LampBoard, type ExtensionLamp } from '../../../../appliance/sip/events/lamp-board.ts';
@@ -140,6 +141,16 @@ export class StoreView implements ApplianceView {
     if (!this.handOffStatus().to) return { ok: false, message: 'nothing was handed off' };
     this.takeBacks += 1;
     return { ok: true, message: 'traffic taken back' };
+  }
+  /** The switch as the web tests see it (no peers here: it only records what was asked). */
+  situationNow: Situation | null = null;
+  async situation(on: boolean, reason: string) {
+    if (!on && !this.situationNow) return { ok: false, message: 'the situation switch is off' };
+    this.situationNow = on ? { reason, since: Date.now(), by: 'api' } : null;
+    return { ok: true, message: on ? 'evacuation switched on' : 'evacuation switched off' };
+  }
+  trafficMoves(): TrafficMovesStatus {
+    return { situation: this.situationNow, window: null };
   }
 }
 
