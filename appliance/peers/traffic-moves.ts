@@ -65,7 +65,8 @@ export class TrafficMoves {
   private situation: Situation | null;
   private window: OpenWindow | null = null;
   private endTimer?: ReturnType<typeof setTimeout>;
-  private lastTry = new Map<'schedule' | 'situation', number>();
+  private readonly lastTry = new Map<'schedule' | 'situation', number>();
+  private readonly lastRefusal = new Map<'schedule' | 'situation', string>();
   private running: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: TrafficMovesDeps) {
@@ -186,8 +187,14 @@ export class TrafficMoves {
     if (!fresh && last !== undefined && this.now() - last < MOVE_RETRY_MS) return;
     this.lastTry.set(cause, this.now());
     const r = await this.d.handOffs.handOff({ cause, ...(peer !== undefined ? { peer } : {}) });
-    if (r.ok) this.lastTry.delete(cause);
-    else this.d.log(`peer.${cause}`, `${cause}: no hand-off yet (${r.message}); asked again within ${MOVE_RETRY_MS / 1000} s`, { ok: false });
+    if (r.ok) {
+      this.lastTry.delete(cause);
+      this.lastRefusal.delete(cause);
+    } else if (this.lastRefusal.get(cause) !== r.message) {
+      // Logged when the answer changes, not on every retry of a long window with no peer.
+      this.lastRefusal.set(cause, r.message);
+      this.d.log(`peer.${cause}`, `${cause}: no hand-off yet (${r.message}); asked again every ${MOVE_RETRY_MS / 1000} s`, { ok: false });
+    }
   }
 
   private now(): number {

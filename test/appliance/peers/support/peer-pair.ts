@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExtensionService } from '../../../../appliance/admin/extension-service.ts';
-import { startControlSection, type ControlSection } from '../../../../appliance/control/control-section.ts';
+import { startControlSection, type ControlOptions, type ControlSection } from '../../../../appliance/control/control-section.ts';
 import { loadConfig, type ApplianceConfig } from '../../../../system/config/index.ts';
 import { openStore, type Store } from '../../../../system/store/index.ts';
 import { freePort, freeTcpPort, runSipp, SCENARIOS } from '../../../support/sipp.ts';
@@ -34,6 +34,10 @@ export interface PairOptions {
   readonly maxExpires?: number;
   /** `[control] sample_schedule` (default every second). */
   readonly sampleSchedule?: string;
+  /** More `[control]` lines for A and B (e.g. `hand_off_mode = "forward"`). */
+  readonly control?: readonly [string, string];
+  /** Lines at the end of A's and B's file (e.g. `[[control.hand_off_schedule]]` tables). */
+  readonly tail?: readonly [string, string];
 }
 
 /**
@@ -53,8 +57,8 @@ export class PeerPair {
     const ports = async (host: string) => ({ sip: await freePort(host), dns: await freeTcpPort(host), web: await freeTcpPort(host) });
     const pa = await ports(ha);
     const pb = await ports(hb);
-    pair.a = pair.write('a', ha, pa, { name: 'b', host: hb, ...pb }, opts.workers[0]);
-    pair.b = pair.write('b', hb, pb, { name: 'a', host: ha, ...pa }, opts.workers[1]);
+    pair.a = pair.write('a', ha, pa, { name: 'b', host: hb, ...pb }, opts.workers[0], 0);
+    pair.b = pair.write('b', hb, pb, { name: 'a', host: ha, ...pa }, opts.workers[1], 1);
     pair.addExtensions(pair.a, opts.extensions[0]);
     pair.addExtensions(pair.b, opts.extensions[1]);
     return pair;
@@ -70,8 +74,8 @@ export class PeerPair {
     }
   }
 
-  async start(m: PairMember): Promise<ControlSection> {
-    m.control = await startControlSection(m.config, { configArg: m.path, workerOutput: 'ignore' });
+  async start(m: PairMember, opts: Partial<ControlOptions> = {}): Promise<ControlSection> {
+    m.control = await startControlSection(m.config, { configArg: m.path, workerOutput: 'ignore', ...opts });
     return m.control;
   }
 
@@ -95,7 +99,7 @@ export class PeerPair {
     return port;
   }
 
-  private write(name: string, host: string, p: { sip: number; dns: number; web: number }, peer: { name: string; host: string; sip: number; web: number }, workers: number): PairMember {
+  private write(name: string, host: string, p: { sip: number; dns: number; web: number }, peer: { name: string; host: string; sip: number; web: number }, workers: number, i: 0 | 1): PairMember {
     const path = join(this.dir, `${name}.toml`);
     writeFileSync(path, `name = "${name}"\ndata_dir = "${this.dir}/${name}"\n` +
       `[sip]\nlisten = "${host}"\nport = ${p.sip}\ntransports = ["udp"]\ntrusted = [${this.opts.trusted.map((t) => `"${t}/32"`).join(', ')}]\n` +
@@ -103,7 +107,9 @@ export class PeerPair {
       `[dns]\nenabled = true\nlisten = "${host}"\nport = ${p.dns}\n` +
       `[web]\nlisten = "${host}"\nport = ${p.web}\nhttps = false\n` +
       `[control]\nmin_workers = ${workers}\nmax_workers = ${workers}\nheartbeat_seconds = 1\nsample_schedule = "${this.opts.sampleSchedule ?? '*/1 * * * * *'}"\n` +
-      `[[peers]]\nname = "${peer.name}"\nurl = "http://${peer.host}:${peer.web}"\nsip = "${peer.host}:${peer.sip}"\nsecret = "${SECRET}"\n`);
+      `${this.opts.control?.[i] ?? ''}\n` +
+      `[[peers]]\nname = "${peer.name}"\nurl = "http://${peer.host}:${peer.web}"\nsip = "${peer.host}:${peer.sip}"\nsecret = "${SECRET}"\n` +
+      `${this.opts.tail?.[i] ?? ''}\n`);
     return { name, host, path, sipPort: p.sip, dnsPort: p.dns, webPort: p.web, config: loadConfig(path) };
   }
 
