@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../appliance/cli/run-cli.ts';
-import { CONTROL_TOKEN_FILE } from '../../../appliance/control/control-api.ts';
+import { CONTROL_TOKEN_FILE } from '../../../appliance/control/command-channel.ts';
 import type { EventRecord } from '../../../system/store/index.ts';
 import { requireTool } from '../../support/require-tool.ts';
 import { freePort, SCENARIOS, sippMessages, startSipp } from '../../support/sipp.ts';
