@@ -47,8 +47,10 @@ describe('a schedule entry with a short cron interval', () => {
     expect(pair.b.control!.peers.roles.servingFor).toContain('a');
     // A is in a window: it does not take B's traffic meanwhile.
     expect(await pair.b.control!.peers.handOff({ cause: 'admin', peer: 'a' })).toMatchObject({ ok: false });
-    expect(await waitFor(() => aStatus().to === null, (DURATION_S + 2) * 1000)).toBeGreaterThanOrEqual(0);
-    const back = events('peer.take-back').find((e) => e.ts >= start)!;
+    // The take-back's event is written once B has been told (after the status changed): wait for it.
+    const tookBack = () => events('peer.take-back').find((e) => e.ts >= start);
+    expect(await waitFor(() => aStatus().to === null && tookBack() !== undefined, (DURATION_S + 2) * 1000)).toBeGreaterThanOrEqual(0);
+    const back = tookBack()!;
     expect(back.details).toMatchObject({ peer: 'b', cause: 'schedule' });
     const endError = back.ts - (start + DURATION_S * 1000);
     expect(await waitFor(() => !pair.b.control!.peers.roles.servingFor.includes('a'), 2000)).toBeGreaterThanOrEqual(0);
@@ -73,8 +75,10 @@ describe('a schedule entry with a short cron interval', () => {
     expect(aStatus().cause).toBe('schedule');
     expect(events('peer.schedule').some((e) => e.message.includes('resumed after a restart'))).toBe(true);
     const resumedIn = aStatus().since! - restartedAt;
-    expect(await waitFor(() => aStatus().to === null, (DURATION_S + 2) * 1000)).toBeGreaterThanOrEqual(0);
-    const back = events('peer.take-back').find((e) => e.ts >= start)!;
+    // The take-back's event is written once B has been told (after the status changed): wait for it.
+    const tookBack = () => events('peer.take-back').find((e) => e.ts >= start);
+    expect(await waitFor(() => aStatus().to === null && tookBack() !== undefined, (DURATION_S + 2) * 1000)).toBeGreaterThanOrEqual(0);
+    const back = tookBack()!;
     const endError = back.ts - (start + DURATION_S * 1000);
     console.log(`schedule after a restart: handed off again ${resumedIn} ms after the restart began, take-back ${endError} ms after the window's end`);
     expect(endError).toBeGreaterThanOrEqual(0);
