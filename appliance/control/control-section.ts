@@ -3,7 +3,7 @@ import { type ApplianceConfig } from '../../system/config/index.ts';
 import { createHostSampler, type HostSampler } from '../../system/sensors/host-sampler.ts';
 import { History } from '../../system/sensors/history.ts';
 import { openStore, type BindingRecord, type Store } from '../../system/store/index.ts';
-import { importConfigPasswords, loadOutsideLine } from '../trunks/outside-line.ts';
+import { loadOutsideLine } from '../trunks/outside-line.ts';
 import type { AdmissionRates, WorkerToControl } from './ipc-protocol.ts';
 import type { OperatingState } from './operating-state.ts';
 import { PeerService } from '../peers/peer-service.ts';
@@ -12,7 +12,7 @@ import type { ApplianceView } from '../web/appliance-view.ts';
 import { applianceView } from './appliance-view-impl.ts';
 import { readBackupPassphrase } from '../admin/backup-passphrase.ts';
 import { loadSipCertificate } from '../sip/transport/tls-certificate.ts';
-import { TrunkBoard } from '../trunks/trunk-board.ts';
+import { startTrunkBoard } from './trunk-board-start.ts';
 import { CallsView } from './calls-view.ts';
 import { LampBoard } from '../sip/events/lamp-board.ts';
 import { extensionOfUri } from '../sip/events/extension-of-uri.ts';
@@ -117,14 +117,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   // Busy lamps (issue 15): the dialog state per extension, from every worker's dialog events.
   const ourHosts = sipSettings(config, config.sip.port, config.sip.port).localHosts;
   const lamps = new LampBoard((uri) => extensionOfUri(uri, ourHosts, (n) => store.extensions.get(n) !== undefined));
-  // The trunks' states, reported by the worker in slot 0 (the one that registers them).
-  // The config's trunk passwords sealed into the store (then the file may drop them), and the
-  // outside line as the workers see it: the config's entries and the admin's (outside-line.ts).
-  const imported = importConfigPasswords(config, store);
-  if (imported.length > 0) log('trunk.password.stored', `trunk password${imported.length > 1 ? 's' : ''} of ${imported.join(', ')} sealed into the store (the config file may drop its password lines)`, { trunks: imported });
-  const outside = loadOutsideLine(config, store);
-  for (const s of outside.skipped) log('trunk.entry.skipped', `${s.kind} ${s.name ?? `#${s.id}`} from the store is left out: ${s.reason}`, { id: s.id, kind: s.kind });
-  const trunks = new TrunkBoard(outside.trunks);
+  const trunks = startTrunkBoard(config, store, log);
   // Call detail records: a row per call answered or failed, ended when the view ends the call.
   const recorder = new CallRecorder(store.callRecords, directionRules(config), failed('control.call-records.error'));
   calls.onFinish = (c) => recorder.ended(c);
