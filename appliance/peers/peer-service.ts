@@ -86,7 +86,7 @@ export class PeerService {
       links: this.links, self: deps.config.name, log: deps.log, onChange: () => deps.onRoles(this.roles),
       onReleased: (causes, by) => this.moves.released(causes, by),
     });
-    this.moves = new TrafficMoves({ handOffs: this.handOffs, windows: () => deps.windows?.() ?? [], dataDir: deps.config.dataDir, log: deps.log });
+    this.moves = new TrafficMoves({ handOffs: this.handOffs, hasPeers: () => this.links.length > 0, windows: () => deps.windows?.() ?? [], dataDir: deps.config.dataDir, log: deps.log });
   }
 
   /** Our hand-off as the policy and the UI read it. */

@@ -40,6 +40,8 @@ export interface HandOffOwner {
 
 export interface TrafficMovesDeps {
   readonly handOffs: HandOffOwner;
+  /** Peers are configured (without any, there is nowhere to evacuate to). */
+  hasPeers(): boolean;
   /** The schedule entries now (a reload may change them). */
   windows(): readonly HandOffWindowConfig[];
   /** Where the situation switch is kept across restarts (`<data_dir>/situation.json`). */
@@ -102,6 +104,7 @@ export class TrafficMoves {
   /** The admin's switch: on hands new traffic to a peer until it is switched off. */
   async setSituation(on: boolean, reason: string, by: string): Promise<HandOffResult> {
     if (on) {
+      if (!this.d.hasPeers()) return { ok: false, message: 'no peers configured ([[peers]]): there is nowhere to evacuate to' };
       const text = reason.trim();
       if (text.length === 0) return { ok: false, message: 'a reason is required to evacuate' };
       if (text.length > MAX_REASON || /[\u0000-\u001f\u007f]/.test(text)) return { ok: false, message: `the reason must be one line of at most ${MAX_REASON} characters` };
