@@ -1,17 +1,14 @@
-/** Shapes of the API's replies, as the UI uses them (docs/API.md). */
-export interface Sample {
-  ts: number;
-  cpuPercent: number | null;
-  memoryPercent: number | null;
-  temperatures: { cpu: number | null; cpuMax: number | null; chipset: number | null };
-  diskPercent: number | null;
-  callsPerSecond: number;
-  requestsPerSecond: number;
-  activeCalls: number;
-  registrations: number | null;
-  shed: number;
-  workers: { id: number; state: string; elu: number; callsPerSecond: number; openTransactions: number }[];
-}
+/**
+ * Shapes of the API's replies, as the UI uses them (docs/API.md). Where the API declares its
+ * reply's type, the UI imports it (types only: nothing of the server reaches the bundle);
+ * FIXME: the rest are still copies of what the routes build inline.
+ */
+import type { DashboardSample } from '../appliance/web/api/dashboard-sample.ts';
+import type { PeerRow, WorkerSummary } from '../appliance/web/appliance-view.ts';
+import type { EventRecord } from '../system/store/events-store.ts';
+
+/** One dashboard sample (`GET /api/dashboard`, live stream): the API's own type. */
+export type Sample = DashboardSample;
 export interface Registration {
   aor: string; extension: string; contact: string; source: string; transport: string; userAgent: string; expiresAt: number; expiresIn: number;
   /** The phone registered from behind NAT: reached at `source`, not its Contact. */
@@ -23,9 +20,9 @@ export interface CallRecord {
   id: number; callId: string; from: string; to: string; routedTo: string | null; direction: string; trunk: string | null;
   startedAt: number; answeredAt: number | null; endedAt: number | null; result: number | null; reason: string | null; worker: number | null;
 }
-export interface Worker { id: number; pid: number; state: string; startedAt: number }
-export interface Peer { name: string; url: string; sip: string; state: string; lastHeartbeatAt: number | null; role: string }
-export interface EventEntry { id: number; ts: number; kind: string; message: string; details: Record<string, unknown> }
+export type Worker = WorkerSummary;
+export type Peer = PeerRow;
+export type EventEntry = EventRecord;
 /** A call ringing now, from the busy lamps (`snapshot.calls.ringing`). */
 export interface RingingCall { callId: string; from: string; callees: string[]; since: number }
 export interface Snapshot {
