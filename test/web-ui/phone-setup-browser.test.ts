@@ -13,7 +13,7 @@ import { StoreView } from '../appliance/web/support/store-view.ts';
  * in-process appliance (SIP, DNS and the admin UI on 127.1.58.1): the phone setup card's fields
  * under each phone family's own labels, its copy buttons (read back from the clipboard) and the
  * appliance's DNS name offered next to its address; the ladder's time and delta per message
- * and its text export.
+ * and its text export; a refused hand-off's reason; the pages by keyboard alone.
  */
 const HOST = '127.1.58.1';
 const ADMIN_PW = 'Setup-Card-Admin-58';
@@ -33,7 +33,7 @@ const labels = () => page.locator('#phone-setup table.setup-table tbody th').all
 /** The value shown for one field of the card. */
 const valueOf = (label: string) => page.locator('#phone-setup tbody tr').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) }).locator('code').textContent();
 
-describe.skipIf(!hasChromium)('phone setup card and ladder export (issue 18) in Chromium', () => {
+describe.skipIf(!hasChromium)('phone setup card, ladder export, keyboard use (issue 18) in Chromium', () => {
   beforeAll(async () => {
     dnsPort = await freePort(HOST);
     app = await startTestAppliance(HOST, { dns: `enabled = true\nlisten = "${HOST}"\nport = ${dnsPort}` });
@@ -176,5 +176,47 @@ describe.skipIf(!hasChromium)('phone setup card and ladder export (issue 18) in 
     await page.getByRole('button', { name: 'Take traffic back from b' }).click();
     await page.getByRole('button', { name: 'Hand off to b' }).waitFor();
     view.peerList = [];
+  }, 30_000);
+
+  test('keyboard only: the skip link shown when focused, a menu entry by Tab and Enter moves focus to the page heading, a form sent with Enter, a refused field focused', async () => {
+    await page.goto(`${web.url}/#/`);
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    const focused = () => page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return el ? `${el.tagName.toLowerCase()}:${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim()}` : '';
+    });
+    // The page opened with the focus on its heading; backwards from there, the first stop of the page is the skip link.
+    for (let i = 0; i < 20 && (await focused()) !== 'a:Skip to content'; i++) await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('a:Skip to content');
+    // The skip link is visible once focused (not left off-screen).
+    const skip = (await page.getByRole('link', { name: 'Skip to content' }).boundingBox())!;
+    expect(skip.x).toBeGreaterThanOrEqual(0);
+    let found = false;
+    for (let i = 0; i < 20 && !found; i++) {
+      await page.keyboard.press('Tab');
+      found = (await focused()) === 'a:DNS';
+    }
+    expect(found).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'DNS', level: 1 }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+    expect(await page.title()).toStartWith('DNS ·');
+    // The form by keyboard: type, Tab to the next field, Enter sends it.
+    await page.getByLabel('Name', { exact: true }).focus();
+    await page.keyboard.type('scanner');
+    const label = () => page.evaluate(() => (document.activeElement as HTMLInputElement).labels?.[0]?.textContent);
+    await page.keyboard.press('Tab');
+    expect(await label()).toBe('Type');
+    await page.keyboard.press('Tab');
+    expect(await label()).toBe('Value');
+    await page.keyboard.type('not-an-address');
+    await page.keyboard.press('Enter');
+    // Refused: the error is at its field, and the field has the focus to correct it.
+    await page.getByRole('alert').first().waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-invalid'))).toBe('true');
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('192.168.1.77');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Remove scanner.office.lan A' }).waitFor();
   }, 30_000);
 });
