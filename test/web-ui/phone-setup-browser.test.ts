@@ -160,6 +160,10 @@ describe.skipIf(!hasChromium)('phone setup card, ladder export, keyboard use (is
       `5 ${clock(2546)} 2546 ms 582 -> appliance 200 OK [127.1.58.22:5062]`,
       `6 ${clock(2547)} 2547 ms appliance -> Reception (581) 200 OK [127.1.58.21:5060]`,
     ]);
+    // A step stamped before the one above it (another worker's clock): a minus, not "+-".
+    entries.push({ ts: t + 2079, dir: 'in', peer: caller, label: 'INFO' });
+    await ladder.locator('.ladder-label', { hasText: /^INFO$/ }).waitFor({ timeout: 5000 });
+    expect((await ladder.locator('.ladder-delta').allTextContents()).at(-1)).toBe('−468 ms');
     view.calls.apply(1, [{ kind: 'end', callId, tags: ['f58', 't58'], ts: Date.now() }]);
   }, 30_000);
 

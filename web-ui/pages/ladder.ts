@@ -17,7 +17,11 @@ const clock = (ts: number) => {
   const d = new Date(ts);
   return `${d.toLocaleTimeString([], { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 };
-const delta = (ms: number) => (ms < 1000 ? `+${ms} ms` : `+${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`);
+/** `+3 ms`, `+2.50 s`; a step earlier than the one before (clocks of two workers) `−468 ms`, never `+-468 ms`. */
+const delta = (ms: number) => {
+  const abs = Math.abs(ms);
+  return `${ms < 0 ? '−' : '+'}${abs < 1000 ? `${abs} ms` : `${(abs / 1000).toFixed(abs < 10_000 ? 2 : 1)} s`}`;
+};
 
 /** The ladder as plain text, one message a line, then every kept message in full. */
 export function ladderText(l: Ladder, names: NameBook): string {
