@@ -32,6 +32,7 @@ import type { Predecessor } from './succession.ts';
 import { ControlGenerations, type UpgradeResult } from './control-generations.ts';
 import { applyLiveConfig, directionRules, LiveConfig } from './live-config.ts';
 import { WorkerQueries } from './worker-queries.ts';
+import { AdmissionInForce } from './admission-in-force.ts';
 import type { EventKind } from '../../system/log/event-kinds.ts';
 
 export { policySettingsFor } from './live-config.ts';
@@ -122,7 +123,6 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const recorder = new CallRecorder(store.callRecords, directionRules(config), failed('control.call-records.error'));
   calls.onFinish = (c) => recorder.ended(c);
   const sampleListeners = new Set<(s: OperatingState) => void>();
-  let admission: AdmissionRates | null = null;
   let onMessage: (worker: WorkerHandle, msg: WorkerToControl) => void = () => {};
   const workers = new WorkerRegistry({
     configArg: opts.configArg, stdout: opts.workerOutput, stopGraceMs: config.control.stopGraceSeconds * 1000, log,
@@ -136,6 +136,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const { pool, tcpOwners } = workers;
   const announceSiblings = () => workers.announceSiblings();
   const queries = new WorkerQueries(pool, REPORT_WAIT_MS);
+  const admission = new AdmissionInForce(pool);
   if (opts.predecessor) ControlGenerations.adoptPredecessor(opts.predecessor, workers, calls);
   // Before any worker starts: it holds the config text the workers parse.
   const generations = new ControlGenerations({
@@ -153,17 +154,15 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const { peers, sendRoles, heartbeat } = startControlPeers({
     config, current: () => live.current, store, pool, log, activeCalls: () => calls.count,
     temperature: () => hottest(history.last()?.host.temperatures), criticalTemperature: () => live.policy.criticalCpuTemperature,
-    overloaded: () => admission !== null || overloadedNow(), utilisation: () => utilisationNow(),
+    overloaded: () => admission.current !== null || overloadedNow(), utilisation: () => utilisationNow(),
     onConfigApplied: () => view.storeChanged(),
   });
   const utilisationNow = () => sampler.utilisationNow();
   /** The last sample says the running workers are over the scale-out threshold. */
   const overloadedNow = () => utilisationNow() >= live.policy.scaleOutElu;
   const hostSampler = opts.hostSampler ?? createHostSampler({ dataDir: config.dataDir });
-  const setAdmission = (a: AdmissionRates | null) => {
-    admission = a;
-    pool.broadcast({ type: 'admission', admission: a });
-  };
+  const setAdmission = (a: AdmissionRates | null) => admission.set(a);
+
   const sampler = new SamplerLoop({
     pool, history, reportWaitMs: REPORT_WAIT_MS, sampleHost: () => hostSampler.sample(), activeCalls: () => calls.count,
     settings: () => live.policy, handOffStatus: () => peers.handOffStatus, actions: { setAdmission, log, peers }, listeners: sampleListeners,
@@ -174,7 +173,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const dialogParts = { recorder, calls, lamps, pool, successor: () => generations.successor };
   const hangup = new CallHangup({ calls, pool, tcpOwners, outcomes: byeOutcomes, flushDialogs: () => queries.flushDialogs(), ended: (events) => applyDialogEvents(dialogParts, 0, events), log });
   onMessage = routeWorkerMessages(workerMessages({
-    pool, store, peers: () => peers, config: () => live.current, admission: () => admission, tcpOwners, trunks, lamps, calls, recorder,
+    pool, store, peers: () => peers, config: () => live.current, admission: () => admission.current, tcpOwners, trunks, lamps, calls, recorder,
     sampler, traces: queries.traces, locations: queries.locations, byeOutcomes, flushes: queries.flushes, successor: () => generations.successor, predecessor: opts.predecessor, sendRoles, announceSiblings, log,
   }));
 
@@ -207,7 +206,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   let web: Awaited<ReturnType<typeof startControlWeb>>;
   try {
     web = await startControlWeb({
-      config, store, pool, peers, calls, trunks, history, totals: sampler.totals, view, current: () => live.current, admission: () => admission, reload, upgrade, print,
+      config, store, pool, peers, calls, trunks, history, totals: sampler.totals, view, current: () => live.current, admission: () => admission.current, reload, upgrade, print,
     });
   } catch (err) {
     await pool.stop();
