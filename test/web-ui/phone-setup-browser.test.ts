@@ -13,7 +13,8 @@ import { StoreView } from '../appliance/web/support/store-view.ts';
  * in-process appliance (SIP, DNS and the admin UI on 127.1.58.1): the phone setup card's fields
  * under each phone family's own labels, its copy buttons (read back from the clipboard) and the
  * appliance's DNS name offered next to its address; the ladder's time and delta per message
- * and its text export; a refused hand-off's reason; the pages by keyboard alone.
+ * and its text export; the call history CSV of the search shown; a refused hand-off's reason;
+ * the pages by keyboard alone.
  */
 const HOST = '127.1.58.1';
 const ADMIN_PW = 'Setup-Card-Admin-58';
@@ -222,5 +223,27 @@ describe.skipIf(!hasChromium)('phone setup card, ladder export, keyboard use (is
     await page.keyboard.type('192.168.1.77');
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Remove scanner.office.lan A' }).waitFor();
+  }, 30_000);
+
+  test('call history: "Download CSV" gives the records of the search shown, not all of them', async () => {
+    const t = Date.now();
+    const records = app.app.store.callRecords;
+    records.open({ callId: 'csv-1', fromTag: 'a', toTag: 'b', from: 'sip:581@office.lan', to: 'sip:583@office.lan', routedTo: null,
+      direction: 'internal', trunk: null, startedAt: t - 9000, answeredAt: t - 8000, endedAt: t - 2000, result: 200, reason: 'BYE', worker: 1 });
+    records.open({ callId: 'csv-2', fromTag: 'c', from: 'sip:584@office.lan', to: 'sip:585@office.lan', routedTo: null,
+      direction: 'internal', trunk: null, startedAt: t - 1000, endedAt: t - 900, result: 486, reason: '486 Busy Here', worker: 1 });
+    await page.getByRole('link', { name: 'Events' }).click();
+    await page.getByRole('link', { name: 'Calls' }).click();
+    const list = page.getByRole('table', { name: 'Call records, newest first' });
+    await list.getByRole('cell', { name: '486 Busy Here' }).waitFor();
+    await page.getByLabel('Extension').fill('581');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await list.getByRole('cell', { name: '486 Busy Here' }).waitFor({ state: 'detached' });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    expect(download.suggestedFilename()).toEndWith('.csv');
+    const csv = await Bun.file((await download.path())!).text();
+    expect(csv).toContain('csv-1');
+    expect(csv).not.toContain('csv-2');
+    expect(csv.split(/\r?\n/).filter((l) => l.trim()).length).toBe(2); // header + the one record shown
   }, 30_000);
 });
