@@ -4,7 +4,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { ConfigError } from '../errors/index.ts';
 import { PRIVATE_RANGES, type Cidr } from './cidr.ts';
 import { openFileLimit } from './fd-limit.ts';
-import { bool, cidr, domainName, int, list, num, oneOf, secondsDividing60, str, table, type Field } from './fields.ts';
+import { bool, cidr, cronSchedule, domainName, int, list, num, oneOf, secondsDividing60, str, table, type Field } from './fields.ts';
 import { parseWebConfig, type WebConfig } from './web-config.ts';
 import { parseLogConfig, type LogConfig } from './log-config.ts';
 import { parseMetricsConfig, type MetricsConfig } from './metrics-config.ts';
@@ -303,7 +303,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
   const cores = availableParallelism();
   const policyDefaults = Object.fromEntries(Object.keys(POLICY_KEYS).map((k) => [k, NaN]));
   const control = table(top.control, 'control', {
-    min_workers: int(1, 64), max_workers: int(1, 64), sample_schedule: str({ pattern: /^(\S+\s+){4,5}\S+$/, hint: 'a cron expression' }),
+    min_workers: int(1, 64), max_workers: int(1, 64), sample_schedule: cronSchedule,
     hand_off_mode: oneOf('redirect', 'forward'), heartbeat_seconds: secondsDividing60, stop_grace_seconds: int(0, 300), hand_off_schedule: pass,
     ...Object.fromEntries(Object.entries(POLICY_KEYS).map(([k, f]) => [k, ((v, key) => (Number.isNaN(v) ? NaN : f(v, key))) as Field<number>])),
   }, { ...DEFAULTS.control, max_workers: cores, min_workers: 1, hand_off_mode: 'redirect', heartbeat_seconds: 2, stop_grace_seconds: 10, hand_off_schedule: [], ...policyDefaults });

@@ -1,7 +1,6 @@
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors/index.ts';
-import { InvalidScheduleError, validateSchedule } from '../schedule/schedule.ts';
-import { int, str, table, type Field } from './fields.ts';
+import { cronSchedule, int, str, table, type Field } from './fields.ts';
 
 /** `[backups]`: scheduled, encrypted backups of the configuration (issue 17). */
 export interface BackupsConfig {
@@ -23,21 +22,10 @@ export interface BackupsConfig {
 const ABSENT = null;
 const optional = <T>(field: Field<T>): Field<T | undefined> => (v, key) => (v === ABSENT ? undefined : field(v, key));
 
-const schedule: Field<string> = (v, key) => {
-  const text = str()(v, key);
-  try {
-    validateSchedule(text);
-  } catch (err) {
-    if (err instanceof InvalidScheduleError) throw new ConfigError(key, err.message);
-    throw err;
-  }
-  return text;
-};
-
 /** Validates `[backups]`; relative paths are resolved against `baseDir` (the config file's directory). */
 export function parseBackupsConfig(raw: unknown, baseDir: string, dataDir: string): BackupsConfig {
   const c = table(raw, 'backups', {
-    schedule: optional(schedule), retention: int(1, 1000), directory: optional(str()), passphrase_file: optional(str()),
+    schedule: optional(cronSchedule), retention: int(1, 1000), directory: optional(str()), passphrase_file: optional(str()),
   }, { schedule: ABSENT, retention: 7, directory: ABSENT, passphrase_file: ABSENT });
   if (c.schedule !== undefined && c.passphrase_file === undefined) {
     throw new ConfigError('backups.passphrase_file', 'is required with backups.schedule: scheduled backups are encrypted (they hold the extensions\' password hashes); name a file (mode 0600) whose first line is the passphrase');

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/index.ts';
+import { InvalidScheduleError, validateSchedule } from '../schedule/schedule.ts';
 import { parseCidr, type Cidr } from './cidr.ts';
 
 /**
@@ -29,6 +30,18 @@ export const secondsDividing60: Field<number> = (v, key) => {
   const n = int(1, 60)(v, key);
   if (60 % n !== 0) throw new ConfigError(key, `${n} does not divide 60; use one of 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60 (a cron period restarts each minute)`);
   return n;
+};
+
+/** A node-cron expression (5 fields, or 6 with seconds first), checked by node-cron itself; the error names the key. */
+export const cronSchedule: Field<string> = (v, key) => {
+  const text = str()(v, key);
+  try {
+    validateSchedule(text);
+  } catch (err) {
+    if (err instanceof InvalidScheduleError) throw new ConfigError(key, err.message);
+    throw err;
+  }
+  return text;
 };
 
 export const num = (min: number, max: number): Field<number> => (v, key) => {

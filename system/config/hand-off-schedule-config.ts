@@ -1,6 +1,5 @@
 import { ConfigError } from '../errors/index.ts';
-import { InvalidScheduleError, validateSchedule } from '../schedule/schedule.ts';
-import { str, table, type Field } from './fields.ts';
+import { cronSchedule, str, table, type Field } from './fields.ts';
 
 /**
  * One `[[control.hand_off_schedule]]` entry (issue 19): at every start the cron expression
@@ -30,17 +29,6 @@ export const duration: Field<number> = (v, key) => {
   return seconds;
 };
 
-const cronExpression: Field<string> = (v, key) => {
-  const text = str()(v, key);
-  try {
-    validateSchedule(text);
-  } catch (err) {
-    if (err instanceof InvalidScheduleError) throw new ConfigError(key, err.message);
-    throw err;
-  }
-  return text;
-};
-
 /** Absent (TOML has no null): the key was not written. */
 const ABSENT = null;
 
@@ -54,7 +42,7 @@ export function parseHandOffSchedule(raw: unknown, peerNames: readonly string[])
   if (!Array.isArray(raw)) throw new ConfigError(key, 'expected a list of tables ([[control.hand_off_schedule]])');
   const out = raw.map((entry, i): HandOffWindowConfig => {
     const at = `${key}[${i}]`;
-    const e = table(entry, at, { schedule: cronExpression, duration, peer: (v, k) => (v === ABSENT ? undefined : str()(v, k)) }, { peer: ABSENT });
+    const e = table(entry, at, { schedule: cronSchedule, duration, peer: (v, k) => (v === ABSENT ? undefined : str()(v, k)) }, { peer: ABSENT });
     if (e.peer !== undefined && !peerNames.includes(e.peer)) throw new ConfigError(`${at}.peer`, `"${e.peer}" is not one of the [[peers]] (${peerNames.join(', ') || 'none configured'})`);
     return { schedule: e.schedule, durationSeconds: e.duration, ...(e.peer !== undefined ? { peer: e.peer } : {}) };
   });

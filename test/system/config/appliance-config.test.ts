@@ -87,6 +87,7 @@ describe('parseConfig: errors name the key', () => {
     ['forwarder with a name', '[dns]\nforwarders = ["dns.google"]', 'dns.forwarders[0]', /address or address#port/],
     ['min_workers > max_workers', '[control]\nmin_workers = 4\nmax_workers = 2', 'control.min_workers', /larger than/],
     ['bad cron', '[control]\nsample_schedule = "often"', 'control.sample_schedule', /cron/],
+    ['cron with six fields out of range (node-cron checks it, not a pattern)', '[control]\nsample_schedule = "99 * * * * *"', 'control.sample_schedule', /invalid schedule expression/],
     ['policy samples above their window', '[control]\nscale_out_samples = 6\nscale_out_window = 5', 'control.scale_out_samples', /larger than control\.scale_out_window/],
     ['shed relax samples above their window', '[control]\nshed_relax_samples = 9\nshed_relax_window = 4', 'control.shed_relax_samples', /could never fire/],
     ['shed_min_cut out of range', '[control]\nshed_min_cut = 0.95', 'control.shed_min_cut', /0\.01\.\.0\.9/],
