@@ -134,11 +134,11 @@ export class WebAuth {
     if (!this.credentials.isSet) throw new ApplianceError('conflict', 'no admin password yet: complete first-run setup');
     if (!(await this.credentials.verify(password))) {
       this.limiter.failed(client);
-      this.store.events.append('admin.login.failed', 'admin login failed', { client });
+      this.store.events.append('admin.login.failed', `admin login failed from ${client}`, { client });
       throw new ApplianceError('unauthenticated', 'wrong password');
     }
     this.limiter.succeeded(client);
-    this.store.events.append('admin.login', 'admin logged in', { client });
+    this.store.events.append('admin.login', `admin logged in from ${client}`, { client });
     return this.startSession(req, 200);
   }
 

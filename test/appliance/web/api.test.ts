@@ -363,6 +363,8 @@ describe('logout and expiry', () => {
       expect(locked.status).toBe(429);
       expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(b.store.events.recent(20, 'admin.login.failed').length).toBe(5);
+      // The event log says where the guesses came from (issue 18: failed logins with their source).
+      expect(b.store.events.recent(20, 'admin.login.failed').map((e) => e.message)).toContain('admin login failed from 127.0.0.1');
     } finally {
       await b.stop();
     }
