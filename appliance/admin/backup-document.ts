@@ -50,6 +50,10 @@ export interface BackupRingGroup {
   readonly ringSeconds: number;
   readonly timeoutSeconds: number;
   readonly fallback: string | null;
+  /** Its outside members' permissions (absent in backups made before they existed: the defaults). */
+  readonly callClass?: string;
+  readonly maxOutsideCalls?: number;
+  readonly outsideCallsPerHour?: number;
 }
 
 /** One extension's forwarding and do-not-disturb in a backup (issue 15): the store's record as it is. */
@@ -84,18 +88,20 @@ export function exportConfiguration(store: Store, config: ApplianceConfig, secre
     dnsRecords: store.dnsRecords.list().map((r) => ({ name: r.name, type: r.type, value: r.value, ttl: r.ttl })),
     ringGroups: store.ringGroups.list().map((g) => ({
       number: g.number, name: g.name, strategy: g.strategy, members: g.members, ringSeconds: g.ringSeconds, timeoutSeconds: g.timeoutSeconds, fallback: g.fallback,
+      callClass: g.callClass, maxOutsideCalls: g.maxOutsideCalls, outsideCallsPerHour: g.outsideCallsPerHour,
     })),
     callFeatures: store.callFeatures.list().map((f) => ({
       extension: f.extension, dnd: f.dnd, forwardAlways: f.forwardAlways, forwardBusy: f.forwardBusy,
       forwardNoAnswer: f.forwardNoAnswer, noAnswerSeconds: f.noAnswerSeconds, forwardUnreachable: f.forwardUnreachable,
+      voicemailUri: f.voicemailUri,
     })),
     outsideLine: exportOutsideLine(store, secrets),
   };
 }
 
 const TOP_FIELDS = ['format', 'version', 'createdAt', 'appliance', 'domain', 'secrets', 'extensions', 'dnsRecords', 'ringGroups', 'callFeatures', 'outsideLine'];
-const GROUP_FIELDS = ['number', 'name', 'strategy', 'members', 'ringSeconds', 'timeoutSeconds', 'fallback'];
-const FEATURE_FIELDS = ['extension', 'dnd', 'forwardAlways', 'forwardBusy', 'forwardNoAnswer', 'noAnswerSeconds', 'forwardUnreachable'];
+const GROUP_FIELDS = ['number', 'name', 'strategy', 'members', 'ringSeconds', 'timeoutSeconds', 'fallback', 'callClass', 'maxOutsideCalls', 'outsideCallsPerHour'];
+const FEATURE_FIELDS = ['extension', 'dnd', 'forwardAlways', 'forwardBusy', 'forwardNoAnswer', 'noAnswerSeconds', 'forwardUnreachable', 'voicemailUri'];
 const EXTENSION_FIELDS = ['number', 'displayName', 'e164', 'digest', 'permissions'];
 const PERMISSION_FIELDS = ['callClass', 'maxOutsideCalls', 'outsideCallsPerHour', 'outboundCallerId'];
 const SECRET_FIELDS = ['realm', 'ha1Md5', 'ha1Sha256'];
@@ -207,6 +213,9 @@ export function parseBackupDocument(json: string, encrypted: boolean): BackupDoc
       number: text(r, 'number', where, 16), name: r.name === undefined ? '' : text(r, 'name', where, 200), strategy: text(r, 'strategy', where, 16),
       members: r.members as string[], ringSeconds: whole(r, 'ringSeconds', where), timeoutSeconds: whole(r, 'timeoutSeconds', where),
       fallback: r.fallback === null || r.fallback === undefined ? null : text(r, 'fallback', where, 16),
+      ...(r.callClass !== undefined ? { callClass: text(r, 'callClass', where, 16) } : {}),
+      ...(r.maxOutsideCalls !== undefined ? { maxOutsideCalls: whole(r, 'maxOutsideCalls', where) } : {}),
+      ...(r.outsideCallsPerHour !== undefined ? { outsideCallsPerHour: whole(r, 'outsideCallsPerHour', where) } : {}),
     };
   });
   const callFeatures = raw.callFeatures === undefined ? [] : rows(raw, 'callFeatures').map((r, i): BackupCallFeatures => {
@@ -217,6 +226,7 @@ export function parseBackupDocument(json: string, encrypted: boolean): BackupDoc
     return {
       extension: text(r, 'extension', where, 16), dnd: r.dnd, forwardAlways: target('forwardAlways'), forwardBusy: target('forwardBusy'),
       forwardNoAnswer: target('forwardNoAnswer'), noAnswerSeconds: whole(r, 'noAnswerSeconds', where), forwardUnreachable: target('forwardUnreachable'),
+      voicemailUri: r.voicemailUri === null || r.voicemailUri === undefined ? null : text(r, 'voicemailUri', where, 200),
     };
   });
   return {

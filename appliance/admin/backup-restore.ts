@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ApplianceConfig } from '../../system/config/index.ts';
-import { outsideForwardCheck } from './outside-forward-check.ts';
+import { outsideForwardCheck, outsideMemberCheck } from './outside-forward-check.ts';
+import { voicemailUriCheck } from './voicemail-uri-check.ts';
 import { ApplianceError, ValidationError } from '../../system/errors/index.ts';
 import type { ExtensionRecord, Store } from '../../system/store/index.ts';
 import { DnsAdminService } from '../dns/admin-records.ts';
@@ -65,18 +66,19 @@ export function applyConfiguration(store: Store, config: ApplianceConfig, doc: B
     }));
     // Ring groups and forwards through the CLI's validation: groups first without their
     // fallback (it may name a group further down), then the fallbacks, then the forwards.
-    const groups = new RingGroupService(store, config.emergency.numbers, config.voicemail.uri !== undefined);
+    const groups = new RingGroupService(store, config.emergency.numbers, config.voicemail.uri !== undefined, outsideMemberCheck(config, store));
     doc.ringGroups.forEach((g, i) => row(`ring group ${i + 1} ("${g.number}")`, () => groups.add({ ...g, fallback: null })));
     doc.ringGroups.forEach((g, i) => row(`ring group ${i + 1} ("${g.number}")`, () => {
       if (g.fallback) groups.update({ number: g.number, fallback: g.fallback });
     }));
-    const features = new CallFeaturesService(store, outsideForwardCheck(config, store));
+    const features = new CallFeaturesService(store, outsideForwardCheck(config, store), voicemailUriCheck(config, store));
     doc.callFeatures.forEach((f, i) => row(`call features ${i + 1} ("${f.extension}")`, () => {
       features.forward(f.extension, 'always', f.forwardAlways);
       features.forward(f.extension, 'busy', f.forwardBusy);
       features.forward(f.extension, 'noanswer', f.forwardNoAnswer, f.noAnswerSeconds);
       features.forward(f.extension, 'unreachable', f.forwardUnreachable);
       features.dnd(f.extension, f.dnd);
+      if (f.voicemailUri) features.voicemail(f.extension, f.voicemailUri);
     }));
     // The outside line added in the store, after the extensions and groups its numbers ring.
     trunksNeedPassword = restoreOutsideLine(store, config, doc.outsideLine, row);

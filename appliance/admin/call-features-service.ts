@@ -3,6 +3,7 @@ import type { CallFeatures, CallFeaturesPatch, Store } from '../../system/store/
 import { checkNumber } from './extension-service.ts';
 import { isCallTarget } from './call-target-references.ts';
 import type { OutsideForwardCheck } from './outside-forward-check.ts';
+import type { VoicemailUriCheck } from './voicemail-uri-check.ts';
 
 /** The forward kinds an admin sets (issue 15). */
 export type ForwardKind = 'always' | 'busy' | 'noanswer' | 'unreachable';
@@ -14,8 +15,11 @@ const FIELD: Record<ForwardKind, 'forwardAlways' | 'forwardBusy' | 'forwardNoAns
 
 /** Call forwarding and do-not-disturb of extensions, shared by the CLI and the web API. */
 export class CallFeaturesService {
-  /** @param outside checks outside numbers as forward targets (outside-forward-check.ts); absent: they are refused. */
-  constructor(private readonly store: Store, private readonly outside?: OutsideForwardCheck) {}
+  /**
+   * @param outside checks outside numbers as forward targets (outside-forward-check.ts); absent: they are refused.
+   * @param voicemailUri checks an extension's own voicemail server (voicemail-uri-check.ts); absent: none can be set.
+   */
+  constructor(private readonly store: Store, private readonly outside?: OutsideForwardCheck, private readonly voicemailUri?: VoicemailUriCheck) {}
 
   get(extension: string): CallFeatures {
     this.existing(extension);
@@ -56,6 +60,28 @@ export class CallFeaturesService {
       }
     }
     return kind as ForwardKind;
+  }
+
+  /**
+   * The extension's own voicemail server (a SIP URI), used in place of `[voicemail] uri` for its
+   * unanswered and busy calls and its MWI subscriptions; null or '' goes back to the office's.
+   */
+  voicemail(extension: string, uri: string | null): CallFeatures {
+    const value = this.checkVoicemail(extension, uri);
+    const rec = this.store.callFeatures.set(extension, { voicemailUri: value });
+    this.store.events.append('admin.extension.voicemail', `extension ${extension}: voicemail ${value ?? 'the office\'s'}`, { number: extension, voicemailUri: value });
+    return rec;
+  }
+
+  /** Validates an extension's own voicemail URI without changing anything; returns what to store (null: the office's). */
+  checkVoicemail(extension: string, uri: string | null): string | null {
+    this.existing(extension);
+    const value = uri === null || uri === '' ? null : uri;
+    if (value !== null) {
+      const why = this.voicemailUri ? this.voicemailUri(value) : 'per-extension voicemail is not available here';
+      if (why) throw new ValidationError(why, 'voicemailUri');
+    }
+    return value;
   }
 
   /** Do-not-disturb on or off. */

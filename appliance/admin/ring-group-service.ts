@@ -1,8 +1,10 @@
 import { ValidationError } from '../../system/errors/index.ts';
-import { RING_STRATEGIES, type RingGroupRecord, type RingStrategy, type Store } from '../../system/store/index.ts';
+import { GROUP_OUTSIDE_DEFAULTS, RING_STRATEGIES, type ExtensionCallClass, type RingGroupRecord, type RingStrategy, type Store } from '../../system/store/index.ts';
 import { checkNotEmergency, cleanName } from './extension-service.ts';
 import { VOICEMAIL } from '../sip/proxy/call-plan.ts';
 import { isCallTarget, referencesTo } from './call-target-references.ts';
+import { checkPermissions } from './outside-call-permissions.ts';
+import type { OutsideMemberCheck } from './outside-forward-check.ts';
 
 /** A ring group as an admin gives it (CLI or API); absent fields keep their value (or default). */
 export interface RingGroupInput {
@@ -14,6 +16,12 @@ export interface RingGroupInput {
   readonly timeoutSeconds?: number;
   /** An extension or another group; null or '' removes it. */
   readonly fallback?: string | null;
+  /** The dearest class of outside member (internal | local | national | international | premium). */
+  readonly callClass?: string;
+  /** Outside members ringing or in a call at once (0-1000). */
+  readonly maxOutsideCalls?: number;
+  /** Calls to outside members started per hour (0-1000). */
+  readonly outsideCallsPerHour?: number;
 }
 
 const NUMBER = /^[0-9]{2,10}$/;
@@ -32,8 +40,12 @@ function seconds(v: number | undefined, field: string, min: number, max: number)
 
 /** Ring group management shared by the CLI and the web API (issue 15). */
 export class RingGroupService {
-  /** @param voicemail a `[voicemail]` server is configured: `voicemail` is a fallback (the group's own mailbox, docs/PBX.md). */
-  constructor(private readonly store: Store, private readonly emergencyNumbers: readonly string[] = [], private readonly voicemail = false) {}
+  /**
+   * @param voicemail a `[voicemail]` server is configured: `voicemail` is a fallback (the group's own mailbox, docs/PBX.md).
+   * @param outside checks outside numbers as members (outside-forward-check.ts); absent: members are extensions only.
+   */
+  constructor(private readonly store: Store, private readonly emergencyNumbers: readonly string[] = [], private readonly voicemail = false,
+    private readonly outside?: OutsideMemberCheck) {}
 
   list(): RingGroupRecord[] {
     return this.store.ringGroups.list();
@@ -47,11 +59,13 @@ export class RingGroupService {
     checkGroupNumber(input.number);
     checkNotEmergency(input.number, this.emergencyNumbers);
     if (this.store.extensions.get(input.number)) throw new ValidationError(`ring group number "${input.number}" is an extension`, 'number');
+    const permissions = { ...GROUP_OUTSIDE_DEFAULTS, ...this.permissions(input) };
     const rec = this.store.ringGroups.add({
       number: input.number,
       name: cleanName(input.name ?? ''),
       strategy: this.strategy(input.strategy ?? 'ring-all'),
-      members: this.members(input.members ?? []),
+      members: this.members(input.members ?? [], permissions.callClass),
+      ...permissions,
       ringSeconds: seconds(input.ringSeconds, 'ringSeconds', 5, 120) ?? 15,
       timeoutSeconds: seconds(input.timeoutSeconds, 'timeoutSeconds', 5, 180) ?? 60,
       fallback: this.fallback(input.number, input.fallback),
@@ -62,10 +76,16 @@ export class RingGroupService {
 
   update(input: RingGroupInput): RingGroupRecord {
     checkGroupNumber(input.number);
+    const cur = this.store.ringGroups.get(input.number);
+    const permissions = this.permissions(input);
+    const callClass = permissions.callClass ?? cur?.callClass ?? GROUP_OUTSIDE_DEFAULTS.callClass;
+    // A lower class must still permit the outside members the group keeps.
+    const members = input.members ?? (permissions.callClass !== undefined ? cur?.members : undefined);
     const patch: Parameters<Store['ringGroups']['update']>[1] = {
       ...(input.name !== undefined ? { name: cleanName(input.name) } : {}),
       ...(input.strategy !== undefined ? { strategy: this.strategy(input.strategy) } : {}),
-      ...(input.members !== undefined ? { members: this.members(input.members) } : {}),
+      ...(members !== undefined ? { members: this.members(members, callClass) } : {}),
+      ...permissions,
       ...(input.ringSeconds !== undefined ? { ringSeconds: seconds(input.ringSeconds, 'ringSeconds', 5, 120) } : {}),
       ...(input.timeoutSeconds !== undefined ? { timeoutSeconds: seconds(input.timeoutSeconds, 'timeoutSeconds', 5, 180) } : {}),
       ...(input.fallback !== undefined ? { fallback: this.fallback(input.number, input.fallback) } : {}),
@@ -89,12 +109,34 @@ export class RingGroupService {
     return s as RingStrategy;
   }
 
-  private members(list: readonly string[]): string[] {
-    if (!Array.isArray(list)) throw new ValidationError('members must be a list of extension numbers', 'members');
+  /** The group's outside permissions given (checked as an extension's are), without outboundCallerId (a group has none). */
+  private permissions(input: RingGroupInput): Partial<Pick<RingGroupRecord, 'callClass' | 'maxOutsideCalls' | 'outsideCallsPerHour'>> {
+    const p = checkPermissions({ callClass: input.callClass, maxOutsideCalls: input.maxOutsideCalls, outsideCallsPerHour: input.outsideCallsPerHour });
+    return {
+      ...(p.callClass !== undefined ? { callClass: p.callClass } : {}),
+      ...(p.maxOutsideCalls !== undefined ? { maxOutsideCalls: p.maxOutsideCalls } : {}),
+      ...(p.outsideCallsPerHour !== undefined ? { outsideCallsPerHour: p.outsideCallsPerHour } : {}),
+    };
+  }
+
+  /**
+   * Members: extensions, or outside numbers the dial plan routes in the group's class (never
+   * an emergency number, nor one of our own numbers written as if it were outside).
+   */
+  private members(list: readonly string[], callClass: ExtensionCallClass): string[] {
+    if (!Array.isArray(list)) throw new ValidationError('members must be a list of extension or outside numbers', 'members');
     if (list.length > MAX_MEMBERS) throw new ValidationError(`at most ${MAX_MEMBERS} members`, 'members');
     const seen = new Set<string>();
     for (const m of list) {
-      if (typeof m !== 'string' || !this.store.extensions.get(m)) throw new ValidationError(`member "${String(m).slice(0, 20)}" is not an extension`, 'members');
+      const shown = String(m).slice(0, 20);
+      if (typeof m !== 'string') throw new ValidationError(`member "${shown}" is not an extension`, 'members');
+      if (!this.store.extensions.get(m)) {
+        if (!this.outside || !/^\+?[0-9]{2,16}$/.test(m)) throw new ValidationError(`member "${shown}" is not an extension${this.outside ? ' nor an outside number' : ''}`, 'members');
+        if (this.store.ringGroups.get(m)) throw new ValidationError(`member "${shown}" is a ring group: use it as the fallback`, 'members');
+        if (this.emergencyNumbers.includes(m)) throw new ValidationError(`member "${shown}": an emergency number cannot be a group member`, 'members');
+        const why = this.outside(callClass, m);
+        if (why) throw new ValidationError(`member "${shown}" is not an extension, and as an outside number: ${why}`, 'members');
+      }
       if (seen.has(m)) throw new ValidationError(`member ${m} is listed twice`, 'members');
       seen.add(m);
     }

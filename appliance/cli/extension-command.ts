@@ -7,6 +7,7 @@ import { askRunningAppliance } from './control-client.ts';
 import type { CliCommand } from './command.ts';
 import { runFeatureVerb } from './extension-features-verbs.ts';
 import { outsideForwardCheck } from '../admin/outside-forward-check.ts';
+import { voicemailUriCheck } from '../admin/voicemail-uri-check.ts';
 
 /** `extension add|list|remove`: works on the store whether or not the appliance runs (WAL). */
 export const extensionCommand: CliCommand = {
@@ -15,7 +16,8 @@ export const extensionCommand: CliCommand = {
     'extension add <number> --password - [--name <display>] [--e164 <+number>] [--digest <policy>]   (- reads the password from stdin)',
     'extension digest <number> <default|md5|both|sha-256>   (digest algorithms its phones are challenged with)',
     'extension permit <number> [--class internal|local|national|international|premium] [--max-calls <n>] [--per-hour <n>] [--caller-id <+number>|none]',
-    'extension forward <number> always|busy|noanswer|unreachable <extension|group>|off [--after <s>]',
+    'extension forward <number> always|busy|noanswer|unreachable <extension|group|outside number>|off [--after <s>]',
+    'extension voicemail <number> <sip-uri>|off   (its own voicemail server instead of [voicemail] uri)',
     'extension dnd <number> on|off',
     'extension list',
     'extension remove <number>',
@@ -24,10 +26,10 @@ export const extensionCommand: CliCommand = {
     const [, verb, number, ...more] = args.positional;
     const policy = verb === 'digest' ? more.shift() : undefined;
     const rest = more;
-    if (verb === 'forward' || verb === 'dnd') {
+    if (verb === 'forward' || verb === 'dnd' || verb === 'voicemail') {
       const store = openStore(config.dataDir);
       try {
-        runFeatureVerb(verb, number === undefined ? [] : [number, ...rest], args, store, io, outsideForwardCheck(config, store));
+        runFeatureVerb(verb, number === undefined ? [] : [number, ...rest], args, store, io, outsideForwardCheck(config, store), voicemailUriCheck(config, store));
       } finally {
         store.close();
       }

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../system/errors/index.ts';
 import { parseInbound, parseRoute, parseTrunk } from '../../system/config/trunk-config.ts';
-import { GROUP_SETTINGS, RING_STRATEGIES } from '../../system/store/index.ts';
+import { EXTENSION_CALL_CLASSES, GROUP_OUTSIDE_DEFAULTS, GROUP_SETTINGS, RING_STRATEGIES } from '../../system/store/index.ts';
+import { voicemailUriRefusal } from '../admin/voicemail-uri-check.ts';
 import { checkNotEmergency, checkNumber, cleanName } from '../admin/extension-service.ts';
 import { checkGroupNumber } from '../admin/ring-group-service.ts';
 import { validateRecord } from '../dns/record-input.ts';
@@ -51,21 +52,27 @@ const dnsRecord: TableCheck = (key, d, rules) => {
  * full sync may bring the group before its members' extensions).
  */
 const ringGroup: TableCheck = (key, d, rules) => {
-  only(d, ['number', 'name', 'strategy', 'ringSeconds', 'timeoutSeconds', 'fallback', 'members']);
+  only(d, ['number', 'name', 'strategy', 'ringSeconds', 'timeoutSeconds', 'fallback', 'members', 'callClass', 'maxOutsideCalls', 'outsideCallsPerHour']);
   checkGroupNumber(key);
   if (d.number !== key) throw new Error('number does not match the key');
   checkNotEmergency(key, rules.emergencyNumbers);
   if (typeof d.name !== 'string') throw new Error('name must be a string');
   if (!(RING_STRATEGIES as readonly unknown[]).includes(d.strategy)) throw new Error('unknown strategy');
-  if (!Array.isArray(d.members) || d.members.length > 32) throw new Error('members must be a list of at most 32 extension numbers');
+  if (!Array.isArray(d.members) || d.members.length > 32) throw new Error('members must be a list of at most 32 extension or outside numbers');
   const members = d.members as unknown[];
-  for (const m of members) checkNumber(typeof m === 'string' ? m : '');
+  // An outside member (issue 15) was checked against the dial plan where the edit was made; at each call it is checked again here.
+  for (const m of members) if (typeof m !== 'string' || !TARGET.test(m) || rules.emergencyNumbers.includes(m)) checkNumber(typeof m === 'string' ? m : '');
+  // The group's outside permissions (absent from a member without them: the defaults).
+  const callClass = d.callClass ?? GROUP_OUTSIDE_DEFAULTS.callClass;
+  if (!(EXTENSION_CALL_CLASSES as readonly unknown[]).includes(callClass)) throw new Error('unknown call class');
   if (new Set(members).size !== members.length) throw new Error('a member is listed twice');
   const fallback = d.fallback;
   if (fallback !== null && (typeof fallback !== 'string' || (fallback !== VOICEMAIL && !/^[0-9]{2,10}$/.test(fallback)) || fallback === key)) throw new Error('fallback must be a number other than the group, voicemail, or null');
   return {
     number: key, name: cleanName(d.name), strategy: d.strategy, ringSeconds: whole(d.ringSeconds, 'ringSeconds', 5, 120),
-    timeoutSeconds: whole(d.timeoutSeconds, 'timeoutSeconds', 5, 180), fallback, members: members.slice(),
+    timeoutSeconds: whole(d.timeoutSeconds, 'timeoutSeconds', 5, 180), fallback, members: members.slice(), callClass,
+    maxOutsideCalls: whole(d.maxOutsideCalls ?? GROUP_OUTSIDE_DEFAULTS.maxOutsideCalls, 'maxOutsideCalls', 0, 1000),
+    outsideCallsPerHour: whole(d.outsideCallsPerHour ?? GROUP_OUTSIDE_DEFAULTS.outsideCallsPerHour, 'outsideCallsPerHour', 0, 1000),
   };
 };
 
@@ -73,7 +80,7 @@ const FORWARDS = ['forwardAlways', 'forwardBusy', 'forwardNoAnswer', 'forwardUnr
 
 /** Do-not-disturb and the forwards of one extension. */
 const callFeatures: TableCheck = (key, d) => {
-  only(d, ['extension', 'dnd', 'noAnswerSeconds', ...FORWARDS]);
+  only(d, ['extension', 'dnd', 'noAnswerSeconds', 'voicemailUri', ...FORWARDS]);
   checkNumber(key);
   if (d.extension !== key) throw new Error('extension does not match the key');
   if (typeof d.dnd !== 'boolean') throw new Error('dnd must be true or false');
@@ -83,6 +90,10 @@ const callFeatures: TableCheck = (key, d) => {
     if (t !== null && (typeof t !== 'string' || !TARGET.test(t) || t === key)) throw new Error(`${f} must be a number other than the extension, or null`);
     out[f] = t;
   }
+  // An extension's own voicemail server (issue 15): its form here; our domain, addresses and trunks were checked where it was set.
+  const vm = d.voicemailUri ?? null;
+  if (vm !== null && (typeof vm !== 'string' || voicemailUriRefusal(vm, { domain: '', ownAddresses: [], ownPorts: [], providerHosts: [] }))) throw new Error('voicemailUri must be a SIP URI or null');
+  out.voicemailUri = vm;
   return out;
 };
 

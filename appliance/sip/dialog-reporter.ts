@@ -4,6 +4,7 @@ import type { Target } from './proxy/targets.ts';
 import type { ClientTransaction } from './transaction/client-transaction.ts';
 import { cseqEventOf, dialogEventOf, type DialogEvent } from './dialog-events.ts';
 import { dialogLegs } from './hangup/dialog-legs.ts';
+import { recordedLeg, type AnsweringBranch } from './pbx/recorded-leg.ts';
 
 /**
  * Turns what the proxy forwards and what we answer ourselves into dialog events (the calls
@@ -19,9 +20,10 @@ export class DialogReporter {
 
   /**
    * The dialog event a response makes, if any; `extension`: whose phone sent it (early, start);
-   * `branch`: the client transaction it came on (a forwarded one).
+   * `branch`: the client transaction it came on (a forwarded one); `answering`: that branch's
+   * outside leg, if any, and the call's trunk leg before outside legs left (pbx/recorded-leg.ts).
    */
-  response(ctx: RequestContext, res: SipResponse, extension?: string, branch?: ClientTransaction): void {
+  response(ctx: RequestContext, res: SipResponse, extension?: string, branch?: ClientTransaction, answering?: AnsweringBranch): void {
     if (!this.sink) return;
     let event = dialogEventOf(ctx.req, res, Date.now(), ctx.st?.createdAt);
     if (!event) return;
@@ -31,7 +33,7 @@ export class DialogReporter {
     // What a hang-up from the UI needs, seen only here (sip/hangup/dialog-legs.ts).
     const legs = event.kind === 'start' && branch ? dialogLegs(ctx.req, branch.request, res, ctx.source, branch.dest, this.isUs) : undefined;
     if (legs && event.kind === 'start') event = { ...event, legs, cseq: ctx.req.headers.cseq.seq };
-    const leg = ctx.trunkCall;
+    const leg = answering ? recordedLeg(ctx.trunkCall, answering) : ctx.trunkCall;
     if (!leg || (event.kind !== 'start' && event.kind !== 'failed')) return this.sink(event);
     this.trunks()?.recorded(event.callId);
     this.sink({ ...event, trunk: leg.trunk, direction: leg.direction, routedTo: leg.routedTo, ...(leg.forwardedBy ? { forwardedBy: leg.forwardedBy } : {}) });

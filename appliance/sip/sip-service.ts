@@ -76,8 +76,8 @@ export class SipService implements PipelineServices {
   trunks: TrunkRouting | undefined;
   /** Feature codes (pipeline/stages/feature-codes.ts); set by the connection control section. */
   featureCodes: FeatureCodeControl | undefined;
-  /** The voicemail server (`[voicemail] uri`), for MWI subscriptions (pipeline/stages/voicemail-mwi.ts). */
-  voicemail: (() => Target | undefined | Promise<Target | undefined>) | undefined;
+  /** An extension's voicemail server (its own, else `[voicemail] uri`), for MWI subscriptions (pipeline/stages/voicemail-mwi.ts). */
+  voicemail: PipelineServices['voicemail'];
   /** Busy lamps, presence and pickup (sip/events/); set by the connection control section. */
   events: EventServices | undefined;
   private readonly transactions = new TransactionLayer();

@@ -5,7 +5,7 @@ import type { InboundConfig, RouteConfig, TrunkConfig } from '../../system/confi
 import type { ExtensionRecord } from '../../system/store/index.ts';
 import type { SipRequest, SipResponse } from '../sip/message/types.ts';
 import { parseSipUri, type SipUri } from '../sip/message/uri.ts';
-import type { OutsideCallRoute, TrunkHop, TrunkRouting } from '../sip/pipeline/context.ts';
+import type { OutsideCallRoute, OutsideCaller, TrunkHop, TrunkRouting } from '../sip/pipeline/context.ts';
 import type { Target, UpstreamAuthorizer } from '../sip/proxy/targets.ts';
 import { classPermits, inboundTarget, routeDialled } from './dial-plan.ts';
 import { digestAnswer } from './digest-answer.ts';
@@ -102,7 +102,7 @@ export class TrunkDirectory implements TrunkRouting {
     return routeDialled(dialled, this.routes, this.emergency);
   }
 
-  refusal(ext: ExtensionRecord, route: OutsideCallRoute): string | undefined {
+  refusal(ext: OutsideCaller, route: OutsideCallRoute): string | undefined {
     if (route.class === 'emergency') return undefined;
     if (!classPermits(ext.callClass, route.class as ExtensionRecord['callClass'])) return `Call class ${route.class} not permitted`;
     const now = Date.now();
@@ -144,7 +144,7 @@ export class TrunkDirectory implements TrunkRouting {
   }
 
   /** Our identity towards the provider of `trunk` for this extension's call (P-Asserted-Identity, RFC 3325). */
-  assertedIdentity(trunk: string, ext: ExtensionRecord): string {
+  assertedIdentity(trunk: string, ext: OutsideCaller): string {
     const t = this.byName.get(trunk)!;
     const id = ext.outboundCallerId ?? t.callerId ?? t.username;
     return `<sip:${id}@${t.domain}>`;
@@ -155,7 +155,7 @@ export class TrunkDirectory implements TrunkRouting {
    * list of destinations, proxy/failover.ts): a trunk down is skipped, except for an emergency
    * call (any way out is tried); a registrar that does not resolve is skipped.
    */
-  async target(route: OutsideCallRoute, caller: ExtensionRecord, onTrunk?: (trunk: string) => void): Promise<Target | undefined> {
+  async target(route: OutsideCallRoute, caller: OutsideCaller, onTrunk?: (trunk: string) => void): Promise<Target | undefined> {
     const chain = [route.trunk, ...route.failover].filter((n, i, all) => all.indexOf(n) === i);
     const usable = route.class === 'emergency' ? chain : chain.filter((n) => !this.isDown(n));
     const perTrunk = await Promise.all(usable.map((n) => this.trunkTarget(n, route.number, caller)));
@@ -179,7 +179,7 @@ export class TrunkDirectory implements TrunkRouting {
    * each with the account, our identity towards that provider, and one `onUnanswered` for
    * them all (every destination silent: the trunk is unreachable).
    */
-  private async trunkTarget(name: string, number: string, caller: ExtensionRecord): Promise<Target[] | undefined> {
+  private async trunkTarget(name: string, number: string, caller: OutsideCaller): Promise<Target[] | undefined> {
     const t = this.byName.get(name);
     if (!t) return undefined;
     const next = await this.resolveRegistrar(t).catch(() => undefined);

@@ -9,7 +9,7 @@ export const EVENT_KINDS = [
   // The admin (web UI, CLI): what they changed.
   'admin.backup', 'admin.ban.lift', 'admin.dns.add', 'admin.dns.edit', 'admin.dns.remove',
   'admin.extension.add', 'admin.extension.dnd', 'admin.extension.forward', 'admin.extension.import',
-  'admin.extension.remove', 'admin.extension.update', 'admin.group.add', 'admin.group.remove',
+  'admin.extension.remove', 'admin.extension.update', 'admin.extension.voicemail', 'admin.group.add', 'admin.group.remove',
   'admin.group.update', 'admin.hand-off', 'admin.hangup', 'admin.login', 'admin.login.failed', 'admin.logout',
   'admin.password', 'admin.restore', 'admin.setup', 'admin.take-back', 'admin.unregister',
   // The single-process runtime (tests, start-appliance.ts).

@@ -15,6 +15,8 @@ export interface CallFeatures {
   readonly noAnswerSeconds: number;
   /** No binding, or 408/480 from every phone. */
   readonly forwardUnreachable: string | null;
+  /** Its own voicemail server (a SIP URI), in place of `[voicemail] uri`; null: the office's. */
+  readonly voicemailUri: string | null;
 }
 
 /** The settable fields. */
@@ -22,11 +24,11 @@ export type CallFeaturesPatch = Partial<Omit<CallFeatures, 'extension'>>;
 
 interface Row {
   extension: string; dnd: number; forward_always: string | null; forward_busy: string | null;
-  forward_noanswer: string | null; noanswer_seconds: number; forward_unreachable: string | null;
+  forward_noanswer: string | null; noanswer_seconds: number; forward_unreachable: string | null; voicemail_uri: string | null;
 }
 
 /** What an extension has when nothing is set. */
-export const NO_FEATURES = { dnd: false, forwardAlways: null, forwardBusy: null, forwardNoAnswer: null, noAnswerSeconds: 20, forwardUnreachable: null } as const;
+export const NO_FEATURES = { dnd: false, forwardAlways: null, forwardBusy: null, forwardNoAnswer: null, noAnswerSeconds: 20, forwardUnreachable: null, voicemailUri: null } as const;
 
 /** Reads and writes the call_features table. */
 export class CallFeaturesStore {
@@ -42,6 +44,7 @@ export class CallFeaturesStore {
     return {
       extension, dnd: r.dnd !== 0, forwardAlways: r.forward_always, forwardBusy: r.forward_busy,
       forwardNoAnswer: r.forward_noanswer, noAnswerSeconds: r.noanswer_seconds, forwardUnreachable: r.forward_unreachable,
+      voicemailUri: r.voicemail_uri,
     };
   }
 
@@ -53,11 +56,12 @@ export class CallFeaturesStore {
   /** Changes some features of an extension (the caller checked that it exists). */
   set(extension: string, patch: CallFeaturesPatch, now = Date.now()): CallFeatures {
     const n = { ...this.get(extension), ...patch };
-    this.db.query(`INSERT INTO call_features (extension, dnd, forward_always, forward_busy, forward_noanswer, noanswer_seconds, forward_unreachable, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (extension) DO UPDATE SET dnd = excluded.dnd, forward_always = excluded.forward_always,
-      forward_busy = excluded.forward_busy, forward_noanswer = excluded.forward_noanswer, noanswer_seconds = excluded.noanswer_seconds,
-      forward_unreachable = excluded.forward_unreachable, updated_at = excluded.updated_at`)
-      .run(extension, n.dnd ? 1 : 0, n.forwardAlways, n.forwardBusy, n.forwardNoAnswer, n.noAnswerSeconds, n.forwardUnreachable, now);
+    this.db.query(`INSERT INTO call_features (extension, dnd, forward_always, forward_busy, forward_noanswer, noanswer_seconds, forward_unreachable,
+      voicemail_uri, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (extension) DO UPDATE SET dnd = excluded.dnd,
+      forward_always = excluded.forward_always, forward_busy = excluded.forward_busy, forward_noanswer = excluded.forward_noanswer,
+      noanswer_seconds = excluded.noanswer_seconds, forward_unreachable = excluded.forward_unreachable, voicemail_uri = excluded.voicemail_uri,
+      updated_at = excluded.updated_at`)
+      .run(extension, n.dnd ? 1 : 0, n.forwardAlways, n.forwardBusy, n.forwardNoAnswer, n.noAnswerSeconds, n.forwardUnreachable, n.voicemailUri, now);
     return this.get(extension);
   }
 

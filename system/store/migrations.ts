@@ -286,6 +286,19 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     // table, and the binding tombstones (a removal that a full sync must not undo).
     sql: MIGRATION_14,
   },
+  {
+    version: 15,
+    name: 'outside numbers as ring-group members, per-extension voicemail (issue 15)',
+    // A group calls its outside members as itself: its own class and limits (an extension's
+    // defaults); the call records' forwarded_by names the group. An extension's own voicemail
+    // server overrides [voicemail] uri (NULL: the office's).
+    sql: `
+      ALTER TABLE ring_groups ADD COLUMN call_class TEXT NOT NULL DEFAULT 'national';
+      ALTER TABLE ring_groups ADD COLUMN max_outside_calls INTEGER NOT NULL DEFAULT 2;
+      ALTER TABLE ring_groups ADD COLUMN outside_calls_per_hour INTEGER NOT NULL DEFAULT 30;
+      ALTER TABLE call_features ADD COLUMN voicemail_uri TEXT;
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; returns the versions applied now. */

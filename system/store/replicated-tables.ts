@@ -23,8 +23,9 @@ export interface ReplicatedTable {
 
 const EXTENSION_COLUMNS = ['number', 'display_name', 'realm', 'ha1_md5', 'ha1_sha256', 'e164', 'digest', 'call_class',
   'max_outside_calls', 'outside_calls_per_hour', 'outbound_caller_id'] as const;
-const RING_GROUP_COLUMNS = ['number', 'name', 'strategy', 'ring_seconds', 'timeout_seconds', 'fallback'] as const;
-const FEATURE_COLUMNS = ['extension', 'dnd', 'forward_always', 'forward_busy', 'forward_noanswer', 'noanswer_seconds', 'forward_unreachable'] as const;
+const RING_GROUP_COLUMNS = ['number', 'name', 'strategy', 'ring_seconds', 'timeout_seconds', 'fallback',
+  'call_class', 'max_outside_calls', 'outside_calls_per_hour'] as const;
+const FEATURE_COLUMNS = ['extension', 'dnd', 'forward_always', 'forward_busy', 'forward_noanswer', 'noanswer_seconds', 'forward_unreachable', 'voicemail_uri'] as const;
 const camel = (c: string) => c.replace(/_([a-z0-9])/g, (_, x: string) => x.toUpperCase());
 type Value = string | number | null;
 

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import { ApplianceError } from '../errors/index.ts';
+import { EXTENSION_CALL_CLASSES, type ExtensionCallClass } from './extensions-store.ts';
 
 /** How a ring group rings its members (issue 15): all at once, or one after another. */
 export type RingStrategy = 'ring-all' | 'hunt';
@@ -18,8 +19,17 @@ export interface RingGroupRecord {
   readonly timeoutSeconds: number;
   /** An extension or another group, rung when the group did not answer; null: none. */
   readonly fallback: string | null;
-  /** Extension numbers, in hunt order. */
+  /**
+   * Extension numbers and outside numbers (dialled through the dial plan), in hunt order.
+   * An outside member is called as the group: the permissions below, not the caller's.
+   */
   readonly members: readonly string[];
+  /** The dearest class of outside number a member may be (issue 15; internal < local < national < international < premium). */
+  readonly callClass: ExtensionCallClass;
+  /** Outside members ringing or in a call at once, over all the group's calls (0 = none). */
+  readonly maxOutsideCalls: number;
+  /** Calls to outside members started per hour (0 = none). */
+  readonly outsideCallsPerHour: number;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -27,10 +37,16 @@ export interface RingGroupRecord {
 interface Row {
   number: string; name: string; strategy: string; ring_seconds: number; timeout_seconds: number;
   fallback: string | null; created_at: number; updated_at: number;
+  call_class: string; max_outside_calls: number; outside_calls_per_hour: number;
 }
 
-/** The fields an admin sets on a group. */
-export type RingGroupFields = Omit<RingGroupRecord, 'createdAt' | 'updatedAt'>;
+type OutsidePermission = 'callClass' | 'maxOutsideCalls' | 'outsideCallsPerHour';
+
+/** The fields an admin sets on a group (the outside permissions default as an extension's: national, 2, 30). */
+export type RingGroupFields = Omit<RingGroupRecord, 'createdAt' | 'updatedAt' | OutsidePermission> & Partial<Pick<RingGroupRecord, OutsidePermission>>;
+
+/** A group's outside permissions when none are given (an extension's defaults, migration 8). */
+export const GROUP_OUTSIDE_DEFAULTS = { callClass: 'national', maxOutsideCalls: 2, outsideCallsPerHour: 30 } as const;
 
 /** CRUD on the ring_groups and ring_group_members tables. */
 export class RingGroupsStore {
@@ -53,9 +69,11 @@ export class RingGroupsStore {
   /** Inserts a new group; `conflict` when the number is taken. */
   add(rec: RingGroupFields, now = Date.now()): RingGroupRecord {
     if (this.get(rec.number)) throw new ApplianceError('conflict', `ring group ${rec.number} already exists`);
+    const p = { ...GROUP_OUTSIDE_DEFAULTS, ...rec };
     this.db.transaction(() => {
-      this.db.query(`INSERT INTO ring_groups (number, name, strategy, ring_seconds, timeout_seconds, fallback, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(rec.number, rec.name, rec.strategy, rec.ringSeconds, rec.timeoutSeconds, rec.fallback, now, now);
+      this.db.query(`INSERT INTO ring_groups (number, name, strategy, ring_seconds, timeout_seconds, fallback, call_class, max_outside_calls,
+        outside_calls_per_hour, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(rec.number, rec.name, rec.strategy, rec.ringSeconds, rec.timeoutSeconds, rec.fallback, p.callClass, p.maxOutsideCalls, p.outsideCallsPerHour, now, now);
       this.writeMembers(rec.number, rec.members);
     })();
     return this.get(rec.number)!;
@@ -67,8 +85,9 @@ export class RingGroupsStore {
     if (!cur) throw new ApplianceError('not-found', `ring group ${number} does not exist`);
     const next = { ...cur, ...patch };
     this.db.transaction(() => {
-      this.db.query('UPDATE ring_groups SET name = ?, strategy = ?, ring_seconds = ?, timeout_seconds = ?, fallback = ?, updated_at = ? WHERE number = ?')
-        .run(next.name, next.strategy, next.ringSeconds, next.timeoutSeconds, next.fallback, now, number);
+      this.db.query(`UPDATE ring_groups SET name = ?, strategy = ?, ring_seconds = ?, timeout_seconds = ?, fallback = ?, call_class = ?,
+        max_outside_calls = ?, outside_calls_per_hour = ?, updated_at = ? WHERE number = ?`)
+        .run(next.name, next.strategy, next.ringSeconds, next.timeoutSeconds, next.fallback, next.callClass, next.maxOutsideCalls, next.outsideCallsPerHour, now, number);
       if (patch.members) this.writeMembers(number, patch.members);
     })();
     return this.get(number)!;
@@ -93,6 +112,8 @@ export class RingGroupsStore {
     return {
       number: r.number, name: r.name, strategy: r.strategy === 'hunt' ? 'hunt' : 'ring-all', ringSeconds: r.ring_seconds,
       timeoutSeconds: r.timeout_seconds, fallback: r.fallback, members: this.membersOf.all(r.number).map((m) => m.member),
+      callClass: (EXTENSION_CALL_CLASSES as readonly string[]).includes(r.call_class) ? r.call_class as ExtensionCallClass : 'national',
+      maxOutsideCalls: r.max_outside_calls, outsideCallsPerHour: r.outside_calls_per_hour,
       createdAt: r.created_at, updatedAt: r.updated_at,
     };
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import dgram from 'node:dgram';
@@ -64,6 +64,46 @@ export function startSipp(args: string[], timeoutSeconds = 20): { done: Promise<
   let kill = () => {};
   const done = runSipp(args, timeoutSeconds, (k) => (kill = k));
   return { done, kill: () => kill() };
+}
+
+/**
+ * True when something has bound UDP `host:port` (IPv4), read from /proc/net/udp: no probe
+ * socket of ours, which could take the port just as sipp binds it.
+ */
+export function udpBound(host: string, port: number): boolean {
+  const hex = host.split('.').map(Number).reverse().map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+  const want = `${hex}:${port.toString(16).padStart(4, '0').toUpperCase()}`;
+  return readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => l.trim().split(/\s+/)[1] === want);
+}
+
+/**
+ * Starts a sipp UAS (`-i host -p port` among `args`) and resolves once it listens (at most
+ * 10 s), instead of a fixed sleep that a loaded box outlasts.
+ */
+export async function startSippUas(args: string[], timeoutSeconds = 20): Promise<{ done: Promise<SippResult>; kill: () => void }> {
+  const host = args[args.indexOf('-i') + 1];
+  const port = Number(args[args.indexOf('-p') + 1]);
+  const s = startSipp(args, timeoutSeconds);
+  let exited = false;
+  void s.done.then(() => (exited = true));
+  const end = Date.now() + 10_000;
+  while (!exited && !udpBound(host, port) && Date.now() < end) await Bun.sleep(10);
+  return s;
+}
+
+/**
+ * The messages of a sipp trace with the time each was sent or received (sipp's
+ * `-trace_msg` log: a line of dashes with the date and time, then "UDP message sent|received").
+ */
+export async function sippTimedMessages(r: SippResult): Promise<{ readonly at: number; readonly dir: 'sent' | 'received'; readonly text: string }[]> {
+  const text = await sippMessages(r);
+  // Both traces of a test come from this host's clock: read as UTC, only differences count.
+  return text.split(/^-{10,} (?=\d{4}-\d\d-\d\d)/m).flatMap((part) => {
+    const m = /^(\d{4}-\d\d-\d\d)[\t ]+(\d\d:\d\d:\d\d)(?:\.(\d+))?\s*\n\S+ message (sent|received)[^\n]*\n\s*([\s\S]*)$/.exec(part);
+    if (!m) return [];
+    const at = Date.parse(`${m[1]}T${m[2]}Z`) + Number(`0.${m[3] ?? '0'}`) * 1000;
+    return [{ at, dir: m[4] as 'sent' | 'received', text: m[5] }];
+  });
 }
 
 /** Reads sipp's message trace (for assertions on what went over the wire). */

@@ -62,6 +62,12 @@ export interface AbuseReporter {
 }
 
 /** A call over a SIP trunk (issue 14), as the trunk stages decided it. */
+/**
+ * Whose outside call it is, for its permissions and caller ID: an extension, or a ring group
+ * calling an outside member (its own class and limits, no caller ID of its own: the trunk's).
+ */
+export type OutsideCaller = Pick<ExtensionRecord, 'number' | 'callClass' | 'maxOutsideCalls' | 'outsideCallsPerHour' | 'outboundCallerId'>;
+
 export interface TrunkCall {
   readonly trunk: string;
   readonly direction: 'outbound' | 'inbound' | 'emergency';
@@ -90,7 +96,7 @@ export interface TrunkRouting {
   /** Where a number an extension dialled goes (`[[routes]]`, `[emergency]`), if outside. */
   route(dialled: string): OutsideCallRoute | undefined;
   /** Why this extension may not make this call now (its class, its limits), or undefined. */
-  refusal(extension: ExtensionRecord, route: OutsideCallRoute): string | undefined;
+  refusal(extension: OutsideCaller, route: OutsideCallRoute): string | undefined;
   /** An outside call of this extension leaves now: it counts against its limits until its record exists. */
   placed(callId: string, extension: string): void;
   /** The trunk's registration failed: its calls get 503 at once instead of timing out. */
@@ -102,7 +108,7 @@ export interface TrunkRouting {
    * as Target.headers). `onTrunk` hears which trunk the call uses, when that is not the route's
    * own: at once (the trunk is down) or when fail-over moves on.
    */
-  target(route: OutsideCallRoute, caller: ExtensionRecord, onTrunk?: (trunk: string) => void): Promise<Target | undefined>;
+  target(route: OutsideCallRoute, caller: OutsideCaller, onTrunk?: (trunk: string) => void): Promise<Target | undefined>;
   /** An outside call placed here got its final response: its call record counts it from now on. */
   recorded(callId: string): void;
   /**
@@ -164,8 +170,11 @@ export interface PipelineServices {
   isLocalHost(host: string): boolean;
   /** The outside line; undefined without `[[trunks]]`. */
   readonly trunks?: TrunkRouting;
-  /** The voicemail server (`[voicemail] uri`, resolved now); undefined without one. */
-  readonly voicemail?: () => Target | undefined | Promise<Target | undefined>;
+  /**
+   * The voicemail server of an extension's mailbox (its own `voicemailUri`, else `[voicemail]
+   * uri`), to resolve now; undefined (or the function returning undefined) without one.
+   */
+  readonly voicemail?: (extension: string) => (() => Target | undefined | Promise<Target | undefined>) | undefined;
   /** Feature codes; undefined: none (a bare SIP service in tests). */
   readonly featureCodes?: FeatureCodeControl;
   /** Busy lamps, presence and pickup (sip/events/); undefined: SUBSCRIBEs reach the phones. */

@@ -18,14 +18,16 @@ export interface CallPlanView {
   /** True when the extension has at least one binding. */
   readonly reachable: (extension: string) => boolean;
   /**
-   * The voicemail server (`[voicemail]`): an extension's calls that nobody answers or that are
-   * busy go there when it sets no forward of that kind itself. Undefined: no voicemail.
+   * The voicemail server (`[voicemail]`, or the extension's own `voicemailUri`): an extension's
+   * calls that nobody answers or that are busy go there when it sets no forward of that kind
+   * itself. Undefined: no voicemail.
    */
   readonly voicemail?: VoicemailPolicy;
   /**
    * True when `number` is an outside number the dial plan routes to a trunk (not an emergency
-   * number): a forward may go there (the forwarding extension's permissions are checked when
-   * it is rung, planned-locator.ts). Absent: forwards to outside numbers are not followed.
+   * number): a forward or a group member may go there (the permissions of the forwarding
+   * extension, or of the group, are checked when it is rung, planned-locator.ts). Absent:
+   * outside numbers are neither followed nor rung as members.
    */
   readonly outside?: (number: string) => boolean;
 }
@@ -36,6 +38,11 @@ export interface VoicemailPolicy {
   /** Also an extension without a binding (unreachable) or whose phones all answered 408/480. */
   readonly onNoAnswer: boolean;
   readonly noAnswerSeconds: number;
+  /**
+   * The office has no server of its own (`[voicemail] uri` unset): only extensions with their
+   * own `voicemailUri` go to voicemail.
+   */
+  readonly ownOnly?: boolean;
 }
 
 /**
@@ -60,7 +67,10 @@ export interface Hop {
 export interface PlannedTarget {
   readonly extension: string;
   readonly history: readonly Hop[];
-  /** An outside number (`extension` is the number dialled out): the extension whose forward it is, whose permissions and caller ID apply. */
+  /**
+   * An outside number (`extension` is the number dialled out): the extension whose forward it
+   * is, or the ring group whose member it is, whose permissions (and caller ID) apply.
+   */
   readonly forwardedBy?: string;
 }
 
@@ -138,17 +148,32 @@ export function nextAfter(then: Then, outcome: Outcome, view: CallPlanView, maxH
     return undefined;
   }
   if (then.leftMs > 0) {
-    const members = then.rest.filter((m) => view.isExtension(m) && !view.features(m).dnd && view.reachable(m));
-    if (members.length > 0) return huntStep(chain, members, then.memberMs, then.leftMs, then.fallback);
+    const members = then.rest.filter((m) => ringable(m, view));
+    if (members.length > 0) return huntStep(chain, members, then.memberMs, then.leftMs, then.fallback, view);
   }
   return go(then.fallback, 480);
 }
 
+/**
+ * Whether a group member rings now: an extension without DND and with a binding, or an outside
+ * number the dial plan routes (the group's permissions are checked when it is rung).
+ */
+function ringable(member: string, view: CallPlanView): boolean {
+  if (view.isExtension(member)) return !view.features(member).dnd && view.reachable(member);
+  return view.outside?.(member) ?? false;
+}
+
+/** A member of the group ending `chain` as a target: an outside member is called as the group. */
+function memberTarget(member: string, chain: readonly Hop[], view: CallPlanView): PlannedTarget {
+  const history = [...chain, { number: member }];
+  return view.isExtension(member) ? { extension: member, history } : { extension: member, history, forwardedBy: chain[chain.length - 1].number };
+}
+
 /** A hunt step: the first of `members` rings for its time (or what is left of the group's). */
-function huntStep(chain: readonly Hop[], members: readonly string[], memberMs: number, leftMs: number, fallback: string | null): CallPlan {
+function huntStep(chain: readonly Hop[], members: readonly string[], memberMs: number, leftMs: number, fallback: string | null, view: CallPlanView): CallPlan {
   const ringMs = Math.min(memberMs, leftMs);
   return {
-    kind: 'ring', targets: [{ extension: members[0], history: [...chain, { number: members[0] }] }],
+    kind: 'ring', targets: [memberTarget(members[0], chain, view)],
     then: { kind: 'group', ringMs, chain, rest: members.slice(1), memberMs, leftMs: leftMs - ringMs, fallback },
   };
 }
@@ -163,10 +188,10 @@ function follow(chain: readonly Hop[], view: CallPlanView, maxHops: number): Cal
   };
   const group = view.group(here.number);
   if (group) {
-    const members = group.members.filter((m) => view.isExtension(m) && !view.features(m).dnd && view.reachable(m));
+    const members = group.members.filter((m) => ringable(m, view));
     const fallback = last ? null : group.fallback;
-    if (members.length > 0 && group.strategy === 'hunt') return huntStep(chain, members, group.ringSeconds * 1000, group.timeoutSeconds * 1000, fallback);
-    const targets = members.map((m) => ({ extension: m, history: [...chain, { number: m }] }));
+    if (members.length > 0 && group.strategy === 'hunt') return huntStep(chain, members, group.ringSeconds * 1000, group.timeoutSeconds * 1000, fallback, view);
+    const targets = members.map((m) => memberTarget(m, chain, view));
     if (targets.length > 0) {
       return { kind: 'ring', targets, then: { kind: 'group', ringMs: group.timeoutSeconds * 1000, chain, rest: [], memberMs: 0, leftMs: 0, fallback } };
     }
@@ -200,9 +225,9 @@ function follow(chain: readonly Hop[], view: CallPlanView, maxHops: number): Cal
   };
 }
 
-/** An extension's own forwards, with the voicemail server where it sets none of that kind. */
+/** An extension's own forwards, with the voicemail server (the office's or its own) where it sets none of that kind. */
 function withVoicemail(f: CallFeatures, vm: VoicemailPolicy | undefined): CallFeatures {
-  if (!vm) return f;
+  if (!vm || (vm.ownOnly && !f.voicemailUri)) return f;
   const noAnswer = f.forwardNoAnswer ?? (vm.onNoAnswer ? VOICEMAIL : null);
   return {
     ...f,

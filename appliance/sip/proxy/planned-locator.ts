@@ -2,12 +2,16 @@ import type { RouteDecision, SerialStep, Target } from './targets.ts';
 import { historyInfo, VOICEMAIL, voicemailMailbox, type CallPlan, type Hop, type Outcome, type Then } from './call-plan.ts';
 import { diversion } from './diversion.ts';
 
-/** Where the voicemail server is (`[voicemail] uri`, resolved as any URI; undefined: not reachable now). */
-export type VoicemailTarget = () => Promise<Target | undefined> | Target | undefined;
+/**
+ * Where the voicemail server of `mailbox` is (the extension's own `voicemailUri`, else
+ * `[voicemail] uri`; resolved as any URI); undefined: none, or not reachable now.
+ */
+export type VoicemailTarget = (mailbox: string) => Promise<Target | undefined> | Target | undefined;
 
 /**
- * The next hop for an outside forward target: `number` through the dial plan as extension
- * `by` (its class and limits, its caller ID towards the provider); a string: why it may not.
+ * The next hop for an outside forward target or group member: `number` through the dial plan
+ * as extension or group `by` (its class and limits, an extension's caller ID towards the
+ * provider); a string: why it may not.
  */
 export type OutsideTarget = (number: string, by: string) => Promise<Target | string | undefined>;
 
@@ -30,17 +34,20 @@ export function withCallPlan(
 ): (user: string, method?: string) => Promise<RouteDecision> {
   const toOutside = async (number: string, by: string, history: readonly Hop[]): Promise<RouteDecision> => {
     const t = await outside?.(number, by);
-    if (typeof t === 'string') return { kind: 'reply', status: 403, reason: `Forward refused: ${t}` };
+    // A group member's hop has no cause (call-plan.ts Hop); a forward's has.
+    const member = history[history.length - 1].cause === undefined;
+    if (typeof t === 'string') return { kind: 'reply', status: 403, reason: `${member ? 'Outside member' : 'Forward'} refused: ${t}` };
     if (!t) return { kind: 'reply', status: 503, reason: 'Trunk Unavailable' };
     // The provider learns who forwarded (RFC 5806 Diversion; History-Info, RFC 7044); the trunk's own headers (P-Asserted-Identity) stay.
     return { kind: 'relay', targets: [{ ...t, headers: { ...t.headers, 'history-info': historyInfo(history, domain)!, diversion: diversion(history, domain) } }] };
   };
   const toVoicemail = async (history: readonly Hop[]): Promise<RouteDecision> => {
-    const t = await voicemail?.();
+    const mailbox = voicemailMailbox(history);
+    const t = await voicemail?.(mailbox);
     if (!t) return { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
     // RFC 4458 §3.2: the voicemail URI names the mailbox (target) and why (cause), and so does History-Info.
     const cause = history[history.length - 1].cause;
-    const uri = `${t.uri};target=sip:${voicemailMailbox(history)}%40${domain}`;
+    const uri = `${t.uri};target=sip:${mailbox}%40${domain}`;
     const headers = { 'history-info': historyInfo(history, domain, uri)!, diversion: diversion(history, domain) };
     return { kind: 'relay', targets: [{ ...t, uri: `${uri}${cause !== undefined ? `;cause=${cause}` : ''}`, headers }] };
   };

@@ -80,6 +80,8 @@ export class ProxyCore {
     }
     const targets = sips.targets;
     const st = ctx.st!;
+    // The call's trunk leg before any outside forward or group member left (the record of a call an extension answers).
+    const before = ctx.trunkCall;
     reports.inDialog(ctx.req);
     if (st.isInvite) this.deps.reply(ctx, 100, 'Trying'); // §16.2: before forking
     let setupTimed = false;
@@ -96,7 +98,8 @@ export class ProxyCore {
           setupTimed = true;
           counters.callSetup.observe((Date.now() - st.createdAt) / 1000);
         }
-        reports.response(ctx, res, ct && extensionOf.get(ct), ct);
+        const answering = ct && res.status < 300 ? { before, outsideLeg: launched[ct.index]?.outsideLeg } : undefined;
+        reports.response(ctx, res, ct && extensionOf.get(ct), ct, answering);
         return forwardedResponse(res, st.vias);
       },
       localFinal: (res) => reports.response(ctx, res),
@@ -128,6 +131,8 @@ export class ProxyCore {
           for (const [k, v] of Object.entries(target.headers ?? {})) {
             // A caller's own History-Info is kept and ours continues it (RFC 7044 §9.1, proxy/history-info.ts).
             if (k === 'history-info' && typeof h[k] === 'string' && h[k]) h[k] = appendHistoryInfo(h[k] as string, v);
+            // An outside forward or group member leaves with the trunk's identity for it, never the inside caller's (RFC 3325, trunk-outbound.ts).
+            else if (k === 'p-asserted-identity' && target.outsideLeg) h[k] = v;
             else if (!(k in h)) h[k] = v;
           }
           return transactions.createClient(fwd, target.dest, user);

@@ -2,20 +2,22 @@ import { ValidationError } from '../../../system/errors/index.ts';
 import type { CallFeatures, RingGroupRecord } from '../../../system/store/index.ts';
 import { CallFeaturesService } from '../../admin/call-features-service.ts';
 import { RingGroupService } from '../../admin/ring-group-service.ts';
-import { outsideForwardCheck } from '../../admin/outside-forward-check.ts';
+import { outsideForwardCheck, outsideMemberCheck } from '../../admin/outside-forward-check.ts';
+import { voicemailUriCheck } from '../../admin/voicemail-uri-check.ts';
 import { Fields, json, noContent, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { editedOn } from './edited-on.ts';
 import { featureCodeList } from '../../sip/pbx/feature-code.ts';
 
-const GROUP_FIELDS = ['number', 'name', 'strategy', 'members', 'ringSeconds', 'timeoutSeconds', 'fallback'];
-const FEATURE_FIELDS = ['dnd', 'forwardAlways', 'forwardBusy', 'forwardNoAnswer', 'noAnswerSeconds', 'forwardUnreachable'];
+const GROUP_FIELDS = ['number', 'name', 'strategy', 'members', 'ringSeconds', 'timeoutSeconds', 'fallback', 'callClass', 'maxOutsideCalls', 'outsideCallsPerHour'];
+const FEATURE_FIELDS = ['dnd', 'forwardAlways', 'forwardBusy', 'forwardNoAnswer', 'noAnswerSeconds', 'forwardUnreachable', 'voicemailUri'];
 
 function presentGroup(g: RingGroupRecord) {
   return {
     number: g.number, name: g.name, strategy: g.strategy, members: g.members, ringSeconds: g.ringSeconds,
-    timeoutSeconds: g.timeoutSeconds, fallback: g.fallback, createdAt: g.createdAt, updatedAt: g.updatedAt,
+    timeoutSeconds: g.timeoutSeconds, fallback: g.fallback, callClass: g.callClass, maxOutsideCalls: g.maxOutsideCalls,
+    outsideCallsPerHour: g.outsideCallsPerHour, createdAt: g.createdAt, updatedAt: g.updatedAt,
   };
 }
 
@@ -23,15 +25,16 @@ function presentFeatures(f: CallFeatures) {
   return {
     extension: f.extension, dnd: f.dnd, forwardAlways: f.forwardAlways, forwardBusy: f.forwardBusy,
     forwardNoAnswer: f.forwardNoAnswer, noAnswerSeconds: f.noAnswerSeconds, forwardUnreachable: f.forwardUnreachable,
+    voicemailUri: f.voicemailUri,
   };
 }
 
-/** A member list from a JSON body: an array of short strings (the service checks they are extensions). */
+/** A member list from a JSON body: an array of short strings (the service checks they are extensions or outside numbers). */
 function members(body: Record<string, unknown>): string[] | undefined {
   const v = body.members;
   if (v === undefined) return undefined;
   if (!Array.isArray(v) || v.length > 32 || v.some((m) => typeof m !== 'string' || m.length > 16)) {
-    throw new ValidationError('members must be a list of at most 32 extension numbers', 'members');
+    throw new ValidationError('members must be a list of at most 32 extension or outside numbers', 'members');
   }
   return v as string[];
 }
@@ -45,13 +48,16 @@ function groupInput(f: Fields, body: Record<string, unknown>) {
     ringSeconds: f.int('ringSeconds') ?? undefined,
     timeoutSeconds: f.int('timeoutSeconds') ?? undefined,
     fallback: f.nullableString('fallback'),
+    callClass: f.string('callClass', { max: 16 }),
+    maxOutsideCalls: f.int('maxOutsideCalls') ?? undefined,
+    outsideCallsPerHour: f.int('outsideCallsPerHour') ?? undefined,
   };
 }
 
 /** Ring groups CRUD and per-extension forwarding / do-not-disturb (issue 15, docs/API.md). */
 export function ringGroupRoutes({ config, store }: ApiDeps): Route[] {
-  const groups = new RingGroupService(store, config.emergency.numbers, config.voicemail.uri !== undefined);
-  const features = new CallFeaturesService(store, outsideForwardCheck(config, store));
+  const groups = new RingGroupService(store, config.emergency.numbers, config.voicemail.uri !== undefined, outsideMemberCheck(config, store));
+  const features = new CallFeaturesService(store, outsideForwardCheck(config, store), voicemailUriCheck(config, store));
   return [
     { method: 'GET', path: '/api/groups', handler: () => json(groups.list().map((g) => ({ ...presentGroup(g), editedOn: editedOn(store, 'ring-group', g.number) }))) },
     {
@@ -96,11 +102,14 @@ export function ringGroupRoutes({ config, store }: ApiDeps): Route[] {
         const forwards = ([['always', 'forwardAlways'], ['busy', 'forwardBusy'], ['noanswer', 'forwardNoAnswer'], ['unreachable', 'forwardUnreachable']] as const)
           .map(([kind, field]) => [kind, f.nullableString(field)] as const);
         const after = f.int('noAnswerSeconds', { min: 5, max: 120 }) ?? undefined;
+        const vm = f.nullableString('voicemailUri');
         features.get(n);
         for (const [kind, target] of forwards) if (target !== undefined && target !== null && target !== '') features.check(n, kind, target);
+        if (vm !== undefined) features.checkVoicemail(n, vm);
         for (const [kind, target] of forwards) if (target !== undefined) features.forward(n, kind, target || null, kind === 'noanswer' ? after : undefined);
         if (after !== undefined && forwards[2][1] === undefined) features.forward(n, 'noanswer', features.get(n).forwardNoAnswer, after);
         if (typeof body.dnd === 'boolean') features.dnd(n, body.dnd);
+        if (vm !== undefined) features.voicemail(n, vm);
         return json(presentFeatures(features.get(n)));
       },
     },

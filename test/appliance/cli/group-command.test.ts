@@ -31,12 +31,12 @@ beforeAll(() => {
 
 describe('group CLI', () => {
   test('add, list, members, remove', async () => {
-    expect(await cli('group', 'add', '600', '--members', '201,202', '--name', 'Reception')).toEqual({ code: 0, out: 'added ring group 600\tReception\tring-all\t60 s\tmembers=201,202\tfallback=-', err: '' });
+    expect(await cli('group', 'add', '600', '--members', '201,202', '--name', 'Reception')).toEqual({ code: 0, out: 'added ring group 600\tReception\tring-all\t60 s\tmembers=201,202\tfallback=-\toutside=national,2 at once,30/h', err: '' });
     expect((await cli('group', 'add', '601', '--members', '203', '--strategy', 'hunt', '--ring', '10', '--timeout', '30', '--fallback', '600')).code).toBe(0);
     expect((await cli('group', 'members', '600', '203,201')).out).toContain('members=203,201');
     expect(await cli('group', 'list')).toEqual({
       code: 0, err: '',
-      out: '600\tReception\tring-all\t60 s\tmembers=203,201\tfallback=-\n601\t-\thunt\t10 s each, 30 s in all\tmembers=203\tfallback=600',
+      out: '600\tReception\tring-all\t60 s\tmembers=203,201\tfallback=-\toutside=national,2 at once,30/h\n601\t-\thunt\t10 s each, 30 s in all\tmembers=203\tfallback=600\toutside=national,2 at once,30/h',
     });
     // Still the fallback of 601: refused, naming who uses it.
     expect(await cli('group', 'remove', '600')).toMatchObject({ code: 1, err: expect.stringMatching(/still used by group 601 \(fallback\)/) });
@@ -55,6 +55,10 @@ describe('group CLI', () => {
     ['a ring time too short', ['group', 'add', '610', '--members', '201', '--ring', '1'], /ringSeconds must be/],
     ['a fallback to itself', ['group', 'add', '610', '--members', '201', '--fallback', '610'], /fall back to itself/],
     ['a fallback nowhere', ['group', 'add', '610', '--members', '201', '--fallback', 'sip:evil@example.com'], /neither an extension nor a ring group/],
+    ['an outside member no route takes (no trunks here)', ['group', 'add', '610', '--members', '201,912125551234'], /member "912125551234" is not an extension, and as an outside number: no route of the dial plan takes it/],
+    ['an emergency number as a member', ['group', 'add', '610', '--members', '201,112'], /emergency number cannot be a group member/],
+    ['a call class that does not exist', ['group', 'add', '610', '--members', '201', '--class', 'free'], /call class must be one of/],
+    ['a limit that is not a number', ['group', 'add', '610', '--members', '201', '--per-hour', 'lots'], /--per-hour needs a whole number/],
     ['SQL in a member', ['group', 'add', '610', '--members', "201');DROP TABLE extensions;--"], /is not an extension/],
     ['header injection in the name', ['group', 'add', '610', '--members', '201', '--name', 'x'.repeat(65)], /longer than 64/],
   ];
@@ -78,6 +82,14 @@ describe('extension forward / dnd CLI', () => {
     expect((await cli('extension', 'forward', '201', 'noanswer', '203', '--after', '12')).out).toBe('extension 201: do-not-disturb off, forward always→202, noanswer→203 after 12 s');
     expect((await cli('extension', 'dnd', '201', 'on')).out).toBe('extension 201: do-not-disturb on, forward always→202, noanswer→203 after 12 s');
     expect((await cli('extension', 'forward', '201', 'always', 'off')).out).toBe('extension 201: do-not-disturb on, forward noanswer→203 after 12 s');
+  });
+
+  test('an own voicemail server: set, shown, cleared; refused at our own domain and address', async () => {
+    expect((await cli('extension', 'voicemail', '202', 'sip:vm202@192.0.2.50:5070')).out).toBe('extension 202: do-not-disturb off, forward off, voicemail sip:vm202@192.0.2.50:5070');
+    expect(await cli('extension', 'voicemail', '202', 'sip:202@office.lan')).toMatchObject({ code: 1, err: expect.stringMatching(/own domain office\.lan/) });
+    expect(await cli('extension', 'voicemail', '202', 'sip:vm@192.168.1.10')).toMatchObject({ code: 1, err: expect.stringMatching(/own SIP address/) });
+    expect(await cli('extension', 'voicemail', '202', 'tel:+19005551234')).toMatchObject({ code: 1, err: expect.stringMatching(/SIP URI/) });
+    expect((await cli('extension', 'voicemail', '202', 'off')).out).toBe('extension 202: do-not-disturb off, forward off');
   });
 
   test('a forward target cannot be removed while used', async () => {

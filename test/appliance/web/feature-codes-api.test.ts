@@ -25,8 +25,8 @@ describe('features list and feature codes API', () => {
     const res = await api.json('GET', '/api/features');
     expect(res.status).toBe(200);
     expect(res.body).toEqual([
-      { extension: '201', dnd: false, forwardAlways: null, forwardBusy: null, forwardNoAnswer: null, noAnswerSeconds: 20, forwardUnreachable: null },
-      { extension: '202', dnd: true, forwardAlways: null, forwardBusy: null, forwardNoAnswer: null, noAnswerSeconds: 20, forwardUnreachable: null },
+      { extension: '201', dnd: false, forwardAlways: null, forwardBusy: null, forwardNoAnswer: null, noAnswerSeconds: 20, forwardUnreachable: null, voicemailUri: null },
+      { extension: '202', dnd: true, forwardAlways: null, forwardBusy: null, forwardNoAnswer: null, noAnswerSeconds: 20, forwardUnreachable: null, voicemailUri: null },
     ]);
   });
 

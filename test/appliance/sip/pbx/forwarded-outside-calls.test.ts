@@ -80,6 +80,8 @@ describe.skipIf(!HAVE)('forwarded and group calls over a real provider', () => {
     const trace = await sippMessages(far);
     expect(trace).toMatch(/INVITE sip:\+12125551234@/);
     expect(trace).toMatch(/Diversion: <sip:201@office\.lan>;reason=unconditional;counter=1/);
+    // The forwarding extension's identity towards the provider (here the trunk's caller ID), never the caller's inside one.
+    expect(trace).toMatch(/P-Asserted-Identity: <sip:\+15551230000@provider\.example>/);
     await until(() => records().some((c) => c.routedTo === '+12125551234' && c.endedAt !== null));
     expect(records().find((c) => c.routedTo === '+12125551234')).toMatchObject({
       direction: 'outbound', trunk: 'provider', forwardedBy: '201', from: 'sip:202@office.lan', to: 'sip:201@office.lan', result: 200,

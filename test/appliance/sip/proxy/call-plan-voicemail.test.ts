@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { historyInfo, nextAfter, planCall, VOICEMAIL, voicemailMailbox, type CallPlan, type CallPlanView, type VoicemailPolicy } from '../../../../appliance/sip/proxy/call-plan.ts';
 import { diversion } from '../../../../appliance/sip/proxy/diversion.ts';
-import { NO_FEATURES, type CallFeatures } from '../../../../system/store/index.ts';
+import { GROUP_OUTSIDE_DEFAULTS, NO_FEATURES, type CallFeatures } from '../../../../system/store/index.ts';
 
 type Features = Partial<Omit<CallFeatures, 'extension'>> & { bound?: boolean };
 const VM: VoicemailPolicy = { onBusy: true, onNoAnswer: true, noAnswerSeconds: 20 };
@@ -40,7 +40,7 @@ describe('call plan with [voicemail]', () => {
   for (const [name, exts, vm, want] of cases) test(name, () => expect(path(planCall('201', view(exts, vm)))).toBe(want));
 
   test("a group's fallback `voicemail`: the group's own mailbox", () => {
-    const v: CallPlanView = { ...view({ 201: { bound: false } }), group: (n) => (n === '600' ? { number: '600', name: '', strategy: 'ring-all', ringSeconds: 15, timeoutSeconds: 60, fallback: VOICEMAIL, members: ['201'], createdAt: 0, updatedAt: 0 } : undefined) };
+    const v: CallPlanView = { ...view({ 201: { bound: false } }), group: (n) => (n === '600' ? { number: '600', name: '', strategy: 'ring-all', ringSeconds: 15, timeoutSeconds: 60, fallback: VOICEMAIL, members: ['201'], ...GROUP_OUTSIDE_DEFAULTS, createdAt: 0, updatedAt: 0 } : undefined) };
     const p = planCall('600', v);
     expect(path(p)).toBe('600>voicemail:480');
     expect(voicemailMailbox((p as Extract<CallPlan, { kind: 'ring' }>).targets[0].history)).toBe('600');
@@ -76,5 +76,19 @@ describe('call plan with outside forward targets', () => {
   }
   test('without the dial plan (no outside in the view) an outside target is not followed', () => {
     expect(path(planCall('201', view({ 201: { forwardAlways: '912125551234' } }, null)))).toBe('reply 404');
+  });
+});
+
+describe('per-extension voicemail (issue 15)', () => {
+  const OWN_ONLY: VoicemailPolicy = { ...VM, ownOnly: true };
+  const cases: [string, Record<string, Features>, string][] = [
+    ['no office server, an own voicemail URI: busy goes there', { 201: { dnd: true, voicemailUri: 'sip:vm@192.0.2.7' } }, '201>voicemail:486'],
+    ['no office server, no own URI: as before (486)', { 201: { dnd: true } }, 'reply 486'],
+    ['no office server: a forward target with its own URI takes the call to its own mailbox', { 201: { forwardAlways: '202' }, 202: { dnd: true, voicemailUri: 'sip:vm@192.0.2.7' } }, '201>202:302>voicemail:486'],
+  ];
+  for (const [name, exts, want] of cases) test(name, () => expect(path(planCall('201', view(exts, OWN_ONLY)))).toBe(want));
+  test('the mailbox is the extension before the voicemail hop (whose own server planned-locator picks)', () => {
+    const p = planCall('201', view({ 201: { forwardAlways: '202' }, 202: { dnd: true, voicemailUri: 'sip:vm@192.0.2.7' } }, OWN_ONLY));
+    expect(voicemailMailbox((p as Extract<CallPlan, { kind: 'ring' }>).targets[0].history)).toBe('202');
   });
 });

@@ -1,14 +1,15 @@
 import { describe, expect, test } from 'bun:test';
 import { historyInfo, nextAfter, planCall, type CallPlan, type CallPlanView, type Then } from '../../../../appliance/sip/proxy/call-plan.ts';
-import { NO_FEATURES, type CallFeatures, type RingGroupRecord } from '../../../../system/store/index.ts';
+import { GROUP_OUTSIDE_DEFAULTS, NO_FEATURES, type CallFeatures, type RingGroupRecord } from '../../../../system/store/index.ts';
 
 type Features = Partial<Omit<CallFeatures, 'extension'>>;
 
 /** A view over plain tables: extensions with their features and bindings, groups. */
-function view(exts: Record<string, Features & { bound?: boolean }>, groups: Record<string, Partial<RingGroupRecord>> = {}): CallPlanView {
+function view(exts: Record<string, Features & { bound?: boolean }>, groups: Record<string, Partial<RingGroupRecord>> = {}, outside: readonly string[] = []): CallPlanView {
   return {
+    outside: (n) => outside.includes(n),
     isExtension: (n) => n in exts,
-    group: (n) => (groups[n] ? { number: n, name: '', strategy: 'ring-all', ringSeconds: 15, timeoutSeconds: 60, fallback: null, members: [], createdAt: 0, updatedAt: 0, ...groups[n] } : undefined),
+    group: (n) => (groups[n] ? { number: n, name: '', strategy: 'ring-all', ringSeconds: 15, timeoutSeconds: 60, fallback: null, members: [], ...GROUP_OUTSIDE_DEFAULTS, createdAt: 0, updatedAt: 0, ...groups[n] } : undefined),
     features: (n) => ({ extension: n, ...NO_FEATURES, ...exts[n] }),
     reachable: (n) => exts[n]?.bound !== false,
   };
@@ -136,5 +137,38 @@ describe('nextAfter (serial forking)', () => {
 
   test('an answer never moves on', () => {
     expect(nextAfter(first.then!, { statuses: [200], rangOut: false }, v)).toBeUndefined();
+  });
+});
+
+describe('outside numbers as group members (issue 15)', () => {
+  // 912125551234 and 912125559999 are routed by the dial plan; 999 is not (nor an emergency number, which `outside` never takes).
+  const OUT = ['912125551234', '912125559999'];
+  const v = view({ 201: {}, 202: { dnd: true }, 203: {} }, {
+    600: { members: ['201', '912125551234', '202', '999'] },
+    610: { strategy: 'hunt', members: ['912125551234', '203', '912125559999'], ringSeconds: 10, timeoutSeconds: 25, fallback: '201' },
+  }, OUT);
+  const ring = (p: CallPlan | undefined) => p as Extract<CallPlan, { kind: 'ring' }>;
+  test('ring-all: the outside member rings with the extensions, called as the group; an unrouted one and a DND member are skipped', () => {
+    const p = ring(planCall('600', v));
+    expect(short(p)).toBe('ring 600>201 600>912125551234');
+    expect(p.targets.map((t) => t.forwardedBy)).toEqual([undefined, '600']);
+  });
+  test('hunt: outside members take their turn in order, each as the group, then the fallback', () => {
+    const seen: string[] = [];
+    let p = ring(planCall('610', v));
+    for (let i = 0; i < 5 && p?.kind === 'ring'; i++) {
+      seen.push(`${short(p)}${p.targets[0].forwardedBy ? ` as ${p.targets[0].forwardedBy}` : ''}`);
+      if (!p.then) break;
+      p = ring(nextAfter(p.then, { statuses: [487], rangOut: true }, v));
+    }
+    expect(seen).toEqual(['ring 610>912125551234 as 610', 'ring 610>203', 'ring 610>912125559999 as 610', 'ring 610>201:480']);
+  });
+  test('without outside routing (no trunks) an outside member is never rung', () => {
+    const none = view({ 201: {} }, { 600: { members: ['912125551234'] } });
+    expect(short(planCall('600', none))).toBe('reply 480');
+  });
+  test('an extension forwarding to an outside number stays its own outside call, not a group\'s', () => {
+    const p = ring(planCall('201', view({ 201: { forwardAlways: '912125551234' } }, {}, OUT)));
+    expect(p.targets[0].forwardedBy).toBe('201');
   });
 });
