@@ -47,7 +47,17 @@ export function fill(el: Element, ...children: Child[]): void {
 }
 
 /** A table with a caption, header and rows (cells are children). */
-export function table(caption: string, headers: string[], rows: Child[][], empty = 'none'): HTMLElement {
+/**
+ * Columns shown only when some row has something in them: "Edited on" names the peer-group
+ * member of a row's last edit (issue 19), which the API leaves null on an appliance without peers.
+ */
+const SHOWN_WHEN_FILLED = new Set(['Edited on']);
+
+export function table(caption: string, allHeaders: string[], allRows: Child[][], empty = 'none'): HTMLElement {
+  const blank = (c: Child) => c === '' || c === null || c === undefined;
+  const keep = allHeaders.map((t, i) => !SHOWN_WHEN_FILLED.has(t) || allRows.some((r) => !blank(r[i])));
+  const headers = allHeaders.filter((_, i) => keep[i]);
+  const rows = allRows.map((r) => r.filter((_, i) => keep[i]));
   return h('div', { class: 'table-wrap' },
     h('table', {},
       h('caption', {}, caption),

@@ -28,7 +28,7 @@ export function dnsRoutes({ config, store, view }: ApiDeps): Route[] {
     {
       method: 'GET', path: '/api/dns', handler: () => json({
         zone: config.dns.zone, enumSuffix: config.dns.enumSuffix, defaultTtl: config.dns.ttl, types: ADMIN_TYPES,
-        records: service.list().map((r) => ({ ...r, derived: r.derived ?? null, editedOn: r.derived ? null : editedOn(store, 'dns-record', dnsRecordKey(r)) })),
+        records: service.list().map((r) => ({ ...r, derived: r.derived ?? null, editedOn: r.derived ? null : editedOn({ config, store }, 'dns-record', dnsRecordKey(r)) })),
       }),
     },
     {

@@ -1,3 +1,4 @@
+import type { ApplianceConfig } from '../../../system/config/index.ts';
 import type { ReplicatedKind, Store } from '../../../system/store/index.ts';
 
 /**
@@ -5,7 +6,9 @@ import type { ReplicatedKind, Store } from '../../../system/store/index.ts';
  * version's origin); null before replication or without peers. The API shows it next to
  * extensions, DNS records, ring groups and trunks.
  */
-export function editedOn(store: Store, kind: ReplicatedKind, key: string): string | null {
+export function editedOn({ config, store }: { readonly config: ApplianceConfig; readonly store: Store }, kind: ReplicatedKind, key: string): string | null {
+  // Without peers every row was edited here: naming this box's own name (often the host name) only confuses.
+  if (config.peers.length === 0) return null;
   return store.configVersions.version(kind, key)?.origin || null;
 }
 

@@ -43,7 +43,7 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
     {
       method: 'GET', path: '/api/extensions', handler: () => {
         const counts = countByNumber();
-        return json(service.list().map((e) => present(e, counts.get(e.number) ?? 0, service.learntSha256(e.number), editedOn(store, 'extension', e.number))));
+        return json(service.list().map((e) => present(e, counts.get(e.number) ?? 0, service.learntSha256(e.number), editedOn({ config, store }, 'extension', e.number))));
       },
     },
     {

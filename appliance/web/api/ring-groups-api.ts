@@ -59,7 +59,7 @@ export function ringGroupRoutes({ config, store }: ApiDeps): Route[] {
   const groups = new RingGroupService(store, config.emergency.numbers, config.voicemail.uri !== undefined, outsideMemberCheck(config, store));
   const features = new CallFeaturesService(store, outsideForwardCheck(config, store), voicemailUriCheck(config, store));
   return [
-    { method: 'GET', path: '/api/groups', handler: () => json(groups.list().map((g) => ({ ...presentGroup(g), editedOn: editedOn(store, 'ring-group', g.number) }))) },
+    { method: 'GET', path: '/api/groups', handler: () => json(groups.list().map((g) => ({ ...presentGroup(g), editedOn: editedOn({ config, store }, 'ring-group', g.number) }))) },
     {
       method: 'POST', path: '/api/groups', handler: async ({ req }) => {
         const body = await readJsonObject(req);

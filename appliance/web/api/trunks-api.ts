@@ -33,7 +33,7 @@ export function trunkRoutes({ config, store, view }: ApiDeps): Route[] {
         const now = line.view();
         return json(view.trunks().map((s) => ({
           ...presentTrunk(s, now.trunks.find((t) => t.name === s.name)), origin: now.origins.trunks.get(s.name)?.from ?? 'config',
-          editedOn: editedOn(store, 'trunk', s.name),
+          editedOn: editedOn({ config, store }, 'trunk', s.name),
         })));
       },
     },

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { BindingRecord } from '../../../system/store/index.ts';
 import { ApiClient, startWebFixture, type WebFixture } from './support/web-fixture.ts';
 
+const PEER_TOML = '[[peers]]\nname = "b"\nurl = "https://127.0.0.9:8081"\nsip = "127.0.0.9:5060"\nsecret = "peer-secret-of-the-api-test"';
+
 /** The admin JSON API against a real server on 127.0.0.1:0 over a real store (docs/API.md). */
 const PASSWORD = 'Correct-Horse-42';
 const EXT_PW = 'Str0ng-Secret-77';
@@ -18,7 +20,8 @@ let fx: WebFixture;
 let api: ApiClient;
 
 beforeAll(async () => {
-  fx = await startWebFixture({ extraRoutes: { '/peer/': () => new Response('peer api', { status: 200 }) } });
+  // One peer configured: the lists name the member an edit was made on (without peers they do not).
+  fx = await startWebFixture({ extraRoutes: { '/peer/': () => new Response('peer api', { status: 200 }) }, webToml: PEER_TOML });
   api = new ApiClient(fx.web.url, fx.web.certificate?.cert);
 });
 afterAll(() => fx?.stop());
@@ -348,6 +351,20 @@ describe('logout and expiry', () => {
       expect((await c.json('GET', '/api/extensions')).status).toBe(401);
     } finally {
       await short.stop();
+    }
+  });
+
+  test('without peers no list names a member: every edit was made here (the box\'s own name only confused)', async () => {
+    const alone = await startWebFixture();
+    try {
+      alone.store.configVersions.setOrigin('vm');
+      const c = new ApiClient(alone.web.url, alone.web.certificate?.cert);
+      await c.json('POST', '/api/setup', { token: alone.web.setupToken, password: PASSWORD });
+      expect((await c.json('POST', '/api/extensions', { number: '205', password: EXT_PW })).status).toBe(201);
+      expect(alone.store.configVersions.version('extension', '205')?.origin).toBe('vm');
+      expect((await c.json('GET', '/api/extensions')).body).toMatchObject([{ number: '205', editedOn: null }]);
+    } finally {
+      await alone.stop();
     }
   });
 

@@ -18,6 +18,8 @@ beforeAll(async () => {
     '[[routes]]', 'name = "national"', 'pattern = "^9(1[2-8][0-9]{9})$"', 'replace = "+$1"', 'trunk = "provider"', 'class = "national"',
     '[[routes]]', 'name = "premium"', 'pattern = "^9(19[0-9]{9})$"', 'replace = "+$1"', 'trunk = "provider"', 'class = "premium"',
     '[emergency]', 'numbers = ["911"]', 'trunk = "provider"',
+    // A peer, so that the list names the member an edit was made on.
+    '[[peers]]', 'name = "a"', 'url = "https://127.0.0.9:8081"', 'sip = "127.0.0.9:5060"', 'secret = "peer-secret-of-the-groups-test"',
   ].join('\n');
   fx = await startWebFixture({ config: parseConfig(`data_dir = "${dir}"\n[sip]\nlisten = "127.0.0.1"\ndomain = "office.lan"\n[web]\nlisten = "127.0.0.1"\nport = 0\n${line}\n`, 'test') });
   api = new ApiClient(fx.web.url, fx.web.certificate?.cert);
