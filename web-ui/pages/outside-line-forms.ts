@@ -36,7 +36,7 @@ const optional = (v: string) => (v.trim() === '' ? undefined : v.trim());
 /** Add a trunk (POST /api/trunks): the `[[trunks]]` keys; the password goes to the store sealed, never back. */
 export function addTrunkForm(done: () => void): HTMLFormElement {
   const name = text('name', 'provider2');
-  const registrar = text('registrar', 'sip.provider.example or 192.0.2.10:5060');
+  const registrar = text('registrar', 'sip.provider.example');
   const transport = h('select', { name: 'transport' }, ['udp', 'tcp', 'tls'].map((t) => h('option', { value: t }, t.toUpperCase())));
   const username = text('username', '5551230000');
   const password = text('password', '', 'password');
@@ -44,11 +44,11 @@ export function addTrunkForm(done: () => void): HTMLFormElement {
   const authUsername = text('authUsername', 'default: the user name');
   const domain = text('domain', 'default: the registrar host');
   const callerId = text('callerId', '+15551230000');
-  const register = h('select', { name: 'register' }, h('option', { value: 'yes' }, 'yes: register with the password'), h('option', { value: 'no' }, 'no: IP-authenticated'));
+  const register = h('select', { name: 'register' }, h('option', { value: 'yes' }, 'yes'), h('option', { value: 'no' }, 'no (IP-authenticated)'));
   return jsonForm('Add trunk', 'Add a trunk', [
     field('Name', name, 'letters, digits, . _ -'), field('Registrar', registrar, 'host or host:port'), field('Transport', transport),
     field('User name', username), field('Password', password, 'kept encrypted; never shown again'), field('Auth user', authUsername),
-    field('Domain', domain), field('Caller ID', callerId, 'default outgoing identity'), field('Register', register),
+    field('Domain', domain), field('Caller ID', callerId, 'default outgoing identity'), field('Register', register, 'with the user name and password'),
   ], 'Add trunk', () => api('POST', '/api/trunks', {
     name: name.value.trim(), registrar: registrar.value.trim(), transport: transport.value, username: username.value.trim(),
     password: password.value === '' ? undefined : password.value, authUsername: optional(authUsername.value), domain: optional(domain.value),
@@ -83,8 +83,8 @@ export function editTrunkForm(t: Trunk, done: () => void): HTMLFormElement {
   keepalive.value = t.keepalive === null ? '' : String(t.keepalive);
   const tlsCa = text('tlsCa', '/etc/office/provider-ca.pem (TLS only)');
   tlsCa.value = t.tlsCa ?? '';
-  const register = h('select', { name: 'register' }, h('option', { value: 'yes', selected: t.register !== false }, 'yes: register with the password'),
-    h('option', { value: 'no', selected: t.register === false }, 'no: IP-authenticated'));
+  const register = h('select', { name: 'register' }, h('option', { value: 'yes', selected: t.register !== false }, 'yes'),
+    h('option', { value: 'no', selected: t.register === false }, 'no (IP-authenticated)'));
   const initial: Record<string, unknown> = {
     registrar: t.registrar, transport: t.transport, username: t.username, authUsername: authUsername.value || null, domain: t.domain,
     callerId: t.callerId, keepalive: t.keepalive, tlsCa: t.tlsCa, register: t.register,
@@ -104,7 +104,7 @@ export function editTrunkForm(t: Trunk, done: () => void): HTMLFormElement {
     field('Registrar', registrar, 'host or host:port'), field('Transport', transport), field('User name', username),
     field('New password', password, 'empty: keep the one stored; never shown'), field('Auth user', authUsername), field('Domain', domain),
     field('Caller ID', callerId, 'default outgoing identity'), field('Keep-alive (s)', keepalive, '0: none'), field('TLS CA file', tlsCa, 'a provider with a private CA'),
-    field('Register', register),
+    field('Register', register, 'with the user name and password'),
   ], 'Save trunk', () => {
     const patch = changes();
     if (Object.keys(patch).length === 0) return Promise.resolve();
