@@ -74,12 +74,16 @@ export interface DnsRecord {
 /** A ring group (`GET /api/groups`; docs/PBX.md). Members in hunt order. */
 export interface RingGroup {
   number: string; name: string; strategy: 'ring-all' | 'hunt'; members: string[]; ringSeconds: number; timeoutSeconds: number; fallback: string | null;
+  /** The group's permissions for its outside members (docs/PBX.md). */
+  callClass: string; maxOutsideCalls: number; outsideCallsPerHour: number;
   /** The peer group member its last edit was made on (null: before replication, or no peers). */
   editedOn?: string | null;
 }
 /** An extension's forwarding and do-not-disturb (`GET /api/features`). */
 export interface CallFeatures {
   extension: string; dnd: boolean; forwardAlways: string | null; forwardBusy: string | null; forwardNoAnswer: string | null; noAnswerSeconds: number; forwardUnreachable: string | null;
+  /** Its own voicemail server; null: the office's. */
+  voicemailUri: string | null;
 }
 /** The phones' feature codes and the voicemail server (`GET /api/feature-codes`). */
 export interface FeatureCodes {

@@ -83,7 +83,7 @@ describe.skipIf(!hasChromium)('PBX pages in Chromium', () => {
     await form.getByRole('button', { name: 'Add group' }).click();
     const groups = page.getByRole('table', { name: 'Ring groups' });
     await groups.getByRole('cell', { name: '600', exact: true }).waitFor();
-    expect(fx.store.ringGroups.get('600')?.members).toEqual(['201', '202', '203']);
+    expect(fx.store.ringGroups.get('600')).toMatchObject({ members: ['201', '202', '203'], callClass: 'national', maxOutsideCalls: 2, outsideCallsPerHour: 30 });
     // Member order: 203 moves up once, the hunt order in the store follows.
     await page.getByRole('button', { name: 'Move 203 up in group 600' }).click();
     await page.waitForFunction(() => document.querySelector('ol.members')?.textContent?.indexOf('(203)')! < document.querySelector('ol.members')!.textContent!.indexOf('Sales'));
@@ -126,6 +126,11 @@ describe.skipIf(!hasChromium)('PBX pages in Chromium', () => {
     await page.getByText('Extension 204 saved').waitFor();
     expect(fx.store.callFeatures.get('201').forwardAlways).toBe('600');
     expect(fx.store.callFeatures.get('204')).toMatchObject({ forwardNoAnswer: '201', noAnswerSeconds: 30 });
+    // 204's own voicemail server (issue 15), saved through the page (its refusals: ring-groups-api.test.ts).
+    await page.getByLabel('Own voicemail server of 204').fill('sip:vm204@192.0.2.60:5070');
+    await page.getByRole('button', { name: 'Save forwarding of 204' }).click();
+    await page.getByText('Extension 204 saved').waitFor();
+    expect(fx.store.callFeatures.get('204').voicemailUri).toBe('sip:vm204@192.0.2.60:5070');
     await page.getByLabel('Forward on busy of 203').fill('203');
     await page.getByRole('button', { name: 'Save forwarding of 203' }).click();
     await page.locator('.notice.error').waitFor();

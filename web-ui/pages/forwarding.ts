@@ -25,9 +25,11 @@ export const forwardingPage: Page = (root) => {
     })])) as Record<ForwardField, HTMLInputElement>;
     const after = h('input', { name: 'noAnswerSeconds', type: 'number', min: 5, max: 120, value: f.noAnswerSeconds, 'aria-label': `No-answer time of ${f.extension} (s)`, class: 'seconds' });
     const dnd = h('input', { type: 'checkbox', name: 'dnd', checked: f.dnd, 'aria-label': `Do not disturb ${f.extension}` });
+    const vm = h('input', { name: 'voicemailUri', maxlength: 200, size: 18, value: f.voicemailUri ?? '', placeholder: 'the office\'s', 'aria-label': `Own voicemail server of ${f.extension}` });
     const save = actionButton('Save', async () => {
       const body: Record<string, unknown> = { dnd: dnd.checked, noAnswerSeconds: Number(after.value) };
       for (const [k] of FORWARDS) body[k] = inputs[k].value.trim() || null;
+      body.voicemailUri = vm.value.trim() || null;
       await api('PUT', `/api/extensions/${encodeURIComponent(f.extension)}/features`, body);
       notify(`Extension ${f.extension} saved`);
       await load();
@@ -36,14 +38,14 @@ export const forwardingPage: Page = (root) => {
     return [
       h('span', {}, f.extension, label ? h('span', { class: 'hint' }, ` ${label}`) : null),
       h('label', { class: 'toggle' }, dnd, f.dnd ? h('span', { class: 'badge state-ringing' }, 'DND') : null),
-      inputs.forwardAlways, inputs.forwardBusy, h('span', { class: 'nowrap' }, inputs.forwardNoAnswer, ' after ', after, ' s'), inputs.forwardUnreachable, save,
+      inputs.forwardAlways, inputs.forwardBusy, h('span', { class: 'nowrap' }, inputs.forwardNoAnswer, ' after ', after, ' s'), inputs.forwardUnreachable, vm, save,
     ];
   };
   const load = async () => {
     const all = await api<CallFeatures[]>('GET', '/api/features');
     fill(list, h('h2', {}, 'Extensions'),
-      h('p', { class: 'hint' }, 'A target is an extension, a ring group or an outside number the extension may call (through the dial plan); empty: off. With a voicemail server, calls nobody answers go there unless a forward says otherwise.'),
-      table('Forwarding of each extension', ['Extension', 'Do not disturb', 'Always', 'On busy', 'On no answer', 'Unreachable', ''], all.map(row), 'no extension yet'));
+      h('p', { class: 'hint' }, 'A target is an extension, a ring group or an outside number the extension may call (through the dial plan); empty: off. With a voicemail server, calls nobody answers go there unless a forward says otherwise; an extension may name its own (a SIP URI such as sip:vm201@192.0.2.5:5070, not this appliance nor a trunk\'s provider).'),
+      table('Forwarding of each extension', ['Extension', 'Do not disturb', 'Always', 'On busy', 'On no answer', 'Unreachable', 'Own voicemail', ''], all.map(row), 'no extension yet'));
   };
   void api<Extension[]>('GET', '/api/extensions').then((exts) => {
     names = new Map(exts.filter((e) => e.displayName).map((e) => [e.number, e.displayName]));

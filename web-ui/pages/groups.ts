@@ -61,13 +61,19 @@ export const groupsPage: Page = (root) => {
     const ring = h('input', { name: 'ringSeconds', type: 'number', min: 5, max: 120, value: g?.ringSeconds ?? 15 });
     const timeout = h('input', { name: 'timeoutSeconds', type: 'number', min: 5, max: 180, value: g?.timeoutSeconds ?? 60 });
     const fallback = h('input', { name: 'fallback', maxlength: 10, inputmode: 'numeric', value: g?.fallback ?? '', placeholder: 'none' });
+    // The group's own permissions for its outside members (docs/PBX.md "Outside numbers as group members").
+    const callClass = h('select', { name: 'callClass' }, ['internal', 'local', 'national', 'international', 'premium'].map((c) => h('option', { value: c, selected: (g?.callClass ?? 'national') === c }, c)));
+    const maxCalls = h('input', { name: 'maxOutsideCalls', type: 'number', min: 0, max: 1000, value: g?.maxOutsideCalls ?? 2 });
+    const perHour = h('input', { name: 'outsideCallsPerHour', type: 'number', min: 0, max: 1000, value: g?.outsideCallsPerHour ?? 30 });
     const form = h('form', { class: 'card', 'aria-label': g ? `Edit group ${g.number}` : 'New ring group' },
       h('h2', {}, g ? `Group ${g.number}` : 'New ring group'),
       h('div', { class: 'form-grid' },
         field('Number', number, '2-10 digits, not an extension'), field('Name', name),
-        field('Strategy', strategy), field('Members', members, 'extension numbers in hunt order'),
+        field('Strategy', strategy), field('Members', members, 'extension or outside numbers (through the dial plan), in hunt order'),
         field('Ring time per member (s)', ring, 'hunt: each member rings this long'), field('Group timeout (s)', timeout, 'then the fallback'),
-        field('Fallback', fallback, 'an extension, another group, or voicemail; empty: none')),
+        field('Fallback', fallback, 'an extension, another group, or voicemail; empty: none'),
+        field('Outside call class', callClass, 'the dearest class an outside member may be: the group calls it as itself, whoever called the group'),
+        field('Outside calls at once', maxCalls), field('Outside calls per hour', perHour)),
       h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, g ? 'Save group' : 'Add group'),
         h('button', { type: 'button', onclick: () => fill(editor) }, 'Cancel')));
     form.addEventListener('submit', async (e) => {
@@ -76,6 +82,7 @@ export const groupsPage: Page = (root) => {
       const body = {
         name: name.value.trim(), strategy: strategy.value, members: memberList(members.value),
         ringSeconds: Number(ring.value), timeoutSeconds: Number(timeout.value), fallback: fallback.value.trim() || null,
+        callClass: callClass.value, maxOutsideCalls: Number(maxCalls.value), outsideCallsPerHour: Number(perHour.value),
       };
       try {
         if (g) await api('PUT', `/api/groups/${encodeURIComponent(g.number)}`, body);
