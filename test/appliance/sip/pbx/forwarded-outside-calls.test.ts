@@ -7,7 +7,7 @@ import { RingGroupService } from '../../../../appliance/admin/ring-group-service
 import { startTestControlSection, type TestControlSection } from '../../../support/control-section.ts';
 import { kamailioBinary, startKamailioProvider, type KamailioProvider } from '../../../support/kamailio-provider.ts';
 import { requireTool } from '../../../support/require-tool.ts';
-import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp } from '../../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSippUas } from '../../../support/sipp.ts';
 
 /**
  * The outside line and the office features together (issue 15), with a real provider: Kamailio
@@ -39,7 +39,7 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
 /** The phone of 202 calls `dialled` (digest to us first). */
 const call = async (dialled: string, scenario = 'uac-auth-call.xml') => runSipp(['-sf', join(SCENARIOS, scenario), '-s', dialled,
   '-au', '202', '-ap', PW['202'], '-key', 'caller', '202', `${HOST}:${t.port}`, '-i', PHONE, '-p', String(await freePort(PHONE)), '-m', '1'], 20);
-const outsideWorld = (calls: number) => startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', OUTSIDE, '-p', String(outsidePort), '-m', String(calls)], 30);
+const outsideWorld = (calls: number) => startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', OUTSIDE, '-p', String(outsidePort), '-m', String(calls)], 30);
 const records = () => t.control.store.callRecords.list();
 const permit = (patch: Record<string, unknown>) => new ExtensionService(t.control.store, t.config.sip.domain).update({ number: '201', ...patch });
 
@@ -71,8 +71,7 @@ describe.skipIf(!HAVE)('forwarded and group calls over a real provider', () => {
 
   test('a forward to an outside number: the leg leaves over the trunk and is recorded as the forwarding extension\'s outside call', async () => {
     expect(t.control.view.trunks()[0].state).toBe('up');
-    const world = outsideWorld(1);
-    await Bun.sleep(300);
+    const world = await outsideWorld(1);
     const r = await call('201');
     expect(r.code).toBe(0);
     const far = await world.done;
@@ -110,8 +109,7 @@ describe.skipIf(!HAVE)('forwarded and group calls over a real provider', () => {
     const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '203', '-au', '203', '-ap', PW['203'],
       '-key', 'expires', '3600', `${HOST}:${t.port}`, '-i', MEMBER, '-p', String(memberPort), '-m', '1'], 10);
     expect(reg.code).toBe(0);
-    const member = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', MEMBER, '-p', String(memberPort), '-m', '1'], 20);
-    await Bun.sleep(300);
+    const member = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', MEMBER, '-p', String(memberPort), '-m', '1'], 20);
     const caller = await runSipp(['-sf', join(SHARED, 'bench/sipp/uac-call.xml'), '-s', '+15551230600', `${PROVIDER}:${providerPort}`,
       '-i', OUTSIDE, '-p', String(await freePort(OUTSIDE)), '-m', '1'], 20);
     expect(caller.code).toBe(0);

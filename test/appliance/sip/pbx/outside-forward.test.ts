@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { requireTool } from '../../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../../support/appliance.ts';
-import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp } from '../../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSippUas } from '../../../support/sipp.ts';
 import { CallFeaturesService } from '../../../../appliance/admin/call-features-service.ts';
 import { ExtensionService } from '../../../../appliance/admin/extension-service.ts';
 import { outsideForwardCheck } from '../../../../appliance/admin/outside-forward-check.ts';
@@ -55,8 +55,7 @@ describe.skipIf(!hasSipp)('forwards to outside numbers through the dial plan', (
   });
 
   test('a call to the forwarded extension leaves over the trunk with Diversion and History-Info naming it', async () => {
-    const provider = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PROVIDER, '-p', String(providerPort), '-m', '1'], 15);
-    await Bun.sleep(300);
+    const provider = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PROVIDER, '-p', String(providerPort), '-m', '1'], 15);
     expect((await call('201')).code).toBe(0);
     const got = await provider.done;
     expect(got.code).toBe(0);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { requireTool } from '../../../support/require-tool.ts';
 import { startTestControlSection, type TestControlSection } from '../../../support/control-section.ts';
-import { freePort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, sippMessages, startSippUas } from '../../../support/sipp.ts';
 
 /**
  * Feature codes and MWI with two worker processes (issue 15): a code one worker takes changes
@@ -48,8 +48,7 @@ describe.skipIf(!hasSipp)('feature codes and MWI across two workers', () => {
 
   test('MWI: the SUBSCRIBE reaches the server through one worker, its NOTIFY reaches the phone through whichever', async () => {
     for (let i = 0; i < 3; i++) {
-      const vm = startSipp(['-sf', join(SCENARIOS, 'uas-voicemail-mwi.xml'), '-i', VM, '-p', String(vmPort), '-m', '1'], 10);
-      await Bun.sleep(300);
+      const vm = await startSippUas(['-sf', join(SCENARIOS, 'uas-voicemail-mwi.xml'), '-i', VM, '-p', String(vmPort), '-m', '1'], 10);
       const phone = await runSipp(['-sf', join(SCENARIOS, 'uac-auth-subscribe-mwi.xml'), '-s', '201', '-au', '201', '-ap', PW['201'], '-key', 'caller', '201',
         `${HOST}:${t.port}`, '-i', PHONE, '-p', String(await freePort(PHONE)), '-m', '1'], 10);
       expect(phone.code).toBe(0);

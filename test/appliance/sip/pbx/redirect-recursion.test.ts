@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { requireTool } from '../../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../../support/appliance.ts';
-import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp } from '../../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSippUas } from '../../../support/sipp.ts';
 import { CallFeaturesService } from '../../../../appliance/admin/call-features-service.ts';
 
 /**
@@ -28,8 +28,8 @@ async function register(ext: string, ip: string, port: number) {
   expect(r.code).toBe(0);
 }
 const redirecting = (ip: string, port: number, to: string, domain = 'office.lan') =>
-  startSipp(['-sf', join(SCENARIOS, 'uas-302.xml'), '-key', 'target', to, '-key', 'domain', domain, '-i', ip, '-p', String(port), '-m', '1'], 10);
-const answering = (ip: string, port: number) => startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', ip, '-p', String(port), '-m', '1'], 10);
+  startSippUas(['-sf', join(SCENARIOS, 'uas-302.xml'), '-key', 'target', to, '-key', 'domain', domain, '-i', ip, '-p', String(port), '-m', '1'], 10);
+const answering = (ip: string, port: number) => startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', ip, '-p', String(port), '-m', '1'], 10);
 const call = async (number: string, scenario = uacCall) => runSipp(['-sf', scenario, '-s', number, target(), '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '1'], 10);
 const invitesTo = (trace: string, ip: string) => {
   const callId = /Call-ID: *([^\r\n]+)/i.exec(trace)![1].trim();
@@ -52,9 +52,8 @@ describe.skipIf(!hasSipp)('3xx recursion and History-Info with sipp', () => {
   });
 
   test("a phone's 302 to another extension is followed: that phone rings with History-Info cause 302, the caller gets its 200", async () => {
-    const moved = redirecting(PHONE_A, ports.A, '204');
-    const callee = answering(PHONE_C, ports.C);
-    await Bun.sleep(300);
+    const moved = await redirecting(PHONE_A, ports.A, '204');
+    const callee = await answering(PHONE_C, ports.C);
     const caller = await call('201');
     expect(caller.code).toBe(0); // the caller saw the 200, never the 302
     expect((await moved.done).code).toBe(0);
@@ -72,9 +71,8 @@ describe.skipIf(!hasSipp)('3xx recursion and History-Info with sipp', () => {
   });
 
   test('loop-safe: 201 → 302 to 202, 202 → 302 back to 201: 201 is not rung again, the caller gets the 302', async () => {
-    const a = redirecting(PHONE_A, ports.A, '202');
-    const b = redirecting(PHONE_B, ports.B, '201');
-    await Bun.sleep(300);
+    const a = await redirecting(PHONE_A, ports.A, '202');
+    const b = await redirecting(PHONE_B, ports.B, '201');
     const caller = await call('201', join(SCENARIOS, 'uac-expect-302.xml'));
     expect(caller.code).toBe(0);
     expect((await a.done).code).toBe(0);
@@ -86,8 +84,7 @@ describe.skipIf(!hasSipp)('3xx recursion and History-Info with sipp', () => {
   });
 
   test('attack: a 302 to another host or domain is not followed by the proxy (no open relay); it goes to the caller as it is', async () => {
-    const moved = redirecting(PHONE_A, ports.A, '204', 'evil.example');
-    await Bun.sleep(300);
+    const moved = await redirecting(PHONE_A, ports.A, '204', 'evil.example');
     const caller = await call('201', join(SCENARIOS, 'uac-expect-302.xml'));
     expect(caller.code).toBe(0);
     expect((await moved.done).code).toBe(0);
@@ -99,8 +96,7 @@ describe.skipIf(!hasSipp)('3xx recursion and History-Info with sipp', () => {
 
   test("a caller's own History-Info is kept and ours continues its indices (forward always 203 → 204)", async () => {
     new CallFeaturesService(ap.app.store).forward('203', 'always', '204');
-    const callee = answering(PHONE_C, ports.C);
-    await Bun.sleep(300);
+    const callee = await answering(PHONE_C, ports.C);
     const caller = await call('203', join(SCENARIOS, 'uac-call-history-info.xml'));
     expect(caller.code).toBe(0);
     const got = await callee.done;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { requireTool } from '../../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../../support/appliance.ts';
-import { freePort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, sippMessages, startSippUas } from '../../../support/sipp.ts';
 import { RingGroupService } from '../../../../appliance/admin/ring-group-service.ts';
 
 /**
@@ -30,7 +30,7 @@ async function register(ext: string, ip: string, port: number) {
   expect(r.code).toBe(0);
 }
 
-const voicemailServer = (scenario = 'uas-answer.xml') => startSipp(['-sf', join(SCENARIOS, scenario), '-i', VM, '-p', String(vmPort), '-m', '1'], 15);
+const voicemailServer = (scenario = 'uas-answer.xml') => startSippUas(['-sf', join(SCENARIOS, scenario), '-i', VM, '-p', String(vmPort), '-m', '1'], 15);
 
 describe.skipIf(!hasSipp)('voicemail hand-off and MWI with a sipp voicemail server', () => {
   const ports: Record<string, number> = {};
@@ -47,9 +47,8 @@ describe.skipIf(!hasSipp)('voicemail hand-off and MWI with a sipp voicemail serv
   });
 
   test('a call to a busy extension reaches voicemail, the extension named in the R-URI, History-Info and Diversion; the caller never sees the 486', async () => {
-    const busy = startSipp(['-sf', join(SCENARIOS, 'uas-486.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 15);
-    const vm = voicemailServer();
-    await Bun.sleep(300);
+    const busy = await startSippUas(['-sf', join(SCENARIOS, 'uas-486.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 15);
+    const vm = await voicemailServer();
     const caller = await runSipp(['-sf', uacCall, '-s', '201', target(), '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '1'], 15);
     expect(caller.code).toBe(0);
     expect((await busy.done).code).toBe(0);
@@ -69,8 +68,7 @@ describe.skipIf(!hasSipp)('voicemail hand-off and MWI with a sipp voicemail serv
   });
 
   test('an extension without a phone registered goes to voicemail at once (cause 503, unavailable)', async () => {
-    const vm = voicemailServer();
-    await Bun.sleep(300);
+    const vm = await voicemailServer();
     const caller = await runSipp(['-sf', uacCall, '-s', '203', target(), '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '1'], 15);
     expect(caller.code).toBe(0);
     const trace = await sippMessages(await vm.done);
@@ -82,8 +80,7 @@ describe.skipIf(!hasSipp)('voicemail hand-off and MWI with a sipp voicemail serv
     const groups = new RingGroupService(ap.app.store, [], true);
     groups.add({ number: '650', members: ['203'], fallback: 'voicemail' });
     expect(() => new RingGroupService(ap.app.store).add({ number: '651', members: ['203'], fallback: 'voicemail' })).toThrow('needs a voicemail server');
-    const vm = voicemailServer();
-    await Bun.sleep(300);
+    const vm = await voicemailServer();
     const caller = await runSipp(['-sf', uacCall, '-s', '650', target(), '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '1'], 15);
     expect(caller.code).toBe(0);
     const trace = await sippMessages(await vm.done);
@@ -93,8 +90,7 @@ describe.skipIf(!hasSipp)('voicemail hand-off and MWI with a sipp voicemail serv
   });
 
   test('an MWI SUBSCRIBE of a phone for its own account is routed to the server, whose NOTIFY reaches the phone', async () => {
-    const vm = voicemailServer('uas-voicemail-mwi.xml');
-    await Bun.sleep(300);
+    const vm = await voicemailServer('uas-voicemail-mwi.xml');
     const phone = await runSipp(['-sf', join(SCENARIOS, 'uac-auth-subscribe-mwi.xml'), '-s', '202', '-au', '202', '-ap', PW['202'], '-key', 'caller', '202',
       target(), '-i', PHONE_B, '-p', String(ports.B), '-m', '1'], 15);
     const server = await vm.done;
