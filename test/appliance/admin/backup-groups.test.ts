@@ -9,6 +9,7 @@ import { RingGroupService } from '../../../appliance/admin/ring-group-service.ts
 import { CallFeaturesService } from '../../../appliance/admin/call-features-service.ts';
 import { exportConfiguration, parseBackupDocument } from '../../../appliance/admin/backup-document.ts';
 import { applyConfiguration } from '../../../appliance/admin/backup-restore.ts';
+import { voicemailUriCheck } from '../../../appliance/admin/voicemail-uri-check.ts';
 
 /** Ring groups and forwarding/DND in backups (issue 15): kept, restored through the CLI's validation. */
 const dirs: string[] = [];
@@ -29,12 +30,13 @@ function seeded() {
   for (const n of ['201', '202', '203']) ext.add({ number: n, password: `Quiet-Lamp-${n}7` });
   const groups = new RingGroupService(a.store);
   // 600 falls back to 601, listed after it: the restore must cope with the order.
-  groups.add({ number: '601', members: ['203'] });
+  groups.add({ number: '601', members: ['203'], callClass: 'local', maxOutsideCalls: 1, outsideCallsPerHour: 5 });
   groups.add({ number: '600', name: 'Reception', strategy: 'hunt', members: ['201', '202'], ringSeconds: 10, timeoutSeconds: 40, fallback: '601' });
   const f = new CallFeaturesService(a.store);
   f.forward('201', 'noanswer', '600', 25);
   f.forward('202', 'busy', '203');
   f.dnd('203', true);
+  new CallFeaturesService(a.store, undefined, voicemailUriCheck(a.config, a.store)).voicemail('202', 'sip:vm202@192.0.2.50:5070');
   return a;
 }
 
@@ -48,6 +50,9 @@ describe('backups with ring groups and forwarding', () => {
     const strip = (s: Store) => s.ringGroups.list().map(({ createdAt: _c, updatedAt: _u, ...g }) => g);
     expect(strip(b.store)).toEqual(strip(a.store));
     expect(b.store.callFeatures.list()).toEqual(a.store.callFeatures.list());
+    // The group's outside permissions and 202's own voicemail server came along (issue 15).
+    expect(b.store.ringGroups.get('601')).toMatchObject({ callClass: 'local', maxOutsideCalls: 1, outsideCallsPerHour: 5 });
+    expect(b.store.callFeatures.get('202').voicemailUri).toBe('sip:vm202@192.0.2.50:5070');
     a.store.close();
     b.store.close();
   });
@@ -57,6 +62,8 @@ describe('backups with ring groups and forwarding', () => {
     ['a member that is not an extension', (d) => { d.ringGroups[1].members = ['299']; }, /ring group 2 \("601"\).*member "299"/],
     ['a forward to a URI', (d) => { d.callFeatures[0].forwardNoAnswer = 'sip:x@e.io'; }, /call features 1 \("201"\)/],
     ['an unknown field', (d) => { d.ringGroups[0].script = 'x'; }, /unknown field "script"/],
+    ['a voicemail URI at our own domain', (d) => { d.callFeatures.find((f: { extension: string }) => f.extension === '202').voicemailUri = 'sip:201@office.lan'; }, /call features \d \("202"\).*own domain/],
+    ['a call class that does not exist', (d) => { d.ringGroups[1].callClass = 'free'; }, /ring group 2 \("601"\).*call class/],
     ['members as a string', (d) => { d.ringGroups[0].members = '201'; }, /"members" must be a list/],
   ];
   for (const [what, spoil, err] of hostile) {
