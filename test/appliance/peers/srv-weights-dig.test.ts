@@ -74,7 +74,8 @@ describe.skipIf(!hasDig)('load-weighted SRV on both members', () => {
     expect((await digSrv(pair.a)).map((r) => r.priority)).toEqual([10, 10]);
 
     temperature = 87;
-    const under = await follow((w) => w.a <= 30 && w.b >= 75, 25_000);
+    // Two steps down are enough here (the whole path to the floor is srv-weights' table test).
+    const under = await follow((w) => w.a <= 55 && w.b >= 75, 20_000);
     expect(under.ok).toBe(true);
     temperature = 50;
     const after = await follow((w) => w.a >= 90 && w.b >= 90, 25_000);
