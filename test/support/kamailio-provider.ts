@@ -288,3 +288,15 @@ export async function startKamailioProvider(o: KamailioProviderOptions): Promise
   }
   return { address: o.address, port, log, waitForLog, stop };
 }
+
+/**
+ * The appliance's side of the test provider: the `[[trunks]]` entry "provider" (account
+ * 5551230000, caller ID +15551230000) and the "national" route through it, as config lines.
+ */
+export function providerTrunk(registrar: string, password: string): string[] {
+  return [
+    '[[trunks]]', 'name = "provider"', `registrar = "${registrar}"`, 'username = "5551230000"', `password = "${password}"`,
+    'domain = "provider.example"', 'caller_id = "+15551230000"',
+    '[[routes]]', 'name = "national"', 'pattern = "^9(1[2-9][0-9]{9})$"', 'replace = "+$1"', 'trunk = "provider"', 'class = "national"',
+  ];
+}

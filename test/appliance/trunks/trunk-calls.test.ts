@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { ExtensionService } from '../../../appliance/admin/extension-service.ts';
 import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
-import { kamailioBinary, startKamailioProvider, type KamailioProvider } from '../../support/kamailio-provider.ts';
+import { kamailioBinary, startKamailioProvider, type KamailioProvider, providerTrunk } from '../../support/kamailio-provider.ts';
 import { requireTool } from '../../support/require-tool.ts';
 import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp } from '../../support/sipp.ts';
 
@@ -51,9 +51,7 @@ describe.skipIf(!HAVE)('calls over a trunk to a real provider', () => {
     t = await startTestControlSection(HOST, {
       extensions: PW,
       tables: [
-        '[[trunks]]', 'name = "provider"', `registrar = "${PROVIDER}:${providerPort}"`, 'username = "5551230000"', `password = "${TRUNK_PW}"`,
-        'domain = "provider.example"', 'caller_id = "+15551230000"',
-        '[[routes]]', 'name = "national"', 'pattern = "^9(1[2-9][0-9]{9})$"', 'replace = "+$1"', 'trunk = "provider"', 'class = "national"',
+        ...providerTrunk(`${PROVIDER}:${providerPort}`, TRUNK_PW),
         '[[routes]]', 'name = "international"', 'pattern = "^9011([0-9]{6,15})$"', 'replace = "+$1"', 'trunk = "provider"', 'class = "international"',
         '[[inbound]]', 'did = "+15551230100"', 'trunk = "provider"', 'to = "201"',
         '[emergency]', 'numbers = ["911", "112"]', 'trunk = "provider"',

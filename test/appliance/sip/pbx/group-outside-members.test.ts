@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { outsideMemberCheck } from '../../../../appliance/admin/outside-forward-check.ts';
 import { RingGroupService } from '../../../../appliance/admin/ring-group-service.ts';
 import { startTestControlSection, type TestControlSection } from '../../../support/control-section.ts';
-import { kamailioBinary, startKamailioProvider, type KamailioProvider } from '../../../support/kamailio-provider.ts';
+import { kamailioBinary, startKamailioProvider, type KamailioProvider, providerTrunk } from '../../../support/kamailio-provider.ts';
 import { requireTool } from '../../../support/require-tool.ts';
 import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, sippTimedMessages, startSippUas, type SippResult } from '../../../support/sipp.ts';
 
@@ -67,9 +67,7 @@ describe.skipIf(!HAVE)('outside numbers as ring-group members over a real provid
     t = await startTestControlSection(HOST, {
       extensions: PW,
       tables: [
-        '[[trunks]]', 'name = "provider"', `registrar = "${PROVIDER}:${providerPort}"`, 'username = "5551230000"', `password = "${TRUNK_PW}"`,
-        'domain = "provider.example"', 'caller_id = "+15551230000"',
-        '[[routes]]', 'name = "national"', 'pattern = "^9(1[2-9][0-9]{9})$"', 'replace = "+$1"', 'trunk = "provider"', 'class = "national"',
+        ...providerTrunk(`${PROVIDER}:${providerPort}`, TRUNK_PW),
         '[emergency]', 'numbers = ["911"]', 'trunk = "provider"',
       ].join('\n'),
     });
