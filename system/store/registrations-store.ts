@@ -102,6 +102,11 @@ export class RegistrationsStore {
     return this.db.query<{ version: number }, [string, string]>('SELECT version FROM binding_tombstones WHERE aor = ? AND contact = ?').get(aor, contact)?.version ?? 0;
   }
 
+  /** The version of the stored binding, or 0 when there is no row for it. */
+  storedVersion(aor: string, contact: string): number {
+    return this.db.query<{ version: number }, [string, string]>('SELECT version FROM registrations WHERE aor = ? AND contact = ?').get(aor, contact)?.version ?? 0;
+  }
+
   /** The removals still remembered at `now`, as changes (a full sync sends them with the bindings). */
   tombstones(now = Date.now()): BindingChange[] {
     return this.db.query<{ aor: string; contact: string; version: number }, [number]>('SELECT aor, contact, version FROM binding_tombstones WHERE until > ? ORDER BY aor, contact')

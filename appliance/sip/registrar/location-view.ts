@@ -99,6 +99,32 @@ export class LocationView {
     this.onLocalChange?.(changes);
   }
 
+  /**
+   * A REGISTER answered again (a retransmission, registrar-rules.ts): its bindings, as held
+   * here, must be in the store before the 200 goes. A sibling worker tells its changes before
+   * its batch commits, so one that died in between left them only in memory: those are written
+   * now, at their own version (nothing else changes); the rest are not touched. This worker now
+   * holds the phone's flow, so the bindings become its own (NAT pings). `committed` as for
+   * `applyLocal`.
+   */
+  ensureStored(bindings: readonly BindingRecord[], committed: (ok: boolean) => void): void {
+    const held = bindings.filter((b) => this.byContact.get(contactKey(b.contact)) === b);
+    for (const b of held) this.local.add(b);
+    let missing: BindingChange[];
+    try {
+      missing = held.filter((b) => this.store.storedVersion(b.aor, b.contact) < b.version).map((binding) => ({ kind: 'upsert', binding }));
+    } catch {
+      committed(false);
+      return;
+    }
+    if (missing.length === 0) {
+      committed(true);
+      return;
+    }
+    this.waiters.push(committed);
+    this.enqueue(missing);
+  }
+
   /** Applies changes from elsewhere (another worker or a peer); the store was written by them. */
   applyRemote(changes: readonly BindingChange[]): void {
     this.applyToMemory(changes);

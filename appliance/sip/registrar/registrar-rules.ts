@@ -31,7 +31,11 @@ export interface RegistrarSettings {
 
 export type RegisterOutcome =
   | { readonly kind: 'reject'; readonly status: number; readonly reason: string; readonly headers?: Record<string, string> }
-  | { readonly kind: 'accept'; readonly changes: BindingChange[]; readonly bindings: BindingRecord[] };
+  | {
+    readonly kind: 'accept'; readonly changes: BindingChange[]; readonly bindings: BindingRecord[];
+    /** A retransmission of a REGISTER already processed (no changes): the bindings it made, to be sure they are stored. */
+    readonly replayed?: readonly BindingRecord[];
+  };
 
 /** Canonical key of a contact URI for binding comparison (RFC 3261 §10.3 step 7, §19.1.4 lite). */
 export function contactKey(uri: string): string {
@@ -58,10 +62,8 @@ export function applyRegister(input: RegisterInput, current: readonly BindingRec
     };
   }
 
-  const byKey = new Map(live.map((b) => [contactKey(b.contact), b]));
-  const changes: BindingChange[] = [];
+  const wanted: Wanted[] = [];
   for (const c of input.contacts) {
-    const key = contactKey(c.uri);
     let expires = input.expiresHeader ?? s.defaultExpires;
     const param = c.params.expires;
     if (param !== undefined && param !== null) {
@@ -72,10 +74,16 @@ export function applyRegister(input: RegisterInput, current: readonly BindingRec
     if (expires !== 0 && expires < s.minExpires) {
       return { kind: 'reject', status: statusFor('interval-too-brief').sip, reason: 'Interval Too Brief', headers: { 'min-expires': String(s.minExpires) } };
     }
-    expires = Math.min(expires, s.maxExpires);
     const q = parseQ(c.params.q);
     if (q === undefined) return { kind: 'reject', status: statusFor('malformed-message').sip, reason: 'Bad q parameter' };
+    wanted.push({ uri: c.uri, key: contactKey(c.uri), expires: Math.min(expires, s.maxExpires), q });
+  }
 
+  const byKey = new Map(live.map((b) => [contactKey(b.contact), b]));
+  const replayed = retransmitted(input, wanted, live, byKey);
+  if (replayed) return { kind: 'accept', changes: [], bindings: bestFirst(live), replayed };
+  const changes: BindingChange[] = [];
+  for (const { uri, key, expires, q } of wanted) {
     const existing = byKey.get(key);
     if (existing && existing.callId === input.callId && input.cseq <= existing.cseq) return outOfOrder();
     if (expires === 0) {
@@ -86,10 +94,10 @@ export function applyRegister(input: RegisterInput, current: readonly BindingRec
       continue;
     }
     const binding: BindingRecord = {
-      aor: input.aor, contact: c.uri, expiresAt: input.now + expires * 1000, q, callId: input.callId,
+      aor: input.aor, contact: uri, expiresAt: input.now + expires * 1000, q, callId: input.callId,
       cseq: input.cseq, source: input.source, transport: input.transport, userAgent: input.userAgent,
       version: existing ? nextVersion(existing, input.now) : input.now, updatedAt: input.now,
-      ...(input.behindNat?.(c.uri) ? { behindNat: true } : {}),
+      ...(input.behindNat?.(uri) ? { behindNat: true } : {}),
     };
     changes.push({ kind: 'upsert', binding });
     byKey.set(key, binding);
@@ -97,8 +105,42 @@ export function applyRegister(input: RegisterInput, current: readonly BindingRec
   if (byKey.size > s.maxContacts) {
     return { kind: 'reject', status: statusFor('forbidden').sip, reason: `Too many contacts (at most ${s.maxContacts})` };
   }
-  const bindings = [...byKey.values()].sort((a, b) => b.q - a.q || b.updatedAt - a.updatedAt);
-  return { kind: 'accept', changes, bindings };
+  return { kind: 'accept', changes, bindings: bestFirst([...byKey.values()]) };
+}
+
+/** One Contact of the request, checked: its key (step 7's comparison), interval (capped) and q. */
+interface Wanted {
+  readonly uri: string;
+  readonly key: string;
+  readonly expires: number;
+  readonly q: number;
+}
+
+/**
+ * The same REGISTER again, already processed here (RFC 3261 §10.3 step 7 aborts a CSeq lower
+ * than the stored one; an equal one with the same contents is a retransmission): its 200 was
+ * lost, or the worker that took it died before the retransmission came, and the one that gets
+ * it has no server transaction to match it to (§17.2.3). Same Call-ID, CSeq, flow, and every
+ * Contact as the original left it: bound with the same q and interval, or (expires 0) gone;
+ * and no other binding of that CSeq. Returns the bindings it made; undefined otherwise.
+ */
+function retransmitted(input: RegisterInput, wanted: readonly Wanted[], live: readonly BindingRecord[], byKey: ReadonlyMap<string, BindingRecord>): BindingRecord[] | undefined {
+  const made = live.filter((b) => b.callId === input.callId && b.cseq === input.cseq);
+  if (made.length === 0 || made.length !== wanted.filter((w) => w.expires > 0).length) return undefined;
+  for (const w of wanted) {
+    const b = byKey.get(w.key);
+    if (w.expires === 0) {
+      if (b) return undefined;
+      continue;
+    }
+    if (!b || b.callId !== input.callId || b.cseq !== input.cseq || b.source !== input.source || b.q !== w.q) return undefined;
+    if (b.expiresAt - b.updatedAt !== w.expires * 1000) return undefined;
+  }
+  return made;
+}
+
+function bestFirst(bindings: BindingRecord[]): BindingRecord[] {
+  return bindings.sort((a, b) => b.q - a.q || b.updatedAt - a.updatedAt);
 }
 
 /** Contact header values for the 200 OK: every current binding with its remaining expiry (§10.3 step 8). */
@@ -110,7 +152,7 @@ export function contactsForReply(bindings: readonly BindingRecord[], now: number
 }
 
 function outOfOrder(): RegisterOutcome {
-  // §10.3 step 7: same Call-ID with a CSeq not higher than stored: the update MUST be aborted.
+  // §10.3 step 7: same Call-ID with a CSeq not higher than stored (and not a retransmission): the update MUST be aborted.
   return { kind: 'reject', status: statusFor('internal').sip, reason: 'Out of order REGISTER', headers: { 'retry-after': '1' } };
 }
 

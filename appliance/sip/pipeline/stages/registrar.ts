@@ -72,7 +72,12 @@ export const registrar: Stage = {
     }
     // Acknowledged means durable (issue 12): the 200 goes once the binding is committed, so a
     // crash loses only REGISTERs that were never answered (the phone retransmits them).
-    services.location.applyLocal(outcome.changes, (committed) => {
+    // A retransmission of a REGISTER already processed (by a worker that died since, say) is
+    // answered as the original was, once its bindings are sure to be stored; nothing is rewritten.
+    const commit = outcome.replayed
+      ? (done: (ok: boolean) => void) => services.location.ensureStored(outcome.replayed!, done)
+      : (done: (ok: boolean) => void) => services.location.applyLocal(outcome.changes, done);
+    commit((committed) => {
       if (committed) {
         services.reply(ctx, 200, 'OK', replyHeaders(contactsForReply(outcome.bindings, now)));
         // New and gone bindings only: refreshes leave the event log alone.

@@ -59,4 +59,30 @@ describe('LocationView group commit', () => {
     expect(told).toBe(true);
     store.close();
   });
+  test('a retransmission answered again: a binding already stored is not rewritten; one a dead sibling told before its commit is written', async () => {
+    const store = fresh();
+    let batches: number[] = [];
+    const counting: RegistrationsStore = Object.create(store.registrations);
+    counting.apply = (batch) => { batches.push(batch.length); return store.registrations.apply(batch); };
+    const view = new LocationView(counting);
+    view.applyLocal([{ kind: 'upsert', binding: binding(1) }]);
+    view.flush();
+    // Binding 2 came from a sibling (replicated before its batch committed) and never reached the store.
+    view.applyRemote([{ kind: 'upsert', binding: binding(2) }]);
+    batches = [];
+    const told: boolean[] = [];
+    view.ensureStored(view.bindings(binding(1).aor), (ok) => told.push(ok));
+    expect(told).toEqual([true]); // stored already: at once, nothing written
+    expect(batches).toEqual([]);
+    view.ensureStored(view.bindings(binding(2).aor), (ok) => told.push(ok && store.registrations.loadActive().some((b) => b.aor === binding(2).aor)));
+    expect(told).toEqual([true]); // not before the commit
+    await Bun.sleep(20);
+    expect(told).toEqual([true, true]);
+    expect(batches).toEqual([1]);
+    expect(store.registrations.loadActive().find((b) => b.aor === binding(2).aor)?.version).toBe(NOW);
+    // This worker has the phone's flow now: it pings it.
+    expect(view.localBindings().map((b) => b.aor).sort()).toEqual([binding(1).aor, binding(2).aor]);
+    view.close();
+    store.close();
+  });
 });

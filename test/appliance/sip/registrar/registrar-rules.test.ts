@@ -135,7 +135,7 @@ describe('applyRegister: Call-ID and CSeq ordering (§10.3 step 7)', () => {
   const stored = binding(PHONE, { cseq: 5 });
   const rows: [string, string, number, 'accept' | 500][] = [
     ['same Call-ID, lower CSeq', 'call-1@192.168.1.21', 4, 500],
-    ['same Call-ID, equal CSeq', 'call-1@192.168.1.21', 5, 500],
+    ['same Call-ID, equal CSeq, other contents (the interval)', 'call-1@192.168.1.21', 5, 500],
     ['same Call-ID, higher CSeq', 'call-1@192.168.1.21', 6, 'accept'],
     ['different Call-ID, lower CSeq (phone rebooted)', 'call-2@192.168.1.21', 1, 'accept'],
   ];
@@ -155,6 +155,47 @@ describe('applyRegister: Call-ID and CSeq ordering (§10.3 step 7)', () => {
   });
   test('a binding expiring exactly now is expired', () => {
     expect(accepted(applyRegister(input([]), [binding(PHONE, { expiresAt: NOW })], S)).bindings).toEqual([]);
+  });
+});
+
+describe('applyRegister: a retransmission of a REGISTER already processed (equal CSeq, §10.3 step 7, §17.2.3)', () => {
+  // What the original REGISTER (CSeq 10, Expires 3600 and a q, from the phone's flow) left, 60 s ago.
+  const made = binding(PHONE, { cseq: 10, expiresAt: NOW - 60_000 + 3_600_000, updatedAt: NOW - 60_000, q: 0.8 });
+  const other = binding('sip:201@192.168.1.30', { callId: 'desk-phone', cseq: 3 });
+  const same = [c(PHONE, { q: '0.8' })];
+  const rows: [string, RegisterInput['contacts'], Partial<RegisterInput>, readonly BindingRecord[], 'replay' | 500][] = [
+    ['the same contact, q and interval: answered again', same, { expiresHeader: 3600 }, [made, other], 'replay'],
+    ['the interval as an expires parameter: the same request', [c(PHONE, { q: '0.8', expires: '3600' })], {}, [made], 'replay'],
+    ['the contact spelled with another case: the same binding', [c('SIP:201@192.168.1.21:5062;transport=udp', { q: '0.8' })], { expiresHeader: 3600 }, [made], 'replay'],
+    ['an interval over max_expires, capped as the original was', [c(PHONE, { q: '0.8' })], { expiresHeader: 99_999 }, [binding(PHONE, { cseq: 10, expiresAt: NOW + 7_200_000, updatedAt: NOW, q: 0.8 })], 'replay'],
+    ['a removal in it that already took effect', [...same, c('sip:201@10.9.9.9', { expires: '0' })], { expiresHeader: 3600 }, [made], 'replay'],
+    ['another interval', same, { expiresHeader: 1800 }, [made], 500],
+    ['another q', [c(PHONE)], { expiresHeader: 3600 }, [made], 500],
+    ['one more contact', [...same, c('sip:201@10.9.9.9')], { expiresHeader: 3600 }, [made], 500],
+    ['one contact fewer than it bound', same, { expiresHeader: 3600 }, [made, binding('sip:201@10.9.9.9', { cseq: 10, expiresAt: made.expiresAt, updatedAt: made.updatedAt })], 500],
+    ['a removal of the contact it bound', [c(PHONE, { expires: '0' })], {}, [made], 500],
+    ['from another flow', same, { expiresHeader: 3600, source: 'udp:192.168.1.21:6000' }, [made], 500],
+    ['a lower CSeq', same, { expiresHeader: 3600, cseq: 9 }, [made], 500],
+  ];
+  for (const [name, contacts, over, stored, expected] of rows) {
+    test(`${name} → ${expected}`, () => {
+      const o = applyRegister(input(contacts, over), stored, S);
+      if (expected === 500) {
+        expect(o).toMatchObject({ kind: 'reject', status: 500, reason: 'Out of order REGISTER' });
+        return;
+      }
+      const a = accepted(o);
+      // Nothing is rewritten; the 200 lists the current bindings, as the original's did.
+      expect(a.changes).toEqual([]);
+      expect(a.replayed).toEqual([stored[0]]);
+      expect(a.bindings).toEqual([...stored].sort((x, y) => y.q - x.q));
+    });
+  }
+
+  test('a higher CSeq with the same contents is a refresh, not a retransmission', () => {
+    const o = accepted(applyRegister(input(same, { expiresHeader: 3600, cseq: 11 }), [made], S));
+    expect(o.replayed).toBeUndefined();
+    expect(o.changes).toEqual([{ kind: 'upsert', binding: expect.objectContaining({ cseq: 11, expiresAt: NOW + 3_600_000 }) }]);
   });
 });
 
