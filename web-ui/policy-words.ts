@@ -7,10 +7,10 @@
 /** The policy settings as `GET /api/peers` sends them. */
 export interface PolicyView {
   minWorkers: number; maxWorkers: number;
-  scaleOutElu: number; scaleOutSamples: number; scaleOutWindow: number; scaleOutCooldownSeconds: number;
-  scaleInElu: number; scaleInSamples: number; scaleInWindow: number; scaleInCooldownSeconds: number;
-  hostCpuPercent: number; hostCpuElu: number; criticalCpuTemperature: number;
-  shedTargetElu: number; shedRetryAfterSeconds: number; shedMaxRetryAfterSeconds: number;
+  scaleOutCpuShare: number; scaleOutSamples: number; scaleOutWindow: number; scaleOutCooldownSeconds: number;
+  scaleInCpuShare: number; scaleInSamples: number; scaleInWindow: number; scaleInCooldownSeconds: number;
+  hostCpuPercent: number; hostCpuCpuShare: number; criticalCpuTemperature: number;
+  shedTargetCpuShare: number; shedRetryAfterSeconds: number; shedMaxRetryAfterSeconds: number;
   shedMinCallsPerSecond: number; shedMinRegistersPerSecond: number;
   handOffAfterSamples: number; handOffRetrySeconds: number; takeBackAfterSamples: number;
   peers: string[];
@@ -27,7 +27,7 @@ export interface SheddingView {
   since: number; callsPerSecond: number; registersPerSecond: number; retryAfterSeconds: number; reason: string;
 }
 
-const pct = (elu: number) => `${Math.round(elu * 100)} %`;
+const pct = (cpuShare: number) => `${Math.round(cpuShare * 100)} %`;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** "about 10 s" for a number of samples, when the sampling period is known. */
@@ -46,10 +46,10 @@ export function policySummary(p: PolicyView, periodSeconds: number | null): stri
   const lines = [
     workers,
     p.minWorkers === p.maxWorkers
-      ? `When the workers are busy (${pct(p.scaleOutElu)} or more) in ${p.scaleOutSamples} of the last ${plural(p.scaleOutWindow, 'sample')}${t(p.scaleOutWindow)}, it cannot add one, so it starts shedding.`
-      : `It adds a worker when they are busy (${pct(p.scaleOutElu)} or more) in ${p.scaleOutSamples} of the last ${plural(p.scaleOutWindow, 'sample')}${t(p.scaleOutWindow)}, at most every ${p.scaleOutCooldownSeconds} s, and removes one after ${p.scaleInSamples} of ${plural(p.scaleInWindow, 'sample')}${t(p.scaleInWindow)} at ${pct(p.scaleInElu)} or less.`,
-    `The host counts as overloaded too when its CPU reaches ${p.hostCpuPercent} % while the workers are at least ${pct(p.hostCpuElu)} busy, or the CPU temperature reaches ${p.criticalCpuTemperature} °C.`,
-    `With every worker busy it sheds: new calls and registrations beyond what keeps the workers near ${pct(p.shedTargetElu)} are answered "503, try again in ${p.shedRetryAfterSeconds}–${p.shedMaxRetryAfterSeconds} s"; calls in progress and emergency calls are never refused, and at least ${p.shedMinCallsPerSecond} call/s and ${p.shedMinRegistersPerSecond} registrations/s per worker always get through.`,
+      ? `When the workers are busy (${pct(p.scaleOutCpuShare)} or more) in ${p.scaleOutSamples} of the last ${plural(p.scaleOutWindow, 'sample')}${t(p.scaleOutWindow)}, it cannot add one, so it starts shedding.`
+      : `It adds a worker when they are busy (${pct(p.scaleOutCpuShare)} or more) in ${p.scaleOutSamples} of the last ${plural(p.scaleOutWindow, 'sample')}${t(p.scaleOutWindow)}, at most every ${p.scaleOutCooldownSeconds} s, and removes one after ${p.scaleInSamples} of ${plural(p.scaleInWindow, 'sample')}${t(p.scaleInWindow)} at ${pct(p.scaleInCpuShare)} or less.`,
+    `The host counts as overloaded too when its CPU reaches ${p.hostCpuPercent} % while the workers are at least ${pct(p.hostCpuCpuShare)} busy, or the CPU temperature reaches ${p.criticalCpuTemperature} °C.`,
+    `With every worker busy it sheds: new calls and registrations beyond what keeps the workers near ${pct(p.shedTargetCpuShare)} are answered "503, try again in ${p.shedRetryAfterSeconds}–${p.shedMaxRetryAfterSeconds} s"; calls in progress and emergency calls are never refused, and at least ${p.shedMinCallsPerSecond} call/s and ${p.shedMinRegistersPerSecond} registrations/s per worker always get through.`,
   ];
   if (p.peers.length === 0) {
     lines.push('No peer appliance is configured, so it never hands traffic off: shedding is the last step.');

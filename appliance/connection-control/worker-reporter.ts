@@ -4,7 +4,7 @@ import type { DnsFunction } from '../dns/index.ts';
 import type { WorkerTotals } from '../metrics/worker-totals.ts';
 
 /**
- * Builds a worker's report for each sampling period from its counters. Utilisation is the
+ * Builds a worker's report for each sampling period from its counters. Its CPU share is the
  * process's CPU time over wall time (0..1): Bun 1.4's performance.eventLoopUtilization()
  * returns zeros (measured), and a connection control section does its work on one thread.
  */
@@ -55,7 +55,7 @@ export class WorkerReporter {
       workerId: this.workerId,
       pid: process.pid,
       state,
-      elu: Math.min(1, round((cpu.user + cpu.system) / 1000 / (now - this.lastAt))),
+      cpuShare: Math.min(1, round((cpu.user + cpu.system) / 1000 / (now - this.lastAt))),
       requestsPerSecond,
       callsPerSecond: requestsPerSecond.INVITE ?? 0,
       openTransactions: this.sip.openTransactions,

@@ -64,6 +64,6 @@ function summarise(s: OperatingState): Record<string, unknown> {
     ts: s.ts,
     hostCpuPercent: s.host.cpuPercent,
     cpuTemperature: s.host.temperatures.cpu,
-    workers: s.workers.map((w) => ({ id: w.workerId, state: w.state, elu: w.elu, cps: w.callsPerSecond, open: w.openTransactions, shed: w.shed })),
+    workers: s.workers.map((w) => ({ id: w.workerId, state: w.state, cpuShare: w.cpuShare, cps: w.callsPerSecond, open: w.openTransactions, shed: w.shed })),
   };
 }

@@ -6,6 +6,7 @@ import { sipSettings } from '../sip/start-sip.ts';
 import { fanOutBindings } from './binding-fan-out.ts';
 import { handOffTargetFor, sipTargetsFor } from './peer-roles.ts';
 import { DEFAULT_SRV_WEIGHTS, INITIAL_SRV_MEMORY, srvPlaces, type MemberLoad, type SrvPlace } from '../peers/srv-weights.ts';
+import { cpuShareFields, peerCpuShare } from '../peers/peer-protocol.ts';
 import type { WorkerHandle, WorkerPool } from './worker-pool.ts';
 import type { EventKind } from '../../system/log/event-kinds.ts';
 
@@ -18,8 +19,8 @@ export interface ControlPeersDeps {
   readonly pool: WorkerPool;
   /** Shedding in force, or the last sample over the scale-out threshold. */
   overloaded(): boolean;
-  /** Mean utilisation of the running workers in the last sample. */
-  utilisation(): number;
+  /** Mean CPU share of the running workers in the last sample. */
+  cpuShare(): number;
   activeCalls(): number;
   /** Hottest CPU reading of the last sample, °C (null: no sensor). */
   temperature(): number | null;
@@ -42,9 +43,9 @@ export function startControlPeers(d: ControlPeersDeps): { peers: PeerService; se
   const members = (): MemberLoad[] => {
     const self = peers.roles;
     return [
-      { name: d.current().name, utilisation: d.utilisation(), temperature: d.temperature(), overloaded: d.overloaded(), handedOff: self.handedOffTo !== null },
+      { name: d.current().name, cpuShare: d.cpuShare(), temperature: d.temperature(), overloaded: d.overloaded(), handedOff: self.handedOffTo !== null },
       ...self.upPeers.map((l) => ({
-        name: l.name, utilisation: l.lastSummary?.utilisation, temperature: l.lastSummary?.temperature,
+        name: l.name, cpuShare: peerCpuShare(l.lastSummary), temperature: l.lastSummary?.temperature,
         overloaded: l.lastSummary?.overloaded ?? false, handedOff: l.lastSummary?.handedOff ?? false,
       })),
     ];
@@ -65,7 +66,7 @@ export function startControlPeers(d: ControlPeersDeps): { peers: PeerService; se
     config,
     summary: () => ({
       name: d.current().name, ts: Date.now(), overloaded: d.overloaded(),
-      workers: pool.workers.length, activeCalls: d.activeCalls(), handedOff: peers.roles.handedOffTo !== null, utilisation: d.utilisation(),
+      workers: pool.workers.length, activeCalls: d.activeCalls(), handedOff: peers.roles.handedOffTo !== null, ...cpuShareFields(d.cpuShare()),
       temperature: d.temperature(),
     }),
     windows: () => d.current().control.handOffSchedule,

@@ -154,12 +154,12 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const { peers, sendRoles, heartbeat } = startControlPeers({
     config, current: () => live.current, store, pool, log, activeCalls: () => calls.count,
     temperature: () => hottest(history.last()?.host.temperatures), criticalTemperature: () => live.policy.criticalCpuTemperature,
-    overloaded: () => admission.current !== null || overloadedNow(), utilisation: () => utilisationNow(),
+    overloaded: () => admission.current !== null || overloadedNow(), cpuShare: () => cpuShareNow(),
     onConfigApplied: () => view.storeChanged(),
   });
-  const utilisationNow = () => sampler.utilisationNow();
+  const cpuShareNow = () => sampler.cpuShareNow();
   /** The last sample says the running workers are over the scale-out threshold. */
-  const overloadedNow = () => utilisationNow() >= live.policy.scaleOutElu;
+  const overloadedNow = () => cpuShareNow() >= live.policy.scaleOutCpuShare;
   const hostSampler = opts.hostSampler ?? createHostSampler({ dataDir: config.dataDir });
   const setAdmission = (a: AdmissionRates | null) => admission.set(a);
 

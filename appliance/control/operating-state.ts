@@ -6,8 +6,11 @@ export interface WorkerReport {
   readonly pid: number;
   /** 'running' takes new work; 'draining' finishes open transactions, then exits. */
   readonly state: 'starting' | 'running' | 'draining';
-  /** Event-loop utilisation over the last period, 0..1 (performance.eventLoopUtilization). */
-  readonly elu: number;
+  /**
+   * CPU share: the worker process's CPU time (user + system) over wall time in the last period,
+   * 0..1 (worker-reporter.ts). Not Bun's event-loop utilisation, which reads zeros in Bun 1.4.
+   */
+  readonly cpuShare: number;
   /** Requests per second by method over the last period. */
   readonly requestsPerSecond: Readonly<Record<string, number>>;
   /** New dialog-creating requests (INVITE) per second. */

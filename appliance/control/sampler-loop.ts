@@ -94,15 +94,15 @@ export class SamplerLoop {
     return this.shed;
   }
 
-  /** Mean utilisation of the running workers in the last sample (0 before the first). */
-  utilisationNow(): number {
+  /** Mean CPU share of the running workers in the last sample (0 before the first). */
+  cpuShareNow(): number {
     const running = this.d.history.last()?.workers.filter((w) => w.state === 'running') ?? [];
-    return running.length === 0 ? 0 : running.reduce((a, w) => a + w.elu, 0) / running.length;
+    return running.length === 0 ? 0 : running.reduce((a, w) => a + w.cpuShare, 0) / running.length;
   }
 
   /**
    * A running worker too busy to answer within the wait is saturated: it counts with
-   * utilisation 1 and its last known rates (leaving it out hid exactly the overload the policy
+   * CPU share 1 and its last known rates (leaving it out hid exactly the overload the policy
    * must see; measured with bench/workers-cps).
    */
   private standIn(w: WorkerHandle): WorkerReport | undefined {
@@ -111,7 +111,7 @@ export class SamplerLoop {
     return {
       workerId: w.id, pid: w.proc.pid, requestsPerSecond: {}, callsPerSecond: 0, openTransactions: 0,
       replies: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 }, shed: 0, errors: 0, rssBytes: 0,
-      ...last, state: 'running', elu: 1,
+      ...last, state: 'running', cpuShare: 1,
     };
   }
 }

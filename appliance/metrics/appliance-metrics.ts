@@ -53,7 +53,7 @@ export function applianceMetrics(m: MetricsInput): MetricFamily[] {
       histograms: [{ bounds: DNS_LATENCY_BUCKETS, snapshot: t.dnsLatency }] },
     gauge('workers', 'Connection control sections (worker processes) by state.',
       (['starting', 'running', 'draining'] as const).map((state) => ({ labels: { state }, value: m.workers.filter((w) => w.state === state).length }))),
-    gauge('worker_utilisation_ratio', 'CPU time over wall time of each worker in the last sampling period, 0..1.', perWorker(m.workers, (w) => w.elu)),
+    gauge('worker_cpu_share_ratio', 'CPU time over wall time of each worker in the last sampling period, 0..1.', perWorker(m.workers, (w) => w.cpuShare)),
     gauge('worker_transactions_open', 'Open SIP transactions of each worker.', perWorker(m.workers, (w) => w.openTransactions)),
     gauge('worker_resident_memory_bytes', 'Resident memory of each worker process.', perWorker(m.workers, (w) => w.rssBytes)),
     ...hostFamilies(m.host),

@@ -1,5 +1,5 @@
 import type { PeerLink } from './peer-link.ts';
-import { PEER_PATHS, type HandOffResponse } from './peer-protocol.ts';
+import { PEER_PATHS, peerCpuShare, type HandOffResponse } from './peer-protocol.ts';
 import type { EventKind } from '../../system/log/event-kinds.ts';
 
 /** Who moved this appliance's new traffic to a peer: only the policy takes back what the policy handed off. */
@@ -59,7 +59,7 @@ export const NOT_HANDED_OFF: HandOffStatus = { to: null, cause: null, holds: [],
 
 /**
  * The order in which peers are asked to take over (issue 19, groups of three): peers that are
- * up and not handed off themselves, not overloaded first, then the least utilised, then the
+ * up and not handed off themselves, not overloaded first, then the lowest CPU share, then the
  * fewest calls per worker, then the configured preference. A pure function of the last
  * heartbeat summaries.
  */
@@ -69,14 +69,14 @@ export function handOffOrder(links: readonly PeerLink[], preferred?: readonly st
     const s = l.lastSummary;
     return {
       overloaded: s?.overloaded ? 1 : 0,
-      utilisation: s?.utilisation ?? 0.5,
+      cpuShare: peerCpuShare(s) ?? 0.5,
       perWorker: s ? s.activeCalls / Math.max(1, s.workers) : 0,
     };
   };
   return links
     .filter((l) => l.state === 'up' && !l.lastSummary?.handedOff && rank(l) >= 0)
     .map((l) => ({ l, k: load(l), r: rank(l) }))
-    .sort((a, b) => a.k.overloaded - b.k.overloaded || a.k.utilisation - b.k.utilisation || a.k.perWorker - b.k.perWorker || a.r - b.r)
+    .sort((a, b) => a.k.overloaded - b.k.overloaded || a.k.cpuShare - b.k.cpuShare || a.k.perWorker - b.k.perWorker || a.r - b.r)
     .map((x) => x.l);
 }
 

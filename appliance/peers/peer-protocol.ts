@@ -10,10 +10,28 @@ export interface PeerSummary {
   readonly activeCalls: number;
   /** This appliance has handed its new traffic to a peer. */
   readonly handedOff: boolean;
-  /** Mean utilisation (ELU) of its running workers in the last sample, 0-1; absent from older peers. */
+  /**
+   * Mean CPU share (CPU time over wall time) of its running workers in the last sample, 0-1;
+   * absent from older peers, which send it as `utilisation` (read with `peerCpuShare`).
+   */
+  readonly cpuShare?: number;
+  /**
+   * The same figure under its old name, sent for peers of an older version during an upgrade
+   * (they read only this). FIXME: drop once no supported version reads it.
+   */
   readonly utilisation?: number;
   /** Hottest CPU reading of its last sample, °C (null: no sensor); absent from older peers. For load-weighted SRV. */
   readonly temperature?: number | null;
+}
+
+/** A peer's mean CPU share from its summary, under the new name or the older `utilisation`. */
+export function peerCpuShare(s: PeerSummary | null | undefined): number | undefined {
+  return s?.cpuShare ?? s?.utilisation;
+}
+
+/** The CPU share as a summary carries it: both names, so that older peers still read it. */
+export function cpuShareFields(cpuShare: number): Pick<PeerSummary, 'cpuShare' | 'utilisation'> {
+  return { cpuShare, utilisation: cpuShare };
 }
 
 /** Bodies of the peer API (JSON over HTTP on the web port, HMAC-signed: peer-auth.ts). */

@@ -2,15 +2,15 @@
  * Load-weighted SRV for a peer group (issue 19): the priority and weight each member gets in
  * the office domain's SIP SRV records (RFC 2782: the lowest priority is tried first; among equal
  * priorities a target is chosen with probability weight / sum of weights), from each member's
- * measured load (worker utilisation, ELU) and CPU temperature in the heartbeat summaries.
+ * measured load (the mean CPU share of its workers) and CPU temperature in the heartbeat summaries.
  * A pure function: memory in, memory out.
  */
 
 /** One member's load as the heartbeats (or, for this appliance, its own sampler) tell it. */
 export interface MemberLoad {
   readonly name: string;
-  /** Mean ELU of its running workers, 0-1 (unknown: 0.5). */
-  readonly utilisation: number | undefined;
+  /** Mean CPU share of its running workers, 0-1 (unknown: 0.5). */
+  readonly cpuShare: number | undefined;
   /** Hottest CPU reading, °C; null: no sensor. */
   readonly temperature: number | null | undefined;
   /** Its policy says overloaded (shedding, or over the scale-out threshold). */
@@ -57,11 +57,11 @@ export interface SrvPlace {
 }
 
 /**
- * The weight a member's load asks for: 100 × its headroom (1 − utilisation) × a thermal factor
+ * The weight a member's load asks for: 100 × its headroom (1 − CPU share) × a thermal factor
  * (1 up to `critical − warmBand` °C, falling linearly to 0 at critical), at least 1.
  */
 export function targetWeight(m: MemberLoad, s: SrvWeightSettings): number {
-  const headroom = clamp(1 - (m.utilisation ?? 0.5), 0, 1);
+  const headroom = clamp(1 - (m.cpuShare ?? 0.5), 0, 1);
   const t = m.temperature;
   const thermal = t === null || t === undefined ? 1 : clamp((s.criticalTemperature - t) / s.warmBand, 0, 1);
   return Math.max(MIN_WEIGHT, Math.round(MAX_WEIGHT * headroom * thermal));

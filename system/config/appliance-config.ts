@@ -163,7 +163,7 @@ export interface ControlConfig {
   /** node-cron expression (six fields) for sampling the operating state. */
   readonly sampleSchedule: string;
   /**
-   * Policy overrides set in the file (snake_case keys such as `scale_out_elu`, camelCased
+   * Policy overrides set in the file (snake_case keys such as `scale_out_cpu_share`, camelCased
    * here); absent keys keep the policy's defaults (appliance/control/policy/settings.ts).
    */
   readonly policy: PolicyOverrides;
@@ -186,16 +186,26 @@ export interface ControlConfig {
  * has a key here and each key names a setting).
  */
 export const POLICY_KEYS = {
-  scale_out_elu: num(0.01, 1), scale_out_samples: int(1, 100), scale_out_window: int(1, 100), scale_out_cooldown_seconds: int(0, 3600),
-  scale_in_elu: num(0, 1), scale_in_samples: int(1, 1000), scale_in_window: int(1, 1000), scale_in_cooldown_seconds: int(0, 86400),
-  host_cpu_percent: num(1, 100), host_cpu_elu: num(0, 1), critical_cpu_temperature: num(30, 150),
-  shed_target_elu: num(0.01, 1), shed_min_cut: num(0.01, 0.9), shed_relax_elu: num(0, 1), shed_relax_samples: int(1, 100),
+  scale_out_cpu_share: num(0.01, 1), scale_out_samples: int(1, 100), scale_out_window: int(1, 100), scale_out_cooldown_seconds: int(0, 3600),
+  scale_in_cpu_share: num(0, 1), scale_in_samples: int(1, 1000), scale_in_window: int(1, 1000), scale_in_cooldown_seconds: int(0, 86400),
+  host_cpu_percent: num(1, 100), host_cpu_cpu_share: num(0, 1), critical_cpu_temperature: num(30, 150),
+  shed_target_cpu_share: num(0.01, 1), shed_min_cut: num(0.01, 0.9), shed_relax_cpu_share: num(0, 1), shed_relax_samples: int(1, 100),
   shed_relax_window: int(1, 100), shed_relax_step: num(0.01, 1), shed_min_calls_per_second: num(0.1, 100_000),
   shed_min_registers_per_second: num(0.1, 100_000), shed_retry_after_seconds: int(1, 3600), shed_max_retry_after_seconds: int(1, 86400),
   hand_off_after_samples: int(1, 10000), hand_off_retry_seconds: int(1, 86400), take_back_after_samples: int(1, 100000),
 } satisfies Record<string, Field<number>>;
 
-/** `snake_case` → `camelCase`, as a type (`scale_out_elu` → `scaleOutElu`). */
+/**
+ * [control] keys renamed (old → new): the figure is a worker's CPU time over wall time, its CPU
+ * share, not Bun's event-loop utilisation (issue 13 item 9). A file with an old key fails to
+ * load, naming the key and its new name.
+ */
+export const RENAMED_CONTROL_KEYS = {
+  scale_out_elu: 'scale_out_cpu_share', scale_in_elu: 'scale_in_cpu_share', host_cpu_elu: 'host_cpu_cpu_share',
+  shed_target_elu: 'shed_target_cpu_share', shed_relax_elu: 'shed_relax_cpu_share',
+} as const satisfies Record<string, keyof typeof POLICY_KEYS>;
+
+/** `snake_case` → `camelCase`, as a type (`scale_out_cpu_share` → `scaleOutCpuShare`). */
 type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
 
 /** The policy settings a config file sets (camelCased keys of POLICY_KEYS); absent ones keep the defaults. */
@@ -306,7 +316,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     min_workers: int(1, 64), max_workers: int(1, 64), sample_schedule: cronSchedule,
     hand_off_mode: oneOf('redirect', 'forward'), heartbeat_seconds: secondsDividing60, stop_grace_seconds: int(0, 300), hand_off_schedule: pass,
     ...Object.fromEntries(Object.entries(POLICY_KEYS).map(([k, f]) => [k, ((v, key) => (Number.isNaN(v) ? NaN : f(v, key))) as Field<number>])),
-  }, { ...DEFAULTS.control, max_workers: cores, min_workers: 1, hand_off_mode: 'redirect', heartbeat_seconds: 2, stop_grace_seconds: 10, hand_off_schedule: [], ...policyDefaults });
+  }, { ...DEFAULTS.control, max_workers: cores, min_workers: 1, hand_off_mode: 'redirect', heartbeat_seconds: 2, stop_grace_seconds: 10, hand_off_schedule: [], ...policyDefaults }, RENAMED_CONTROL_KEYS);
   const policy: Record<string, number> = {};
   for (const k of Object.keys(POLICY_KEYS)) {
     const v = (control as Record<string, unknown>)[k] as number;

@@ -86,13 +86,15 @@ export const domainName: Field<string> = (v, key) => {
 
 /**
  * Validates one TOML table against a shape: every key of `shape` is read (falling back to
- * `defaults`), and any key in the table that the shape does not know fails, naming it.
+ * `defaults`), and any key in the table that the shape does not know fails, naming it; a key
+ * of `renamed` (old name → new name) fails naming both, so an old file is fixed at once.
  */
 export function table<S extends Record<string, Field<unknown>>>(
   raw: unknown,
   key: string,
   shape: S,
   defaults: { [K in keyof S]?: unknown },
+  renamed: Readonly<Record<string, string>> = {},
 ): { [K in keyof S]: ReturnType<S[K]> } {
   if (raw === undefined) raw = {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -100,7 +102,10 @@ export function table<S extends Record<string, Field<unknown>>>(
   }
   const input = raw as Record<string, unknown>;
   for (const k of Object.keys(input)) {
-    if (!(k in shape)) throw new ConfigError(key ? `${key}.${k}` : k, 'unknown key');
+    const dotted = key ? `${key}.${k}` : k;
+    const now = Object.hasOwn(renamed, k) ? renamed[k] : undefined;
+    if (now !== undefined) throw new ConfigError(dotted, `was renamed: write ${key ? `${key}.${now}` : now} instead (same meaning, same value)`);
+    if (!(k in shape)) throw new ConfigError(dotted, 'unknown key');
   }
   const out: Record<string, unknown> = {};
   for (const [k, field] of Object.entries(shape)) {

@@ -54,7 +54,7 @@ async function axisHeights(): Promise<number[]> {
 /** An operating-state sample with the host values a test chooses (no temperature sensor, as on this VM). */
 function sample(ts: number, cpuPercent: number, activeCalls: number): OperatingState {
   return {
-    ts, activeCalls, workers: [workerReport(1, { elu: 0.2 })],
+    ts, activeCalls, workers: [workerReport(1, { cpuShare: 0.2 })],
     host: { ts, cpuPercent, cpuPerCore: [cpuPercent], memory: { totalBytes: 8e9, usedBytes: 2e9, availableBytes: 6e9 },
       temperatures: { cpu: null, cpuMax: null, chipset: null }, disk: null },
   };
@@ -148,10 +148,10 @@ describe.skipIf(!hasChromium || !hasSipp)('admin pages for humans (issue 18) in 
     const raw = page.getByRole('table', { name: /Overload policy settings/ });
     expect(await raw.isVisible()).toBe(false);
     await page.getByText('Raw policy settings').click();
-    await raw.getByRole('cell', { name: 'scale_out_elu' }).waitFor();
+    await raw.getByRole('cell', { name: 'scale_out_cpu_share' }).waitFor();
 
     const since = Date.now() - 42_000;
-    view.shedding = { since, callsPerSecond: 12, registersPerSecond: 30, retryAfterSeconds: 15, reason: 'saturated: overloaded (elu) in 3 of the last 5 samples with 2 of max 2 workers' };
+    view.shedding = { since, callsPerSecond: 12, registersPerSecond: 30, retryAfterSeconds: 15, reason: 'saturated: overloaded (cpu-share) in 3 of the last 5 samples with 2 of max 2 workers' };
     await open('Events', 'Event log');
     await open('Peers', 'Peers and control');
     await own.locator('p.own-state', { hasText: `shedding since ${new Date(since).toLocaleString()}` }).waitFor();

@@ -71,13 +71,13 @@ describe.skipIf(!hasChromium)('admin UI in Chromium', () => {
 
   test('the dashboard charts real operating-state samples as they arrive', async () => {
     for (let i = 0; i < 4; i++) {
-      await view.sample([{ elu: 0.1 + 0.1 * i }, { elu: 0.3 }]);
+      await view.sample([{ cpuShare: 0.1 + 0.1 * i }, { cpuShare: 0.3 }]);
       await Bun.sleep(150);
     }
     const cpu = page.locator('figure.chart', { hasText: 'CPU and memory' }).locator('svg');
     await page.waitForFunction(() => Number(document.querySelector('#charts figure svg')?.getAttribute('data-points') ?? 0) >= 4);
     expect(await cpu.locator('polyline').count()).toBeGreaterThan(0);
-    const workers = page.locator('figure.chart', { hasText: 'Worker utilisation' });
+    const workers = page.locator('figure.chart', { hasText: 'Worker CPU share' });
     expect(await workers.locator('polyline').count()).toBe(2);
     expect(await page.getByText(/^worker 2: 30 %$/).count()).toBe(1);
     await shot('dashboard');

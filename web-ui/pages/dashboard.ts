@@ -31,7 +31,7 @@ export const dashboardPage: Page = (root) => {
     const workerSeries: Series[] = ids.map((id, i) => ({
       label: `worker ${id}`, colour: i % 8, values: samples.map((x) => {
         const w = x.workers.find((w) => w.id === id);
-        return w ? Math.round(w.elu * 1000) / 10 : null;
+        return w ? Math.round(w.cpuShare * 1000) / 10 : null;
       }),
     }));
     if (samples.length === 0) {
@@ -47,7 +47,7 @@ export const dashboardPage: Page = (root) => {
         { label: 'CPU', colour: 0, values: samples.map((x) => x.cpuPercent) },
         { label: 'memory', colour: 1, values: samples.map((x) => x.memoryPercent) },
       ] }),
-      lineChart({ title: 'Worker utilisation', unit: '%', max: 100, width, times, series: workerSeries }),
+      lineChart({ title: 'Worker CPU share', unit: '%', max: 100, width, times, series: workerSeries }),
       lineChart({ title: 'Calls and requests', unit: 'per second', width, times, series: [
         { label: 'new calls/s', colour: 2, values: samples.map((x) => x.callsPerSecond) },
         { label: 'requests/s', colour: 3, values: samples.map((x) => x.requestsPerSecond) },

@@ -54,7 +54,7 @@ async function samplePeriod(): Promise<number | null> {
   return gaps.length ? Math.round(gaps[Math.floor(gaps.length / 2)]! / 100) / 10 : null;
 }
 
-/** `scaleOutElu` → `scale_out_elu`: the key as the configuration file spells it. */
+/** `scaleOutCpuShare` → `scale_out_cpu_share`: the key as the configuration file spells it. */
 const snake = (k: string) => k.replace(/([A-Z])/g, '_$1').toLowerCase();
 
 /** Peers and control: this appliance's state, peer state, the policy in words (its raw settings behind a toggle), manual hand-off / take-back, reload of the configuration file. */

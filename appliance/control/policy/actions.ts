@@ -9,8 +9,8 @@ import type { Assessment, OverloadCause } from './assess.ts';
 export interface Evidence {
   readonly matched: number;
   readonly window: number;
-  /** Latest sample: mean ELU of running workers, host CPU %, hottest CPU reading (°C). */
-  readonly elu: number | null;
+  /** Latest sample: mean CPU share of running workers, host CPU %, hottest CPU reading (°C). */
+  readonly cpuShare: number | null;
   readonly hostCpuPercent: number | null;
   readonly cpuTemperature: number | null;
   readonly overload: OverloadCause | null;
@@ -54,7 +54,7 @@ export type Action = ScaleOut | ScaleIn | Shed | StopShedding | HandOff | TakeBa
 export function evidence(latest: Assessment, matched: number, window: number): Evidence {
   return {
     matched, window,
-    elu: latest.elu, hostCpuPercent: latest.hostCpuPercent, cpuTemperature: latest.cpuTemperature,
+    cpuShare: latest.cpuShare, hostCpuPercent: latest.hostCpuPercent, cpuTemperature: latest.cpuTemperature,
     overload: latest.overload, running: latest.running, starting: latest.starting, draining: latest.draining,
   };
 }

@@ -2,11 +2,11 @@ import type { OperatingState } from '../operating-state.ts';
 import type { PolicySettings } from './settings.ts';
 
 /**
- * Why a sample counts as overloaded. Only 'elu' can be cured by another worker: with the cores
+ * Why a sample counts as overloaded. Only 'cpu-share' can be cured by another worker: with the cores
  * used up ('host-cpu') a new worker time-slices with the others, and with the CPU too hot
  * ('temperature') more parallel work makes it hotter; both go straight to shedding.
  */
-export type OverloadCause = 'temperature' | 'host-cpu' | 'elu';
+export type OverloadCause = 'temperature' | 'host-cpu' | 'cpu-share';
 
 /** One operating-state sample reduced to what the policy decides on. */
 export interface Assessment {
@@ -15,8 +15,8 @@ export interface Assessment {
   readonly running: number;
   readonly starting: number;
   readonly draining: number;
-  /** Mean ELU of the running workers; null when none runs (no utilisation to judge). */
-  readonly elu: number | null;
+  /** Mean CPU share of the running workers; null when none runs (no CPU share to judge). */
+  readonly cpuShare: number | null;
   readonly hostCpuPercent: number | null;
   /** Hottest available CPU reading (°C); null when the sensor is unavailable. */
   readonly cpuTemperature: number | null;
@@ -37,7 +37,7 @@ export function assess(state: OperatingState, settings: PolicySettings): Assessm
   const running = state.workers.filter((w) => w.state === 'running');
   const n = running.length;
   const mean = (f: (w: (typeof running)[number]) => number) => (n === 0 ? 0 : running.reduce((t, w) => t + f(w), 0) / n);
-  const elu = n === 0 ? null : mean((w) => w.elu);
+  const cpuShare = n === 0 ? null : mean((w) => w.cpuShare);
   const { cpu, cpuMax } = state.host.temperatures;
   const readings = [cpu, cpuMax].filter((t): t is number => t !== null);
   const cpuTemperature = readings.length === 0 ? null : Math.max(...readings);
@@ -45,20 +45,20 @@ export function assess(state: OperatingState, settings: PolicySettings): Assessm
 
   let overload: OverloadCause | null = null;
   if (cpuTemperature !== null && cpuTemperature >= settings.criticalCpuTemperature) overload = 'temperature';
-  else if (hostCpuPercent !== null && elu !== null && hostCpuPercent >= settings.hostCpuPercent && elu >= settings.hostCpuElu) overload = 'host-cpu';
-  else if (elu !== null && elu >= settings.scaleOutElu) overload = 'elu';
+  else if (hostCpuPercent !== null && cpuShare !== null && hostCpuPercent >= settings.hostCpuPercent && cpuShare >= settings.hostCpuCpuShare) overload = 'host-cpu';
+  else if (cpuShare !== null && cpuShare >= settings.scaleOutCpuShare) overload = 'cpu-share';
 
   return {
     ts: state.ts,
     running: n,
     starting: state.workers.filter((w) => w.state === 'starting').length,
     draining: state.workers.filter((w) => w.state === 'draining').length,
-    elu,
+    cpuShare,
     hostCpuPercent,
     cpuTemperature,
     overload,
-    low: overload === null && elu !== null && elu <= settings.scaleInElu,
-    calm: overload === null && elu !== null && elu < settings.shedRelaxElu,
+    low: overload === null && cpuShare !== null && cpuShare <= settings.scaleInCpuShare,
+    calm: overload === null && cpuShare !== null && cpuShare < settings.shedRelaxCpuShare,
     shed: state.workers.reduce((t, w) => t + w.shed, 0),
     callsPerWorker: mean((w) => w.callsPerSecond),
     registersPerWorker: mean((w) => w.requestsPerSecond.REGISTER ?? 0),

@@ -33,7 +33,7 @@ export function decideHandOff(latest: Assessment, s: PolicySettings, memory: Pol
   if (status.cause !== 'policy' || shedding !== null || memory.healthySamples < s.takeBackAfterSamples) return null;
   return {
     kind: 'take-back',
-    reason: `healthy (ELU < ${s.shedRelaxElu}, no overload) for ${memory.healthySamples} consecutive samples `
+    reason: `healthy (CPU share < ${s.shedRelaxCpuShare}, no overload) for ${memory.healthySamples} consecutive samples `
       + `(take-back after ${s.takeBackAfterSamples}), not shedding: taking new traffic back from ${status.to}`,
     evidence: evidence(latest, memory.healthySamples, s.takeBackAfterSamples),
   };

@@ -35,9 +35,9 @@ export interface PolicyOutput {
  * event log are the caller's. It decides once per new sample: called again without a newer
  * sample it returns no actions and the same memory.
  *
- * Utilisation is the mean ELU of the running workers (starting and draining ones take no new
+ * Load is the mean CPU share of the running workers (starting and draining ones take no new
  * work, so they are not capacity); host CPU with busy workers and a critical CPU temperature are
- * overload too, but only ELU overload is cured by another worker.
+ * overload too, but only CPU share overload is cured by another worker.
  */
 export function policy(input: PolicyInput): PolicyOutput {
   const { history, settings: s, now } = input;

@@ -41,7 +41,7 @@ const ready = (i: RuleInput, m: PolicyMemory) => settled(i.latest, m, i.settings
 
 /**
  * Not shedding and overloaded in K of W samples: once the last action settled, a worker if one
- * would help (a free slot, plain ELU overload), else every worker is saturated and shedding begins.
+ * would help (a free slot, plain CPU share overload), else every worker is saturated and shedding begins.
  */
 export const scaleOutOrShed: PolicyRule = {
   name: 'scale-out-or-shed',
@@ -50,7 +50,7 @@ export const scaleOutOrShed: PolicyRule = {
     const hot = hotWindow(i.samples, i.settings, m);
     if (hot.matching.length < i.settings.scaleOutSamples || !ready(i, m)) return null;
     if (roomToScaleOut(hot.matching, i.latest, i.settings)) {
-      return { action: scaleOut(i.latest, hot.matching.length, hot.window, i.settings, `overloaded (${i.latest.overload ?? 'elu'})`), memory: { ...m, lastScaleAt: i.now } };
+      return { action: scaleOut(i.latest, hot.matching.length, hot.window, i.settings, `overloaded (${i.latest.overload ?? 'cpu-share'})`), memory: { ...m, lastScaleAt: i.now } };
     }
     const started = startShedding(hot, i.latest, i.settings, i.now);
     return { action: started.action, memory: { ...m, shedding: started.shedding } };

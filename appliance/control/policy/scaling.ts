@@ -11,12 +11,12 @@ export function hotWindow(samples: readonly Assessment[], s: PolicySettings, mem
 
 /**
  * Whether another worker would help: a slot is free (starting workers hold theirs) and every
- * overloaded sample was plain ELU. Host CPU or temperature overload is not cured by more workers.
+ * overloaded sample was plain CPU share. Host CPU or temperature overload is not cured by more workers.
  */
 export function roomToScaleOut(window: readonly Assessment[], latest: Assessment, s: PolicySettings): boolean {
   return latest.running + latest.starting < s.maxWorkers
     && latest.overload !== 'temperature' && latest.overload !== 'host-cpu'
-    && window.every((a) => a.overload === null || a.overload === 'elu');
+    && window.every((a) => a.overload === null || a.overload === 'cpu-share');
 }
 
 /**
@@ -32,7 +32,7 @@ export function scaleOut(latest: Assessment, matched: number, window: number, s:
   const workers = latest.running + latest.starting + 1;
   return {
     kind: 'scale-out', workers,
-    reason: `${why} in ${matched} of the last ${window} samples (ELU ${fmt(latest.elu)}); ${workers - 1} → ${workers} workers, max ${s.maxWorkers}`,
+    reason: `${why} in ${matched} of the last ${window} samples (CPU share ${fmt(latest.cpuShare)}); ${workers - 1} → ${workers} workers, max ${s.maxWorkers}`,
     evidence: evidence(latest, matched, window),
   };
 }
@@ -54,7 +54,7 @@ export function decideScaleIn(
   if (!worker) return null;
   return {
     kind: 'scale-in', workerId: worker.workerId,
-    reason: `ELU ≤ ${s.scaleInElu} in ${low.matching.length} of the last ${low.window} samples (ELU ${fmt(latest.elu)}); `
+    reason: `CPU share ≤ ${s.scaleInCpuShare} in ${low.matching.length} of the last ${low.window} samples (CPU share ${fmt(latest.cpuShare)}); `
       + `draining worker ${worker.workerId} (${worker.openTransactions} open transactions), ${latest.running} → ${latest.running - 1}, min ${s.minWorkers}`,
     evidence: evidence(latest, low.matching.length, low.window),
   };
@@ -62,12 +62,12 @@ export function decideScaleIn(
 
 /**
  * The running worker cheapest to retire: fewest open transactions (it drains soonest), then
- * lowest ELU, then the newest (highest id: ids are handed out in increasing order), so the
+ * lowest CPU share, then the newest (highest id: ids are handed out in increasing order), so the
  * long-lived workers keep their warm caches.
  */
 export function workerToDrain(workers: readonly WorkerReport[]): WorkerReport | undefined {
   return workers
     // The trunks' registrar stays: draining it would leave the trunks unregistered (docs/TRUNKS.md).
     .filter((w) => w.state === 'running' && !w.registersTrunks)
-    .sort((a, b) => a.openTransactions - b.openTransactions || a.elu - b.elu || b.workerId - a.workerId)[0];
+    .sort((a, b) => a.openTransactions - b.openTransactions || a.cpuShare - b.cpuShare || b.workerId - a.workerId)[0];
 }

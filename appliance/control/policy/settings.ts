@@ -2,7 +2,7 @@ import type { PolicyOverrides } from '../../../system/config/index.ts';
 
 /**
  * Settings of the control section's overload policy (DESIGN.md "Overload ladder"). Each field
- * maps to a `[control]` key in the TOML by snake case: `scaleOutElu` ↔ `scale_out_elu`,
+ * maps to a `[control]` key in the TOML by snake case: `scaleOutCpuShare` ↔ `scale_out_cpu_share`,
  * `minWorkers` ↔ `min_workers`. Windows and counts are in samples (the sampler runs every 2 s by
  * default), cool-downs in seconds, rates per worker per second.
  */
@@ -12,16 +12,16 @@ export interface PolicySettings {
   /** Never more running + starting workers than this (default: the core count). */
   readonly maxWorkers: number;
 
-  /** A sample is overloaded when the mean ELU of the running workers reaches this. */
-  readonly scaleOutElu: number;
+  /** A sample is overloaded when the mean CPU share of the running workers reaches this. */
+  readonly scaleOutCpuShare: number;
   /** Scale out (or shed) when `scaleOutSamples` of the last `scaleOutWindow` samples are overloaded. */
   readonly scaleOutSamples: number;
   readonly scaleOutWindow: number;
   /** No scale-out sooner than this after any scaling action. */
   readonly scaleOutCooldownSeconds: number;
 
-  /** A sample is low when the mean ELU of the running workers is at or below this. */
-  readonly scaleInElu: number;
+  /** A sample is low when the mean CPU share of the running workers is at or below this. */
+  readonly scaleInCpuShare: number;
   /** Scale in when `scaleInSamples` of the last `scaleInWindow` samples are low. */
   readonly scaleInSamples: number;
   readonly scaleInWindow: number;
@@ -29,21 +29,21 @@ export interface PolicySettings {
   readonly scaleInCooldownSeconds: number;
 
   /**
-   * Host CPU at or above this percent is overload when our workers are busy too (mean ELU at
-   * least `hostCpuElu`): the cores are used up, so a new worker would only time-slice with the
+   * Host CPU at or above this percent is overload when our workers are busy too (mean CPU share at
+   * least `hostCpuCpuShare`): the cores are used up, so a new worker would only time-slice with the
    * others. Host CPU alone (a backup job, say) is not ours to fix.
    */
   readonly hostCpuPercent: number;
-  readonly hostCpuElu: number;
+  readonly hostCpuCpuShare: number;
   /** CPU temperature (°C) at or above this is overload; an unavailable sensor never counts. */
   readonly criticalCpuTemperature: number;
 
-  /** Shedding admits the rate that keeps the mean ELU near this (below `scaleOutElu`). */
-  readonly shedTargetElu: number;
+  /** Shedding admits the rate that keeps the mean CPU share near this (below `scaleOutCpuShare`). */
+  readonly shedTargetCpuShare: number;
   /** Every tightening cuts the admitted rate by at least this fraction (e.g. 0.1 = 10 %). */
   readonly shedMinCut: number;
-  /** Relax shedding when `shedRelaxSamples` of the last `shedRelaxWindow` samples are under this ELU. */
-  readonly shedRelaxElu: number;
+  /** Relax shedding when `shedRelaxSamples` of the last `shedRelaxWindow` samples are under this CPU share. */
+  readonly shedRelaxCpuShare: number;
   readonly shedRelaxSamples: number;
   readonly shedRelaxWindow: number;
   /** Each relaxation adds this fraction of the entry throughput to the admitted rate. */
@@ -85,20 +85,20 @@ export function defaultPolicySettings(cores: number): PolicySettings {
   return {
     minWorkers: 1,
     maxWorkers: Math.max(1, Math.floor(cores)),
-    scaleOutElu: 0.75,
+    scaleOutCpuShare: 0.75,
     scaleOutSamples: 3,
     scaleOutWindow: 5,
     scaleOutCooldownSeconds: 10,
-    scaleInElu: 0.25,
+    scaleInCpuShare: 0.25,
     scaleInSamples: 10,
     scaleInWindow: 12,
     scaleInCooldownSeconds: 60,
     hostCpuPercent: 90,
-    hostCpuElu: 0.5,
+    hostCpuCpuShare: 0.5,
     criticalCpuTemperature: 90,
-    shedTargetElu: 0.7,
+    shedTargetCpuShare: 0.7,
     shedMinCut: 0.1,
-    shedRelaxElu: 0.6,
+    shedRelaxCpuShare: 0.6,
     shedRelaxSamples: 3,
     shedRelaxWindow: 5,
     shedRelaxStep: 0.1,

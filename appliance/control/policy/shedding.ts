@@ -6,18 +6,18 @@ import type { PolicyMemory, SheddingMemory } from './memory.ts';
 /**
  * The shedding controller (overload ladder step "shed"), AIMD like TCP's congestion control:
  * on entry it measures the per-worker throughput of the overloaded samples and admits the share
- * that would bring the mean ELU to `shedTargetElu` (ELU grows about linearly with the rate, so
- * rate × target / ELU is the throughput at the target); while still overloaded it cuts again by
+ * that would bring the mean CPU share to `shedTargetCpuShare` (CPU share grows about linearly with the rate, so
+ * rate × target / CPU share is the throughput at the target); while still overloaded it cuts again by
  * the same rule; when calm it adds `shedRelaxStep` of the entry throughput per step; it stops
- * once calm samples show nothing shed (the demand fits). Between `shedRelaxElu` and
- * `scaleOutElu` it holds: that band is the hysteresis.
+ * once calm samples show nothing shed (the demand fits). Between `shedRelaxCpuShare` and
+ * `scaleOutCpuShare` it holds: that band is the hysteresis.
  */
 
-/** Share to keep of what was admitted, given the mean ELU seen: at least `shedMinCut` goes. */
-function keepShare(elu: number | null, s: PolicySettings): number {
+/** Share to keep of what was admitted, given the mean CPU share seen: at least `shedMinCut` goes. */
+function keepShare(cpuShare: number | null, s: PolicySettings): number {
   const most = 1 - s.shedMinCut;
-  // Temperature or host CPU overload can come with a low ELU: then only the minimum cut helps.
-  return elu === null || elu <= 0 ? most : Math.min(s.shedTargetElu / elu, most);
+  // Temperature or host CPU overload can come with a low CPU share: then only the minimum cut helps.
+  return cpuShare === null || cpuShare <= 0 ? most : Math.min(s.shedTargetCpuShare / cpuShare, most);
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -37,15 +37,15 @@ function shedAction(latest: Assessment, m: SheddingMemory, s: PolicySettings, ma
 
 /** Starts shedding when every worker is saturated (`hot` fired and no worker can be added). */
 export function startShedding(hot: WindowMatch, latest: Assessment, s: PolicySettings, now: number): { action: Shed; shedding: SheddingMemory } {
-  const elu = meanOf(hot.matching, (a) => a.elu);
+  const cpuShare = meanOf(hot.matching, (a) => a.cpuShare);
   const shedding: SheddingMemory = {
     startedAt: now, lastChangeAt: now, samples: 0,
     baseCallsPerSecond: meanOf(hot.matching, (a) => a.callsPerWorker) ?? 0,
     baseRegistersPerSecond: meanOf(hot.matching, (a) => a.registersPerWorker) ?? 0,
-    level: keepShare(elu, s),
+    level: keepShare(cpuShare, s),
   };
   const why = `saturated: overloaded (${latest.overload ?? hot.matching[hot.matching.length - 1]?.overload}) in `
-    + `${hot.matching.length} of the last ${hot.window} samples with ${latest.running} of max ${s.maxWorkers} workers, mean ELU ${fmt(elu)}`;
+    + `${hot.matching.length} of the last ${hot.window} samples with ${latest.running} of max ${s.maxWorkers} workers, mean CPU share ${fmt(cpuShare)}`;
   return { action: shedAction(latest, shedding, s, hot.matching.length, hot.window, why), shedding };
 }
 
@@ -62,9 +62,9 @@ export function stepShedding(
 
   const hot = recent(samples, s.scaleOutWindow, after, (a) => a.overload !== null);
   if (hot.matching.length >= s.scaleOutSamples) {
-    const elu = meanOf(hot.matching, (a) => a.elu);
-    const next = { ...m, lastChangeAt: now, level: m.level * keepShare(elu, s) };
-    const why = `still overloaded in ${hot.matching.length} of the last ${hot.window} samples, mean ELU ${fmt(elu)}: tightening`;
+    const cpuShare = meanOf(hot.matching, (a) => a.cpuShare);
+    const next = { ...m, lastChangeAt: now, level: m.level * keepShare(cpuShare, s) };
+    const why = `still overloaded in ${hot.matching.length} of the last ${hot.window} samples, mean CPU share ${fmt(cpuShare)}: tightening`;
     return { action: shedAction(latest, next, s, hot.matching.length, hot.window, why), shedding: next };
   }
 
@@ -76,7 +76,7 @@ export function stepShedding(
     return {
       action: {
         kind: 'stop-shedding',
-        reason: `ELU < ${s.shedRelaxElu} in ${calm.matching.length} of the last ${calm.window} samples and nothing shed: demand fits; `
+        reason: `CPU share < ${s.shedRelaxCpuShare} in ${calm.matching.length} of the last ${calm.window} samples and nothing shed: demand fits; `
           + `shedding ends after ${m.samples} samples`,
         evidence: evidence(latest, calm.matching.length, calm.window),
       },
@@ -84,6 +84,6 @@ export function stepShedding(
     };
   }
   const next = { ...m, lastChangeAt: now, level: m.level + s.shedRelaxStep };
-  const why = `ELU < ${s.shedRelaxElu} in ${calm.matching.length} of the last ${calm.window} samples, ${refused} requests shed: relaxing`;
+  const why = `CPU share < ${s.shedRelaxCpuShare} in ${calm.matching.length} of the last ${calm.window} samples, ${refused} requests shed: relaxing`;
   return { action: shedAction(latest, next, s, calm.matching.length, calm.window, why), shedding: next };
 }

@@ -1,7 +1,7 @@
 /**
  * How one connection control section judges its own load, without waiting for the control
  * section's sample (issue 12: one hot flow pinned to one worker by the kernel's reuseport hash
- * left it at utilisation 1.0 while the mean over the workers stayed low, and nothing was shed).
+ * left it at a CPU share of 1.0 while the mean over the workers stayed low, and nothing was shed).
  * A pure function over what the worker measures every tick (load-monitor.ts):
  * - event-loop lag: how late a timer fires; when the worker cannot keep up, the datagrams wait
  *   in the socket buffer and the lag is the time they wait;

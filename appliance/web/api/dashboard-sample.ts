@@ -14,7 +14,7 @@ export interface DashboardSample {
   /** Registrations when the sample arrived; null for samples from before the web server started. */
   readonly registrations: number | null;
   readonly shed: number;
-  readonly workers: readonly { readonly id: number; readonly state: string; readonly elu: number; readonly callsPerSecond: number; readonly openTransactions: number }[];
+  readonly workers: readonly { readonly id: number; readonly state: string; readonly cpuShare: number; readonly callsPerSecond: number; readonly openTransactions: number }[];
 }
 
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -33,6 +33,6 @@ export function dashboardSample(s: OperatingState, registrations: number | null)
     activeCalls: s.activeCalls,
     registrations,
     shed: sum((w) => w.shed),
-    workers: s.workers.map((w) => ({ id: w.workerId, state: w.state, elu: round(w.elu, 3), callsPerSecond: round(w.callsPerSecond), openTransactions: w.openTransactions })),
+    workers: s.workers.map((w) => ({ id: w.workerId, state: w.state, cpuShare: round(w.cpuShare, 3), callsPerSecond: round(w.callsPerSecond), openTransactions: w.openTransactions })),
   };
 }

@@ -57,37 +57,37 @@ describe.skipIf(!hasSipp)('config reload', () => {
 
   test('a policy threshold is applied live: visible in the API, the same workers', async () => {
     const workers = t.control.pool.workers.map((w) => w.id);
-    expect((await api.json('GET', '/api/peers')).body.policy.scaleOutElu).not.toBe(0.42);
-    rewrite((s) => s.replace('[control]\n', '[control]\nscale_out_elu = 0.42\n'));
+    expect((await api.json('GET', '/api/peers')).body.policy.scaleOutCpuShare).not.toBe(0.42);
+    rewrite((s) => s.replace('[control]\n', '[control]\nscale_out_cpu_share = 0.42\n'));
     const r = await t.control.reload();
-    expect(r).toMatchObject({ ok: true, applied: 'live', changes: [{ key: 'control.scale_out_elu', how: 'live' }] });
-    expect((await api.json('GET', '/api/peers')).body.policy.scaleOutElu).toBe(0.42);
+    expect(r).toMatchObject({ ok: true, applied: 'live', changes: [{ key: 'control.scale_out_cpu_share', how: 'live' }] });
+    expect((await api.json('GET', '/api/peers')).body.policy.scaleOutCpuShare).toBe(0.42);
     expect(t.control.pool.workers.map((w) => w.id)).toEqual(workers);
     // Nothing changed since: a second reload says so.
     expect((await t.control.reload()).applied).toBe('none');
   }, 20_000);
 
   test('the web endpoint: session and CSRF first, then the reload', async () => {
-    rewrite((s) => s.replace('scale_out_elu = 0.42', 'scale_out_elu = 0.43'));
+    rewrite((s) => s.replace('scale_out_cpu_share = 0.42', 'scale_out_cpu_share = 0.43'));
     // Attack: no session, and a session without the CSRF token.
     const anonymous = new ApiClient(web.url, web.certificate?.cert);
     expect((await anonymous.call('POST', '/api/control/reload')).status).toBe(401);
     expect((await api.call('POST', '/api/control/reload', undefined, { 'X-CSRF-Token': 'forged' })).status).toBe(403);
-    expect((await api.json('GET', '/api/peers')).body.policy.scaleOutElu).toBe(0.42);
+    expect((await api.json('GET', '/api/peers')).body.policy.scaleOutCpuShare).toBe(0.42);
     const r = await api.json('POST', '/api/control/reload');
     expect(r.status).toBe(200);
-    expect(r.body.message).toContain('applied live: control.scale_out_elu');
-    expect((await api.json('GET', '/api/peers')).body.policy.scaleOutElu).toBe(0.43);
+    expect(r.body.message).toContain('applied live: control.scale_out_cpu_share');
+    expect((await api.json('GET', '/api/peers')).body.policy.scaleOutCpuShare).toBe(0.43);
   }, 20_000);
 
   test('an invalid file is refused naming the key (API, command channel, CLI); the old config keeps serving', async () => {
-    const before = t.control.view.policySettings().scaleOutElu;
-    rewrite((s) => s.replace('scale_out_elu = 0.43', 'scale_out_elu = 7').replace('max_workers = 2', 'max_workers = 2\nmax_wrokers = 3'));
+    const before = t.control.view.policySettings().scaleOutCpuShare;
+    rewrite((s) => s.replace('scale_out_cpu_share = 0.43', 'scale_out_cpu_share = 7').replace('max_workers = 2', 'max_workers = 2\nmax_wrokers = 3'));
     const r = await api.json('POST', '/api/control/reload');
     expect(r.status).toBe(409);
     expect(r.body.error).toMatchObject({ code: 'conflict' });
     const key = r.body.error.field;
-    expect(key).toMatch(/^control\.(scale_out_elu|max_wrokers)$/);
+    expect(key).toMatch(/^control\.(scale_out_cpu_share|max_wrokers)$/);
     expect(r.body.error.message).toContain(key);
     expect(r.body.error.message).toContain('the running config is kept');
     // The CLI's channel gets the same answer.
@@ -97,13 +97,13 @@ describe.skipIf(!hasSipp)('config reload', () => {
     const errors: string[] = [];
     expect(await runCli(['--config', t.configPath, 'reload'], { out: () => {}, err: (l) => errors.push(l) })).toBe(1);
     expect(errors.join('\n')).toContain(key);
-    expect(t.control.view.policySettings().scaleOutElu).toBe(before);
+    expect(t.control.view.policySettings().scaleOutCpuShare).toBe(before);
     // A key that needs a restart is refused as a whole, naming it.
-    writeFileSync(t.configPath, original.replace('[control]\n', '[control]\nscale_out_elu = 0.5\n').replace('port = 0', 'port = 1'));
+    writeFileSync(t.configPath, original.replace('[control]\n', '[control]\nscale_out_cpu_share = 0.5\n').replace('port = 0', 'port = 1'));
     const restart = await t.control.reload();
     expect(restart).toMatchObject({ ok: false, applied: 'refused' });
     expect(restart.message).toContain('web.port needs a restart');
-    expect(t.control.view.policySettings().scaleOutElu).toBe(before);
+    expect(t.control.view.policySettings().scaleOutCpuShare).toBe(before);
     // The event log has both refusals.
     expect(t.control.store.events.recent(100, 'control.reload.refused').length).toBeGreaterThanOrEqual(2);
     // Still serving on the old config: a call completes.

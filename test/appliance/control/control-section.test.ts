@@ -73,8 +73,8 @@ sample_schedule = "*/1 * * * * *"
     const state = await control.sampleNow();
     expect(state.workers.map((w) => w.workerId).sort()).toEqual(control.pool.workers.map((w) => w.id).sort());
     for (const w of state.workers) {
-      expect(w.elu).toBeGreaterThanOrEqual(0);
-      expect(w.elu).toBeLessThanOrEqual(1);
+      expect(w.cpuShare).toBeGreaterThanOrEqual(0);
+      expect(w.cpuShare).toBeLessThanOrEqual(1);
       expect(w.rssBytes).toBeGreaterThan(0);
     }
     expect(state.host.memory?.totalBytes ?? 0).toBeGreaterThan(0);

@@ -14,8 +14,8 @@ const T0 = 1_700_000_000_000;
 const PERIOD = 2_000;
 
 type Host = { cpuPercent?: number | null; cpu?: number | null };
-/** `n` running workers at ELU `elu`, each taking 100 INVITE/s and 50 REGISTER/s, `shed` refused each. */
-interface Load { elu: number; shed?: number; n?: number; calls?: number; registers?: number; host?: Host }
+/** `n` running workers at CPU share `cpuShare`, each taking 100 INVITE/s and 50 REGISTER/s, `shed` refused each. */
+interface Load { cpuShare: number; shed?: number; n?: number; calls?: number; registers?: number; host?: Host }
 
 function sample(i: number, l: Load): OperatingState {
   const ts = T0 + i * PERIOD;
@@ -29,7 +29,7 @@ function sample(i: number, l: Load): OperatingState {
       temperatures: { cpu: l.host?.cpu ?? 60, cpuMax: null, chipset: null },
     },
     workers: Array.from({ length: l.n ?? 2 }, (_, k): WorkerReport => ({
-      workerId: k + 1, pid: 1000 + k, state: 'running', elu: l.elu,
+      workerId: k + 1, pid: 1000 + k, state: 'running', cpuShare: l.cpuShare,
       requestsPerSecond: { INVITE: calls, REGISTER: registers, BYE: calls }, callsPerSecond: calls,
       openTransactions: 10, replies: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 },
       shed: l.shed ?? 0, errors: 0, rssBytes: 50e6,
@@ -73,24 +73,24 @@ function play(rows: readonly Row[], settings: PolicySettings, memory: PolicyMemo
   return { memory, handOff };
 }
 
-const hot = (elu = 0.9, shed = 0): Load => ({ elu, shed });
+const hot = (cpuShare = 0.9, shed = 0): Load => ({ cpuShare, shed });
 const none: Row[1] = [];
 
 describe('shedding when every worker is saturated (max_workers = 2)', () => {
   const S = defaultPolicySettings(2);
 
-  test('enter at the throughput for the target ELU, tighten, hold, relax step by step, stop', () => {
+  test('enter at the throughput for the target CPU share, tighten, hold, relax step by step, stop', () => {
     const end = play([
       [hot(), none],
       [hot(), none],
-      // 100 calls/s at ELU 0.9 per worker → 100 × 0.7 / 0.9 admitted; Retry-After 10 s / 0.78.
+      // 100 calls/s at CPU share 0.9 per worker → 100 × 0.7 / 0.9 admitted; Retry-After 10 s / 0.78.
       [hot(), [{ kind: 'shed', rates: { callsPerSecond: 77.78, registersPerSecond: 38.89, retryAfterSeconds: 13 }, admitFraction: 0.78 }]],
       // Only samples after the change count: 1 and 2 fresh hot samples are not yet 3 of 5.
       [hot(0.8, 20), none],
       [hot(0.8, 20), none],
       // Still over: cut by 0.7 / 0.8 again (multiplicative decrease).
       [hot(0.8, 20), [{ kind: 'shed', rates: { callsPerSecond: 68.06, registersPerSecond: 34.03, retryAfterSeconds: 15 } }]],
-      // Between shed_relax_elu (0.6) and scale_out_elu (0.75): hold.
+      // Between shed_relax_cpu_share (0.6) and scale_out_cpu_share (0.75): hold.
       [hot(0.65, 30), none],
       [hot(0.65, 30), none],
       [hot(0.65, 30), none],
@@ -109,15 +109,15 @@ describe('shedding when every worker is saturated (max_workers = 2)', () => {
 
   test('a registration storm: calls keep their floor, registrations are cut', () => {
     play([
-      [{ elu: 1, n: 1, calls: 0, registers: 300 }, none],
-      [{ elu: 1, n: 1, calls: 0, registers: 300 }, none],
-      [{ elu: 1, n: 1, calls: 0, registers: 300 }, [{ kind: 'shed', rates: { callsPerSecond: 1, registersPerSecond: 210, retryAfterSeconds: 14 } }]],
+      [{ cpuShare: 1, n: 1, calls: 0, registers: 300 }, none],
+      [{ cpuShare: 1, n: 1, calls: 0, registers: 300 }, none],
+      [{ cpuShare: 1, n: 1, calls: 0, registers: 300 }, [{ kind: 'shed', rates: { callsPerSecond: 1, registersPerSecond: 210, retryAfterSeconds: 14 } }]],
     ], defaultPolicySettings(1));
   });
 
-  test('overload without high ELU (temperature): every step cuts at least shed_min_cut; Retry-After capped', () => {
+  test('overload without high CPU share (temperature): every step cuts at least shed_min_cut; Retry-After capped', () => {
     const S1 = { ...defaultPolicySettings(1), shedMinCut: 0.5 };
-    const heat: Load = { elu: 0.3, n: 1, calls: 10, registers: 4, shed: 5, host: { cpu: 96 } };
+    const heat: Load = { cpuShare: 0.3, n: 1, calls: 10, registers: 4, shed: 5, host: { cpu: 96 } };
     play([
       [heat, none], [heat, none],
       [heat, [{ kind: 'shed', rates: { callsPerSecond: 5, registersPerSecond: 2, retryAfterSeconds: 20 } }]],
@@ -132,11 +132,11 @@ describe('shedding when every worker is saturated (max_workers = 2)', () => {
   });
 
   test('shedding with a worker slot free and requests refused: scale out', () => {
-    const cool = (shed: number): Load => ({ elu: 0.7, n: 1, shed });
+    const cool = (shed: number): Load => ({ cpuShare: 0.7, n: 1, shed });
     play([
-      [{ elu: 0.3, n: 1, host: { cpu: 95 } }, none],
-      [{ elu: 0.3, n: 1, host: { cpu: 95 } }, none],
-      [{ elu: 0.3, n: 1, host: { cpu: 95 } }, [{ kind: 'shed', admitFraction: 0.9 }]],
+      [{ cpuShare: 0.3, n: 1, host: { cpu: 95 } }, none],
+      [{ cpuShare: 0.3, n: 1, host: { cpu: 95 } }, none],
+      [{ cpuShare: 0.3, n: 1, host: { cpu: 95 } }, [{ kind: 'shed', admitFraction: 0.9 }]],
       [cool(10), none],
       [cool(10), none],
       // The temperature is back to normal: a second worker adds capacity (per-worker rates).
@@ -148,7 +148,7 @@ describe('shedding when every worker is saturated (max_workers = 2)', () => {
 
 describe('hand-off to a peer and take-back', () => {
   const S = { ...defaultPolicySettings(1), handOffAfterSamples: 4, takeBackAfterSamples: 5 };
-  const one = (elu: number, shed = 0): Load => ({ elu, n: 1, shed });
+  const one = (cpuShare: number, shed = 0): Load => ({ cpuShare, n: 1, shed });
   const overloaded: Row[] = [
     [one(0.9), none],
     [one(0.9), none],

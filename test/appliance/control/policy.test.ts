@@ -10,8 +10,8 @@ const T0 = 1_700_000_000_000;
 const PERIOD = 2_000;
 const S = defaultPolicySettings(4);
 
-/** A worker: a bare number is a running worker at that ELU; ids count from 1 in list order. */
-type W = number | (Partial<WorkerReport> & { elu: number });
+/** A worker: a bare number is a running worker at that CPU share; ids count from 1 in list order. */
+type W = number | (Partial<WorkerReport> & { cpuShare: number });
 type Host = { cpuPercent?: number | null; cpu?: number | null; cpuMax?: number | null };
 
 function sample(i: number, workers: readonly W[], host: Host = {}): OperatingState {
@@ -26,13 +26,13 @@ function sample(i: number, workers: readonly W[], host: Host = {}): OperatingSta
     workers: workers.map((w, k): WorkerReport => ({
       workerId: k + 1, pid: 1000 + k, state: 'running', requestsPerSecond: {}, callsPerSecond: 0, openTransactions: 0,
       replies: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 }, shed: 0, errors: 0,
-      rssBytes: 50e6, ...(typeof w === 'number' ? { elu: w } : w),
+      rssBytes: 50e6, ...(typeof w === 'number' ? { cpuShare: w } : w),
     })),
   };
 }
 
-/** One sample per ELU, each with `n` running workers at that ELU. */
-const run = (elus: readonly number[], n = 1, host: Host = {}) => elus.map((e, i) => sample(i, Array(n).fill(e), host));
+/** One sample per CPU share, each with `n` running workers at that CPU share. */
+const run = (cpuShares: readonly number[], n = 1, host: Host = {}) => cpuShares.map((e, i) => sample(i, Array(n).fill(e), host));
 const lastTs = (h: readonly OperatingState[]) => h[h.length - 1].ts;
 
 /** Every action says why, with numbers: the caller logs both. */
@@ -75,7 +75,7 @@ describe('policy: scale out with K of W and cool-down', () => {
     }],
     ['exactly the threshold counts', { history: run([0.75, 0.75, 0.75]), want: [{ kind: 'scale-out' }] }],
     ['hot samples older than the window do not count', { history: run([0.9, 0.9, 0.9, 0.5, 0.5, 0.5, 0.5, 0.5]), want: [] }],
-    ['mean ELU of running workers decides', { history: hot5.map((_, i) => sample(i, [0.95, 0.45])), want: [] }],
+    ['mean CPU share of running workers decides', { history: hot5.map((_, i) => sample(i, [0.95, 0.45])), want: [] }],
     ['cool-down since the last scaling suppresses a second scale-out', {
       history: run(hot5, 2), memory: (last) => ({ lastScaleAt: last - 9_000 }), want: [],
     }],
@@ -86,11 +86,11 @@ describe('policy: scale out with K of W and cool-down', () => {
       history: run(hot5, 2), settings: { scaleOutCooldownSeconds: 0 }, memory: (last) => ({ lastScaleAt: last - 3_000 }), want: [],
     }],
     ['a starting worker holds off another scale-out', {
-      history: hot5.map((e, i) => sample(i, [e, { elu: 0, state: 'starting' }])), want: [],
+      history: hot5.map((e, i) => sample(i, [e, { cpuShare: 0, state: 'starting' }])), want: [],
     }],
-    ['a draining worker is not capacity: its idle ELU does not dilute the mean', {
-      history: hot5.map((e, i) => sample(i, [0.8, { elu: 0.02, state: 'draining' }])),
-      want: [{ kind: 'scale-out', workers: 2, evidence: expect.objectContaining({ elu: 0.8, running: 1, draining: 1 }) }],
+    ['a draining worker is not capacity: its idle CPU share does not dilute the mean', {
+      history: hot5.map((e, i) => sample(i, [0.8, { cpuShare: 0.02, state: 'draining' }])),
+      want: [{ kind: 'scale-out', workers: 2, evidence: expect.objectContaining({ cpuShare: 0.8, running: 1, draining: 1 }) }],
     }],
     ['max_workers reached: shed instead', {
       history: run(hot5, 4), want: [{ kind: 'shed' }],
@@ -99,7 +99,7 @@ describe('policy: scale out with K of W and cool-down', () => {
       history: run(hot5, 4), memory: (last) => ({ lastScaleAt: last - 7_000 }), want: [],
     }],
     ['max_workers counts starting workers: nothing while one starts', {
-      history: hot5.map((e, i) => sample(i, [e, e, e, { elu: 0, state: 'starting' }])), want: [],
+      history: hot5.map((e, i) => sample(i, [e, e, e, { cpuShare: 0, state: 'starting' }])), want: [],
     }],
   ];
   for (const [name, c] of cases) test(name, () => expect(decide(c).actions).toMatchObject(c.want));
@@ -107,7 +107,7 @@ describe('policy: scale out with K of W and cool-down', () => {
 
 describe('policy: host CPU and temperature', () => {
   const cases: [string, Case][] = [
-    ['critical CPU temperature is overload, even at low ELU: shed (more workers heat more)', {
+    ['critical CPU temperature is overload, even at low CPU share: shed (more workers heat more)', {
       history: run([0.3, 0.3, 0.3], 1, { cpu: 95 }),
       want: [{ kind: 'shed', admitFraction: 0.9, evidence: expect.objectContaining({ overload: 'temperature', cpuTemperature: 95 }) }],
     }],
@@ -121,7 +121,7 @@ describe('policy: host CPU and temperature', () => {
       want: [{ kind: 'shed', evidence: expect.objectContaining({ overload: 'host-cpu', hostCpuPercent: 95 }) }],
     }],
     ['host CPU ≥ 90 % with idle workers is not ours to fix', { history: run([0.4, 0.4, 0.4], 1, { cpuPercent: 95 }), want: [] }],
-    ['unknown host CPU: ELU alone decides', { history: run([0.8, 0.8, 0.8], 1, { cpuPercent: null }), want: [{ kind: 'scale-out' }] }],
+    ['unknown host CPU: CPU share alone decides', { history: run([0.8, 0.8, 0.8], 1, { cpuPercent: null }), want: [{ kind: 'scale-out' }] }],
     ['a recent temperature overload in the window blocks scale-out', {
       history: [sample(0, [0.9], { cpu: 95 }), sample(1, [0.9]), sample(2, [0.9])], want: [{ kind: 'shed' }],
     }],
@@ -130,7 +130,7 @@ describe('policy: host CPU and temperature', () => {
 });
 
 describe('policy: scale in after sustained low load', () => {
-  const two = (i: number, e: number) => sample(i, [{ elu: e, openTransactions: 7 }, { elu: e, openTransactions: 2 }]);
+  const two = (i: number, e: number) => sample(i, [{ cpuShare: e, openTransactions: 7 }, { cpuShare: e, openTransactions: 2 }]);
   const cases: [string, Case][] = [
     ['10 of 12 low: drain the worker with fewest open transactions', {
       history: low12.map((e, i) => two(i, e)),
@@ -141,16 +141,16 @@ describe('policy: scale in after sustained low load', () => {
       history: low12.map((_, i) => sample(i, [0.1, 0.05, 0.05])), want: [{ kind: 'scale-in', workerId: 3 }],
     }],
     ['never the worker that registers the trunks (issue 14): the next one instead', {
-      history: low12.map((e, i) => sample(i, [{ elu: e, openTransactions: 7 }, { elu: e, openTransactions: 0, registersTrunks: true }])),
+      history: low12.map((e, i) => sample(i, [{ cpuShare: e, openTransactions: 7 }, { cpuShare: e, openTransactions: 0, registersTrunks: true }])),
       want: [{ kind: 'scale-in', workerId: 1 }],
     }],
     ['never below min_workers (1)', { history: run(low12, 1), want: [] }],
     ['never below min_workers (2)', { history: run(low12, 2), settings: { minWorkers: 2 }, want: [] }],
     ['one drain at a time', {
-      history: low12.map((e, i) => sample(i, [e, e, { elu: 0.01, state: 'draining', openTransactions: 3 }])), want: [],
+      history: low12.map((e, i) => sample(i, [e, e, { cpuShare: 0.01, state: 'draining', openTransactions: 3 }])), want: [],
     }],
     ['not while a worker starts', {
-      history: low12.map((e, i) => sample(i, [e, e, { elu: 0, state: 'starting' }])), want: [],
+      history: low12.map((e, i) => sample(i, [e, e, { cpuShare: 0, state: 'starting' }])), want: [],
     }],
     ['scale-in cool-down after any scaling', {
       history: run(low12, 2), memory: (last) => ({ lastScaleAt: last - 30_000 }), want: [],
@@ -177,8 +177,8 @@ describe('policy: purity and memory', () => {
     expect(policy({ history: [], settings: S, memory: initialPolicyMemory, handOff: NOT_HANDED_OFF, now: T0 })).toEqual({ actions: [], memory: initialPolicyMemory });
   });
 
-  test('no running worker (all starting): no utilisation, no decision', () => {
-    expect(decide({ history: hot5.map((_, i) => sample(i, [{ elu: 0, state: 'starting' }])), want: [] }).actions).toEqual([]);
+  test('no running worker (all starting): no CPU share, no decision', () => {
+    expect(decide({ history: hot5.map((_, i) => sample(i, [{ cpuShare: 0, state: 'starting' }])), want: [] }).actions).toEqual([]);
   });
 
   test('the input memory is not changed', () => {
@@ -190,14 +190,14 @@ describe('policy: purity and memory', () => {
 
 describe('defaultPolicySettings', () => {
   test('max_workers is the core count, min_workers 1', () => {
-    expect(defaultPolicySettings(4)).toMatchObject({ minWorkers: 1, maxWorkers: 4, scaleOutElu: 0.75, scaleInElu: 0.25 });
+    expect(defaultPolicySettings(4)).toMatchObject({ minWorkers: 1, maxWorkers: 4, scaleOutCpuShare: 0.75, scaleInCpuShare: 0.25 });
     expect(defaultPolicySettings(0).maxWorkers).toBe(1);
   });
   test('the thresholds nest: relax < shed target < scale-out; K ≤ W', () => {
     const s = defaultPolicySettings(2);
-    expect(s.scaleInElu).toBeLessThan(s.shedRelaxElu);
-    expect(s.shedRelaxElu).toBeLessThan(s.shedTargetElu);
-    expect(s.shedTargetElu).toBeLessThan(s.scaleOutElu);
+    expect(s.scaleInCpuShare).toBeLessThan(s.shedRelaxCpuShare);
+    expect(s.shedRelaxCpuShare).toBeLessThan(s.shedTargetCpuShare);
+    expect(s.shedTargetCpuShare).toBeLessThan(s.scaleOutCpuShare);
     expect(s.scaleOutSamples).toBeLessThanOrEqual(s.scaleOutWindow);
     expect(s.scaleInSamples).toBeLessThanOrEqual(s.scaleInWindow);
     expect(s.shedRelaxSamples).toBeLessThanOrEqual(s.shedRelaxWindow);

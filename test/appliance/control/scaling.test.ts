@@ -57,8 +57,8 @@ describe.skipIf(!hasSipp)('scaling with load', () => {
     const host = '127.0.7.1';
     const { port } = await start(host, [
       'min_workers = 1', 'max_workers = 2',
-      'scale_out_elu = 0.04', 'scale_out_samples = 2', 'scale_out_window = 3', 'scale_out_cooldown_seconds = 1',
-      'scale_in_elu = 0.02', 'scale_in_samples = 3', 'scale_in_window = 4', 'scale_in_cooldown_seconds = 2',
+      'scale_out_cpu_share = 0.04', 'scale_out_samples = 2', 'scale_out_window = 3', 'scale_out_cooldown_seconds = 1',
+      'scale_in_cpu_share = 0.02', 'scale_in_samples = 3', 'scale_in_window = 4', 'scale_in_cooldown_seconds = 2',
     ].join('\n'));
     expect(control!.pool.workers).toHaveLength(1);
     const t0 = Date.now();
@@ -85,8 +85,8 @@ describe.skipIf(!hasSipp)('scaling with load', () => {
     const host = '127.0.8.1';
     const { port } = await start(host, [
       'min_workers = 1', 'max_workers = 1',
-      'scale_out_elu = 0.04', 'scale_out_samples = 2', 'scale_out_window = 3', 'scale_out_cooldown_seconds = 1',
-      'shed_target_elu = 0.05',
+      'scale_out_cpu_share = 0.04', 'scale_out_samples = 2', 'scale_out_window = 3', 'scale_out_cooldown_seconds = 1',
+      'shed_target_cpu_share = 0.05',
     ].join('\n'));
     // The Peers page's "shedding since ..." (GET /api/peers shedding), watched while the load runs.
     const seen: NonNullable<ReturnType<ControlSection['view']['sheddingStatus']>>[] = [];

@@ -197,9 +197,9 @@ stop_grace_seconds = 4
   test('SIGHUP to the new control section reloads live keys: a policy threshold, and the workers\' log level', async () => {
     expect(successorPid).toBeGreaterThan(0);
     expect(output.some((l) => / DEBUG .*sip\.request: OPTIONS/.test(l))).toBe(false);
-    writeFileSync(configPath, `${readFileSync(configPath, 'utf8').replace('[control]\n', '[control]\nscale_out_elu = 0.61\n')}[log]\nlevel = "debug"\n`);
+    writeFileSync(configPath, `${readFileSync(configPath, 'utf8').replace('[control]\n', '[control]\nscale_out_cpu_share = 0.61\n')}[log]\nlevel = "debug"\n`);
     process.kill(successorPid!, 'SIGHUP');
-    expect(await waitForLine(/SIGHUP: reload: applied live: control\.scale_out_elu, log\.level/, 5000)).toBeDefined();
+    expect(await waitForLine(/SIGHUP: reload: applied live: control\.scale_out_cpu_share, log\.level/, 5000)).toBeDefined();
     // The same workers now write their debug lines (one per SIP request).
     const peer = await SipUdpPeer.open(PROBE);
     peer.send(sipMessage(`OPTIONS sip:${HOST}:${sipPort} SIP/2.0`, [`Via: SIP/2.0/UDP ${peer.hostPort};branch=z9hG4bKdebug1`, 'Max-Forwards: 70',

@@ -8,8 +8,8 @@ import { ConfigError } from '../../../system/errors/index.ts';
 import { requireTool } from '../../support/require-tool.ts';
 
 /** The metric families built from a scrape's input, the route's allowlist, and `[metrics]`. */
-const worker = (workerId: number, elu: number) => ({
-  workerId, pid: 100 + workerId, state: 'running' as const, elu, requestsPerSecond: {}, callsPerSecond: 0, openTransactions: 3 * workerId,
+const worker = (workerId: number, cpuShare: number) => ({
+  workerId, pid: 100 + workerId, state: 'running' as const, cpuShare, requestsPerSecond: {}, callsPerSecond: 0, openTransactions: 3 * workerId,
   replies: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, '6xx': 0 }, shed: 0, errors: 0, rssBytes: 50_000_000,
 });
 const full: MetricsInput = {
@@ -34,7 +34,7 @@ describe('appliance metrics', () => {
       'appliance_sip_responses_total{method="INVITE",class="4xx"} 1',
       'appliance_sip_transactions_open 9', 'appliance_sip_dialogs 2', 'appliance_sip_registrations 7', 'appliance_shedding 1',
       'appliance_dns_queries_total{type="A",rcode="NOERROR"} 5', 'appliance_dns_queries_total{type="A",rcode="NXDOMAIN"} 1',
-      'appliance_worker_utilisation_ratio{worker="2"} 0.5', 'appliance_workers{state="running"} 2',
+      'appliance_worker_cpu_share_ratio{worker="2"} 0.5', 'appliance_workers{state="running"} 2',
       'appliance_host_cpu_ratio 0.37', 'appliance_host_memory_available_bytes 6000000000',
       'appliance_host_temperature_celsius{sensor="cpu"} 51', 'appliance_host_temperature_celsius{sensor="chipset"} 40',
       'appliance_peer_up{peer="office-b"} 1', 'appliance_peer_up{peer="office-c"} 0',

@@ -113,9 +113,9 @@ describe.skipIf(!hasTools)('Prometheus metrics of the control section', () => {
     expect(v(after, 'appliance_workers{state="running"}')).toBe(2);
     const workers = t.control.pool.workers.map((w) => w.id);
     for (const id of workers) {
-      const elu = after.get(`appliance_worker_utilisation_ratio{worker="${id}"}`);
-      expect(elu).toBeGreaterThanOrEqual(0);
-      expect(elu).toBeLessThanOrEqual(1);
+      const cpuShare = after.get(`appliance_worker_cpu_share_ratio{worker="${id}"}`);
+      expect(cpuShare).toBeGreaterThanOrEqual(0);
+      expect(cpuShare).toBeLessThanOrEqual(1);
       expect(v(after, `appliance_worker_resident_memory_bytes{worker="${id}"}`)).toBeGreaterThan(0);
     }
     expect(v(after, 'appliance_host_memory_size_bytes')).toBeGreaterThan(0);

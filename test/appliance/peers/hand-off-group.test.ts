@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlSection, type ControlSection } from '../../../appliance/control/control-section.ts';
 import { handOffOrder } from '../../../appliance/peers/hand-off.ts';
+import { cpuShareFields } from '../../../appliance/peers/peer-protocol.ts';
 import { loadConfig } from '../../../system/config/index.ts';
 import { freePort, freeTcpPort } from '../../support/sipp.ts';
 
@@ -64,7 +65,7 @@ describe('hand-off in a group of three', () => {
     // The order is by load in A's last view (handOffOrder), which on a busy box is whatever the
     // samplers measured: C is made to look busier, so B, which refuses, is asked first.
     const c = sections.a.peers.links.find((l) => l.name === 'c')!;
-    c.lastSummary = { ...c.lastSummary!, utilisation: 0.95 };
+    c.lastSummary = { ...c.lastSummary!, ...cpuShareFields(0.95) };
     expect(handOffOrder(sections.a.peers.links).map((l) => l.name)).toEqual(['b', 'c']);
     const r = await sections.a.peers.handOff({ cause: 'admin' });
     expect(r).toMatchObject({ ok: true, message: 'handed off to c' });

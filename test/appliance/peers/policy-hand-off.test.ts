@@ -46,8 +46,8 @@ describe.skipIf(!hasSipp)('policy-driven hand-off and take-back', () => {
       return { path, config };
     };
     const a = write('a', A, p.aSip, p.aWeb, 'b', B, p.bSip, p.bWeb, [
-      'min_workers = 1', 'max_workers = 1', 'scale_out_elu = 0.07', 'scale_out_samples = 2', 'scale_out_window = 3',
-      'scale_out_cooldown_seconds = 1', 'shed_target_elu = 0.02', 'hand_off_after_samples = 3', 'take_back_after_samples = 3',
+      'min_workers = 1', 'max_workers = 1', 'scale_out_cpu_share = 0.07', 'scale_out_samples = 2', 'scale_out_window = 3',
+      'scale_out_cooldown_seconds = 1', 'shed_target_cpu_share = 0.02', 'hand_off_after_samples = 3', 'take_back_after_samples = 3',
     ].join('\n'));
     const b = write('b', B, p.bSip, p.bWeb, 'a', A, p.aSip, p.aWeb, 'min_workers = 1\nmax_workers = 1');
     const cb = await startControlSection(b.config, { configArg: b.path, workerOutput: 'ignore' });

@@ -1,19 +1,19 @@
 import { describe, expect, test } from 'bun:test';
 import { DEFAULT_SRV_WEIGHTS as S, INITIAL_SRV_MEMORY, PRIORITY_BUSY, PRIORITY_SERVING, srvPlaces, targetWeight, type MemberLoad, type SrvWeightMemory } from '../../../appliance/peers/srv-weights.ts';
 
-const m = (name: string, over: Partial<MemberLoad> = {}): MemberLoad => ({ name, utilisation: 0, temperature: null, overloaded: false, handedOff: false, ...over });
+const m = (name: string, over: Partial<MemberLoad> = {}): MemberLoad => ({ name, cpuShare: 0, temperature: null, overloaded: false, handedOff: false, ...over });
 
 describe('targetWeight: 100 × headroom × thermal factor, at least 1', () => {
   test.each([
     ['idle, no sensor', m('a'), 100],
-    ['half busy', m('a', { utilisation: 0.5 }), 50],
-    ['saturated', m('a', { utilisation: 1 }), 1],
-    ['unknown load (an older peer)', m('a', { utilisation: undefined }), 50],
+    ['half busy', m('a', { cpuShare: 0.5 }), 50],
+    ['saturated', m('a', { cpuShare: 1 }), 1],
+    ['unknown load (an older peer)', m('a', { cpuShare: undefined }), 50],
     ['cool (below critical − 15 °C)', m('a', { temperature: 70 }), 100],
     ['warm: 80 °C of 90 critical', m('a', { temperature: 80 }), 67],
     ['at critical', m('a', { temperature: 90 }), 1],
-    ['busy and warm', m('a', { utilisation: 0.4, temperature: 85 }), 20],
-    ['nonsense above 1 utilisation', m('a', { utilisation: 1.7 }), 1],
+    ['busy and warm', m('a', { cpuShare: 0.4, temperature: 85 }), 20],
+    ['nonsense above 1 cpuShare', m('a', { cpuShare: 1.7 }), 1],
   ])('%s → %d', (_, load, want) => {
     expect(targetWeight(load, S)).toBe(want);
   });
@@ -21,7 +21,7 @@ describe('targetWeight: 100 × headroom × thermal factor, at least 1', () => {
 
 describe('srvPlaces: bounded rate, hysteresis, priorities', () => {
   test('first time: every member at its target, equal priority', () => {
-    const { places, memory } = srvPlaces([m('a', { utilisation: 0.3 }), m('b')], INITIAL_SRV_MEMORY, 1000);
+    const { places, memory } = srvPlaces([m('a', { cpuShare: 0.3 }), m('b')], INITIAL_SRV_MEMORY, 1000);
     expect(Object.fromEntries(places)).toEqual({ a: { priority: PRIORITY_SERVING, weight: 70 }, b: { priority: PRIORITY_SERVING, weight: 100 } });
     expect(memory).toEqual({ weights: { a: 70, b: 100 }, changedAt: 1000 });
   });
@@ -35,8 +35,8 @@ describe('srvPlaces: bounded rate, hysteresis, priorities', () => {
     ['a big jump moves by at most maxStep', 0.9, 10_000, 75],
     ['too soon after the last change: nothing moves', 0.9, S.minIntervalMs - 1, 100],
     ['exactly minIntervalMs later it may', 0.9, S.minIntervalMs, 75],
-  ])('%s', (_, utilisation, after, want) => {
-    const { places } = srvPlaces([m('a', { utilisation }), m('b')], before, after);
+  ])('%s', (_, cpuShare, after, want) => {
+    const { places } = srvPlaces([m('a', { cpuShare }), m('b')], before, after);
     expect(places.get('a')!.weight).toBe(want);
     expect(places.get('b')!.weight).toBe(100);
   });
@@ -45,7 +45,7 @@ describe('srvPlaces: bounded rate, hysteresis, priorities', () => {
     let memory: SrvWeightMemory = { weights: { a: 100, b: 100 }, changedAt: 0 };
     const seen: number[] = [];
     for (let t = 1000; t <= 40_000; t += 1000) {
-      const out = srvPlaces([m('a', { utilisation: 0.8 }), m('b', { utilisation: 0.05 })], memory, t);
+      const out = srvPlaces([m('a', { cpuShare: 0.8 }), m('b', { cpuShare: 0.05 })], memory, t);
       memory = out.memory;
       seen.push(out.places.get('a')!.weight);
     }
@@ -68,7 +68,7 @@ describe('srvPlaces: bounded rate, hysteresis, priorities', () => {
   });
 
   test('a member that left and came back starts at its target again', () => {
-    const { places } = srvPlaces([m('a'), m('c', { utilisation: 0.6 })], { weights: { a: 100, b: 20 }, changedAt: 0 }, 1);
+    const { places } = srvPlaces([m('a'), m('c', { cpuShare: 0.6 })], { weights: { a: 100, b: 20 }, changedAt: 0 }, 1);
     expect(places.get('c')!.weight).toBe(40);
     expect(places.has('b')).toBe(false);
   });

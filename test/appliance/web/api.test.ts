@@ -237,10 +237,10 @@ describe('calls, status and the live stream', () => {
   });
 
   test('history and SSE carry real samples', async () => {
-    await fx.view.sample([{ elu: 0.2 }, { elu: 0.4 }]);
+    await fx.view.sample([{ cpuShare: 0.2 }, { cpuShare: 0.4 }]);
     const history = await api.json('GET', '/api/history?limit=10');
     expect(history.body).toHaveLength(1);
-    expect(history.body[0].workers.map((w: { elu: number }) => w.elu)).toEqual([0.2, 0.4]);
+    expect(history.body[0].workers.map((w: { cpuShare: number }) => w.cpuShare)).toEqual([0.2, 0.4]);
     expect(history.body[0].callsPerSecond).toBe(4);
     expect(history.body[0].registrations).toBe(1);
 
@@ -252,13 +252,13 @@ describe('calls, status and the live stream', () => {
       while (!text.includes(until)) text += new TextDecoder().decode((await reader.read()).value);
     };
     await read('event: snapshot');
-    await fx.view.sample([{ elu: 0.7 }]);
+    await fx.view.sample([{ cpuShare: 0.7 }]);
     await read('event: sample');
     const sample = JSON.parse(text.split('event: sample\ndata: ')[1].split('\n')[0]);
-    expect(sample.workers[0].elu).toBe(0.7);
+    expect(sample.workers[0].cpuShare).toBe(0.7);
     await reader.cancel();
     const status = await api.json('GET', '/api/status');
-    expect(status.body.latest.workers[0].elu).toBe(0.7);
+    expect(status.body.latest.workers[0].cpuShare).toBe(0.7);
     expect(status.body.registrations).toHaveLength(1);
   });
 

@@ -105,7 +105,7 @@ sample_schedule = "*/1 * * * * *"
   }, 30_000);
 
   test('history carries real worker reports from the sampler', async () => {
-    let samples: { workers: { id: number; elu: number }[]; cpuPercent: number | null }[] = [];
+    let samples: { workers: { id: number; cpuShare: number }[]; cpuPercent: number | null }[] = [];
     for (let i = 0; i < 30 && samples.length === 0; i++) {
       await Bun.sleep(100);
       samples = (await api.json('GET', '/api/history')).body;

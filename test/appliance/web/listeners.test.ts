@@ -82,7 +82,7 @@ describe('the peer API on its own listener', () => {
       `[[peers]]\nname = "b"\nurl = "https://127.0.10.6:1"\nsip = "127.0.10.6:5060"\nsecret = "a-secret-of-sixteen+"\n`, 'test');
     // The real peer service: its routes check the HMAC; only its logging is looked at here.
     const base = {
-      config, summary: () => ({ name: 'a', workers: 0, utilisation: 0, handedOffTo: null, servingFor: [] }) as never,
+      config, summary: () => ({ name: 'a', workers: 0, cpuShare: 0, handedOffTo: null, servingFor: [] }) as never,
       applyRemote: () => 0, localBindings: () => [], onRoles: () => {},
       configVersions: new ConfigVersionsStore(memoryDb()), onConfigApplied: () => {},
       configRules: () => ({ origins: new Set(['a', 'b']), realm: 'office.lan', emergencyNumbers: [], maxAheadMs: 60_000, zones: servedZones(config) }),

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { inCidrList, parseCidr, parseConfig, PRIVATE_RANGES } from '../../../system/config/index.ts';
+import { inCidrList, parseCidr, parseConfig, POLICY_KEYS, PRIVATE_RANGES, RENAMED_CONTROL_KEYS } from '../../../system/config/index.ts';
 import { ConfigError } from '../../../system/errors/index.ts';
 
 /** parseConfig: TOML text → typed config, every error naming its key. */
@@ -110,6 +110,34 @@ describe('parseConfig: errors name the key', () => {
       expect(e.message).toMatch(message);
     });
   }
+});
+
+describe('parseConfig: the [control] keys renamed from *_elu to *_cpu_share (issue 13 item 9)', () => {
+  // An admin's file from before the rename fails to load, naming the old key and the new one.
+  const rows: [string, string, number][] = [
+    ['scale_out_elu', 'scale_out_cpu_share', 0.8],
+    ['scale_in_elu', 'scale_in_cpu_share', 0.2],
+    ['host_cpu_elu', 'host_cpu_cpu_share', 0.4],
+    ['shed_target_elu', 'shed_target_cpu_share', 0.65],
+    ['shed_relax_elu', 'shed_relax_cpu_share', 0.55],
+  ];
+  for (const [old, now, value] of rows) {
+    test(`${old} → fails naming control.${now}`, () => {
+      const e = errorOf(`[control]\n${old} = ${value}`);
+      expect(e.key).toBe(`control.${old}`);
+      expect(e.code).toBe('config-invalid');
+      expect(e.message).toBe(`config: control.${old}: was renamed: write control.${now} instead (same meaning, same value)`);
+    });
+    test(`${now} = ${value} is read`, () => {
+      const camel = now.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof ReturnType<typeof parse>['control']['policy'];
+      expect(parse(`[control]\n${now} = ${value}`).control.policy[camel]).toBe(value);
+    });
+  }
+  test('every renamed key names a policy key, and no policy key is still spelt _elu', () => {
+    expect(Object.values(RENAMED_CONTROL_KEYS).every((k) => k in POLICY_KEYS)).toBe(true);
+    expect(Object.keys(POLICY_KEYS).filter((k) => /elu/.test(k))).toEqual([]);
+    expect(Object.keys(RENAMED_CONTROL_KEYS).sort()).toEqual(rows.map(([old]) => old).sort());
+  });
 });
 
 describe('parseCidr and inCidrList', () => {

@@ -156,7 +156,7 @@ export class StoreView implements ApplianceView {
 
 export function workerReport(id: number, w: Partial<WorkerReport> = {}): WorkerReport {
   return {
-    workerId: id, pid: process.pid, state: 'running', elu: 0.1 * id, requestsPerSecond: { INVITE: 2, REGISTER: 5 },
+    workerId: id, pid: process.pid, state: 'running', cpuShare: 0.1 * id, requestsPerSecond: { INVITE: 2, REGISTER: 5 },
     callsPerSecond: 2, openTransactions: 3, replies: { '1xx': 2, '2xx': 7, '3xx': 0, '4xx': 1, '5xx': 0, '6xx': 0 },
     shed: 0, errors: 0, rssBytes: 50e6, ...w,
   };
