@@ -21,7 +21,7 @@ import type { Destination, SipTransport } from '../appliance/sip/transport/trans
 
 const CALLS = Number(process.argv[2] ?? 20000);
 const dir = mkdtempSync(join(tmpdir(), 'sip-call-cpu-'));
-const config = parseConfig(`data_dir = "${dir}"\n[sip]\nlisten = "127.0.0.2"\nport = 5060\ntrusted = ["127.0.0.0/8"]\n[dns]\nenabled = false\n`, 'bench');
+const config = parseConfig(`data_dir = "${dir}"\n[sip]\nlisten = "127.0.0.2"\nport = 5060\ntrusted = ["127.0.0.0/8"]\n[dns]\nenabled = false\n[security]\nmax_transactions = 1000000\n`, 'bench');
 const store = openStore(dir);
 const location = new LocationView(store.registrations);
 const now = Date.now();

@@ -1,14 +1,16 @@
 /** Our appliance as a SUT: `bun appliance/main.ts --config <file.toml>`. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, start, type Proc } from './processes.ts';
 import { waitForOptions } from './readiness.ts';
+import { EventLog } from '../workers-cps-lib/event-log.ts';
 import { SutUnavailable, tail, type Sut, type SutContext } from './sut.ts';
 
 
 export class ApplianceSut implements Sut {
   readonly name = 'appliance';
   private proc?: Proc;
+  private events?: EventLog;
 
   constructor(
     readonly host: string,
@@ -51,6 +53,7 @@ export class ApplianceSut implements Sut {
     ].join('\n'));
     await this.addExtensions(ctx, config);
 
+    this.events = new EventLog(join(ctx.dir, 'data'));
     const log = join(ctx.dir, 'appliance.log');
     this.proc = start('appliance', this.bun, [this.main, '--config', config], { cwd: this.repo, logFile: log });
     let exited: number | undefined;
@@ -81,8 +84,41 @@ export class ApplianceSut implements Sut {
     for (const n of numbers) await addOne(n);
   }
 
+  /** Before a step: if the last shedding event is `control.shed`, wait up to 20 s for `control.stop-shedding`. */
+  async settle(): Promise<string | undefined> {
+    if (!this.events) return undefined;
+    const ev = this.events;
+    const last = ev.control().filter((e) => e.kind === 'control.shed' || e.kind === 'control.stop-shedding').pop();
+    if (last?.kind !== 'control.shed') return undefined;
+    const t = Date.now();
+    const w = await ev.waitFor((es) => es.some((e) => e.kind === 'control.stop-shedding'), 20_000, last.id, 250);
+    return `shedding in force: ${w.ok ? `stopped after ${((Date.now() - t) / 1000).toFixed(1)} s` : 'still on after 20 s'} (waited before the step)`;
+  }
+
+  /** Connection control sections = the control section's child processes (from /proc). */
+  workers(): number | undefined {
+    const pid = this.proc?.pid;
+    if (pid === undefined) return undefined;
+    return childPids(pid).length;
+  }
+
   async stop(): Promise<void> {
     await this.proc?.stop();
     this.proc = undefined;
   }
+}
+
+/** Pids whose parent is `pid` (Linux /proc; field 4 of /proc/<pid>/stat, after the `(comm)`). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(d));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
 }

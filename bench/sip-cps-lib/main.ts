@@ -4,11 +4,12 @@
  * `ratio_vs_kamailio=<ours/kamailio max calls/s>` as the last line.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ApplianceSut } from './appliance-sut.ts';
 import { KamailioSut, kamailioInstalled } from './kamailio-sut.ts';
-import { measureSut, type Figures, type Layout, type MeasureOptions } from './measure.ts';
+import { CURVE_RATES, measureSut, type Figures, type Layout, type MeasureOptions } from './measure.ts';
+import { HONEST_RULE } from './step-rule.ts';
 import { stopAll, stopOnSignals } from './processes.ts';
 import { SIPP } from './sipp.ts';
 import { SutUnavailable, type Sut, type SutContext } from './sut.ts';
@@ -18,14 +19,14 @@ const USAGE = `usage: bench/sip-cps [options]
   --sut LIST            appliance,kamailio (default: both; kamailio only if installed)
   --step-seconds S      seconds of calls per rate step (default 6)
   --reg-step-seconds S  seconds of REGISTERs per rate step (default 3)
-  --latency-seconds S   seconds of calls for the latency run (default 8)
+  --curve LIST          fixed calls/s of the latency curve (default 500,1000,1500,2000,2500; 0 = none)
   --start-cps N         first call rate (default 250)
   --start-rps N         first REGISTER rate (default 500)
   --factor F            ramp factor between steps (default 1.5)
   --bisect N            bisection steps after the first failing rate (default 3)
   --users N             digest users 2000.. (default 100)
   --tests LIST          calls,register (default: both)
-  --quick               short steps (3 s calls, 2 s REGISTER, 5 s latency, 2 bisections)
+  --quick               short steps (3 s calls, 2 s REGISTER, 2 bisections)
   --kamailio-children N UDP worker processes for Kamailio (default 4)
   --keep                keep the temp dir (sipp and SUT logs) after a successful run`;
 
@@ -36,8 +37,8 @@ const benchDir = join(repo, 'bench');
 function parse(argv: string[]) {
   const o: MeasureOptions = {
     stepSeconds: 6, regStepSeconds: 3, latencySeconds: 8, startCps: 250, startRps: 500,
-    factor: 1.5, bisectSteps: 3, maxFailRatio: 0.001, recoverSeconds: 3, confirm: true,
-    calls: true, registers: true,
+    factor: 1.5, bisectSteps: 3, maxFailRatio: HONEST_RULE.maxFailRatio, recoverSeconds: 3, confirm: true,
+    curveRates: CURVE_RATES, calls: true, registers: true,
   };
   let suts: string[] | undefined;
   let users = 100;
@@ -54,13 +55,13 @@ function parse(argv: string[]) {
       case '--sut': suts = (argv[++i] ?? '').split(',').filter(Boolean); break;
       case '--step-seconds': o.stepSeconds = num(i++); break;
       case '--reg-step-seconds': o.regStepSeconds = num(i++); break;
-      case '--latency-seconds': o.latencySeconds = num(i++); break;
+      case '--curve': o.curveRates = (argv[++i] ?? '').split(',').map(Number).filter((v) => v > 0); break;
       case '--start-cps': o.startCps = num(i++); break;
       case '--start-rps': o.startRps = num(i++); break;
       case '--factor': o.factor = num(i++); break;
       case '--bisect': o.bisectSteps = Math.round(num(i++)); break;
       case '--users': users = Math.round(num(i++)); break;
-      case '--quick': Object.assign(o, { stepSeconds: 3, regStepSeconds: 2, latencySeconds: 5, bisectSteps: 2 }); break;
+      case '--quick': Object.assign(o, { stepSeconds: 3, regStepSeconds: 2, bisectSteps: 2 }); break;
       case '--tests': {
         const t = (argv[++i] ?? '').split(',');
         o.calls = t.includes('calls');
@@ -121,7 +122,10 @@ async function main(): Promise<number> {
 
   const t0 = Date.now();
   console.log(`sip-cps: ${navigator.hardwareConcurrency} cores, temp dir ${tmp}`);
-  console.log(`steps: calls ${args.o.stepSeconds} s, REGISTER ${args.o.regStepSeconds} s, pass if < ${args.o.maxFailRatio * 100}% failed`);
+  const rule = HONEST_RULE;
+  console.log(`steps: calls ${args.o.stepSeconds} s, REGISTER ${args.o.regStepSeconds} s; sustained if < ${rule.maxFailRatio * 100}% failed, ` +
+    `retransmissions < ${rule.maxRetransRatio * 100}% of requests, p99 <= ${rule.maxP99Ms} ms, offered >= ${rule.minOfferedRatio * 100}%`);
+  console.log(`load average at start: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
   const results = new Map<string, Figures | string>();
   for (const sut of suts) {
     const ctx: SutContext = {
@@ -153,7 +157,8 @@ async function main(): Promise<number> {
   }
   await stopAll();
 
-  console.log(`\nfinished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(`\nload average at end: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  console.log(`finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   console.log(formatReport(results, suts.map((s) => s.name)));
   const failed = [...results.values()].some((r) => typeof r === 'string');
   if (failed || !args.keep) {

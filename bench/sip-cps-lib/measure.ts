@@ -1,11 +1,13 @@
 /**
- * The measurements for one SUT: max call rate, call setup latency at half that rate, and max
- * REGISTER rate with the digest round trip. Each probe is one bounded sipp run.
+ * The measurements for one SUT: the latency curve at fixed call rates, the max latency-bounded
+ * call rate, and the max latency-bounded REGISTER rate with the digest round trip. Each probe
+ * is one bounded sipp run, judged by `step-rule.ts`.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorExcerpt, readRtts, runSipp, startSipp, type SippRun } from './sipp.ts';
-import { percentile, searchMaxRate } from './stats.ts';
+import { searchMaxRate } from './stats.ts';
+import { judgeStep, type StepVerdict } from './step-rule.ts';
 import type { Sut, SutContext } from './sut.ts';
 
 export interface Endpoint {
@@ -41,23 +43,33 @@ export interface MeasureOptions {
   recoverSeconds: number;
   /** Run the first failing ramp step twice before believing it. */
   confirm: boolean;
+  /** Fixed rates of the latency curve (CURVE_RATES). */
+  curveRates: readonly number[];
   /** Which measurements to run. */
   calls: boolean;
   registers: boolean;
 }
 
-export interface Latency {
+/** One fixed-rate step of the latency curve (times in ms, INVITE→200). */
+export interface CurvePoint {
   rate: number;
-  samples: number;
+  ok: number;
   failed: number;
+  retransmissions: number;
   p50: number;
   p99: number;
+  p999: number;
+  pass: boolean;
 }
 
 export interface Figures {
+  /** Highest latency-bounded (sustained by `step-rule.ts`) calls/s. */
   maxCps: number;
+  /** Highest latency-bounded digest REGISTER/s. */
   maxRps: number;
-  latency?: Latency;
+  curve: CurvePoint[];
+  /** Worker counts seen after the steps (the appliance scales between min and max workers). */
+  workersSeen: number[];
   notes: string[];
 }
 
@@ -79,7 +91,8 @@ export async function runStep(run: () => Promise<SippRun>, n: number, log: Log):
 }
 
 /**
- * Pass/fail of one rate step ("sustained"):
+ * The older drain-based rule, still used by bench/workers-cps (bench/sip-cps judges with
+ * `judgeRun` / `step-rule.ts`). Pass/fail of one rate step:
  * - fewer than `maxFailRatio` failed (calls sipp never finished count as failed);
  * - sipp created the calls at >= 90% of the asked rate (it slows down when its open calls
  *   reach its limit, 3 x rate x call length, i.e. the SUT is backlogged, or when the 2 shared
@@ -130,15 +143,29 @@ export async function measureSut(
 ): Promise<Figures> {
   const target = `${sut.host}:${sut.port}`;
   const notes: string[] = [];
-  const figures: Figures = { maxCps: 0, maxRps: 0, notes };
+  const figures: Figures = { maxCps: 0, maxRps: 0, curve: [], workersSeen: [], notes };
+  const sample = () => {
+    const w = sut.workers?.();
+    if (w !== undefined && !figures.workersSeen.includes(w)) figures.workersSeen.push(w);
+  };
+  // the worker count is sampled each time a step's line (`... -> pass|FAIL`) is logged
+  const logAndSample: Log = (l) => {
+    log(l);
+    if (l.includes(' -> ')) sample();
+  };
 
-  if (o.calls) await callsPart(target, ctx, layout, sc, o, log, figures);
-  if (o.registers) await measureRegisters(target, ctx, layout, sc, o, log, figures);
+  const settle = async () => {
+    const waited = await sut.settle?.();
+    if (waited) log(`           ${waited}`);
+  };
+  if (o.calls) await callsPart(target, ctx, layout, sc, o, logAndSample, figures, settle);
+  if (o.registers) await measureRegisters(target, ctx, layout, sc, o, logAndSample, figures, settle);
   return figures;
 }
 
 async function callsPart(
   target: string, ctx: SutContext, layout: Layout, sc: Scenarios, o: MeasureOptions, log: Log, figures: Figures,
+  settle: () => Promise<void>,
 ): Promise<void> {
   const notes = figures.notes;
   // register the callee from its (trusted) address, then answer calls there
@@ -167,6 +194,7 @@ async function callsPart(
     watch(uas);
     // every step runs with a live callee: restart it if it died in the previous one
     const ensureUas = async () => {
+      await settle();
       if (!uasDown) return;
       uasDown = false;
       uas = startUas();
@@ -184,6 +212,34 @@ async function callsPart(
   }
 }
 
+/** Calls/s of the fixed-rate latency curve, the same for every SUT. */
+export const CURVE_RATES = [500, 1000, 1500, 2000, 2500] as const;
+
+/** Requests sipp sends per call: INVITE, ACK, BYE (uac-call.xml); REGISTER twice (register-auth.xml). */
+const CALL_REQUESTS = 3;
+const REGISTER_REQUESTS = 2;
+
+/** Judges one finished sipp step with the honest rule (`step-rule.ts`), reading its rtt files. */
+export function judgeRun(r: SippRun, n: number, rate: number, requestsPerCall: number): { verdict: StepVerdict; point: CurvePoint; line: string } {
+  const c = r.counters;
+  const offered = c && c.createSeconds > 0 ? c.created / c.createSeconds : 0;
+  const verdict = judgeStep({
+    asked: n, rate, successful: c?.successful ?? 0, failed: c?.failed ?? n, retransmissions: c?.retransmissions ?? 0,
+    requestsSent: (c?.created ?? 0) * requestsPerCall, offered, rtts: readRtts(r.dir),
+  });
+  if (!c) verdict.reasons.unshift(`no statistics (sipp exit ${r.code}${r.timedOut ? ', killed on timeout' : ''})`);
+  const point: CurvePoint = {
+    rate, ok: c?.successful ?? 0, failed: verdict.failed, retransmissions: c?.retransmissions ?? 0,
+    p50: verdict.p50, p99: verdict.p99, p999: verdict.p999, pass: verdict.pass && c !== undefined,
+  };
+  const ms = (v: number) => (Number.isNaN(v) ? '-' : String(v));
+  const line = `${r.code > 1 || r.timedOut ? `sipp exit ${r.code}${r.timedOut ? ' (timeout)' : ''}, ` : ''}ok ${point.ok}, failed ${point.failed} ` +
+    `(${(verdict.failRatio * 100).toFixed(2)}%), retrans ${point.retransmissions} (${(verdict.retransRatio * 100).toFixed(2)}%), ` +
+    `p50/p99/p99.9 ${ms(point.p50)}/${ms(point.p99)}/${ms(point.p999)} ms, offered ${offered.toFixed(0)}/s, ${(r.wallMs / 1000).toFixed(1)} s -> ` +
+    `${point.pass ? 'pass' : `FAIL (${verdict.reasons.join('; ')})`}`;
+  return { verdict, point, line };
+}
+
 async function measureCalls(
   target: string, ctx: SutContext, layout: Layout, sc: Scenarios, o: MeasureOptions, log: Log, figures: Figures,
   ensureUas: () => Promise<void>,
@@ -191,61 +247,57 @@ async function measureCalls(
   const callArgs = (rate: number, n: number, extra: string[] = []) => [
     '-sf', sc.uacCall, '-s', ctx.callee, target,
     '-i', layout.caller.ip, '-p', String(layout.caller.port),
-    '-r', String(rate), '-m', String(n), ...extra,
+    '-r', String(rate), '-m', String(n), '-trace_rtt', '-rtt_freq', '1', ...extra,
   ];
-  const step = async (label: string, rate: number, seconds: number, extra: string[] = []) => {
+  const step = async (label: string, rate: number, seconds: number) => {
     const n = Math.max(10, Math.round(rate * seconds));
     await ensureUas();
     const t = stepTimeout(seconds);
-    const r = await runStep(() => runSipp(ctx.dir, label, callArgs(rate, n, [...extra, '-timeout', `${t}s`]),
+    const r = await runStep(() => runSipp(ctx.dir, label, callArgs(rate, n, ['-timeout', `${t}s`]),
       (t + 10) * 1000), n, log);
-    const j = judge(r, n, rate, o);
-    logStep(label, rate, n, j, r.dir, log);
+    const j = judgeRun(r, n, rate, CALL_REQUESTS);
+    logStep(label, rate, n, { pass: j.point.pass, line: j.line }, r.dir, log);
     // let the SUT drain; after an overload its retransmitting transactions go on for seconds
-    await Bun.sleep(j.pass ? 1000 : o.recoverSeconds * 1000);
-    return { r, n, pass: j.pass };
+    await Bun.sleep(j.point.pass ? 1000 : o.recoverSeconds * 1000);
+    return j.point;
   };
 
   // a tiny smoke call first: a broken call path should say so, not look like "0 calls/s"
   const smoke = await step('smoke', 10, 1);
-  if (!smoke.pass) {
+  if (smoke.ok < 10) {
     figures.notes.push('calls fail even at 10/s');
     return;
   }
   figures.maxCps = await searchMaxRate(async (rate) => (await step('calls', rate, o.stepSeconds)).pass, {
     start: o.startCps, factor: o.factor, bisectSteps: o.bisectSteps, max: 50_000, grain: 10, confirmFirstFailure: o.confirm,
   });
-  if (figures.maxCps === 0) return;
-
-  const half = Math.max(10, Math.round(figures.maxCps / 2));
-  const lat = await step('latency', half, o.latencySeconds, ['-trace_rtt', '-rtt_freq', '1']);
-  const rtts = readRtts(lat.r.dir);
-  const failed = lat.r.counters ? Math.max(lat.r.counters.failed, lat.n - lat.r.counters.successful) : lat.n;
-  figures.latency = { rate: half, samples: rtts.length, failed, p50: percentile(rtts, 50), p99: percentile(rtts, 99) };
+  for (const rate of o.curveRates) figures.curve.push(await step('curve', rate, o.stepSeconds));
 }
 
 async function measureRegisters(
   target: string, ctx: SutContext, layout: Layout, sc: Scenarios, o: MeasureOptions, log: Log, figures: Figures,
+  settle: () => Promise<void>,
 ): Promise<void> {
   const users = join(ctx.dir, 'users.csv');
   writeFileSync(users, ['SEQUENTIAL', ...ctx.regUsers.map((u) => `${u};[authentication username=${u} password=${ctx.password}]`), ''].join('\n'));
   const step = async (label: string, rate: number, seconds: number) => {
     const n = Math.max(10, Math.round(rate * seconds));
+    await settle();
     const r = await runStep(() => runSipp(ctx.dir, label, [
       '-sf', sc.registerAuth, '-inf', users, target,
       '-i', layout.regClient.ip, '-p', String(layout.regClient.port),
-      '-r', String(rate), '-m', String(n), '-timeout', `${stepTimeout(seconds)}s`,
+      '-r', String(rate), '-m', String(n), '-trace_rtt', '-rtt_freq', '1', '-timeout', `${stepTimeout(seconds)}s`,
     ], (stepTimeout(seconds) + 10) * 1000), n, log);
-    const j = judge(r, n, rate, o);
-    logStep(label, rate, n, j, r.dir, log);
-    await Bun.sleep(j.pass ? 500 : o.recoverSeconds * 1000);
-    return j.pass;
+    const j = judgeRun(r, n, rate, REGISTER_REQUESTS);
+    logStep(label, rate, n, { pass: j.point.pass, line: j.line }, r.dir, log);
+    await Bun.sleep(j.point.pass ? 500 : o.recoverSeconds * 1000);
+    return j.point;
   };
-  if (!(await step('reg-smoke', 10, 1))) {
+  if ((await step('reg-smoke', 10, 1)).ok < 10) {
     figures.notes.push('digest REGISTER fails even at 10/s');
     return;
   }
-  figures.maxRps = await searchMaxRate((rate) => step('register', rate, o.regStepSeconds), {
+  figures.maxRps = await searchMaxRate(async (rate) => (await step('register', rate, o.regStepSeconds)).pass, {
     start: o.startRps, factor: o.factor, bisectSteps: o.bisectSteps, max: 200_000, grain: 50, confirmFirstFailure: o.confirm,
   });
 }

@@ -1,11 +1,9 @@
 /** Small pure helpers: percentiles and the rate search. */
+import { percentiles } from './step-rule.ts';
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values; NaN when empty. */
 export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+  return percentiles(values, [p])[0];
 }
 
 export interface SearchOptions {

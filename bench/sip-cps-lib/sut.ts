@@ -20,6 +20,13 @@ export interface Sut {
   readonly port: number;
   /** Starts the SUT and resolves once it takes SIP; throws `SutUnavailable` if it cannot. */
   start(ctx: SutContext): Promise<void>;
+  /**
+   * Waits (bounded) until the SUT has left an overload state it entered in an earlier step
+   * (the appliance keeps shedding with 503 for a while); returns what it waited for, if anything.
+   */
+  settle?(): Promise<string | undefined>;
+  /** How many worker processes serve SIP right now (sampled after each step), if known. */
+  workers?(): number | undefined;
   stop(): Promise<void>;
 }
 

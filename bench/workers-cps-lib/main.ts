@@ -61,7 +61,7 @@ const runStart = Date.now();
 function parse(argv: string[]): Args {
   const o: MeasureOptions = {
     stepSeconds: 5, regStepSeconds: 3, latencySeconds: 0, startCps: 300, startRps: 0,
-    factor: 1.5, bisectSteps: 3, maxFailRatio: 0.001, recoverSeconds: 3, confirm: true,
+    factor: 1.5, bisectSteps: 3, maxFailRatio: 0.001, recoverSeconds: 3, confirm: true, curveRates: [],
     calls: true, registers: false,
   };
   const a: Args = { o, loadSeconds: 30, scaleInCooldown: 20, scaleInWait: 90, keep: false, searchBudget: 110 };
