@@ -5,6 +5,10 @@ import { maskMessage } from './trace-mask.ts';
 
 /** One SIP message of a call as this worker saw it, for the ladder diagram. */
 export interface TraceEntry {
+  /**
+   * When this worker saw the message, ms since the epoch on a monotonic clock
+   * ({@link traceNow}): deltas within a call are immune to wall-clock steps.
+   */
   readonly ts: number;
   /** in: received by the appliance; out: sent by it. */
   readonly dir: 'in' | 'out';
@@ -16,6 +20,14 @@ export interface TraceEntry {
   /** The message as it crossed the wire, Authorization values masked, while the raw budget lasts. */
   readonly raw?: string;
 }
+
+/**
+ * The trace's timestamp: whole ms since the epoch, read from the monotonic clock anchored at
+ * this process's start (`performance.timeOrigin`), not `Date.now()`. A wall-clock step (NTP)
+ * during a call once made a member's ring time 8199 ms inside a 7147 ms call. Workers are
+ * separate processes, so their stamps agree as well as their start times' wall clocks did.
+ */
+export const traceNow = (): number => Math.floor(performance.timeOrigin + performance.now());
 
 const MAX_CALLS = 2000;
 const MAX_ENTRIES = 40;
@@ -67,7 +79,7 @@ export class CallTrace {
       list = this.start(callId);
     }
     const label = 'method' in msg && msg.method ? msg.method : `${(msg as SipResponse).status} ${(msg as SipResponse).reason}`;
-    this.push(callId, list, { ts: Date.now(), dir: 'in', peer: `${source.address}:${source.port}`, label }, data);
+    this.push(callId, list, { ts: traceNow(), dir: 'in', peer: `${source.address}:${source.port}`, label }, data);
   }
 
   /** A message sent (read from its bytes: first line and Call-ID). */
@@ -79,7 +91,7 @@ export class CallTrace {
     if (!list) return;
     const first = head.slice(0, head.indexOf('\r\n'));
     const label = first.startsWith('SIP/2.0 ') ? first.slice(8) : first.slice(0, first.indexOf(' '));
-    this.push(callId!, list, { ts: Date.now(), dir: 'out', peer: `${dest.address}:${dest.port}`, label }, data);
+    this.push(callId!, list, { ts: traceNow(), dir: 'out', peer: `${dest.address}:${dest.port}`, label }, data);
   }
 
   /** Calls traced now. */

@@ -38,6 +38,23 @@ describe('CallTrace', () => {
     expect(trace.size).toBe(500);
     expect(trace.get('office-499@x').map((e) => e.label)).toEqual(['INVITE', 'INVITE']);
   });
+
+  test('stamps come from the monotonic clock: a wall-clock step back during a call leaves its deltas right', async () => {
+    const trace = new CallTrace();
+    const wall = Date.now;
+    try {
+      trace.received(invite('step@x'), source);
+      await Bun.sleep(20);
+      Date.now = () => wall() - 3_600_000; // NTP steps the wall clock back an hour
+      trace.received(invite('step@x'), source);
+    } finally {
+      Date.now = wall;
+    }
+    const [a, b] = trace.get('step@x').map((e) => e.ts);
+    expect(b! - a!).toBeGreaterThanOrEqual(19);
+    expect(b! - a!).toBeLessThan(3_600_000);
+    expect(Math.abs(a! - Date.now())).toBeLessThan(60_000); // still ms since the epoch, for the ladder's clock
+  });
 });
 
 describe('CallTrace: message text for the ladder', () => {
