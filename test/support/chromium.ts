@@ -15,6 +15,21 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+let shared: Promise<Browser> | undefined;
+
+/**
+ * One Chromium for every browser test file of a `bun test` run (the files share one process and
+ * its modules): each file opens its own context with {@link adminPage} and closes that context,
+ * not the browser. A launch costs 0.6-1.1 s here; playwright kills the browser when the process
+ * exits. A browser that went away (crashed) is launched again.
+ */
+export async function sharedChromium(): Promise<Browser> {
+  const browser = shared ? await shared.catch(() => undefined) : undefined;
+  if (browser?.isConnected()) return browser;
+  shared = launchChromium();
+  return shared;
+}
+
 /** A desktop-sized page that trusts the appliance's self-signed certificate and accepts every dialog, recording its text. */
 export async function adminPage(browser: Browser, dialogs: string[] = []): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true });

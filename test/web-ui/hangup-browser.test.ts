@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import type { Browser, Page } from 'playwright-core';
-import { startWebServer, type RunningWebServer } from '../../appliance/web/server.ts';
-import { startBaresip, type BaresipPhone } from '../support/baresip.ts';
-import { startTestControlSection, type TestControlSection } from '../support/control-section.ts';
-import { adminPage, launchChromium, screenshot, setUpAdmin } from '../support/chromium.ts';
+import type { Page } from 'playwright-core';
+import type { BaresipPhone } from '../support/baresip.ts';
+import type { TestControlSection } from '../support/control-section.ts';
+import { screenshot } from '../support/chromium.ts';
 import { requireTool } from '../support/require-tool.ts';
-import { freePort } from '../support/sipp.ts';
+import { startPhonesUi, type PhonesUi } from './support/admin-ui.ts';
 
 /**
  * Hang-up from the Calls page in Debian's Chromium (docs/API.md "Hang-up"): two real baresip
@@ -13,42 +12,29 @@ import { freePort } from '../support/sipp.ts';
  * and both phones end the call on the appliance's BYE; the page says how they answered, the
  * call leaves the list and its record says "hung up by the admin".
  */
+
 const HOST = '127.1.48.50';
 const DOMAIN = 'office.lan';
-const ADMIN_PW = 'Hangup-Browser-Pass-7';
-const PW = { 201: 'Reception-Pass-201', 202: 'Sales-Desk-Pass-202' };
 const hasChromium = requireTool('chromium');
 const hasBaresip = requireTool('baresip');
 
+let ui: PhonesUi;
 let cs: TestControlSection;
-let web: RunningWebServer;
-let browser: Browser;
 let page: Page;
+let phones: readonly BaresipPhone[];
 const dialogs: string[] = [];
-const phones: BaresipPhone[] = [];
-
-async function phone(user: '201' | '202', ip: string): Promise<BaresipPhone> {
-  const p = startBaresip({ ip, port: await freePort(ip), user, password: PW[user], domain: DOMAIN, proxy: `${HOST}:${cs.port}`, toneSeconds: 60 });
-  phones.push(p);
-  await p.waitFor(/200 OK .*\[\d+ bindings?\]/, 10000);
-  return p;
-}
+const phone = (user: '201' | '202', ip: string) => ui.phone(user, ip);
 
 describe.skipIf(!hasChromium || !hasBaresip)('hang-up from the Calls page, real phones, Chromium', () => {
   beforeAll(async () => {
-    cs = await startTestControlSection(HOST, { extensions: PW });
-    cs.control.store.extensions.update('201', { displayName: 'Reception' });
-    cs.control.store.extensions.update('202', { displayName: 'Sales' });
-    web = await startWebServer({ config: cs.config, store: cs.control.store, view: cs.control.view });
-    browser = await launchChromium();
-    page = await adminPage(browser, dialogs);
-    await setUpAdmin(page, web.url, web.setupToken!, ADMIN_PW);
+    ui = await startPhonesUi(HOST, {
+      extensions: { 201: { password: 'Reception-Pass-201', name: 'Reception' }, 202: { password: 'Sales-Desk-Pass-202', name: 'Sales' } },
+      adminPassword: 'Hangup-Browser-Pass-7', toneSeconds: 60, dialogs,
+    });
+    ({ cs, page, phones } = ui);
   }, 40_000);
   afterAll(async () => {
-    for (const p of phones.splice(0)) await p.stop();
-    await browser?.close();
-    await web?.stop();
-    await cs?.stop();
+    await ui?.stop();
   }, 30_000);
 
   test('the admin hangs up a call: confirmed, both phones get a BYE, the call leaves the list', async () => {

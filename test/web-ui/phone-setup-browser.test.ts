@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import type { Browser, Page } from 'playwright-core';
-import { startWebServer, type RunningWebServer } from '../../appliance/web/server.ts';
+import type { Page } from 'playwright-core';
+import type { RunningWebServer } from '../../appliance/web/server.ts';
 import type { TraceEntry } from '../../appliance/sip/call-trace.ts';
-import { startTestAppliance, type TestAppliance } from '../support/appliance.ts';
-import { adminPage, launchChromium, screenshot, setUpAdmin } from '../support/chromium.ts';
+import type { TestAppliance } from '../support/appliance.ts';
+import { screenshot, setUpAdmin } from '../support/chromium.ts';
 import { requireTool } from '../support/require-tool.ts';
 import { freePort } from '../support/sipp.ts';
-import { StoreView } from '../appliance/web/support/store-view.ts';
+import type { StoreView } from '../appliance/web/support/store-view.ts';
+import { startStoreViewUi, type StoreViewUi } from './support/admin-ui.ts';
 
 /**
  * Issue 18 items that were built without a browser test, in Debian's Chromium over a real
@@ -21,10 +22,10 @@ const ADMIN_PW = 'Setup-Card-Admin-58';
 const EXT_PW = 'Phone-Secret-581q';
 const hasChromium = requireTool('chromium');
 
+let ui: StoreViewUi;
 let app: TestAppliance;
 let view: StoreView;
 let web: RunningWebServer;
-let browser: Browser;
 let page: Page;
 let dnsPort = 0;
 
@@ -37,19 +38,13 @@ const valueOf = (label: string) => page.locator('#phone-setup tbody tr').filter(
 describe.skipIf(!hasChromium)('phone setup card, ladder export, keyboard use (issue 18) in Chromium', () => {
   beforeAll(async () => {
     dnsPort = await freePort(HOST);
-    app = await startTestAppliance(HOST, { dns: `enabled = true\nlisten = "${HOST}"\nport = ${dnsPort}` });
-    const config = { ...app.config, sip: { ...app.config.sip, port: app.port }, web: { ...app.config.web, listen: HOST, port: 0 } };
-    view = new StoreView(app.app.store, config);
-    web = await startWebServer({ config, store: app.app.store, view });
-    browser = await launchChromium();
-    page = await adminPage(browser);
+    ui = await startStoreViewUi(HOST, { appliance: { dns: `enabled = true\nlisten = "${HOST}"\nport = ${dnsPort}` } });
+    ({ app, view, web, page } = ui);
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.url });
     await setUpAdmin(page, web.url, web.setupToken!, ADMIN_PW);
   }, 30_000);
   afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-    await app?.stop();
+    await ui?.stop();
   }, 20_000);
 
   test('each phone family under its own labels; the DNS name sip.<zone> offered next to the address; every copy button copies its value', async () => {

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import type { Browser, Page } from 'playwright-core';
-import { startWebServer, type RunningWebServer } from '../../appliance/web/server.ts';
-import { startBaresip, type BaresipPhone } from '../support/baresip.ts';
-import { startTestControlSection, type TestControlSection } from '../support/control-section.ts';
-import { adminPage, launchChromium, screenshot, setUpAdmin } from '../support/chromium.ts';
+import type { Page } from 'playwright-core';
+import type { RunningWebServer } from '../../appliance/web/server.ts';
+import type { TestControlSection } from '../support/control-section.ts';
+import { screenshot } from '../support/chromium.ts';
 import { requireTool } from '../support/require-tool.ts';
-import { freePort } from '../support/sipp.ts';
+import { startPhonesUi, type PhonesUi } from './support/admin-ui.ts';
 
 /**
  * The admin UI over the real control section (one worker process, SIP on 127.0.241.1) with two
@@ -15,44 +14,32 @@ import { freePort } from '../support/sipp.ts';
  * full with its Proxy-Authorization masked; the admin account: a password change (a weak one
  * refused at its field) and a logout in one tab that the other tab explains.
  */
+
 const HOST = '127.0.241.1';
 const DOMAIN = 'office.lan';
 const ADMIN_PW = 'Phones-Admin-Pass-42';
 const NEW_ADMIN_PW = 'Quartz lantern 5521 ferry';
-const PW = { 201: 'Reception-Pass-201', 202: 'Sales-Desk-Pass-202' };
 const hasChromium = requireTool('chromium');
 const hasBaresip = requireTool('baresip');
 
+let ui: PhonesUi;
 let cs: TestControlSection;
 let web: RunningWebServer;
-let browser: Browser;
 let page: Page;
-const phones: BaresipPhone[] = [];
-
-async function phone(user: '201' | '202', ip: string): Promise<BaresipPhone> {
-  const p = startBaresip({ ip, port: await freePort(ip), user, password: PW[user], domain: DOMAIN, proxy: `${HOST}:${cs.port}`, toneSeconds: 30 });
-  phones.push(p);
-  await p.waitFor(/200 OK .*\[\d+ bindings?\]/, 10000);
-  return p;
-}
+const phone = (user: '201' | '202', ip: string) => ui.phone(user, ip);
 
 const extRow = (n: string) => page.getByRole('table', { name: 'Extensions' }).getByRole('row').filter({ has: page.getByRole('cell', { name: n, exact: true }) });
 
 describe.skipIf(!hasChromium || !hasBaresip)('admin UI with real phones in Chromium', () => {
   beforeAll(async () => {
-    cs = await startTestControlSection(HOST, { extensions: PW, control: 'min_workers = 1\nmax_workers = 1' });
-    cs.control.store.extensions.update('201', { displayName: 'Reception' });
-    cs.control.store.extensions.update('202', { displayName: 'Sales' });
-    web = await startWebServer({ config: cs.config, store: cs.control.store, view: cs.control.view });
-    browser = await launchChromium();
-    page = await adminPage(browser);
-    await setUpAdmin(page, web.url, web.setupToken!, ADMIN_PW);
+    ui = await startPhonesUi(HOST, {
+      extensions: { 201: { password: 'Reception-Pass-201', name: 'Reception' }, 202: { password: 'Sales-Desk-Pass-202', name: 'Sales' } },
+      adminPassword: ADMIN_PW, control: 'min_workers = 1\nmax_workers = 1', toneSeconds: 30,
+    });
+    ({ cs, web, page } = ui);
   }, 40_000);
   afterAll(async () => {
-    for (const p of phones.splice(0)) await p.stop();
-    await browser?.close();
-    await web?.stop();
-    await cs?.stop();
+    await ui?.stop();
   }, 30_000);
 
   test('phones show online with address and user agent, then "in call"; the ladder follows the call live; a message opens with its credentials masked', async () => {

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import type { Browser, Page } from 'playwright-core';
-import { startWebServer, type RunningWebServer } from '../../appliance/web/server.ts';
+import type { Page } from 'playwright-core';
+import type { RunningWebServer } from '../../appliance/web/server.ts';
 import type { TraceEntry } from '../../appliance/sip/call-trace.ts';
-import { startTestAppliance, type TestAppliance } from '../support/appliance.ts';
-import { adminPage, launchChromium, overlaps, screenshot } from '../support/chromium.ts';
+import type { TestAppliance } from '../support/appliance.ts';
+import { overlaps, screenshot } from '../support/chromium.ts';
 import { requireTool } from '../support/require-tool.ts';
 import { freePort, runSipp, SCENARIOS } from '../support/sipp.ts';
-import { StoreView } from '../appliance/web/support/store-view.ts';
+import type { StoreView } from '../appliance/web/support/store-view.ts';
+import { startStoreViewUi, type StoreViewUi } from './support/admin-ui.ts';
 
 /**
  * The admin UI bugs of issue 18 "Bugs seen", each reproduced in Debian's Chromium over a real
@@ -21,27 +22,21 @@ const EXT_PW = 'Phone-Secret-301x';
 const hasChromium = requireTool('chromium');
 const hasSipp = requireTool('sipp');
 
+let ui: StoreViewUi;
 let app: TestAppliance;
 let view: StoreView;
 let web: RunningWebServer;
-let browser: Browser;
 let page: Page;
 
 const noticeText = () => page.locator('#notice').textContent();
 
 describe.skipIf(!hasChromium)('admin UI bugs (issue 18) in Chromium', () => {
   beforeAll(async () => {
-    app = await startTestAppliance(HOST);
-    const config = { ...app.config, sip: { ...app.config.sip, port: app.port }, web: { ...app.config.web, listen: '127.0.0.1', port: 0 } };
-    view = new StoreView(app.app.store, config);
-    web = await startWebServer({ config, store: app.app.store, view });
-    browser = await launchChromium();
-    page = await adminPage(browser);
+    ui = await startStoreViewUi(HOST, { webListen: '127.0.0.1' });
+    ({ app, view, web, page } = ui);
   }, 30_000);
   afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-    await app?.stop();
+    await ui?.stop();
   }, 20_000);
 
   test('a setup link pasted into a tab on the setup page fills the token; after setup the token is in neither the URL nor the history', async () => {
