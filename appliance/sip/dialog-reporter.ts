@@ -1,5 +1,5 @@
 import type { SipRequest, SipResponse } from './message/types.ts';
-import type { RequestContext, TrunkRouting } from './pipeline/context.ts';
+import type { RequestState, TrunkRouting } from './pipeline/context.ts';
 import type { Target } from './proxy/targets.ts';
 import type { ClientTransaction } from './transaction/client-transaction.ts';
 import { cseqEventOf, dialogEventOf, type DialogEvent } from './dialog-events.ts';
@@ -23,7 +23,7 @@ export class DialogReporter {
    * `branch`: the client transaction it came on (a forwarded one); `answering`: that branch's
    * outside leg, if any, and the call's trunk leg before outside legs left (pbx/recorded-leg.ts).
    */
-  response(ctx: RequestContext, res: SipResponse, extension?: string, branch?: ClientTransaction, answering?: AnsweringBranch): void {
+  response(ctx: RequestState, res: SipResponse, extension?: string, branch?: ClientTransaction, answering?: AnsweringBranch): void {
     if (!this.sink) return;
     let event = dialogEventOf(ctx.req, res, Date.now(), ctx.st?.createdAt);
     if (!event) return;
@@ -47,7 +47,7 @@ export class DialogReporter {
   }
 
   /** RFC 4235 `trying` for the extensions an INVITE now rings (the lamps light before any 1xx). */
-  trying(ctx: RequestContext, targets: readonly Target[]): void {
+  trying(ctx: RequestState, targets: readonly Target[]): void {
     if (!this.sink) return;
     const { req } = ctx;
     const callees = [...new Set(targets.flatMap((t) => (t.extension ? [t.extension] : [])))];

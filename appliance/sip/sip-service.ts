@@ -5,8 +5,9 @@ import { buildResponse, encodeMessage } from './message/encode.ts';
 import type { SipRequest, SipResponse, Source } from './message/types.ts';
 import { loggableUri, socketHost, type SipUri } from './message/uri.ts';
 import { responseTarget } from './message/via.ts';
-import type { FeatureCodeControl, PipelineServices, RequestContext, SipSettings, TrunkRouting } from './pipeline/context.ts';
-import { runPipeline } from './pipeline/pipeline.ts';
+import type { FeatureCodeControl, RequestContext, RequestState, SipSettings, TrunkRouting } from './pipeline/context.ts';
+import type { PipelineServices } from './pipeline/services.ts';
+import { REQUEST_PIPELINE, runPipeline } from './pipeline/pipeline.ts';
 import { stampReceived } from './proxy/forwarding.ts';
 import { isLocalHost as isOurHost, isUs as isOurAddress, siblingOwner } from './our-addresses.ts';
 import { localToTag } from './message/local-tag.ts';
@@ -180,16 +181,16 @@ export class SipService implements PipelineServices {
     }
     stampReceived(req, source);
     const trusted = inCidrList(source.address, this.settings.trusted) || this.settings.peerHosts.has(source.address);
-    const ctx: RequestContext = { req, source, services: this, trusted };
+    const ctx: RequestContext<PipelineServices> = { req, source, services: this, trusted };
     try {
-      const r = runPipeline(ctx);
+      const r = runPipeline(ctx, REQUEST_PIPELINE);
       if (r instanceof Promise) r.catch((err) => this.failed(ctx, err));
     } catch (err) {
       this.failed(ctx, err);
     }
   }
 
-  private failed(ctx: RequestContext, err: unknown): void {
+  private failed(ctx: RequestState, err: unknown): void {
     this.deps.log('sip.error', `request handling failed: ${(err as Error)?.message ?? err}`, { method: ctx.req.method });
     // The error's own status (system/errors: 500 for anything unexpected), with its standard reason phrase.
     if (ctx.req.method !== 'ACK') this.reply(ctx, statusFor(asApplianceError(err).code).sip);
@@ -213,13 +214,13 @@ export class SipService implements PipelineServices {
     this.counters.dropped++;
   }
 
-  // ---- PipelineServices ----
+  // ---- PipelineServices (pipeline/services.ts: the parts the stages use) ----
 
   extension(number: string): ExtensionRecord | undefined {
     return this.deps.extension(number);
   }
 
-  reply(ctx: RequestContext, status: number, reason?: string, headers: Record<string, unknown> = {}): void {
+  reply(ctx: RequestState, status: number, reason?: string, headers: Record<string, unknown> = {}): void {
     const res = buildResponse(ctx.req, status, reason, headers, this.toTag(ctx.req));
     this.counters.reply(status, ctx.req.method);
     // A call we refused ourselves is a call record too (404, 480, 403, ...), but only for a
@@ -250,11 +251,11 @@ export class SipService implements PipelineServices {
     return this.transactions.findServer(key);
   }
 
-  createServer(ctx: RequestContext): ServerTransaction {
+  createServer(ctx: RequestState): ServerTransaction {
     return this.transactions.createServer(ctx.txKey!, ctx.req, ctx.source, this.proxy.watch(ctx.req));
   }
 
-  relay(ctx: RequestContext, targets: readonly Target[], serial?: SerialStep): void {
+  relay(ctx: RequestState, targets: readonly Target[], serial?: SerialStep): void {
     this.proxy.relay(ctx, targets, serial);
   }
 
@@ -271,7 +272,7 @@ export class SipService implements PipelineServices {
     return this.transactions.request(req, dest, user);
   }
 
-  relayStateless(ctx: RequestContext, target: Target): void {
+  relayStateless(ctx: RequestState, target: Target): void {
     this.proxy.relayStateless(ctx, target);
   }
 

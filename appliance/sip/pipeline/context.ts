@@ -2,19 +2,13 @@ import type { ExtensionRecord } from '../../../system/store/index.ts';
 import type { Cidr } from '../../../system/config/index.ts';
 import type { SipRequest, Source } from '../message/types.ts';
 import type { SipUri } from '../message/uri.ts';
-import type { RouteDecision, SerialStep, Target, UpstreamAuthorizer } from '../proxy/targets.ts';
-import type { LocationView } from '../registrar/location-view.ts';
+import type { Target, UpstreamAuthorizer } from '../proxy/targets.ts';
 import type { RegistrarSettings } from '../registrar/registrar-rules.ts';
 import type { ServerTransaction } from '../transaction/server-transaction.ts';
-import type { Authenticator } from '../auth/authenticator.ts';
-import type { AdmissionControl } from './admission-control.ts';
-import type { DialogTokens } from '../security/dialog-token.ts';
 import type { FamilyAdvertise } from '../transport/advertise-for.ts';
 import type { Destination } from '../transport/transport.ts';
 import type { FeatureCodesConfig } from '../../../system/config/index.ts';
 import type { FeatureAction } from '../pbx/feature-code.ts';
-import type { EventServices } from '../events/event-services.ts';
-import type { EventKind } from '../../../system/log/event-kinds.ts';
 
 /** Settings the SIP pipeline reads, precomputed from the config at start (STYLE.md §9). */
 export interface SipSettings {
@@ -135,60 +129,10 @@ export interface FeatureCodeControl {
   apply(extension: string, action: Exclude<FeatureAction, { kind: 'incomplete' }>): FeatureResult;
 }
 
-/** Everything a stage may use; the SIP service implements it. */
-export interface PipelineServices {
-  readonly settings: SipSettings;
-  readonly location: LocationView;
-  readonly auth: Authenticator;
-  /** Load shedding and draining: whether new dialogs and registrations are admitted. */
-  readonly admission: AdmissionControl;
-  /** Authenticates the dialogs we record-routed (security/dialog-token.ts). */
-  readonly dialogTokens: DialogTokens;
-  readonly guard: AbuseReporter;
-  /** Open server and client transactions. */
-  readonly openTransactions: number;
-  extension(number: string): ExtensionRecord | undefined;
-  /** Sends a response: in the server transaction when there is one, else statelessly. */
-  reply(ctx: RequestContext, status: number, reason?: string, headers?: Record<string, unknown>): void;
-  /** Finds the server transaction for a request (retransmission, ACK, CANCEL matching). */
-  findServer(key: string): ServerTransaction | undefined;
-  /** Creates the server transaction for ctx.request. */
-  createServer(ctx: RequestContext): ServerTransaction;
-  /** Forwards statefully to the targets (parallel forking). */
-  /** `serial`: what follows these targets (serial forking, proxy/serial-fork.ts). */
-  relay(ctx: RequestContext, targets: readonly Target[], serial?: SerialStep): void;
-  /** Forwards without state (ACK for 2xx, RFC 3261 §16.11). */
-  relayStateless(ctx: RequestContext, target: Target): void;
-  /** Resolves where a URI outside our domain goes (IP literal or DNS name). */
-  resolveUri(uri: SipUri): Target | undefined | Promise<Target | undefined>;
-  /** Routes a callee of our domain (extension or E.164 number) through the DNS function. */
-  /** `method`: the request's (ring groups and forwarding apply to INVITE only, proxy/planned-locator.ts). */
-  locate(user: string, method?: string): RouteDecision | Promise<RouteDecision>;
-  /** True when host:port is one of our Vias / Record-Routes. */
-  isUs(host: string, port: number | undefined): boolean;
-  /** Is the URI host one of ours (domain, our addresses)? */
-  isLocalHost(host: string): boolean;
-  /** The outside line; undefined without `[[trunks]]`. */
-  readonly trunks?: TrunkRouting;
-  /**
-   * The voicemail server of an extension's mailbox (its own `voicemailUri`, else `[voicemail]
-   * uri`), to resolve now; undefined (or the function returning undefined) without one.
-   */
-  readonly voicemail?: (extension: string) => (() => Target | undefined | Promise<Target | undefined>) | undefined;
-  /** Feature codes; undefined: none (a bare SIP service in tests). */
-  readonly featureCodes?: FeatureCodeControl;
-  /** Busy lamps, presence and pickup (sip/events/); undefined: SUBSCRIBEs reach the phones. */
-  readonly events?: EventServices;
-  /** Deterministic To tag of the responses we generate (message/local-tag.ts). */
-  toTag(req: SipRequest): string;
-  log(kind: EventKind, message: string, details?: Record<string, unknown>): void;
-}
-
-/** One request's way through the pipeline. */
-export interface RequestContext {
+/** One request's state on its way through the pipeline: what replies and relays read. */
+export interface RequestState {
   readonly req: SipRequest;
   readonly source: Source;
-  readonly services: PipelineServices;
   /** Parsed Request-URI (sip/sips), set by the sanity stage. */
   ruri?: SipUri;
   /** Transaction key of the request (RFC 3261 §17.2.3), set by the transaction stage. */
@@ -202,11 +146,22 @@ export interface RequestContext {
   trunkCall?: TrunkCall;
 }
 
+/**
+ * A request with the parts of the SIP side a stage uses (`S`: an intersection of the small
+ * interfaces in services.ts; the pipeline runs with all of them, `PipelineServices`).
+ */
+export interface RequestContext<S> extends RequestState {
+  readonly services: S;
+}
+
 /** A stage returns "continue" to pass the request on, "handled" when it is done with it. */
 export type StageResult = 'continue' | 'handled';
 
-/** One named stage of the request pipeline (like a Kamailio route block). */
-export interface Stage {
+/**
+ * One named stage of the request pipeline (like a Kamailio route block); `S` names the parts
+ * it uses (services.ts), and a stage that touches any other part does not compile.
+ */
+export interface Stage<S> {
   readonly name: string;
-  run(ctx: RequestContext): StageResult | Promise<StageResult>;
+  readonly run: (ctx: RequestContext<S>) => StageResult | Promise<StageResult>;
 }

@@ -1,4 +1,5 @@
 import type { RequestContext, Stage } from './context.ts';
+import type { PipelineServices, Replies } from './services.ts';
 import { featureCodes } from './stages/feature-codes.ts';
 import { voicemailMwi } from './stages/voicemail-mwi.ts';
 import { handOff } from './stages/hand-off.ts';
@@ -21,7 +22,7 @@ import { trunkOutbound } from './stages/trunk-outbound.ts';
  * The request pipeline, in order (like Kamailio's request_route). Each stage either handles
  * the request (replies, relays) or passes it on.
  */
-export const REQUEST_PIPELINE: readonly Stage[] = [
+export const REQUEST_PIPELINE: readonly Stage<PipelineServices>[] = [
   sanity,
   maxForwardsAndLoop,
   overload,
@@ -41,8 +42,11 @@ export const REQUEST_PIPELINE: readonly Stage[] = [
   relay,
 ];
 
-/** Runs the stages until one handles the request; stays synchronous while stages are. */
-export function runPipeline(ctx: RequestContext, stages: readonly Stage[] = REQUEST_PIPELINE, from = 0): void | Promise<void> {
+/**
+ * Runs the stages (REQUEST_PIPELINE, with every part) until one handles the request; stays
+ * synchronous while stages are.
+ */
+export function runPipeline<S extends Replies>(ctx: RequestContext<S>, stages: readonly Stage<S>[], from = 0): void | Promise<void> {
   for (let i = from; i < stages.length; i++) {
     const r = stages[i].run(ctx);
     if (r instanceof Promise) {

@@ -3,7 +3,7 @@ import { forwardedResponse } from '../message/response-wire.ts';
 import type { SipRequest } from '../message/types.ts';
 import type { DialogReporter } from '../dialog-reporter.ts';
 import type { PickupRequest } from '../events/event-services.ts';
-import type { RequestContext, SipSettings, TrunkRouting } from '../pipeline/context.ts';
+import type { RequestState, SipSettings, TrunkRouting } from '../pipeline/context.ts';
 import { bindingDestination } from '../registrar/binding-destination.ts';
 import type { LocationView } from '../registrar/location-view.ts';
 import type { DialogTokens } from '../security/dialog-token.ts';
@@ -41,7 +41,7 @@ export interface ProxyCoreDeps {
   /** Sends bytes without a transaction (a stateless relay). */
   send(dest: Destination, data: Buffer): void;
   /** Answers the request (100 Trying, a sips: refusal), as the stages do. */
-  reply(ctx: RequestContext, status: number, reason?: string): void;
+  reply(ctx: RequestState, status: number, reason?: string): void;
   toTag(req: SipRequest): string;
   isLocalHost(host: string): boolean;
   locate(user: string, method?: string): RouteDecision | Promise<RouteDecision>;
@@ -70,7 +70,7 @@ export class ProxyCore {
   }
 
   /** Forwards statefully to the targets (parallel forking); `serial`: what follows them (serial forking). */
-  relay(ctx: RequestContext, candidates: readonly Target[], serial?: SerialStep): void {
+  relay(ctx: RequestState, candidates: readonly Target[], serial?: SerialStep): void {
     const { settings, counters, reports, transactions } = this.deps;
     // RFC 5630: a sips: request leaves over TLS only (proxy/sips-policy.ts).
     const sips = sipsTargets(ctx.req.uri, candidates, settings.tlsPort !== undefined);
@@ -170,7 +170,7 @@ export class ProxyCore {
   }
 
   /** Forwards without state (ACK for 2xx, RFC 3261 §16.11). */
-  relayStateless(ctx: RequestContext, target: Target): void {
+  relayStateless(ctx: RequestState, target: Target): void {
     if (sipsTargets(ctx.req.uri, [target], this.deps.settings.tlsPort !== undefined).kind === 'reply') return; // an ACK: nothing to answer
     const branch = outgoingBranch(ctx.req, 0);
     const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(target.dest.address, ctx.source.address), ctx.source.transport);
@@ -204,7 +204,7 @@ export class ProxyCore {
   }
 
   /** A forwarded call's trunk leg starts (the first in a call names its record; each counts while ringing). */
-  private outsideLegLeaves(ctx: RequestContext, leg: NonNullable<Target['outsideLeg']>): void {
+  private outsideLegLeaves(ctx: RequestState, leg: NonNullable<Target['outsideLeg']>): void {
     this.deps.trunks()?.placed(String(ctx.req.headers['call-id']), leg.forwardedBy);
     if (!ctx.trunkCall?.forwardedBy) ctx.trunkCall = { trunk: leg.trunk, direction: 'outbound', routedTo: leg.routedTo, forwardedBy: leg.forwardedBy };
   }

@@ -1,5 +1,9 @@
 import { parseSipUri } from '../../message/uri.ts';
 import type { RequestContext, Stage } from '../context.ts';
+import type { AbuseReporting, Authentication, Configuration, Extensions, LocalAddresses, Replies } from '../services.ts';
+
+/** The parts of the SIP side this stage uses (services.ts). */
+type Uses = Configuration & Replies & LocalAddresses & Extensions & Authentication & AbuseReporting;
 
 /**
  * Digest authentication and relay policy (RFC 3261 §22). Everything from an untrusted source
@@ -10,7 +14,7 @@ import type { RequestContext, Stage } from '../context.ts';
  * REGISTER). A request from outside our domain to outside it is never relayed (403). Trusted
  * sources (gateways, trunks) skip digest. Wrong passwords count towards a ban.
  */
-export const auth: Stage = {
+export const auth: Stage<Uses> = {
   name: 'auth',
   run(ctx) {
     const { req, services } = ctx;
@@ -35,7 +39,7 @@ export const auth: Stage = {
   },
 };
 
-function challengeOrPass(ctx: RequestContext, proxy: boolean, claimedUser: string | undefined): 'continue' | 'handled' {
+function challengeOrPass(ctx: RequestContext<Uses>, proxy: boolean, claimedUser: string | undefined): 'continue' | 'handled' {
   const { services, req, source } = ctx;
   const outcome = services.auth.check(req, proxy, source.address);
   if (outcome.kind === 'challenge') {
@@ -62,20 +66,20 @@ function challengeOrPass(ctx: RequestContext, proxy: boolean, claimedUser: strin
  * The caller ID the callee sees comes from the authenticated identity only (RFC 3325 §9.1):
  * what the phone wrote in P-Asserted-Identity or Remote-Party-ID is removed, ours is added.
  */
-function assertIdentity(ctx: RequestContext, user: string): void {
+function assertIdentity(ctx: RequestContext<Uses>, user: string): void {
   stripAssertedIdentity(ctx);
   const ext = ctx.services.extension(user);
   const name = (ext?.displayName ?? '').replace(/["\\\r\n]/g, '');
   ctx.req.headers['p-asserted-identity'] = `${name ? `"${name}" ` : ''}<sip:${user}@${ctx.services.settings.domain}>`;
 }
 
-function stripAssertedIdentity(ctx: RequestContext): void {
+function stripAssertedIdentity(ctx: RequestContext<Uses>): void {
   delete ctx.req.headers['p-asserted-identity'];
   delete ctx.req.headers['remote-party-id'];
   delete ctx.req.headers['p-preferred-identity'];
 }
 
-function reject(ctx: RequestContext, status: number, reason: string): 'handled' {
+function reject(ctx: RequestContext<Uses>, status: number, reason: string): 'handled' {
   ctx.services.reply(ctx, status, reason);
   return 'handled';
 }

@@ -1,5 +1,9 @@
 import { featureCode } from '../../pbx/feature-code.ts';
-import type { Stage } from '../context.ts';
+import type { RequestContext, Stage } from '../context.ts';
+import type { Configuration, FeatureCodes, LocalAddresses, Replies } from '../services.ts';
+
+/** The parts of the SIP side this stage uses (services.ts). */
+type Uses = Configuration & Replies & LocalAddresses & FeatureCodes;
 
 /**
  * Feature codes (issue 15, docs/PBX.md "Feature codes"): a new INVITE of an authenticated
@@ -18,7 +22,7 @@ import type { Stage } from '../context.ts';
  * proxy tries the code elsewhere, and no 4xx with a retry meaning (401/407/422/423/480/486
  * with Retry-After) is misused.
  */
-export const featureCodes: Stage = {
+export const featureCodes: Stage<Uses> = {
   name: 'feature-codes',
   run(ctx) {
     const { req, services, ruri } = ctx;
@@ -34,7 +38,7 @@ export const featureCodes: Stage = {
   },
 };
 
-function answer(ctx: Parameters<Stage['run']>[0], status: number, text: string): 'handled' {
+function answer(ctx: RequestContext<Uses>, status: number, text: string): 'handled' {
   // A reason phrase is TEXT-UTF8 on one line (RFC 3261 §25.1): no control characters, and short for a phone's display.
   const phrase = text.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 80);
   // The warn-text is a quoted-string (§20.43, §25.1): `"` and `\` as quoted-pairs.

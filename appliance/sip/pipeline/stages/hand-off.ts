@@ -1,5 +1,9 @@
 import { parseSipUri, uriHost } from '../../message/uri.ts';
 import type { Stage } from '../context.ts';
+import type { Admission, Configuration, Relay, Replies } from '../services.ts';
+
+/** The parts of the SIP side this stage uses (services.ts). */
+type Uses = Configuration & Replies & Relay & Admission;
 
 /**
  * Hand-off (overload ladder step "hand off"): while this appliance has handed its new traffic
@@ -7,7 +11,7 @@ import type { Stage } from '../context.ts';
  * stay here. Requests inside a dialog never reach this stage (in-dialog stage before it), so
  * calls in progress are not disturbed. Shedding is the `overload` stage's, before any state.
  */
-export const handOff: Stage = {
+export const handOff: Stage<Uses> = {
   name: 'hand-off',
   run(ctx) {
     const { req, services } = ctx;

@@ -3,7 +3,11 @@ import { parseSipUri, type SipUri } from '../../message/uri.ts';
 import { DIALOG_TOKEN_PARAM } from '../../security/dialog-token.ts';
 import type { Target } from '../../proxy/targets.ts';
 import type { RequestContext, Stage } from '../context.ts';
+import type { AbuseReporting, DialogAuthentication, LocalAddresses, OfficeEvents, Relay, Replies, TargetResolution, Trunks } from '../services.ts';
 import { eventPackage } from '../../events/subscribe-rules.ts';
+
+/** The parts of the SIP side this stage uses (services.ts). */
+type Uses = Replies & Relay & TargetResolution & LocalAddresses & DialogAuthentication & AbuseReporting & Trunks & OfficeEvents;
 
 /**
  * Route processing (RFC 3261 §16.4) and in-dialog requests. If the Request-URI is a Route we
@@ -14,7 +18,7 @@ import { eventPackage } from '../../events/subscribe-rules.ts';
  * Route must not buy a stranger a relay (issue 10). ACK for a 2xx goes statelessly, others
  * statefully.
  */
-export const inDialog: Stage = {
+export const inDialog: Stage<Uses> = {
   name: 'in-dialog',
   run(ctx) {
     const { req, services } = ctx;
@@ -66,12 +70,12 @@ export const inDialog: Stage = {
 };
 
 /** Answers statelessly (nothing to answer to an ACK, §17). */
-function refuse(ctx: RequestContext, status: number, reason: string): 'handled' {
+function refuse(ctx: RequestContext<Uses>, status: number, reason: string): 'handled' {
   if (ctx.req.method !== 'ACK') ctx.services.reply(ctx, status, reason);
   return 'handled';
 }
 
-function send(ctx: RequestContext, target: Target | undefined): 'handled' {
+function send(ctx: RequestContext<Uses>, target: Target | undefined): 'handled' {
   const { req, services } = ctx;
   if (!target) return refuse(ctx, 404, 'Not Found');
   // Towards a trunk's provider (a re-INVITE or BYE of an outside call): its challenge is

@@ -1,5 +1,9 @@
 import type { Stage } from '../context.ts';
+import type { LocalAddresses, Replies } from '../services.ts';
 import { statusFor } from '../../../../system/errors/index.ts';
+
+/** The parts of the SIP side this stage uses (services.ts). */
+type Uses = Replies & LocalAddresses;
 
 /** Methods the appliance itself answers or routes (Allow header, RFC 3261 §20.5). */
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, PRACK, REFER, MESSAGE, SUBSCRIBE, NOTIFY';
@@ -9,7 +13,7 @@ export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE,
  * OPTIONS gets 200 (RFC 3261 §11.2); REGISTER goes on to the registrar; other methods get
  * 405 for known ones and 501 for unknown ones (§8.2.1).
  */
-export const local: Stage = {
+export const local: Stage<Uses> = {
   name: 'local',
   run(ctx) {
     const { req, services, ruri } = ctx;

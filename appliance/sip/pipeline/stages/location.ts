@@ -1,12 +1,16 @@
 import type { RouteDecision } from '../../proxy/targets.ts';
 import type { RequestContext, Stage } from '../context.ts';
+import type { LocalAddresses, Location, Relay, Replies } from '../services.ts';
+
+/** The parts of the SIP side this stage uses (services.ts). */
+type Uses = Replies & Relay & LocalAddresses & Location;
 
 /**
  * The location service (RFC 3261 §16.5): a request for a user of our domain is relayed to the
  * user's registered contacts (all of them: parallel forking), redirected with 302 in redirect
  * mode, or answered 480 (known extension, no contact) / 404 (unknown).
  */
-export const location: Stage = {
+export const location: Stage<Uses> = {
   name: 'location',
   run(ctx) {
     const { services, ruri } = ctx;
@@ -20,7 +24,7 @@ export const location: Stage = {
   },
 };
 
-function apply(ctx: RequestContext, decision: RouteDecision): 'handled' {
+function apply(ctx: RequestContext<Uses>, decision: RouteDecision): 'handled' {
   const { services } = ctx;
   switch (decision.kind) {
       case 'reply':

@@ -1,6 +1,10 @@
 import type { Stage } from '../context.ts';
+import type { Admission, Configuration, Replies, Transactions } from '../services.ts';
 import { serverKey } from '../../transaction/transaction-keys.ts';
 import { statusFor } from '../../../../system/errors/index.ts';
+
+/** The parts of the SIP side this stage uses (services.ts). */
+type Uses = Configuration & Replies & Transactions & Admission;
 
 /**
  * Overload (DESIGN.md overload ladder step "shed"), before any work is spent on the request:
@@ -12,7 +16,7 @@ import { statusFor } from '../../../../system/errors/index.ts';
  * retransmission of a request already admitted (its transaction answers it), and calls to an
  * emergency number (`[emergency] numbers`).
  */
-export const overload: Stage = {
+export const overload: Stage<Uses> = {
   name: 'overload',
   run(ctx) {
     const { req, services } = ctx;

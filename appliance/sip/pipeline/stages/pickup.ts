@@ -1,6 +1,10 @@
 import { sourceKey } from '../../../../system/store/source-key.ts';
 import { choosePickup, pickupCode, type RingingCall } from '../../events/pickup-rules.ts';
 import type { Stage } from '../context.ts';
+import type { LocalAddresses, OfficeEvents, Replies } from '../services.ts';
+
+/** The parts of the SIP side this stage uses (services.ts). */
+type Uses = Replies & LocalAddresses & OfficeEvents;
 
 /**
  * Call pickup (docs/PBX.md "Call pickup"): an authenticated extension's INVITE to `**202`
@@ -10,7 +14,7 @@ import type { Stage } from '../context.ts';
  * holds it, cancels its branches and rings the picker's phone (sip-service.ts `pickup`).
  * With nothing ringing: 480 Nothing To Pick Up.
  */
-export const pickup: Stage = {
+export const pickup: Stage<Uses> = {
   name: 'pickup',
   run(ctx) {
     const { req, services, ruri } = ctx;

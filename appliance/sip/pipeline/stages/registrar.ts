@@ -4,12 +4,16 @@ import { applyRegister, contactsForReply } from '../../registrar/registrar-rules
 import { behindNat } from '../../registrar/nat-detect.ts';
 import { registrationEvents } from '../../registrar/registration-events.ts';
 import type { Stage } from '../context.ts';
+import type { Configuration, EventLogging, Extensions, LocalAddresses, Registrations, Replies } from '../services.ts';
+
+/** The parts of the SIP side this stage uses (services.ts). */
+type Uses = Configuration & Replies & LocalAddresses & Extensions & Registrations & EventLogging;
 
 /**
  * The registrar (RFC 3261 §10.3) for our domain: the AOR is `sip:<extension>@<domain>` from
  * the To header; the decision is the pure `applyRegister`; the location view applies it.
  */
-export const registrar: Stage = {
+export const registrar: Stage<Uses> = {
   name: 'registrar',
   run(ctx) {
     const { req, services, source } = ctx;

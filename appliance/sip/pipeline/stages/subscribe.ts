@@ -3,6 +3,10 @@ import { sourceKey } from '../../../../system/store/source-key.ts';
 import { decideSubscribe, eventPackage } from '../../events/subscribe-rules.ts';
 import { parseSipUri, uriHost } from '../../message/uri.ts';
 import type { RequestContext, Stage } from '../context.ts';
+import type { Configuration, EventLogging, Extensions, LocalAddresses, OfficeEvents, Replies } from '../services.ts';
+
+/** The parts of the SIP side this stage uses (services.ts). */
+type Uses = Configuration & Replies & LocalAddresses & Extensions & OfficeEvents & EventLogging;
 
 /**
  * The notifier's front (RFC 6665 §4.2.1): a SUBSCRIBE for `dialog` (busy lamps, RFC 4235) or
@@ -12,7 +16,7 @@ import type { RequestContext, Stage } from '../context.ts';
  * deprecated); the notifier (events/notifier.ts, one worker) then sends the NOTIFYs. Other
  * packages (message-summary, ...) pass on to the location stage as before.
  */
-export const subscribe: Stage = {
+export const subscribe: Stage<Uses> = {
   name: 'subscribe',
   run(ctx) {
     const { req, services, ruri } = ctx;
@@ -65,7 +69,7 @@ export const subscribe: Stage = {
   },
 };
 
-function refuse(ctx: RequestContext, status: number, reason: string, headers?: Record<string, string>): 'handled' {
+function refuse(ctx: RequestContext<Uses>, status: number, reason: string, headers?: Record<string, string>): 'handled' {
   ctx.services.reply(ctx, status, reason, headers);
   return 'handled';
 }

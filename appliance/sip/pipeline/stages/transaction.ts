@@ -1,13 +1,17 @@
 import { serverKey } from '../../transaction/transaction-keys.ts';
 import type { Stage } from '../context.ts';
+import type { Admission, Configuration, Replies, Transactions } from '../services.ts';
 import { statusFor } from '../../../../system/errors/index.ts';
+
+/** The parts of the SIP side this stage uses (services.ts). */
+type Uses = Configuration & Replies & Transactions & Admission;
 
 /**
  * Transaction matching: retransmissions get the last response again, an ACK for a non-2xx
  * final response is absorbed hop by hop (§17.2.1), a CANCEL is answered and applied to its
  * INVITE (§16.10, §9.2); anything else new gets a server transaction.
  */
-export const transaction: Stage = {
+export const transaction: Stage<Uses> = {
   name: 'transaction',
   run(ctx) {
     const { req, services } = ctx;

@@ -1,5 +1,9 @@
 import { parseSipUri } from '../../message/uri.ts';
 import type { Stage } from '../context.ts';
+import type { Configuration, EventLogging, Replies, Trunks } from '../services.ts';
+
+/** The parts of the SIP side this stage uses (services.ts). */
+type Uses = Configuration & Replies & Trunks & EventLogging;
 
 /**
  * Calls from a SIP provider (issue 14 inbound): a new INVITE from the addresses of a trunk's
@@ -7,7 +11,7 @@ import type { Stage } from '../context.ts';
  * names (To, else the Request-URI user: providers put the dialled number in either) picks the
  * extension by `[[inbound]]`; a number no entry names is 404, never relayed anywhere.
  */
-export const trunkInbound: Stage = {
+export const trunkInbound: Stage<Uses> = {
   name: 'trunk-inbound',
   run(ctx) {
     const { req, services } = ctx;

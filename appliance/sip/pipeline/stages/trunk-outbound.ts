@@ -1,5 +1,9 @@
 import type { OutsideCallRoute, RequestContext, Stage } from '../context.ts';
+import type { EventLogging, Extensions, LocalAddresses, Relay, Replies, Trunks } from '../services.ts';
 import type { Target } from '../../proxy/targets.ts';
+
+/** The parts of the SIP side this stage uses (services.ts). */
+type Uses = Replies & Relay & LocalAddresses & Extensions & Trunks & EventLogging;
 
 /**
  * Calls to the outside (issue 14): a new INVITE of an authenticated extension for a number of
@@ -12,7 +16,7 @@ import type { Target } from '../../proxy/targets.ts';
  * A route's `failover` trunks are tried in order (trunk-directory.ts); the call record names
  * the trunk the call took.
  */
-export const trunkOutbound: Stage = {
+export const trunkOutbound: Stage<Uses> = {
   name: 'trunk-outbound',
   run(ctx) {
     const { req, services, ruri } = ctx;
@@ -56,7 +60,7 @@ export const trunkOutbound: Stage = {
   },
 };
 
-function send(ctx: RequestContext, target: Target | undefined, route: OutsideCallRoute): 'handled' {
+function send(ctx: RequestContext<Uses>, target: Target | undefined, route: OutsideCallRoute): 'handled' {
   if (!target) {
     // Nothing to send to (the registrar's name does not resolve): unavailable, not a timeout.
     ctx.services.log('trunk.unreachable', `trunk ${route.trunk}: its registrar does not resolve`, { trunk: route.trunk });

@@ -1,5 +1,9 @@
 import type { Target } from '../../proxy/targets.ts';
 import type { RequestContext, Stage } from '../context.ts';
+import type { LocalAddresses, Relay, Replies, Voicemail } from '../services.ts';
+
+/** The parts of the SIP side this stage uses (services.ts). */
+type Uses = Replies & Relay & LocalAddresses & Voicemail;
 
 /**
  * Message waiting (RFC 3842): a phone's `SUBSCRIBE` with `Event: message-summary` for its own
@@ -11,7 +15,7 @@ import type { RequestContext, Stage } from '../context.ts';
  * subscriber must be authenticated as that extension: a phone cannot watch another's mailbox
  * (403), nor can a trusted source without an extension.
  */
-export const voicemailMwi: Stage = {
+export const voicemailMwi: Stage<Uses> = {
   name: 'voicemail-mwi',
   run(ctx) {
     const { req, services, ruri } = ctx;
@@ -27,12 +31,12 @@ export const voicemailMwi: Stage = {
   },
 };
 
-function refuse(ctx: RequestContext, reason: string): 'handled' {
+function refuse(ctx: RequestContext<Uses>, reason: string): 'handled' {
   ctx.services.reply(ctx, 403, reason);
   return 'handled';
 }
 
-function send(ctx: RequestContext, target: Target | undefined): 'handled' {
+function send(ctx: RequestContext<Uses>, target: Target | undefined): 'handled' {
   if (!target) {
     ctx.services.reply(ctx, 480, 'Voicemail Unavailable');
     return 'handled';

@@ -1,0 +1,135 @@
+import type { ExtensionRecord } from '../../../system/store/index.ts';
+import type { EventKind } from '../../../system/log/event-kinds.ts';
+import type { SipRequest } from '../message/types.ts';
+import type { SipUri } from '../message/uri.ts';
+import type { RouteDecision, SerialStep, Target } from '../proxy/targets.ts';
+import type { LocationView } from '../registrar/location-view.ts';
+import type { ServerTransaction } from '../transaction/server-transaction.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import type { DialogTokens } from '../security/dialog-token.ts';
+import type { EventServices } from '../events/event-services.ts';
+import type { AdmissionControl } from './admission-control.ts';
+import type { AbuseReporter, FeatureCodeControl, RequestState, SipSettings, TrunkRouting } from './context.ts';
+
+/*
+ * The parts of the SIP side a stage may use, one small interface each (issue 13: stages depend
+ * on the unit they use, as SIP.js's `TransactionUser`, not on one bag). A stage names the parts
+ * it uses in its type, `Stage<Replies & LocalAddresses>`, so its dependencies read off its
+ * signature and the compiler refuses anything else; `SipService` implements them all.
+ */
+
+/** The SIP settings, precomputed at start. */
+export interface Configuration {
+  readonly settings: SipSettings;
+}
+
+/** Responses we generate ourselves (RFC 3261 §8.2.6, §16.7 step 10 for a proxy). */
+export interface Replies {
+  /** Sends a response: in the server transaction when there is one, else statelessly. */
+  reply(ctx: RequestState, status: number, reason?: string, headers?: Record<string, unknown>): void;
+  /** Deterministic To tag of the responses we generate (message/local-tag.ts). */
+  toTag(req: SipRequest): string;
+}
+
+/** The server transactions (RFC 3261 §17.2, transaction/transaction-layer.ts). */
+export interface Transactions {
+  /** Open server and client transactions. */
+  readonly openTransactions: number;
+  /** Finds the server transaction for a request (retransmission, ACK, CANCEL matching, §17.2.3). */
+  findServer(key: string): ServerTransaction | undefined;
+  /** Creates the server transaction for ctx.request (under ctx.txKey). */
+  createServer(ctx: RequestState): ServerTransaction;
+}
+
+/** The stateful proxy function (RFC 3261 §16, proxy/proxy-core.ts). */
+export interface Relay {
+  /** Forwards statefully to the targets (parallel forking); `serial`: what follows them (proxy/serial-fork.ts). */
+  relay(ctx: RequestState, targets: readonly Target[], serial?: SerialStep): void;
+  /** Forwards without state (ACK for 2xx, RFC 3261 §16.11). */
+  relayStateless(ctx: RequestState, target: Target): void;
+}
+
+/** Where a URI that names no callee of ours goes (proxy/target-resolver.ts, RFC 3263). */
+export interface TargetResolution {
+  /** A binding's flow, an IP literal, or a DNS name resolved. */
+  resolveUri(uri: SipUri): Target | undefined | Promise<Target | undefined>;
+}
+
+/** The location service for a callee of our domain (RFC 3261 §16.5, proxy/locator.ts). */
+export interface Location {
+  /** Routes an extension or E.164 number; `method`: ring groups and forwarding apply to INVITE only (proxy/planned-locator.ts). */
+  locate(user: string, method?: string): RouteDecision | Promise<RouteDecision>;
+}
+
+/** The registrations (location view) the registrar reads and writes (RFC 3261 §10.3). */
+export interface Registrations {
+  readonly location: LocationView;
+}
+
+/** What names this appliance in a message (our-addresses.ts). */
+export interface LocalAddresses {
+  /** True when host:port is one of our Vias / Record-Routes. */
+  isUs(host: string, port: number | undefined): boolean;
+  /** Is the URI host one of ours (domain, our addresses)? */
+  isLocalHost(host: string): boolean;
+}
+
+/** The extensions in the store. */
+export interface Extensions {
+  extension(number: string): ExtensionRecord | undefined;
+}
+
+/** Digest authentication (RFC 3261 §22, auth/authenticator.ts). */
+export interface Authentication {
+  readonly auth: Authenticator;
+}
+
+/** Where failed logins and forged requests are reported (security/source-guard.ts behind it). */
+export interface AbuseReporting {
+  readonly guard: AbuseReporter;
+}
+
+/** Authenticates the dialogs we record-routed (security/dialog-token.ts). */
+export interface DialogAuthentication {
+  readonly dialogTokens: DialogTokens;
+}
+
+/** Load shedding and draining: whether new dialogs and registrations are admitted (admission-control.ts). */
+export interface Admission {
+  readonly admission: AdmissionControl;
+}
+
+/** The outside line (trunks/trunk-directory.ts); undefined without `[[trunks]]`. */
+export interface Trunks {
+  readonly trunks?: TrunkRouting;
+}
+
+/** The voicemail servers (docs/PBX.md). */
+export interface Voicemail {
+  /**
+   * The voicemail server of an extension's mailbox (its own `voicemailUri`, else `[voicemail]
+   * uri`), to resolve now; undefined (or the function returning undefined) without one.
+   */
+  readonly voicemail?: (extension: string) => (() => Target | undefined | Promise<Target | undefined>) | undefined;
+}
+
+/** Feature codes (pbx/feature-code.ts); undefined: none (a bare SIP service in tests). */
+export interface FeatureCodes {
+  readonly featureCodes?: FeatureCodeControl;
+}
+
+/** Busy lamps, presence and pickup (sip/events/); undefined: SUBSCRIBEs reach the phones. */
+export interface OfficeEvents {
+  readonly events?: EventServices;
+}
+
+/** The event log (system/log). */
+export interface EventLogging {
+  log(kind: EventKind, message: string, details?: Record<string, unknown>): void;
+}
+
+/** Every part; the SIP service implements it, the pipeline runs on it. */
+export interface PipelineServices
+  extends Configuration, Replies, Transactions, Relay, TargetResolution, Location, Registrations, LocalAddresses,
+    Extensions, Authentication, AbuseReporting, DialogAuthentication, Admission, Trunks, Voicemail, FeatureCodes,
+    OfficeEvents, EventLogging {}
