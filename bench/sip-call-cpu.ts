@@ -16,6 +16,7 @@ import { LocationView } from '../appliance/sip/registrar/location-view.ts';
 import { SipService } from '../appliance/sip/sip-service.ts';
 import { sipSettings, sourceGuardFor } from '../appliance/sip/start-sip.ts';
 import { DialogTokens } from '../appliance/sip/security/dialog-token.ts';
+import { FlowTokens } from '../appliance/sip/security/flow-token.ts';
 import type { Source } from '../appliance/sip/message/types.ts';
 import type { Destination, SipTransport } from '../appliance/sip/transport/transport.ts';
 
@@ -37,6 +38,7 @@ const service = new SipService({
   auth: new Authenticator(new NonceIssuer('s', 'office.lan', 300), 'office.lan', () => undefined),
   extension: () => undefined, log: () => {},
   dialogTokens: new DialogTokens('bench-secret'),
+  flowTokens: new FlowTokens('bench-secret'),
   guard: sourceGuardFor(config, store, () => {}),
   locate: () => ({ kind: 'relay', targets: [{ uri: 'sip:201@127.0.0.21:5090', dest: { transport: 'udp', address: '127.0.0.21', port: 5090 } }] }),
 });

@@ -5,7 +5,7 @@ import { ownSipTarget, startDnsFunction, type DnsFunction } from '../dns/index.t
 import { createLocator } from '../sip/proxy/locator.ts';
 import { LocationView } from '../sip/registrar/location-view.ts';
 import { extensionOfAor, registeredContactsOf } from '../sip/registrar/registered-contacts-view.ts';
-import { startSip, type RunningSip } from '../sip/start-sip.ts';
+import { flowMembersOf, startSip, type RunningSip } from '../sip/start-sip.ts';
 import type { Ban } from '../sip/security/source-guard.ts';
 import { startTrunks } from '../trunks/start-trunks.ts';
 import type { TrunkService } from '../trunks/trunk-service.ts';
@@ -113,6 +113,7 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
       domain: config.sip.domain,
       mode: config.sip.mode,
       tcp: config.sip.transports.includes('tcp'),
+      members: flowMembersOf(config),
     });
     // Ring groups, forwarding, DND, voicemail (issue 15) in front of the location service; feature codes, MWI.
     const pbx = pbxLocate({ config, store, location, locateDirect, sip: () => sip.service, log });

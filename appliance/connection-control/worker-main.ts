@@ -103,6 +103,10 @@ for (const edge of tls ? [tcp, tls] : [tcp]) {
     send({ type: 'tcp-write', key, address, port, data: data.toString('base64') });
     return true;
   };
+  edge.siblingHolds = (key) => {
+    const owner = tcpOwners.get(key);
+    return owner !== undefined && owner !== workerId;
+  };
 }
 
 /**

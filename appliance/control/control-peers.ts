@@ -80,6 +80,8 @@ export function startControlPeers(d: ControlPeersDeps): { peers: PeerService; se
       maxContacts: sipSettings(config, config.sip.port, config.sip.port).registrar.maxContacts,
       extensionExists: (n) => store.extensions.get(n) !== undefined,
       currentBindings: () => store.registrations.loadActive(),
+      // Issue 19: who may hold a TCP/TLS phone's connection (the binding's flow holder).
+      members: new Set([config.name, ...config.peers.map((p) => p.name)]),
     },
     onRoles: () => {
       placeAll();

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import type { BindingChange, BindingRecord } from '../../system/store/index.ts';
+import type { BindingChange, BindingRecord, FlowHolder } from '../../system/store/index.ts';
+import { wellFormedFlowToken } from '../sip/security/flow-token.ts';
 import { parseSipUri } from '../sip/message/uri.ts';
 import { parseSourceKey, sourceKey } from '../../system/store/source-key.ts';
 import { contactKey } from '../sip/registrar/registrar-rules.ts';
@@ -22,6 +23,12 @@ export interface PeerBindingRules {
   readonly extensionExists: (number: string) => boolean;
   /** The unexpired bindings held here (read once per batch, for the contact limit). */
   readonly currentBindings: () => readonly BindingRecord[];
+  /**
+   * The names a binding's flow holder may have (`heldBy.member`, issue 19): ours and our
+   * `[[peers]]`'. A holder not among them, or a token that is not one's shape, is dropped
+   * (the binding is kept and reached as before). Absent: every holder is dropped.
+   */
+  readonly members?: ReadonlySet<string>;
 }
 
 /** Why a change from a peer was refused (`foreign-aor`: not `sip:<number>@<our domain>`). */
@@ -75,7 +82,7 @@ export function checkPeerChanges(changes: unknown, rules: PeerBindingRules, now:
   const maxExpiresAt = now + rules.maxExpiresSeconds * 1000;
 
   for (const raw of changes) {
-    const shape = readShape(raw, now);
+    const shape = readShape(raw, now, rules.members);
     if (typeof shape === 'string') {
       refuse(shape);
       continue;
@@ -143,7 +150,7 @@ function validSource(source: string, transport: string): boolean {
 }
 
 /** The change with exactly the fields we store, or why it cannot be one (the API is an edge). */
-function readShape(c: unknown, now: number): BindingChange | PeerRejectReason {
+function readShape(c: unknown, now: number, members: ReadonlySet<string> | undefined): BindingChange | PeerRejectReason {
   if (typeof c !== 'object' || c === null) return 'malformed';
   const x = c as Record<string, unknown>;
   if (x.kind === 'remove') {
@@ -165,8 +172,19 @@ function readShape(c: unknown, now: number): BindingChange | PeerRejectReason {
     userAgent: ((b.userAgent as string | undefined) ?? '').slice(0, MAX_USER_AGENT), version: b.version as number,
     updatedAt: Math.min(b.updatedAt as number, now),
     ...(b.behindNat === true ? { behindNat: true } : {}),
+    ...heldBy(b.heldBy, members),
   };
   return { kind: 'upsert', binding };
+}
+
+/**
+ * The flow holder as we keep it: a member we know by name, a token of the right shape (it goes
+ * into a Route's user part; only its issuer can check its MAC). Anything else: none.
+ */
+function heldBy(raw: unknown, members: ReadonlySet<string> | undefined): { heldBy?: FlowHolder } {
+  if (typeof raw !== 'object' || raw === null || !members) return {};
+  const { member, token } = raw as Record<string, unknown>;
+  return typeof member === 'string' && members.has(member) && wellFormedFlowToken(token) ? { heldBy: { member, token } } : {};
 }
 
 function validVersion(v: unknown, now: number): boolean {

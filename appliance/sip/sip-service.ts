@@ -5,7 +5,7 @@ import { buildResponse, encodeMessage } from './message/encode.ts';
 import type { SipRequest, SipResponse, Source } from './message/types.ts';
 import { loggableUri, socketHost, type SipUri } from './message/uri.ts';
 import { responseTarget } from './message/via.ts';
-import type { FeatureCodeControl, RequestContext, RequestState, SipSettings, TrunkRouting } from './pipeline/context.ts';
+import type { FeatureCodeControl, FlowServices, RequestContext, RequestState, SipSettings, TrunkRouting } from './pipeline/context.ts';
 import type { PipelineServices } from './pipeline/services.ts';
 import { REQUEST_PIPELINE, runPipeline } from './pipeline/pipeline.ts';
 import { stampReceived } from './proxy/forwarding.ts';
@@ -26,6 +26,7 @@ import { DialogReporter } from './dialog-reporter.ts';
 import { AdmissionControl } from './pipeline/admission-control.ts';
 import { inCidrList } from '../../system/config/index.ts';
 import type { DialogTokens } from './security/dialog-token.ts';
+import type { FlowTokens } from './security/flow-token.ts';
 import type { SourceGuard } from './security/source-guard.ts';
 import type { FlowSpreader } from './pipeline/flow-spreader.ts';
 import type { Logger } from '../../system/log/logger.ts';
@@ -44,6 +45,8 @@ export interface SipServiceDeps {
   readonly locate: (user: string, method?: string) => RouteDecision | Promise<RouteDecision>;
   /** Authenticates the dialogs we record-route (secret shared by every worker). */
   readonly dialogTokens: DialogTokens;
+  /** Names the TCP/TLS flows we hold in the bindings peers route through us (security/flow-token.ts). */
+  readonly flowTokens: FlowTokens;
   /** Per-source rate limit and failed-login bans (pike + fail2ban). */
   readonly guard: SourceGuard;
   /** Log lines that are not events (debug: one per request received, with `[log.areas] sip = "debug"`). */
@@ -64,6 +67,7 @@ export class SipService implements PipelineServices {
   readonly location: LocationView;
   readonly auth: Authenticator;
   readonly dialogTokens: DialogTokens;
+  readonly flows: FlowServices;
   readonly sourceGuard: SourceGuard;
   readonly counters = new SipCounters();
   readonly admission = new AdmissionControl();
@@ -92,6 +96,12 @@ export class SipService implements PipelineServices {
     this.location = deps.location;
     this.auth = deps.auth;
     this.dialogTokens = deps.dialogTokens;
+    this.flows = {
+      read: (token) => deps.flowTokens.read(token),
+      // Held here or by a sibling worker (transport/tcp-transport.ts `siblingHolds`).
+      alive: (connection) => this.transport.hasConnection(connection),
+      issue: (flow) => deps.flowTokens.issue(flow),
+    };
     this.sourceGuard = deps.guard;
     this.isUs = this.isUs.bind(this);
     this.proxy = new ProxyCore({

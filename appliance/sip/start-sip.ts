@@ -7,12 +7,14 @@ import { Authenticator } from './auth/authenticator.ts';
 import { NonceIssuer } from './auth/digest.ts';
 import type { SipSettings } from './pipeline/context.ts';
 import type { RouteDecision } from './proxy/targets.ts';
+import type { FlowMembers } from './proxy/flow-routes.ts';
 import type { LocationView } from './registrar/location-view.ts';
 import { SipService } from './sip-service.ts';
 import { SipTransports } from './transport/sip-transport.ts';
 import { inCidrList } from '../../system/config/index.ts';
 import { socketHost } from './message/uri.ts';
 import { DialogTokens } from './security/dialog-token.ts';
+import { FlowTokens } from './security/flow-token.ts';
 import { SourceGuard, type Ban } from './security/source-guard.ts';
 import { SiblingLink } from './transport/sibling-link.ts';
 import { FlowSpreader } from './pipeline/flow-spreader.ts';
@@ -75,10 +77,20 @@ export function sipSettings(config: ApplianceConfig, port: number, viaPort: numb
     anonymousInbound: config.security.anonymousInbound, maxTransactions: config.security.maxTransactions,
     emergencyNumbers: new Set(config.emergency.numbers),
     peerHosts: new Set(config.peers.map((p) => p.sip.slice(0, p.sip.lastIndexOf(':')))),
+    flowMembers: flowMembersOf(config),
     // Twice max_workers slots: a reload's or an upgrade's new generation runs beside the old one
     // (control/worker-generations.ts, succession.ts), and a response for either may reach the other.
     workerViaPorts: { base: s.workerPortBase > 0 ? s.workerPortBase : 0, count: s.workerPortBase > 0 ? 2 * config.control.maxWorkers : 0 },
   };
+}
+
+/** Our name and each peer's SIP address (`[[peers]] sip`), for the hop to a flow a peer holds (proxy/flow-routes.ts). */
+export function flowMembersOf(config: ApplianceConfig): FlowMembers {
+  const peers = new Map(config.peers.map((p) => {
+    const i = p.sip.lastIndexOf(':');
+    return [p.name, { address: p.sip.slice(0, i), port: Number(p.sip.slice(i + 1)) }] as const;
+  }));
+  return { self: config.name, peers };
 }
 
 /**
@@ -117,12 +129,15 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
       },
     });
   // Dialog tokens in our Record-Route: one secret for every worker and across restarts.
-  const dialogTokens = new DialogTokens(store.settings.getOrCreate('sip.dialog_secret', () => randomBytes(32).toString('hex')));
+  const dialogSecret = store.settings.getOrCreate('sip.dialog_secret', () => randomBytes(32).toString('hex'));
+  const dialogTokens = new DialogTokens(dialogSecret);
+  // Flow tokens for the TCP/TLS phones we hold (issue 19): a key of their own, derived from the same secret.
+  const flowTokens = new FlowTokens(dialogSecret);
   const guard = sourceGuardFor(config, store, opts.log, opts.onBan);
   const dnsQuery = opts.dnsQuery;
   const resolver = dnsQuery && new UriResolver({ query: (n, t) => dnsQuery(n, t), transports: config.sip.transports });
   const service = new SipService({
-    settings, location, auth, extension: (n) => store.extensions.get(n), log: opts.log, logger: opts.logger, locate: opts.locate, dialogTokens, guard,
+    settings, location, auth, extension: (n) => store.extensions.get(n), log: opts.log, logger: opts.logger, locate: opts.locate, dialogTokens, flowTokens, guard,
     ...(resolver ? { resolveDomain: (uri) => resolver.resolve({ sips: uri.schema === 'sips', host: uri.host, port: uri.port, transport: uri.params.transport ?? undefined }) } : {}),
   });
   const transports = new SipTransports(

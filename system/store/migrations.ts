@@ -299,6 +299,17 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE call_features ADD COLUMN voicemail_uri TEXT;
     `,
   },
+  {
+    version: 16,
+    name: 'a TCP/TLS binding names the member holding its connection and its flow token (issue 19)',
+    // RFC 5626 §5.2 / RFC 3327: a peer reaches the phone through that member (its Route is the
+    // holder's SIP address with the token as user part), not by a new connection the phone's
+    // NAT would drop. Empty: a UDP binding, or one written before (reached as before).
+    sql: `
+      ALTER TABLE registrations ADD COLUMN flow_holder TEXT NOT NULL DEFAULT '';
+      ALTER TABLE registrations ADD COLUMN flow_token TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema; returns the versions applied now. */

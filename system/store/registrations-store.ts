@@ -18,20 +18,36 @@ export interface BindingRecord {
    * reached at `source`, and UDP ones get OPTIONS keep-alive pings. Absent: not behind NAT.
    */
   readonly behindNat?: boolean;
+  /**
+   * A TCP/TLS binding: the member of the peer group holding the phone's connection (its
+   * `name`) and the flow token it issued for it (sip/security/flow-token.ts). Another member
+   * reaches the phone through the holder (RFC 5626 §5.3), never by a connection of its own.
+   * Absent: UDP, or a binding written before migration 16.
+   */
+  readonly heldBy?: FlowHolder;
   /** Monotonic per binding; a late update with a lower version never overwrites a newer one. */
   readonly version: number;
   readonly updatedAt: number;
 }
 
+/** Who holds a stream binding's connection, and the token that names it there (`BindingRecord.heldBy`). */
+export interface FlowHolder {
+  /** The holder's `name` (this appliance's, or one of its `[[peers]]`). */
+  readonly member: string;
+  readonly token: string;
+}
+
 interface Row {
   aor: string; contact: string; expires_at: number; q: number; call_id: string; cseq: number;
   source: string; transport: string; user_agent: string; version: number; updated_at: number; behind_nat: number;
+  flow_holder: string; flow_token: string;
 }
 
 const toRecord = (r: Row): BindingRecord => ({
   aor: r.aor, contact: r.contact, expiresAt: r.expires_at, q: r.q, callId: r.call_id, cseq: r.cseq,
   source: r.source, transport: r.transport, userAgent: r.user_agent, version: r.version, updatedAt: r.updated_at,
   ...(r.behind_nat ? { behindNat: true } : {}),
+  ...(r.flow_holder && r.flow_token ? { heldBy: { member: r.flow_holder, token: r.flow_token } } : {}),
 });
 
 /** A change to write: an upsert of a binding, or the removal of one at a version. */
@@ -59,12 +75,13 @@ export class RegistrationsStore {
   constructor(private readonly db: Database, private readonly tombstoneMs = DEFAULT_BINDING_TOMBSTONE_MS) {
     // Last writer wins per binding by version: an older version never replaces a newer row.
     this.upsert = db.query(`INSERT INTO registrations
-        (aor, contact, expires_at, q, call_id, cseq, source, transport, user_agent, version, updated_at, behind_nat)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        (aor, contact, expires_at, q, call_id, cseq, source, transport, user_agent, version, updated_at, behind_nat, flow_holder, flow_token)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (aor, contact) DO UPDATE SET
         expires_at = excluded.expires_at, q = excluded.q, call_id = excluded.call_id, cseq = excluded.cseq,
         source = excluded.source, transport = excluded.transport, user_agent = excluded.user_agent,
-        version = excluded.version, updated_at = excluded.updated_at, behind_nat = excluded.behind_nat
+        version = excluded.version, updated_at = excluded.updated_at, behind_nat = excluded.behind_nat,
+        flow_holder = excluded.flow_holder, flow_token = excluded.flow_token
       WHERE excluded.version >= registrations.version`);
     this.remove = db.query('DELETE FROM registrations WHERE aor = ? AND contact = ? AND version <= ?');
     this.tombstone = db.query(`INSERT INTO binding_tombstones (aor, contact, version, until) VALUES (?, ?, ?, ?)
@@ -84,7 +101,7 @@ export class RegistrationsStore {
         if (c.kind === 'upsert') {
           const b = c.binding;
           if (this.removedVersion(b.aor, b.contact) >= b.version) continue;
-          const r = this.upsert.run(b.aor, b.contact, b.expiresAt, b.q, b.callId, b.cseq, b.source, b.transport, b.userAgent, b.version, b.updatedAt, b.behindNat ? 1 : 0);
+          const r = this.upsert.run(b.aor, b.contact, b.expiresAt, b.q, b.callId, b.cseq, b.source, b.transport, b.userAgent, b.version, b.updatedAt, b.behindNat ? 1 : 0, b.heldBy?.member ?? '', b.heldBy?.token ?? '');
           if (r.changes === 0) continue;
           this.dropTombstone.run(b.aor, b.contact, b.version);
         } else {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import tls from 'node:tls';
 import { challengeField, digestAnswer, sipMessage, statusOf } from './sip-udp-peer.ts';
 
@@ -6,13 +7,16 @@ import { challengeField, digestAnswer, sipMessage, statusOf } from './sip-udp-pe
  * connection to the appliance, messages framed by Content-Length as RFC 3261 §18.3 says, every
  * received message kept. sipp in Debian is built without OpenSSL ("To use a TLS transport you
  * must compile SIPp with OpenSSL"), so the TLS side of the wire tests is driven from here.
+ * `openTcp`: the same phone over plain TCP, which listens nowhere: reachable only over the one
+ * connection it opened (a phone behind NAT; sipp's TCP mode cannot register and then answer on
+ * one connection, its runs each close theirs).
  */
 export class SipTlsPhone {
   readonly inbox: string[] = [];
   private buffered = Buffer.alloc(0);
   closed = false;
 
-  private constructor(private readonly sock: tls.TLSSocket, readonly address: string) {
+  private constructor(private readonly sock: net.Socket, readonly address: string, readonly protocol: 'TLS' | 'TCP' = 'TLS') {
     sock.on('data', (d: Buffer) => this.take(d));
     sock.on('close', () => (this.closed = true));
     sock.on('error', () => (this.closed = true));
@@ -22,6 +26,14 @@ export class SipTlsPhone {
   static open(address: string, host: string, port: number, ca: string): Promise<SipTlsPhone> {
     return new Promise((resolve, reject) => {
       const sock = tls.connect({ host, port, localAddress: address, ca, servername: undefined } as tls.ConnectionOptions, () => resolve(new SipTlsPhone(sock, address)));
+      sock.once('error', reject);
+    });
+  }
+
+  /** Connects over plain TCP from `address` to host:port. */
+  static openTcp(address: string, host: string, port: number): Promise<SipTlsPhone> {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect({ host, port, localAddress: address }, () => resolve(new SipTlsPhone(sock, address, 'TCP')));
       sock.once('error', reject);
     });
   }
@@ -38,7 +50,7 @@ export class SipTlsPhone {
 
   /** The server certificate's SHA-256 fingerprint, as the UI shows it. */
   get peerFingerprint(): string {
-    return this.sock.getPeerCertificate().fingerprint256;
+    return (this.sock as tls.TLSSocket).getPeerCertificate().fingerprint256;
   }
 
   send(text: string): void {
@@ -59,7 +71,7 @@ export class SipTlsPhone {
   async register(ext: string, password: string, domain: string, contact: string, expires = 3600): Promise<number | undefined> {
     const callId = `tls-reg-${ext}-${Math.random().toString(36).slice(2)}`;
     const req = (cseq: number, auth?: string) => sipMessage(`REGISTER sip:${domain} SIP/2.0`, [
-      `Via: SIP/2.0/TLS ${this.hostPort};branch=z9hG4bK-${callId}-${cseq};rport`, 'Max-Forwards: 70',
+      `Via: SIP/2.0/${this.protocol} ${this.hostPort};branch=z9hG4bK-${callId}-${cseq};rport`, 'Max-Forwards: 70',
       `From: <sip:${ext}@${domain}>;tag=r${ext}`, `To: <sip:${ext}@${domain}>`, `Call-ID: ${callId}`, `CSeq: ${cseq} REGISTER`,
       `Contact: <${contact}>`, `Expires: ${expires}`, ...(auth ? [`Authorization: ${auth}`] : []),
     ]);

@@ -9,6 +9,8 @@ import type { FamilyAdvertise } from '../transport/advertise-for.ts';
 import type { Destination } from '../transport/transport.ts';
 import type { FeatureCodesConfig } from '../../../system/config/index.ts';
 import type { FeatureAction } from '../pbx/feature-code.ts';
+import type { FlowMembers } from '../proxy/flow-routes.ts';
+import type { FlowAddress } from '../../../system/store/source-key.ts';
 
 /** Settings the SIP pipeline reads, precomputed from the config at start (STYLE.md §9). */
 export interface SipSettings {
@@ -31,6 +33,8 @@ export interface SipSettings {
   readonly trusted: readonly Cidr[];
   /** SIP addresses of our peer appliances: what they forward after a hand-off was authenticated there. */
   readonly peerHosts: ReadonlySet<string>;
+  /** Our name and our peers' SIP addresses: a TCP/TLS phone on a peer is reached through it (proxy/flow-routes.ts). */
+  readonly flowMembers: FlowMembers;
   readonly mode: 'proxy' | 'redirect';
   readonly registrar: RegistrarSettings;
   /** Transports we listen on (a tcp contact cannot be reached without tcp). */
@@ -47,6 +51,16 @@ export interface SipSettings {
    * its siblings' responses go, before any `siblings` message has reached it.
    */
   readonly workerViaPorts: { readonly base: number; readonly count: number };
+}
+
+/** The flows this appliance holds, as a peer's flow token names them (security/flow-token.ts, stages/flow-token.ts). */
+export interface FlowServices {
+  /** The stream flow a token names, when we issued it. */
+  read(token: string): FlowAddress | undefined;
+  /** The connection is open in this worker or a sibling. */
+  alive(connection: string): boolean;
+  /** The token naming a flow of ours, for its binding (stages/registrar.ts). */
+  issue(flow: FlowAddress): string;
 }
 
 /** Where the stages report abuse (security/source-guard.ts behind it). */
@@ -144,6 +158,8 @@ export interface RequestState {
   authUser?: string;
   /** Set by the trunk stages for a call to or from a trunk. */
   trunkCall?: TrunkCall;
+  /** The flow token in the user part of the Route of ours the in-dialog stage popped (stages/flow-token.ts). */
+  flowToken?: string;
 }
 
 /**

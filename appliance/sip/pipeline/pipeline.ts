@@ -5,6 +5,7 @@ import { voicemailMwi } from './stages/voicemail-mwi.ts';
 import { handOff } from './stages/hand-off.ts';
 import { auth } from './stages/auth.ts';
 import { inDialog } from './stages/in-dialog.ts';
+import { flowToken } from './stages/flow-token.ts';
 import { local } from './stages/local.ts';
 import { location } from './stages/location.ts';
 import { maxForwardsAndLoop } from './stages/max-forwards-loop.ts';
@@ -28,6 +29,7 @@ export const REQUEST_PIPELINE: readonly Stage<PipelineServices>[] = [
   overload,
   transaction,
   inDialog,
+  flowToken,
   local,
   handOff,
   trunkInbound,

@@ -9,7 +9,7 @@ import type { Authenticator } from '../auth/authenticator.ts';
 import type { DialogTokens } from '../security/dialog-token.ts';
 import type { EventServices } from '../events/event-services.ts';
 import type { AdmissionControl } from './admission-control.ts';
-import type { AbuseReporter, FeatureCodeControl, RequestState, SipSettings, TrunkRouting } from './context.ts';
+import type { AbuseReporter, FeatureCodeControl, FlowServices, RequestState, SipSettings, TrunkRouting } from './context.ts';
 
 /*
  * The parts of the SIP side a stage may use, one small interface each (issue 13: stages depend
@@ -94,6 +94,11 @@ export interface DialogAuthentication {
   readonly dialogTokens: DialogTokens;
 }
 
+/** The TCP/TLS connections we hold, as flow tokens name them for our peers (security/flow-token.ts, issue 19). */
+export interface Flows {
+  readonly flows: FlowServices;
+}
+
 /** Load shedding and draining: whether new dialogs and registrations are admitted (admission-control.ts). */
 export interface Admission {
   readonly admission: AdmissionControl;
@@ -131,5 +136,5 @@ export interface EventLogging {
 /** Every part; the SIP service implements it, the pipeline runs on it. */
 export interface PipelineServices
   extends Configuration, Replies, Transactions, Relay, TargetResolution, Location, Registrations, LocalAddresses,
-    Extensions, Authentication, AbuseReporting, DialogAuthentication, Admission, Trunks, Voicemail, FeatureCodes,
+    Extensions, Authentication, AbuseReporting, DialogAuthentication, Flows, Admission, Trunks, Voicemail, FeatureCodes,
     OfficeEvents, EventLogging {}

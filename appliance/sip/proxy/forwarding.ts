@@ -44,10 +44,12 @@ export function stampReceived(req: SipRequest, source: Source): void {
  * Builds the request to send to one target (RFC 3261 §16.6): copy, new Request-URI,
  * Max-Forwards decremented, Record-Route for dialog-creating requests (doubled when the
  * transport changes between the legs, record-route.ts), our Via on top. `inbound`: the
- * transport the request came over.
+ * transport the request came over; `pushRoute`: a Route to put on top (step 7).
  */
-export function forwardRequest(req: SipRequest, uri: string, branch: string, transport: WireTransport, id: ForwardIdentity, inbound: WireTransport = transport): SipRequest {
+export function forwardRequest(req: SipRequest, uri: string, branch: string, transport: WireTransport, id: ForwardIdentity, inbound: WireTransport = transport, pushRoute?: string): SipRequest {
   const headers = { ...req.headers };
+  // §16.6 step 7: a Route of our own policy on top (the peer holding the callee's flow, flow-routes.ts).
+  if (pushRoute) headers.route = [{ uri: pushRoute, params: {} }, ...(req.headers.route ?? [])];
   const mf = headers['max-forwards'];
   headers['max-forwards'] = String(mf === undefined ? 70 : Math.max(0, Number(mf) - 1));
   headers.via = [ourVia(transport, branch, id), ...req.headers.via];

@@ -7,6 +7,7 @@ import type { Destination } from '../transport/transport.ts';
 import type { LocationView } from '../registrar/location-view.ts';
 import { bindingDestination, reconnectTo } from '../registrar/binding-destination.ts';
 import type { RouteDecision, Target } from './targets.ts';
+import { bindingHop, type FlowMembers } from './flow-routes.ts';
 
 /** What the locator needs: the DNS function's lookup, the location view, the extensions. */
 export interface LocatorDeps {
@@ -18,6 +19,8 @@ export interface LocatorDeps {
   readonly domain: string;
   readonly mode: 'proxy' | 'redirect';
   readonly tcp: boolean;
+  /** Our name and our peers' SIP addresses: a TCP/TLS phone a peer holds is reached through it (flow-routes.ts); absent: always directly. */
+  readonly members?: FlowMembers;
 }
 
 /** One address to route to: a flow, and the binding it is the source of when it is a registration. */
@@ -60,8 +63,17 @@ export function createLocator(deps: LocatorDeps): (user: string) => Promise<Rout
     }
     const targets: Target[] = [];
     for (const { flow, binding } of found) {
+      const uri = binding?.contact ?? addressUri(number, flow);
+      const extension = ext ? { extension: ext.number } : {};
+      const hop = binding && deps.members ? bindingHop(binding, deps.members) : undefined;
+      if (hop?.kind === 'holder') {
+        // Through the peer holding the phone's connection (issue 19); should that peer not
+        // answer at all (down: fail-over), or be shedding (503), straight to the phone as before.
+        targets.push({ uri, dest: hop.dest, route: hop.route, fallbacks: [{ uri, dest: destination(flow, binding), ...extension }], ...extension });
+        continue;
+      }
       if (flow.transport === 'tcp' && !deps.tcp) continue;
-      targets.push({ uri: binding?.contact ?? addressUri(number, flow), dest: destination(flow, binding), ...(ext ? { extension: ext.number } : {}) });
+      targets.push({ uri, dest: destination(flow, binding), ...extension });
     }
     return targets.length > 0 ? { kind: 'relay', targets } : { kind: 'reply', status: 480, reason: 'Temporarily Unavailable' };
   };

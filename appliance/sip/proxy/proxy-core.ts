@@ -125,7 +125,7 @@ export class ProxyCore {
             user = new UpstreamAuth(user, fork, authorize, (headers, again) => open(target, attempt, again, headers));
           }
           const branch = `${failoverBranch(outgoingBranch(ctx.req, i), attempt)}${extra ? '.a' : ''}`;
-          const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(target.dest.address, ctx.source.address), ctx.source.transport);
+          const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(target.dest.address, ctx.source.address), ctx.source.transport, target.route);
           if (extra) Object.assign(fwd.headers, extra);
           const h = fwd.headers as Record<string, unknown>;
           for (const [k, v] of Object.entries(target.headers ?? {})) {
@@ -173,7 +173,7 @@ export class ProxyCore {
   relayStateless(ctx: RequestState, target: Target): void {
     if (sipsTargets(ctx.req.uri, [target], this.deps.settings.tlsPort !== undefined).kind === 'reply') return; // an ACK: nothing to answer
     const branch = outgoingBranch(ctx.req, 0);
-    const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(target.dest.address, ctx.source.address), ctx.source.transport);
+    const fwd = forwardRequest(ctx.req, target.uri, branch, target.dest.transport, this.identity(target.dest.address, ctx.source.address), ctx.source.transport, target.route);
     this.deps.send(target.dest, encodeMessage(fwd));
   }
 

@@ -1,7 +1,8 @@
 /**
  * Best-response selection for a forked request (RFC 3261 §16.7 step 6): a 6xx if any, else
  * the lowest class, preferring within it responses that help the caller retry (401, 407,
- * 415, 420, 484); a lone 503 becomes 500 (a downstream overload is not ours to announce).
+ * 415, 420, 484); a lone 503 becomes 500 (a downstream overload is not ours to announce), a
+ * 430 Flow Failed 480 (RFC 5626 §5.3.1: between proxies only); 408 and 430 rank below other 4xx.
  */
 const HELPFUL = new Set([401, 407, 415, 420, 484]);
 
@@ -11,12 +12,14 @@ export function selectBest(statuses: readonly number[]): { index: number; status
   for (let i = 0; i < statuses.length; i++) {
     if (best < 0 || rank(statuses[i]) < rank(statuses[best])) best = i;
   }
-  const status = statuses[best] === 503 ? 500 : statuses[best];
+  // RFC 5626 §5.3.1: 430 Flow Failed is the edge proxy's word to us (a peer holding the phone's
+  // connection lost it); the caller hears 480, as for a phone not reachable now.
+  const status = statuses[best] === 503 ? 500 : statuses[best] === 430 ? 480 : statuses[best];
   return { index: best, status };
 }
 
 function rank(status: number): number {
   const cls = Math.floor(status / 100);
   if (cls === 6) return 0;
-  return cls * 1000 + (HELPFUL.has(status) ? 0 : 500) + (status === 408 ? 400 : 0) + (status % 100);
+  return cls * 1000 + (HELPFUL.has(status) ? 0 : 500) + (status === 408 || status === 430 ? 400 : 0) + (status % 100);
 }

@@ -15,6 +15,11 @@ export interface Target {
   /** Request-URI of the forwarded request (the registered Contact, or the next hop's URI). */
   readonly uri: string;
   readonly dest: Destination;
+  /**
+   * A Route pushed on top of the forwarded request (RFC 3261 §16.6 step 7): the way to a peer
+   * holding the phone's connection, `sip:<flow token>@<peer>;lr` (flow-routes.ts); `dest` is that peer.
+   */
+  readonly route?: string;
   /** Further destinations of the same URI, tried in order on 503 or no answer (RFC 3263 §4.3, failover.ts). */
   readonly fallbacks?: readonly Target[];
   /** Credentials for this next hop's challenges (a trunk account; proxy/upstream-auth.ts). */

@@ -1,4 +1,4 @@
-import type { BindingChange, BindingRecord } from '../../../system/store/index.ts';
+import type { BindingChange, BindingRecord, FlowHolder } from '../../../system/store/index.ts';
 import { statusFor } from '../../../system/errors/index.ts';
 
 /**
@@ -20,6 +20,8 @@ export interface RegisterInput {
   readonly now: number;
   /** Whether a contact's REGISTER showed signs of NAT (nat-detect.ts); kept with its binding. */
   readonly behindNat?: (contact: string) => boolean;
+  /** A TCP/TLS REGISTER: we hold its connection, named by this token (kept with every binding it makes, issue 19). */
+  readonly heldBy?: FlowHolder;
 }
 
 export interface RegistrarSettings {
@@ -98,6 +100,7 @@ export function applyRegister(input: RegisterInput, current: readonly BindingRec
       cseq: input.cseq, source: input.source, transport: input.transport, userAgent: input.userAgent,
       version: existing ? nextVersion(existing, input.now) : input.now, updatedAt: input.now,
       ...(input.behindNat?.(uri) ? { behindNat: true } : {}),
+      ...(input.heldBy ? { heldBy: input.heldBy } : {}),
     };
     changes.push({ kind: 'upsert', binding });
     byKey.set(key, binding);

@@ -89,6 +89,8 @@ export class TcpEndpoints {
    * holds `key` (then this worker connects itself).
    */
   remoteWrite?: (key: string, address: string, port: number, data: Buffer) => boolean;
+  /** True when another worker holds the connection `key` (control/tcp-owners.ts, as the control section last said). */
+  siblingHolds?: (key: string) => boolean;
 
   constructor(
     address: string | readonly string[], private readonly sink: MessageSink, private readonly limits: SipTcpLimits,
@@ -138,8 +140,9 @@ export class TcpEndpoints {
     this.startSweeping();
   }
 
+  /** True when this worker holds the connection `key`, or a sibling does (`siblingHolds`). */
   hasConnection(key: string): boolean {
-    return this.conns.has(key);
+    return this.conns.has(key) || this.siblingHolds?.(key) === true;
   }
 
   /**

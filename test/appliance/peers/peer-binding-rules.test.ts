@@ -117,6 +117,29 @@ describe('checkPeerChanges: limits', () => {
     expect((b.userAgent as string).length).toBe(200);
   });
 
+  test('a flow holder is kept only for a member we know, with a token of the right shape (issue 19)', () => {
+    const token = 'flow.dGNwOjE5Mi4xNjguMS4yMTo0MDAwMQ.0123456789abcdef0123';
+    const tcp = { source: 'tcp:192.168.1.21:40001', transport: 'tcp' };
+    const withRules = { ...rules(), members: new Set(['a', 'b']) };
+    const rows: [unknown, unknown][] = [
+      [{ member: 'b', token }, { member: 'b', token }],
+      [{ member: 'z', token }, undefined],
+      [{ member: 'b', token: 'flow.x@evil.com;lr' }, undefined],
+      [{ member: 'b', token: `${token}\r\nX-Evil: 1` }, undefined],
+      [{ member: 'b' }, undefined],
+      ['b', undefined],
+      [undefined, undefined],
+    ];
+    for (const [heldBy, kept] of rows) {
+      const v = checkPeerChanges([{ kind: 'upsert', binding: { ...binding(tcp), heldBy } }], withRules, NOW);
+      expect(v.rejectedCount).toBe(0);
+      expect((v.accepted[0] as { binding: BindingRecord }).binding.heldBy).toEqual(kept as BindingRecord['heldBy']);
+    }
+    // Without the member list nothing is believed.
+    const v = checkPeerChanges([{ kind: 'upsert', binding: { ...binding(tcp), heldBy: { member: 'b', token } } }], rules(), NOW);
+    expect((v.accepted[0] as { binding: BindingRecord }).binding.heldBy).toBeUndefined();
+  });
+
   test('an AOR whose domain differs in case is stored under the canonical AOR', () => {
     const v = checkPeerChanges([upsert({ aor: 'sip:201@OFFICE.lan' }), { kind: 'remove', aor: 'sip:202@Office.LAN', contact: 'sip:202@10.0.0.2', version: NOW }], rules(), NOW);
     expect(v.accepted.map((c) => (c.kind === 'upsert' ? c.binding.aor : c.aor))).toEqual([AOR, 'sip:202@office.lan']);

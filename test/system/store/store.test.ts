@@ -106,6 +106,14 @@ describe('registrations: versioned batches', () => {
     store.registrations.apply([{ kind: 'upsert', binding: b('sip:a', { version: 11, cseq: 3 }) }]);
     expect(rows(store)[0]).toEqual(['sip:a', 11, 3]);
   });
+  test('a TCP binding keeps its flow holder and token; a newer UDP one drops them (migration 16)', () => {
+    const { store } = fresh();
+    const heldBy = { member: 'b', token: 'flow.dGNwOjEwLjAuMC4xOjQwMDAx.0123456789abcdef0123' };
+    store.registrations.apply([{ kind: 'upsert', binding: b('sip:a', { source: 'tcp:10.0.0.1:40001', transport: 'tcp', heldBy }) }, { kind: 'upsert', binding: b('sip:b') }]);
+    expect(store.registrations.loadActive(NOW).map((r) => r.heldBy)).toEqual([heldBy, undefined]);
+    store.registrations.apply([{ kind: 'upsert', binding: b('sip:a', { version: 11 }) }]);
+    expect(store.registrations.loadActive(NOW)[0].heldBy).toBeUndefined();
+  });
   test('remove only at a version >= the stored one', () => {
     const { store } = fresh();
     store.registrations.apply([{ kind: 'upsert', binding: b('sip:a', { version: 10 }) }]);

@@ -1,6 +1,7 @@
 import { localToTag } from '../../message/local-tag.ts';
 import { parseSipUri, type SipUri } from '../../message/uri.ts';
 import { DIALOG_TOKEN_PARAM } from '../../security/dialog-token.ts';
+import { isFlowToken } from '../../security/flow-token.ts';
 import type { Target } from '../../proxy/targets.ts';
 import type { RequestContext, Stage } from '../context.ts';
 import type { AbuseReporting, DialogAuthentication, LocalAddresses, OfficeEvents, Relay, Replies, TargetResolution, Trunks } from '../services.ts';
@@ -39,6 +40,8 @@ export const inDialog: Stage<Uses> = {
         if (!top || !services.isUs(top.host, top.port)) break;
         routes.shift();
         ours = top;
+        // A peer's Route to a flow we hold carries its token as user part (stages/flow-token.ts).
+        if (isFlowToken(top.user)) ctx.flowToken = top.user;
       }
       if (routes.length === 0) delete req.headers.route;
     }

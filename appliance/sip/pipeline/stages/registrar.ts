@@ -4,10 +4,10 @@ import { applyRegister, contactsForReply } from '../../registrar/registrar-rules
 import { behindNat } from '../../registrar/nat-detect.ts';
 import { registrationEvents } from '../../registrar/registration-events.ts';
 import type { Stage } from '../context.ts';
-import type { Configuration, EventLogging, Extensions, LocalAddresses, Registrations, Replies } from '../services.ts';
+import type { Configuration, EventLogging, Extensions, Flows, LocalAddresses, Registrations, Replies } from '../services.ts';
 
 /** The parts of the SIP side this stage uses (services.ts). */
-type Uses = Configuration & Replies & LocalAddresses & Extensions & Registrations & EventLogging;
+type Uses = Configuration & Replies & LocalAddresses & Extensions & Registrations & EventLogging & Flows;
 
 /**
  * The registrar (RFC 3261 §10.3) for our domain: the AOR is `sip:<extension>@<domain>` from
@@ -69,6 +69,8 @@ export const registrar: Stage<Uses> = {
       userAgent: String(req.headers['user-agent'] ?? '').slice(0, 200), now,
       // Kept with the binding: the phone is reached at `source` anyway; NAT'd UDP ones are pinged.
       behindNat: (contact) => behindNat({ contact, via: req.headers.via[0], source }),
+      // Over TCP/TLS the phone is reached only on this connection: a peer routes to it through us (issue 19).
+      ...(source.transport !== 'udp' ? { heldBy: { member: services.settings.flowMembers.self, token: services.flows.issue(source) } } : {}),
     }, current, services.settings.registrar);
     if (outcome.kind === 'reject') {
       services.reply(ctx, outcome.status, outcome.reason, outcome.headers);

@@ -38,6 +38,8 @@ export interface PairOptions {
   readonly control?: readonly [string, string];
   /** Lines at the end of A's and B's file (e.g. `[[control.hand_off_schedule]]` tables). */
   readonly tail?: readonly [string, string];
+  /** `[sip] transports` of both (default `["udp"]`). */
+  readonly transports?: readonly string[];
 }
 
 /**
@@ -102,7 +104,7 @@ export class PeerPair {
   private write(name: string, host: string, p: { sip: number; dns: number; web: number }, peer: { name: string; host: string; sip: number; web: number }, workers: number, i: 0 | 1): PairMember {
     const path = join(this.dir, `${name}.toml`);
     writeFileSync(path, `name = "${name}"\ndata_dir = "${this.dir}/${name}"\n` +
-      `[sip]\nlisten = "${host}"\nport = ${p.sip}\ntransports = ["udp"]\ntrusted = [${this.opts.trusted.map((t) => `"${t}/32"`).join(', ')}]\n` +
+      `[sip]\nlisten = "${host}"\nport = ${p.sip}\ntransports = [${(this.opts.transports ?? ['udp']).map((t) => `"${t}"`).join(', ')}]\ntrusted = [${this.opts.trusted.map((t) => `"${t}/32"`).join(', ')}]\n` +
       `max_expires = ${this.opts.maxExpires ?? 7200}\n` +
       `[dns]\nenabled = true\nlisten = "${host}"\nport = ${p.dns}\n` +
       `[web]\nlisten = "${host}"\nport = ${p.web}\nhttps = false\n` +

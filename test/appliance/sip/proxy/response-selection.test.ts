@@ -22,6 +22,9 @@ describe('selectBest', () => {
     ['503 does not matter when a 4xx exists', [503, 404], { index: 1, status: 404 }],
     ['a 2xx in the list is the lowest class', [486, 200], { index: 1, status: 200 }],
     ['lower code within a class when equally helpful', [486, 404, 480], { index: 1, status: 404 }],
+    ['a lone 430 Flow Failed becomes 480 for the caller (RFC 5626 §5.3.1)', [430], { index: 0, status: 480 }],
+    ['430 ranks below other 4xx, like 408', [430, 486], { index: 1, status: 486 }],
+    ['430 still beats 5xx', [503, 430], { index: 1, status: 480 }],
   ];
   for (const [name, statuses, expected] of rows) test(`${name}: [${statuses}]`, () => expect(selectBest(statuses)).toEqual(expected));
 });
