@@ -81,7 +81,7 @@ describe('stages on their own parts', () => {
 
   test('the pipeline is one ordered list of named stages', () => {
     expect(REQUEST_PIPELINE.map((s) => s.name)).toEqual([
-      'sanity', 'max-forwards-loop', 'overload', 'transaction', 'in-dialog', 'local', 'hand-off', 'trunk-inbound',
+      'sanity', 'max-forwards-loop', 'overload', 'transaction', 'in-dialog', 'flow-token', 'local', 'hand-off', 'trunk-inbound',
       'auth', 'registrar', 'subscribe', 'pickup', 'feature-codes', 'voicemail-mwi', 'trunk-outbound', 'location', 'relay',
     ]);
   });
