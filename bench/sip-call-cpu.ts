@@ -59,7 +59,7 @@ function call(i: number): void {
   const resp = (code: string, extra = '') => Buffer.from(`SIP/2.0 ${code}\r\n${vias}\r\n${from}\r\nTo: <sip:201@127.0.0.2:5060>;tag=${i}callee\r\nCall-ID: ${cid}\r\nCSeq: 1 INVITE\r\n${rr}\r\nContact: <sip:127.0.0.21:5090;transport=UDP>\r\n${extra}Content-Length: 0\r\n\r\n`);
   service.receive(resp('180 Ringing'), callee);
   service.receive(resp('200 OK'), callee);
-  const inDialog = (method: string, cseq: number, branch: string) => Buffer.from(`${method} sip:127.0.0.21:5090;transport=UDP SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.22:5091;branch=z9hG4bK-${i}-${branch}\r\n${from}\r\nTo: <sip:201@127.0.0.2:5060>;tag=${i}callee\r\nCall-ID: ${cid}\r\nCSeq: ${cseq} ${method}\r\nRoute: <sip:127.0.0.2:5060;lr>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`);
+  const inDialog = (method: string, cseq: number, branch: string) => Buffer.from(`${method} sip:127.0.0.21:5090;transport=UDP SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.22:5091;branch=z9hG4bK-${i}-${branch}\r\n${from}\r\nTo: <sip:201@127.0.0.2:5060>;tag=${i}callee\r\nCall-ID: ${cid}\r\nCSeq: ${cseq} ${method}\r\n${rr.replace(/^Record-Route:/, 'Route:')}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`);
   service.receive(inDialog('ACK', 1, 'a'), caller);
   sent.length = 0;
   service.receive(inDialog('BYE', 2, 'b'), caller);

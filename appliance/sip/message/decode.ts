@@ -3,6 +3,7 @@ import type { Via } from 'sip';
 import type { Decoded, SipRequest, SipResponse } from './types.ts';
 import { parseSipUri, uriScheme } from './uri.ts';
 import { parseViaValue, splitCommas } from './via.ts';
+import { requestHeaders } from './header-values.ts';
 import { statusFor, type ErrorCode } from '../../../system/errors/index.ts';
 
 /**
@@ -28,7 +29,28 @@ const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 const REQUEST_LINE = /^([A-Za-z0-9\-.!%*_+`'~]+) (\S+) SIP\/(\d+\.\d+)$/;
 const STATUS_LINE = /^SIP\/(\d+\.\d+) (\d{3}) ([^\r\n]*)$/;
 const MAX_CSEQ = 2 ** 31 - 1;
-const SELF_PARSED = new Set(['via', 'route', 'record-route']);
+/** A header line continued on the next (folding, RFC 3261 §7.3.1). */
+const FOLDED = /\r\n[ \t]/;
+
+/** Header names seen, as written, to their canonical form: phones send the same few each time. */
+const NAMES = new Map<string, string>();
+const MAX_NAMES = 512;
+
+/**
+ * The lower-case, compact-form-expanded name of a header (RFC 3261 §7.3.3), or undefined when
+ * it is not a token. `%` is a plain token character in a header name: `C%6Fntact` is an
+ * extension header, not a third Contact (RFC 4475 §3.1.1.5).
+ */
+function headerName(name: string): string | undefined {
+  const known = NAMES.get(name);
+  if (known !== undefined) return known;
+  if (!TOKEN.test(name)) return undefined;
+  const lower = name.toLowerCase();
+  const canonical = COMPACT[lower] ?? lower;
+  // Bounded: a stranger inventing names must not grow it.
+  if (NAMES.size < MAX_NAMES) NAMES.set(name, canonical);
+  return canonical;
+}
 
 /** Decodes a whole datagram, or one framed stream message (`stream` true: framing already checked). */
 export function decodeMessage(data: Buffer | string, stream = false): Decoded {
@@ -48,27 +70,20 @@ export function decodeMessage(data: Buffer | string, stream = false): Decoded {
     bodyStart = s.length;
   }
   const head = s.slice(0, headEnd);
-  const lines = head.replace(/\r\n[ \t]+/g, ' ').split('\r\n');
+  const lines = (FOLDED.test(head) ? head.replace(/\r\n[ \t]+/g, ' ') : head).split('\r\n');
   const startLine = lines[0];
 
   const raw = new Map<string, string[]>();
   let badHeader: string | undefined;
-  // What the `sip` package parses: everything but the headers parsed here (Via, Route,
-  // Record-Route), so nothing is parsed twice on the hot path.
-  let forSip = startLine;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon).trimEnd() : '';
-    if (!TOKEN.test(name)) {
+    const canonical = headerName(name);
+    if (canonical === undefined) {
       badHeader ??= `malformed header line "${line.slice(0, 40)}"`;
       continue;
     }
-    const lower = name.toLowerCase();
-    const canonical = COMPACT[lower] ?? lower;
-    // The `sip` package unescapes header names, turning the extension header `C%6Fntact` into
-    // a third Contact; `%` is a plain token character in a header name (RFC 4475 §3.1.1.5).
-    if (!SELF_PARSED.has(canonical)) forSip += '\r\n' + (name.includes('%') ? name.replaceAll('%', '%25') + line.slice(colon) : line);
     const list = raw.get(canonical);
     const value = line.slice(colon + 1).trim();
     if (list) list.push(value);
@@ -78,7 +93,7 @@ export function decodeMessage(data: Buffer | string, stream = false): Decoded {
   const status = STATUS_LINE.exec(startLine);
   if (status) return decodeResponse(status, raw, badHeader, s.slice(bodyStart), typeof data === 'string' || start > 0 ? Buffer.from(s, 'latin1') : data);
   if (startLine.startsWith('SIP/')) return { kind: 'drop', reason: 'malformed status line' };
-  return decodeRequest(startLine, forSip, raw, badHeader, s, bodyStart, stream);
+  return decodeRequest(startLine, raw, badHeader, s, bodyStart, stream);
 }
 
 function decodeResponse(m: RegExpExecArray, raw: Map<string, string[]>, bad: string | undefined, rest: string, wire: Buffer): Decoded {
@@ -121,13 +136,12 @@ function decodeResponse(m: RegExpExecArray, raw: Map<string, string[]>, bad: str
 }
 
 function decodeRequest(
-  startLine: string, head: string, raw: Map<string, string[]>, bad: string | undefined,
+  startLine: string, raw: Map<string, string[]>, bad: string | undefined,
   s: string, bodyStart: number, stream: boolean,
 ): Decoded {
   const m = REQUEST_LINE.exec(startLine);
   // With a broken request line, still read the headers so the 400/505 can carry them (§8.2.6).
-  const parsed = sip.parse((m ? head : head.replace(/^[^\r\n]*/, 'BROKEN sip:invalid SIP/2.0')) + '\r\n\r\n') as SipRequest | undefined;
-  const msg: SipRequest = parsed ?? ({ method: '', uri: '', headers: {} } as unknown as SipRequest);
+  const msg = { method: '', uri: '', version: '2.0', headers: requestHeaders(raw), content: '' } as SipRequest;
   // Reply to the request if we can at all: a response needs the Via to go anywhere.
   const vias = parseVias(raw);
   if (!vias) return { kind: 'drop', reason: 'request without a usable Via' };
@@ -144,7 +158,6 @@ function decodeRequest(
   if (m[3] !== '2.0') return reject('version-not-supported', 'Version Not Supported');
   msg.method = m[1]; // raw token: %-escapes are not escapes in a method (RFC 4475 §3.1.1.5)
   msg.uri = m[2];
-  if (!parsed) return reject('malformed-message', 'Malformed Request');
   if (bad) return reject('malformed-message', `Bad Header (${bad})`);
   for (const [name, values] of raw) {
     if (SINGLE.has(name) && values.length > 1) return reject('malformed-message', `Multiple ${name} values`);

@@ -35,6 +35,11 @@ export function parseViaValue(text: string): Via | undefined {
 
 /** Splits a header value on commas that are not inside quotes or angle brackets. */
 export function splitCommas(value: string): string[] {
+  // Most values carry one entry: no scan, no intermediate arrays.
+  if (!value.includes(',')) {
+    const one = value.trim();
+    return one.length > 0 ? [one] : [];
+  }
   const out: string[] = [];
   let depth = 0;
   let quoted = false;
