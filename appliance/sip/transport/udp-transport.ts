@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import type { Source } from '../message/types.ts';
 import type { MessageSink } from './transport.ts';
+import { datagramSend, type DatagramSend } from './dgram-send.ts';
 
 /** Largest datagram accepted (RFC 3261 §18.1.1 lets messages exceed the MTU on UDP up to 64 KB). */
 const MAX_DATAGRAM = 65507;
@@ -14,6 +15,7 @@ const MAX_DATAGRAM = 65507;
 export class UdpEndpoints {
   private shared?: dgram.Socket;
   private own?: dgram.Socket;
+  private readonly senders = new WeakMap<dgram.Socket, DatagramSend>();
   ownPort = 0;
   sharedPort = 0;
 
@@ -69,12 +71,16 @@ export class UdpEndpoints {
     // No per-send callback: it costs ~6 µs a datagram in Bun (docs/ARCHITECTURE.md); errors
     // (ICMP, full buffers) reach the socket's 'error' handler and are transient on UDP: the
     // transaction timers cover them.
+    let send = this.senders.get(sock);
+    if (!send) {
+      send = datagramSend(sock);
+      this.senders.set(sock, send);
+    }
     try {
-      sock.send(data, port, address);
+      return send(data, port, address);
     } catch {
       return false;
     }
-    return true;
   }
 
   /** Stops receiving on the shared port (draining); the own port keeps working. */
