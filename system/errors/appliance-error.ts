@@ -24,9 +24,11 @@ export type ErrorCode =
   | 'loop-detected'
   | 'too-many-hops'
   | 'interval-too-brief'
+  | 'not-acceptable'
   | 'payload-too-large'
   | 'rate-limited'
   | 'overloaded'
+  | 'unavailable'
   | 'store-failure'
   | 'internal';
 

@@ -43,10 +43,14 @@ export const STATUS_MAP: Readonly<Record<ErrorCode, ProtocolStatus>> = {
   'loop-detected': { sip: 482, dnsRcode: SERVFAIL, http: 508 },
   'too-many-hops': { sip: 483, dnsRcode: SERVFAIL, http: 508 },
   'interval-too-brief': { sip: 423, dnsRcode: FORMERR, http: 400 },
+  // RFC 3261 §21.4.7 / RFC 9110 §15.5.7: nothing in a form the asker accepts (Accept).
+  'not-acceptable': { sip: 406, dnsRcode: NOTIMP, http: 406 },
   'payload-too-large': { sip: 513, dnsRcode: FORMERR, http: 413 },
   // RFC 6585 §4 (HTTP 429); SIP has no 429: 503 with Retry-After (RFC 3261 §21.5.4).
   'rate-limited': { sip: 503, dnsRcode: REFUSED, http: 429 },
   overloaded: { sip: 503, dnsRcode: SERVFAIL, http: 503 },
+  // Something the request needs is down (a trunk whose registration failed), not our load.
+  unavailable: { sip: 503, dnsRcode: SERVFAIL, http: 503 },
   'store-failure': { sip: 500, dnsRcode: SERVFAIL, http: 500 },
   internal: { sip: 500, dnsRcode: SERVFAIL, http: 500 },
 };

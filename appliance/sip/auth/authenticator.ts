@@ -5,6 +5,7 @@ import { parseSipUri } from '../message/uri.ts';
 import { expectedResponse, sameDigest, type DigestAlgorithm, type DigestCredentials, type NonceIssuer } from './digest.ts';
 import { NonceCounts } from './nonce-counts.ts';
 import { agentProduct, offeredAlgorithms } from './digest-offer.ts';
+import { statusFor } from '../../../system/errors/index.ts';
 
 /** What a phone proved, kept in the store (digest-offer.ts "learnt"). */
 export interface DigestLearning {
@@ -25,7 +26,7 @@ export type AuthOutcome =
   | { readonly kind: 'ok'; readonly user: string }
   | { readonly kind: 'challenge'; readonly stale: boolean }
   /** `failure`: a wrong password or an unknown user (counts towards a ban); else a bad header. */
-  | { readonly kind: 'forbidden'; readonly reason: string; readonly status: 400 | 403; readonly failure: boolean };
+  | { readonly kind: 'forbidden'; readonly reason: string; readonly status: number; readonly failure: boolean };
 
 /**
  * Digest authentication of requests against the extensions' stored HA1 hashes.
@@ -59,16 +60,16 @@ export class Authenticator {
     // offered with its nonce (the nonce's MAC, checked below, covers the offer).
     const creds = mine.map(readCredentials).find((c) => c && this.nonces.offered(c.nonce).includes(c.algorithm));
     if (!creds) {
-      return mine.some((a) => readCredentials(a)) ? { kind: 'challenge', stale: false } : forbidden(400, 'Malformed credentials', false);
+      return mine.some((a) => readCredentials(a)) ? { kind: 'challenge', stale: false } : forbidden('malformed-message', 'Malformed credentials', false);
     }
-    if (!sameRequestUri(creds.uri, req.uri) && !this.namesUs(creds.uri)) return forbidden(400, 'Digest uri does not match the Request-URI', true);
+    if (!sameRequestUri(creds.uri, req.uri) && !this.namesUs(creds.uri)) return forbidden('malformed-message', 'Digest uri does not match the Request-URI', true);
     const nonce = this.nonces.check(creds.nonce, address, now);
     if (nonce === 'invalid') return { kind: 'challenge', stale: false };
     const ext = this.lookup(creds.username);
     // Same answer for an unknown user and a wrong password: do not reveal which extensions exist.
-    if (!ext || ext.realm !== this.realm) return forbidden(403, 'Wrong credentials', true);
+    if (!ext || ext.realm !== this.realm) return forbidden('forbidden', 'Wrong credentials', true);
     const ha1 = creds.algorithm === 'SHA-256' ? ext.ha1Sha256 : ext.ha1Md5;
-    if (!sameDigest(expectedResponse(ha1, req.method, creds), creds.response)) return forbidden(403, 'Wrong credentials', true);
+    if (!sameDigest(expectedResponse(ha1, req.method, creds), creds.response)) return forbidden('forbidden', 'Wrong credentials', true);
     // A right answer to an old nonce: ask again with stale=true so the phone retries silently (§22.4).
     if (nonce === 'stale') return { kind: 'challenge', stale: true };
     // A replayed (nonce, nc): a fresh challenge; the phone answers it, a replayer cannot.
@@ -146,8 +147,8 @@ function unq(v: string | undefined): string | undefined {
   return v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v;
 }
 
-function forbidden(status: 400 | 403, reason: string, failure: boolean): AuthOutcome {
-  return { kind: 'forbidden', status, reason, failure };
+function forbidden(code: 'malformed-message' | 'forbidden', reason: string, failure: boolean): AuthOutcome {
+  return { kind: 'forbidden', status: statusFor(code).sip, reason, failure };
 }
 
 /**

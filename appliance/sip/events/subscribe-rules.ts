@@ -1,5 +1,6 @@
 import type { SubscriptionEvent, SubscriptionRecord } from '../../../system/store/index.ts';
 import { DIALOG_INFO_TYPE, PIDF_TYPE } from './event-bodies.ts';
+import { statusFor } from '../../../system/errors/index.ts';
 
 /** Limits of the notifier (docs/PBX.md "Busy lamps"). */
 export const SUBSCRIPTION_LIMITS = {
@@ -54,22 +55,22 @@ export type SubscribeDecision =
 export function decideSubscribe(i: SubscribeInput, limits = SUBSCRIPTION_LIMITS): SubscribeDecision {
   const type = i.event === 'dialog' ? DIALOG_INFO_TYPE : PIDF_TYPE;
   // §4.2.1 / RFC 3261 §21.4.7: a body type the subscriber does not take is 406.
-  if (i.accept !== undefined && i.accept.trim() !== '' && !accepts(i.accept, type)) return { kind: 'reject', status: 406, reason: 'Not Acceptable', headers: { accept: type } };
+  if (i.accept !== undefined && i.accept.trim() !== '' && !accepts(i.accept, type)) return { kind: 'reject', status: statusFor('not-acceptable').sip, reason: 'Not Acceptable', headers: { accept: type } };
   let expires: number = limits.defaultExpires;
   if (i.expiresHeader !== undefined) {
-    if (!/^\s*\d{1,10}\s*$/.test(i.expiresHeader)) return { kind: 'reject', status: 400, reason: 'Bad Expires' };
+    if (!/^\s*\d{1,10}\s*$/.test(i.expiresHeader)) return { kind: 'reject', status: statusFor('malformed-message').sip, reason: 'Bad Expires' };
     expires = Number(i.expiresHeader);
   }
-  if (expires > 0 && expires < limits.minExpires) return { kind: 'reject', status: 423, reason: 'Interval Too Brief', headers: { 'min-expires': String(limits.minExpires) } };
+  if (expires > 0 && expires < limits.minExpires) return { kind: 'reject', status: statusFor('interval-too-brief').sip, reason: 'Interval Too Brief', headers: { 'min-expires': String(limits.minExpires) } };
   expires = Math.min(expires, limits.maxExpires);
   if (i.inDialog) {
     // §4.2.1.2: a refresh of a subscription we do not have (expired, removed, never ours).
     if (!i.existing || i.existing.subscriber !== i.subscriber) return { kind: 'reject', status: 481, reason: 'Subscription Does Not Exist' };
     return expires === 0 ? { kind: 'end' } : { kind: 'refresh', expires };
   }
-  if (!i.target) return { kind: 'reject', status: 404, reason: 'Not Found' };
+  if (!i.target) return { kind: 'reject', status: statusFor('not-found').sip, reason: 'Not Found' };
   if (expires === 0) return { kind: 'end' };
-  if (i.held >= limits.perSubscriber) return { kind: 'reject', status: 403, reason: 'Too Many Subscriptions' };
+  if (i.held >= limits.perSubscriber) return { kind: 'reject', status: statusFor('forbidden').sip, reason: 'Too Many Subscriptions' };
   return { kind: 'create', expires };
 }
 

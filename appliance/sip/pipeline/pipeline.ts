@@ -18,6 +18,7 @@ import { subscribe } from './stages/subscribe.ts';
 import { transaction } from './stages/transaction.ts';
 import { trunkInbound } from './stages/trunk-inbound.ts';
 import { trunkOutbound } from './stages/trunk-outbound.ts';
+import { statusFor } from '../../../system/errors/index.ts';
 
 /**
  * The request pipeline, in order (like Kamailio's request_route). Each stage either handles
@@ -57,5 +58,5 @@ export function runPipeline<S extends Replies>(ctx: RequestContext<S>, stages: r
     if (r === 'handled') return;
   }
   // Every request is handled by the last stage; reaching here is a bug, answered cleanly.
-  ctx.services.reply(ctx, 500, 'No stage handled the request');
+  ctx.services.reply(ctx, statusFor('internal').sip, 'No stage handled the request');
 }

@@ -9,6 +9,7 @@
  * 408-480, a group's fallback after its timeout), decided by `nextAfter` when they ended.
  */
 import type { CallFeatures, RingGroupRecord } from '../../../system/store/index.ts';
+import { statusFor } from '../../../system/errors/index.ts';
 
 /** What the decision reads: the store and the location view. */
 export interface CallPlanView {
@@ -137,7 +138,7 @@ export function nextAfter(then: Then, outcome: Outcome, view: CallPlanView, maxH
   const onChain = (n: string) => chain.some((h) => h.number === n);
   const go = (number: string | null, cause: number): CallPlan | undefined => {
     if (!number || chain.length - 1 >= maxHops) return undefined;
-    if (number !== VOICEMAIL && onChain(number)) return { kind: 'reply', status: 482, reason: 'Loop Detected' };
+    if (number !== VOICEMAIL && onChain(number)) return { kind: 'reply', status: statusFor('loop-detected').sip, reason: 'Loop Detected' };
     return follow([...chain, { number, cause }], view, maxHops);
   };
   if (outcome.statuses.some((s) => s < 300)) return undefined;
@@ -183,7 +184,7 @@ function follow(chain: readonly Hop[], view: CallPlanView, maxHops: number): Cal
   if (here.number === VOICEMAIL) return { kind: 'ring', targets: [{ extension: VOICEMAIL, history: chain }] };
   const last = chain.length - 1 >= maxHops;
   const next = (number: string, cause: number): CallPlan => {
-    if (chain.some((h) => h.number === number)) return { kind: 'reply', status: 482, reason: 'Loop Detected' };
+    if (chain.some((h) => h.number === number)) return { kind: 'reply', status: statusFor('loop-detected').sip, reason: 'Loop Detected' };
     return follow([...chain, { number, cause }], view, maxHops);
   };
   const group = view.group(here.number);

@@ -1,6 +1,7 @@
 import type { RouteDecision, SerialStep, Target } from './targets.ts';
 import { historyInfo, VOICEMAIL, voicemailMailbox, type CallPlan, type Hop, type Outcome, type Then } from './call-plan.ts';
 import { diversion } from './diversion.ts';
+import { statusFor } from '../../../system/errors/index.ts';
 
 /**
  * Where the voicemail server of `mailbox` is (the extension's own `voicemailUri`, else
@@ -36,8 +37,8 @@ export function withCallPlan(
     const t = await outside?.(number, by);
     // A group member's hop has no cause (call-plan.ts Hop); a forward's has.
     const member = history[history.length - 1].cause === undefined;
-    if (typeof t === 'string') return { kind: 'reply', status: 403, reason: `${member ? 'Outside member' : 'Forward'} refused: ${t}` };
-    if (!t) return { kind: 'reply', status: 503, reason: 'Trunk Unavailable' };
+    if (typeof t === 'string') return { kind: 'reply', status: statusFor('forbidden').sip, reason: `${member ? 'Outside member' : 'Forward'} refused: ${t}` };
+    if (!t) return { kind: 'reply', status: statusFor('unavailable').sip, reason: 'Trunk Unavailable' };
     // The provider learns who forwarded (RFC 5806 Diversion; History-Info, RFC 7044); the trunk's own headers (P-Asserted-Identity) stay.
     return { kind: 'relay', targets: [{ ...t, headers: { ...t.headers, 'history-info': historyInfo(history, domain)!, diversion: diversion(history, domain) } }] };
   };

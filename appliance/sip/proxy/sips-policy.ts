@@ -1,4 +1,5 @@
 import type { Target } from './targets.ts';
+import { statusFor } from '../../../system/errors/index.ts';
 
 /** What becomes of a request's targets under the SIPS rules. */
 export type SipsOutcome =
@@ -14,7 +15,7 @@ export type SipsOutcome =
  */
 export function sipsTargets(requestUri: string, targets: readonly Target[], tlsEnabled: boolean): SipsOutcome {
   if (!/^sips:/i.test(requestUri)) return { kind: 'send', targets };
-  if (!tlsEnabled) return { kind: 'reply', status: 416, reason: 'Unsupported URI Scheme' };
+  if (!tlsEnabled) return { kind: 'reply', status: statusFor('unsupported-uri-scheme').sip, reason: 'Unsupported URI Scheme' };
   const secure = targets.filter((t) => t.dest.transport === 'tls');
   return secure.length > 0 ? { kind: 'send', targets: secure } : { kind: 'reply', status: 480, reason: 'No TLS contact for a SIPS request' };
 }

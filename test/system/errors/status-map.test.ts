@@ -28,9 +28,11 @@ const TABLE: Record<ErrorCode, [sip: number, rcode: number, http: number]> = {
   'loop-detected': [482, 2, 508],
   'too-many-hops': [483, 2, 508],
   'interval-too-brief': [423, 1, 400],
+  'not-acceptable': [406, 4, 406],
   'payload-too-large': [513, 1, 413],
   'rate-limited': [503, 5, 429],
   overloaded: [503, 2, 503],
+  unavailable: [503, 2, 503],
   'store-failure': [500, 2, 500],
   internal: [500, 2, 500],
 };

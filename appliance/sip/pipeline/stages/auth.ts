@@ -1,6 +1,7 @@
 import { parseSipUri } from '../../message/uri.ts';
 import type { RequestContext, Stage } from '../context.ts';
 import type { AbuseReporting, Authentication, Configuration, Extensions, LocalAddresses, Replies } from '../services.ts';
+import { statusFor } from '../../../../system/errors/index.ts';
 
 /** The parts of the SIP side this stage uses (services.ts). */
 type Uses = Configuration & Replies & LocalAddresses & Extensions & Authentication & AbuseReporting;
@@ -22,7 +23,7 @@ export const auth: Stage<Uses> = {
     const toOurs = !!ctx.ruri && services.isLocalHost(ctx.ruri.host);
 
     if (req.method === 'REGISTER') {
-      if (!toOurs) return reject(ctx, 403, 'Not our domain');
+      if (!toOurs) return reject(ctx, statusFor('forbidden').sip, 'Not our domain');
       return ctx.trusted ? 'continue' : challengeOrPass(ctx, false, userOf(req.headers.to.uri));
     }
     if (ctx.trusted) return 'continue';
@@ -32,7 +33,7 @@ export const auth: Stage<Uses> = {
     const from = parseSipUri(req.headers.from.uri);
     const fromOurs = !!from && services.isLocalHost(from.host);
     if (fromOurs || (toOurs && !services.settings.anonymousInbound)) return challengeOrPass(ctx, true, from?.user);
-    if (!toOurs) return reject(ctx, 403, 'Relaying Denied'); // no open relay
+    if (!toOurs) return reject(ctx, statusFor('forbidden').sip, 'Relaying Denied'); // no open relay
     // Anonymous inbound allowed by the admin: a stranger may call in, asserting nothing (RFC 3325 §9.1).
     stripAssertedIdentity(ctx);
     return 'continue';
@@ -53,7 +54,7 @@ function challengeOrPass(ctx: RequestContext<Uses>, proxy: boolean, claimedUser:
     if (outcome.failure) services.guard.failed(source, outcome.reason, userOf(req.headers[proxy ? 'from' : 'to'].uri));
     return reject(ctx, outcome.status, outcome.reason);
   }
-  if (claimedUser !== outcome.user) return reject(ctx, 403, 'Credentials do not match the identity');
+  if (claimedUser !== outcome.user) return reject(ctx, statusFor('forbidden').sip, 'Credentials do not match the identity');
   ctx.authUser = outcome.user;
   if (proxy) {
     services.auth.consume(req);

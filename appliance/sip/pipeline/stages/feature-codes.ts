@@ -1,6 +1,7 @@
 import { featureCode } from '../../pbx/feature-code.ts';
 import type { RequestContext, Stage } from '../context.ts';
 import type { Configuration, FeatureCodes, LocalAddresses, Replies } from '../services.ts';
+import { statusFor } from '../../../../system/errors/index.ts';
 
 /** The parts of the SIP side this stage uses (services.ts). */
 type Uses = Configuration & Replies & LocalAddresses & FeatureCodes;
@@ -31,7 +32,7 @@ export const featureCodes: Stage<Uses> = {
     const action = featureCode(ruri.user, control.codes);
     if (!action) return 'continue';
     // Only a phone's own extension can be changed: a trusted gateway has none.
-    if (!ctx.authUser) return answer(ctx, 403, 'Feature codes need an extension\'s login');
+    if (!ctx.authUser) return answer(ctx, statusFor('forbidden').sip, 'Feature codes need an extension\'s login');
     if (action.kind === 'incomplete') return answer(ctx, 484, 'Address Incomplete: dial the code and the number');
     const r = control.apply(ctx.authUser, action);
     return answer(ctx, r.ok ? 603 : r.status, r.text);

@@ -6,6 +6,7 @@ import type { Target } from '../../proxy/targets.ts';
 import type { RequestContext, Stage } from '../context.ts';
 import type { AbuseReporting, DialogAuthentication, LocalAddresses, OfficeEvents, Relay, Replies, TargetResolution, Trunks } from '../services.ts';
 import { eventPackage } from '../../events/subscribe-rules.ts';
+import { statusFor } from '../../../../system/errors/index.ts';
 
 /** The parts of the SIP side this stage uses (services.ts). */
 type Uses = Replies & Relay & TargetResolution & LocalAddresses & DialogAuthentication & AbuseReporting & Trunks & OfficeEvents;
@@ -63,10 +64,10 @@ export const inDialog: Stage<Uses> = {
     const token = ours.params[DIALOG_TOKEN_PARAM] ?? undefined;
     if (!services.dialogTokens.verify(token, String(req.headers['call-id']), req.headers.from.params.tag ?? undefined, toTag)) {
       services.guard.failed(ctx.source, 'forged in-dialog request');
-      return refuse(ctx, 403, 'Not a dialog of ours');
+      return refuse(ctx, statusFor('forbidden').sip, 'Not a dialog of ours');
     }
     const next = req.headers.route?.[0] ? parseSipUri(String(req.headers.route[0].uri)) : ctx.ruri;
-    if (!next) return refuse(ctx, 400, 'Cannot route');
+    if (!next) return refuse(ctx, statusFor('malformed-message').sip, 'Cannot route');
     const target = services.resolveUri(next);
     return target instanceof Promise ? target.then((t) => send(ctx, t)) : send(ctx, target);
   },

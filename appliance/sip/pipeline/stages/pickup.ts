@@ -2,6 +2,7 @@ import { sourceKey } from '../../../../system/store/source-key.ts';
 import { choosePickup, pickupCode, type RingingCall } from '../../events/pickup-rules.ts';
 import type { Stage } from '../context.ts';
 import type { LocalAddresses, OfficeEvents, Replies } from '../services.ts';
+import { statusFor } from '../../../../system/errors/index.ts';
 
 /** The parts of the SIP side this stage uses (services.ts). */
 type Uses = Replies & LocalAddresses & OfficeEvents;
@@ -24,7 +25,7 @@ export const pickup: Stage<Uses> = {
     if (!code) return 'continue';
     const picker = ctx.authUser;
     if (!picker) {
-      services.reply(ctx, 403, 'Only extensions may pick up calls');
+      services.reply(ctx, statusFor('forbidden').sip, 'Only extensions may pick up calls');
       return 'handled';
     }
     const candidates = code.kind === 'directed' ? [code.extension] : events.pickupGroup(picker);

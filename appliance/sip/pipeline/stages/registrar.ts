@@ -5,6 +5,7 @@ import { behindNat } from '../../registrar/nat-detect.ts';
 import { registrationEvents } from '../../registrar/registration-events.ts';
 import type { Stage } from '../context.ts';
 import type { Configuration, EventLogging, Extensions, Flows, LocalAddresses, Registrations, Replies } from '../services.ts';
+import { statusFor } from '../../../../system/errors/index.ts';
 
 /** The parts of the SIP side this stage uses (services.ts). */
 type Uses = Configuration & Replies & LocalAddresses & Extensions & Registrations & EventLogging & Flows;
@@ -20,21 +21,21 @@ export const registrar: Stage<Uses> = {
     if (req.method !== 'REGISTER') return 'continue';
     const to = parseSipUri(req.headers.to.uri);
     if (!to) {
-      services.reply(ctx, to === undefined && !/^sips?:/i.test(req.headers.to.uri) ? 416 : 400, 'Bad AOR in To');
+      services.reply(ctx, statusFor(to === undefined && !/^sips?:/i.test(req.headers.to.uri) ? 'unsupported-uri-scheme' : 'malformed-message').sip, 'Bad AOR in To');
       return 'handled';
     }
     if (!services.isLocalHost(to.host)) {
-      services.reply(ctx, 403, 'Not our domain');
+      services.reply(ctx, statusFor('forbidden').sip, 'Not our domain');
       return 'handled';
     }
     if (!to.user || !services.extension(to.user)) {
-      services.reply(ctx, 404, 'Not Found');
+      services.reply(ctx, statusFor('not-found').sip, 'Not Found');
       return 'handled';
     }
     const contacts = req.headers.contact;
     for (const c of contacts === '*' ? [] : contacts ?? []) {
       if (!parseSipUri(c.uri)) {
-        services.reply(ctx, /^sips?:/i.test(c.uri) ? 400 : 416, 'Bad Contact');
+        services.reply(ctx, statusFor(/^sips?:/i.test(c.uri) ? 'malformed-message' : 'unsupported-uri-scheme').sip, 'Bad Contact');
         return 'handled';
       }
     }
@@ -47,13 +48,13 @@ export const registrar: Stage<Uses> = {
     for (const c of contacts === '*' ? [] : contacts ?? []) {
       const held = services.location.bindingForContact(c.uri, now);
       if (held && held.aor !== aor && held.source !== flow) {
-        services.reply(ctx, 403, 'Contact in use by another extension');
+        services.reply(ctx, statusFor('forbidden').sip, 'Contact in use by another extension');
         return 'handled';
       }
     }
     const expiresRaw = req.headers.expires as string | undefined;
     if (expiresRaw !== undefined && !/^\d{1,10}$/.test(expiresRaw.trim())) {
-      services.reply(ctx, 400, 'Bad Expires');
+      services.reply(ctx, statusFor('malformed-message').sip, 'Bad Expires');
       return 'handled';
     }
     const current = services.location.bindings(aor, now);
@@ -88,7 +89,7 @@ export const registrar: Stage<Uses> = {
         services.reply(ctx, 200, 'OK', replyHeaders(contactsForReply(outcome.bindings, now)));
         // New and gone bindings only: refreshes leave the event log alone.
         for (const e of registrationEvents(current, outcome.changes)) services.log(e.kind, e.message, e.details);
-      } else services.reply(ctx, 500, 'Server Internal Error', { 'retry-after': '5' });
+      } else services.reply(ctx, statusFor('store-failure').sip, 'Server Internal Error', { 'retry-after': '5' });
     });
     return 'handled';
   },

@@ -1,6 +1,7 @@
 import type { Target } from '../../proxy/targets.ts';
 import type { RequestContext, Stage } from '../context.ts';
 import type { Relay, Replies, TargetResolution } from '../services.ts';
+import { statusFor } from '../../../../system/errors/index.ts';
 
 /** The parts of the SIP side this stage uses (services.ts). */
 type Uses = Replies & Relay & TargetResolution;
@@ -14,11 +15,11 @@ export const relay: Stage<Uses> = {
   run(ctx) {
     const { services, ruri } = ctx;
     if (!ruri) {
-      services.reply(ctx, 416, 'Unsupported URI Scheme');
+      services.reply(ctx, statusFor('unsupported-uri-scheme').sip, 'Unsupported URI Scheme');
       return 'handled';
     }
     if (!ctx.trusted && !ctx.authUser) {
-      services.reply(ctx, 403, 'Relaying Denied');
+      services.reply(ctx, statusFor('forbidden').sip, 'Relaying Denied');
       return 'handled';
     }
     const target = services.resolveUri(ruri);

@@ -4,6 +4,7 @@ import { decideSubscribe, eventPackage } from '../../events/subscribe-rules.ts';
 import { parseSipUri, uriHost } from '../../message/uri.ts';
 import type { RequestContext, Stage } from '../context.ts';
 import type { Configuration, EventLogging, Extensions, LocalAddresses, OfficeEvents, Replies } from '../services.ts';
+import { statusFor } from '../../../../system/errors/index.ts';
 
 /** The parts of the SIP side this stage uses (services.ts). */
 type Uses = Configuration & Replies & LocalAddresses & Extensions & OfficeEvents & EventLogging;
@@ -25,13 +26,13 @@ export const subscribe: Stage<Uses> = {
     const pkg = eventPackage(req.headers.event);
     if (!pkg) return 'continue';
     // Only our extensions watch our extensions: a trusted gateway has no extension to be.
-    if (!ctx.authUser) return refuse(ctx, 403, 'Only extensions may subscribe');
+    if (!ctx.authUser) return refuse(ctx, statusFor('forbidden').sip, 'Only extensions may subscribe');
     const contact = Array.isArray(req.headers.contact) ? req.headers.contact[0] : undefined;
     // RFC 6665 §4.1.2.1: a SUBSCRIBE carries one Contact (where the NOTIFYs go).
-    if (!contact || !parseSipUri(contact.uri) || contact.uri.length > 512) return refuse(ctx, 400, 'Missing or bad Contact');
+    if (!contact || !parseSipUri(contact.uri) || contact.uri.length > 512) return refuse(ctx, statusFor('malformed-message').sip, 'Missing or bad Contact');
     const callId = String(req.headers['call-id']);
     const remoteTag = String(req.headers.from.params.tag ?? '');
-    if (!remoteTag) return refuse(ctx, 400, 'Missing From tag');
+    if (!remoteTag) return refuse(ctx, statusFor('malformed-message').sip, 'Missing From tag');
     const toTag = req.headers.to.params.tag ?? undefined;
     const localTag = toTag ?? services.toTag(req);
     const subs = events.subscriptions;

@@ -1,6 +1,7 @@
 import type { OutsideCallRoute, RequestContext, Stage } from '../context.ts';
 import type { EventLogging, Extensions, LocalAddresses, Relay, Replies, Trunks } from '../services.ts';
 import type { Target } from '../../proxy/targets.ts';
+import { statusFor } from '../../../../system/errors/index.ts';
 
 /** The parts of the SIP side this stage uses (services.ts). */
 type Uses = Replies & Relay & LocalAddresses & Extensions & Trunks & EventLogging;
@@ -34,12 +35,12 @@ export const trunkOutbound: Stage<Uses> = {
       const refusal = trunks.refusal(caller, route);
       if (refusal) {
         services.log('trunk.refused', `extension ${caller.number} calling ${ruri.user}: ${refusal}`, { extension: caller.number, dialled: ruri.user, route: route.route });
-        services.reply(ctx, 403, refusal);
+        services.reply(ctx, statusFor('forbidden').sip, refusal);
         return 'handled';
       }
       // Every trunk of the route down (registration failed, or its provider silent): 503 at once.
       if ([route.trunk, ...route.failover].every((name) => trunks.isDown(name))) {
-        services.reply(ctx, 503, 'Trunk Unavailable', { 'retry-after': '30' });
+        services.reply(ctx, statusFor('unavailable').sip, 'Trunk Unavailable', { 'retry-after': '30' });
         return 'handled';
       }
     } else {
@@ -64,7 +65,7 @@ function send(ctx: RequestContext<Uses>, target: Target | undefined, route: Outs
   if (!target) {
     // Nothing to send to (the registrar's name does not resolve): unavailable, not a timeout.
     ctx.services.log('trunk.unreachable', `trunk ${route.trunk}: its registrar does not resolve`, { trunk: route.trunk });
-    ctx.services.reply(ctx, 503, 'Trunk Unavailable', { 'retry-after': '30' });
+    ctx.services.reply(ctx, statusFor('unavailable').sip, 'Trunk Unavailable', { 'retry-after': '30' });
     return 'handled';
   }
   ctx.services.relay(ctx, [target]);

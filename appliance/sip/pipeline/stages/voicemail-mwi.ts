@@ -1,6 +1,7 @@
 import type { Target } from '../../proxy/targets.ts';
 import type { RequestContext, Stage } from '../context.ts';
 import type { LocalAddresses, Relay, Replies, Voicemail } from '../services.ts';
+import { statusFor } from '../../../../system/errors/index.ts';
 
 /** The parts of the SIP side this stage uses (services.ts). */
 type Uses = Replies & Relay & LocalAddresses & Voicemail;
@@ -32,7 +33,7 @@ export const voicemailMwi: Stage<Uses> = {
 };
 
 function refuse(ctx: RequestContext<Uses>, reason: string): 'handled' {
-  ctx.services.reply(ctx, 403, reason);
+  ctx.services.reply(ctx, statusFor('forbidden').sip, reason);
   return 'handled';
 }
 

@@ -4,6 +4,7 @@ import { dialogInfo, pidf } from '../../../../appliance/sip/events/event-bodies.
 import { choosePickup, pickupCode, pickupGroupOf } from '../../../../appliance/sip/events/pickup-rules.ts';
 import type { LampDialog } from '../../../../appliance/sip/events/lamp-board.ts';
 import type { SubscriptionRecord } from '../../../../system/store/index.ts';
+import { statusFor, type ErrorCode } from '../../../../system/errors/index.ts';
 
 const sub = { id: 's', subscriber: '201', target: '202' } as SubscriptionRecord;
 const input = (o: Partial<SubscribeInput>): SubscribeInput => ({
@@ -31,6 +32,20 @@ describe('SUBSCRIBE rules (RFC 6665 §4.2.1)', () => {
     ['a refresh is not counted against the limit', input({ inDialog: true, existing: sub, held: 64 }), { kind: 'refresh', expires: 3600 }],
   ] as const)('%s', (_n, i, expected) => {
     expect(decideSubscribe(i)).toMatchObject(expected);
+  });
+
+  // The refusals that are errors take their status from the one error map (issue 13 item 4);
+  // 481 (no such subscription) is the dialog matching's own answer, as the transaction stage's.
+  test.each([
+    ['Expires 30', input({ expiresHeader: '30' }), 'interval-too-brief'],
+    ['garbage Expires', input({ expiresHeader: '1e3' }), 'malformed-message'],
+    ['Accept without dialog-info', input({ accept: 'application/pidf+xml' }), 'not-acceptable'],
+    ['not an extension', input({ target: undefined }), 'not-found'],
+    ['the 65th', input({ held: 64 }), 'forbidden'],
+  ] as [string, SubscribeInput, ErrorCode][])('%s: the status of %p in the error map', (_n, i, code) => {
+    const d = decideSubscribe(i);
+    expect(d.kind).toBe('reject');
+    expect(d.kind === 'reject' && d.status).toBe(statusFor(code).sip);
   });
 
   test.each([
