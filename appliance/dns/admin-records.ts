@@ -3,6 +3,7 @@ import { ApplianceError, ValidationError } from '../../system/errors/index.ts';
 import { isIP } from 'node:net';
 import type { DnsRecordRow, Store } from '../../system/store/index.ts';
 import { parseSourceKey } from '../../system/store/source-key.ts';
+import { extensionOfAor } from '../sip/registrar/registered-contacts-view.ts';
 import type { DataContext } from './context.ts';
 import { validateRecord, type RecordInput } from './record-input.ts';
 import { presentData } from './records.ts';
@@ -104,10 +105,11 @@ export class DnsAdminService {
     for (const r of data.adminRecords.all()) if (r.type === 'PTR' && !adminPtr.has(r.name)) push('admin A/AAAA')(r);
     const domain = this.config.sip.domain;
     for (const b of this.store.registrations.loadActive(now)) {
-      const ext = /^sips?:([^@]+)@/i.exec(b.aor)?.[1];
+      const ext = extensionOfAor(b.aor, domain);
       const flow = parseSourceKey(b.source);
       const address = flow && isIP(flow.address) ? flow.address : undefined;
-      if (!ext || !address || !b.aor.toLowerCase().endsWith(`@${domain}`)) continue;
+      if (!ext || !address) continue;
+      // A DNS name is case-insensitive (RFC 4343): its label is the extension lowercased.
       const name = `${ext.toLowerCase()}.${this.zones.office}`;
       const type = address.includes(':') ? 'AAAA' : 'A';
       if (!derived.some((d) => d.name === name && d.value === address)) {

@@ -2,10 +2,15 @@ import type { RegisteredContact, RegisteredContacts } from '../../dns/registered
 import { parseSourceKey } from '../../../system/store/source-key.ts';
 import type { LocationView } from './location-view.ts';
 
-/** The extension number of an AOR `sip:<number>@<domain>`, or undefined for any other AOR. */
+/**
+ * The extension of an AOR `sip:<number>@<domain>` (or `sips:`), or undefined for any other AOR:
+ * the one place an extension is read off an AOR (the DNS function's view, the admin API, `dns
+ * list`). RFC 3261 §19.1.4: the scheme and the host compare case-insensitively, the user part
+ * case-sensitively, so `SIP:201@Office.LAN` is 201's and `sip:Ab@office.lan` names `Ab`, not `ab`.
+ */
 export function extensionOfAor(aor: string, domain: string): string | undefined {
-  const suffix = `@${domain}`;
-  return aor.startsWith('sip:') && aor.endsWith(suffix) && aor.length > 4 + suffix.length ? aor.slice(4, -suffix.length) : undefined;
+  const m = /^sips?:([^@]+)@([^@]+)$/i.exec(aor);
+  return m && m[2].toLowerCase() === domain.toLowerCase() ? m[1] : undefined;
 }
 
 /**

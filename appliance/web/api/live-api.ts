@@ -28,7 +28,7 @@ export function liveRoutes(deps: ApiDeps, sessions: SessionTable): { routes: Rou
   const sampleOf = (s: Parameters<typeof dashboardSample>[0]) => dashboardSample(s, regCounts.get(s.ts) ?? null);
 
   const snapshot = () => ({
-    registrations: view.registrations().map((b) => presentBinding(b)),
+    registrations: view.registrations().map((b) => presentBinding(b, deps.config.sip.domain)),
     calls: { active: view.activeCalls(), ringing: ringingCalls(view.lamps()), recent: view.recentCalls(20) },
     workers: view.workers(),
     peers: view.peers(),
