@@ -18,7 +18,7 @@ const USAGE = `usage: bench/reg-memory [options]
   --extensions N      extensions restored from a generated backup (default 25000)
   --contacts N        contacts per REGISTER / per extension (default 4; the registrar allows 10)
   --steps LIST        binding counts to measure at (default 10000,100000; at most extensions x contacts)
-  --reg-rate R        REGISTERs/s (default 500, i.e. 2,000 bindings/s with 4 contacts)
+  --reg-rate R        REGISTERs/s (default 300, i.e. 1,200 bindings/s with 4 contacts)
   --calls [N]         instead of bindings: N calls through the proxy (default 1000000), RSS every --every calls
   --every N           calls between RSS reports (default 10000)
   --call-rate R       calls/s (default 500)
@@ -30,7 +30,7 @@ const repo = resolve(libDir, '../..');
 const sippDir = join(repo, 'bench/sipp');
 
 function parse(argv: string[]) {
-  const b: BindingsOptions = { extensions: 25_000, contacts: 4, steps: [10_000, 100_000], regRate: 500, settleSeconds: 8 };
+  const b: BindingsOptions = { extensions: 25_000, contacts: 4, steps: [10_000, 100_000], regRate: 300, settleSeconds: 8 };
   const c: CallsOptions = { calls: 0, every: 10_000, rate: 500, settleSeconds: 8 };
   let workers = [1, 2];
   let keep = false;
