@@ -58,13 +58,16 @@ describe.skipIf(!hasTools)('sipvicious against the appliance', () => {
     expect(ap.app.sip.location.bindings('sip:202@office.lan').length).toBe(0);
   });
 
-  test('svmap: finds the server or not (reported)', async () => {
+  // The tool runs are concurrent: each comes from an address of its own (a ban is per source, and
+  // svcrack's is looked for by its address), and each mostly waits on its own timeouts (svcrack
+  // 3 s of --maximumtime then its socket's fixed 10 s). One after another they took 28 s.
+  test.concurrent('svmap: finds the server or not (reported)', async () => {
     const run = await runSipvicious('svmap', ['-p', String(ap.port), '-P', String(await freePort(SVMAP)), '-t', '0.05', HOST], 20, SVMAP);
     console.log(`svmap (${run.seconds.toFixed(1)} s): ${JSON.stringify(resultRows(run.out))}`);
     expect(run.killed).toBe(false);
   }, 30_000);
 
-  test.each(METHODS)('svwar -m %s enumerates none of 201 (registered), 202 (not registered), 205 (unknown)', async (method) => {
+  test.concurrent.each(METHODS)('svwar -m %s enumerates none of 201 (registered), 202 (not registered), 205 (unknown)', async (method) => {
     // One run per extension, in parallel, each from its own address (127.0.50.40-48).
     const runs = await Promise.all(EXTENSIONS.map(async (ext, i) => {
       const src = `127.0.50.${40 + METHODS.indexOf(method) * 3 + i}`;
@@ -79,7 +82,7 @@ describe.skipIf(!hasTools)('sipvicious against the appliance', () => {
     expect(found).toEqual([]);
   }, 40_000);
 
-  test('svcrack against 201 is banned within its first attempts', async () => {
+  test.concurrent('svcrack against 201 is banned within its first attempts', async () => {
     const words = [...Array.from({ length: WRONG_BEFORE_RIGHT }, (_, i) => `guess-${i}`), PW, 'after-1', 'after-2'];
     const dictionary = join(dir, 'passwords.txt');
     writeFileSync(dictionary, `${words.join('\n')}\n`);
