@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireTool } from '../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../support/appliance.ts';
-import { freePort, freeTcpPort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp } from '../../support/sipp.ts';
+import { freePort, freeTcpPort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp, startSippUas } from '../../support/sipp.ts';
 
 /**
  * Registration and calls through the appliance with sipp as the real phones (loopback only):
@@ -67,8 +67,7 @@ describe.skipIf(!hasSipp)('SIP call flows with sipp', () => {
     const callerPort = await freePort(PHONE_A);
     const calleePort = await freePort(PHONE_B);
     expect((await register('202', PHONE_B, calleePort)).code).toBe(0);
-    const callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_B, '-p', String(calleePort), '-m', '1'], 15);
-    await Bun.sleep(300);
+    const callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_B, '-p', String(calleePort), '-m', '1'], 15);
     const caller = await runSipp(['-sf', join(SCENARIOS, 'uac-auth-call.xml'), '-s', '202', '-au', '201', '-ap', PW['201'],
       '-key', 'caller', '201', target(), '-i', PHONE_A, '-p', String(callerPort), '-m', '1'], 15);
     const answered = await callee.done;
@@ -88,8 +87,7 @@ describe.skipIf(!hasSipp)('SIP call flows with sipp', () => {
   test('CANCEL before answer: 200 for the CANCEL, 487 for the INVITE', async () => {
     const calleePort = await freePort(PHONE_C);
     expect((await register('203', PHONE_C, calleePort)).code).toBe(0);
-    const callee = startSipp(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_C, '-p', String(calleePort), '-m', '1'], 15);
-    await Bun.sleep(300);
+    const callee = await startSippUas(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_C, '-p', String(calleePort), '-m', '1'], 15);
     const caller = await runSipp(['-sf', join(SCENARIOS, 'uac-cancel.xml'), '-s', '203', target(), '-i', GATEWAY,
       '-p', String(await freePort(GATEWAY)), '-m', '1'], 15);
     expect(caller.code).toBe(0);
@@ -111,9 +109,8 @@ describe.skipIf(!hasSipp)('SIP call flows with sipp', () => {
     expect((await register('204', PHONE_A, portA)).code).toBe(0);
     expect((await register('204', PHONE_C, portC)).code).toBe(0);
     expect(ap.app.sip.location.bindings('sip:204@office.lan')).toHaveLength(2);
-    const answering = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_A, '-p', String(portA), '-m', '1'], 15);
-    const ringing = startSipp(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_C, '-p', String(portC), '-m', '1'], 15);
-    await Bun.sleep(300);
+    const answering = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_A, '-p', String(portA), '-m', '1'], 15);
+    const ringing = await startSippUas(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_C, '-p', String(portC), '-m', '1'], 15);
     const caller = await runSipp(['-sf', sharedUac, '-s', '204', target(), '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '1'], 15);
     expect(caller.code).toBe(0);
     expect((await answering.done).code).toBe(0);
@@ -127,7 +124,7 @@ describe.skipIf(!hasSipp)('SIP call flows with sipp', () => {
     expect(reg.code).toBe(0);
     expect(ap.app.sip.location.bindings('sip:205@office.lan')[0]?.transport).toBe('tcp');
     const callee = startSipp(['-t', 't1', '-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_D, '-p', String(port), '-m', '1'], 15);
-    await Bun.sleep(300);
+    await Bun.sleep(300); // a TCP listener: startSippUas watches UDP only
     const caller = await runSipp(['-sf', sharedUac, '-s', '205', target(), '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '1'], 15);
     expect(caller.code).toBe(0);
     const answered = await callee.done;
@@ -139,8 +136,7 @@ describe.skipIf(!hasSipp)('SIP call flows with sipp', () => {
     ap.addExtension('206', 'Golf-Pass-206', '+15551230206');
     const port = await freePort(PHONE_B);
     expect((await register('206', PHONE_B, port, 'Golf-Pass-206')).code).toBe(0);
-    const callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_B, '-p', String(port), '-m', '1'], 15);
-    await Bun.sleep(300);
+    const callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_B, '-p', String(port), '-m', '1'], 15);
     const caller = await runSipp(['-sf', sharedUac, '-s', '+15551230206', target(), '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '1'], 15);
     expect(caller.code).toBe(0);
     const answered = await callee.done;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { requireTool } from '../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../support/appliance.ts';
-import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp, startSippUas } from '../../support/sipp.ts';
 import { RingGroupService } from '../../../appliance/admin/ring-group-service.ts';
 import { CallFeaturesService } from '../../../appliance/admin/call-features-service.ts';
 
@@ -67,9 +67,8 @@ describe.skipIf(!hasSipp)('ring groups, forwarding and DND with sipp', () => {
 
   test('ring-all: both members ring, the second answers, the first gets CANCEL; the unregistered member is skipped', async () => {
     groups.add({ number: '600', name: 'Reception', members: ['205', '201', '202'] });
-    const ringing = startSipp(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 15);
-    const answering = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_B, '-p', String(ports.B), '-m', '1'], 15);
-    await Bun.sleep(300);
+    const ringing = await startSippUas(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 15);
+    const answering = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_B, '-p', String(ports.B), '-m', '1'], 15);
     const caller = await call('600');
     expect(caller.code).toBe(0);
     const [r, a] = [await ringing.done, await answering.done];
@@ -82,8 +81,7 @@ describe.skipIf(!hasSipp)('ring groups, forwarding and DND with sipp', () => {
 
   test('a group whose members are all unavailable goes to its fallback', async () => {
     groups.add({ number: '601', members: ['205'], fallback: '204' });
-    const callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 15);
-    await Bun.sleep(300);
+    const callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 15);
     expect((await call('601')).code).toBe(0);
     const got = await callee.done;
     expect(got.code).toBe(0);
@@ -92,14 +90,12 @@ describe.skipIf(!hasSipp)('ring groups, forwarding and DND with sipp', () => {
 
   test('forward always: the target rings with History-Info naming the original callee; the added delay is measured', async () => {
     // Direct call first, for the baseline.
-    let callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 15);
-    await Bun.sleep(300);
+    let callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 15);
     const direct = await call('204');
     expect(direct.code).toBe(0);
     expect((await callee.done).code).toBe(0);
     features.forward('203', 'always', '204');
-    callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 15);
-    await Bun.sleep(300);
+    callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 15);
     const forwarded = await call('203');
     expect(forwarded.code).toBe(0);
     const got = await callee.done;
@@ -117,8 +113,7 @@ describe.skipIf(!hasSipp)('ring groups, forwarding and DND with sipp', () => {
     features.dnd('205', true);
     expect((await call('205', join(SCENARIOS, 'uac-expect-486.xml'))).code).toBe(0);
     features.forward('205', 'busy', '204');
-    const callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 15);
-    await Bun.sleep(300);
+    const callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 15);
     expect((await call('205')).code).toBe(0);
     const got = await callee.done;
     expect(got.code).toBe(0);
@@ -154,9 +149,8 @@ describe.skipIf(!hasSipp)('ring groups, forwarding and DND with sipp', () => {
 
   test('hunt: the first member rings for its ring time, gets CANCEL, then the next member rings and answers', async () => {
     groups.add({ number: '610', strategy: 'hunt', members: ['201', '202'], ringSeconds: 5, timeoutSeconds: 30 });
-    const ringing = startSipp(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 20);
-    const answering = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_B, '-p', String(ports.B), '-m', '1'], 20);
-    await Bun.sleep(300);
+    const ringing = await startSippUas(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 20);
+    const answering = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_B, '-p', String(ports.B), '-m', '1'], 20);
     const t0 = performance.now();
     const caller = await call('610');
     expect(caller.code).toBe(0);
@@ -176,9 +170,8 @@ describe.skipIf(!hasSipp)('ring groups, forwarding and DND with sipp', () => {
 
   test('a ring-all group that nobody answers goes to its fallback after its timeout', async () => {
     groups.add({ number: '612', members: ['201'], timeoutSeconds: 5, fallback: '204' });
-    const ringing = startSipp(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 20);
-    const fallback = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 20);
-    await Bun.sleep(300);
+    const ringing = await startSippUas(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 20);
+    const fallback = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 20);
     const caller = await call('612');
     expect(caller.code).toBe(0);
     expect((await ringing.done).code).toBe(0);
@@ -192,9 +185,8 @@ describe.skipIf(!hasSipp)('ring groups, forwarding and DND with sipp', () => {
 
   test('forward on no answer: the phone rings N s, gets CANCEL, the target rings with History-Info cause 408', async () => {
     features.forward('201', 'noanswer', '204', 5);
-    const ringing = startSipp(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 20);
-    const target = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 20);
-    await Bun.sleep(300);
+    const ringing = await startSippUas(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 20);
+    const target = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 20);
     const caller = await call('201');
     expect(caller.code).toBe(0);
     expect((await ringing.done).code).toBe(0);
@@ -208,9 +200,8 @@ describe.skipIf(!hasSipp)('ring groups, forwarding and DND with sipp', () => {
 
   test('forward on busy: 486 from the phone, the target rings with History-Info cause 486; the caller never sees the 486', async () => {
     features.forward('202', 'busy', '204');
-    const busy = startSipp(['-sf', join(SCENARIOS, 'uas-486.xml'), '-i', PHONE_B, '-p', String(ports.B), '-m', '1'], 20);
-    const target = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 20);
-    await Bun.sleep(300);
+    const busy = await startSippUas(['-sf', join(SCENARIOS, 'uas-486.xml'), '-i', PHONE_B, '-p', String(ports.B), '-m', '1'], 20);
+    const target = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_C, '-p', String(ports.C), '-m', '1'], 20);
     const caller = await call('202');
     expect(caller.code).toBe(0);
     expect((await busy.done).code).toBe(0);
@@ -228,9 +219,8 @@ describe.skipIf(!hasSipp)('ring groups, forwarding and DND with sipp', () => {
 
   test('a CANCEL from the caller at a later hunt step cancels that member and ends the call with 487', async () => {
     groups.add({ number: '613', strategy: 'hunt', members: ['201', '202'], ringSeconds: 10, timeoutSeconds: 30 });
-    const busy = startSipp(['-sf', join(SCENARIOS, 'uas-486.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 20);
-    const ringing = startSipp(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_B, '-p', String(ports.B), '-m', '1'], 20);
-    await Bun.sleep(300);
+    const busy = await startSippUas(['-sf', join(SCENARIOS, 'uas-486.xml'), '-i', PHONE_A, '-p', String(ports.A), '-m', '1'], 20);
+    const ringing = await startSippUas(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', PHONE_B, '-p', String(ports.B), '-m', '1'], 20);
     // uac-cancel.xml cancels on the first 180, which comes from member 2 (member 1 answered 486 at once).
     const caller = await call('613', join(SCENARIOS, 'uac-cancel.xml'));
     expect(caller.code).toBe(0);

@@ -4,7 +4,7 @@ import { ExtensionService } from '../../../appliance/admin/extension-service.ts'
 import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
 import { kamailioBinary, startKamailioProvider, type KamailioProvider, providerTrunk } from '../../support/kamailio-provider.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp, startSippUas } from '../../support/sipp.ts';
 
 /**
  * The outside line with a real provider (issue 14): Kamailio 5.6 on 127.0.181.2 is the
@@ -139,8 +139,7 @@ describe.skipIf(!HAVE)('calls over a trunk to a real provider', () => {
     const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '201', '-au', '201', '-ap', PW['201'],
       '-key', 'expires', '3600', `${HOST}:${t.port}`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 10);
     expect(reg.code).toBe(0);
-    const phone = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort), '-m', '1'], 20);
-    await Bun.sleep(300);
+    const phone = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort), '-m', '1'], 20);
     const caller = await runSipp(['-sf', join(SHARED, 'bench/sipp/uac-call.xml'), '-s', '+15551230100', `${PROVIDER}:${providerPort}`,
       '-i', OUTSIDE, '-p', String(await freePort(OUTSIDE)), '-m', '1'], 20);
     expect(caller.code).toBe(0);

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
 import { kamailioBinary, startKamailioProvider, type KamailioProvider } from '../../support/kamailio-provider.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp, startSippUas } from '../../support/sipp.ts';
 
 /**
  * A trunk and a route added with the CLI to a running appliance (issue 14), nothing of it in
@@ -100,8 +100,7 @@ describe.skipIf(!HAVE)('a trunk and a route added with the CLI to the running ap
     const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '201', '-au', '201', '-ap', PW['201'],
       '-key', 'expires', '3600', `${HOST}:${t.port}`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 10);
     expect(reg.code).toBe(0);
-    const phone = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort), '-m', '1'], 20);
-    await Bun.sleep(300);
+    const phone = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort), '-m', '1'], 20);
     const caller = await runSipp(['-sf', join(SHARED, 'bench/sipp/uac-call.xml'), '-s', '+15551230100', `${PROVIDER}:${providerPort}`,
       '-i', OUTSIDE, '-p', String(await freePort(OUTSIDE)), '-m', '1'], 20);
     expect(caller.code).toBe(0);
