@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startWebServer, type RunningWebServer } from '../../appliance/web/server.ts';
 import type { OperatingState } from '../../appliance/control/operating-state.ts';
 import { startTestAppliance, type TestAppliance } from '../support/appliance.ts';
-import { adminPage, launchChromium, screenshot, setUpAdmin, SHOTS } from '../support/chromium.ts';
+import { adminPage, screenshot, setUpAdmin, sharedChromium, SHOTS } from '../support/chromium.ts';
 import { requireTool } from '../support/require-tool.ts';
 import { freePort, runSipp, SCENARIOS } from '../support/sipp.ts';
 import { StoreView, workerReport } from '../appliance/web/support/store-view.ts';
@@ -30,7 +30,6 @@ const hasZbar = requireTool('zbarimg');
 let app: TestAppliance;
 let view: StoreView;
 let web: RunningWebServer;
-let browser: Browser;
 let page: Page;
 let phonePort = 0;
 
@@ -67,12 +66,11 @@ describe.skipIf(!hasChromium || !hasSipp)('admin pages for humans (issue 18) in 
     view = new StoreView(app.app.store, config);
     web = await startWebServer({ config, store: app.app.store, view });
     phonePort = await freePort(PHONE);
-    browser = await launchChromium();
-    page = await adminPage(browser);
+    page = await adminPage(await sharedChromium());
     await setUpAdmin(page, web.url, web.setupToken!, ADMIN_PW);
   }, 30_000);
   afterAll(async () => {
-    await browser?.close();
+    await page?.context().close();
     await web?.stop();
     await app?.stop();
   }, 20_000);

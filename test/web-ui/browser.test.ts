@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { adminPage, sharedChromium } from '../support/chromium.ts';
 import { startWebServer, type RunningWebServer } from '../../appliance/web/server.ts';
 import { startTestAppliance, type TestAppliance } from '../support/appliance.ts';
 import { requireTool } from '../support/require-tool.ts';
@@ -26,7 +27,6 @@ const hasSipp = requireTool('sipp');
 let app: TestAppliance;
 let view: StoreView;
 let web: RunningWebServer;
-let browser: Browser;
 let page: Page;
 const dialogs: string[] = [];
 
@@ -39,21 +39,12 @@ describe.skipIf(!hasChromium)('admin UI in Chromium', () => {
     const config = { ...app.config, sip: { ...app.config.sip, port: app.port }, web: { ...app.config.web, listen: '127.0.0.1', port: 0 } };
     view = new StoreView(app.app.store, config);
     web = await startWebServer({ config, store: app.app.store, view });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium', headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
     // Over HTTPS with the certificate the server generated (self-signed, so not verified here).
     expect(web.url).toStartWith('https://');
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true });
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.accept();
-    });
+    page = await adminPage(await sharedChromium(), dialogs);
   }, 30_000);
   afterAll(async () => {
-    await browser?.close();
+    await page?.context().close();
     await web?.stop();
     await app?.stop();
   }, 20_000);

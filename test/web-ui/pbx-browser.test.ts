@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { adminPage, sharedChromium, setUpAdmin } from '../support/chromium.ts';
 import { ExtensionService } from '../../appliance/admin/extension-service.ts';
 import { parseConfig } from '../../system/config/index.ts';
 import type { BindingRecord } from '../../system/store/index.ts';
@@ -22,7 +23,6 @@ const DATA_DIR = mkdtempSync(join(tmpdir(), 'web-pbx-ui-'));
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
 
 let fx: WebFixture;
-let browser: Browser;
 let page: Page;
 const shot = (name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 
@@ -46,21 +46,11 @@ describe.skipIf(!hasChromium)('PBX pages in Chromium', () => {
     ext.add({ number: '202', password: 'Phone-Secret-202', displayName: 'Sales' });
     ext.add({ number: '203', password: 'Phone-Secret-203', displayName: HOSTILE });
     ext.add({ number: '204', password: 'Phone-Secret-204' });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium', headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true });
-    page.on('dialog', (d) => void d.accept());
-    await page.goto(`${fx.web.url}/#/setup/${fx.web.setupToken}`);
-    await page.getByLabel('New admin password').fill(ADMIN_PW);
-    await page.getByLabel('Repeat the password').fill(ADMIN_PW);
-    await page.getByRole('button', { name: 'Set password' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    page = await adminPage(await sharedChromium());
+    await setUpAdmin(page, fx.web.url, fx.web.setupToken!, ADMIN_PW);
   }, 30_000);
   afterAll(async () => {
-    await browser?.close();
+    await page?.context().close();
     await fx?.stop();
     rmSync(DATA_DIR, { recursive: true, force: true });
   }, 20_000);

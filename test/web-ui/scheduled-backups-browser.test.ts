@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { adminPage, sharedChromium, setUpAdmin } from '../support/chromium.ts';
 import { ExtensionService } from '../../appliance/admin/extension-service.ts';
 import { readBackupPassphrase } from '../../appliance/admin/backup-passphrase.ts';
 import { scheduleBackups } from '../../appliance/control/backup-schedule.ts';
@@ -22,7 +23,6 @@ const hasChromium = requireTool('chromium');
 const DIR = mkdtempSync(join(tmpdir(), 'web-backups-ui-'));
 
 let fx: WebFixture;
-let browser: Browser;
 let page: Page;
 
 describe.skipIf(!hasChromium)('scheduled backups in Chromium', () => {
@@ -39,21 +39,11 @@ describe.skipIf(!hasChromium)('scheduled backups in Chromium', () => {
     for (let i = 0; i < 150 && fx.store.events.recent(10, 'backup.scheduled').length === 0; i++) await Bun.sleep(100);
     job.stop();
     while (job.running) await Bun.sleep(50);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium', headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true });
-    page.on('dialog', (d) => void d.accept());
-    await page.goto(`${fx.web.url}/#/setup/${fx.web.setupToken}`);
-    await page.getByLabel('New admin password').fill(ADMIN_PW);
-    await page.getByLabel('Repeat the password').fill(ADMIN_PW);
-    await page.getByRole('button', { name: 'Set password' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    page = await adminPage(await sharedChromium());
+    await setUpAdmin(page, fx.web.url, fx.web.setupToken!, ADMIN_PW);
   }, 40_000);
   afterAll(async () => {
-    await browser?.close();
+    await page?.context().close();
     await fx?.stop();
     rmSync(DIR, { recursive: true, force: true });
   }, 20_000);

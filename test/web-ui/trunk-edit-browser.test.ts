@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { OutsideLineService } from '../../appliance/admin/outside-line-service.ts';
 import { startWebServer, type RunningWebServer } from '../../appliance/web/server.ts';
-import { adminPage, launchChromium, screenshot, setUpAdmin } from '../support/chromium.ts';
+import { adminPage, screenshot, setUpAdmin, sharedChromium } from '../support/chromium.ts';
 import { startTestControlSection, type TestControlSection } from '../support/control-section.ts';
 import { kamailioBinary, startKamailioProvider, type KamailioProvider } from '../support/kamailio-provider.ts';
 import { requireTool } from '../support/require-tool.ts';
@@ -24,7 +24,6 @@ const WRONG_PW = 'Not-The-Trunk-Pass';
 let provider: KamailioProvider;
 let cs: TestControlSection;
 let web: RunningWebServer;
-let browser: Browser;
 let page: Page;
 let providerPort = 0;
 
@@ -44,12 +43,11 @@ describe.skipIf(!HAVE)('a trunk edited in place on the Trunks page, Chromium, a 
     cs.control.view.storeChanged();
     await until(() => state() === 'failed');
     web = await startWebServer({ config: cs.config, store: cs.control.store, view: cs.control.view });
-    browser = await launchChromium();
-    page = await adminPage(browser);
+    page = await adminPage(await sharedChromium());
     await setUpAdmin(page, web.url, web.setupToken!, ADMIN_PW);
   }, 40_000);
   afterAll(async () => {
-    await browser?.close();
+    await page?.context().close();
     await web?.stop();
     await cs?.stop();
     await provider?.stop();

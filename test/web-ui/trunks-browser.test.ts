@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { adminPage, sharedChromium, setUpAdmin } from '../support/chromium.ts';
 import { ExtensionService } from '../../appliance/admin/extension-service.ts';
 import { parseConfig } from '../../system/config/index.ts';
 import { startWebFixture, type WebFixture } from '../appliance/web/support/web-fixture.ts';
@@ -21,7 +22,6 @@ const hasChromium = requireTool('chromium');
 
 const DATA_DIR = mkdtempSync(join(tmpdir(), 'web-trunks-ui-'));
 let fx: WebFixture;
-let browser: Browser;
 let page: Page;
 const dialogs: string[] = [];
 
@@ -80,24 +80,11 @@ describe.skipIf(!hasChromium)('Trunks page and extension permissions in Chromium
     mkdirSync(SHOTS, { recursive: true });
     fx = await startWebFixture({ config: config(DATA_DIR), dataDir: DATA_DIR });
     new ExtensionService(fx.store, fx.config.sip.domain, fx.config.emergency.numbers).add({ number: '201', password: 'Phone-Secret-201', displayName: 'Reception' });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium', headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true });
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.accept();
-    });
-    await page.goto(`${fx.web.url}/#/setup/${fx.web.setupToken}`);
-    await page.getByLabel('New admin password').fill(ADMIN_PW);
-    await page.getByLabel('Repeat the password').fill(ADMIN_PW);
-    await page.getByRole('button', { name: 'Set password' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    page = await adminPage(await sharedChromium(), dialogs);
+    await setUpAdmin(page, fx.web.url, fx.web.setupToken!, ADMIN_PW);
   }, 30_000);
   afterAll(async () => {
-    await browser?.close();
+    await page?.context().close();
     await fx?.stop();
     rmSync(DATA_DIR, { recursive: true, force: true });
   }, 20_000);
