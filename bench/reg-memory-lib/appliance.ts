@@ -26,6 +26,8 @@ export interface Setup {
   readonly trusted: readonly string[];
   readonly probe: { ip: string; port: number };
   readonly sippDir: string;
+  /** `[security] max_transactions` (undefined: the appliance's default, 20,000). */
+  readonly maxTransactions?: number;
 }
 
 /** One process's resident set. */
@@ -66,6 +68,7 @@ export class MemoryAppliance {
       '[control]',
       `min_workers = ${this.s.workers}`,
       `max_workers = ${this.s.workers}`,
+      ...(this.s.maxTransactions ? ['[security]', `max_transactions = ${this.s.maxTransactions}`] : []),
       '',
     ].join('\n'));
     const config = loadConfig(this.configPath);

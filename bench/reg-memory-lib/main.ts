@@ -22,6 +22,8 @@ const USAGE = `usage: bench/reg-memory [options]
   --calls [N]         instead of bindings: N calls through the proxy (default 1000000), RSS every --every calls
   --every N           calls between RSS reports (default 10000)
   --call-rate R       calls/s (default 500)
+  --max-transactions N  [security] max_transactions (default: the appliance's 20,000; a worker
+                      sheds new calls with 503 at 80 % of it, and each call's transactions stay 32 s)
   --settle S          seconds to wait before each RSS reading (default 8)
   --keep              keep the temp dir (logs, sipp output) after a clean run`;
 
@@ -34,6 +36,7 @@ function parse(argv: string[]) {
   const c: CallsOptions = { calls: 0, every: 10_000, rate: 500, settleSeconds: 8 };
   let workers = [1, 2];
   let keep = false;
+  let maxTransactions: number | undefined;
   const num = (i: number) => {
     const v = Number(argv[i + 1]);
     if (!Number.isInteger(v) || v <= 0) throw new Error(`${argv[i]} needs a positive whole number`);
@@ -56,6 +59,7 @@ function parse(argv: string[]) {
       case '--every': c.every = num(i++); break;
       case '--call-rate': c.rate = num(i++); break;
       case '--settle': b.settleSeconds = c.settleSeconds = num(i++); break;
+      case '--max-transactions': maxTransactions = num(i++); break;
       case '--keep': keep = true; break;
       case '-h': case '--help': console.log(USAGE); process.exit(0);
       default: throw new Error(`unknown option ${a}\n${USAGE}`);
@@ -64,7 +68,7 @@ function parse(argv: string[]) {
   if (workers.length === 0) throw new Error('--workers needs a list like 1,2');
   if (b.contacts > 10) throw new Error('--contacts: the registrar takes at most 10 contacts per AOR');
   if (b.steps.length === 0 || b.steps.at(-1)! > b.extensions * b.contacts) throw new Error(`--steps: at most --extensions x --contacts = ${b.extensions * b.contacts}`);
-  return { b, c, workers, keep };
+  return { b, c, workers, keep, maxTransactions };
 }
 
 async function main(): Promise<number> {
@@ -94,7 +98,7 @@ async function main(): Promise<number> {
     mkdirSync(dir, { recursive: true });
     const app = new MemoryAppliance({
       repo, dir, host: LAYOUT.appliance.ip, port: LAYOUT.appliance.port, workers,
-      trusted: [LAYOUT.registrar.ip, LAYOUT.caller.ip, LAYOUT.callee.ip], probe: LAYOUT.probe, sippDir,
+      trusted: [LAYOUT.registrar.ip, LAYOUT.caller.ip, LAYOUT.callee.ip], probe: LAYOUT.probe, sippDir, maxTransactions: args.maxTransactions,
     });
     console.log(`\n== appliance, ${workers} worker${workers > 1 ? 's' : ''} (${LAYOUT.appliance.ip}:${LAYOUT.appliance.port})`);
     try {
