@@ -112,6 +112,7 @@ export class SipService implements PipelineServices {
       toTag: (req) => this.toTag(req), isLocalHost: (host) => this.isLocalHost(host),
       locate: (user, method) => this.locate(user, method), log: (kind, message, details) => this.log(kind, message, details),
     });
+    this.transactions.onServerEnded = (st) => this.proxy.serverEnded(st);
     this.targets = createTargetResolver({ location: this.location, resolveDomain: deps.resolveDomain });
   }
 
@@ -262,7 +263,7 @@ export class SipService implements PipelineServices {
   }
 
   createServer(ctx: RequestState): ServerTransaction {
-    return this.transactions.createServer(ctx.txKey!, ctx.req, ctx.source, this.proxy.watch(ctx.req));
+    return this.transactions.createServer(ctx.txKey!, ctx.req, ctx.source);
   }
 
   relay(ctx: RequestState, targets: readonly Target[], serial?: SerialStep): void {

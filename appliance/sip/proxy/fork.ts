@@ -1,6 +1,6 @@
 import { buildResponse } from '../message/encode.ts';
 import type { SipRequest, SipResponse } from '../message/types.ts';
-import type { ClientTransaction, ClientTransactionUser } from '../transaction/client-transaction.ts';
+import type { AcceptedSink, ClientTransaction, ClientTransactionUser } from '../transaction/client-transaction.ts';
 import type { ServerTransaction } from '../transaction/server-transaction.ts';
 import { TIMER_C } from '../transaction/timers.ts';
 import { selectBest } from './response-selection.ts';
@@ -14,6 +14,14 @@ export interface ForkHost {
   toTag(req: SipRequest): string;
   /** A final response the fork made itself (408, 487, a 503 turned 500, §16.7 step 6): the call records see it too. */
   localFinal?(res: SipResponse): void;
+  /**
+   * What relays the 2xx that reach an answered branch later, while it is Accepted (RFC 6026
+   * §7.2: retransmissions, another dialog's): it must hold no more than that needs, since the
+   * branch lingers with it for Timer M while the response context itself is let go (issue 12).
+   */
+  acceptedRelay(): AcceptedSink;
+  /** The response context is over (answered, or its final response chosen): nothing more starts in it. */
+  over?(): void;
 }
 
 /** How the current targets of a fork ended (serial forking, proxy/serial-fork.ts). */
@@ -60,7 +68,6 @@ export class Fork implements ClientTransactionUser {
   private canceled = false;
   private done = false;
   private readonly cancelWhenProvisional = new Set<ClientTransaction>();
-  private readonly answeredBy = new Set<ClientTransaction>();
   private timerC?: ReturnType<typeof setTimeout>;
   /** Serial forking: what comes after the current targets (proxy/serial-fork.ts). */
   continuation?: ForkContinuation;
@@ -108,12 +115,8 @@ export class Fork implements ClientTransactionUser {
     }
     if (s < 300) {
       // §16.7 step 5: every 2xx to an INVITE goes upstream at once, even after another 2xx;
-      // a retransmission of one already forwarded (RFC 6026 Accepted) only goes upstream again.
-      if (this.answeredBy.has(ct)) {
-        this.st.respond(this.host.upstream(res));
-        return;
-      }
-      this.answeredBy.add(ct);
+      // what comes later on this branch (RFC 6026 Accepted) is the relay's, not this context's.
+      if (ct.isInvite) ct.lingerWith(this.host.acceptedRelay());
       this.answered = true;
       this.finish();
       this.st.respond(this.host.upstream(res, ct));
@@ -265,8 +268,11 @@ export class Fork implements ClientTransactionUser {
   }
 
   private finish(): void {
+    const first = !this.done;
     this.done = true;
     clearTimeout(this.timerC);
+    this.timerC = undefined;
     this.continuation?.stop();
+    if (first) this.host.over?.();
   }
 }

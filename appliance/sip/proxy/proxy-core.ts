@@ -1,6 +1,6 @@
 import { encodeMessage } from '../message/encode.ts';
 import { forwardedResponse } from '../message/response-wire.ts';
-import type { SipRequest } from '../message/types.ts';
+import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { DialogReporter } from '../dialog-reporter.ts';
 import type { PickupRequest } from '../events/event-services.ts';
 import type { RequestState, SipSettings, TrunkRouting } from '../pipeline/context.ts';
@@ -8,7 +8,7 @@ import { bindingDestination } from '../registrar/binding-destination.ts';
 import type { LocationView } from '../registrar/location-view.ts';
 import type { DialogTokens } from '../security/dialog-token.ts';
 import type { SipCounters } from '../sip-counters.ts';
-import type { ClientTransaction, ClientTransactionUser } from '../transaction/client-transaction.ts';
+import type { AcceptedSink, ClientTransaction, ClientTransactionUser } from '../transaction/client-transaction.ts';
 import type { ServerTransaction } from '../transaction/server-transaction.ts';
 import type { TransactionLayer } from '../transaction/transaction-layer.ts';
 import { advertiseFor } from '../transport/advertise-for.ts';
@@ -58,15 +58,14 @@ export interface ProxyCoreDeps {
 export class ProxyCore {
   /** Forks of initial INVITEs by Call-ID and caller's tag, with their launcher (call pickup). */
   private readonly calls = new Map<string, { readonly fork: Fork; readonly launch: (targets: readonly Target[]) => void }>();
+  /** The server transaction of each fork in `calls`, with its key there: it leaves with its transaction at the latest. */
+  private readonly callOf = new Map<ServerTransaction, string>();
 
   constructor(private readonly deps: ProxyCoreDeps) {}
 
-  /** What a new server transaction must call when it ends: a call's fork leaves the pickup table with it. */
-  watch(req: SipRequest): (st: ServerTransaction) => void {
-    const call = callKeyOf(req);
-    return (st) => {
-      if (this.calls.get(call)?.fork.st === st) this.calls.delete(call);
-    };
+  /** A server transaction ended: its call's fork, should it still be there, leaves the pickup table. */
+  serverEnded(st: ServerTransaction): void {
+    this.forget(st);
   }
 
   /** Forwards statefully to the targets (parallel forking); `serial`: what follows them (serial forking). */
@@ -104,6 +103,9 @@ export class ProxyCore {
       },
       localFinal: (res) => reports.response(ctx, res),
       toTag: (req) => this.deps.toTag(req),
+      acceptedRelay: () => new AcceptedRelay(st, counters),
+      // Over: no pickup any more, and the pickup table lets go of the context at once, not when the transaction ends 32 s later.
+      over: () => this.forget(st),
     });
     /** The target each branch was started for, by branch index (3xx recursion reads its History-Info). */
     const launched: Target[] = [];
@@ -164,7 +166,12 @@ export class ProxyCore {
         targetOf: (ct) => launched[ct.index],
       }, ctx.ruri.user);
     }
-    if (initialInvite) this.calls.set(callKeyOf(ctx.req), { fork, launch });
+    if (initialInvite) {
+      const call = callKeyOf(ctx.req);
+      this.forget(this.calls.get(call)?.fork.st);
+      this.calls.set(call, { fork, launch });
+      this.callOf.set(st, call);
+    }
     launch(targets);
     serialFork?.begin();
   }
@@ -203,6 +210,14 @@ export class ProxyCore {
     return ok;
   }
 
+  /** The fork of `st` leaves the pickup table. */
+  private forget(st: ServerTransaction | undefined): void {
+    const call = st && this.callOf.get(st);
+    if (call === undefined) return;
+    this.callOf.delete(st!);
+    if (this.calls.get(call)?.fork.st === st) this.calls.delete(call);
+  }
+
   /** A forwarded call's trunk leg starts (the first in a call names its record; each counts while ringing). */
   private outsideLegLeaves(ctx: RequestState, leg: NonNullable<Target['outsideLeg']>): void {
     this.deps.trunks()?.placed(String(ctx.req.headers['call-id']), leg.forwardedBy);
@@ -217,6 +232,22 @@ export class ProxyCore {
       advertise: advertiseFor(sides, to), inboundAdvertise: advertiseFor(sides, from), port: settings.port, viaPort: settings.viaPort, tlsPort: settings.tlsPort,
       dialogToken: (callId: string, fromTag: string) => dialogTokens.issue(callId, fromTag),
     };
+  }
+}
+
+/**
+ * Relays the 2xx that reach an Accepted branch after its first (RFC 6026 §7.2: retransmissions,
+ * or another dialog's from a forking UAS) upstream in the server transaction, our Via off
+ * (§16.7 step 9). Built here, outside `relay`, so that it holds the server transaction and the
+ * counters only, not the response context, for the 32 s a branch lingers (issue 12). The calls
+ * view saw the dialog start with the first 2xx: these are not reported again.
+ */
+class AcceptedRelay implements AcceptedSink {
+  constructor(private readonly st: ServerTransaction, private readonly counters: SipCounters) {}
+
+  relay(res: SipResponse): void {
+    this.counters.reply(res.status, this.st.method);
+    this.st.respond(forwardedResponse(res, this.st.vias));
   }
 }
 

@@ -3,7 +3,6 @@ import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { Destination, SipTransport } from '../transport/transport.ts';
 import { T2, TIMER_A, TIMER_B, TIMER_D, TIMER_E, TIMER_F, TIMER_K, TIMER_M } from './timers.ts';
 
-/** Client transaction states (RFC 3261 §17.1). */
 /** Client transaction states (RFC 3261 §17.1; "accepted" from RFC 6026 §7.2). */
 export type ClientState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
 
@@ -19,17 +18,38 @@ export interface ClientTransactionUser {
   onTransportError?(ct: ClientTransaction, reason: string): void;
 }
 
+/** Where the 2xx that reach an Accepted client transaction go once its user let go of it. */
+export interface AcceptedSink {
+  relay(res: SipResponse): void;
+}
+
+/** A lingering transaction's timer calls this: no closure per timer (issue 12, memory per transaction). */
+function end(t: ClientTransaction): void {
+  t.terminate();
+}
+
 /**
  * A client transaction (RFC 3261 §17.1.1 INVITE, §17.1.2 non-INVITE): sends the request,
  * retransmits it over UDP (timers A/E), times out (B/F), and for INVITE acknowledges a final
  * non-2xx response itself (§17.1.1.3), hop by hop.
+ *
+ * Once it has its final response it only lingers (Timer D/K: absorbing retransmissions of that
+ * response; Timer M: taking 2xx retransmissions, RFC 6026 §7.2): it then lets go of its request,
+ * its encoded bytes and its user, keeping its key, destination and ACK bytes (issue 12: memory
+ * after a burst). A 2xx in Accepted goes to what the user left with `lingerWith`.
  */
 export class ClientTransaction {
   state: ClientState;
-  private bytes: Buffer;
+  /** The request's method (kept after the request itself is released). */
+  readonly method: string;
+  private req?: SipRequest;
+  private bytes?: Buffer;
+  private user?: ClientTransactionUser;
   private timeout?: ReturnType<typeof setTimeout>;
   private retransmit?: ReturnType<typeof setTimeout>;
   private ackBytes?: Buffer;
+  /** Accepted: where later 2xx go, once the user let go (`lingerWith`). */
+  private accepted?: AcceptedSink;
   /** The proxy's branch index within its response context. */
   index = 0;
   /** Highest status received so far (0 = none). */
@@ -37,23 +57,41 @@ export class ClientTransaction {
 
   constructor(
     readonly key: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly dest: Destination,
     private readonly transport: SipTransport,
-    private readonly user: ClientTransactionUser,
+    user: ClientTransactionUser,
     private readonly onTerminated: (t: ClientTransaction) => void,
   ) {
+    this.req = request;
+    this.user = user;
+    this.method = request.method;
     this.state = request.method === 'INVITE' ? 'calling' : 'trying';
     this.bytes = encodeMessage(request);
   }
 
+  /** The request, until the final response was handed to the user (then it is released). */
+  get request(): SipRequest {
+    if (!this.req) throw new Error(`client transaction ${this.key} has released its request`);
+    return this.req;
+  }
+
   get isInvite(): boolean {
-    return this.request.method === 'INVITE';
+    return this.method === 'INVITE';
+  }
+
+  /**
+   * Said by the user when a 2xx to an INVITE reaches it: the 2xx that may still come while the
+   * transaction is Accepted (retransmissions, another dialog's) go to `sink`, and the
+   * transaction lets go of the user. `sink` should hold only what relaying them needs.
+   */
+  lingerWith(sink: AcceptedSink): void {
+    this.accepted = sink;
   }
 
   start(): void {
     // §17.1.4: a connection that cannot be opened is a transport error at once, not Timer B/F.
-    if (!this.transport.send(this.dest, this.bytes, false, (reason) => this.fail(reason))) {
+    if (!this.bytes || !this.transport.send(this.dest, this.bytes, false, (reason) => this.fail(reason))) {
       queueMicrotask(() => this.fail());
       return;
     }
@@ -68,7 +106,10 @@ export class ClientTransaction {
     if (this.state === 'terminated') return;
     if (this.state === 'accepted') {
       // RFC 6026 §7.2: 2xx retransmissions (and other branches' 2xx) go to the TU; the rest is dropped.
-      if (s >= 200 && s < 300) this.user.onResponse(res, this);
+      if (s >= 200 && s < 300) {
+        if (this.accepted) this.accepted.relay(res);
+        else this.user?.onResponse(res, this);
+      }
       return;
     }
     if (this.state === 'completed') {
@@ -81,34 +122,44 @@ export class ClientTransaction {
       if (this.state === 'calling' || this.state === 'trying') {
         this.state = 'proceeding';
         // INVITE: stop retransmitting on a provisional (§17.1.1.2); non-INVITE goes on at T2.
-        if (this.isInvite) clearTimeout(this.retransmit);
+        if (this.isInvite) this.stopRetransmitting();
       }
-      this.user.onResponse(res, this);
+      this.user?.onResponse(res, this);
       return;
     }
-    clearTimeout(this.retransmit);
+    this.stopRetransmitting();
     clearTimeout(this.timeout);
+    const user = this.user;
     if (this.isInvite && s < 300) {
       // 2xx: the ACK is end to end (§17.1.1.2); stay Accepted for its retransmissions (RFC 6026 §7.2).
       this.state = 'accepted';
-      this.timeout = setTimeout(() => this.terminate(), TIMER_M);
-      this.user.onResponse(res, this);
+      this.timeout = setTimeout(end, TIMER_M, this);
+      try {
+        user?.onResponse(res, this);
+      } finally {
+        this.release(this.accepted !== undefined);
+      }
       return;
     }
-    if (this.isInvite) {
-      this.ackBytes = encodeMessage(buildAck(this.request, res));
+    if (this.isInvite && this.req) {
+      this.ackBytes = encodeMessage(buildAck(this.req, res));
       this.transport.send(this.dest, this.ackBytes);
     }
     this.state = 'completed';
     const linger = this.dest.transport !== 'udp' ? 0 : this.isInvite ? TIMER_D : TIMER_K;
     if (linger === 0) this.terminate();
-    else this.timeout = setTimeout(() => this.terminate(), linger);
-    this.user.onResponse(res, this);
+    else this.timeout = setTimeout(end, linger, this);
+    try {
+      user?.onResponse(res, this);
+    } finally {
+      this.release(true);
+    }
   }
 
   terminate(): void {
-    clearTimeout(this.retransmit);
+    this.stopRetransmitting();
     clearTimeout(this.timeout);
+    this.timeout = undefined;
     if (this.state === 'terminated') return;
     this.state = 'terminated';
     this.onTerminated(this);
@@ -116,14 +167,31 @@ export class ClientTransaction {
 
   private fail(reason?: string): void {
     if (this.state === 'terminated' || this.state === 'completed' || this.state === 'accepted') return;
+    const user = this.user;
     this.terminate();
-    if (reason !== undefined && this.user.onTransportError) this.user.onTransportError(this, reason);
-    else this.user.onTimeout(this);
+    try {
+      if (reason !== undefined && user?.onTransportError) user.onTransportError(this, reason);
+      else user?.onTimeout(this);
+    } finally {
+      this.release(true);
+    }
+  }
+
+  /** The final response is the user's: what is left is lingering (the request, its bytes; the user too when `dropUser`). */
+  private release(dropUser: boolean): void {
+    this.req = undefined;
+    this.bytes = undefined;
+    if (dropUser) this.user = undefined;
+  }
+
+  private stopRetransmitting(): void {
+    clearTimeout(this.retransmit);
+    this.retransmit = undefined;
   }
 
   private scheduleRetransmit(interval: number): void {
     this.retransmit = setTimeout(() => {
-      if (this.state === 'terminated' || this.state === 'completed' || this.state === 'accepted') return;
+      if (this.state === 'terminated' || this.state === 'completed' || this.state === 'accepted' || !this.bytes) return;
       if (this.isInvite && this.state !== 'calling') return;
       this.transport.send(this.dest, this.bytes);
       const next = this.isInvite ? interval * 2 : Math.min(interval * 2, T2);

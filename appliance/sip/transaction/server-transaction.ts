@@ -4,6 +4,14 @@ import { responseTarget } from '../message/via.ts';
 import type { Destination, SipTransport } from '../transport/transport.ts';
 import { T2, TIMER_G, TIMER_H, TIMER_I, TIMER_J, TIMER_L } from './timers.ts';
 
+/** A lingering transaction's timer calls this: no closure per timer (issue 12, memory per transaction). */
+function end(t: ServerTransaction): void {
+  t.terminate();
+}
+
+/** The Via stack of a transaction that sends nothing but its last response any more (one array for all). */
+const NO_VIAS = Object.freeze([]) as unknown as SipRequest['headers']['via'];
+
 /** Server transaction states (RFC 3261 §17.2; "accepted" from RFC 6026 §7.1). */
 export type ServerState = 'trying' | 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
 
@@ -11,13 +19,21 @@ export type ServerState = 'trying' | 'proceeding' | 'completed' | 'confirmed' | 
  * A server transaction (RFC 3261 §17.2.1 INVITE, §17.2.2 non-INVITE): sends responses to the
  * Via of the request, absorbs retransmissions by resending the last response, and for INVITE
  * retransmits a final non-2xx response until the ACK comes (timers G, H, I).
+ *
+ * Once its final response is sent it only lingers (Timer J, H/I; Timer L in Accepted, RFC 6026
+ * §7.1), so it keeps only what that needs (issue 12: memory after a burst): its key, the last
+ * response's bytes and where they go; in Accepted, where a 2xx still goes (the Via stack).
  */
 export class ServerTransaction {
   state: ServerState;
   /** The request's method (kept after the request itself is released). */
   readonly method: string;
-  /** The request's Via stack: where responses go, also after the request is released. */
-  readonly vias: SipRequest['headers']['via'];
+  /**
+   * The request's Via stack, for responses relayed upstream (§16.7 step 9): kept after the
+   * request is released while a 2xx may still go (Accepted); empty once nothing but the last
+   * response can be sent.
+   */
+  vias: SipRequest['headers']['via'];
   private req?: SipRequest;
   private lastBytes?: Buffer;
   private timer?: ReturnType<typeof setTimeout>;
@@ -32,7 +48,7 @@ export class ServerTransaction {
   constructor(
     readonly key: string,
     request: SipRequest,
-    readonly source: Source,
+    source: Source,
     private readonly transport: SipTransport,
     private readonly onTerminated: (t: ServerTransaction) => void,
   ) {
@@ -77,6 +93,7 @@ export class ServerTransaction {
     }
     this.req = undefined;
     this.onCancel = undefined;
+    if (!this.isInvite || res.status >= 300) this.vias = NO_VIAS;
     const reliable = this.replyTo.transport !== 'udp';
     if (this.isInvite) {
       if (res.status < 300) {
@@ -100,12 +117,16 @@ export class ServerTransaction {
   onAck(): void {
     if (this.state !== 'completed') return;
     clearTimeout(this.retransmit);
+    this.retransmit = undefined;
+    this.lastBytes = undefined; // nothing is sent any more (Confirmed absorbs ACKs)
     this.setState('confirmed', this.replyTo.transport !== 'udp' ? 0 : TIMER_I);
   }
 
   terminate(): void {
     clearTimeout(this.timer);
     clearTimeout(this.retransmit);
+    this.timer = this.retransmit = undefined;
+    this.lastBytes = undefined;
     if (this.state === 'terminated') return;
     this.state = 'terminated';
     this.onTerminated(this);
@@ -115,7 +136,7 @@ export class ServerTransaction {
     this.state = state;
     clearTimeout(this.timer);
     if (timeout <= 0) this.terminate();
-    else this.timer = setTimeout(() => this.terminate(), timeout);
+    else this.timer = setTimeout(end, timeout, this);
   }
 
   private scheduleRetransmit(interval: number): void {

@@ -15,6 +15,15 @@ export class TransactionLayer {
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<ClientKey, ClientTransaction>();
   private transport: SipTransport | undefined;
+  /** Told when a server transaction has terminated (after it left the table): one listener, no closure per transaction. */
+  onServerEnded?: (t: ServerTransaction) => void;
+  private readonly serverEnded = (t: ServerTransaction): void => {
+    if (this.servers.get(t.key) === t) this.servers.delete(t.key);
+    this.onServerEnded?.(t);
+  };
+  private readonly clientEnded = (c: ClientTransaction): void => {
+    if (this.clients.get(c.key as ClientKey) === c) this.clients.delete(c.key as ClientKey);
+  };
 
   /** Connects the layer to its transport (the SIP service's, traced). */
   attach(transport: SipTransport): void {
@@ -39,12 +48,9 @@ export class TransactionLayer {
     return this.servers.get(key);
   }
 
-  /** A new server transaction for `req`; `ended` hears when it terminates (after it left the table). */
-  createServer(key: string, req: SipRequest, source: Source, ended: (t: ServerTransaction) => void): ServerTransaction {
-    const st = new ServerTransaction(key, req, source, this.transport!, (t) => {
-      if (this.servers.get(t.key) === t) this.servers.delete(t.key);
-      ended(t);
-    });
+  /** A new server transaction for `req`; `onServerEnded` hears when it terminates. */
+  createServer(key: string, req: SipRequest, source: Source): ServerTransaction {
+    const st = new ServerTransaction(key, req, source, this.transport!, this.serverEnded);
     this.servers.set(st.key, st);
     return st;
   }
@@ -54,7 +60,7 @@ export class TransactionLayer {
    * started yet; its responses reach `user`.
    */
   createClient(req: SipRequest, dest: Destination, user: ClientTransactionUser): ClientTransaction {
-    const ct = new ClientTransaction(clientKeyOfRequest(req), req, dest, this.transport!, user, (c) => this.forget(c));
+    const ct = new ClientTransaction(clientKeyOfRequest(req), req, dest, this.transport!, user, this.clientEnded);
     this.clients.set(ct.key as ClientKey, ct);
     return ct;
   }
@@ -83,9 +89,5 @@ export class TransactionLayer {
   close(): void {
     for (const t of [...this.servers.values()]) t.terminate();
     for (const t of [...this.clients.values()]) t.terminate();
-  }
-
-  private forget(c: ClientTransaction): void {
-    if (this.clients.get(c.key as ClientKey) === c) this.clients.delete(c.key as ClientKey);
   }
 }
