@@ -9,6 +9,7 @@ import { groupCommand } from './group-command.ts';
 import { reloadCommand, upgradeCommand } from './reload-command.ts';
 import { inboundCommand, routeCommand } from './dial-plan-command.ts';
 import { installCommand } from './install-command.ts';
+import { policyCommand } from './policy-command.ts';
 
 /** Every admin command on the entry point, by its first word. */
-export const COMMANDS: readonly CliCommand[] = [extensionCommand, dnsCommand, peerCommand, banCommand, callsCommand, trunkCommand, routeCommand, inboundCommand, groupCommand, reloadCommand, upgradeCommand, installCommand];
+export const COMMANDS: readonly CliCommand[] = [extensionCommand, dnsCommand, peerCommand, banCommand, callsCommand, trunkCommand, routeCommand, inboundCommand, groupCommand, reloadCommand, upgradeCommand, policyCommand, installCommand];

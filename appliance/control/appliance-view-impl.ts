@@ -13,6 +13,7 @@ import { fanOutBindings } from './binding-fan-out.ts';
 import type { LampBoard } from '../sip/events/lamp-board.ts';
 import type { SheddingStatus } from './sampler-loop.ts';
 import type { HangupAnswer } from './call-hangup.ts';
+import { editPolicy, policyView } from './policy-edits.ts';
 
 /** What the control section hands to its ApplianceView. */
 export interface ViewParts {
@@ -23,6 +24,8 @@ export interface ViewParts {
   readonly peers: PeerService;
   /** The policy's settings now (a reload may change them). */
   readonly settings: () => PolicySettings;
+  /** The policy settings the config file gives, without run-time edits. */
+  readonly filePolicy: () => PolicySettings;
   /** Gathers a call's trace from every worker. */
   readonly callTrace: (callId: string) => Promise<TraceEntry[]>;
   /** Subscribers to new samples (the control section calls them after each sample). */
@@ -70,6 +73,8 @@ export function applianceView(p: ViewParts): ApplianceView {
       }
     },
     policySettings: () => p.settings(),
+    policyEdits: () => policyView(p.filePolicy(), p.store.policy.list()),
+    editPolicy: (changes, by) => editPolicy(p.store, p.filePolicy(), changes, by),
     peers: (): PeerRow[] => {
       const roles = p.peers.roles;
       return p.peers.links.map((l) => ({

@@ -46,6 +46,8 @@ export function commandChannelRoutes(token: string, commands: {
   reload(): Promise<unknown>;
   /** New workers from the code on disk, the old ones drained (CLI `upgrade`). */
   upgrade(): Promise<unknown>;
+  /** The policy settings (CLI `policy show`), or a run-time edit of the group's (`policy set`, `policy reset`): `{ changes }`. */
+  policy(changes: unknown): unknown;
 }): Record<string, (req: Request) => Promise<Response>> {
   const guard = (run: (body: Record<string, unknown>) => Promise<unknown> | unknown) => async (req: Request) => {
     const given = Buffer.from(req.headers.get(CONTROL_TOKEN_HEADER) ?? '');
@@ -64,5 +66,6 @@ export function commandChannelRoutes(token: string, commands: {
     '/control/trunks': guard(() => commands.trunks()),
     '/control/reload': guard(() => commands.reload()),
     '/control/upgrade': guard(() => commands.upgrade()),
+    '/control/policy': guard((b) => commands.policy(b.changes)),
   };
 }

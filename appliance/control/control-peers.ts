@@ -9,6 +9,7 @@ import { DEFAULT_SRV_WEIGHTS, INITIAL_SRV_MEMORY, srvPlaces, type MemberLoad, ty
 import { cpuShareFields, peerCpuShare } from '../peers/peer-protocol.ts';
 import type { WorkerHandle, WorkerPool } from './worker-pool.ts';
 import type { EventKind } from '../../system/log/event-kinds.ts';
+import type { PolicyInForce } from '../peers/config-rows-policy.ts';
 
 /** What the peer part reads from the control section. */
 export interface ControlPeersDeps {
@@ -28,6 +29,8 @@ export interface ControlPeersDeps {
   criticalTemperature(): number;
   /** A peer's replicated configuration rows were applied to the store (issue 19). */
   onConfigApplied(): void;
+  /** The policy settings in force and the file's: a peer's policy rows must leave them valid as a whole. */
+  policy(): PolicyInForce;
   log(kind: EventKind, message: string, details?: Record<string, unknown>): void;
 }
 
@@ -93,7 +96,7 @@ export function startControlPeers(d: ControlPeersDeps): { peers: PeerService; se
       const now = d.current();
       return {
         origins: new Set(['', now.name, ...now.peers.map((p) => p.name)]), realm: now.sip.domain,
-        emergencyNumbers: now.emergency.numbers, maxAheadMs: 60_000, zones: servedZones(now),
+        emergencyNumbers: now.emergency.numbers, maxAheadMs: 60_000, zones: servedZones(now), policy: d.policy(),
       };
     },
     onConfigApplied: () => d.onConfigApplied(),

@@ -1,5 +1,5 @@
 import { DEFAULT_LOG_SETTINGS, Logger } from '../../system/log/logger.ts';
-import { type ApplianceConfig } from '../../system/config/index.ts';
+import { policySettingName, type ApplianceConfig } from '../../system/config/index.ts';
 import { createHostSampler, type HostSampler } from '../../system/sensors/host-sampler.ts';
 import { History } from '../../system/sensors/history.ts';
 import { openStore, type BindingRecord, type Store } from '../../system/store/index.ts';
@@ -156,6 +156,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     temperature: () => hottest(history.last()?.host.temperatures), criticalTemperature: () => live.policy.criticalCpuTemperature,
     overloaded: () => admission.current !== null || overloadedNow(), cpuShare: () => cpuShareNow(),
     onConfigApplied: () => view.storeChanged(),
+    policy: () => ({ inForce: (k) => live.policy[policySettingName(k)], fromFile: (k) => live.filePolicy[policySettingName(k)] }),
   });
   const cpuShareNow = () => sampler.cpuShareNow();
   /** The last sample says the running workers are over the scale-out threshold. */
@@ -198,7 +199,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   if (inherited) calls.adopt(inherited.calls);
 
   const view = applianceView({
-    store, pool, history, calls, peers, settings: () => live.policy, sampleListeners, callTrace: (id) => queries.callTrace(id), trunks, reload, lamps, hangUp: (callId, by) => hangup.hangUp(callId, by),
+    store, pool, history, calls, peers, settings: () => live.policy, filePolicy: () => live.filePolicy, sampleListeners, callTrace: (id) => queries.callTrace(id), trunks, reload, lamps, hangUp: (callId, by) => hangup.hangUp(callId, by),
     shedding: () => sampler.sheddingStatus(),
     // The admin changed the store (web UI, CLI): the trunks board follows the outside line too.
     onStoreChanged: () => trunks.configure(loadOutsideLine(live.current, store).trunks),

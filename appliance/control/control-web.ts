@@ -45,6 +45,7 @@ export function startControlWeb(d: ControlWebDeps): ReturnType<typeof startWebSe
     ...commandChannelRoutes(writeControlToken(d.config.dataDir), {
       handOff: (peer) => peers.handOff({ cause: 'admin', peer }),
       takeBack: () => peers.takeBack(),
+      policy: (changes) => ({ settings: changes === undefined ? d.view.policyEdits() : d.view.editPolicy(changes, 'cli') }),
       situation: (on, reason) => peers.moves.setSituation(on, reason, 'cli'),
       // The CLI changed the store (an extension removed): the workers reload and drop its bindings.
       storeChanged: () => {

@@ -8,6 +8,7 @@ import type { ControlJobs } from './control-jobs.ts';
 import { defaultPolicySettings, type PolicySettings } from './policy/index.ts';
 import type { WorkerHandle, WorkerPool } from './worker-pool.ts';
 import { sipSettings } from '../sip/start-sip.ts';
+import { withRunTimeEdits } from './policy-edits.ts';
 
 /** The policy's settings: its defaults, the worker bounds and any [control] overrides. */
 export function policySettingsFor(config: ApplianceConfig): PolicySettings {
@@ -28,30 +29,47 @@ export function directionRules(c: ApplianceConfig): DirectionRules {
 /**
  * The config in force in the control section and the policy settings made from it: one owner,
  * replaced by a reload that changes only live keys (reload-plan.ts). The peers are the store's
- * (the web UI edits them there), not the file's.
+ * (the web UI edits them there), not the file's. The group's policy settings edited at run time
+ * (the store's `policy.*` rows, replicated) win over the file's: read again whenever the
+ * replicated configuration changed (its change number), so an edit made here, by the CLI or on
+ * a peer is in force at the next read, and after a restart.
  */
 export class LiveConfig {
   private config: ApplianceConfig;
+  private file: PolicySettings;
   private settings: PolicySettings;
+  private seenSeq = -1;
 
   constructor(fileConfig: ApplianceConfig, private readonly store: Store) {
     this.config = { ...fileConfig, peers: store.peers.list() };
-    this.settings = policySettingsFor(this.config);
+    this.file = this.settings = policySettingsFor(this.config);
   }
 
   get current(): ApplianceConfig {
     return this.config;
   }
 
+  /** The policy settings in force: the file's, with the group's run-time edits. */
   get policy(): PolicySettings {
+    const seq = this.store.configVersions.maxSeq();
+    if (seq !== this.seenSeq) {
+      this.seenSeq = seq;
+      this.settings = withRunTimeEdits(this.file, this.store.policy.list());
+    }
     return this.settings;
+  }
+
+  /** The policy settings the config file gives (the defaults where it sets none), without run-time edits. */
+  get filePolicy(): PolicySettings {
+    return this.file;
   }
 
   /** Takes `next` as the config in force; returns the one it replaces. */
   replace(next: ApplianceConfig): ApplianceConfig {
     const before = this.config;
     this.config = { ...next, peers: this.store.peers.list() };
-    this.settings = policySettingsFor(this.config);
+    this.file = policySettingsFor(this.config);
+    this.seenSeq = -1;
     return before;
   }
 }

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../system/errors/index.ts';
 import { parseInbound, parseRoute, parseTrunk } from '../../system/config/trunk-config.ts';
-import { EXTENSION_CALL_CLASSES, GROUP_OUTSIDE_DEFAULTS, GROUP_SETTINGS, RING_STRATEGIES } from '../../system/store/index.ts';
+import { GROUP_POLICY_KEYS, policyValue, type PolicyKey } from '../../system/config/policy-rules.ts';
+import { EXTENSION_CALL_CLASSES, GROUP_OUTSIDE_DEFAULTS, GROUP_SETTINGS, POLICY_SETTING_PREFIX, RING_STRATEGIES } from '../../system/store/index.ts';
 import { voicemailUriRefusal } from '../admin/voicemail-uri-check.ts';
 import { checkNotEmergency, checkNumber, cleanName } from '../admin/extension-service.ts';
 import { checkGroupNumber } from '../admin/ring-group-service.ts';
@@ -142,10 +143,27 @@ const inbound: TableCheck = (key, d) => {
   return { entry };
 };
 
-/** Only the group's settings replicate; a row for any other (this appliance's own) is refused. */
+/**
+ * The setting a key names, if it is the group's: `emergency.trunk`, or `policy.<key>` for one of
+ * the group's policy keys (GROUP_POLICY_KEYS); any other (this appliance's own) is refused.
+ */
+export function groupSettingOf(key: string): { readonly policy?: PolicyKey } {
+  if ((GROUP_SETTINGS as readonly string[]).includes(key)) return {};
+  const k = key.startsWith(POLICY_SETTING_PREFIX) ? key.slice(POLICY_SETTING_PREFIX.length) : undefined;
+  if (k !== undefined && (GROUP_POLICY_KEYS as readonly string[]).includes(k)) return { policy: k as PolicyKey };
+  throw new ValidationError(`${key.slice(0, 40)} is not a setting of the group (this appliance's own settings stay local)`, 'key');
+}
+
+const DECIMAL = /^-?[0-9]{1,12}(\.[0-9]{1,12})?$/;
+
+/** Only the group's settings replicate; a policy value is checked by the config file's own field (its range). */
 const setting: TableCheck = (key, d) => {
-  if (!(GROUP_SETTINGS as readonly string[]).includes(key)) throw new ValidationError(`${key.slice(0, 40)} is not a setting of the group (this appliance's own settings stay local)`, 'key');
+  const { policy } = groupSettingOf(key);
   only(d, ['value']);
+  if (policy !== undefined) {
+    if (typeof d.value !== 'string' || !DECIMAL.test(d.value)) throw new Error(`${key} must be a decimal number`);
+    return { value: String(policyValue(policy, Number(d.value), key)) };
+  }
   if (typeof d.value !== 'string' || !TRUNK_NAME.test(d.value)) throw new Error('emergency.trunk must name a trunk');
   return { value: d.value };
 };

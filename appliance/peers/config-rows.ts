@@ -3,7 +3,8 @@ import { REPLICATED_KINDS, type ReplicatedKind, type ReplicatedRow } from '../..
 import { checkDigestPolicy, checkE164, checkNotEmergency, checkNumber, cleanName } from '../admin/extension-service.ts';
 import { checkPermissions } from '../admin/outside-call-permissions.ts';
 import type { ServedZones } from '../dns/zones.ts';
-import { TABLE_CHECKS, type TableRules } from './config-rows-tables.ts';
+import { groupSettingOf, TABLE_CHECKS, type TableRules } from './config-rows-tables.ts';
+import { checkPolicyBatch, type PolicyInForce } from './config-rows-policy.ts';
 
 /** What a replicated configuration row must satisfy here. */
 export interface ConfigRowRules {
@@ -16,6 +17,8 @@ export interface ConfigRowRules {
   readonly maxAheadMs: number;
   /** The zones our DNS function serves (a replicated DNS record must lie in them). */
   readonly zones: ServedZones;
+  /** The policy settings here, for the check of policy rows taken together (samples within their window). */
+  readonly policy?: PolicyInForce;
 }
 
 /** Opens a trunk's password sealed for the link a batch came by (config-secrets.ts). */
@@ -59,7 +62,7 @@ export function checkConfigRows(body: unknown, rules: ConfigRowRules, now: numbe
       rejected.push({ key, reason: (err as Error).message.slice(0, 200) });
     }
   }
-  return { accepted, rejected };
+  return rules.policy ? checkPolicyBatch(accepted, rejected, rules.policy) : { accepted, rejected };
 }
 
 function checkRow(raw: any, rules: ConfigRowRules, now: number, openPassword: OpenPassword): ReplicatedRow {
@@ -115,7 +118,7 @@ function checkRow(raw: any, rules: ConfigRowRules, now: number, openPassword: Op
 /** The key of a tombstone, checked as its row's would be (the data check of a sample row of that key). */
 function checkKey(kind: Exclude<ReplicatedKind, 'extension'>, key: string, rules: TableRules): void {
   if (kind === 'setting') {
-    TABLE_CHECKS.setting(key, { value: 'x' }, rules);
+    groupSettingOf(key);
   } else if (kind === 'dns-record') {
     const parts: unknown = JSON.parse(key);
     if (!Array.isArray(parts) || parts.length !== 3 || !parts.every((p) => typeof p === 'string')) throw new Error('key must be [name, type, value]');

@@ -10,6 +10,7 @@ import type { TrafficMovesStatus } from '../peers/traffic-moves.ts';
 import type { ReloadResult } from '../control/config-reload.ts';
 import type { SheddingStatus } from '../control/sampler-loop.ts';
 import type { HangupAnswer } from '../control/call-hangup.ts';
+import type { PolicySettingView } from '../control/policy-edits.ts';
 
 /** A connection control section as the admin sees it. */
 export interface WorkerSummary {
@@ -52,6 +53,10 @@ export interface ApplianceView {
   /** Tells every worker's DNS function that the store changed (extensions, DNS records). */
   storeChanged(): void;
   policySettings(): PolicySettings;
+  /** Every policy key: in force, the file's, the group's or this appliance's, edited at run time where (issue 19). */
+  policyEdits(): PolicySettingView[];
+  /** A run-time edit of the group's policy settings (`{ key: number | null }`), checked as the file is; replicated. `by`: api or cli. */
+  editPolicy(changes: unknown, by: string): PolicySettingView[];
   peers(): PeerRow[];
   /** This appliance's hand-off as its one owner knows it (peers/hand-off.ts). */
   handOffStatus(): HandOffStatus;

@@ -4,7 +4,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { ConfigError } from '../errors/index.ts';
 import { PRIVATE_RANGES, type Cidr } from './cidr.ts';
 import { openFileLimit } from './fd-limit.ts';
-import { bool, cidr, cronSchedule, domainName, int, list, num, oneOf, secondsDividing60, str, table, type Field } from './fields.ts';
+import { bool, cidr, cronSchedule, domainName, int, list, oneOf, secondsDividing60, str, table, type Field } from './fields.ts';
 import { parseWebConfig, type WebConfig } from './web-config.ts';
 import { parseLogConfig, type LogConfig } from './log-config.ts';
 import { parseMetricsConfig, type MetricsConfig } from './metrics-config.ts';
@@ -16,6 +16,9 @@ import { parseEmergencyConfig, parseOverloadConfig, type EmergencyConfig, type O
 import { parseCallRecordsConfig, type CallRecordsConfig } from './call-records-config.ts';
 import { parseFeatureCodesConfig, parseVoicemailConfig, type FeatureCodesConfig, type VoicemailConfig } from './pbx-config.ts';
 import { parseTrunkSection, type InboundConfig, type RouteConfig, type TrunkConfig } from './trunk-config.ts';
+import { checkPolicyWindows, POLICY_KEYS, type PolicyKey, type PolicyOverrides } from './policy-rules.ts';
+
+export * from './policy-rules.ts';
 
 /** SIP transports the appliance can listen on (tls: RFC 3261 §26, `[sip.tls]`). */
 export type Transport = 'udp' | 'tcp' | 'tls';
@@ -181,21 +184,6 @@ export interface ControlConfig {
 }
 
 /**
- * [control] policy keys, with their allowed ranges: every tunable setting of the overload
- * policy (appliance/control/policy/settings.ts checks at compile time that each of its settings
- * has a key here and each key names a setting).
- */
-export const POLICY_KEYS = {
-  scale_out_cpu_share: num(0.01, 1), scale_out_samples: int(1, 100), scale_out_window: int(1, 100), scale_out_cooldown_seconds: int(0, 3600),
-  scale_in_cpu_share: num(0, 1), scale_in_samples: int(1, 1000), scale_in_window: int(1, 1000), scale_in_cooldown_seconds: int(0, 86400),
-  host_cpu_percent: num(1, 100), host_cpu_cpu_share: num(0, 1), critical_cpu_temperature: num(30, 150),
-  shed_target_cpu_share: num(0.01, 1), shed_min_cut: num(0.01, 0.9), shed_relax_cpu_share: num(0, 1), shed_relax_samples: int(1, 100),
-  shed_relax_window: int(1, 100), shed_relax_step: num(0.01, 1), shed_min_calls_per_second: num(0.1, 100_000),
-  shed_min_registers_per_second: num(0.1, 100_000), shed_retry_after_seconds: int(1, 3600), shed_max_retry_after_seconds: int(1, 86400),
-  hand_off_after_samples: int(1, 10000), hand_off_retry_seconds: int(1, 86400), take_back_after_samples: int(1, 100000),
-} satisfies Record<string, Field<number>>;
-
-/**
  * [control] keys renamed (old → new): the figure is a worker's CPU time over wall time, its CPU
  * share, not Bun's event-loop utilisation (issue 13 item 9). A file with an old key fails to
  * load, naming the key and its new name.
@@ -204,12 +192,6 @@ export const RENAMED_CONTROL_KEYS = {
   scale_out_elu: 'scale_out_cpu_share', scale_in_elu: 'scale_in_cpu_share', host_cpu_elu: 'host_cpu_cpu_share',
   shed_target_elu: 'shed_target_cpu_share', shed_relax_elu: 'shed_relax_cpu_share',
 } as const satisfies Record<string, keyof typeof POLICY_KEYS>;
-
-/** `snake_case` → `camelCase`, as a type (`scale_out_cpu_share` → `scaleOutCpuShare`). */
-type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
-
-/** The policy settings a config file sets (camelCased keys of POLICY_KEYS); absent ones keep the defaults. */
-export type PolicyOverrides = { readonly [K in keyof typeof POLICY_KEYS as CamelCase<K>]?: number };
 
 export interface PeerConfig {
   readonly name: string;
@@ -322,11 +304,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
     const v = (control as Record<string, unknown>)[k] as number;
     if (!Number.isNaN(v)) policy[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
   }
-  const windows = [['scale_out_samples', 'scale_out_window'], ['scale_in_samples', 'scale_in_window'], ['shed_relax_samples', 'shed_relax_window']] as const;
-  for (const [k, w] of windows) {
-    const [samples, window] = [policyValue(control, k), policyValue(control, w)];
-    if (samples !== undefined && window !== undefined && samples > window) throw new ConfigError(`control.${k}`, `is larger than control.${w} (${window}): the window could never fire`);
-  }
+  checkPolicyWindows((k) => policyValue(control, k));
   if (control.min_workers > control.max_workers) throw new ConfigError('control.min_workers', 'is larger than control.max_workers');
   // Not set: 2 where the cores and max_workers allow, so that while one worker is respawned
   // after a crash the other answers (issue 12).
@@ -415,7 +393,7 @@ function workerPortBase(given: number, sipPort: number, maxWorkers: number): num
 }
 
 /** A [control] policy key as the file set it (undefined: absent, the default applies). */
-function policyValue(control: object, key: keyof typeof POLICY_KEYS): number | undefined {
+function policyValue(control: object, key: PolicyKey): number | undefined {
   const v = (control as Record<string, unknown>)[key];
   return typeof v === 'number' && !Number.isNaN(v) ? v : undefined;
 }

@@ -11,7 +11,7 @@ export const EVENT_KINDS = [
   'admin.extension.add', 'admin.extension.dnd', 'admin.extension.forward', 'admin.extension.import',
   'admin.extension.remove', 'admin.extension.update', 'admin.extension.voicemail', 'admin.group.add', 'admin.group.remove',
   'admin.group.update', 'admin.hand-off', 'admin.hangup', 'admin.login', 'admin.login.failed', 'admin.logout',
-  'admin.password', 'admin.restore', 'admin.setup', 'admin.take-back', 'admin.unregister',
+  'admin.password', 'admin.policy', 'admin.restore', 'admin.setup', 'admin.take-back', 'admin.unregister',
   // The single-process runtime (tests, start-appliance.ts).
   'appliance.start', 'appliance.stop',
   'backup.failed', 'backup.scheduled',

@@ -14,6 +14,7 @@ import { OutsideLineStore } from './outside-line-store.ts';
 import { SealedSecretsStore } from './sealed-secrets-store.ts';
 import { SubscriptionsStore } from './subscriptions-store.ts';
 import { ConfigVersionsStore } from './config-versions-store.ts';
+import { PolicySettingsStore } from './policy-settings-store.ts';
 
 export * from './database.ts';
 export * from './dns-records-store.ts';
@@ -30,10 +31,11 @@ export * from './outside-line-store.ts';
 export * from './sealed-secrets-store.ts';
 export * from './subscriptions-store.ts';
 export * from './config-versions-store.ts';
+export * from './policy-settings-store.ts';
 export * from './file-modes.ts';
 export * from './source-key.ts';
 export { migrate, MIGRATIONS } from './migrations.ts';
-export { GROUP_SETTINGS } from './replication-schema.ts';
+export { GROUP_SETTINGS, POLICY_SETTING_PREFIX, isGroupSetting } from './replication-schema.ts';
 
 /** The store: one SQLite database, one accessor per table family. */
 export interface Store {
@@ -55,6 +57,8 @@ export interface Store {
   readonly subscriptions: SubscriptionsStore;
   /** Versions and tombstones of the rows replicated to peers (issue 19). */
   readonly configVersions: ConfigVersionsStore;
+  /** The group's policy settings edited at run time (replicated `policy.*` settings). */
+  readonly policy: PolicySettingsStore;
   close(): void;
 }
 
@@ -87,6 +91,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     secrets,
     subscriptions: new SubscriptionsStore(db),
     configVersions: new ConfigVersionsStore(db, secrets),
+    policy: new PolicySettingsStore(db),
     close: () => {
       try {
         events.flush(undefined, true);

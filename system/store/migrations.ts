@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite';
-import { MIGRATION_14 } from './replication-schema.ts';
+import { MIGRATION_14, MIGRATION_17 } from './replication-schema.ts';
 
 /**
  * A trigger that versions a local write to the extensions table (migration 12): a hybrid
@@ -309,6 +309,12 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE registrations ADD COLUMN flow_holder TEXT NOT NULL DEFAULT '';
       ALTER TABLE registrations ADD COLUMN flow_token TEXT NOT NULL DEFAULT '';
     `,
+  },
+  {
+    version: 17,
+    name: 'the group\'s policy settings replicate (issue 19)',
+    // replication-schema.ts: `policy.<key>` rows of settings are versioned like emergency.trunk.
+    sql: MIGRATION_17,
   },
 ];
 

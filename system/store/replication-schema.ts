@@ -31,7 +31,7 @@ export function replicationTrigger(name: string, table: string, event: 'INSERT' 
 }
 
 /** Insert, update (a changed key leaves a tombstone for the old one) and delete triggers of one table. */
-function tableTriggers(table: string, kind: (row: 'NEW' | 'OLD') => string, key: (row: 'NEW' | 'OLD') => string, when: (row: 'NEW' | 'OLD') => string = () => '1'): string {
+export function tableTriggers(table: string, kind: (row: 'NEW' | 'OLD') => string, key: (row: 'NEW' | 'OLD') => string, when: (row: 'NEW' | 'OLD') => string = () => '1'): string {
   return [
     replicationTrigger(`${table}_version_insert`, table, 'INSERT', stampVersion(kind('NEW'), key('NEW'), '0'), when('NEW')),
     replicationTrigger(`${table}_version_update`, table, 'UPDATE',
@@ -48,6 +48,12 @@ const outsideLineKey = (r: string) => `CASE WHEN ${r}.kind = 'inbound' THEN json
 /** Settings that are the group's, not this appliance's (the rest of `settings` stays local: secrets, the admin password). */
 export const GROUP_SETTINGS = ['emergency.trunk'] as const;
 const groupSetting = (r: string) => `${r}.key IN (${GROUP_SETTINGS.map((k) => `'${k}'`).join(', ')})`;
+/** Keys of the group's policy settings (`policy.<[control] key>`, issue 19): one row per key, edited at run time. */
+export const POLICY_SETTING_PREFIX = 'policy.';
+/** Whether a settings key is the group's (so it replicates): GROUP_SETTINGS, or a policy setting. */
+export const isGroupSetting = (key: string): boolean => (GROUP_SETTINGS as readonly string[]).includes(key) || key.startsWith(POLICY_SETTING_PREFIX);
+/** The same, in SQL (migration 17 on). */
+const groupSettingOrPolicy = (r: string) => `(${groupSetting(r)} OR ${r}.key GLOB '${POLICY_SETTING_PREFIX}*')`;
 /** A trunk's sealed password belongs to a stored trunk (a config-file trunk's password stays here). */
 const storedTrunkSecret = (r: string) => `${r}.name LIKE 'trunk:%' AND EXISTS (SELECT 1 FROM outside_line_entries WHERE kind = 'trunk' AND name = substr(${r}.name, 7))`;
 const groupOf = (r: string) => `${r}.group_number`;
@@ -90,4 +96,15 @@ export const MIGRATION_14 = `
     PRIMARY KEY (aor, contact)
   );
   CREATE INDEX binding_tombstones_until ON binding_tombstones (until);
+`;
+
+/**
+ * Migration 17: the group's policy settings (`policy.*` keys of `settings`, issue 19) versioned
+ * and replicated like `emergency.trunk`: the settings triggers again, with the wider condition.
+ */
+export const MIGRATION_17 = `
+  DROP TRIGGER settings_version_insert;
+  DROP TRIGGER settings_version_update;
+  DROP TRIGGER settings_version_delete;
+  ${tableTriggers('settings', () => `'setting'`, (r) => `${r}.key`, groupSettingOrPolicy)}
 `;

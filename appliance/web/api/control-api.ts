@@ -6,7 +6,7 @@ import type { ApiDeps } from './api-deps.ts';
 
 /**
  * Peers and control: peer state, this appliance's hand-off (its owner's status), the policy's
- * settings (read-only), manual hand-off / take-back, reload of the config file. A hand-off no peer accepted, or a take-back
+ * settings (the group's editable at run time, issue 19), manual hand-off / take-back, reload of the config file. A hand-off no peer accepted, or a take-back
  * with nothing handed off, or a refused reload, is a 409 in the error shape every endpoint uses, with the reason.
  */
 export function controlApiRoutes({ view, store }: ApiDeps): Route[] {
@@ -15,6 +15,13 @@ export function controlApiRoutes({ view, store }: ApiDeps): Route[] {
       method: 'GET', path: '/api/peers', handler: () => json({
         peers: view.peers(), handOff: view.handOffStatus(), moves: view.trafficMoves(), shedding: view.sheddingStatus(), workers: view.workers(), policy: view.policySettings(),
       }),
+    },
+    // Every policy key: in force, the file's, group or appliance, edited at run time on which member.
+    { method: 'GET', path: '/api/policy', handler: () => json({ settings: view.policyEdits() }) },
+    {
+      // A run-time edit of the group's policy settings: {"scale_out_samples": 4, "shed_min_cut": null}
+      // (null: the file's value again); checked as the config file is, replicated to the peers.
+      method: 'PUT', path: '/api/policy', handler: async ({ req }) => json({ settings: view.editPolicy(await readJsonObject(req), 'api') }),
     },
     {
       // The situation switch (issue 19): {"on": true, "reason": "..."} evacuates this box until {"on": false}.

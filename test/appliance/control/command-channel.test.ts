@@ -16,7 +16,7 @@ function channel() {
   };
   const routes = commandChannelRoutes(TOKEN, {
     handOff: ok('hand-off'), takeBack: ok('take-back'), storeChanged: ok('store-changed'), status: ok('status'),
-    trunks: ok('trunks'), reload: ok('reload'), upgrade: ok('upgrade'), situation: ok('situation'),
+    trunks: ok('trunks'), reload: ok('reload'), upgrade: ok('upgrade'), situation: ok('situation'), policy: ok('policy'),
   });
   return { routes, ran };
 }

@@ -16,6 +16,7 @@ import { CallHangup, type HangupAnswer } from '../../../../appliance/control/cal
 import { ReplyCorrelator } from '../../../../appliance/control/reply-correlator.ts';
 import type { ByeOutcome } from '../../../../appliance/sip/hangup/bye-sender.ts';
 import { TcpOwners } from '../../../../appliance/control/tcp-owners.ts';
+import { editPolicy, policyView, withRunTimeEdits, type PolicySettingView } from '../../../../appliance/control/policy-edits.ts';
 
 /**
  * An ApplianceView for the web tests until the control section implements it: backed by a real
@@ -116,8 +117,21 @@ export class StoreView implements ApplianceView {
       newWorkers: () => Promise.reject(new Error('no workers here')),
     });
   }
-  policySettings(): PolicySettings {
+  /** The file's policy settings (the defaults here), as live-config.ts makes them. */
+  private filePolicy(): PolicySettings {
     return { ...defaultPolicySettings(this.config.control.maxWorkers), peers: this.peerList.map((p) => p.name) };
+  }
+
+  policyEdits(): PolicySettingView[] {
+    return policyView(this.filePolicy(), this.store.policy.list());
+  }
+
+  editPolicy(changes: unknown, by: string): PolicySettingView[] {
+    return editPolicy(this.store, this.filePolicy(), changes, by);
+  }
+
+  policySettings(): PolicySettings {
+    return withRunTimeEdits(this.filePolicy(), this.store.policy.list());
   }
   peers(): PeerRow[] {
     return this.peerList;
