@@ -146,7 +146,18 @@ describe.skipIf(!hasChromium || !hasSipp)('admin pages for humans (issue 18) in 
     const raw = page.getByRole('table', { name: /Overload policy settings/ });
     expect(await raw.isVisible()).toBe(false);
     await page.getByText('Raw policy settings').click();
-    await raw.getByRole('cell', { name: 'scale_out_cpu_share' }).waitFor();
+    await raw.getByRole('cell', { name: 'scale_out_cpu_share', exact: true }).waitFor();
+    // The group's settings are edited here (issue 19), checked as the file is; an appliance's own key has no field.
+    expect(await page.getByRole('textbox', { name: 'New value of critical_cpu_temperature' }).count()).toBe(0);
+    await page.getByRole('textbox', { name: 'New value of hand_off_after_samples' }).fill('40');
+    await page.getByRole('button', { name: 'Set hand_off_after_samples' }).click();
+    await raw.getByRole('row', { name: /hand_off_after_samples 40 group, edited on .*\(file: 15\)/ }).waitFor();
+    expect(view.policySettings().handOffAfterSamples).toBe(40);
+    await page.getByRole('textbox', { name: 'New value of scale_out_samples' }).fill('9');
+    await page.getByRole('button', { name: 'Set scale_out_samples' }).click();
+    await page.getByText(/scale_out_samples: is larger than scale_out_window \(5\)/).waitFor();
+    await page.getByRole('button', { name: 'Give hand_off_after_samples back to the file' }).click();
+    await raw.getByRole('row', { name: /hand_off_after_samples 15 group \(config file\)/ }).waitFor();
 
     const since = Date.now() - 42_000;
     view.shedding = { since, callsPerSecond: 12, registersPerSecond: 30, retryAfterSeconds: 15, reason: 'saturated: overloaded (cpu-share) in 3 of the last 5 samples with 2 of max 2 workers' };

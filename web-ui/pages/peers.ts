@@ -3,6 +3,7 @@ import { fill, fmtDateTime, fmtTime, h, table } from '../dom.ts';
 import { ownState, policySummary, type HandOffView, type PolicyView, type SheddingView } from '../policy-words.ts';
 import type { Peer, Worker } from '../types.ts';
 import { actionButton, heading, notify, type Page } from '../ui.ts';
+import { policySettingsTable } from './policy-settings.ts';
 
 interface Moves {
   situation: { reason: string; since: number; by: string } | null;
@@ -83,13 +84,18 @@ export const peersPage: Page = (root) => {
           result(await api('POST', '/api/control/take-back'));
           await load();
         })) : null]);
-    const rows = Object.entries(info.policy).map(([k, v]) => [h('code', {}, snake(k)), Array.isArray(v) ? v.join(', ') || '(none)' : String(v)]);
+    const local: [string, string][] = (['minWorkers', 'maxWorkers', 'peers'] as const).map((k) => {
+      const v = info.policy[k];
+      return [snake(k), Array.isArray(v) ? v.join(', ') || '(none)' : String(v)];
+    });
+    const raw = await policySettingsTable(local, load);
+    // Open again after an edit reloads the page's data.
+    const wasOpen = (policy.querySelector('details.raw-settings') as HTMLDetailsElement | null)?.open ?? false;
     const period = await samplePeriod();
     fill(policy, h('h2', {}, 'Overload policy'),
       h('ul', { class: 'policy-words' }, policySummary(info.policy, period).map((line) => h('li', {}, line))),
-      h('details', { class: 'raw-settings' }, h('summary', {}, 'Raw policy settings'),
-        h('p', { class: 'hint' }, 'Read-only here: set them in the [control] table of the configuration file, then reload it.'),
-        table('Overload policy settings ([control] keys)', ['Key', 'Value'], rows)),
+      h('details', { class: 'raw-settings', ...(wasOpen ? { open: '' } : {}) }, h('summary', {}, 'Raw policy settings'),
+        ...raw),
       h('p', { class: 'hint' }, 'Reload re-reads the configuration file without a restart: policy settings apply at once, SIP, DNS and trunk settings '
         + 'through new connection control sections (calls in progress go on), and an invalid file or a change that needs a restart is refused, naming the key.'),
       h('div', { class: 'buttons' }, actionButton('Reload the configuration file', async () => {
