@@ -83,7 +83,7 @@ describe('the run-time edit (web UI, API, CLI)', () => {
     ['an unknown key', { evil: 1 }, /not a \[control\] policy key/],
     ['the appliance\'s own key', { critical_cpu_temperature: 80 }, /config file/],
     ['the worker bounds', { max_workers: 8 }, /not a \[control\] policy key/],
-    ['out of range, as the file says it', { scale_out_elu: 1.5 }, /scale_out_elu: .*1\.5/],
+    ['out of range, as the file says it', { scale_out_cpu_share: 1.5 }, /scale_out_cpu_share: .*1\.5/],
     ['a string', { scale_out_samples: '4' }, /scale_out_samples/],
     ['samples above the window', { scale_out_samples: 6 }, /scale_out_samples: is larger than scale_out_window \(5\)/],
     ['nothing', {}, /nothing to change/],

@@ -105,8 +105,8 @@ describe('the group\'s policy settings in a group of three', () => {
   test('attack: a wrong secret changes nothing (401); a value out of range from a member is refused, logged, never applied', async () => {
     const url = `https://${HOSTS.b}:${ports.b.web}${CONFIG_PATH}`;
     const post = (body: unknown, headers: Record<string, string>) => fetch(url, { method: 'POST', body: JSON.stringify(body), headers, tls: { rejectUnauthorized: false } });
-    const rows = (value: string) => ({ rows: [{ kind: 'setting', key: 'policy.scale_out_elu', t: Date.now(), origin: 'a', deleted: false, data: { value } }] });
-    const before = sections.b.view.policySettings().scaleOutElu;
+    const rows = (value: string) => ({ rows: [{ kind: 'setting', key: 'policy.scale_out_cpu_share', t: Date.now(), origin: 'a', deleted: false, data: { value } }] });
+    const before = sections.b.view.policySettings().scaleOutCpuShare;
 
     const forged = rows('0.05');
     expect((await post(forged, peerHeaders('a', 'not-the-secret-of-the-group', 'POST', CONFIG_PATH, JSON.stringify(forged)))).status).toBe(401);
@@ -122,11 +122,11 @@ describe('the group\'s policy settings in a group of three', () => {
     const narrow = { rows: [{ kind: 'setting', key: 'policy.scale_out_window', t: Date.now(), origin: 'a', deleted: false, data: { value: '2' } }] };
     expect(await (await post(narrow, peerHeaders('a', SECRET, 'POST', CONFIG_PATH, JSON.stringify(narrow)))).json()).toMatchObject({ applied: 0, rejected: 1 });
 
-    expect(sections.b.view.policySettings().scaleOutElu).toBe(before);
+    expect(sections.b.view.policySettings().scaleOutCpuShare).toBe(before);
     expect(sections.b.view.policySettings().scaleOutWindow).toBe(8);
-    expect(sections.b.store.settings.get('policy.scale_out_elu')).toBeUndefined();
+    expect(sections.b.store.settings.get('policy.scale_out_cpu_share')).toBeUndefined();
     const refused = sections.b.store.events.recent(50).filter((e) => e.kind === 'peer.config.refused');
     expect(refused.length).toBeGreaterThanOrEqual(4);
-    expect(JSON.stringify(refused)).toContain('policy.scale_out_elu');
+    expect(JSON.stringify(refused)).toContain('policy.scale_out_cpu_share');
   }, 20_000);
 });
