@@ -1,4 +1,6 @@
+import type { BunRequest } from 'bun';
 import type { Session } from './auth/sessions.ts';
+import { ROUTE_METHODS, type ListenerHandler, type RouteMethod } from './listeners.ts';
 
 /** What a route handler gets: the request, its URL, path parameters, the session, the client. */
 export interface ApiRequest {
@@ -22,34 +24,67 @@ export interface Route {
   readonly public?: boolean;
 }
 
-interface Compiled extends Route { readonly re: RegExp; readonly names: string[] }
+/** Bun.serve `routes` entries with a handler per method (listeners.ts wraps each one). */
+export type MethodRoutes = Record<string, Partial<Record<RouteMethod, ListenerHandler<BunRequest>>>>;
 
-/** Matches method + path against a route table built once (STYLE.md §9). */
-export class Router {
-  private readonly routes: Compiled[];
-
-  constructor(routes: readonly Route[]) {
-    this.routes = routes.map((r) => {
-      const names: string[] = [];
-      const re = new RegExp(`^${r.path.replace(/:([a-zA-Z]+)/g, (_, n: string) => (names.push(n), '([^/]+)'))}$`);
-      return { ...r, re, names };
-    });
-  }
-
-  /** The route and its decoded parameters; `methods` lists the allowed methods when only the path matched. */
-  match(method: string, path: string): { route: Route; params: Record<string, string> } | { methods: string[] } | undefined {
-    const methods: string[] = [];
-    for (const r of this.routes) {
-      const m = r.re.exec(path);
-      if (!m) continue;
-      if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) {
-        methods.push(r.method);
-        continue;
-      }
-      const params: Record<string, string> = {};
-      r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1])));
-      return { route: r, params };
+/**
+ * The API's route table as Bun.serve `routes`, built once at start (STYLE.md §9). Bun matches
+ * the path (`:name` parameters, percent-decoded) and the method, and answers HEAD with GET's
+ * handler. What Bun does not do is here, and only that:
+ * - 405 with Allow (RFC 9110 §15.5.6): a method a path does not take would fall through to the
+ *   `/api/*` catch-all as 404, so every method Bun dispatches that a path lacks gets `notAllowed`;
+ * - overlapping paths (`/api/extensions/import` and `/api/extensions/:number`): a method the
+ *   exact path lacks but the parameter path has is left to fall through to it (Bun's precedence:
+ *   exact, then parameter), as when routes were tried in order; Allow names both paths' methods;
+ * - a method declared twice for one path, or two paths that overlap with neither the more
+ *   specific (`/a/:x/c` and `/a/b/:y`), fail at start instead of one silently winning.
+ */
+export function apiRoutes(
+  routes: readonly Route[],
+  run: (route: Route, req: BunRequest, client: string) => Promise<Response>,
+  notAllowed: (allow: readonly string[]) => Response,
+): MethodRoutes {
+  const paths = [...new Set(routes.map((r) => r.path))];
+  for (const a of paths) {
+    for (const b of paths) {
+      if (a < b && overlaps(a, b) && !covers(a, b) && !covers(b, a)) throw new Error(`routes ${a} and ${b} overlap with neither the more specific`);
+      if (a < b && covers(a, b) && covers(b, a)) throw new Error(`routes ${a} and ${b} are one path with two parameter names`);
     }
-    return methods.length ? { methods } : undefined;
   }
+  const out: MethodRoutes = {};
+  for (const path of paths) {
+    const own = routes.filter((r) => r.path === path);
+    const seen = new Set<string>();
+    for (const r of own) {
+      if (seen.has(r.method)) throw new Error(`route ${r.method} ${path} declared twice`);
+      seen.add(r.method);
+    }
+    // Every route that can answer some request for this path, in declaration order.
+    const reachable = routes.filter((r) => covers(r.path, path));
+    const takes = (m: RouteMethod, list: readonly Route[]) => list.some((r) => r.method === m || (m === 'HEAD' && r.method === 'GET'));
+    const allow = [...new Set(reachable.map((r) => r.method))];
+    const entry: MethodRoutes[string] = {};
+    for (const r of own) entry[r.method] = (req, client) => run(r, req, client);
+    for (const m of ROUTE_METHODS) {
+      if (takes(m, own) || takes(m, reachable)) continue;
+      entry[m] = () => notAllowed(allow);
+    }
+    out[path] = entry;
+  }
+  return out;
+}
+
+const segments = (path: string) => path.split('/');
+const isParam = (segment: string) => segment.startsWith(':');
+
+/** Some request path matches both patterns. */
+function overlaps(a: string, b: string): boolean {
+  const [x, y] = [segments(a), segments(b)];
+  return x.length === y.length && x.every((s, i) => s === y[i] || isParam(s) || isParam(y[i]));
+}
+
+/** Every request path that matches `specific` also matches `general`. */
+function covers(general: string, specific: string): boolean {
+  const [g, s] = [segments(general), segments(specific)];
+  return g.length === s.length && g.every((seg, i) => isParam(seg) || seg === s[i]);
 }

@@ -23,13 +23,13 @@ import { WebAuth, type AuthOptions } from './auth/auth-api.ts';
 import { capBody, MAX_UNAUTHENTICATED_BODY_BYTES } from './body-limit.ts';
 import { hostAllowlist } from './host-allowlist.ts';
 import { errorResponse, json } from './http.ts';
-import { listen, listenRedirect, urlHost } from './listeners.ts';
-import { Router } from './router.ts';
+import { listen, listenRedirect, ROUTE_METHODS, urlHost, type ListenerRoute } from './listeners.ts';
+import { apiRoutes, type Route } from './router.ts';
 import { MAX_RESTORE_BYTES } from './store-backup.ts';
 import { certificateNames, loadOrCreateCertificate, type AdminCertificate } from './tls/certificate.ts';
 import { tlsRoutes } from './tls/tls-api.ts';
 import { loadSipCertificate } from '../sip/transport/tls-certificate.ts';
-import { assetResponse, uiAssets } from './ui-assets.ts';
+import { assetResponse, uiAssets, type Asset } from './ui-assets.ts';
 
 /** A route mounted before the admin session check; `client` is the source address. */
 export type RouteHandler = (req: Request, client: string) => Response | Promise<Response>;
@@ -80,9 +80,11 @@ const LARGE_BODY_ROUTES: Readonly<Record<string, number>> = { '/api/system/resto
 
 /**
  * The local web UI and its JSON API (docs/API.md) on `[web] listen:port` (0 = any free port),
- * over HTTPS by default. Request order on the admin listener: Host allowlist (421) → extra and
- * (when shared) peer routes → /api/* (origin check, session, CSRF, handler) → the UI. Bodies:
- * 64 KiB before the session check (413 from the Content-Length, chunked cut while streaming).
+ * over HTTPS by default. Bun.serve `routes` dispatch (listeners.ts puts the Host allowlist, 421,
+ * in front of every one): the extra and (when shared) peer routes; the API (router.ts: origin
+ * check, session, CSRF, handler; 405 with Allow; 404 under /api/); the UI's files; 404 text for
+ * the rest. Bodies: 64 KiB before the session check (413 from the Content-Length, chunked cut
+ * while streaming).
  */
 export async function startWebServer(opts: WebServerOptions): Promise<RunningWebServer> {
   const { config, store, view } = opts;
@@ -94,7 +96,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
     : undefined;
   const auth = new WebAuth(store, { setupTokenMs: web.setupTokenMinutes * 60_000, ...opts.auth });
   const live = liveRoutes(deps, auth.sessions);
-  const router = new Router([
+  const table: Route[] = [
     ...auth.routes(),
     ...live.routes,
     ...extensionRoutes(deps),
@@ -112,7 +114,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
     ...trunkRoutes(deps),
     ...dialPlanRoutes(deps),
     ...tlsRoutes(certificate, config.sip.transports.includes('tls') ? await loadSipCertificate(config) : undefined),
-  ]);
+  ];
+  const api = apiRoutes(table, async (route, req, client) => {
+    const isPublic = route.public === true;
+    const large = isPublic ? undefined : LARGE_BODY_ROUTES[route.path];
+    // Small limit before the gate; a route's larger one only once the gate has passed.
+    const capped = large === undefined ? capBody(req, MAX_UNAUTHENTICATED_BODY_BYTES) : req;
+    const session = auth.gate(capped, isPublic);
+    const params = req.params as Readonly<Record<string, string>>;
+    return await route.handler({ req: large === undefined ? capped : capBody(req, large), url: new URL(req.url), params, session, client });
+  }, (allow) => withAllow(errorResponse(new ApplianceError('method-not-allowed', `use ${allow.join(', ')}`)), allow));
   const separatePeers = web.peerListen !== undefined;
   const peerRoutes = Object.entries(opts.peerRoutes ?? {});
   const extra = [...Object.entries(opts.extraRoutes ?? {}), ...(separatePeers ? [] : peerRoutes)];
@@ -122,31 +133,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
   const admin = listen({
     hostname: web.listen, port: web.port, tls: certificate, hostAllowed: hostAllowlist(web.listen, web.hosts),
     maxRequestBodySize: MAX_RESTORE_BYTES + 1024,
-    async handler(req, client) {
-      const url = new URL(req.url);
-      const path = url.pathname;
-      try {
-        const mounted = matchMounted(extra, path);
-        if (mounted) return await mounted(capBody(req, MAX_UNAUTHENTICATED_BODY_BYTES), client);
-        if (path.startsWith('/api/')) {
-          const m = router.match(req.method, path);
-          if (!m) throw new ApplianceError('not-found', `no API route ${path}`);
-          if ('methods' in m) return withAllow(errorResponse(new ApplianceError('method-not-allowed', `use ${m.methods.join(', ')}`)), m.methods);
-          const isPublic = m.route.public === true;
-          const large = isPublic ? undefined : LARGE_BODY_ROUTES[path];
-          // Small limit before the gate; a route's larger one only once the gate has passed.
-          const capped = large === undefined ? capBody(req, MAX_UNAUTHENTICATED_BODY_BYTES) : req;
-          const session = auth.gate(capped, isPublic);
-          return await m.route.handler({ req: large === undefined ? capped : capBody(req, large), url, params: m.params, session, client });
-        }
-        capBody(req, MAX_UNAUTHENTICATED_BODY_BYTES);
-        const asset = req.method === 'GET' || req.method === 'HEAD' ? assets.get(path === '/index.html' ? '/' : path) : undefined;
-        if (asset) return assetResponse(asset);
-        return new Response('not found', { status: statusFor('not-found').http, headers: { 'Content-Type': 'text/plain' } });
-      } catch (err) {
-        return errorResponse(err, print);
-      }
+    routes: oneTable(api, { '/api/*': apiUnmatched }, mountedRoutes(extra), assetRoutes(assets)),
+    fallback(req) {
+      capBody(req, MAX_UNAUTHENTICATED_BODY_BYTES);
+      return new Response('not found', { status: statusFor('not-found').http, headers: { 'Content-Type': 'text/plain' } });
     },
+    onError: (err) => errorResponse(err, print),
   });
   const servers: Server<undefined>[] = [admin];
   const port = admin.port ?? web.port;
@@ -158,15 +150,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
     const peer = listen({
       hostname: web.peerListen, port: web.peerPort, tls: certificate, hostAllowed: hostAllowlist(web.peerListen, web.hosts),
       maxRequestBodySize: MAX_UNAUTHENTICATED_BODY_BYTES,
-      async handler(req, client) {
-        try {
-          const mounted = matchMounted(peerRoutes, new URL(req.url).pathname);
-          if (!mounted) return errorResponse(new ApplianceError('not-found', 'only the peer API is served here'), print);
-          return await mounted(capBody(req, MAX_UNAUTHENTICATED_BODY_BYTES), client);
-        } catch (err) {
-          return errorResponse(err, print);
-        }
-      },
+      routes: mountedRoutes(peerRoutes),
+      fallback: () => errorResponse(new ApplianceError('not-found', 'only the peer API is served here'), print),
+      onError: (err) => errorResponse(err, print),
     });
     servers.push(peer);
     peerPort = peer.port ?? web.peerPort;
@@ -209,10 +195,41 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
   };
 }
 
-/** The mounted handler for a path: a key ending in `/` matches the paths under it. */
-function matchMounted(routes: readonly [string, RouteHandler][], path: string): RouteHandler | undefined {
-  for (const [key, handler] of routes) if (key.endsWith('/') ? path.startsWith(key) : path === key) return handler;
-  return undefined;
+/**
+ * Mounted handlers as `routes` entries, for every method, bodies capped at 64 KiB: a key ending
+ * in `/` serves the paths under it (`/prefix/*`), any other key its path alone.
+ */
+function mountedRoutes(routes: readonly [string, RouteHandler][]): Record<string, ListenerRoute> {
+  return Object.fromEntries(routes.map(([key, handler]) => [key.endsWith('/') ? `${key}*` : key,
+    (req: Request, client: string) => handler(capBody(req, MAX_UNAUTHENTICATED_BODY_BYTES), client)]));
+}
+
+/** Under /api/ and matched by no route: 404; a method no route can take (PROPFIND, TRACE): 501 (RFC 9110 §15.6.2). */
+function apiUnmatched(req: Request): Response {
+  const path = new URL(req.url).pathname;
+  if (!(ROUTE_METHODS as readonly string[]).includes(req.method)) throw new ApplianceError('method-not-implemented', `${req.method} is not a method of this API`);
+  throw new ApplianceError('not-found', `no API route ${path}`);
+}
+
+/** The UI's files by path (the page also at /index.html), GET and HEAD; other methods fall back to 404. */
+function assetRoutes(assets: ReadonlyMap<string, Asset>): Record<string, ListenerRoute> {
+  const routes: Record<string, ListenerRoute> = {};
+  for (const [path, asset] of [...assets, ...(assets.has('/') ? [['/index.html', assets.get('/')!] as const] : [])]) {
+    routes[path] = { GET: (req) => (capBody(req, MAX_UNAUTHENTICATED_BODY_BYTES), assetResponse(asset)) };
+  }
+  return routes;
+}
+
+/** The listener's routes from their parts; a path claimed twice fails at start. */
+function oneTable(...parts: Record<string, ListenerRoute>[]): Record<string, ListenerRoute> {
+  const all: Record<string, ListenerRoute> = {};
+  for (const part of parts) {
+    for (const [path, route] of Object.entries(part)) {
+      if (path in all) throw new Error(`web: the path ${path} is served twice`);
+      all[path] = route;
+    }
+  }
+  return all;
 }
 
 /** A 405 names the methods the path takes (RFC 9110 §15.5.6). */
