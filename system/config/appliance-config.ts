@@ -223,7 +223,7 @@ const DEFAULTS = {
   },
   security: {
     anonymous_inbound: false, ban_after_failures: 5, failure_window: 300, rate_limit: 600, rate_window: 2,
-    ban_seconds: 1800, max_transactions: 20000,
+    ban_seconds: 1800, max_transactions: 100000,
   },
   control: { sample_schedule: '*/2 * * * * *' },
 };

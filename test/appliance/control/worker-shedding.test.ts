@@ -29,7 +29,7 @@ describe.skipIf(!hasSipp)('per-worker shedding under one hot flow', () => {
     // shows the same flow spread over both workers).
     t = await startTestControlSection(HOST, {
       sip: `trusted = ["${GATEWAY}/32"]`, control: 'min_workers = 2\nmax_workers = 2\nsample_schedule = "*/1 * * * * *"',
-      tables: '[overload]\nspread = false', extensions: { '601': PW },
+      tables: '[overload]\nspread = false\n[security]\nmax_transactions = 20000', extensions: { '601': PW },
     });
     ({ control, port } = t);
     const phonePort = await freePort(PHONE);
@@ -88,7 +88,7 @@ describe.skipIf(!hasSipp)('per-worker shedding under one hot flow', () => {
     expect(idle.shed).toBe(0);
     expect(idle.invites).toBe(0);
     // Bounded: refusals are stateless, and open transactions stay near the cap
-    // ([security] max_transactions, 20,000; in-dialog requests may use 25 % more).
+    // ([security] max_transactions, set to 20,000 here; in-dialog requests may use 25 % more).
     expect(hot.maxOpen).toBeLessThanOrEqual(25_000);
     expect(hot.shed).toBeGreaterThanOrEqual(refused * 0.9);
 
