@@ -60,6 +60,12 @@ export class AdmissionControl {
   shedLocal = 0;
   /** The event-loop lag measured at the last tick, ms (load-monitor.ts). */
   lagMs = 0;
+  /**
+   * Transactions that had their final response at the last load tick and are kept only for
+   * their timers (RFC 3261 §17: Timer J/K/L/M, up to 32 s). They hold ~1 KB each and no work
+   * is left in them, so overload judges the others: open minus these.
+   */
+  lingering = 0;
   /** New dialogs and registrations offered since start (emergency calls aside). */
   offered = 0;
   /** Asked with the time at each offer: lets the load monitor judge a loop too busy to run its timer (load-monitor.ts). */

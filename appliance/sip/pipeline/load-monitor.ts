@@ -6,6 +6,8 @@ import { nextAdmitShare } from './worker-load.ts';
 export interface LoadSource {
   readonly admission: AdmissionControl;
   readonly openTransactions: number;
+  /** Transactions still waiting for a final response (a scan: read only when it matters). */
+  readonly pendingTransactions: number;
 }
 
 /** The tick: short enough that a saturated worker sheds within a fraction of a second. */
@@ -63,8 +65,14 @@ export class LoadMonitor {
       const offeredPerSecond = ((a.offered - this.lastOffered) * 1000) / Math.max(1, now - this.lastAt);
       this.lastOffered = a.offered;
       this.lastAt = now;
+      // Only transactions with work left count (admission-control.ts `lingering`); the scan for
+      // them runs only from half the shedding share of the cap, below which no share changes.
+      const open = this.source.openTransactions;
+      const matters = open * 200 >= this.maxTransactions * this.cfg.shedOpenPercent;
+      const active = matters ? Math.min(open, this.source.pendingTransactions) : open;
+      a.lingering = open - active;
       a.localShare = nextAdmitShare(a.localShare, {
-        lagMs: this.lagMs, previousLagMs, offeredPerSecond, openTransactions: this.source.openTransactions, maxTransactions: this.maxTransactions,
+        lagMs: this.lagMs, previousLagMs, offeredPerSecond, openTransactions: active, maxTransactions: this.maxTransactions,
       }, this.cfg);
       this.onTick?.(a.localShare, this.lagMs);
     } catch {

@@ -44,8 +44,11 @@ export const transaction: Stage<Uses> = {
     }
     // A hard bound on state (issue 10): new work beyond the cap is refused statelessly; requests
     // inside a dialog keep a margin so calls in progress can still end.
+    // Counted: transactions with work left (open minus those kept only for their timers at the
+    // last load tick); all of them together are bounded at 4 x the cap (memory, ~1 KB each).
     const cap = services.settings.maxTransactions;
-    const open = services.openTransactions;
+    const all = services.openTransactions;
+    const open = Math.max(all - services.admission.lingering, all / 4);
     if (open >= cap && (!req.headers.to.params.tag || open >= cap * 1.25)) {
       services.admission.shed++;
       services.reply(ctx, statusFor('overloaded').sip, 'Service Unavailable', { 'retry-after': String(services.admission.retryAfter) });
