@@ -14,6 +14,7 @@ import { start, type Proc } from '../sip-cps-lib/processes.ts';
 import { waitForOptions } from '../sip-cps-lib/readiness.ts';
 import { tail } from '../sip-cps-lib/sut.ts';
 import { EventLog } from '../workers-cps-lib/event-log.ts';
+import { benchApplianceToml } from '../sip-cps-lib/appliance-toml.ts';
 
 /** Where the appliance listens and what it is given. */
 export interface ApplianceSetup {
@@ -47,24 +48,10 @@ export class ApplianceProc {
 
   /** Writes the config (2 workers, max_workers = 2, DNS off, web on a free port) and the extensions. */
   prepare(): void {
-    writeFileSync(this.configPath, [
-      `data_dir = "${this.dataDir}"`,
-      '[sip]',
-      `listen = "${this.s.host}"`,
-      `port = ${this.s.port}`,
-      'domain = "office.lan"',
-      'transports = ["udp"]',
-      `trusted = [${this.s.trusted.map((a) => `"${a}/32"`).join(', ')}]`,
-      '[dns]',
-      'enabled = false',
-      '[web]',
-      `listen = "${this.s.host}"`,
-      'port = 0',
-      '[control]',
-      'min_workers = 2',
-      'max_workers = 2',
-      '',
-    ].join('\n'));
+    writeFileSync(this.configPath, benchApplianceToml({
+      dataDir: this.dataDir, host: this.s.host, port: this.s.port, trusted: this.s.trusted, webPort: 0,
+      extra: ['[control]', 'min_workers = 2', 'max_workers = 2'],
+    }));
     // Straight into the store, as test/support/control-section.ts does: one CLI process per
     // extension would take minutes for a thousand.
     const config = loadConfig(this.configPath);

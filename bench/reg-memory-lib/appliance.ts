@@ -15,6 +15,7 @@ import { start, type Proc } from '../sip-cps-lib/processes.ts';
 import { waitForOptions } from '../sip-cps-lib/readiness.ts';
 import { tail } from '../sip-cps-lib/sut.ts';
 import { EventLog } from '../workers-cps-lib/event-log.ts';
+import { benchApplianceToml } from '../sip-cps-lib/appliance-toml.ts';
 
 export interface Setup {
   readonly repo: string;
@@ -52,25 +53,13 @@ export class MemoryAppliance {
 
   /** Writes the config and restores `numbers` as extensions (no passwords: the sources are trusted); returns the ms the restore took. */
   async prepare(numbers: readonly string[]): Promise<number> {
-    writeFileSync(this.configPath, [
-      `data_dir = "${this.dataDir}"`,
-      '[sip]',
-      `listen = "${this.s.host}"`,
-      `port = ${this.s.port}`,
-      'domain = "office.lan"',
-      'transports = ["udp"]',
-      `trusted = [${this.s.trusted.map((a) => `"${a}/32"`).join(', ')}]`,
-      '[dns]',
-      'enabled = false',
-      '[web]',
-      `listen = "${this.s.host}"`,
-      'port = 0',
-      '[control]',
-      `min_workers = ${this.s.workers}`,
-      `max_workers = ${this.s.workers}`,
-      ...(this.s.maxTransactions ? ['[security]', `max_transactions = ${this.s.maxTransactions}`] : []),
-      '',
-    ].join('\n'));
+    writeFileSync(this.configPath, benchApplianceToml({
+      dataDir: this.dataDir, host: this.s.host, port: this.s.port, trusted: this.s.trusted, webPort: 0,
+      extra: [
+        '[control]', `min_workers = ${this.s.workers}`, `max_workers = ${this.s.workers}`,
+        ...(this.s.maxTransactions ? ['[security]', `max_transactions = ${this.s.maxTransactions}`] : []),
+      ],
+    }));
     const config = loadConfig(this.configPath);
     const doc = {
       format: BACKUP_FORMAT, version: BACKUP_VERSION, createdAt: new Date().toISOString(), appliance: 'bench', domain: 'office.lan', secrets: false,

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, start, type Proc } from './processes.ts';
 import { waitForOptions } from './readiness.ts';
+import { benchApplianceToml } from './appliance-toml.ts';
 import { EventLog } from '../workers-cps-lib/event-log.ts';
 import { SutUnavailable, tail, type Sut, type SutContext } from './sut.ts';
 
@@ -35,26 +36,12 @@ export class ApplianceSut implements Sut {
     if (!existsSync(this.bun)) throw new SutUnavailable(`${this.bun} missing (npm install?)`);
     if (!existsSync(this.main)) throw new SutUnavailable(`${this.main} missing`);
     const config = join(ctx.dir, 'appliance.toml');
-    writeFileSync(config, [
-      `data_dir = "${join(ctx.dir, 'data')}"`,
-      '[sip]',
-      `listen = "${this.host}"`,
-      `port = ${this.port}`,
-      `domain = "${ctx.domain}"`,
-      'transports = ["udp"]',
-      `trusted = [${ctx.trusted.map((a) => `"${a}/32"`).join(', ')}]`,
-      '[dns]',
-      'enabled = false',
-      '[web]',
-      `listen = "${this.host}"`,
-      `port = ${this.webPort}`,
+    writeFileSync(config, benchApplianceToml({
+      dataDir: join(ctx.dir, 'data'), host: this.host, port: this.port, domain: ctx.domain, trusted: ctx.trusted, webPort: this.webPort,
       // No per-source flood ban (pike): the load generators send thousands of requests a
       // second from one address, and Kamailio's bench config loads no pike either.
-      '[security]',
-      'rate_limit = 0',
-      ...this.extraToml,
-      '',
-    ].join('\n'));
+      extra: ['[security]', 'rate_limit = 0', ...this.extraToml],
+    }));
     await this.addExtensions(ctx, config);
 
     this.events = new EventLog(join(ctx.dir, 'data'));
