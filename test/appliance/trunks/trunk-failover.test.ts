@@ -97,9 +97,15 @@ describe.skipIf(!HAVE)('fail-over to a second trunk (two real providers)', () =>
     // The second call never tried the silent provider: it was down on every worker (trunk.unreachable).
     expect(nextMs).toBeLessThan(3000);
     console.log(`first provider gone: first call answered over the backup after ${firstMs} ms, the next after ${nextMs} ms`);
-    expect(t.control.store.events.recent(10, 'trunk.unreachable').some((e) => e.message.includes('trunk provider'))).toBe(true);
     await until(() => records().filter((c) => c.routedTo?.startsWith('+1312555000') && c.endedAt !== null).length === 2);
-    expect(records().filter((c) => c.routedTo?.startsWith('+1312555000')).map((c) => [c.trunk, c.result])).toEqual([['backup', 200], ['backup', 200]]);
+    const ours = records().filter((c) => c.routedTo?.startsWith('+1312555000'));
+    const unreachable = t.control.store.events.recent(10, 'trunk.unreachable');
+    // What a failure here needs to be understood (it failed once in CI, timing unknown).
+    if (!unreachable.some((e) => e.message.includes('trunk provider')) || ours.some((c) => c.trunk !== 'backup' || c.result !== 200)) {
+      console.log('trunk-failover diagnostics', JSON.stringify({ ours, unreachable, events: t.control.store.events.recent(30) }));
+    }
+    expect(unreachable.some((e) => e.message.includes('trunk provider'))).toBe(true);
+    expect(ours.map((c) => [c.trunk, c.result])).toEqual([['backup', 200], ['backup', 200]]);
   }, 40_000);
 
   test('the provider gone shows as down within seconds (OPTIONS keep-alive, keepalive = 1), not at the next registration refresh', async () => {
