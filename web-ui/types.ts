@@ -1,9 +1,9 @@
 /**
- * Shapes of the API's replies, as the UI uses them (docs/API.md). Where the API declares its
- * reply's type (an interface, or a `present…` function's return type), the UI imports it
- * (`import type`: erased, nothing of the server reaches the bundle); FIXME: Snapshot,
- * Extension, RingGroup, CallFeatures, FeatureCodes and the enumerations are still copies of
- * what the routes build inline or in functions they do not export.
+ * Shapes of the API's replies, as the UI uses them (docs/API.md): each is the type of what the
+ * route sends (an interface, or a `present…` function's return type), imported with
+ * `import type` (erased, nothing of the server reaches the bundle), never a copy: a field the
+ * API renames breaks the UI's type check (`tsc -p .` covers web-ui/). What a route adds to a
+ * presented value (a trunk's `origin`, a DNS record's `editedOn`) is still written here.
  */
 import type { DashboardSample } from '../appliance/web/api/dashboard-sample.ts';
 import type { PeerRow, WorkerSummary } from '../appliance/web/appliance-view.ts';
@@ -15,6 +15,11 @@ import type { ActiveCall, EndedCall } from '../appliance/control/calls-view.ts';
 import type { DialPlanView } from '../appliance/web/api/dial-plan-api.ts';
 import type { presentTrunk } from '../appliance/trunks/trunk-status.ts';
 import type { ListedRecord } from '../appliance/dns/admin-records.ts';
+import type { LiveSnapshot } from '../appliance/web/api/live-api.ts';
+import type { ExtensionView } from '../appliance/web/api/extensions-api.ts';
+import type { CallFeaturesView, FeatureCodesView, RingGroupView } from '../appliance/web/api/ring-groups-api.ts';
+import type { DigestPolicy as StoredDigestPolicy, ExtensionCallClass } from '../system/store/extensions-store.ts';
+import type { Origin as LineOrigin } from '../appliance/trunks/outside-line.ts';
 
 /** One dashboard sample (`GET /api/dashboard`, live stream): the API's own type. */
 export type Sample = DashboardSample;
@@ -29,25 +34,14 @@ export type Peer = PeerRow;
 export type EventEntry = EventRecord;
 /** A call ringing now, from the busy lamps (`snapshot.calls.ringing`): the API's own type. */
 export type RingingCall = RingingCallView;
-export interface Snapshot {
-  registrations: Registration[];
-  calls: { active: Call[]; ringing?: RingingCall[]; recent: Call[] };
-  workers: Worker[];
-  peers: Peer[];
-  events: EventEntry[];
-}
-/** Digest algorithms an extension's phones are challenged with. */
-export type DigestPolicy = 'default' | 'md5' | 'both' | 'sha-256';
-export interface Extension {
-  number: string; displayName: string; e164: string | null; digest: DigestPolicy; sha256Learnt: string[];
-  createdAt: number; updatedAt: number; registered: number;
-  /** The peer group member its last edit was made on (null: before replication, or no peers). */
-  editedOn: string | null;
-  /** Outside-call permissions (docs/TRUNKS.md "Permissions of an extension"). */
-  callClass: CallClass; maxOutsideCalls: number; outsideCallsPerHour: number; outboundCallerId: string | null;
-}
-/** The dial plan's call classes, cheapest first (system/config/trunk-config.ts). */
-export type CallClass = 'internal' | 'local' | 'national' | 'international' | 'premium';
+/** The live stream's lists (`event: snapshot`, and `GET /api/status`): the API's liveSnapshot. */
+export type Snapshot = LiveSnapshot;
+/** Digest algorithms an extension's phones are challenged with: the store's. */
+export type DigestPolicy = StoredDigestPolicy;
+/** An extension (`GET /api/extensions`): the API's presentExtension. */
+export type Extension = ExtensionView;
+/** The call classes an extension or ring group may call, cheapest first: the store's. */
+export type CallClass = ExtensionCallClass;
 /** A trunk's registration state and account (`GET /api/trunks`; never the password): presentTrunk, and what the route adds. */
 export type Trunk = ReturnType<typeof presentTrunk> & {
   /** `config`: fixed, edited in the configuration file; `store`: added in the UI or CLI, editable. */
@@ -55,8 +49,8 @@ export type Trunk = ReturnType<typeof presentTrunk> & {
   /** The peer group member a stored trunk's last edit was made on (null: from the config file, before replication, or no peers). */
   editedOn?: string | null;
 };
-/** Where a trunk, route or inbound number comes from (docs/TRUNKS.md "Who owns what"). */
-export type Origin = 'config' | 'store';
+/** Where a trunk, route or inbound number comes from (docs/TRUNKS.md "Who owns what"): the outside line's. */
+export type Origin = LineOrigin['from'];
 /** The configured dial plan (`GET /api/dial-plan`): the API's own type. */
 export type DialPlan = DialPlanView;
 /** A DNS record (`GET /api/dns` `records`): the admin service's listed record, as the route sends it. */
@@ -66,24 +60,11 @@ export type DnsRecord = Omit<ListedRecord, 'derived'> & {
   /** The peer group member an admin record's last edit was made on (null: derived, before replication, or no peers). */
   editedOn?: string | null;
 };
-/** A ring group (`GET /api/groups`; docs/PBX.md). Members in hunt order. */
-export interface RingGroup {
-  number: string; name: string; strategy: 'ring-all' | 'hunt'; members: string[]; ringSeconds: number; timeoutSeconds: number; fallback: string | null;
-  /** The group's permissions for its outside members (docs/PBX.md). */
-  callClass: string; maxOutsideCalls: number; outsideCallsPerHour: number;
-  /** The peer group member its last edit was made on (null: before replication, or no peers). */
-  editedOn?: string | null;
-}
-/** An extension's forwarding and do-not-disturb (`GET /api/features`). */
-export interface CallFeatures {
-  extension: string; dnd: boolean; forwardAlways: string | null; forwardBusy: string | null; forwardNoAnswer: string | null; noAnswerSeconds: number; forwardUnreachable: string | null;
-  /** Its own voicemail server; null: the office's. */
-  voicemailUri: string | null;
-}
-/** The phones' feature codes and the voicemail server (`GET /api/feature-codes`). */
-export interface FeatureCodes {
-  codes: { code: string; action: string }[];
-  voicemail: { uri: string; onBusy: boolean; onNoAnswer: boolean; noAnswerSeconds: number } | null;
-}
+/** A ring group (`GET /api/groups`; docs/PBX.md), members in hunt order: the API's presentGroup. */
+export type RingGroup = RingGroupView;
+/** An extension's forwarding and do-not-disturb (`GET /api/features`): the API's presentFeatures. */
+export type CallFeatures = CallFeaturesView;
+/** The phones' feature codes and the voicemail server (`GET /api/feature-codes`): the API's presentFeatureCodes. */
+export type FeatureCodes = FeatureCodesView;
 /** A busy lamp (`GET /api/lamps`): an extension with a dialog now; one not listed is idle. The API's presentLamp. */
 export type Lamp = ReturnType<typeof presentLamp>;

@@ -27,8 +27,24 @@ describe('web-ui and the API types', () => {
   });
 
   test('types.ts takes the API\'s own reply types', () => {
-    expect(serverImports(join(ROOT, 'types.ts')).length).toBeGreaterThanOrEqual(8);
+    expect(serverImports(join(ROOT, 'types.ts')).length).toBeGreaterThanOrEqual(14);
   });
+
+  // A copy of a reply's shape would let the API rename a field without the UI's type check
+  // (tsc -p . covers web-ui/) noticing; an alias of the producer's type cannot drift.
+  test('types.ts declares no reply shape of its own', () => {
+    const text = readFileSync(join(ROOT, 'types.ts'), 'utf8');
+    expect(text).not.toMatch(/^\s*(export\s+)?interface\s/m);
+  });
+
+  const imported = new Set([...readFileSync(join(ROOT, 'types.ts'), 'utf8').matchAll(/^import type \{([^}]*)\}/gm)]
+    .flatMap((m) => m[1].split(',').map((n) => n.trim().split(/\s+as\s+/).pop()!)));
+  test.each(['Snapshot', 'Extension', 'RingGroup', 'CallFeatures', 'FeatureCodes', 'DigestPolicy', 'CallClass', 'Origin', 'Sample', 'CallRecord', 'DialPlan'])(
+    '%s is the producer\'s type, not a copy', (name) => {
+      const rhs = new RegExp(`^export type ${name} = (\\w+)[\\[;<]`, 'm').exec(readFileSync(join(ROOT, 'types.ts'), 'utf8'))?.[1];
+      expect(rhs).toBeDefined();
+      expect(imported.has(rhs!)).toBe(true);
+    });
 
   test.each(files.map((f) => [f.slice(ROOT.length + 1)]))('%s imports the server only as types', (rel) => {
     for (const line of serverImports(join(ROOT, rel))) expect(line).toMatch(/^(import|export) type /);

@@ -8,13 +8,16 @@ import type { ApiDeps } from './api-deps.ts';
 import { editedOn } from './edited-on.ts';
 
 /** An extension as the API shows it: never the HA1 hashes. `editedOn`: the member of the peer group its last edit was made on (issue 19). */
-function present(e: ExtensionRecord, registered: number, sha256Learnt: readonly string[], editedOn: string | null = null) {
+export function presentExtension(e: ExtensionRecord, registered: number, sha256Learnt: readonly string[], editedOn: string | null = null) {
   return {
     editedOn,
     number: e.number, displayName: e.displayName, e164: e.e164, digest: e.digest, sha256Learnt, createdAt: e.createdAt, updatedAt: e.updatedAt, registered,
     callClass: e.callClass, maxOutsideCalls: e.maxOutsideCalls, outsideCallsPerHour: e.outsideCallsPerHour, outboundCallerId: e.outboundCallerId,
   };
 }
+
+/** An extension of `GET /api/extensions` (and the reply to a POST or PUT): the UI's `Extension`. */
+export type ExtensionView = ReturnType<typeof presentExtension>;
 
 /** The outside-call permission fields of a request body (validated by outside-call-permissions.ts). */
 const PERMISSION_FIELDS = ['callClass', 'maxOutsideCalls', 'outsideCallsPerHour', 'outboundCallerId'];
@@ -43,7 +46,7 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
     {
       method: 'GET', path: '/api/extensions', handler: () => {
         const counts = countByNumber();
-        return json(service.list().map((e) => present(e, counts.get(e.number) ?? 0, service.learntSha256(e.number), editedOn({ config, store }, 'extension', e.number))));
+        return json(service.list().map((e) => presentExtension(e, counts.get(e.number) ?? 0, service.learntSha256(e.number), editedOn({ config, store }, 'extension', e.number))));
       },
     },
     {
@@ -58,7 +61,7 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
           ...permissions(f),
         });
         changed();
-        return json(present(rec, 0, []), 201);
+        return json(presentExtension(rec, 0, []), 201);
       },
     },
     {
@@ -99,7 +102,7 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
           ...permissions(f),
         });
         changed();
-        return json(present(rec, countByNumber().get(rec.number) ?? 0, service.learntSha256(rec.number)));
+        return json(presentExtension(rec, countByNumber().get(rec.number) ?? 0, service.learntSha256(rec.number)));
       },
     },
     {

@@ -12,13 +12,30 @@ const SNAPSHOT_MS = 1000;
 const KEEPALIVE_MS = 5000;
 
 /**
+ * The lists the live stream sends as one `snapshot` event whenever one of them changes (and
+ * `/api/status` with the latest sample): the UI's `Snapshot` is this function's return type.
+ */
+export function liveSnapshot({ view, store, config }: Pick<ApiDeps, 'view' | 'store' | 'config'>) {
+  return {
+    registrations: view.registrations().map((b) => presentBinding(b, config.sip.domain)),
+    calls: { active: view.activeCalls(), ringing: ringingCalls(view.lamps()), recent: view.recentCalls(20) },
+    workers: view.workers(),
+    peers: view.peers(),
+    events: store.events.recent(10),
+  };
+}
+
+/** The live stream's snapshot (`event: snapshot`), as the UI reads it. */
+export type LiveSnapshot = ReturnType<typeof liveSnapshot>;
+
+/**
  * The dashboard's data: the latest status, the sample history, and a live stream (Server-Sent
  * Events, HTML Living Standard §9.2) of each new sample plus a snapshot of the lists whenever
  * one of them changes. SSE rather than WebSocket: one direction is all the UI needs, and it
  * rides the same cookie session as every other request.
  */
 export function liveRoutes(deps: ApiDeps, sessions: SessionTable): { routes: Route[]; stop(): void } {
-  const { view, store } = deps;
+  const { view } = deps;
   // Registration counts at each sample, since OperatingState does not carry them.
   const regCounts = new Map<number, number>();
   const unsubscribe = view.onSample((s) => {
@@ -27,13 +44,7 @@ export function liveRoutes(deps: ApiDeps, sessions: SessionTable): { routes: Rou
   });
   const sampleOf = (s: Parameters<typeof dashboardSample>[0]) => dashboardSample(s, regCounts.get(s.ts) ?? null);
 
-  const snapshot = () => ({
-    registrations: view.registrations().map((b) => presentBinding(b, deps.config.sip.domain)),
-    calls: { active: view.activeCalls(), ringing: ringingCalls(view.lamps()), recent: view.recentCalls(20) },
-    workers: view.workers(),
-    peers: view.peers(),
-    events: store.events.recent(10),
-  });
+  const snapshot = () => liveSnapshot(deps);
 
   const routes: Route[] = [
     {

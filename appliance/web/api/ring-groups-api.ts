@@ -1,3 +1,4 @@
+import type { ApplianceConfig } from '../../../system/config/index.ts';
 import { ValidationError } from '../../../system/errors/index.ts';
 import type { CallFeatures, RingGroupRecord } from '../../../system/store/index.ts';
 import { CallFeaturesService } from '../../admin/call-features-service.ts';
@@ -13,21 +14,45 @@ import { featureCodeList } from '../../sip/pbx/feature-code.ts';
 const GROUP_FIELDS = ['number', 'name', 'strategy', 'members', 'ringSeconds', 'timeoutSeconds', 'fallback', 'callClass', 'maxOutsideCalls', 'outsideCallsPerHour'];
 const FEATURE_FIELDS = ['dnd', 'forwardAlways', 'forwardBusy', 'forwardNoAnswer', 'noAnswerSeconds', 'forwardUnreachable', 'voicemailUri'];
 
-function presentGroup(g: RingGroupRecord) {
+/**
+ * A ring group as the API shows it (`GET /api/groups`, members in hunt order; docs/PBX.md).
+ * `editedOn`: the member of the peer group its last edit was made on (issue 19; null: before
+ * replication, no peers, or a reply to a POST or PUT).
+ */
+export function presentGroup(g: RingGroupRecord, editedOn: string | null = null) {
   return {
     number: g.number, name: g.name, strategy: g.strategy, members: g.members, ringSeconds: g.ringSeconds,
     timeoutSeconds: g.timeoutSeconds, fallback: g.fallback, callClass: g.callClass, maxOutsideCalls: g.maxOutsideCalls,
-    outsideCallsPerHour: g.outsideCallsPerHour, createdAt: g.createdAt, updatedAt: g.updatedAt,
+    outsideCallsPerHour: g.outsideCallsPerHour, createdAt: g.createdAt, updatedAt: g.updatedAt, editedOn,
   };
 }
 
-function presentFeatures(f: CallFeatures) {
+/** A ring group of `GET /api/groups`: the UI's `RingGroup`. */
+export type RingGroupView = ReturnType<typeof presentGroup>;
+
+/** An extension's forwarding and do-not-disturb (`GET /api/features`, `/api/extensions/:number/features`). */
+export function presentFeatures(f: CallFeatures) {
   return {
     extension: f.extension, dnd: f.dnd, forwardAlways: f.forwardAlways, forwardBusy: f.forwardBusy,
     forwardNoAnswer: f.forwardNoAnswer, noAnswerSeconds: f.noAnswerSeconds, forwardUnreachable: f.forwardUnreachable,
     voicemailUri: f.voicemailUri,
   };
 }
+
+/** An extension's forwarding as the API sends it: the UI's `CallFeatures`. */
+export type CallFeaturesView = ReturnType<typeof presentFeatures>;
+
+/** What the phones dial (`[feature_codes]`) and where unanswered calls go (`[voicemail]`): `GET /api/feature-codes`. */
+export function presentFeatureCodes(config: Pick<ApplianceConfig, 'featureCodes' | 'voicemail'>) {
+  const vm = config.voicemail;
+  return {
+    codes: featureCodeList(config.featureCodes),
+    voicemail: vm.uri ? { uri: vm.uri, onBusy: vm.onBusy, onNoAnswer: vm.onNoAnswer, noAnswerSeconds: vm.noAnswerSeconds } : null,
+  };
+}
+
+/** The feature codes and voicemail server as the API sends them: the UI's `FeatureCodes`. */
+export type FeatureCodesView = ReturnType<typeof presentFeatureCodes>;
 
 /** A member list from a JSON body: an array of short strings (the service checks they are extensions or outside numbers). */
 function members(body: Record<string, unknown>): string[] | undefined {
@@ -59,7 +84,7 @@ export function ringGroupRoutes({ config, store }: ApiDeps): Route[] {
   const groups = new RingGroupService(store, config.emergency.numbers, config.voicemail.uri !== undefined, outsideMemberCheck(config, store));
   const features = new CallFeaturesService(store, outsideForwardCheck(config, store), voicemailUriCheck(config, store));
   return [
-    { method: 'GET', path: '/api/groups', handler: () => json(groups.list().map((g) => ({ ...presentGroup(g), editedOn: editedOn({ config, store }, 'ring-group', g.number) }))) },
+    { method: 'GET', path: '/api/groups', handler: () => json(groups.list().map((g) => presentGroup(g, editedOn({ config, store }, 'ring-group', g.number)))) },
     {
       method: 'POST', path: '/api/groups', handler: async ({ req }) => {
         const body = await readJsonObject(req);
@@ -83,12 +108,7 @@ export function ringGroupRoutes({ config, store }: ApiDeps): Route[] {
     // Every extension's forwarding and DND in one list (the Forwarding page), nothing set = the defaults.
     { method: 'GET', path: '/api/features', handler: () => json(store.extensions.list().map((e) => presentFeatures(store.callFeatures.get(e.number)))) },
     // What the phones dial (`[feature_codes]`) and where unanswered calls go (`[voicemail]`): read-only, from the config.
-    {
-      method: 'GET', path: '/api/feature-codes', handler: () => json({
-        codes: featureCodeList(config.featureCodes),
-        voicemail: config.voicemail.uri ? { uri: config.voicemail.uri, onBusy: config.voicemail.onBusy, onNoAnswer: config.voicemail.onNoAnswer, noAnswerSeconds: config.voicemail.noAnswerSeconds } : null,
-      }),
-    },
+    { method: 'GET', path: '/api/feature-codes', handler: () => json(presentFeatureCodes(config)) },
     { method: 'GET', path: '/api/extensions/:number/features', handler: ({ params }) => json(presentFeatures(features.get(params.number))) },
     {
       method: 'PUT', path: '/api/extensions/:number/features', handler: async ({ req, params }) => {
