@@ -6,7 +6,7 @@ import { nextAdmitShare } from './worker-load.ts';
 export interface LoadSource {
   readonly admission: AdmissionControl;
   readonly openTransactions: number;
-  /** Transactions still waiting for a final response (a scan: read only when it matters). */
+  /** Transactions still waiting for a final response (a count, O(1): transaction-layer.ts). */
   readonly pendingTransactions: number;
 }
 
@@ -65,11 +65,9 @@ export class LoadMonitor {
       const offeredPerSecond = ((a.offered - this.lastOffered) * 1000) / Math.max(1, now - this.lastAt);
       this.lastOffered = a.offered;
       this.lastAt = now;
-      // Only transactions with work left count (admission-control.ts `lingering`); the scan for
-      // them runs only from half the shedding share of the cap, below which no share changes.
+      // Only transactions with work left count (admission-control.ts `lingering`).
       const open = this.source.openTransactions;
-      const matters = open * 200 >= this.maxTransactions * this.cfg.shedOpenPercent;
-      const active = matters ? Math.min(open, this.source.pendingTransactions) : open;
+      const active = Math.min(open, this.source.pendingTransactions);
       a.lingering = open - active;
       a.localShare = nextAdmitShare(a.localShare, {
         lagMs: this.lagMs, previousLagMs, offeredPerSecond, openTransactions: active, maxTransactions: this.maxTransactions,

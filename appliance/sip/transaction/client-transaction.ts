@@ -2,6 +2,7 @@ import { encodeMessage } from '../message/encode.ts';
 import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { Destination, SipTransport } from '../transport/transport.ts';
 import { T2, TIMER_A, TIMER_B, TIMER_D, TIMER_E, TIMER_F, TIMER_K, TIMER_M } from './timers.ts';
+import type { TransactionOwner } from './transaction-owner.ts';
 
 /** Client transaction states (RFC 3261 §17.1; "accepted" from RFC 6026 §7.2). */
 export type ClientState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
@@ -61,7 +62,7 @@ export class ClientTransaction {
     readonly dest: Destination,
     private readonly transport: SipTransport,
     user: ClientTransactionUser,
-    private readonly onTerminated: (t: ClientTransaction) => void,
+    private readonly owner: TransactionOwner<ClientTransaction>,
   ) {
     this.req = request;
     this.user = user;
@@ -132,6 +133,7 @@ export class ClientTransaction {
     const user = this.user;
     if (this.isInvite && s < 300) {
       // 2xx: the ACK is end to end (§17.1.1.2); stay Accepted for its retransmissions (RFC 6026 §7.2).
+      this.owner.settled(this);
       this.state = 'accepted';
       this.timeout = setTimeout(end, TIMER_M, this);
       try {
@@ -145,6 +147,7 @@ export class ClientTransaction {
       this.ackBytes = encodeMessage(buildAck(this.req, res));
       this.transport.send(this.dest, this.ackBytes);
     }
+    this.owner.settled(this);
     this.state = 'completed';
     const linger = this.dest.transport !== 'udp' ? 0 : this.isInvite ? TIMER_D : TIMER_K;
     if (linger === 0) this.terminate();
@@ -161,8 +164,9 @@ export class ClientTransaction {
     clearTimeout(this.timeout);
     this.timeout = undefined;
     if (this.state === 'terminated') return;
+    if (this.state !== 'completed' && this.state !== 'accepted') this.owner.settled(this);
     this.state = 'terminated';
-    this.onTerminated(this);
+    this.owner.terminated(this);
   }
 
   private fail(reason?: string): void {

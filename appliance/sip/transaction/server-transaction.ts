@@ -3,6 +3,7 @@ import type { SipRequest, SipResponse, Source } from '../message/types.ts';
 import { responseTarget } from '../message/via.ts';
 import type { Destination, SipTransport } from '../transport/transport.ts';
 import { T2, TIMER_G, TIMER_H, TIMER_I, TIMER_J, TIMER_L } from './timers.ts';
+import type { TransactionOwner } from './transaction-owner.ts';
 
 /** A lingering transaction's timer calls this: no closure per timer (issue 12, memory per transaction). */
 function end(t: ServerTransaction): void {
@@ -50,7 +51,7 @@ export class ServerTransaction {
     request: SipRequest,
     source: Source,
     private readonly transport: SipTransport,
-    private readonly onTerminated: (t: ServerTransaction) => void,
+    private readonly owner: TransactionOwner<ServerTransaction>,
   ) {
     this.req = request;
     this.method = request.method;
@@ -128,11 +129,13 @@ export class ServerTransaction {
     this.timer = this.retransmit = undefined;
     this.lastBytes = undefined;
     if (this.state === 'terminated') return;
+    if (!this.isFinal) this.owner.settled(this);
     this.state = 'terminated';
-    this.onTerminated(this);
+    this.owner.terminated(this);
   }
 
   private setState(state: ServerState, timeout: number): void {
+    if (!this.isFinal) this.owner.settled(this);
     this.state = state;
     clearTimeout(this.timer);
     if (timeout <= 0) this.terminate();
