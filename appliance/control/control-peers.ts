@@ -76,6 +76,11 @@ export function startControlPeers(d: ControlPeersDeps): { peers: PeerService; se
     applyRemote: (changes) => fanOutBindings(changes, { kind: 'peer' }, { store, pool, peers }),
     localBindings: () => store.registrations.loadActive(),
     localRemovals: () => store.registrations.tombstones(),
+    // Issue 19: a peer's removals of bindings never held here are bounded (tombstone-cap.ts).
+    bindingTombstones: {
+      count: () => ({ live: store.registrations.countActive(), tombstones: store.registrations.tombstoneCount() }),
+      known: (aor, contact) => store.registrations.storedVersion(aor, contact) > 0 || store.registrations.removedVersion(aor, contact) > 0,
+    },
     // Issue 10 finding 9: a peer's bindings only for our extensions, with our registrar's limits.
     bindingRules: {
       domain: config.sip.domain,

@@ -3,6 +3,7 @@ import { CONFIG_BATCH, checkConfigRows, type ConfigRowRules } from './config-row
 import { linkKey, openFromLink, sealForLink } from './config-secrets.ts';
 import type { PeerLink } from './peer-link.ts';
 import type { EventKind } from '../../system/log/event-kinds.ts';
+import { capTombstones, TombstoneCapLog } from './tombstone-cap.ts';
 
 /** Path of the peer API entry that takes replicated configuration rows. */
 export const CONFIG_PATH = '/peer/config';
@@ -24,6 +25,8 @@ export interface ConfigReplicationDeps {
   /** Rows from a peer were applied: the workers reload what they cache. */
   readonly onApplied: () => void;
   readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
+  /** Where dropped tombstones are counted (one log for configuration and bindings); absent: its own. */
+  readonly capLog?: TombstoneCapLog;
 }
 
 /** The answer to a /peer/config request. */
@@ -31,6 +34,8 @@ export interface ConfigResponse {
   readonly applied: number;
   readonly older: number;
   readonly rejected: number;
+  /** Tombstones for rows never held here, dropped: the table's bound is reached (tombstone-cap.ts). */
+  readonly capped?: number;
 }
 
 /**
@@ -49,8 +54,12 @@ export class ConfigReplication {
   private readonly retryAt = new Map<string, number>();
   private timer?: ReturnType<typeof setInterval>;
   private lastPurge = 0;
+  /** Tombstones dropped at the bound, per peer and kind (logged once a minute per peer). */
+  readonly capped: TombstoneCapLog;
 
-  constructor(private readonly deps: ConfigReplicationDeps) {}
+  constructor(private readonly deps: ConfigReplicationDeps) {
+    this.capped = deps.capLog ?? new TombstoneCapLog(deps.log);
+  }
 
   start(): void {
     if (this.deps.links.length === 0) return;
@@ -97,16 +106,25 @@ export class ConfigReplication {
       if (!key) throw new Error('no shared secret with this peer');
       return openFromLink(key, trunk, sealed);
     });
-    const outcome = this.deps.versions.apply(verdict.accepted);
+    // A tombstone for a row never held here only while its kind's table has room (tombstone-cap.ts).
+    const counts = this.deps.versions.counts();
+    const { kept, dropped } = capTombstones(verdict.accepted, {
+      isTombstone: (r) => r.deleted, key: (r) => `${r.kind}\u0000${r.key}`, table: (r) => r.kind,
+      known: (r) => this.deps.versions.version(r.kind, r.key) !== undefined,
+      count: (kind) => counts.get(kind as ReplicatedRow['kind']) ?? { live: 0, tombstones: 0 },
+    });
+    this.capped.note(peer, dropped);
+    const outcome = this.deps.versions.apply(kept);
     const refused = [...verdict.rejected, ...outcome.failed];
     if (refused.length > 0) {
       this.deps.log('peer.config.refused', `${refused.length} configuration row(s) from ${peer} refused`, { peer, rows: refused.slice(0, 5) });
     }
     if (outcome.applied > 0) {
-      this.deps.log('peer.config.applied', `${outcome.applied} configuration row(s) from ${peer}`, { peer, keys: verdict.accepted.slice(0, 10).map(describe) });
+      this.deps.log('peer.config.applied', `${outcome.applied} configuration row(s) from ${peer}`, { peer, keys: kept.slice(0, 10).map(describe) });
       this.deps.onApplied();
     }
-    return { applied: outcome.applied, older: outcome.older, rejected: refused.length };
+    const capped = [...dropped.values()].reduce((a, b) => a + b, 0);
+    return { applied: outcome.applied, older: outcome.older, rejected: refused.length, ...(capped > 0 ? { capped } : {}) };
   }
 
   private async send(link: PeerLink, from: number): Promise<void> {

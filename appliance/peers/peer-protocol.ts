@@ -38,8 +38,11 @@ export function cpuShareFields(cpuShare: number): Pick<PeerSummary, 'cpuShare' |
 export interface HeartbeatRequest { readonly summary: PeerSummary }
 export interface HeartbeatResponse { readonly summary: PeerSummary }
 export interface BindingsRequest { readonly changes: readonly BindingChange[] }
-/** `rejected`: changes refused by the receiver's binding rules (peer-binding-rules.ts). */
-export interface BindingsResponse { readonly applied: number; readonly rejected?: number }
+/**
+ * `rejected`: changes refused by the receiver's binding rules (peer-binding-rules.ts); `capped`:
+ * removals of bindings the receiver never held, dropped at its tombstone bound (tombstone-cap.ts).
+ */
+export interface BindingsResponse { readonly applied: number; readonly rejected?: number; readonly capped?: number }
 export interface HandOffResponse { readonly accepted: boolean; readonly reason: string }
 
 /** Paths of the peer API. */

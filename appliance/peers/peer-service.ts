@@ -10,6 +10,7 @@ import { checkPeerChanges, type PeerBindingRules } from './peer-binding-rules.ts
 import { PeerLink } from './peer-link.ts';
 import { RejectionLog } from './rejection-log.ts';
 import { TrafficMoves } from './traffic-moves.ts';
+import { capTombstones, TombstoneCapLog, type TableCount } from './tombstone-cap.ts';
 import {
   PEER_PATHS, SYNC_BATCH,
   type BindingsRequest, type BindingsResponse, type HandOffResponse, type HeartbeatRequest, type HeartbeatResponse, type PeerSummary,
@@ -38,6 +39,11 @@ export interface PeerServiceDeps {
   readonly localBindings: () => BindingRecord[];
   /** The binding removals still remembered here (tombstones), sent with a full sync so a split does not undo them. */
   readonly localRemovals?: () => BindingChange[];
+  /**
+   * The binding table's counts and whether a binding (or its tombstone) is held, for the bound on
+   * a peer's removals of bindings never held here (tombstone-cap.ts). Absent: no bound.
+   */
+  readonly bindingTombstones?: { count(): TableCount; known(aor: string, contact: string): boolean };
   /** Versions of the replicated configuration (extensions), and what a peer's rows must satisfy. */
   readonly configVersions: ConfigVersionsStore;
   readonly configRules: () => ConfigRowRules;
@@ -73,13 +79,17 @@ export class PeerService {
   readonly configuration: ConfigReplication;
   /** Hand-off by schedule and by the situation switch (traffic-moves.ts), through `handOffs`. */
   readonly moves: TrafficMoves;
+  /** A peer's tombstones dropped at the bound (configuration kinds and `binding`), counted and logged (tombstone-cap.ts). */
+  readonly tombstonesCapped: TombstoneCapLog;
 
   constructor(private readonly deps: PeerServiceDeps) {
     this.links = deps.config.peers.map((p) => new PeerLink(p, deps.config.name));
     this.rejections = new RejectionLog(deps.log);
     this.verifier = new PeerVerifier(new Map(deps.config.peers.map((p) => [p.name, p.secret])));
+    this.tombstonesCapped = new TombstoneCapLog(deps.log);
     this.configuration = new ConfigReplication({
       links: this.links, versions: deps.configVersions, rules: deps.configRules, onApplied: deps.onConfigApplied, log: deps.log,
+      capLog: this.tombstonesCapped,
     });
     this.configuration.start();
     this.handOffs = new HandOffs({
@@ -169,8 +179,9 @@ export class PeerService {
       [PEER_PATHS.bindings]: route((peer, body: BindingsRequest) => {
         const verdict = checkPeerChanges(body?.changes, this.deps.bindingRules, Date.now());
         this.rejections.note(peer, verdict);
-        const applied = verdict.accepted.length > 0 ? this.deps.applyRemote(verdict.accepted) : 0;
-        return { applied, rejected: verdict.rejectedCount } satisfies BindingsResponse;
+        const { kept, capped } = this.capBindingTombstones(peer, verdict.accepted);
+        const applied = kept.length > 0 ? this.deps.applyRemote(kept) : 0;
+        return { applied, rejected: verdict.rejectedCount, ...(capped > 0 ? { capped } : {}) } satisfies BindingsResponse;
       }),
       [CONFIG_PATH]: route((peer, body) => this.configuration.receive(peer, body)),
       [PEER_PATHS.handOff]: route((peer) => this.acceptHandOff(peer)),
@@ -188,6 +199,19 @@ export class PeerService {
     this.moves.stop();
     this.configuration.stop();
     this.rejections.stop();
+  }
+
+  /** A peer's removals of bindings never held here, only while the tombstone table has room (tombstone-cap.ts). */
+  private capBindingTombstones(peer: string, changes: BindingChange[]): { kept: BindingChange[]; capped: number } {
+    const t = this.deps.bindingTombstones;
+    if (!t || !changes.some((c) => c.kind === 'remove')) return { kept: changes, capped: 0 };
+    const ofChange = (c: BindingChange) => (c.kind === 'upsert' ? c.binding : c);
+    const { kept, dropped } = capTombstones(changes, {
+      isTombstone: (c) => c.kind === 'remove', key: (c) => `${ofChange(c).aor}\u0000${ofChange(c).contact}`, table: () => 'binding',
+      known: (c) => t.known(ofChange(c).aor, ofChange(c).contact), count: () => t.count(),
+    });
+    this.tombstonesCapped.note(peer, dropped);
+    return { kept, capped: dropped.get('binding') ?? 0 };
   }
 
   private acceptHandOff(peer: string): HandOffResponse {

@@ -26,7 +26,7 @@ export const EVENT_KINDS = [
   'peer.auth.refused', 'peer.bindings.rejected', 'peer.config.applied', 'peer.config.refused',
   'peer.config.send-failed', 'peer.config.synced', 'peer.down', 'peer.hand-off', 'peer.hand-off.held', 'peer.hand-off.refused',
   'peer.heartbeat.error', 'peer.remote.hand-off', 'peer.remote.take-back', 'peer.schedule', 'peer.schedule.error',
-  'peer.situation', 'peer.sync-failed', 'peer.synced', 'peer.take-back', 'peer.up',
+  'peer.situation', 'peer.sync-failed', 'peer.synced', 'peer.take-back', 'peer.tombstones.capped', 'peer.up',
   // SIP: registrations, logins, subscriptions, faults of a worker.
   'sip.auth.failed', 'sip.ban', 'sip.digest.learnt', 'sip.error', 'sip.memory', 'sip.nat.error',
   'sip.nat.unreachable', 'sip.pickup', 'sip.registration.expired', 'sip.registration.gone',

@@ -104,6 +104,13 @@ export class ConfigVersionsStore {
     return { applied, older, failed };
   }
 
+  /** Live rows and tombstones per kind (the bound on a peer's tombstones, appliance/peers/tombstone-cap.ts). */
+  counts(): Map<ReplicatedKind, { live: number; tombstones: number }> {
+    const rows = this.db.query<{ kind: ReplicatedKind; live: number; tombstones: number }, []>(
+      'SELECT kind, SUM(deleted = 0) AS live, SUM(deleted = 1) AS tombstones FROM config_versions GROUP BY kind').all();
+    return new Map(rows.map((r) => [r.kind, { live: r.live, tombstones: r.tombstones }]));
+  }
+
   /** Drops tombstones older than `before` (ms); returns how many. */
   purgeTombstones(before: number): number {
     return this.db.query('DELETE FROM config_versions WHERE deleted = 1 AND t < ?').run(before).changes;

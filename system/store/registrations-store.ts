@@ -130,6 +130,11 @@ export class RegistrationsStore {
       .all(now).map((t) => ({ kind: 'remove', aor: t.aor, contact: t.contact, version: t.version }));
   }
 
+  /** How many binding tombstones are held (the bound on a peer's, appliance/peers/tombstone-cap.ts). */
+  tombstoneCount(): number {
+    return this.db.query<{ n: number }, []>('SELECT COUNT(*) AS n FROM binding_tombstones').get()?.n ?? 0;
+  }
+
   /** All bindings that have not expired at `now`. */
   loadActive(now = Date.now()): BindingRecord[] {
     return this.db.query<Row, [number]>('SELECT * FROM registrations WHERE expires_at > ? ORDER BY aor, q DESC').all(now).map(toRecord);
