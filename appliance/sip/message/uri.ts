@@ -8,9 +8,12 @@ import type { Uri } from 'sip';
  */
 export type SipUri = Uri & { schema: 'sip' | 'sips' };
 
-const URI = /^(sips?):(?:([^\s@>:]+)(?::([^\s@>]*))?@)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9\-.]+)(?::(\d{1,5}))?((?:;[^\s?;]*)*)(?:\?([^\s]*))?$/;
+const URI = /^([Ss][Ii][Pp][Ss]?):(?:([^\s@>:]+)(?::([^\s@>]*))?@)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9\-.]+)(?::(\d{1,5}))?((?:;[^\s?;]*)*)(?:\?([^\s]*))?$/;
 
-/** Parses a sip:/sips: URI; undefined when it is not one. */
+/**
+ * Parses a sip:/sips: URI; undefined when it is not one. The scheme is case-insensitive
+ * (RFC 3261 §19.1.4: `SIP:` is `sip:`) and comes back lower-cased in `schema`.
+ */
 export function parseSipUri(text: string): SipUri | undefined {
   const m = URI.exec(text);
   if (!m) return undefined;
@@ -31,7 +34,16 @@ export function parseSipUri(text: string): SipUri | undefined {
       if (eq > 0) headers[h.slice(0, eq)] = h.slice(eq + 1);
     }
   }
-  return { schema: m[1] as 'sip' | 'sips', user: m[2], password: m[3], host, port, params, headers };
+  return { schema: m[1].toLowerCase() as 'sip' | 'sips', user: m[2], password: m[3], host, port, params, headers };
+}
+
+/**
+ * The user part of a sip:/sips: URI (`sip:201@office.lan` → `201`, `SIPS:Ab@host;x` → `Ab`),
+ * kept as sent (RFC 3261 §19.1.4: the user part compares case-sensitively); undefined for a URI
+ * without one or anything that is not a SIP URI. The one way an AOR's user is read.
+ */
+export function uriUser(text: string): string | undefined {
+  return parseSipUri(text)?.user;
 }
 
 /** The URI scheme of any absolute URI (RFC 3261 §25.1 absoluteURI), lower-cased. */

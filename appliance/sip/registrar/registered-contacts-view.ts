@@ -1,5 +1,6 @@
 import type { RegisteredContact, RegisteredContacts } from '../../dns/registered-contacts.ts';
 import { parseSourceKey } from '../../../system/store/source-key.ts';
+import { parseSipUri } from '../message/uri.ts';
 import type { LocationView } from './location-view.ts';
 
 /**
@@ -9,9 +10,14 @@ import type { LocationView } from './location-view.ts';
  * case-sensitively, so `SIP:201@Office.LAN` is 201's and `sip:Ab@office.lan` names `Ab`, not `ab`.
  */
 export function extensionOfAor(aor: string, domain: string): string | undefined {
-  const m = /^sips?:([^@]+)@([^@]+)$/i.exec(aor);
-  return m && m[2].toLowerCase() === domain.toLowerCase() ? m[1] : undefined;
+  // The SIP grammar's one parser (message/uri.ts). An AOR of ours is only user@domain: one
+  // with a password, a port, parameters or headers names another URI (§19.1.4).
+  const uri = parseSipUri(aor);
+  if (!uri?.user || uri.password !== undefined || uri.port !== undefined || hasAny(uri.params) || hasAny(uri.headers)) return undefined;
+  return uri.host.toLowerCase() === domain.toLowerCase() ? uri.user : undefined;
 }
+
+const hasAny = (o: object) => Object.keys(o).length > 0;
 
 /**
  * The location view seen by the DNS function: extension numbers and the addresses their

@@ -1,6 +1,6 @@
 import type { BindingChange, BindingRecord, Store } from '../../../system/store/index.ts';
 import { describeSource } from '../../../system/store/source-key.ts';
-import { loggableUri } from '../message/uri.ts';
+import { loggableUri, uriUser } from '../message/uri.ts';
 import { contactKey } from './registrar-rules.ts';
 
 /** One event-log entry a REGISTER makes. */
@@ -10,8 +10,8 @@ export interface RegistrationEvent {
   readonly details: Record<string, unknown>;
 }
 
-/** `sip:201@office.lan` → `201`. */
-const extensionOf = (aor: string) => /^sips?:([^@]+)@/i.exec(aor)?.[1] ?? aor;
+/** `sip:201@office.lan` → `201` (the SIP grammar's user part); an AOR without one is named as it is. */
+const extensionOf = (aor: string) => uriUser(aor) ?? aor;
 
 /**
  * What a committed REGISTER (RFC 3261 §10.3) is worth writing to the event log: a binding that

@@ -16,6 +16,9 @@ describe('parseSipUri', () => {
     ['sip:user;par=u%40example.net@example.com', { user: 'user;par=u%40example.net', host: 'example.com' }],
     ['sip:a@b.example;Maddr=10.0.0.1?Subject=hi&Priority=urgent', { params: { maddr: '10.0.0.1' }, headers: { Subject: 'hi', Priority: 'urgent' } }],
     ['sip:a@b.example;a=1;;b', { params: { a: '1', b: null } }],
+    // RFC 3261 §19.1.4: the scheme is case-insensitive; it comes back lower-cased.
+    ['SIP:201@Office.LAN', { schema: 'sip', user: '201', host: 'Office.LAN' }],
+    ['SiPs:201@office.lan', { schema: 'sips', user: '201' }],
     // Rejected.
     ['sip:2001:db8::10', undefined], // RFC 5118 §4.2: IPv6 needs brackets
     ['sip:user@[2001:db8:::192.0.2.1]', undefined], // RFC 5118 §4.10
@@ -26,6 +29,7 @@ describe('parseSipUri', () => {
     ['<sip:a@example.com>', undefined],
     ['tel:+15551234567', undefined],
     ['sip:', undefined],
+    ['sipx:a@b.example', undefined],
   ];
   for (const [text, expected] of rows) {
     test(`${text} → ${expected ? 'parsed' : 'rejected'}`, () => {

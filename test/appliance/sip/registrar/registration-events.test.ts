@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'bun:test';
 import { expiredEvent, registrationEvents } from '../../../../appliance/sip/registrar/registration-events.ts';
 import { applyRegister } from '../../../../appliance/sip/registrar/registrar-rules.ts';
+import { extensionOfAor } from '../../../../appliance/sip/registrar/registered-contacts-view.ts';
+import { parseSipUri } from '../../../../appliance/sip/message/uri.ts';
 import type { BindingRecord } from '../../../../system/store/index.ts';
 
 /**
@@ -63,5 +65,45 @@ describe('expired bindings: one entry per purge', () => {
     const e = expiredEvent(rows)!;
     expect(e.message).toBe(`30 registrations expired (not refreshed): extensions ${Array.from({ length: 20 }, (_, i) => 201 + i).join(', ')} and 10 more`);
     expect((e.details.contacts as string[]).length).toBe(20);
+  });
+});
+
+/**
+ * The extension an event names is read off the AOR by the SIP grammar (message/uri.ts), not a
+ * regex of its own (issue 13 item 5): the same user part the parser gives, and for an AOR of
+ * ours the same as extensionOfAor (the DNS view, the admin API). `before`: what the old
+ * `/^sips?:([^@]+)@/i` gave, where it differed.
+ */
+const AORS: [aor: string, named: string, ours: boolean, before?: string][] = [
+  ['sip:201@office.lan', '201', true],
+  ['sips:201@office.lan', '201', true],
+  ['SIP:201@Office.LAN', '201', true],
+  ['sip:Ab@office.lan', 'Ab', true], // the user part keeps its case (RFC 3261 §19.1.4)
+  ['sip:201;x=1@office.lan', '201;x=1', true], // ';' is user-unreserved (§25.1)
+  ['sip:201@office.lan;transport=tcp', '201', false],
+  ['sip:201@office.lan:5062', '201', false],
+  ['sip:201@[2001:db8::1]:5062', '201', false],
+  ['sip:201:secret@office.lan', '201', false, '201:secret'], // a password never reaches the log
+  ['sip:201@other.example', '201', false],
+  // Not a SIP URI with a user: named as it is.
+  ['sip:20@1@office.lan', 'sip:20@1@office.lan', false, '20'],
+  ['sip:@office.lan', 'sip:@office.lan', false],
+  ['sip:office.lan', 'sip:office.lan', false],
+  ['tel:+4930123', 'tel:+4930123', false],
+  ['sip:a b@office.lan', 'sip:a b@office.lan', false, 'a b'],
+  ['', '', false],
+];
+
+describe('the extension an event names, by the SIP grammar', () => {
+  test.each(AORS)('%p → %p', (aor, named, ours) => {
+    const expired = expiredEvent([{ aor, contact: 'sip:p@192.0.2.1' }])!;
+    expect(expired.details.extensions).toEqual([named]);
+    const gone = registrationEvents([], [{ kind: 'remove', aor, contact: 'sip:p@192.0.2.1', version: 1 }])[0]!;
+    expect(gone.details.extension).toBe(named);
+    const binding = { aor, contact: 'sip:p@192.0.2.1', expiresAt: NOW + 60_000, q: 1, callId: 'c', cseq: 1, source: 'udp:192.0.2.1:5060', transport: 'udp', userAgent: '', version: 1, updatedAt: NOW };
+    expect(registrationEvents([], [{ kind: 'upsert', binding }])[0]!.details.extension).toBe(named);
+    // The one grammar: the parser's user part, and extensionOfAor for an AOR of ours.
+    expect(named).toBe(parseSipUri(aor)?.user ?? aor);
+    expect(extensionOfAor(aor, 'office.lan')).toBe(ours ? named : undefined);
   });
 });
