@@ -3,7 +3,7 @@ import type { DnsAnswer } from './handler.ts';
 import type { RegisteredContacts } from './registered-contacts.ts';
 import { inZone, RCODE } from './records.ts';
 import { enumName } from './resolvers/enum.ts';
-import { parseSipUri, uriTransport } from '../sip/message/uri.ts';
+import { parseSipUri, uriScheme, uriTransport } from '../sip/message/uri.ts';
 
 /** Where the stateful proxy can send a request for an identification. */
 export interface IdentificationTarget {
@@ -33,10 +33,10 @@ export async function lookupIdentification(ident: string, deps: IdentificationDe
   if (/^\+[0-9]{1,15}$/.test(text)) return viaEnum(text, deps, depth);
   const tel = /^tel:(\+[0-9]{1,15})(;.*)?$/i.exec(text);
   if (tel) return viaEnum(tel[1], deps, depth);
-  const scheme = /^sips?:/i.exec(text)?.[0];
-  if (scheme) {
-    // The SIP grammar's one parser (message/uri.ts); the scheme is case-insensitive (RFC 3261 §19.1.4).
-    const uri = parseSipUri(scheme.toLowerCase() + text.slice(scheme.length));
+  const scheme = uriScheme(text);
+  if (scheme === 'sip' || scheme === 'sips') {
+    // The SIP grammar's one parser (message/uri.ts; the scheme in any case, RFC 3261 §19.1.4).
+    const uri = parseSipUri(text);
     if (!uri) return [];
     const host = uri.host.toLowerCase().replace(/\.$/, '');
     const ours = host === config.sip.domain || inZone(host, config.dns.zone);

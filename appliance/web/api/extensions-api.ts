@@ -6,6 +6,7 @@ import { errorResponse, Fields, json, noContent, readJsonObject } from '../http.
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { editedOn } from './edited-on.ts';
+import { extensionOfAor } from '../../sip/registrar/registered-contacts-view.ts';
 
 /** An extension as the API shows it: never the HA1 hashes. `editedOn`: the member of the peer group its last edit was made on (issue 19). */
 export function presentExtension(e: ExtensionRecord, registered: number, sha256Learnt: readonly string[], editedOn: string | null = null) {
@@ -36,7 +37,7 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
   const countByNumber = () => {
     const counts = new Map<string, number>();
     for (const b of view.registrations()) {
-      const n = /^sips?:([^@]+)@/i.exec(b.aor)?.[1];
+      const n = extensionOfAor(b.aor, config.sip.domain);
       if (n) counts.set(n, (counts.get(n) ?? 0) + 1);
     }
     return counts;

@@ -7,6 +7,7 @@ import { presentBinding } from '../../../../appliance/web/api/registrations-api.
 import { DnsAdminService } from '../../../../appliance/dns/admin-records.ts';
 import { parseConfig } from '../../../../system/config/index.ts';
 import { openStore, type BindingRecord } from '../../../../system/store/index.ts';
+import { ApiClient, startWebFixture } from '../../web/support/web-fixture.ts';
 
 /**
  * One owner reads the extension off an AOR (issue 13 item 5): the DNS function's view, the
@@ -61,4 +62,22 @@ describe('the extension of an AOR', () => {
     // 201 registered from four flows names four addresses; Ab one.
     expect(listed.map((r) => [r.name, r.value]).sort()).toEqual(expected.sort());
   });
+});
+
+// `GET /api/extensions` counted an extension's registrations with a regex of its own (any
+// domain): 201 had 6 here (other.example and office.lan.evil too), and `sip:20@1@…` counted for 20.
+test("the extensions API counts each extension's registrations by the same reading", async () => {
+  const fx = await startWebFixture({ listen: '127.0.213.1' });
+  try {
+    const api = new ApiClient(fx.web.url, fx.web.certificate?.cert);
+    expect((await api.json('POST', '/api/setup', { token: fx.web.setupToken, password: 'Correct-Horse-42' })).status).toBe(201);
+    for (const n of ['201', '20']) expect((await api.json('POST', '/api/extensions', { number: n, password: `Quiet-Lamp-${n}7` })).status).toBe(201);
+    fx.store.registrations.apply(CASES.map(([aor], i) => ({ kind: 'upsert' as const, binding: binding(aor, i) })));
+    const counts = Object.fromEntries((await api.json('GET', '/api/extensions')).body.map((e: { number: string; registered: number }) => [e.number, e.registered]));
+    const expected = (n: string) => CASES.filter(([aor]) => extensionOfAor(aor, 'office.lan') === n).length;
+    expect(counts).toEqual({ 201: expected('201'), 20: 0 });
+    expect(counts['201']).toBe(4);
+  } finally {
+    await fx.stop();
+  }
 });
