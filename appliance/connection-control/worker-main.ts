@@ -13,6 +13,7 @@ import { connectionTransport } from '../sip/transport/connection-key.ts';
 import { startConnectionControl } from './connection-control.ts';
 import { WorkerReporter } from './worker-reporter.ts';
 import { IdleCollector } from './idle-collect.ts';
+import { RemoteWrites } from './remote-writes.ts';
 import { isTrunkStatus } from '../trunks/trunk-status.ts';
 import { Logger, type LogSettings } from '../../system/log/logger.ts';
 import { LEVELS } from '../../system/log/log-record.ts';
@@ -91,22 +92,14 @@ cc.sip.service.onDialogEvent = (e) => {
 
 // Phones registered over TCP: their connection lives in one worker; the others write to it
 // through the control section, and responses arriving on it go back to the worker that asked.
-const tcpOwners = new Map<string, number>();
 // TLS phones the same way: their keys are `tls:addr:port`, one table and one IPC for both.
+const remote = new RemoteWrites(workerId, send);
 const tcp = cc.sip.transports.tcp;
 const tls = cc.sip.transports.tls;
 for (const edge of tls ? [tcp, tls] : [tcp]) {
   edge.onConnectionChange = (key, open) => send({ type: 'tcp', key, open });
-  edge.remoteWrite = (key, address, port, data) => {
-    const owner = tcpOwners.get(key);
-    if (owner === undefined || owner === workerId) return false;
-    send({ type: 'tcp-write', key, address, port, data: data.toString('base64') });
-    return true;
-  };
-  edge.siblingHolds = (key) => {
-    const owner = tcpOwners.get(key);
-    return owner !== undefined && owner !== workerId;
-  };
+  edge.remoteWrite = (key, address, port, data, connect, onFailed) => remote.write(key, address, port, data, connect, onFailed);
+  edge.siblingHolds = (key) => remote.siblingHolds(key);
 }
 
 /**
@@ -132,13 +125,13 @@ const controlMessages: { readonly [K in ControlToWorker['type']]: (raw: Extract<
     void drain(raw.keepShared === true);
   },
   'tcp-owners'(raw) {
-    for (const [key, owner] of raw.owners) {
-      if (owner === null) tcpOwners.delete(key);
-      else tcpOwners.set(key, owner);
-    }
+    remote.applyOwners(raw.owners);
   },
   'tcp-write'(raw) {
-    (tls && connectionTransport(raw.key) === 'tls' ? tls : tcp).send(raw.address, raw.port, Buffer.from(raw.data, 'base64'), raw.key);
+    remote.deliver(raw, tls && connectionTransport(raw.key) === 'tls' ? tls : tcp);
+  },
+  'tcp-write-failed'(raw) {
+    remote.failed(raw.id, raw.reason);
   },
   'trace-request'(raw) {
     send({ type: 'trace', id: raw.id, entries: cc.sip.service.trace.get(raw.callId).map((e) => ({ ...e, worker: workerId })) });

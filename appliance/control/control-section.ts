@@ -23,6 +23,7 @@ import { ReplyCorrelator } from './reply-correlator.ts';
 import { BYE_OUTCOME_WAIT_MS, CallHangup } from './call-hangup.ts';
 import type { ByeOutcome } from '../sip/hangup/bye-sender.ts';
 import { WorkerRegistry } from './worker-registry.ts';
+import type { TcpOwners } from './tcp-owners.ts';
 import { startControlPeers } from './control-peers.ts';
 import { SamplerLoop } from './sampler-loop.ts';
 import { applyDialogEvents, routeWorkerMessages, workerMessages } from './worker-messages.ts';
@@ -46,6 +47,8 @@ const REPORT_WAIT_MS = 400;
 /** The running control section (main process of the appliance). */
 export interface ControlSection {
   readonly pool: WorkerPool;
+  /** Which worker holds which TCP/TLS connection (tcp-owners.ts; diagnostics). */
+  readonly tcpOwners: TcpOwners;
   readonly history: History<OperatingState>;
   readonly store: Store;
   /** Calls in progress and recently ended, across every worker. */
@@ -230,7 +233,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   log('control.start', `control section running ${pool.workers.length} connection control section(s)`, { workers: pool.workers.length });
 
   return {
-    pool, history, store, calls, peers, webPort: web.port, webSetupToken: web.setupToken, sampleNow, view,
+    pool, tcpOwners, history, store, calls, peers, webPort: web.port, webSetupToken: web.setupToken, sampleNow, view,
     setAdmission, locationOf: (aor) => queries.locationOf(aor), reload, upgrade,
     async stop() {
       // Handed over (upgrade): the web port and the jobs are gone already, the workers drain.

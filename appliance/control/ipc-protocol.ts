@@ -70,15 +70,29 @@ export type ControlToWorker =
   /** Send the dialog events batched so far now, then `dialogs-flushed` (before a hang-up reads the calls view). */
   | { readonly type: 'dialogs-flush'; readonly id: number }
   /** Bytes for a TCP connection this worker holds (base64), sent on behalf of a sibling. */
-  | TcpWrite;
+  | TcpWrite
+  /** A `tcp-write` of this worker's (its `id`) did not leave: no worker holds the connection, or the holder no longer has it. */
+  | { readonly type: 'tcp-write-failed'; readonly id: number; readonly reason: string };
 
-/** A write to a TCP connection another worker holds (a call to a phone registered over TCP). */
+/**
+ * A write to a TCP connection another worker holds (a call to a phone registered over TCP).
+ * With an `id` the sender hears of a failure (`tcp-write-failed`): the control section knows
+ * no holder, or the holder has no such connection any more (it closed just now, the tables
+ * have not caught up), so the sender's transaction fails at once instead of waiting out
+ * Timer B (RFC 3261 §17.1.4; for a flow, 430 Flow Failed, RFC 5626 §5.3.1).
+ */
 export interface TcpWrite {
   readonly type: 'tcp-write';
   readonly key: string;
   readonly address: string;
   readonly port: number;
   readonly data: string;
+  /** The sender's number for this write, when it wants to hear of a failure. */
+  readonly id?: number;
+  /** The sending worker (set by the control section on the way to the holder). */
+  readonly from?: number;
+  /** False: over the connection `key` only, never a new one (a flow, RFC 5626 §5.3); absent: true. */
+  readonly connect?: boolean;
 }
 
 export type WorkerToControl =
@@ -98,6 +112,8 @@ export type WorkerToControl =
   | { readonly type: 'location'; readonly id: number; readonly bindings: readonly BindingRecord[] }
   /** A TCP connection opened or closed here. */
   | { readonly type: 'tcp'; readonly key: string; readonly open: boolean }
+  /** A sibling's `tcp-write` (its `id`, from worker `to`) could not be sent here: the connection is gone. */
+  | { readonly type: 'tcp-write-failed'; readonly id: number; readonly to: number; readonly reason: string }
   | TcpWrite
   /** A trunk's registration changed (only the worker in slot 0 registers trunks; appliance/trunks/). */
   | { readonly type: 'trunk-status'; readonly status: TrunkStatus }

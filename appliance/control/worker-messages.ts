@@ -78,9 +78,15 @@ export function workerMessages(d: WorkerMessageDeps): WorkerMessageHandlers {
     tcp(worker, msg) {
       pool.broadcast({ type: 'tcp-owners', owners: [d.tcpOwners.update(msg.key, msg.open, worker.id)] }, worker);
     },
-    'tcp-write'(_worker, msg) {
+    'tcp-write'(worker, msg) {
       const owner = pool.workers.find((w) => w.id === d.tcpOwners.ownerOf(msg.key));
-      if (owner) pool.send(owner, msg);
+      // The holder sends it (or says it cannot: `tcp-write-failed` below); no holder: the sender hears so now.
+      if (owner) pool.send(owner, { ...msg, from: worker.id });
+      else if (msg.id !== undefined) pool.send(worker, { type: 'tcp-write-failed', id: msg.id, reason: 'no worker holds the connection' });
+    },
+    'tcp-write-failed'(_worker, msg) {
+      const sender = pool.workers.find((w) => w.id === msg.to);
+      if (sender) pool.send(sender, { type: 'tcp-write-failed', id: msg.id, reason: msg.reason });
     },
     bindings(worker, msg) {
       fanOutBindings(msg.changes, { kind: 'worker', worker }, { store: d.store, pool, peers: d.peers() });

@@ -5,6 +5,9 @@ import type { ServerTransaction } from '../transaction/server-transaction.ts';
 import { TIMER_C } from '../transaction/timers.ts';
 import { selectBest } from './response-selection.ts';
 
+/** RFC 5626 §11.5. */
+const FLOW_FAILED = 'Flow Failed';
+
 /** What a fork needs from the proxy: forwarding a response upstream, sending CANCELs. */
 export interface ForkHost {
   /** Sends a CANCEL for an INVITE client transaction (same branch, RFC 3261 §9.1). */
@@ -22,6 +25,12 @@ export interface ForkHost {
   acceptedRelay(): AcceptedSink;
   /** The response context is over (answered, or its final response chosen): nothing more starts in it. */
   over?(): void;
+  /**
+   * We are the edge proxy of a flow (a peer's request with a flow token, RFC 5626 §5.3.1): a
+   * 430 Flow Failed goes upstream as it is, for the peer (the authoritative proxy) to decide;
+   * otherwise the caller hears 480 (response-selection.ts).
+   */
+  readonly edgeOfFlow?: boolean;
 }
 
 /** How the current targets of a fork ended (serial forking, proxy/serial-fork.ts). */
@@ -149,6 +158,20 @@ export class Fork implements ClientTransactionUser {
     this.maybeComplete();
   }
 
+  /**
+   * The transport could not deliver the request (RFC 3261 §17.1.4): a 408 like a timeout; over
+   * a flow that is gone (`flowOnly`: the phone's connection closed, here or in the sibling worker
+   * that held it), 430 Flow Failed (RFC 5626 §5.3.1), at once rather than after Timer B.
+   */
+  onTransportError(ct: ClientTransaction): void {
+    if (!ct.dest.flowOnly) {
+      this.onTimeout(ct);
+      return;
+    }
+    this.finals[ct.index] = buildResponse(ct.request, 430, FLOW_FAILED);
+    this.maybeComplete();
+  }
+
   /** CANCEL from upstream, or Timer C: cancel every branch still pending (§16.10). */
   cancel(): void {
     if (this.done) return;
@@ -252,14 +275,14 @@ export class Fork implements ClientTransactionUser {
     this.finish();
     const finals = this.context();
     const statuses = finals.map((f) => f.status);
-    const best = selectBest(statuses)!;
+    const best = selectBest(statuses, this.host.edgeOfFlow === true)!;
     let res: SipResponse;
     // Cancelled upstream: 487; with serial forking also when the last step's branches had ended (rung out, 480).
     if (this.canceled && (statuses.every((s) => s === 408) || this.continuation)) {
       res = buildResponse(this.st.request, 487, 'Request Terminated', {}, this.host.toTag(this.st.request));
       this.host.localFinal?.(res);
-    } else if (best.status !== statuses[best.index] || statuses[best.index] === 408) {
-      res = buildResponse(this.st.request, best.status, undefined, {}, this.host.toTag(this.st.request));
+    } else if (best.status !== statuses[best.index] || statuses[best.index] === 408 || statuses[best.index] === 430) {
+      res = buildResponse(this.st.request, best.status, best.status === 430 ? FLOW_FAILED : undefined, {}, this.host.toTag(this.st.request));
       this.host.localFinal?.(res);
     } else {
       res = this.host.upstream(finals[best.index]);

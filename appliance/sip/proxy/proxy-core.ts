@@ -106,6 +106,7 @@ export class ProxyCore {
       acceptedRelay: () => new AcceptedRelay(st, counters),
       // Over: no pickup any more, and the pickup table lets go of the context at once, not when the transaction ends 32 s later.
       over: () => this.forget(st),
+      edgeOfFlow: ctx.flowToken !== undefined,
     });
     /** The target each branch was started for, by branch index (3xx recursion reads its History-Info). */
     const launched: Target[] = [];

@@ -6,15 +6,16 @@
  */
 const HELPFUL = new Set([401, 407, 415, 420, 484]);
 
-export function selectBest(statuses: readonly number[]): { index: number; status: number } | undefined {
+export function selectBest(statuses: readonly number[], keepFlowFailed = false): { index: number; status: number } | undefined {
   if (statuses.length === 0) return undefined;
   let best = -1;
   for (let i = 0; i < statuses.length; i++) {
     if (best < 0 || rank(statuses[i]) < rank(statuses[best])) best = i;
   }
   // RFC 5626 §5.3.1: 430 Flow Failed is the edge proxy's word to us (a peer holding the phone's
-  // connection lost it); the caller hears 480, as for a phone not reachable now.
-  const status = statuses[best] === 503 ? 500 : statuses[best] === 430 ? 480 : statuses[best];
+  // connection lost it); the caller hears 480, as for a phone not reachable now. `keepFlowFailed`:
+  // we are that edge proxy, and our upstream is the peer (proxy/fork.ts `edgeOfFlow`).
+  const status = statuses[best] === 503 ? 500 : statuses[best] === 430 && !keepFlowFailed ? 480 : statuses[best];
   return { index: best, status };
 }
 

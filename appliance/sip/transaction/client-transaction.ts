@@ -92,8 +92,9 @@ export class ClientTransaction {
 
   start(): void {
     // §17.1.4: a connection that cannot be opened is a transport error at once, not Timer B/F.
-    if (!this.bytes || !this.transport.send(this.dest, this.bytes, false, (reason) => this.fail(reason))) {
-      queueMicrotask(() => this.fail());
+    // A failure told after a response came (a flow closing later) is not one of delivery: ignored.
+    if (!this.bytes || !this.transport.send(this.dest, this.bytes, false, (reason) => this.lastStatus === 0 && this.fail(reason))) {
+      queueMicrotask(() => this.fail('the transport could not take it'));
       return;
     }
     const reliable = this.dest.transport !== 'udp';

@@ -46,12 +46,21 @@ interface Conn {
   trustTag?: string;
   /** Opened by us, not yet established: told if it never is (connect error, certificate refused). */
   failures?: SendFailed[];
+  /** Flow-only sends of the last FLOW_CLOSE_WATCH_MS (oldest first): told if the connection closes now. */
+  flowSends?: { readonly at: number; readonly failed: SendFailed }[];
 }
 
 /** Unsent bytes one connection may hold (a peer that stops reading); beyond: closed. */
 export const MAX_QUEUED_BYTES = 256 * 1024;
 /** A graceful close (after a 513) the peer does not complete is cut after this long. */
 const LINGER_MS = 2000;
+/**
+ * A flow-only send (a phone's own connection, RFC 5626 §5.3) written this shortly before the
+ * connection closes may have met the phone's close on the way (its FIN in flight when we
+ * wrote): its sender is told the flow failed rather than waiting for Timer B. Later closes are
+ * the phone's business (it answers, or not, as for any request it got).
+ */
+export const FLOW_CLOSE_WATCH_MS = 1000;
 /** TCP keep-alive after this much idle time, so a phone that vanished is noticed (seconds). */
 const KEEPALIVE_S = 60;
 
@@ -86,9 +95,11 @@ export class TcpEndpoints {
   onConnectionChange?: (key: string, open: boolean) => void;
   /**
    * Hands bytes for a connection held by another worker to it; returns false when no sibling
-   * holds `key` (then this worker connects itself).
+   * holds `key` (then this worker connects itself). `connect`: whether the holder may open a
+   * new connection when it has none any more; `onFailed`: told when the holder (or the control
+   * section) says the bytes did not leave (connection/remote-writes.ts).
    */
-  remoteWrite?: (key: string, address: string, port: number, data: Buffer) => boolean;
+  remoteWrite?: (key: string, address: string, port: number, data: Buffer, connect: boolean, onFailed?: SendFailed) => boolean;
   /** True when another worker holds the connection `key` (control/tcp-owners.ts, as the control section last said). */
   siblingHolds?: (key: string) => boolean;
 
@@ -149,11 +160,12 @@ export class TcpEndpoints {
    * Sends over the connection `key` if it is open, else over one to address:port, opening it
    * when there is none (a phone's own connection may be gone; its Contact address remains)
    * and `connect` allows it. TLS: `serverName` is the name the server's certificate must carry
-   * (RFC 5922 §7.2: the domain looked up); without it, its address.
+   * (RFC 5922 §7.2: the domain looked up); without it, its address. `local`: not handed to a
+   * sibling (bytes a sibling handed us: our connection or nothing).
    */
   send(
     address: string, port: number, data: Buffer, key: string = connectionKey(this.protocol, address, port), connect = true, serverName?: string,
-    opts: { readonly trust?: Destination['trust']; readonly onFailed?: SendFailed } = {},
+    opts: { readonly trust?: Destination['trust']; readonly onFailed?: SendFailed; readonly local?: boolean } = {},
   ): boolean {
     if (!Number.isInteger(port) || port < 1 || port > 65535) return false;
     const plain = connectionKey(this.protocol, address, port);
@@ -164,9 +176,11 @@ export class TcpEndpoints {
       if (opts.onFailed && conn.failures) conn.failures.push(opts.onFailed);
       // A SIP message going out over it: the connection carries SIP (pongs do not count).
       if (!conn.handshaking) conn.established = true;
-      return this.write(conn, data);
+      if (!this.write(conn, data)) return false;
+      if (!connect && opts.onFailed) this.watchFlowSend(conn, opts.onFailed);
+      return true;
     }
-    if (tag === undefined && this.remoteWrite?.(key, address, port, data)) return true;
+    if (tag === undefined && opts.local !== true && this.remoteWrite?.(key, address, port, data, connect, opts.onFailed)) return true;
     if (!connect) return false;
     // Our own connections count against the per-worker cap too: they hold descriptors.
     if (this.live.size >= this.limits.maxConnections) {
@@ -402,8 +416,23 @@ export class TcpEndpoints {
     for (const f of told ?? []) f(reason);
   }
 
+  /** Remembers a flow-only send for FLOW_CLOSE_WATCH_MS (the ones older than that are let go). */
+  private watchFlowSend(conn: Conn, failed: SendFailed): void {
+    const now = performance.now();
+    const list = (conn.flowSends ??= []);
+    while (list.length > 0 && now - list[0].at > FLOW_CLOSE_WATCH_MS) list.shift();
+    list.push({ at: now, failed });
+  }
+
   private forget(conn: Conn | undefined): void {
     if (!conn || !this.live.delete(conn)) return;
+    const now = performance.now();
+    const recent = (conn.flowSends ?? []).filter((w) => now - w.at <= FLOW_CLOSE_WATCH_MS);
+    conn.flowSends = undefined;
+    // After this close is done (forget runs inside socket callbacks): the senders' transactions answer upstream.
+    if (recent.length > 0) queueMicrotask(() => {
+      for (const w of recent) w.failed('the connection closed just after the message was written');
+    });
     if (conn.trustTag !== undefined && this.trusted.get(`${conn.key}#${conn.trustTag}`) === conn) this.trusted.delete(`${conn.key}#${conn.trustTag}`);
     if (conn.source !== undefined) {
       const n = (this.perSource.get(conn.source) ?? 1) - 1;

@@ -27,4 +27,11 @@ describe('selectBest', () => {
     ['430 still beats 5xx', [503, 430], { index: 1, status: 480 }],
   ];
   for (const [name, statuses, expected] of rows) test(`${name}: [${statuses}]`, () => expect(selectBest(statuses)).toEqual(expected));
+  // The edge proxy of a flow (a peer's request with a flow token): the 430 is the peer's to judge (proxy/fork.ts `edgeOfFlow`).
+  const edge: [string, number[], { index: number; status: number }][] = [
+    ['the edge proxy keeps a lone 430 for its peer', [430], { index: 0, status: 430 }],
+    ['the edge proxy: still a 503 becomes 500', [503], { index: 0, status: 500 }],
+    ['the edge proxy: another 4xx still beats 430', [430, 486], { index: 1, status: 486 }],
+  ];
+  for (const [name, statuses, expected] of edge) test(`${name}: [${statuses}]`, () => expect(selectBest(statuses, true)).toEqual(expected));
 });
