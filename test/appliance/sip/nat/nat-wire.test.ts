@@ -169,8 +169,9 @@ describe.skipIf(!hasSipp)('phones behind NAT', () => {
     const until = Date.now() + 5000;
     while (!got.some((m) => m.includes('tcp-nat-call-2') && (statusOf(m) ?? 0) >= 300) && Date.now() < until) await Bun.sleep(20);
     const final = got.find((m) => m.includes('tcp-nat-call-2') && (statusOf(m) ?? 0) >= 300);
-    // The flow is gone: no new connection is opened, the branch fails at once (408), well before Timer B.
-    expect(statusOf(final)).toBe(408);
+    // The flow is gone: no new connection is opened, the branch fails at once (430 Flow Failed,
+    // RFC 5626 §5.3.1), well before Timer B; the caller hears 480 (response-selection.ts).
+    expect(statusOf(final)).toBe(480);
     caller.close();
     expect(outside).toEqual([]);
   }, 20_000);
