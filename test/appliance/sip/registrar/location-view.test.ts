@@ -51,6 +51,27 @@ describe('LocationView group commit', () => {
     expect(seen).toEqual([false, false]);
     store.close();
   });
+  test('the others are told once per flush, after the store has the rows and before any REGISTER is answered', async () => {
+    const store = fresh();
+    const view = new LocationView(store.registrations);
+    const order: string[] = [];
+    view.onLocalChange = (changes) => {
+      const rows = store.registrations.loadActive();
+      const stored = changes.every((c) => (c.kind === 'upsert' ? rows.some((b) => b.contact === c.binding.contact) : !rows.some((b) => b.contact === c.contact)));
+      order.push(`told ${changes.length} (stored: ${stored})`);
+    };
+    for (const n of [1, 2, 3]) view.applyLocal([{ kind: 'upsert', binding: binding(n) }], () => order.push(`answered ${n}`));
+    view.applyLocal([{ kind: 'upsert', binding: binding(4) }]);
+    expect(order).toEqual([]);
+    await Bun.sleep(20);
+    expect(order).toEqual(['told 4 (stored: true)', 'answered 1', 'answered 2', 'answered 3']);
+    // A change without a waiter goes with the later (25 ms) flush, told then too.
+    view.applyLocal([{ kind: 'remove', aor: binding(4).aor, contact: binding(4).contact, version: NOW + 1 }]);
+    await Bun.sleep(60);
+    expect(order.at(-1)).toBe('told 1 (stored: true)');
+    view.close();
+    store.close();
+  });
   test('no change: committed at once', () => {
     const store = fresh();
     const view = new LocationView(store.registrations);
