@@ -53,11 +53,6 @@ function list(one: (c: Cursor) => unknown): Parse {
 }
 
 const nameAddr = (c: Cursor) => sip.parseAOR(c);
-const nameAddrWithUri = (c: Cursor) => {
-  const r = sip.parseAOR(c) as { uri: unknown };
-  r.uri = sip.parseUri(r.uri as string);
-  return r;
-};
 
 /** `scheme param=value *(, param=value)` of a credentials or challenge header (RFC 3261 §25.1). */
 const AUTH_SCHEME = /([^\s]*)\s+/y;
@@ -88,7 +83,9 @@ const PARSERS: Record<string, Parse> = {
   'refer-to': (t) => nameAddr({ s: t, i: 0 }),
   // "Contact: *" (RFC 3261 §10.2.2) is an entry with the URI '*' here; decode.ts checks it.
   contact: list(nameAddr),
-  path: list(nameAddrWithUri),
+  // The URI stays text, like Route's: sip.parseUri cannot read IPv6 hosts (RFC 5118), and the
+  // entry is only forwarded.
+  path: list(nameAddr),
   'content-length': (t) => +t,
   'www-authenticate': list(credentials),
   'proxy-authenticate': list(credentials),
