@@ -84,11 +84,7 @@ export class TrafficMoves {
    * latest start within each entry's duration); the situation switch was read from its file.
    */
   resume(): Promise<void> {
-    const now = this.now();
-    this.d.windows().forEach((w, entry) => {
-      const start = lastMatch(w.schedule, new Date(now), w.durationSeconds * 1000)?.getTime();
-      if (start !== undefined && start + w.durationSeconds * 1000 > now) this.open(entry, start, w, 'resumed after a restart');
-    });
+    this.openCurrent('resumed after a restart');
     if (this.situation) this.d.log('peer.situation', `evacuation still switched on after a restart (${this.situation.reason})`, { on: true, ...this.situation });
     return this.reconcile(true);
   }
@@ -137,25 +133,42 @@ export class TrafficMoves {
     return this.reconcile(false);
   }
 
-  /** A reload changed the entries: a window whose entry is gone or changed closes. */
+  /**
+   * A reload changed the entries: a window whose entry is gone or names another peer closes
+   * (its hold let go at once); an entry whose window would be open now opens, as after a
+   * restart (so a window added or moved to now hands off at once, to the entry's peer).
+   */
   rescheduled(): Promise<void> {
     const w = this.window;
     const now = this.d.windows()[w?.entry ?? -1];
     if (w && (!now || now.peer !== w.peer)) this.close('its schedule entry changed');
-    return this.reconcile(false);
+    const opened = this.openCurrent('its schedule entry changed by a reload');
+    return this.reconcile(opened);
   }
 
   stop(): void {
     clearTimeout(this.endTimer);
   }
 
-  private open(entry: number, start: number, w: HandOffWindowConfig, why: string): void {
+  /** Opens the window of each entry whose latest start (at most a day back) is within its duration now; says if one opened. */
+  private openCurrent(why: string): boolean {
+    const now = this.now();
+    let opened = false;
+    this.d.windows().forEach((w, entry) => {
+      const start = lastMatch(w.schedule, new Date(now), w.durationSeconds * 1000)?.getTime();
+      if (start !== undefined && start + w.durationSeconds * 1000 > now) opened = this.open(entry, start, w, why) || opened;
+    });
+    return opened;
+  }
+
+  private open(entry: number, start: number, w: HandOffWindowConfig, why: string): boolean {
     const end = start + w.durationSeconds * 1000;
-    if (this.window && this.window.end >= end) return;
+    if (this.window && this.window.end >= end) return false;
     this.window = { entry, start: this.window?.start ?? start, end, ...(w.peer !== undefined ? { peer: w.peer } : {}), dismissed: false };
     this.d.log('peer.schedule', `schedule window ${entry} open until ${new Date(end).toISOString()} (${why})`, { entry, start, end, peer: w.peer ?? null });
     clearTimeout(this.endTimer);
     this.endTimer = setTimeout(() => void this.reconcile(false), Math.max(0, end - this.now()));
+    return true;
   }
 
   private close(why: string): void {
