@@ -8,8 +8,15 @@ import type { Destination } from '../transport/transport.ts';
 export interface FlowMembers {
   /** This appliance's `name`. */
   readonly self: string;
-  /** `[[peers]]`: name → the SIP address configured for it (`sip = "addr:port"`). */
-  readonly peers: ReadonlyMap<string, { readonly address: string; readonly port: number }>;
+  /** `[[peers]]`: name → the SIP address configured for it (`sip = "addr:port"`), and its TLS one (`sip_tls`) when given. */
+  readonly peers: ReadonlyMap<string, FlowMember>;
+}
+
+/** One peer's SIP addresses. */
+export interface FlowMember {
+  readonly address: string;
+  readonly port: number;
+  readonly tls?: { readonly address: string; readonly port: number };
 }
 
 /**
@@ -35,6 +42,17 @@ export function bindingHop(b: BindingRecord, members: FlowMembers): BindingHop {
   if (!flow || flow.transport === 'udp') return { kind: 'direct' };
   const peer = members.peers.get(held.member);
   if (!peer) return { kind: 'direct' };
+  // A TLS phone through the peer's TLS address when we know it (`[[peers]] sip_tls`): the hop
+  // is as secure as the phone's own, and a sips: request may take it (RFC 5630 §3.1.1; a sips:
+  // Route says TLS, RFC 3261 §19.1). The peer's certificate is checked as for any TLS connection
+  // we open (`[sip.tls] verify`, `ca`).
+  if (flow.transport === 'tls' && peer.tls) {
+    return {
+      kind: 'holder', member: held.member,
+      route: `sips:${held.token}@${uriHost(peer.tls.address)}:${peer.tls.port};lr`,
+      dest: { transport: 'tls', address: peer.tls.address, port: peer.tls.port },
+    };
+  }
   return {
     kind: 'holder', member: held.member,
     route: `sip:${held.token}@${uriHost(peer.address)}:${peer.port};lr`,
