@@ -9,7 +9,6 @@ import { SutUnavailable, tail, type Sut, type SutContext } from './sut.ts';
 
 
 export class ApplianceSut implements Sut {
-  readonly name = 'appliance';
   private proc?: Proc;
   private events?: EventLog;
 
@@ -22,6 +21,8 @@ export class ApplianceSut implements Sut {
     private readonly webPort = 18080,
     /** Extra TOML lines appended to the config (e.g. a `[control]` table; bench/workers-cps). */
     private readonly extraToml: readonly string[] = [],
+    /** The SUT's name in the report (`appliance-2w` for a pinned worker count). */
+    readonly name = 'appliance',
   ) {}
 
   private get bun(): string {

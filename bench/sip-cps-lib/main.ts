@@ -28,6 +28,10 @@ const USAGE = `usage: bench/sip-cps [options]
   --tests LIST          calls,register (default: both)
   --quick               short steps (3 s calls, 2 s REGISTER, 2 bisections)
   --kamailio-children N UDP worker processes for Kamailio (default 4)
+  --appliance-workers L also run the appliance with exactly N connection control sections for
+                        each N in L (e.g. 1,2: SUTs appliance-1w, appliance-2w; [control]
+                        min_workers = max_workers = N), by the same rule in the same run; the
+                        ratios stay those of the default "appliance" (its own scaling)
   --keep                keep the temp dir (sipp and SUT logs) after a successful run`;
 
 const libDir = dirname(Bun.fileURLToPath(import.meta.url));
@@ -44,6 +48,7 @@ function parse(argv: string[]) {
   let users = 100;
   let keep = false;
   let kamailioChildren = 4;
+  let applianceWorkers: number[] = [];
   const num = (i: number) => {
     const v = Number(argv[i + 1]);
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${argv[i]} needs a positive number`);
@@ -70,13 +75,18 @@ function parse(argv: string[]) {
         break;
       }
       case '--kamailio-children': kamailioChildren = Math.round(num(i++)); break;
+      case '--appliance-workers': {
+        applianceWorkers = (argv[++i] ?? '').split(',').map(Number);
+        if (applianceWorkers.length === 0 || applianceWorkers.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new Error('--appliance-workers takes a list of 1..64');
+        break;
+      }
       case '--keep': keep = true; break;
       case '-h': case '--help': console.log(USAGE); process.exit(0);
       default: throw new Error(`unknown option ${a}\n${USAGE}`);
     }
   }
   for (const s of suts ?? []) if (s !== 'appliance' && s !== 'kamailio') throw new Error(`unknown SUT "${s}"`);
-  return { o, suts, users, keep, kamailioChildren };
+  return { o, suts, users, keep, kamailioChildren, applianceWorkers };
 }
 
 async function main(): Promise<number> {
@@ -116,6 +126,11 @@ async function main(): Promise<number> {
     suts.push(new KamailioSut('127.0.0.3', 5060, join(benchDir, 'kamailio/kamailio.cfg'), { ip: '127.0.0.13', port: 5063 }, join(benchDir, 'sipp'), args.kamailioChildren));
   }
   if (wanted.includes('appliance')) suts.push(new ApplianceSut('127.0.0.2', 5060, repo, { ip: '127.0.0.13', port: 5063 }, join(benchDir, 'sipp')));
+  // Scale-out (issue 16): the same appliance pinned at N workers, one after the other, same rule.
+  for (const n of args.applianceWorkers) {
+    suts.push(new ApplianceSut('127.0.0.2', 5060, repo, { ip: '127.0.0.13', port: 5063 }, join(benchDir, 'sipp'), 18080,
+      ['[control]', `min_workers = ${n}`, `max_workers = ${n}`], `appliance-${n}w`));
+  }
 
   const tmp = mkdtempSync(join(tmpdir(), 'sip-cps-'));
   stopOnSignals(tmp);
