@@ -71,6 +71,7 @@ export class RegistrationsStore {
   private readonly remove;
   private readonly tombstone;
   private readonly dropTombstone;
+  private readonly removedQuery;
   /** @param tombstoneMs how long a removal is remembered past its version: `max_expires` in ms. */
   constructor(private readonly db: Database, private readonly tombstoneMs = DEFAULT_BINDING_TOMBSTONE_MS) {
     // Last writer wins per binding by version: an older version never replaces a newer row.
@@ -87,6 +88,7 @@ export class RegistrationsStore {
     this.tombstone = db.query(`INSERT INTO binding_tombstones (aor, contact, version, until) VALUES (?, ?, ?, ?)
       ON CONFLICT (aor, contact) DO UPDATE SET version = excluded.version, until = excluded.until WHERE excluded.version > binding_tombstones.version`);
     this.dropTombstone = db.query('DELETE FROM binding_tombstones WHERE aor = ? AND contact = ? AND version < ?');
+    this.removedQuery = db.query<{ version: number }, [string, string]>('SELECT version FROM binding_tombstones WHERE aor = ? AND contact = ?');
   }
 
   /**
@@ -100,10 +102,12 @@ export class RegistrationsStore {
       for (const c of changes) {
         if (c.kind === 'upsert') {
           const b = c.binding;
-          if (this.removedVersion(b.aor, b.contact) >= b.version) continue;
+          const removed = this.removedVersion(b.aor, b.contact);
+          if (removed >= b.version) continue;
           const r = this.upsert.run(b.aor, b.contact, b.expiresAt, b.q, b.callId, b.cseq, b.source, b.transport, b.userAgent, b.version, b.updatedAt, b.behindNat ? 1 : 0, b.heldBy?.member ?? '', b.heldBy?.token ?? '');
           if (r.changes === 0) continue;
-          this.dropTombstone.run(b.aor, b.contact, b.version);
+          // An older removal of it goes (a refresh, the common case, has none to drop).
+          if (removed > 0) this.dropTombstone.run(b.aor, b.contact, b.version);
         } else {
           this.remove.run(c.aor, c.contact, c.version);
           this.tombstone.run(c.aor, c.contact, c.version, c.version + this.tombstoneMs);
@@ -116,7 +120,7 @@ export class RegistrationsStore {
 
   /** The version of the removal remembered for this binding, or 0. */
   removedVersion(aor: string, contact: string): number {
-    return this.db.query<{ version: number }, [string, string]>('SELECT version FROM binding_tombstones WHERE aor = ? AND contact = ?').get(aor, contact)?.version ?? 0;
+    return this.removedQuery.get(aor, contact)?.version ?? 0;
   }
 
   /** The version of the stored binding, or 0 when there is no row for it. */

@@ -39,12 +39,20 @@ export type RegisterOutcome =
     readonly replayed?: readonly BindingRecord[];
   };
 
+/** Contact keys already computed: a REGISTER asks for the same few several times (bounded; starts over when full). */
+const contactKeys = new Map<string, string>();
+const CONTACT_KEYS_MAX = 4096;
+
 /** Canonical key of a contact URI for binding comparison (RFC 3261 §10.3 step 7, §19.1.4 lite). */
 export function contactKey(uri: string): string {
+  const known = contactKeys.get(uri);
+  if (known !== undefined) return known;
   const m = /^(sips?):(?:([^@]*)@)?([^;?]*)(.*)$/i.exec(uri.trim());
-  if (!m) return uri.trim();
   // Scheme and host are case-insensitive; the user part and parameters are kept as sent.
-  return `${m[1].toLowerCase()}:${m[2] !== undefined ? `${m[2]}@` : ''}${m[3].toLowerCase()}${m[4]}`;
+  const key = m ? `${m[1].toLowerCase()}:${m[2] !== undefined ? `${m[2]}@` : ''}${m[3].toLowerCase()}${m[4]}` : uri.trim();
+  if (contactKeys.size >= CONTACT_KEYS_MAX) contactKeys.clear();
+  contactKeys.set(uri, key);
+  return key;
 }
 
 /** Applies a REGISTER to the AOR's current bindings. */
