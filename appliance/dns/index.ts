@@ -23,7 +23,7 @@ export type { RegisteredContact, RegisteredContacts } from './registered-contact
 export type { ResourceRecord, RecordData } from './records.ts';
 export { presentData, rcodeName, typeName } from './records.ts';
 export type { SipTarget } from './zone-data.ts';
-export { otherFamilyAddresses, ownSipTarget } from './zone-data.ts';
+export { otherFamilyAddresses, ownSipHost, ownSipTarget } from './zone-data.ts';
 
 /** What `startDnsFunction` needs: the config, the store and the location view. */
 export interface DnsDeps {

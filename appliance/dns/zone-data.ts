@@ -89,6 +89,14 @@ export class ZoneData {
 }
 
 /**
+ * The host name of this appliance's own SIP target, `sip.<zone>`: what the SRV records point at,
+ * the provisioning page offers the phones and the generated SIP certificate names. Built here only.
+ */
+export function ownSipHost(config: Pick<ApplianceConfig, 'dns'>): string {
+  return `sip.${config.dns.zone}`;
+}
+
+/**
  * This appliance's own SIP target, `sip.<zone>` (priority 10): the one builder for the DNS
  * function's start, the worker (with the ports it bound) and the peer roles. `ports` default to
  * the configured ones (a configured 0 is replaced by the worker once it has bound).
@@ -97,7 +105,7 @@ export function ownSipTarget(config: ApplianceConfig, ports: { readonly sip: num
   sip: config.sip.port, ...(config.sip.transports.includes('tls') ? { tls: config.sip.tls.port } : {}),
 }): SipTarget {
   return {
-    host: `sip.${config.dns.zone}`, address: config.sip.advertise, moreAddresses: otherFamilyAddresses(config), port: ports.sip, priority: 10, weight: 100,
+    host: ownSipHost(config), address: config.sip.advertise, moreAddresses: otherFamilyAddresses(config), port: ports.sip, priority: 10, weight: 100,
     ...(ports.tls !== undefined ? { tlsPort: ports.tls } : {}),
   };
 }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { ApplianceConfig } from '../../../system/config/index.ts';
 import { ConfigError } from '../../../system/errors/index.ts';
 import { loadOrCreateCertificate, type TlsCertificate } from '../../tls/certificate.ts';
+import { ownSipHost } from '../../dns/zone-data.ts';
 import type { StreamTls } from './tcp-transport.ts';
 
 /** The generated SIP certificate's files under `<data_dir>/tls/` (next to the admin listener's). */
@@ -15,7 +16,7 @@ export const SIP_CERT_FILES = { cert: 'sip-cert.pem', key: 'sip-key.pem' } as co
  */
 export function sipCertificateNames(config: ApplianceConfig): string[] {
   const s = config.sip;
-  const names = [s.domain, `sip.${config.dns.zone}`, s.advertise, hostname()];
+  const names = [s.domain, ownSipHost(config), s.advertise, hostname()];
   // Every family's advertised and listen address (dual stack, docs/SIP.md "IPv6").
   for (const l of s.listenAddresses) names.push(l.advertise, ...(l.address !== '0.0.0.0' && l.address !== '::' ? [l.address] : []));
   return [...new Set(names.filter((n) => /^[A-Za-z0-9.:-]+$/.test(n)).map((n) => n.toLowerCase()))];

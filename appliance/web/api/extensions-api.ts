@@ -7,6 +7,7 @@ import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { editedOn } from './edited-on.ts';
 import { extensionOfAor } from '../../sip/registrar/registered-contacts-view.ts';
+import { ownSipHost } from '../../dns/zone-data.ts';
 
 /** An extension as the API shows it: never the HA1 hashes. `editedOn`: the member of the peer group its last edit was made on (issue 19). */
 export function presentExtension(e: ExtensionRecord, registered: number, sha256Learnt: readonly string[], editedOn: string | null = null) {
@@ -126,9 +127,9 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
         realm: config.sip.domain,
         user: 'the extension number',
         // The name our DNS function answers with this appliance's address (dns/zone-data.ts
-        // sipTargets), when it serves the office zone; phones resolve it only with the
+        // ownSipHost), when it serves the office zone; phones resolve it only with the
         // appliance as their DNS server (port 53).
-        dnsName: config.dns.enabled ? `sip.${config.dns.zone}` : null,
+        dnsName: config.dns.enabled ? ownSipHost(config) : null,
         dnsPort: config.dns.enabled ? config.dns.port : null,
       }),
     },

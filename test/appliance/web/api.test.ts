@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { BindingRecord } from '../../../system/store/index.ts';
+import { ownSipTarget } from '../../../appliance/dns/index.ts';
 import { ApiClient, startWebFixture, type WebFixture } from './support/web-fixture.ts';
 
 const PEER_TOML = '[[peers]]\nname = "b"\nurl = "https://127.0.0.9:8081"\nsip = "127.0.0.9:5060"\nsecret = "peer-secret-of-the-api-test"';
@@ -173,6 +174,8 @@ describe('extensions', () => {
     expect((await api.json('DELETE', '/api/extensions/201')).status).toBe(404);
     const prov = await api.json('GET', '/api/provisioning');
     expect(prov.body).toMatchObject({ server: '127.0.0.1', servers: ['127.0.0.1'], port: 5060, domain: 'office.lan' });
+    // The name the SRV records point at (dns/zone-data.ts ownSipHost, its one builder).
+    expect(prov.body.dnsName).toBe(ownSipTarget(fx.config).host);
   });
 });
 
