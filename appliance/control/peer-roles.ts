@@ -1,14 +1,8 @@
-import type { ApplianceConfig } from '../../system/config/index.ts';
+import { peerSipAddress, type ApplianceConfig } from '../../system/config/index.ts';
 import { ownSipTarget, type SipTarget } from '../dns/index.ts';
 import type { PeerRoles } from '../peers/peer-service.ts';
 import type { SrvPlace } from '../peers/srv-weights.ts';
 import type { HandOffTarget } from '../sip/pipeline/admission-control.ts';
-
-/** host:port of a peer's SIP service, as configured. */
-export function peerSip(sip: string): { address: string; port: number } {
-  const i = sip.lastIndexOf(':');
-  return { address: sip.slice(0, i), port: Number(sip.slice(i + 1)) };
-}
 
 /**
  * The SIP SRV targets the DNS function publishes for the office domain (RFC 2782 priorities:
@@ -22,7 +16,7 @@ export function sipTargetsFor(roles: PeerRoles, config: ApplianceConfig, sipPort
   const own = ownSipTarget(config, { sip: sipPort, ...(config.sip.transports.includes('tls') ? { tls: config.sip.tls.port } : {}) });
   const self = { ...own, ...places?.get(config.name) };
   const peers = roles.upPeers.map((l): SipTarget => {
-    const { address, port } = peerSip(l.config.sip);
+    const { address, port } = peerSipAddress(l.config.sip);
     const place = places?.get(l.name) ?? { priority: roles.handedOffTo === l ? 5 : 20, weight: 100 };
     return { host: `sip-${l.name.toLowerCase()}.${config.dns.zone}`, address, port, ...place };
   });
@@ -32,5 +26,5 @@ export function sipTargetsFor(roles: PeerRoles, config: ApplianceConfig, sipPort
 /** Where new work goes while handed off, or null. */
 export function handOffTargetFor(roles: PeerRoles, config: ApplianceConfig): HandOffTarget | null {
   if (!roles.handedOffTo) return null;
-  return { ...peerSip(roles.handedOffTo.config.sip), mode: config.control.handOffMode };
+  return { ...peerSipAddress(roles.handedOffTo.config.sip), mode: config.control.handOffMode };
 }

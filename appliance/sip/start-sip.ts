@@ -11,7 +11,7 @@ import type { FlowMembers } from './proxy/flow-routes.ts';
 import type { LocationView } from './registrar/location-view.ts';
 import { SipService } from './sip-service.ts';
 import { SipTransports } from './transport/sip-transport.ts';
-import { inCidrList } from '../../system/config/index.ts';
+import { inCidrList, peerSipAddress } from '../../system/config/index.ts';
 import { socketHost } from './message/uri.ts';
 import { DialogTokens } from './security/dialog-token.ts';
 import { FlowTokens } from './security/flow-token.ts';
@@ -76,7 +76,7 @@ export function sipSettings(config: ApplianceConfig, port: number, viaPort: numb
     tcp: s.transports.includes('tcp'),
     anonymousInbound: config.security.anonymousInbound, maxTransactions: config.security.maxTransactions,
     emergencyNumbers: new Set(config.emergency.numbers),
-    peerHosts: new Set(config.peers.map((p) => p.sip.slice(0, p.sip.lastIndexOf(':')))),
+    peerHosts: new Set(config.peers.map((p) => peerSipAddress(p.sip).address)),
     flowMembers: flowMembersOf(config),
     // Twice max_workers slots: a reload's or an upgrade's new generation runs beside the old one
     // (control/worker-generations.ts, succession.ts), and a response for either may reach the other.
@@ -86,10 +86,7 @@ export function sipSettings(config: ApplianceConfig, port: number, viaPort: numb
 
 /** Our name and each peer's SIP address (`[[peers]] sip`), for the hop to a flow a peer holds (proxy/flow-routes.ts). */
 export function flowMembersOf(config: ApplianceConfig): FlowMembers {
-  const peers = new Map(config.peers.map((p) => {
-    const i = p.sip.lastIndexOf(':');
-    return [p.name, { address: p.sip.slice(0, i), port: Number(p.sip.slice(i + 1)) }] as const;
-  }));
+  const peers = new Map(config.peers.map((p) => [p.name, peerSipAddress(p.sip)] as const));
   return { self: config.name, peers };
 }
 
@@ -99,7 +96,7 @@ export function flowMembersOf(config: ApplianceConfig): FlowMembers {
  */
 export function sourceGuardFor(config: ApplianceConfig, store: Store, log: StartSipOptions['log'], onBan?: (ban: Ban) => void): SourceGuard {
   const sec = config.security;
-  const ours = new Set([...config.sip.listenAddresses.flatMap((l) => [l.advertise, l.address]), ...config.peers.map((p) => p.sip.slice(0, p.sip.lastIndexOf(':')))]);
+  const ours = new Set([...config.sip.listenAddresses.flatMap((l) => [l.advertise, l.address]), ...config.peers.map((p) => peerSipAddress(p.sip).address)]);
   const guard = new SourceGuard(
     { banAfterFailures: sec.banAfterFailures, failureWindowMs: sec.failureWindow * 1000, rateLimit: sec.rateLimit, rateWindowMs: sec.rateWindow * 1000, banMs: sec.banSeconds * 1000 },
     (address) => ours.has(address) || inCidrList(address, config.sip.trusted),

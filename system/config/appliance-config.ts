@@ -17,6 +17,7 @@ import { parseCallRecordsConfig, type CallRecordsConfig } from './call-records-c
 import { parseFeatureCodesConfig, parseVoicemailConfig, type FeatureCodesConfig, type VoicemailConfig } from './pbx-config.ts';
 import { parseTrunkSection, type InboundConfig, type RouteConfig, type TrunkConfig } from './trunk-config.ts';
 import { checkPolicyWindows, POLICY_KEYS, type PolicyKey, type PolicyOverrides } from './policy-rules.ts';
+import { PEER_SIP_PATTERN } from './peer-sip.ts';
 
 export * from './policy-rules.ts';
 
@@ -314,7 +315,7 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
   const peers = list((v, key) => table(v, key, {
     name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }),
     url: str({ pattern: /^https?:\/\/\S+$/, hint: 'an http(s) URL' }),
-    sip: str({ pattern: /^[^\s:]+:\d{1,5}$/, hint: 'host:port' }),
+    sip: str({ pattern: PEER_SIP_PATTERN, hint: 'host:port' }),
     secret: str({ pattern: /^.{16,}$/, hint: 'a secret of at least 16 characters' }),
   }, {}))(top.peers, 'peers');
 

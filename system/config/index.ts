@@ -9,3 +9,4 @@ export * from './metrics-config.ts';
 export * from './pbx-config.ts';
 export * from './backups-config.ts';
 export * from './hand-off-schedule-config.ts';
+export * from './peer-sip.ts';
