@@ -32,6 +32,9 @@ const USAGE = `usage: bench/sip-cps [options]
                         each N in L (e.g. 1,2: SUTs appliance-1w, appliance-2w; [control]
                         min_workers = max_workers = N), by the same rule in the same run; the
                         ratios stay those of the default "appliance" (its own scaling)
+  --appliance-repo DIR  also run the appliance of another checkout (with its node_modules),
+                        as SUT appliance@<its git rev>, with this harness and rule: before and
+                        after a change in one run
   --keep                keep the temp dir (sipp and SUT logs) after a successful run`;
 
 const libDir = dirname(Bun.fileURLToPath(import.meta.url));
@@ -49,6 +52,7 @@ function parse(argv: string[]) {
   let keep = false;
   let kamailioChildren = 4;
   let applianceWorkers: number[] = [];
+  const otherRepos: string[] = [];
   const num = (i: number) => {
     const v = Number(argv[i + 1]);
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${argv[i]} needs a positive number`);
@@ -75,6 +79,7 @@ function parse(argv: string[]) {
         break;
       }
       case '--kamailio-children': kamailioChildren = Math.round(num(i++)); break;
+      case '--appliance-repo': otherRepos.push(resolve(argv[++i] ?? '.')); break;
       case '--appliance-workers': {
         applianceWorkers = (argv[++i] ?? '').split(',').map(Number);
         if (applianceWorkers.length === 0 || applianceWorkers.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new Error('--appliance-workers takes a list of 1..64');
@@ -86,7 +91,7 @@ function parse(argv: string[]) {
     }
   }
   for (const s of suts ?? []) if (s !== 'appliance' && s !== 'kamailio') throw new Error(`unknown SUT "${s}"`);
-  return { o, suts, users, keep, kamailioChildren, applianceWorkers };
+  return { o, suts, users, keep, kamailioChildren, applianceWorkers, otherRepos };
 }
 
 async function main(): Promise<number> {
@@ -126,6 +131,11 @@ async function main(): Promise<number> {
     suts.push(new KamailioSut('127.0.0.3', 5060, join(benchDir, 'kamailio/kamailio.cfg'), { ip: '127.0.0.13', port: 5063 }, join(benchDir, 'sipp'), args.kamailioChildren));
   }
   if (wanted.includes('appliance')) suts.push(new ApplianceSut('127.0.0.2', 5060, repo, { ip: '127.0.0.13', port: 5063 }, join(benchDir, 'sipp')));
+  // Another checkout (before/after a refactor, issue 13): its appliance, this harness.
+  for (const other of args.otherRepos) {
+    const rev = Bun.spawnSync(['git', '-C', other, 'rev-parse', '--short', 'HEAD']).stdout.toString().trim() || 'other';
+    suts.push(new ApplianceSut('127.0.0.2', 5060, other, { ip: '127.0.0.13', port: 5063 }, join(benchDir, 'sipp'), 18080, [], `appliance@${rev}`));
+  }
   // Scale-out (issue 16): the same appliance pinned at N workers, one after the other, same rule.
   for (const n of args.applianceWorkers) {
     suts.push(new ApplianceSut('127.0.0.2', 5060, repo, { ip: '127.0.0.13', port: 5063 }, join(benchDir, 'sipp'), 18080,
