@@ -76,7 +76,7 @@ export function sipSettings(config: ApplianceConfig, port: number, viaPort: numb
     tcp: s.transports.includes('tcp'),
     anonymousInbound: config.security.anonymousInbound, maxTransactions: config.security.maxTransactions,
     emergencyNumbers: new Set(config.emergency.numbers),
-    peerHosts: new Set(config.peers.map((p) => peerSipAddress(p.sip).address)),
+    peerHosts: new Set(peerHostsOf(config)),
     flowMembers: flowMembersOf(config),
     // Twice max_workers slots: a reload's or an upgrade's new generation runs beside the old one
     // (control/worker-generations.ts, succession.ts), and a response for either may reach the other.
@@ -84,9 +84,14 @@ export function sipSettings(config: ApplianceConfig, port: number, viaPort: numb
   };
 }
 
-/** Our name and each peer's SIP address (`[[peers]] sip`), for the hop to a flow a peer holds (proxy/flow-routes.ts). */
+/** The hosts of every peer's SIP addresses (`[[peers]] sip`, `sip_tls`): where a peer's requests come from. */
+function peerHostsOf(config: ApplianceConfig): string[] {
+  return config.peers.flatMap((p) => [p.sip, ...(p.sipTls ? [p.sipTls] : [])].map((a) => peerSipAddress(a).address));
+}
+
+/** Our name and each peer's SIP addresses (`[[peers]] sip`, `sip_tls`), for the hop to a flow a peer holds (proxy/flow-routes.ts). */
 export function flowMembersOf(config: ApplianceConfig): FlowMembers {
-  const peers = new Map(config.peers.map((p) => [p.name, peerSipAddress(p.sip)] as const));
+  const peers = new Map(config.peers.map((p) => [p.name, { ...peerSipAddress(p.sip), ...(p.sipTls ? { tls: peerSipAddress(p.sipTls) } : {}) }] as const));
   return { self: config.name, peers };
 }
 
@@ -96,7 +101,7 @@ export function flowMembersOf(config: ApplianceConfig): FlowMembers {
  */
 export function sourceGuardFor(config: ApplianceConfig, store: Store, log: StartSipOptions['log'], onBan?: (ban: Ban) => void): SourceGuard {
   const sec = config.security;
-  const ours = new Set([...config.sip.listenAddresses.flatMap((l) => [l.advertise, l.address]), ...config.peers.map((p) => peerSipAddress(p.sip).address)]);
+  const ours = new Set([...config.sip.listenAddresses.flatMap((l) => [l.advertise, l.address]), ...peerHostsOf(config)]);
   const guard = new SourceGuard(
     { banAfterFailures: sec.banAfterFailures, failureWindowMs: sec.failureWindow * 1000, rateLimit: sec.rateLimit, rateWindowMs: sec.rateWindow * 1000, banMs: sec.banSeconds * 1000 },
     (address) => ours.has(address) || inCidrList(address, config.sip.trusted),

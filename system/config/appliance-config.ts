@@ -198,6 +198,12 @@ export interface PeerConfig {
   readonly name: string;
   readonly url: string;
   readonly sip: string;
+  /**
+   * `sip_tls`: the peer's SIP-over-TLS address (its `[sip.tls] port`), host:port. Given, a
+   * TLS phone the peer holds is reached through it over TLS (a `sips:` call must be, RFC 5630
+   * §3.1.1); absent, over UDP to `sip`, and a `sips:` call to such a phone gets 480.
+   */
+  readonly sipTls?: string;
   readonly secret: string;
 }
 
@@ -312,12 +318,18 @@ function validate(raw: Record<string, unknown>, source: string, baseDir: string)
   const minGiven = typeof top.control === 'object' && top.control !== null && 'min_workers' in top.control;
   const minWorkers = minGiven ? control.min_workers : Math.min(2, cores, control.max_workers);
 
-  const peers = list((v, key) => table(v, key, {
-    name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }),
-    url: str({ pattern: /^https?:\/\/\S+$/, hint: 'an http(s) URL' }),
-    sip: str({ pattern: PEER_SIP_PATTERN, hint: 'host:port' }),
-    secret: str({ pattern: /^.{16,}$/, hint: 'a secret of at least 16 characters' }),
-  }, {}))(top.peers, 'peers');
+  const hostPort = str({ pattern: PEER_SIP_PATTERN, hint: 'host:port' });
+  const peers = list((v, key): PeerConfig => {
+    const p = table(v, key, {
+      name: str({ pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: 'a name of letters, digits, . _ -' }),
+      url: str({ pattern: /^https?:\/\/\S+$/, hint: 'an http(s) URL' }),
+      sip: hostPort,
+      // TOML has no null: only the default gives it.
+      sip_tls: ((x, k) => (x === null ? null : hostPort(x, k))) as Field<string | null>,
+      secret: str({ pattern: /^.{16,}$/, hint: 'a secret of at least 16 characters' }),
+    }, { sip_tls: null });
+    return { name: p.name, url: p.url, sip: p.sip, secret: p.secret, ...(p.sip_tls !== null ? { sipTls: p.sip_tls } : {}) };
+  })(top.peers, 'peers');
 
   return {
     source,

@@ -1,4 +1,4 @@
-/** `[[peers]] sip`: `host:port`, the host an IPv4 address or a name (no IPv6 literal). */
+/** `[[peers]] sip` (and `sip_tls`): `host:port`, the host an IPv4 address or a name (no IPv6 literal). */
 export const PEER_SIP_PATTERN = /^[^\s:]+:\d{1,5}$/;
 
 /**

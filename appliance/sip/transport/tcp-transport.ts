@@ -1,4 +1,5 @@
 import type { Socket, TCPSocketListener } from 'bun';
+import { isIP } from 'node:net';
 import type { SipTcpLimits } from '../../../system/config/index.ts';
 import type { Source } from '../message/types.ts';
 import { connectionKey, describeConnection, parseConnectionKey } from './connection-key.ts';
@@ -205,9 +206,14 @@ export class TcpEndpoints {
       this.giveUp(fresh, 'the connection could not be opened');
     };
     try {
+      const local = this.localAddressFor(address);
       Bun.connect<Conn | undefined>({
         hostname: address,
         port,
+        // From our listen address, as UDP sends are: a peer knows us by it (flow tokens are
+        // honoured only from a peer's address, docs/PEERS.md). Bun.connect takes the option
+        // though its types do not list it (measured: the far end sees that address).
+        ...(local ? { localAddress: local } : {}),
         data: fresh,
         // rejectUnauthorized is always given: Bun with `tls: {}` never finishes the handshake (measured).
         ...(this.tls ? { tls: { rejectUnauthorized: verify, ...(ca ? { ca } : {}), ...(serverName ? { serverName } : {}) } } : {}),
@@ -218,6 +224,13 @@ export class TcpEndpoints {
       return false;
     }
     return true;
+  }
+
+  /** The listen address of the destination's family when it is a specific one (not a wildcard, not a name). */
+  private localAddressFor(address: string): string | undefined {
+    const family = isIP(address);
+    if (family === 0) return undefined;
+    return this.addresses.find((a) => isIP(a) === family && a !== '0.0.0.0' && a !== '::');
   }
 
   /** Stops accepting connections (draining); open ones keep working. */

@@ -45,6 +45,10 @@ describe('parseConfig: defaults', () => {
     const c = parse('[[peers]]\nname = "branch-2"\nurl = "https://10.2.0.1:8080"\nsip = "10.2.0.1:5060"\nsecret = "0123456789abcdef"');
     expect(c.peers).toEqual([{ name: 'branch-2', url: 'https://10.2.0.1:8080', sip: '10.2.0.1:5060', secret: '0123456789abcdef' }]);
   });
+  test("a peer with its SIP-over-TLS address (sip_tls: the hop to a TLS phone it holds)", () => {
+    const c = parse('[[peers]]\nname = "branch-2"\nurl = "https://10.2.0.1:8080"\nsip = "10.2.0.1:5060"\nsip_tls = "10.2.0.1:5061"\nsecret = "0123456789abcdef"');
+    expect(c.peers).toEqual([{ name: 'branch-2', url: 'https://10.2.0.1:8080', sip: '10.2.0.1:5060', sipTls: '10.2.0.1:5061', secret: '0123456789abcdef' }]);
+  });
 });
 
 describe('parseConfig: errors name the key', () => {
@@ -56,6 +60,7 @@ describe('parseConfig: errors name the key', () => {
     ['unknown key in [[peers]]', `[[peers]]\n${PEER}\npasword = "x"`, 'peers[0].pasword', /unknown key/],
     ['second peer broken', `[[peers]]\n${PEER}\n[[peers]]\n${PEER.replace('0123456789abcdef', 'short')}`, 'peers[1].secret', /at least 16 characters/],
     ['peer missing a field', '[[peers]]\nname = "b2"', 'peers[0].url', /is required/],
+    ['peer sip_tls without a port', `[[peers]]\n${PEER}\nsip_tls = "10.2.0.1"`, 'peers[0].sip_tls', /host:port/],
     ['port as a string', '[sip]\nport = "5060"', 'sip.port', /expected an integer in 0\.\.65535/],
     ['port 65536', '[sip]\nport = 65536', 'sip.port', /0\.\.65535/],
     ['negative port', '[web]\nport = -1', 'web.port', /0\.\.65535/],

@@ -6,7 +6,10 @@ import type { FlowAddress } from '../../../../system/store/source-key.ts';
 /** The two routing decisions of a phone a peer holds (issue 19, RFC 5626 §5.3), as tables. */
 const NOW = 1_700_000_000_000;
 const TOKEN = 'flow.dGNwOjE5Mi4xNjguMS4yMTo0MDAwMQ.0123456789abcdef0123';
-const members: FlowMembers = { self: 'a', peers: new Map([['b', { address: '192.168.1.3', port: 5060 }], ['c', { address: 'fd00::3', port: 5070 }]]) };
+const members: FlowMembers = {
+  self: 'a',
+  peers: new Map([['b', { address: '192.168.1.3', port: 5060 }], ['c', { address: 'fd00::3', port: 5070 }], ['d', { address: '192.168.1.4', port: 5060, tls: { address: '192.168.1.4', port: 5061 } }]]),
+};
 
 function binding(over: Partial<BindingRecord> = {}): BindingRecord {
   return {
@@ -21,6 +24,11 @@ describe('bindingHop: how A reaches a registered phone', () => {
       { kind: 'holder', member: 'b', route: `sip:${TOKEN}@192.168.1.3:5060;lr`, dest: { transport: 'udp', address: '192.168.1.3', port: 5060 } }],
     ['a TLS phone C holds (IPv6 peer): bracketed in the Route', binding({ source: 'tls:192.168.1.21:5061', transport: 'tls', heldBy: { member: 'c', token: TOKEN } }),
       { kind: 'holder', member: 'c', route: `sip:${TOKEN}@[fd00::3]:5070;lr`, dest: { transport: 'udp', address: 'fd00::3', port: 5070 } }],
+    ['a TLS phone D holds, D\'s TLS address known (sip_tls): over TLS to it, a sips: Route (a sips: call may take it, RFC 5630)',
+      binding({ source: 'tls:192.168.1.21:5061', transport: 'tls', heldBy: { member: 'd', token: TOKEN } }),
+      { kind: 'holder', member: 'd', route: `sips:${TOKEN}@192.168.1.4:5061;lr`, dest: { transport: 'tls', address: '192.168.1.4', port: 5061 } }],
+    ['a TCP phone D holds: over UDP to its SIP address, as before (the TLS address is for TLS phones)', binding({ heldBy: { member: 'd', token: TOKEN } }),
+      { kind: 'holder', member: 'd', route: `sip:${TOKEN}@192.168.1.4:5060;lr`, dest: { transport: 'udp', address: '192.168.1.4', port: 5060 } }],
     ['a phone we hold ourselves: directly', binding({ heldBy: { member: 'a', token: TOKEN } }), { kind: 'direct' }],
     ['a binding from before migration 16 (no holder): directly, as before', binding({ heldBy: undefined }), { kind: 'direct' }],
     ['a holder that is not among our peers: directly', binding({ heldBy: { member: 'z', token: TOKEN } }), { kind: 'direct' }],
