@@ -18,7 +18,8 @@ import type { ListedRecord } from '../appliance/dns/admin-records.ts';
 import type { LiveSnapshot } from '../appliance/web/api/live-api.ts';
 import type { ExtensionView } from '../appliance/web/api/extensions-api.ts';
 import type { CallFeaturesView, FeatureCodesView, RingGroupView } from '../appliance/web/api/ring-groups-api.ts';
-import type { DigestPolicy as StoredDigestPolicy, ExtensionCallClass } from '../system/store/extensions-store.ts';
+import type { DigestPolicy as StoredDigestPolicy } from '../system/store/extensions-store.ts';
+import type { CallClass as DialPlanCallClass } from '../system/config/trunk-config.ts';
 import type { Origin as LineOrigin } from '../appliance/trunks/outside-line.ts';
 
 /** One dashboard sample (`GET /api/dashboard`, live stream): the API's own type. */
@@ -40,8 +41,8 @@ export type Snapshot = LiveSnapshot;
 export type DigestPolicy = StoredDigestPolicy;
 /** An extension (`GET /api/extensions`): the API's presentExtension. */
 export type Extension = ExtensionView;
-/** The call classes an extension or ring group may call, cheapest first: the store's. */
-export type CallClass = ExtensionCallClass;
+/** The dial plan's call classes (a route's, an extension's or ring group's permission): the config's. */
+export type CallClass = DialPlanCallClass;
 /** A trunk's registration state and account (`GET /api/trunks`; never the password): presentTrunk, and what the route adds. */
 export type Trunk = ReturnType<typeof presentTrunk> & {
   /** `config`: fixed, edited in the configuration file; `store`: added in the UI or CLI, editable. */

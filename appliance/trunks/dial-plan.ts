@@ -1,5 +1,5 @@
 import type { EmergencyConfig } from '../../system/config/index.ts';
-import type { CallClass, InboundConfig, RouteConfig } from '../../system/config/trunk-config.ts';
+import { CALL_CLASSES, type CallClass, type InboundConfig, type RouteConfig } from '../../system/config/trunk-config.ts';
 
 /** Where an outside call goes: the trunk, what the provider receives, and the call's class. */
 export interface OutsideRoute {
@@ -38,7 +38,7 @@ export function routeDialled(dialled: string, routes: readonly RouteConfig[], em
 const MAX_DIALLED = 64;
 
 /** Call classes an extension's class allows (issue 14 permissions): each includes the cheaper ones. */
-const ORDER: readonly CallClass[] = ['internal', 'local', 'national', 'international', 'premium'];
+const ORDER: readonly CallClass[] = CALL_CLASSES;
 
 /** Whether an extension of class `allowed` may make a call of class `call`; emergency calls always. */
 export function classPermits(allowed: CallClass, call: CallClass | 'emergency'): boolean {

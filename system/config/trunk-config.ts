@@ -7,8 +7,13 @@ import { bool, int, list, oneOf, str, table, type Field } from './fields.ts';
 /** Transports a trunk's registrar is reached over (RFC 3261 §18; tls: §26). */
 export type TrunkTransport = 'udp' | 'tcp' | 'tls';
 
-/** Call classes of the dial plan, from cheapest to most expensive (issue 14 permissions). */
-export type CallClass = 'internal' | 'local' | 'national' | 'international' | 'premium';
+/**
+ * Call classes of the dial plan, from cheapest to most expensive (issue 14 permissions): the one
+ * list (routes here, extensions' and ring groups' permissions in the store, the dial plan's order).
+ */
+export const CALL_CLASSES = ['internal', 'local', 'national', 'international', 'premium'] as const;
+/** One of CALL_CLASSES. */
+export type CallClass = typeof CALL_CLASSES[number];
 
 /** `[[trunks]]`: one SIP provider account (the appliance is a UA towards it, RFC 3261 §10). */
 export interface TrunkConfig {
@@ -201,7 +206,7 @@ function failoverList(names: ReadonlySet<string>): Field<string[]> {
 export function parseRoute(v: unknown, key: string, names: ReadonlySet<string>): RouteConfig {
   const r = table(v, key, {
     name: NAME, pattern: regex, replace: str({ pattern: /^[^\s]{1,64}$/, hint: 'a replacement without spaces' }), trunk: trunkRef(names),
-    class: oneOf<CallClass>('internal', 'local', 'national', 'international', 'premium'), failover: optional(failoverList(names)),
+    class: oneOf<CallClass>(...CALL_CLASSES), failover: optional(failoverList(names)),
   }, { failover: null, replace: '$&' });
   if (r.failover?.includes(r.trunk)) throw new ConfigError(subKey(key, 'failover'), 'names the route\'s own trunk');
   return { name: r.name, pattern: r.pattern.source, regex: r.pattern, replace: r.replace, trunk: r.trunk, class: r.class, failover: r.failover ?? [] };

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import { ApplianceError } from '../errors/index.ts';
+import { CALL_CLASSES, type CallClass } from '../config/trunk-config.ts';
 
 /**
  * Which digest algorithms an extension's phones are challenged with (RFC 8760):
@@ -38,8 +39,8 @@ interface Row {
 }
 
 /** Call classes as the store keeps them (the config's `CallClass`; system/config/trunk-config.ts). */
-export type ExtensionCallClass = 'internal' | 'local' | 'national' | 'international' | 'premium';
-export const EXTENSION_CALL_CLASSES: readonly ExtensionCallClass[] = ['internal', 'local', 'national', 'international', 'premium'];
+export type ExtensionCallClass = CallClass;
+export const EXTENSION_CALL_CLASSES: readonly ExtensionCallClass[] = CALL_CLASSES;
 
 const toRecord = (r: Row): ExtensionRecord => ({
   number: r.number, displayName: r.display_name, realm: r.realm, ha1Md5: r.ha1_md5,

@@ -1,6 +1,7 @@
 import { api } from '../api.ts';
 import { field, fill, h } from '../dom.ts';
-import type { CallClass, DigestPolicy, Extension } from '../types.ts';
+import type { DigestPolicy, Extension } from '../types.ts';
+import { CALL_CLASS_LABELS, CALL_CLASS_ORDER } from '../call-classes.ts';
 import { clearFormError, generatePassword, notify, showFormError } from '../ui.ts';
 
 /** The digest choices an admin sees, in plain words (appliance/sip/auth/digest-offer.ts). */
@@ -16,14 +17,6 @@ export function digestText(e: Extension): string {
   const base = e.digest === 'default' ? 'MD5' : e.digest === 'both' ? 'SHA-256 or MD5' : e.digest === 'md5' ? 'MD5' : 'SHA-256';
   return e.sha256Learnt.length > 0 && e.digest !== 'md5' ? `SHA-256 (learnt: ${e.sha256Learnt.join(', ')})` : base;
 }
-/** The call classes an extension may be allowed, cheapest first (docs/TRUNKS.md). */
-const CALL_CLASSES: [CallClass, string][] = [
-  ['internal', 'Internal only'],
-  ['local', 'Local'],
-  ['national', 'National (default)'],
-  ['international', 'International'],
-  ['premium', 'Premium-rate'],
-];
 
 /** What the Outside calls column says: the dearest class and the limits. */
 export const permissionText = (e: Extension) => `${e.callClass}, ${e.maxOutsideCalls} at once, ${e.outsideCallsPerHour}/h${e.outboundCallerId ? `, as ${e.outboundCallerId}` : ''}`;
@@ -47,7 +40,7 @@ export function showExtensionEditor(host: EditorHost, existing?: Extension): voi
   const digest = h('select', { name: 'digest' },
     ...DIGEST_CHOICES.map(([v, label]) => h('option', { value: v, selected: (existing?.digest ?? 'default') === v }, label)));
   const callClass = h('select', { name: 'callClass' },
-    ...CALL_CLASSES.map(([v, label]) => h('option', { value: v, selected: (existing?.callClass ?? 'national') === v }, label)));
+    ...CALL_CLASS_ORDER.map((v) => h('option', { value: v, selected: (existing?.callClass ?? 'national') === v }, CALL_CLASS_LABELS[v])));
   const maxCalls = h('input', { name: 'maxOutsideCalls', inputmode: 'numeric', value: String(existing?.maxOutsideCalls ?? 2) });
   const perHour = h('input', { name: 'outsideCallsPerHour', inputmode: 'numeric', value: String(existing?.outsideCallsPerHour ?? 30) });
   const callerId = h('input', { name: 'outboundCallerId', placeholder: '+15551230201', value: existing?.outboundCallerId ?? '' });

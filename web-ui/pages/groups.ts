@@ -2,6 +2,7 @@ import { api } from '../api.ts';
 import { field, fill, h, table } from '../dom.ts';
 import { nameBook, partyLabel, type NameBook } from '../parties.ts';
 import type { Extension, RingGroup } from '../types.ts';
+import { CALL_CLASS_ORDER } from '../call-classes.ts';
 import { actionButton, clearFormError, heading, notify, showFormError, type Page } from '../ui.ts';
 
 const STRATEGY_TEXT = { 'ring-all': 'ring all at once', hunt: 'hunt (one after another)' } as const;
@@ -62,7 +63,7 @@ export const groupsPage: Page = (root) => {
     const timeout = h('input', { name: 'timeoutSeconds', type: 'number', min: 5, max: 180, value: g?.timeoutSeconds ?? 60 });
     const fallback = h('input', { name: 'fallback', maxlength: 10, inputmode: 'numeric', value: g?.fallback ?? '', placeholder: 'none' });
     // The group's own permissions for its outside members (docs/PBX.md "Outside numbers as group members").
-    const callClass = h('select', { name: 'callClass' }, ['internal', 'local', 'national', 'international', 'premium'].map((c) => h('option', { value: c, selected: (g?.callClass ?? 'national') === c }, c)));
+    const callClass = h('select', { name: 'callClass' }, CALL_CLASS_ORDER.map((c) => h('option', { value: c, selected: (g?.callClass ?? 'national') === c }, c)));
     const maxCalls = h('input', { name: 'maxOutsideCalls', type: 'number', min: 0, max: 1000, value: g?.maxOutsideCalls ?? 2 });
     const perHour = h('input', { name: 'outsideCallsPerHour', type: 'number', min: 0, max: 1000, value: g?.outsideCallsPerHour ?? 30 });
     const form = h('form', { class: 'card', 'aria-label': g ? `Edit group ${g.number}` : 'New ring group' },

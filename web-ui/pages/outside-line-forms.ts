@@ -1,10 +1,9 @@
 import { api } from '../api.ts';
 import { field, h } from '../dom.ts';
 import type { Origin, Trunk } from '../types.ts';
+import { CALL_CLASS_ORDER } from '../call-classes.ts';
 import { clearFormError, notify, showFormError } from '../ui.ts';
 
-/** The call classes a route may have, cheapest first. */
-const CLASSES = ['internal', 'local', 'national', 'international', 'premium'];
 
 /** "from config" (fixed) or "added here" (editable): where a trunk, route or number comes from. */
 export function originBadge(origin: Origin): HTMLElement {
@@ -129,7 +128,7 @@ export function routeForm(trunks: readonly string[], done: () => void, existing?
   const pattern = text('pattern', '^9(1[2-9][0-9]{9})$');
   const replace = text('replace', '+$1 (default: unchanged)');
   const trunk = h('select', { name: 'trunk' }, trunks.map((t) => h('option', { value: t, selected: t === existing?.trunk }, t)));
-  const cls = h('select', { name: 'class' }, CLASSES.map((c) => h('option', { value: c, selected: c === (existing?.class ?? 'national') }, c)));
+  const cls = h('select', { name: 'class' }, CALL_CLASS_ORDER.map((c) => h('option', { value: c, selected: c === (existing?.class ?? 'national') }, c)));
   const failover = text('failover', 'backup, third');
   if (existing) {
     name.value = existing.name;
