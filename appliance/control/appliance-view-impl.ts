@@ -14,6 +14,7 @@ import type { LampBoard } from '../sip/events/lamp-board.ts';
 import type { SheddingStatus } from './sampler-loop.ts';
 import type { HangupAnswer } from './call-hangup.ts';
 import { editPolicy, policyView } from './policy-edits.ts';
+import type { PeerClock } from '../peers/clock-skew.ts';
 
 /** What the control section hands to its ApplianceView. */
 export interface ViewParts {
@@ -80,6 +81,7 @@ export function applianceView(p: ViewParts): ApplianceView {
       return p.peers.links.map((l) => ({
         name: l.name, url: l.config.url, sip: l.config.sip, state: l.state, lastHeartbeatAt: l.lastHeartbeatAt,
         role: roles.handedOffTo === l ? 'handed-off' : roles.servingFor.includes(l.name) ? 'serving-for-peer' : 'normal',
+        clock: clockOf(p.peers.clocks.of(l.name)),
       }));
     },
     handOffStatus: () => p.peers.handOffStatus,
@@ -93,4 +95,9 @@ export function applianceView(p: ViewParts): ApplianceView {
     lamps: () => p.lamps.lamps(),
     hangUp: (callId, by) => p.hangUp(callId, by),
   };
+}
+
+/** A peer's clock as the API shows it (the fields of PeerRow.clock). */
+function clockOf(c: PeerClock | null): PeerRow['clock'] {
+  return c ? { offsetMs: c.offsetMs, uncertaintyMs: c.uncertaintyMs, skewed: c.skewed } : null;
 }

@@ -31,6 +31,8 @@ export interface ControlPeersDeps {
   onConfigApplied(): void;
   /** The policy settings in force and the file's: a peer's policy rows must leave them valid as a whole. */
   policy(): PolicyInForce;
+  /** The wall clock of the peer protocol (ControlOptions.peerClock); default Date.now. */
+  readonly clock?: () => number;
   log(kind: EventKind, message: string, details?: Record<string, unknown>): void;
 }
 
@@ -65,10 +67,11 @@ export function startControlPeers(d: ControlPeersDeps): { peers: PeerService; se
     pool.send(w, { type: 'sip-targets', targets: sipTargetsFor(peers.roles, now, now.sip.port, srv.places) });
     pool.send(w, { type: 'hand-off', target: handOffTargetFor(peers.roles, now) });
   };
+  const clock = d.clock ?? Date.now;
   const peers: PeerService = new PeerService({
-    config,
+    config, clock,
     summary: () => ({
-      name: d.current().name, ts: Date.now(), overloaded: d.overloaded(),
+      name: d.current().name, ts: clock(), overloaded: d.overloaded(),
       workers: pool.workers.length, activeCalls: d.activeCalls(), handedOff: peers.roles.handedOffTo !== null, ...cpuShareFields(d.cpuShare()),
       temperature: d.temperature(),
     }),

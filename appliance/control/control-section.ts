@@ -90,6 +90,11 @@ export interface ControlOptions {
   readonly onHandedOver?: () => void;
   /** The host sampler (default: systeminformation's sensors; tests give one with their own sensor source). */
   readonly hostSampler?: HostSampler;
+  /**
+   * The wall clock the peer protocol reads (heartbeat timestamps, request signatures, the peers'
+   * clock offsets); default Date.now. Tests give a skewed one to play a member whose clock is off.
+   */
+  readonly peerClock?: () => number;
 }
 
 /**
@@ -158,7 +163,7 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     config, current: () => live.current, store, pool, log, activeCalls: () => calls.count,
     temperature: () => hottest(history.last()?.host.temperatures), criticalTemperature: () => live.policy.criticalCpuTemperature,
     overloaded: () => admission.current !== null || overloadedNow(), cpuShare: () => cpuShareNow(),
-    onConfigApplied: () => view.storeChanged(),
+    onConfigApplied: () => view.storeChanged(), ...(opts.peerClock ? { clock: opts.peerClock } : {}),
     policy: () => ({ inForce: (k) => live.policy[policySettingName(k)], fromFile: (k) => live.filePolicy[policySettingName(k)] }),
   });
   const cpuShareNow = () => sampler.cpuShareNow();

@@ -55,7 +55,7 @@ export function startControlWeb(d: ControlWebDeps): ReturnType<typeof startWebSe
       status: () => ({
         name: d.current().name,
         workers: pool.workers.map((w) => ({ id: w.id, state: w.state, pid: w.proc.pid })),
-        peers: peers.links.map((l) => ({ name: l.name, state: l.state, lastHeartbeatAt: l.lastHeartbeatAt })),
+        peers: peers.links.map((l) => ({ name: l.name, state: l.state, lastHeartbeatAt: l.lastHeartbeatAt, clock: peers.clocks.of(l.name) })),
         handedOffTo: peers.roles.handedOffTo?.name ?? null,
         handOff: peers.handOffStatus,
         moves: peers.moves.status,

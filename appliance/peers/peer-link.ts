@@ -20,7 +20,8 @@ export class PeerLink {
   lastSummary: PeerSummary | null = null;
   private misses = 0;
 
-  constructor(readonly config: PeerConfig, private readonly selfName: string) {}
+  /** @param clock the wall clock our requests are signed with (ControlOptions.peerClock). */
+  constructor(readonly config: PeerConfig, private readonly selfName: string, private readonly clock: () => number = Date.now) {}
 
   get name(): string {
     return this.config.name;
@@ -31,7 +32,7 @@ export class PeerLink {
     const text = JSON.stringify(body);
     const res = await fetch(new URL(path, this.config.url), {
       method: 'POST',
-      headers: peerHeaders(this.selfName, this.config.secret, 'POST', path, text),
+      headers: peerHeaders(this.selfName, this.config.secret, 'POST', path, text, this.clock()),
       body: text,
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       // FIXME: peers pin nothing yet. A peer's https listener usually has the self-signed

@@ -11,6 +11,7 @@ import { PeerLink } from './peer-link.ts';
 import { RejectionLog } from './rejection-log.ts';
 import { TrafficMoves } from './traffic-moves.ts';
 import { capTombstones, TombstoneCapLog, type TableCount } from './tombstone-cap.ts';
+import { clockSample, ClockWatch } from './clock-skew.ts';
 import {
   PEER_PATHS, SYNC_BATCH,
   type BindingsRequest, type BindingsResponse, type HandOffResponse, type HeartbeatRequest, type HeartbeatResponse, type PeerSummary,
@@ -54,6 +55,8 @@ export interface PeerServiceDeps {
   /** The roles changed: update SRV targets and SIP admission in the workers. */
   readonly onRoles: (roles: PeerRoles) => void;
   readonly log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void;
+  /** The wall clock of the peer protocol: heartbeat timestamps, signatures, clock offsets (default Date.now). */
+  readonly clock?: () => number;
 }
 
 /** How long changes wait to be sent together. */
@@ -81,9 +84,14 @@ export class PeerService {
   readonly moves: TrafficMoves;
   /** A peer's tombstones dropped at the bound (configuration kinds and `binding`), counted and logged (tombstone-cap.ts). */
   readonly tombstonesCapped: TombstoneCapLog;
+  /** Each peer's clock against ours, from the heartbeat round trips, and the skew warnings (clock-skew.ts). */
+  readonly clocks: ClockWatch;
+  private readonly now: () => number;
 
   constructor(private readonly deps: PeerServiceDeps) {
-    this.links = deps.config.peers.map((p) => new PeerLink(p, deps.config.name));
+    this.now = deps.clock ?? Date.now;
+    this.links = deps.config.peers.map((p) => new PeerLink(p, deps.config.name, this.now));
+    this.clocks = new ClockWatch(deps.log);
     this.rejections = new RejectionLog(deps.log);
     this.verifier = new PeerVerifier(new Map(deps.config.peers.map((p) => [p.name, p.secret])));
     this.tombstonesCapped = new TombstoneCapLog(deps.log);
@@ -118,7 +126,12 @@ export class PeerService {
     await Promise.all(this.links.map(async (link) => {
       let summary: PeerSummary | null = null;
       try {
+        const sentAt = this.now();
         summary = (await link.post<HeartbeatResponse>(PEER_PATHS.heartbeat, { summary: this.deps.summary() } satisfies HeartbeatRequest)).summary;
+        const receivedAt = this.now();
+        // The peer read its clock for the answer between our send and its arrival (clock-skew.ts).
+        const sample = clockSample(sentAt, receivedAt, summary?.ts);
+        if (sample) this.clocks.note(link.name, sample, receivedAt);
       } catch {
         summary = null;
       }
@@ -148,7 +161,7 @@ export class PeerService {
     const route = (handler: (peer: string, body: any) => unknown) => async (req: Request, client = 'unknown'): Promise<Response> => {
       if (req.method !== 'POST') return errorResponse(new ApplianceError('method-not-allowed', 'the peer API takes POST only'));
       const text = await req.text();
-      const auth = this.verifier.verify(req.method, new URL(req.url).pathname, text, req.headers);
+      const auth = this.verifier.verify(req.method, new URL(req.url).pathname, text, req.headers, this.now());
       if (!auth.ok) {
         // Unsigned junk is logged a few times a minute per source and reason, not once a request.
         const { log, suppressed } = this.refusals.admit(client, auth.reason);

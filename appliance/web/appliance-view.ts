@@ -29,6 +29,11 @@ export interface PeerRow {
   readonly lastHeartbeatAt: number | null;
   /** Whether this appliance has handed its new traffic to the peer, or took over the peer's. */
   readonly role: 'normal' | 'handed-off' | 'serving-for-peer';
+  /**
+   * The peer's clock against ours from the last heartbeat round trip (ms, positive: the peer is
+   * ahead; ± uncertaintyMs), `skewed` above 2 s (peers/clock-skew.ts); null (or absent) before the first.
+   */
+  readonly clock?: { readonly offsetMs: number; readonly uncertaintyMs: number; readonly skewed: boolean } | null;
 }
 
 /**

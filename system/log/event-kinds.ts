@@ -23,7 +23,7 @@ export const EVENT_KINDS = [
   'control.take-back', 'control.upgrade', 'control.upgrade.refused',
   'control.worker.crash', 'control.worker.drained', 'control.worker.exit', 'control.worker.ready',
   // Peer appliances: our hand-off and take-back, a peer's towards us, replication.
-  'peer.auth.refused', 'peer.bindings.rejected', 'peer.config.applied', 'peer.config.refused',
+  'peer.auth.refused', 'peer.bindings.rejected', 'peer.clock.ok', 'peer.clock.skewed', 'peer.config.applied', 'peer.config.refused',
   'peer.config.send-failed', 'peer.config.synced', 'peer.down', 'peer.hand-off', 'peer.hand-off.held', 'peer.hand-off.refused',
   'peer.heartbeat.error', 'peer.remote.hand-off', 'peer.remote.take-back', 'peer.schedule', 'peer.schedule.error',
   'peer.situation', 'peer.sync-failed', 'peer.synced', 'peer.take-back', 'peer.tombstones.capped', 'peer.up',

@@ -67,9 +67,9 @@ export class Logger {
   }
 }
 
-/** Errors and failures stand out: `*.error` → error; crashes, failures, refusals → warn; the rest info. */
+/** Errors and failures stand out: `*.error` → error; crashes, failures, refusals, a clock off, input dropped at a bound → warn; the rest info. */
 export function levelOfKind(kind: string): Level {
   if (/\.error$/.test(kind)) return 'error';
-  if (/\.(crash|failed|unreachable|refused|rejected|ban|suppressed)(\.|$)/.test(kind)) return 'warn';
+  if (/\.(crash|failed|unreachable|refused|rejected|ban|suppressed|skewed|capped)(\.|$)/.test(kind)) return 'warn';
   return 'info';
 }

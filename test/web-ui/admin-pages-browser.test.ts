@@ -167,10 +167,13 @@ describe.skipIf(!hasChromium || !hasSipp)('admin pages for humans (issue 18) in 
     await own.getByText(/admits 12 new calls\/s and 30 registrations\/s; beyond that phones are told to retry in 15 s\. .*Why: saturated/).waitFor();
     expect(await own.getAttribute('data-state')).toBe('shedding');
 
-    view.peerList = [{ name: 'b', url: 'https://192.0.2.7:8443', sip: '192.0.2.7:5060', state: 'up', lastHeartbeatAt: Date.now(), role: 'normal' }];
+    view.peerList = [{ name: 'b', url: 'https://192.0.2.7:8443', sip: '192.0.2.7:5060', state: 'up', lastHeartbeatAt: Date.now(), role: 'normal',
+      clock: { offsetMs: 5200, uncertaintyMs: 4, skewed: true } }];
     await open('Events', 'Event log');
     await open('Peers', 'Peers and control');
     await words.getByText(/hands new calls and registrations to the peer b/).waitFor();
+    // Issue 19: a peer's clock more than 2 s off is shown in its row.
+    await page.getByRole('row', { name: /^b .* \+5\.2 s: off/ }).waitFor();
     await page.getByRole('button', { name: 'Hand off to b' }).click();
     await own.locator('p.own-state', { hasText: /^handed off to b since / }).waitFor();
     await own.getByText(/Why: an admin handed it off/).waitFor();

@@ -11,6 +11,16 @@ interface Moves {
 }
 interface PeersInfo { peers: Peer[]; handOff?: HandOffView; moves?: Moves; shedding?: SheddingView | null; workers: Worker[]; policy: PolicyView & Record<string, number | string[]> }
 
+/** A peer's clock against ours (issue 19): in step, or off by more than 2 s (last writer wins per row is judged by the clocks: run NTP). */
+function clockCell(p: Peer): HTMLElement | string {
+  const c = p.clock;
+  if (!c) return '—';
+  const text = `${c.offsetMs >= 0 ? '+' : '−'}${(Math.abs(c.offsetMs) / 1000).toFixed(1)} s`;
+  return c.skewed
+    ? h('span', { class: 'badge failed', title: 'This peer\'s clock differs from ours by more than 2 s: the later of two edits of one row may lose. Run NTP on every member.' }, `${text}: off`)
+    : h('span', { title: `± ${c.uncertaintyMs} ms` }, text);
+}
+
 /** The situation switch (issue 19): evacuate this box, with a reason, until switched off; and the schedule window open now. */
 function situationCard(info: PeersInfo, reload: () => Promise<void>): HTMLElement | null {
   if (info.peers.length === 0) return null;
@@ -71,8 +81,8 @@ export const peersPage: Page = (root) => {
     fill(peers, ownStateCard(info), situationCard(info, load), h('h2', {}, 'Peer appliances'),
       info.peers.length === 0
         ? h('p', { class: 'hint' }, 'No peer appliances configured ([[peers]] in the configuration file): this appliance carries all of its traffic itself, and there is nothing to hand off or take back.')
-        : [table('Peers', ['Peer', 'URL', 'SIP', 'State', 'Role', 'Last heartbeat', ''], info.peers.map((p) => [
-          p.name, p.url, p.sip, h('span', { class: `badge ${p.state}` }, p.state), p.role, p.lastHeartbeatAt ? fmtTime(p.lastHeartbeatAt) : 'never',
+        : [table('Peers', ['Peer', 'URL', 'SIP', 'State', 'Role', 'Last heartbeat', 'Clock', ''], info.peers.map((p) => [
+          p.name, p.url, p.sip, h('span', { class: `badge ${p.state}` }, p.state), p.role, p.lastHeartbeatAt ? fmtTime(p.lastHeartbeatAt) : 'never', clockCell(p),
           p.name === handedTo ? '' : actionButton('Hand off to this peer', async () => {
             if (!confirm(`Hand new traffic to ${p.name}?`)) return;
             result(await api('POST', `/api/peers/${encodeURIComponent(p.name)}/hand-off`));

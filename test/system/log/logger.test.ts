@@ -54,6 +54,7 @@ describe('logger', () => {
   test.each([
     ['sip.error', 'error'], ['control.sampler.error', 'error'], ['control.worker.crash', 'warn'], ['admin.login.failed', 'warn'],
     ['sip.auth.failed', 'warn'], ['trunk.failed', 'warn'], ['trunk.unreachable', 'warn'], ['sip.ban', 'warn'], ['peer.hand-off.refused', 'warn'],
+    ['peer.clock.skewed', 'warn'], ['peer.tombstones.capped', 'warn'], ['peer.clock.ok', 'info'],
     ['control.start', 'info'], ['sip.banner', 'info'], ['admin.extension.add', 'info'], ['errors.count', 'info'],
   ] as const)('event %p is %p', (kind, level) => {
     expect(levelOfKind(kind)).toBe(level);
