@@ -4,6 +4,7 @@ import { linkKey, openFromLink, sealForLink } from './config-secrets.ts';
 import type { PeerLink } from './peer-link.ts';
 import type { EventKind } from '../../system/log/event-kinds.ts';
 import { capTombstones, TombstoneCapLog } from './tombstone-cap.ts';
+import { batchesBySize } from './peer-batches.ts';
 
 /** Path of the peer API entry that takes replicated configuration rows. */
 export const CONFIG_PATH = '/peer/config';
@@ -136,7 +137,8 @@ export class ConfigReplication {
       for (;;) {
         const { rows, lastSeq } = this.deps.versions.changesAfter(seq, CONFIG_BATCH);
         if (rows.length === 0) break;
-        await link.post<ConfigResponse>(CONFIG_PATH, { rows: sealedFor(link, rows) });
+        // Cut by size too: the peer API takes at most 64 KiB a request (peer-batches.ts).
+        for (const part of batchesBySize(sealedFor(link, rows), CONFIG_BATCH)) await link.post<ConfigResponse>(CONFIG_PATH, { rows: part });
         seq = lastSeq;
         sent += rows.length;
         // Acknowledged only if the link was not reset meanwhile (down, or up again: a new full sync).

@@ -12,6 +12,7 @@ import { RejectionLog } from './rejection-log.ts';
 import { TrafficMoves } from './traffic-moves.ts';
 import { capTombstones, TombstoneCapLog, type TableCount } from './tombstone-cap.ts';
 import { clockSample, ClockWatch } from './clock-skew.ts';
+import { batchesBySize } from './peer-batches.ts';
 import {
   PEER_PATHS, SYNC_BATCH,
   type BindingsRequest, type BindingsResponse, type HandOffResponse, type HeartbeatRequest, type HeartbeatResponse, type PeerSummary,
@@ -260,8 +261,9 @@ export class PeerService {
   private async fullSync(link: PeerLink): Promise<void> {
     const all = [...this.deps.localBindings().map((binding): BindingChange => ({ kind: 'upsert', binding })), ...(this.deps.localRemovals?.() ?? [])];
     try {
-      for (let i = 0; i < all.length; i += SYNC_BATCH) {
-        await link.post<BindingsResponse>(PEER_PATHS.bindings, { changes: all.slice(i, i + SYNC_BATCH) } satisfies BindingsRequest);
+      // Batches of SYNC_BATCH at most, and at most 64 KiB a request (peer-batches.ts).
+      for (const changes of batchesBySize(all, SYNC_BATCH)) {
+        await link.post<BindingsResponse>(PEER_PATHS.bindings, { changes } satisfies BindingsRequest);
       }
       this.deps.log('peer.synced', `full sync to ${link.name}: ${all.length} binding(s)`, { peer: link.name, bindings: all.length });
     } catch (err) {
@@ -275,8 +277,8 @@ export class PeerService {
     this.queue = [];
     await Promise.all(this.links.filter((l) => l.state === 'up').map(async (link) => {
       try {
-        for (let i = 0; i < batch.length; i += SYNC_BATCH) {
-          await link.post(PEER_PATHS.bindings, { changes: batch.slice(i, i + SYNC_BATCH) } satisfies BindingsRequest);
+        for (const changes of batchesBySize(batch, SYNC_BATCH)) {
+          await link.post(PEER_PATHS.bindings, { changes } satisfies BindingsRequest);
         }
       } catch {
         // The next heartbeat marks it down; on its return it gets a full sync.
