@@ -25,9 +25,14 @@ export function callDirection(from: string, to: string, rules: DirectionRules): 
   return 'internal';
 }
 
-/** The record a dialog event opens (a call answered, or one that failed), if any (pure). */
+/**
+ * The record a dialog event opens (a call answered, or one that failed), if any (pure). None for
+ * a peer's call through us (`transit`: one owner of each call's record, the member where the
+ * caller is; issue 19).
+ */
 export function recordOf(e: DialogEvent, worker: number, rules: DirectionRules): NewCallRecord | undefined {
   if (e.kind !== 'start' && e.kind !== 'failed') return undefined;
+  if (e.transit) return undefined;
   const base = {
     callId: e.callId, fromTag: e.tags[0], from: e.from, to: e.to, routedTo: e.routedTo ?? null, trunk: e.trunk ?? null,
     ...(e.forwardedBy ? { forwardedBy: e.forwardedBy } : {}),

@@ -33,6 +33,8 @@ export class DialogReporter {
     // What a hang-up from the UI needs, seen only here (sip/hangup/dialog-legs.ts).
     const legs = event.kind === 'start' && branch ? dialogLegs(ctx.req, branch.request, res, ctx.source, branch.dest, this.isUs) : undefined;
     if (legs && event.kind === 'start') event = { ...event, legs, cseq: ctx.req.headers.cseq.seq };
+    // A peer's call for a flow we hold (its flow token): the peer records it (dialog-events.ts `transit`).
+    if (ctx.flowToken !== undefined && (event.kind === 'start' || event.kind === 'failed')) event = { ...event, transit: true };
     const leg = answering ? recordedLeg(ctx.trunkCall, answering) : ctx.trunkCall;
     if (!leg || (event.kind !== 'start' && event.kind !== 'failed')) return this.sink(event);
     this.trunks()?.recorded(event.callId);

@@ -36,6 +36,10 @@ describe('recordOf', () => {
     expect(recordOf({ kind: 'end', callId: 'c1', tags: ['a', 'b'], ts: 1 }, 1, RULES)).toBeUndefined();
     expect(recordOf({ kind: 'refresh', callId: 'c1', tags: ['a', 'b'], ts: 1 }, 1, RULES)).toBeUndefined();
   });
+  test("a peer's call through us (transit, issue 19) opens nothing here: the peer where the caller is records it", () => {
+    expect(recordOf({ kind: 'start', ...base, tags: ['f', 't'], ts: 5000, transit: true }, 1, RULES)).toBeUndefined();
+    expect(recordOf({ kind: 'failed', ...base, tags: ['f', ''], ts: 3000, status: 430, reason: '430 Flow Failed', transit: true }, 1, RULES)).toBeUndefined();
+  });
 });
 
 describe('CallRecorder.configure (a reload)', () => {

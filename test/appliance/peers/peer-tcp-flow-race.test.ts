@@ -148,6 +148,9 @@ describe('a TCP phone on the peer whose connection just closed: 430 at once', ()
       const r = await callFromA();
       expect(r.status).toBe(480);
       expect(r.ms).toBeLessThan(QUICK_MS);
+      // The failed calls are recorded once, on A where the caller is; B's 430s are transit (no record).
+      expect(await waitFor(() => pair.a.control!.store.callRecords.list().some((c) => c.result === 480), 5000)).toBeGreaterThanOrEqual(0);
+      expect(pair.b.control!.store.callRecords.list()).toEqual([]);
     } finally {
       pair.b.control!.pool.broadcast({ type: 'tcp-owners', owners: [[key, null]] });
     }

@@ -86,6 +86,11 @@ describe('a sips: call to a TLS phone on the peer', () => {
     phone.respond(invite!, 200, 'OK', [`Contact: <sips:${EXT}@${phone.hostPort}>`]);
     const ok = await caller.waitFor((m) => callIdOf(m) === callId && statusOf(m) === 200, 5000);
     expect(ok).toBeDefined();
+    // One call record, on A (where the caller is): B's calls view has the call (its recorder
+    // saw the same events first, worker-messages.ts applyDialogEvents), its store no record.
+    expect(await waitFor(() => pair.a.control!.store.callRecords.byCallId(callId) !== undefined, 5000)).toBeGreaterThanOrEqual(0);
+    expect(await waitFor(() => pair.b.control!.calls.list().some((c) => c.callId === callId), 5000)).toBeGreaterThanOrEqual(0);
+    expect(pair.b.control!.store.callRecords.byCallId(callId)).toBeUndefined();
     // The caller's route set: the Record-Route reversed (RFC 3261 §12.1.2), A first.
     const routes = headerLines(ok!, 'Record-Route').reverse().map((r) => `Route: ${r}`);
     const to = field(ok!, 'To');
