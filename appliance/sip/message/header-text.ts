@@ -80,7 +80,10 @@ const list = <T>(v: T | readonly T[]): readonly T[] => (Array.isArray(v) ? v : [
 /** All values in one row, comma-separated (RFC 3261 §7.3.1); nothing for an empty list. */
 const oneRow = (text: (x: any) => string): Writer => (v, label) => {
   const xs = list(v);
-  return xs.length === 0 ? '' : `${label}: ${xs.map(text).join(', ')}\r\n`;
+  if (xs.length === 0) return '';
+  let s = `${label}: ${text(xs[0])}`;
+  for (let i = 1; i < xs.length; i++) s += `, ${text(xs[i])}`;
+  return `${s}\r\n`;
 };
 /** One row per value (RFC 3261 §7.3.1: the same as one comma-separated row). */
 const rowEach = (text: (x: any) => string): Writer => (v, label) => {
