@@ -2,8 +2,7 @@
  * Shapes of the API's replies, as the UI uses them (docs/API.md): each is the type of what the
  * route sends (an interface, or a `present…` function's return type), imported with
  * `import type` (erased, nothing of the server reaches the bundle), never a copy: a field the
- * API renames breaks the UI's type check (`tsc -p .` covers web-ui/). What a route adds to a
- * presented value (a trunk's `origin`, a DNS record's `editedOn`) is still written here.
+ * API renames breaks the UI's type check (`tsc -p .` covers web-ui/).
  */
 import type { DashboardSample } from '../appliance/web/api/dashboard-sample.ts';
 import type { PeerRow, WorkerSummary } from '../appliance/web/appliance-view.ts';
@@ -13,8 +12,8 @@ import type { presentBinding } from '../appliance/web/api/registrations-api.ts';
 import type { presentLamp, RingingCall as RingingCallView } from '../appliance/web/api/lamps-api.ts';
 import type { ActiveCall, EndedCall } from '../appliance/control/calls-view.ts';
 import type { DialPlanView } from '../appliance/web/api/dial-plan-api.ts';
-import type { presentTrunk } from '../appliance/trunks/trunk-status.ts';
-import type { ListedRecord } from '../appliance/dns/admin-records.ts';
+import type { TrunkView } from '../appliance/web/api/trunks-api.ts';
+import type { DnsListView } from '../appliance/web/api/dns-api.ts';
 import type { LiveSnapshot } from '../appliance/web/api/live-api.ts';
 import type { ExtensionView } from '../appliance/web/api/extensions-api.ts';
 import type { CallFeaturesView, FeatureCodesView, RingGroupView } from '../appliance/web/api/ring-groups-api.ts';
@@ -43,24 +42,16 @@ export type DigestPolicy = StoredDigestPolicy;
 export type Extension = ExtensionView;
 /** The dial plan's call classes (a route's, an extension's or ring group's permission): the config's. */
 export type CallClass = DialPlanCallClass;
-/** A trunk's registration state and account (`GET /api/trunks`; never the password): presentTrunk, and what the route adds. */
-export type Trunk = ReturnType<typeof presentTrunk> & {
-  /** `config`: fixed, edited in the configuration file; `store`: added in the UI or CLI, editable. */
-  origin: Origin;
-  /** The peer group member a stored trunk's last edit was made on (null: from the config file, before replication, or no peers). */
-  editedOn?: string | null;
-};
+/** A trunk's registration state and account (`GET /api/trunks`; never the password), where it comes from: the API's listedTrunk. */
+export type Trunk = TrunkView;
 /** Where a trunk, route or inbound number comes from (docs/TRUNKS.md "Who owns what"): the outside line's. */
 export type Origin = LineOrigin['from'];
 /** The configured dial plan (`GET /api/dial-plan`): the API's own type. */
 export type DialPlan = DialPlanView;
-/** A DNS record (`GET /api/dns` `records`): the admin service's listed record, as the route sends it. */
-export type DnsRecord = Omit<ListedRecord, 'derived'> & {
-  /** Where a derived record comes from; null for an admin record. */
-  derived: string | null;
-  /** The peer group member an admin record's last edit was made on (null: derived, before replication, or no peers). */
-  editedOn?: string | null;
-};
+/** The DNS page's list (`GET /api/dns`): the zone, the types an admin may add, the records. The API's presentDnsList. */
+export type DnsList = DnsListView;
+/** A DNS record of that list (admin or derived). */
+export type DnsRecord = DnsListView['records'][number];
 /** A ring group (`GET /api/groups`; docs/PBX.md), members in hunt order: the API's presentGroup. */
 export type RingGroup = RingGroupView;
 /** An extension's forwarding and do-not-disturb (`GET /api/features`): the API's presentFeatures. */

@@ -39,7 +39,7 @@ describe('web-ui and the API types', () => {
 
   const imported = new Set([...readFileSync(join(ROOT, 'types.ts'), 'utf8').matchAll(/^import type \{([^}]*)\}/gm)]
     .flatMap((m) => m[1].split(',').map((n) => n.trim().split(/\s+as\s+/).pop()!)));
-  test.each(['Snapshot', 'Extension', 'RingGroup', 'CallFeatures', 'FeatureCodes', 'DigestPolicy', 'CallClass', 'Origin', 'Sample', 'CallRecord', 'DialPlan'])(
+  test.each(['Snapshot', 'Extension', 'RingGroup', 'CallFeatures', 'FeatureCodes', 'DigestPolicy', 'CallClass', 'Origin', 'Sample', 'CallRecord', 'DialPlan', 'Trunk', 'DnsList', 'DnsRecord'])(
     '%s is the producer\'s type, not a copy', (name) => {
       const rhs = new RegExp(`^export type ${name} = (\\w+)[\\[;<]`, 'm').exec(readFileSync(join(ROOT, 'types.ts'), 'utf8'))?.[1];
       expect(rhs).toBeDefined();

@@ -1,9 +1,7 @@
 import { api } from '../api.ts';
 import { field, fill, h, table } from '../dom.ts';
-import type { DnsRecord } from '../types.ts';
+import type { DnsList, DnsRecord } from '../types.ts';
 import { actionButton, clearFormError, heading, notify, showFormError, type Page } from '../ui.ts';
-
-interface DnsList { zone: string; defaultTtl: number; types: string[]; records: DnsRecord[] }
 
 /** DNS records: admin-managed ones (add, edit, remove) and the derived ones (read-only). */
 export const dnsPage: Page = (root) => {

@@ -21,16 +21,26 @@ function recordId(text: string): number {
   return Number(text);
 }
 
+/**
+ * `GET /api/dns`: the zone, the types an admin may add, and every record (admin and derived;
+ * `derived`: where a derived one comes from, null for an admin record; `editedOn`: the member of
+ * the peer group an admin record's last edit was made on).
+ */
+export function presentDnsList({ config, store }: Pick<ApiDeps, 'config' | 'store'>, service: DnsAdminService) {
+  return {
+    zone: config.dns.zone, enumSuffix: config.dns.enumSuffix, defaultTtl: config.dns.ttl, types: ADMIN_TYPES,
+    records: service.list().map((r) => ({ ...r, derived: r.derived ?? null, editedOn: r.derived ? null : editedOn({ config, store }, 'dns-record', dnsRecordKey(r)) })),
+  };
+}
+
+/** The DNS page's list as the API sends it: the UI's `DnsList`. */
+export type DnsListView = ReturnType<typeof presentDnsList>;
+
 /** DNS records: admin-managed (add, edit, remove; the CLI's validation) and derived (read-only). */
 export function dnsRoutes({ config, store, view }: ApiDeps): Route[] {
   const service = new DnsAdminService(store, config);
   return [
-    {
-      method: 'GET', path: '/api/dns', handler: () => json({
-        zone: config.dns.zone, enumSuffix: config.dns.enumSuffix, defaultTtl: config.dns.ttl, types: ADMIN_TYPES,
-        records: service.list().map((r) => ({ ...r, derived: r.derived ?? null, editedOn: r.derived ? null : editedOn({ config, store }, 'dns-record', dnsRecordKey(r)) })),
-      }),
-    },
+    { method: 'GET', path: '/api/dns', handler: () => json(presentDnsList({ config, store }, service)) },
     {
       method: 'POST', path: '/api/dns', handler: async ({ req }) => {
         const row = service.add(recordInput(await readJsonObject(req)));

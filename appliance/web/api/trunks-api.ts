@@ -1,6 +1,8 @@
 import { ValidationError } from '../../../system/errors/index.ts';
 import { OutsideLineService, type TrunkInput } from '../../admin/outside-line-service.ts';
-import { presentTrunk } from '../../trunks/trunk-status.ts';
+import { presentTrunk, type TrunkStatus } from '../../trunks/trunk-status.ts';
+import type { Origin } from '../../trunks/outside-line.ts';
+import type { TrunkConfig } from '../../../system/config/trunk-config.ts';
 import { Fields, json, noContent, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -20,6 +22,18 @@ function trunkInput(f: Fields, body: Record<string, unknown>, name: string): Tru
 }
 
 /**
+ * A trunk of `GET /api/trunks`: its state and account (presentTrunk, never the password), where it
+ * comes from (`config`: fixed, edited in the file; `store`: added in the UI or CLI) and the member
+ * of the peer group a stored trunk's last edit was made on (null: from the file, or no peers).
+ */
+export function listedTrunk(status: TrunkStatus, entry: TrunkConfig | undefined, origin: Origin['from'], editedOn: string | null) {
+  return { ...presentTrunk(status, entry), origin, editedOn };
+}
+
+/** A trunk as the API lists it: the UI's `Trunk`. */
+export type TrunkView = ReturnType<typeof listedTrunk>;
+
+/**
  * `/api/trunks` (docs/TRUNKS.md, docs/API.md): every trunk's registration state and account
  * (never its password), where it comes from (`origin`: the config file's are fixed); adding,
  * changing and removing the ones that live in the store, and setting a trunk's password.
@@ -31,10 +45,8 @@ export function trunkRoutes({ config, store, view }: ApiDeps): Route[] {
     {
       method: 'GET', path: '/api/trunks', handler: () => {
         const now = line.view();
-        return json(view.trunks().map((s) => ({
-          ...presentTrunk(s, now.trunks.find((t) => t.name === s.name)), origin: now.origins.trunks.get(s.name)?.from ?? 'config',
-          editedOn: editedOn({ config, store }, 'trunk', s.name),
-        })));
+        return json(view.trunks().map((s) => listedTrunk(s, now.trunks.find((t) => t.name === s.name), now.origins.trunks.get(s.name)?.from ?? 'config',
+          editedOn({ config, store }, 'trunk', s.name))));
       },
     },
     {
@@ -65,7 +77,7 @@ export function trunkRoutes({ config, store, view }: ApiDeps): Route[] {
         const now = line.view();
         const status = view.trunks().find((s) => s.name === params.name);
         const t = now.trunks.find((x) => x.name === params.name);
-        return json(status ? { ...presentTrunk(status, t), origin: 'store' } : { name: params.name });
+        return json(status ? listedTrunk(status, t, 'store', editedOn({ config, store }, 'trunk', params.name)) : { name: params.name });
       },
     },
     {
