@@ -1,9 +1,9 @@
-import sip from 'sip';
 import type { Via } from 'sip';
 import type { Decoded, SipRequest, SipResponse } from './types.ts';
 import { parseSipUri, uriScheme } from './uri.ts';
 import { parseViaValue, splitCommas } from './via.ts';
 import { requestHeaders } from './header-values.ts';
+import { readNameAddr } from './name-addr.ts';
 import { statusFor, type ErrorCode } from '../../../system/errors/index.ts';
 
 /**
@@ -101,13 +101,13 @@ function decodeResponse(m: RegExpExecArray, raw: Map<string, string[]>, bad: str
   if (m[1] !== '2.0' || code < 100 || code > 699) return { kind: 'drop', reason: `bad status line ${m[1]} ${m[2]}` };
   if (bad) return { kind: 'drop', reason: bad };
   // A proxy reads only Via, CSeq, Call-ID, To and From of a response; the rest travels as
-  // bytes (response-wire.ts), so the `sip` package parses just the two name-addr headers.
+  // bytes (response-wire.ts), so only the two name-addr headers are parsed (name-addr.ts).
   const headers = { 'call-id': raw.get('call-id')?.[0] } as SipResponse['headers'];
   for (const name of ['to', 'from'] as const) {
     const value = raw.get(name)?.[0];
     if (value === undefined) continue;
     try {
-      headers[name] = sip.parseAOR({ s: value, i: 0 });
+      headers[name] = readNameAddr({ s: value, i: 0 });
     } catch {
       return { kind: 'drop', reason: `malformed ${name}` };
     }
@@ -118,7 +118,7 @@ function decodeResponse(m: RegExpExecArray, raw: Map<string, string[]>, bad: str
   if ((code >= 300 && code < 400) || (code < 300 && code >= 200 && /\sINVITE\s*$/i.test(raw.get('cseq')?.[0] ?? ''))) {
     const contacts = (raw.get('contact') ?? []).flatMap(splitCommas).flatMap((part) => {
       try {
-        return [sip.parseAOR({ s: part.trim(), i: 0 })];
+        return [readNameAddr({ s: part.trim(), i: 0 })];
       } catch {
         return [];
       }
@@ -191,7 +191,7 @@ function decodeRequest(
       if (!bare.includes('<') && bare.includes('?')) return reject('malformed-message', 'Contact URI must be enclosed in <>');
     }
   }
-  // "Contact: *" removes every binding (RFC 3261 §10.2.2, §20.10); the `sip` parser reads it as
+  // "Contact: *" removes every binding (RFC 3261 §10.2.2, §20.10); name-addr.ts reads it as
   // a URI "*". It is meaningful in REGISTER only, and alone (§10.3 step 6).
   const contacts = msg.headers.contact;
   if (Array.isArray(contacts) && contacts.some((c) => c.uri === '*')) {

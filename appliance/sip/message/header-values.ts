@@ -1,4 +1,4 @@
-import sip from 'sip';
+import { readNameAddr } from './name-addr.ts';
 import type { SipRequest } from './types.ts';
 
 /**
@@ -6,7 +6,7 @@ import type { SipRequest } from './types.ts';
  * header lines decode.ts has already split, unfolded and named (RFC 3261 §7.3.1, compact forms
  * expanded). This replaces `sip.parse` for requests: that parser split, matched and unescaped
  * every line a second time, about a third of a request's decoding time (bench/sip-call-cpu).
- * The value grammar stays the package's (`sip.parseAOR` for name-addrs); Via, Route,
+ * Name-addrs are read by name-addr.ts (it replaced `sip.parseAOR`, same output); Via, Route,
  * Record-Route are parsed by decode.ts itself, and CSeq checked there.
  */
 export function requestHeaders(raw: ReadonlyMap<string, readonly string[]>): SipRequest['headers'] {
@@ -52,7 +52,7 @@ function list(one: (c: Cursor) => unknown): Parse {
   };
 }
 
-const nameAddr = (c: Cursor) => sip.parseAOR(c);
+const nameAddr = readNameAddr;
 
 /** `scheme param=value *(, param=value)` of a credentials or challenge header (RFC 3261 §25.1). */
 const AUTH_SCHEME = /([^\s]*)\s+/y;
