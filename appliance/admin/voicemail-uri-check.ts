@@ -1,4 +1,4 @@
-import type { ApplianceConfig } from '../../system/config/index.ts';
+import { VOICEMAIL_URI_PATTERN, type ApplianceConfig } from '../../system/config/index.ts';
 import type { Store } from '../../system/store/index.ts';
 import { defaultPort, parseSipUri } from '../sip/message/uri.ts';
 import { loadOutsideLine } from '../trunks/outside-line.ts';
@@ -16,8 +16,6 @@ export interface VoicemailUriContext {
 
 /** The longest voicemail URI we keep. */
 const MAX_URI = 200;
-/** The config's `[voicemail] uri` shape (system/config/pbx-config.ts): user, host, port, parameters; no headers. */
-const SHAPE = /^sips?:([^@\s<>";?]+@)?[A-Za-z0-9.\-[\]:]+(;[^\s<>"?]*)?$/;
 
 const bare = (h: string) => (h.startsWith('[') ? h.slice(1, -1) : h).toLowerCase();
 const wildcard = (a: string) => a === '0.0.0.0' || a === '::';
@@ -31,7 +29,7 @@ const wildcard = (a: string) => a === '0.0.0.0' || a === '::';
  * that no call class, limit or record covers).
  */
 export function voicemailUriRefusal(uri: string, c: VoicemailUriContext): string | undefined {
-  if (typeof uri !== 'string' || uri.length > MAX_URI || !SHAPE.test(uri)) return `voicemail URI must be a SIP URI such as "sip:vm@192.0.2.5:5070" (at most ${MAX_URI} characters)`;
+  if (typeof uri !== 'string' || uri.length > MAX_URI || !VOICEMAIL_URI_PATTERN.test(uri)) return `voicemail URI must be a SIP URI such as "sip:vm@192.0.2.5:5070" (at most ${MAX_URI} characters)`;
   const u = parseSipUri(uri);
   if (!u) return 'voicemail URI must be a SIP URI such as "sip:vm@192.0.2.5:5070"';
   const host = bare(u.host);

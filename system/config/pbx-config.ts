@@ -48,10 +48,17 @@ export function parseFeatureCodesConfig(raw: unknown): FeatureCodesConfig {
 
 const VM_DEFAULTS = { uri: null, on_busy: true, on_no_answer: true, no_answer_seconds: 20 };
 
+/**
+ * A voicemail server's URI, the office's (`[voicemail] uri`) or an extension's own
+ * (admin/voicemail-uri-check.ts): user, host, port, parameters; no headers, since it becomes a
+ * Request-URI, which has none (RFC 3261 §19.1.5). The one shape both are checked against.
+ */
+export const VOICEMAIL_URI_PATTERN = /^sips?:([^@\s<>";?]+@)?[A-Za-z0-9.\-[\]:]+(;[^\s<>"?]*)?$/;
+
 /** Validates `[voicemail]` (absent: no voicemail). */
 export function parseVoicemailConfig(raw: unknown): VoicemailConfig {
   const v = table(raw, 'voicemail', {
-    uri: (x, key) => (x === null ? undefined : str({ pattern: /^sips?:([^@\s<>";]+@)?[A-Za-z0-9.\-[\]:]+(;[^\s<>"]*)?$/, hint: 'a SIP URI such as "sip:vm@192.0.2.5:5070"' })(x, key)),
+    uri: (x, key) => (x === null ? undefined : str({ pattern: VOICEMAIL_URI_PATTERN, hint: 'a SIP URI such as "sip:vm@192.0.2.5:5070"' })(x, key)),
     on_busy: bool, on_no_answer: bool, no_answer_seconds: int(5, 120),
   }, VM_DEFAULTS);
   return { uri: v.uri, onBusy: v.on_busy, onNoAnswer: v.on_no_answer, noAnswerSeconds: v.no_answer_seconds };
