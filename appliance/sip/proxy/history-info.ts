@@ -6,6 +6,7 @@
  * AOR (RFC 7044 §9.1: a proxy adds an entry for the received R-URI only when it is missing),
  * and every index of ours continues under it, `mp` following.
  */
+import { parseSipUri, uriUser } from '../message/uri.ts';
 
 /** One hi-entry: the URI in angle brackets and the text after it (its header parameters). */
 interface Entry {
@@ -22,10 +23,13 @@ function entries(value: string): Entry[] {
 
 const indexOf = (e: Entry) => /(?:^|;)\s*index=([0-9.]+)/.exec(e.params)?.[1];
 
-/** user@host of a URI, lower-cased, without parameters or port: "the same AOR" for the comparison. */
+/**
+ * user@host of a URI, lower-cased, without parameters or port: "the same AOR" for the
+ * comparison. Read with the SIP grammar (message/uri.ts); a URI it does not parse compares whole.
+ */
 function aor(uri: string): string {
-  const m = /^sips?:(?:([^@;]*)@)?([^;:>]+)/i.exec(uri);
-  return m ? `${m[1] ?? ''}@${m[2]}`.toLowerCase() : uri.toLowerCase();
+  const u = parseSipUri(uri);
+  return (u ? `${u.user ?? ''}@${u.host}` : uri).toLowerCase();
 }
 
 /**
@@ -59,5 +63,5 @@ export function lastEntryUser(value: string | undefined): string | undefined {
   if (!value) return undefined;
   const e = entries(value);
   const last = e[e.length - 1];
-  return last ? /^sips?:([^@;]+)@/i.exec(last.uri)?.[1] : undefined;
+  return last ? uriUser(last.uri) : undefined;
 }
