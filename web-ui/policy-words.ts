@@ -3,29 +3,16 @@
  * table-tested in test/web-ui/policy-words.test.ts). The settings are the `[control]` keys
  * (appliance/control/policy/settings.ts), windows counted in samples.
  */
+import type { PeersView } from '../appliance/web/api/control-api.ts';
 
-/** The policy settings as `GET /api/peers` sends them. */
-export interface PolicyView {
-  minWorkers: number; maxWorkers: number;
-  scaleOutCpuShare: number; scaleOutSamples: number; scaleOutWindow: number; scaleOutCooldownSeconds: number;
-  scaleInCpuShare: number; scaleInSamples: number; scaleInWindow: number; scaleInCooldownSeconds: number;
-  hostCpuPercent: number; hostCpuCpuShare: number; criticalCpuTemperature: number;
-  shedTargetCpuShare: number; shedRetryAfterSeconds: number; shedMaxRetryAfterSeconds: number;
-  shedMinCallsPerSecond: number; shedMinRegistersPerSecond: number;
-  handOffAfterSamples: number; handOffRetrySeconds: number; takeBackAfterSamples: number;
-  peers: string[];
-}
+/** The policy settings as `GET /api/peers` sends them: the API's own type. */
+export type PolicyView = PeersView['policy'];
 
 /** This appliance's hand-off (`GET /api/peers` → handOff; peers/hand-off.ts). */
-export interface HandOffView {
-  to: string | null; cause: 'policy' | 'admin' | 'schedule' | 'situation' | null; since: number | null;
-  pending: boolean; lastFailureAt: number | null; lastFailure: string | null;
-}
+export type HandOffView = PeersView['handOff'];
 
 /** Shedding in force (`GET /api/peers` → shedding; null when not shedding). */
-export interface SheddingView {
-  since: number; callsPerSecond: number; registersPerSecond: number; retryAfterSeconds: number; reason: string;
-}
+export type SheddingView = NonNullable<PeersView['shedding']>;
 
 const pct = (cpuShare: number) => `${Math.round(cpuShare * 100)} %`;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

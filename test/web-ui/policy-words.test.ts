@@ -5,7 +5,7 @@ import { aboutTime, ownState, policySummary, type HandOffView, type PolicyView }
 /** The Peers page's words for the policy and this appliance's own state (web-ui/policy-words.ts). */
 const policy = (over: Partial<PolicyView> = {}): PolicyView => ({ ...defaultPolicySettings(2), peers: [], ...over }) as PolicyView;
 const fmt = (ts: number) => `T${ts}`;
-const handOff = (over: Partial<HandOffView> = {}): HandOffView => ({ to: null, cause: null, since: null, pending: false, lastFailureAt: null, lastFailure: null, ...over });
+const handOff = (over: Partial<HandOffView> = {}): HandOffView => ({ to: null, cause: null, holds: [], since: null, pending: false, lastFailureAt: null, lastFailure: null, ...over });
 
 describe('policy in words', () => {
   test('the defaults, no peers: workers, scaling with its windows in seconds, the host, shedding, no hand-off', () => {

@@ -1,15 +1,13 @@
 import { api } from '../api.ts';
 import { fill, fmtDateTime, fmtTime, h, table } from '../dom.ts';
-import { ownState, policySummary, type HandOffView, type PolicyView, type SheddingView } from '../policy-words.ts';
+import { ownState, policySummary } from '../policy-words.ts';
+import type { PeersView } from '../../appliance/web/api/control-api.ts';
 import type { Peer, Worker } from '../types.ts';
 import { actionButton, heading, notify, type Page } from '../ui.ts';
 import { policySettingsTable } from './policy-settings.ts';
 
-interface Moves {
-  situation: { reason: string; since: number; by: string } | null;
-  window: { entry: number; start: number; end: number; peer?: string; dismissed: boolean } | null;
-}
-interface PeersInfo { peers: Peer[]; handOff?: HandOffView; moves?: Moves; shedding?: SheddingView | null; workers: Worker[]; policy: PolicyView & Record<string, number | string[]> }
+/** `GET /api/peers`: the API's own type. */
+type PeersInfo = PeersView;
 
 /** A peer's clock against ours (issue 19): in step, or off by more than 2 s (last writer wins per row is judged by the clocks: run NTP). */
 function clockCell(p: Peer): HTMLElement | string {

@@ -4,6 +4,16 @@ import { json, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
 
+/** `GET /api/peers`: the peers, this appliance's hand-off, traffic moves and shedding, the workers, the policy's settings. */
+export function presentPeers(view: ApiDeps['view']) {
+  return {
+    peers: view.peers(), handOff: view.handOffStatus(), moves: view.trafficMoves(), shedding: view.sheddingStatus(), workers: view.workers(), policy: view.policySettings(),
+  };
+}
+
+/** The Peers page's data as the API sends it: the UI's `PeersInfo`. */
+export type PeersView = ReturnType<typeof presentPeers>;
+
 /**
  * Peers and control: peer state, this appliance's hand-off (its owner's status), the policy's
  * settings (the group's editable at run time, issue 19), manual hand-off / take-back, reload of the config file. A hand-off no peer accepted, or a take-back
@@ -12,9 +22,7 @@ import type { ApiDeps } from './api-deps.ts';
 export function controlApiRoutes({ view, store }: ApiDeps): Route[] {
   return [
     {
-      method: 'GET', path: '/api/peers', handler: () => json({
-        peers: view.peers(), handOff: view.handOffStatus(), moves: view.trafficMoves(), shedding: view.sheddingStatus(), workers: view.workers(), policy: view.policySettings(),
-      }),
+      method: 'GET', path: '/api/peers', handler: () => json(presentPeers(view)),
     },
     // Every policy key: in force, the file's, group or appliance, edited at run time on which member.
     { method: 'GET', path: '/api/policy', handler: () => json({ settings: view.policyEdits() }) },
