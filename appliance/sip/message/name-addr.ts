@@ -38,7 +38,7 @@ const isToken = (c: number): boolean => c < 128 && TOKEN[c] === 1;
 
 /** JavaScript's `\s` (the package's regexes used it for LWS). */
 function isSpace(c: number): boolean {
-  if (c === 32 || (c >= 9 && c <= 13)) return true;
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
   if (c < 160) return false;
   return c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029
     || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
@@ -50,6 +50,16 @@ const isLineEnd = (c: number): boolean => c === 10 || c === 13 || c === 0x2028 |
 function skipSpace(s: string, i: number): number {
   while (i < s.length && isSpace(s.charCodeAt(i))) i++;
   return i;
+}
+
+/** `s.slice(from, to)` lower-cased; most parameter names already are. */
+function lower(s: string, from: number, to: number): string {
+  const key = s.slice(from, to);
+  for (let j = from; j < to; j++) {
+    const c = s.charCodeAt(j);
+    if (c >= 65 && c <= 90) return key.toLowerCase();
+  }
+  return key;
 }
 
 function skipToken(s: string, i: number): number {
@@ -70,28 +80,21 @@ function quotedEnd(s: string, i: number): number {
   return -1;
 }
 
-/** `[display-name] LAQUOT` from `i`: the name's end and the position after `<`, or undefined. */
-function displayName(s: string, i: number): [nameEnd: number, afterLaquot: number] | undefined {
+/** The end of a display name at `i` (RFC 3261 §25.1: a quoted-string or `*(token LWS) token`), or `i`. */
+function displayNameEnd(s: string, i: number): number {
   const c = i < s.length ? s.charCodeAt(i) : -1;
-  let end = i;
   if (c === 34) {
-    end = quotedEnd(s, i);
-    if (end < 0) end = i;
-  } else if (isToken(c)) {
-    // *(token LWS) token: the longest list; nothing shorter can be followed by `<`.
-    end = skipToken(s, i);
-    for (;;) {
-      const next = skipSpace(s, end);
-      if (next === end || !isToken(s.charCodeAt(next))) break;
-      end = skipToken(s, next);
-    }
+    const end = quotedEnd(s, i);
+    return end < 0 ? i : end;
   }
-  let j = skipSpace(s, end);
-  if (s.charCodeAt(j) === 60) return [end, j + 1];
-  if (end === i) return undefined;
-  // No `<` after the name: the name-addr form without a name is the only one left.
-  j = skipSpace(s, i);
-  return s.charCodeAt(j) === 60 ? [i, j + 1] : undefined;
+  if (!isToken(c)) return i;
+  // The longest token list: nothing shorter can be followed by `<`.
+  let end = skipToken(s, i);
+  for (;;) {
+    const next = skipSpace(s, end);
+    if (next === end || !isToken(s.charCodeAt(next))) return end;
+    end = skipToken(s, next);
+  }
 }
 
 /** Reads one name-addr or addr-spec with its header parameters at `c.i` (RFC 3261 §20.10). */
@@ -101,12 +104,18 @@ export function readNameAddr(c: Cursor): NameAddr {
   let name: string | undefined;
   let uri: string | undefined;
   let i = start;
-  const laquot = displayName(s, start);
-  if (laquot !== undefined) {
-    const close = s.indexOf('>', laquot[1]);
+  // name-addr: [display-name] LAQUOT addr-spec RAQUOT; without `<` after the name, without a name.
+  let nameEnd = displayNameEnd(s, start);
+  let laquot = skipSpace(s, nameEnd);
+  if (s.charCodeAt(laquot) !== 60 && nameEnd > start) {
+    nameEnd = start;
+    laquot = skipSpace(s, start);
+  }
+  if (s.charCodeAt(laquot) === 60) {
+    const close = s.indexOf('>', laquot + 1);
     if (close >= 0) {
-      if (laquot[0] > start) name = s.slice(start, laquot[0]);
-      uri = s.slice(skipSpace(s, laquot[1]), close);
+      if (nameEnd > start) name = s.slice(start, nameEnd);
+      uri = s.slice(skipSpace(s, laquot + 1), close);
       i = close + 1;
     }
   }
@@ -136,12 +145,12 @@ export function readNameAddr(c: Cursor): NameAddr {
     let j = skipSpace(s, i);
     if (s.charCodeAt(j) !== 59) break;
     j = skipSpace(s, j + 1);
-    const nameEnd = skipToken(s, j);
-    if (nameEnd === j) break;
-    const key = s.slice(j, nameEnd).toLowerCase();
+    const keyEnd = skipToken(s, j);
+    if (keyEnd === j) break;
+    const key = lower(s, j, keyEnd);
     let value: string | null = null;
-    i = nameEnd;
-    let k = skipSpace(s, nameEnd);
+    i = keyEnd;
+    let k = skipSpace(s, keyEnd);
     if (s.charCodeAt(k) === 61) {
       k = skipSpace(s, k + 1);
       const v = k < s.length ? s.charCodeAt(k) : -1;
