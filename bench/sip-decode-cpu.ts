@@ -4,12 +4,21 @@
  * INVITE with a Contact (the response path reads To, From and Contact), a REGISTER with two
  * Contacts. Best of 7 rounds of N decodes each (the box is shared: the best round is the one
  * least disturbed). Prints microseconds per decode. In-process, no sockets.
- * Run: bun bench/sip-decode-cpu.ts [N=20000]
- * Before/after a change: copy this file into a checkout of the old commit and run it there too.
+ * Run: bun bench/sip-decode-cpu.ts [N=20000] [--against DIR]
+ * --against DIR: also the decoder of another checkout (e.g. `git worktree add --detach DIR REV`),
+ * alternated round by round with this one in the same process: on a shared box that compares
+ * better than two runs.
  */
+import { resolve } from 'node:path';
 import { decodeMessage } from '../appliance/sip/message/decode.ts';
 
-const N = Number(process.argv[2] ?? 20000);
+const args = process.argv.slice(2);
+const at = args.indexOf('--against');
+const against = at >= 0 ? resolve(args.splice(at, 2)[1] ?? '') : undefined;
+const N = Number(args[0] ?? 20000);
+type Decode = (b: Buffer) => { kind: string };
+const decoders: [string, Decode][] = [['this', decodeMessage]];
+if (against) decoders.push([`against(${against})`, (await import(`${against}/appliance/sip/message/decode.ts`)).decodeMessage]);
 const ROUNDS = 7;
 const sdp = 'v=0\r\no=user1 53655765 2353687637 IN IP4 127.0.0.22\r\ns=-\r\nc=IN IP4 127.0.0.22\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
 const MESSAGES: [string, Buffer][] = [
@@ -19,17 +28,21 @@ const MESSAGES: [string, Buffer][] = [
 ];
 
 for (const [name, bytes] of MESSAGES) {
-  const kind = decodeMessage(bytes).kind;
-  if (kind !== 'request' && kind !== 'response') throw new Error(`${name} does not decode: ${kind}`);
-  for (let i = 0; i < 5000; i++) decodeMessage(bytes); // warm up
-  let best = Infinity;
+  const best = decoders.map(() => Infinity);
+  decoders.forEach(([who, decode]) => {
+    const kind = decode(bytes).kind;
+    if (kind !== 'request' && kind !== 'response') throw new Error(`${name} does not decode with ${who}: ${kind}`);
+    for (let i = 0; i < 5000; i++) decode(bytes); // warm up
+  });
   for (let r = 0; r < ROUNDS; r++) {
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < N; i++) decodeMessage(bytes);
-    const c = process.cpuUsage(c0);
-    best = Math.min(best, (c.user + c.system) / N);
+    decoders.forEach(([, decode], d) => {
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < N; i++) decode(bytes);
+      const c = process.cpuUsage(c0);
+      best[d] = Math.min(best[d], (c.user + c.system) / N);
+    });
   }
-  console.log(`${name} cpu_us_per_decode=${best.toFixed(2)} (best of ${ROUNDS} x ${N})`);
+  decoders.forEach(([who], d) => console.log(`${name} ${who} cpu_us_per_decode=${best[d].toFixed(2)} (best of ${ROUNDS} x ${N})`));
 }
 
 // The name-addr parser alone against the one it replaced, interleaved in this process (absent
