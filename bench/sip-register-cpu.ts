@@ -3,10 +3,10 @@
  * CPU cost of one digest registration inside the SIP service, without sockets or other
  * processes (the in-process twin of `bench/sip-cps --tests register`): REGISTER → 401 →
  * REGISTER with credentials (MD5, qop=auth, computed here from the challenge) → 200, against a
- * real store (extensions read through the worker's cache, bindings group-committed: the view is
+ * real store (an extension read from SQLite per request, bindings group-committed: the view is
  * flushed every `batch` registrations, as a burst shares one commit). The transport only
  * records what it would send. Prints microseconds per registration and registrations per
- * second of one core. Run: bun bench/sip-register-cpu.ts [registrations] [users] [--no-cache]
+ * second of one core. Run: bun bench/sip-register-cpu.ts [registrations] [users]
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,7 +27,6 @@ import type { Destination, SipTransport } from '../appliance/sip/transport/trans
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const REGS = Number(args[0] ?? 20000);
 const USERS = Number(args[1] ?? 100);
-const CACHE = !process.argv.includes('--no-cache');
 const BATCH = 8;
 const REALM = 'office.lan';
 const PASSWORD = 'Bench-Pass-2024';
@@ -40,7 +39,6 @@ for (let u = 0; u < USERS; u++) {
   const n = String(2000 + u);
   store.extensions.add({ number: n, displayName: n, realm: REALM, ha1Md5: md5(`${n}:${REALM}:${PASSWORD}`), ha1Sha256: '', e164: null });
 }
-if (CACHE) store.extensions.cacheReads();
 const location = new LocationView(store.registrations);
 const sent: Buffer[] = [];
 const transport: SipTransport = { send: (_d: Destination, data: Buffer) => (sent.push(data), true), hasConnection: () => false, close: async () => {} };
@@ -101,7 +99,7 @@ run(2000, REGS);
 const cpu = process.cpuUsage(c0);
 const wall = performance.now() - t0;
 const us = (cpu.user + cpu.system) / REGS;
-console.log(`registrations=${REGS} users=${USERS} cache=${CACHE} answered_200=${ok} wall_ms=${wall.toFixed(0)} cpu_us_per_registration=${us.toFixed(1)} (includes building the test messages)`);
+console.log(`registrations=${REGS} users=${USERS} answered_200=${ok} wall_ms=${wall.toFixed(0)} cpu_us_per_registration=${us.toFixed(1)} (includes building the test messages)`);
 console.log(`one_core_registrations_per_s=${Math.round(1e6 / us)}`);
 if (ok !== REGS) console.log(`WARNING: ${REGS - ok} registrations not answered 200`);
 service.close();

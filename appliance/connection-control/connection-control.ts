@@ -72,12 +72,6 @@ export interface ConnectionControlOptions {
    * dialog events and runs the notifier), or what a worker does: run the notifier here (slot 0),
    * tell the notifier's worker of a subscription accepted here, hand a pickup to another worker.
    */
-  /**
-   * Keep extensions read in memory (a worker: it never writes them, and its store watch forgets
-   * them when the store changes; system/store/extensions-store.ts). Off where this section
-   * shares its process with writers of the table (the single-process runtime, tests).
-   */
-  readonly cacheExtensions?: boolean;
   readonly events?: 'own' | {
     readonly notifier: boolean;
     readonly subscriptionChanged: (id: string) => void;
@@ -156,9 +150,7 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
       void trunkDirectory.learnAddresses();
       await trunks?.update(line.trunks);
     };
-    if (opts.cacheExtensions) store.extensions.cacheReads();
     const watch = new StoreWatch(store, () => {
-      store.extensions.forgetCached();
       dns.invalidate();
       pruneRemovedExtensions();
       sip.service.sourceGuard.sync(store.bans.active());

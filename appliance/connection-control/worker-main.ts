@@ -38,7 +38,7 @@ const ownPort = config.sip.workerPortBase > 0 ? config.sip.workerPortBase + slot
 // One structured line per event on stdout, which the control section's stdout shares (journald).
 const logger = new Logger(config.log, (line) => console.log(line), workerId);
 const cc = await startConnectionControl(config, {
-  workerId, ownPort, logger, cacheExtensions: true,
+  workerId, ownPort, logger,
   // A ban decided here reaches the sibling workers through the control section.
   onBan: (ban) => send({ type: 'ban', ban }),
   // Exactly one serving worker registers the trunks: the control section names it (worker-pool.ts).

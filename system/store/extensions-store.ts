@@ -53,53 +53,18 @@ const toRecord = (r: Row): ExtensionRecord => ({
 /** The outside-call permission fields of an extension. */
 type PermissionField = 'callClass' | 'maxOutsideCalls' | 'outsideCallsPerHour' | 'outboundCallerId';
 
-/** The most extensions (and learnt lists) a read cache holds before it starts over. */
-const CACHE_MAX = 10_000;
-
-/**
- * CRUD on the extensions table.
- *
- * A connection control section reads an extension several times per REGISTER (registrar,
- * challenge, check: SQLite reads and row mapping were ~20 % of a worker's CPU under digest
- * REGISTER load), and never writes one. `cacheReads()` keeps what it read in memory; the
- * process must then call `forgetCached()` whenever another connection may have changed the
- * table (connection-control's store watch: the control section's `store-changed` message, or
- * SQLite's `data_version` poll within a second). Misses are not cached, so an extension added
- * elsewhere is found at once; this object's own writes forget what they touch.
- */
+/** CRUD on the extensions table. */
 export class ExtensionsStore {
   private readonly byNumber;
   private readonly learntQuery;
-  private cache?: Map<string, ExtensionRecord>;
-  private learntCache?: Map<string, string[]>;
   constructor(private readonly db: Database) {
     this.byNumber = db.query<Row, [string]>('SELECT * FROM extensions WHERE number = ?');
     this.learntQuery = db.query<{ agent: string }, [string]>('SELECT agent FROM digest_learnt WHERE extension = ? ORDER BY agent');
   }
 
-  /** Keeps extensions read from now on in memory (see the class comment for who must call `forgetCached`). */
-  cacheReads(): void {
-    this.cache ??= new Map();
-    this.learntCache ??= new Map();
-  }
-
-  /** Forgets every cached read: the table may have changed under this connection. */
-  forgetCached(): void {
-    this.cache?.clear();
-    this.learntCache?.clear();
-  }
-
   get(number: string): ExtensionRecord | undefined {
-    const hit = this.cache?.get(number);
-    if (hit) return hit;
     const row = this.byNumber.get(number);
-    if (!row) return undefined;
-    const rec = toRecord(row);
-    if (this.cache) {
-      if (this.cache.size >= CACHE_MAX) this.cache.clear();
-      this.cache.set(number, rec);
-    }
-    return rec;
+    return row ? toRecord(row) : undefined;
   }
 
   /** The extension that carries this E.164 number, if any. */
@@ -122,7 +87,6 @@ export class ExtensionsStore {
       outside_calls_per_hour, outbound_caller_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       rec.number, rec.displayName, rec.realm, rec.ha1Md5, rec.ha1Sha256, rec.e164, rec.digest ?? 'default', rec.callClass ?? 'national',
       rec.maxOutsideCalls ?? 2, rec.outsideCallsPerHour ?? 30, rec.outboundCallerId ?? null, now, now);
-    this.forgetCached();
     return this.get(rec.number)!;
   }
 
@@ -139,33 +103,23 @@ export class ExtensionsStore {
       // A new policy set by the admin starts over: what the phones proved before is forgotten.
       if (patch.digest !== undefined && patch.digest !== cur.digest) this.db.query('DELETE FROM digest_learnt WHERE extension = ?').run(number);
     })();
-    this.forgetCached();
     return this.get(number)!;
   }
 
   /** The phones (user-agent products) of an extension that answered a SHA-256 challenge. */
   learntSha256(number: string): string[] {
-    const hit = this.learntCache?.get(number);
-    if (hit) return [...hit];
-    const agents = this.learntQuery.all(number).map((r) => r.agent);
-    if (this.learntCache) {
-      if (this.learntCache.size >= CACHE_MAX) this.learntCache.clear();
-      this.learntCache.set(number, agents);
-    }
-    return [...agents];
+    return this.learntQuery.all(number).map((r) => r.agent);
   }
 
   /** Records that a phone of this extension answered a SHA-256 challenge; true when new. */
   learnSha256(number: string, agent: string, now = Date.now()): boolean {
     const res = this.db.query('INSERT OR IGNORE INTO digest_learnt (extension, agent, learnt_at) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM extensions WHERE number = ?)')
       .run(number, agent, now, number);
-    this.learntCache?.delete(number);
     return res.changes > 0;
   }
 
   /** Removes an extension; `not-found` when it does not exist. */
   remove(number: string): void {
-    this.forgetCached();
     const res = this.db.transaction(() => {
       this.db.query('DELETE FROM digest_learnt WHERE extension = ?').run(number);
       return this.db.query('DELETE FROM extensions WHERE number = ?').run(number);
