@@ -64,6 +64,7 @@ export class WorkerReporter {
       shedTotal: this.sip.admission.shed,
       admitShare: round(this.sip.admission.localShare),
       lagMs: round(this.sip.admission.lagMs),
+      queuedBytes: this.sip.admission.queuedBytes,
       ...(this.sip.spreader ? { spreadOut: this.sip.spreader.handedOut, spreadIn: this.sip.spreader.handedIn } : {}),
       errors,
       rssBytes: this.readRss(),

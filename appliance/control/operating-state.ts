@@ -26,6 +26,8 @@ export interface WorkerReport {
   readonly admitShare?: number;
   /** Its event-loop lag at the last tick, ms. */
   readonly lagMs?: number;
+  /** Bytes waiting in the kernel's receive buffers of its UDP sockets at the last tick (sip/transport/receive-queue.ts). */
+  readonly queuedBytes?: number;
   /** Datagrams of hot flows it handed to sibling workers, and took from them, since start (sip/pipeline/flow-spreader.ts). */
   readonly spreadOut?: number;
   readonly spreadIn?: number;

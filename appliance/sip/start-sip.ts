@@ -19,6 +19,7 @@ import { SourceGuard, type Ban } from './security/source-guard.ts';
 import { SiblingLink } from './transport/sibling-link.ts';
 import { FlowSpreader } from './pipeline/flow-spreader.ts';
 import { LoadMonitor } from './pipeline/load-monitor.ts';
+import { ReceiveQueue } from './transport/receive-queue.ts';
 import { NatPinger } from './nat/nat-pinger.ts';
 import { streamTlsFor } from './transport/tls-certificate.ts';
 import { advertiseFor } from './transport/advertise-for.ts';
@@ -155,9 +156,11 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
   service.attach(transports);
   // The worker judges its own load (worker-load.ts) and sheds at once when saturated.
   service.admission.localRetryAfter = config.overload.retryAfter;
-  const monitor = new LoadMonitor(service, config.overload, config.security.maxTransactions);
   // Beside siblings, a saturated worker hands the new work it would refuse to a calm one.
   let siblings: SiblingLink | undefined;
+  // Its backlog: what waits in the kernel for its shared port, its Via port and its inbox.
+  const queue = new ReceiveQueue(() => [transports.port, settings.viaPort, siblings?.port ?? 0]);
+  const monitor = new LoadMonitor(service, config.overload, config.security.maxTransactions, queue);
   if (opts.workerId !== undefined && config.overload.spread) {
     siblings = new SiblingLink(opts.workerId, (data, source) => service.receive(data, source), () => transports.port);
     await siblings.open();

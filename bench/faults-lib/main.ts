@@ -23,6 +23,7 @@ const USAGE = `usage: bench/faults [options]
                          one worker on a 2-core box with sipp on the same cores)
   --overload-seconds S   length of that burst (default 5)
   --rss-wait S           bounded wait for the RSS to come back after the burst (default 60)
+  --only LIST            run only these scenarios, comma-separated of a,b,c (d comes with a)
   --keep                 keep the temp dir (sipp and appliance logs) after a passing run`;
 
 const libDir = dirname(Bun.fileURLToPath(import.meta.url));
@@ -44,10 +45,11 @@ interface Args {
   seconds: number;
   rssWait: number;
   keep: boolean;
+  only: ReadonlySet<string>;
 }
 
 function parse(argv: string[]): Args {
-  const a: Args = { rate: 3000, seconds: 5, rssWait: 60, keep: false };
+  const a: Args = { rate: 3000, seconds: 5, rssWait: 60, keep: false, only: new Set(['a', 'b', 'c']) };
   const num = (i: number) => {
     const v = Number(argv[i + 1]);
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${argv[i]} needs a positive number`);
@@ -59,6 +61,12 @@ function parse(argv: string[]): Args {
       case '--overload-seconds': a.seconds = num(i++); break;
       case '--rss-wait': a.rssWait = num(i++); break;
       case '--keep': a.keep = true; break;
+      case '--only': {
+        const list = (argv[++i] ?? '').split(',').filter(Boolean);
+        if (list.length === 0 || list.some((x) => !['a', 'b', 'c'].includes(x))) throw new Error('--only takes a comma-separated list of a, b, c');
+        a.only = new Set(list);
+        break;
+      }
       case '-h': case '--help': console.log(USAGE); process.exit(0);
       default: throw new Error(`unknown option ${argv[i]}\n${USAGE}`);
     }
@@ -151,18 +159,20 @@ async function main(): Promise<number> {
     await callee.start();
 
     const crashesSince = (since: number) => app.events.control().filter((e) => e.kind === 'control.worker.crash' && e.ts >= since).length;
-    const aStart = Date.now();
-    log(`a/d: ${a.rate} calls/s for ${a.seconds} s from ${HOT_CALLER.ip}:${HOT_CALLER.port} (one socket)`);
-    const o = await runOverload({ tmp, sippDir, target, caller: HOT_CALLER, callee: '201', rate: a.rate, seconds: a.seconds, rssWaitMs: a.rssWait * 1000 }, app, callee);
-    rows.push(...overloadRows(o), ...rssRows(o));
-    verdicts.push({ name: 'a single-flow overload', ...o.verdict }, { name: 'd RSS recovery', ...o.rssVerdict });
-    const crashes = crashesSince(aStart);
-    rows.push(['a + d', 'worker crashes (event log)', String(crashes), '0', mark(crashes === 0)]);
-    if (crashes > 0) verdicts.push({ name: 'a + d', ok: false, why: [`${crashes} worker crash(es) during the burst`] });
-    log(`  done (sipp ${o.wallSeconds.toFixed(1)} s, ${o.dir})`);
-    log(`  final responses per 0.5 s (responses/503s/p99 ms): ${o.timeline}`);
+    if (a.only.has('a')) {
+      const aStart = Date.now();
+      log(`a/d: ${a.rate} calls/s for ${a.seconds} s from ${HOT_CALLER.ip}:${HOT_CALLER.port} (one socket)`);
+      const o = await runOverload({ tmp, sippDir, target, caller: HOT_CALLER, callee: '201', rate: a.rate, seconds: a.seconds, rssWaitMs: a.rssWait * 1000 }, app, callee);
+      rows.push(...overloadRows(o), ...rssRows(o));
+      verdicts.push({ name: 'a single-flow overload', ...o.verdict }, { name: 'd RSS recovery', ...o.rssVerdict });
+      const crashes = crashesSince(aStart);
+      rows.push(['a + d', 'worker crashes (event log)', String(crashes), '0', mark(crashes === 0)]);
+      if (crashes > 0) verdicts.push({ name: 'a + d', ok: false, why: [`${crashes} worker crash(es) during the burst`] });
+      log(`  done (sipp ${o.wallSeconds.toFixed(1)} s, ${o.dir})`);
+      log(`  final responses per 0.5 s (responses/503s/p99 ms): ${o.timeline}`);
+    }
 
-    if (!interrupted()) {
+    if (a.only.has('b') && !interrupted()) {
       log('b: SIGTERM + restart under 20 calls/s');
       const bStart = Date.now();
       const r = await runRestart({ tmp, scenario: holdScenario, target, caller: RESTART_CALLER, callee: '201', rate: 20, calls: 400, holdMs: 1000, termAfterMs: 3000 }, app);
@@ -173,7 +183,7 @@ async function main(): Promise<number> {
       if (bCrashes > 0) verdicts.push({ name: 'b SIGTERM + restart', ok: false, why: [`${bCrashes} worker crash(es)`] });
     }
     for (const victim of ['worker', 'main'] as const) {
-      if (interrupted()) break;
+      if (interrupted() || !a.only.has('c')) break;
       log(`c: kill -9 ${victim} under 200 REGISTER/s`);
       const d = await runDurable({ tmp, sippDir, target, gateway: GATEWAY, extensions: REGISTER_USERS, rate: 200, registers: 1000, killAfterMs: 2500 }, app, victim);
       rows.push(...durableRows(d));

@@ -25,6 +25,12 @@ export interface OverloadConfig {
   /** New INVITEs and REGISTERs per second below which lag alone never sheds (a lag spike without load is not overload). */
   readonly minRate: number;
   /**
+   * Bytes waiting in the kernel's receive buffers of a worker's UDP sockets from which it is
+   * saturated (`shed_queue_kb`; 0: not judged). 128 KB: with bench/faults' single flow
+   * (3,000 calls/s), 256 KB still let 180 BYEs wait past T1; 128 KB none (docs/SIP.md "Overload").
+   */
+  readonly shedQueueBytes: number;
+  /**
    * A saturated worker hands the new work it would refuse to a calm sibling worker instead
    * (appliance/sip/pipeline/flow-spreader.ts): one hot flow, pinned by the kernel's reuseport
    * hash to one worker, then uses every worker before anything is refused.
@@ -33,7 +39,7 @@ export interface OverloadConfig {
 }
 
 const EMERGENCY_DEFAULTS = { numbers: ['911', '112'] };
-const OVERLOAD_DEFAULTS = { shed_lag_ms: 100, calm_lag_ms: 20, shed_open_percent: 80, retry_after: 5, min_rate: 100, spread: true };
+const OVERLOAD_DEFAULTS = { shed_lag_ms: 100, calm_lag_ms: 20, shed_open_percent: 80, retry_after: 5, min_rate: 100, shed_queue_kb: 128, spread: true };
 
 /** Validates `[emergency]` (absent keys take the defaults); `trunk` must name one of `trunks`. */
 export function parseEmergencyConfig(raw: unknown, trunks: readonly TrunkConfig[] = []): EmergencyConfig {
@@ -47,8 +53,8 @@ export function parseEmergencyConfig(raw: unknown, trunks: readonly TrunkConfig[
 /** Validates `[overload]` (absent keys take the defaults). */
 export function parseOverloadConfig(raw: unknown): OverloadConfig {
   const o = table(raw, 'overload', {
-    shed_lag_ms: int(5, 10_000), calm_lag_ms: int(1, 10_000), shed_open_percent: int(1, 100), retry_after: int(1, 3600), min_rate: int(0, 1_000_000), spread: bool,
+    shed_lag_ms: int(5, 10_000), calm_lag_ms: int(1, 10_000), shed_open_percent: int(1, 100), retry_after: int(1, 3600), min_rate: int(0, 1_000_000), shed_queue_kb: int(0, 65_536), spread: bool,
   }, OVERLOAD_DEFAULTS);
   if (o.calm_lag_ms >= o.shed_lag_ms) throw new ConfigError('overload.calm_lag_ms', 'must be below overload.shed_lag_ms');
-  return { shedLagMs: o.shed_lag_ms, calmLagMs: o.calm_lag_ms, shedOpenPercent: o.shed_open_percent, retryAfter: o.retry_after, minRate: o.min_rate, spread: o.spread };
+  return { shedLagMs: o.shed_lag_ms, calmLagMs: o.calm_lag_ms, shedOpenPercent: o.shed_open_percent, retryAfter: o.retry_after, minRate: o.min_rate, shedQueueBytes: o.shed_queue_kb * 1024, spread: o.spread };
 }

@@ -60,6 +60,8 @@ export class AdmissionControl {
   shedLocal = 0;
   /** The event-loop lag measured at the last tick, ms (load-monitor.ts). */
   lagMs = 0;
+  /** Bytes waiting in the kernel's receive buffers of this worker's sockets at the last tick (load-monitor.ts). */
+  queuedBytes = 0;
   /**
    * Transactions that had their final response at the last load tick and are kept only for
    * their timers (RFC 3261 §17: Timer J/K/L/M, up to 32 s). They hold ~1 KB each and no work

@@ -1,6 +1,6 @@
 import type { OverloadConfig } from '../../../system/config/index.ts';
 import type { AdmissionControl } from './admission-control.ts';
-import { nextAdmitShare } from './worker-load.ts';
+import { backlogCut, nextAdmitShare } from './worker-load.ts';
 
 /** What the monitor reads of its worker. */
 export interface LoadSource {
@@ -10,8 +10,19 @@ export interface LoadSource {
   readonly pendingTransactions: number;
 }
 
+/** Bytes waiting in the kernel's receive buffers of the worker's sockets (transport/receive-queue.ts). */
+export interface QueueSource {
+  read(): number;
+}
+
 /** The tick: short enough that a saturated worker sheds within a fraction of a second. */
 const TICK_MS = 50;
+/**
+ * How often the receive path reads the backlog between ticks. A worker busy reading datagrams
+ * runs its timer late (measured: every ~150 ms under a hot flow), while its socket buffer
+ * filled by 1.5 MB in that time; the receive path cuts the share as soon as it sees the backlog.
+ */
+const QUEUE_CHECK_MS = 20;
 
 /**
  * The edge of worker-load.ts: every 50 ms it measures how late it is (the event-loop lag) and
@@ -27,16 +38,25 @@ export class LoadMonitor {
   private expected = performance.now() + TICK_MS;
   private lastAt = performance.now();
   private lastOffered = 0;
+  private queueAt = -Infinity;
   /** The last lag measured, ms (reports, tests). */
   lagMs = 0;
+  /** The receive backlog read at the last tick, bytes (reports, tests). */
+  queuedBytes = 0;
   /** Told the admitted share and lag after each tick (the beacons to sibling workers). */
   onTick: ((share: number, lagMs: number) => void) | undefined;
 
-  constructor(private readonly source: LoadSource, private readonly cfg: OverloadConfig, private readonly maxTransactions: number) {}
+  constructor(
+    private readonly source: LoadSource,
+    private readonly cfg: OverloadConfig,
+    private readonly maxTransactions: number,
+    private readonly queue?: QueueSource,
+  ) {}
 
   start(): void {
     this.source.admission.probe = (now) => {
       if (now - this.expected >= this.cfg.shedLagMs) this.tick(now);
+      else if (now - this.queueAt >= QUEUE_CHECK_MS) this.checkQueue(now);
     };
     this.schedule();
   }
@@ -55,6 +75,20 @@ export class LoadMonitor {
     this.timer.unref?.();
   }
 
+  /** Between ticks: a backlog over the threshold cuts the admitted share at once (worker-load.ts `backlogCut`). */
+  private checkQueue(now: number): void {
+    try {
+      this.queueAt = now;
+      if (!(this.cfg.shedQueueBytes > 0) || !this.queue) return;
+      this.queuedBytes = this.queue.read();
+      const a = this.source.admission;
+      a.queuedBytes = this.queuedBytes;
+      if (this.queuedBytes >= this.cfg.shedQueueBytes) a.localShare = backlogCut(a.localShare, this.queuedBytes, this.cfg.shedQueueBytes);
+    } catch {
+      // keep the last share
+    }
+  }
+
   private tick(now: number): void {
     try {
       const previousLagMs = this.lagMs;
@@ -69,8 +103,11 @@ export class LoadMonitor {
       const open = this.source.openTransactions;
       const active = Math.min(open, this.source.pendingTransactions);
       a.lingering = open - active;
+      this.queueAt = now;
+      this.queuedBytes = this.cfg.shedQueueBytes > 0 && this.queue ? this.queue.read() : 0;
+      a.queuedBytes = this.queuedBytes;
       a.localShare = nextAdmitShare(a.localShare, {
-        lagMs: this.lagMs, previousLagMs, offeredPerSecond, openTransactions: active, maxTransactions: this.maxTransactions,
+        lagMs: this.lagMs, previousLagMs, offeredPerSecond, openTransactions: active, maxTransactions: this.maxTransactions, queuedBytes: this.queuedBytes,
       }, this.cfg);
       this.onTick?.(a.localShare, this.lagMs);
     } catch {

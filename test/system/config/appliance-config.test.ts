@@ -98,13 +98,15 @@ describe('parseConfig: errors name the key', () => {
     ['shed_min_cut out of range', '[control]\nshed_min_cut = 0.95', 'control.shed_min_cut', /0\.01\.\.0\.9/],
     ['policy key not a number', '[control]\nshed_relax_step = "a bit"', 'control.shed_relax_step', /number/],
     ['empty data_dir', 'data_dir = ""', 'data_dir', /non-empty string/],
+    ['shed_queue_kb negative', '[overload]\nshed_queue_kb = -1', 'overload.shed_queue_kb', /0|integer|between/],
     ['spread not a boolean', '[overload]\nspread = "yes"', 'overload.spread', /true or false|boolean/],
   ];
   test('[emergency] and [overload] defaults', () => {
     const c = parse('');
     expect(c.emergency.numbers).toEqual(['911', '112']);
-    expect(c.overload).toEqual({ shedLagMs: 100, calmLagMs: 20, shedOpenPercent: 80, retryAfter: 5, minRate: 100, spread: true });
+    expect(c.overload).toEqual({ shedLagMs: 100, calmLagMs: 20, shedOpenPercent: 80, retryAfter: 5, minRate: 100, shedQueueBytes: 128 * 1024, spread: true });
     expect(parse('[overload]\nspread = false').overload.spread).toBe(false);
+    expect(parse('[overload]\nshed_queue_kb = 0').overload.shedQueueBytes).toBe(0);
   });
   for (const [name, text, key, message] of rows) {
     test(`${name} → ${key}`, () => {

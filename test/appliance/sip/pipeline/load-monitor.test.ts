@@ -45,3 +45,38 @@ describe('LoadMonitor', () => {
     });
   }
 });
+
+describe('LoadMonitor reads the receive backlog', () => {
+  /** Probes 5 ms apart (never an overdue tick): only the backlog check between ticks can cut the share. */
+  function probe(bytes: number, probes = 10) {
+    const admission = new AdmissionControl();
+    const reads: number[] = [];
+    const monitor = new LoadMonitor({ admission, openTransactions: 0, pendingTransactions: 0 }, cfg, CAP, { read: () => (reads.push(bytes), bytes) });
+    monitor.start();
+    try {
+      let now = performance.now();
+      for (let i = 0; i < probes; i++) admission.probe?.((now += 5));
+    } finally {
+      monitor.stop();
+    }
+    return { share: admission.localShare, reads: reads.length, queued: admission.queuedBytes };
+  }
+  test('a backlog over the threshold cuts the share from the receive path, read at most every 20 ms', () => {
+    const r = probe(4 * cfg.shedQueueBytes);
+    expect(r.share).toBeLessThan(0.5);
+    expect(r.queued).toBe(4 * cfg.shedQueueBytes);
+    expect(r.reads).toBeGreaterThanOrEqual(1);
+    expect(r.reads).toBeLessThanOrEqual(3); // 50 ms of probes
+  });
+  test('a backlog under the threshold cuts nothing', () => expect(probe(cfg.shedQueueBytes / 2).share).toBe(1));
+  test('shed_queue_kb = 0: never read', () => {
+    const admission = new AdmissionControl();
+    let reads = 0;
+    const monitor = new LoadMonitor({ admission, openTransactions: 0, pendingTransactions: 0 }, parseOverloadConfig({ shed_queue_kb: 0 }), CAP, { read: () => ++reads });
+    monitor.start();
+    let now = performance.now();
+    for (let i = 0; i < 30; i++) admission.probe?.((now += 60));
+    monitor.stop();
+    expect(reads).toBe(0);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { AdmissionControl } from '../../../../appliance/sip/pipeline/admission-control.ts';
-import { MIN_ADMIT, nextAdmitShare, ShareGate } from '../../../../appliance/sip/pipeline/worker-load.ts';
+import { backlogCut, MIN_ADMIT, nextAdmitShare, ShareGate, type WorkerLoadSignals } from '../../../../appliance/sip/pipeline/worker-load.ts';
 
 const CFG = { shedLagMs: 25, calmLagMs: 5, shedOpenPercent: 80, minRate: 100 };
 /** Signals with the same lag on two ticks in a row, under a load of 1,000 new requests/s. */
@@ -28,6 +28,29 @@ describe('nextAdmitShare: multiplicative decrease when saturated, additive incre
     let ticks = 0;
     while (share < 1 && ticks < 100) { share = nextAdmitShare(share, sig(0), CFG); ticks++; }
     expect(ticks).toBeLessThanOrEqual(20);
+  });
+});
+
+describe('nextAdmitShare: the receive backlog (bytes in the kernel buffers)', () => {
+  const LIMIT = 128 * 1024;
+  const Q = { ...CFG, shedQueueBytes: LIMIT };
+  const q = (lagMs: number, queuedBytes: number) => ({ ...sig(lagMs), queuedBytes });
+  const rows: [string, number, WorkerLoadSignals, typeof Q, number][] = [
+    ['no backlog, calm: grows', 0.5, q(0, 0), Q, 0.55],
+    ['a backlog at the threshold with no lag at all (the timer on time, the buffer filling): 30 % less', 1, q(0, LIMIT), Q, 0.7],
+    ['twice the threshold: halved', 1, q(0, 2 * LIMIT), Q, 0.5],
+    ['four times: quartered', 0.8, q(0, 4 * LIMIT), Q, 0.2],
+    ['forty times: a tenth at most at once', 1, q(0, 40 * LIMIT), Q, 0.1],
+    ['never below the floor', 0.05, q(0, 40 * LIMIT), Q, MIN_ADMIT],
+    ['below the threshold but above a quarter of it: holds (not drained yet)', 0.5, q(0, LIMIT / 2), Q, 0.5],
+    ['below a quarter: calm, grows', 0.5, q(0, LIMIT / 8), Q, 0.55],
+    ['threshold 0: the backlog is not judged', 1, q(0, 100 * LIMIT), { ...CFG, shedQueueBytes: 0 }, 1],
+    ['no backlog figure (where /proc cannot be read): as before', 0.5, sig(1), Q, 0.55],
+  ];
+  for (const [name, prev, s, cfg, expected] of rows) test(name, () => expect(nextAdmitShare(prev, s, cfg)).toBeCloseTo(expected, 10));
+  test('backlogCut alone: the same cut the tick applies', () => {
+    expect(backlogCut(1, 3 * LIMIT, LIMIT)).toBeCloseTo(1 / 3, 10);
+    expect(backlogCut(1, LIMIT, LIMIT)).toBeCloseTo(0.7, 10);
   });
 });
 
