@@ -27,8 +27,8 @@ export function callDirection(from: string, to: string, rules: DirectionRules): 
 
 /**
  * The record a dialog event opens (a call answered, or one that failed), if any (pure). None for
- * a peer's call through us (`transit`: one owner of each call's record, the member where the
- * caller is; issue 19).
+ * a call another member records (`transit`: one owner of each call's record, the member that
+ * routes it, sip/call-owner.ts; issue 19).
  */
 export function recordOf(e: DialogEvent, worker: number, rules: DirectionRules): NewCallRecord | undefined {
   if (e.kind !== 'start' && e.kind !== 'failed') return undefined;

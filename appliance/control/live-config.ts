@@ -7,7 +7,7 @@ import type { CallRecorder, DirectionRules } from './call-records.ts';
 import type { ControlJobs } from './control-jobs.ts';
 import { defaultPolicySettings, type PolicySettings } from './policy/index.ts';
 import type { WorkerHandle, WorkerPool } from './worker-pool.ts';
-import { sipSettings } from '../sip/start-sip.ts';
+import { peerHostsOf, sipSettings } from '../sip/start-sip.ts';
 import { withRunTimeEdits } from './policy-edits.ts';
 
 /** The policy's settings: its defaults, the worker bounds and any [control] overrides. */
@@ -21,9 +21,14 @@ export function policySettingsFor(config: ApplianceConfig): PolicySettings {
   };
 }
 
-/** How a call record tells inbound, outbound and internal calls apart, for this config. */
+/**
+ * How a call record tells inbound, outbound and internal calls apart, for this config. A peer's
+ * SIP host is the office's too: a call A handed off to us names A in its To (`sip:201@<A>`),
+ * and we record it (sip/call-owner.ts), as internal, not outbound (issue 19).
+ */
 export function directionRules(c: ApplianceConfig): DirectionRules {
-  return { ourHosts: sipSettings(c, c.sip.port, c.sip.port).localHosts, emergencyNumbers: new Set(c.emergency.numbers) };
+  const peers = peerHostsOf(c).map((h) => h.toLowerCase());
+  return { ourHosts: new Set([...sipSettings(c, c.sip.port, c.sip.port).localHosts, ...peers]), emergencyNumbers: new Set(c.emergency.numbers) };
 }
 
 /**

@@ -36,9 +36,10 @@ export type DialogEvent =
 /** For a call over a trunk (issue 14): which, which way, and what the far end received. */
 export interface TrunkLeg {
   /**
-   * A peer's call through us (issue 19): its INVITE came with our flow token, for a TCP/TLS phone
-   * whose connection we hold. The call is the peer's, where the caller is: its record is written
-   * there, not here too (control/call-records.ts); the calls view and busy lamps still follow it.
+   * A call another member of the peer group records (issue 19, sip/call-owner.ts): a peer's
+   * INVITE with our flow token (a TCP/TLS phone whose connection we hold), or one we handed off
+   * to the peer (forwarded or redirected). Its record is written there, not here too
+   * (control/call-records.ts); the calls view and busy lamps still follow it.
    */
   readonly transit?: true;
   readonly trunk?: string;

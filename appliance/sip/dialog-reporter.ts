@@ -2,6 +2,7 @@ import type { SipRequest, SipResponse } from './message/types.ts';
 import type { RequestState, TrunkRouting } from './pipeline/context.ts';
 import type { Target } from './proxy/targets.ts';
 import type { ClientTransaction } from './transaction/client-transaction.ts';
+import { recordedByPeer } from './call-owner.ts';
 import { cseqEventOf, dialogEventOf, type DialogEvent } from './dialog-events.ts';
 import { dialogLegs } from './hangup/dialog-legs.ts';
 import { recordedLeg, type AnsweringBranch } from './pbx/recorded-leg.ts';
@@ -21,9 +22,10 @@ export class DialogReporter {
   /**
    * The dialog event a response makes, if any; `extension`: whose phone sent it (early, start);
    * `branch`: the client transaction it came on (a forwarded one); `answering`: that branch's
-   * outside leg, if any, and the call's trunk leg before outside legs left (pbx/recorded-leg.ts).
+   * outside leg, if any, and the call's trunk leg before outside legs left (pbx/recorded-leg.ts);
+   * `heard`: false for a final response we made after no response at all from the next hop.
    */
-  response(ctx: RequestState, res: SipResponse, extension?: string, branch?: ClientTransaction, answering?: AnsweringBranch): void {
+  response(ctx: RequestState, res: SipResponse, extension?: string, branch?: ClientTransaction, answering?: AnsweringBranch, heard = true): void {
     if (!this.sink) return;
     let event = dialogEventOf(ctx.req, res, Date.now(), ctx.st?.createdAt);
     if (!event) return;
@@ -33,8 +35,8 @@ export class DialogReporter {
     // What a hang-up from the UI needs, seen only here (sip/hangup/dialog-legs.ts).
     const legs = event.kind === 'start' && branch ? dialogLegs(ctx.req, branch.request, res, ctx.source, branch.dest, this.isUs) : undefined;
     if (legs && event.kind === 'start') event = { ...event, legs, cseq: ctx.req.headers.cseq.seq };
-    // A peer's call for a flow we hold (its flow token): the peer records it (dialog-events.ts `transit`).
-    if (ctx.flowToken !== undefined && (event.kind === 'start' || event.kind === 'failed')) event = { ...event, transit: true };
+    // A call another member of the group records (a flow we hold, a hand-off): dialog-events.ts `transit`.
+    if ((event.kind === 'start' || event.kind === 'failed') && recordedByPeer(ctx, heard)) event = { ...event, transit: true };
     const leg = answering ? recordedLeg(ctx.trunkCall, answering) : ctx.trunkCall;
     if (!leg || (event.kind !== 'start' && event.kind !== 'failed')) return this.sink(event);
     this.trunks()?.recorded(event.callId);

@@ -160,6 +160,11 @@ export interface RequestState {
   trunkCall?: TrunkCall;
   /** The flow token in the user part of the Route of ours the in-dialog stage popped (stages/flow-token.ts). */
   flowToken?: string;
+  /**
+   * Set by the hand-off stage when it sent this new request to the peer we handed off to, and
+   * how: its call is the peer's to record (sip/call-owner.ts).
+   */
+  handOff?: 'forward' | 'redirect';
 }
 
 /**

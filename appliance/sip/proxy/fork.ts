@@ -15,8 +15,12 @@ export interface ForkHost {
   /** Turns a downstream response into the upstream one (pops our Via, §16.7 step 9); `ct`: the branch it came on. */
   upstream(res: SipResponse, ct?: ClientTransaction): SipResponse;
   toTag(req: SipRequest): string;
-  /** A final response the fork made itself (408, 487, a 503 turned 500, §16.7 step 6): the call records see it too. */
-  localFinal?(res: SipResponse): void;
+  /**
+   * A final response the fork made itself (408, 487, a 503 turned 500, §16.7 step 6): the call
+   * records see it too. `heard`: whether any branch got a response at all (a 100 Trying at
+   * least), so the next hop knew of the request (sip/call-owner.ts).
+   */
+  localFinal?(res: SipResponse, heard: boolean): void;
   /**
    * What relays the 2xx that reach an answered branch later, while it is Accepted (RFC 6026
    * §7.2: retransmissions, another dialog's): it must hold no more than that needs, since the
@@ -89,6 +93,8 @@ export class Fork implements ClientTransactionUser {
   private following = 0;
   /** Branches whose 3xx was recursed on: out of the response context (§16.7 step 4). */
   private readonly recursed = new Set<number>();
+  /** A branch got a response, any (`localFinal`'s `heard`). */
+  private heard = false;
 
   constructor(readonly st: ServerTransaction, private readonly host: ForkHost) {
     st.onCancel = () => this.cancel();
@@ -116,6 +122,7 @@ export class Fork implements ClientTransactionUser {
 
   onResponse(res: SipResponse, ct: ClientTransaction): void {
     const s = res.status;
+    this.heard = true;
     if (s < 200) {
       if (this.cancelWhenProvisional.delete(ct)) this.host.cancelBranch(ct);
       // §16.7 step 5: forward provisional responses except 100.
@@ -239,7 +246,7 @@ export class Fork implements ClientTransactionUser {
       this.finish();
       const res = buildResponse(this.st.request, reply.status, reply.reason, {}, this.host.toTag(this.st.request));
       this.st.respond(res);
-      this.host.localFinal?.(res);
+      this.host.localFinal?.(res, this.heard);
       return;
     }
     this.conclude();
@@ -280,10 +287,10 @@ export class Fork implements ClientTransactionUser {
     // Cancelled upstream: 487; with serial forking also when the last step's branches had ended (rung out, 480).
     if (this.canceled && (statuses.every((s) => s === 408) || this.continuation)) {
       res = buildResponse(this.st.request, 487, 'Request Terminated', {}, this.host.toTag(this.st.request));
-      this.host.localFinal?.(res);
+      this.host.localFinal?.(res, this.heard);
     } else if (best.status !== statuses[best.index] || statuses[best.index] === 408 || statuses[best.index] === 430) {
       res = buildResponse(this.st.request, best.status, best.status === 430 ? FLOW_FAILED : undefined, {}, this.host.toTag(this.st.request));
-      this.host.localFinal?.(res);
+      this.host.localFinal?.(res, this.heard);
     } else {
       res = this.host.upstream(finals[best.index]);
     }

@@ -101,7 +101,7 @@ export class ProxyCore {
         reports.response(ctx, res, ct && extensionOf.get(ct), ct, answering);
         return forwardedResponse(res, st.vias);
       },
-      localFinal: (res) => reports.response(ctx, res),
+      localFinal: (res, heard) => reports.response(ctx, res, undefined, undefined, undefined, heard),
       toTag: (req) => this.deps.toTag(req),
       acceptedRelay: () => new AcceptedRelay(st, counters),
       // Over: no pickup any more, and the pickup table lets go of the context at once, not when the transaction ends 32 s later.

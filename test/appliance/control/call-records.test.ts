@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CallRecorder, callDirection, recordOf } from '../../../appliance/control/call-records.ts';
 import { openStore } from '../../../system/store/index.ts';
+import { parseConfig } from '../../../system/config/index.ts';
+import { directionRules } from '../../../appliance/control/live-config.ts';
 import type { DialogEvent } from '../../../appliance/sip/dialog-events.ts';
 
 const RULES = { ourHosts: new Set(['office.lan', '192.168.1.2']), emergencyNumbers: new Set(['911', '112']) };
@@ -55,5 +57,18 @@ describe('CallRecorder.configure (a reload)', () => {
     expect(store.callRecords.byCallId('after')?.direction).toBe('emergency');
     store.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('directionRules (issue 19: a peer is the office too)', () => {
+  test("a call naming a peer's SIP host is internal; another host stays outbound", () => {
+    const rules = directionRules(parseConfig(`name = "b"\n[sip]\nlisten = "127.0.0.2"\ndomain = "office.lan"\n` +
+      `[[peers]]\nname = "a"\nurl = "http://127.0.0.1:8080"\nsip = "127.0.0.1:5060"\nsecret = "a long shared secret of the pair"\n` +
+      `[[peers]]\nname = "c"\nurl = "http://pbx-c.office.lan:8080"\nsip = "PBX-C.office.lan:5060"\nsecret = "a long shared secret of the pair"\n`, 'test'));
+    expect(callDirection('sip:201@office.lan', 'sip:841@127.0.0.1:5060', rules)).toBe('internal');
+    expect(callDirection('sip:gateway@127.0.0.9', 'sip:841@127.0.0.1:5060', rules)).toBe('inbound');
+    expect(callDirection('sip:201@office.lan', 'sip:841@pbx-c.office.lan', rules)).toBe('internal');
+    expect(callDirection('sip:201@office.lan', 'sip:841@127.0.0.2', rules)).toBe('internal');
+    expect(callDirection('sip:201@office.lan', 'sip:841@127.0.0.7', rules)).toBe('outbound');
   });
 });

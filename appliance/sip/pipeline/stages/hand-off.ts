@@ -25,8 +25,10 @@ export const handOff: Stage<Uses> = {
       const user = (kind === 'register' ? parseSipUri(req.headers.to.uri)?.user : ctx.ruri?.user) ?? '';
       const peerUri = `sip:${user ? `${user}@` : ''}${uriHost(target.address)}:${target.port}`;
       if (target.mode === 'forward' && kind === 'call') {
+        ctx.handOff = 'forward';
         services.relay(ctx, [{ uri: `sip:${user}@${services.settings.domain}`, dest: { transport: 'udp', address: target.address, port: target.port } }]);
       } else {
+        ctx.handOff = 'redirect';
         services.reply(ctx, 302, 'Moved Temporarily', { contact: [{ uri: peerUri, params: {} }] });
       }
       return 'handled';
