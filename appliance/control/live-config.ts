@@ -7,7 +7,7 @@ import type { CallRecorder, DirectionRules } from './call-records.ts';
 import type { ControlJobs } from './control-jobs.ts';
 import { defaultPolicySettings, type PolicySettings } from './policy/index.ts';
 import type { WorkerHandle, WorkerPool } from './worker-pool.ts';
-import { peerHostsOf, sipSettings } from '../sip/start-sip.ts';
+import { sipSettings } from '../sip/start-sip.ts';
 import { withRunTimeEdits } from './policy-edits.ts';
 
 /** The policy's settings: its defaults, the worker bounds and any [control] overrides. */
@@ -27,8 +27,8 @@ export function policySettingsFor(config: ApplianceConfig): PolicySettings {
  * and we record it (sip/call-owner.ts), as internal, not outbound (issue 19).
  */
 export function directionRules(c: ApplianceConfig): DirectionRules {
-  const peers = peerHostsOf(c).map((h) => h.toLowerCase());
-  return { ourHosts: new Set([...sipSettings(c, c.sip.port, c.sip.port).localHosts, ...peers]), emergencyNumbers: new Set(c.emergency.numbers) };
+  const sip = sipSettings(c, c.sip.port, c.sip.port);
+  return { ourHosts: new Set([...sip.localHosts, ...[...sip.peerHosts].map((h) => h.toLowerCase())]), emergencyNumbers: new Set(c.emergency.numbers) };
 }
 
 /**

@@ -86,7 +86,7 @@ export function sipSettings(config: ApplianceConfig, port: number, viaPort: numb
 }
 
 /** The hosts of every peer's SIP addresses (`[[peers]] sip`, `sip_tls`): where a peer's requests come from. */
-export function peerHostsOf(config: ApplianceConfig): string[] {
+function peerHostsOf(config: ApplianceConfig): string[] {
   return config.peers.flatMap((p) => [p.sip, ...(p.sipTls ? [p.sipTls] : [])].map((a) => peerSipAddress(a).address));
 }
 

@@ -15,11 +15,7 @@ export interface ForkHost {
   /** Turns a downstream response into the upstream one (pops our Via, §16.7 step 9); `ct`: the branch it came on. */
   upstream(res: SipResponse, ct?: ClientTransaction): SipResponse;
   toTag(req: SipRequest): string;
-  /**
-   * A final response the fork made itself (408, 487, a 503 turned 500, §16.7 step 6): the call
-   * records see it too. `heard`: whether any branch got a response at all (a 100 Trying at
-   * least), so the next hop knew of the request (sip/call-owner.ts).
-   */
+  /** A final response the fork made itself (408, 487, a 503 turned 500, §16.7 step 6): the call records see it too; `heard`: any branch got a response, a 100 at least (sip/call-owner.ts). */
   localFinal?(res: SipResponse, heard: boolean): void;
   /**
    * What relays the 2xx that reach an answered branch later, while it is Accepted (RFC 6026
