@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import type { BindingChange, BindingRecord, FlowHolder } from '../../system/store/index.ts';
 import { wellFormedFlowToken } from '../sip/security/flow-token.ts';
-import { parseSipUri } from '../sip/message/uri.ts';
+import { parseSipUri, uriScheme } from '../sip/message/uri.ts';
+import { extensionOfAor } from '../sip/registrar/registered-contacts-view.ts';
 import { parseSourceKey, sourceKey } from '../../system/store/source-key.ts';
 import { contactKey } from '../sip/registrar/registrar-rules.ts';
 
@@ -130,11 +131,20 @@ export function checkPeerChanges(changes: unknown, rules: PeerBindingRules, now:
   return { accepted, rejected, rejectedCount, clamped };
 }
 
-/** The extension number of `sip:<number>@<domain>`, or undefined when the AOR is not of that form. */
+/**
+ * The extension number of `sip:<number>@<domain>`, or undefined when the AOR is not of that
+ * form: read by the SIP grammar (`extensionOfAor`: scheme and host in any case, no password,
+ * port, parameters or headers), then narrowed to what our registrar writes. A `sips:` AOR is
+ * another AOR (RFC 3261 §19.1.4: never equivalent to a sip: one) and the registrar writes
+ * only `sip:`; the user must be digits, as an extension number is.
+ */
 export function ourUser(aor: string, domain: string): string | undefined {
-  const m = /^sip:([0-9]{1,32})@([^@;?:]+)$/.exec(aor);
-  return m && m[2].toLowerCase() === domain.toLowerCase() ? m[1] : undefined;
+  const user = extensionOfAor(aor, domain);
+  return user !== undefined && uriScheme(aor) === 'sip' && EXTENSION_USER.test(user) ? user : undefined;
 }
+
+/** A user part that can be an extension number (the registrar's, and the store's 2-10 digits within it). */
+const EXTENSION_USER = /^[0-9]{1,32}$/;
 
 /** A Contact a request can be sent to: a sip/sips URI with a host, nothing that breaks a header. */
 function wellFormedContact(uri: string): boolean {

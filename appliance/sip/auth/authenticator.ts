@@ -1,7 +1,6 @@
-import { isIP } from 'node:net';
 import type { ExtensionRecord } from '../../../system/store/index.ts';
 import type { SipRequest } from '../message/types.ts';
-import { parseSipUri } from '../message/uri.ts';
+import { parseSipUri, unbracketedIpv6Hosts } from '../message/uri.ts';
 import { expectedResponse, sameDigest, type DigestAlgorithm, type DigestCredentials, type NonceIssuer } from './digest.ts';
 import { NonceCounts } from './nonce-counts.ts';
 import { agentProduct, offeredAlgorithms } from './digest-offer.ts';
@@ -94,7 +93,8 @@ export class Authenticator {
 
   private namesUs(uri: string): boolean {
     const u = parseSipUri(uri);
-    if (!u) return unbracketedIpv6(uri).some((h) => this.isOurHost(`[${h}]`));
+    // sipp's bare IPv6 digest uri (`sip:::1:5060`, uri.ts unbracketedIpv6Hosts): only when it names us.
+    if (!u) return unbracketedIpv6Hosts(uri).some((h) => this.isOurHost(`[${h}]`));
     return !u.user && this.isOurHost(u.host);
   }
 
@@ -149,22 +149,6 @@ function unq(v: string | undefined): string | undefined {
 
 function forbidden(code: 'malformed-message' | 'forbidden', reason: string, failure: boolean): AuthOutcome {
   return { kind: 'forbidden', status: statusFor(code).sip, reason, failure };
-}
-
-/**
- * The IPv6 addresses an unbracketed `sip:<address>:<port>` may name. sipp 3.6 writes its digest
- * uri as `sip:` + remote address + `:` + port with an IPv6 address bare (`sip:::1:5060`: not
- * RFC 3261 §25.1 grammar, which brackets it, RFC 5118 §4). Ambiguous (`::1:5060` is an address
- * too), so both readings; the caller accepts it only when one is our own address, as it
- * accepts a bracketed uri naming us.
- */
-function unbracketedIpv6(uri: string): string[] {
-  const m = /^sips?:([0-9A-Fa-f:.]+)$/.exec(uri);
-  if (!m) return [];
-  const rest = m[1];
-  const last = rest.lastIndexOf(':');
-  const withPort = /^\d{1,5}$/.test(rest.slice(last + 1)) ? rest.slice(0, last) : '';
-  return [rest, withPort].filter((h) => isIP(h) === 6);
 }
 
 /**

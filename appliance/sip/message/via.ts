@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import type { Via } from 'sip';
+import { isIpv6Reference } from './uri.ts';
 
 /**
  * Via header values (RFC 3261 §20.42, §18.2.1; RFC 3581 rport; RFC 5118 IPv6). The `sip`
@@ -17,7 +17,7 @@ export function parseViaValue(text: string): Via | undefined {
   const m = SENT.exec(parts[0].trim());
   if (!m) return undefined;
   const host = m[3];
-  if (host.startsWith('[') && isIP(host.slice(1, -1)) !== 6) return undefined;
+  if (host.startsWith('[') && !isIpv6Reference(host)) return undefined;
   const params: Record<string, string | null> = {};
   for (let i = 1; i < parts.length; i++) {
     const t = parts[i].trim();

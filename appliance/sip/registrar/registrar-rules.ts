@@ -1,5 +1,6 @@
 import type { BindingChange, BindingRecord, FlowHolder } from '../../../system/store/index.ts';
 import { statusFor } from '../../../system/errors/index.ts';
+import { sipUriKey } from '../message/uri.ts';
 
 /**
  * The registrar's decision (RFC 3261 §10.3), a pure function: given a REGISTER's contacts and
@@ -43,13 +44,16 @@ export type RegisterOutcome =
 const contactKeys = new Map<string, string>();
 const CONTACT_KEYS_MAX = 4096;
 
-/** Canonical key of a contact URI for binding comparison (RFC 3261 §10.3 step 7, §19.1.4 lite). */
+/**
+ * Canonical key of a contact URI for binding comparison (RFC 3261 §10.3 step 7, §19.1.4 lite):
+ * the SIP grammar's `sipUriKey` (scheme and host lower-cased, the rest as sent), or the text
+ * itself for one that is not a SIP URI (a peer's removal of a contact we would never bind).
+ */
 export function contactKey(uri: string): string {
   const known = contactKeys.get(uri);
   if (known !== undefined) return known;
-  const m = /^(sips?):(?:([^@]*)@)?([^;?]*)(.*)$/i.exec(uri.trim());
-  // Scheme and host are case-insensitive; the user part and parameters are kept as sent.
-  const key = m ? `${m[1].toLowerCase()}:${m[2] !== undefined ? `${m[2]}@` : ''}${m[3].toLowerCase()}${m[4]}` : uri.trim();
+  const text = uri.trim();
+  const key = sipUriKey(text) ?? text;
   if (contactKeys.size >= CONTACT_KEYS_MAX) contactKeys.clear();
   contactKeys.set(uri, key);
   return key;

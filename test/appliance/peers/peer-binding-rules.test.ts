@@ -151,6 +151,49 @@ describe('checkPeerChanges: limits', () => {
     expect(ourUser('sip:201@office.lan.evil', 'office.lan')).toBeUndefined();
     expect(ourUser('sip:a:b@office.lan', 'office.lan')).toBeUndefined();
   });
+
+  // ourUser reads the AOR with the SIP grammar (extensionOfAor, issue 13 item 5), not a regex of
+  // its own. `before`: that regex (peer-binding-rules.ts at 9bfd7b3), kept here to compare.
+  const before = (aor: string, domain: string) => {
+    const m = /^sip:([0-9]{1,32})@([^@;?:]+)$/.exec(aor);
+    return m && m[2].toLowerCase() === domain.toLowerCase() ? m[1] : undefined;
+  };
+  const AORS: [aor: string, user: string | undefined, before: 'same' | string | undefined][] = [
+    ['sip:201@office.lan', '201', 'same'],
+    ['sip:201@Office.LAN', '201', 'same'],
+    ['sip:0123456789012345678901234567890@office.lan', '0123456789012345678901234567890', 'same'],
+    ['sip:012345678901234567890123456789012@office.lan', undefined, 'same'], // 33 digits
+    // RFC 3261 §19.1.4: the scheme compares case-insensitively; stored as sip:201@office.lan.
+    ['SIP:201@office.lan', '201', undefined],
+    ['Sip:201@OFFICE.LAN', '201', undefined],
+    // A sips AOR is another AOR (§19.1.4), and our registrar writes only sip: ones.
+    ['sips:201@office.lan', undefined, 'same'],
+    ['SIPS:201@office.lan', undefined, 'same'],
+    ['sip:Ab@office.lan', undefined, 'same'],
+    ['sip:201;x=1@office.lan', undefined, 'same'], // a user with ';' (RFC 4475 §3.1.1.9)
+    ['sip:%32%30%31@office.lan', undefined, 'same'], // escaped digits: not what a registrar writes
+    ['sip:201:pw@office.lan', undefined, 'same'],
+    ['sip:201@office.lan:5060', undefined, 'same'],
+    ['sip:201@office.lan;transport=tcp', undefined, 'same'],
+    ['sip:201@office.lan?subject=x', undefined, 'same'],
+    ['sip:201@[2001:db8::1]', undefined, 'same'],
+    ['sip:201@office.lan.', undefined, 'same'],
+    ['sip:20@1@office.lan', undefined, 'same'],
+    [' sip:201@office.lan', undefined, 'same'],
+    ['tel:+4930201', undefined, 'same'],
+    ['<sip:201@office.lan>', undefined, 'same'],
+  ];
+  test.each(AORS)('ourUser(%p) → %p (before: %p)', (aor, user, was) => {
+    expect(ourUser(aor, 'office.lan')).toBe(user);
+    expect(ourUser(aor, 'OFFICE.lan')).toBe(user);
+    expect(before(aor, 'office.lan')).toBe(was === 'same' ? user : was);
+  });
+
+  test('an upper-case scheme from a peer is stored under the canonical AOR', () => {
+    const v = checkPeerChanges([upsert({ aor: 'SIP:201@office.lan' })], rules(), NOW);
+    expect(v.rejectedCount).toBe(0);
+    expect((v.accepted[0] as { binding: BindingRecord }).binding.aor).toBe(AOR);
+  });
 });
 
 describe('RejectionLog: once per batch, rate limited per peer', () => {

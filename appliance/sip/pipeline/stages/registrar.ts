@@ -1,5 +1,5 @@
 import { sourceKey } from '../../../../system/store/source-key.ts';
-import { parseSipUri } from '../../message/uri.ts';
+import { hasSipScheme, parseSipUri } from '../../message/uri.ts';
 import { applyRegister, contactsForReply } from '../../registrar/registrar-rules.ts';
 import { behindNat } from '../../registrar/nat-detect.ts';
 import { registrationEvents } from '../../registrar/registration-events.ts';
@@ -21,7 +21,7 @@ export const registrar: Stage<Uses> = {
     if (req.method !== 'REGISTER') return 'continue';
     const to = parseSipUri(req.headers.to.uri);
     if (!to) {
-      services.reply(ctx, statusFor(to === undefined && !/^sips?:/i.test(req.headers.to.uri) ? 'unsupported-uri-scheme' : 'malformed-message').sip, 'Bad AOR in To');
+      services.reply(ctx, statusFor(to === undefined && !hasSipScheme(req.headers.to.uri) ? 'unsupported-uri-scheme' : 'malformed-message').sip, 'Bad AOR in To');
       return 'handled';
     }
     if (!services.isLocalHost(to.host)) {
@@ -35,7 +35,7 @@ export const registrar: Stage<Uses> = {
     const contacts = req.headers.contact;
     for (const c of contacts === '*' ? [] : contacts ?? []) {
       if (!parseSipUri(c.uri)) {
-        services.reply(ctx, statusFor(/^sips?:/i.test(c.uri) ? 'malformed-message' : 'unsupported-uri-scheme').sip, 'Bad Contact');
+        services.reply(ctx, statusFor(hasSipScheme(c.uri) ? 'malformed-message' : 'unsupported-uri-scheme').sip, 'Bad Contact');
         return 'handled';
       }
     }

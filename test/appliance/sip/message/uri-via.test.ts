@@ -1,5 +1,6 @@
+import { isIP } from 'node:net';
 import { describe, expect, test } from 'bun:test';
-import { defaultPort, loggableUri, parseSipUri, socketHost, uriHost, uriScheme, uriTransport } from '../../../../appliance/sip/message/uri.ts';
+import { defaultPort, hasSipScheme, isIpv6Reference, loggableUri, parseSipUri, socketHost, unbracketedIpv6Hosts, uriHost, uriScheme, uriTransport } from '../../../../appliance/sip/message/uri.ts';
 import { parseViaValue, responseTarget, rfc3261Branch, splitCommas } from '../../../../appliance/sip/message/via.ts';
 
 /** SIP URIs (RFC 3261 §19.1, RFC 5118) and Via values (RFC 3261 §20.42, RFC 3581). */
@@ -149,4 +150,63 @@ describe('loggableUri: no password from a URI in a log line', () => {
     ['sip:office.lan:5060;x=a@b', 'sip:office.lan:5060;x=a@b'],
     ['tel:+15551230000', 'tel:+15551230000'],
   ])('%p → %p', (uri, logged) => expect(loggableUri(uri)).toBe(logged));
+});
+
+describe('isIpv6Reference (RFC 3261 §25.1 IPv6reference, RFC 5118 §4)', () => {
+  const rows: [string, boolean][] = [
+    ['[2001:db8::1]', true], ['[::1]', true], ['[::ffff:192.0.2.1]', true], ['[2001:DB8::A]', true],
+    ['[192.0.2.1]', false], ['[2001:db8:::1]', false], ['[]', false], ['[::1', false], ['::1', false], ['office.lan', false], ['[fe80::1%eth0]', true],
+  ];
+  test.each(rows)('%p → %p', (host, want) => expect(isIpv6Reference(host)).toBe(want));
+});
+
+/**
+ * sipp's bare IPv6 digest uri (authenticator.ts namesUs). It was a regex of the authenticator's
+ * own; `before` is that function (authenticator.ts at 9bfd7b3), kept here to compare. The one
+ * difference: the scheme in any case, as the grammar reads it (RFC 3261 §19.1.4).
+ */
+describe('unbracketedIpv6Hosts', () => {
+  const before = (uri: string): string[] => {
+    const m = /^sips?:([0-9A-Fa-f:.]+)$/.exec(uri);
+    if (!m) return [];
+    const rest = m[1];
+    const last = rest.lastIndexOf(':');
+    const withPort = /^\d{1,5}$/.test(rest.slice(last + 1)) ? rest.slice(0, last) : '';
+    return [rest, withPort].filter((h) => isIP(h) === 6);
+  };
+  const rows: [uri: string, hosts: string[], before: 'same' | string[]][] = [
+    ['sip:::1:5060', ['::1:5060', '::1'], 'same'], // sipp 3.6 against [::1]:5060: both readings
+    ['sip:2001:db8::1:5060', ['2001:db8::1:5060', '2001:db8::1'], 'same'],
+    ['sip:2001:db8::1', ['2001:db8::1'], 'same'],
+    ['sips:2001:DB8::A:5061', ['2001:DB8::A:5061', '2001:DB8::A'], 'same'],
+    ['sip:::ffff:192.0.2.1:5060', ['::ffff:192.0.2.1'], 'same'],
+    ['SIP:::1:5060', ['::1:5060', '::1'], []],
+    ['Sips:2001:db8::1', ['2001:db8::1'], []],
+    ['sip:[::1]:5060', [], 'same'], // bracketed: parseSipUri reads it
+    ['sip:192.0.2.1:5060', [], 'same'],
+    ['sip:201@2001:db8::1:5060', [], 'same'],
+    ['sip:::1:5060;transport=udp', [], 'same'],
+    ['sip:fe80::1%eth0', [], 'same'],
+    ['sip:fe80::1%eth0:5060', [], 'same'],
+    ['sip:', [], 'same'],
+    ['tel:::1', [], 'same'],
+    ['sip: ::1', [], 'same'],
+    ['sip:::1 ', [], 'same'],
+  ];
+  test.each(rows)('%p → %p (before: %p)', (uri, hosts, was) => {
+    expect(unbracketedIpv6Hosts(uri)).toEqual(hosts);
+    expect(before(uri)).toEqual(was === 'same' ? hosts : was);
+  });
+});
+
+// The registrar stage's 400-or-416 choice read `/^sips?:/i` (registrar.ts at 9bfd7b3): the same answers.
+describe('hasSipScheme', () => {
+  const rows: [string, boolean][] = [
+    ['sip:201@h', true], ['SIPS:201@h', true], ['Sip:', true], ['sips:[::1', true], ['sip:a b@h', true],
+    ['tel:+4930123', false], ['sipx:201@h', false], ['sip+x:a', false], [' sip:201@h', false], ['<sip:201@h>', false], ['sip', false], ['', false],
+  ];
+  test.each(rows)('%p → %p', (text, want) => {
+    expect(hasSipScheme(text)).toBe(want);
+    expect(/^sips?:/i.test(text)).toBe(want);
+  });
 });
