@@ -16,6 +16,7 @@ import { securityPage } from './pages/security.ts';
 import { systemPage } from './pages/system.ts';
 import { trunksPage } from './pages/trunks.ts';
 import { clearNotice, notify, type Page } from './ui.ts';
+import type { Session } from './types.ts';
 
 /** The admin UI: a hash-routed single page over the JSON API. */
 const PAGES: [string, string, Page][] = [
@@ -33,8 +34,6 @@ const PAGES: [string, string, Page][] = [
   ['system', 'System', systemPage],
   ['events', 'Events', eventsPage],
 ];
-
-interface SessionInfo { setupRequired: boolean; authenticated: boolean; csrfToken?: string }
 
 const main = document.getElementById('main') as HTMLElement;
 const nav = document.getElementById('nav') as HTMLElement;
@@ -79,7 +78,7 @@ function render(): void {
 }
 
 async function boot(): Promise<void> {
-  const s = await api<SessionInfo>('GET', '/api/session');
+  const s = await api<Session>('GET', '/api/session');
   setCsrf(s.csrfToken);
   authenticated = s.authenticated;
   const entered = () => {

@@ -20,6 +20,15 @@ import type { CallFeaturesView, FeatureCodesView, RingGroupView } from '../appli
 import type { DigestPolicy as StoredDigestPolicy } from '../system/store/extensions-store.ts';
 import type { CallClass as DialPlanCallClass } from '../system/config/trunk-config.ts';
 import type { Origin as LineOrigin } from '../appliance/trunks/outside-line.ts';
+import type { RestoreView, SystemView } from '../appliance/web/api/system-api.ts';
+import type { CertificateView, TlsView } from '../appliance/web/tls/tls-api.ts';
+import type { BanView } from '../appliance/web/api/bans-api.ts';
+import type { ScheduledBackupsView } from '../appliance/web/api/backups-api.ts';
+import type { ImportRowError as ExtensionImportRowError, ImportView, ProvisioningView } from '../appliance/web/api/extensions-api.ts';
+import type { HangupReply as CallHangupReply, LadderStep, LadderView } from '../appliance/web/api/calls-api.ts';
+import type { CallRecordsView } from '../appliance/web/api/call-records-api.ts';
+import type { HandOffReply as PeerHandOffReply, PolicyEditsView, ReloadReply as ConfigReloadReply, SituationView } from '../appliance/web/api/control-api.ts';
+import type { SessionView } from '../appliance/web/auth/auth-api.ts';
 
 /** One dashboard sample (`GET /api/dashboard`, live stream): the API's own type. */
 export type Sample = DashboardSample;
@@ -60,3 +69,39 @@ export type CallFeatures = CallFeaturesView;
 export type FeatureCodes = FeatureCodesView;
 /** A busy lamp (`GET /api/lamps`): an extension with a dialog now; one not listed is idle. The API's presentLamp. */
 export type Lamp = ReturnType<typeof presentLamp>;
+/** The System page's appliance and sensors (`GET /api/system`): the API's presentSystem. */
+export type SystemInfo = SystemView;
+/** The certificates (`GET /api/tls`): the admin listener's, and the SIP one with SIP over TLS. The API's presentTls. */
+export type TlsInfo = TlsView;
+/** One certificate of that reply. */
+export type CertInfo = CertificateView;
+/** A restore's reply (`POST /api/system/restore`, a scheduled backup's restore): the API's presentRestore. */
+export type Restored = RestoreView;
+/** The scheduled backups (`GET /api/system/backups`): the API's presentScheduledBackups. */
+export type ScheduledBackups = ScheduledBackupsView;
+/** A banned SIP source (`GET /api/bans`): the API's presentBan. */
+export type Ban = BanView;
+/** What a phone needs from this appliance (`GET /api/provisioning`): the API's presentProvisioning. */
+export type Provisioning = ProvisioningView;
+/** A CSV import's reply (`POST /api/extensions/import`). */
+export type ImportReply = ImportView;
+/** A bad line of a refused import (its error body's `rows`). */
+export type ImportRowError = ExtensionImportRowError;
+/** A hang-up's reply (`POST /api/calls/:callId/hangup`): done, or pending while a phone has not answered. */
+export type HangupReply = CallHangupReply;
+/** A call's ladder (`GET /api/calls/:callId/ladder`). */
+export type Ladder = LadderView;
+/** One arrow of a ladder. */
+export type Step = LadderStep;
+/** The call records (`GET /api/call-records`). */
+export type CallRecords = CallRecordsView;
+/** The policy's keys (`GET` / `PUT /api/policy`). */
+export type PolicyEdits = PolicyEditsView;
+/** A manual hand-off's or take-back's reply. */
+export type HandOffReply = PeerHandOffReply;
+/** The situation switch's reply (`POST /api/peers/situation`). */
+export type SituationReply = SituationView;
+/** A config reload's reply (`POST /api/control/reload`). */
+export type ReloadReply = ConfigReloadReply;
+/** Whether setup is pending and the caller logged in (`GET /api/session`). */
+export type Session = SessionView;

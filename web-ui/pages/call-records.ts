@@ -1,6 +1,6 @@
 import { api, apiDownload } from '../api.ts';
 import { field, fill, fmtDateTime, fmtDuration, h, table } from '../dom.ts';
-import type { CallRecord } from '../types.ts';
+import type { CallRecord, CallRecords } from '../types.ts';
 import { notify } from '../ui.ts';
 import { partyLabel, type NameBook } from '../parties.ts';
 
@@ -29,7 +29,7 @@ export function callRecordsSection(showLadder: (callId: string) => void, names: 
     for (const [k, el] of [['extension', extension], ['direction', direction], ['since', since], ['until', until]] as const) if (el.value) p.set(k, el.value);
     return p;
   };
-  let records: CallRecord[] = [];
+  let records: readonly CallRecord[] = [];
   const draw = () => {
     const who = (uri: string) => partyLabel(uri, names());
     fill(list, table('Call records, newest first', ['Started', 'Direction', 'From', 'To', 'Result', 'Talk time', ''], records.map((r) => [
@@ -39,7 +39,7 @@ export function callRecordsSection(showLadder: (callId: string) => void, names: 
     ]), 'no call records match'));
   };
   const load = async () => {
-    ({ records } = await api<{ records: CallRecord[] }>('GET', `/api/call-records?${params()}`));
+    ({ records } = await api<CallRecords>('GET', `/api/call-records?${params()}`));
     draw();
   };
   const download = async () => {

@@ -2,7 +2,7 @@ import { api } from '../api.ts';
 import { fill, fmtDuration, fmtTime, h, table } from '../dom.ts';
 import { live } from '../live.ts';
 import { nameBook, partyLabel, type NameBook } from '../parties.ts';
-import type { Call, Extension, RingingCall } from '../types.ts';
+import type { Call, Extension, HangupReply, RingingCall } from '../types.ts';
 import { actionButton, heading, notify, type Page } from '../ui.ts';
 import { callRecordsSection } from './call-records.ts';
 import { showLadder } from './ladder.ts';
@@ -70,16 +70,9 @@ export const callsPage: Page = (root) => {
   };
 };
 
-/** What POST /api/calls/:callId/hangup answers. */
-interface HangupReply {
-  readonly pending?: boolean;
-  readonly message?: string;
-  readonly dialogs?: readonly { readonly caller: { readonly status: number }; readonly callee: { readonly status: number } }[];
-}
-
 /** How the phones answered their BYEs, in words: "both phones answered 200", "caller answered 481, callee did not answer". */
-export function hangupWords(r: HangupReply): string {
+export function hangupWords(r: Extract<HangupReply, { dialogs: unknown }>): string {
   const side = (who: string, status: number) => (status === 408 ? `${who} did not answer` : `${who} answered ${status}`);
-  return (r.dialogs ?? []).map((d) => (d.caller.status === 200 && d.callee.status === 200 ? 'both phones answered 200'
+  return r.dialogs.map((d) => (d.caller.status === 200 && d.callee.status === 200 ? 'both phones answered 200'
     : `${side('caller', d.caller.status)}, ${side('callee', d.callee.status)}`)).join('; ');
 }

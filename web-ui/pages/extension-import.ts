@@ -1,8 +1,7 @@
 import { api, apiDownload, ApiError } from '../api.ts';
 import { fill, h } from '../dom.ts';
 import { actionButton, notify } from '../ui.ts';
-
-interface Imported { number: string; displayName: string; password?: string }
+import type { ImportReply, ImportRowError } from '../types.ts';
 
 /** Saves a downloaded file under its name. */
 function save({ blob, fileName }: { blob: Blob; fileName: string }): void {
@@ -27,7 +26,7 @@ export function extensionImportSection(passwords: Map<string, string>, imported:
     const f = file.files?.[0];
     if (!f) throw new Error('choose a CSV file first');
     try {
-      const r = await api<{ imported: Imported[] }>('POST', '/api/extensions/import', f, { 'Content-Type': 'text/csv' });
+      const r = await api<ImportReply>('POST', '/api/extensions/import', f, { 'Content-Type': 'text/csv' });
       for (const e of r.imported) if (e.password) passwords.set(e.number, e.password);
       const generated = r.imported.filter((e) => e.password).length;
       fill(result, h('p', { role: 'status' }, `${r.imported.length} extensions imported (${r.imported.map((e) => e.number).join(', ')}).`,
@@ -35,7 +34,7 @@ export function extensionImportSection(passwords: Map<string, string>, imported:
       file.value = '';
       imported();
     } catch (err) {
-      const rows = err instanceof ApiError && Array.isArray(err.body.rows) ? err.body.rows as { row: number; field: string; message: string }[] : [];
+      const rows = err instanceof ApiError && Array.isArray(err.body.rows) ? err.body.rows as ImportRowError[] : [];
       fill(result, h('div', { class: 'form-error', role: 'alert' }, err instanceof Error ? err.message : String(err),
         rows.length ? h('ul', {}, rows.map((r) => h('li', {}, `line ${r.row} (${r.field}): ${r.message}`))) : null));
     }

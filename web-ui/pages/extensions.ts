@@ -2,11 +2,11 @@ import { api } from '../api.ts';
 import { field, fill, h, table } from '../dom.ts';
 import { live } from '../live.ts';
 import { partyLabel, nameBook, phoneStatus, STATE_TEXT, type PhoneStatus } from '../parties.ts';
-import type { Extension, Snapshot } from '../types.ts';
+import type { Extension, Provisioning, Snapshot } from '../types.ts';
 import { actionButton, heading, notify, type Page } from '../ui.ts';
 import { digestText, permissionText, showExtensionEditor } from './extension-editor.ts';
 import { extensionImportSection } from './extension-import.ts';
-import { phoneSetupCard, type Provisioning } from './phone-setup.ts';
+import { phoneSetupCard } from './phone-setup.ts';
 
 type SortKey = 'number' | 'name' | 'status';
 const SORTS: [SortKey, string][] = [['number', 'number'], ['name', 'name'], ['status', 'status (in call, ringing, online, offline)']];

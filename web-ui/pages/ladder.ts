@@ -1,12 +1,10 @@
 import { api } from '../api.ts';
 import { fill, h } from '../dom.ts';
 import { partyLabel, type NameBook } from '../parties.ts';
-import type { Call } from '../types.ts';
+import type { Ladder, Step } from '../types.ts';
 import { notify } from '../ui.ts';
 
-type Lane = 'caller' | 'appliance' | 'callee';
-interface Step { from: Lane; to: Lane; label: string; ts: number | null; peer?: string; worker?: number; raw?: string }
-interface Ladder { call: Call; source: 'trace' | 'reconstructed'; note: string; steps: Step[] }
+type Lane = Step['from'];
 
 /** How often an open ladder of a call in progress is fetched again. */
 const LIVE_MS = 1000;

@@ -2,7 +2,7 @@ import { api } from '../api.ts';
 import { fill, fmtDateTime, fmtTime, h, table } from '../dom.ts';
 import { ownState, policySummary } from '../policy-words.ts';
 import type { PeersView } from '../../appliance/web/api/control-api.ts';
-import type { Peer, Worker } from '../types.ts';
+import type { HandOffReply, Peer, ReloadReply, Sample, SituationReply, Worker } from '../types.ts';
 import { actionButton, heading, notify, type Page } from '../ui.ts';
 import { policySettingsTable } from './policy-settings.ts';
 
@@ -33,12 +33,12 @@ function situationCard(info: PeersInfo, reload: () => Promise<void>): HTMLElemen
     win ? h('p', {}, `Scheduled hand-off window ${win.entry} open until ${fmtDateTime(win.end)}${win.peer ? ` (to ${win.peer})` : ''}${win.dismissed ? ': taken back by an admin' : ''}.`) : null,
     sit
       ? h('div', { class: 'buttons' }, actionButton('Stop evacuating', async () => {
-        notify((await api<{ message: string }>('POST', '/api/peers/situation', { on: false })).message);
+        notify((await api<SituationReply>('POST', '/api/peers/situation', { on: false })).message);
         await reload();
       }))
       : h('div', { class: 'buttons' }, reason, actionButton('Evacuate this box', async () => {
         if (!reason.value.trim()) return notify('Give a reason: it goes into the event log.', 'error');
-        notify((await api<{ message: string }>('POST', '/api/peers/situation', { on: true, reason: reason.value })).message);
+        notify((await api<SituationReply>('POST', '/api/peers/situation', { on: true, reason: reason.value })).message);
         await reload();
       })));
 }
@@ -58,7 +58,7 @@ function ownStateCard(info: PeersInfo): HTMLElement {
 
 /** The sampling period from the last samples' time stamps (the policy counts in samples). */
 async function samplePeriod(): Promise<number | null> {
-  const samples = await api<{ ts: number }[]>('GET', '/api/history?limit=6').catch(() => []);
+  const samples = await api<Sample[]>('GET', '/api/history?limit=6').catch(() => []);
   const gaps = samples.slice(1).map((x, i) => x.ts - samples[i]!.ts).filter((g) => g > 0).sort((a, b) => a - b);
   return gaps.length ? Math.round(gaps[Math.floor(gaps.length / 2)]! / 100) / 10 : null;
 }
@@ -71,7 +71,7 @@ export const peersPage: Page = (root) => {
   const peers = h('section', { class: 'block' });
   const policy = h('section', { class: 'block' });
   root.replaceChildren(heading('Peers and control'), peers, policy);
-  const result = (r: { ok: boolean; message: string }) => notify(r.message, r.ok ? 'ok' : 'error');
+  const result = (r: HandOffReply) => notify(r.message, r.ok ? 'ok' : 'error');
 
   const load = async () => {
     const info = await api<PeersInfo>('GET', '/api/peers');
@@ -83,13 +83,13 @@ export const peersPage: Page = (root) => {
           p.name, p.url, p.sip, h('span', { class: `badge ${p.state}` }, p.state), p.role, p.lastHeartbeatAt ? fmtTime(p.lastHeartbeatAt) : 'never', clockCell(p),
           p.name === handedTo ? '' : actionButton('Hand off to this peer', async () => {
             if (!confirm(`Hand new traffic to ${p.name}?`)) return;
-            result(await api('POST', `/api/peers/${encodeURIComponent(p.name)}/hand-off`));
+            result(await api<HandOffReply>('POST', `/api/peers/${encodeURIComponent(p.name)}/hand-off`));
             await load();
           }, { 'aria-label': `Hand off to ${p.name}` }),
         ])),
         // Taking back is offered only while the traffic is with a peer.
         handedTo ? h('div', { class: 'buttons' }, actionButton(`Take traffic back from ${handedTo}`, async () => {
-          result(await api('POST', '/api/control/take-back'));
+          result(await api<HandOffReply>('POST', '/api/control/take-back'));
           await load();
         })) : null]);
     const local: [string, string][] = (['minWorkers', 'maxWorkers', 'peers'] as const).map((k) => {
@@ -108,7 +108,7 @@ export const peersPage: Page = (root) => {
         + 'through new connection control sections (calls in progress go on), and an invalid file or a change that needs a restart is refused, naming the key.'),
       h('div', { class: 'buttons' }, actionButton('Reload the configuration file', async () => {
         // A refusal comes back as an API error (409) with the key at fault: shown by actionButton.
-        notify((await api<{ message: string }>('POST', '/api/control/reload')).message);
+        notify((await api<ReloadReply>('POST', '/api/control/reload')).message);
         await load();
       })));
   };

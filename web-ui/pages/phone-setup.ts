@@ -2,12 +2,7 @@ import { api } from '../api.ts';
 import { fill, h } from '../dom.ts';
 import { qrSvg } from '../qr.ts';
 import { generatePassword, notify } from '../ui.ts';
-
-/** `GET /api/provisioning`: what a phone needs from this appliance. */
-export interface Provisioning {
-  server: string; servers: string[]; port: number; transports: string[]; tlsPort: number | null;
-  domain: string; dnsName: string | null; dnsPort: number | null;
-}
+import type { Provisioning } from '../types.ts';
 
 type Transport = 'udp' | 'tcp' | 'tls';
 /** What the card knows for one extension and transport. */

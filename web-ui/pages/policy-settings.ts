@@ -1,12 +1,7 @@
 import { api } from '../api.ts';
 import { fmtDateTime, h, table } from '../dom.ts';
 import { actionButton, notify } from '../ui.ts';
-
-/** One policy key as `GET /api/policy` sends it (appliance/control/policy-edits.ts PolicySettingView). */
-interface PolicySetting {
-  key: string; value: number; file: number; scope: 'group' | 'appliance';
-  edited: { on: string; at: number } | null;
-}
+import type { PolicyEdits } from '../types.ts';
 
 /**
  * The overload policy's settings (issue 19): the group's editable here, at run time (replicated
@@ -15,7 +10,7 @@ interface PolicySetting {
  * `local` adds the worker bounds and the peers, which are no policy keys.
  */
 export async function policySettingsTable(local: [string, string][], reload: () => Promise<void>): Promise<HTMLElement[]> {
-  const { settings } = await api<{ settings: PolicySetting[] }>('GET', '/api/policy');
+  const { settings } = await api<PolicyEdits>('GET', '/api/policy');
   const rows = settings.map((s) => {
     const input = h('input', { name: s.key, value: String(s.value), inputmode: 'decimal', size: '8', 'aria-label': `New value of ${s.key}` });
     const where = s.scope === 'appliance'

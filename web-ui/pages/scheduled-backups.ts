@@ -1,12 +1,7 @@
 import { api, apiDownload } from '../api.ts';
 import { fill, fmtBytes, fmtDateTime, h, table } from '../dom.ts';
 import { actionButton, notify } from '../ui.ts';
-
-interface ScheduledBackups {
-  schedule: string | null;
-  retention: number;
-  backups: { name: string; bytes: number; createdAt: number }[];
-}
+import type { Restored, ScheduledBackups } from '../types.ts';
 
 /**
  * The System page's list of scheduled backups (`[backups]` in the config file): each can be
@@ -23,7 +18,7 @@ export function scheduledBackupsSection(save: (file: { blob: Blob; fileName: str
         actionButton('Download', async () => save(await apiDownload('GET', `/api/system/backups/${encodeURIComponent(b.name)}`)), { 'aria-label': `Download ${b.name}` }),
         actionButton('Restore', async () => {
           if (!confirm(`Replace the configuration with the backup of ${fmtDateTime(b.createdAt)}?`)) return;
-          const r = await api<{ restored: Record<string, number>; needPassword: string[] }>('POST', `/api/system/backups/${encodeURIComponent(b.name)}/restore`, undefined,
+          const r = await api<Restored>('POST', `/api/system/backups/${encodeURIComponent(b.name)}/restore`, undefined,
             passphrase.value ? { 'X-Backup-Passphrase': encodeURIComponent(passphrase.value) } : {});
           passphrase.value = '';
           const need = r.needPassword.length ? ` Set a new password for: ${r.needPassword.join(', ')}.` : '';

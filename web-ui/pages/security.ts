@@ -1,8 +1,7 @@
 import { api } from '../api.ts';
 import { fill, fmtDateTime, h, table } from '../dom.ts';
 import { actionButton, heading, notify, type Page } from '../ui.ts';
-
-interface Ban { address: string; reason: string; since: number; until: number; remainingSeconds: number }
+import type { Ban } from '../types.ts';
 
 /**
  * Security: the SIP sources banned for password guessing, forged requests or floods (issue 10),

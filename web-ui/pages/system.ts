@@ -3,20 +3,7 @@ import { fill, fmtBytes, fmtDuration, h } from '../dom.ts';
 import { actionButton, heading, notify, type Page } from '../ui.ts';
 import { adminAccountSection } from './admin-account.ts';
 import { scheduledBackupsSection } from './scheduled-backups.ts';
-
-interface SystemInfo {
-  version: string; bun: string; uptimeSeconds: number; configSource: string; dataDir: string; sipDomain: string; dnsZone: string;
-  host: null | {
-    cpuPercent: number | null; cpuPerCore: number[];
-    memory: { totalBytes: number; usedBytes: number; availableBytes: number } | null;
-    temperatures: { cpu: number | null; cpuMax: number | null; chipset: number | null };
-    disk: { mount: string; sizeBytes: number; usedBytes: number; usePercent: number } | null;
-  };
-}
-
-/** `GET /api/tls`: the admin listener's certificate and, with SIP over TLS, the SIP one. */
-interface CertInfo { fingerprint: string; generated: boolean; notAfter: string; names: string[] }
-interface TlsInfo extends Partial<CertInfo> { https: boolean; sip?: CertInfo }
+import type { CertInfo, Restored, SystemInfo, TlsInfo } from '../types.ts';
 
 const orUnavailable = (v: number | null | undefined, f: (x: number) => string) => (v === null || v === undefined ? 'unavailable' : f(v));
 
@@ -58,7 +45,7 @@ export const systemPage: Page = (root) => {
       const f = file.files?.[0];
       if (!f) throw new Error('choose a backup file first');
       if (!confirm('Replace the configuration with this backup?')) return;
-      const r = await api<{ restored: Record<string, number>; needPassword: string[] }>('POST', '/api/system/restore', f,
+      const r = await api<Restored>('POST', '/api/system/restore', f,
         { 'X-Backup-Passphrase': encodeURIComponent(restorePassphrase.value) });
       restorePassphrase.value = '';
       const need = r.needPassword.length ? ` Set a new password for: ${r.needPassword.join(', ')}.` : '';

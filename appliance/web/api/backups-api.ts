@@ -4,7 +4,15 @@ import { json } from '../http.ts';
 import type { Route } from '../router.ts';
 import { restoreStore } from '../store-backup.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { download, passphraseOf } from './system-api.ts';
+import { download, passphraseOf, presentRestore } from './system-api.ts';
+
+/** `GET /api/system/backups`: the schedule, how many are kept, the files (newest first, backup-files.ts). */
+export function presentScheduledBackups(config: ApiDeps['config'], files: BackupFiles) {
+  return { schedule: config.backups.schedule ?? null, retention: config.backups.retention, backups: files.list() };
+}
+
+/** The System page's scheduled backups: the API's presentScheduledBackups. */
+export type ScheduledBackupsView = ReturnType<typeof presentScheduledBackups>;
 
 /**
  * The scheduled backups (`[backups]`, control/backup-schedule.ts) on the System page: listed,
@@ -16,9 +24,7 @@ export function backupRoutes({ config, store, view }: ApiDeps): Route[] {
   const files = new BackupFiles(config.backups.directory);
   return [
     {
-      method: 'GET', path: '/api/system/backups', handler: () => json({
-        schedule: config.backups.schedule ?? null, retention: config.backups.retention, backups: files.list(),
-      }),
+      method: 'GET', path: '/api/system/backups', handler: () => json(presentScheduledBackups(config, files)),
     },
     {
       method: 'GET', path: '/api/system/backups/:name', handler: ({ params }) => {
@@ -36,7 +42,7 @@ export function backupRoutes({ config, store, view }: ApiDeps): Route[] {
         store.events.append('admin.restore', `configuration restored from scheduled backup ${params.name}: ${result.extensions} extensions, ${result.dnsRecords} DNS records`
           + (result.needPassword.length ? `; ${result.needPassword.length} extensions need a new password` : ''), { name: params.name, ...result });
         view.storeChanged();
-        return json({ ok: true, restored: { extensions: result.extensions, dnsRecords: result.dnsRecords }, needPassword: result.needPassword, trunksNeedPassword: result.trunksNeedPassword });
+        return json(presentRestore(result));
       },
     },
   ];

@@ -9,6 +9,9 @@ export function presentBan(b: BanRecord, now = Date.now()) {
   return { address: b.address, reason: b.reason, since: b.since, until: b.until, remainingSeconds: Math.max(0, Math.round((b.until - now) / 1000)) };
 }
 
+/** A ban as the Security page shows it: the API's presentBan. */
+export type BanView = ReturnType<typeof presentBan>;
+
 /**
  * Banned SIP sources (issue 10: pike + fail2ban): the list in force and lifting one. A lift is
  * written to the store and every worker reloads its bans at once (`storeChanged`).

@@ -2,6 +2,12 @@ import { callRecordQuery, callRecordsCsv } from '../../admin/call-records-export
 import { json } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
+import type { CallRecord } from '../../../system/store/index.ts';
+
+/** `GET /api/call-records`: the stored records, newest first, as the store keeps them. */
+export interface CallRecordsView {
+  readonly records: readonly CallRecord[];
+}
 
 /**
  * Call detail records (issue 14; docs/API.md): `GET /api/call-records` as JSON and
@@ -13,7 +19,8 @@ export function callRecordRoutes({ store }: ApiDeps): Route[] {
     {
       method: 'GET', path: '/api/call-records', handler: ({ url }) => {
         const q = callRecordQuery((n) => url.searchParams.get(n) ?? undefined, 1000);
-        return json({ records: store.callRecords.list({ limit: 100, ...q }) });
+        const reply: CallRecordsView = { records: store.callRecords.list({ limit: 100, ...q }) };
+        return json(reply);
       },
     },
     {

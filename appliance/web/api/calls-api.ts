@@ -6,7 +6,7 @@ import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { notFound } from './extensions-api.ts';
 import { ApplianceError } from '../../../system/errors/index.ts';
-import { HUNG_UP_BY_ADMIN } from '../../control/call-hangup.ts';
+import { HUNG_UP_BY_ADMIN, type HungUpDialog } from '../../control/call-hangup.ts';
 
 /** How long POST /api/calls/:callId/hangup waits for both BYEs before it answers 202 (under the listener's 30 s idle timeout). */
 const HANGUP_REPLY_WAIT_MS = 20_000;
@@ -24,6 +24,22 @@ export interface LadderStep {
   /** The whole message as it crossed the wire, secrets masked (traced steps, while kept: call-trace.ts). */
   readonly raw?: string;
 }
+
+/** `GET /api/calls/:callId/ladder`: the call, where its steps come from, a note for people, the arrows in order. */
+export interface LadderView {
+  readonly call: ActiveCall | EndedCall;
+  readonly source: 'trace' | 'reconstructed';
+  readonly note: string;
+  readonly steps: readonly LadderStep[];
+}
+
+/**
+ * `POST /api/calls/:callId/hangup` (docs/API.md "Hang-up"): 200 with how each phone answered its
+ * BYE, or 202 `pending` while one has not answered yet.
+ */
+export type HangupReply =
+  | { readonly callId: string; readonly pending: true; readonly message: string }
+  | { readonly callId: string; readonly pending?: undefined; readonly ms: number; readonly dialogs: readonly HungUpDialog[] };
 
 /**
  * The ladder from the messages the workers traced (appliance/sip/call-trace.ts): the first
@@ -87,15 +103,15 @@ export function callRoutes({ view, store }: ApiDeps): Route[] {
         const call = find(params.callId);
         if (!call) throw notFound(`no call with Call-ID ${params.callId}`);
         const trace = await view.callTrace(params.callId);
-        if (trace.length > 0) {
-          return json({ call, source: 'trace', note: 'The SIP messages the appliance received and sent for this call.', steps: ladderFromTrace(trace) });
-        }
-        return json({
-          call,
-          source: 'reconstructed',
-          note: 'Reconstructed from the dialog start and end: the message trace of this call is no longer kept.',
-          steps: reconstructLadder(call),
-        });
+        const reply: LadderView = trace.length > 0
+          ? { call, source: 'trace', note: 'The SIP messages the appliance received and sent for this call.', steps: ladderFromTrace(trace) }
+          : {
+            call,
+            source: 'reconstructed',
+            note: 'Reconstructed from the dialog start and end: the message trace of this call is no longer kept.',
+            steps: reconstructLadder(call),
+          };
+        return json(reply);
       },
     },
     {
@@ -108,10 +124,14 @@ export function callRoutes({ view, store }: ApiDeps): Route[] {
         let timer: ReturnType<typeof setTimeout> | undefined;
         const later = new Promise<'pending'>((r) => (timer = setTimeout(() => r('pending'), HANGUP_REPLY_WAIT_MS)));
         const answer = await Promise.race([job, later]).finally(() => clearTimeout(timer));
-        if (answer === 'pending') return json({ callId: params.callId, pending: true, message: 'BYEs sent; a phone has not answered yet: the call ends when its BYE is answered or times out (32 s)' }, 202);
+        if (answer === 'pending') {
+          const reply: HangupReply = { callId: params.callId, pending: true, message: 'BYEs sent; a phone has not answered yet: the call ends when its BYE is answered or times out (32 s)' };
+          return json(reply, 202);
+        }
         if (answer.kind === 'not-found') throw notFound(`no call in progress with Call-ID ${params.callId}`);
         if (answer.kind === 'not-possible') throw new ApplianceError('conflict', answer.reason);
-        return json({ callId: answer.callId, ms: answer.ms, dialogs: answer.dialogs });
+        const reply: HangupReply = { callId: answer.callId, ms: answer.ms, dialogs: answer.dialogs };
+        return json(reply);
       },
     },
   ];

@@ -3,6 +3,9 @@ import { ValidationError } from '../../../system/errors/index.ts';
 import { json, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
+import type { HandOffResult } from '../../peers/hand-off.ts';
+import type { ReloadResult } from '../../control/config-reload.ts';
+import type { PolicySettingView } from '../../control/policy-edits.ts';
 
 /** `GET /api/peers`: the peers, this appliance's hand-off, traffic moves and shedding, the workers, the policy's settings. */
 export function presentPeers(view: ApiDeps['view']) {
@@ -13,6 +16,25 @@ export function presentPeers(view: ApiDeps['view']) {
 
 /** The Peers page's data as the API sends it: the UI's `PeersInfo`. */
 export type PeersView = ReturnType<typeof presentPeers>;
+
+/** `GET` and `PUT /api/policy`: every policy key, in force, the file's, its scope, its run-time edit. */
+export interface PolicyEditsView {
+  readonly settings: readonly PolicySettingView[];
+}
+
+/** `POST /api/peers/:name/hand-off` and `/api/control/take-back` (200; a refusal is a 409 error with the same message). */
+export type HandOffReply = HandOffResult;
+
+/** `POST /api/peers/situation`: the switch's outcome, with the traffic moves and the hand-off it led to. */
+export function presentSituation(result: HandOffResult, view: ApiDeps['view']) {
+  return { ...result, moves: view.trafficMoves(), handOff: view.handOffStatus() };
+}
+
+/** The situation switch's reply: the API's presentSituation. */
+export type SituationView = ReturnType<typeof presentSituation>;
+
+/** `POST /api/control/reload`: what the reload applied (a refusal is a 409 error, the key at fault as its field). */
+export type ReloadReply = ReloadResult;
 
 /**
  * Peers and control: peer state, this appliance's hand-off (its owner's status), the policy's
@@ -25,11 +47,11 @@ export function controlApiRoutes({ view, store }: ApiDeps): Route[] {
       method: 'GET', path: '/api/peers', handler: () => json(presentPeers(view)),
     },
     // Every policy key: in force, the file's, group or appliance, edited at run time on which member.
-    { method: 'GET', path: '/api/policy', handler: () => json({ settings: view.policyEdits() }) },
+    { method: 'GET', path: '/api/policy', handler: () => json({ settings: view.policyEdits() } satisfies PolicyEditsView) },
     {
       // A run-time edit of the group's policy settings: {"scale_out_samples": 4, "shed_min_cut": null}
       // (null: the file's value again); checked as the config file is, replicated to the peers.
-      method: 'PUT', path: '/api/policy', handler: async ({ req }) => json({ settings: view.editPolicy(await readJsonObject(req), 'api') }),
+      method: 'PUT', path: '/api/policy', handler: async ({ req }) => json({ settings: view.editPolicy(await readJsonObject(req), 'api') } satisfies PolicyEditsView),
     },
     {
       // The situation switch (issue 19): {"on": true, "reason": "..."} evacuates this box until {"on": false}.
@@ -43,7 +65,7 @@ export function controlApiRoutes({ view, store }: ApiDeps): Route[] {
         if (reason.length > 200 || /[\u0000-\u001f\u007f]/.test(reason)) throw new ValidationError('reason must be one line of at most 200 characters', 'reason');
         const result = await view.situation(body.on, reason);
         if (!result.ok) throw new ApplianceError('conflict', result.message);
-        return json({ ...result, moves: view.trafficMoves(), handOff: view.handOffStatus() });
+        return json(presentSituation(result, view));
       },
     },
     {

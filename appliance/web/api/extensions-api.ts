@@ -1,7 +1,7 @@
 import { ApplianceError, ValidationError } from '../../../system/errors/index.ts';
 import type { ExtensionRecord } from '../../../system/store/index.ts';
 import { ExtensionService } from '../../admin/extension-service.ts';
-import { extensionsCsv, importExtensionsCsv } from '../../admin/extension-csv.ts';
+import { extensionsCsv, importExtensionsCsv, type Imported, type RowError } from '../../admin/extension-csv.ts';
 import { errorResponse, Fields, json, noContent, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -79,7 +79,8 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
         changed();
         store.events.append('admin.extension.import', `${result.imported.length} extensions imported from CSV: ${result.imported.map((e) => e.number).join(', ').slice(0, 300)}`,
           { count: result.imported.length, generatedPasswords: result.imported.filter((e) => e.password).length });
-        return json({ imported: result.imported }, 201);
+        const reply: ImportView = { imported: result.imported };
+        return json(reply, 201);
       },
     },
     {
@@ -116,25 +117,41 @@ export function extensionRoutes({ config, store, view }: ApiDeps): Route[] {
     },
     {
       // What a phone needs to register (README "A phone's settings").
-      method: 'GET', path: '/api/provisioning', handler: () => json({
-        server: config.sip.advertise,
-        // Dual stack: every family's address, the primary first (docs/SIP.md "IPv6").
-        servers: config.sip.listenAddresses.map((l) => l.advertise),
-        port: config.sip.port,
-        transports: config.sip.transports,
-        tlsPort: config.sip.transports.includes('tls') ? config.sip.tls.port : null,
-        domain: config.sip.domain,
-        realm: config.sip.domain,
-        user: 'the extension number',
-        // The name our DNS function answers with this appliance's address (dns/zone-data.ts
-        // ownSipHost), when it serves the office zone; phones resolve it only with the
-        // appliance as their DNS server (port 53).
-        dnsName: config.dns.enabled ? ownSipHost(config) : null,
-        dnsPort: config.dns.enabled ? config.dns.port : null,
-      }),
+      method: 'GET', path: '/api/provisioning', handler: () => json(presentProvisioning(config)),
     },
   ];
 }
+
+/** `GET /api/provisioning`: what a phone needs to register (README "A phone's settings"). */
+export function presentProvisioning(config: ApiDeps['config']) {
+  return {
+    server: config.sip.advertise,
+    // Dual stack: every family's address, the primary first (docs/SIP.md "IPv6").
+    servers: config.sip.listenAddresses.map((l) => l.advertise),
+    port: config.sip.port,
+    transports: config.sip.transports,
+    tlsPort: config.sip.transports.includes('tls') ? config.sip.tls.port : null,
+    domain: config.sip.domain,
+    realm: config.sip.domain,
+    user: 'the extension number',
+    // The name our DNS function answers with this appliance's address (dns/zone-data.ts
+    // ownSipHost), when it serves the office zone; phones resolve it only with the
+    // appliance as their DNS server (port 53).
+    dnsName: config.dns.enabled ? ownSipHost(config) : null,
+    dnsPort: config.dns.enabled ? config.dns.port : null,
+  };
+}
+
+/** The phone setup card's facts: the API's presentProvisioning. */
+export type ProvisioningView = ReturnType<typeof presentProvisioning>;
+
+/** `POST /api/extensions/import` (201): the extensions made, with the passwords the appliance generated. */
+export interface ImportView {
+  readonly imported: readonly Imported[];
+}
+
+/** A refused import's error body lists the bad lines (`error.rows`, at most 100). */
+export type ImportRowError = RowError;
 
 /** Thrown when a route is asked for something the view does not have. */
 export const notFound = (what: string) => new ApplianceError('not-found', what);

@@ -3,6 +3,7 @@ import { Fields, json, readJsonObject } from '../http.ts';
 import type { Route } from '../router.ts';
 import { backupStore, MAX_RESTORE_BYTES, restoreStore, type BackupFile } from '../store-backup.ts';
 import type { ApiDeps } from './api-deps.ts';
+import type { RestoreResult } from '../../admin/backup-restore.ts';
 import pkg from '../../../package.json' with { type: 'json' };
 
 const startedAt = Date.now();
@@ -51,18 +52,31 @@ export function passphraseOf(req: Request): string {
   }
 }
 
+/** `GET /api/system`: version, uptime, where the config and data are, the latest host sample (null before the first). */
+export function presentSystem({ config, view }: Pick<ApiDeps, 'config' | 'view'>) {
+  return {
+    version: pkg.version, bun: Bun.version, startedAt, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+    configSource: config.source, dataDir: config.dataDir, sipDomain: config.sip.domain, dnsZone: config.dns.zone,
+    host: view.history(1)[0]?.host ?? null,
+  };
+}
+
+/** The System page's appliance and sensors card: the API's presentSystem. */
+export type SystemView = ReturnType<typeof presentSystem>;
+
+/** What a restore answers (`POST /api/system/restore`, and a scheduled backup's restore): counts and who needs a new password. */
+export function presentRestore(result: RestoreResult) {
+  return { ok: true, restored: { extensions: result.extensions, dnsRecords: result.dnsRecords }, needPassword: result.needPassword, trunksNeedPassword: result.trunksNeedPassword };
+}
+
+/** A restore's reply: the API's presentRestore. */
+export type RestoreView = ReturnType<typeof presentRestore>;
+
 /** System: sensors, disk, version; backup download and restore upload. */
 export function systemRoutes({ config, store, view }: ApiDeps): Route[] {
   return [
     {
-      method: 'GET', path: '/api/system', handler: () => {
-        const host = view.history(1)[0]?.host ?? null;
-        return json({
-          version: pkg.version, bun: Bun.version, startedAt, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-          configSource: config.source, dataDir: config.dataDir, sipDomain: config.sip.domain, dnsZone: config.dns.zone,
-          host,
-        });
-      },
+      method: 'GET', path: '/api/system', handler: () => json(presentSystem({ config, view })),
     },
     {
       // Without secrets: extensions restored from it need new passwords.
@@ -90,7 +104,7 @@ export function systemRoutes({ config, store, view }: ApiDeps): Route[] {
         store.events.append('admin.restore', `configuration restored from a backup: ${result.extensions} extensions, ${result.dnsRecords} DNS records`
           + (result.needPassword.length ? `; ${result.needPassword.length} extensions need a new password` : ''), { ...result });
         view.storeChanged();
-        return json({ ok: true, restored: { extensions: result.extensions, dnsRecords: result.dnsRecords }, needPassword: result.needPassword, trunksNeedPassword: result.trunksNeedPassword });
+        return json(presentRestore(result));
       },
     },
   ];

@@ -19,6 +19,15 @@ export interface AuthOptions {
 /** Default life of the setup token: 30 minutes from start. */
 export const DEFAULT_SETUP_TOKEN_MS = 30 * 60_000;
 
+/** `GET /api/session` (public): whether setup is pending and the caller logged in; with a session, its CSRF token and end. */
+export interface SessionView {
+  readonly setupRequired: boolean;
+  readonly authenticated: boolean;
+  readonly csrfToken?: string;
+  /** When the session ends, ms since the epoch. */
+  readonly expiresAt?: number;
+}
+
 /**
  * Admin authentication: first-run setup with a one-time token that expires (30 min after start
  * by default; a new one is printed at the next start or made by `renewSetupToken`) and is
@@ -89,11 +98,12 @@ export class WebAuth {
   }
 
   private describe({ session }: ApiRequest): Response {
-    return json({
+    const reply: SessionView = {
       setupRequired: !this.credentials.isSet,
       authenticated: session !== undefined,
       ...(session ? { csrfToken: session.csrfToken, expiresAt: session.createdAt + this.sessions.cookieMaxAge * 1000 } : {}),
-    });
+    };
+    return json(reply);
   }
 
   private async setup({ req, client }: ApiRequest): Promise<Response> {
