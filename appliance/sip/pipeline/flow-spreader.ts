@@ -86,7 +86,7 @@ export class FlowSpreader {
       this.placed.set(peek.callId, HERE);
       return 'kept';
     }
-    const sibling = chooseSibling(this.link.siblingLoads(), now, this.turn++, this.settings);
+    const sibling = chooseSibling(this.link.siblingLoads(), now, this.turn++, this.settings, a.localShare);
     if (sibling === undefined || !this.link.hand(sibling, data, source)) return 'pass';
     this.placed.set(peek.callId, sibling);
     this.handedOut++;

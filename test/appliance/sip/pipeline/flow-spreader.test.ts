@@ -89,11 +89,14 @@ describe('FlowSpreader', () => {
     admission.localShare = 1;
   });
 
-  test('no sibling with room (it sheds itself, or is draining): nothing is handed, the overload stage refuses', async () => {
+  test('no sibling with room (it sheds about as much, or is draining): nothing is handed, the overload stage refuses', async () => {
     await twoSays(0.7, 5);
-    admission.localShare = 0.02;
+    admission.localShare = 0.5;
     const outcomes = ['n-1', 'n-2', 'n-3'].map((id) => spreader.offer(invite(id), GATEWAY));
     expect(outcomes).not.toContain('handed');
+    // It admits 0.7 where we admit 0.02: it takes what we would refuse (spread-choice.ts) and applies its own share.
+    admission.localShare = 0.02;
+    expect(['m-1', 'm-2', 'm-3'].map((id) => spreader.offer(invite(id), GATEWAY))).toContain('handed');
     await twoSays(0, 0);
     expect(spreader.offer(invite('n-4'), GATEWAY)).not.toBe('handed');
     admission.localShare = 1;

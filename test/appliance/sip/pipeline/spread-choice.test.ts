@@ -21,3 +21,17 @@ describe('chooseSibling', () => {
   ];
   for (const [name, loads, turn, expected] of rows) test(name, () => expect(chooseSibling(loads, NOW, turn, S)).toBe(expected));
 });
+
+describe('chooseSibling: none calm, one admitting at least twice our share', () => {
+  const rows: [string, SiblingLoad[], number, number | undefined][] = [
+    ['ours 0.2, its 0.7: it takes it', [load(2, 0.7, 5)], 0.2, 2],
+    ['ours 0.2, its 0.4 (exactly twice): it takes it', [load(2, 0.4, 5)], 0.2, 2],
+    ['ours 0.2, its 0.3: none (we refuse it here)', [load(2, 0.3, 5)], 0.2, undefined],
+    ['the roomier of two', [load(2, 0.5, 5), load(3, 0.9, 5)], 0.1, 3],
+    ['a calm one before a roomier one', [load(2, 0.9, 5), load(3, 1, 5)], 0.1, 3],
+    ['roomier but lagging at the limit: none', [load(2, 0.9, 50)], 0.1, undefined],
+    ['roomier but silent: none', [load(2, 0.9, 5, 301)], 0.1, undefined],
+    ['a draining sibling (share 0) even when ours is at the floor: none', [load(2, 0, 0)], 0.02, undefined],
+  ];
+  for (const [name, loads, own, expected] of rows) test(name, () => expect(chooseSibling(loads, NOW, 0, S, own)).toBe(expected));
+});
