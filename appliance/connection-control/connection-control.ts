@@ -134,7 +134,7 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
         opts.onTrunkUnreachable?.(trunk);
       },
     });
-    sip.service.trunks = trunkDirectory;
+    sip.service.parts.trunks = trunkDirectory;
     void trunkDirectory.learnAddresses();
     const onStatus = (s: TrunkStatus) => {
       trunkDirectory.setStatus(s);
@@ -169,7 +169,7 @@ export async function startConnectionControl(config: ApplianceConfig, opts: Conn
         return { advertise: advertiseFor(st.advertiseByFamily, address), port: st.port, tlsPort: st.tlsPort, viaPort: st.viaPort };
       },
     }) : undefined;
-    sip.service.events = {
+    sip.service.parts.events = {
       subscriptions: store.subscriptions, lamps,
       changed: ev === 'own' ? (id) => notifier!.changed(id) : ev.subscriptionChanged,
       pickup: (r) => (ev === 'own' || r.worker === opts.workerId ? void sip.service.pickup(r) : ev.pickupElsewhere(r)),

@@ -52,14 +52,14 @@ export function pbxLocate(d: PbxDeps): { locate: (user: string, method?: string)
     voicemail: { ...config.voicemail, ownOnly: !config.voicemail.uri },
     // Forwards to outside numbers the dial plan routes (never an emergency number); permissions when rung.
     outside: (n) => {
-      const route = d.sip().trunks?.route(n);
+      const route = d.sip().parts.trunks?.route(n);
       return !!route && route.class !== 'emergency';
     },
   };
   // An outside forward target rings over the trunk as the forwarding extension (its class and limits, its caller ID);
   // an outside group member as the group (its class and limits, the trunk's caller ID).
   const outsideTarget = async (number: string, by: string): Promise<Target | string | undefined> => {
-    const trunks = d.sip().trunks;
+    const trunks = d.sip().parts.trunks;
     const ext = outsideCaller(store, by);
     const route = trunks?.route(number);
     if (!trunks || !ext || !route || route.class === 'emergency') return undefined;
@@ -92,8 +92,8 @@ export function pbxLocate(d: PbxDeps): { locate: (user: string, method?: string)
   return {
     locate,
     attach(service) {
-      service.featureCodes = featureCodeControl(store, config.featureCodes, outsideForwardCheck(config, store));
-      service.voicemail = mwi;
+      service.parts.featureCodes = featureCodeControl(store, config.featureCodes, outsideForwardCheck(config, store));
+      service.parts.voicemail = mwi;
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Via } from 'sip';
 import { socketHost } from './message/uri.ts';
 import type { SipSettings } from './pipeline/context.ts';
+import type { LocalAddresses } from './pipeline/services.ts';
 import { WORKER_PORT_PARAM } from './proxy/forwarding.ts';
 
 /** What says "this appliance" in a message: its host names and addresses, its ports, its workers' Via ports. */
@@ -30,4 +31,12 @@ export function siblingOwner(s: OurAddresses, via: Via, announced: ReadonlySet<n
   const { base, count } = s.workerViaPorts;
   const sibling = owner !== s.viaPort && ((owner >= base && owner < base + count) || announced.has(owner));
   return sibling ? owner : undefined;
+}
+
+/** These answers as the stages see them (pipeline/services.ts `LocalAddresses`), for the settings in force. */
+export function addressesPart(s: OurAddresses): LocalAddresses {
+  return {
+    isUs: (host, port) => isUs(s, host, port),
+    isLocalHost: (host) => isLocalHost(s, host),
+  };
 }

@@ -15,7 +15,9 @@ import type { AbuseReporter, FeatureCodeControl, FlowServices, RequestState, Sip
  * The parts of the SIP side a stage may use, one small interface each (issue 13: stages depend
  * on the unit they use, as SIP.js's `TransactionUser`, not on one bag). A stage names the parts
  * it uses in its type, `Stage<Replies & LocalAddresses>`, so its dependencies read off its
- * signature and the compiler refuses anything else; `SipService` implements them all.
+ * signature and the compiler refuses anything else. Each part is built by the unit that owns it
+ * (`transactionsPart` in transaction-layer.ts, `relayPart` in proxy-core.ts, ...) and
+ * `composeServices` puts them together for the pipeline (sip-service.ts wires it).
  */
 
 /** The SIP settings, precomputed at start. */
@@ -133,8 +135,46 @@ export interface EventLogging {
   log(kind: EventKind, message: string, details?: Record<string, unknown>): void;
 }
 
-/** Every part; the SIP service implements it, the pipeline runs on it. */
+/** Every part; `composeServices` builds it from its parts, the pipeline runs on it. */
 export interface PipelineServices
   extends Configuration, Replies, Transactions, Relay, TargetResolution, Location, Registrations, LocalAddresses,
     Extensions, Authentication, AbuseReporting, DialogAuthentication, Flows, Admission, Trunks, Voicemail, FeatureCodes,
     OfficeEvents, EventLogging {}
+
+/** Each part by name, as the unit that owns it builds it (docs/ARCHITECTURE.md "What a stage may use"). */
+export interface ServiceParts {
+  readonly configuration: Configuration;
+  readonly replies: Replies;
+  readonly transactions: Transactions;
+  readonly relay: Relay;
+  readonly targets: TargetResolution;
+  readonly location: Location;
+  readonly registrations: Registrations;
+  readonly addresses: LocalAddresses;
+  readonly extensions: Extensions;
+  readonly authentication: Authentication;
+  readonly abuse: AbuseReporting;
+  readonly dialogs: DialogAuthentication;
+  readonly flows: Flows;
+  readonly admission: Admission;
+  readonly eventLog: EventLogging;
+}
+
+/** The optional parts, set once the connection control section has built them (after the SIP service). */
+export type LateParts = { -readonly [K in keyof (Trunks & Voicemail & FeatureCodes & OfficeEvents)]: (Trunks & Voicemail & FeatureCodes & OfficeEvents)[K] };
+
+/**
+ * The services the pipeline runs with, made of the parts: their members side by side (getters
+ * stay getters, so `openTransactions` is read when a stage asks); the late parts start absent.
+ * Two parts naming one member is a wiring error, refused at start.
+ */
+export function composeServices(parts: ServiceParts): Omit<PipelineServices, keyof LateParts> & LateParts {
+  const services: Partial<LateParts> = { trunks: undefined, voicemail: undefined, featureCodes: undefined, events: undefined };
+  for (const part of Object.values(parts)) {
+    for (const [name, property] of Object.entries(Object.getOwnPropertyDescriptors(part))) {
+      if (name in services) throw new Error(`two parts of the SIP service name ${name}`);
+      Object.defineProperty(services, name, property);
+    }
+  }
+  return services as Omit<PipelineServices, keyof LateParts> & LateParts;
+}

@@ -4,6 +4,7 @@ import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { DialogReporter } from '../dialog-reporter.ts';
 import type { PickupRequest } from '../events/event-services.ts';
 import type { RequestState, SipSettings, TrunkRouting } from '../pipeline/context.ts';
+import type { Relay } from '../pipeline/services.ts';
 import { bindingDestination } from '../registrar/binding-destination.ts';
 import type { LocationView } from '../registrar/location-view.ts';
 import type { DialogTokens } from '../security/dialog-token.ts';
@@ -259,4 +260,12 @@ function callKey(callId: string, callerTag: string): string {
 
 function callKeyOf(req: SipRequest): string {
   return callKey(req.headers['call-id'], String(req.headers.from?.params?.tag ?? ''));
+}
+
+/** The proxy core as the stages see it (pipeline/services.ts `Relay`). */
+export function relayPart(proxy: ProxyCore): Relay {
+  return {
+    relay: (ctx, targets, serial) => proxy.relay(ctx, targets, serial),
+    relayStateless: (ctx, target) => proxy.relayStateless(ctx, target),
+  };
 }

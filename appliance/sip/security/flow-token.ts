@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { parseSourceKey, sourceKey, type FlowAddress } from '../../../system/store/source-key.ts';
 import { sameDigest } from '../auth/digest.ts';
+import type { Flows } from '../pipeline/services.ts';
 
 /** What starts every flow token, so a Route's user part is told from anything else at once. */
 export const FLOW_TOKEN_PREFIX = 'flow.';
@@ -56,4 +57,18 @@ export function isFlowToken(user: string | undefined): user is string {
 /** A token's shape, for tokens a peer replicates (we cannot check a peer's MAC, only that it is safe in a URI). */
 export function wellFormedFlowToken(token: unknown): token is string {
   return typeof token === 'string' && TOKEN.test(token);
+}
+
+/**
+ * The flows as the stages see them (pipeline/services.ts `Flows`): our tokens, and whether a
+ * connection is open here or in a sibling worker (transport/tcp-transport.ts `siblingHolds`).
+ */
+export function flowsPart(tokens: FlowTokens, alive: (connection: string) => boolean): Flows {
+  return {
+    flows: {
+      read: (token) => tokens.read(token),
+      alive,
+      issue: (flow) => tokens.issue(flow),
+    },
+  };
 }

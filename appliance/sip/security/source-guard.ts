@@ -1,3 +1,6 @@
+import type { EventKind } from '../../../system/log/event-kinds.ts';
+import type { Source } from '../message/types.ts';
+import type { AbuseReporting } from '../pipeline/services.ts';
 /**
  * Built-in pike + fail2ban (issue 10): per-source request-rate limit and failed-login counting,
  * both leading to a ban during which nothing from that address is processed. The address is
@@ -141,4 +144,19 @@ export class SourceGuard {
       this.counters.delete(a);
     }
   }
+}
+
+/**
+ * The stages' side of the guard (pipeline/services.ts `AbuseReporting`): a failed login or a
+ * forged request is written to the event log and counted towards a ban.
+ */
+export function abusePart(guard: SourceGuard, log: (kind: EventKind, message: string, details?: Record<string, unknown>) => void): AbuseReporting {
+  return {
+    guard: {
+      failed: (source: Source, what: string, user?: string): void => {
+        log('sip.auth.failed', `${what} from ${source.address}${user ? ` (extension ${user})` : ''}`, { address: source.address, user });
+        guard.failed(source.address);
+      },
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import type { SipRequest, SipResponse, Source } from '../message/types.ts';
+import type { Transactions } from '../pipeline/services.ts';
 import type { Destination, SipTransport } from '../transport/transport.ts';
 import { ClientTransaction, type ClientTransactionUser } from './client-transaction.ts';
 import { ServerTransaction } from './server-transaction.ts';
@@ -107,4 +108,15 @@ export class TransactionLayer {
     for (const t of [...this.servers.values()]) t.terminate();
     for (const t of [...this.clients.values()]) t.terminate();
   }
+}
+
+/** The layer as the stages see it (pipeline/services.ts `Transactions`): the server side, by the request's key. */
+export function transactionsPart(layer: TransactionLayer): Transactions {
+  return {
+    get openTransactions() {
+      return layer.open;
+    },
+    findServer: (key) => layer.findServer(key),
+    createServer: (ctx) => layer.createServer(ctx.txKey!, ctx.req, ctx.source),
+  };
 }

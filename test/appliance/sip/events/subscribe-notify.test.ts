@@ -93,7 +93,7 @@ describe('SUBSCRIBE dialog / presence', () => {
     const before = s.notifies.length;
     // Let it run out in 300 ms (the notifier follows the store: what a refresh elsewhere does).
     t.app.store.subscriptions.refresh(sub.id, Date.now() + 300, sub.contact, sub.source);
-    t.app.sip.service.events!.changed(sub.id);
+    t.app.sip.service.parts.events!.changed(sub.id);
     const end = await s.waitNotify((n) => s.notifies.indexOf(n) > before && n.state.startsWith('terminated'), 3000);
     expect(end?.state).toBe('terminated;reason=timeout');
     expect(t.app.store.subscriptions.get(sub.id)).toBeUndefined();
@@ -102,7 +102,7 @@ describe('SUBSCRIBE dialog / presence', () => {
     expect(statusOf(await s.subscribe('202', { expires: '600' }))).toBe(200);
     const [again] = t.app.store.subscriptions.list();
     s.notifyStatus = 481;
-    t.app.sip.service.events!.changed(again.id); // a state change: another NOTIFY, answered 481
+    t.app.sip.service.parts.events!.changed(again.id); // a state change: another NOTIFY, answered 481
     const until = Date.now() + 3000;
     while (t.app.store.subscriptions.get(again.id) && Date.now() < until) await Bun.sleep(10);
     expect(t.app.store.subscriptions.get(again.id)).toBeUndefined();
