@@ -48,6 +48,7 @@ const service = new SipService({
   auth: new Authenticator(new NonceIssuer('bench-nonce-secret', REALM, 300), REALM, (u) => store.extensions.get(u), ['MD5'],
     (host) => settings.localHosts.has(host.replace(/:\d+$/, '').toLowerCase()), {
       learnt: (n) => store.extensions.learntSha256(n),
+      withLearnt: (u) => store.extensions.withLearnt(u),
       learn: (n, agent) => void store.extensions.learnSha256(n, agent),
     }),
   extension: (n) => store.extensions.get(n), log: () => {},

@@ -127,6 +127,7 @@ export async function startSip(opts: StartSipOptions): Promise<RunningSip> {
   const auth = new Authenticator(new NonceIssuer(secret, realm, config.sip.nonceLifetime), realm, (u) => store.extensions.get(u), config.sip.authAlgorithms,
     (host) => settings.localHosts.has(socketHost(host).toLowerCase()), {
       learnt: (n) => store.extensions.learntSha256(n),
+      withLearnt: (u) => store.extensions.withLearnt(u),
       learn: (n, agent) => {
         if (store.extensions.learnSha256(n, agent)) opts.log('sip.digest.learnt', `extension ${n}: ${agent || 'a phone without User-Agent'} answered SHA-256; it gets SHA-256 only from now on`, { number: n, agent });
       },

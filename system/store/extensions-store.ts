@@ -57,9 +57,12 @@ type PermissionField = 'callClass' | 'maxOutsideCalls' | 'outsideCallsPerHour' |
 export class ExtensionsStore {
   private readonly byNumber;
   private readonly learntQuery;
+  private readonly withLearntQuery;
   constructor(private readonly db: Database) {
     this.byNumber = db.query<Row, [string]>('SELECT * FROM extensions WHERE number = ?');
     this.learntQuery = db.query<{ agent: string }, [string]>('SELECT agent FROM digest_learnt WHERE extension = ? ORDER BY agent');
+    this.withLearntQuery = db.query<Row & { learnt: string }, [string]>(`SELECT e.*, (SELECT json_group_array(agent) FROM
+      (SELECT agent FROM digest_learnt WHERE extension = e.number ORDER BY agent)) AS learnt FROM extensions e WHERE e.number = ?`);
   }
 
   get(number: string): ExtensionRecord | undefined {
@@ -109,6 +112,16 @@ export class ExtensionsStore {
   /** The phones (user-agent products) of an extension that answered a SHA-256 challenge. */
   learntSha256(number: string): string[] {
     return this.learntQuery.all(number).map((r) => r.agent);
+  }
+
+  /**
+   * An extension and its `learntSha256` phones, read in one statement (a digest challenge
+   * needs both: one SQLite read per 401 rather than two, issue 16).
+   */
+  withLearnt(number: string): { readonly ext: ExtensionRecord; readonly learnt: string[] } | undefined {
+    const row = this.withLearntQuery.get(number);
+    if (!row) return undefined;
+    return { ext: toRecord(row), learnt: row.learnt === '[]' ? [] : JSON.parse(row.learnt) as string[] };
   }
 
   /** Records that a phone of this extension answered a SHA-256 challenge; true when new. */

@@ -156,6 +156,8 @@ export interface RequestState {
   readonly trusted: boolean;
   /** The extension the request was authenticated as. */
   authUser?: string;
+  /** Its record as the credentials were checked against it (one store read per request: the registrar and the asserted identity reuse it). */
+  authExtension?: ExtensionRecord;
   /** Set by the trunk stages for a call to or from a trunk. */
   trunkCall?: TrunkCall;
   /** The flow token in the user part of the Route of ours the in-dialog stage popped (stages/flow-token.ts). */

@@ -69,10 +69,14 @@ describe('extensions', () => {
     expect(store.extensions.learnSha256('202', 'baresip')).toBe(true);
     expect(store.extensions.learnSha256('299', 'linphone')).toBe(false); // no such extension
     expect(store.extensions.learntSha256('202')).toEqual(['baresip', 'linphone']);
+    // The challenge's one-statement read: the record and the same learnt list (issue 16).
+    expect(store.extensions.withLearnt('202')).toEqual({ ext: store.extensions.get('202')!, learnt: ['baresip', 'linphone'] });
+    expect(store.extensions.withLearnt('299')).toBeUndefined();
     store.extensions.update('202', { displayName: 'Sales 2' });
     expect(store.extensions.learntSha256('202')).toEqual(['baresip', 'linphone']);
     expect(store.extensions.update('202', { digest: 'md5' }).digest).toBe('md5');
     expect(store.extensions.learntSha256('202')).toEqual([]);
+    expect(store.extensions.withLearnt('202')).toMatchObject({ ext: { number: '202', digest: 'md5' }, learnt: [] });
   });
   test('remove forgets what was learnt', () => {
     store.extensions.learnSha256('201', 'linphone');

@@ -56,6 +56,7 @@ function challengeOrPass(ctx: RequestContext<Uses>, proxy: boolean, claimedUser:
   }
   if (claimedUser !== outcome.user) return reject(ctx, statusFor('forbidden').sip, 'Credentials do not match the identity');
   ctx.authUser = outcome.user;
+  ctx.authExtension = outcome.extension;
   if (proxy) {
     services.auth.consume(req);
     assertIdentity(ctx, outcome.user);
@@ -69,7 +70,7 @@ function challengeOrPass(ctx: RequestContext<Uses>, proxy: boolean, claimedUser:
  */
 function assertIdentity(ctx: RequestContext<Uses>, user: string): void {
   stripAssertedIdentity(ctx);
-  const ext = ctx.services.extension(user);
+  const ext = ctx.authExtension?.number === user ? ctx.authExtension : ctx.services.extension(user);
   const name = (ext?.displayName ?? '').replace(/["\\\r\n]/g, '');
   ctx.req.headers['p-asserted-identity'] = `${name ? `"${name}" ` : ''}<sip:${user}@${ctx.services.settings.domain}>`;
 }

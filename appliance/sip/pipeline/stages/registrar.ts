@@ -28,7 +28,8 @@ export const registrar: Stage<Uses> = {
       services.reply(ctx, statusFor('forbidden').sip, 'Not our domain');
       return 'handled';
     }
-    if (!to.user || !services.extension(to.user)) {
+    // The authenticated extension was read a moment ago (stages/auth.ts): not read again.
+    if (!to.user || !(ctx.authExtension?.number === to.user || services.extension(to.user))) {
       services.reply(ctx, statusFor('not-found').sip, 'Not Found');
       return 'handled';
     }

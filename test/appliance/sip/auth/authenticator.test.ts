@@ -72,7 +72,7 @@ function invite(a: Answer): SipRequest {
 }
 
 describe('Authenticator.check on REGISTER (Authorization, 401)', () => {
-  const ok = { kind: 'ok', user: '201' };
+  const ok = { kind: 'ok', user: '201', extension: EXT };
   const challenge = { kind: 'challenge', stale: false };
   const forbidden = { kind: 'forbidden' };
   const rows: [string, Answer[], object, number?][] = [
@@ -130,7 +130,7 @@ describe('Authenticator.check: replay and algorithms (issue 10)', () => {
   test('the same credentials twice: the second is challenged again (nonce count, RFC 7616 §3.4)', () => {
     const a = new Authenticator(nonces, REALM, (u) => (u === '201' ? EXT : undefined));
     const nonce = nonces.issue(ADDR, NOW);
-    expect(a.check(register({ nonce }), false, ADDR, NOW)).toEqual({ kind: 'ok', user: '201' });
+    expect(a.check(register({ nonce }), false, ADDR, NOW)).toEqual({ kind: 'ok', user: '201', extension: EXT });
     expect(a.check(register({ nonce }), false, ADDR, NOW + 10)).toEqual({ kind: 'challenge', stale: true });
   });
   test('without qop a nonce is single-use', () => {
@@ -160,13 +160,17 @@ describe('Authenticator.check: replay and algorithms (issue 10)', () => {
 
 describe('digest offer per extension and phone (issue 11)', () => {
   /** An authenticator over one extension with a policy, learning into a Map like the store does. */
-  function setup(digest: ExtensionRecord['digest'], defaults: ('MD5' | 'SHA-256')[] = ['MD5']) {
+  function setup(digest: ExtensionRecord['digest'], defaults: ('MD5' | 'SHA-256')[] = ['MD5'], joint = false) {
     const learnt = new Map<string, string[]>();
-    const a = new Authenticator(nonces, REALM, (u) => (u === '201' ? { ...EXT, digest } : undefined), defaults, () => false, {
-      learnt: (n) => learnt.get(n) ?? [],
+    const reads = { lookup: 0, learnt: 0, joint: 0 };
+    const ext = (u: string) => (u === '201' ? { ...EXT, digest } : undefined);
+    const a = new Authenticator(nonces, REALM, (u) => (reads.lookup++, ext(u)), defaults, () => false, {
+      learnt: (n) => (reads.learnt++, learnt.get(n) ?? []),
       learn: (n, agent) => learnt.set(n, [...(learnt.get(n) ?? []), agent]),
+      // The store's one-statement read (ExtensionsStore.withLearnt), when wired (start-sip.ts).
+      ...(joint ? { withLearnt: (u: string) => (reads.joint++, ext(u) && { ext: ext(u)!, learnt: learnt.get(u) ?? [] }) } : {}),
     });
-    return { a, learnt };
+    return { a, learnt, reads };
   }
   const offer = (a: Authenticator, agent = 'Linphone/5.2.0') => a.challenge(false, ADDR, { user: '201', agent }, NOW).map((c) => c.algorithm);
   const rows: [string, ExtensionRecord['digest'], ('MD5' | 'SHA-256')[], string[]][] = [
@@ -177,6 +181,17 @@ describe('digest offer per extension and phone (issue 11)', () => {
     ['sha-256 only', 'sha-256', ['MD5'], ['SHA-256']],
   ];
   for (const [name, policy, defaults, expected] of rows) test(name, () => expect(offer(setup(policy, defaults).a)).toEqual(expected));
+  for (const [name, policy, defaults, expected] of rows) {
+    test(`${name} (extension and learnt read together)`, () => expect(offer(setup(policy, defaults, true).a)).toEqual(expected));
+  }
+  test('with withLearnt the offer is one read: neither lookup nor learnt is called', () => {
+    const { a, learnt, reads } = setup('both', ['MD5'], true);
+    learnt.set('201', ['linphone']);
+    expect(offer(a, 'Linphone/5.3.1')).toEqual(['SHA-256']);
+    expect(offer(a, 'baresip v1.0.0 (x86_64/linux)')).toEqual(['SHA-256', 'MD5']);
+    expect(a.challenge(false, ADDR, { user: '299' }, NOW).map((c) => c.algorithm)).toEqual(['MD5']);
+    expect(reads).toEqual({ lookup: 0, learnt: 0, joint: 3 });
+  });
   test('an unknown extension gets the default offer (no enumeration)', () => {
     const { a } = setup('sha-256');
     expect(a.challenge(false, ADDR, { user: '299' }, NOW).map((c) => c.algorithm)).toEqual(['MD5']);
@@ -208,7 +223,7 @@ describe('digest offer per extension and phone (issue 11)', () => {
 });
 
 describe('Authenticator.check on INVITE (Proxy-Authorization, 407)', () => {
-  test('right answer → ok', () => expect(auth.check(invite({}), true, ADDR, NOW)).toEqual({ kind: 'ok', user: '201' }));
+  test('right answer → ok', () => expect(auth.check(invite({}), true, ADDR, NOW)).toEqual({ kind: 'ok', user: '201', extension: EXT }));
   test('Authorization instead of Proxy-Authorization → challenge', () => {
     expect(auth.check(invite({ header: 'Authorization' }), true, ADDR, NOW)).toEqual({ kind: 'challenge', stale: false });
   });
@@ -238,6 +253,6 @@ describe('Authenticator.challenge', () => {
   });
   test('a phone answering the challenge is accepted', () => {
     const nonce = auth.challenge(false, ADDR, {}, NOW)[0].nonce.slice(1, -1);
-    expect(auth.check(register({ nonce }), false, ADDR, NOW + 1000)).toEqual({ kind: 'ok', user: '201' });
+    expect(auth.check(register({ nonce }), false, ADDR, NOW + 1000)).toEqual({ kind: 'ok', user: '201', extension: EXT });
   });
 });
