@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { algorithmMask, maskAlgorithms } from './digest-offer.ts';
 
 /**
@@ -12,9 +12,9 @@ export type DigestAlgorithm = 'MD5' | 'SHA-256';
 
 const HASH: Record<DigestAlgorithm, string> = { MD5: 'md5', 'SHA-256': 'sha256' };
 
-/** H(data) in lower-case hex for the algorithm. */
+/** H(data) in lower-case hex for the algorithm (one-shot `hash`: no Hash object per call, issue 16). */
 export function digestHash(alg: DigestAlgorithm, data: string): string {
-  return createHash(HASH[alg]).update(data).digest('hex');
+  return hash(HASH[alg], data, 'hex');
 }
 
 /** HA1 = H(username ":" realm ":" password) (RFC 2617 §3.2.2.2); what the store keeps. */
@@ -42,11 +42,18 @@ export function expectedResponse(ha1: string, method: string, c: DigestCredentia
   return digestHash(c.algorithm, data);
 }
 
-/** Constant-time comparison of two hex strings. */
+/**
+ * Constant-time comparison of two hex strings, case-insensitively: every character is looked
+ * at whatever differs (only the length may end it early, as with timingSafeEqual), without
+ * the two Buffers a timingSafeEqual call needs (issue 16).
+ */
 export function sameDigest(a: string, b: string): boolean {
-  const x = Buffer.from(a.toLowerCase());
-  const y = Buffer.from(b.toLowerCase());
-  return x.length === y.length && timingSafeEqual(x, y);
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x.length !== y.length) return false;
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x.charCodeAt(i) ^ y.charCodeAt(i);
+  return diff === 0;
 }
 
 /** Outcome of checking a nonce we issued. */
@@ -95,7 +102,8 @@ export class NonceIssuer {
   }
 
   private mac(ts: string, salt: string, mask: string, address: string): string {
-    return createHmac('sha256', this.secret).update(`${ts}:${salt}:${mask}:${this.realm}:${address}`).digest('hex').slice(0, 24);
+    // Bun's keyed hasher: the same HMAC-SHA256 as createHmac at half its cost per nonce (issue 16).
+    return new Bun.CryptoHasher('sha256', this.secret).update(`${ts}:${salt}:${mask}:${this.realm}:${address}`).digest('hex').slice(0, 24);
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import {
   computeHa1, digestHash, expectedResponse, NonceIssuer, sameDigest, type DigestAlgorithm, type DigestCredentials,
 } from '../../../../appliance/sip/auth/digest.ts';
@@ -57,6 +57,9 @@ describe('NonceIssuer: stateless nonces', () => {
   const flip = (s: string) => s.slice(0, -1) + (s.endsWith('0') ? '1' : '0');
 
   test('shape: hex seconds, 8 hex salt, offered algorithms, 24 hex MAC', () => expect(nonce).toMatch(/^[0-9a-f]+\.[0-9a-f]{8}\.[0-3]\.[0-9a-f]{24}$/));
+  test('the MAC is HMAC-SHA256(secret, issued:salt:offered:realm:address), its first 24 hex digits', () => {
+    expect(mac).toBe(createHmac('sha256', 'worker-shared-secret').update(`${ts}:${salt}:${mask}:office.lan:${ADDR}`).digest('hex').slice(0, 24));
+  });
   test('the offered algorithms travel in the nonce', () => {
     expect(issuer.offered(issuer.issue(ADDR, NOW, ['MD5']))).toEqual(['MD5']);
     expect(issuer.offered(issuer.issue(ADDR, NOW, ['SHA-256']))).toEqual(['SHA-256']);
