@@ -69,6 +69,8 @@ export type NonceCheck = 'fresh' | 'stale' | 'invalid';
  * key on it.
  */
 export class NonceIssuer {
+  private readonly salts = new SaltPool();
+
   constructor(
     private readonly secret: string,
     private readonly realm: string,
@@ -77,7 +79,7 @@ export class NonceIssuer {
 
   issue(address: string, nowMs = Date.now(), offered: readonly DigestAlgorithm[] = ['MD5', 'SHA-256']): string {
     const ts = Math.floor(nowMs / 1000).toString(16);
-    const salt = randomBytes(4).toString('hex');
+    const salt = this.salts.next();
     const mask = algorithmMask(offered);
     return `${ts}.${salt}.${mask}.${this.mac(ts, salt, mask, address)}`;
   }
@@ -104,6 +106,25 @@ export class NonceIssuer {
   private mac(ts: string, salt: string, mask: string, address: string): string {
     // Bun's keyed hasher: the same HMAC-SHA256 as createHmac at half its cost per nonce (issue 16).
     return new Bun.CryptoHasher('sha256', this.secret).update(`${ts}:${salt}:${mask}:${this.realm}:${address}`).digest('hex').slice(0, 24);
+  }
+}
+
+/**
+ * Random 4-byte salts (8 hex) cut from one 4 KiB `randomBytes` draw at a time: the same CSPRNG
+ * bytes as a `randomBytes(4)` per nonce, at a fraction of the call's cost (issue 16).
+ */
+class SaltPool {
+  private pool = Buffer.alloc(0);
+  private at = 0;
+
+  next(): string {
+    if (this.at + 4 > this.pool.length) {
+      this.pool = randomBytes(4096);
+      this.at = 0;
+    }
+    const salt = this.pool.toString('hex', this.at, this.at + 4);
+    this.at += 4;
+    return salt;
   }
 }
 

@@ -67,6 +67,12 @@ describe('NonceIssuer: stateless nonces', () => {
     expect(issuer.offered('not-a-nonce')).toEqual([]);
   });
   test('every nonce is unique (the salt), so nonce counts can key on it', () => expect(issuer.issue(ADDR, NOW)).not.toBe(issuer.issue(ADDR, NOW)));
+  test('salts stay unique and random across the salt pool\'s refills (1,024 per draw)', () => {
+    const fresh = new NonceIssuer('worker-shared-secret', 'office.lan', 300);
+    const salts = Array.from({ length: 3000 }, () => fresh.issue(ADDR, NOW).split('.')[1]);
+    expect(new Set(salts).size).toBe(3000);
+    expect(salts.every((x) => /^[0-9a-f]{8}$/.test(x))).toBe(true);
+  });
 
   const rows: [string, () => string, number, 'fresh' | 'stale' | 'invalid'][] = [
     ['just issued', () => nonce, NOW, 'fresh'],
