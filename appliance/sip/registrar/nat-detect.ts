@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { defaultPort, parseSipUri, socketHost } from '../message/uri.ts';
+import { defaultPort, parseSipUri, socketHost, type SipUri } from '../message/uri.ts';
 
 /**
  * Why a binding is taken to be behind NAT; each is one of Kamailio's `nat_uac_test` flags:
@@ -18,6 +18,8 @@ export type NatReason = 'contact-address' | 'contact-port' | 'via-address' | 'vi
 /** What the test looks at: the REGISTER's Contact and top Via, and where the packet came from. */
 export interface NatInput {
   readonly contact: string;
+  /** `contact` already parsed, when the caller has it (the registrar checked every Contact): not parsed again. */
+  readonly contactUri?: SipUri;
   readonly via: { readonly host: string; readonly port?: number };
   readonly source: { readonly transport: string; readonly address: string; readonly port: number };
 }
@@ -27,7 +29,7 @@ export function natReasons(input: NatInput): NatReason[] {
   const reasons: NatReason[] = [];
   const datagram = input.source.transport === 'udp';
   const from = normalise(input.source.address);
-  const contact = parseSipUri(input.contact);
+  const contact = input.contactUri ?? parseSipUri(input.contact);
   if (contact) {
     const host = literal(contact.host);
     if (host !== undefined && host !== from) reasons.push('contact-address');

@@ -1,5 +1,5 @@
 import { sourceKey } from '../../../../system/store/source-key.ts';
-import { hasSipScheme, parseSipUri } from '../../message/uri.ts';
+import { hasSipScheme, parseSipUri, type SipUri } from '../../message/uri.ts';
 import { applyRegister, contactsForReply } from '../../registrar/registrar-rules.ts';
 import { behindNat } from '../../registrar/nat-detect.ts';
 import { registrationEvents } from '../../registrar/registration-events.ts';
@@ -34,8 +34,12 @@ export const registrar: Stage<Uses> = {
       return 'handled';
     }
     const contacts = req.headers.contact;
+    // Parsed once: the NAT test below reads the same URIs.
+    const parsed = new Map<string, SipUri>();
     for (const c of contacts === '*' ? [] : contacts ?? []) {
-      if (!parseSipUri(c.uri)) {
+      const uri = parseSipUri(c.uri);
+      if (uri) parsed.set(c.uri, uri);
+      else {
         services.reply(ctx, statusFor(hasSipScheme(c.uri) ? 'malformed-message' : 'unsupported-uri-scheme').sip, 'Bad Contact');
         return 'handled';
       }
@@ -70,7 +74,7 @@ export const registrar: Stage<Uses> = {
       source: flow, transport: source.transport,
       userAgent: String(req.headers['user-agent'] ?? '').slice(0, 200), now,
       // Kept with the binding: the phone is reached at `source` anyway; NAT'd UDP ones are pinged.
-      behindNat: (contact) => behindNat({ contact, via: req.headers.via[0], source }),
+      behindNat: (contact) => behindNat({ contact, contactUri: parsed.get(contact), via: req.headers.via[0], source }),
       // Over TCP/TLS the phone is reached only on this connection: a peer routes to it through us (issue 19).
       ...(source.transport !== 'udp' ? { heldBy: { member: services.settings.flowMembers.self, token: services.flows.issue(source) } } : {}),
     }, current, services.settings.registrar);
@@ -97,5 +101,18 @@ export const registrar: Stage<Uses> = {
 };
 
 function replyHeaders(contacts: { uri: string; params: Record<string, string> }[]): Record<string, unknown> {
-  return contacts.length > 0 ? { contact: contacts, date: new Date().toUTCString() } : { date: new Date().toUTCString() };
+  const date = httpDate(Date.now());
+  return contacts.length > 0 ? { contact: contacts, date } : { date };
+}
+
+/** The Date header's text (RFC 3261 §20.17, whole seconds), built once per second rather than per 200. */
+let dateSecond = NaN;
+let dateText = '';
+function httpDate(now: number): string {
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
 }
