@@ -4,7 +4,7 @@ import type { Store } from '../../system/store/index.ts';
 import type { HandOffStatus } from '../peers/hand-off.ts';
 import type { CallsView } from './calls-view.ts';
 import { reloadConfig, type ReloadResult } from './config-reload.ts';
-import { startSuccessor, type Predecessor, type Successor } from './succession.ts';
+import { startSuccessor, type CarriedHandOff, type Predecessor, type Successor } from './succession.ts';
 import { switchGeneration } from './worker-generations.ts';
 import type { WorkerRegistry } from './worker-registry.ts';
 import type { EventKind } from '../../system/log/event-kinds.ts';
@@ -145,6 +145,18 @@ export class ControlGenerations {
     p.onBindings = (changes) => pool.broadcast({ type: 'bindings', changes });
     // Calls the predecessor's workers start or end while both run: worker 0, not one of ours.
     p.onDialogs = (events) => calls.apply(0, events);
+  }
+
+  /**
+   * An upgrade's successor once its workers run: the predecessor drains its own and frees the
+   * web port; its calls in progress are ours (our workers see their BYEs, so we end them and
+   * their records). The hand-off it had in force, to ask for again; null without one.
+   */
+  static async inherit(p: Predecessor | undefined, calls: CallsView): Promise<CarriedHandOff | null> {
+    const inherited = await p?.workersReady();
+    const carried = inherited?.handOff ?? null;
+    if (inherited) calls.adopt(inherited.calls);
+    return carried;
   }
 
   private async handOver(s: Successor): Promise<void> {

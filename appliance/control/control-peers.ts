@@ -10,6 +10,7 @@ import { cpuShareFields, peerCpuShare } from '../peers/peer-protocol.ts';
 import type { WorkerHandle, WorkerPool } from './worker-pool.ts';
 import type { EventKind } from '../../system/log/event-kinds.ts';
 import type { PolicyInForce } from '../peers/config-rows-policy.ts';
+import type { CarriedHandOff } from './succession.ts';
 
 /** What the peer part reads from the control section. */
 export interface ControlPeersDeps {
@@ -117,4 +118,24 @@ export function startControlPeers(d: ControlPeersDeps): { peers: PeerService; se
     if (placeAll()) for (const w of pool.workers) sendRoles(w);
   };
   return { peers, sendRoles, heartbeat };
+}
+
+/**
+ * The roles after a start, with peers: a schedule window that began before this start, or the
+ * situation switch left on, holds again after the first heartbeat; an upgrade during a
+ * hand-off asks the peer again to keep our new traffic (`carried`, the predecessor's cause).
+ */
+export function resumePeers(d: {
+  readonly config: ApplianceConfig; readonly peers: PeerService; heartbeat(): Promise<void>; readonly carried: CarriedHandOff | null;
+  log(kind: EventKind, message: string, details?: Record<string, unknown>): void;
+}): void {
+  const { peers, carried, log } = d;
+  if (d.config.peers.length === 0) return;
+  // A schedule window that began before this start, or the situation switch left on, holds again.
+  const first = d.heartbeat().then(() => peers.moves.resume());
+  // An upgrade during a hand-off: the peer keeps our new traffic (asked again, as the predecessor's cause).
+  if (carried) {
+    void Promise.resolve(first).then(() => peers.handOff({ cause: carried.cause, peer: carried.to }))
+      .then((r) => log('control.upgrade', `hand-off to ${carried.to} carried over: ${r.message}`, { peer: carried.to, ok: r.ok }));
+  }
 }

@@ -2,21 +2,21 @@ import { DEFAULT_LOG_SETTINGS, Logger } from '../../system/log/logger.ts';
 import { policySettingName, type ApplianceConfig } from '../../system/config/index.ts';
 import { createHostSampler, type HostSampler } from '../../system/sensors/host-sampler.ts';
 import { History } from '../../system/sensors/history.ts';
-import { openStore, type BindingRecord, type Store } from '../../system/store/index.ts';
+import type { BindingRecord, Store } from '../../system/store/index.ts';
+import type { CallsView } from './calls-view.ts';
+import { hottestCpu, type OperatingState } from './operating-state.ts';
+import { openControlStore } from './control-store.ts';
+import { startControlCalls } from './control-calls.ts';
+import { orShutDown, startFirstWorkers } from './first-workers.ts';
+import { resumePeers, startControlPeers } from './control-peers.ts';
+import { applyLiveConfig, LiveConfig } from './live-config.ts';
 import { loadOutsideLine } from '../trunks/outside-line.ts';
 import type { AdmissionRates, WorkerToControl } from './ipc-protocol.ts';
-import type { OperatingState } from './operating-state.ts';
 import { PeerService } from '../peers/peer-service.ts';
-import { sipSettings } from '../sip/start-sip.ts';
 import type { ApplianceView } from '../web/appliance-view.ts';
 import { applianceView } from './appliance-view-impl.ts';
 import { readBackupPassphrase } from '../admin/backup-passphrase.ts';
-import { loadSipCertificate } from '../sip/transport/tls-certificate.ts';
 import { startTrunkBoard } from './trunk-board-start.ts';
-import { CallsView } from './calls-view.ts';
-import { LampBoard } from '../sip/events/lamp-board.ts';
-import { extensionOfUri } from '../sip/events/extension-of-uri.ts';
-import { CallRecorder } from './call-records.ts';
 import { WorkerPool, type WorkerHandle } from './worker-pool.ts';
 import type { ReloadResult } from './config-reload.ts';
 import { ReplyCorrelator } from './reply-correlator.ts';
@@ -24,14 +24,12 @@ import { BYE_OUTCOME_WAIT_MS, CallHangup } from './call-hangup.ts';
 import type { ByeOutcome } from '../sip/hangup/bye-sender.ts';
 import { WorkerRegistry } from './worker-registry.ts';
 import type { TcpOwners } from './tcp-owners.ts';
-import { startControlPeers } from './control-peers.ts';
 import { SamplerLoop } from './sampler-loop.ts';
 import { applyDialogEvents, routeWorkerMessages, workerMessages } from './worker-messages.ts';
 import { startControlWeb } from './control-web.ts';
 import { ControlJobs } from './control-jobs.ts';
 import type { Predecessor } from './succession.ts';
 import { ControlGenerations, type UpgradeResult } from './control-generations.ts';
-import { applyLiveConfig, directionRules, LiveConfig } from './live-config.ts';
 import { WorkerQueries } from './worker-queries.ts';
 import { AdmissionInForce } from './admission-in-force.ts';
 import type { EventKind } from '../../system/log/event-kinds.ts';
@@ -109,27 +107,15 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const failed = (kind: EventKind) => (e: unknown) => logger.log('error', kind, String((e as Error)?.message ?? e));
   // Before anything starts: a scheduled backup needs a readable, strong passphrase (names the key).
   const backupPassphrase = fileConfig.backups.schedule === undefined ? undefined : readBackupPassphrase(fileConfig);
-  const store = openStore(fileConfig.dataDir, { events: fileConfig.log, bindingTombstoneMs: fileConfig.sip.maxExpires * 1000 });
-  // Every event stored (ours, the web API's, the admin's) is also a log line, written once here.
-  store.events.onAppend = (kind, message, details, ts) => logger.event(kind, message, details, ts);
-  // Peers live in the store (the web UI reads them there); the file's [[peers]] are written in.
-  store.peers.syncFromConfig(fileConfig.peers);
-  // Local writes to replicated tables are versioned with our name (the triggers of migration 12).
-  store.configVersions.setOrigin(fileConfig.name);
+  const store = openControlStore(fileConfig, logger);
   // Replaced by a reload (only by one that changes no key the start alone applies: reload-plan.ts).
   const live = new LiveConfig(fileConfig, store);
   // The config at start; later readers ask `live.current`.
   const config = live.current;
   const log = (kind: EventKind, message: string, details: Record<string, unknown> = {}) => store.events.append(kind, message, details);
   const history = new History<OperatingState>(HISTORY_SAMPLES);
-  const calls = new CallsView();
-  // Busy lamps (issue 15): the dialog state per extension, from every worker's dialog events.
-  const ourHosts = sipSettings(config, config.sip.port, config.sip.port).localHosts;
-  const lamps = new LampBoard((uri) => extensionOfUri(uri, ourHosts, (n) => store.extensions.get(n) !== undefined));
+  const { calls, lamps, recorder } = startControlCalls(config, store, failed);
   const trunks = startTrunkBoard(config, store, log);
-  // Call detail records: a row per call answered or failed, ended when the view ends the call.
-  const recorder = new CallRecorder(store.callRecords, directionRules(config), failed('control.call-records.error'));
-  calls.onFinish = (c) => recorder.ended(c);
   const sampleListeners = new Set<(s: OperatingState) => void>();
   let onMessage: (worker: WorkerHandle, msg: WorkerToControl) => void = () => {};
   const workers = new WorkerRegistry({
@@ -142,7 +128,6 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
     },
   });
   const { pool, tcpOwners } = workers;
-  const announceSiblings = () => workers.announceSiblings();
   const queries = new WorkerQueries(pool, REPORT_WAIT_MS);
   const admission = new AdmissionInForce(pool);
   if (opts.predecessor) ControlGenerations.adoptPredecessor(opts.predecessor, workers, calls);
@@ -161,17 +146,14 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const upgrade = () => generations.upgrade();
   const { peers, sendRoles, heartbeat } = startControlPeers({
     config, current: () => live.current, store, pool, log, activeCalls: () => calls.count,
-    temperature: () => hottest(history.last()?.host.temperatures), criticalTemperature: () => live.policy.criticalCpuTemperature,
-    overloaded: () => admission.current !== null || overloadedNow(), cpuShare: () => cpuShareNow(),
+    temperature: () => hottestCpu(history.last()?.host.temperatures), criticalTemperature: () => live.policy.criticalCpuTemperature,
+    // Shedding in force, or the last sample over the scale-out threshold.
+    overloaded: () => admission.current !== null || sampler.cpuShareNow() >= live.policy.scaleOutCpuShare, cpuShare: () => sampler.cpuShareNow(),
     onConfigApplied: () => view.storeChanged(), ...(opts.peerClock ? { clock: opts.peerClock } : {}),
     policy: () => ({ inForce: (k) => live.policy[policySettingName(k)], fromFile: (k) => live.filePolicy[policySettingName(k)] }),
   });
-  const cpuShareNow = () => sampler.cpuShareNow();
-  /** The last sample says the running workers are over the scale-out threshold. */
-  const overloadedNow = () => cpuShareNow() >= live.policy.scaleOutCpuShare;
   const hostSampler = opts.hostSampler ?? createHostSampler({ dataDir: config.dataDir });
   const setAdmission = (a: AdmissionRates | null) => admission.set(a);
-
   const sampler = new SamplerLoop({
     pool, history, reportWaitMs: REPORT_WAIT_MS, sampleHost: () => hostSampler.sample(), activeCalls: () => calls.count,
     settings: () => live.policy, handOffStatus: () => peers.handOffStatus, actions: { setAdmission, log, peers }, listeners: sampleListeners,
@@ -182,59 +164,27 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
   const dialogParts = { recorder, calls, lamps, pool, successor: () => generations.successor };
   const hangup = new CallHangup({ calls, pool, tcpOwners, outcomes: byeOutcomes, flushDialogs: () => queries.flushDialogs(), ended: (events) => applyDialogEvents(dialogParts, 0, events), log });
   onMessage = routeWorkerMessages(workerMessages({
-    pool, store, peers: () => peers, config: () => live.current, admission: () => admission.current, tcpOwners, trunks, lamps, calls, recorder,
-    sampler, traces: queries.traces, locations: queries.locations, byeOutcomes, flushes: queries.flushes, successor: () => generations.successor, predecessor: opts.predecessor, sendRoles, announceSiblings, log,
+    pool, store, peers: () => peers, config: () => live.current, admission: () => admission.current, tcpOwners, trunks, lamps, calls, recorder, sampler,
+    traces: queries.traces, locations: queries.locations, byeOutcomes, flushes: queries.flushes, successor: () => generations.successor, predecessor: opts.predecessor,
+    sendRoles, announceSiblings: () => workers.announceSiblings(), log,
   }));
 
-  // SIP over TLS: the certificate is made (or loaded) here, once, before any worker needs it,
-  // so every worker serves the same one.
-  if (config.sip.transports.includes('tls')) {
-    const sipCert = await loadSipCertificate(config);
-    print(`sip: TLS certificate ${sipCert.certPath}${sipCert.createdNow ? ' (generated now)' : ''}, SHA-256 fingerprint ${sipCert.fingerprint}`);
-  }
-  for (let i = 0; i < config.control.minWorkers; i++) pool.spawn();
-  try {
-    await pool.waitRunning(config.control.minWorkers);
-  } catch (err) {
-    await pool.stop();
-    store.close();
-    throw err;
-  }
-  // An upgrade's successor: our workers run, so the predecessor drains its own and frees the web port.
-  const inherited = await opts.predecessor?.workersReady();
-  const carried = inherited?.handOff ?? null;
-  // The predecessor's calls in progress: our workers see their BYEs, so we end them (and their records).
-  if (inherited) calls.adopt(inherited.calls);
-
+  await startFirstWorkers(config, pool, store, print);
+  const carried = await ControlGenerations.inherit(opts.predecessor, calls);
   const view = applianceView({
     store, pool, history, calls, peers, settings: () => live.policy, filePolicy: () => live.filePolicy, sampleListeners, callTrace: (id) => queries.callTrace(id), trunks, reload, lamps, hangUp: (callId, by) => hangup.hangUp(callId, by),
     shedding: () => sampler.sheddingStatus(),
     // The admin changed the store (web UI, CLI): the trunks board follows the outside line too.
     onStoreChanged: () => trunks.configure(loadOutsideLine(live.current, store).trunks),
   });
-  let web: Awaited<ReturnType<typeof startControlWeb>>;
-  try {
-    web = await startControlWeb({
-      config, store, pool, peers, calls, trunks, history, totals: sampler.totals, view, current: () => live.current, admission: () => admission.current, reload, upgrade, print,
-    });
-  } catch (err) {
-    await pool.stop();
-    store.close();
-    throw err;
-  }
+  const web = await orShutDown(pool, store, () => startControlWeb({
+    config, store, pool, peers, calls, trunks, history, totals: sampler.totals, view, current: () => live.current, admission: () => admission.current, reload, upgrade, print,
+  }));
   const jobs = new ControlJobs({
     store, config: () => live.current, sample: sampleNow, heartbeat, backupPassphrase, failed, log,
     windowStart: (entry) => peers.moves.windowStart(entry), windowsChanged: () => peers.moves.rescheduled(),
   });
-  if (config.peers.length > 0) {
-    // A schedule window that began before this start, or the situation switch left on, holds again.
-    const first = heartbeat().then(() => peers.moves.resume());
-    // An upgrade during a hand-off: the peer keeps our new traffic (asked again, as the predecessor's cause).
-    if (carried) {
-      void Promise.resolve(first).then(() => peers.handOff({ cause: carried.cause, peer: carried.to }))
-        .then((r) => log('control.upgrade', `hand-off to ${carried.to} carried over: ${r.message}`, { peer: carried.to, ok: r.ok }));
-    }
-  }
+  resumePeers({ config, peers, heartbeat, carried, log });
   log('control.start', `control section running ${pool.workers.length} connection control section(s)`, { workers: pool.workers.length });
 
   return {
@@ -252,10 +202,4 @@ export async function startControlSection(fileConfig: ApplianceConfig, opts: Con
       store.close();
     },
   };
-}
-
-/** The hottest CPU reading of a host sample, °C (null: no sensor). */
-function hottest(t: { cpu: number | null; cpuMax: number | null } | undefined): number | null {
-  const readings = [t?.cpu, t?.cpuMax].filter((x): x is number => typeof x === 'number');
-  return readings.length === 0 ? null : Math.max(...readings);
 }

@@ -45,3 +45,9 @@ export interface OperatingState {
   /** Calls in progress across every worker (the control section's calls view). */
   readonly activeCalls: number;
 }
+
+/** The hottest CPU reading of a host sample, °C (null: no sensor). */
+export function hottestCpu(t: { cpu: number | null; cpuMax: number | null } | undefined): number | null {
+  const readings = [t?.cpu, t?.cpuMax].filter((x): x is number => typeof x === 'number');
+  return readings.length === 0 ? null : Math.max(...readings);
+}
