@@ -1,4 +1,5 @@
 import type { DigestAlgorithm } from '../sip/auth/digest.ts';
+import { parseSipUri } from '../sip/message/uri.ts';
 import { splitCommas } from '../sip/message/via.ts';
 
 /**
@@ -85,11 +86,11 @@ export function parseChallenges(wire: Buffer | string, status: number): DigestCh
 
 /** Seconds granted to `ourContact` in a 2xx: the matching Contact's expires, else the Expires header. */
 export function grantedExpires(wire: Buffer | string, ourContact: string): number | undefined {
-  const ours = normaliseUri(ourContact);
+  const ours = contactMatchKey(ourContact);
   for (const value of headerValues(wire, 'contact')) {
     for (const entry of splitCommas(value)) {
       const uri = /<([^>]*)>/.exec(entry)?.[1] ?? entry.split(';')[0];
-      if (normaliseUri(uri) !== ours) continue;
+      if (contactMatchKey(uri) !== ours) continue;
       const e = /;\s*expires\s*=\s*(\d+)/i.exec(entry.slice(entry.indexOf('>') + 1));
       if (e) return Number(e[1]);
     }
@@ -113,8 +114,17 @@ export function readRegisterResponse(wire: Buffer | string, status: number, reas
   };
 }
 
-/** URI comparison for our own Contact: scheme and host case-insensitive, parameters ignored (RFC 3261 §19.1.4, loosely). */
-function normaliseUri(uri: string): string {
-  const m = /^(sips?):([^@]+@)?([^;?]+)/i.exec(uri.trim());
-  return m ? `${m[1].toLowerCase()}:${m[2] ?? ''}${m[3].toLowerCase()}` : uri.trim().toLowerCase();
+/**
+ * Our Contact as the provider echoes it in a 2xx (RFC 3261 §10.2.4), compared loosely
+ * (§19.1.4): scheme and host case-insensitive, user and password as written, the port as a
+ * number, parameters and headers ignored (providers add or re-case them: `;transport=UDP`,
+ * `;ob`). Read with the SIP grammar (message/uri.ts `parseSipUri`); what it refuses compares
+ * as its text, trimmed and lower-cased.
+ */
+export function contactMatchKey(uri: string): string {
+  const text = uri.trim();
+  const u = parseSipUri(text);
+  if (!u) return text.toLowerCase();
+  const userinfo = u.user === undefined ? '' : `${u.user}${u.password === undefined ? '' : `:${u.password}`}@`;
+  return `${u.schema}:${userinfo}${u.host.toLowerCase()}${u.port === undefined ? '' : `:${u.port}`}`;
 }
