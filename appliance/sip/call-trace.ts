@@ -39,7 +39,45 @@ const MAX_ENTRIES = 40;
  * An office makes a few calls a second; every one of them keeps its ladder.
  */
 const MAX_NEW_PER_SECOND = 50;
-const CALL_ID = /\r\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]+)/i;
+/** How far into a sent message its Call-ID is looked for. */
+const HEAD = 1500;
+const CRLF = Buffer.from('\r\n');
+const ALL_ID = 'all-id';
+
+/**
+ * The Call-ID of a message we send, read from its bytes (the first `HEAD`): the value of the
+ * first line `call-id` or `i` (any case, RFC 3261 §7.3.3, §20.8), optional SP/HTAB, `:`, a
+ * value, trimmed. The regex `/\r\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]+)/i` over its text said
+ * the same; the bytes are read in place, with no string of the whole head for every message
+ * (issue 16: that was 3 % of a proxied call's CPU, every send while any call is traced).
+ */
+function callIdIn(data: Buffer): string | undefined {
+  const limit = Math.min(data.length, HEAD);
+  for (let line = 0; line + 2 < limit; line++) {
+    if (data[line] !== 13 || data[line + 1] !== 10) continue;
+    let i = line + 2;
+    const c = data[i]! | 0x20;
+    if (c === 0x63 && i + 7 <= limit && sameLetters(data, i + 1, ALL_ID)) i += 7; // c, C
+    else if (c === 0x69) i += 1; // i, I
+    else continue;
+    while (i < limit && (data[i] === 32 || data[i] === 9)) i++;
+    if (i >= limit || data[i] !== 58) continue; // ':'
+    let end = ++i;
+    while (end < limit && data[end] !== 13 && data[end] !== 10) end++;
+    if (end > i) return data.toString('latin1', i, end).trim();
+  }
+  return undefined;
+}
+
+/** True when the bytes at `at` spell `word` (lower case), letters in any case. */
+function sameLetters(data: Buffer, at: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) {
+    const w = word.charCodeAt(k);
+    const b = data[at + k]!;
+    if (b !== w && !(w >= 0x61 && w <= 0x7a && b === w - 0x20)) return false;
+  }
+  return true;
+}
 /**
  * The message text kept for the ladder's "full message" view: at most 8 KiB of each message,
  * at most 4 MiB in all per worker (about 2,000 messages of a typical 2 KB INVITE); past that the
@@ -85,11 +123,10 @@ export class CallTrace {
   /** A message sent (read from its bytes: first line and Call-ID). */
   sent(dest: Destination, data: Buffer): void {
     if (this.calls.size === 0) return;
-    const head = data.toString('latin1', 0, Math.min(data.length, 1500));
-    const callId = CALL_ID.exec(head)?.[1]?.trim();
+    const callId = callIdIn(data);
     const list = callId ? this.calls.get(callId) : undefined;
     if (!list) return;
-    const first = head.slice(0, head.indexOf('\r\n'));
+    const first = data.toString('latin1', 0, data.indexOf(CRLF));
     const label = first.startsWith('SIP/2.0 ') ? first.slice(8) : first.slice(0, first.indexOf(' '));
     this.push(callId!, list, { ts: traceNow(), dir: 'out', peer: `${dest.address}:${dest.port}`, label }, data);
   }

@@ -43,7 +43,9 @@ export function localReplies(deps: LocalRepliesDeps): Replies {
   const { counters, reports, sendStateless } = deps;
   return {
     reply(ctx: RequestState, status: number, reason?: string, headers: Record<string, unknown> = {}): void {
-      const res = buildResponse(ctx.req, status, reason, headers, localToTag(ctx.req));
+      // The To tag is hashed only when buildResponse adds it (a final or 1xx other than 100, no tag yet).
+      const to = ctx.req.headers.to;
+      const res = buildResponse(ctx.req, status, reason, headers, status > 100 && to && !to.params.tag ? localToTag(ctx.req) : undefined);
       counters.reply(status, ctx.req.method);
       // A call we refused ourselves is a call record too (404, 480, 403, ...), but only for a
       // caller we know: a stranger's INVITEs would fill the store. Our own 503s are load

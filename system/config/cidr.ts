@@ -19,9 +19,30 @@ export function parseCidr(text: string): Cidr | undefined {
   return { text, family: family as 4 | 6, bits: addressBits(addr, family as 4 | 6), prefix };
 }
 
+/**
+ * The verdicts of inCidrList per list (lists are parsed once from the config and never change)
+ * and address. The SIP service asks it twice for every request (trusted sources; the source
+ * guard's exemptions), and the prefix match with BigInt arithmetic was 2-3 % of a proxied
+ * call's CPU (issue 16, bench/sip-call-cpu.ts). Bounded: cleared when a flood of sources fills it.
+ */
+const VERDICTS = new WeakMap<readonly Cidr[], Map<string, boolean>>();
+const MAX_VERDICTS = 4096;
+
 /** True when `address` (plain IPv4/IPv6, IPv4-mapped IPv6 accepted) lies in one of `list`. */
 export function inCidrList(address: string, list: readonly Cidr[]): boolean {
   if (list.length === 0) return false;
+  let known = VERDICTS.get(list);
+  if (known === undefined) VERDICTS.set(list, (known = new Map()));
+  let verdict = known.get(address);
+  if (verdict === undefined) {
+    verdict = matchCidrList(address, list);
+    if (known.size >= MAX_VERDICTS) known.clear();
+    known.set(address, verdict);
+  }
+  return verdict;
+}
+
+function matchCidrList(address: string, list: readonly Cidr[]): boolean {
   let addr = address;
   if (addr.startsWith('::ffff:') && isIP(addr.slice(7)) === 4) addr = addr.slice(7);
   const family = isIP(addr);

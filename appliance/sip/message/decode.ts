@@ -1,9 +1,10 @@
 import type { Via } from 'sip';
 import type { Decoded, SipRequest, SipResponse } from './types.ts';
-import { parseSipUri, uriScheme } from './uri.ts';
+import { sipUriCheck, uriScheme } from './uri.ts';
 import { parseViaValue, splitCommas } from './via.ts';
 import { requestHeaders } from './header-values.ts';
 import { readNameAddr } from './name-addr.ts';
+import { paramKey } from './param-key.ts';
 import { statusFor, type ErrorCode } from '../../../system/errors/index.ts';
 
 /**
@@ -52,6 +53,39 @@ function headerName(name: string): string | undefined {
   return canonical;
 }
 
+/** The spellings phones write (first character → written form and canonical name): matched in place, no substring. */
+const WRITTEN: (readonly [string, string])[][] = [];
+for (const written of [
+  'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Max-Forwards', 'Content-Length', 'Content-Type', 'Record-Route',
+  'Route', 'Subject', 'Allow', 'Supported', 'User-Agent', 'Server', 'Expires', 'Authorization', 'Proxy-Authorization',
+  'Session-Expires', 'Min-SE', 'Event', 'Accept', 'Allow-Events', 'P-Asserted-Identity', 'Require', 'Privacy', 'Date',
+  'Reason', 'Path', 'Diversion', 'History-Info', 'Content-Disposition', 'Proxy-Require', 'Unsupported', 'Organization',
+  'v', 'f', 't', 'i', 'm', 'l', 'c',
+]) (WRITTEN[written.charCodeAt(0)] ??= []).push([written, headerName(written)!]);
+
+/** The canonical name when `s[from, colon)` is one of the WRITTEN spellings exactly (headerName gives the same). */
+function writtenName(s: string, from: number, colon: number): string | undefined {
+  const candidates = WRITTEN[s.charCodeAt(from)];
+  if (candidates === undefined) return undefined;
+  const length = colon - from;
+  for (const [written, canonical] of candidates) if (written.length === length && s.startsWith(written, from)) return canonical;
+  return undefined;
+}
+
+/** `s.slice(from, to).trim()`, with the usual SP / HTAB around a value skipped before slicing. */
+function trimmed(s: string, from: number, to: number): string {
+  let a = from;
+  let b = to;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  const value = s.slice(a, b);
+  // Any other white space at either end (CR, LF, NBSP, ...): what trim() removes, exactly.
+  return a < b && (maybeSpace(s.charCodeAt(a)) || maybeSpace(s.charCodeAt(b - 1))) ? value.trim() : value;
+}
+
+/** A superset of what String.prototype.trim removes (ECMAScript WhiteSpace and LineTerminator). */
+const maybeSpace = (c: number): boolean => c <= 32 || c === 0xa0 || c >= 0x1680;
+
 /** Decodes a whole datagram, or one framed stream message (`stream` true: framing already checked). */
 export function decodeMessage(data: Buffer | string, stream = false): Decoded {
   let s = typeof data === 'string' ? data : data.toString('binary');
@@ -70,22 +104,26 @@ export function decodeMessage(data: Buffer | string, stream = false): Decoded {
     bodyStart = s.length;
   }
   const head = s.slice(0, headEnd);
-  const lines = (FOLDED.test(head) ? head.replace(/\r\n[ \t]+/g, ' ') : head).split('\r\n');
-  const startLine = lines[0];
+  const text = FOLDED.test(head) ? head.replace(/\r\n[ \t]+/g, ' ') : head;
+  // The header lines (RFC 3261 §7.3), read in place: no array of lines, one substring per value.
+  let lineEnd = text.indexOf('\r\n');
+  const startLine = lineEnd < 0 ? text : text.slice(0, lineEnd);
 
   const raw = new Map<string, string[]>();
   let badHeader: string | undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    const colon = line.indexOf(':');
-    const name = colon > 0 ? line.slice(0, colon).trimEnd() : '';
-    const canonical = headerName(name);
+  while (lineEnd >= 0) {
+    const from = lineEnd + 2;
+    lineEnd = text.indexOf('\r\n', from);
+    const end = lineEnd < 0 ? text.length : lineEnd;
+    let colon = text.indexOf(':', from);
+    if (colon > end) colon = -1;
+    const canonical = colon > from ? writtenName(text, from, colon) ?? headerName(text.slice(from, colon).trimEnd()) : undefined;
     if (canonical === undefined) {
-      badHeader ??= `malformed header line "${line.slice(0, 40)}"`;
+      badHeader ??= `malformed header line "${text.slice(from, Math.min(end, from + 40))}"`;
       continue;
     }
     const list = raw.get(canonical);
-    const value = line.slice(colon + 1).trim();
+    const value = trimmed(text, colon + 1, end);
     if (list) list.push(value);
     else raw.set(canonical, [value]);
   }
@@ -141,7 +179,8 @@ function decodeRequest(
 ): Decoded {
   const m = REQUEST_LINE.exec(startLine);
   // With a broken request line, still read the headers so the 400/505 can carry them (§8.2.6).
-  const msg = { method: '', uri: '', version: '2.0', headers: requestHeaders(raw), content: '' } as SipRequest;
+  // Via first when the request is serialised again (forwarding), as senders expect: its key is made first.
+  const msg = { method: '', uri: '', version: '2.0', headers: requestHeaders(raw, { via: undefined }), content: '' } as SipRequest;
   // Reply to the request if we can at all: a response needs the Via to go anywhere.
   const vias = parseVias(raw);
   if (!vias) return { kind: 'drop', reason: 'request without a usable Via' };
@@ -164,9 +203,6 @@ function decodeRequest(
   }
   const problem = checkCommon(msg, raw, vias);
   if (problem) return reject('malformed-message', problem);
-  // Via first when the request is serialised again (forwarding), as senders expect.
-  const { via: _via, ...others } = msg.headers;
-  msg.headers = { via: vias, ...others } as SipRequest["headers"];
   const cseqMethod = msg.headers.cseq.method;
   if (cseqMethod !== msg.method) {
     return KNOWN_METHODS.has(msg.method) ? reject('malformed-message', 'CSeq method does not match') : reject('method-not-implemented', 'Not Implemented');
@@ -177,10 +213,10 @@ function decodeRequest(
   if (!scheme) return reject('malformed-message', 'Malformed Request-URI');
   if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return reject('unsupported-uri-scheme', 'Unsupported URI Scheme');
   if (scheme !== 'tel') {
-    const uri = parseSipUri(msg.uri);
-    if (!uri) return reject('malformed-message', 'Malformed Request-URI');
+    const uri = sipUriCheck(msg.uri);
+    if (uri === 'malformed') return reject('malformed-message', 'Malformed Request-URI');
     // Escaped headers in a Request-URI are meaningless and must not be forwarded (RFC 4475 §3.1.2.11).
-    if (Object.keys(uri.headers).length > 0) return reject('malformed-message', 'Headers in Request-URI');
+    if (uri === 'headers') return reject('malformed-message', 'Headers in Request-URI');
   }
   // A Contact addr-spec with ';' or '?' must be in <> (RFC 3261 §20.10, RFC 4475 §3.1.2.13).
   for (const c of raw.get('contact') ?? []) {
@@ -270,7 +306,7 @@ function parseNameAddr(value: string): { name?: string; uri: string; params: Rec
     const t = p.trim();
     if (!t) continue;
     const eq = t.indexOf('=');
-    params[(eq < 0 ? t : t.slice(0, eq)).toLowerCase()] = eq < 0 ? null : t.slice(eq + 1);
+    params[paramKey(eq < 0 ? t : t.slice(0, eq))] = eq < 0 ? null : t.slice(eq + 1);
   }
   return { name: m[1] || undefined, uri: m[2].trim(), params };
 }

@@ -7,10 +7,11 @@ import type { SipRequest } from './types.ts';
  * expanded). This replaces `sip.parse` for requests: that parser split, matched and unescaped
  * every line a second time, about a third of a request's decoding time (bench/sip-call-cpu).
  * Name-addrs are read by name-addr.ts (it replaced `sip.parseAOR`, same output); Via, Route,
- * Record-Route are parsed by decode.ts itself, and CSeq checked there.
+ * Record-Route are parsed by decode.ts itself, and CSeq checked there. `into`: the object to
+ * fill (decode.ts gives one whose first key is `via`, the order a forwarded request is written in).
  */
-export function requestHeaders(raw: ReadonlyMap<string, readonly string[]>): SipRequest['headers'] {
-  const headers: Record<string, unknown> = {};
+export function requestHeaders(raw: ReadonlyMap<string, readonly string[]>, into: Record<string, unknown> = {}): SipRequest['headers'] {
+  const headers = into;
   for (const [name, values] of raw) {
     const parse = PARSERS[name];
     if (parse === undefined) {

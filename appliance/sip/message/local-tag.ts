@@ -1,5 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { SipRequest } from './types.ts';
+
+/** Hex digits of a local To tag. */
+const LENGTH = 12;
 
 /**
  * The To tag of responses the appliance generates itself (RFC 3261 §8.2.6.2), derived from the
@@ -8,5 +10,11 @@ import type { SipRequest } from './types.ts';
  * can be told from an in-dialog request (pipeline/stages/in-dialog.ts).
  */
 export function localToTag(req: SipRequest): string {
-  return createHash('sha1').update(`${req.headers['call-id']}|${req.headers.from?.params?.tag ?? ''}`).digest('hex').slice(0, 12);
+  // SHA-1 hex as `createHash` gave it, from Bun's one-shot hasher (a third of its cost).
+  return Bun.SHA1.hash(`${req.headers['call-id']}|${req.headers.from?.params?.tag ?? ''}`, 'hex').slice(0, LENGTH);
+}
+
+/** True when `tag` is the To tag we give `req` (localToTag); a tag of another length costs no hash. */
+export function isLocalToTag(tag: string, req: SipRequest): boolean {
+  return tag.length === LENGTH && tag === localToTag(req);
 }

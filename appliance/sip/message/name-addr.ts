@@ -18,6 +18,8 @@
  * list) is decode.ts's, not here. test/appliance/sip/message/name-addr.test.ts compares the two
  * over the RFC 4475 / 5118 corpus and seeded mutations of it.
  */
+import { paramKey } from './param-key.ts';
+
 export interface NameAddr {
   name: string | undefined;
   uri: string;
@@ -52,15 +54,6 @@ function skipSpace(s: string, i: number): number {
   return i;
 }
 
-/** `s.slice(from, to)` lower-cased; most parameter names already are. */
-function lower(s: string, from: number, to: number): string {
-  const key = s.slice(from, to);
-  for (let j = from; j < to; j++) {
-    const c = s.charCodeAt(j);
-    if (c >= 65 && c <= 90) return key.toLowerCase();
-  }
-  return key;
-}
 
 function skipToken(s: string, i: number): number {
   while (i < s.length && isToken(s.charCodeAt(i))) i++;
@@ -147,7 +140,7 @@ export function readNameAddr(c: Cursor): NameAddr {
     j = skipSpace(s, j + 1);
     const keyEnd = skipToken(s, j);
     if (keyEnd === j) break;
-    const key = lower(s, j, keyEnd);
+    const key = paramKey(s.slice(j, keyEnd));
     let value: string | null = null;
     i = keyEnd;
     let k = skipSpace(s, keyEnd);

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { Uri } from 'sip';
+import { paramKey } from './param-key.ts';
 
 /**
  * SIP URI parsing (RFC 3261 §19.1.1, §25.1) with IPv6 references (RFC 5118). The `sip`
@@ -38,7 +39,7 @@ export function parseSipUri(text: string): SipUri | undefined {
   for (const p of m[6].split(';').slice(1)) {
     if (p === '') continue;
     const eq = p.indexOf('=');
-    params[(eq < 0 ? p : p.slice(0, eq)).toLowerCase()] = eq < 0 ? null : p.slice(eq + 1);
+    params[paramKey(eq < 0 ? p : p.slice(0, eq))] = eq < 0 ? null : p.slice(eq + 1);
   }
   const headers: Record<string, string> = {};
   if (m[7]) {
@@ -48,6 +49,18 @@ export function parseSipUri(text: string): SipUri | undefined {
     }
   }
   return { schema: m[1].toLowerCase() as 'sip' | 'sips', user: m[2], password: m[3], host, port, params, headers };
+}
+
+/**
+ * What decoding asks of a sip:/sips: Request-URI (RFC 3261 §19.1.1; RFC 4475 §3.1.2.11): whether
+ * `parseSipUri` would read it, and whether the URI it gives has headers, without building it.
+ */
+export function sipUriCheck(text: string): 'malformed' | 'headers' | 'ok' {
+  const m = matchSipUri(text);
+  if (!m) return 'malformed';
+  // parseSipUri keeps a header only when it has a name: `?=x` or `?a` give none.
+  if (m[7]) for (const h of m[7].split('&')) if (h.indexOf('=') > 0) return 'headers';
+  return 'ok';
 }
 
 /**
@@ -80,9 +93,13 @@ export function uriUser(text: string): string | undefined {
 
 /** The URI scheme of any absolute URI (RFC 3261 §25.1 absoluteURI), lower-cased. */
 export function uriScheme(text: string): string | undefined {
-  const m = /^([A-Za-z][A-Za-z0-9+\-.]*):/.exec(text);
+  // Nearly every URI is written `sip:`: answered without a match (decoding reads 3 to 5 a message).
+  if (text.startsWith('sip:')) return 'sip';
+  const m = SCHEME.exec(text);
   return m ? m[1].toLowerCase() : undefined;
 }
+
+const SCHEME = /^([A-Za-z][A-Za-z0-9+\-.]*):/;
 
 /** True for text in the sip: or sips: scheme, any case (§19.1.4), whether or not the rest is well formed. */
 export function hasSipScheme(text: string): boolean {

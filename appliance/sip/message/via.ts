@@ -1,5 +1,6 @@
 import type { Via } from 'sip';
 import { isIpv6Reference } from './uri.ts';
+import { paramKey } from './param-key.ts';
 
 /**
  * Via header values (RFC 3261 §20.42, §18.2.1; RFC 3581 rport; RFC 5118 IPv6). The `sip`
@@ -22,7 +23,7 @@ export function parseViaValue(text: string): Via | undefined {
   for (let i = 1; i < parts.length; i++) {
     const t = parts[i].trim();
     const eq = t.indexOf('=');
-    const name = (eq < 0 ? t : t.slice(0, eq).trimEnd()).toLowerCase();
+    const name = paramKey(eq < 0 ? t : t.slice(0, eq).trimEnd());
     if (!PARAM_NAME.test(name)) return undefined;
     const value = eq < 0 ? null : t.slice(eq + 1).trimStart();
     if (value !== null && !PARAM_VALUE.test(value)) return undefined;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { SipRequest } from '../message/types.ts';
 import { MAGIC_COOKIE, rfc3261Branch } from '../message/via.ts';
 
@@ -37,6 +36,10 @@ export function isLoop(req: SipRequest, isOurVia: (host: string, port: number | 
   return false;
 }
 
+/**
+ * SHA-1, base64url: the same digest `node:crypto` gave (`createHash`), read with Bun's one-shot
+ * hasher, about half the cost per call (three branches per proxied call, issue 16).
+ */
 function hash(s: string): string {
-  return createHash('sha1').update(s).digest('base64url');
+  return Bun.SHA1.hash(s, 'base64url');
 }

@@ -1,5 +1,3 @@
-import { createHmac } from 'node:crypto';
-import { sameDigest } from '../auth/digest.ts';
 
 /** The Record-Route URI parameter that carries the dialog token. */
 export const DIALOG_TOKEN_PARAM = 'dlg';
@@ -17,13 +15,26 @@ export class DialogTokens {
 
   /** The token for a dialog-creating request's Call-ID and From tag. */
   issue(callId: string, fromTag: string): string {
-    return createHmac('sha256', this.secret).update(`${callId}\n${fromTag}`).digest('hex').slice(0, 20);
+    // HMAC-SHA256 as `createHmac` gave it; Bun's keyed hasher costs half as much (issue 16).
+    return new Bun.CryptoHasher('sha256', this.secret).update(`${callId}\n${fromTag}`).digest('hex').slice(0, 20);
   }
 
   /** True when `token` was issued for this Call-ID and either tag of the request. */
   verify(token: string | undefined | null, callId: string, fromTag: string | undefined, toTag: string | undefined): boolean {
     if (!token || !/^[0-9a-f]{20}$/.test(token)) return false;
-    if (fromTag !== undefined && sameDigest(this.issue(callId, fromTag), token)) return true;
-    return toTag !== undefined && sameDigest(this.issue(callId, toTag), token);
+    if (fromTag !== undefined && sameToken(this.issue(callId, fromTag), token)) return true;
+    return toTag !== undefined && sameToken(this.issue(callId, toTag), token);
   }
+}
+
+/**
+ * Constant-time comparison of two tokens of 20 lower-case hex digits (what `issue` returns and
+ * `verify` accepts): every character is compared, whatever differs first. No Buffers, unlike
+ * auth/digest.ts `sameDigest`, which also lower-cases its hex (not needed here).
+ */
+function sameToken(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }

@@ -1,4 +1,4 @@
-import { localToTag } from '../../message/local-tag.ts';
+import { isLocalToTag } from '../../message/local-tag.ts';
 import { parseSipUri, type SipUri } from '../../message/uri.ts';
 import { DIALOG_TOKEN_PARAM } from '../../security/dialog-token.ts';
 import { isFlowToken } from '../../security/flow-token.ts';
@@ -55,7 +55,7 @@ export const inDialog: Stage<Uses> = {
     // no transaction absorbs its ACK (§17.2.1); it carries our To tag and, from a phone with an
     // outbound proxy, a Route to us without a dialog token. Absorbed, and not a forgery: it was
     // counted as one, and five calls in 300 s banned the phone (baresip, linphonec).
-    if (req.method === 'ACK' && toTag === localToTag(req)) return 'handled';
+    if (req.method === 'ACK' && isLocalToTag(String(toTag), req)) return 'handled';
     // A refresh or unsubscribe of a subscription we are the notifier of (stages/subscribe.ts):
     // addressed to our Contact, authenticated and checked against the store further on.
     if (req.method === 'SUBSCRIBE' && !req.headers.route && services.events && ctx.ruri && services.isLocalHost(ctx.ruri.host) && eventPackage(req.headers.event)) return 'continue';
