@@ -3,6 +3,7 @@ import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { Destination, SipTransport } from '../transport/transport.ts';
 import { T2, TIMER_A, TIMER_B, TIMER_D, TIMER_E, TIMER_F, TIMER_K, TIMER_M } from './timers.ts';
 import type { TransactionOwner } from './transaction-owner.ts';
+import { cancelLinger, linger, type LingerTimer } from './linger-timers.ts';
 
 /** Client transaction states (RFC 3261 §17.1; "accepted" from RFC 6026 §7.2). */
 export type ClientState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
@@ -24,11 +25,6 @@ export interface AcceptedSink {
   relay(res: SipResponse): void;
 }
 
-/** A lingering transaction's timer calls this: no closure per timer (issue 12, memory per transaction). */
-function end(t: ClientTransaction): void {
-  t.terminate();
-}
-
 /**
  * A client transaction (RFC 3261 §17.1.1 INVITE, §17.1.2 non-INVITE): sends the request,
  * retransmits it over UDP (timers A/E), times out (B/F), and for INVITE acknowledges a final
@@ -48,6 +44,8 @@ export class ClientTransaction {
   private user?: ClientTransactionUser;
   private timeout?: ReturnType<typeof setTimeout>;
   private retransmit?: ReturnType<typeof setTimeout>;
+  /** The timer that ends it once final (D, K, M: linger-timers.ts, no closure per timer, issue 12). */
+  private lingering?: LingerTimer;
   private ackBytes?: Buffer;
   /** Accepted: where later 2xx go, once the user let go (`lingerWith`). */
   private accepted?: AcceptedSink;
@@ -136,7 +134,7 @@ export class ClientTransaction {
       // 2xx: the ACK is end to end (§17.1.1.2); stay Accepted for its retransmissions (RFC 6026 §7.2).
       this.owner.settled(this);
       this.state = 'accepted';
-      this.timeout = setTimeout(end, TIMER_M, this);
+      this.lingering = linger(TIMER_M, this);
       try {
         user?.onResponse(res, this);
       } finally {
@@ -150,9 +148,9 @@ export class ClientTransaction {
     }
     this.owner.settled(this);
     this.state = 'completed';
-    const linger = this.dest.transport !== 'udp' ? 0 : this.isInvite ? TIMER_D : TIMER_K;
-    if (linger === 0) this.terminate();
-    else this.timeout = setTimeout(end, linger, this);
+    const lingerFor = this.dest.transport !== 'udp' ? 0 : this.isInvite ? TIMER_D : TIMER_K;
+    if (lingerFor === 0) this.terminate();
+    else this.lingering = linger(lingerFor, this);
     try {
       user?.onResponse(res, this);
     } finally {
@@ -164,6 +162,8 @@ export class ClientTransaction {
     this.stopRetransmitting();
     clearTimeout(this.timeout);
     this.timeout = undefined;
+    cancelLinger(this.lingering);
+    this.lingering = undefined;
     if (this.state === 'terminated') return;
     if (this.state !== 'completed' && this.state !== 'accepted') this.owner.settled(this);
     this.state = 'terminated';

@@ -4,11 +4,7 @@ import { responseTarget } from '../message/via.ts';
 import type { Destination, SipTransport } from '../transport/transport.ts';
 import { T2, TIMER_G, TIMER_H, TIMER_I, TIMER_J, TIMER_L } from './timers.ts';
 import type { TransactionOwner } from './transaction-owner.ts';
-
-/** A lingering transaction's timer calls this: no closure per timer (issue 12, memory per transaction). */
-function end(t: ServerTransaction): void {
-  t.terminate();
-}
+import { cancelLinger, linger, type LingerTimer } from './linger-timers.ts';
 
 /** The Via stack of a transaction that sends nothing but its last response any more (one array for all). */
 const NO_VIAS = Object.freeze([]) as unknown as SipRequest['headers']['via'];
@@ -37,7 +33,8 @@ export class ServerTransaction {
   vias: SipRequest['headers']['via'];
   private req?: SipRequest;
   private lastBytes?: Buffer;
-  private timer?: ReturnType<typeof setTimeout>;
+  /** The timer that ends it once final (H, I, J, L: linger-timers.ts, no closure per timer, issue 12). */
+  private timer?: LingerTimer;
   private retransmit?: ReturnType<typeof setTimeout>;
   /** Filled by the proxy: cancels the forwarding when a CANCEL matches this transaction. */
   onCancel?: () => void;
@@ -124,7 +121,7 @@ export class ServerTransaction {
   }
 
   terminate(): void {
-    clearTimeout(this.timer);
+    cancelLinger(this.timer);
     clearTimeout(this.retransmit);
     this.timer = this.retransmit = undefined;
     this.lastBytes = undefined;
@@ -137,9 +134,9 @@ export class ServerTransaction {
   private setState(state: ServerState, timeout: number): void {
     if (!this.isFinal) this.owner.settled(this);
     this.state = state;
-    clearTimeout(this.timer);
+    cancelLinger(this.timer);
     if (timeout <= 0) this.terminate();
-    else this.timer = setTimeout(end, timeout, this);
+    else this.timer = linger(timeout, this);
   }
 
   private scheduleRetransmit(interval: number): void {
