@@ -22,7 +22,9 @@ export const overload: Stage<Uses> = {
     const { req, services } = ctx;
     const kind = req.method === 'INVITE' ? 'call' : req.method === 'REGISTER' ? 'register' : undefined;
     if (!kind || req.headers.to.params.tag) return 'continue';
-    if (services.findServer(serverKey(req))) return 'continue';
+    // The key the transaction stage looks up next (made once per request).
+    ctx.txKey = serverKey(req);
+    if (services.findServer(ctx.txKey)) return 'continue';
     const emergency = kind === 'call' && !!ctx.ruri?.user && services.settings.emergencyNumbers.has(ctx.ruri.user);
     if (services.admission.admit(kind, emergency)) return 'continue';
     services.reply(ctx, statusFor('overloaded').sip, 'Service Unavailable', { 'retry-after': String(services.admission.retryAfter) });

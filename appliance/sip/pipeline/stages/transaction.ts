@@ -15,7 +15,7 @@ export const transaction: Stage<Uses> = {
   name: 'transaction',
   run(ctx) {
     const { req, services } = ctx;
-    ctx.txKey = serverKey(req);
+    ctx.txKey ??= serverKey(req); // the overload stage may have made it
     const existing = services.findServer(ctx.txKey);
     if (req.method === 'ACK') {
       if (existing) {
