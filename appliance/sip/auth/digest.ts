@@ -1,4 +1,4 @@
-import { hash, randomBytes } from 'node:crypto';
+import { createHmac, hash, randomBytes } from 'node:crypto';
 import { algorithmMask, maskAlgorithms } from './digest-offer.ts';
 
 /**
@@ -104,8 +104,10 @@ export class NonceIssuer {
   }
 
   private mac(ts: string, salt: string, mask: string, address: string): string {
-    // Bun's keyed hasher: the same HMAC-SHA256 as createHmac at half its cost per nonce (issue 16).
-    return new Bun.CryptoHasher('sha256', this.secret).update(`${ts}:${salt}:${mask}:${this.realm}:${address}`).digest('hex').slice(0, 24);
+    // createHmac, not Bun.CryptoHasher (half the CPU in a loop): the hasher's native objects are
+    // freed only by the garbage collector and stalled the event loop ~100 ms under load when the
+    // dialog tokens used them (lingering-memory.test.ts shed calls), see dialog-token.ts.
+    return createHmac('sha256', this.secret).update(`${ts}:${salt}:${mask}:${this.realm}:${address}`).digest('hex').slice(0, 24);
   }
 }
 
