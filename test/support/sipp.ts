@@ -66,28 +66,57 @@ export function startSipp(args: string[], timeoutSeconds = 20): { done: Promise<
   return { done, kill: () => kill() };
 }
 
+/** An address as /proc/net shows it: each 32-bit word of it in host (little-endian) byte order, in hex. */
+function procHex(host: string): string {
+  let bytes: number[];
+  if (!host.includes(':')) bytes = host.split('.').map(Number);
+  else {
+    const [head, tail] = host.split('::');
+    const words = (s: string | undefined) => (s ? s.split(':').map((w) => parseInt(w, 16)) : []);
+    const h = words(head);
+    const t = words(tail);
+    const all = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill(0), ...t];
+    bytes = all.flatMap((w) => [w >> 8, w & 0xff]);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < bytes.length; i += 4) out.push(...bytes.slice(i, i + 4).reverse().map((b) => b.toString(16).padStart(2, '0')));
+  return out.join('').toUpperCase();
+}
+
 /**
- * True when something has bound UDP `host:port` (IPv4), read from /proc/net/udp: no probe
- * socket of ours, which could take the port just as sipp binds it.
+ * True when something listens on `host:port` (IPv4 or IPv6; UDP bound, or TCP in LISTEN),
+ * read from /proc/net: no probe socket of ours, which could take the port just as sipp binds it.
  */
+export function listening(host: string, port: number, transport: 'udp' | 'tcp' = 'udp'): boolean {
+  const file = `/proc/net/${transport}${host.includes(':') ? '6' : ''}`;
+  const want = `${procHex(host)}:${port.toString(16).padStart(4, '0').toUpperCase()}`;
+  return readFileSync(file, 'utf8').split('\n').some((l) => {
+    const f = l.trim().split(/\s+/);
+    // TCP state 0A is LISTEN (include/net/tcp_states.h); a UDP socket is listening once bound.
+    return f[1] === want && (transport === 'udp' || f[3] === '0A');
+  });
+}
+
+/** True when something has bound UDP `host:port` (IPv4 or IPv6). */
 export function udpBound(host: string, port: number): boolean {
-  const hex = host.split('.').map(Number).reverse().map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
-  const want = `${hex}:${port.toString(16).padStart(4, '0').toUpperCase()}`;
-  return readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => l.trim().split(/\s+/)[1] === want);
+  return listening(host, port, 'udp');
 }
 
 /**
  * Starts a sipp UAS (`-i host -p port` among `args`) and resolves once it listens (at most
- * 10 s), instead of a fixed sleep that a loaded box outlasts.
+ * 10 s): on UDP, or on TCP/TLS when `-t` names a stream transport (t1, tn, l1, ln); instead of
+ * a fixed sleep that a loaded box outlasts.
  */
 export async function startSippUas(args: string[], timeoutSeconds = 20): Promise<{ done: Promise<SippResult>; kill: () => void }> {
   const host = args[args.indexOf('-i') + 1];
   const port = Number(args[args.indexOf('-p') + 1]);
+  const t = args.includes('-t') ? args[args.indexOf('-t') + 1] : 'u1';
+  const transport = t.startsWith('t') || t.startsWith('l') ? 'tcp' : 'udp';
   const s = startSipp(args, timeoutSeconds);
   let exited = false;
   void s.done.then(() => (exited = true));
   const end = Date.now() + 10_000;
-  while (!exited && !udpBound(host, port) && Date.now() < end) await Bun.sleep(10);
+  while (!exited && !listening(host, port, transport) && Date.now() < end) await Bun.sleep(10);
   return s;
 }
 

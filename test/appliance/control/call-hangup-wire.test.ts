@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { startWebServer, type RunningWebServer } from '../../../appliance/web/server.ts';
 import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, runSipp, SCENARIOS, sippMessages, startSipp, type SippResult } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, sippMessages, startSipp, startSippUas, type SippResult } from '../../support/sipp.ts';
 import { ApiClient } from '../web/support/web-fixture.ts';
 
 /**
@@ -61,8 +61,7 @@ async function call(caller: string, callerTransport: 'u1' | 't1' = 'u1', calleeS
   const reg = await runSipp(['-sf', `${SCENARIOS}/register-auth.xml`, '-s', '501', '-au', '501', '-ap', PW, '-key', 'expires', '3600',
     `${HOST}:${a.port}`, '-i', CALLEE, '-p', String(phonePort), '-m', '1'], 15);
   expect(reg.code).toBe(0);
-  const callee = startSipp(['-sf', `${SCENARIOS}/${calleeScenario}`, '-i', CALLEE, '-p', String(phonePort), '-m', '1'], 25);
-  await Bun.sleep(200);
+  const callee = await startSippUas(['-sf', `${SCENARIOS}/${calleeScenario}`, '-i', CALLEE, '-p', String(phonePort), '-m', '1'], 25);
   const callerPort = await freePort(CALLER);
   const uac = startSipp(['-sf', `${SCENARIOS}/${caller}`, '-s', '501', `${HOST}:${a.port}`, '-i', CALLER, '-p', String(callerPort), '-t', callerTransport, '-m', '1'], 25);
   const active = await until('the call in the calls view', async () => {

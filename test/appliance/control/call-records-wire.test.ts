@@ -4,7 +4,7 @@ import { runCli } from '../../../appliance/cli/run-cli.ts';
 import { startWebServer, type RunningWebServer } from '../../../appliance/web/server.ts';
 import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, runSipp, SCENARIOS, startSipp } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, startSippUas } from '../../support/sipp.ts';
 import { ApiClient } from '../web/support/web-fixture.ts';
 
 /**
@@ -42,8 +42,7 @@ describe.skipIf(!hasSipp)('call detail records', () => {
     const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '802', '-au', '802', '-ap', PW['802'],
       '-key', 'expires', '3600', `${HOST}:${t.port}`, '-i', CALLEE, '-p', String(calleePort), '-m', '1'], 10);
     expect(reg.code).toBe(0);
-    const callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', CALLEE, '-p', String(calleePort), '-m', '1'], 20);
-    await Bun.sleep(300);
+    const callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', CALLEE, '-p', String(calleePort), '-m', '1'], 20);
     const call = await runSipp(['-sf', join(SCENARIOS, 'uac-auth-call.xml'), '-s', '802', '-au', '801', '-ap', PW['801'],
       '-key', 'caller', '801', `${HOST}:${t.port}`, '-i', CALLER, '-p', String(await freePort(CALLER)), '-m', '1'], 20);
     expect(call.code).toBe(0);

@@ -6,7 +6,7 @@ import { runCli } from '../../../appliance/cli/run-cli.ts';
 import { startWebServer, type RunningWebServer } from '../../../appliance/web/server.ts';
 import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, runSipp, SCENARIOS, sippCount, startSipp } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, sippCount, startSipp, startSippUas } from '../../support/sipp.ts';
 import { ApiClient } from '../web/support/web-fixture.ts';
 
 /**
@@ -43,11 +43,10 @@ describe.skipIf(!hasSipp)('config reload', () => {
     const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '901', '-au', '901', '-ap', PW,
       '-key', 'expires', '3600', `${HOST}:${t.port}`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 10);
     expect(reg.code).toBe(0);
-    callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort)], 90);
+    callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort)], 90);
     web = await startWebServer({ config: t.config, store: t.control.store, view: t.control.view });
     api = new ApiClient(web.url, web.certificate?.cert);
     expect((await api.json('POST', '/api/setup', { token: web.setupToken, password: 'Reload-Admin-Pw-1' })).status).toBe(201);
-    await Bun.sleep(300);
   }, 30_000);
   afterAll(async () => {
     callee?.kill();
@@ -120,7 +119,9 @@ describe.skipIf(!hasSipp)('config reload', () => {
     const oldWorkers = t.control.pool.workers.map((w) => w.id);
     // A call of 4 s set up on the old port before the change.
     const long = startSipp(['-sf', join(SCENARIOS, 'uac-call-hold.xml'), '-s', '901', `${HOST}:${oldPort}`, '-i', GATEWAY, '-d', '4000', '-m', '1'], 30);
-    await Bun.sleep(800);
+    // Up (its dialog event at the control section), not a fixed 800 ms that a loaded box outlasts.
+    const up = Date.now() + 3000;
+    while (t.control.calls.count !== 1 && Date.now() < up) await Bun.sleep(25);
     expect(t.control.calls.count).toBe(1);
     writeFileSync(t.configPath, original.replace(`port = ${oldPort}\n`, `port = ${newPort}\n`));
     const r = await t.control.reload();

@@ -7,7 +7,7 @@ import { ExtensionService } from '../../../appliance/admin/extension-service.ts'
 import { startControlSection, type ControlSection } from '../../../appliance/control/control-section.ts';
 import { openStore } from '../../../system/store/index.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, runSipp, SCENARIOS, SHARED, sippCount, startSipp } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, SHARED, sippCount, startSippUas } from '../../support/sipp.ts';
 
 /**
  * The control section with real worker processes on 127.0.6.1: two connection control sections
@@ -86,8 +86,7 @@ sample_schedule = "*/1 * * * * *"
       '-key', 'expires', '3600', `${HOST}:${sipPort}`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 10);
     expect(reg.code).toBe(0);
     // The callee answers for the rest of the file (bounded by its own timeout).
-    callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort)], 50);
-    await Bun.sleep(300);
+    callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort)], 50);
     await control.sampleNow(); // starts a fresh period
     const r = await calls(60, 30);
     expect(r.code).toBe(0);
@@ -96,7 +95,9 @@ sample_schedule = "*/1 * * * * *"
     expect(state.workers).toHaveLength(2);
     for (const w of state.workers) expect(w.requestsPerSecond.INVITE ?? 0).toBeGreaterThan(0);
     // The calls view is assembled from both workers: every call started and ended somewhere.
-    await Bun.sleep(200);
+    // Their dialog events come in 50 ms batches: waited for (at most 3 s), not a fixed 200 ms.
+    const until = Date.now() + 3000;
+    while (Date.now() < until && (control.calls.count > 0 || control.calls.recentCalls(100).length < 60)) await Bun.sleep(50);
     expect(control.calls.count).toBe(0);
     expect(control.calls.recentCalls(100).length).toBe(60);
     // The ladder of one call, merged from the workers that each saw part of it.
@@ -115,8 +116,7 @@ sample_schedule = "*/1 * * * * *"
     const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '403', '-au', '403', '-ap', PW,
       '-key', 'expires', '3600', `${HOST}:${sipPort}`, '-i', PHONE_481, '-p', String(port), '-m', '1'], 10);
     expect(reg.code).toBe(0);
-    const refuser = startSipp(['-sf', join(SCENARIOS, 'uas-answer-bye-481.xml'), '-i', PHONE_481, '-p', String(port), '-m', '40'], 30);
-    await Bun.sleep(300);
+    const refuser = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer-bye-481.xml'), '-i', PHONE_481, '-p', String(port), '-m', '40'], 30);
     const before = control.calls.recentCalls(200).length;
     // The caller's scenario wants 200 to its BYE, so sipp counts these calls failed: only the view is checked.
     const r = await runSipp(['-sf', uac, '-s', '403', `${HOST}:${sipPort}`, '-i', GATEWAY, '-t', 'un', '-max_socket', '500', '-r', '40', '-m', '40'], 30, undefined, false);

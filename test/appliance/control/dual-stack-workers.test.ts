@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, sippMessages, startSippUas } from '../../support/sipp.ts';
 
 /**
  * Dual stack with worker processes (issue 11, IPv6): two connection control sections each bind
@@ -27,8 +27,7 @@ function register(ext: string, ip: string, port: number) {
 }
 
 async function call(caller: string, callerIp: string, callee: string, calleeIp: string, calleePort: number) {
-  const uas = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', calleeIp, '-p', String(calleePort), '-m', '1'], 15);
-  await Bun.sleep(300);
+  const uas = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', calleeIp, '-p', String(calleePort), '-m', '1'], 15);
   // A fresh caller port each time, so the kernel's reuseport hash may pick either worker.
   const uac = await runSipp(['-sf', join(SCENARIOS, 'uac-auth-call.xml'), '-s', callee, '-au', caller, '-ap', PW[caller],
     '-key', 'caller', caller, target(callerIp), '-i', callerIp, '-p', String(await freePort(callerIp)), '-m', '1'], 15);

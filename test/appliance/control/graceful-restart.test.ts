@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, runSipp, SCENARIOS, sippCount, startSipp } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, sippCount, startSipp, startSippUas } from '../../support/sipp.ts';
 
 /**
  * Graceful stop and restart (issue 12, finding 3): calls at 20/s that last a second each run
@@ -30,8 +30,7 @@ describe.skipIf(!hasSipp)('graceful stop and restart under load', () => {
     const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '801', '-au', '801', '-ap', PW,
       '-key', 'expires', '3600', `${HOST}:${t.port}`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 10);
     expect(reg.code).toBe(0);
-    callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort)], 60);
-    await Bun.sleep(300);
+    callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort)], 60);
   }, 30_000);
   afterAll(async () => {
     callee?.kill();

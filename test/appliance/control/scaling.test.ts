@@ -7,7 +7,7 @@ import { startControlSection, type ControlSection } from '../../../appliance/con
 import { loadConfig } from '../../../system/config/index.ts';
 import { openStore } from '../../../system/store/index.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSippUas } from '../../support/sipp.ts';
 
 /**
  * The overload ladder with real load: sipp calls saturate one connection control section (the
@@ -40,8 +40,7 @@ async function start(host: string, controlToml: string): Promise<{ port: number;
   const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '501', '-au', '501', '-ap', PW,
     '-key', 'expires', '3600', `${host}:${port}`, '-i', phone, '-p', String(phonePort), '-m', '1'], 10);
   expect(reg.code).toBe(0);
-  callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', phone, '-p', String(phonePort)], 60);
-  await Bun.sleep(300);
+  callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', phone, '-p', String(phonePort)], 60);
   return { port, phone };
 }
 

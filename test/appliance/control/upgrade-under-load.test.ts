@@ -9,7 +9,7 @@ import { loadConfig } from '../../../system/config/index.ts';
 import { openStore } from '../../../system/store/index.ts';
 import { requireTool } from '../../support/require-tool.ts';
 import { SipUdpPeer, sipMessage } from '../../support/sip-udp-peer.ts';
-import { freePort, freeTcpPort, runSipp, SCENARIOS, sippCount, startSipp, type SippResult } from '../../support/sipp.ts';
+import { freePort, freeTcpPort, runSipp, SCENARIOS, sippCount, startSipp, startSippUas, type SippResult } from '../../support/sipp.ts';
 
 /**
  * Upgrade without dropping calls (issue 17), the real entry point as a process: 20 calls/s of
@@ -137,8 +137,7 @@ stop_grace_seconds = 4
     const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '902', '-au', '902', '-ap', PW,
       '-key', 'expires', '3600', `${HOST}:${sipPort}`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 10);
     expect(reg.code).toBe(0);
-    callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort)], 60);
-    await Bun.sleep(300);
+    callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort)], 60);
   }, 40_000);
   afterAll(async () => {
     callee?.kill();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, runSipp, SCENARIOS, SHARED, startSipp } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, SHARED, startSippUas } from '../../support/sipp.ts';
 import { head, rawRequest } from '../web/support/raw-https.ts';
 
 /**
@@ -78,8 +78,7 @@ describe.skipIf(!hasTools)('Prometheus metrics of the control section', () => {
     const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '501', '-au', '501', '-ap', PW,
       '-key', 'expires', '3600', `${HOST}:${t.port}`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 10);
     expect(reg.code).toBe(0);
-    callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort)], 30);
-    await Bun.sleep(300);
+    callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort)], 30);
     const calls = await runSipp(['-sf', join(SHARED, 'bench/sipp/uac-call.xml'), '-s', '501', `${HOST}:${t.port}`, '-i', GATEWAY, '-t', 'un', '-max_socket', '100',
       '-r', '10', '-m', String(CALLS)], 20);
     if (calls.code !== 0) console.log(calls.out.slice(-3000));

@@ -7,7 +7,7 @@ import { startControlSection, type ControlSection } from '../../../appliance/con
 import { loadConfig } from '../../../system/config/index.ts';
 import { openStore } from '../../../system/store/index.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, freeTcpPort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../support/sipp.ts';
+import { freePort, freeTcpPort, runSipp, SCENARIOS, sippMessages, startSippUas } from '../../support/sipp.ts';
 
 /**
  * The overload ladder's last steps with real load (thresholds set low so a test-sized load is
@@ -60,8 +60,11 @@ describe.skipIf(!hasSipp)('policy-driven hand-off and take-back', () => {
     const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '701', '-au', '701', '-ap', 'Kilo-Pass-701',
       '-key', 'expires', '3600', `${B}:${p.bSip}`, '-i', phone, '-p', String(phonePort), '-m', '1'], 10);
     expect(reg.code).toBe(0);
-    callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', phone, '-p', String(phonePort)], 60);
-    await Bun.sleep(1500); // heartbeats up, registration replicated to A
+    callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', phone, '-p', String(phonePort)], 60);
+    // The registration replicated to A (its store and, in the same step, its worker), not a fixed sleep.
+    const replicated = Date.now() + 10_000;
+    while (Date.now() < replicated && !ca.store.registrations.loadActive().some((b) => b.aor.startsWith('sip:701@'))) await Bun.sleep(50);
+    expect(ca.store.registrations.loadActive().some((b) => b.aor.startsWith('sip:701@'))).toBe(true);
     const r = await runSipp(['-sf', join(SCENARIOS, 'uac-call-or-503.xml'), '-s', '701', `${A}:${p.aSip}`, '-i', GATEWAY,
       '-t', 'un', '-max_socket', '3000', '-r', '200', '-m', '2400'], 45);
     expect(r.code).toBe(0); // completed or refused at once; no timeouts

@@ -5,7 +5,7 @@ import { runCli } from '../../../appliance/cli/run-cli.ts';
 import { CONTROL_TOKEN_FILE } from '../../../appliance/control/command-channel.ts';
 import type { EventRecord } from '../../../system/store/index.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, SCENARIOS, sippMessages, startSipp } from '../../support/sipp.ts';
+import { freePort, SCENARIOS, sippMessages, startSipp, startSippUas } from '../../support/sipp.ts';
 import { ApiClient } from '../web/support/web-fixture.ts';
 import { PeerPair, waitFor } from './support/peer-pair.ts';
 
@@ -97,8 +97,7 @@ describe.skipIf(!hasSipp)('the situation switch', () => {
   test(`evacuating under a call load: no failed call of ${CALLS}, new calls go through the peer`, async () => {
     const phonePort = await pair.register(pair.b, '701', PHONE);
     expect(await waitFor(() => pair.a.control!.store.registrations.loadActive().some((r) => r.aor === 'sip:701@office.lan'), 2000)).toBeGreaterThanOrEqual(0);
-    const callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort)], 60);
-    await Bun.sleep(200);
+    const callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort)], 60);
     const caller = startSipp(['-sf', join(SCENARIOS, 'uac-call-hold.xml'), '-s', '701', `${A}:${pair.a.sipPort}`, '-i', GATEWAY,
       '-p', String(await freePort(GATEWAY)), '-m', String(CALLS), '-r', '10', '-d', '800', '-l', '20'], 40);
     await Bun.sleep(2000);

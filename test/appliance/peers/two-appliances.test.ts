@@ -9,7 +9,7 @@ import { loadConfig } from '../../../system/config/index.ts';
 import { runCli } from '../../../appliance/cli/run-cli.ts';
 import { openStore } from '../../../system/store/index.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, freeTcpPort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp } from '../../support/sipp.ts';
+import { freePort, freeTcpPort, runSipp, SCENARIOS, SHARED, sippMessages, startSippUas } from '../../support/sipp.ts';
 import { sipTargetsFor } from '../../../appliance/control/peer-roles.ts';
 
 /**
@@ -77,6 +77,15 @@ async function waitFor(check: () => boolean, ms: number): Promise<number> {
 }
 
 const bHas = (aor: string) => b.store.registrations.loadActive().some((x) => x.aor === aor);
+/** A runs in its own process: its store is read from disk. */
+function aHas(aor: string): boolean {
+  const s = openStore(join(dir, 'a'));
+  try {
+    return s.registrations.loadActive().some((x) => x.aor === aor);
+  } finally {
+    s.close();
+  }
+}
 
 describe.skipIf(!hasSipp)('two appliances as peers', () => {
   beforeAll(async () => {
@@ -115,9 +124,9 @@ describe.skipIf(!hasSipp)('two appliances as peers', () => {
 
   test('a phone on A calls a phone on B', async () => {
     const port = await register('602', B, ports.bSip, '127.0.9.11');
-    callees.push(startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', '127.0.9.11', '-p', String(port)], 60));
-    await Bun.sleep(300);
-    // The caller is the gateway on A's side; A knows 602 only through replication.
+    callees.push(await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', '127.0.9.11', '-p', String(port)], 60));
+    // The caller is the gateway on A's side; A knows 602 only through replication (waited for, not slept on).
+    expect(await waitFor(() => aHas('sip:602@office.lan'), 5000)).toBeGreaterThanOrEqual(0);
     const r = await runSipp(['-sf', uac, '-s', '602', `${A}:${ports.aSip}`, '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '3', '-r', '3'], 15);
     expect(r.code).toBe(0);
   }, 30_000);
@@ -139,12 +148,13 @@ describe.skipIf(!hasSipp)('two appliances as peers', () => {
   test('after B hands off to A, new calls to B are carried by A; SRV prefers A; take-back ends it', async () => {
     const phone = '127.0.9.14';
     const port = await register('604', B, ports.bSip, phone);
+    // A carries B's new calls to this phone, which it knows through replication.
+    expect(await waitFor(() => aHas('sip:604@office.lan'), 5000)).toBeGreaterThanOrEqual(0);
     const handed = await b.peers.handOff({ cause: 'admin', peer: 'a' });
     expect(handed.ok).toBe(true);
     const config = loadConfig(join(dir, 'b.toml'));
     expect(sipTargetsFor(b.peers.roles, config, ports.bSip)[0]).toMatchObject({ address: A, port: ports.aSip });
-    const callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', phone, '-p', String(port), '-m', '3'], 20);
-    await Bun.sleep(300);
+    const callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', phone, '-p', String(port), '-m', '3'], 20);
     const r = await runSipp(['-sf', uac, '-s', '604', `${B}:${ports.bSip}`, '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '3', '-r', '3'], 15);
     expect(r.code).toBe(0);
     const answered = await callee.done;
@@ -185,8 +195,7 @@ describe.skipIf(!hasSipp)('two appliances as peers', () => {
     expect(down).toBeGreaterThanOrEqual(0);
     console.log(`fail-over: A marked down ${Date.now() - killedAt} ms after SIGKILL`);
     // A's phone is reachable through B (replicated binding).
-    callees.push(startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', phone, '-p', String(port)], 60));
-    await Bun.sleep(300);
+    callees.push(await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', phone, '-p', String(port)], 60));
     const r = await runSipp(['-sf', uac, '-s', '603', `${B}:${ports.bSip}`, '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '2', '-r', '2'], 15);
     expect(r.code).toBe(0);
     // Meanwhile a phone registers on B; A restarts and gets it by full sync.

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireTool } from '../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../support/appliance.ts';
-import { freePort, freeTcpPort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp, startSippUas } from '../../support/sipp.ts';
+import { freePort, freeTcpPort, runSipp, SCENARIOS, SHARED, sippMessages, startSippUas } from '../../support/sipp.ts';
 
 /**
  * Registration and calls through the appliance with sipp as the real phones (loopback only):
@@ -123,8 +123,7 @@ describe.skipIf(!hasSipp)('SIP call flows with sipp', () => {
       '-key', 'expires', '3600', target(), '-i', PHONE_D, '-p', String(port), '-m', '1'], 10);
     expect(reg.code).toBe(0);
     expect(ap.app.sip.location.bindings('sip:205@office.lan')[0]?.transport).toBe('tcp');
-    const callee = startSipp(['-t', 't1', '-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_D, '-p', String(port), '-m', '1'], 15);
-    await Bun.sleep(300); // a TCP listener: startSippUas watches UDP only
+    const callee = await startSippUas(['-t', 't1', '-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE_D, '-p', String(port), '-m', '1'], 15);
     const caller = await runSipp(['-sf', sharedUac, '-s', '205', target(), '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '1'], 15);
     expect(caller.code).toBe(0);
     const answered = await callee.done;

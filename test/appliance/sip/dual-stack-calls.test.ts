@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { requireTool } from '../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../support/appliance.ts';
-import { freePort, freeTcpPort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../support/sipp.ts';
+import { freePort, freeTcpPort, runSipp, SCENARIOS, sippMessages, startSippUas } from '../../support/sipp.ts';
 
 /**
  * Dual stack on the wire (issue 11, IPv6): the appliance listens on 127.0.160.1 and [::1] at
@@ -33,8 +33,7 @@ function register(ext: string, ip: string, port: number, tcp = false) {
 
 /** `caller` at callerIp:callerPort calls `callee` (a sipp UAS on its registered address). */
 async function call(caller: string, callerIp: string, callerPort: number, callee: string, calleeIp: string, calleePort: number, tcp: { caller?: boolean; callee?: boolean } = {}) {
-  const uas = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', calleeIp, '-p', String(calleePort), '-m', '1', ...mode(!!tcp.callee)], 15);
-  await Bun.sleep(300);
+  const uas = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', calleeIp, '-p', String(calleePort), '-m', '1', ...mode(!!tcp.callee)], 15);
   const uac = await runSipp(['-sf', join(SCENARIOS, 'uac-auth-call.xml'), '-s', callee, '-au', caller, '-ap', PW[caller],
     '-key', 'caller', caller, target(callerIp), '-i', callerIp, '-p', String(callerPort), '-m', '1', ...mode(!!tcp.caller)], 15);
   const answered = await uas.done;

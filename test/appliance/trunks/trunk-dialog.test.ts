@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
 import { kamailioBinary, startKamailioProvider, type KamailioProvider, providerTrunk } from '../../support/kamailio-provider.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, sippMessages, startSippUas } from '../../support/sipp.ts';
 
 /**
  * Inside an outside call (issue 14): CANCEL, re-INVITE and BYE through a trunk, with a real
@@ -33,7 +33,8 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
 }
 const call = async (dialled: string, scenario: string) => runSipp(['-sf', join(SCENARIOS, scenario), '-s', dialled,
   '-au', '201', '-ap', PW['201'], '-key', 'caller', '201', `${HOST}:${t.port}`, '-i', PHONE, '-p', String(await freePort(PHONE)), '-m', '1'], 20);
-const outsideWorld = (scenario: string) => startSipp(['-sf', join(SCENARIOS, scenario), '-i', OUTSIDE, '-p', String(outsidePort), '-m', '1'], 30);
+/** The outside world runs `scenario`; listening when this resolves (not a fixed sleep). */
+const outsideWorld = (scenario: string) => startSippUas(['-sf', join(SCENARIOS, scenario), '-i', OUTSIDE, '-p', String(outsidePort), '-m', '1'], 30);
 const records = () => t.control.store.callRecords.list();
 /** sipp's message log: each message after a line of dashes and its local time ("2026-12-03 12:00:00.123456"), in ms. */
 function messageTimes(trace: string): { readonly at: number; readonly text: string }[] {
@@ -67,8 +68,7 @@ describe.skipIf(!HAVE)('inside calls over a trunk: CANCEL, re-INVITE, BYE', () =
 
   test('the caller cancels while the far end rings: the far end gets the CANCEL, the caller 487, the call record says 487', async () => {
     expect(t.control.view.trunks()[0].state).toBe('up');
-    const world = outsideWorld('uas-ring-cancel.xml');
-    await Bun.sleep(300);
+    const world = await outsideWorld('uas-ring-cancel.xml');
     const r = await call('912125550487', 'uac-auth-cancel.xml');
     const trace = await sippMessages(r);
     expect(r.code).toBe(0);
@@ -87,8 +87,7 @@ describe.skipIf(!HAVE)('inside calls over a trunk: CANCEL, re-INVITE, BYE', () =
   }, 30_000);
 
   test('hold in an answered call: the re-INVITE reaches the far end, the provider\'s 407 answered with the trunk account, its 200 back; the caller hangs up', async () => {
-    const world = outsideWorld('uas-answer-reinvite.xml');
-    await Bun.sleep(300);
+    const world = await outsideWorld('uas-answer-reinvite.xml');
     const before = provider.log().length;
     const r = await call('912125550200', 'uac-auth-reinvite.xml');
     const trace = await sippMessages(r);
@@ -108,8 +107,7 @@ describe.skipIf(!HAVE)('inside calls over a trunk: CANCEL, re-INVITE, BYE', () =
   }, 30_000);
 
   test('the far end hangs up after the hold: its BYE comes back through the provider and us to the phone', async () => {
-    const world = outsideWorld('uas-answer-reinvite-hangup.xml');
-    await Bun.sleep(300);
+    const world = await outsideWorld('uas-answer-reinvite-hangup.xml');
     const r = await call('912125550201', 'uac-auth-reinvite-wait-bye.xml');
     expect(r.code).toBe(0);
     expect(await sippMessages(r)).toMatch(/^BYE /m);

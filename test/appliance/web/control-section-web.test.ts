@@ -8,7 +8,7 @@ import { startControlSection, type ControlSection } from '../../../appliance/con
 import { startWebServer, type RunningWebServer } from '../../../appliance/web/server.ts';
 import { openStore } from '../../../system/store/index.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, runSipp, SCENARIOS, SHARED, startSipp } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, SHARED, startSippUas } from '../../support/sipp.ts';
 import { ApiClient } from './support/web-fixture.ts';
 
 /**
@@ -84,8 +84,7 @@ sample_schedule = "*/1 * * * * *"
     const reg = await runSipp(['-sf', `${SCENARIOS}/register-auth.xml`, '-s', '501', '-au', '501', '-ap', PW, '-key', 'expires', '3600',
       `${HOST}:${config.sip.port}`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 15);
     expect(reg.code).toBe(0);
-    const callee = startSipp(['-sf', `${SCENARIOS}/uas-answer.xml`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 15);
-    await Bun.sleep(300);
+    const callee = await startSippUas(['-sf', `${SCENARIOS}/uas-answer.xml`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 15);
     const caller = await runSipp(['-sf', join(SHARED, 'bench/sipp/uac-call.xml'), '-s', '501', `${HOST}:${config.sip.port}`,
       '-i', '127.0.12.20', '-p', String(await freePort('127.0.12.20')), '-m', '1'], 15);
     expect(caller.code).toBe(0);

@@ -4,7 +4,7 @@ import { startTestControlSection, type TestControlSection } from '../../../suppo
 import { requireTool } from '../../../support/require-tool.ts';
 import { dialogStates, SipSubscriber } from '../../../support/sip-subscriber.ts';
 import { challengeField, digestAnswer, sipMessage, SipUdpPeer, statusOf } from '../../../support/sip-udp-peer.ts';
-import { freePort, runSipp, SCENARIOS, SHARED, startSipp } from '../../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, SHARED, startSippUas } from '../../../support/sipp.ts';
 
 /**
  * Busy lamps and call pickup through worker processes (issue 15): a subscription held by the
@@ -60,8 +60,7 @@ describe.skipIf(!hasSipp)('busy lamps across workers', () => {
     // The kernel's reuseport hash places each caller port: call until one goes through the other worker.
     for (let i = 0; i < 8 && !callId; i++) {
       const before = s.notifies.length;
-      const callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', CALLEE, '-p', String(calleePort), '-m', '1'], 20);
-      await Bun.sleep(200);
+      const callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', CALLEE, '-p', String(calleePort), '-m', '1'], 20);
       expect((await callFrom203('202')).code).toBe(0);
       expect((await callee.done).code).toBe(0);
       const ended = await s.waitNotify((n) => s.notifies.indexOf(n) >= before && dialogStates(n.body).includes('terminated'));
@@ -116,9 +115,8 @@ describe.skipIf(!hasSipp)('busy lamps across workers', () => {
     ['directed (**202)', '**202'],
     ['group (*8: 204 is in no ring group, so every extension\'s call)', '*8'],
   ])('pickup %s: the ringing phone is cancelled, the picker\'s phone rings and answers', async (_name, code) => {
-    const ringing = startSipp(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', CALLEE, '-p', String(calleePort), '-m', '1'], 20);
-    const pickerPhone = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PICKER, '-p', String(pickerPort), '-m', '1'], 20);
-    await Bun.sleep(200);
+    const ringing = await startSippUas(['-sf', join(drachtio, 'uas-cancel.xml'), '-i', CALLEE, '-p', String(calleePort), '-m', '1'], 20);
+    const pickerPhone = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PICKER, '-p', String(pickerPort), '-m', '1'], 20);
     const before = s.notifies.length;
     const caller = callFrom203('202');
     const early = await s.waitNotify((n) => s.notifies.indexOf(n) >= before && dialogStates(n.body).some((x) => x === 'early' || x === 'trying'));

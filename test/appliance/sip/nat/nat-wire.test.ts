@@ -6,7 +6,7 @@ import { presentBinding } from '../../../../appliance/web/api/registrations-api.
 import { startTestAppliance, type TestAppliance } from '../../../support/appliance.ts';
 import { requireTool } from '../../../support/require-tool.ts';
 import { challengeField, digestAnswer, sipMessage, statusOf } from '../../../support/sip-udp-peer.ts';
-import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSipp } from '../../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, SHARED, sippMessages, startSippUas } from '../../../support/sipp.ts';
 import { connectFrom, options, type RawClient } from '../transport/support/tcp-client.ts';
 import { NatPhone } from './support/nat-phone.ts';
 
@@ -124,8 +124,7 @@ describe.skipIf(!hasSipp)('phones behind NAT', () => {
     for (const round of [1, 2]) {
       expect((await registerNat('203', port)).code).toBe(0);
       expect(binding(ap, '203').source).toBe(`udp:${NAT_UDP}:${port}`);
-      const callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', NAT_UDP, '-p', String(port), '-m', '1'], 15);
-      await Bun.sleep(300);
+      const callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', NAT_UDP, '-p', String(port), '-m', '1'], 15);
       const caller = await runSipp(['-sf', sharedUac, '-s', '203', `${HOST}:${ap.port}`, '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '1'], 15);
       const answered = await callee.done;
       expect([round, caller.code, answered.code]).toEqual([round, 0, 0]);

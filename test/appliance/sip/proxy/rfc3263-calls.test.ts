@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Subprocess } from 'bun';
 import { findTool, requireTool } from '../../../support/require-tool.ts';
 import { startTestAppliance, type TestAppliance } from '../../../support/appliance.ts';
-import { freePort, freeTcpPort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../../support/sipp.ts';
+import { freePort, freeTcpPort, runSipp, SCENARIOS, sippMessages, startSippUas } from '../../../support/sipp.ts';
 import { SipUdpPeer, sipMessage } from '../../../support/sip-udp-peer.ts';
 
 /**
@@ -30,8 +30,9 @@ async function call(domain: string, callee = 'alice') {
     '-key', 'caller', '201', `${HOST}:${ap.port}`, '-i', CALLER, '-p', String(callerPort), '-m', '1'], 20);
 }
 
-const answer = (ip: string) => startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', ip, '-p', String(ports[ip]), '-m', '1'], 20);
-const busy = (ip: string) => startSipp(['-sf', join(SCENARIOS, 'uas-503.xml'), '-i', ip, '-p', String(ports[ip]), '-m', '1'], 20);
+/** A server on `ip` that answers (or refuses with 503); listening when this resolves. */
+const answer = (ip: string) => startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', ip, '-p', String(ports[ip]), '-m', '1'], 20);
+const busy = (ip: string) => startSippUas(['-sf', join(SCENARIOS, 'uas-503.xml'), '-i', ip, '-p', String(ports[ip]), '-m', '1'], 20);
 
 describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () => {
   beforeAll(async () => {
@@ -94,8 +95,7 @@ describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () 
   });
 
   test('NAPTR → SRV → A: the call reaches the server the SRV names', async () => {
-    const uas = answer(S.naptr);
-    await Bun.sleep(300);
+    const uas = await answer(S.naptr);
     const caller = await call('other.example');
     expect(caller.code).toBe(0);
     const served = await uas.done;
@@ -104,9 +104,8 @@ describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () 
   });
 
   test('first SRV target answers 503: the same INVITE goes to the next with a new branch', async () => {
-    const first = busy(S.busy);
-    const second = answer(S.second);
-    await Bun.sleep(300);
+    const first = await busy(S.busy);
+    const second = await answer(S.second);
     const caller = await call('busy.example');
     expect(caller.code).toBe(0);
     expect((await second.done).code).toBe(0);
@@ -122,8 +121,7 @@ describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () 
   });
 
   test('first SRV target does not answer at all: fail-over after the no-response time', async () => {
-    const second = answer(S.third);
-    await Bun.sleep(300);
+    const second = await answer(S.third);
     const t0 = Date.now();
     const caller = await call('silent.example');
     expect(caller.code).toBe(0);
@@ -134,8 +132,7 @@ describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () 
   });
 
   test('first target refuses the TCP connection: the call lands on the second TCP server', async () => {
-    const uas = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-t', 't1', '-i', S.tcp, '-p', String(ports[S.tcp]), '-m', '1'], 20);
-    await Bun.sleep(300);
+    const uas = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-t', 't1', '-i', S.tcp, '-p', String(ports[S.tcp]), '-m', '1'], 20);
     const t0 = Date.now();
     const caller = await call('refused.example');
     expect(caller.code).toBe(0);
@@ -163,9 +160,8 @@ describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () 
   });
 
   test('every target answers 503: the caller gets 500 (RFC 3261 §16.7 step 6)', async () => {
-    const a = busy(S.busy);
-    const b = busy(S.busy2);
-    await Bun.sleep(300);
+    const a = await busy(S.busy);
+    const b = await busy(S.busy2);
     const caller = await runSipp(['-sf', join(SCENARIOS, 'uac-domain-expect-500.xml'), '-s', 'alice', '-key', 'domain', 'down.example',
       `${HOST}:${ap.port}`, '-i', GATEWAY, '-p', String(await freePort(GATEWAY)), '-m', '1'], 20);
     expect(caller.code).toBe(0);
@@ -193,8 +189,7 @@ describe.skipIf(!ready)('calls to other domains (RFC 3263) through dnsmasq', () 
   });
 
   test('a name in our own zone: SRV and A from our DNS function', async () => {
-    const uas = answer(S.own);
-    await Bun.sleep(300);
+    const uas = await answer(S.own);
     const caller = await call('pbx2.office.lan');
     expect(caller.code).toBe(0);
     expect((await uas.done).code).toBe(0);

@@ -12,7 +12,7 @@ import { parseConfig, type ApplianceConfig } from '../../../../system/config/ind
 import { requireTool } from '../../../support/require-tool.ts';
 import { challengeField, digestAnswer, sipMessage, statusOf } from '../../../support/sip-udp-peer.ts';
 import { headerLines, SipTlsPhone } from '../../../support/sip-tls-phone.ts';
-import { freePort, runSipp, SCENARIOS, sippMessages, startSipp } from '../../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, sippMessages, startSippUas } from '../../../support/sipp.ts';
 
 /**
  * SIP over TLS on the wire (127.0.110.x): the appliance on .1 with udp, tcp and tls; sipp phones
@@ -119,8 +119,7 @@ enabled = false
     const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '202', '-au', '202', '-ap', PW['202'],
       '-key', 'expires', '3600', target(), '-i', UDP_PHONE, '-p', String(port), '-m', '1'], 10);
     expect(reg.code).toBe(0);
-    const callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', UDP_PHONE, '-p', String(port), '-m', '1'], 15);
-    await Bun.sleep(300);
+    const callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', UDP_PHONE, '-p', String(port), '-m', '1'], 15);
     const callId = 'tls-to-udp-1';
     const me = `${TLS_PHONE}:${phone.port}`;
     const invite = (cseq: number, auth?: string) => sipMessage('INVITE sip:202@office.lan SIP/2.0', [
