@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
 import { kamailioBinary, startKamailioProvider, type KamailioProvider } from '../../support/kamailio-provider.ts';
 import { requireTool } from '../../support/require-tool.ts';
-import { freePort, freeTcpPort, runSipp, SCENARIOS, sippMessages, startSipp, startSippUas } from '../../support/sipp.ts';
+import { freePort, freeTcpPort, runSipp, SCENARIOS, sippMessages, startSippUas } from '../../support/sipp.ts';
 import { makeTestCa } from '../../support/test-ca.ts';
 
 /**
@@ -104,7 +104,8 @@ describe.skipIf(!HAVE)('a trunk over TLS to a real provider', () => {
   });
 
   test('an extension calls out over the TLS trunk; a route to the refused trunk gets 503, nothing sent', async () => {
-    const world = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', OUTSIDE, '-p', String(outsidePort), '-m', '1'], 20);
+    // Behind the provider (Kamailio, several children): the ACK and the BYE may reach the outside world in either order.
+    const world = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer-any-order.xml'), '-i', OUTSIDE, '-p', String(outsidePort), '-m', '1'], 20);
     const r = await runSipp(['-sf', join(SCENARIOS, 'uac-auth-call.xml'), '-s', '912125550443', '-au', '201', '-ap', PW['201'], '-key', 'caller', '201',
       `${HOST}:${t.port}`, '-i', PHONE, '-p', String(await freePort(PHONE)), '-m', '1'], 20);
     expect(r.code).toBe(0);

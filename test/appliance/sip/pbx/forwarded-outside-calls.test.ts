@@ -39,7 +39,8 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
 /** The phone of 202 calls `dialled` (digest to us first). */
 const call = async (dialled: string, scenario = 'uac-auth-call.xml') => runSipp(['-sf', join(SCENARIOS, scenario), '-s', dialled,
   '-au', '202', '-ap', PW['202'], '-key', 'caller', '202', `${HOST}:${t.port}`, '-i', PHONE, '-p', String(await freePort(PHONE)), '-m', '1'], 20);
-const outsideWorld = (calls: number) => startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', OUTSIDE, '-p', String(outsidePort), '-m', String(calls)], 30);
+/** The outside world answers; behind the provider (Kamailio, several UDP children) the ACK and the BYE may come in either order. */
+const outsideWorld = (calls: number) => startSippUas(['-sf', join(SCENARIOS, 'uas-answer-any-order.xml'), '-i', OUTSIDE, '-p', String(outsidePort), '-m', String(calls)], 30);
 const records = () => t.control.store.callRecords.list();
 /**
  * 201's limits changed as the web UI changes them: the store, then the workers told at once
