@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { ControlSection } from '../../../appliance/control/control-section.ts';
 import { startTestControlSection, type TestControlSection } from '../../support/control-section.ts';
 import { requireTool } from '../../support/require-tool.ts';
+import { settledSample } from '../../support/settled-sample.ts';
 import { sipMessage, SipUdpPeer, statusOf } from '../../support/sip-udp-peer.ts';
-import { freePort, runSipp, SCENARIOS, sippCount, startSipp } from '../../support/sipp.ts';
+import { freePort, runSipp, SCENARIOS, sippCount, startSippUas } from '../../support/sipp.ts';
 
 /**
  * Per-worker shedding (issue 12, finding 1): one hot flow from one address:port (a trunk or a
@@ -36,8 +37,7 @@ describe.skipIf(!hasSipp)('per-worker shedding under one hot flow', () => {
     const reg = await runSipp(['-sf', join(SCENARIOS, 'register-auth.xml'), '-s', '601', '-au', '601', '-ap', PW,
       '-key', 'expires', '3600', `${HOST}:${port}`, '-i', PHONE, '-p', String(phonePort), '-m', '1'], 10);
     expect(reg.code).toBe(0);
-    callee = startSipp(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort)], 60);
-    await Bun.sleep(300);
+    callee = await startSippUas(['-sf', join(SCENARIOS, 'uas-answer.xml'), '-i', PHONE, '-p', String(phonePort)], 60);
   }, 30_000);
   afterAll(async () => {
     callee?.kill();
@@ -63,11 +63,10 @@ describe.skipIf(!hasSipp)('per-worker shedding under one hot flow', () => {
     expect(refused).toBeGreaterThan(0);
     expect(answered).toBeGreaterThan(0);
     // Per worker: INVITEs over the samples of the run (the schedule samples every second; a
-    // worker too busy to answer a sample in time is missing from it), refusals as totals from a
-    // report taken once the burst is over.
+    // worker too busy to answer a sample in time is stood in for by its last report), refusals
+    // as totals from a report each worker gave itself once the burst is over (settled-sample.ts).
     const samples = control.history.toArray().filter((h) => h.ts > since);
-    await Bun.sleep(1500);
-    const after = await control.sampleNow();
+    const after = await settledSample(control, (w) => [w.shedTotal ?? 0]);
     const per = new Map<number, { shed: number; invites: number; maxOpen: number; minShare: number }>();
     for (const w of after.workers) per.set(w.workerId, { shed: w.shedTotal ?? 0, invites: 0, maxOpen: 0, minShare: 1 });
     for (const h of samples) {
