@@ -1,10 +1,7 @@
 import { describe, expect, test } from 'bun:test';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { readNameAddr } from '../../../appliance/sip/message/name-addr.ts';
 import { parseSipUri } from '../../../appliance/sip/message/uri.ts';
-import { splitCommas } from '../../../appliance/sip/message/via.ts';
 import { contactMatchKey, grantedExpires } from '../../../appliance/trunks/register-response.ts';
+import { TORTURE_CORPUS_PRESENT, tortureUris } from '../../support/torture-uris.ts';
 import { fuzzSeed, SeededRandom } from '../../support/seeded-random.ts';
 
 /**
@@ -57,32 +54,8 @@ function known(uri: string): boolean {
   return text.startsWith(':0', hostEnd) || (u.user === undefined && text.includes('@'));
 }
 
-const REPO = resolve(import.meta.dir, '../../..');
-const CORPUS = resolve(REPO, '../shared/testdata/sip-torture');
-const present = existsSync(CORPUS);
-const NAMES = new Set(['to', 't', 'from', 'f', 'contact', 'm', 'route', 'record-route', 'reply-to', 'refer-to', 'r', 'path']);
-
-/** Every URI of the RFC 4475 / 5118 corpus: Request-URIs and the URIs of its name-addr values. */
-const corpus: string[] = present
-  ? ['rfc4475', 'rfc5118', 'extra'].flatMap((dir) => readdirSync(join(CORPUS, dir)).sort().flatMap((f) => {
-    const s = readFileSync(join(CORPUS, dir, f)).toString('latin1');
-    const end = s.indexOf('\r\n\r\n');
-    const lines = (end < 0 ? s : s.slice(0, end)).replace(/\r\n[ \t]+/g, ' ').split('\r\n');
-    const out = [lines[0].split(' ')[1] ?? ''];
-    for (const line of lines.slice(1)) {
-      const colon = line.indexOf(':');
-      if (colon <= 0 || !NAMES.has(line.slice(0, colon).trim().toLowerCase())) continue;
-      for (const part of splitCommas(line.slice(colon + 1))) {
-        try {
-          out.push(readNameAddr({ s: part.trim(), i: 0 }).uri);
-        } catch {
-          // not a name-addr: decode.ts refuses the message
-        }
-      }
-    }
-    return out;
-  }))
-  : [];
+const present = TORTURE_CORPUS_PRESENT;
+const corpus: string[] = tortureUris();
 
 describe('contactMatchKey with the SIP grammar', () => {
   test.each(TABLE)('%p → %p', (uri, key) => {
