@@ -75,15 +75,19 @@ export class LoadMonitor {
     this.timer.unref?.();
   }
 
+  /** Reads the backlog (0 when not judged: `shed_queue_kb = 0` or no source) and tells the admission. */
+  private readQueue(now: number): number {
+    this.queueAt = now;
+    this.queuedBytes = this.cfg.shedQueueBytes > 0 && this.queue ? this.queue.read() : 0;
+    this.source.admission.queuedBytes = this.queuedBytes;
+    return this.queuedBytes;
+  }
+
   /** Between ticks: a backlog over the threshold cuts the admitted share at once (worker-load.ts `backlogCut`). */
   private checkQueue(now: number): void {
     try {
-      this.queueAt = now;
-      if (!(this.cfg.shedQueueBytes > 0) || !this.queue) return;
-      this.queuedBytes = this.queue.read();
       const a = this.source.admission;
-      a.queuedBytes = this.queuedBytes;
-      if (this.queuedBytes >= this.cfg.shedQueueBytes) a.localShare = backlogCut(a.localShare, this.queuedBytes, this.cfg.shedQueueBytes);
+      if (this.readQueue(now) >= this.cfg.shedQueueBytes && this.cfg.shedQueueBytes > 0) a.localShare = backlogCut(a.localShare, this.queuedBytes, this.cfg.shedQueueBytes);
     } catch {
       // keep the last share
     }
@@ -103,9 +107,7 @@ export class LoadMonitor {
       const open = this.source.openTransactions;
       const active = Math.min(open, this.source.pendingTransactions);
       a.lingering = open - active;
-      this.queueAt = now;
-      this.queuedBytes = this.cfg.shedQueueBytes > 0 && this.queue ? this.queue.read() : 0;
-      a.queuedBytes = this.queuedBytes;
+      this.readQueue(now);
       a.localShare = nextAdmitShare(a.localShare, {
         lagMs: this.lagMs, previousLagMs, offeredPerSecond, openTransactions: active, maxTransactions: this.maxTransactions, queuedBytes: this.queuedBytes,
       }, this.cfg);

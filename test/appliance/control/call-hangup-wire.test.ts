@@ -4,6 +4,7 @@ import { startTestControlSection, type TestControlSection } from '../../support/
 import { requireTool } from '../../support/require-tool.ts';
 import { freePort, runSipp, SCENARIOS, sippMessages, startSipp, startSippUas, type SippResult } from '../../support/sipp.ts';
 import { ApiClient } from '../web/support/web-fixture.ts';
+import { tagOf } from '../../support/sip-text.ts';
 
 /**
  * Hang-up from the UI on the wire (docs/API.md "Hang-up"): a sipp caller calls a sipp callee
@@ -43,7 +44,6 @@ async function received(r: SippResult, method: string, withLine = false): Promis
   return withLine ? hit.trim() : hit.replace(/^[^\n]*\n/, '').trim();
 }
 const header = (msg: string, name: string) => msg.split(/\r?\n/).filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`)).map((l) => l.slice(name.length + 1).trim());
-const tagOf = (value: string) => /;tag=([^;>\s]+)/.exec(value)?.[1];
 
 async function until<T>(what: string, get: () => Promise<T | undefined> | T | undefined, ms = 8000): Promise<T> {
   const end = Date.now() + ms;

@@ -4,6 +4,7 @@ import { requireTool } from '../../support/require-tool.ts';
 import { freePort, SCENARIOS, sippMessages, startSipp } from '../../support/sipp.ts';
 import { SipUdpPeer, sipMessage, statusOf } from '../../support/sip-udp-peer.ts';
 import { PeerPair, waitFor } from './support/peer-pair.ts';
+import { callIdOf } from '../../support/sip-text.ts';
 
 /**
  * Issue 19: one call record for a call A handed off to B by forwarding (`hand_off_mode =
@@ -25,7 +26,6 @@ let pair: PeerPair;
 /** The phone's one binding on B (each test's sipp phone listens there: no stale second binding to ring). */
 let phonePort: number;
 const recordOn = (m: typeof pair.a, callId: string) => m.control!.store.callRecords.byCallId(callId);
-const callIdOf = (m: string) => /^Call-ID:\s*(.+)$/im.exec(m)?.[1].trim();
 
 describe.skipIf(!hasSipp)('a call handed off by forwarding: one call record, on the member that routes it', () => {
   beforeAll(async () => {

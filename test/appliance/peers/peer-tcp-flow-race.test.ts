@@ -5,6 +5,7 @@ import { connectionKey } from '../../../appliance/sip/transport/connection-key.t
 import { SipTlsPhone } from '../../support/sip-tls-phone.ts';
 import { SipUdpPeer, sipMessage, statusOf } from '../../support/sip-udp-peer.ts';
 import { PeerPair, PHONE_PASSWORD, waitFor } from './support/peer-pair.ts';
+import { callIdOf } from '../../support/sip-text.ts';
 
 /**
  * Issue 19, the race right after a TCP phone's connection closes: A forwards a call for the
@@ -27,7 +28,6 @@ const QUICK_MS = 2000;
 let pair: PeerPair;
 let domain: string;
 const aor = () => `sip:${EXT}@${domain}`;
-const callIdOf = (m: string) => /^Call-ID:\s*(.+)$/im.exec(m)?.[1].trim();
 const field = (m: string, name: string) => m.split('\r\n').find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))!;
 
 /** A's binding of the phone at `port`, once replicated with its flow holder. */

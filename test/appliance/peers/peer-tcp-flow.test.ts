@@ -9,6 +9,7 @@ import { freePort, freeTcpPort, SCENARIOS, SHARED, sippMessages, startSipp } fro
 import { headerLines, SipTlsPhone } from '../../support/sip-tls-phone.ts';
 import { SipUdpPeer, sipMessage, statusOf } from '../../support/sip-udp-peer.ts';
 import { PeerPair, PHONE_PASSWORD, waitFor } from './support/peer-pair.ts';
+import { callIdOf, isRequest } from '../../support/sip-text.ts';
 
 /**
  * Issue 19: a TCP phone registered on B is called from A through B's connection (RFC 5626 §5.3
@@ -32,8 +33,6 @@ let phone: SipTlsPhone;
 let tlsPort: number;
 let domain: string;
 const aor = () => `sip:${EXT}@${domain}`;
-const callIdOf = (m: string) => /^Call-ID:\s*(.+)$/im.exec(m)?.[1].trim();
-const isRequest = (method: string, callId?: string) => (m: string) => m.startsWith(`${method} `) && (callId === undefined || callIdOf(m) === callId);
 
 /** A's binding of the phone, once it has replicated with its flow holder. */
 function aBinding(): BindingRecord | undefined {

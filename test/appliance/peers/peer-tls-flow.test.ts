@@ -8,6 +8,7 @@ import { freeTcpPort } from '../../support/sipp.ts';
 import { headerLines, SipTlsPhone } from '../../support/sip-tls-phone.ts';
 import { sipMessage, statusOf } from '../../support/sip-udp-peer.ts';
 import { PeerPair, PHONE_PASSWORD, waitFor } from './support/peer-pair.ts';
+import { callIdOf } from '../../support/sip-text.ts';
 
 /**
  * Issue 19: a `sips:` call from A to a TLS phone registered on B (with a sips: Contact) goes
@@ -31,7 +32,6 @@ let tlsA: number;
 let tlsB: number;
 let phone: SipTlsPhone;
 let caller: SipTlsPhone;
-const callIdOf = (m: string) => /^Call-ID:\s*(.+)$/im.exec(m)?.[1].trim();
 const field = (m: string, name: string) => m.split('\r\n').find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))!.slice(name.length + 1).trim();
 const certOf = (m: { config: { dataDir: string } }) => readFileSync(join(m.config.dataDir, TLS_DIR, SIP_CERT_FILES.cert), 'utf8');
 

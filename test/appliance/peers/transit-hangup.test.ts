@@ -4,6 +4,7 @@ import { freePort, SCENARIOS, sippMessages, startSipp } from '../../support/sipp
 import { headerLines, SipTlsPhone } from '../../support/sip-tls-phone.ts';
 import { ApiClient } from '../web/support/web-fixture.ts';
 import { PeerPair, PHONE_PASSWORD, waitFor } from './support/peer-pair.ts';
+import { callIdOf, isRequest, tagOf } from '../../support/sip-text.ts';
 
 /**
  * Issue 19: a hang-up from the flow holder's UI of a call it only carries (transit: placed on A,
@@ -26,9 +27,6 @@ const hasSipp = requireTool('sipp');
 let pair: PeerPair;
 let phone: SipTlsPhone;
 let domain: string;
-const callIdOf = (m: string) => /^Call-ID:\s*(.+)$/im.exec(m)?.[1].trim();
-const isRequest = (method: string, callId?: string) => (m: string) => m.startsWith(`${method} `) && (callId === undefined || callIdOf(m) === callId);
-const tagOf = (value: string | undefined) => /;tag=([^;>\s]+)/.exec(value ?? '')?.[1];
 
 /** B's admin, logged in as the browser is (session cookie, CSRF token from the setup's answer). */
 async function adminOfB(): Promise<ApiClient> {
